@@ -1,0 +1,73 @@
+"""Roles, what each may do, and which roles one person may not hold together.
+
+Capabilities are plain strings checked by ``jiuzhu.accounts.scoping``; a role grants its
+capabilities inside the area subtree of the assignment only.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    VILLAGE_WORKER = "village_worker", _("村居经办/网格员")
+    TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇(街道)审核")
+    COUNTY_APPROVER = "county_approver", _("县级审批")
+    PAYMENTS_OFFICER = "payments_officer", _("资金发放")
+    DEPARTMENT_DATA = "department_data", _("部门数据员")
+    AUDITOR = "auditor", _("纪检审计")
+    SYSADMIN = "sysadmin", _("系统管理员")
+
+
+class Capability:
+    REGISTRY_VIEW = "registry.view"  # read households and persons (masked)
+    REGISTRY_EDIT = "registry.edit"  # create and correct households, persons, facts
+    PII_REVEAL = "pii.reveal"  # see a full ID or phone number (each reveal is logged)
+    AUDIT_VIEW = "audit.view"  # read the audit log of the area
+    STATS_VIEW = "stats.view"  # dashboards and statistics
+    FEED_UPLOAD = "feed.upload"  # upload the department's own data feed
+    ACCOUNTS_MANAGE = "accounts.manage"  # users, role assignments, org units
+    AREAS_MANAGE = "areas.manage"  # administrative-division table
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.VILLAGE_WORKER: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.REGISTRY_EDIT, Capability.PII_REVEAL,
+         Capability.STATS_VIEW}
+    ),
+    Role.TOWNSHIP_REVIEWER: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.REGISTRY_EDIT, Capability.PII_REVEAL,
+         Capability.STATS_VIEW}
+    ),
+    Role.COUNTY_APPROVER: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.REGISTRY_EDIT, Capability.PII_REVEAL,
+         Capability.STATS_VIEW}
+    ),
+    Role.PAYMENTS_OFFICER: frozenset({Capability.REGISTRY_VIEW, Capability.STATS_VIEW}),
+    Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
+    Role.AUDITOR: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.PII_REVEAL, Capability.AUDIT_VIEW,
+         Capability.STATS_VIEW}
+    ),
+    Role.SYSADMIN: frozenset(
+        {Capability.ACCOUNTS_MANAGE, Capability.AREAS_MANAGE, Capability.AUDIT_VIEW,
+         Capability.STATS_VIEW}
+    ),
+}
+
+# Pairs of roles one person may never hold at the same time (separation of duties):
+# whoever approves may not pay; whoever audits may not do the work audited.
+INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
+    frozenset(pair)
+    for pair in [
+        (Role.COUNTY_APPROVER, Role.PAYMENTS_OFFICER),
+        (Role.TOWNSHIP_REVIEWER, Role.PAYMENTS_OFFICER),
+        (Role.AUDITOR, Role.VILLAGE_WORKER),
+        (Role.AUDITOR, Role.TOWNSHIP_REVIEWER),
+        (Role.AUDITOR, Role.COUNTY_APPROVER),
+        (Role.AUDITOR, Role.PAYMENTS_OFFICER),
+    ]
+)
+
+
+def roles_incompatible(a: str, b: str) -> bool:
+    return frozenset((a, b)) in INCOMPATIBLE_ROLES

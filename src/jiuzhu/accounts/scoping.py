@@ -1,0 +1,131 @@
+"""The one mechanism that scopes every list, page, export and API to the user's areas.
+
+A model that belongs to a place declares ``SCOPE_AREA_FIELD``: the path from the model to an
+``Area`` foreign key (``"hukou_area"`` for a household, ``"household__hukou_area"`` for a fact).
+``scoped(queryset, user, capability)`` keeps only rows whose area code starts with the prefix of
+one of the areas where the user holds that capability. Because area codes are hierarchical this is
+an indexed prefix match, and it never needs a join on the area table.
+
+``access(model_or_queryset, user, capability, **lookup)`` fetches one row and authorises it in one
+step; a row outside the user's scope is *not found* (404), so existence does not leak.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils import timezone
+
+from jiuzhu.accounts.roles import ROLE_CAPABILITIES
+from jiuzhu.areas.models import PREFIX_LENGTH, AreaLevel
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a user holds a capability: a set of area-code prefixes (empty = nowhere)."""
+
+    capability: str
+    prefixes: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.prefixes
+
+    def contains(self, area_code: str) -> bool:
+        return any(area_code.startswith(p) for p in self.prefixes)
+
+    def q(self, area_field: str) -> models.Q:
+        if not self.prefixes:
+            return models.Q(pk__in=[])
+        lookup = f"{area_field}__code__startswith" if not area_field.endswith("_code") else (
+            f"{area_field}__startswith"
+        )
+        return reduce(or_, (models.Q(**{lookup: p}) for p in self.prefixes))
+
+
+def _minimal(prefixes: set[str]) -> tuple[str, ...]:
+    """Drop prefixes inside another prefix (a county already covers its streets)."""
+    kept: list[str] = []
+    for p in sorted(prefixes, key=len):
+        if not any(p.startswith(k) for k in kept):
+            kept.append(p)
+    return tuple(sorted(kept))
+
+
+def _assignments(user, on: datetime.date):
+    cache = getattr(user, "_jiuzhu_assignments", None)
+    if cache is None or cache[0] != on:
+        rows = list(
+            user.role_assignments.active(on).select_related("area").only(
+                "role", "department", "area__code", "area__level"
+            )
+        )
+        cache = (on, rows)
+        user._jiuzhu_assignments = cache
+    return cache[1]
+
+
+def user_scope(user, capability: str, on: datetime.date | None = None) -> Scope:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Scope(capability, ())
+    on = on or timezone.localdate()
+    prefixes = {
+        a.area.code[: PREFIX_LENGTH[AreaLevel(a.area.level)]]
+        for a in _assignments(user, on)
+        if capability in ROLE_CAPABILITIES.get(a.role, ())
+    }
+    return Scope(capability, _minimal(prefixes))
+
+
+def user_roles(user, on: datetime.date | None = None) -> list:
+    if user is None or not user.is_authenticated:
+        return []
+    return _assignments(user, on or timezone.localdate())
+
+
+def has_capability(user, capability: str) -> bool:
+    return not user_scope(user, capability).empty
+
+
+def user_departments(user) -> set[str]:
+    return {a.department for a in user_roles(user) if a.department}
+
+
+def scoped(queryset: models.QuerySet, user, capability: str) -> models.QuerySet:
+    """Keep only the rows of ``queryset`` in the areas where ``user`` holds ``capability``."""
+    field = getattr(queryset.model, "SCOPE_AREA_FIELD", None)
+    if field is None:
+        raise TypeError(f"{queryset.model.__name__} declares no SCOPE_AREA_FIELD")
+    return queryset.filter(user_scope(user, capability).q(field))
+
+
+def access(model_or_queryset, user, capability: str, **lookup):
+    """Fetch one object inside the user's scope, or raise 404 (never reveal what exists)."""
+    qs = (
+        model_or_queryset
+        if isinstance(model_or_queryset, models.QuerySet)
+        else model_or_queryset._default_manager.all()
+    )
+    try:
+        return scoped(qs, user, capability).get(**lookup)
+    except qs.model.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def require_capability(user, capability: str) -> Scope:
+    scope = user_scope(user, capability)
+    if scope.empty:
+        raise PermissionDenied(capability)
+    return scope
+
+
+def require_area(user, capability: str, area_code: str) -> None:
+    """Refuse an action on a place outside the user's scope (e.g. creating a household there)."""
+    if not user_scope(user, capability).contains(area_code):
+        raise PermissionDenied(capability)

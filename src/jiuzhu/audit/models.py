@@ -1,0 +1,56 @@
+"""The append-only, hash-chained audit log (审计日志).
+
+Each event carries the hash of the one before it; ``jiuzhu audit verify`` recomputes the chain
+and reports the first event that was edited, deleted or inserted out of order. The chain head
+(last sequence number and hash) lives in one row that every writer locks, so concurrent writers
+append one after another on PostgreSQL as on SQLite.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditChainHead(models.Model):
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+
+class AuditEvent(models.Model):
+    SCOPE_AREA_FIELD = "area_code"
+
+    seq = models.BigIntegerField(_("序号"), primary_key=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=64, db_index=True)
+    subject_type = models.CharField(_("对象类型"), max_length=40)
+    subject_id = models.CharField(_("对象编号"), max_length=40)
+    household_id = models.BigIntegerField(_("家庭编号"), null=True, blank=True, db_index=True)
+    area_code = models.CharField(_("区划代码"), max_length=12, blank=True, db_index=True)
+    reason = models.TextField(_("理由"), blank=True)
+    before = models.JSONField(_("修改前"), null=True, blank=True)
+    after = models.JSONField(_("修改后"), null=True, blank=True)
+    extra = models.JSONField(_("附加信息"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
+        indexes = [models.Index(fields=["subject_type", "subject_id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.subject_type}:{self.subject_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计日志只能追加，不能删除")

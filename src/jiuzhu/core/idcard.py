@@ -1,0 +1,109 @@
+"""Resident identity card numbers (身份证号), GB 11643-1999.
+
+18 characters: a 6-digit address code, an 8-digit birth date, a 3-digit sequence (odd for men,
+even for women) and a check digit (ISO 7064 MOD 11-2). Retired address codes stay valid: people
+keep their number when districts are renamed, so the address code is checked for shape only.
+This module is plain Python (no Django) so the matching engine can use it too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+# First two digits of every province-level code that has ever been issued.
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+    "61 62 63 64 65 71 81 82 83 91".split()
+)
+
+
+class IdNumberError(ValueError):
+    """A number that is not a valid 身份证号; ``part`` says which part is wrong."""
+
+    def __init__(self, part: str, message: str):
+        super().__init__(message)
+        self.part = part
+        self.message = message
+
+
+def check_digit(first17: str) -> str:
+    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    number: str
+    address_code: str
+    birth_date: datetime.date
+    sex: str  # "M" or "F"
+
+    def age_on(self, day: datetime.date) -> int:
+        b = self.birth_date
+        return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+def normalise(value: str) -> str:
+    return (value or "").strip().replace(" ", "").upper()
+
+
+def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumber:
+    """Parse and validate; raise ``IdNumberError`` with a Chinese message naming the wrong part."""
+    number = normalise(value)
+    if len(number) != 18:
+        raise IdNumberError("length", f"身份证号应为18位，实际为{len(number)}位")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise IdNumberError("format", "身份证号前17位须为数字，末位须为数字或X")
+    if number[:2] not in PROVINCE_CODES:
+        raise IdNumberError("address", f"身份证号地址码（前6位）的省级代码“{number[:2]}”不存在")
+    try:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise IdNumberError("birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不是有效日期") from exc
+    today = today or datetime.date.today()
+    if birth > today or birth.year < 1880:
+        raise IdNumberError("birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不在合理范围")
+    expected = check_digit(number[:17])
+    if number[17] != expected:
+        raise IdNumberError("check_digit", f"身份证号校验码（第18位）错误：应为“{expected}”，实为“{number[17]}”")
+    sex = "M" if int(number[16]) % 2 == 1 else "F"
+    return IdNumber(number=number, address_code=number[:6], birth_date=birth, sex=sex)
+
+
+def validate_id_number(value: str, *, birth_date: datetime.date | None = None,
+                       sex: str | None = None) -> IdNumber:
+    """Validate and, where given, require the birth date and sex to agree with the number."""
+    parsed = parse_id_number(value)
+    if birth_date is not None and parsed.birth_date != birth_date:
+        raise IdNumberError(
+            "birth_date_mismatch",
+            f"身份证号中的出生日期 {parsed.birth_date:%Y-%m-%d} 与填写的出生日期 {birth_date:%Y-%m-%d} 不一致",
+        )
+    if sex is not None and parsed.sex != sex:
+        label = {"M": "男", "F": "女"}
+        raise IdNumberError(
+            "sex_mismatch",
+            f"身份证号第17位表示性别为“{label[parsed.sex]}”，与填写的性别“{label.get(sex, sex)}”不一致",
+        )
+    return parsed
+
+
+def upgrade_15(value: str) -> str:
+    """Convert an old 15-digit number (19xx births) to its 18-digit form."""
+    old = normalise(value)
+    if len(old) != 15 or not old.isdigit():
+        raise IdNumberError("length", "15位旧身份证号应为15位数字")
+    first17 = old[:6] + "19" + old[6:]
+    return first17 + check_digit(first17)
+
+
+def make_id_number(address_code: str, birth_date: datetime.date, sequence: int, sex: str) -> str:
+    """Build a valid number (the synthetic county uses this). ``sequence`` 0–499."""
+    seq = sequence * 2 + (1 if sex == "M" else 0)
+    seq = seq % 1000
+    if (seq % 2 == 1) != (sex == "M"):
+        seq = (seq + 1) % 1000
+    first17 = f"{address_code}{birth_date:%Y%m%d}{seq:03d}"
+    return first17 + check_digit(first17)

@@ -1,0 +1,311 @@
+"""The registry (一人一档, 一户一策): households, their members, and facts with a source.
+
+Money is stored as Decimal yuan with 2 places (``MoneyField``); whole-registry work reads it as
+integer fen. A fact (income, asset, expense) always keeps where it came from (``source``) and the
+date the source describes (``as_of``), so later steps can say why they decided what they did.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.areas.models import Area
+
+
+def MoneyField(verbose_name, **kwargs):  # noqa: N802 - reads like a field class
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, **kwargs)
+
+
+class UrbanRural(models.TextChoices):
+    URBAN = "urban", _("城市")
+    RURAL = "rural", _("农村")
+
+
+class HouseholdStatus(models.TextChoices):
+    ACTIVE = "active", _("在册")
+    CLOSED = "closed", _("已注销")
+
+
+class Household(models.Model):
+    SCOPE_AREA_FIELD = "hukou_area"
+
+    number = models.CharField(_("家庭编号"), max_length=24, unique=True)
+    hukou_area = models.ForeignKey(
+        Area, verbose_name=_("户籍地"), on_delete=models.PROTECT, related_name="+",
+        help_text=_("负责管理的村/社区，即户籍所在地"),
+    )
+    residence_area = models.ForeignKey(
+        Area, verbose_name=_("居住地"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("实际居住的村/社区；与户籍地不同即人户分离"),
+    )
+    urban_rural = models.CharField(_("城乡类别"), max_length=5, choices=UrbanRural.choices)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
+    )
+    # Denormalised for lists: kept in step by the registry services and the bulk import.
+    head_name = models.CharField(_("户主姓名"), max_length=60, blank=True, db_index=True)
+    size = models.PositiveSmallIntegerField(_("家庭人数"), default=0)
+    hardship_score = models.DecimalField(
+        _("困难程度得分"), max_digits=6, decimal_places=2, null=True, blank=True,
+        help_text=_("越低越困难；由政策引擎计算"),
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("家庭")
+        verbose_name_plural = _("家庭")
+        indexes = [
+            models.Index(fields=["hukou_area", "id"], name="hh_area_id"),
+            models.Index(fields=["hukou_area", "hardship_score", "id"], name="hh_area_score"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.head_name}"
+
+    @property
+    def separated(self) -> bool:
+        """人户分离: lives somewhere other than where registered."""
+        return self.residence_area_id is not None and self.residence_area_id != self.hukou_area_id
+
+
+class Relation(models.TextChoices):
+    HEAD = "head", _("户主")
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孙子女")
+    GRANDPARENT = "grandparent", _("祖父母/外祖父母")
+    SIBLING = "sibling", _("兄弟姐妹")
+    CHILD_IN_LAW = "child_in_law", _("儿媳/女婿")
+    OTHER = "other", _("其他")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("男")
+    FEMALE = "F", _("女")
+
+
+class DisabilityType(models.TextChoices):
+    PHYSICAL = "physical", _("肢体")
+    VISUAL = "visual", _("视力")
+    HEARING = "hearing", _("听力")
+    SPEECH = "speech", _("言语")
+    INTELLECTUAL = "intellectual", _("智力")
+    MENTAL = "mental", _("精神")
+    MULTIPLE = "multiple", _("多重")
+
+
+class Capacity(models.TextChoices):
+    """劳动能力: 有 / 部分丧失 / 无."""
+
+    FULL = "full", _("有劳动能力")
+    PARTIAL = "partial", _("部分丧失劳动能力")
+    NONE = "none", _("无劳动能力")
+
+
+class SelfCare(models.TextChoices):
+    """生活自理能力 (特困人员认定办法 Art. 20–23)."""
+
+    FULL = "full", _("全自理")
+    PARTIAL = "partial", _("半护理(部分丧失)")
+    NONE = "none", _("全护理(完全丧失)")
+
+
+class Employment(models.TextChoices):
+    EMPLOYED = "employed", _("就业")
+    FLEXIBLE = "flexible", _("灵活就业")
+    FARMING = "farming", _("务农")
+    UNEMPLOYED = "unemployed", _("失业/无业")
+    RETIRED = "retired", _("退休")
+    STUDENT = "student", _("在校")
+    NOT_APPLICABLE = "na", _("不适用(学龄前/无劳动能力)")
+
+
+class SchoolStage(models.TextChoices):
+    NONE = "none", _("不在学")
+    PRESCHOOL = "preschool", _("学前")
+    PRIMARY = "primary", _("小学")
+    JUNIOR = "junior", _("初中")
+    SENIOR = "senior", _("普通高中")
+    VOCATIONAL = "vocational", _("中职")
+    COLLEGE = "college", _("大专/本科")
+    POSTGRADUATE = "postgraduate", _("研究生")
+
+
+class Person(models.Model):
+    """A person and their place in a household (the membership: ``household`` + ``relation``)."""
+
+    SCOPE_AREA_FIELD = "household__hukou_area"
+
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="members", verbose_name=_("家庭")
+    )
+    relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices)
+    is_counted = models.BooleanField(
+        _("共同生活家庭成员"), default=True,
+        help_text=_("计入家庭人口和收入（低保审核确认办法第七条）"),
+    )
+    id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
+    name = models.CharField(_("姓名"), max_length=60, db_index=True)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
+    birth_date = models.DateField(_("出生日期"))
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    disability_type = models.CharField(
+        _("残疾类别"), max_length=12, choices=DisabilityType.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("残疾等级"), null=True, blank=True, choices=[(g, f"{g}级") for g in range(1, 5)]
+    )
+    disability_certificate = models.CharField(_("残疾证号"), max_length=24, blank=True)
+    major_illness = models.BooleanField(_("重特大疾病"), default=False)
+    chronic_illness = models.BooleanField(_("慢性病"), default=False)
+    illness_note = models.CharField(_("病情说明"), max_length=200, blank=True)
+    labour_capacity = models.CharField(
+        _("劳动能力"), max_length=8, choices=Capacity.choices, default=Capacity.FULL
+    )
+    self_care = models.CharField(
+        _("生活自理能力"), max_length=8, choices=SelfCare.choices, default=SelfCare.FULL
+    )
+    employment = models.CharField(
+        _("就业状况"), max_length=12, choices=Employment.choices, default=Employment.NOT_APPLICABLE
+    )
+    school_stage = models.CharField(
+        _("就学阶段"), max_length=12, choices=SchoolStage.choices, default=SchoolStage.NONE
+    )
+    death_date = models.DateField(_("死亡日期"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("家庭成员")
+        verbose_name_plural = _("家庭成员")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household"], condition=models.Q(relation="head"), name="one_head_per_household"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disability_grade__isnull=True)
+                | models.Q(disability_grade__gte=1, disability_grade__lte=4),
+                name="disability_grade_1_4",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Source(models.TextChoices):
+    """Where a fact came from. Department feeds use ``feed:<department>`` (e.g. feed:hrss)."""
+
+    DECLARED = "declared", _("申报")
+    HOME_VISIT = "home_visit", _("入户调查")
+    FEED = "feed", _("部门数据")
+    IMPORT = "import", _("批量导入")
+
+
+def source_label(source: str) -> str:
+    if source.startswith("feed:"):
+        return f"部门数据({source[5:]})"
+    try:
+        return str(Source(source).label)
+    except ValueError:
+        return source
+
+
+class Fact(models.Model):
+    SCOPE_AREA_FIELD = "household__hukou_area"
+
+    household = models.ForeignKey(
+        Household, on_delete=models.CASCADE, related_name="%(class)ss", verbose_name=_("家庭")
+    )
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss",
+        verbose_name=_("成员"),
+    )
+    source = models.CharField(_("来源"), max_length=40, default=Source.DECLARED)
+    as_of = models.DateField(_("数据日期"))
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def source_label(self) -> str:
+        return source_label(self.source)
+
+
+class IncomeKind(models.TextChoices):
+    WAGE = "wage", _("工资性收入")
+    BUSINESS = "business", _("经营净收入")
+    PROPERTY = "property", _("财产净收入")
+    TRANSFER = "transfer", _("转移净收入")
+    OTHER = "other", _("其他收入")
+
+
+class IncomeItem(Fact):
+    """Income received over ``period_start``..``period_end`` (whole months, inclusive)."""
+
+    kind = models.CharField(_("收入类型"), max_length=10, choices=IncomeKind.choices)
+    amount = MoneyField(_("金额(元)"))
+    period_start = models.DateField(_("起始月"))
+    period_end = models.DateField(_("截止月"))
+    excluded = models.BooleanField(
+        _("不计入收入"), default=False, help_text=_("优待抚恤金、奖励金、救助金等（第十三条）")
+    )
+
+    class Meta:
+        verbose_name = _("收入")
+        verbose_name_plural = _("收入")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="income_period_order"),
+        ]
+
+
+class AssetKind(models.TextChoices):
+    DEPOSIT = "deposit", _("存款")
+    SECURITY = "security", _("有价证券/基金")
+    INSURANCE = "insurance", _("商业保险")
+    VEHICLE = "vehicle", _("机动车辆")
+    PROPERTY = "property", _("房产")
+    BUSINESS = "business", _("工商登记")
+
+
+class Asset(Fact):
+    kind = models.CharField(_("财产类型"), max_length=10, choices=AssetKind.choices)
+    value = MoneyField(_("价值(元)"))
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    registration_no = models.CharField(_("登记号"), max_length=64, blank=True,
+                                       help_text=_("车牌号、不动产权证号、统一社会信用代码等"))
+    exempt = models.BooleanField(_("生活/生产必需豁免"), default=False)
+
+    class Meta:
+        verbose_name = _("财产")
+        verbose_name_plural = _("财产")
+
+
+class ExpenseKind(models.TextChoices):
+    MEDICAL = "medical", _("医疗自付")
+    EDUCATION = "education", _("教育")
+    REHABILITATION = "rehabilitation", _("康复")
+    BASIC_LIVING = "basic_living", _("基本生活")
+
+
+class RigidExpense(Fact):
+    kind = models.CharField(_("支出类型"), max_length=16, choices=ExpenseKind.choices)
+    amount = MoneyField(_("金额(元)"))
+    period_start = models.DateField(_("起始月"))
+    period_end = models.DateField(_("截止月"))
+
+    class Meta:
+        verbose_name = _("刚性支出")
+        verbose_name_plural = _("刚性支出")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
+                                   name="expense_period_order"),
+        ]
