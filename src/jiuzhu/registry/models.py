@@ -309,3 +309,46 @@ class RigidExpense(Fact):
             models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
                                    name="expense_period_order"),
         ]
+
+
+class RollStatus(models.TextChoices):
+    ACTIVE = "active", _("在保")
+    SUSPENDED = "suspended", _("暂停")
+    STOPPED = "stopped", _("停发")
+
+
+class RollEntry(models.Model):
+    """救助名册: a household (or, for per-person programmes, a member) on a programme.
+
+    The cases process creates and changes these through its decisions; the synthetic county and
+    the registry import load the current roll of a site that moves onto Jiuzhu.
+    ``monthly_amount`` is what the decision set; ``end_month`` is the last month paid.
+    """
+
+    SCOPE_AREA_FIELD = "household__hukou_area"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="roll_entries")
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="roll_entries",
+        help_text=_("按人发放的项目（单人保、残疾人补贴、孤儿基本生活费等）"),
+    )
+    programme = models.CharField(_("救助项目"), max_length=40, db_index=True)
+    monthly_amount = MoneyField(_("月救助金额(元)"))
+    start_month = models.DateField(_("起始月"))
+    end_month = models.DateField(_("截止月"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RollStatus.choices, default=RollStatus.ACTIVE
+    )
+    decision_ref = models.CharField(_("决定文号"), max_length=64, blank=True)
+    source = models.CharField(_("来源"), max_length=40, default=Source.IMPORT)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("救助名册")
+        verbose_name_plural = _("救助名册")
+        indexes = [models.Index(fields=["programme", "status"], name="roll_prog_status")]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.household_id}"
