@@ -31,26 +31,46 @@ class Capability:
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VILLAGE_WORKER: frozenset(
-        {Capability.REGISTRY_VIEW, Capability.REGISTRY_EDIT, Capability.PII_REVEAL,
-         Capability.STATS_VIEW}
+        {
+            Capability.REGISTRY_VIEW,
+            Capability.REGISTRY_EDIT,
+            Capability.PII_REVEAL,
+            Capability.STATS_VIEW,
+        }
     ),
     Role.TOWNSHIP_REVIEWER: frozenset(
-        {Capability.REGISTRY_VIEW, Capability.REGISTRY_EDIT, Capability.PII_REVEAL,
-         Capability.STATS_VIEW}
+        {
+            Capability.REGISTRY_VIEW,
+            Capability.REGISTRY_EDIT,
+            Capability.PII_REVEAL,
+            Capability.STATS_VIEW,
+        }
     ),
     Role.COUNTY_APPROVER: frozenset(
-        {Capability.REGISTRY_VIEW, Capability.REGISTRY_EDIT, Capability.PII_REVEAL,
-         Capability.STATS_VIEW}
+        {
+            Capability.REGISTRY_VIEW,
+            Capability.REGISTRY_EDIT,
+            Capability.PII_REVEAL,
+            Capability.STATS_VIEW,
+        }
     ),
     Role.PAYMENTS_OFFICER: frozenset({Capability.REGISTRY_VIEW, Capability.STATS_VIEW}),
     Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
     Role.AUDITOR: frozenset(
-        {Capability.REGISTRY_VIEW, Capability.PII_REVEAL, Capability.AUDIT_VIEW,
-         Capability.STATS_VIEW}
+        {
+            Capability.REGISTRY_VIEW,
+            Capability.PII_REVEAL,
+            Capability.AUDIT_VIEW,
+            Capability.STATS_VIEW,
+        }
     ),
     Role.SYSADMIN: frozenset(
-        {Capability.ACCOUNTS_MANAGE, Capability.AREAS_MANAGE, Capability.AUDIT_VIEW,
-         Capability.STATS_VIEW}
+        {
+            Capability.ACCOUNTS_MANAGE,
+            Capability.AREAS_MANAGE,
+            Capability.AUDIT_VIEW,
+            Capability.STATS_VIEW,
+        }
     ),
 }
 

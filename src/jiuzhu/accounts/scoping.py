@@ -43,8 +43,10 @@ class Scope:
     def q(self, area_field: str) -> models.Q:
         if not self.prefixes:
             return models.Q(pk__in=[])
-        lookup = f"{area_field}__code__startswith" if not area_field.endswith("_code") else (
-            f"{area_field}__startswith"
+        lookup = (
+            f"{area_field}__code__startswith"
+            if not area_field.endswith("_code")
+            else (f"{area_field}__startswith")
         )
         return reduce(or_, (models.Q(**{lookup: p}) for p in self.prefixes))
 
@@ -62,9 +64,9 @@ def _assignments(user, on: datetime.date):
     cache = getattr(user, "_jiuzhu_assignments", None)
     if cache is None or cache[0] != on:
         rows = list(
-            user.role_assignments.active(on).select_related("area").only(
-                "role", "department", "area__code", "area__level"
-            )
+            user.role_assignments.active(on)
+            .select_related("area")
+            .only("role", "department", "area__code", "area__level")
         )
         cache = (on, rows)
         user._jiuzhu_assignments = cache

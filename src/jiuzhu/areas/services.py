@@ -85,11 +85,15 @@ def areas_import_csv(*, path: Path | str, actor=None) -> AreaImportReport:
         if not name:
             report.errors.append(RowError(i, "name", "名称不能为空"))
         if level not in AreaLevel.values:
-            report.errors.append(RowError(i, "level", f"层级“{level}”无效，应为 {'/'.join(AreaLevel.values)}"))
+            report.errors.append(
+                RowError(i, "level", f"层级“{level}”无效，应为 {'/'.join(AreaLevel.values)}")
+            )
             continue
         if level_for_code(code) != level:
             report.errors.append(
-                RowError(i, "level", f"层级“{level}”与代码 {code} 表示的层级“{level_for_code(code)}”不符")
+                RowError(
+                    i, "level", f"层级“{level}”与代码 {code} 表示的层级“{level_for_code(code)}”不符"
+                )
             )
         expected_parent = parent_code(code)
         if (parent or None) != expected_parent and not (expected_parent is None and not parent):
@@ -99,7 +103,7 @@ def areas_import_csv(*, path: Path | str, actor=None) -> AreaImportReport:
         if code in in_file:
             report.errors.append(RowError(i, "code", f"代码 {code} 在文件中重复"))
         in_file[code] = {"code": code, "name": name, "level": level, "parent": parent or None}
-    for i, (code, r) in enumerate(in_file.items(), start=2):
+    for i, r in enumerate(in_file.values(), start=2):
         if r["parent"] and r["parent"] not in in_file and r["parent"] not in known:
             report.errors.append(RowError(i, "parent_code", f"上级区划 {r['parent']} 不存在"))
     if report.errors:
@@ -113,15 +117,20 @@ def areas_import_csv(*, path: Path | str, actor=None) -> AreaImportReport:
         for r in sorted(ordered, key=lambda r: (level_rank[r["level"]], r["code"])):
             obj = existing.get(r["code"])
             if obj is None:
-                to_create.append(Area(code=r["code"], name=r["name"], level=r["level"],
-                                      parent_id=r["parent"]))
+                to_create.append(
+                    Area(code=r["code"], name=r["name"], level=r["level"], parent_id=r["parent"])
+                )
             elif (obj.name, obj.level, obj.parent_id) != (r["name"], r["level"], r["parent"]):
                 obj.name, obj.level, obj.parent_id = r["name"], r["level"], r["parent"]
                 to_update.append(obj)
         Area.objects.bulk_create(to_create, batch_size=2000)
         Area.objects.bulk_update(to_update, ["name", "level", "parent"], batch_size=2000)
         report.created, report.updated = len(to_create), len(to_update)
-        audit_record(actor=actor, action="areas.import", subject_type="area_table",
-                     subject_id=path.name, extra={"created": report.created,
-                                                  "updated": report.updated})
+        audit_record(
+            actor=actor,
+            action="areas.import",
+            subject_type="area_table",
+            subject_id=path.name,
+            extra={"created": report.created, "updated": report.updated},
+        )
     return report

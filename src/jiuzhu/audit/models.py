@@ -16,6 +16,9 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
 
+    def __str__(self) -> str:
+        return f"audit chain head #{self.last_seq}"
+
 
 class AuditEvent(models.Model):
     SCOPE_AREA_FIELD = "area_code"

@@ -24,8 +24,9 @@ def _default(value):
 
 
 def canonical_json(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=_default)
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default
+    )
 
 
 def jsonable(value):
@@ -33,20 +34,56 @@ def jsonable(value):
     return None if value is None else json.loads(canonical_json(value))
 
 
-def event_hash(*, prev_hash: str, seq: int, created_at: datetime.datetime, actor_id, actor_name,
-               action, subject_type, subject_id, household_id, area_code, reason, before, after,
-               extra) -> str:
+def event_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    created_at: datetime.datetime,
+    actor_id,
+    actor_name,
+    action,
+    subject_type,
+    subject_id,
+    household_id,
+    area_code,
+    reason,
+    before,
+    after,
+    extra,
+) -> str:
     body = canonical_json(
-        [seq, created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"), actor_id,
-         actor_name, action, subject_type, str(subject_id), household_id, area_code, reason,
-         before, after, extra]
+        [
+            seq,
+            created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            actor_id,
+            actor_name,
+            action,
+            subject_type,
+            str(subject_id),
+            household_id,
+            area_code,
+            reason,
+            before,
+            after,
+            extra,
+        ]
     )
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
 
-def audit_record(*, actor, action: str, subject_type: str, subject_id, household_id=None,
-                 area_code: str = "", reason: str = "", before=None, after=None,
-                 extra=None) -> AuditEvent:
+def audit_record(
+    *,
+    actor,
+    action: str,
+    subject_type: str,
+    subject_id,
+    household_id=None,
+    area_code: str = "",
+    reason: str = "",
+    before=None,
+    after=None,
+    extra=None,
+) -> AuditEvent:
     """Append one event to the chain. Must run inside the transaction of the change it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change")
@@ -54,19 +91,40 @@ def audit_record(*, actor, action: str, subject_type: str, subject_id, household
     seq = head.last_seq + 1
     created_at = timezone.now()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    actor_name = (actor.get_username() if actor_id else "system")
+    actor_name = actor.get_username() if actor_id else "system"
     before, after, extra = jsonable(before), jsonable(after), jsonable(extra)
     digest = event_hash(
-        prev_hash=head.last_hash, seq=seq, created_at=created_at, actor_id=actor_id,
-        actor_name=actor_name, action=action, subject_type=subject_type,
-        subject_id=str(subject_id), household_id=household_id, area_code=area_code,
-        reason=reason, before=before, after=after, extra=extra,
+        prev_hash=head.last_hash,
+        seq=seq,
+        created_at=created_at,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        household_id=household_id,
+        area_code=area_code,
+        reason=reason,
+        before=before,
+        after=after,
+        extra=extra,
     )
     event = AuditEvent.objects.create(
-        seq=seq, created_at=created_at, actor_id=actor_id, actor_name=actor_name, action=action,
-        subject_type=subject_type, subject_id=str(subject_id), household_id=household_id,
-        area_code=area_code, reason=reason, before=before, after=after, extra=extra,
-        prev_hash=head.last_hash, hash=digest,
+        seq=seq,
+        created_at=created_at,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        household_id=household_id,
+        area_code=area_code,
+        reason=reason,
+        before=before,
+        after=after,
+        extra=extra,
+        prev_hash=head.last_hash,
+        hash=digest,
     )
     AuditChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=digest)
     return event
@@ -91,15 +149,26 @@ def audit_verify() -> VerifyResult:
     checked = 0
     for e in _events():
         if e.seq != expected_seq:
-            return VerifyResult(False, checked, expected_seq,
-                                f"第 {expected_seq} 号事件缺失（被删除或序号被改动）")
+            return VerifyResult(
+                False, checked, expected_seq, f"第 {expected_seq} 号事件缺失（被删除或序号被改动）"
+            )
         if e.prev_hash != prev_hash:
             return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件的前序哈希不符")
         digest = event_hash(
-            prev_hash=prev_hash, seq=e.seq, created_at=e.created_at, actor_id=e.actor_id,
-            actor_name=e.actor_name, action=e.action, subject_type=e.subject_type,
-            subject_id=e.subject_id, household_id=e.household_id, area_code=e.area_code,
-            reason=e.reason, before=e.before, after=e.after, extra=e.extra,
+            prev_hash=prev_hash,
+            seq=e.seq,
+            created_at=e.created_at,
+            actor_id=e.actor_id,
+            actor_name=e.actor_name,
+            action=e.action,
+            subject_type=e.subject_type,
+            subject_id=e.subject_id,
+            household_id=e.household_id,
+            area_code=e.area_code,
+            reason=e.reason,
+            before=e.before,
+            after=e.after,
+            extra=e.extra,
         )
         if digest != e.hash:
             return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件内容被修改")
@@ -108,6 +177,10 @@ def audit_verify() -> VerifyResult:
         checked += 1
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and (head.last_seq != checked or head.last_hash != prev_hash):
-        return VerifyResult(False, checked, checked + 1,
-                            f"链尾不符：记录应有 {head.last_seq} 条，实有 {checked} 条（末尾事件被删除）")
+        return VerifyResult(
+            False,
+            checked,
+            checked + 1,
+            f"链尾不符：记录应有 {head.last_seq} 条，实有 {checked} 条（末尾事件被删除）",
+        )
     return VerifyResult(True, checked, None, f"审计链完整，共 {checked} 条事件")

@@ -6,8 +6,14 @@ from __future__ import annotations
 class ServiceError(Exception):
     """A refused action. ``errors`` maps field name → list of messages ("__all__" for general)."""
 
-    def __init__(self, message: str | None = None, *, field: str | None = None,
-                 errors: dict[str, list[str]] | None = None, code: str = "invalid"):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        errors: dict[str, list[str]] | None = None,
+        code: str = "invalid",
+    ):
         self.errors: dict[str, list[str]] = dict(errors or {})
         if message:
             self.errors.setdefault(field or "__all__", []).append(message)
@@ -20,5 +26,6 @@ class ServiceError(Exception):
 
 class ConcurrentEditError(ServiceError):
     def __init__(self, what: str = "记录"):
-        super().__init__(f"{what}已被他人修改，请刷新后重试（避免覆盖他人的修改）",
-                         code="concurrent_edit")
+        super().__init__(
+            f"{what}已被他人修改，请刷新后重试（避免覆盖他人的修改）", code="concurrent_edit"
+        )

@@ -15,8 +15,44 @@ WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 # First two digits of every province-level code that has ever been issued.
 PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
-    "61 62 63 64 65 71 81 82 83 91".split()
+    [
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+    ]
 )
 
 
@@ -61,19 +97,26 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
     try:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise IdNumberError("birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不是有效日期") from exc
+        raise IdNumberError(
+            "birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不是有效日期"
+        ) from exc
     today = today or datetime.date.today()
     if birth > today or birth.year < 1880:
-        raise IdNumberError("birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不在合理范围")
+        raise IdNumberError(
+            "birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不在合理范围"
+        )
     expected = check_digit(number[:17])
     if number[17] != expected:
-        raise IdNumberError("check_digit", f"身份证号校验码（第18位）错误：应为“{expected}”，实为“{number[17]}”")
+        raise IdNumberError(
+            "check_digit", f"身份证号校验码（第18位）错误：应为“{expected}”，实为“{number[17]}”"
+        )
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number=number, address_code=number[:6], birth_date=birth, sex=sex)
 
 
-def validate_id_number(value: str, *, birth_date: datetime.date | None = None,
-                       sex: str | None = None) -> IdNumber:
+def validate_id_number(
+    value: str, *, birth_date: datetime.date | None = None, sex: str | None = None
+) -> IdNumber:
     """Validate and, where given, require the birth date and sex to agree with the number."""
     parsed = parse_id_number(value)
     if birth_date is not None and parsed.birth_date != birth_date:

@@ -30,12 +30,20 @@ class Household(models.Model):
 
     number = models.CharField(_("家庭编号"), max_length=24, unique=True)
     hukou_area = models.ForeignKey(
-        Area, verbose_name=_("户籍地"), on_delete=models.PROTECT, related_name="+",
+        Area,
+        verbose_name=_("户籍地"),
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text=_("负责管理的村/社区，即户籍所在地"),
     )
     residence_area = models.ForeignKey(
-        Area, verbose_name=_("居住地"), null=True, blank=True, on_delete=models.PROTECT,
-        related_name="+", help_text=_("实际居住的村/社区；与户籍地不同即人户分离"),
+        Area,
+        verbose_name=_("居住地"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("实际居住的村/社区；与户籍地不同即人户分离"),
     )
     urban_rural = models.CharField(_("城乡类别"), max_length=5, choices=UrbanRural.choices)
     address = models.CharField(_("住址"), max_length=200, blank=True)
@@ -47,7 +55,11 @@ class Household(models.Model):
     head_name = models.CharField(_("户主姓名"), max_length=60, blank=True, db_index=True)
     size = models.PositiveSmallIntegerField(_("家庭人数"), default=0)
     hardship_score = models.DecimalField(
-        _("困难程度得分"), max_digits=6, decimal_places=2, null=True, blank=True,
+        _("困难程度得分"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text=_("越低越困难；由政策引擎计算"),
     )
     version = models.PositiveIntegerField(default=1)
@@ -145,7 +157,8 @@ class Person(models.Model):
     )
     relation = models.CharField(_("与户主关系"), max_length=12, choices=Relation.choices)
     is_counted = models.BooleanField(
-        _("共同生活家庭成员"), default=True,
+        _("共同生活家庭成员"),
+        default=True,
         help_text=_("计入家庭人口和收入（低保审核确认办法第七条）"),
     )
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
@@ -185,7 +198,9 @@ class Person(models.Model):
         verbose_name_plural = _("家庭成员")
         constraints = [
             models.UniqueConstraint(
-                fields=["household"], condition=models.Q(relation="head"), name="one_head_per_household"
+                fields=["household"],
+                condition=models.Q(relation="head"),
+                name="one_head_per_household",
             ),
             models.CheckConstraint(
                 condition=models.Q(disability_grade__isnull=True)
@@ -223,7 +238,11 @@ class Fact(models.Model):
         Household, on_delete=models.CASCADE, related_name="%(class)ss", verbose_name=_("家庭")
     )
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.CASCADE, related_name="%(class)ss",
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="%(class)ss",
         verbose_name=_("成员"),
     )
     source = models.CharField(_("来源"), max_length=40, default=Source.DECLARED)
@@ -233,6 +252,9 @@ class Fact(models.Model):
 
     class Meta:
         abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.get_kind_display()}"
 
     @property
     def source_label(self) -> str:
@@ -262,8 +284,10 @@ class IncomeItem(Fact):
         verbose_name = _("收入")
         verbose_name_plural = _("收入")
         constraints = [
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="income_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="income_period_order",
+            ),
         ]
 
 
@@ -280,8 +304,12 @@ class Asset(Fact):
     kind = models.CharField(_("财产类型"), max_length=10, choices=AssetKind.choices)
     value = MoneyField(_("价值(元)"))
     description = models.CharField(_("说明"), max_length=200, blank=True)
-    registration_no = models.CharField(_("登记号"), max_length=64, blank=True,
-                                       help_text=_("车牌号、不动产权证号、统一社会信用代码等"))
+    registration_no = models.CharField(
+        _("登记号"),
+        max_length=64,
+        blank=True,
+        help_text=_("车牌号、不动产权证号、统一社会信用代码等"),
+    )
     exempt = models.BooleanField(_("生活/生产必需豁免"), default=False)
 
     class Meta:
@@ -306,8 +334,10 @@ class RigidExpense(Fact):
         verbose_name = _("刚性支出")
         verbose_name_plural = _("刚性支出")
         constraints = [
-            models.CheckConstraint(condition=models.Q(period_end__gte=models.F("period_start")),
-                                   name="expense_period_order"),
+            models.CheckConstraint(
+                condition=models.Q(period_end__gte=models.F("period_start")),
+                name="expense_period_order",
+            ),
         ]
 
 
@@ -329,7 +359,11 @@ class RollEntry(models.Model):
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="roll_entries")
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="roll_entries",
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="roll_entries",
         help_text=_("按人发放的项目（单人保、残疾人补贴、孤儿基本生活费等）"),
     )
     programme = models.CharField(_("救助项目"), max_length=40, db_index=True)

@@ -5,42 +5,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('code', models.CharField(max_length=12, primary_key=True, serialize=False, verbose_name='区划代码')),
-                ('name', models.CharField(max_length=80, verbose_name='名称')),
-                ('level', models.CharField(choices=[('province', '省'), ('city', '市'), ('county', '县/区'), ('township', '乡镇/街道'), ('village', '村/社区')], max_length=10, verbose_name='层级')),
-                ('urban_rural_code', models.CharField(blank=True, max_length=3, verbose_name='城乡分类代码')),
-                ('synthetic', models.BooleanField(default=False, help_text='演示用合成的村/社区，非官方区划', verbose_name='合成数据')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='areas.area')),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=12, primary_key=True, serialize=False, verbose_name="区划代码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, verbose_name="名称")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("province", "省"),
+                            ("city", "市"),
+                            ("county", "县/区"),
+                            ("township", "乡镇/街道"),
+                            ("village", "村/社区"),
+                        ],
+                        max_length=10,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "urban_rural_code",
+                    models.CharField(blank=True, max_length=3, verbose_name="城乡分类代码"),
+                ),
+                (
+                    "synthetic",
+                    models.BooleanField(
+                        default=False,
+                        help_text="演示用合成的村/社区，非官方区划",
+                        verbose_name="合成数据",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '行政区划',
-                'verbose_name_plural': '行政区划',
-                'ordering': ['code'],
+                "verbose_name": "行政区划",
+                "verbose_name_plural": "行政区划",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='OrgUnit',
+            name="OrgUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('civil_affairs', '民政部门'), ('township_office', '乡镇人民政府/街道办事处'), ('village_committee', '村(居)民委员会'), ('department', '协同部门'), ('supervision', '纪检监察/审计'), ('finance', '财政部门')], max_length=24, verbose_name='类型')),
-                ('department', models.CharField(blank=True, help_text='协同部门的数据来源代码，如 police', max_length=32, verbose_name='部门代码')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='org_units', to='areas.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("civil_affairs", "民政部门"),
+                            ("township_office", "乡镇人民政府/街道办事处"),
+                            ("village_committee", "村(居)民委员会"),
+                            ("department", "协同部门"),
+                            ("supervision", "纪检监察/审计"),
+                            ("finance", "财政部门"),
+                        ],
+                        max_length=24,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "department",
+                    models.CharField(
+                        blank=True,
+                        help_text="协同部门的数据来源代码，如 police",
+                        max_length=32,
+                        verbose_name="部门代码",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="org_units",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '机构',
-                'verbose_name_plural': '机构',
-                'ordering': ['area_id', 'name'],
+                "verbose_name": "机构",
+                "verbose_name_plural": "机构",
+                "ordering": ["area_id", "name"],
             },
         ),
     ]

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,37 +14,72 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('last_seq', models.BigIntegerField(default=0)),
-                ('last_hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("last_seq", models.BigIntegerField(default=0)),
+                (
+                    "last_hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('seq', models.BigIntegerField(primary_key=True, serialize=False, verbose_name='序号')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_name', models.CharField(blank=True, max_length=150, verbose_name='操作人')),
-                ('action', models.CharField(db_index=True, max_length=64, verbose_name='操作')),
-                ('subject_type', models.CharField(max_length=40, verbose_name='对象类型')),
-                ('subject_id', models.CharField(max_length=40, verbose_name='对象编号')),
-                ('household_id', models.BigIntegerField(blank=True, db_index=True, null=True, verbose_name='家庭编号')),
-                ('area_code', models.CharField(blank=True, db_index=True, max_length=12, verbose_name='区划代码')),
-                ('reason', models.TextField(blank=True, verbose_name='理由')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='修改前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='修改后')),
-                ('extra', models.JSONField(blank=True, null=True, verbose_name='附加信息')),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "seq",
+                    models.BigIntegerField(primary_key=True, serialize=False, verbose_name="序号"),
+                ),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                ("actor_name", models.CharField(blank=True, max_length=150, verbose_name="操作人")),
+                ("action", models.CharField(db_index=True, max_length=64, verbose_name="操作")),
+                ("subject_type", models.CharField(max_length=40, verbose_name="对象类型")),
+                ("subject_id", models.CharField(max_length=40, verbose_name="对象编号")),
+                (
+                    "household_id",
+                    models.BigIntegerField(
+                        blank=True, db_index=True, null=True, verbose_name="家庭编号"
+                    ),
+                ),
+                (
+                    "area_code",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=12, verbose_name="区划代码"
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="理由")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="修改前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="修改后")),
+                ("extra", models.JSONField(blank=True, null=True, verbose_name="附加信息")),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计事件',
-                'verbose_name_plural': '审计事件',
-                'ordering': ['seq'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='audit_audit_subject_b49148_idx')],
+                "verbose_name": "审计事件",
+                "verbose_name_plural": "审计事件",
+                "ordering": ["seq"],
+                "indexes": [
+                    models.Index(
+                        fields=["subject_type", "subject_id"], name="audit_audit_subject_b49148_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -5,179 +5,566 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
+        ("areas", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Household',
+            name="Household",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='家庭编号')),
-                ('urban_rural', models.CharField(choices=[('urban', '城市'), ('rural', '农村')], max_length=5, verbose_name='城乡类别')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='住址')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('status', models.CharField(choices=[('active', '在册'), ('closed', '已注销')], default='active', max_length=8, verbose_name='状态')),
-                ('head_name', models.CharField(blank=True, db_index=True, max_length=60, verbose_name='户主姓名')),
-                ('size', models.PositiveSmallIntegerField(default=0, verbose_name='家庭人数')),
-                ('hardship_score', models.DecimalField(blank=True, decimal_places=2, help_text='越低越困难；由政策引擎计算', max_digits=6, null=True, verbose_name='困难程度得分')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('hukou_area', models.ForeignKey(help_text='负责管理的村/社区，即户籍所在地', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area', verbose_name='户籍地')),
-                ('residence_area', models.ForeignKey(blank=True, help_text='实际居住的村/社区；与户籍地不同即人户分离', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area', verbose_name='居住地')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True, verbose_name="家庭编号")),
+                (
+                    "urban_rural",
+                    models.CharField(
+                        choices=[("urban", "城市"), ("rural", "农村")],
+                        max_length=5,
+                        verbose_name="城乡类别",
+                    ),
+                ),
+                ("address", models.CharField(blank=True, max_length=200, verbose_name="住址")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在册"), ("closed", "已注销")],
+                        default="active",
+                        max_length=8,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "head_name",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=60, verbose_name="户主姓名"
+                    ),
+                ),
+                ("size", models.PositiveSmallIntegerField(default=0, verbose_name="家庭人数")),
+                (
+                    "hardship_score",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="越低越困难；由政策引擎计算",
+                        max_digits=6,
+                        null=True,
+                        verbose_name="困难程度得分",
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "hukou_area",
+                    models.ForeignKey(
+                        help_text="负责管理的村/社区，即户籍所在地",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                        verbose_name="户籍地",
+                    ),
+                ),
+                (
+                    "residence_area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="实际居住的村/社区；与户籍地不同即人户分离",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                        verbose_name="居住地",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '家庭',
-                'verbose_name_plural': '家庭',
+                "verbose_name": "家庭",
+                "verbose_name_plural": "家庭",
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('relation', models.CharField(choices=[('head', '户主'), ('spouse', '配偶'), ('child', '子女'), ('parent', '父母'), ('grandchild', '孙子女'), ('grandparent', '祖父母/外祖父母'), ('sibling', '兄弟姐妹'), ('child_in_law', '儿媳/女婿'), ('other', '其他')], max_length=12, verbose_name='与户主关系')),
-                ('is_counted', models.BooleanField(default=True, help_text='计入家庭人口和收入（低保审核确认办法第七条）', verbose_name='共同生活家庭成员')),
-                ('id_number', models.CharField(blank=True, max_length=18, null=True, unique=True, verbose_name='身份证号')),
-                ('name', models.CharField(db_index=True, max_length=60, verbose_name='姓名')),
-                ('sex', models.CharField(choices=[('M', '男'), ('F', '女')], max_length=1, verbose_name='性别')),
-                ('birth_date', models.DateField(verbose_name='出生日期')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='联系电话')),
-                ('disability_type', models.CharField(blank=True, choices=[('physical', '肢体'), ('visual', '视力'), ('hearing', '听力'), ('speech', '言语'), ('intellectual', '智力'), ('mental', '精神'), ('multiple', '多重')], max_length=12, verbose_name='残疾类别')),
-                ('disability_grade', models.PositiveSmallIntegerField(blank=True, choices=[(1, '1级'), (2, '2级'), (3, '3级'), (4, '4级')], null=True, verbose_name='残疾等级')),
-                ('disability_certificate', models.CharField(blank=True, max_length=24, verbose_name='残疾证号')),
-                ('major_illness', models.BooleanField(default=False, verbose_name='重特大疾病')),
-                ('chronic_illness', models.BooleanField(default=False, verbose_name='慢性病')),
-                ('illness_note', models.CharField(blank=True, max_length=200, verbose_name='病情说明')),
-                ('labour_capacity', models.CharField(choices=[('full', '有劳动能力'), ('partial', '部分丧失劳动能力'), ('none', '无劳动能力')], default='full', max_length=8, verbose_name='劳动能力')),
-                ('self_care', models.CharField(choices=[('full', '全自理'), ('partial', '半护理(部分丧失)'), ('none', '全护理(完全丧失)')], default='full', max_length=8, verbose_name='生活自理能力')),
-                ('employment', models.CharField(choices=[('employed', '就业'), ('flexible', '灵活就业'), ('farming', '务农'), ('unemployed', '失业/无业'), ('retired', '退休'), ('student', '在校'), ('na', '不适用(学龄前/无劳动能力)')], default='na', max_length=12, verbose_name='就业状况')),
-                ('school_stage', models.CharField(choices=[('none', '不在学'), ('preschool', '学前'), ('primary', '小学'), ('junior', '初中'), ('senior', '普通高中'), ('vocational', '中职'), ('college', '大专/本科'), ('postgraduate', '研究生')], default='none', max_length=12, verbose_name='就学阶段')),
-                ('death_date', models.DateField(blank=True, null=True, verbose_name='死亡日期')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='members', to='registry.household', verbose_name='家庭')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "relation",
+                    models.CharField(
+                        choices=[
+                            ("head", "户主"),
+                            ("spouse", "配偶"),
+                            ("child", "子女"),
+                            ("parent", "父母"),
+                            ("grandchild", "孙子女"),
+                            ("grandparent", "祖父母/外祖父母"),
+                            ("sibling", "兄弟姐妹"),
+                            ("child_in_law", "儿媳/女婿"),
+                            ("other", "其他"),
+                        ],
+                        max_length=12,
+                        verbose_name="与户主关系",
+                    ),
+                ),
+                (
+                    "is_counted",
+                    models.BooleanField(
+                        default=True,
+                        help_text="计入家庭人口和收入（低保审核确认办法第七条）",
+                        verbose_name="共同生活家庭成员",
+                    ),
+                ),
+                (
+                    "id_number",
+                    models.CharField(
+                        blank=True, max_length=18, null=True, unique=True, verbose_name="身份证号"
+                    ),
+                ),
+                ("name", models.CharField(db_index=True, max_length=60, verbose_name="姓名")),
+                (
+                    "sex",
+                    models.CharField(
+                        choices=[("M", "男"), ("F", "女")], max_length=1, verbose_name="性别"
+                    ),
+                ),
+                ("birth_date", models.DateField(verbose_name="出生日期")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="联系电话")),
+                (
+                    "disability_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("physical", "肢体"),
+                            ("visual", "视力"),
+                            ("hearing", "听力"),
+                            ("speech", "言语"),
+                            ("intellectual", "智力"),
+                            ("mental", "精神"),
+                            ("multiple", "多重"),
+                        ],
+                        max_length=12,
+                        verbose_name="残疾类别",
+                    ),
+                ),
+                (
+                    "disability_grade",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        choices=[(1, "1级"), (2, "2级"), (3, "3级"), (4, "4级")],
+                        null=True,
+                        verbose_name="残疾等级",
+                    ),
+                ),
+                (
+                    "disability_certificate",
+                    models.CharField(blank=True, max_length=24, verbose_name="残疾证号"),
+                ),
+                ("major_illness", models.BooleanField(default=False, verbose_name="重特大疾病")),
+                ("chronic_illness", models.BooleanField(default=False, verbose_name="慢性病")),
+                (
+                    "illness_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="病情说明"),
+                ),
+                (
+                    "labour_capacity",
+                    models.CharField(
+                        choices=[
+                            ("full", "有劳动能力"),
+                            ("partial", "部分丧失劳动能力"),
+                            ("none", "无劳动能力"),
+                        ],
+                        default="full",
+                        max_length=8,
+                        verbose_name="劳动能力",
+                    ),
+                ),
+                (
+                    "self_care",
+                    models.CharField(
+                        choices=[
+                            ("full", "全自理"),
+                            ("partial", "半护理(部分丧失)"),
+                            ("none", "全护理(完全丧失)"),
+                        ],
+                        default="full",
+                        max_length=8,
+                        verbose_name="生活自理能力",
+                    ),
+                ),
+                (
+                    "employment",
+                    models.CharField(
+                        choices=[
+                            ("employed", "就业"),
+                            ("flexible", "灵活就业"),
+                            ("farming", "务农"),
+                            ("unemployed", "失业/无业"),
+                            ("retired", "退休"),
+                            ("student", "在校"),
+                            ("na", "不适用(学龄前/无劳动能力)"),
+                        ],
+                        default="na",
+                        max_length=12,
+                        verbose_name="就业状况",
+                    ),
+                ),
+                (
+                    "school_stage",
+                    models.CharField(
+                        choices=[
+                            ("none", "不在学"),
+                            ("preschool", "学前"),
+                            ("primary", "小学"),
+                            ("junior", "初中"),
+                            ("senior", "普通高中"),
+                            ("vocational", "中职"),
+                            ("college", "大专/本科"),
+                            ("postgraduate", "研究生"),
+                        ],
+                        default="none",
+                        max_length=12,
+                        verbose_name="就学阶段",
+                    ),
+                ),
+                ("death_date", models.DateField(blank=True, null=True, verbose_name="死亡日期")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="members",
+                        to="registry.household",
+                        verbose_name="家庭",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '家庭成员',
-                'verbose_name_plural': '家庭成员',
+                "verbose_name": "家庭成员",
+                "verbose_name_plural": "家庭成员",
             },
         ),
         migrations.CreateModel(
-            name='IncomeItem',
+            name="IncomeItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='declared', max_length=40, verbose_name='来源')),
-                ('as_of', models.DateField(verbose_name='数据日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('wage', '工资性收入'), ('business', '经营净收入'), ('property', '财产净收入'), ('transfer', '转移净收入'), ('other', '其他收入')], max_length=10, verbose_name='收入类型')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额(元)')),
-                ('period_start', models.DateField(verbose_name='起始月')),
-                ('period_end', models.DateField(verbose_name='截止月')),
-                ('excluded', models.BooleanField(default=False, help_text='优待抚恤金、奖励金、救助金等（第十三条）', verbose_name='不计入收入')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='registry.household', verbose_name='家庭')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='registry.person', verbose_name='成员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(default="declared", max_length=40, verbose_name="来源"),
+                ),
+                ("as_of", models.DateField(verbose_name="数据日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("wage", "工资性收入"),
+                            ("business", "经营净收入"),
+                            ("property", "财产净收入"),
+                            ("transfer", "转移净收入"),
+                            ("other", "其他收入"),
+                        ],
+                        max_length=10,
+                        verbose_name="收入类型",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额(元)"),
+                ),
+                ("period_start", models.DateField(verbose_name="起始月")),
+                ("period_end", models.DateField(verbose_name="截止月")),
+                (
+                    "excluded",
+                    models.BooleanField(
+                        default=False,
+                        help_text="优待抚恤金、奖励金、救助金等（第十三条）",
+                        verbose_name="不计入收入",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="registry.household",
+                        verbose_name="家庭",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="registry.person",
+                        verbose_name="成员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '收入',
-                'verbose_name_plural': '收入',
+                "verbose_name": "收入",
+                "verbose_name_plural": "收入",
             },
         ),
         migrations.CreateModel(
-            name='Asset',
+            name="Asset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='declared', max_length=40, verbose_name='来源')),
-                ('as_of', models.DateField(verbose_name='数据日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('deposit', '存款'), ('security', '有价证券/基金'), ('insurance', '商业保险'), ('vehicle', '机动车辆'), ('property', '房产'), ('business', '工商登记')], max_length=10, verbose_name='财产类型')),
-                ('value', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='价值(元)')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('registration_no', models.CharField(blank=True, help_text='车牌号、不动产权证号、统一社会信用代码等', max_length=64, verbose_name='登记号')),
-                ('exempt', models.BooleanField(default=False, verbose_name='生活/生产必需豁免')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='registry.household', verbose_name='家庭')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='registry.person', verbose_name='成员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(default="declared", max_length=40, verbose_name="来源"),
+                ),
+                ("as_of", models.DateField(verbose_name="数据日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("deposit", "存款"),
+                            ("security", "有价证券/基金"),
+                            ("insurance", "商业保险"),
+                            ("vehicle", "机动车辆"),
+                            ("property", "房产"),
+                            ("business", "工商登记"),
+                        ],
+                        max_length=10,
+                        verbose_name="财产类型",
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="价值(元)"),
+                ),
+                ("description", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                (
+                    "registration_no",
+                    models.CharField(
+                        blank=True,
+                        help_text="车牌号、不动产权证号、统一社会信用代码等",
+                        max_length=64,
+                        verbose_name="登记号",
+                    ),
+                ),
+                ("exempt", models.BooleanField(default=False, verbose_name="生活/生产必需豁免")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="registry.household",
+                        verbose_name="家庭",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="registry.person",
+                        verbose_name="成员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '财产',
-                'verbose_name_plural': '财产',
+                "verbose_name": "财产",
+                "verbose_name_plural": "财产",
             },
         ),
         migrations.CreateModel(
-            name='RigidExpense',
+            name="RigidExpense",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(default='declared', max_length=40, verbose_name='来源')),
-                ('as_of', models.DateField(verbose_name='数据日期')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='备注')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('kind', models.CharField(choices=[('medical', '医疗自付'), ('education', '教育'), ('rehabilitation', '康复'), ('basic_living', '基本生活')], max_length=16, verbose_name='支出类型')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额(元)')),
-                ('period_start', models.DateField(verbose_name='起始月')),
-                ('period_end', models.DateField(verbose_name='截止月')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='registry.household', verbose_name='家庭')),
-                ('person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='%(class)ss', to='registry.person', verbose_name='成员')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(default="declared", max_length=40, verbose_name="来源"),
+                ),
+                ("as_of", models.DateField(verbose_name="数据日期")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="备注")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("medical", "医疗自付"),
+                            ("education", "教育"),
+                            ("rehabilitation", "康复"),
+                            ("basic_living", "基本生活"),
+                        ],
+                        max_length=16,
+                        verbose_name="支出类型",
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额(元)"),
+                ),
+                ("period_start", models.DateField(verbose_name="起始月")),
+                ("period_end", models.DateField(verbose_name="截止月")),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="registry.household",
+                        verbose_name="家庭",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(class)ss",
+                        to="registry.person",
+                        verbose_name="成员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '刚性支出',
-                'verbose_name_plural': '刚性支出',
+                "verbose_name": "刚性支出",
+                "verbose_name_plural": "刚性支出",
             },
         ),
         migrations.CreateModel(
-            name='RollEntry',
+            name="RollEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('programme', models.CharField(db_index=True, max_length=40, verbose_name='救助项目')),
-                ('monthly_amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='月救助金额(元)')),
-                ('start_month', models.DateField(verbose_name='起始月')),
-                ('end_month', models.DateField(blank=True, null=True, verbose_name='截止月')),
-                ('status', models.CharField(choices=[('active', '在保'), ('suspended', '暂停'), ('stopped', '停发')], default='active', max_length=10, verbose_name='状态')),
-                ('decision_ref', models.CharField(blank=True, max_length=64, verbose_name='决定文号')),
-                ('source', models.CharField(default='import', max_length=40, verbose_name='来源')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='roll_entries', to='registry.household')),
-                ('person', models.ForeignKey(blank=True, help_text='按人发放的项目（单人保、残疾人补贴、孤儿基本生活费等）', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='roll_entries', to='registry.person')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.CharField(db_index=True, max_length=40, verbose_name="救助项目"),
+                ),
+                (
+                    "monthly_amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="月救助金额(元)"
+                    ),
+                ),
+                ("start_month", models.DateField(verbose_name="起始月")),
+                ("end_month", models.DateField(blank=True, null=True, verbose_name="截止月")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "在保"), ("suspended", "暂停"), ("stopped", "停发")],
+                        default="active",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                (
+                    "decision_ref",
+                    models.CharField(blank=True, max_length=64, verbose_name="决定文号"),
+                ),
+                ("source", models.CharField(default="import", max_length=40, verbose_name="来源")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roll_entries",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="按人发放的项目（单人保、残疾人补贴、孤儿基本生活费等）",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="roll_entries",
+                        to="registry.person",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '救助名册',
-                'verbose_name_plural': '救助名册',
+                "verbose_name": "救助名册",
+                "verbose_name_plural": "救助名册",
             },
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['hukou_area', 'id'], name='hh_area_id'),
+            model_name="household",
+            index=models.Index(fields=["hukou_area", "id"], name="hh_area_id"),
         ),
         migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['hukou_area', 'hardship_score', 'id'], name='hh_area_score'),
+            model_name="household",
+            index=models.Index(fields=["hukou_area", "hardship_score", "id"], name="hh_area_score"),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.UniqueConstraint(condition=models.Q(('relation', 'head')), fields=('household',), name='one_head_per_household'),
+            model_name="person",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("relation", "head")),
+                fields=("household",),
+                name="one_head_per_household",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='person',
-            constraint=models.CheckConstraint(condition=models.Q(('disability_grade__isnull', True), models.Q(('disability_grade__gte', 1), ('disability_grade__lte', 4)), _connector='OR'), name='disability_grade_1_4'),
+            model_name="person",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("disability_grade__isnull", True),
+                    models.Q(("disability_grade__gte", 1), ("disability_grade__lte", 4)),
+                    _connector="OR",
+                ),
+                name="disability_grade_1_4",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='incomeitem',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='income_period_order'),
+            model_name="incomeitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="income_period_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='rigidexpense',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='expense_period_order'),
+            model_name="rigidexpense",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="expense_period_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rollentry',
-            index=models.Index(fields=['programme', 'status'], name='roll_prog_status'),
+            model_name="rollentry",
+            index=models.Index(fields=["programme", "status"], name="roll_prog_status"),
         ),
     ]

@@ -10,9 +10,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="what", required=True)
-        areas = sub.add_parser("areas", help="administrative-division CSV (code,name,level,parent_code)")
+        areas = sub.add_parser(
+            "areas", help="administrative-division CSV (code,name,level,parent_code)"
+        )
         areas.add_argument("path", type=Path)
-        registry = sub.add_parser("registry", help="a registry export directory (see docs/registry-export.md)")
+        registry = sub.add_parser(
+            "registry", help="a registry export directory (see docs/registry-export.md)"
+        )
         registry.add_argument("path", type=Path)
 
     def handle(self, *args, what, path, **options):

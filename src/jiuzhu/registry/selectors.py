@@ -1,0 +1,222 @@
+"""Reads from the registry, always through the shared scoping mechanism."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import Substr
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
+from jiuzhu.areas.models import PREFIX_LENGTH, Area
+from jiuzhu.audit.models import AuditEvent
+from jiuzhu.audit.services import audit_record
+from jiuzhu.registry.models import Household, HouseholdStatus, Person, RollEntry, RollStatus
+
+COUNT_CAP = 10_000
+SORTS = {
+    "number": ("number",),
+    "-number": ("-number",),
+    # Hardest first (lowest score); households not yet scored go last on both databases.
+    "score": (F("hardship_score").asc(nulls_last=True), "id"),
+    "size": ("-size", "id"),
+    "updated": ("-updated_at", "id"),
+}
+
+
+@dataclass
+class HouseholdFilters:
+    q: str = ""
+    area: str = ""  # an area code inside the user's scope
+    urban_rural: str = ""
+    programme: str = ""  # on the roll of this programme
+    disabled: bool = False  # has a member with a disability certificate
+    separated: bool = False  # 人户分离
+    sort: str = "number"
+
+
+def households_visible(user) -> QuerySet[Household]:
+    return scoped(Household.objects.all(), user, Capability.REGISTRY_VIEW)
+
+
+def household_search(*, user, filters: HouseholdFilters) -> QuerySet[Household]:
+    qs = households_visible(user).filter(status=HouseholdStatus.ACTIVE)
+    q = filters.q.strip().upper()
+    if q:
+        if len(q) == 18 and q[:17].isdigit():
+            qs = qs.filter(Exists(Person.objects.filter(household=OuterRef("pk"), id_number=q)))
+        elif q.startswith("H") and q[1:].isdigit():
+            qs = qs.filter(number__startswith=q)
+        else:
+            qs = qs.filter(
+                Q(head_name__startswith=filters.q.strip())
+                | Exists(
+                    Person.objects.filter(
+                        household=OuterRef("pk"), name__startswith=filters.q.strip()
+                    )
+                )
+            )
+    if filters.area:
+        area = Area.objects.filter(code=filters.area).first()
+        if area is not None:
+            qs = qs.filter(hukou_area__code__startswith=area.prefix)
+    if filters.urban_rural:
+        qs = qs.filter(urban_rural=filters.urban_rural)
+    if filters.programme:
+        qs = qs.filter(
+            Exists(
+                RollEntry.objects.filter(
+                    household=OuterRef("pk"), programme=filters.programme, status=RollStatus.ACTIVE
+                )
+            )
+        )
+    if filters.disabled:
+        qs = qs.filter(
+            Exists(Person.objects.filter(household=OuterRef("pk"), disability_grade__isnull=False))
+        )
+    if filters.separated:
+        qs = qs.filter(residence_area__isnull=False).exclude(residence_area=F("hukou_area"))
+    return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    has_next: bool
+    count: int
+    count_capped: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+
+def paginate(qs: QuerySet, *, page: int, per_page: int) -> Page:
+    """Offset pagination with a capped count: a city-wide list never counts a million rows."""
+    page = max(1, page)
+    start = (page - 1) * per_page
+    rows = list(qs[start : start + per_page + 1])
+    count = qs.order_by()[: COUNT_CAP + 1].count() if page == 1 or rows else 0
+    return Page(
+        items=rows[:per_page],
+        number=page,
+        has_next=len(rows) > per_page,
+        count=min(count, COUNT_CAP),
+        count_capped=count > COUNT_CAP,
+    )
+
+
+def area_names(codes: set[str]) -> dict[str, str]:
+    return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+def household_profile(*, user, household_id: int) -> dict:
+    """The 画像 of one household. Opening it is a read of personal files, so it is audited."""
+    hh = access(
+        Household.objects.select_related("hukou_area", "residence_area"),
+        user,
+        Capability.REGISTRY_VIEW,
+        pk=household_id,
+    )
+    members = list(hh.members.all())
+    members.sort(key=lambda p: (p.relation != "head", p.birth_date))
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="household.view",
+            subject_type="household",
+            subject_id=hh.pk,
+            household_id=hh.pk,
+            area_code=hh.hukou_area_id,
+        )
+    return {
+        "household": hh,
+        "members": members,
+        "income_items": list(hh.incomeitems.select_related("person").order_by("-period_end")),
+        "assets": list(hh.assets.select_related("person").order_by("kind")),
+        "expenses": list(hh.rigidexpenses.select_related("person").order_by("-period_end")),
+        "roll_entries": list(hh.roll_entries.select_related("person").order_by("-start_month")),
+        "area_path": [*hh.hukou_area.ancestors(), hh.hukou_area],
+        "can_edit": user_scope(user, Capability.REGISTRY_EDIT).contains(hh.hukou_area_id),
+        "can_reveal": user_scope(user, Capability.PII_REVEAL).contains(hh.hukou_area_id),
+    }
+
+
+def household_timeline(*, user, household_id: int, limit: int = 200) -> list[AuditEvent]:
+    """Changes to the household and everything in it, newest first (reads left out)."""
+    hh = access(Household.objects.all(), user, Capability.REGISTRY_VIEW, pk=household_id)
+    return list(
+        AuditEvent.objects.filter(household_id=hh.pk)
+        .exclude(action__endswith=".view")
+        .exclude(action__endswith=".reveal")
+        .order_by("-seq")[:limit]
+    )
+
+
+def person_reveal(*, user, person_id: int, field: str) -> str:
+    """The full ID or phone number, for roles that need it; every reveal is audited."""
+    if field not in ("id_number", "phone"):
+        raise ValueError(field)
+    person = access(
+        Person.objects.select_related("household"), user, Capability.PII_REVEAL, pk=person_id
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="person.reveal",
+            subject_type="person",
+            subject_id=person.pk,
+            household_id=person.household_id,
+            area_code=person.household.hukou_area_id,
+            extra={"field": field},
+        )
+    return getattr(person, field) or ""
+
+
+def dashboard_counts(*, user) -> dict:
+    """Households and persons by child area of the user's scope and by urban/rural."""
+    scope = user_scope(user, Capability.STATS_VIEW)
+    if scope.empty:
+        return {"by_area": [], "by_urban_rural": [], "households": 0, "persons": 0}
+    hh = scoped(
+        Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Capability.STATS_VIEW
+    )
+    # Group by the level just below the widest area in scope (a county user sees streets).
+    widest = min(scope.prefixes, key=len)
+    child_len = next((n for n in sorted(PREFIX_LENGTH.values()) if n > len(widest)), 12)
+
+    rows = (
+        hh.annotate(group=Substr("hukou_area_id", 1, child_len))
+        .values("group")
+        .annotate(households=Count("id"))
+        .order_by("group")
+    )
+    persons_rows = (
+        Person.objects.filter(household__in=hh, death_date__isnull=True)
+        .annotate(group=Substr("household__hukou_area_id", 1, child_len))
+        .values("group")
+        .annotate(persons=Count("id"))
+    )
+    persons_by_group = {r["group"]: r["persons"] for r in persons_rows}
+    codes = {r["group"].ljust(12, "0") for r in rows}
+    names = area_names(codes)
+    by_area = [
+        {
+            "code": r["group"].ljust(12, "0"),
+            "name": names.get(r["group"].ljust(12, "0"), r["group"]),
+            "households": r["households"],
+            "persons": persons_by_group.get(r["group"], 0),
+        }
+        for r in rows
+    ]
+    by_ur = list(hh.values("urban_rural").annotate(households=Count("id")).order_by("urban_rural"))
+    return {
+        "by_area": by_area,
+        "by_urban_rural": by_ur,
+        "households": sum(r["households"] for r in by_area),
+        "persons": sum(r["persons"] for r in by_area),
+        "can_see_registry": has_capability(user, Capability.REGISTRY_VIEW),
+    }

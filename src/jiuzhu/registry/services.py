@@ -1,0 +1,481 @@
+"""Writes to the registry. Each function: checks scope, validates, saves, audits — in one
+transaction, so an error leaves nothing half-saved. Optimistic locking: the caller passes the
+``version`` it read, and a change made meanwhile by someone else is refused, never overwritten.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import re
+from typing import Any
+
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, require_area
+from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.audit.services import audit_record
+from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.idcard import IdNumberError, validate_id_number
+from jiuzhu.registry.models import (
+    Asset,
+    Household,
+    IncomeItem,
+    Person,
+    Relation,
+    RigidExpense,
+)
+
+PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
+
+HOUSEHOLD_FIELDS = ("hukou_area", "residence_area", "urban_rural", "address", "phone")
+PERSON_FIELDS = (
+    "relation",
+    "is_counted",
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "phone",
+    "disability_type",
+    "disability_grade",
+    "disability_certificate",
+    "major_illness",
+    "chronic_illness",
+    "illness_note",
+    "labour_capacity",
+    "self_care",
+    "employment",
+    "school_stage",
+    "death_date",
+)
+
+
+def snapshot(obj: models.Model, fields) -> dict[str, Any]:
+    """The audited view of a row: field name → value (foreign keys by id)."""
+    out = {}
+    for name in fields:
+        field = obj._meta.get_field(name)
+        out[name] = getattr(obj, field.attname)
+    return out
+
+
+def _diff(before: dict, after: dict) -> tuple[dict, dict]:
+    changed = [k for k in after if before.get(k) != after.get(k)]
+    return {k: before.get(k) for k in changed}, {k: after.get(k) for k in changed}
+
+
+def _check_choices(obj: models.Model, fields, errors: dict[str, list[str]]) -> None:
+    for name in fields:
+        field = obj._meta.get_field(name)
+        value = getattr(obj, field.attname)
+        if field.choices and value not in (None, "") and value not in dict(field.flatchoices):
+            errors.setdefault(name, []).append(f"“{field.verbose_name}”的值“{value}”不在可选范围内")
+
+
+def _village(code: str | None, field: str, label: str, errors) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        errors.setdefault(field, []).append(f"{label}区划代码 {code} 不存在")
+    elif area.level != AreaLevel.VILLAGE:
+        errors.setdefault(field, []).append(
+            f"{label}须选到村/社区一级（{area.name} 是{area.get_level_display()}）"
+        )
+    return area
+
+
+def _validate_household(hh: Household, errors: dict[str, list[str]]) -> None:
+    _check_choices(hh, ("urban_rural",), errors)
+    if not hh.urban_rural:
+        errors.setdefault("urban_rural", []).append("“城乡类别”为必填项")
+    if hh.phone and not PHONE_RE.match(hh.phone):
+        errors.setdefault("phone", []).append("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+
+
+def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
+    _check_choices(
+        p,
+        (
+            "relation",
+            "sex",
+            "disability_type",
+            "labour_capacity",
+            "self_care",
+            "employment",
+            "school_stage",
+        ),
+        errors,
+    )
+    if not (p.name or "").strip():
+        errors.setdefault("name", []).append("“姓名”为必填项")
+    if p.birth_date is None:
+        errors.setdefault("birth_date", []).append("“出生日期”为必填项")
+    if p.id_number:
+        try:
+            parsed = validate_id_number(p.id_number, birth_date=p.birth_date, sex=p.sex or None)
+            p.id_number = parsed.number
+        except IdNumberError as exc:
+            errors.setdefault("id_number", []).append(exc.message)
+    else:
+        p.id_number = None
+    if bool(p.disability_type) != (p.disability_grade is not None):
+        errors.setdefault("disability_grade", []).append(
+            "“残疾类别”和“残疾等级”须同时填写或同时为空"
+        )
+    if p.disability_grade is not None and not 1 <= int(p.disability_grade) <= 4:
+        errors.setdefault("disability_grade", []).append("“残疾等级”须为1至4级")
+    if p.phone and not PHONE_RE.match(p.phone):
+        errors.setdefault("phone", []).append("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+    if p.death_date and p.birth_date and p.death_date < p.birth_date:
+        errors.setdefault("death_date", []).append("“死亡日期”不能早于出生日期")
+    if p.id_number and Person.objects.filter(id_number=p.id_number).exclude(pk=p.pk).exists():
+        errors.setdefault("id_number", []).append(
+            "该身份证号已登记在其他家庭，请先核实（同一人不能重复登记）"
+        )
+
+
+def _refresh_household_summary(household_id: int) -> None:
+    head = Person.objects.filter(household_id=household_id, relation=Relation.HEAD).first()
+    size = Person.objects.filter(
+        household_id=household_id, is_counted=True, death_date__isnull=True
+    ).count()
+    Household.objects.filter(pk=household_id).update(head_name=head.name if head else "", size=size)
+
+
+def _next_household_number(area_code: str) -> str:
+    prefix = f"H{area_code}"
+    last = (
+        Household.objects.filter(number__startswith=prefix)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    seq = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{seq:05d}"
+
+
+@transaction.atomic
+def household_create(
+    *,
+    actor,
+    hukou_area_code: str,
+    urban_rural: str,
+    head: dict,
+    residence_area_code: str | None = None,
+    address: str = "",
+    phone: str = "",
+    reason: str = "",
+) -> Household:
+    """Register a household with its head (户主)."""
+    require_area(actor, Capability.REGISTRY_EDIT, hukou_area_code)
+    errors: dict[str, list[str]] = {}
+    _village(hukou_area_code, "hukou_area", "户籍地", errors)
+    _village(residence_area_code, "residence_area", "居住地", errors)
+    hh = Household(
+        hukou_area_id=hukou_area_code,
+        residence_area_id=residence_area_code or None,
+        urban_rural=urban_rural,
+        address=address,
+        phone=phone,
+    )
+    _validate_household(hh, errors)
+    person = Person(**{**head, "relation": Relation.HEAD})
+    person_errors: dict[str, list[str]] = {}
+    _validate_person(person, person_errors)
+    errors.update({f"head.{k}": v for k, v in person_errors.items()})
+    if errors:
+        raise ServiceError(errors=errors)
+    hh.number = _next_household_number(hukou_area_code)
+    hh.head_name = person.name
+    hh.size = 1 if person.is_counted else 0
+    hh.save()
+    person.household = hh
+    person.save()
+    audit_record(
+        actor=actor,
+        action="household.create",
+        subject_type="household",
+        subject_id=hh.pk,
+        household_id=hh.pk,
+        area_code=hukou_area_code,
+        reason=reason,
+        after={
+            **snapshot(hh, HOUSEHOLD_FIELDS),
+            "number": hh.number,
+            "head": snapshot(person, PERSON_FIELDS),
+        },
+    )
+    return hh
+
+
+@transaction.atomic
+def household_update(
+    *, actor, household_id: int, version: int, data: dict, reason: str = ""
+) -> Household:
+    hh = access(
+        Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id
+    )
+    if hh.version != version:
+        raise ConcurrentEditError("该家庭信息")
+    before = snapshot(hh, HOUSEHOLD_FIELDS)
+    errors: dict[str, list[str]] = {}
+    if "hukou_area" in data and data["hukou_area"] != hh.hukou_area_id:
+        _village(data["hukou_area"], "hukou_area", "户籍地", errors)
+        require_area(actor, Capability.REGISTRY_EDIT, data["hukou_area"] or "")
+    if "residence_area" in data:
+        _village(data["residence_area"], "residence_area", "居住地", errors)
+    for name in HOUSEHOLD_FIELDS:
+        if name in data:
+            setattr(
+                hh,
+                hh._meta.get_field(name).attname,
+                data[name] or (None if name == "residence_area" else ""),
+            )
+    _validate_household(hh, errors)
+    if errors:
+        raise ServiceError(errors=errors)
+    old, new = _diff(before, snapshot(hh, HOUSEHOLD_FIELDS))
+    if not new:
+        return hh
+    updated = Household.objects.filter(pk=hh.pk, version=version).update(
+        **{hh._meta.get_field(k).attname: getattr(hh, hh._meta.get_field(k).attname) for k in new},
+        version=F("version") + 1,
+    )
+    if updated != 1:
+        raise ConcurrentEditError("该家庭信息")
+    hh.refresh_from_db()
+    audit_record(
+        actor=actor,
+        action="household.update",
+        subject_type="household",
+        subject_id=hh.pk,
+        household_id=hh.pk,
+        area_code=hh.hukou_area_id,
+        reason=reason,
+        before=old,
+        after=new,
+    )
+    return hh
+
+
+@transaction.atomic
+def person_add(*, actor, household_id: int, data: dict, reason: str = "") -> Person:
+    hh = access(
+        Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id
+    )
+    person = Person(household=hh, **{k: v for k, v in data.items() if k in PERSON_FIELDS})
+    errors: dict[str, list[str]] = {}
+    _validate_person(person, errors)
+    if person.relation == Relation.HEAD:
+        errors.setdefault("relation", []).append(
+            "该家庭已有户主；如需变更户主，请先修改原户主的关系"
+        )
+    if errors:
+        raise ServiceError(errors=errors)
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        raise ServiceError("该身份证号已登记，不能重复登记", field="id_number") from exc
+    _refresh_household_summary(hh.pk)
+    Household.objects.filter(pk=hh.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor,
+        action="person.add",
+        subject_type="person",
+        subject_id=person.pk,
+        household_id=hh.pk,
+        area_code=hh.hukou_area_id,
+        reason=reason,
+        after=snapshot(person, PERSON_FIELDS),
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(*, actor, person_id: int, version: int, data: dict, reason: str = "") -> Person:
+    person = access(
+        Person.objects.select_for_update().select_related("household"),
+        actor,
+        Capability.REGISTRY_EDIT,
+        pk=person_id,
+    )
+    if person.version != version:
+        raise ConcurrentEditError("该成员信息")
+    before = snapshot(person, PERSON_FIELDS)
+    for name in PERSON_FIELDS:
+        if name in data:
+            setattr(person, name, data[name])
+    errors: dict[str, list[str]] = {}
+    _validate_person(person, errors)
+    if (
+        person.relation == Relation.HEAD
+        and before["relation"] != Relation.HEAD
+        and Person.objects.filter(household_id=person.household_id, relation=Relation.HEAD).exists()
+    ):
+        errors.setdefault("relation", []).append("该家庭已有户主，一户只能有一名户主")
+    if errors:
+        raise ServiceError(errors=errors)
+    old, new = _diff(before, snapshot(person, PERSON_FIELDS))
+    if not new:
+        return person
+    try:
+        with transaction.atomic():
+            updated = Person.objects.filter(pk=person.pk, version=version).update(
+                **{k: getattr(person, k) for k in new}, version=F("version") + 1
+            )
+    except IntegrityError as exc:
+        raise ServiceError("该身份证号已登记，不能重复登记", field="id_number") from exc
+    if updated != 1:
+        raise ConcurrentEditError("该成员信息")
+    person.refresh_from_db()
+    if {"name", "relation", "is_counted", "death_date"} & new.keys():
+        _refresh_household_summary(person.household_id)
+    audit_record(
+        actor=actor,
+        action="person.update",
+        subject_type="person",
+        subject_id=person.pk,
+        household_id=person.household_id,
+        area_code=person.household.hukou_area_id,
+        reason=reason,
+        before=old,
+        after=new,
+    )
+    return person
+
+
+FACT_MODELS = {"income": IncomeItem, "asset": Asset, "expense": RigidExpense}
+FACT_FIELDS = {
+    "income": (
+        "person",
+        "kind",
+        "amount",
+        "period_start",
+        "period_end",
+        "excluded",
+        "source",
+        "as_of",
+        "note",
+    ),
+    "asset": (
+        "person",
+        "kind",
+        "value",
+        "description",
+        "registration_no",
+        "exempt",
+        "source",
+        "as_of",
+        "note",
+    ),
+    "expense": (
+        "person",
+        "kind",
+        "amount",
+        "period_start",
+        "period_end",
+        "source",
+        "as_of",
+        "note",
+    ),
+}
+
+
+def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
+    _check_choices(fact, ("kind",), errors)
+    if not fact.kind:
+        errors.setdefault("kind", []).append("“类型”为必填项")
+    money_field = "value" if kind == "asset" else "amount"
+    value = getattr(fact, money_field)
+    label = fact._meta.get_field(money_field).verbose_name
+    try:
+        value = decimal.Decimal(str(value)) if value not in (None, "") else None
+    except decimal.InvalidOperation:
+        value = "bad"
+    if value is None:
+        errors.setdefault(money_field, []).append(f"“{label}”为必填项")
+    elif value == "bad" or not value.is_finite():
+        errors.setdefault(money_field, []).append(f"“{label}”须为数字")
+    elif value < 0:
+        errors.setdefault(money_field, []).append(f"“{label}”不能为负数")
+    elif value != value.quantize(decimal.Decimal("0.01")):
+        errors.setdefault(money_field, []).append(f"“{label}”最多保留两位小数（到分）")
+    elif value >= decimal.Decimal("1e12"):
+        errors.setdefault(money_field, []).append(f"“{label}”超出允许范围")
+    else:
+        setattr(fact, money_field, value)
+    if fact.as_of is None:
+        errors.setdefault("as_of", []).append("“数据日期”为必填项")
+    if kind in ("income", "expense"):
+        if fact.period_start is None:
+            errors.setdefault("period_start", []).append("“起始月”为必填项")
+        if fact.period_end is None:
+            errors.setdefault("period_end", []).append("“截止月”为必填项")
+        if fact.period_start and fact.period_end and fact.period_end < fact.period_start:
+            errors.setdefault("period_end", []).append("“截止月”不能早于“起始月”")
+    if (
+        fact.person_id
+        and not Person.objects.filter(pk=fact.person_id, household_id=fact.household_id).exists()
+    ):
+        errors.setdefault("person", []).append("所选成员不属于该家庭")
+
+
+@transaction.atomic
+def fact_add(*, actor, household_id: int, kind: str, data: dict, reason: str = ""):
+    """Add an income item, asset or rigid expense (``kind`` = income / asset / expense)."""
+    model = FACT_MODELS[kind]
+    hh = access(
+        Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id
+    )
+    values = {k: v for k, v in data.items() if k in FACT_FIELDS[kind]}
+    if "person" in values:
+        values["person_id"] = values.pop("person") or None
+    values.setdefault("as_of", datetime.date.today())
+    fact = model(household=hh, **values)
+    errors: dict[str, list[str]] = {}
+    _validate_fact(fact, kind, errors)
+    if errors:
+        raise ServiceError(errors=errors)
+    fact.save()
+    Household.objects.filter(pk=hh.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor,
+        action=f"{kind}.add",
+        subject_type=kind,
+        subject_id=fact.pk,
+        household_id=hh.pk,
+        area_code=hh.hukou_area_id,
+        reason=reason,
+        after=snapshot(fact, FACT_FIELDS[kind]),
+    )
+    return fact
+
+
+@transaction.atomic
+def fact_delete(*, actor, kind: str, fact_id: int, reason: str) -> None:
+    """Remove a fact that was wrong. A reason is required; the audit log keeps the old value."""
+    model = FACT_MODELS[kind]
+    if not (reason or "").strip():
+        raise ServiceError("删除记录须填写理由", field="reason")
+    fact = access(
+        model.objects.select_related("household"), actor, Capability.REGISTRY_EDIT, pk=fact_id
+    )
+    before = snapshot(fact, FACT_FIELDS[kind])
+    hh = fact.household
+    fact.delete()
+    Household.objects.filter(pk=hh.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor,
+        action=f"{kind}.delete",
+        subject_type=kind,
+        subject_id=fact_id,
+        household_id=hh.pk,
+        area_code=hh.hukou_area_id,
+        reason=reason,
+        before=before,
+    )

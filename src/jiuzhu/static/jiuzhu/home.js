@@ -1,0 +1,25 @@
+// Home dashboard charts (ECharts, vendored). Data come from json_script blocks in the page.
+(function () {
+  function read(id) { var el = document.getElementById(id); return el ? JSON.parse(el.textContent) : null; }
+  var byArea = read("data-by-area"), byUr = read("data-by-ur");
+  if (!byArea || typeof echarts === "undefined") return;
+  var area = echarts.init(document.getElementById("chart-area"));
+  area.setOption({
+    tooltip: { trigger: "axis" }, legend: { data: ["家庭", "人员"] },
+    grid: { left: 50, right: 20, bottom: 80 },
+    xAxis: { type: "category", data: byArea.map(function (r) { return r.name; }), axisLabel: { rotate: 40 } },
+    yAxis: { type: "value" },
+    series: [
+      { name: "家庭", type: "bar", data: byArea.map(function (r) { return r.households; }) },
+      { name: "人员", type: "bar", data: byArea.map(function (r) { return r.persons; }) }
+    ]
+  });
+  var labels = { urban: "城市", rural: "农村" };
+  var ur = echarts.init(document.getElementById("chart-ur"));
+  ur.setOption({
+    tooltip: { trigger: "item" },
+    series: [{ type: "pie", radius: ["35%", "65%"],
+      data: byUr.map(function (r) { return { name: labels[r.urban_rural] || r.urban_rural, value: r.households }; }) }]
+  });
+  window.addEventListener("resize", function () { area.resize(); ur.resize(); });
+})();
