@@ -1,0 +1,25 @@
+"""Shared fixtures. The real 泰州市 area tree is loaded once per test database."""
+
+import pytest
+
+from tests.factories import load_taizhou
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_taizhou()
+
+
+@pytest.fixture
+def taizhou(db):
+    """The Taizhou tree (reloaded if a transactional test flushed it)."""
+    load_taizhou()
+
+
+# Well-known places in the real tree, used across tests.
+HAILING = "321202000000"  # 海陵区 (county-level)
+JIANGYAN = "321204000000"  # 姜堰区
+CHENGDONG = "321202001000"  # 海陵区 城东街道
+CHENGXI = "321202002000"  # 海陵区 城西街道
+JIANGYAN_STREET = "321204001000"  # 姜堰区 罗塘街道 (first township of 姜堰区)
