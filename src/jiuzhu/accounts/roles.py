@@ -27,6 +27,12 @@ class Capability:
     FEED_UPLOAD = "feed.upload"  # upload the department's own data feed
     ACCOUNTS_MANAGE = "accounts.manage"  # users, role assignments, org units
     AREAS_MANAGE = "areas.manage"  # administrative-division table
+    CASE_VIEW = "case.view"  # read applications (cases) of the area
+    CASE_INTAKE = "case.intake"  # register applications, upload materials, withdraw, resubmit
+    CASE_VISIT = "case.visit"  # carry out home visits (入户调查)
+    CASE_REVIEW = "case.review"  # accept/refuse intake, first review (初审), 公示, objections
+    CASE_APPROVE = "case.approve"  # decide (审核确认/审批), change or stop a roll entry
+    CASE_CONFIGURE = "case.configure"  # approval chains, working-day calendar overrides
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -36,6 +42,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.REGISTRY_EDIT,
             Capability.PII_REVEAL,
             Capability.STATS_VIEW,
+            Capability.CASE_VIEW,
+            Capability.CASE_INTAKE,
+            Capability.CASE_VISIT,
         }
     ),
     Role.TOWNSHIP_REVIEWER: frozenset(
@@ -44,6 +53,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.REGISTRY_EDIT,
             Capability.PII_REVEAL,
             Capability.STATS_VIEW,
+            Capability.CASE_VIEW,
+            Capability.CASE_INTAKE,
+            Capability.CASE_VISIT,
+            Capability.CASE_REVIEW,
+            # Decides only where the area's approval chain says 初审即终审 (低保移交).
+            Capability.CASE_APPROVE,
         }
     ),
     Role.COUNTY_APPROVER: frozenset(
@@ -52,9 +67,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.REGISTRY_EDIT,
             Capability.PII_REVEAL,
             Capability.STATS_VIEW,
+            Capability.CASE_VIEW,
+            Capability.CASE_VISIT,
+            Capability.CASE_APPROVE,
         }
     ),
-    Role.PAYMENTS_OFFICER: frozenset({Capability.REGISTRY_VIEW, Capability.STATS_VIEW}),
+    Role.PAYMENTS_OFFICER: frozenset(
+        {Capability.REGISTRY_VIEW, Capability.STATS_VIEW, Capability.CASE_VIEW}
+    ),
     Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
     Role.AUDITOR: frozenset(
         {
@@ -62,12 +82,14 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.PII_REVEAL,
             Capability.AUDIT_VIEW,
             Capability.STATS_VIEW,
+            Capability.CASE_VIEW,
         }
     ),
     Role.SYSADMIN: frozenset(
         {
             Capability.ACCOUNTS_MANAGE,
             Capability.AREAS_MANAGE,
+            Capability.CASE_CONFIGURE,
             Capability.AUDIT_VIEW,
             Capability.STATS_VIEW,
         }
