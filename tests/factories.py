@@ -22,8 +22,10 @@ def load_taizhou() -> None:
 
 def first_village(township_code: str) -> str:
     return (
-        Area.objects.filter(parent_id=township_code).order_by("code")
-        .values_list("code", flat=True).first()
+        Area.objects.filter(parent_id=township_code)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
     )
 
 
@@ -51,8 +53,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def user_with_role(role: str, area_code: str, **kwargs) -> User:
     user = UserFactory(**kwargs)
-    RoleAssignment.objects.create(user=user, role=role, area_id=area_code,
-                                  valid_from=datetime.date(2020, 1, 1))
+    RoleAssignment.objects.create(
+        user=user, role=role, area_id=area_code, valid_from=datetime.date(2020, 1, 1)
+    )
     return user
 
 

@@ -23,7 +23,7 @@ TESTING = "pytest" in sys.modules or os.environ.get("JIUZHU_TESTING") == "1"
 SECRET_KEY = os.environ.get(
     "JIUZHU_SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789abcdef"
 )
-DEBUG = os.environ.get("JIUZHU_DEBUG", "1") == "1"
+DEBUG = os.environ.get("JIUZHU_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("JIUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -80,6 +80,9 @@ _db_url = os.environ.get("JIUZHU_DATABASE_URL", _default_db_url)
 if TESTING and os.environ.get("JIUZHU_TEST_DATABASE_URL"):
     _db_url = os.environ["JIUZHU_TEST_DATABASE_URL"]
 DATABASES = {"default": dj_database_url.parse(_db_url, conn_max_age=60)}
+if TESTING and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # One test database per test process, so concurrent runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_jiuzhu_{os.getpid()}"}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server and the task worker read while the other writes;
     # IMMEDIATE transactions avoid "database is locked" upgrades under contention.

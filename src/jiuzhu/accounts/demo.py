@@ -1,0 +1,56 @@
+"""Demo accounts: one login per role, in the real 泰州市 tree. Idempotent."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from jiuzhu.accounts.models import RoleAssignment, User
+from jiuzhu.accounts.roles import Role
+from jiuzhu.areas.models import Area
+
+DEMO_PASSWORD = "jiuzhu-demo-2026"
+
+# username, full name, role, area code, department
+DEMO_ACCOUNTS = [
+    ("cunju", "李村居（村居经办）", Role.VILLAGE_WORKER, None, ""),  # first community of 城东街道
+    ("jiedao", "王街道（城东街道审核）", Role.TOWNSHIP_REVIEWER, "321202001000", ""),
+    ("jiedao2", "赵街道（城西街道审核）", Role.TOWNSHIP_REVIEWER, "321202002000", ""),
+    ("quxian", "陈区县（海陵区审批）", Role.COUNTY_APPROVER, "321202000000", ""),
+    ("zijin", "周资金（海陵区资金发放）", Role.PAYMENTS_OFFICER, "321202000000", ""),
+    ("bumen", "吴部门（公安数据员）", Role.DEPARTMENT_DATA, "321200000000", "police"),
+    ("shenji", "孙审计（市纪检审计）", Role.AUDITOR, "321200000000", ""),
+    ("admin", "系统管理员", Role.SYSADMIN, "321200000000", ""),
+]
+
+
+@transaction.atomic
+def demo_users_ensure() -> list[tuple[str, str, str]]:
+    """Create the demo accounts if missing; return (username, role label, area name) rows."""
+    rows = []
+    first_village = (
+        Area.objects.filter(parent_id="321202001000")
+        .order_by("code")
+        .values_list("code", flat=True)
+        .first()
+    )
+    for username, full_name, role, area_code, department in DEMO_ACCOUNTS:
+        area_code = area_code or first_village
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"full_name": full_name}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = user.is_superuser = role == Role.SYSADMIN
+            user.save()
+        if not RoleAssignment.objects.filter(user=user, role=role, area_id=area_code).exists():
+            RoleAssignment.objects.create(
+                user=user,
+                role=role,
+                area_id=area_code,
+                department=department,
+                valid_from=datetime.date(2024, 1, 1),
+            )
+        rows.append((username, str(role.label), Area.objects.get(code=area_code).full_name()))
+    return rows
