@@ -5,11 +5,25 @@ from jiuzhu.accounts.models import RoleAssignment, User
 
 
 class RoleAssignmentInline(admin.TabularInline):
+    """Read-only: roles are granted and revoked only through ``accounts.services`` (the
+    用户管理 pages), which refuse incompatible roles and write the audit log. An editable inline
+    here would bypass both."""
+
     model = RoleAssignment
     fk_name = "user"
     extra = 0
-    readonly_fields = ("granted_by", "created_at")
+    fields = ("role", "area", "department", "valid_from", "valid_until", "granted_by", "created_at")
+    readonly_fields = fields
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)

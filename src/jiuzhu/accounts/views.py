@@ -1,0 +1,115 @@
+"""Account administration for system administrators (accounts.manage), inside their areas.
+
+Roles are granted only through ``accounts.services.role_assign``, which refuses incompatible
+roles (separation of duties); the area list offers only areas inside the manager's scope.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts import services
+from jiuzhu.accounts.forms import RevokeForm, RoleAssignForm, UserCreateForm
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import has_capability
+from jiuzhu.accounts.selectors import (
+    assignable_areas,
+    assignment_for_manage,
+    user_for_manage,
+    users_in_scope,
+)
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.registry.forms import apply_service_error
+from jiuzhu.registry.selectors import paginate
+
+
+def _require_manage(request) -> None:
+    if not has_capability(request.user, Capability.ACCOUNTS_MANAGE):
+        raise PermissionDenied(Capability.ACCOUNTS_MANAGE)
+
+
+def _assign_kwargs(form) -> dict:
+    d = form.cleaned_data
+    return {
+        "role": d["role"],
+        "area_code": d["area"],
+        "department": d["department"].strip(),
+        "valid_from": d["valid_from"],
+        "valid_until": d["valid_until"],
+    }
+
+
+@login_required
+def user_list(request):
+    _require_manage(request)
+    try:
+        number = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        number = 1
+    page = paginate(users_in_scope(manager=request.user), page=number, per_page=50)
+    return render(request, "accounts/user_list.html", {"page": page})
+
+
+@login_required
+def user_create(request):
+    _require_manage(request)
+    form = UserCreateForm(request.POST or None, areas=assignable_areas(manager=request.user))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            # A new account comes with its first role, so it is never outside every scope.
+            with transaction.atomic():
+                user = services.user_create(
+                    actor=request.user,
+                    username=d["username"].strip(),
+                    password=d["password"],
+                    full_name=d["full_name"].strip(),
+                )
+                services.role_assign(actor=request.user, user=user, **_assign_kwargs(form))
+        except ServiceError as exc:
+            apply_service_error(exc, {"": form})
+        else:
+            messages.success(request, _("已创建用户 %(name)s") % {"name": user.username})
+            return redirect("accounts:user_detail", user.pk)
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+def user_detail(request, pk: int):
+    _require_manage(request)
+    target = user_for_manage(manager=request.user, user_id=pk)
+    form = RoleAssignForm(request.POST or None, areas=assignable_areas(manager=request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.role_assign(actor=request.user, user=target, **_assign_kwargs(form))
+        except ServiceError as exc:
+            apply_service_error(exc, {"": form})
+        else:
+            messages.success(request, _("已分配角色"))
+            return redirect("accounts:user_detail", target.pk)
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {"target": target, "form": form, "today": timezone.localdate()},
+    )
+
+
+@login_required
+@require_POST
+def role_revoke(request, pk: int):
+    _require_manage(request)
+    assignment = assignment_for_manage(manager=request.user, assignment_id=pk)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        services.role_revoke(
+            actor=request.user, assignment_id=assignment.pk, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("已撤销角色"))
+    else:
+        messages.error(request, _("撤销角色须填写理由"))
+    return redirect("accounts:user_detail", assignment.user_id)

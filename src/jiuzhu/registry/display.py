@@ -1,0 +1,221 @@
+"""Turning audit events into what a person reads: Chinese labels, not raw JSON.
+
+The audit log stores field names and raw values (area codes, choice codes, person ids). For the
+timeline of a household and the audit-log page these are shown as "残疾等级：3级 → 2级", with
+area and person names looked up in one query each for a whole page of events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from jiuzhu.accounts.models import User
+from jiuzhu.accounts.roles import Role
+from jiuzhu.areas.models import Area
+from jiuzhu.registry.models import (
+    Asset,
+    Household,
+    IncomeItem,
+    Person,
+    RigidExpense,
+    source_label,
+)
+
+ACTION_LABELS = {
+    "household.create": gettext_lazy("登记家庭"),
+    "household.update": gettext_lazy("修改家庭信息"),
+    "household.view": gettext_lazy("查看家庭档案"),
+    "person.add": gettext_lazy("添加成员"),
+    "person.update": gettext_lazy("修改成员信息"),
+    "person.reveal": gettext_lazy("查看完整证件号/电话"),
+    "income.add": gettext_lazy("添加收入"),
+    "income.delete": gettext_lazy("删除收入"),
+    "asset.add": gettext_lazy("添加财产"),
+    "asset.delete": gettext_lazy("删除财产"),
+    "expense.add": gettext_lazy("添加刚性支出"),
+    "expense.delete": gettext_lazy("删除刚性支出"),
+    "user.create": gettext_lazy("创建用户"),
+    "role.assign": gettext_lazy("分配角色"),
+    "role.revoke": gettext_lazy("撤销角色"),
+    "areas.import": gettext_lazy("导入行政区划"),
+}
+
+# Programme codes (GLOSSARY.md) → names, for roll entries and the list filter.
+PROGRAMME_LABELS = {
+    "dibao": gettext_lazy("最低生活保障"),
+    "dibao_single": gettext_lazy("单人保"),
+    "tekun": gettext_lazy("特困人员救助供养"),
+    "dibao_edge": gettext_lazy("低保边缘家庭"),
+    "rigid_expense": gettext_lazy("刚性支出困难家庭"),
+    "temporary_aid": gettext_lazy("临时救助"),
+    "medical_aid": gettext_lazy("医疗救助"),
+    "education_aid": gettext_lazy("教育救助"),
+    "housing_aid": gettext_lazy("住房救助"),
+    "employment_aid": gettext_lazy("就业救助"),
+    "disability_living_subsidy": gettext_lazy("困难残疾人生活补贴"),
+    "disability_care_subsidy": gettext_lazy("重度残疾人护理补贴"),
+    "orphan_allowance": gettext_lazy("孤儿基本生活费"),
+    "unsupported_child_allowance": gettext_lazy("事实无人抚养儿童基本生活费"),
+    "category_supplement": gettext_lazy("分类施保"),
+    "phase_out": gettext_lazy("渐退"),
+}
+
+SUBJECT_MODELS: dict[str, type[models.Model]] = {
+    "household": Household,
+    "person": Person,
+    "income": IncomeItem,
+    "asset": Asset,
+    "expense": RigidExpense,
+}
+
+EXTRA_LABELS = {
+    "number": gettext_lazy("家庭编号"),
+    "head": gettext_lazy("户主"),
+    "role": gettext_lazy("角色"),
+    "area": gettext_lazy("区域"),
+    "department": gettext_lazy("部门代码"),
+    "valid_from": gettext_lazy("生效日期"),
+    "valid_until": gettext_lazy("失效日期"),
+    "username": gettext_lazy("用户名"),
+    "full_name": gettext_lazy("姓名"),
+    "assignment": gettext_lazy("角色分配编号"),
+    "field": gettext_lazy("字段"),
+}
+
+
+def programme_label(code: str) -> str:
+    label = PROGRAMME_LABELS.get(code)
+    return str(label) if label else code
+
+
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(action)
+    return str(label) if label else action
+
+
+@dataclass
+class Change:
+    label: str
+    before: str | None  # None: the field had no "before" (a creation)
+    after: str | None  # None: the field has no "after" (a deletion)
+
+
+@dataclass
+class EventView:
+    event: object
+    action_label: str
+    actor_label: str
+    changes: list[Change] = field(default_factory=list)
+    note: str = ""
+
+
+class _Lookups:
+    def __init__(self, events):
+        area_codes: set[str] = set()
+        person_ids: set[int] = set()
+        for e in events:
+            for data in (e.before, e.after):
+                for k, v in _flatten(data or {}):
+                    if k in ("hukou_area", "residence_area", "area") and v:
+                        area_codes.add(str(v))
+                    if k == "person" and v:
+                        person_ids.add(int(v))
+        self.areas = dict(Area.objects.filter(code__in=area_codes).values_list("code", "name"))
+        self.persons = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "name"))
+        actor_ids = {e.actor_id for e in events if e.actor_id}
+        self.actors = {
+            pk: full or username
+            for pk, username, full in User.objects.filter(pk__in=actor_ids).values_list(
+                "pk", "username", "full_name"
+            )
+        }
+
+
+def _flatten(data: dict, prefix: str = ""):
+    for k, v in data.items():
+        if isinstance(v, dict):
+            yield from _flatten(v, f"{prefix}{k}.")
+        else:
+            yield f"{prefix}{k}".rsplit(".", 1)[-1], v
+
+
+def _field_label(model, name: str) -> str:
+    if model is not None:
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except Exception:  # noqa: BLE001 - unknown or renamed field: fall back below
+            pass
+    return str(EXTRA_LABELS.get(name, name))
+
+
+def _value(model, name: str, value, lookups: _Lookups) -> str:
+    if value is None or value == "":
+        return _("（空）")
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if name in ("hukou_area", "residence_area", "area"):
+        return f"{lookups.areas.get(str(value), '')} ({value})".strip()
+    if name == "person":
+        return lookups.persons.get(int(value), f"#{value}")
+    if name == "source":
+        return source_label(str(value))
+    if name == "role":
+        try:
+            return str(Role(value).label)
+        except ValueError:
+            return str(value)
+    if model is not None:
+        try:
+            f = model._meta.get_field(name)
+        except Exception:  # noqa: BLE001
+            f = None
+        if f is not None and f.choices:
+            return str(dict(f.flatchoices).get(value, value))
+    return str(value)
+
+
+def _changes(model, before: dict | None, after: dict | None, lookups) -> list[Change]:
+    before, after = before or {}, after or {}
+    out = []
+    for name in list(dict.fromkeys([*before.keys(), *after.keys()])):
+        if name == "head" and isinstance(after.get(name), dict):
+            for sub in _changes(Person, None, after[name], lookups):
+                sub.label = f"{_('户主')} · {sub.label}"
+                out.append(sub)
+            continue
+        out.append(
+            Change(
+                label=_field_label(model, name),
+                before=_value(model, name, before[name], lookups) if name in before else None,
+                after=_value(model, name, after[name], lookups) if name in after else None,
+            )
+        )
+    return out
+
+
+def describe_events(events) -> list[EventView]:
+    """Readable views of audit events (two or three queries for the whole list)."""
+    events = list(events)
+    lookups = _Lookups(events)
+    views = []
+    for e in events:
+        model = SUBJECT_MODELS.get(e.subject_type)
+        note = ""
+        if e.action == "person.reveal" and e.extra:
+            note = _field_label(Person, e.extra.get("field", ""))
+        elif e.extra and not (e.before or e.after):
+            note = "，".join(f"{k}: {v}" for k, v in e.extra.items())
+        views.append(
+            EventView(
+                event=e,
+                action_label=action_label(e.action),
+                actor_label=lookups.actors.get(e.actor_id, e.actor_name or _("系统")),
+                changes=_changes(model, e.before, e.after, lookups),
+                note=note,
+            )
+        )
+    return views
