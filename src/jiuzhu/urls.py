@@ -12,4 +12,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("registry/", include("jiuzhu.registry.urls")),
     path("audit/", include("jiuzhu.audit.urls")),
+    path("accounts/", include("jiuzhu.accounts.urls")),
 ]
