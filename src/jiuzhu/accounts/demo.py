@@ -8,9 +8,19 @@ from django.db import transaction
 
 from jiuzhu.accounts.models import RoleAssignment, User
 from jiuzhu.accounts.roles import Role
-from jiuzhu.areas.models import Area
+from jiuzhu.areas.models import Area, AreaLevel, OrgUnit, OrgUnitKind
 
 DEMO_PASSWORD = "jiuzhu-demo-2026"
+
+ORG_KIND_BY_ROLE = {
+    Role.VILLAGE_WORKER: (OrgUnitKind.VILLAGE_COMMITTEE, "{area}"),
+    Role.TOWNSHIP_REVIEWER: (OrgUnitKind.TOWNSHIP_OFFICE, "{area}办事处"),
+    Role.COUNTY_APPROVER: (OrgUnitKind.CIVIL_AFFAIRS, "{area}民政局"),
+    Role.PAYMENTS_OFFICER: (OrgUnitKind.CIVIL_AFFAIRS, "{area}民政局"),
+    Role.DEPARTMENT_DATA: (OrgUnitKind.DEPARTMENT, "{area}公安局"),
+    Role.AUDITOR: (OrgUnitKind.SUPERVISION, "{area}纪委监委"),
+    Role.SYSADMIN: (OrgUnitKind.CIVIL_AFFAIRS, "{area}民政局"),
+}
 
 # username, full name, role, area code, department
 DEMO_ACCOUNTS = [
@@ -27,7 +37,7 @@ DEMO_ACCOUNTS = [
 
 @transaction.atomic
 def demo_users_ensure() -> list[tuple[str, str, str]]:
-    """Create the demo accounts if missing; return (username, role label, area name) rows."""
+    """Create the demo accounts (and their offices) if missing; return (username, role, area)."""
     rows = []
     first_village = (
         Area.objects.filter(parent_id="321202001000")
@@ -36,21 +46,26 @@ def demo_users_ensure() -> list[tuple[str, str, str]]:
         .first()
     )
     for username, full_name, role, area_code, department in DEMO_ACCOUNTS:
-        area_code = area_code or first_village
+        area = Area.objects.get(code=area_code or first_village)
+        kind, pattern = ORG_KIND_BY_ROLE[role]
+        org_name = area.name if area.level == AreaLevel.VILLAGE else pattern.format(area=area.name)
+        org, _ = OrgUnit.objects.get_or_create(
+            name=org_name, area=area, defaults={"kind": kind, "department": department}
+        )
         user, created = User.objects.get_or_create(
-            username=username, defaults={"full_name": full_name}
+            username=username, defaults={"full_name": full_name, "org_unit": org}
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.is_staff = user.is_superuser = role == Role.SYSADMIN
             user.save()
-        if not RoleAssignment.objects.filter(user=user, role=role, area_id=area_code).exists():
+        if not RoleAssignment.objects.filter(user=user, role=role, area=area).exists():
             RoleAssignment.objects.create(
                 user=user,
                 role=role,
-                area_id=area_code,
+                area=area,
                 department=department,
                 valid_from=datetime.date(2024, 1, 1),
             )
-        rows.append((username, str(role.label), Area.objects.get(code=area_code).full_name()))
+        rows.append((username, str(role.label), area.full_name()))
     return rows
