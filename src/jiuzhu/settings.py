@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "jiuzhu.accounts",
     "jiuzhu.audit",
     "jiuzhu.registry",
+    "jiuzhu.cases",
+    "jiuzhu.synth",
 ]
 
 MIDDLEWARE = [
