@@ -1,0 +1,602 @@
+"""Applications (案件) and everything the process records about them.
+
+The process itself — which state may follow which, who may move it, what each move records — is
+in ``jiuzhu.cases.workflow`` (the table) and ``jiuzhu.cases.services`` (the moves). Models here
+hold data and invariants only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiuzhu.accounts.roles import Role
+from jiuzhu.areas.models import Area
+from jiuzhu.registry.models import Household, MoneyField, Person
+
+
+class _Row(models.Model):
+    """A row that names itself by its kind and number (admin, shell, logs)."""
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} #{self.pk}"
+
+
+class Programme(models.TextChoices):
+    """The programmes an application may ask for (codes from the glossary)."""
+
+    DIBAO = "dibao", _("最低生活保障")
+    TEKUN = "tekun", _("特困人员救助供养")
+    TEMPORARY_AID = "temporary_aid", _("临时救助")
+    DIBAO_EDGE = "dibao_edge", _("低保边缘家庭")
+    RIGID_EXPENSE = "rigid_expense", _("刚性支出困难家庭")
+
+
+class TempAidKind(models.TextChoices):
+    EMERGENCY = "emergency", _("急难型")
+    EXPENDITURE = "expenditure", _("支出型")
+
+
+class State(models.TextChoices):
+    SUBMITTED = "submitted", _("已申请待受理")
+    REJECTED_INTAKE = "rejected_intake", _("不予受理")
+    INVESTIGATING = "investigating", _("调查中")
+    COMMUNITY_REVIEW = "community_review", _("民主评议")
+    REVIEWING = "reviewing", _("待初审")
+    RETURNED = "returned", _("退回补正")
+    NOTICE = "notice", _("公示中")
+    APPROVING = "approving", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("不予批准")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    STOPPED = "stopped", _("已停发")
+
+
+class ApprovalChain(models.Model):
+    """Who decides, in which steps and within which limits, for one area subtree and programme.
+
+    Set in the admin, no code. The most specific chain wins (longest area prefix, then a chain for
+    the programme over one for all programmes). An application copies its chain when it is
+    registered, so a change applies to new applications only.
+    """
+
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("区域")
+    )
+    programme = models.CharField(
+        _("救助项目"),
+        max_length=20,
+        choices=Programme.choices,
+        blank=True,
+        help_text=_("留空=所有项目"),
+    )
+    review_role = models.CharField(
+        _("初审角色"), max_length=24, choices=Role.choices, default=Role.TOWNSHIP_REVIEWER
+    )
+    approve_role = models.CharField(
+        _("审批角色"), max_length=24, choices=Role.choices, default=Role.COUNTY_APPROVER
+    )
+    review_is_final = models.BooleanField(
+        _("初审即终审"),
+        default=False,
+        help_text=_("低保移交后由乡镇(街道)作出决定：审批角色取初审角色"),
+    )
+    separate_decider = models.BooleanField(
+        _("审核与审批须为不同人员"), default=True, help_text=_("谁审核谁不审批")
+    )
+    community_review = models.BooleanField(_("须经民主评议"), default=False)
+    notice_days = models.PositiveSmallIntegerField(_("公示天数(自然日)"), default=7)
+    intake_days = models.PositiveSmallIntegerField(_("受理时限(工作日)"), default=3)
+    visit_days = models.PositiveSmallIntegerField(_("入户调查时限(工作日)"), default=3)
+    review_days = models.PositiveSmallIntegerField(_("初审时限(工作日，自受理起)"), default=15)
+    approve_days = models.PositiveSmallIntegerField(_("审批时限(工作日，自公示结束起)"), default=10)
+    total_days = models.PositiveSmallIntegerField(_("办结总时限(工作日)"), default=30)
+    refusal_notice_days = models.PositiveSmallIntegerField(
+        _("不予批准书面告知时限(工作日)"), default=3
+    )
+    active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("审批流程配置")
+        verbose_name_plural = _("审批流程配置")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "programme"], name="one_chain_per_area_programme"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} · {self.get_programme_display() or '所有项目'}"
+
+    def snapshot(self) -> dict:
+        approve_role = self.review_role if self.review_is_final else self.approve_role
+        return {
+            "chain_id": self.pk,
+            "review_role": self.review_role,
+            "approve_role": approve_role,
+            "review_is_final": self.review_is_final,
+            "separate_decider": self.separate_decider,
+            "community_review": self.community_review,
+            "notice_days": self.notice_days,
+            "intake_days": self.intake_days,
+            "visit_days": self.visit_days,
+            "review_days": self.review_days,
+            "approve_days": self.approve_days,
+            "total_days": self.total_days,
+            "refusal_notice_days": self.refusal_notice_days,
+        }
+
+
+class WorkingDayOverride(models.Model):
+    """An admin's correction to the holiday calendar (a new 调休 not yet in the package)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_working_day = models.BooleanField(_("是工作日"))
+    note = models.CharField(_("说明"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
+
+    def __str__(self) -> str:
+        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+
+
+class Application(models.Model):
+    """One application (案件) by one household, from 申请 to the roll."""
+
+    SCOPE_AREA_FIELD = "area"
+
+    number = models.CharField(_("申请编号"), max_length=24, unique=True)
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="applications", verbose_name=_("家庭")
+    )
+    applicant = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("申请人")
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="+", verbose_name=_("受理村/社区")
+    )
+    programme = models.CharField(
+        _("救助项目"), max_length=20, choices=Programme.choices, blank=True
+    )
+    vague = models.BooleanField(_("模糊申请"), default=False)
+    proposed_programmes = models.JSONField(_("系统建议项目"), default=list, blank=True)
+    temp_aid_kind = models.CharField(
+        _("临时救助类型"), max_length=12, choices=TempAidKind.choices, blank=True
+    )
+    reason = models.TextField(_("申请理由"), blank=True)
+    channel = models.CharField(_("渠道"), max_length=12, default="window")
+    client_ref = models.CharField(
+        _("外部请求编号"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("在线渠道的幂等键：同一编号重复提交只登记一次"),
+    )
+    state = models.CharField(
+        _("状态"), max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True
+    )
+    paused = models.BooleanField(_("因异议暂停"), default=False)
+    chain = models.JSONField(_("审批流程(登记时确定)"), default=dict)
+    monthly_amount = MoneyField(_("月救助金额(元)"), null=True, blank=True)
+    one_off_amount = MoneyField(_("一次性救助金额(元)"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    accepted_on = models.DateField(_("受理日期"), null=True, blank=True)
+    intake_due = models.DateField(_("受理期限"), null=True, blank=True)
+    visit_due = models.DateField(_("入户期限"), null=True, blank=True)
+    review_due = models.DateField(_("初审期限"), null=True, blank=True)
+    decision_due = models.DateField(_("办结期限"), null=True, blank=True)
+    outstanding_due = models.DateField(_("补齐材料期限"), null=True, blank=True)
+    check_requested_at = models.DateTimeField(_("核对申请时间"), null=True, blank=True)
+    check_reference = models.CharField(_("核对编号"), max_length=64, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("登记人"),
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("初审人"),
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_on = models.DateField(_("决定日期"), null=True, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    roll_entry = models.ForeignKey(
+        "registry.RollEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("救助申请")
+        verbose_name_plural = _("救助申请")
+        indexes = [models.Index(fields=["area", "state"], name="app_area_state")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def programme_label(self) -> str:
+        return str(Programme(self.programme).label) if self.programme else "模糊申请(待定)"
+
+    @property
+    def emergency(self) -> bool:
+        return (
+            self.programme == Programme.TEMPORARY_AID
+            and self.temp_aid_kind == TempAidKind.EMERGENCY
+        )
+
+
+class CaseEvent(_Row):
+    """One step of one case: who moved it, from where to where, when and why. Never changed."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("操作"), max_length=32)
+    action_label = models.CharField(_("操作名称"), max_length=32)
+    from_state = models.CharField(_("原状态"), max_length=20, blank=True)
+    to_state = models.CharField(_("新状态"), max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_name = models.CharField(_("经办人"), max_length=150)
+    actor_role = models.CharField(_("角色"), max_length=24, blank=True)
+    reason = models.TextField(_("理由/意见"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("办理记录")
+        verbose_name_plural = _("办理记录")
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("办理记录只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+
+class MaterialKind(models.TextChoices):
+    ID_CARD = "id_card", _("身份证")
+    HUKOU = "hukou", _("户口簿")
+    INCOME_PROOF = "income_proof", _("收入证明")
+    DISABILITY_CERT = "disability_cert", _("残疾证")
+    MEDICAL_RECORD = "medical_record", _("病历/医疗票据")
+    MARRIAGE = "marriage", _("婚姻状况证明")
+    TRUTH_PLEDGE = "truth_pledge", _("诚信承诺书")
+    CHECK_AUTH = "check_auth", _("核对授权书")
+    MISSING_PLEDGE = "missing_pledge", _("容缺承诺书")
+    VISIT_PHOTO = "visit_photo", _("入户照片")
+    SIGNATURE = "signature", _("签名")
+    OTHER = "other", _("其他")
+
+
+# Papers without which no application can be accepted (容缺受理 may not waive these).
+CORE_MATERIALS = (MaterialKind.ID_CARD,)
+# Papers the window asks for; all but the core ones may be pledged (容缺).
+REQUIRED_MATERIALS = {
+    Programme.DIBAO: (MaterialKind.ID_CARD, MaterialKind.HUKOU, MaterialKind.INCOME_PROOF),
+    Programme.TEKUN: (MaterialKind.ID_CARD, MaterialKind.HUKOU, MaterialKind.INCOME_PROOF),
+    Programme.TEMPORARY_AID: (MaterialKind.ID_CARD, MaterialKind.MEDICAL_RECORD),
+    Programme.DIBAO_EDGE: (MaterialKind.ID_CARD, MaterialKind.HUKOU, MaterialKind.INCOME_PROOF),
+    Programme.RIGID_EXPENSE: (
+        MaterialKind.ID_CARD,
+        MaterialKind.INCOME_PROOF,
+        MaterialKind.MEDICAL_RECORD,
+    ),
+    "": (MaterialKind.ID_CARD, MaterialKind.HUKOU),
+}
+
+
+def material_path(instance, filename: str) -> str:
+    return f"materials/{instance.household_id}/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class Material(_Row):
+    """A scanned or photographed paper, given once and kept with the household for every case."""
+
+    SCOPE_AREA_FIELD = "household__hukou_area"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="materials")
+    application = models.ForeignKey(
+        Application,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="materials",
+        help_text=_("交来时所属的申请；材料属于家庭，后续申请可直接使用"),
+    )
+    kind = models.CharField(_("材料类型"), max_length=20, choices=MaterialKind.choices)
+    file = models.FileField(_("文件"), upload_to=material_path, max_length=200)
+    original_name = models.CharField(_("原文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=40)
+    extension = models.CharField(max_length=6)
+    size = models.PositiveIntegerField(_("大小(字节)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "uploaded_at"]
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["household", "sha256"], name="material_once_per_household"
+            )
+        ]
+
+
+class OutstandingItem(_Row):
+    """容缺受理: a paper accepted as missing on a signed pledge, due by ``due_date``."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="outstanding"
+    )
+    kind = models.CharField(_("缺少材料"), max_length=20, choices=MaterialKind.choices)
+    due_date = models.DateField(_("补齐期限"))
+    received = models.ForeignKey(
+        Material, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("补齐时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        verbose_name = _("容缺材料")
+        verbose_name_plural = _("容缺材料")
+
+
+class SignMethod(models.TextChoices):
+    ON_SCREEN = "on_screen", _("屏幕确认")
+    UPLOAD = "upload", _("上传签字件")
+
+
+class TruthPledge(_Row):
+    """诚信承诺书 (kind=truth) or 容缺承诺书 (kind=missing_papers), signed before any check."""
+
+    KIND_CHOICES = [("truth", "诚信承诺书"), ("missing_papers", "容缺承诺书")]
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="pledges")
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="truth")
+    signer_name = models.CharField(_("签署人"), max_length=60)
+    method = models.CharField(_("签署方式"), max_length=10, choices=SignMethod.choices)
+    material = models.ForeignKey(
+        Material, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("承诺内容"))
+    signed_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("承诺书")
+        verbose_name_plural = _("承诺书")
+
+
+class CheckAuthorisation(_Row):
+    """核对授权书: the household (and, for 特困, the obligors) authorise the data check."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="authorisations"
+    )
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="check_authorisations"
+    )
+    signer_name = models.CharField(_("授权人"), max_length=60)
+    signer_role = models.CharField(
+        _("授权人身份"),
+        max_length=12,
+        default="applicant",
+        choices=[("applicant", "申请人"), ("member", "家庭成员"), ("obligor", "法定义务人")],
+    )
+    method = models.CharField(_("签署方式"), max_length=10, choices=SignMethod.choices)
+    material = models.ForeignKey(
+        Material, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("核对授权书")
+        verbose_name_plural = _("核对授权书")
+
+
+class HomeVisit(_Row):
+    """入户调查: a task for a named worker, done on a phone at the household's door."""
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="visits")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("调查人"),
+    )
+    due_date = models.DateField(_("调查期限"))
+    done = models.BooleanField(default=False)
+    checklist = models.JSONField(_("生活状况"), default=dict, blank=True)
+    findings = models.TextField(_("调查情况"), blank=True)
+    second_visitor = models.CharField(_("同行调查人"), max_length=60, blank=True)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    visited_at = models.DateTimeField(_("调查时间"), null=True, blank=True)
+    signature = models.ForeignKey(
+        Material, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("入户调查")
+        verbose_name_plural = _("入户调查")
+
+
+VISIT_CHECKLIST = [
+    ("housing_poor", "住房简陋/危房"),
+    ("no_appliances", "无大件家电或家电陈旧"),
+    ("no_vehicle", "未见机动车辆"),
+    ("sick_or_disabled", "有重病或残疾成员"),
+    ("no_work", "有劳动能力成员无稳定工作"),
+    ("matches_declaration", "实际情况与申报一致"),
+    ("neighbours_confirm", "邻里走访情况属实"),
+]
+
+
+class CommunityReview(_Row):
+    """民主评议 (optional, per area)."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="community_reviews"
+    )
+    held_on = models.DateField(_("评议日期"))
+    participants = models.PositiveSmallIntegerField(_("参加人数"))
+    votes_for = models.PositiveSmallIntegerField(_("同意票"))
+    votes_against = models.PositiveSmallIntegerField(_("反对票"))
+    opinion = models.TextField(_("评议意见"))
+
+    class Meta:
+        verbose_name = _("民主评议")
+        verbose_name_plural = _("民主评议")
+
+
+class PublicNotice(_Row):
+    """公示: what the public page shows, masked when it is posted."""
+
+    SCOPE_AREA_FIELD = "area"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="notices")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    masked_name = models.CharField(max_length=60)
+    masked_id = models.CharField(max_length=18)
+    household_size = models.PositiveSmallIntegerField()
+    programme = models.CharField(max_length=20)
+    amount = MoneyField(_("金额(元)"))
+    amount_is_monthly = models.BooleanField(default=True)
+    period = models.CharField(_("救助期间"), max_length=60)
+    start_date = models.DateField(_("公示开始"))
+    end_date = models.DateField(_("公示结束"))
+    closed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-start_date", "id"]
+        verbose_name = _("公示")
+        verbose_name_plural = _("公示")
+
+    @property
+    def programme_label(self) -> str:
+        return str(Programme(self.programme).label)
+
+
+class Objection(_Row):
+    """异议: submitted on the public page; pauses the case until the deciding office handles it."""
+
+    notice = models.ForeignKey(PublicNotice, on_delete=models.PROTECT, related_name="objections")
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="objections"
+    )
+    contact_name = models.CharField(_("联系人"), max_length=60)
+    contact_phone = models.CharField(_("联系电话"), max_length=20)
+    content = models.TextField(_("异议内容"))
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+    outcome = models.CharField(
+        _("处理结果"),
+        max_length=12,
+        blank=True,
+        choices=[("dismissed", "异议不成立"), ("upheld", "异议成立，重新调查")],
+    )
+    resolution = models.TextField(_("处理说明"), blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("异议")
+        verbose_name_plural = _("异议")
+
+
+class DecisionLetter(_Row):
+    """决定书 / 不予批准通知书 / 不予受理通知书, kept as the PDF that was issued."""
+
+    KIND_CHOICES = [
+        ("approval", "救助决定书"),
+        ("refusal", "不予批准通知书"),
+        ("intake_refusal", "不予受理通知书"),
+    ]
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")
+    kind = models.CharField(max_length=16, choices=KIND_CHOICES)
+    number = models.CharField(_("文号"), max_length=40, unique=True)
+    pdf = models.BinaryField()
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    issued_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("决定书")
+        verbose_name_plural = _("决定书")
+
+
+class TaskKind(models.TextChoices):
+    ACCEPT = "accept", _("受理")
+    HOME_VISIT = "home_visit", _("入户调查")
+    COMMUNITY_REVIEW = "community_review", _("民主评议")
+    REVIEW = "review", _("初审")
+    CORRECT = "correct", _("补正")
+    NOTICE = "notice", _("公示期满处理")
+    OBJECTION = "objection", _("处理异议")
+    APPROVE = "approve", _("审批")
+    OUTSTANDING = "outstanding", _("补齐容缺材料")
+    FOLLOW_UP = "follow_up", _("先行救助后补办手续")
+
+
+class Task(_Row):
+    """待办: something waiting on a role in an area (or on one named worker), with a due date."""
+
+    SCOPE_AREA_FIELD = "area"
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="tasks")
+    kind = models.CharField(_("事项"), max_length=20, choices=TaskKind.choices)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("办理角色"), max_length=24, choices=Role.choices)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField(_("期限"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_date", "created_at"]
+        verbose_name = _("待办")
+        verbose_name_plural = _("待办")
+        indexes = [models.Index(fields=["role", "done_at", "area"], name="task_role_open")]

@@ -1,0 +1,159 @@
+"""Where the cases process meets the policy engine and the verification module.
+
+Both live in other apps that may land later than this one; each seam calls the real service
+when it exists and otherwise does the smallest honest thing, so nothing here must change when
+they arrive.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import logging
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+log = logging.getLogger("jiuzhu.cases")
+
+# The demo's 低保 standard (泰州, seed 002) until the policy engine's parameters are wired in.
+FALLBACK_DIBAO_STANDARD = Decimal("710")
+
+
+def _policy_calculator():
+    try:
+        module = importlib.import_module("jiuzhu.policy.services")
+    except ImportError:
+        return None
+    for name in ("household_calculate", "calculate_household", "calculator_run"):
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn
+    return None
+
+
+def propose_programmes(*, household) -> list[dict]:
+    """模糊申请: the programmes the household may qualify for, each with a reason.
+
+    Returns ``[{"programme": code, "label": 中文, "amount": "…" | None, "why": "…"}]``.
+    """
+    calc = _policy_calculator()
+    if calc is not None:
+        try:
+            result = calc(household_id=household.pk)
+            rows = result if isinstance(result, list) else getattr(result, "programmes", [])
+            out = []
+            for r in rows:
+                get = r.get if isinstance(r, dict) else lambda k, d=None, r=r: getattr(r, k, d)
+                if get("eligible", True):
+                    out.append(
+                        {
+                            "programme": get("programme") or get("code"),
+                            "label": str(get("label", get("programme"))),
+                            "amount": str(get("amount")) if get("amount") is not None else None,
+                            "why": str(get("why", "")),
+                        }
+                    )
+            return out
+        except Exception:  # the engine is another module's: never block an intake on it
+            log.exception("policy calculator failed; falling back to the simple screen")
+    return _simple_screen(household)
+
+
+def _simple_screen(household) -> list[dict]:
+    """A first screen from declared facts (not a decision): per-capita income vs the standard."""
+    from jiuzhu.registry.models import IncomeItem, Person
+
+    today = timezone.localdate()
+    members = list(
+        Person.objects.filter(household=household, is_counted=True, death_date__isnull=True)
+    )
+    size = max(len(members), 1)
+    year_ago = today - datetime.timedelta(days=366)
+    income = IncomeItem.objects.filter(
+        household=household, excluded=False, period_end__gte=year_ago
+    ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
+    months = 12
+    per_capita = (income / months / size).quantize(Decimal("0.01"))
+    std = FALLBACK_DIBAO_STANDARD
+    out = []
+    if per_capita < std:
+        gap = ((std - per_capita) * size).quantize(Decimal("0.01"))
+        out.append(
+            {
+                "programme": "dibao",
+                "label": "最低生活保障",
+                "amount": str(gap),
+                "why": f"人均月收入 {per_capita} 元低于低保标准 {std} 元",
+            }
+        )
+    elif per_capita < std * Decimal("1.5"):
+        out.append(
+            {
+                "programme": "dibao_edge",
+                "label": "低保边缘家庭",
+                "amount": None,
+                "why": f"人均月收入 {per_capita} 元在低保标准 1.5 倍以内",
+            }
+        )
+
+    def age(p):
+        b = p.birth_date
+        return today.year - b.year - ((today.month, today.day) < (b.month, b.day))
+
+    no_capacity = [
+        p
+        for p in members
+        if age(p) >= 60
+        or age(p) < 16
+        or p.labour_capacity == "none"
+        or (p.disability_grade or 9) <= 2
+    ]
+    if members and len(no_capacity) == len(members) and per_capita < std:
+        out.append(
+            {
+                "programme": "tekun",
+                "label": "特困人员救助供养",
+                "amount": None,
+                "why": "家庭成员均无劳动能力且无生活来源（需核实法定义务人情况）",
+            }
+        )
+    if any(p.major_illness for p in members):
+        out.append(
+            {
+                "programme": "temporary_aid",
+                "label": "临时救助",
+                "amount": None,
+                "why": "有重特大疾病成员，可能有急难或支出型困难",
+            }
+        )
+    if not out:
+        out.append(
+            {
+                "programme": "",
+                "label": "暂无匹配项目",
+                "amount": None,
+                "why": f"人均月收入 {per_capita} 元；请入户核实后再定",
+            }
+        )
+    return out
+
+
+def request_check(application) -> str | None:
+    """Ask for the 家庭经济状况核对. Called only after pledge and authorisation are on file.
+
+    Calls ``jiuzhu.verify.services.check_household`` when the verification module provides it
+    and returns its reference; otherwise the request is recorded on the case (time stamp) and the
+    county's check office works from the to-do list.
+    """
+    try:
+        module = importlib.import_module("jiuzhu.verify.services")
+    except ImportError:
+        return None
+    fn = getattr(module, "check_household", None)
+    if not callable(fn):
+        return None
+    result = fn(household_id=application.household_id, application_id=application.pk)
+    ref = getattr(result, "pk", None) or getattr(result, "reference", None) or result
+    return str(ref) if ref is not None else None

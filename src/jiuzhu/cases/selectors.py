@@ -1,0 +1,117 @@
+"""Reads of the cases process, always through the shared scoping mechanism."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import reduce
+from operator import or_
+
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, scoped, user_roles
+from jiuzhu.areas.models import Area
+from jiuzhu.audit.models import AuditEvent
+from jiuzhu.cases.models import (
+    Application,
+    Material,
+    PublicNotice,
+    Task,
+)
+from jiuzhu.cases.workdays import working_days_between
+from jiuzhu.cases.workflow import available
+from jiuzhu.registry.models import RollEntry
+
+NEAR_WORKING_DAYS = 1  # flag a task this many working days before its limit
+
+
+def applications_visible(user) -> QuerySet[Application]:
+    return scoped(Application.objects.all(), user, Capability.CASE_VIEW)
+
+
+def application_get(*, user, application_id: int) -> Application:
+    return access(
+        Application.objects.select_related(
+            "household",
+            "applicant",
+            "area",
+            "reviewed_by",
+            "decided_by",
+            "created_by",
+            "roll_entry",
+        ),
+        user,
+        Capability.CASE_VIEW,
+        pk=application_id,
+    )
+
+
+@dataclass
+class TodoItem:
+    task: Task
+    flag: str  # "overdue" | "near" | ""
+    days_left: int | None
+
+
+def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> list[TodoItem]:
+    """Everything waiting on me in my areas: overdue first, then by limit, then oldest."""
+    today = today or timezone.localdate()
+    clauses = [Q(role=a.role, area__code__startswith=a.area.prefix) for a in user_roles(user)]
+    if not clauses:
+        return []
+    qs = (
+        Task.objects.filter(done_at__isnull=True)
+        .filter(reduce(or_, clauses))
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
+        .select_related("application", "application__household", "application__applicant", "area")
+        .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")[:limit]
+    )
+    out = []
+    for t in qs:
+        days_left = working_days_between(today, t.due_date) if t.due_date else None
+        flag = ""
+        if days_left is not None:
+            flag = (
+                "overdue" if days_left < 0 else ("near" if days_left <= NEAR_WORKING_DAYS else "")
+            )
+        out.append(TodoItem(t, flag, days_left))
+    return out
+
+
+def case_page(*, user, application_id: int) -> dict:
+    app = application_get(user=user, application_id=application_id)
+    return {
+        "app": app,
+        "events": app.events.select_related("actor").all(),
+        "materials": Material.objects.filter(household_id=app.household_id).order_by("kind", "id"),
+        "outstanding": app.outstanding.all(),
+        "pledges": app.pledges.all(),
+        "authorisations": app.authorisations.all(),
+        "visits": app.visits.all(),
+        "notices": app.notices.all(),
+        "objections": app.objections.all(),
+        "letters": app.letters.defer("pdf").all(),
+        "actions": [t.name for t in available(user, app)],
+        "audit": AuditEvent.objects.filter(
+            subject_type="application", subject_id=str(app.pk)
+        ).order_by("seq"),
+    }
+
+
+def public_notices(*, area_code: str, today: datetime.date | None = None) -> tuple[Area, list]:
+    """The public page of a community or street: notices running now (no login, masked)."""
+    area = Area.objects.get(code=area_code)
+    qs = (
+        PublicNotice.objects.filter(area__code__startswith=area.prefix, closed=False)
+        .select_related("area", "application")
+        .order_by("area_id", "start_date", "id")
+    )
+    return area, list(qs)
+
+
+def roll_visible(user) -> QuerySet[RollEntry]:
+    return scoped(
+        RollEntry.objects.select_related("household"), user, Capability.CASE_VIEW
+    ).order_by("-created_at", "-id")

@@ -1,0 +1,1452 @@
+"""Writes of the cases process. Each function is one transaction that checks, changes and audits.
+
+Every move of a case goes through ``_move``: lock the row, compare the version the caller read
+(optimistic locking: a change made meanwhile is refused, never overwritten), ask
+``workflow.guard`` whether this actor may make this move in this state over this area, run the
+move, append a ``CaseEvent`` (who, when, from, to, why) and an audit event, and open/close the
+to-do tasks — all or nothing, so a crash in the middle leaves the case where it was.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+from collections.abc import Callable
+from pathlib import PurePath
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from jiuzhu.accounts.roles import Capability, Role
+from jiuzhu.accounts.scoping import access, require_area, user_roles
+from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.audit.services import audit_record, jsonable
+from jiuzhu.cases import seams
+from jiuzhu.cases.models import (
+    CORE_MATERIALS,
+    REQUIRED_MATERIALS,
+    Application,
+    ApprovalChain,
+    CaseEvent,
+    CheckAuthorisation,
+    CommunityReview,
+    DecisionLetter,
+    HomeVisit,
+    Material,
+    MaterialKind,
+    Objection,
+    OutstandingItem,
+    Programme,
+    PublicNotice,
+    SignMethod,
+    State,
+    Task,
+    TaskKind,
+    TempAidKind,
+    TruthPledge,
+)
+from jiuzhu.cases.workdays import add_working_days
+from jiuzhu.cases.workflow import TRANSITIONS, guard
+from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.masking import mask_id_number, mask_name
+from jiuzhu.registry import services as registry_services
+from jiuzhu.registry.models import Household, Person, RollEntry, RollStatus
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+ALLOWED_TYPES = {  # magic bytes → (content type, extension)
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"%PDF-": ("application/pdf", ".pdf"),
+}
+PLEDGE_TEXT = (
+    "本人承诺所提供的家庭成员、收入、财产等信息真实、完整，如有虚报、隐瞒、伪造，"
+    "愿承担相应法律责任，并退还已领取的救助金。"
+)
+MISSING_PLEDGE_TEXT = "本人承诺在期限内补齐以下材料；逾期未补齐的，同意终止办理：{items}。"
+DEFAULT_MISSING_DAYS = 10  # working days to hand in a pledged paper
+
+# Legal limits that differ from the 低保 defaults (特困人员认定办法 Art. 10–18).
+PROGRAMME_DEFAULTS = {
+    Programme.TEKUN: {"review_days": 15, "approve_days": 15, "total_days": 40},
+}
+
+
+# ---------------------------------------------------------------- approval chains
+
+
+def chain_for(*, area_code: str, programme: str) -> dict:
+    """The chain a new case gets: the most specific active chain for the place and programme."""
+    prefixes = [area_code[:n] for n in (12, 9, 6, 4, 2)]
+    candidates = [
+        c
+        for c in ApprovalChain.objects.filter(active=True, programme__in=[programme, ""])
+        .select_related("area")
+        .order_by("-programme")
+        if area_code.startswith(c.area.prefix)
+    ]
+    candidates.sort(key=lambda c: (-len(c.area.prefix), c.programme == ""))
+    if candidates:
+        return candidates[0].snapshot()
+    snap = ApprovalChain(area_id=prefixes[0]).snapshot()
+    snap.update(PROGRAMME_DEFAULTS.get(programme, {}))
+    return snap
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def _task_open(app: Application, kind: str, role: str, due, *, assigned_to=None, note="") -> Task:
+    return Task.objects.create(
+        application=app,
+        kind=kind,
+        area_id=app.area_id,
+        role=role,
+        assigned_to=assigned_to,
+        due_date=due,
+        note=note,
+    )
+
+
+def _tasks_close(app: Application, *kinds: str) -> None:
+    qs = Task.objects.filter(application=app, done_at__isnull=True)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    qs.update(done_at=timezone.now())
+
+
+# ---------------------------------------------------------------- materials
+
+
+def _sniff(head: bytes) -> tuple[str, str] | None:
+    for magic, kind in ALLOWED_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+def _read_upload(uploaded) -> bytes:
+    size = getattr(uploaded, "size", None)
+    if size is not None and size > MAX_UPLOAD_BYTES:
+        raise ServiceError(
+            f"文件过大：{size / 1024 / 1024:.1f} MB，单个文件不得超过 10 MB",
+            field="file",
+            code="too_large",
+        )
+    data = uploaded.read() if hasattr(uploaded, "read") else bytes(uploaded)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ServiceError("文件过大：单个文件不得超过 10 MB", field="file", code="too_large")
+    if not data:
+        raise ServiceError("文件为空或上传未完成，请重新上传", field="file", code="empty")
+    return data
+
+
+@transaction.atomic
+def material_upload(
+    *,
+    actor,
+    household_id: int,
+    kind: str,
+    uploaded,
+    application_id: int | None = None,
+    name: str = "",
+) -> Material:
+    """Attach a scanned/photographed paper to the household, once.
+
+    Only JPEG, PNG and PDF up to 10 MB, checked by content, not by name. The same file given
+    again is not stored twice: the existing material is returned. The file is written before the
+    row and removed again if the row cannot be saved, so no half-attached file is left behind.
+    """
+    hh = access(Household.objects.all(), actor, Capability.REGISTRY_VIEW, pk=household_id)
+    require_area(
+        actor,
+        Capability.CASE_INTAKE
+        if kind != MaterialKind.VISIT_PHOTO and kind != MaterialKind.SIGNATURE
+        else Capability.CASE_VISIT,
+        hh.hukou_area_id,
+    )
+    if kind not in MaterialKind.values:
+        raise ServiceError(f"材料类型“{kind}”不在可选范围内", field="kind")
+    data = _read_upload(uploaded)
+    sniffed = _sniff(data[:16])
+    if sniffed is None:
+        raise ServiceError(
+            "文件类型不支持：只接受 JPG、PNG 图片或 PDF 文件", field="file", code="bad_type"
+        )
+    content_type, ext = sniffed
+    if content_type == "application/pdf" and b"%%EOF" not in data[-1024:]:
+        raise ServiceError(
+            "PDF 文件不完整（上传中断？），请重新上传", field="file", code="truncated"
+        )
+    if content_type == "image/jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
+        raise ServiceError("图片不完整（上传中断？），请重新上传", field="file", code="truncated")
+    digest = hashlib.sha256(data).hexdigest()
+    app = None
+    if application_id is not None:
+        app = Application.objects.filter(pk=application_id, household=hh).first()
+        if app is None:
+            raise ServiceError("该申请不属于此家庭", field="application")
+    existing = Material.objects.filter(household=hh, sha256=digest).first()
+    if existing is not None:
+        _receive_outstanding(app, existing)
+        return existing
+    m = Material(
+        household=hh,
+        application=app,
+        kind=kind,
+        original_name=PurePath(name or getattr(uploaded, "name", "") or "upload").name[:200],
+        content_type=content_type,
+        extension=ext,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor,
+    )
+    stored = None
+    try:
+        m.file.save("x", ContentFile(data), save=False)
+        stored = m.file.name
+        with transaction.atomic():
+            m.save()
+        audit_record(
+            actor=actor,
+            action="material.upload",
+            subject_type="material",
+            subject_id=m.pk,
+            household_id=hh.pk,
+            area_code=hh.hukou_area_id,
+            after={"kind": kind, "size": m.size, "sha256": digest, "application": application_id},
+        )
+        _receive_outstanding(app, m)
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        raise
+    return m
+
+
+def _receive_outstanding(app: Application | None, m: Material) -> None:
+    if app is None:
+        return
+    item = OutstandingItem.objects.filter(
+        application=app, kind=m.kind, received__isnull=True
+    ).first()
+    if item:
+        item.received = m
+        item.received_at = timezone.now()
+        item.save(update_fields=["received", "received_at"])
+        if not OutstandingItem.objects.filter(application=app, received__isnull=True).exists():
+            _tasks_close(app, TaskKind.OUTSTANDING)
+
+
+def materials_missing(app: Application) -> list[str]:
+    """Required papers of the programme that the household has not handed in (ever)."""
+    have = set(
+        Material.objects.filter(household_id=app.household_id).values_list("kind", flat=True)
+    )
+    return [
+        k for k in REQUIRED_MATERIALS.get(app.programme, REQUIRED_MATERIALS[""]) if k not in have
+    ]
+
+
+# ---------------------------------------------------------------- intake
+
+
+def _next_number(area_code: str) -> str:
+    today = timezone.localdate()
+    prefix = f"A{area_code[:9]}{today:%Y%m%d}"
+    for _ in range(20):
+        last = (
+            Application.objects.filter(number__startswith=prefix)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        )
+        seq = int(last[len(prefix) :]) + 1 if last else 1
+        yield f"{prefix}{seq:04d}"
+
+
+def _event(app, *, actor, action, label, from_state, to_state, role="", reason="", data=None):
+    data = jsonable(data or {})
+    CaseEvent.objects.create(
+        application=app,
+        action=action,
+        action_label=label,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_name=(
+            actor.get_full_name() or getattr(actor, "full_name", "") or actor.get_username()
+        )
+        if getattr(actor, "pk", None)
+        else "公众",
+        actor_role=role,
+        reason=reason,
+        data=data or {},
+    )
+    audit_record(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=f"case.{action}",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+        area_code=app.area_id,
+        reason=reason,
+        before={"state": from_state} if from_state else None,
+        after={"state": to_state, **(data or {})},
+    )
+
+
+def _intake_role(actor, area_code: str) -> str:
+    for a in user_roles(actor):
+        if a.role in (Role.VILLAGE_WORKER, Role.TOWNSHIP_REVIEWER) and area_code.startswith(
+            a.area.prefix
+        ):
+            return a.role
+    return ""
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor,
+    household_id: int,
+    programme: str = "",
+    applicant_id: int | None = None,
+    temp_aid_kind: str = "",
+    reason: str = "",
+    declared: dict | None = None,
+    members: list[dict] | None = None,
+    pledge: dict | None = None,
+    authorisation: dict | None = None,
+    channel: str = "window",
+    client_ref: str | None = None,
+) -> Application:
+    """Register an application (申请). ``programme`` empty = 模糊申请: the system proposes.
+
+    ``declared`` holds what the household declares: ``{"income": [...], "asset": [...],
+    "expense": [...]}`` in the registry's fact fields; ``members`` adds persons not yet in the
+    registry. ``pledge``/``authorisation`` record on-screen signatures (``{"signer_name": …}``).
+    An online channel passes ``client_ref``; submitting the same one again returns the first.
+    """
+    hh = access(
+        Household.objects.select_for_update(), actor, Capability.REGISTRY_VIEW, pk=household_id
+    )
+    require_area(actor, Capability.CASE_INTAKE, hh.hukou_area_id)
+    if client_ref:  # checked under the household lock: a retried request finds the first
+        existing = Application.objects.filter(client_ref=client_ref).first()
+        if existing is not None:
+            if existing.household_id != household_id:
+                raise ServiceError("外部请求编号已被其他申请使用", field="client_ref")
+            return existing
+    errors: dict[str, list[str]] = {}
+    if programme and programme not in Programme.values:
+        errors.setdefault("programme", []).append(f"救助项目“{programme}”不存在")
+    if programme == Programme.TEMPORARY_AID and temp_aid_kind not in TempAidKind.values:
+        errors.setdefault("temp_aid_kind", []).append("临时救助须选择“急难型”或“支出型”")
+    if programme != Programme.TEMPORARY_AID:
+        temp_aid_kind = ""
+    if channel not in ("window", "visit", "online", "api"):
+        errors.setdefault("channel", []).append("渠道须为 window、visit、online 或 api")
+    if errors:
+        raise ServiceError(errors=errors)
+    open_same = Application.objects.filter(
+        household=hh,
+        state__in=[
+            s
+            for s in State.values
+            if s not in ("rejected_intake", "approved", "refused", "withdrawn", "stopped")
+        ],
+    )
+    if programme:
+        open_same = open_same.filter(programme=programme)
+    if open_same.exists():
+        raise ServiceError(
+            f"该家庭已有办理中的申请（{open_same.first().number}），不能重复申请", code="duplicate"
+        )
+    for member in members or []:
+        registry_services.person_add(
+            actor=actor, household_id=hh.pk, data=member, reason="申请时登记"
+        )
+    for kind in ("income", "asset", "expense"):
+        for item in (declared or {}).get(kind, []):
+            registry_services.fact_add(
+                actor=actor,
+                household_id=hh.pk,
+                kind=kind,
+                data={**item, "source": "declared"},
+                reason="申请时申报",
+            )
+    if applicant_id:
+        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
+        if applicant is None:
+            raise ServiceError("申请人须是该家庭的成员", field="applicant")
+    else:
+        applicant = Person.objects.filter(household=hh, relation="head").first()
+        if applicant is None:
+            raise ServiceError("该家庭没有户主，请先登记户主", field="applicant")
+    chain = chain_for(area_code=hh.hukou_area_id, programme=programme or Programme.DIBAO)
+    today = timezone.localdate()
+    app = Application(
+        household=hh,
+        applicant=applicant,
+        area_id=hh.hukou_area_id,
+        programme=programme,
+        vague=not programme,
+        temp_aid_kind=temp_aid_kind,
+        reason=reason,
+        channel=channel,
+        client_ref=client_ref or None,
+        chain=chain,
+        created_by=actor,
+        intake_due=add_working_days(today, chain["intake_days"]),
+    )
+    if app.vague:
+        app.proposed_programmes = seams.propose_programmes(household=hh)
+    for number in _next_number(hh.hukou_area_id):
+        app.number = number
+        try:
+            with transaction.atomic():
+                app.save()
+            break
+        except IntegrityError as exc:
+            if client_ref and Application.objects.filter(client_ref=client_ref).exists():
+                raise ServiceError(
+                    "该外部请求编号正在登记，请稍后查询", field="client_ref", code="duplicate"
+                ) from exc
+            continue
+    else:  # pragma: no cover
+        raise ServiceError("申请编号冲突，请重试")
+    if pledge:
+        _pledge(app, actor, kind="truth", **pledge)
+    if authorisation:
+        _authorisation(app, actor, **authorisation)
+    _event(
+        app,
+        actor=actor,
+        action="submit",
+        label="申请登记",
+        from_state="",
+        to_state=State.SUBMITTED,
+        role=_intake_role(actor, app.area_id),
+        reason=reason,
+        data={
+            "programme": programme,
+            "vague": app.vague,
+            "channel": channel,
+            "proposed": [p.get("programme") for p in app.proposed_programmes],
+        },
+    )
+    _task_open(app, TaskKind.ACCEPT, chain["review_role"], app.intake_due)
+    return app
+
+
+def _pledge(
+    app,
+    actor,
+    *,
+    kind: str,
+    signer_name: str = "",
+    method: str = SignMethod.ON_SCREEN,
+    material_id: int | None = None,
+    text: str = "",
+) -> TruthPledge:
+    signer_name = signer_name or app.applicant.name
+    if method == SignMethod.UPLOAD and not material_id:
+        raise ServiceError("上传签字件方式须选择已上传的承诺书", field="pledge")
+    p = TruthPledge.objects.create(
+        application=app,
+        kind=kind,
+        signer_name=signer_name,
+        method=method,
+        material_id=material_id,
+        text=text or PLEDGE_TEXT,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=f"case.pledge.{kind}",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+        area_code=app.area_id,
+        after={"signer": signer_name, "method": method, "text": p.text},
+    )
+    return p
+
+
+def _authorisation(
+    app,
+    actor,
+    *,
+    signer_name: str = "",
+    method: str = SignMethod.ON_SCREEN,
+    material_id: int | None = None,
+    signer_role: str = "applicant",
+) -> CheckAuthorisation:
+    signer_name = signer_name or app.applicant.name
+    if method == SignMethod.UPLOAD and not material_id:
+        raise ServiceError("上传签字件方式须选择已上传的授权书", field="authorisation")
+    a = CheckAuthorisation.objects.create(
+        application=app,
+        household_id=app.household_id,
+        signer_name=signer_name,
+        signer_role=signer_role,
+        method=method,
+        material_id=material_id,
+        recorded_by=actor,
+    )
+    audit_record(
+        actor=actor,
+        action="case.authorisation",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+        area_code=app.area_id,
+        after={"signer": signer_name, "signer_role": signer_role, "method": method},
+    )
+    return a
+
+
+@transaction.atomic
+def pledge_record(*, actor, application_id: int, kind: str = "truth", **kwargs) -> TruthPledge:
+    app = access(
+        Application.objects.select_for_update(), actor, Capability.CASE_INTAKE, pk=application_id
+    )
+    return _pledge(app, actor, kind=kind, **kwargs)
+
+
+@transaction.atomic
+def authorisation_record(*, actor, application_id: int, **kwargs) -> CheckAuthorisation:
+    app = access(
+        Application.objects.select_for_update(), actor, Capability.CASE_INTAKE, pk=application_id
+    )
+    return _authorisation(app, actor, **kwargs)
+
+
+# ---------------------------------------------------------------- the moves
+
+
+def _move(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    name: str,
+    reason: str = "",
+    body: Callable[[Application], tuple[str | None, dict]] | None = None,
+) -> Application:
+    """Run move ``name``: ``body(app)`` does the work and returns (target state, event data)."""
+    t = TRANSITIONS[name]
+    with transaction.atomic():
+        app = Application.objects.select_for_update().filter(pk=application_id).first()
+        if app is None:
+            raise ServiceError("申请不存在", code="not_found")
+        refusal, role = guard(actor, app, name)
+        if refusal is not None:
+            raise ServiceError(refusal.message, code=refusal.code)
+        if app.version != version:
+            raise ConcurrentEditError("该申请")
+        reason = (reason or "").strip()
+        if t.needs_reason and not reason:
+            raise ServiceError(
+                f"办理“{t.label}”须填写理由或意见", field="reason", code="reason_required"
+            )
+        from_state = app.state
+        target, data = body(app) if body else (None, {})
+        target = target or t.target
+        app.state = target
+        app.version = F("version") + 1
+        app.save()
+        app.refresh_from_db()
+        _event(
+            app,
+            actor=actor,
+            action=name,
+            label=t.label,
+            from_state=from_state,
+            to_state=target,
+            role=role or "",
+            reason=reason,
+            data=data,
+        )
+        return app
+
+
+def _require_signatures(app: Application) -> None:
+    errors: dict[str, list[str]] = {}
+    if not app.pledges.filter(kind="truth").exists():
+        errors.setdefault("pledge", []).append("尚未签署诚信承诺书，不能受理和核对")
+    if not app.authorisations.exists():
+        errors.setdefault("authorisation", []).append(
+            "尚未签署核对授权书，不能开展家庭经济状况核对"
+        )
+    if errors:
+        raise ServiceError(errors=errors, code="missing_signature")
+
+
+def _start_investigation(app: Application, actor, visitor_id: int | None) -> dict:
+    today = timezone.localdate()
+    chain = app.chain
+    app.accepted_on = today
+    app.visit_due = add_working_days(today, chain["visit_days"])
+    app.review_due = add_working_days(today, chain["review_days"])
+    app.decision_due = add_working_days(today, chain["total_days"])
+    ref = seams.request_check(app)  # pledge and authorisation are on file (checked above)
+    app.check_requested_at = timezone.now()
+    app.check_reference = ref or ""
+    HomeVisit.objects.create(application=app, assigned_to_id=visitor_id, due_date=app.visit_due)
+    _tasks_close(app, TaskKind.ACCEPT)
+    _task_open(
+        app,
+        TaskKind.HOME_VISIT,
+        Role.VILLAGE_WORKER,
+        app.visit_due,
+        assigned_to=assigned_to_id_or_none(visitor_id),
+    )
+    return {"visit_due": app.visit_due, "decision_due": app.decision_due, "check": ref or ""}
+
+
+def assigned_to_id_or_none(user_id):
+    from jiuzhu.accounts.models import User
+
+    return User.objects.filter(pk=user_id).first() if user_id else None
+
+
+def application_accept(
+    *, actor, application_id: int, version: int, reason: str = "", visitor_id: int | None = None
+) -> Application:
+    """受理: all required papers are here; start the data check and the home visit."""
+
+    def body(app):
+        _require_signatures(app)
+        missing = materials_missing(app)
+        if app.vague and not app.programme:
+            raise ServiceError(
+                "模糊申请须先确定救助项目（可参考系统建议）再受理", field="programme"
+            )
+        if missing:
+            labels = "、".join(str(MaterialKind(k).label) for k in missing)
+            raise ServiceError(
+                f"材料不齐，缺少：{labels}。可一次性告知申请人补齐，或签署容缺承诺后容缺受理",
+                field="materials",
+                code="missing_materials",
+            )
+        return None, _start_investigation(app, actor, visitor_id)
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="accept",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_set_programme(
+    *, actor, application_id: int, version: int, programme: str, temp_aid_kind: str = ""
+) -> Application:
+    """模糊申请: the window settles which programme to process (before acceptance)."""
+    with transaction.atomic():
+        app = access(
+            Application.objects.select_for_update(),
+            actor,
+            Capability.CASE_INTAKE,
+            pk=application_id,
+        )
+        if app.version != version:
+            raise ConcurrentEditError("该申请")
+        if app.state != State.SUBMITTED:
+            raise ServiceError("受理后不能再更改救助项目", field="programme", code="wrong_state")
+        if programme not in Programme.values:
+            raise ServiceError(f"救助项目“{programme}”不存在", field="programme")
+        if programme == Programme.TEMPORARY_AID and temp_aid_kind not in TempAidKind.values:
+            raise ServiceError("临时救助须选择“急难型”或“支出型”", field="temp_aid_kind")
+        before = app.programme
+        app.programme = programme
+        app.temp_aid_kind = temp_aid_kind if programme == Programme.TEMPORARY_AID else ""
+        app.chain = chain_for(area_code=app.area_id, programme=programme)
+        app.version = F("version") + 1
+        app.save()
+        app.refresh_from_db()
+        _event(
+            app,
+            actor=actor,
+            action="set_programme",
+            label="确定救助项目",
+            from_state=app.state,
+            to_state=app.state,
+            reason="",
+            data={"before": before, "programme": programme},
+        )
+        return app
+
+
+def application_accept_with_pledge(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    missing: list[str],
+    reason: str = "",
+    due_days: int = DEFAULT_MISSING_DAYS,
+    signer_name: str = "",
+    visitor_id: int | None = None,
+) -> Application:
+    """容缺受理: a non-core paper may be missing if the applicant signs a pledge to bring it."""
+
+    def body(app):
+        _require_signatures(app)
+        if app.vague and not app.programme:
+            raise ServiceError("模糊申请须先确定救助项目再受理", field="programme")
+        items = [k for k in dict.fromkeys(missing or [])]
+        bad = [k for k in items if k not in MaterialKind.values]
+        if bad:
+            raise ServiceError(f"材料类型不存在：{'、'.join(bad)}", field="missing")
+        core = [k for k in items if k in CORE_MATERIALS]
+        if core:
+            raise ServiceError(
+                f"核心材料不能容缺：{'、'.join(str(MaterialKind(k).label) for k in core)}",
+                field="missing",
+                code="core_missing",
+            )
+        still = materials_missing(app)
+        if not items:
+            items = still
+        if not items:
+            raise ServiceError("材料已齐全，请直接受理", field="missing")
+        not_listed = [k for k in still if k not in items]
+        if not_listed:
+            raise ServiceError(
+                f"还缺少未列入容缺清单的材料：{'、'.join(str(MaterialKind(k).label) for k in not_listed)}",
+                field="missing",
+                code="missing_materials",
+            )
+        due = add_working_days(timezone.localdate(), due_days)
+        labels = "、".join(str(MaterialKind(k).label) for k in items)
+        _pledge(
+            app,
+            actor,
+            kind="missing_papers",
+            signer_name=signer_name,
+            text=MISSING_PLEDGE_TEXT.format(items=labels) + f"补齐期限：{due:%Y年%m月%d日}。",
+        )
+        for k in items:
+            OutstandingItem.objects.create(application=app, kind=k, due_date=due)
+        app.outstanding_due = due
+        data = _start_investigation(app, actor, visitor_id)
+        _task_open(app, TaskKind.OUTSTANDING, Role.VILLAGE_WORKER, due, note=f"待补：{labels}")
+        return None, {**data, "missing": items, "outstanding_due": due}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="accept_with_pledge",
+        reason=reason or "容缺受理",
+        body=body,
+    )
+
+
+def application_reject_intake(
+    *, actor, application_id: int, version: int, reason: str
+) -> Application:
+    def body(app):
+        _tasks_close(app)
+        letter = _letter(app, actor, "intake_refusal", reason)
+        return None, {"letter": letter.number}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="reject_intake",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_grant_emergency(
+    *, actor, application_id: int, version: int, amount, reason: str
+) -> Application:
+    """急难型临时救助 先行救助: help now; check, 公示 and papers are completed afterwards."""
+
+    def body(app):
+        value = _money(amount, "amount")
+        today = timezone.localdate()
+        app.one_off_amount = value
+        app.accepted_on = today
+        app.decided_by = actor
+        app.decided_on = today
+        app.decision_reason = reason
+        _roll_add(app, actor, value, one_off=True)
+        _tasks_close(app)
+        _task_open(
+            app,
+            TaskKind.FOLLOW_UP,
+            Role.VILLAGE_WORKER,
+            add_working_days(today, 10),
+            note="先行救助后补齐材料、签字和核对",
+        )
+        letter = _letter(app, actor, "approval", reason)
+        return None, {"amount": value, "letter": letter.number, "roll_entry": app.roll_entry_id}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="grant_emergency",
+        reason=reason,
+        body=body,
+    )
+
+
+def home_visit_submit(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    checklist: dict,
+    findings: str,
+    latitude=None,
+    longitude=None,
+    visited_at=None,
+    second_visitor: str = "",
+    signature_material_id: int | None = None,
+    photo_material_ids: list[int] | None = None,
+) -> Application:
+    """入户调查 done: the form from the phone moves the case on."""
+
+    def body(app):
+        visit = app.visits.filter(done=False).order_by("-id").first()
+        if visit is None:
+            raise ServiceError("没有待办的入户调查", code="wrong_state")
+        if not (findings or "").strip():
+            raise ServiceError("请填写调查情况", field="findings")
+        if not signature_material_id:
+            raise ServiceError(
+                "须由申请人在调查表上签名", field="signature", code="missing_signature"
+            )
+        if not Material.objects.filter(
+            pk=signature_material_id, household_id=app.household_id
+        ).exists():
+            raise ServiceError("签名文件不属于该家庭", field="signature")
+        visit.done = True
+        visit.checklist = {k: bool(v) for k, v in (checklist or {}).items()}
+        visit.findings = findings
+        visit.second_visitor = second_visitor
+        visit.latitude = _coord(latitude, 90, "latitude")
+        visit.longitude = _coord(longitude, 180, "longitude")
+        visit.visited_at = visited_at or timezone.now()
+        visit.signature_id = signature_material_id
+        visit.submitted_by = actor
+        visit.save()
+        if photo_material_ids:
+            Material.objects.filter(
+                pk__in=photo_material_ids, household_id=app.household_id
+            ).update(application=app)
+        _tasks_close(app, TaskKind.HOME_VISIT)
+        if app.chain.get("community_review"):
+            target = State.COMMUNITY_REVIEW
+            _task_open(app, TaskKind.COMMUNITY_REVIEW, app.chain["review_role"], app.review_due)
+        else:
+            target = State.REVIEWING
+            _task_open(app, TaskKind.REVIEW, app.chain["review_role"], app.review_due)
+        return target, {
+            "visit": visit.pk,
+            "lat": visit.latitude,
+            "lng": visit.longitude,
+            "photos": len(photo_material_ids or []),
+        }
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="submit_visit",
+        reason=findings,
+        body=body,
+    )
+
+
+def _coord(value, limit, field):
+    if value in (None, ""):
+        return None
+    try:
+        d = decimal.Decimal(str(value)).quantize(decimal.Decimal("0.000001"))
+    except decimal.InvalidOperation as exc:
+        raise ServiceError("定位坐标须为数字", field=field) from exc
+    if abs(d) > limit:
+        raise ServiceError("定位坐标超出范围", field=field)
+    return d
+
+
+def community_review_record(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    held_on,
+    participants: int,
+    votes_for: int,
+    votes_against: int,
+    opinion: str,
+) -> Application:
+    def body(app):
+        if votes_for + votes_against > participants:
+            raise ServiceError("票数不能多于参加人数", field="votes_for")
+        r = CommunityReview.objects.create(
+            application=app,
+            held_on=held_on,
+            participants=participants,
+            votes_for=votes_for,
+            votes_against=votes_against,
+            opinion=opinion,
+        )
+        _tasks_close(app, TaskKind.COMMUNITY_REVIEW)
+        _task_open(app, TaskKind.REVIEW, app.chain["review_role"], app.review_due)
+        return None, {"community_review": r.pk, "for": votes_for, "against": votes_against}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="record_community_review",
+        reason=opinion,
+        body=body,
+    )
+
+
+def _money(value, field) -> decimal.Decimal:
+    try:
+        d = decimal.Decimal(str(value))
+    except (decimal.InvalidOperation, TypeError) as exc:
+        raise ServiceError("金额须为数字", field=field) from exc
+    if not d.is_finite() or d <= 0:
+        raise ServiceError("金额须大于0", field=field)
+    if d != d.quantize(decimal.Decimal("0.01")):
+        raise ServiceError("金额最多保留两位小数（到分）", field=field)
+    if d >= decimal.Decimal("1e9"):
+        raise ServiceError("金额超出允许范围", field=field)
+    return d
+
+
+def application_review(
+    *, actor, application_id: int, version: int, recommend: bool, reason: str, amount=None
+) -> Application:
+    """初审: recommend (with the proposed amount) → 公示; or not → straight to the decider."""
+
+    def body(app):
+        app.reviewed_by = actor
+        _tasks_close(app, TaskKind.REVIEW)
+        if not recommend:
+            _task_open(
+                app,
+                TaskKind.APPROVE,
+                app.chain["approve_role"],
+                add_working_days(timezone.localdate(), app.chain["refusal_notice_days"]),
+            )
+            return State.APPROVING, {"recommend": False}
+        value = _money(amount, "amount")
+        if app.programme == Programme.TEMPORARY_AID:
+            app.one_off_amount = value
+            app.monthly_amount = None
+        else:
+            app.monthly_amount = value
+        notice = _notice_post(app, value)
+        _task_open(
+            app,
+            TaskKind.NOTICE,
+            app.chain["review_role"],
+            notice.end_date + datetime.timedelta(days=1),
+        )
+        return State.NOTICE, {
+            "recommend": True,
+            "amount": value,
+            "notice": notice.pk,
+            "notice_end": notice.end_date,
+        }
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="review",
+        reason=reason,
+        body=body,
+    )
+
+
+def _notice_area(app: Application) -> str:
+    return app.area_id
+
+
+def _notice_post(app: Application, amount) -> PublicNotice:
+    today = timezone.localdate()
+    days = int(app.chain.get("notice_days", 7))
+    applicant = app.applicant
+    start_month = _month_after(today)
+    one_off = app.programme == Programme.TEMPORARY_AID
+    return PublicNotice.objects.create(
+        application=app,
+        area_id=_notice_area(app),
+        masked_name=mask_name(applicant.name),
+        masked_id=mask_id_number(applicant.id_number or ""),
+        household_size=app.household.size,
+        programme=app.programme,
+        amount=amount,
+        amount_is_monthly=not one_off,
+        period="一次性" if one_off else f"{start_month:%Y年%m月}起",
+        start_date=today,
+        end_date=today + datetime.timedelta(days=days - 1),
+    )
+
+
+def _month_after(day: datetime.date) -> datetime.date:
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def application_return_to_worker(
+    *, actor, application_id: int, version: int, reason: str
+) -> Application:
+    def body(app):
+        _tasks_close(app, TaskKind.REVIEW)
+        _task_open(
+            app,
+            TaskKind.CORRECT,
+            Role.VILLAGE_WORKER,
+            add_working_days(timezone.localdate(), 5),
+            note=reason[:200],
+        )
+        return None, {}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="return_to_worker",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_resubmit(
+    *, actor, application_id: int, version: int, reason: str = ""
+) -> Application:
+    def body(app):
+        _tasks_close(app, TaskKind.CORRECT)
+        _task_open(app, TaskKind.REVIEW, app.chain["review_role"], app.review_due)
+        return None, {}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="resubmit",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_return_to_reviewer(
+    *, actor, application_id: int, version: int, reason: str
+) -> Application:
+    def body(app):
+        _tasks_close(app, TaskKind.APPROVE)
+        PublicNotice.objects.filter(application=app, closed=False).update(closed=True)
+        _task_open(
+            app,
+            TaskKind.REVIEW,
+            app.chain["review_role"],
+            add_working_days(timezone.localdate(), 5),
+            note=reason[:200],
+        )
+        return None, {}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="return_to_reviewer",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_close_notice(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> Application:
+    """公示期满 with no open objection: on to the decider."""
+
+    def body(app):
+        notice = app.notices.filter(closed=False).order_by("-id").first()
+        day = today or timezone.localdate()
+        if notice is None:
+            raise ServiceError("没有进行中的公示", code="wrong_state")
+        if day <= notice.end_date:
+            raise ServiceError(
+                f"公示期至 {notice.end_date:%Y年%m月%d日} 止，期满后方可进入审批",
+                code="notice_running",
+            )
+        if app.objections.filter(resolved=False).exists():
+            raise ServiceError("有未处理的异议", code="paused")
+        notice.closed = True
+        notice.save(update_fields=["closed"])
+        _tasks_close(app, TaskKind.NOTICE)
+        _task_open(
+            app,
+            TaskKind.APPROVE,
+            app.chain["approve_role"],
+            add_working_days(day, app.chain["approve_days"]),
+        )
+        return None, {"notice": notice.pk}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="close_notice",
+        reason=reason or "公示期满无异议",
+        body=body,
+    )
+
+
+@transaction.atomic
+def objection_submit(
+    *, notice_id: int, contact_name: str, contact_phone: str, content: str
+) -> Objection:
+    """An objection from the public page (no login): pause the case, task the deciding office."""
+    errors: dict[str, list[str]] = {}
+    if not (contact_name or "").strip():
+        errors.setdefault("contact_name", []).append("请填写联系人姓名")
+    if not registry_services.PHONE_RE.match((contact_phone or "").strip()):
+        errors.setdefault("contact_phone", []).append(
+            "请填写正确的联系电话（11位手机号或带区号的固话）"
+        )
+    if len((content or "").strip()) < 5:
+        errors.setdefault("content", []).append("请具体说明异议内容（至少5个字）")
+    if len(content or "") > 2000:
+        errors.setdefault("content", []).append("异议内容不超过2000字")
+    if errors:
+        raise ServiceError(errors=errors)
+    notice = PublicNotice.objects.select_for_update().filter(pk=notice_id, closed=False).first()
+    if notice is None:
+        raise ServiceError("该公示已结束，不能再提出异议", code="notice_closed")
+    app = Application.objects.select_for_update().get(pk=notice.application_id)
+    if app.state != State.NOTICE:
+        raise ServiceError("该公示已结束，不能再提出异议", code="notice_closed")
+    o = Objection.objects.create(
+        notice=notice,
+        application=app,
+        contact_name=contact_name.strip(),
+        contact_phone=contact_phone.strip(),
+        content=content.strip(),
+    )
+    was_paused = app.paused
+    Application.objects.filter(pk=app.pk).update(paused=True, version=F("version") + 1)
+    app.refresh_from_db()
+    _event(
+        app,
+        actor=None,
+        action="objection",
+        label="公示异议",
+        from_state=app.state,
+        to_state=app.state,
+        reason=content.strip()[:500],
+        data={"objection": o.pk, "paused": True, "was_paused": was_paused},
+    )
+    _task_open(
+        app,
+        TaskKind.OBJECTION,
+        app.chain["approve_role"],
+        add_working_days(timezone.localdate(), 10),
+        note=content.strip()[:200],
+    )
+    return o
+
+
+def objection_resolve(
+    *, actor, application_id: int, version: int, objection_id: int, upheld: bool, reason: str
+) -> Application:
+    """Handle an objection: dismissed → the notice runs on; upheld → investigate again."""
+
+    def body(app):
+        o = app.objections.filter(pk=objection_id, resolved=False).first()
+        if o is None:
+            raise ServiceError("该异议不存在或已处理", field="objection")
+        o.resolved = True
+        o.outcome = "upheld" if upheld else "dismissed"
+        o.resolution = reason
+        o.resolved_by = actor
+        o.resolved_at = timezone.now()
+        o.save()
+        still_open = app.objections.filter(resolved=False).exists()
+        target = State.NOTICE
+        if not still_open:
+            _tasks_close(app, TaskKind.OBJECTION)
+            app.paused = False
+        if upheld:
+            app.paused = False
+            app.objections.filter(resolved=False).update(
+                resolved=True,
+                outcome="upheld",
+                resolution="随同重新调查",
+                resolved_by=actor,
+                resolved_at=timezone.now(),
+            )
+            _tasks_close(app)
+            app.notices.filter(closed=False).update(closed=True)
+            due = add_working_days(timezone.localdate(), 15)
+            HomeVisit.objects.create(application=app, due_date=due)
+            _task_open(
+                app, TaskKind.HOME_VISIT, Role.VILLAGE_WORKER, due, note="异议成立，重新调查"
+            )
+            target = State.INVESTIGATING
+        return target, {"objection": o.pk, "outcome": o.outcome, "paused": app.paused}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="resolve_objection",
+        reason=reason,
+        body=body,
+    )
+
+
+def _holds_role(user, role: str) -> bool:
+    return any(a.role == role for a in user_roles(user))
+
+
+def application_approve(
+    *, actor, application_id: int, version: int, reason: str, amount=None
+) -> Application:
+    """批准: the decision, the decision letter, and the roll entry from the following month."""
+
+    def body(app):
+        if _holds_role(actor, Role.PAYMENTS_OFFICER):
+            raise ServiceError("审批与发放分离：资金发放人员不能审批", code="same_person")
+        if app.reviewed_by_id is None:
+            raise ServiceError("该申请未经初审，不能批准", code="wrong_state")
+        value = _money(
+            amount
+            if amount not in (None, "")
+            else (
+                app.one_off_amount
+                if app.programme == Programme.TEMPORARY_AID
+                else app.monthly_amount
+            ),
+            "amount",
+        )
+        one_off = app.programme == Programme.TEMPORARY_AID
+        if one_off:
+            app.one_off_amount = value
+        else:
+            app.monthly_amount = value
+        app.decided_by = actor
+        app.decided_on = timezone.localdate()
+        app.decision_reason = reason
+        _roll_add(app, actor, value, one_off=one_off)
+        _tasks_close(app)
+        letter = _letter(app, actor, "approval", reason)
+        return None, {
+            "amount": value,
+            "letter": letter.number,
+            "roll_entry": app.roll_entry_id,
+            "start_month": app.roll_entry.start_month,
+        }
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="approve",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_refuse(*, actor, application_id: int, version: int, reason: str) -> Application:
+    def body(app):
+        app.decided_by = actor
+        app.decided_on = timezone.localdate()
+        app.decision_reason = reason
+        _tasks_close(app)
+        app.notices.filter(closed=False).update(closed=True)
+        letter = _letter(app, actor, "refusal", reason)
+        return None, {"letter": letter.number}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="refuse",
+        reason=reason,
+        body=body,
+    )
+
+
+def application_withdraw(*, actor, application_id: int, version: int, reason: str) -> Application:
+    def body(app):
+        _tasks_close(app)
+        app.paused = False
+        app.notices.filter(closed=False).update(closed=True)
+        return None, {}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="withdraw",
+        reason=reason,
+        body=body,
+    )
+
+
+def _roll_add(app: Application, actor, amount, *, one_off: bool) -> RollEntry:
+    start = _month_after(app.decided_on or timezone.localdate())
+    if one_off:
+        start = (app.decided_on or timezone.localdate()).replace(day=1)
+    entry = RollEntry.objects.create(
+        household_id=app.household_id,
+        programme=app.programme,
+        monthly_amount=amount,
+        start_month=start,
+        end_month=start if one_off else None,
+        decision_ref=app.number,
+        source="case",
+    )
+    app.roll_entry = entry
+    audit_record(
+        actor=actor,
+        action="roll.add",
+        subject_type="roll_entry",
+        subject_id=entry.pk,
+        household_id=app.household_id,
+        area_code=app.area_id,
+        after={
+            "programme": app.programme,
+            "amount": amount,
+            "start_month": start,
+            "end_month": entry.end_month,
+            "application": app.number,
+        },
+    )
+    return entry
+
+
+def roll_change(*, actor, application_id: int, version: int, amount, reason: str) -> Application:
+    """变更: a new amount from next month (the old entry ends this month; both stay on record)."""
+
+    def body(app):
+        value = _money(amount, "amount")
+        old = RollEntry.objects.select_for_update().get(pk=app.roll_entry_id)
+        if old.status != RollStatus.ACTIVE:
+            raise ServiceError("名册记录已不在保，不能变更", code="wrong_state")
+        if app.programme == Programme.TEMPORARY_AID:
+            raise ServiceError("临时救助为一次性救助，不能变更金额", code="wrong_state")
+        today = timezone.localdate()
+        start = _month_after(today)
+        old.end_month = today.replace(day=1)
+        old.status = RollStatus.STOPPED if old.start_month >= start else old.status
+        old.version = F("version") + 1
+        old.save()
+        new = RollEntry.objects.create(
+            household_id=app.household_id,
+            programme=app.programme,
+            monthly_amount=value,
+            start_month=start,
+            decision_ref=app.number,
+            source="case",
+        )
+        RollEntry.objects.filter(pk=old.pk).update(status=RollStatus.STOPPED)
+        audit_record(
+            actor=actor,
+            action="roll.change",
+            subject_type="roll_entry",
+            subject_id=new.pk,
+            household_id=app.household_id,
+            area_code=app.area_id,
+            reason=reason,
+            before={"entry": old.pk, "amount": app.monthly_amount},
+            after={"entry": new.pk, "amount": value, "start_month": start},
+        )
+        before = app.monthly_amount
+        app.monthly_amount = value
+        app.roll_entry = new
+        return None, {"before": before, "amount": value, "start_month": start}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="change_amount",
+        reason=reason,
+        body=body,
+    )
+
+
+def roll_stop(*, actor, application_id: int, version: int, reason: str) -> Application:
+    """停发: paid up to this month, stopped from the next."""
+
+    def body(app):
+        entry = RollEntry.objects.select_for_update().get(pk=app.roll_entry_id)
+        today = timezone.localdate()
+        entry.end_month = max(today.replace(day=1), entry.start_month)
+        entry.status = RollStatus.STOPPED
+        entry.version = F("version") + 1
+        entry.save()
+        audit_record(
+            actor=actor,
+            action="roll.stop",
+            subject_type="roll_entry",
+            subject_id=entry.pk,
+            household_id=app.household_id,
+            area_code=app.area_id,
+            reason=reason,
+            after={"end_month": entry.end_month, "status": "stopped"},
+        )
+        return None, {"end_month": today.replace(day=1)}
+
+    return _move(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        name="stop",
+        reason=reason,
+        body=body,
+    )
+
+
+def payment_officer_check(*, application: Application, user) -> None:
+    """For the payments module: whoever reviewed or decided a case may not pay it."""
+    if user.pk in (application.reviewed_by_id, application.decided_by_id):
+        raise ServiceError(
+            "审批与发放分离：该申请的审核或审批人员不能办理其发放", code="same_person"
+        )
+
+
+# ---------------------------------------------------------------- letters
+
+
+def _letter(app: Application, actor, kind: str, reason: str) -> DecisionLetter:
+    from jiuzhu.cases.letters import letter_pdf
+
+    seq = DecisionLetter.objects.filter(application=app).count() + 1
+    number = f"{app.number}-{kind[:3].upper()}{seq}"
+    pdf = letter_pdf(app=app, kind=kind, number=number, reason=reason, actor=actor)
+    return DecisionLetter.objects.create(
+        application=app, kind=kind, number=number, pdf=pdf, issued_by=actor
+    )
+
+
+def village_of(area_code: str) -> Area | None:
+    return Area.objects.filter(code=area_code, level=AreaLevel.VILLAGE).first()
