@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jiuzhu.registry",
     "jiuzhu.cases",
     "jiuzhu.synth",
+    "jiuzhu.policy",
 ]
 
 MIDDLEWARE = [

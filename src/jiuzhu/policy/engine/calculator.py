@@ -1,0 +1,346 @@
+"""The calculator (政策计算器) for one household given as a JSON/YAML document. Pure.
+
+Document schema: ``docs/policy-calculator.md``. Money is given as strings or numbers in yuan with
+at most two decimals and becomes integer fen exactly; months as ``YYYY-MM`` or ``YYYY-MM-DD``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal, InvalidOperation
+
+import polars as pl
+
+from jiuzhu.policy.engine.evaluate import Plan, evaluate, explain, single_area_params
+from jiuzhu.policy.engine.features import compute_features
+from jiuzhu.policy.engine.params import ParamSpec, ParamValue, coerce, resolve
+
+CHOICES = {
+    "urban_rural": {"urban", "rural"},
+    "disability_type": {
+        "",
+        "physical",
+        "visual",
+        "hearing",
+        "speech",
+        "intellectual",
+        "mental",
+        "multiple",
+    },
+    "labour_capacity": {"full", "partial", "none"},
+    "self_care": {"full", "partial", "none"},
+    "employment": {"employed", "flexible", "farming", "unemployed", "retired", "student", "na"},
+    "school_stage": {
+        "none",
+        "preschool",
+        "primary",
+        "junior",
+        "senior",
+        "vocational",
+        "college",
+        "postgraduate",
+    },
+    "income_kind": {"wage", "business", "property", "transfer", "other"},
+    "asset_kind": {"deposit", "security", "insurance", "vehicle", "property", "business"},
+    "expense_kind": {"medical", "education", "rehabilitation", "basic_living"},
+}
+
+
+class DocumentError(ValueError):
+    """A household document refused; the message names the field and the rule."""
+
+
+def fen(value, field: str) -> int:
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        d = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise DocumentError(f"{field}: 必须是金额（元），收到 {value!r}") from None
+    if not d.is_finite() or d != d.quantize(Decimal("0.01")):
+        raise DocumentError(f"{field}: 金额最多两位小数（到分），收到 {value!r}")
+    return int(d * 100)
+
+
+def parse_date(value, field: str, *, month: bool = False) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date):
+        return value.replace(day=1) if month else value
+    s = str(value).strip()
+    try:
+        if len(s) == 7:
+            return datetime.date.fromisoformat(s + "-01")
+        d = datetime.date.fromisoformat(s)
+        return d.replace(day=1) if month else d
+    except ValueError:
+        raise DocumentError(
+            f"{field}: 日期格式应为 YYYY-MM-DD 或 YYYY-MM，收到 {value!r}"
+        ) from None
+
+
+def _choice(value, kind: str, field: str, default: str) -> str:
+    v = default if value in (None,) else str(value)
+    if v not in CHOICES[kind]:
+        raise DocumentError(f"{field}: 取值 {v!r} 不在 {sorted(CHOICES[kind])} 中")
+    return v
+
+
+def _add_months(d: datetime.date, n: int) -> datetime.date:
+    m = d.year * 12 + d.month - 1 + n
+    return datetime.date(m // 12, m % 12 + 1, 1)
+
+
+def document_frames(
+    doc: dict, on: datetime.date, *, lookback: int = 12, household_id: int = 1, area_code: str = ""
+) -> dict[str, pl.DataFrame]:
+    """Turn a household document into the registry-shaped frames ``compute_features`` reads."""
+    if not isinstance(doc, dict):
+        raise DocumentError("household: 文档必须是一个对象")
+    hh = doc.get("household", {}) or {}
+    households = pl.DataFrame(
+        {
+            "household_id": [household_id],
+            "area_code": [area_code],
+            "urban_rural": [
+                _choice(hh.get("urban_rural"), "urban_rural", "household.urban_rural", "urban")
+            ],
+            "emergency_event": [bool(hh.get("emergency_event", False))],
+            "obligor_able": [bool(hh.get("obligor_able", False))],
+        }
+    )
+    members = doc.get("members") or []
+    if not isinstance(members, list) or not members:
+        raise DocumentError("members: 至少需要一名家庭成员")
+    rows, ids = [], {}
+    income_rows = []
+    window_start, window_end = (
+        _add_months(on.replace(day=1), -lookback),
+        _add_months(on.replace(day=1), -1),
+    )
+    for i, m in enumerate(members):
+        f = f"members[{i}]"
+        pid = int(m.get("id", i + 1))
+        if pid in ids:
+            raise DocumentError(f"{f}.id: 成员编号 {pid} 重复")
+        ids[pid] = i
+        birth = parse_date(m.get("birth_date"), f"{f}.birth_date")
+        if birth is None:
+            if "age" not in m:
+                raise DocumentError(f"{f}.birth_date: 必须填写出生日期（或 age 年龄）")
+            age = int(m["age"])
+            # The day before the birthday that reaches ``age`` at the evaluation date.
+            try:
+                birth = on.replace(year=on.year - age)
+            except ValueError:  # 29 February
+                birth = on.replace(year=on.year - age, day=28)
+        grade = m.get("disability_grade")
+        if grade not in (None, ""):
+            grade = int(grade)
+            if grade not in (1, 2, 3, 4):
+                raise DocumentError(f"{f}.disability_grade: 残疾等级必须是 1–4")
+        else:
+            grade = None
+        rows.append(
+            {
+                "person_id": pid,
+                "household_id": household_id,
+                "birth_date": birth,
+                "death_date": parse_date(m.get("death_date"), f"{f}.death_date"),
+                "is_counted": bool(m.get("is_counted", True)),
+                "disability_type": _choice(
+                    m.get("disability_type", "") or "",
+                    "disability_type",
+                    f"{f}.disability_type",
+                    "",
+                ),
+                "disability_grade": grade,
+                "major_illness": bool(m.get("major_illness", False)),
+                "labour_capacity": _choice(
+                    m.get("labour_capacity"), "labour_capacity", f"{f}.labour_capacity", "full"
+                ),
+                "self_care": _choice(m.get("self_care"), "self_care", f"{f}.self_care", "full"),
+                "employment": _choice(m.get("employment"), "employment", f"{f}.employment", "na"),
+                "school_stage": _choice(
+                    m.get("school_stage"), "school_stage", f"{f}.school_stage", "none"
+                ),
+                "orphan": bool(m.get("orphan", False)),
+                "unsupported_child": bool(m.get("unsupported_child", False)),
+            }
+        )
+        if m.get("monthly_income") not in (None, ""):
+            # Shorthand: the same wage every month of the look-back window.
+            income_rows.append(
+                {
+                    "household_id": household_id,
+                    "person_id": pid,
+                    "kind": "wage",
+                    "amount_fen": fen(m["monthly_income"], f"{f}.monthly_income") * lookback,
+                    "period_start": window_start,
+                    "period_end": window_end,
+                    "excluded": False,
+                }
+            )
+    for i, it in enumerate(doc.get("income") or []):
+        f = f"income[{i}]"
+        member = it.get("member")
+        if member is not None and int(member) not in ids:
+            raise DocumentError(f"{f}.member: 没有编号为 {member} 的成员")
+        start = parse_date(it.get("period_start"), f"{f}.period_start", month=True) or window_start
+        end = parse_date(it.get("period_end"), f"{f}.period_end", month=True) or window_end
+        if end < start:
+            raise DocumentError(f"{f}.period_end: 截止月不能早于起始月")
+        income_rows.append(
+            {
+                "household_id": household_id,
+                "person_id": int(member) if member is not None else None,
+                "kind": _choice(it.get("kind"), "income_kind", f"{f}.kind", "wage"),
+                "amount_fen": fen(it.get("amount"), f"{f}.amount"),
+                "period_start": start,
+                "period_end": end,
+                "excluded": bool(it.get("excluded", False)),
+            }
+        )
+    assets = [
+        {
+            "household_id": household_id,
+            "kind": _choice(a.get("kind"), "asset_kind", f"assets[{i}].kind", "deposit"),
+            "value_fen": fen(a.get("value", 0), f"assets[{i}].value"),
+            "exempt": bool(a.get("exempt", False)),
+        }
+        for i, a in enumerate(doc.get("assets") or [])
+    ]
+    expenses = []
+    for i, e in enumerate(doc.get("expenses") or []):
+        f = f"expenses[{i}]"
+        start = parse_date(e.get("period_start"), f"{f}.period_start", month=True) or _add_months(
+            on.replace(day=1), -12
+        )
+        end = parse_date(e.get("period_end"), f"{f}.period_end", month=True) or window_end
+        if end < start:
+            raise DocumentError(f"{f}.period_end: 截止月不能早于起始月")
+        expenses.append(
+            {
+                "household_id": household_id,
+                "kind": _choice(e.get("kind"), "expense_kind", f"{f}.kind", "medical"),
+                "amount_fen": fen(e.get("amount"), f"{f}.amount"),
+                "period_start": start,
+                "period_end": end,
+            }
+        )
+    roll = [
+        {
+            "household_id": household_id,
+            "programme": str(r.get("programme")),
+            "monthly_amount_fen": fen(r.get("monthly_amount", 0), f"roll[{i}].monthly_amount"),
+            "start_month": parse_date(r.get("start_month"), f"roll[{i}].start_month", month=True)
+            or _add_months(on.replace(day=1), -1),
+            "end_month": parse_date(r.get("end_month"), f"roll[{i}].end_month", month=True),
+            "status": r.get("status", "active"),
+        }
+        for i, r in enumerate(doc.get("roll") or [])
+    ]
+    from jiuzhu.policy.engine.features import INPUT_SCHEMAS
+
+    def frame(name, data):
+        return pl.DataFrame(data, schema=INPUT_SCHEMAS[name]) if data else None
+
+    return {
+        "households": households,
+        "persons": pl.DataFrame(rows, schema=INPUT_SCHEMAS["persons"]),
+        "income": frame("income", income_rows),
+        "assets": frame("assets", assets),
+        "expenses": frame("expenses", expenses),
+        "roll": frame("roll", roll),
+    }
+
+
+def apply_overrides(
+    values: dict[str, ParamValue], overrides: dict | None, specs: dict[str, ParamSpec]
+) -> dict[str, ParamValue]:
+    """Parameter overrides (what-if) replace resolved values; unknown names are refused."""
+    out = dict(values)
+    for name, raw in (overrides or {}).items():
+        if name not in specs:
+            raise DocumentError(f"参数覆盖: 未知参数 “{name}”")
+        try:
+            v = coerce(specs[name], raw)
+        except ValueError as exc:
+            raise DocumentError(f"参数覆盖: {exc}") from None
+        base = values.get(name)
+        out[name] = ParamValue(
+            name,
+            base.area_code if base else "",
+            base.effective_from if base else datetime.date(1900, 1, 1),
+            v,
+            "override",
+            "覆盖值",
+        )
+    return out
+
+
+def calculate(
+    doc: dict,
+    *,
+    area_code: str,
+    on: datetime.date,
+    plan: Plan,
+    param_rows: list[ParamValue],
+    overrides: dict | None = None,
+) -> dict:
+    """Per programme: eligible, tier, amount (yuan string), trace with parameter versions."""
+    values = _values(area_code, on, plan, param_rows, overrides)
+    lookback = int(values["income.lookback_months"].value)
+    frames = document_frames(doc, on, lookback=lookback, area_code=area_code)
+    return _calculate(frames, values, area_code, on, plan, lookback)
+
+
+def calculate_frames(
+    frames: dict,
+    *,
+    area_code: str,
+    on: datetime.date,
+    plan: Plan,
+    param_rows: list[ParamValue],
+    overrides: dict | None = None,
+) -> dict:
+    """The same for a household already in registry-shaped frames (from the database)."""
+    values = _values(area_code, on, plan, param_rows, overrides)
+    lookback = int(values["income.lookback_months"].value)
+    return _calculate(frames, values, area_code, on, plan, lookback)
+
+
+def _values(area_code, on, plan, param_rows, overrides) -> dict[str, ParamValue]:
+    values = resolve(param_rows, area_code, on, plan.specs)
+    missing = [n for n in plan.specs if n not in values]
+    if missing:
+        raise DocumentError(f"以下参数在 {area_code} 没有取值：{', '.join(missing)}")
+    return apply_overrides(values, overrides, plan.specs)
+
+
+def _calculate(frames, values, area_code, on, plan, lookback) -> dict:
+    from jiuzhu.policy.engine.features import FEATURES
+
+    features = compute_features(frames, on, lookback=lookback)
+    result = evaluate(features, single_area_params(values, plan.specs), plan)
+    row = result.row(0, named=True)
+    feature_values = {}
+    for f in FEATURES:
+        v = row.get(f.name)
+        feature_values[f.name] = str(v) if isinstance(v, Decimal) else v
+    return {
+        "area_code": area_code,
+        "date": on.isoformat(),
+        "household_id": row.get("household_id"),
+        "programmes": explain(row, plan, values),
+        "features": feature_values,
+        "parameters": {
+            n: {
+                "value": str(v.value) if not isinstance(v.value, bool) else v.value,
+                "area_code": v.area_code,
+                "effective_from": v.effective_from.isoformat(),
+                "version": v.version,
+            }
+            for n, v in sorted(values.items())
+        },
+    }

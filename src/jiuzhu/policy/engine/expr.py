@@ -1,0 +1,338 @@
+"""The policy expression language: parsed with ``ast`` (mode="eval"), checked, compiled to Polars.
+
+A condition or amount formula is a small expression over *features* (household facts computed by
+``features.py``), *parameters* (``dibao.standard``; per area and date) and the results of other
+programmes (``eligible.dibao``, ``amount.dibao``). Nothing is ever ``eval``-ed: the tree is walked
+against a whitelist and every name is looked up in the catalogue, so an unknown name, a type error
+or an unsafe construct is refused when the programme is saved, with a message naming it.
+
+Types: ``bool``, ``money`` (yuan, exact Decimal), ``count`` (whole number of people or things) and
+``number`` (a ratio such as 1.5). Numeric literals are exact Decimals and take the type they meet.
+
+Allowed: names, dotted names, numeric and True/False literals, comparisons (chained too),
+``and``/``or``/``not``, ``+ - * /``, unary minus, ``x if cond else y`` and the functions
+``min``, ``max``, ``ceil_yuan`` (round up to the whole yuan) and ``round_fen`` (half-up to the fen).
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import polars as pl
+
+BOOL, MONEY, COUNT, NUMBER, LITERAL = "bool", "money", "count", "number", "literal"
+NUMERIC = {MONEY, COUNT, NUMBER, LITERAL}
+TYPE_LABEL = {BOOL: "布尔", MONEY: "金额", COUNT: "计数", NUMBER: "比例/系数", LITERAL: "数字"}
+
+# Column names used in frames. Parameters and programme results are namespaced so they cannot
+# collide with features.
+PARAM_PREFIX = "p:"
+
+# Exact Decimals in Polars. Division widens the scale first so nothing is truncated early.
+DIV_SCALE = 10
+
+
+def param_col(name: str) -> str:
+    return PARAM_PREFIX + name
+
+
+def result_col(code: str, what: str) -> str:
+    return f"{code}.{what}"
+
+
+class ExpressionError(ValueError):
+    """An expression refused at save time. The message names the construct or name and the rule."""
+
+    def __init__(self, message: str, *, where: str = ""):
+        self.where = where
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass
+class Catalogue:
+    """Names an expression may use, with their types."""
+
+    features: dict[str, str]  # feature name → type
+    parameters: dict[str, str]  # parameter name → type
+    programmes: set[str] = field(default_factory=set)  # codes that eligible./amount. may use
+
+    def lookup(self, name: str) -> tuple[str, str]:
+        """(kind, type) for a name; kind is feature / param / eligible / amount."""
+        if name in self.features:
+            return "feature", self.features[name]
+        if name in self.parameters:
+            return "param", self.parameters[name]
+        head, _, tail = name.partition(".")
+        if head in ("eligible", "amount") and tail:
+            if tail not in self.programmes:
+                raise ExpressionError(f"未知的救助项目 “{tail}”（引用 {name}）")
+            return head, BOOL if head == "eligible" else MONEY
+        raise ExpressionError(f"未知的名称 “{name}”：不是已登记的特征或参数")
+
+
+@dataclass
+class Checked:
+    """A checked expression: its type, the names it reads, and its compiled Polars form."""
+
+    source: str
+    type: str
+    names: list[str]
+    expr: pl.Expr
+
+
+_CMP = {
+    ast.Lt: "lt",
+    ast.LtE: "le",
+    ast.Gt: "gt",
+    ast.GtE: "ge",
+    ast.Eq: "eq",
+    ast.NotEq: "ne",
+}
+_CMP_SYMBOL = {
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+}
+FUNCTIONS = {"min", "max", "ceil_yuan", "round_fen"}
+
+
+def _dotted(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = _dotted(node.value)
+        return f"{base}.{node.attr}" if base else None
+    return None
+
+
+def _dec(e: pl.Expr, t: str) -> pl.Expr:
+    """Numeric values meet as exact Decimals."""
+    if t == COUNT:
+        return e.cast(pl.Decimal(38, 0))
+    return e
+
+
+def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
+    """Result type of ``lt op rt`` or raise naming the rule."""
+    if lt not in NUMERIC or rt not in NUMERIC:
+        raise ExpressionError(
+            f"运算 “{op}” 只能用于数值，不能用于{TYPE_LABEL[BOOL]}值", where=_pos(node)
+        )
+    if lt == LITERAL:
+        return rt
+    if rt == LITERAL:
+        return lt
+    if op in ("+", "-", "min", "max", "比较"):
+        if lt != rt:
+            raise ExpressionError(
+                f"“{op}” 两边类型不同：{TYPE_LABEL[lt]} 与 {TYPE_LABEL[rt]}", where=_pos(node)
+            )
+        return lt
+    if op == "*":
+        pair = {lt, rt}
+        if pair == {MONEY}:
+            raise ExpressionError("金额不能与金额相乘", where=_pos(node))
+        if MONEY in pair:
+            return MONEY
+        if pair == {COUNT}:
+            return COUNT
+        return NUMBER
+    if op == "/":
+        if rt == MONEY and lt != MONEY:
+            raise ExpressionError("不能用非金额除以金额", where=_pos(node))
+        if lt == MONEY and rt == MONEY:
+            return NUMBER
+        if lt == MONEY:
+            return MONEY
+        return NUMBER
+    raise ExpressionError(f"不支持的运算 “{op}”", where=_pos(node))
+
+
+def _pos(node: ast.AST) -> str:
+    col = getattr(node, "col_offset", None)
+    return f"第 {col + 1} 个字符处" if col is not None else ""
+
+
+class _Compiler:
+    def __init__(self, catalogue: Catalogue):
+        self.cat = catalogue
+        self.names: list[str] = []
+
+    def visit(self, node: ast.AST) -> tuple[str, pl.Expr]:
+        if isinstance(node, ast.Expression):
+            return self.visit(node.body)
+        if isinstance(node, ast.Constant):
+            v = node.value
+            if isinstance(v, bool):
+                return BOOL, pl.lit(v)
+            if isinstance(v, int):
+                return LITERAL, pl.lit(Decimal(v), dtype=pl.Decimal(38, 0))
+            if isinstance(v, float):
+                # Re-read the literal's own text so 1.1 is exactly 1.1, never a binary float.
+                d = Decimal(repr(v))
+                scale = max(0, -d.as_tuple().exponent)
+                return LITERAL, pl.lit(d, dtype=pl.Decimal(38, scale))
+            raise ExpressionError(
+                f"不允许的常量 {v!r}（只允许数字和 True/False）", where=_pos(node)
+            )
+        if isinstance(node, ast.Name | ast.Attribute):
+            name = _dotted(node)
+            if name is None:
+                raise ExpressionError("不允许的属性访问", where=_pos(node))
+            if name in ("True", "False"):
+                return BOOL, pl.lit(name == "True")
+            kind, t = self.cat.lookup(name)
+            if name not in self.names:
+                self.names.append(name)
+            if kind == "feature":
+                col = name
+            elif kind == "param":
+                col = param_col(name)
+            else:
+                col = result_col(name.split(".", 1)[1], kind)
+            return t, pl.col(col)
+        if isinstance(node, ast.BoolOp):
+            parts = [self.visit(v) for v in node.values]
+            for t, _ in parts:
+                if t != BOOL:
+                    raise ExpressionError(
+                        f"“and/or” 的每一项都必须是条件（布尔值），这里出现了{TYPE_LABEL[t]}",
+                        where=_pos(node),
+                    )
+            out = parts[0][1]
+            for _, e in parts[1:]:
+                out = (out & e) if isinstance(node.op, ast.And) else (out | e)
+            return BOOL, out
+        if isinstance(node, ast.UnaryOp):
+            t, e = self.visit(node.operand)
+            if isinstance(node.op, ast.Not):
+                if t != BOOL:
+                    raise ExpressionError("“not” 只能用于条件（布尔值）", where=_pos(node))
+                return BOOL, ~e
+            if isinstance(node.op, ast.USub):
+                if t not in NUMERIC:
+                    raise ExpressionError("负号只能用于数值", where=_pos(node))
+                return t, -_dec(e, t) if t != COUNT else -e
+            raise ExpressionError(f"不允许的一元运算 {type(node.op).__name__}", where=_pos(node))
+        if isinstance(node, ast.BinOp):
+            ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
+            op = ops.get(type(node.op))
+            if op is None:
+                raise ExpressionError(
+                    f"不允许的运算符 {type(node.op).__name__}（只允许 + - * /）", where=_pos(node)
+                )
+            lt, le = self.visit(node.left)
+            rt, re_ = self.visit(node.right)
+            t = _unify(op, lt, rt, node)
+            if t == COUNT and op in "+-*":
+                e = {"+": le + re_, "-": le - re_, "*": le * re_}[op]
+                return COUNT, e
+            a, b = _dec(le, lt), _dec(re_, rt)
+            if op == "+":
+                return t, a + b
+            if op == "-":
+                return t, a - b
+            if op == "*":
+                return t, a * b
+            return t, a.cast(pl.Decimal(38, DIV_SCALE)) / b
+        if isinstance(node, ast.Compare):
+            out = None
+            left_t, left_e = self.visit(node.left)
+            for cop, right in zip(node.ops, node.comparators, strict=True):
+                if type(cop) not in _CMP:
+                    raise ExpressionError(
+                        f"不允许的比较 {type(cop).__name__}（只允许 < <= > >= == !=）",
+                        where=_pos(node),
+                    )
+                right_t, right_e = self.visit(right)
+                if left_t == BOOL or right_t == BOOL:
+                    if left_t == right_t and type(cop) in (ast.Eq, ast.NotEq):
+                        c = left_e == right_e if isinstance(cop, ast.Eq) else left_e != right_e
+                    else:
+                        raise ExpressionError(
+                            f"比较 “{_CMP_SYMBOL[type(cop)]}” 不能用于条件（布尔值）",
+                            where=_pos(node),
+                        )
+                else:
+                    _unify("比较", left_t, right_t, node)
+                    a, b = _dec(left_e, left_t), _dec(right_e, right_t)
+                    c = getattr(a, _CMP[type(cop)])(b)
+                out = c if out is None else out & c
+                left_t, left_e = right_t, right_e
+            return BOOL, out
+        if isinstance(node, ast.IfExp):
+            tt, te = self.visit(node.test)
+            if tt != BOOL:
+                raise ExpressionError("“if” 后面必须是条件（布尔值）", where=_pos(node))
+            at, ae = self.visit(node.body)
+            bt, be = self.visit(node.orelse)
+            if at == BOOL or bt == BOOL:
+                if at != bt:
+                    raise ExpressionError("“if … else” 两个分支类型不同", where=_pos(node))
+                t = BOOL
+            else:
+                t = _unify("+", at, bt, node)
+                ae, be = _dec(ae, at), _dec(be, bt)
+            return t, pl.when(te).then(ae).otherwise(be)
+        if isinstance(node, ast.Call):
+            fname = node.func.id if isinstance(node.func, ast.Name) else None
+            if fname not in FUNCTIONS:
+                shown = fname or ast.unparse(node.func)
+                raise ExpressionError(
+                    f"不允许调用 “{shown}”（只允许 {', '.join(sorted(FUNCTIONS))}）",
+                    where=_pos(node),
+                )
+            if node.keywords:
+                raise ExpressionError(f"“{fname}” 不接受关键字参数", where=_pos(node))
+            args = [self.visit(a) for a in node.args]
+            if fname in ("min", "max"):
+                if len(args) < 2:
+                    raise ExpressionError(f"“{fname}” 至少需要两个参数", where=_pos(node))
+                t = args[0][0]
+                for at, _ in args[1:]:
+                    t = _unify(fname, t, at, node)
+                if t == LITERAL:
+                    t = NUMBER
+                es = [_dec(e, at) for at, e in args]
+                f = pl.min_horizontal if fname == "min" else pl.max_horizontal
+                return t, f(*es)
+            if len(args) != 1 or args[0][0] not in (MONEY, LITERAL):
+                raise ExpressionError(f"“{fname}” 需要一个金额参数", where=_pos(node))
+            e = args[0][1]
+            if fname == "ceil_yuan":
+                return MONEY, e.ceil()
+            return MONEY, e.round(2, mode="half_away_from_zero")
+        raise ExpressionError(
+            f"不允许的语法 “{type(node).__name__}”（表达式语言只允许名称、数字、比较、"
+            "and/or/not、+ - * /、if…else 和 min/max/ceil_yuan/round_fen）",
+            where=_pos(node),
+        )
+
+
+MAX_LENGTH = 2000
+
+
+def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None) -> Checked:
+    """Parse, check and compile ``source``. ``expect`` is ``bool`` (condition) or ``money``."""
+    if not isinstance(source, str) or not source.strip():
+        raise ExpressionError("表达式不能为空")
+    if len(source) > MAX_LENGTH:
+        raise ExpressionError(f"表达式过长（最多 {MAX_LENGTH} 个字符）")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"语法错误：{exc.msg}（第 {exc.offset} 个字符）") from None
+    comp = _Compiler(catalogue)
+    t, e = comp.visit(tree)
+    if t == LITERAL:
+        t = NUMBER if expect != MONEY else MONEY
+    if expect == BOOL and t != BOOL:
+        raise ExpressionError(f"条件必须是真/假，这里的结果是{TYPE_LABEL[t]}")
+    if expect == MONEY and t != MONEY:
+        raise ExpressionError(f"金额公式的结果必须是金额，这里的结果是{TYPE_LABEL[t]}")
+    return Checked(source=source.strip(), type=t, names=comp.names, expr=e)

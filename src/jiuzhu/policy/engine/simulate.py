@@ -1,0 +1,100 @@
+"""Simulation: the same plan with changed parameters, compared with the current ones. Pure.
+
+``compare(base, scenario, plan, group_by)`` → per programme and area: households and persons added
+and removed, monthly and yearly cost delta (Decimal yuan). Year amounts count 1/12 per month;
+one-off amounts count once a year. ``cliff_curve`` evaluates one household type over a range of
+incomes (悬崖效应 chart).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import polars as pl
+
+from jiuzhu.policy.engine.evaluate import Plan, evaluate, single_area_params
+from jiuzhu.policy.engine.features import compute_features
+from jiuzhu.policy.engine.params import ParamValue
+
+D = pl.Decimal(38, 2)
+
+
+def _monthly(col: pl.Expr, period: str) -> pl.Expr:
+    if period == "month":
+        return col
+    return (col.cast(pl.Decimal(38, 10)) / pl.lit(Decimal(12))).round(2).cast(D)
+
+
+def _yearly(col: pl.Expr, period: str) -> pl.Expr:
+    return col * pl.lit(Decimal(12)) if period == "month" else col
+
+
+def compare(
+    base: pl.DataFrame, scenario: pl.DataFrame, plan: Plan, *, area_len: int = 6
+) -> pl.DataFrame:
+    """Rows: programme, area (code prefix padded to 12), added/removed households and persons,
+    monthly_delta, yearly_delta, base_households, scenario_households."""
+    key = pl.col("area_code").str.slice(0, area_len).str.pad_end(12, "0").alias("area")
+    parts = []
+    for p in plan.programmes:
+        e, a, b = f"{p.code}.eligible", f"{p.code}.amount", f"{p.code}.beneficiaries"
+        joined = base.select("household_id", "area_code", e, a, b).join(
+            scenario.select("household_id", e, a, b), on="household_id", suffix="_new"
+        )
+        old, new = pl.col(e), pl.col(e + "_new")
+        delta = pl.col(a + "_new") - pl.col(a)
+        parts.append(
+            joined.group_by(key)
+            .agg(
+                base_households=old.sum().cast(pl.Int64),
+                scenario_households=new.sum().cast(pl.Int64),
+                added_households=(new & ~old).sum().cast(pl.Int64),
+                removed_households=(old & ~new).sum().cast(pl.Int64),
+                added_persons=pl.col(b + "_new").filter(new & ~old).sum().cast(pl.Int64),
+                removed_persons=pl.col(b).filter(old & ~new).sum().cast(pl.Int64),
+                monthly_delta=_monthly(delta, p.period).sum().cast(D),
+                yearly_delta=_yearly(delta, p.period).sum().cast(D),
+            )
+            .with_columns(programme=pl.lit(p.code))
+        )
+    return pl.concat(parts).sort(["programme", "area"])
+
+
+def cliff_curve(
+    doc_for_income,
+    *,
+    plan: Plan,
+    values: dict[str, ParamValue],
+    on: datetime.date,
+    incomes_fen: list[int],
+    lookback: int = 12,
+) -> pl.DataFrame:
+    """Total monthly support against the household's monthly income (fen) for one household type.
+
+    ``doc_for_income(i)`` returns the registry-shaped frames for household ``i`` (income in fen).
+    Yearly amounts are shown per month (/12); one-off amounts are left out of the monthly total.
+    """
+    frames_list = [doc_for_income(i, inc) for i, inc in enumerate(incomes_fen, start=1)]
+    frames = {
+        k: pl.concat([f[k] for f in frames_list if f.get(k) is not None], how="vertical")
+        if any(f.get(k) is not None for f in frames_list)
+        else None
+        for k in frames_list[0]
+    }
+    feats = compute_features(frames, on, lookback=lookback)
+    res = evaluate(feats, single_area_params(values, plan.specs), plan).sort("household_id")
+    cols = {}
+    total = pl.lit(Decimal("0.00"), dtype=D)
+    for p in plan.programmes:
+        if p.period == "once":
+            continue
+        m = _monthly(pl.col(f"{p.code}.amount"), p.period)
+        cols[p.code] = m
+        total = total + m
+    out = res.select(
+        income=pl.Series(incomes_fen).cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01")),
+        **cols,
+        support=total,
+    )
+    return out.with_columns(disposable=pl.col("income") + pl.col("support"))

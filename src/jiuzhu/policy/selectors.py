@@ -1,0 +1,193 @@
+"""Reads for the policy engine: the compiled plan, parameter values, calculator, run results."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import polars as pl
+from django.db.models import Max, QuerySet
+
+from jiuzhu.accounts.scoping import scoped
+from jiuzhu.policy.engine.calculator import calculate
+from jiuzhu.policy.engine.evaluate import Plan
+from jiuzhu.policy.engine.params import ParamSpec, ParamValue, coerce, load_catalogue
+from jiuzhu.policy.engine.programmes import load_documents
+from jiuzhu.policy.models import (
+    Determination,
+    Flag,
+    ParameterStatus,
+    ParameterValue,
+    PolicyRun,
+    Programme,
+)
+from jiuzhu.policy.permissions import POLICY_VIEW
+
+_lock = threading.Lock()
+_cache: dict = {}
+
+
+def param_catalogue() -> tuple[dict[str, ParamSpec], list[ParamValue]]:
+    with _lock:
+        if "catalogue" not in _cache:
+            _cache["catalogue"] = load_catalogue()
+        return _cache["catalogue"]
+
+
+def programme_documents() -> list[dict]:
+    """Active programme definitions from the database; the shipped YAML if none are loaded."""
+    docs = [p.definition for p in Programme.objects.filter(active=True).order_by("code")]
+    return docs or load_documents()
+
+
+def current_plan() -> Plan:
+    """The compiled plan, recompiled only when a programme changed."""
+    agg = Programme.objects.aggregate(m=Max("updated_at"))
+    key = (agg["m"], Programme.objects.filter(active=True).count())
+    with _lock:
+        cached = _cache.get("plan")
+        if cached and cached[0] == key:
+            return cached[1]
+    specs, _ = param_catalogue()
+    plan = Plan.from_documents(programme_documents(), specs)
+    with _lock:
+        _cache["plan"] = (key, plan)
+    return plan
+
+
+def param_rows() -> list[ParamValue]:
+    """National defaults from the catalogue plus every approved stored value."""
+    specs, defaults = param_catalogue()
+    rows = list(defaults)
+    for pv in ParameterValue.objects.filter(status=ParameterStatus.APPROVED).only(
+        "id", "name", "area_code", "effective_from", "value", "source"
+    ):
+        if pv.name in specs:
+            rows.append(
+                ParamValue(
+                    pv.name,
+                    pv.area_code,
+                    pv.effective_from,
+                    coerce(specs[pv.name], pv.value),
+                    pv.id,
+                    pv.source,
+                )
+            )
+    return rows
+
+
+def calculate_document(
+    *, doc: dict, area_code: str, on: datetime.date, overrides: dict | None = None
+) -> dict:
+    return calculate(
+        doc,
+        area_code=area_code,
+        on=on,
+        plan=current_plan(),
+        param_rows=param_rows(),
+        overrides=overrides,
+    )
+
+
+def calculate_household(
+    *, household_id: int, on: datetime.date, overrides: dict | None = None
+) -> dict:
+    """The calculator for a household in the registry (read columnar, like the batch)."""
+    from jiuzhu.policy.engine.calculator import calculate_frames
+    from jiuzhu.policy.loader import registry_frames
+
+    frames = registry_frames(household_ids=[household_id])
+    if frames["households"].height == 0:
+        raise LookupError(household_id)
+    area = frames["households"]["area_code"][0]
+    return calculate_frames(
+        frames,
+        area_code=area,
+        on=on,
+        plan=current_plan(),
+        param_rows=param_rows(),
+        overrides=overrides,
+    )
+
+
+def parameter_history(*, name: str | None = None) -> QuerySet[ParameterValue]:
+    qs = ParameterValue.objects.select_related("proposed_by", "decided_by")
+    return qs.filter(name=name) if name else qs
+
+
+def runs() -> QuerySet[PolicyRun]:
+    return PolicyRun.objects.all()
+
+
+def latest_run() -> PolicyRun | None:
+    return PolicyRun.objects.filter(status="done").order_by("-id").first()
+
+
+def run_determinations(
+    *,
+    user,
+    run: PolicyRun,
+    flag: str | None = None,
+    programme: str | None = None,
+    area: str | None = None,
+) -> QuerySet[Determination]:
+    """A run's determinations in the user's areas, hardest households first is up to the caller."""
+    qs = scoped(Determination.objects.filter(run=run), user, POLICY_VIEW)
+    if flag is not None:
+        qs = qs.filter(flag=flag)
+    if programme:
+        qs = qs.filter(programme=programme)
+    if area:
+        qs = qs.filter(area_code__startswith=area.rstrip("0") or area)
+    return qs
+
+
+def run_area_summary(*, user, run: PolicyRun, area_len: int = 6) -> list[dict]:
+    """Counts of missed / wrongly included / amount differences per area (user's scope)."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import Substr
+
+    qs = scoped(Determination.objects.filter(run=run), user, POLICY_VIEW)
+    rows = (
+        qs.annotate(area=Substr("area_code", 1, area_len))
+        .values("area", "programme")
+        .annotate(
+            eligible=Count("id", filter=Q(eligible=True)),
+            missed=Count("id", filter=Q(flag=Flag.MISSED)),
+            wrongly_included=Count("id", filter=Q(flag=Flag.WRONGLY_INCLUDED)),
+            amount_diff=Count("id", filter=Q(flag=Flag.AMOUNT_DIFF)),
+        )
+        .order_by("area", "programme")
+    )
+    return list(rows)
+
+
+def run_compare(*, run: PolicyRun, previous: PolicyRun, user=None) -> pl.DataFrame:
+    """What changed between two runs: per programme, households newly eligible / no longer."""
+
+    def frame(r):
+        qs = Determination.objects.filter(run=r, eligible=True)
+        if user is not None:
+            qs = scoped(qs, user, POLICY_VIEW)
+        rows = list(qs.values_list("household_id", "programme", "amount"))
+        return pl.DataFrame(
+            rows,
+            schema={"household_id": pl.Int64, "programme": pl.Utf8, "amount": pl.Decimal(38, 2)},
+            orient="row",
+        )
+
+    a, b = frame(previous), frame(run)
+    j = a.join(b, on=["household_id", "programme"], how="full", suffix="_new", coalesce=True)
+    return (
+        j.group_by("programme")
+        .agg(
+            added=pl.col("amount").is_null().sum(),
+            removed=pl.col("amount_new").is_null().sum(),
+            changed=(
+                (pl.col("amount") != pl.col("amount_new"))
+                & pl.col("amount").is_not_null()
+                & pl.col("amount_new").is_not_null()
+            ).sum(),
+        )
+        .sort("programme")
+    )
