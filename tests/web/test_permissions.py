@@ -42,24 +42,30 @@ def spouse(hh):
 
 
 def person_post(hh):
+    """What the edit form of the spouse posts when opened now, with the grade set to 2."""
     p = spouse(hh)
-    return {
-        "relation": "spouse",
+    data = {
+        "relation": p.relation,
         "name": p.name,
-        "id_number": p.id_number,
+        "id_number": p.id_number or "",
         "sex": p.sex,
         "birth_date": p.birth_date.isoformat(),
         "phone": p.phone,
-        "is_counted": "on",
-        "disability_type": "physical",
-        "disability_grade": "2",
-        "labour_capacity": "full",
-        "self_care": "full",
-        "employment": "na",
-        "school_stage": "none",
+        "disability_type": p.disability_type,
+        "disability_certificate": p.disability_certificate,
+        "illness_note": p.illness_note,
+        "labour_capacity": p.labour_capacity,
+        "self_care": p.self_care,
+        "employment": p.employment,
+        "school_stage": p.school_stage,
+        "death_date": p.death_date.isoformat() if p.death_date else "",
         "version": str(p.version),
         "reason": "复核",
     }
+    for flag in ("is_counted", "major_illness", "chronic_illness"):
+        if getattr(p, flag):
+            data[flag] = "on"
+    return {**data, "disability_grade": "2"}
 
 
 def new_member_post(hh):
