@@ -545,10 +545,12 @@ def _move(
         if app is None:
             raise ServiceError("申请不存在", code="not_found")
         refusal, role = guard(actor, app, name)
+        if refusal is not None and refusal.code in ("wrong_role", "wrong_area", "unknown"):
+            raise ServiceError(refusal.message, code=refusal.code)
+        if app.version != version:  # changed since the caller read it: never act on a stale view
+            raise ConcurrentEditError("该申请")
         if refusal is not None:
             raise ServiceError(refusal.message, code=refusal.code)
-        if app.version != version:
-            raise ConcurrentEditError("该申请")
         reason = (reason or "").strip()
         if t.needs_reason and not reason:
             raise ServiceError(
@@ -817,6 +819,7 @@ def home_visit_submit(
     second_visitor: str = "",
     signature_material_id: int | None = None,
     photo_material_ids: list[int] | None = None,
+    reason: str = "",
 ) -> Application:
     """入户调查 done: the form from the phone moves the case on."""
 
@@ -867,7 +870,7 @@ def home_visit_submit(
         application_id=application_id,
         version=version,
         name="submit_visit",
-        reason=findings,
+        reason=findings or reason,
         body=body,
     )
 
@@ -894,6 +897,7 @@ def community_review_record(
     votes_for: int,
     votes_against: int,
     opinion: str,
+    reason: str = "",
 ) -> Application:
     def body(app):
         if votes_for + votes_against > participants:
@@ -1450,3 +1454,26 @@ def _letter(app: Application, actor, kind: str, reason: str) -> DecisionLetter:
 
 def village_of(area_code: str) -> Area | None:
     return Area.objects.filter(code=area_code, level=AreaLevel.VILLAGE).first()
+
+
+# The service behind each move of ``workflow.TRANSITIONS`` (the API and the pages dispatch here).
+MOVES: dict[str, Callable[..., Application]] = {
+    "accept": application_accept,
+    "accept_with_pledge": application_accept_with_pledge,
+    "reject_intake": application_reject_intake,
+    "grant_emergency": application_grant_emergency,
+    "submit_visit": home_visit_submit,
+    "record_community_review": community_review_record,
+    "review": application_review,
+    "return_to_worker": application_return_to_worker,
+    "resubmit": application_resubmit,
+    "close_notice": application_close_notice,
+    "resolve_objection": objection_resolve,
+    "return_to_reviewer": application_return_to_reviewer,
+    "approve": application_approve,
+    "refuse": application_refuse,
+    "withdraw": application_withdraw,
+    "change_amount": roll_change,
+    "stop": roll_stop,
+}
+assert set(MOVES) == set(TRANSITIONS), "every transition needs exactly one service"

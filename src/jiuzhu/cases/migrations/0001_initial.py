@@ -7,327 +7,1020 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
-        ('registry', '0001_initial'),
+        ("areas", "0001_initial"),
+        ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WorkingDayOverride',
+            name="WorkingDayOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('is_working_day', models.BooleanField(verbose_name='是工作日')),
-                ('note', models.CharField(blank=True, max_length=100, verbose_name='说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                ("is_working_day", models.BooleanField(verbose_name="是工作日")),
+                ("note", models.CharField(blank=True, max_length=100, verbose_name="说明")),
             ],
             options={
-                'verbose_name': '工作日调整',
-                'verbose_name_plural': '工作日调整',
-                'ordering': ['date'],
+                "verbose_name": "工作日调整",
+                "verbose_name_plural": "工作日调整",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='Application',
+            name="Application",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=24, unique=True, verbose_name='申请编号')),
-                ('programme', models.CharField(blank=True, choices=[('dibao', '最低生活保障'), ('tekun', '特困人员救助供养'), ('temporary_aid', '临时救助'), ('dibao_edge', '低保边缘家庭'), ('rigid_expense', '刚性支出困难家庭')], max_length=20, verbose_name='救助项目')),
-                ('vague', models.BooleanField(default=False, verbose_name='模糊申请')),
-                ('proposed_programmes', models.JSONField(blank=True, default=list, verbose_name='系统建议项目')),
-                ('temp_aid_kind', models.CharField(blank=True, choices=[('emergency', '急难型'), ('expenditure', '支出型')], max_length=12, verbose_name='临时救助类型')),
-                ('reason', models.TextField(blank=True, verbose_name='申请理由')),
-                ('channel', models.CharField(default='window', max_length=12, verbose_name='渠道')),
-                ('client_ref', models.CharField(blank=True, help_text='在线渠道的幂等键：同一编号重复提交只登记一次', max_length=64, null=True, unique=True, verbose_name='外部请求编号')),
-                ('state', models.CharField(choices=[('submitted', '已申请待受理'), ('rejected_intake', '不予受理'), ('investigating', '调查中'), ('community_review', '民主评议'), ('reviewing', '待初审'), ('returned', '退回补正'), ('notice', '公示中'), ('approving', '待审批'), ('approved', '已批准'), ('refused', '不予批准'), ('withdrawn', '已撤回'), ('stopped', '已停发')], db_index=True, default='submitted', max_length=20, verbose_name='状态')),
-                ('paused', models.BooleanField(default=False, verbose_name='因异议暂停')),
-                ('chain', models.JSONField(default=dict, verbose_name='审批流程(登记时确定)')),
-                ('monthly_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='月救助金额(元)')),
-                ('one_off_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='一次性救助金额(元)')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='申请时间')),
-                ('accepted_on', models.DateField(blank=True, null=True, verbose_name='受理日期')),
-                ('intake_due', models.DateField(blank=True, null=True, verbose_name='受理期限')),
-                ('visit_due', models.DateField(blank=True, null=True, verbose_name='入户期限')),
-                ('review_due', models.DateField(blank=True, null=True, verbose_name='初审期限')),
-                ('decision_due', models.DateField(blank=True, null=True, verbose_name='办结期限')),
-                ('outstanding_due', models.DateField(blank=True, null=True, verbose_name='补齐材料期限')),
-                ('check_requested_at', models.DateTimeField(blank=True, null=True, verbose_name='核对申请时间')),
-                ('check_reference', models.CharField(blank=True, max_length=64, verbose_name='核对编号')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='决定日期')),
-                ('decision_reason', models.TextField(blank=True, verbose_name='决定理由')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('applicant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.person', verbose_name='申请人')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area', verbose_name='受理村/社区')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='登记人')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审批人')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='applications', to='registry.household', verbose_name='家庭')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='初审人')),
-                ('roll_entry', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.rollentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(max_length=24, unique=True, verbose_name="申请编号")),
+                (
+                    "programme",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dibao", "最低生活保障"),
+                            ("tekun", "特困人员救助供养"),
+                            ("temporary_aid", "临时救助"),
+                            ("dibao_edge", "低保边缘家庭"),
+                            ("rigid_expense", "刚性支出困难家庭"),
+                        ],
+                        max_length=20,
+                        verbose_name="救助项目",
+                    ),
+                ),
+                ("vague", models.BooleanField(default=False, verbose_name="模糊申请")),
+                (
+                    "proposed_programmes",
+                    models.JSONField(blank=True, default=list, verbose_name="系统建议项目"),
+                ),
+                (
+                    "temp_aid_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[("emergency", "急难型"), ("expenditure", "支出型")],
+                        max_length=12,
+                        verbose_name="临时救助类型",
+                    ),
+                ),
+                ("reason", models.TextField(blank=True, verbose_name="申请理由")),
+                ("channel", models.CharField(default="window", max_length=12, verbose_name="渠道")),
+                (
+                    "client_ref",
+                    models.CharField(
+                        blank=True,
+                        help_text="在线渠道的幂等键：同一编号重复提交只登记一次",
+                        max_length=64,
+                        null=True,
+                        unique=True,
+                        verbose_name="外部请求编号",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "已申请待受理"),
+                            ("rejected_intake", "不予受理"),
+                            ("investigating", "调查中"),
+                            ("community_review", "民主评议"),
+                            ("reviewing", "待初审"),
+                            ("returned", "退回补正"),
+                            ("notice", "公示中"),
+                            ("approving", "待审批"),
+                            ("approved", "已批准"),
+                            ("refused", "不予批准"),
+                            ("withdrawn", "已撤回"),
+                            ("stopped", "已停发"),
+                        ],
+                        db_index=True,
+                        default="submitted",
+                        max_length=20,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("paused", models.BooleanField(default=False, verbose_name="因异议暂停")),
+                ("chain", models.JSONField(default=dict, verbose_name="审批流程(登记时确定)")),
+                (
+                    "monthly_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="月救助金额(元)",
+                    ),
+                ),
+                (
+                    "one_off_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="一次性救助金额(元)",
+                    ),
+                ),
+                ("submitted_at", models.DateTimeField(auto_now_add=True, verbose_name="申请时间")),
+                ("accepted_on", models.DateField(blank=True, null=True, verbose_name="受理日期")),
+                ("intake_due", models.DateField(blank=True, null=True, verbose_name="受理期限")),
+                ("visit_due", models.DateField(blank=True, null=True, verbose_name="入户期限")),
+                ("review_due", models.DateField(blank=True, null=True, verbose_name="初审期限")),
+                ("decision_due", models.DateField(blank=True, null=True, verbose_name="办结期限")),
+                (
+                    "outstanding_due",
+                    models.DateField(blank=True, null=True, verbose_name="补齐材料期限"),
+                ),
+                (
+                    "check_requested_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="核对申请时间"),
+                ),
+                (
+                    "check_reference",
+                    models.CharField(blank=True, max_length=64, verbose_name="核对编号"),
+                ),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="决定日期")),
+                ("decision_reason", models.TextField(blank=True, verbose_name="决定理由")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "applicant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.person",
+                        verbose_name="申请人",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                        verbose_name="受理村/社区",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="登记人",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审批人",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="applications",
+                        to="registry.household",
+                        verbose_name="家庭",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="初审人",
+                    ),
+                ),
+                (
+                    "roll_entry",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.rollentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '救助申请',
-                'verbose_name_plural': '救助申请',
+                "verbose_name": "救助申请",
+                "verbose_name_plural": "救助申请",
             },
         ),
         migrations.CreateModel(
-            name='ApprovalChain',
+            name="ApprovalChain",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('programme', models.CharField(blank=True, choices=[('dibao', '最低生活保障'), ('tekun', '特困人员救助供养'), ('temporary_aid', '临时救助'), ('dibao_edge', '低保边缘家庭'), ('rigid_expense', '刚性支出困难家庭')], help_text='留空=所有项目', max_length=20, verbose_name='救助项目')),
-                ('review_role', models.CharField(choices=[('village_worker', '村居经办/网格员'), ('township_reviewer', '乡镇(街道)审核'), ('county_approver', '县级审批'), ('payments_officer', '资金发放'), ('department_data', '部门数据员'), ('auditor', '纪检审计'), ('sysadmin', '系统管理员')], default='township_reviewer', max_length=24, verbose_name='初审角色')),
-                ('approve_role', models.CharField(choices=[('village_worker', '村居经办/网格员'), ('township_reviewer', '乡镇(街道)审核'), ('county_approver', '县级审批'), ('payments_officer', '资金发放'), ('department_data', '部门数据员'), ('auditor', '纪检审计'), ('sysadmin', '系统管理员')], default='county_approver', max_length=24, verbose_name='审批角色')),
-                ('review_is_final', models.BooleanField(default=False, help_text='低保移交后由乡镇(街道)作出决定：审批角色取初审角色', verbose_name='初审即终审')),
-                ('separate_decider', models.BooleanField(default=True, help_text='谁审核谁不审批', verbose_name='审核与审批须为不同人员')),
-                ('community_review', models.BooleanField(default=False, verbose_name='须经民主评议')),
-                ('notice_days', models.PositiveSmallIntegerField(default=7, verbose_name='公示天数(自然日)')),
-                ('intake_days', models.PositiveSmallIntegerField(default=3, verbose_name='受理时限(工作日)')),
-                ('visit_days', models.PositiveSmallIntegerField(default=3, verbose_name='入户调查时限(工作日)')),
-                ('review_days', models.PositiveSmallIntegerField(default=15, verbose_name='初审时限(工作日，自受理起)')),
-                ('approve_days', models.PositiveSmallIntegerField(default=10, verbose_name='审批时限(工作日，自公示结束起)')),
-                ('total_days', models.PositiveSmallIntegerField(default=30, verbose_name='办结总时限(工作日)')),
-                ('refusal_notice_days', models.PositiveSmallIntegerField(default=3, verbose_name='不予批准书面告知时限(工作日)')),
-                ('active', models.BooleanField(default=True, verbose_name='启用')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area', verbose_name='区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "programme",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dibao", "最低生活保障"),
+                            ("tekun", "特困人员救助供养"),
+                            ("temporary_aid", "临时救助"),
+                            ("dibao_edge", "低保边缘家庭"),
+                            ("rigid_expense", "刚性支出困难家庭"),
+                        ],
+                        help_text="留空=所有项目",
+                        max_length=20,
+                        verbose_name="救助项目",
+                    ),
+                ),
+                (
+                    "review_role",
+                    models.CharField(
+                        choices=[
+                            ("village_worker", "村居经办/网格员"),
+                            ("township_reviewer", "乡镇(街道)审核"),
+                            ("county_approver", "县级审批"),
+                            ("payments_officer", "资金发放"),
+                            ("department_data", "部门数据员"),
+                            ("auditor", "纪检审计"),
+                            ("sysadmin", "系统管理员"),
+                        ],
+                        default="township_reviewer",
+                        max_length=24,
+                        verbose_name="初审角色",
+                    ),
+                ),
+                (
+                    "approve_role",
+                    models.CharField(
+                        choices=[
+                            ("village_worker", "村居经办/网格员"),
+                            ("township_reviewer", "乡镇(街道)审核"),
+                            ("county_approver", "县级审批"),
+                            ("payments_officer", "资金发放"),
+                            ("department_data", "部门数据员"),
+                            ("auditor", "纪检审计"),
+                            ("sysadmin", "系统管理员"),
+                        ],
+                        default="county_approver",
+                        max_length=24,
+                        verbose_name="审批角色",
+                    ),
+                ),
+                (
+                    "review_is_final",
+                    models.BooleanField(
+                        default=False,
+                        help_text="低保移交后由乡镇(街道)作出决定：审批角色取初审角色",
+                        verbose_name="初审即终审",
+                    ),
+                ),
+                (
+                    "separate_decider",
+                    models.BooleanField(
+                        default=True,
+                        help_text="谁审核谁不审批",
+                        verbose_name="审核与审批须为不同人员",
+                    ),
+                ),
+                (
+                    "community_review",
+                    models.BooleanField(default=False, verbose_name="须经民主评议"),
+                ),
+                (
+                    "notice_days",
+                    models.PositiveSmallIntegerField(default=7, verbose_name="公示天数(自然日)"),
+                ),
+                (
+                    "intake_days",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="受理时限(工作日)"),
+                ),
+                (
+                    "visit_days",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="入户调查时限(工作日)"
+                    ),
+                ),
+                (
+                    "review_days",
+                    models.PositiveSmallIntegerField(
+                        default=15, verbose_name="初审时限(工作日，自受理起)"
+                    ),
+                ),
+                (
+                    "approve_days",
+                    models.PositiveSmallIntegerField(
+                        default=10, verbose_name="审批时限(工作日，自公示结束起)"
+                    ),
+                ),
+                (
+                    "total_days",
+                    models.PositiveSmallIntegerField(default=30, verbose_name="办结总时限(工作日)"),
+                ),
+                (
+                    "refusal_notice_days",
+                    models.PositiveSmallIntegerField(
+                        default=3, verbose_name="不予批准书面告知时限(工作日)"
+                    ),
+                ),
+                ("active", models.BooleanField(default=True, verbose_name="启用")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                        verbose_name="区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审批流程配置',
-                'verbose_name_plural': '审批流程配置',
+                "verbose_name": "审批流程配置",
+                "verbose_name_plural": "审批流程配置",
             },
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=32, verbose_name='操作')),
-                ('action_label', models.CharField(max_length=32, verbose_name='操作名称')),
-                ('from_state', models.CharField(blank=True, max_length=20, verbose_name='原状态')),
-                ('to_state', models.CharField(max_length=20, verbose_name='新状态')),
-                ('actor_name', models.CharField(max_length=150, verbose_name='经办人')),
-                ('actor_role', models.CharField(blank=True, max_length=24, verbose_name='角色')),
-                ('reason', models.TextField(blank=True, verbose_name='理由/意见')),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(auto_now_add=True, verbose_name='时间')),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='cases.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("action", models.CharField(max_length=32, verbose_name="操作")),
+                ("action_label", models.CharField(max_length=32, verbose_name="操作名称")),
+                ("from_state", models.CharField(blank=True, max_length=20, verbose_name="原状态")),
+                ("to_state", models.CharField(max_length=20, verbose_name="新状态")),
+                ("actor_name", models.CharField(max_length=150, verbose_name="经办人")),
+                ("actor_role", models.CharField(blank=True, max_length=24, verbose_name="角色")),
+                ("reason", models.TextField(blank=True, verbose_name="理由/意见")),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(auto_now_add=True, verbose_name="时间")),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="cases.application",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理记录',
-                'verbose_name_plural': '办理记录',
-                'ordering': ['at', 'id'],
+                "verbose_name": "办理记录",
+                "verbose_name_plural": "办理记录",
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CommunityReview',
+            name="CommunityReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('held_on', models.DateField(verbose_name='评议日期')),
-                ('participants', models.PositiveSmallIntegerField(verbose_name='参加人数')),
-                ('votes_for', models.PositiveSmallIntegerField(verbose_name='同意票')),
-                ('votes_against', models.PositiveSmallIntegerField(verbose_name='反对票')),
-                ('opinion', models.TextField(verbose_name='评议意见')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='community_reviews', to='cases.application')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("held_on", models.DateField(verbose_name="评议日期")),
+                ("participants", models.PositiveSmallIntegerField(verbose_name="参加人数")),
+                ("votes_for", models.PositiveSmallIntegerField(verbose_name="同意票")),
+                ("votes_against", models.PositiveSmallIntegerField(verbose_name="反对票")),
+                ("opinion", models.TextField(verbose_name="评议意见")),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="community_reviews",
+                        to="cases.application",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '民主评议',
-                'verbose_name_plural': '民主评议',
+                "verbose_name": "民主评议",
+                "verbose_name_plural": "民主评议",
             },
         ),
         migrations.CreateModel(
-            name='DecisionLetter',
+            name="DecisionLetter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('approval', '救助决定书'), ('refusal', '不予批准通知书'), ('intake_refusal', '不予受理通知书')], max_length=16)),
-                ('number', models.CharField(max_length=40, unique=True, verbose_name='文号')),
-                ('pdf', models.BinaryField()),
-                ('issued_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='letters', to='cases.application')),
-                ('issued_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("approval", "救助决定书"),
+                            ("refusal", "不予批准通知书"),
+                            ("intake_refusal", "不予受理通知书"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("number", models.CharField(max_length=40, unique=True, verbose_name="文号")),
+                ("pdf", models.BinaryField()),
+                ("issued_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="letters",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "issued_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '决定书',
-                'verbose_name_plural': '决定书',
+                "verbose_name": "决定书",
+                "verbose_name_plural": "决定书",
             },
         ),
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('id_card', '身份证'), ('hukou', '户口簿'), ('income_proof', '收入证明'), ('disability_cert', '残疾证'), ('medical_record', '病历/医疗票据'), ('marriage', '婚姻状况证明'), ('truth_pledge', '诚信承诺书'), ('check_auth', '核对授权书'), ('missing_pledge', '容缺承诺书'), ('visit_photo', '入户照片'), ('signature', '签名'), ('other', '其他')], max_length=20, verbose_name='材料类型')),
-                ('file', models.FileField(max_length=200, upload_to=jiuzhu.cases.models.material_path, verbose_name='文件')),
-                ('original_name', models.CharField(max_length=200, verbose_name='原文件名')),
-                ('content_type', models.CharField(max_length=40, verbose_name='类型')),
-                ('extension', models.CharField(max_length=6)),
-                ('size', models.PositiveIntegerField(verbose_name='大小(字节)')),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(blank=True, help_text='交来时所属的申请；材料属于家庭，后续申请可直接使用', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='materials', to='cases.application')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='materials', to='registry.household')),
-                ('uploaded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("id_card", "身份证"),
+                            ("hukou", "户口簿"),
+                            ("income_proof", "收入证明"),
+                            ("disability_cert", "残疾证"),
+                            ("medical_record", "病历/医疗票据"),
+                            ("marriage", "婚姻状况证明"),
+                            ("truth_pledge", "诚信承诺书"),
+                            ("check_auth", "核对授权书"),
+                            ("missing_pledge", "容缺承诺书"),
+                            ("visit_photo", "入户照片"),
+                            ("signature", "签名"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="材料类型",
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=200,
+                        upload_to=jiuzhu.cases.models.material_path,
+                        verbose_name="文件",
+                    ),
+                ),
+                ("original_name", models.CharField(max_length=200, verbose_name="原文件名")),
+                ("content_type", models.CharField(max_length=40, verbose_name="类型")),
+                ("extension", models.CharField(max_length=6)),
+                ("size", models.PositiveIntegerField(verbose_name="大小(字节)")),
+                ("sha256", models.CharField(max_length=64)),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="交来时所属的申请；材料属于家庭，后续申请可直接使用",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="materials",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="materials",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '申请材料',
-                'verbose_name_plural': '申请材料',
-                'ordering': ['kind', 'uploaded_at'],
+                "verbose_name": "申请材料",
+                "verbose_name_plural": "申请材料",
+                "ordering": ["kind", "uploaded_at"],
             },
         ),
         migrations.CreateModel(
-            name='HomeVisit',
+            name="HomeVisit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('due_date', models.DateField(verbose_name='调查期限')),
-                ('done', models.BooleanField(default=False)),
-                ('checklist', models.JSONField(blank=True, default=dict, verbose_name='生活状况')),
-                ('findings', models.TextField(blank=True, verbose_name='调查情况')),
-                ('second_visitor', models.CharField(blank=True, max_length=60, verbose_name='同行调查人')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True)),
-                ('visited_at', models.DateTimeField(blank=True, null=True, verbose_name='调查时间')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='visits', to='cases.application')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='调查人')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('signature', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.material')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("due_date", models.DateField(verbose_name="调查期限")),
+                ("done", models.BooleanField(default=False)),
+                ("checklist", models.JSONField(blank=True, default=dict, verbose_name="生活状况")),
+                ("findings", models.TextField(blank=True, verbose_name="调查情况")),
+                (
+                    "second_visitor",
+                    models.CharField(blank=True, max_length=60, verbose_name="同行调查人"),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True),
+                ),
+                (
+                    "visited_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="调查时间"),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="visits",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="调查人",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "signature",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.material",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '入户调查',
-                'verbose_name_plural': '入户调查',
+                "verbose_name": "入户调查",
+                "verbose_name_plural": "入户调查",
             },
         ),
         migrations.CreateModel(
-            name='CheckAuthorisation',
+            name="CheckAuthorisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signer_name', models.CharField(max_length=60, verbose_name='授权人')),
-                ('signer_role', models.CharField(choices=[('applicant', '申请人'), ('member', '家庭成员'), ('obligor', '法定义务人')], default='applicant', max_length=12, verbose_name='授权人身份')),
-                ('method', models.CharField(choices=[('on_screen', '屏幕确认'), ('upload', '上传签字件')], max_length=10, verbose_name='签署方式')),
-                ('signed_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authorisations', to='cases.application')),
-                ('household', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='check_authorisations', to='registry.household')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('material', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.material')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signer_name", models.CharField(max_length=60, verbose_name="授权人")),
+                (
+                    "signer_role",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "申请人"),
+                            ("member", "家庭成员"),
+                            ("obligor", "法定义务人"),
+                        ],
+                        default="applicant",
+                        max_length=12,
+                        verbose_name="授权人身份",
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("on_screen", "屏幕确认"), ("upload", "上传签字件")],
+                        max_length=10,
+                        verbose_name="签署方式",
+                    ),
+                ),
+                ("signed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="authorisations",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="check_authorisations",
+                        to="registry.household",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.material",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '核对授权书',
-                'verbose_name_plural': '核对授权书',
+                "verbose_name": "核对授权书",
+                "verbose_name_plural": "核对授权书",
             },
         ),
         migrations.CreateModel(
-            name='OutstandingItem',
+            name="OutstandingItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('id_card', '身份证'), ('hukou', '户口簿'), ('income_proof', '收入证明'), ('disability_cert', '残疾证'), ('medical_record', '病历/医疗票据'), ('marriage', '婚姻状况证明'), ('truth_pledge', '诚信承诺书'), ('check_auth', '核对授权书'), ('missing_pledge', '容缺承诺书'), ('visit_photo', '入户照片'), ('signature', '签名'), ('other', '其他')], max_length=20, verbose_name='缺少材料')),
-                ('due_date', models.DateField(verbose_name='补齐期限')),
-                ('received_at', models.DateTimeField(blank=True, null=True, verbose_name='补齐时间')),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outstanding', to='cases.application')),
-                ('received', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.material')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("id_card", "身份证"),
+                            ("hukou", "户口簿"),
+                            ("income_proof", "收入证明"),
+                            ("disability_cert", "残疾证"),
+                            ("medical_record", "病历/医疗票据"),
+                            ("marriage", "婚姻状况证明"),
+                            ("truth_pledge", "诚信承诺书"),
+                            ("check_auth", "核对授权书"),
+                            ("missing_pledge", "容缺承诺书"),
+                            ("visit_photo", "入户照片"),
+                            ("signature", "签名"),
+                            ("other", "其他"),
+                        ],
+                        max_length=20,
+                        verbose_name="缺少材料",
+                    ),
+                ),
+                ("due_date", models.DateField(verbose_name="补齐期限")),
+                (
+                    "received_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="补齐时间"),
+                ),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outstanding",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "received",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.material",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '容缺材料',
-                'verbose_name_plural': '容缺材料',
-                'ordering': ['due_date', 'id'],
+                "verbose_name": "容缺材料",
+                "verbose_name_plural": "容缺材料",
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PublicNotice',
+            name="PublicNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('masked_name', models.CharField(max_length=60)),
-                ('masked_id', models.CharField(max_length=18)),
-                ('household_size', models.PositiveSmallIntegerField()),
-                ('programme', models.CharField(max_length=20)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='金额(元)')),
-                ('amount_is_monthly', models.BooleanField(default=True)),
-                ('period', models.CharField(max_length=60, verbose_name='救助期间')),
-                ('start_date', models.DateField(verbose_name='公示开始')),
-                ('end_date', models.DateField(verbose_name='公示结束')),
-                ('closed', models.BooleanField(default=False)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='notices', to='cases.application')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("masked_name", models.CharField(max_length=60)),
+                ("masked_id", models.CharField(max_length=18)),
+                ("household_size", models.PositiveSmallIntegerField()),
+                ("programme", models.CharField(max_length=20)),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="金额(元)"),
+                ),
+                ("amount_is_monthly", models.BooleanField(default=True)),
+                ("period", models.CharField(max_length=60, verbose_name="救助期间")),
+                ("start_date", models.DateField(verbose_name="公示开始")),
+                ("end_date", models.DateField(verbose_name="公示结束")),
+                ("closed", models.BooleanField(default=False)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="notices",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '公示',
-                'verbose_name_plural': '公示',
-                'ordering': ['-start_date', 'id'],
+                "verbose_name": "公示",
+                "verbose_name_plural": "公示",
+                "ordering": ["-start_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Objection',
+            name="Objection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_name', models.CharField(max_length=60, verbose_name='联系人')),
-                ('contact_phone', models.CharField(max_length=20, verbose_name='联系电话')),
-                ('content', models.TextField(verbose_name='异议内容')),
-                ('submitted_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved', models.BooleanField(default=False)),
-                ('outcome', models.CharField(blank=True, choices=[('dismissed', '异议不成立'), ('upheld', '异议成立，重新调查')], max_length=12, verbose_name='处理结果')),
-                ('resolution', models.TextField(blank=True, verbose_name='处理说明')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='cases.application')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('notice', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='objections', to='cases.publicnotice')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("contact_name", models.CharField(max_length=60, verbose_name="联系人")),
+                ("contact_phone", models.CharField(max_length=20, verbose_name="联系电话")),
+                ("content", models.TextField(verbose_name="异议内容")),
+                ("submitted_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved", models.BooleanField(default=False)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[("dismissed", "异议不成立"), ("upheld", "异议成立，重新调查")],
+                        max_length=12,
+                        verbose_name="处理结果",
+                    ),
+                ),
+                ("resolution", models.TextField(blank=True, verbose_name="处理说明")),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "notice",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="objections",
+                        to="cases.publicnotice",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '异议',
-                'verbose_name_plural': '异议',
+                "verbose_name": "异议",
+                "verbose_name_plural": "异议",
             },
         ),
         migrations.CreateModel(
-            name='Task',
+            name="Task",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('accept', '受理'), ('home_visit', '入户调查'), ('community_review', '民主评议'), ('review', '初审'), ('correct', '补正'), ('notice', '公示期满处理'), ('objection', '处理异议'), ('approve', '审批'), ('outstanding', '补齐容缺材料'), ('follow_up', '先行救助后补办手续')], max_length=20, verbose_name='事项')),
-                ('role', models.CharField(choices=[('village_worker', '村居经办/网格员'), ('township_reviewer', '乡镇(街道)审核'), ('county_approver', '县级审批'), ('payments_officer', '资金发放'), ('department_data', '部门数据员'), ('auditor', '纪检审计'), ('sysadmin', '系统管理员')], max_length=24, verbose_name='办理角色')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='期限')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tasks', to='cases.application')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
-                ('assigned_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("accept", "受理"),
+                            ("home_visit", "入户调查"),
+                            ("community_review", "民主评议"),
+                            ("review", "初审"),
+                            ("correct", "补正"),
+                            ("notice", "公示期满处理"),
+                            ("objection", "处理异议"),
+                            ("approve", "审批"),
+                            ("outstanding", "补齐容缺材料"),
+                            ("follow_up", "先行救助后补办手续"),
+                        ],
+                        max_length=20,
+                        verbose_name="事项",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("village_worker", "村居经办/网格员"),
+                            ("township_reviewer", "乡镇(街道)审核"),
+                            ("county_approver", "县级审批"),
+                            ("payments_officer", "资金发放"),
+                            ("department_data", "部门数据员"),
+                            ("auditor", "纪检审计"),
+                            ("sysadmin", "系统管理员"),
+                        ],
+                        max_length=24,
+                        verbose_name="办理角色",
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="期限")),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tasks",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "assigned_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '待办',
-                'verbose_name_plural': '待办',
-                'ordering': ['due_date', 'created_at'],
+                "verbose_name": "待办",
+                "verbose_name_plural": "待办",
+                "ordering": ["due_date", "created_at"],
             },
         ),
         migrations.CreateModel(
-            name='TruthPledge',
+            name="TruthPledge",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('truth', '诚信承诺书'), ('missing_papers', '容缺承诺书')], default='truth', max_length=16)),
-                ('signer_name', models.CharField(max_length=60, verbose_name='签署人')),
-                ('method', models.CharField(choices=[('on_screen', '屏幕确认'), ('upload', '上传签字件')], max_length=10, verbose_name='签署方式')),
-                ('text', models.TextField(verbose_name='承诺内容')),
-                ('signed_at', models.DateTimeField(auto_now_add=True)),
-                ('application', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='cases.application')),
-                ('material', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.material')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("truth", "诚信承诺书"), ("missing_papers", "容缺承诺书")],
+                        default="truth",
+                        max_length=16,
+                    ),
+                ),
+                ("signer_name", models.CharField(max_length=60, verbose_name="签署人")),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[("on_screen", "屏幕确认"), ("upload", "上传签字件")],
+                        max_length=10,
+                        verbose_name="签署方式",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="承诺内容")),
+                ("signed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "application",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="cases.application",
+                    ),
+                ),
+                (
+                    "material",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.material",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '承诺书',
-                'verbose_name_plural': '承诺书',
+                "verbose_name": "承诺书",
+                "verbose_name_plural": "承诺书",
             },
         ),
         migrations.AddIndex(
-            model_name='application',
-            index=models.Index(fields=['area', 'state'], name='app_area_state'),
+            model_name="application",
+            index=models.Index(fields=["area", "state"], name="app_area_state"),
         ),
         migrations.AddConstraint(
-            model_name='approvalchain',
-            constraint=models.UniqueConstraint(fields=('area', 'programme'), name='one_chain_per_area_programme'),
+            model_name="approvalchain",
+            constraint=models.UniqueConstraint(
+                fields=("area", "programme"), name="one_chain_per_area_programme"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.UniqueConstraint(fields=('household', 'sha256'), name='material_once_per_household'),
+            model_name="material",
+            constraint=models.UniqueConstraint(
+                fields=("household", "sha256"), name="material_once_per_household"
+            ),
         ),
         migrations.AddIndex(
-            model_name='task',
-            index=models.Index(fields=['role', 'done_at', 'area'], name='task_role_open'),
+            model_name="task",
+            index=models.Index(fields=["role", "done_at", "area"], name="task_role_open"),
         ),
     ]
