@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jiuzhu.api import api
 from jiuzhu.core import views as core_views
 
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
     path("registry/", include("jiuzhu.registry.urls")),
     path("audit/", include("jiuzhu.audit.urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
+    path("policy/", include("jiuzhu.policy.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -6,3 +6,12 @@ class PolicyConfig(AppConfig):
     label = "policy"
     verbose_name = "救助政策"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.policy.permissions import POLICY_VIEW
+
+        register_nav("政策计算器", "policy:calculator", capability=POLICY_VIEW, order=30)
+        register_nav("政策找人", "policy:runs", capability=POLICY_VIEW, order=31)
+        register_nav("政策模拟", "policy:simulation", capability=POLICY_VIEW, order=32)
+        register_nav("政策参数", "policy:parameters", capability=POLICY_VIEW, order=33)

@@ -9,6 +9,7 @@ import polars as pl
 from django.db.models import Max, QuerySet
 
 from jiuzhu.accounts.scoping import scoped
+from jiuzhu.areas.models import Area
 from jiuzhu.policy.engine.calculator import calculate
 from jiuzhu.policy.engine.evaluate import Plan
 from jiuzhu.policy.engine.params import ParamSpec, ParamValue, coerce, load_catalogue
@@ -191,3 +192,161 @@ def run_compare(*, run: PolicyRun, previous: PolicyRun, user=None) -> pl.DataFra
         )
         .sort("programme")
     )
+
+
+def simulation_rows(table: pl.DataFrame, user) -> list[dict]:
+    """The simulation table limited to the user's areas (rows are per county-level area)."""
+    from jiuzhu.accounts.scoping import user_scope
+
+    scope = user_scope(user, POLICY_VIEW)
+    rows = [
+        r
+        for r in table.to_dicts()
+        if any(
+            r["area"].startswith(p) or p.startswith(r["area"].rstrip("0")) for p in scope.prefixes
+        )
+    ]
+    names = dict(
+        Area.objects.filter(code__in={r["area"] for r in rows}).values_list("code", "name")
+    )
+    for r in rows:
+        r["area_name"] = names.get(r["area"], r["area"])
+    return [
+        r
+        for r in rows
+        if r["added_households"]
+        or r["removed_households"]
+        or r["monthly_delta"]
+        or r["base_households"]
+    ]
+
+
+def simulation_totals(rows: list[dict]) -> list[dict]:
+    from collections import defaultdict
+    from decimal import Decimal
+
+    acc: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        t = acc[r["programme"]]
+        for k in (
+            "base_households",
+            "scenario_households",
+            "added_households",
+            "removed_households",
+            "added_persons",
+            "removed_persons",
+        ):
+            t[k] += r[k]
+        t["monthly_delta"] = t.get("monthly_delta", Decimal(0)) + r["monthly_delta"]
+        t["yearly_delta"] = t.get("yearly_delta", Decimal(0)) + r["yearly_delta"]
+    return [{"programme": k, **v} for k, v in sorted(acc.items())]
+
+
+def cliff_chart(
+    *,
+    on: datetime.date,
+    size: int,
+    area_code: str = "",
+    override: dict | None = None,
+    steps: int = 60,
+) -> dict:
+    """悬崖效应: total monthly support against household monthly income for one household type
+    (adults aged 40, children aged 10), for a new applicant and for a household leaving 低保
+    through 渐退 (a member found work). Current parameters and, if given, the scenario."""
+    from decimal import Decimal
+
+    from jiuzhu.policy.engine.calculator import apply_overrides, document_frames
+    from jiuzhu.policy.engine.params import resolve
+    from jiuzhu.policy.engine.simulate import cliff_curve
+
+    plan = current_plan()
+    rows = param_rows()
+    area = area_code or "321200000000"
+    base_values = resolve(rows, area, on, plan.specs)
+    standard = base_values["dibao.standard"].value
+    top = int(standard * 100 * size * 3)
+    incomes = [top * i // steps for i in range(steps + 1)]
+    lookback = int(base_values["income.lookback_months"].value)
+
+    def make(on_roll: bool):
+        def doc_for(i, income_fen):
+            members = [{"id": 1, "age": 40, "employment": "employed"}]
+            members += [
+                {
+                    "id": k + 2,
+                    "age": 40 if k == 0 else 10,
+                    "school_stage": "none" if k == 0 else "primary",
+                }
+                for k in range(size - 1)
+            ]
+            doc = {
+                "members": members,
+                "income": [
+                    {
+                        "member": 1,
+                        "kind": "wage",
+                        "amount": str(Decimal(income_fen * lookback) / 100),
+                    }
+                ],
+            }
+            if on_roll:
+                doc["roll"] = [
+                    {
+                        "programme": "dibao",
+                        "monthly_amount": str(standard),
+                        "start_month": on.replace(day=1).isoformat(),
+                    }
+                ]
+            return document_frames(doc, on, lookback=lookback, household_id=i, area_code=area)
+
+        return doc_for
+
+    series = {}
+    for label, values in [("现行", base_values)] + (
+        [("调整后", apply_overrides(base_values, override, plan.specs))] if override else []
+    ):
+        for roll_label, on_roll in (("新申请", False), ("在保渐退", True)):
+            df = cliff_curve(
+                make(on_roll),
+                plan=plan,
+                values=values,
+                on=on,
+                incomes_fen=incomes,
+                lookback=lookback,
+            )
+            series[f"{label}·{roll_label}"] = {
+                "support": [float(x) for x in df["support"]],
+                "disposable": [float(x) for x in df["disposable"]],
+            }
+    return {
+        "income": [i / 100 for i in incomes],
+        "series": series,
+        "size": size,
+        "standard": float(standard),
+    }
+
+
+def current_parameter_table(*, on: datetime.date) -> list[dict]:
+    """Every parameter's national default and each area's own current values."""
+    specs, _ = param_catalogue()
+    rows = param_rows()
+    out = []
+    for name, spec in specs.items():
+        mine = [r for r in rows if r.name == name and r.effective_from <= on]
+        by_area: dict[str, ParamValue] = {}
+        for r in sorted(mine, key=lambda r: (r.effective_from, str(r.version).zfill(12))):
+            by_area[r.area_code] = r
+        for area, r in sorted(by_area.items()):
+            out.append(
+                {
+                    "name": name,
+                    "label": spec.label,
+                    "unit": spec.unit,
+                    "area_code": area or "全国默认",
+                    "value": r.value,
+                    "effective_from": r.effective_from,
+                    "source": r.source,
+                    "version": r.version,
+                }
+            )
+    return out

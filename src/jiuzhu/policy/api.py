@@ -1,0 +1,107 @@
+"""Policy API (django-ninja): the calculator and 政策找人 results, scoped like the pages."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from ninja import Router, Schema
+
+from jiuzhu.accounts.scoping import access, require_capability
+from jiuzhu.policy import selectors
+from jiuzhu.policy.engine.calculator import DocumentError
+from jiuzhu.policy.models import PolicyRun
+from jiuzhu.policy.permissions import POLICY_VIEW
+from jiuzhu.registry.models import Household
+
+router = Router(tags=["policy"])
+
+
+class CalculateIn(Schema):
+    household: dict
+    area_code: str
+    date: datetime.date | None = None
+    overrides: dict | None = None
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.post("/calculate", response={200: dict, 400: ErrorOut, 403: ErrorOut})
+def calculate(request, payload: CalculateIn):
+    """政策计算器: a household document (docs/policy-calculator.md) → per programme result + why."""
+    scope = require_capability(request.user, POLICY_VIEW)
+    if not scope.contains(payload.area_code):
+        return 403, {"detail": "area_code: 区划不在您的管辖范围内"}
+    try:
+        return selectors.calculate_document(
+            doc=payload.household,
+            area_code=payload.area_code,
+            on=payload.date or datetime.date.today(),
+            overrides=payload.overrides,
+        )
+    except (DocumentError, ValueError) as exc:
+        return 400, {"detail": str(exc)}
+
+
+@router.get("/households/{household_id}/calculate", response={200: dict, 400: ErrorOut})
+def calculate_household(request, household_id: int, date: datetime.date | None = None):
+    """The calculator for a household in the registry (404 outside the user's areas)."""
+    access(Household, request.user, POLICY_VIEW, pk=household_id)
+    try:
+        return selectors.calculate_household(
+            household_id=household_id, on=date or datetime.date.today()
+        )
+    except (DocumentError, ValueError) as exc:
+        return 400, {"detail": str(exc)}
+
+
+class DeterminationOut(Schema):
+    household_id: int
+    area_code: str
+    programme: str
+    eligible: bool
+    amount: str
+    roll_amount: str | None
+    on_roll: bool
+    flag: str
+    failed: int
+
+
+@router.get("/runs/{run_id}/determinations", response=list[DeterminationOut])
+def run_determinations(
+    request,
+    run_id: int,
+    flag: str | None = None,
+    programme: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+):
+    """A run's determinations in the user's areas (missed / wrongly_included / amount_diff)."""
+    require_capability(request.user, POLICY_VIEW)
+    run = PolicyRun.objects.filter(pk=run_id).first()
+    if run is None:
+        raise Http404
+    qs = selectors.run_determinations(
+        user=request.user, run=run, flag=flag, programme=programme
+    ).order_by("id")
+    limit = max(1, min(limit, 1000))
+    return [
+        {
+            "household_id": d.household_id,
+            "area_code": d.area_code,
+            "programme": d.programme,
+            "eligible": d.eligible,
+            "amount": str(d.amount),
+            "roll_amount": str(d.roll_amount) if d.roll_amount is not None else None,
+            "on_roll": d.on_roll,
+            "flag": d.flag,
+            "failed": d.failed,
+        }
+        for d in qs[offset : offset + limit]
+    ]
+
+
+__all__ = ["router", "PermissionDenied"]

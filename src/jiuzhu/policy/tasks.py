@@ -1,0 +1,19 @@
+"""Background work: the nightly / on-demand 政策找人 run (django-tasks, database worker)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django_tasks import task
+
+
+@task()
+def policy_run_task(on: str | None = None, area_code: str = "", user_id: int | None = None) -> int:
+    """Run 政策找人 at ``on`` (default: today) and return the run id."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.policy.services import policy_run
+
+    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+    actor = User.objects.filter(pk=user_id).first() if user_id else None
+    return policy_run(on=day, area_code=area_code, actor=actor).pk

@@ -1,0 +1,256 @@
+"""Policy pages: calculator, 政策找人 runs, simulation, parameters. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.scoping import access, require_capability, user_scope
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.policy import selectors, services
+from jiuzhu.policy.engine.calculator import DocumentError
+from jiuzhu.policy.engine.programmes import PERIODS, TIERS
+from jiuzhu.policy.forms import CalculatorForm, ParameterProposeForm, SimulationForm
+from jiuzhu.policy.models import Flag, ParameterStatus, ParameterValue, PolicyRun
+from jiuzhu.policy.permissions import POLICY_CONFIGURE, POLICY_RUN, POLICY_VIEW
+from jiuzhu.registry.models import Household
+
+
+def _default_area(user, capability) -> str:
+    scope = user_scope(user, capability)
+    return scope.prefixes[0].ljust(12, "0") if scope.prefixes else ""
+
+
+@login_required
+def calculator(request):
+    scope = require_capability(request.user, POLICY_VIEW)
+    result = None
+    household = None
+    if request.GET.get("household"):
+        household = access(Household, request.user, POLICY_VIEW, pk=request.GET["household"])
+        on = timezone.localdate()
+        result = selectors.calculate_household(household_id=household.pk, on=on)
+        form = CalculatorForm(initial={"area_code": household.hukou_area_id, "on": on})
+    elif request.method == "POST":
+        form = CalculatorForm(request.POST)
+        if form.is_valid():
+            area = form.cleaned_data["area_code"]
+            if not scope.contains(area):
+                form.add_error("area_code", "区划不在您的管辖范围内")
+            else:
+                try:
+                    result = selectors.calculate_document(
+                        doc=form.document(), area_code=area, on=form.cleaned_data["on"]
+                    )
+                except DocumentError as exc:
+                    form.add_error(None, str(exc))
+    else:
+        form = CalculatorForm(
+            initial={
+                "area_code": _default_area(request.user, POLICY_VIEW),
+                "on": timezone.localdate(),
+                "m0_age": 45,
+            }
+        )
+    return render(
+        request,
+        "policy/calculator.html",
+        {
+            "form": form,
+            "result": result and _decorate(result),
+            "household": household,
+        },
+    )
+
+
+def _decorate(result: dict) -> dict:
+    for p in result["programmes"]:
+        p["tier_label"] = TIERS[p["tier"]]
+        p["period_label"] = PERIODS[p["period"]]
+        for c in p["conditions"]:
+            c["values_text"] = "；".join(
+                f"{k} = {v['value'] if isinstance(v, dict) else v}" for k, v in c["values"].items()
+            )
+    result["eligible"] = [p for p in result["programmes"] if p["eligible"]]
+    result["not_eligible"] = [p for p in result["programmes"] if not p["eligible"]]
+    return result
+
+
+@login_required
+def run_list(request):
+    require_capability(request.user, POLICY_VIEW)
+    can_run = not user_scope(request.user, POLICY_RUN).empty
+    return render(
+        request,
+        "policy/run_list.html",
+        {
+            "runs": selectors.runs()[:50],
+            "can_run": can_run,
+        },
+    )
+
+
+@login_required
+@require_POST
+def run_start(request):
+    scope = require_capability(request.user, POLICY_RUN)
+    from jiuzhu.policy.tasks import policy_run_task
+
+    area = scope.prefixes[0].ljust(12, "0") if len(scope.prefixes) == 1 else ""
+    if area and area.startswith("00"):
+        area = ""
+    policy_run_task.enqueue(
+        on=timezone.localdate().isoformat(), area_code=area, user_id=request.user.pk
+    )
+    messages.success(request, "已排入后台任务，运行完成后刷新本页查看结果")
+    return redirect("policy:runs")
+
+
+@login_required
+def run_detail(request, pk: int):
+    require_capability(request.user, POLICY_VIEW)
+    run = get_object_or_404(PolicyRun, pk=pk)
+    flag = request.GET.get("flag", Flag.MISSED.value)
+    if flag not in {f.value for f in Flag} or flag == "":
+        flag = Flag.MISSED.value
+    programme = request.GET.get("programme") or None
+    qs = selectors.run_determinations(
+        user=request.user, run=run, flag=flag, programme=programme
+    ).order_by("area_code", "household_id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    households = Household.objects.in_bulk([d.household_id for d in page])
+    rows = [(d, households.get(d.household_id)) for d in page]
+    previous = PolicyRun.objects.filter(status="done", pk__lt=run.pk).order_by("-pk").first()
+    changes = (
+        selectors.run_compare(run=run, previous=previous, user=request.user).to_dicts()
+        if previous
+        else None
+    )
+    conditions = run.programmes
+    for d, _h in rows:
+        names = conditions.get(d.programme, {}).get("conditions", [])
+        d.failed_labels = [label for i, (_n, label) in enumerate(names) if d.failed & (1 << i)]
+    return render(
+        request,
+        "policy/run_detail.html",
+        {
+            "run": run,
+            "flag": flag,
+            "flags": [f for f in Flag if f.value],
+            "page": page,
+            "rows": rows,
+            "summary": selectors.run_area_summary(user=request.user, run=run),
+            "programme": programme,
+            "previous": previous,
+            "changes": changes,
+        },
+    )
+
+
+@login_required
+def simulation(request):
+    require_capability(request.user, POLICY_VIEW)
+    today = timezone.localdate()
+    next_month = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+    form = SimulationForm(request.GET or None, initial={"on": next_month})
+    table = totals = chart = None
+    timings = None
+    if request.GET and form.is_valid():
+        d = form.cleaned_data
+        try:
+            res = services.simulate(
+                on=d["on"],
+                overrides=[
+                    {
+                        "name": d["name"],
+                        "value": d["value"],
+                        "area_code": d["area_code"] or "",
+                        "effective_from": d["on"],
+                    }
+                ],
+            )
+            table = selectors.simulation_rows(res["table"], request.user)
+            totals = selectors.simulation_totals(table)
+            timings = res["timings"]
+            chart = selectors.cliff_chart(
+                on=d["on"],
+                size=d["size"],
+                area_code=d["area_code"] or "",
+                override={d["name"]: d["value"]},
+            )
+        except ServiceError as exc:
+            form.add_error(None, exc.text())
+    return render(
+        request,
+        "policy/simulation.html",
+        {
+            "form": form,
+            "table": table,
+            "totals": totals,
+            "timings": timings,
+            "chart_json": json.dumps(chart, ensure_ascii=False, default=str) if chart else None,
+        },
+    )
+
+
+@login_required
+def parameters(request):
+    require_capability(request.user, POLICY_VIEW)
+    specs, _ = selectors.param_catalogue()
+    can_configure = not user_scope(request.user, POLICY_CONFIGURE).empty
+    form = None
+    if can_configure:
+        form = ParameterProposeForm(
+            request.POST or None, specs=specs, initial={"effective_from": timezone.localdate()}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.parameter_propose(actor=request.user, **form.cleaned_data)
+                messages.success(request, "已提交，待另一名管理员审核后生效")
+                return redirect("policy:parameters")
+            except ServiceError as exc:
+                for field, msgs in exc.errors.items():
+                    for m in msgs:
+                        form.add_error(field if field in form.fields else None, m)
+    current = selectors.current_parameter_table(on=timezone.localdate())
+    pending = ParameterValue.objects.filter(status=ParameterStatus.PROPOSED).select_related(
+        "proposed_by"
+    )
+    history = selectors.parameter_history()[:200]
+    return render(
+        request,
+        "policy/parameters.html",
+        {
+            "form": form,
+            "current": current,
+            "pending": pending,
+            "history": history,
+            "can_configure": can_configure,
+        },
+    )
+
+
+@login_required
+@require_POST
+def parameter_decide(request, pk: int):
+    if user_scope(request.user, POLICY_CONFIGURE).empty:
+        raise PermissionDenied(POLICY_CONFIGURE)
+    try:
+        services.parameter_decide(
+            actor=request.user,
+            parameter_id=pk,
+            approve=request.POST.get("approve") == "1",
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, "已处理")
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("policy:parameters")
