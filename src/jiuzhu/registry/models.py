@@ -222,9 +222,25 @@ class Source(models.TextChoices):
     IMPORT = "import", _("批量导入")
 
 
+# Department codes used in ``feed:<department>`` sources (GLOSSARY: 部门数据).
+DEPARTMENTS = {
+    "police": _("公安"),
+    "hrss": _("人社"),
+    "market": _("市场监管"),
+    "property": _("不动产"),
+    "vehicles": _("车管"),
+    "bank": _("银行"),
+    "tax": _("税务"),
+    "medical_insurance": _("医保"),
+    "disability_federation": _("残联"),
+    "education": _("教育"),
+}
+
+
 def source_label(source: str) -> str:
     if source.startswith("feed:"):
-        return f"部门数据({source[5:]})"
+        dept = source[5:]
+        return f"部门数据({DEPARTMENTS.get(dept, dept)})"
     try:
         return str(Source(source).label)
     except ValueError:
