@@ -11,6 +11,16 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_taizhou()
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Cached aggregates (dashboards) must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def taizhou(db):
     """The Taizhou tree (reloaded if a transactional test flushed it)."""

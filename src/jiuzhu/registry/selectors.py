@@ -8,8 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from operator import or_
 
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -182,39 +183,45 @@ def person_reveal(*, user, person_id: int, field: str) -> str:
     return getattr(person, field) or ""
 
 
+DASHBOARD_CACHE_SECONDS = 300
+
+
 def dashboard_counts(*, user) -> dict:
-    """Households and persons by child area of the user's scope and by urban/rural."""
+    """Households and persons by child area of the user's scope and by urban/rural.
+
+    Aggregated in the database (one GROUP BY on the area-code prefix, persons as the sum of the
+    denormalised household sizes, so no join over persons) and cached for a few minutes per
+    scope: a city-wide home page over a million households is computed once, not per visit.
+    """
     scope = user_scope(user, Capability.STATS_VIEW)
     if scope.empty:
         return {"by_area": [], "by_urban_rural": [], "households": 0, "persons": 0}
-    hh = scoped(
-        Household.objects.filter(status=HouseholdStatus.ACTIVE), user, Capability.STATS_VIEW
-    )
+    key = "dashboard:" + ",".join(scope.prefixes)
+    stats = cache.get(key)
+    if stats is None:
+        stats = _dashboard_compute(scope)
+        cache.set(key, stats, DASHBOARD_CACHE_SECONDS)
+    return {**stats, "can_see_registry": has_capability(user, Capability.REGISTRY_VIEW)}
+
+
+def _dashboard_compute(scope) -> dict:
+    hh = Household.objects.filter(status=HouseholdStatus.ACTIVE).filter(scope.q("hukou_area"))
     # Group by the level just below the widest area in scope (a county user sees streets).
     widest = min(scope.prefixes, key=len)
     child_len = next((n for n in sorted(PREFIX_LENGTH.values()) if n > len(widest)), 12)
-
-    rows = (
+    rows = list(
         hh.annotate(group=Substr("hukou_area_id", 1, child_len))
         .values("group")
-        .annotate(households=Count("id"))
+        .annotate(households=Count("id"), persons=Sum("size"))
         .order_by("group")
     )
-    persons_rows = (
-        Person.objects.filter(household__in=hh, death_date__isnull=True)
-        .annotate(group=Substr("household__hukou_area_id", 1, child_len))
-        .values("group")
-        .annotate(persons=Count("id"))
-    )
-    persons_by_group = {r["group"]: r["persons"] for r in persons_rows}
-    codes = {r["group"].ljust(12, "0") for r in rows}
-    names = area_names(codes)
+    names = area_names({r["group"].ljust(12, "0") for r in rows})
     by_area = [
         {
             "code": r["group"].ljust(12, "0"),
             "name": names.get(r["group"].ljust(12, "0"), r["group"]),
             "households": r["households"],
-            "persons": persons_by_group.get(r["group"], 0),
+            "persons": r["persons"] or 0,
         }
         for r in rows
     ]
@@ -224,7 +231,6 @@ def dashboard_counts(*, user) -> dict:
         "by_urban_rural": by_ur,
         "households": sum(r["households"] for r in by_area),
         "persons": sum(r["persons"] for r in by_area),
-        "can_see_registry": has_capability(user, Capability.REGISTRY_VIEW),
     }
 
 
