@@ -307,7 +307,7 @@ def _check_table(table, df, file, report, areas: set[str]) -> pl.DataFrame:
                 report,
                 file,
                 df,
-                present & ~c.is_in(list(areas)),
+                present & ~c.is_in(pl.Series(sorted(areas), dtype=pl.Utf8).implode()),
                 lab,
                 pl.concat_str(pl.lit("区划代码"), _val(col), pl.lit("不存在或不是村/社区级区划")),
             )
@@ -393,7 +393,7 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         report,
         f_p,
         p,
-        pl.col("household_number").is_not_null() & ~pl.col("household_number").is_in(numbers),
+        pl.col("household_number").is_not_null() & ~pl.col("household_number").is_in(numbers.implode()),
         _label("persons", "household_number"),
         pl.concat_str(
             pl.lit("家庭编号"), _val("household_number"), pl.lit("在 households 文件中不存在")
@@ -429,7 +429,7 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         "同一家庭有多名户主（每户只能有一名户主）",
     )
     no_head = hh.filter(
-        pl.col("number").is_not_null() & ~pl.col("number").is_in(heads["household_number"])
+        pl.col("number").is_not_null() & ~pl.col("number").is_in(heads["household_number"].implode())
     )
     _emit(
         report,
@@ -482,7 +482,7 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
             report,
             f,
             df,
-            pl.col("household_number").is_not_null() & ~pl.col("household_number").is_in(numbers),
+            pl.col("household_number").is_not_null() & ~pl.col("household_number").is_in(numbers.implode()),
             _label(table, "household_number"),
             pl.concat_str(
                 pl.lit("家庭编号"), _val("household_number"), pl.lit("在 households 文件中不存在")
@@ -495,7 +495,7 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
             report,
             f,
             with_member,
-            pl.col("household_number").is_in(numbers),
+            pl.col("household_number").is_in(numbers.implode()),
             _label(table, "member_no"),
             pl.concat_str(pl.lit("成员序号"), _val("member_no"), pl.lit("在该家庭的成员中不存在")),
         )
@@ -521,7 +521,7 @@ def _check_database(t: dict[str, pl.DataFrame], files, report) -> None:
             cur.execute("SELECT number FROM registry_household")
             existing = pl.Series("n", [r[0] for r in cur.fetchall()], dtype=pl.Utf8)
             hh = t["households"]
-            dup = hh.filter(pl.col("number").is_in(existing))
+            dup = hh.filter(pl.col("number").is_in(existing.implode()))
             if dup.height:
                 report.add(
                     files["households"],
@@ -548,7 +548,7 @@ def _check_database(t: dict[str, pl.DataFrame], files, report) -> None:
                 files["persons"],
                 p,
                 pl.col("id_number").is_not_null()
-                & pl.col("id_number").str.to_uppercase().is_in(existing),
+                & pl.col("id_number").str.to_uppercase().is_in(existing.implode()),
                 _label("persons", "id_number"),
                 pl.concat_str(
                     pl.lit("身份证号"),

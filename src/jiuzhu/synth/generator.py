@@ -1280,7 +1280,9 @@ class _Gen:
             total = month0.year * 12 + month0.month - 1 - k
             return pl.date(total // 12, total % 12 + 1, 1)
 
-        inc = self.inc.sort("hh", "member_no", "kind", "note", nulls_last=False)
+        inc = self.inc.with_columns(pl.col("hh", "member_no", "fen").cast(pl.Int64)).sort(
+            "hh", "member_no", "kind", "note", nulls_last=False
+        )
         income_items = inc.select(
             household_number=hh_num.gather(inc["hh"]),
             member_no="member_no",
@@ -1293,7 +1295,9 @@ class _Gen:
             as_of=pl.lit(as_of),
             note="note",
         )
-        asset = self.asset.sort("hh", "kind", "fen")
+        asset = self.asset.with_columns(pl.col("hh", "member_no", "fen").cast(pl.Int64)).sort(
+            "hh", "kind", "fen"
+        )
         assets = asset.select(
             household_number=hh_num.gather(asset["hh"]),
             member_no="member_no",
@@ -1306,7 +1310,9 @@ class _Gen:
             as_of=pl.lit(as_of),
             note=pl.lit(""),
         )
-        ex = self.expense.sort("hh", "member_no", "kind")
+        ex = self.expense.with_columns(pl.col("hh", "member_no", "fen").cast(pl.Int64)).sort(
+            "hh", "member_no", "kind"
+        )
         rigid = ex.select(
             household_number=hh_num.gather(ex["hh"]),
             member_no="member_no",
@@ -1318,7 +1324,9 @@ class _Gen:
             as_of=pl.lit(as_of),
             note="note",
         )
-        r = self.roll_df.sort("hh", "programme", "member_no", "start_back")
+        r = self.roll_df.with_columns(
+            pl.col("hh", "member_no", "fen", "start_back", "end_back").cast(pl.Int64)
+        ).sort("hh", "programme", "member_no", "start_back")
         county_short = {
             "321202": "海",
             "321203": "高",
@@ -1347,7 +1355,9 @@ class _Gen:
             ),
             source=pl.lit("import"),
         )
-        tr = self.truth
+        tr = self.truth.with_columns(
+            pl.col("hh", "member_no", "expected_fen").cast(pl.Int64), pl.col("kind").cast(pl.Utf8)
+        )
         truth = tr.select(
             household_number=hh_num.gather(tr["hh"]),
             kind="kind",

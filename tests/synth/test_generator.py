@@ -1,0 +1,214 @@
+"""The synthetic county: determinism, valid IDs, realistic distributions, a truthful ground truth.
+
+Plain Polars tests (no database). The eligibility rule re-derived here is the one docs/synth.md
+states; the ground-truth file must list exactly the households that break it."""
+
+import datetime
+
+import polars as pl
+import pytest
+
+from jiuzhu.core.idcard import validate_id_number
+from jiuzhu.synth.export import write_export
+from jiuzhu.synth.generator import DIBAO_STANDARD_FEN, SynthConfig, generate
+
+N = 20_000
+
+
+@pytest.fixture(scope="module")
+def county():
+    return generate(SynthConfig(households=N, seed=11))
+
+
+def _fen(col: str) -> pl.Expr:
+    c = pl.col(col)
+    return c.str.replace(r"\.", "").cast(pl.Int64)
+
+
+def test_same_seed_gives_byte_identical_files(tmp_path):
+    for fmt in ("csv", "parquet"):
+        a = write_export(generate(SynthConfig(households=500, seed=5)), tmp_path / f"a{fmt}", fmt)
+        b = write_export(generate(SynthConfig(households=500, seed=5)), tmp_path / f"b{fmt}", fmt)
+        assert a == b
+        for name in [t["file"] for t in a["tables"].values()] + [
+            "ground_truth.csv",
+            "manifest.json",
+        ]:
+            assert (tmp_path / f"a{fmt}" / name).read_bytes() == (
+                tmp_path / f"b{fmt}" / name
+            ).read_bytes()
+    other = generate(SynthConfig(households=500, seed=6))
+    same = generate(SynthConfig(households=500, seed=5))
+    assert not other.tables["persons"]["id_number"].equals(same.tables["persons"]["id_number"])
+
+
+def test_id_numbers_valid_unique_and_agree_with_person_and_county(county):
+    p = county.tables["persons"].join(
+        county.tables["households"].select(
+            pl.col("number").alias("household_number"), "hukou_area"
+        ),
+        on="household_number",
+    )
+    assert p["id_number"].n_unique() == p.height
+    assert (p["id_number"].str.slice(0, 6) == p["hukou_area"].str.slice(0, 6)).all()
+    for number, birth, sex in p.head(3000).select("id_number", "birth_date", "sex").iter_rows():
+        validate_id_number(number, birth_date=birth, sex=sex)  # raises if anything disagrees
+
+
+def test_distributions_within_bands(county):
+    h, p = county.tables["households"], county.tables["persons"]
+    size = p.group_by("household_number").len()["len"]
+    assert 2.3 <= size.mean() <= 3.2
+    assert 0.15 <= (size == 1).mean() <= 0.35
+    assert 0.35 <= (h["urban_rural"] == "urban").mean() <= 0.65
+    separated = h.filter(pl.col("residence_area").is_not_null())
+    assert 0.06 <= separated.height / h.height <= 0.10
+    assert (separated["residence_area"] != separated["hukou_area"]).all()
+    assert (
+        separated["residence_area"].str.slice(0, 6) == separated["hukou_area"].str.slice(0, 6)
+    ).all()
+    disabled = p.filter(pl.col("disability_type").is_not_null() & (pl.col("disability_type") != ""))
+    assert 0.015 <= disabled.height / p.height <= 0.06
+    assert disabled["disability_grade"].is_between(1, 4).all()
+    assert (disabled["disability_certificate"].str.slice(0, 18) == disabled["id_number"]).all()
+    assert 0.005 <= p["major_illness"].mean() <= 0.04
+    # Urban households are richer on average than rural ones.
+    inc = county.tables["income_items"].filter(~pl.col("excluded")).with_columns(fen=_fen("amount"))
+    per_hh = (
+        inc.group_by("household_number")
+        .agg(pl.col("fen").sum())
+        .join(
+            h.select(pl.col("number").alias("household_number"), "urban_rural"),
+            on="household_number",
+        )
+    )
+    means = dict(per_hh.group_by("urban_rural").agg(pl.col("fen").median()).iter_rows())
+    assert means["urban"] > means["rural"]
+    # Lone elderly exist and names look like names.
+    heads = p.filter(pl.col("relation") == "head")
+    lone = heads.join(
+        size.to_frame().with_columns(p.group_by("household_number").len()["household_number"]),
+        on="household_number",
+    ).filter(pl.col("len") == 1)
+    assert lone.filter(pl.col("birth_date") < datetime.date(1966, 10, 31)).height > 0.05 * N
+    assert p["name"].str.len_chars().is_between(2, 4).all()
+    assert not p["name"].str.contains("测试").any()
+
+
+def test_school_stage_and_employment_match_age(county):
+    p = county.tables["persons"].with_columns(
+        age=(datetime.date(2026, 10, 31) - pl.col("birth_date")).dt.total_days() / 365.25
+    )
+    primary = p.filter(pl.col("school_stage") == "primary")["age"]
+    assert primary.min() >= 5.5 and primary.max() <= 13
+    assert p.filter(pl.col("school_stage") == "college")["age"].min() >= 16.5
+    assert p.filter(pl.col("age") < 16)["employment"].is_in(["student", "na"]).all()
+    assert p.filter(pl.col("employment") == "retired")["age"].min() >= 59.9
+
+
+def _household_facts(county):
+    """Per household: counted size, 12-month counted income (fen), disqualifying assets, roll."""
+    t = county.tables
+    std = DIBAO_STANDARD_FEN
+    size = t["persons"].group_by("household_number").agg(n=pl.len())
+    inc = (
+        t["income_items"]
+        .filter(~pl.col("excluded"))
+        .with_columns(fen=_fen("amount"))
+        .group_by("household_number")
+        .agg(income=pl.col("fen").sum())
+    )
+    a = t["assets"].with_columns(fen=_fen("value"))
+    bad_asset = (
+        a.filter(
+            (pl.col("kind").is_in(["vehicle", "business"]) | (pl.col("kind") == "property"))
+            & ~pl.col("exempt")
+        )
+        .group_by("household_number")
+        .agg(bad=pl.len())
+    )
+    fin = (
+        a.filter(pl.col("kind").is_in(["deposit", "security", "insurance"]))
+        .group_by("household_number")
+        .agg(fin=pl.col("fen").sum())
+    )
+    roll = t["roll_entries"].filter(pl.col("status") == "active")
+    dibao = roll.filter(pl.col("programme") == "dibao").select(
+        "household_number", roll_fen=_fen("monthly_amount")
+    )
+    tekun = roll.filter(pl.col("programme") == "tekun").select(
+        "household_number", tekun=pl.lit(True)
+    )
+    df = (
+        t["households"]
+        .select(pl.col("number").alias("household_number"))
+        .join(size, on="household_number", how="left")
+        .join(inc, on="household_number", how="left")
+        .join(bad_asset, on="household_number", how="left")
+        .join(fin, on="household_number", how="left")
+        .join(dibao, on="household_number", how="left")
+        .join(tekun, on="household_number", how="left")
+        .with_columns(pl.col("income", "bad", "fin").fill_null(0), pl.col("tekun").fill_null(False))
+    )
+    # Decision in integers: per-capita monthly income < standard ⇔ income < std × 12 × n.
+    return df.with_columns(
+        eligible=(pl.col("income") < std * 12 * pl.col("n"))
+        & (pl.col("bad") == 0)
+        & (pl.col("fin") <= 24 * std * pl.col("n")),
+        amount=((std * 12 * pl.col("n") - pl.col("income") + 1199) // 1200) * 100,
+    )
+
+
+def test_dibao_poor_share_between_3_and_5_percent(county):
+    f = _household_facts(county)
+    poor = f.filter(pl.col("income") < DIBAO_STANDARD_FEN * 12 * pl.col("n"))
+    assert 0.03 <= poor.height / f.height <= 0.05
+
+
+def test_ground_truth_lists_exactly_the_planted_cases(county):
+    f = _household_facts(county)
+    truth = county.ground_truth
+    kinds = dict(truth.group_by("kind").len().iter_rows())
+    for kind in (
+        "eligible_not_on_roll",
+        "ineligible_income_rose",
+        "ineligible_vehicle",
+        "amount_mismatch",
+        "deceased_member_on_roll",
+        "boundary_at_standard",
+        "boundary_below_standard",
+    ):
+        assert kinds.get(kind, 0) > 0, kind
+    by = {k: set(truth.filter(pl.col("kind") == k)["household_number"]) for k in kinds}
+    on_roll = pl.col("roll_fen").is_not_null()
+    # 应保未保: eligible, neither on dibao nor tekun — exactly the planted ones.
+    missing = f.filter(pl.col("eligible") & ~on_roll & ~pl.col("tekun"))
+    assert set(missing["household_number"]) == by["eligible_not_on_roll"]
+    # 错保: on the dibao roll but not eligible — exactly income-rose + vehicle.
+    wrong = f.filter(on_roll & ~pl.col("eligible"))
+    assert set(wrong["household_number"]) == by["ineligible_income_rose"] | by["ineligible_vehicle"]
+    # Amounts: every eligible dibao household is paid the gap rounded up to whole yuan, except the
+    # planted mismatches (and the deceased-member ones, whose right amount needs the new size).
+    paid = f.filter(on_roll & pl.col("eligible"))
+    off = paid.filter(pl.col("roll_fen") != pl.col("amount"))
+    assert set(off["household_number"]) == by["amount_mismatch"]
+    expected = truth.filter(pl.col("kind") == "amount_mismatch").select(
+        "household_number", exp=_fen("expected_monthly_amount")
+    )
+    assert (
+        off.join(expected, on="household_number")
+        .select(pl.col("exp") == pl.col("amount"))
+        .to_series()
+        .all()
+    )
+    # Boundaries: exactly the standard is not eligible; a fen below is, for 1 yuan.
+    at = f.filter(pl.col("household_number").is_in(list(by["boundary_at_standard"])))
+    assert (at["income"] == DIBAO_STANDARD_FEN * 12 * at["n"]).all() and not at["eligible"].any()
+    below = f.filter(pl.col("household_number").is_in(list(by["boundary_below_standard"])))
+    assert (below["income"] == (DIBAO_STANDARD_FEN - 1) * 12 * below["n"]).all()
+    assert (below["roll_fen"] == 100).all()
+    # Deceased: the named member has a death date and the household is still paid.
+    dead = truth.filter(pl.col("kind") == "deceased_member_on_roll").join(
+        county.tables["persons"], on=["household_number", "member_no"]
+    )
+    assert dead["death_date"].is_not_null().all()
