@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("registry/", include("jiuzhu.registry.urls")),
     path("audit/", include("jiuzhu.audit.urls")),
+    path("cases/", include("jiuzhu.cases.urls")),
+    path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
     path("policy/", include("jiuzhu.policy.urls")),
     path("api/v1/", api.urls),

@@ -1477,3 +1477,65 @@ MOVES: dict[str, Callable[..., Application]] = {
     "stop": roll_stop,
 }
 assert set(MOVES) == set(TRANSITIONS), "every transition needs exactly one service"
+
+
+# ---------------------------------------------------------------- whole screens in one transaction
+
+
+@transaction.atomic
+def intake_submit(
+    *,
+    actor,
+    household_id: int,
+    files: list[tuple[str, object]],
+    **application,
+) -> Application:
+    """The intake screen: papers and application together, all or nothing."""
+    for kind, uploaded in files:
+        material_upload(actor=actor, household_id=household_id, kind=kind, uploaded=uploaded)
+    app = application_create(actor=actor, household_id=household_id, **application)
+    Material.objects.filter(household_id=household_id, application__isnull=True).update(
+        application=app
+    )
+    return app
+
+
+@transaction.atomic
+def visit_complete(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    signature_png: bytes,
+    photos: list,
+    **visit,
+) -> Application:
+    """The phone form: signature and photos are stored and the visit submitted, all or nothing."""
+    app = Application.objects.get(pk=application_id)
+    if not signature_png:
+        raise ServiceError("须由申请人在屏幕上签名", field="signature", code="missing_signature")
+    sig = material_upload(
+        actor=actor,
+        household_id=app.household_id,
+        kind=MaterialKind.SIGNATURE,
+        uploaded=ContentFile(signature_png, name="signature.png"),
+        application_id=app.pk,
+    )
+    photo_ids = [
+        material_upload(
+            actor=actor,
+            household_id=app.household_id,
+            kind=MaterialKind.VISIT_PHOTO,
+            uploaded=p,
+            application_id=app.pk,
+        ).pk
+        for p in photos
+    ]
+    return home_visit_submit(
+        actor=actor,
+        application_id=application_id,
+        version=version,
+        signature_material_id=sig.pk,
+        photo_material_ids=photo_ids,
+        **visit,
+    )

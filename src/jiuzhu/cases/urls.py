@@ -1,0 +1,18 @@
+from django.urls import path
+
+from jiuzhu.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("", views.todo, name="todo"),
+    path("new/", views.intake, name="intake"),
+    path("new/<int:household_id>/", views.apply, name="apply"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/move/<str:name>/", views.move, name="move"),
+    path("<int:pk>/programme/", views.set_programme, name="set_programme"),
+    path("<int:pk>/upload/", views.upload, name="upload"),
+    path("<int:pk>/visit/", views.visit, name="visit"),
+    path("letters/<int:pk>/", views.letter, name="letter"),
+    path("materials/<int:pk>/", views.material_file, name="material"),
+    path("roll/", views.roll, name="roll"),
+]

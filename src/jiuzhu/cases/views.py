@@ -1,0 +1,411 @@
+"""Pages of the cases process. Thin: parse the form, call one service, render or redirect."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
+from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.cases import selectors, services
+from jiuzhu.cases.models import (
+    REQUIRED_MATERIALS,
+    VISIT_CHECKLIST,
+    DecisionLetter,
+    Material,
+    MaterialKind,
+    Programme,
+    TempAidKind,
+)
+from jiuzhu.cases.workflow import TRANSITIONS
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.registry import services as registry_services
+from jiuzhu.registry.models import Household, Person
+
+UPLOAD_KINDS = [
+    MaterialKind.ID_CARD,
+    MaterialKind.HUKOU,
+    MaterialKind.INCOME_PROOF,
+    MaterialKind.DISABILITY_CERT,
+    MaterialKind.MEDICAL_RECORD,
+    MaterialKind.TRUTH_PLEDGE,
+    MaterialKind.CHECK_AUTH,
+    MaterialKind.OTHER,
+]
+
+
+def _need(user, capability):
+    if not has_capability(user, capability):
+        raise PermissionDenied(capability)
+
+
+def _errors(request, exc: ServiceError):
+    for field, msgs in exc.errors.items():
+        for m in msgs:
+            messages.error(request, m if field == "__all__" else f"{m}")
+
+
+@login_required
+def todo(request):
+    _need(request.user, Capability.CASE_VIEW)
+    items = selectors.todo_for(user=request.user)
+    recent = (
+        selectors.applications_visible(request.user)
+        .select_related("household", "applicant")
+        .order_by("-id")[:20]
+    )
+    return render(request, "cases/todo.html", {"items": items, "recent": recent})
+
+
+@login_required
+def intake(request):
+    """Screen 1 of intake: find the household, or register it."""
+    _need(request.user, Capability.CASE_INTAKE)
+    q = request.GET.get("q", "").strip()
+    found = []
+    if q:
+        hhs = scoped(Household.objects.all(), request.user, Capability.CASE_INTAKE)
+        if len(q) == 18:
+            found = hhs.filter(members__id_number=q.upper())
+        else:
+            found = hhs.filter(members__name__startswith=q)
+        found = found.distinct().order_by("number")[:20]
+    scope = user_scope(request.user, Capability.CASE_INTAKE)
+    villages = (
+        Area.objects.filter(level=AreaLevel.VILLAGE)
+        .filter(_prefix_q(scope.prefixes))
+        .order_by("code")[:500]
+    )
+    if request.method == "POST":
+        head = {
+            "name": request.POST.get("name", "").strip(),
+            "id_number": request.POST.get("id_number", "").strip().upper(),
+            "sex": request.POST.get("sex", ""),
+            "birth_date": _date(request.POST.get("birth_date")),
+            "phone": request.POST.get("phone", "").strip(),
+        }
+        try:
+            hh = registry_services.household_create(
+                actor=request.user,
+                hukou_area_code=request.POST.get("village", ""),
+                urban_rural=request.POST.get("urban_rural", ""),
+                head=head,
+                address=request.POST.get("address", ""),
+                phone=head["phone"],
+                reason="受理申请时登记",
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        except PermissionDenied:
+            messages.error(request, "所选村/社区不在您的管辖区域内")
+        else:
+            return redirect("cases:apply", household_id=hh.pk)
+    return render(request, "cases/intake.html", {"q": q, "found": found, "villages": villages})
+
+
+def _prefix_q(prefixes):
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    if not prefixes:
+        return Q(pk__in=[])
+    return reduce(or_, (Q(code__startswith=p) for p in prefixes))
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def apply(request, household_id: int):
+    """Screen 2 of intake: what they ask for, what they declare, papers, signatures."""
+    _need(request.user, Capability.CASE_INTAKE)
+    hh = access(Household.objects.all(), request.user, Capability.CASE_INTAKE, pk=household_id)
+    members = Person.objects.filter(household=hh).order_by("id")
+    have = set(Material.objects.filter(household=hh).values_list("kind", flat=True))
+    if request.method == "POST":
+        p = request.POST
+        files = []
+        for kind in UPLOAD_KINDS:
+            for f in request.FILES.getlist(f"file_{kind}"):
+                files.append((kind, f))
+        today = datetime.date.today()
+        year_ago = (today.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
+        last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+        declared = {"income": [], "asset": [], "expense": []}
+        if p.get("income_12m"):
+            declared["income"].append(
+                {
+                    "kind": p.get("income_kind") or "wage",
+                    "amount": p["income_12m"],
+                    "period_start": year_ago,
+                    "period_end": last_month,
+                    "as_of": today,
+                }
+            )
+        if p.get("deposit"):
+            declared["asset"].append({"kind": "deposit", "value": p["deposit"], "as_of": today})
+        if p.get("medical_12m"):
+            declared["expense"].append(
+                {
+                    "kind": "medical",
+                    "amount": p["medical_12m"],
+                    "period_start": year_ago,
+                    "period_end": last_month,
+                    "as_of": today,
+                }
+            )
+        signer = p.get("signer_name", "").strip()
+        try:
+            app = services.intake_submit(
+                actor=request.user,
+                household_id=hh.pk,
+                files=files,
+                programme=p.get("programme", ""),
+                temp_aid_kind=p.get("temp_aid_kind", ""),
+                reason=p.get("reason", ""),
+                declared=declared,
+                pledge={"signer_name": signer} if p.get("pledge") else None,
+                authorisation={"signer_name": signer} if p.get("authorisation") else None,
+                channel=p.get("channel", "window"),
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, f"已登记申请 {app.number}")
+            return redirect("cases:detail", pk=app.pk)
+    required = REQUIRED_MATERIALS
+    return render(
+        request,
+        "cases/apply.html",
+        {
+            "hh": hh,
+            "members": members,
+            "have": have,
+            "kinds": [(k, MaterialKind(k).label, k in have) for k in UPLOAD_KINDS],
+            "programmes": Programme.choices,
+            "temp_kinds": TempAidKind.choices,
+            "required": required,
+        },
+    )
+
+
+@login_required
+def detail(request, pk: int):
+    ctx = selectors.case_page(user=request.user, application_id=pk)
+    app = ctx["app"]
+    ctx.update(
+        {
+            "missing_now": services.materials_missing(app),
+            "kinds": [(k, MaterialKind(k).label) for k in UPLOAD_KINDS],
+            "programmes": Programme.choices,
+            "temp_kinds": TempAidKind.choices,
+            "can_intake": user_scope(request.user, Capability.CASE_INTAKE).contains(app.area_id),
+            "labels": {n: t.label for n, t in TRANSITIONS.items()},
+            "open_objections": app.objections.filter(resolved=False),
+            "suggested_amount": _suggested(app),
+        }
+    )
+    return render(request, "cases/detail.html", ctx)
+
+
+def _suggested(app):
+    if app.monthly_amount:
+        return app.monthly_amount
+    if app.one_off_amount:
+        return app.one_off_amount
+    for p in app.proposed_programmes or []:
+        if p.get("programme") == app.programme and p.get("amount"):
+            return p["amount"]
+    return ""
+
+
+def _move_kwargs(name: str, p) -> dict:
+    kw: dict = {"reason": p.get("reason", "")}
+    if name in ("grant_emergency", "approve", "change_amount"):
+        kw["amount"] = p.get("amount", "")
+    if name == "review":
+        kw["recommend"] = p.get("recommend") == "yes"
+        kw["amount"] = p.get("amount", "")
+    if name == "accept_with_pledge":
+        kw["missing"] = p.getlist("missing")
+        kw["signer_name"] = p.get("signer_name", "")
+    if name == "resolve_objection":
+        kw["objection_id"] = int(p.get("objection_id") or 0)
+        kw["upheld"] = p.get("upheld") == "yes"
+    if name == "record_community_review":
+        kw.pop("reason")
+        kw.update(
+            held_on=_date(p.get("held_on")) or datetime.date.today(),
+            participants=int(p.get("participants") or 0),
+            votes_for=int(p.get("votes_for") or 0),
+            votes_against=int(p.get("votes_against") or 0),
+            opinion=p.get("opinion", ""),
+        )
+    return kw
+
+
+@login_required
+@require_POST
+def move(request, pk: int, name: str):
+    app = selectors.application_get(user=request.user, application_id=pk)
+    if name not in services.MOVES or name == "submit_visit":
+        raise Http404
+    try:
+        version = int(request.POST.get("version", "0"))
+        services.MOVES[name](
+            actor=request.user,
+            application_id=app.pk,
+            version=version,
+            **_move_kwargs(name, request.POST),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except ValueError:
+        messages.error(request, "表单数据有误，请检查后重试")
+    else:
+        messages.success(request, f"已办理：{TRANSITIONS[name].label}")
+    return redirect("cases:detail", pk=app.pk)
+
+
+@login_required
+@require_POST
+def set_programme(request, pk: int):
+    app = selectors.application_get(user=request.user, application_id=pk)
+    try:
+        services.application_set_programme(
+            actor=request.user,
+            application_id=app.pk,
+            version=int(request.POST.get("version", "0")),
+            programme=request.POST.get("programme", ""),
+            temp_aid_kind=request.POST.get("temp_aid_kind", ""),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    return redirect("cases:detail", pk=app.pk)
+
+
+@login_required
+@require_POST
+def upload(request, pk: int):
+    app = selectors.application_get(user=request.user, application_id=pk)
+    f = request.FILES.get("file")
+    if f is None:
+        messages.error(request, "请选择要上传的文件")
+        return redirect("cases:detail", pk=app.pk)
+    try:
+        services.material_upload(
+            actor=request.user,
+            household_id=app.household_id,
+            kind=request.POST.get("kind", ""),
+            uploaded=f,
+            application_id=app.pk,
+            name=f.name,
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDenied:
+        messages.error(request, "您没有为该家庭上传材料的权限")
+    else:
+        messages.success(request, "材料已上传并归入家庭档案")
+    return redirect("cases:detail", pk=app.pk)
+
+
+@login_required
+def visit(request, pk: int):
+    """The home-visit form, made for a phone."""
+    app = selectors.application_get(user=request.user, application_id=pk)
+    _need(request.user, Capability.CASE_VISIT)
+    if request.method == "POST":
+        p = request.POST
+        sig = p.get("signature", "")
+        png = b""
+        if sig.startswith("data:image/png;base64,"):
+            try:
+                png = base64.b64decode(sig.split(",", 1)[1], validate=True)
+            except ValueError:
+                png = b""
+        try:
+            services.visit_complete(
+                actor=request.user,
+                application_id=app.pk,
+                version=int(p.get("version", "0")),
+                signature_png=png,
+                photos=request.FILES.getlist("photos"),
+                checklist={k: k in p.getlist("checklist") for k, _ in VISIT_CHECKLIST},
+                findings=p.get("findings", ""),
+                latitude=p.get("latitude") or None,
+                longitude=p.get("longitude") or None,
+                second_visitor=p.get("second_visitor", ""),
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, "入户调查已提交")
+            return redirect("cases:detail", pk=app.pk)
+    return render(request, "cases/visit.html", {"app": app, "checklist": VISIT_CHECKLIST})
+
+
+@login_required
+def letter(request, pk: int):
+    letter = get_object_or_404(DecisionLetter, pk=pk)
+    selectors.application_get(user=request.user, application_id=letter.application_id)
+    resp = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
+    resp["Content-Disposition"] = f'inline; filename="{letter.number}.pdf"'
+    return resp
+
+
+@login_required
+def material_file(request, pk: int):
+    m = access(Material.objects.all(), request.user, Capability.CASE_VIEW, pk=pk)
+    with m.file.open("rb") as fh:
+        data = fh.read()
+    return HttpResponse(data, content_type=m.content_type)
+
+
+@login_required
+def roll(request):
+    _need(request.user, Capability.CASE_VIEW)
+    entries = selectors.roll_visible(request.user)[:200]
+    return render(request, "cases/roll.html", {"entries": entries})
+
+
+# ---------------------------------------------------------------- public (no login)
+
+
+def public_notice(request, area_code: str):
+    try:
+        area, notices = selectors.public_notices(area_code=area_code)
+    except Area.DoesNotExist as exc:
+        raise Http404 from exc
+    return render(request, "cases/public_notice.html", {"area": area, "notices": notices})
+
+
+@require_POST
+def public_objection(request, area_code: str, notice_id: int):
+    try:
+        services.objection_submit(
+            notice_id=notice_id,
+            contact_name=request.POST.get("contact_name", ""),
+            contact_phone=request.POST.get("contact_phone", ""),
+            content=request.POST.get("content", ""),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, "您的异议已提交，民政部门将在10个工作日内核查处理")
+    return redirect(reverse("public:notice", kwargs={"area_code": area_code}))
