@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jiuzhu.accounts",
     "jiuzhu.audit",
     "jiuzhu.registry",
+    "jiuzhu.verify",
     "jiuzhu.cases",
     "jiuzhu.synth",
     "jiuzhu.policy",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("registry/", include("jiuzhu.registry.urls")),
     path("audit/", include("jiuzhu.audit.urls")),
+    path("verify/", include("jiuzhu.verify.urls")),
     path("cases/", include("jiuzhu.cases.urls")),
     path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),

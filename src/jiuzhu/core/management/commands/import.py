@@ -18,8 +18,17 @@ class Command(BaseCommand):
             "registry", help="a registry export directory (see docs/registry-export.md)"
         )
         registry.add_argument("path", type=Path)
+        feed = sub.add_parser("feed", help="a department data feed (see docs/data-formats.md)")
+        feed.add_argument("department", help="police, hrss, market, property, vehicles, bank, tax, …")
+        feed.add_argument("path", type=Path)
+        feed.add_argument("--extracted", default=None, help="数据提取日期 YYYY-MM-DD（默认今天）")
 
     def handle(self, *args, what, path, **options):
+        if what == "feed":
+            from jiuzhu.verify.management.feed_command import import_feed
+
+            self.stdout.write(import_feed(options["department"], path, options.get("extracted")))
+            return
         if what == "areas":
             from jiuzhu.areas.services import AreaImportError, areas_import_csv
 

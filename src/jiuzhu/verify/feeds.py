@@ -1,0 +1,609 @@
+"""Department data feeds (部门数据): the formats, and reading and checking a file.
+
+Plain Python (no Django). One format per department, documented in ``docs/data-formats.md`` and
+shipped as a JSON Schema per feed (``jiuzhu/verify/schemas/<department>.schema.json``, generated
+from ``FEEDS`` by ``json_schema``; a test keeps them in step).
+
+A feed is CSV (UTF-8, with or without BOM, or GBK/GB18030 — detected) or Parquet. The header row
+names the columns, in English or in the Chinese label. Every row is checked; dates in other common
+forms (2024/3/5, 20240305, 2024年3月5日, 2024.03.05) are normalised to ISO, anything else is an
+error naming the file, row, field and rule. ID numbers are *not* required to be valid — dirty
+numbers are what the matching engine is for — but must look like one (15 or 18 characters).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label: str
+    type: str  # str, id_number, date, month, money, int, decimal, code, area
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int = 200
+
+
+@dataclass(frozen=True)
+class Feed:
+    department: str
+    label: str  # 公安 …
+    description: str
+    kind_column: str | None  # the column that says what a row is (event, kind …)
+    date_column: str  # the date the row describes (its "as of")
+    amount_column: str | None
+    columns: tuple[Column, ...]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _person(with_sex: bool = False) -> tuple[Column, ...]:
+    cols = [
+        Column("id_number", "身份证号", "id_number"),
+        Column("name", "姓名", "str", True, max_length=60),
+    ]
+    if with_sex:
+        cols.append(Column("sex", "性别", "code", False, ("M", "F")))
+    cols.append(Column("birth_date", "出生日期", "date"))
+    return tuple(cols)
+
+
+def _key(label: str) -> Column:
+    return Column("record_id", label, "str", True, max_length=64)
+
+
+FEEDS: dict[str, Feed] = {
+    f.department: f
+    for f in [
+        Feed(
+            "police",
+            "公安",
+            "户籍登记与死亡注销",
+            "event",
+            "event_date",
+            None,
+            (
+                _key("记录编号"),
+                *_person(with_sex=True),
+                Column("area_code", "户籍地区划代码", "area"),
+                Column("address", "户籍地址", "str"),
+                Column("event", "事项", "code", True, ("hukou", "death", "move_out")),
+                Column("event_date", "事项日期", "date", True),
+            ),
+        ),
+        Feed(
+            "hrss",
+            "人社",
+            "社保缴费、工资、养老金、失业金（按月）",
+            "kind",
+            "month",
+            "amount",
+            (
+                _key("记录编号"),
+                *_person(),
+                Column("employer", "单位名称", "str"),
+                Column(
+                    "kind",
+                    "类别",
+                    "code",
+                    True,
+                    ("wage", "pension", "unemployment", "contribution"),
+                ),
+                Column("month", "所属月份", "month", True),
+                Column("amount", "金额(元)", "money", True),
+            ),
+        ),
+        Feed(
+            "market",
+            "市场监管",
+            "市场主体登记及其法定代表人、股东",
+            "role",
+            "registered_on",
+            "registered_capital",
+            (
+                _key("记录编号"),
+                Column("credit_code", "统一社会信用代码", "str", True, max_length=18),
+                Column("company_name", "市场主体名称", "str", True),
+                *_person(),
+                Column("role", "身份", "code", True, ("legal_rep", "shareholder", "owner")),
+                Column("registered_capital", "注册资本(元)", "money"),
+                Column("status", "登记状态", "code", True, ("active", "revoked", "closed")),
+                Column("registered_on", "成立日期", "date", True),
+                Column("area_code", "登记地区划代码", "area"),
+            ),
+        ),
+        Feed(
+            "property",
+            "不动产",
+            "不动产登记（权利人）",
+            "use",
+            "registered_on",
+            "value",
+            (
+                _key("不动产权证号"),
+                *_person(),
+                Column("address", "坐落", "str", True),
+                Column("area_code", "坐落区划代码", "area"),
+                Column("use", "用途", "code", True, ("residential", "commercial", "other")),
+                Column("floor_area", "建筑面积(平方米)", "decimal"),
+                Column("value", "评估价值(元)", "money"),
+                Column("registered_on", "登记日期", "date", True),
+            ),
+        ),
+        Feed(
+            "vehicles",
+            "车管",
+            "机动车登记（所有人）",
+            "vehicle_type",
+            "registered_on",
+            "value",
+            (
+                _key("记录编号"),
+                Column("plate_no", "号牌号码", "str", True, max_length=16),
+                *_person(),
+                Column(
+                    "vehicle_type",
+                    "车辆类型",
+                    "code",
+                    True,
+                    ("car", "truck", "motorcycle", "disability_scooter"),
+                ),
+                Column("value", "估值(元)", "money"),
+                Column("registered_on", "登记日期", "date", True),
+                Column("area_code", "登记地区划代码", "area"),
+            ),
+        ),
+        Feed(
+            "bank",
+            "银行",
+            "存款及金融资产余额",
+            "kind",
+            "balance_date",
+            "balance",
+            (
+                _key("记录编号"),
+                Column("bank_name", "机构名称", "str", True),
+                *_person(),
+                Column("kind", "类别", "code", True, ("deposit", "wealth", "security")),
+                Column("balance", "余额(元)", "money", True),
+                Column("balance_date", "余额日期", "date", True),
+            ),
+        ),
+        Feed(
+            "tax",
+            "税务",
+            "个人所得税应税收入（年度）",
+            "income_kind",
+            "period_end",
+            "taxable_income",
+            (
+                _key("记录编号"),
+                *_person(),
+                Column(
+                    "income_kind",
+                    "所得项目",
+                    "code",
+                    True,
+                    ("wage", "business", "property", "other"),
+                ),
+                Column("taxable_income", "收入额(元)", "money", True),
+                Column("period_end", "所属期止", "date", True),
+            ),
+        ),
+        Feed(
+            "medical_insurance",
+            "医保",
+            "医疗费用结算",
+            None,
+            "settled_on",
+            "out_of_pocket",
+            (
+                _key("结算流水号"),
+                *_person(),
+                Column("hospital", "医疗机构", "str"),
+                Column("settled_on", "结算日期", "date", True),
+                Column("total_cost", "医疗总费用(元)", "money", True),
+                Column("fund_paid", "统筹支付(元)", "money", True),
+                Column("out_of_pocket", "个人自付(元)", "money", True),
+            ),
+        ),
+        Feed(
+            "disability_federation",
+            "残联",
+            "残疾人证",
+            "disability_type",
+            "issued_on",
+            None,
+            (
+                _key("残疾人证号"),
+                *_person(),
+                Column(
+                    "disability_type",
+                    "残疾类别",
+                    "code",
+                    True,
+                    (
+                        "physical",
+                        "visual",
+                        "hearing",
+                        "speech",
+                        "intellectual",
+                        "mental",
+                        "multiple",
+                    ),
+                ),
+                Column("disability_grade", "残疾等级", "int", True, ("1", "2", "3", "4")),
+                Column("issued_on", "发证日期", "date", True),
+            ),
+        ),
+        Feed(
+            "education",
+            "教育",
+            "学籍（在校学生）",
+            "stage",
+            "enrolled_on",
+            None,
+            (
+                _key("学籍号"),
+                *_person(),
+                Column("school", "学校", "str", True),
+                Column(
+                    "stage",
+                    "学段",
+                    "code",
+                    True,
+                    ("preschool", "primary", "junior", "senior", "vocational", "college"),
+                ),
+                Column("enrolled_on", "入学日期", "date", True),
+                Column("area_code", "学校区划代码", "area"),
+            ),
+        ),
+    ]
+}
+DEPARTMENTS = list(FEEDS)
+DEPARTMENT_LABELS = {d: f.label for d, f in FEEDS.items()}
+
+TYPE_JSON = {
+    "str": {"type": "string"},
+    "id_number": {"type": "string", "pattern": "^(\\d{15}|\\d{17}[\\dXx])$"},
+    "date": {"type": "string", "format": "date"},
+    "month": {"type": "string", "pattern": "^\\d{4}-\\d{2}$"},
+    "money": {"type": "string", "pattern": "^\\d+(\\.\\d{1,2})?$"},
+    "decimal": {"type": "string", "pattern": "^\\d+(\\.\\d+)?$"},
+    "int": {"type": "string", "pattern": "^\\d+$"},
+    "area": {"type": "string", "pattern": "^\\d{12}$"},
+}
+
+
+def json_schema(department: str) -> dict:
+    """JSON Schema (draft 2020-12) of one row of the feed, after normalisation."""
+    feed = FEEDS[department]
+    props = {}
+    for c in feed.columns:
+        spec = dict(TYPE_JSON.get(c.type, {"type": "string"}))
+        if c.choices:
+            spec = {"type": "string", "enum": list(c.choices)}
+        if c.type == "str":
+            spec["maxLength"] = c.max_length
+        spec["title"] = c.label
+        props[c.name] = spec if c.required else {"anyOf": [spec, {"const": ""}], "title": c.label}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"jiuzhu:feed:{department}",
+        "title": f"{feed.label}部门数据：{feed.description}",
+        "type": "object",
+        "properties": props,
+        "required": [c.name for c in feed.columns],
+        "additionalProperties": False,
+    }
+
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+
+
+def write_schemas(directory: Path = SCHEMA_DIR) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for dept in FEEDS:
+        (directory / f"{dept}.schema.json").write_text(
+            json.dumps(json_schema(dept), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class Issue:
+    file: str
+    row: int | None  # 1-based data row (the header is row 0); None for the file as a whole
+    field: str
+    reason: str
+
+    def text(self) -> str:
+        where = f"第{self.row}行" if self.row else "文件"
+        col = f"字段“{self.field}”" if self.field else ""
+        return f"{self.file} {where}{col}：{self.reason}"
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
+
+
+@dataclass
+class Parsed:
+    department: str
+    file_name: str
+    checksum: str
+    encoding: str
+    file_format: str
+    rows: list[dict] = field(default_factory=list)  # normalised, in file order
+    issues: list[Issue] = field(default_factory=list)
+    fatal: bool = False  # the file as a whole is unusable (header, encoding, format)
+    rows_read: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues
+
+
+class FeedFormatError(ValueError):
+    pass
+
+
+def checksum(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """UTF-8 (BOM or not) or GBK/GB18030, detected: UTF-8 is strict, so GBK bytes fail it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gbk"
+    except UnicodeDecodeError as exc:
+        raise FeedFormatError(
+            f"文件编码无法识别（既不是UTF-8也不是GBK）：第{exc.start}字节附近有非法字符"
+        ) from exc
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def parse_date(value: str) -> datetime.date:
+    v = value.strip()
+    v = re.sub(r"[T ]00:00(:00)?$", "", v)
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(v, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(
+        f"日期“{value}”无法识别，应为 YYYY-MM-DD（也接受 2024/3/5、20240305、2024年3月5日）"
+    )
+
+
+def parse_month(value: str) -> str:
+    v = value.strip()
+    m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", v)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"月份“{value}”无法识别，应为 YYYY-MM")
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def _check_value(col: Column, raw: str) -> str:
+    value = raw.strip()
+    if value == "":
+        if col.required:
+            raise ValueError("必填字段为空")
+        return ""
+    t = col.type
+    if t == "str":
+        if len(value) > col.max_length:
+            raise ValueError(f"长度{len(value)}超过上限{col.max_length}")
+        return value
+    if t == "id_number":
+        v = value.replace(" ", "").upper()
+        if not re.fullmatch(r"\d{15}|\d{17}[\dX]", v):
+            raise ValueError(f"“{value}”不像身份证号（应为15位数字或18位，末位可为X）")
+        return v
+    if t == "date":
+        return parse_date(value).isoformat()
+    if t == "month":
+        return parse_month(value)
+    if t in ("money", "decimal"):
+        try:
+            d = Decimal(value.replace(",", ""))
+        except InvalidOperation as exc:
+            raise ValueError(f"“{value}”不是数字") from exc
+        if not d.is_finite() or d < 0:
+            raise ValueError(f"“{value}”不是非负数")
+        if t == "money":
+            if d != d.quantize(Decimal("0.01")):
+                raise ValueError(f"金额“{value}”超过两位小数")
+            return str(d.quantize(Decimal("0.01")))
+        return str(d)
+    if t == "int":
+        if not value.isdigit():
+            raise ValueError(f"“{value}”不是整数")
+        if col.choices and value not in col.choices:
+            raise ValueError(f"“{value}”不在允许值 {'/'.join(col.choices)} 中")
+        return str(int(value))
+    if t == "code":
+        if value not in col.choices:
+            raise ValueError(f"“{value}”不在允许值 {'/'.join(col.choices)} 中")
+        return value
+    if t == "area":
+        if not re.fullmatch(r"\d{12}", value):
+            raise ValueError(f"区划代码“{value}”应为12位数字")
+        return value
+    raise AssertionError(t)
+
+
+def _header_map(feed: Feed, header: list[str], file_name: str) -> tuple[list[str], list[Issue]]:
+    names = {}
+    for c in feed.columns:
+        names[c.name] = c.name
+        names[c.label] = c.name
+    mapped = [names.get(h.strip().lstrip("\ufeff")) for h in header]
+    issues = []
+    unknown = [h for h, m in zip(header, mapped, strict=True) if m is None]
+    missing = [c.name for c in feed.columns if c.name not in mapped]
+    if unknown:
+        issues.append(
+            Issue(
+                file_name,
+                None,
+                "",
+                f"表头有未知列：{'、'.join(unknown)}（{feed.label}数据的列见 docs/data-formats.md）",
+            )
+        )
+    if missing:
+        issues.append(
+            Issue(
+                file_name,
+                None,
+                "",
+                "表头缺少列：" + "、".join(f"{m}({feed.column(m).label})" for m in missing),
+            )
+        )
+    dup = {m for m in mapped if m and mapped.count(m) > 1}
+    if dup:
+        issues.append(Issue(file_name, None, "", f"表头列重复：{'、'.join(sorted(dup))}"))
+    return [m or "" for m in mapped], issues
+
+
+def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows) -> None:
+    width = len(header)
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_rows, start=1):
+        parsed.rows_read += 1
+        if len(raw) == 1 and raw[0].strip() == "" and width > 1:
+            continue  # blank line
+        if len(raw) != width:
+            parsed.issues.append(
+                Issue(
+                    parsed.file_name,
+                    i,
+                    "",
+                    f"该行有{len(raw)}列，表头为{width}列（行被截断或多出分隔符）",
+                )
+            )
+            continue
+        row = {}
+        for name, value in zip(header, raw, strict=True):
+            col = feed.column(name)
+            try:
+                row[name] = _check_value(col, "" if value is None else str(value))
+            except ValueError as exc:
+                parsed.issues.append(Issue(parsed.file_name, i, f"{name}({col.label})", str(exc)))
+        key = row.get("record_id")
+        if key:
+            if key in seen:
+                parsed.issues.append(
+                    Issue(
+                        parsed.file_name,
+                        i,
+                        "record_id",
+                        f"记录编号“{key}”与第{seen[key]}行重复",
+                    )
+                )
+            seen[key] = i
+        row["_row"] = i
+        parsed.rows.append(row)
+
+
+def parse_feed(department: str, data: bytes, file_name: str) -> Parsed:
+    """Read and check a whole file. Never raises for bad content: issues are collected."""
+    if department not in FEEDS:
+        raise FeedFormatError(f"未知部门“{department}”")
+    feed = FEEDS[department]
+    fmt = "parquet" if data[:4] == b"PAR1" else "csv"
+    parsed = Parsed(department, file_name, checksum(data), "", fmt)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(io.BytesIO(data))
+        except Exception as exc:  # noqa: BLE001 - any reader error means the file is unusable
+            parsed.fatal = True
+            parsed.issues.append(Issue(file_name, None, "", f"Parquet文件无法读取：{exc}"))
+            return parsed
+        parsed.encoding = "parquet"
+        header, issues = _header_map(feed, table.column_names, file_name)
+        if issues:
+            parsed.fatal = True
+            parsed.issues.extend(issues)
+            return parsed
+        cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
+        rows = (["" if v is None else str(v) for v in values] for values in zip(*cols, strict=True))
+        _check_rows(feed, parsed, header, rows)
+        return parsed
+    try:
+        text, parsed.encoding = decode(data)
+    except FeedFormatError as exc:
+        parsed.fatal = True
+        parsed.issues.append(Issue(file_name, None, "", str(exc)))
+        return parsed
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        parsed.fatal = True
+        parsed.issues.append(Issue(file_name, None, "", "文件为空"))
+        return parsed
+    header, issues = _header_map(feed, header, file_name)
+    if issues:
+        parsed.fatal = True
+        parsed.issues.extend(issues)
+        return parsed
+    try:
+        _check_rows(feed, parsed, header, reader)
+    except csv.Error as exc:
+        parsed.fatal = True
+        parsed.issues.append(Issue(file_name, reader.line_num, "", f"CSV格式错误：{exc}"))
+    if not text.endswith(("\n", "\r")) and parsed.rows and not parsed.issues:
+        # A file cut mid-row usually ends without a newline *and* with a short row (caught
+        # above); a complete last row without a newline is fine.
+        pass
+    if parsed.rows_read == 0 and not parsed.issues:
+        parsed.issues.append(Issue(file_name, None, "", "文件只有表头，没有数据行"))
+    return parsed
+
+
+def record_fields(department: str, row: dict) -> dict:
+    """The common columns every feed record gets in the database (for matching and reports)."""
+    feed = FEEDS[department]
+    birth = row.get("birth_date") or None
+    event = row.get(feed.date_column) or None
+    if event and len(event) == 7:  # a month
+        event = f"{event}-01"
+    amount = row.get(feed.amount_column) if feed.amount_column else None
+    return {
+        "record_key": row["record_id"],
+        "kind": row.get(feed.kind_column, "") if feed.kind_column else "",
+        "id_number": row.get("id_number", ""),
+        "name": row.get("name", ""),
+        "sex": row.get("sex", ""),
+        "birth_date": birth,
+        "area_code": row.get("area_code", ""),
+        "event_date": event,
+        "amount": amount or None,
+    }

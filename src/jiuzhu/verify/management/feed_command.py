@@ -1,0 +1,43 @@
+"""`jiuzhu import feed DEPT FILE` (wired into core's import command)."""
+
+import datetime
+from pathlib import Path
+
+from django.core.management.base import CommandError
+
+
+def import_feed(department: str, path: Path, extracted: str | None) -> str:
+    from jiuzhu.core.errors import ServiceError
+    from jiuzhu.verify.services import feed_import
+
+    try:
+        day = datetime.date.fromisoformat(extracted) if extracted else None
+    except ValueError as exc:
+        raise CommandError(f"--extracted “{extracted}”不是有效日期（YYYY-MM-DD）") from exc
+    if not path.is_file():
+        raise CommandError(f"文件不存在：{path}")
+    try:
+        result = feed_import(
+            actor=None,
+            department=department,
+            data=path.read_bytes(),
+            file_name=path.name,
+            extracted_on=day,
+        )
+    except ServiceError as exc:
+        raise CommandError(exc.text()) from exc
+    imp = result.feed_import
+    if result.duplicate:
+        return f"{path.name}：该文件已于 {imp.created_at:%Y-%m-%d %H:%M} 导入，未做任何更改"
+    if imp.status != "accepted":
+        lines = [
+            f"{r['file']} 第{r['row'] or '-'}行 {r['field']}：{r['reason']}"
+            for r in imp.report[:50]
+        ]
+        raise CommandError(
+            f"{path.name}：{imp.get_status_display()}，未导入任何行。\n" + "\n".join(lines)
+        )
+    return (
+        f"{path.name}（{imp.encoding}）：共 {imp.rows_total} 行，新增 {imp.rows_created}，"
+        f"更新 {imp.rows_updated}，未变 {imp.rows_unchanged}"
+    )

@@ -1,0 +1,413 @@
+"""Which differences between department data and the registry matter (pure Polars, no Django).
+
+Input frames (the adapter builds them from the database; the benchmark from files):
+
+- ``persons``: person_id, household_id, name, death_date, disability_type, school_stage
+- ``households``: household_id, size (counted members), on_roll (bool)
+- ``declared``: household_id, person_id, category (asset:<kind> / income:<kind> /
+  expense:<kind>), registration_no, amount_fen — what the household declared or a visit found
+- ``records``: record_id, department, kind, area_code, event_date, amount_fen, ref (plate,
+  credit code, certificate …), label (company, address, school …)
+- ``links``: record_id, person_id (accepted links only)
+
+Output: one row per finding with household_id, person_id, kind, department, record_id, as_of,
+amount_fen, summary (Chinese, names the source and date). Thresholds are ``RuleParams``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import polars as pl
+
+FINDING_SCHEMA = {
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "kind": pl.Utf8,
+    "department": pl.Utf8,
+    "record_id": pl.Int64,
+    "as_of": pl.Date,
+    "amount_fen": pl.Int64,
+    "summary": pl.Utf8,
+}
+
+VEHICLE_LABELS = {
+    "car": "小型汽车",
+    "truck": "货车",
+    "motorcycle": "摩托车",
+    "disability_scooter": "残疾人代步车",
+}
+ROLE_LABELS = {"legal_rep": "法定代表人", "shareholder": "股东", "owner": "经营者"}
+DISABILITY_LABELS = {
+    "physical": "肢体",
+    "visual": "视力",
+    "hearing": "听力",
+    "speech": "言语",
+    "intellectual": "智力",
+    "mental": "精神",
+    "multiple": "多重",
+}
+
+
+@dataclass(frozen=True)
+class RuleParams:
+    """Thresholds (yuan). Defaults are demo values; a site sets its own (see docs/verification.md)."""
+
+    line_monthly_per_capita_fen: int = 71_000  # 低保标准 (Taizhou 710 yuan, seed 002)
+    wage_tolerance: float = 0.10  # feed wages more than 10 % above what was declared
+    large_medical_fen: int = 1_000_000  # out-of-pocket ≥ 10,000 yuan in 12 months
+    deposit_tolerance_fen: int = 500_000  # balances more than 5,000 yuan above the declaration
+    exempt_vehicle_types: tuple[str, ...] = ("motorcycle", "disability_scooter")
+    lookback_days: int = 366
+
+
+def _yuan(expr: pl.Expr) -> pl.Expr:
+    return (expr / 100).round(2).cast(pl.Utf8)
+
+
+def _area_note(code: pl.Expr, home: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(code.is_null() | (code == ""))
+        .then(pl.lit(""))
+        .when(code.str.slice(0, 6) != home.str.slice(0, 6))
+        .then(pl.lit("，登记地在外县（区划") + code + pl.lit("）"))
+        .otherwise(pl.lit("，登记地") + code)
+    )
+
+
+def findings(
+    *,
+    persons: pl.DataFrame,
+    households: pl.DataFrame,
+    declared: pl.DataFrame,
+    records: pl.DataFrame,
+    links: pl.DataFrame,
+    today: datetime.date,
+    params: RuleParams = RuleParams(),
+) -> pl.DataFrame:
+    since = today - datetime.timedelta(days=params.lookback_days)
+    linked = (
+        links.select("record_id", "person_id")
+        .join(records, on="record_id")
+        .join(
+            persons.select(
+                "person_id",
+                "household_id",
+                "death_date",
+                "disability_type",
+                "school_stage",
+                "home_area",
+            ),
+            on="person_id",
+        )
+        .join(households.select("household_id", "size", "on_roll"), on="household_id", how="left")
+    )
+    out: list[pl.DataFrame] = []
+
+    def emit(frame: pl.DataFrame, kind: str, summary: pl.Expr, amount: pl.Expr | None = None):
+        if frame.is_empty():
+            return
+        out.append(
+            frame.select(
+                "household_id",
+                "person_id",
+                kind=pl.lit(kind),
+                department="department",
+                record_id="record_id",
+                as_of="event_date",
+                amount_fen=amount if amount is not None else pl.lit(None, dtype=pl.Int64),
+                summary=summary,
+            ).cast(FINDING_SCHEMA)
+        )
+
+    dept = pl.col("department")
+    date_s = pl.col("event_date").dt.strftime("%Y-%m-%d")
+
+    # 死亡: a death the registry does not know.
+    deaths = linked.filter(
+        (dept == "police") & (pl.col("kind") == "death") & pl.col("death_date").is_null()
+    )
+    emit(
+        deaths,
+        "death",
+        pl.lit("公安死亡注销：")
+        + date_s
+        + pl.lit("死亡")
+        + pl.when(pl.col("on_roll"))
+        .then(pl.lit("，仍在救助名册"))
+        .otherwise(pl.lit("，信息库仍登记为在世")),
+    )
+
+    declared_refs = declared.filter(
+        pl.col("registration_no").is_not_null() & (pl.col("registration_no") != "")
+    ).select("household_id", pl.col("registration_no").alias("ref"))
+
+    # 车辆 not declared (exempt types ignored).
+    cars = linked.filter(
+        (dept == "vehicles") & ~pl.col("kind").is_in(list(params.exempt_vehicle_types))
+    ).join(declared_refs, on=["household_id", "ref"], how="anti")
+    emit(
+        cars,
+        "vehicle",
+        pl.lit("车管登记")
+        + pl.col("kind").replace_strict(VEHICLE_LABELS, default=pl.col("kind"))
+        + pl.lit(" ")
+        + pl.col("ref")
+        + _area_note(pl.col("area_code"), pl.col("home_area"))
+        + pl.lit("，登记日期")
+        + date_s
+        + pl.lit("，未申报"),
+        pl.col("amount_fen"),
+    )
+
+    # 工商登记 (active).
+    biz = linked.filter((dept == "market") & (pl.col("status") == "active")).join(
+        declared_refs, on=["household_id", "ref"], how="anti"
+    )
+    emit(
+        biz,
+        "business",
+        pl.lit("市场监管登记：")
+        + pl.col("label")
+        + pl.lit("（")
+        + pl.col("kind").replace_strict(ROLE_LABELS, default=pl.col("kind"))
+        + pl.lit("，统一社会信用代码")
+        + pl.col("ref")
+        + pl.lit("，成立于")
+        + date_s
+        + pl.lit("）"),
+        pl.col("amount_fen"),
+    )
+
+    # 不动产 not declared.
+    prop = linked.filter(dept == "property").join(
+        declared_refs, on=["household_id", "ref"], how="anti"
+    )
+    emit(
+        prop,
+        "property",
+        pl.lit("不动产登记：")
+        + pl.col("label")
+        + pl.lit("（证号")
+        + pl.col("ref")
+        + pl.lit("，登记日期")
+        + date_s
+        + pl.lit("），未申报"),
+        pl.col("amount_fen"),
+    )
+
+    # 残疾 unknown to the registry.
+    dis = linked.filter(
+        (dept == "disability_federation")
+        & (pl.col("disability_type").is_null() | (pl.col("disability_type") == ""))
+    )
+    emit(
+        dis,
+        "disability_unknown",
+        pl.lit("残联持证：")
+        + pl.col("kind").replace_strict(DISABILITY_LABELS, default=pl.col("kind"))
+        + pl.lit("残疾")
+        + pl.col("grade").fill_null("")
+        + pl.lit("级（证号")
+        + pl.col("ref")
+        + pl.lit("，发证")
+        + date_s
+        + pl.lit("），信息库未登记残疾"),
+    )
+
+    # 在校学生 the registry does not record.
+    stu = linked.filter(
+        (dept == "education")
+        & (pl.col("school_stage").is_null() | (pl.col("school_stage") == "none"))
+    )
+    emit(stu, "student", pl.lit("教育学籍：在读于") + pl.col("label") + pl.lit("，入学") + date_s)
+
+    recent = linked.filter(pl.col("event_date") >= since)
+
+    def declared_sum(prefixes: list[str]) -> pl.DataFrame:
+        return (
+            declared.filter(pl.col("category").is_in(prefixes))
+            .group_by("household_id")
+            .agg(declared_fen=pl.col("amount_fen").sum())
+        )
+
+    # 工资 above the line: feed wages over 12 months, against what was declared.
+    wages = recent.filter((dept == "hrss") & (pl.col("kind") == "wage"))
+    if not wages.is_empty():
+        per_hh = (
+            wages.group_by("household_id")
+            .agg(
+                feed_fen=pl.col("amount_fen").sum(),
+                person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
+                record_id=pl.col("record_id").sort_by("event_date", descending=True).first(),
+                event_date=pl.col("event_date").max(),
+                size=pl.col("size").first(),
+                months=pl.col("event_date").n_unique(),
+            )
+            .join(declared_sum(["income:wage"]), on="household_id", how="left")
+            .join(
+                declared.filter(
+                    pl.col("category").str.starts_with("income:")
+                    & (pl.col("category") != "income:wage")
+                )
+                .group_by("household_id")
+                .agg(other_fen=pl.col("amount_fen").sum()),
+                on="household_id",
+                how="left",
+            )
+            .with_columns(
+                pl.col("declared_fen").fill_null(0),
+                pl.col("other_fen").fill_null(0),
+                department=pl.lit("hrss"),
+            )
+            .with_columns(
+                per_capita=(
+                    (pl.col("feed_fen") + pl.col("other_fen")) / 12 / pl.col("size").clip(1, None)
+                ).round(0)
+            )
+            .filter(
+                (pl.col("feed_fen") > pl.col("declared_fen") * (1 + params.wage_tolerance))
+                & (pl.col("per_capita") > params.line_monthly_per_capita_fen)
+            )
+        )
+        emit(
+            per_hh,
+            "wage_above_line",
+            pl.lit("人社工资记录：近12个月工资合计")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元（申报")
+            + _yuan(pl.col("declared_fen"))
+            + pl.lit("元），按此家庭人均月收入约")
+            + _yuan(pl.col("per_capita"))
+            + pl.lit("元，高于标准")
+            + pl.lit(f"{params.line_monthly_per_capita_fen / 100:.2f}")
+            + pl.lit("元"),
+            pl.col("feed_fen"),
+        )
+
+    # 养老金/失业金 received and not declared as transfer income.
+    pens = recent.filter((dept == "hrss") & pl.col("kind").is_in(["pension", "unemployment"]))
+    if not pens.is_empty():
+        agg = (
+            pens.group_by("household_id", "person_id")
+            .agg(
+                feed_fen=pl.col("amount_fen").sum(),
+                record_id=pl.col("record_id").max(),
+                event_date=pl.col("event_date").max(),
+                department=pl.col("department").first(),
+            )
+            .join(declared_sum(["income:transfer"]), on="household_id", how="left")
+            .filter(
+                pl.col("feed_fen")
+                > pl.col("declared_fen").fill_null(0) * (1 + params.wage_tolerance)
+            )
+        )
+        emit(
+            agg,
+            "pension",
+            pl.lit("人社发放养老金/失业金：近12个月")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元，申报转移性收入")
+            + _yuan(pl.col("declared_fen").fill_null(0))
+            + pl.lit("元"),
+            pl.col("feed_fen"),
+        )
+
+    # 存款/金融资产 above the declaration.
+    bank = linked.filter(dept == "bank")
+    if not bank.is_empty():
+        agg = (
+            bank.group_by("household_id")
+            .agg(
+                feed_fen=pl.col("amount_fen").sum(),
+                person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
+                record_id=pl.col("record_id").max(),
+                event_date=pl.col("event_date").max(),
+                department=pl.col("department").first(),
+            )
+            .join(
+                declared_sum(["asset:deposit", "asset:security", "asset:insurance"]),
+                on="household_id",
+                how="left",
+            )
+            .filter(
+                pl.col("feed_fen")
+                > pl.col("declared_fen").fill_null(0) + params.deposit_tolerance_fen
+            )
+        )
+        emit(
+            agg,
+            "deposit",
+            pl.lit("银行存款及金融资产余额合计")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元，申报")
+            + _yuan(pl.col("declared_fen").fill_null(0))
+            + pl.lit("元"),
+            pl.col("feed_fen"),
+        )
+
+    # 应税收入 above all declared income.
+    tax = linked.filter(dept == "tax")
+    if not tax.is_empty():
+        agg = (
+            tax.group_by("household_id")
+            .agg(
+                feed_fen=pl.col("amount_fen").sum(),
+                person_id=pl.col("person_id").first(),
+                record_id=pl.col("record_id").max(),
+                event_date=pl.col("event_date").max(),
+                department=pl.col("department").first(),
+            )
+            .join(
+                declared.filter(pl.col("category").str.starts_with("income:"))
+                .group_by("household_id")
+                .agg(declared_fen=pl.col("amount_fen").sum()),
+                on="household_id",
+                how="left",
+            )
+            .filter(
+                pl.col("feed_fen")
+                > pl.col("declared_fen").fill_null(0) * (1 + params.wage_tolerance)
+            )
+        )
+        emit(
+            agg,
+            "taxable_income",
+            pl.lit("税务应税收入")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元，申报收入合计")
+            + _yuan(pl.col("declared_fen").fill_null(0))
+            + pl.lit("元"),
+            pl.col("feed_fen"),
+        )
+
+    # 大额医疗 out-of-pocket (may make the household eligible for 刚性支出/医疗救助).
+    med = recent.filter(dept == "medical_insurance")
+    if not med.is_empty():
+        agg = (
+            med.group_by("household_id")
+            .agg(
+                feed_fen=pl.col("amount_fen").sum(),
+                person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
+                record_id=pl.col("record_id").max(),
+                event_date=pl.col("event_date").max(),
+                department=pl.col("department").first(),
+            )
+            .filter(pl.col("feed_fen") >= params.large_medical_fen)
+            .join(declared_sum(["expense:medical"]), on="household_id", how="left")
+        )
+        emit(
+            agg,
+            "large_medical",
+            pl.lit("医保结算：近12个月个人自付")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元（申报医疗支出")
+            + _yuan(pl.col("declared_fen").fill_null(0))
+            + pl.lit("元）"),
+            pl.col("feed_fen"),
+        )
+
+    if not out:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    return pl.concat(out).sort("household_id", "kind", "record_id")

@@ -1,0 +1,190 @@
+"""Reads of the verification module, always through the shared scoping mechanism.
+
+``findings_for`` and ``household_findings`` are the seam for the policy engine and monitoring.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, scoped
+from jiuzhu.core import pdf
+from jiuzhu.core.masking import mask_id_number
+from jiuzhu.registry.models import Household, Person, source_label
+from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS
+from jiuzhu.verify.models import Check, DuplicatePair, FeedImport, Finding, LinkStatus, RecordLink
+
+
+def findings_for(*, kinds: list[str] | None = None, household_ids=None) -> QuerySet[Finding]:
+    """Findings of the latest check of each household (unscoped: for engines, not for pages)."""
+    latest = {}
+    qs = Check.objects.all()
+    if household_ids is not None:
+        qs = qs.filter(household_id__in=list(household_ids))
+    for hh, pk in qs.order_by("household_id", "checked_at", "id").values_list("household_id", "id"):
+        latest[hh] = pk
+    out = Finding.objects.filter(check_run_id__in=list(latest.values()))
+    if kinds:
+        out = out.filter(kind__in=kinds)
+    return out
+
+
+def household_findings(*, household_id: int) -> list[Finding]:
+    return list(findings_for(household_ids=[household_id]).select_related("person"))
+
+
+def feed_imports(*, user) -> QuerySet[FeedImport]:
+    from jiuzhu.accounts.scoping import user_departments
+
+    return FeedImport.objects.filter(department__in=user_departments(user)).order_by("-created_at")
+
+
+def review_queue(*, user) -> QuerySet[RecordLink]:
+    return scoped(
+        RecordLink.objects.filter(status=LinkStatus.REVIEW).select_related(
+            "record", "person__household"
+        ),
+        user,
+        Capability.REGISTRY_VIEW,
+    ).order_by("-match_probability")
+
+
+def duplicate_queue(*, user) -> QuerySet[DuplicatePair]:
+    return scoped(
+        DuplicatePair.objects.filter(status=DuplicatePair.OPEN).select_related(
+            "person_a__household", "person_b__household"
+        ),
+        user,
+        Capability.REGISTRY_VIEW,
+    ).order_by("-match_probability")
+
+
+def check_report(*, user, household_id: int) -> dict:
+    """核对报告: what each department says, what the household declared, what differs."""
+    household = access(Household, user, Capability.REGISTRY_VIEW, pk=household_id)
+    check = Check.objects.filter(household=household).order_by("-checked_at", "-id").first()
+    members = list(Person.objects.filter(household=household).order_by("id"))
+    names = {m.pk: m.name for m in members}
+    links = (
+        RecordLink.objects.filter(person__household=household)
+        .select_related("record__feed_import")
+        .order_by("record__department", "record__event_date")
+    )
+    by_dept = defaultdict(list)
+    for link in links:
+        rec = link.record
+        feed = FEEDS[rec.department]
+        fields = [
+            (c.label, rec.data.get(c.name, ""))
+            for c in feed.columns
+            if c.name not in ("record_id", "id_number", "name", "birth_date")
+            and rec.data.get(c.name)
+        ]
+        by_dept[rec.department].append(
+            {
+                "link": link,
+                "record": rec,
+                "member": names.get(link.person_id, ""),
+                "id_shown": mask_id_number(rec.id_number) if rec.id_number else "（无）",
+                "fields": fields,
+                "extracted_on": rec.feed_import.extracted_on,
+            }
+        )
+    departments = [
+        {"code": d, "label": DEPARTMENT_LABELS[d], "rows": by_dept.get(d, [])} for d in FEEDS
+    ]
+    declared = []
+    for rel, label in (("assets", "财产"), ("incomeitems", "收入"), ("rigidexpenses", "刚性支出")):
+        for fact in getattr(household, rel).exclude(source__startswith="feed:"):
+            declared.append(
+                {
+                    "what": label,
+                    "kind": fact.get_kind_display(),
+                    "member": names.get(fact.person_id, "全户"),
+                    "amount": getattr(fact, "amount", None) or getattr(fact, "value", None),
+                    "note": getattr(fact, "registration_no", "") or fact.note,
+                    "source": source_label(fact.source),
+                    "as_of": fact.as_of,
+                }
+            )
+    findings = list(check.findings.select_related("person").order_by("kind")) if check else []
+    return {
+        "household": household,
+        "check": check,
+        "members": members,
+        "departments": departments,
+        "declared": declared,
+        "findings": findings,
+    }
+
+
+def check_report_pdf(*, user, household_id: int) -> bytes:
+    r = check_report(user=user, household_id=household_id)
+    hh = r["household"]
+    blocks: list = [
+        pdf.Para(f"家庭编号：{hh.number}　户主：{hh.head_name}　户籍地：{hh.hukou_area_id}"),
+        pdf.Para(
+            f"核对时间：{r['check'].checked_at:%Y-%m-%d %H:%M}　事由：{r['check'].reason}"
+            if r["check"]
+            else "尚未核对",
+            small=True,
+        ),
+        pdf.Heading("一、需要关注的差异"),
+    ]
+    if r["findings"]:
+        rows = [["类型", "成员", "说明", "来源", "数据日期"]]
+        for f in r["findings"]:
+            rows.append(
+                [
+                    f.get_kind_display(),
+                    f.person.name if f.person else "",
+                    f.summary,
+                    DEPARTMENT_LABELS.get(f.department, f.source),
+                    f"{f.as_of:%Y-%m-%d}" if f.as_of else "",
+                ]
+            )
+        blocks.append(pdf.Table(rows, col_widths_mm=[24, 16, 90, 18, 22]))
+    else:
+        blocks.append(pdf.Para("未发现影响认定的差异。"))
+    blocks.append(pdf.Heading("二、家庭申报"))
+    if r["declared"]:
+        rows = [["项目", "类别", "成员", "金额(元)", "说明", "来源", "日期"]]
+        for d in r["declared"]:
+            rows.append(
+                [
+                    d["what"],
+                    d["kind"],
+                    d["member"],
+                    str(d["amount"] or ""),
+                    d["note"],
+                    d["source"],
+                    str(d["as_of"]),
+                ]
+            )
+        blocks.append(pdf.Table(rows, col_widths_mm=[16, 22, 16, 22, 40, 20, 24]))
+    else:
+        blocks.append(pdf.Para("无申报记录。"))
+    blocks.append(pdf.Heading("三、各部门数据"))
+    for dept in r["departments"]:
+        if not dept["rows"]:
+            blocks.append(pdf.Para(f"{dept['label']}：无记录", small=True))
+            continue
+        rows = [["成员", "身份证号(部门)", "内容", "匹配方式", "提取日期"]]
+        for row in dept["rows"]:
+            rows.append(
+                [
+                    row["member"],
+                    row["id_shown"],
+                    "；".join(f"{k}:{v}" for k, v in row["fields"])[:120],
+                    f"{row['link'].get_method_display()} {row['link'].match_probability:.3f}",
+                    f"{row['extracted_on']:%Y-%m-%d}",
+                ]
+            )
+        blocks.append(pdf.Para(dept["label"]))
+        blocks.append(pdf.Table(rows, col_widths_mm=[16, 34, 70, 30, 20]))
+    return pdf.render_pdf(
+        title="家庭经济状况核对报告", blocks=blocks, footer="家庭经济状况核对报告"
+    )
