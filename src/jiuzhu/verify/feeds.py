@@ -374,8 +374,10 @@ def decode(data: bytes) -> tuple[str, str]:
         return data[3:].decode("utf-8"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data" and exc.start >= len(data) - 3:
+            # cut inside the last character: a truncated UTF-8 file (its last row is reported)
+            return data[: exc.start].decode("utf-8"), "utf-8"
     try:
         return data.decode("gb18030"), "gbk"
     except UnicodeDecodeError as exc:

@@ -321,13 +321,20 @@ def _train(con, tables, link_type: str, prior: float, seed: int, u_pairs: float 
     linker.training.estimate_u_using_random_sampling(
         max_pairs=u_pairs, seed=seed, min_count_per_level=None, num_chunks=1
     )
-    # EM twice, each time with a blocking rule that leaves the other comparisons free.
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        "l.birth_str = r.birth_str and l.surname_py = r.surname_py", record_sample_proportion=1.0
-    )
-    linker.training.estimate_parameters_using_expectation_maximisation(
-        "l.id_birth8 = r.id_birth8 and l.id_seq3 = r.id_seq3", record_sample_proportion=1.0
-    )
+    # EM twice, each time with a blocking rule that leaves the other comparisons free. A rule that
+    # yields no pairs in a small data set is skipped: the levels keep their prior m values.
+    from splink.internals.exceptions import EMTrainingException
+
+    for rule in (
+        "l.birth_str = r.birth_str and l.surname_py = r.surname_py",
+        "l.id_birth8 = r.id_birth8 and l.id_seq3 = r.id_seq3",
+    ):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, record_sample_proportion=1.0
+            )
+        except EMTrainingException:
+            continue
     settings = linker.misc.save_model_to_json()
     return LinkModel(
         settings=settings,
