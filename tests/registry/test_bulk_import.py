@@ -253,3 +253,37 @@ def test_synth_to_database_returns_the_ground_truth(db, taizhou):
         .filter(programme__in=["dibao", "tekun"])
         .exists()
     )
+
+
+def test_failure_after_loading_rolls_back_rows_and_rebuilt_indexes(
+    db, taizhou, export, monkeypatch
+):
+    """SQLite drops and rebuilds plain indexes for large loads: a failure late in the transaction
+    must leave both the rows and the indexes as they were."""
+    from django.db import connection
+
+    from jiuzhu.registry import bulk_import
+
+    monkeypatch.setattr(bulk_import, "SQLITE_REBUILD_INDEXES_ABOVE", 0)
+
+    def boom(**kwargs):
+        raise RuntimeError("audit failed")
+
+    monkeypatch.setattr(bulk_import, "audit_record", boom)
+
+    def indexes():
+        with connection.cursor() as cur:
+            return {
+                name
+                for table in ("registry_person", "registry_household", "registry_incomeitem")
+                for name, *_ in [
+                    (c["name"] if isinstance(c, dict) else c,)
+                    for c in connection.introspection.get_constraints(cur, table)
+                ]
+            }
+
+    before, idx = counts(), indexes()
+    with pytest.raises(RuntimeError, match="audit failed"):
+        registry_import(directory=export("csv"))
+    assert counts() == before
+    assert indexes() == idx

@@ -393,7 +393,8 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         report,
         f_p,
         p,
-        pl.col("household_number").is_not_null() & ~pl.col("household_number").is_in(numbers.implode()),
+        pl.col("household_number").is_not_null()
+        & ~pl.col("household_number").is_in(numbers.implode()),
         _label("persons", "household_number"),
         pl.concat_str(
             pl.lit("家庭编号"), _val("household_number"), pl.lit("在 households 文件中不存在")
@@ -429,7 +430,8 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         "同一家庭有多名户主（每户只能有一名户主）",
     )
     no_head = hh.filter(
-        pl.col("number").is_not_null() & ~pl.col("number").is_in(heads["household_number"].implode())
+        pl.col("number").is_not_null()
+        & ~pl.col("number").is_in(heads["household_number"].implode())
     )
     _emit(
         report,
@@ -482,7 +484,8 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
             report,
             f,
             df,
-            pl.col("household_number").is_not_null() & ~pl.col("household_number").is_in(numbers.implode()),
+            pl.col("household_number").is_not_null()
+            & ~pl.col("household_number").is_in(numbers.implode()),
             _label(table, "household_number"),
             pl.concat_str(
                 pl.lit("家庭编号"), _val("household_number"), pl.lit("在 households 文件中不存在")
@@ -712,8 +715,26 @@ def _load_postgresql(rows: dict[str, pl.DataFrame]) -> None:
                 )
 
 
+SQLITE_REBUILD_INDEXES_ABOVE = 200_000  # rows; below this, plain inserts are faster
+
+
 def _load_sqlite(rows: dict[str, pl.DataFrame]) -> None:
+    """Insert through the raw sqlite3 connection (inside Django's transaction).
+
+    For a large load the plain secondary indexes of the six tables are dropped and rebuilt
+    afterwards (one sort each instead of millions of random B-tree inserts); unique indexes stay,
+    so uniqueness is enforced row by row as usual. All of it is inside the one transaction."""
     raw = connection.connection
+    rebuild = []
+    if sum(df.height for df in rows.values()) > SQLITE_REBUILD_INDEXES_ABOVE:
+        marks = ", ".join("?" * len(rows))
+        rebuild = raw.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks})",
+            list(rows),
+        ).fetchall()
+        for name, _sql in rebuild:
+            raw.execute(f'DROP INDEX "{name}"')
     for table, df in rows.items():
         df = df.with_columns(
             pl.col(c).cast(pl.Int8) for c, dt in df.schema.items() if dt == pl.Boolean
@@ -723,6 +744,8 @@ def _load_sqlite(rows: dict[str, pl.DataFrame]) -> None:
         sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - fixed names
         for start in range(0, df.height, 100_000):
             raw.executemany(sql, df.slice(start, 100_000).iter_rows())
+    for _name, create in rebuild:
+        raw.execute(create)
 
 
 # ---------------------------------------------------------------------------------- entry
