@@ -154,7 +154,12 @@ FEATURES: list[Feature] = [
         "肢体1–2级、视力1级、多重1–2级，或劳动能力登记为无",
     ),
     _f("n_able_adults", COUNT, "有劳动能力成员数", "共同生活成员数 − 无劳动能力成员数"),
-    _f("n_care_full", COUNT, "无劳动能力且生活自理的成员数", "特困办法第二十条"),
+    _f(
+        "n_care_full",
+        COUNT,
+        "无劳动能力且生活自理的成员数",
+        "特困办法第二十条；不含选择孤儿/事实无人抚养保障的儿童",
+    ),
     _f("n_care_partial", COUNT, "无劳动能力且部分丧失自理能力的成员数", ""),
     _f("n_care_none", COUNT, "无劳动能力且完全丧失自理能力的成员数", ""),
     _f("n_students_preschool", COUNT, "学前在学人数", ""),
@@ -271,6 +276,11 @@ def compute_features(
         | (pl.col("labour_capacity") == "none")
     )
     c = pl.col("counted")
+    # Minors who take the orphan / unsupported-child scheme are not 特困 (特困办法 Art. 9).
+    child_scheme = (pl.col("age") < 18) & (
+        pl.col("orphan").fill_null(False) | pl.col("unsupported_child").fill_null(False)
+    )
+    tekun_candidate = unable & ~child_scheme
 
     def n(cond: pl.Expr) -> pl.Expr:
         return (c & cond).sum().cast(pl.Int64)
@@ -289,9 +299,9 @@ def compute_features(
         n_disabled_care=n(grade.is_between(1, 2) & (selfcare != "full")),
         n_major_ill=n(pl.col("major_illness").fill_null(False)),
         n_unable_work=n(unable),
-        n_care_full=n(unable & (selfcare == "full")),
-        n_care_partial=n(unable & (selfcare == "partial")),
-        n_care_none=n(unable & (selfcare == "none")),
+        n_care_full=n(tekun_candidate & (selfcare == "full")),
+        n_care_partial=n(tekun_candidate & (selfcare == "partial")),
+        n_care_none=n(tekun_candidate & (selfcare == "none")),
         n_students_preschool=n(stage == "preschool"),
         n_students_compulsory=n(stage.is_in(["primary", "junior"])),
         n_students_senior=n(stage.is_in(["senior", "vocational"])),
@@ -304,6 +314,7 @@ def compute_features(
         n_single_candidates=n(severe | pl.col("major_illness").fill_null(False)),
     )
     person_flags = p.select(
+        "household_id",
         "person_id",
         "counted",
         disabled=pl.col("disability_grade").fill_null(0) >= 1,
@@ -312,8 +323,9 @@ def compute_features(
 
     # --- income over the look-back ----------------------------------------------------------
     w1, w0 = eval_m - 1, eval_m - lookback
+    # Join on (household, person): a person id is only unique within its household in documents.
     inc = income.filter(~pl.col("excluded").fill_null(False)).join(
-        person_flags, on="person_id", how="left"
+        person_flags, on=["household_id", "person_id"], how="left"
     )
     inc = inc.filter(pl.col("person_id").is_null() | pl.col("counted").fill_null(False))
     inc = inc.with_columns(share=_prorated(inc, w0, w1, "amount_fen"))
