@@ -240,6 +240,22 @@ class Application(models.Model):
         return str(Programme(self.programme).label) if self.programme else "模糊申请(待定)"
 
     @property
+    def chain_text(self) -> str:
+        c = self.chain or {}
+
+        def label(role):
+            return str(Role(role).label) if role in Role.values else role
+
+        steps = [f"村居受理 → {label(c.get('review_role'))}初审"]
+        if c.get("community_review"):
+            steps.append("民主评议")
+        steps.append(f"公示{c.get('notice_days', 7)}天")
+        steps.append(
+            "初审即终审" if c.get("review_is_final") else f"{label(c.get('approve_role'))}"
+        )
+        return " → ".join(steps)
+
+    @property
     def emergency(self) -> bool:
         return (
             self.programme == Programme.TEMPORARY_AID
@@ -273,6 +289,18 @@ class CaseEvent(_Row):
         if not self._state.adding:
             raise RuntimeError("办理记录只能追加，不能修改")
         super().save(*args, **kwargs)
+
+    @property
+    def from_label(self) -> str:
+        return str(State(self.from_state).label) if self.from_state else ""
+
+    @property
+    def to_label(self) -> str:
+        return str(State(self.to_state).label)
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.actor_role).label) if self.actor_role in Role.values else ""
 
 
 class MaterialKind(models.TextChoices):
