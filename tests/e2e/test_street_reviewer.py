@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
@@ -51,6 +52,9 @@ def browser_page():
         try:
             yield page
         finally:
+            # Database connections opened while Playwright's loop runs belong to its context;
+            # close them here or PostgreSQL refuses to drop the test database at the end.
+            connections.close_all()
             context.close()
             browser.close()
 
