@@ -35,5 +35,9 @@ def _mount() -> None:
 
     api.add_router("/cases/", cases_router)
 
+    from jiuzhu.policy.api import router as policy_router
+
+    api.add_router("/policy/", policy_router)
+
 
 _mount()

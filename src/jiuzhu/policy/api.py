@@ -1,4 +1,8 @@
-"""Policy API (django-ninja): the calculator and 政策找人 results, scoped like the pages."""
+"""Policy API (django-ninja): the calculator and 政策找人 results, scoped like the pages.
+
+Errors use the API's one shape (``jiuzhu.api``): a refused document is a ``ServiceError`` whose
+field is the document path (``members[0].monthly_income``).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.http import Http404
 from ninja import Router, Schema
 
 from jiuzhu.accounts.scoping import access, require_capability
+from jiuzhu.core.errors import ServiceError
 from jiuzhu.policy import selectors
 from jiuzhu.policy.engine.calculator import DocumentError
 from jiuzhu.policy.models import PolicyRun
@@ -25,16 +30,18 @@ class CalculateIn(Schema):
     overrides: dict | None = None
 
 
-class ErrorOut(Schema):
-    detail: str
+def _refuse(exc: Exception) -> ServiceError:
+    text = str(exc)
+    field = text.split(":", 1)[0] if ":" in text else "household"
+    return ServiceError(text, field=field, code="invalid_document")
 
 
-@router.post("/calculate", response={200: dict, 400: ErrorOut, 403: ErrorOut})
+@router.post("/calculate", response=dict)
 def calculate(request, payload: CalculateIn):
     """政策计算器: a household document (docs/policy-calculator.md) → per programme result + why."""
     scope = require_capability(request.user, POLICY_VIEW)
     if not scope.contains(payload.area_code):
-        return 403, {"detail": "area_code: 区划不在您的管辖范围内"}
+        raise PermissionDenied("area_code")
     try:
         return selectors.calculate_document(
             doc=payload.household,
@@ -43,10 +50,10 @@ def calculate(request, payload: CalculateIn):
             overrides=payload.overrides,
         )
     except (DocumentError, ValueError) as exc:
-        return 400, {"detail": str(exc)}
+        raise _refuse(exc) from None
 
 
-@router.get("/households/{household_id}/calculate", response={200: dict, 400: ErrorOut})
+@router.get("/households/{household_id}/calculate", response=dict)
 def calculate_household(request, household_id: int, date: datetime.date | None = None):
     """The calculator for a household in the registry (404 outside the user's areas)."""
     access(Household, request.user, POLICY_VIEW, pk=household_id)
@@ -55,7 +62,7 @@ def calculate_household(request, household_id: int, date: datetime.date | None =
             household_id=household_id, on=date or datetime.date.today()
         )
     except (DocumentError, ValueError) as exc:
-        return 400, {"detail": str(exc)}
+        raise _refuse(exc) from None
 
 
 class DeterminationOut(Schema):
@@ -102,6 +109,3 @@ def run_determinations(
         }
         for d in qs[offset : offset + limit]
     ]
-
-
-__all__ = ["router", "PermissionDenied"]

@@ -274,7 +274,7 @@ def evaluate_registry(
     t1 = time.perf_counter()
     feats = compute_features(frames, on, lookback=lookback)
     t2 = time.perf_counter()
-    areas = feats["area_code"].unique().to_list()
+    areas = feats["area_code"].unique().to_list() or [area_prefix.ljust(12, "0")]
     params, _ = resolve_frame(rows, areas, on, plan.specs)
     result = evaluate(feats, params, plan, keep=extra or "results")
     t3 = time.perf_counter()

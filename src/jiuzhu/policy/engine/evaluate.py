@@ -129,6 +129,10 @@ def evaluate(
     joining fifty parameter columns onto every household.
     """
     df = features.collect() if isinstance(features, pl.LazyFrame) else features
+    if df.height == 0 and params.height:
+        # No households: still return every result column (the schema) for callers.
+        one = params.head(1).with_columns(area_code=pl.lit("*"))
+        return _run(prepare(df, one), plan, keep)
     if params.height == 1 and params["area_code"][0] == "*":
         return _run(prepare(df, params), plan, keep)
     value_cols = [c for c in params.columns if c != "area_code"]
