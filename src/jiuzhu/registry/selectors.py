@@ -9,6 +9,7 @@ from functools import reduce
 from operator import or_
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Substr
@@ -280,19 +281,48 @@ def editable_villages(*, user) -> list[Area]:
     )
 
 
-def household_for_edit(*, user, household_id: int) -> Household:
-    return access(
+def household_for_edit(*, user, household_id: int, audit_read: bool = False) -> Household:
+    """A household the user may edit; ``audit_read``: the edit form shows its file, log it."""
+    hh = access(
         Household.objects.select_related("hukou_area", "residence_area"),
         user,
         Capability.REGISTRY_EDIT,
         pk=household_id,
     )
+    if audit_read:
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="household.view",
+                subject_type="household",
+                subject_id=hh.pk,
+                household_id=hh.pk,
+                area_code=hh.hukou_area_id,
+                extra={"form": "edit"},
+            )
+    return hh
 
 
-def person_for_edit(*, user, person_id: int) -> Person:
-    return access(
+def person_for_edit(*, user, person_id: int, audit_read: bool = False) -> Person:
+    """A member the user may edit. The edit form shows the full ID and phone numbers, so with
+    ``audit_read`` opening it is logged as a reveal, and needs ``pii.reveal`` there."""
+    person = access(
         Person.objects.select_related("household"), user, Capability.REGISTRY_EDIT, pk=person_id
     )
+    if audit_read:
+        if not user_scope(user, Capability.PII_REVEAL).contains(person.household.hukou_area_id):
+            raise PermissionDenied(Capability.PII_REVEAL)
+        with transaction.atomic():
+            audit_record(
+                actor=user,
+                action="person.reveal",
+                subject_type="person",
+                subject_id=person.pk,
+                household_id=person.household_id,
+                area_code=person.household.hukou_area_id,
+                extra={"field": "edit_form"},
+            )
+    return person
 
 
 def fact_for_edit(*, user, kind: str, fact_id: int):
