@@ -296,3 +296,25 @@ def test_list_htmx_returns_only_results(client, east_household, east_reviewer):
     body = r.content.decode()
     assert east_household.number in body
     assert "<html" not in body
+
+
+def test_opening_member_edit_form_is_an_audited_reveal(client, east_household, east_reviewer):
+    # given: the edit form shows the full ID and phone
+    p = spouse(east_household)
+    client.force_login(east_reviewer)
+    # when
+    body = client.get(reverse("registry:person_edit", args=[p.pk])).content.decode()
+    # then
+    assert p.id_number in body
+    e = AuditEvent.objects.get(action="person.reveal")
+    assert (e.actor_id, e.subject_id, e.extra) == (
+        east_reviewer.pk,
+        str(p.pk),
+        {"field": "edit_form"},
+    )
+
+
+def test_reason_field_comes_last(client, east_household, east_reviewer):
+    client.force_login(east_reviewer)
+    r = client.get(reverse("registry:person_edit", args=[spouse(east_household).pk]))
+    assert list(r.context["form"].fields)[-1] == "reason"

@@ -109,6 +109,7 @@ class EventView:
     event: object
     action_label: str
     actor_label: str
+    household_number: str = ""
     changes: list[Change] = field(default_factory=list)
     note: str = ""
 
@@ -126,6 +127,10 @@ class _Lookups:
                         person_ids.add(int(v))
         self.areas = dict(Area.objects.filter(code__in=area_codes).values_list("code", "name"))
         self.persons = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "name"))
+        household_ids = {e.household_id for e in events if e.household_id}
+        self.households = dict(
+            Household.objects.filter(pk__in=household_ids).values_list("pk", "number")
+        )
         actor_ids = {e.actor_id for e in events if e.actor_id}
         self.actors = {
             pk: full or username
@@ -206,7 +211,8 @@ def describe_events(events) -> list[EventView]:
         model = SUBJECT_MODELS.get(e.subject_type)
         note = ""
         if e.action == "person.reveal" and e.extra:
-            note = _field_label(Person, e.extra.get("field", ""))
+            f = e.extra.get("field", "")
+            note = _("打开修改表单（显示完整证件号和电话）") if f == "edit_form" else _field_label(Person, f)
         elif e.extra and not (e.before or e.after):
             note = "，".join(f"{k}: {v}" for k, v in e.extra.items())
         views.append(
@@ -214,6 +220,7 @@ def describe_events(events) -> list[EventView]:
                 event=e,
                 action_label=action_label(e.action),
                 actor_label=lookups.actors.get(e.actor_id, e.actor_name or _("系统")),
+                household_number=lookups.households.get(e.household_id, ""),
                 changes=_changes(model, e.before, e.after, lookups),
                 note=note,
             )

@@ -39,6 +39,8 @@ class NamedErrorsMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "reason" in self.fields:  # the reason comes last, just above the save button
+            self.fields["reason"] = self.fields.pop("reason")
         for f in self.fields.values():
             label = f.label
             f.error_messages["required"] = _("“%(label)s”为必填项") % {"label": label}
@@ -158,8 +160,11 @@ class HouseholdForm(NamedErrorsMixin, ReasonMixin):
     phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=20)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, villages=(), **kwargs):
+    def __init__(self, *args, villages=(), creating: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if creating:
+            self.fields["reason"].label = _("登记说明")
+            self.fields["reason"].help_text = _("如“申请低保，入户调查后登记”")
         choices = _area_choices(villages)
         self.fields["hukou_area"].widget = forms.Select(choices=BLANK + choices)
         self.fields["residence_area"].widget = forms.Select(choices=[("", _("同户籍地"))] + choices)

@@ -111,7 +111,7 @@ def person_reveal_view(request, pk: int, field: str):
 def household_create(request):
     _require(request, Capability.REGISTRY_EDIT)
     villages = editable_villages(user=request.user)
-    form = HouseholdForm(request.POST or None, villages=villages)
+    form = HouseholdForm(request.POST or None, villages=villages, creating=True)
     head = PersonForm(request.POST or None, prefix="head", head=True)
     if request.method == "POST" and form.is_valid() & head.is_valid():
         d = form.service_data()
@@ -139,7 +139,7 @@ def household_create(request):
 @login_required
 def household_edit(request, pk: int):
     _require(request, Capability.REGISTRY_EDIT)
-    hh = household_for_edit(user=request.user, household_id=pk)
+    hh = household_for_edit(user=request.user, household_id=pk, audit_read=request.method == "GET")
     initial = {
         "hukou_area": hh.hukou_area_id,
         "residence_area": hh.residence_area_id or "",
@@ -199,7 +199,8 @@ def person_add(request, pk: int):
 @login_required
 def person_edit(request, pk: int):
     _require(request, Capability.REGISTRY_EDIT)
-    person = person_for_edit(user=request.user, person_id=pk)
+    # The form shows the full ID and phone to edit them: opening it is an audited reveal.
+    person = person_for_edit(user=request.user, person_id=pk, audit_read=request.method == "GET")
     initial = {name: getattr(person, name) for name in services.PERSON_FIELDS}
     initial["disability_grade"] = person.disability_grade or ""
     initial["version"] = person.version
