@@ -318,3 +318,14 @@ def test_reason_field_comes_last(client, east_household, east_reviewer):
     client.force_login(east_reviewer)
     r = client.get(reverse("registry:person_edit", args=[spouse(east_household).pk]))
     assert list(r.context["form"].fields)[-1] == "reason"
+
+
+def test_search_by_plain_digit_household_number(client, east_reviewer):
+    # given an imported household whose number is plain digits (as the synthetic county's)
+    hh = household_with_head(hukou_area_id=first_village(CHENGDONG), number="32120200100200001")
+    household_with_head(hukou_area_id=first_village(CHENGDONG))
+    client.force_login(east_reviewer)
+    # when
+    r = client.get(reverse("registry:household_list"), {"q": "321202001002000"})
+    # then
+    assert [h.pk for h in r.context["page"].items] == [hh.pk]

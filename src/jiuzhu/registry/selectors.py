@@ -55,7 +55,9 @@ def household_search(*, user, filters: HouseholdFilters) -> QuerySet[Household]:
     if q:
         if len(q) == 18 and q[:17].isdigit():
             qs = qs.filter(Exists(Person.objects.filter(household=OuterRef("pk"), id_number=q)))
-        elif q.startswith("H") and q[1:].isdigit():
+        elif (q.startswith("H") and q[1:].isdigit()) or q.isdigit():
+            # Household numbers: "H" + area + sequence from household_create, or the plain
+            # digits of an imported register (the synthetic county's are 17 digits).
             qs = qs.filter(number__startswith=q)
         else:
             qs = qs.filter(
