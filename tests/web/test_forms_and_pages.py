@@ -329,3 +329,13 @@ def test_search_by_plain_digit_household_number(client, east_reviewer):
     r = client.get(reverse("registry:household_list"), {"q": "321202001002000"})
     # then
     assert [h.pk for h in r.context["page"].items] == [hh.pk]
+
+
+def test_list_ignores_an_out_of_scope_area_but_keeps_the_search(
+    client, east_household, west_household, east_reviewer
+):
+    client.force_login(east_reviewer)
+    r = client.get(
+        reverse("registry:household_list"), {"q": "张", "area": west_household.hukou_area_id}
+    )
+    assert [h.pk for h in r.context["page"].items] == [east_household.pk]

@@ -26,7 +26,8 @@ class AuditFilterForm(forms.Form):
         ]
 
     def filters_kwargs(self) -> dict:
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        data = getattr(self, "cleaned_data", {})
         return {
             k: data.get(k) or ("" if k in ("action", "actor", "household") else None)
             for k in ("action", "actor", "household", "date_from", "date_to")

@@ -139,7 +139,8 @@ class HouseholdFilterForm(forms.Form):
 
     def filters_kwargs(self) -> dict:
         """Valid values only; a bad value is ignored rather than refusing the whole search."""
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()  # cleaned_data keeps the fields that are valid
+        data = getattr(self, "cleaned_data", {})
         sort = data.get("sort") or "number"
         return {
             "q": data.get("q", ""),
