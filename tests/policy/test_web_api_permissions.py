@@ -109,11 +109,12 @@ def test_api_calculate_matrix(client, people):
         "area_code": HAILING_VILLAGE,
         "date": "2026-11-01",
     }
-    post = lambda: client.post(
-        "/api/v1/policy/calculate",
-        json.dumps(payload),  # noqa: E731
-        content_type="application/json",
-    )
+
+    def post():
+        return client.post(
+            "/api/v1/policy/calculate", json.dumps(payload), content_type="application/json"
+        )
+
     assert post().status_code in (401, 403)
     client.force_login(people["dept"])
     assert post().status_code == 403

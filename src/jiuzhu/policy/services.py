@@ -486,7 +486,9 @@ def simulate(
     )
     t1 = time.perf_counter()
     scenario = simulate_frames(base, frames, plan, rows, scenario_rows, on)
-    table = compare(base, scenario, plan, area_len=area_len)
+    # Only households whose parameters change can change; the table covers their areas.
+    affected = base.filter(pl.col("household_id").is_in(scenario["household_id"].implode()))
+    table = compare(affected, scenario, plan, area_len=area_len)
     t2 = time.perf_counter()
     timings.update(base=round(t1 - t0, 3), scenario=round(t2 - t1, 3))
     return {"table": table, "timings": timings, "plan": plan}
@@ -495,7 +497,7 @@ def simulate(
 def simulate_frames(
     base: pl.DataFrame, frames: dict, plan: Plan, rows, scenario_rows, on: datetime.date
 ) -> pl.DataFrame:
-    """Re-evaluate only the households in areas whose resolved parameters change."""
+    """Re-evaluate the households in areas whose resolved parameters change (only those)."""
     root = resolve(rows, "", on, plan.specs)
     lookback = int(root["income.lookback_months"].value)
     areas = base["area_code"].unique().to_list()
@@ -511,7 +513,7 @@ def simulate_frames(
         .to_list()
     )
     if not changed:
-        return base
+        return base.head(0)
     hh = frames["households"].filter(pl.col("area_code").is_in(changed))
     ids = hh["household_id"]
     sub = {
@@ -520,5 +522,4 @@ def simulate_frames(
     }
     feats = compute_features(sub, on, lookback=lookback)
     res = evaluate(feats, p_new.filter(pl.col("area_code").is_in(changed)), plan, keep="results")
-    res = res.select(base.columns)
-    return pl.concat([base.filter(~pl.col("area_code").is_in(changed)), res], how="vertical")
+    return res.select(base.columns)

@@ -26,37 +26,70 @@ def _monthly(col: pl.Expr, period: str) -> pl.Expr:
     return (col.cast(pl.Decimal(38, 10)) / pl.lit(Decimal(12))).round(2).cast(D)
 
 
-def _yearly(col: pl.Expr, period: str) -> pl.Expr:
-    return col * pl.lit(Decimal(12)) if period == "month" else col
+def _fen(col: str) -> pl.Expr:
+    return (pl.col(col) * pl.lit(Decimal(100))).cast(pl.Int64)
 
 
 def compare(
     base: pl.DataFrame, scenario: pl.DataFrame, plan: Plan, *, area_len: int = 6
 ) -> pl.DataFrame:
-    """Rows: programme, area (code prefix padded to 12), added/removed households and persons,
-    monthly_delta, yearly_delta, base_households, scenario_households."""
+    """Rows: programme, area (code prefix padded to 12), base/scenario households, added/removed
+    households and persons, monthly_delta and yearly_delta (Decimal yuan).
+
+    One join and one group-by for all programmes; sums in integer fen, exact."""
+    cols = [
+        c
+        for p in plan.programmes
+        for c in (f"{p.code}.eligible", f"{p.code}.amount", f"{p.code}.beneficiaries")
+    ]
+    j = base.select("household_id", "area_code", *cols).join(
+        scenario.select("household_id", *cols), on="household_id", suffix="_new"
+    )
     key = pl.col("area_code").str.slice(0, area_len).str.pad_end(12, "0").alias("area")
-    parts = []
+    aggs = []
     for p in plan.programmes:
         e, a, b = f"{p.code}.eligible", f"{p.code}.amount", f"{p.code}.beneficiaries"
-        joined = base.select("household_id", "area_code", e, a, b).join(
-            scenario.select("household_id", e, a, b), on="household_id", suffix="_new"
-        )
         old, new = pl.col(e), pl.col(e + "_new")
-        delta = pl.col(a + "_new") - pl.col(a)
+        delta = _fen(a + "_new") - _fen(a)
+        c = p.code
+        aggs += [
+            old.sum().cast(pl.Int64).alias(f"{c}|base_households"),
+            new.sum().cast(pl.Int64).alias(f"{c}|scenario_households"),
+            (new & ~old).sum().cast(pl.Int64).alias(f"{c}|added_households"),
+            (old & ~new).sum().cast(pl.Int64).alias(f"{c}|removed_households"),
+            pl.col(b + "_new").filter(new & ~old).sum().cast(pl.Int64).alias(f"{c}|added_persons"),
+            pl.col(b).filter(old & ~new).sum().cast(pl.Int64).alias(f"{c}|removed_persons"),
+            delta.sum().alias(f"{c}|delta_fen"),
+        ]
+    wide = j.group_by(key).agg(aggs)
+    parts = []
+    for p in plan.programmes:
+        c = p.code
+        delta = pl.col(f"{c}|delta_fen").cast(pl.Decimal(38, 0)) * pl.lit(Decimal("0.01"))
+        monthly = (
+            delta
+            if p.period == "month"
+            else ((delta.cast(pl.Decimal(38, 10)) / pl.lit(Decimal(12))).round(2))
+        )
+        yearly = delta * pl.lit(Decimal(12)) if p.period == "month" else delta
         parts.append(
-            joined.group_by(key)
-            .agg(
-                base_households=old.sum().cast(pl.Int64),
-                scenario_households=new.sum().cast(pl.Int64),
-                added_households=(new & ~old).sum().cast(pl.Int64),
-                removed_households=(old & ~new).sum().cast(pl.Int64),
-                added_persons=pl.col(b + "_new").filter(new & ~old).sum().cast(pl.Int64),
-                removed_persons=pl.col(b).filter(old & ~new).sum().cast(pl.Int64),
-                monthly_delta=_monthly(delta, p.period).sum().cast(D),
-                yearly_delta=_yearly(delta, p.period).sum().cast(D),
+            wide.select(
+                pl.lit(c).alias("programme"),
+                "area",
+                *[
+                    pl.col(f"{c}|{k}").alias(k)
+                    for k in (
+                        "base_households",
+                        "scenario_households",
+                        "added_households",
+                        "removed_households",
+                        "added_persons",
+                        "removed_persons",
+                    )
+                ],
+                monthly_delta=monthly.cast(D),
+                yearly_delta=yearly.cast(D),
             )
-            .with_columns(programme=pl.lit(p.code))
         )
     return pl.concat(parts).sort(["programme", "area"])
 

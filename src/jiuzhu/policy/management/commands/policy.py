@@ -40,6 +40,7 @@ class Command(BaseCommand):
         c.add_argument("--date")
         c.add_argument("--area", default="")
         c.add_argument("--print-cron", action="store_true", help="只打印建议的 cron 行")
+        sub.add_parser("docs", help="由项目定义生成 docs/programmes.md 和 docs/policy-features.md")
         cmp_ = sub.add_parser("compare", help="比较两次运行：新增、退出、金额变化")
         cmp_.add_argument("run", type=int, nargs="?")
         cmp_.add_argument("previous", type=int, nargs="?")
@@ -115,6 +116,14 @@ class Command(BaseCommand):
         on = (_date(o["date"]) or timezone.localdate()).isoformat()
         result = policy_run_task.enqueue(on=on, area_code=o["area"])
         self.stdout.write(f"已排入后台任务 {result.id}（评估日期 {on}）")
+
+    def do_docs(self, o):
+        from django.conf import settings
+
+        from jiuzhu.policy.docgen import write_docs
+
+        for path in write_docs(settings.PROJECT_DIR / "docs"):
+            self.stdout.write(f"写入 {path}")
 
     def do_compare(self, o):
         runs = list(PolicyRun.objects.filter(status="done").order_by("-id")[:2])

@@ -1,0 +1,162 @@
+"""Generate docs/programmes.md and docs/policy-features.md from the shipped definitions.
+
+Run ``jiuzhu policy docs`` after changing a programme, a parameter or a feature, so the documents
+cannot drift from what the engine does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from jiuzhu.policy.engine.features import FEATURES
+from jiuzhu.policy.engine.hardship import HARDSHIP_FILE, indicators
+from jiuzhu.policy.engine.params import CATALOGUE_FILE, DEMO_FILE
+from jiuzhu.policy.engine.programmes import PERIODS, PROGRAMME_DIR, TIERS, UNITS, load_documents
+
+TYPE_ZH = {"money": "金额(元)", "count": "计数", "bool": "是/否", "number": "比例/系数"}
+
+
+def programmes_md() -> str:
+    docs = load_documents()
+    with (PROGRAMME_DIR / CATALOGUE_FILE).open(encoding="utf-8") as fh:
+        params = yaml.safe_load(fh)
+    with (PROGRAMME_DIR / DEMO_FILE).open(encoding="utf-8") as fh:
+        demo = yaml.safe_load(fh)
+    out = [
+        "# 救助项目 (programmes) — stable codes, conditions, amounts",
+        "",
+        "Generated from `src/jiuzhu/policy/programmes/*.yaml` by `jiuzhu policy docs`; do not edit "
+        "by hand. Article references are to `../shared/RULES.md` (低保办法 = 《最低生活保障审核确认"
+        "办法》, 特困办法 = 《特困人员认定办法》, 刚性支出办法 = 《刚性支出困难家庭认定办法》, 暂行办法 = "
+        "《社会救助暂行办法》).",
+        "",
+        "Every programme: a stable `code`, a tier (兜底保障 `basic` / 专项救助 `special` / "
+        "监测预警 `watch`), a unit (per household or per person: persons are counted by the "
+        "`beneficiaries` expression), a period for its amount (month / year / once), named "
+        "conditions that must **all** hold, and an amount formula. Exclusions between programmes "
+        "are conditions on other programmes' results (`not eligible.tekun`). Amounts are exact "
+        "Decimal yuan, rounded once at the end (half-up to the fen, or up to the yuan where the "
+        "programme names a `rounding` parameter).",
+        "",
+        "| code | 名称 | tier | unit | period | articles |",
+        "|---|---|---|---|---|---|",
+    ]
+    for d in docs:
+        out.append(
+            f"| `{d['code']}` | {d['name']} | {d['tier']} ({TIERS[d['tier']]}) | "
+            f"{UNITS[d.get('unit', 'household')]} | {PERIODS[d.get('period', 'month')]} | "
+            f"{'; '.join(d.get('articles', []))} |"
+        )
+    for d in docs:
+        out += ["", f"## `{d['code']}` {d['name']}", "", d.get("description", ""), ""]
+        out += ["| condition | 含义 | expression | article |", "|---|---|---|---|"]
+        for c in d["conditions"]:
+            out.append(
+                f"| `{c['name']}` | {c.get('label', '')} | `{c['expr']}` | {c.get('article', '')} |"
+            )
+        out += [
+            "",
+            f"- beneficiaries: `{d.get('beneficiaries', 'counted_members')}`",
+            f"- amount: `{' '.join(str(d.get('amount', '0')).split())}`",
+        ]
+        if d.get("rounding"):
+            out.append(f"- rounding: up to the whole yuan when `{d['rounding']}` is true")
+    out += [
+        "",
+        "## Parameters (参数)",
+        "",
+        "Keyed by (name, area code, effective date); an area inherits its parent's value unless it "
+        "sets its own; the national default (below) applies where no area sets one. Values marked "
+        "*local* come from one province or city and are demo defaults only.",
+        "",
+        "| name | 名称 | type | unit | default | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for p in params:
+        local = " *(local)*" if p.get("local") else ""
+        out.append(
+            f"| `{p['name']}` | {p.get('label', '')} | {TYPE_ZH[p['type']]} | {p.get('unit', '')} "
+            f"| {p['default']} | {p.get('source', '')}{local} |"
+        )
+    out += [
+        "",
+        "### Demo values (泰州, local examples)",
+        "",
+        "| name | area | from | value | source |",
+        "|---|---|---|---|---|",
+    ]
+    for v in demo:
+        out.append(
+            f"| `{v['name']}` | {v['area']} | {v['effective_from']} | {v['value']} | "
+            f"{v.get('source', '')} |"
+        )
+    return "\n".join(out) + "\n"
+
+
+def features_md() -> str:
+    with HARDSHIP_FILE.open(encoding="utf-8") as fh:
+        weights = yaml.safe_load(fh)["weights"]
+    out = [
+        "# Policy features (政策特征) — the one place they are defined",
+        "",
+        "Generated from `src/jiuzhu/policy/engine/features.py` by `jiuzhu policy docs`. Features "
+        "are computed columnar (Polars) from the registry's tables and are the names an "
+        "expression may use besides parameters and `eligible.<code>` / `amount.<code>`.",
+        "",
+        "Rules that apply to all of them:",
+        "",
+        "- **Counted members** (共同生活家庭成员, 低保办法 Art. 7): `Person.is_counted` and alive on "
+        "the evaluation date (death date after it) and born by it. Clergy living apart, people in "
+        "prison or compulsory rehabilitation, and people declared missing are recorded with "
+        "`is_counted = false` by the worker.",
+        "- **Age** is computed at the evaluation date (a birthday on that day counts).",
+        "- **Income** (Art. 13): every income item overlapping the look-back window — the "
+        "`income.lookback_months` whole months *before* the evaluation month — is shared pro rata "
+        "by whole months (an item's share rounded half-up to the fen once). Items marked "
+        "`excluded` (优待抚恤金, rewards, scholarships, assistance cash, the central basic pension …) "
+        "and income of members not counted are left out. Allowed deductions are parameters: "
+        "`income.disabled_wage_deduction` yuan per month off each disabled earner's wages.",
+        "- **Per-capita monthly income** = (income in the window − deductions) ÷ (months × counted "
+        "members), computed in integer fen and rounded **half-up to the fen** once. Comparisons "
+        "with a standard are then exact: 739.99 < 740.00 is eligible, 740.00 is not.",
+        "- **Property** (Art. 14): assets marked `exempt` (needed for basic living or production) "
+        "are not counted. Financial assets = deposits + securities + commercial insurance.",
+        "- **Rigid spending** (刚性支出办法 Art. 5): expense items over the 12 months before the "
+        "evaluation month, pro rata by month.",
+        "- **Money** is integer fen in the feature frame and exact Decimal yuan in expressions.",
+        "",
+        "| feature | 含义 | type | rule |",
+        "|---|---|---|---|",
+    ]
+    for f in FEATURES:
+        out.append(f"| `{f.name}` | {f.label} | {TYPE_ZH[f.type]} | {f.rule} |")
+    out += [
+        "",
+        "Registry gaps: the registry has no orphan / de-facto-unsupported flags, emergency events "
+        "or obligor capacity yet; from the registry these are false (the calculator's JSON "
+        "document can set them). Roll status comes from `RollEntry` (active on the date).",
+        "",
+        "## Hardship score (困难程度得分)",
+        "",
+        "Stored on `Household.hardship_score` by every 政策找人 run; lower = harder (seed 003). "
+        "score = 100 − Σ weight × indicator, each indicator in [0, 1]; weights in "
+        "`src/jiuzhu/policy/programmes/_hardship.yaml`. The score orders work lists and decides "
+        "nothing, so it is computed in floating point and stored to 2 decimals.",
+        "",
+        "| indicator | weight | 含义 |",
+        "|---|---|---|",
+    ]
+    for name, (label, _e) in indicators().items():
+        out.append(f"| `{name}` | {weights.get(name, 0)} | {label} |")
+    return "\n".join(out) + "\n"
+
+
+def write_docs(docs_dir: Path) -> list[Path]:
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    a = docs_dir / "programmes.md"
+    b = docs_dir / "policy-features.md"
+    a.write_text(programmes_md(), encoding="utf-8")
+    b.write_text(features_md(), encoding="utf-8")
+    return [a, b]
