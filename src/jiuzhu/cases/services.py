@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import uuid
 from collections.abc import Callable
 from pathlib import PurePath
 
@@ -254,18 +255,9 @@ def materials_missing(app: Application) -> list[str]:
 # ---------------------------------------------------------------- intake
 
 
-def _next_number(area_code: str) -> str:
-    today = timezone.localdate()
-    prefix = f"A{area_code[:9]}{today:%Y%m%d}"
-    for _ in range(20):
-        last = (
-            Application.objects.filter(number__startswith=prefix)
-            .order_by("-number")
-            .values_list("number", flat=True)
-            .first()
-        )
-        seq = int(last[len(prefix) :]) + 1 if last else 1
-        yield f"{prefix}{seq:04d}"
+def _number(app: Application) -> str:
+    """申请编号: county code, date, and the row id — unique by construction, no counter to race."""
+    return f"A{app.area_id[:6]}{timezone.localdate():%Y%m%d}{app.pk:08d}"
 
 
 def _event(app, *, actor, action, label, from_state, to_state, role="", reason="", data=None):
@@ -405,24 +397,25 @@ def application_create(
     )
     if app.vague:
         app.proposed_programmes = seams.propose_programmes(household=hh)
-    for number in _next_number(hh.hukou_area_id):
-        app.number = number
-        try:
-            with transaction.atomic():
-                app.save()
-            break
-        except IntegrityError as exc:
-            if client_ref and Application.objects.filter(client_ref=client_ref).exists():
-                raise ServiceError(
-                    "该外部请求编号正在登记，请稍后查询", field="client_ref", code="duplicate"
-                ) from exc
-            continue
-    else:  # pragma: no cover
-        raise ServiceError("申请编号冲突，请重试")
+    app.number = f"TMP{uuid.uuid4().hex[:20]}"
+    try:
+        with transaction.atomic():
+            app.save()
+    except IntegrityError as exc:  # the same client_ref for another household, meanwhile
+        raise ServiceError("外部请求编号已被使用", field="client_ref", code="duplicate") from exc
+    app.number = _number(app)
+    Application.objects.filter(pk=app.pk).update(number=app.number)
+    # Signed on the same screen: recorded in the submit event (one audit append, not three).
+    signed = {}
     if pledge:
-        _pledge(app, actor, kind="truth", **pledge)
+        p = _pledge(app, actor, kind="truth", audit=False, **pledge)
+        signed["pledge"] = {"signer": p.signer_name, "method": p.method, "text": p.text}
     if authorisation:
-        _authorisation(app, actor, **authorisation)
+        a = _authorisation(app, actor, audit=False, **authorisation)
+        signed["authorisation"] = {"signer": a.signer_name, "method": a.method}
+    # The to-do task before the event: the audit append (which serialises writers on the chain
+    # head) is the last statement of the transaction, so the lock is held for the least time.
+    _task_open(app, TaskKind.ACCEPT, chain["review_role"], app.intake_due)
     _event(
         app,
         actor=actor,
@@ -437,9 +430,9 @@ def application_create(
             "vague": app.vague,
             "channel": channel,
             "proposed": [p.get("programme") for p in app.proposed_programmes],
+            **signed,
         },
     )
-    _task_open(app, TaskKind.ACCEPT, chain["review_role"], app.intake_due)
     return app
 
 
@@ -452,6 +445,7 @@ def _pledge(
     method: str = SignMethod.ON_SCREEN,
     material_id: int | None = None,
     text: str = "",
+    audit: bool = True,
 ) -> TruthPledge:
     signer_name = signer_name or app.applicant.name
     if method == SignMethod.UPLOAD and not material_id:
@@ -465,6 +459,8 @@ def _pledge(
         text=text or PLEDGE_TEXT,
         recorded_by=actor,
     )
+    if not audit:
+        return p
     audit_record(
         actor=actor,
         action=f"case.pledge.{kind}",
@@ -485,6 +481,7 @@ def _authorisation(
     method: str = SignMethod.ON_SCREEN,
     material_id: int | None = None,
     signer_role: str = "applicant",
+    audit: bool = True,
 ) -> CheckAuthorisation:
     signer_name = signer_name or app.applicant.name
     if method == SignMethod.UPLOAD and not material_id:
@@ -498,6 +495,8 @@ def _authorisation(
         material_id=material_id,
         recorded_by=actor,
     )
+    if not audit:
+        return a
     audit_record(
         actor=actor,
         action="case.authorisation",
