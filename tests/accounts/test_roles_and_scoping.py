@@ -127,3 +127,12 @@ def test_anonymous_user_has_empty_scope():
     from django.contrib.auth.models import AnonymousUser
 
     assert user_scope(AnonymousUser(), Capability.REGISTRY_VIEW).empty
+
+
+def test_sysadmin_cannot_grant_roles_outside_own_area():
+    county_admin = user_with_role(Role.SYSADMIN, HAILING)
+    user = UserFactory()
+    with pytest.raises(ServiceError) as exc:
+        role_assign(actor=county_admin, user=user, role=Role.AUDITOR, area_code=JIANGYAN)
+    assert "只能在本人管理的区域内分配角色" in exc.value.errors["area"][0]
+    assert not user.role_assignments.exists()

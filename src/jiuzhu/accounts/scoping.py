@@ -66,7 +66,7 @@ def _assignments(user, on: datetime.date):
         rows = list(
             user.role_assignments.active(on)
             .select_related("area")
-            .only("role", "department", "area__code", "area__level")
+            .only("role", "department", "area__code", "area__level", "area__name")
         )
         cache = (on, rows)
         user._jiuzhu_assignments = cache

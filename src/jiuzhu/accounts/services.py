@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from jiuzhu.accounts.models import RoleAssignment, User
-from jiuzhu.accounts.roles import Role, roles_incompatible
+from jiuzhu.accounts.roles import Capability, Role, roles_incompatible
+from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
@@ -56,6 +57,10 @@ def role_assign(
         errors.setdefault("area", []).append(f"区划代码 {area_code} 不存在")
     if valid_until and valid_until < valid_from:
         errors.setdefault("valid_until", []).append("“失效日期”不能早于“生效日期”")
+    if getattr(actor, "is_authenticated", False) and not user_scope(
+        actor, Capability.ACCOUNTS_MANAGE
+    ).contains(area_code):
+        errors.setdefault("area", []).append("只能在本人管理的区域内分配角色")
     if role == Role.DEPARTMENT_DATA and not department:
         errors.setdefault("department", []).append("部门数据员须指定所属部门")
     if errors:
