@@ -243,8 +243,8 @@ def test_command_and_synth_to_database(db, taizhou, tmp_path, capsys):
 
 
 def test_synth_to_database_returns_the_ground_truth(db, taizhou):
-    result, report = synth_to_database(2500, seed=9)
-    assert report.counts["households"] == m.Household.objects.count() == 2500
+    result, report = synth_to_database(1000, seed=9)
+    assert report.counts["households"] == m.Household.objects.count() == 1000
     planted = result.ground_truth.filter(pl.col("kind") == "eligible_not_on_roll")
     numbers = planted["household_number"].to_list()
     assert numbers
@@ -258,13 +258,14 @@ def test_synth_to_database_returns_the_ground_truth(db, taizhou):
 def test_failure_after_loading_rolls_back_rows_and_rebuilt_indexes(
     db, taizhou, export, monkeypatch
 ):
-    """SQLite drops and rebuilds plain indexes for large loads: a failure late in the transaction
+    """Large loads drop and rebuild plain indexes (and, on PostgreSQL, foreign keys): a failure late in the transaction
     must leave both the rows and the indexes as they were."""
     from django.db import connection
 
     from jiuzhu.registry import bulk_import
 
     monkeypatch.setattr(bulk_import, "SQLITE_REBUILD_INDEXES_ABOVE", 0)
+    monkeypatch.setattr(bulk_import, "POSTGRES_REBUILD_ABOVE", 0)
 
     def boom(**kwargs):
         raise RuntimeError("audit failed")
