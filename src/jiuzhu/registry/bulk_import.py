@@ -180,6 +180,7 @@ def _find(directory: Path, table: str) -> Path | None:
 
 # ---------------------------------------------------------------------------------- checks
 def _emit(report, file, df: pl.DataFrame, mask: pl.Expr, field_: str, reason: pl.Expr | str):
+    """Report the rows of ``df`` where ``mask`` holds (at most MAX_REPORTED of them)."""
     bad = df.filter(mask)
     if bad.height == 0:
         return
@@ -188,6 +189,9 @@ def _emit(report, file, df: pl.DataFrame, mask: pl.Expr, field_: str, reason: pl
     for row, r in rows.iter_rows():
         report.add(file, int(row), field_, r)
     report.error_total += bad.height - rows.height
+
+
+_emit_now = _emit
 
 
 def _val(col: str) -> pl.Expr:
@@ -209,7 +213,24 @@ def _money_fen(col: str) -> pl.Expr:
     return pl.when(neg).then(-v).otherwise(v)
 
 
+def _flush(report, file, df: pl.DataFrame, pending: list) -> None:
+    """Evaluate many checks in one pass over ``df``; report only those that found something."""
+    if not pending:
+        return
+    hits = df.select(
+        [mask.fill_null(False).any().alias(f"c{i}") for i, (mask, _, _) in enumerate(pending)]
+    ).row(0)
+    for (mask, field_, reason), hit in zip(pending, hits, strict=True):
+        if hit:
+            _emit_now(report, file, df, mask, field_, reason)
+
+
 def _check_table(table, df, file, report, areas: set[str]) -> pl.DataFrame:
+    pending: list = []
+
+    def _emit(report, file, df, mask, field_, reason):  # deferred: one pass for all checks
+        pending.append((mask, field_, reason))
+
     for col, typ, required in TABLES[table]:
         lab = _label(table, col)
         c = pl.col(col)
@@ -324,6 +345,7 @@ def _check_table(table, df, file, report, areas: set[str]) -> pl.DataFrame:
                     pl.lit("无效，应为 declared/home_visit/import/feed:<部门>"),
                 ),
             )
+    _flush(report, file, df, pending)
     return df
 
 
