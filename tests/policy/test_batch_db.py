@@ -119,3 +119,17 @@ def test_run_of_one_area_only_reads_that_area(county):
     assert set(Determination.objects.filter(run=run).values_list("household_id", flat=True)) <= {
         other.pk
     }
+
+
+@pytest.mark.django_db
+def test_programmes_load_and_a_bad_edit_is_refused_naming_the_name(taizhou):
+    from jiuzhu.core.errors import ServiceError
+    from jiuzhu.policy.models import Programme
+
+    assert services.programmes_load() == len(Programme.objects.all()) >= 13
+    assert services.programmes_load() == 0  # idempotent
+    doc = dict(Programme.objects.get(code="dibao").definition)
+    doc["conditions"] = [*doc["conditions"], {"name": "x", "expr": "incomme < 1"}]
+    with pytest.raises(ServiceError, match="incomme"):
+        services.programme_save(actor=None, doc=doc)
+    assert AuditEvent.objects.filter(action="policy.programme.save").count() >= 13

@@ -29,7 +29,8 @@ def _fen(col: str) -> str:
 def _text(col: str) -> str:
     if _vendor() == "postgresql":
         return f"{col}::text"
-    return f"({col} || '')"
+    # COALESCE: a column of text even where NULL (ADBC infers a column's type from its values).
+    return f"COALESCE({col} || '', '')"
 
 
 def _bool(col: str) -> str:
@@ -43,6 +44,23 @@ def _area_filter(alias: str, area_prefix: str, params: list) -> str:
         return ""
     params.append(area_prefix + "%")
     return f" AND {alias}.hukou_area_id LIKE %s"
+
+
+def _adbc_path() -> str | None:
+    """The SQLite file to read through ADBC (Arrow, no Python row objects), when safe to.
+
+    Only outside a transaction (a second connection cannot see uncommitted rows) and for a file
+    database; otherwise the Django cursor is used. Both give the same frames."""
+    if _vendor() != "sqlite" or connection.in_atomic_block:
+        return None
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name == ":memory:" or "mode=memory" in name:
+        return None
+    try:
+        import adbc_driver_sqlite.dbapi  # noqa: F401
+    except ImportError:
+        return None
+    return name
 
 
 def _read(
@@ -68,6 +86,14 @@ def _read(
             df = pl.DataFrame(schema=raw_schema)
         else:
             df = pl.read_csv(buf, has_header=False, new_columns=columns, schema=raw_schema)
+    elif path := _adbc_path():
+        import adbc_driver_sqlite.dbapi as adbc
+
+        with adbc.connect(path) as con, con.cursor() as cur:
+            cur.execute(sql.replace("%s", "?"), params)
+            table = cur.fetch_arrow_table()
+        df = pl.from_arrow(table).rename(dict(zip(table.column_names, columns, strict=True)))
+        df = df.with_columns([pl.col(c).cast(t) for c, t in raw_schema.items()])
     else:
         with connection.cursor() as cur:
             cur.execute(sql, params)
@@ -77,7 +103,11 @@ def _read(
     for c in columns:
         t = schema[c]
         if t == pl.Date:
-            casts.append(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+            casts.append(
+                pl.when(pl.col(c).str.len_chars() >= 10)
+                .then(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+                .alias(c)
+            )
         elif t == pl.Boolean:
             casts.append(pl.col(c).cast(pl.Boolean))
     return df.with_columns(casts) if casts else df

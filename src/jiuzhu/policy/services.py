@@ -56,7 +56,7 @@ def roll_tracked(plan: Plan) -> set[str]:
 # --- programmes ------------------------------------------------------------------------------
 
 
-def programme_save(*, actor, doc: dict, reason: str = "") -> Programme:
+def programme_save(*, actor, doc: dict, reason: str = "", check_set: bool = True) -> Programme:
     """Check a programme definition against the catalogue and store it (new version)."""
     specs, _ = selectors.param_catalogue()
     codes = {p.code for p in Programme.objects.all()} | {d["code"] for d in load_documents()}
@@ -78,11 +78,8 @@ def programme_save(*, actor, doc: dict, reason: str = "") -> Programme:
         obj.definition = doc
         obj.active = True
         obj.save()
-        # The whole set must still compile (references, cycles).
-        try:
-            Plan.from_documents(selectors.programme_documents(), specs)
-        except ExpressionError as exc:
-            raise ServiceError(str(exc), field="definition", code="invalid_expression") from None
+        if check_set:
+            _check_programme_set(specs)
         audit_record(
             actor=actor,
             action="policy.programme.save",
@@ -96,14 +93,27 @@ def programme_save(*, actor, doc: dict, reason: str = "") -> Programme:
     return obj
 
 
+def _check_programme_set(specs) -> None:
+    """The whole active set must still compile together (references, cycles)."""
+    try:
+        Plan.from_documents(selectors.programme_documents(), specs)
+    except ExpressionError as exc:
+        raise ServiceError(str(exc), field="definition", code="invalid_expression") from None
+
+
 def programmes_load(*, actor=None) -> int:
-    """Load (or update) the shipped programme YAML into the database."""
+    """Load (or update) the shipped programme YAML into the database, all or nothing."""
     n = 0
-    for doc in load_documents():
-        before = Programme.objects.filter(code=doc["code"]).values_list("definition", flat=True)
-        if list(before) != [doc]:
-            programme_save(actor=actor, doc=doc, reason="载入随系统发布的项目定义")
-            n += 1
+    specs, _ = selectors.param_catalogue()
+    with transaction.atomic():
+        for doc in load_documents():
+            before = Programme.objects.filter(code=doc["code"]).values_list("definition", flat=True)
+            if list(before) != [doc]:
+                programme_save(
+                    actor=actor, doc=doc, reason="载入随系统发布的项目定义", check_set=False
+                )
+                n += 1
+        _check_programme_set(specs)
     return n
 
 
