@@ -1,0 +1,77 @@
+"""The console front doors: ``jiuzhu calc``, ``jiuzhu policy …`` and the background task."""
+
+import datetime
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from jiuzhu.policy.models import PolicyRun
+from jiuzhu.policy.tasks import policy_run_task
+from tests.factories import HouseholdFactory, PersonFactory
+
+
+def test_calc_command_prints_json_per_programme(tmp_path, db):
+    doc = tmp_path / "h.json"
+    doc.write_text(json.dumps({"members": [{"age": 72}]}), encoding="utf-8")
+    params = tmp_path / "p.yaml"
+    params.write_text("dibao.standard: '710.00'\n", encoding="utf-8")
+    out = StringIO()
+    call_command(
+        "calc",
+        str(doc),
+        "--area",
+        "321202001002",
+        "--date",
+        "2026-11-01",
+        "--params",
+        str(params),
+        "--brief",
+        stdout=out,
+    )
+    result = json.loads(out.getvalue())
+    assert result["tekun"] == {"eligible": True, "amount": "1151.00", "failed": []}
+    assert result["dibao"]["failed"] == ["not_tekun"]
+
+
+def test_calc_command_refuses_a_bad_document_naming_the_field(tmp_path, db):
+    from django.core.management.base import CommandError
+
+    doc = tmp_path / "h.json"
+    doc.write_text(json.dumps({"members": [{"age": 40, "self_care": "maybe"}]}), encoding="utf-8")
+    with pytest.raises(CommandError, match=r"members\[0\].self_care"):
+        call_command("calc", str(doc), "--area", "321202001002", "--date", "2026-11-01")
+
+
+@pytest.mark.django_db
+def test_policy_load_run_compare_simulate_and_task(taizhou):
+    hh = HouseholdFactory()
+    PersonFactory(household=hh, birth_date=datetime.date(1950, 1, 1))
+    out = StringIO()
+    call_command("policy", "load", stdout=out)
+    assert "项目定义更新 14 个" in out.getvalue()
+    call_command("policy", "run", "--date", "2026-11-01", stdout=out)
+    run_id = policy_run_task.call(on="2026-11-01")
+    assert PolicyRun.objects.get(pk=run_id).status == "done"
+    out = StringIO()
+    call_command("policy", "compare", stdout=out)
+    assert "tekun" in out.getvalue()
+    out = StringIO()
+    call_command(
+        "policy",
+        "simulate",
+        "--set",
+        "tekun.basic_multiplier=1.5",
+        "--date",
+        "2026-11-01",
+        "--json",
+        stdout=out,
+    )
+    rows = json.loads(out.getvalue())["rows"]
+    tekun = [r for r in rows if r["programme"] == "tekun"]
+    # 泰州 710 × (1.5 − 1.3) = 142 more a month for the one 特困 person.
+    assert sum(float(r["monthly_delta"]) for r in tekun) == 142.0
+    out = StringIO()
+    call_command("policy", "schedule", "--print-cron", stdout=out)
+    assert "policy schedule" in out.getvalue()
