@@ -49,8 +49,13 @@ log = logging.getLogger("jiuzhu.policy")
 
 # Programmes whose recipients are on the roll (救助名册); the others are reimbursements, one-off
 # aid or a watch list, where "eligible but not on the roll" is not a finding.
+# Recognition-only programmes (amount 0: 低保边缘, 刚性支出) are statuses, not roll payments.
 def roll_tracked(plan: Plan) -> set[str]:
-    return {p.code for p in plan.programmes if p.period == "month" and p.tier != "watch"}
+    return {
+        p.code
+        for p in plan.programmes
+        if p.period == "month" and p.tier != "watch" and p.amount.source.strip() != "0"
+    }
 
 
 # --- programmes ------------------------------------------------------------------------------
