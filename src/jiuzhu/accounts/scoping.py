@@ -41,14 +41,31 @@ class Scope:
         return any(area_code.startswith(p) for p in self.prefixes)
 
     def q(self, area_field: str) -> models.Q:
+        """Rows whose area code lies in the subtree: ``prefix <= code < next(prefix)``.
+
+        A range rather than ``LIKE 'prefix%'``: it is served by an ordinary B-tree index under
+        any collation on PostgreSQL and SQLite alike, and an index on (area, number) then also
+        returns the rows already in list order. Codes are digits, so the end of a prefix's range
+        is the prefix plus one.
+        """
         if not self.prefixes:
             return models.Q(pk__in=[])
-        lookup = (
-            f"{area_field}__code__startswith"
-            if not area_field.endswith("_code")
-            else (f"{area_field}__startswith")
+        return reduce(
+            or_,
+            (
+                models.Q(**{f"{area_field}__gte": p, f"{area_field}__lt": prefix_end(p)})
+                for p in self.prefixes
+            ),
         )
-        return reduce(or_, (models.Q(**{lookup: p}) for p in self.prefixes))
+
+
+def prefix_end(prefix: str) -> str:
+    """The smallest digit string of the same length above every code starting with ``prefix``."""
+    if not prefix.isdigit():
+        raise ValueError(f"area prefixes are digits: {prefix!r}")
+    if set(prefix) == {"9"}:
+        return ":" * len(prefix)  # ':' sorts right after '9'
+    return str(int(prefix) + 1).zfill(len(prefix))
 
 
 def _minimal(prefixes: set[str]) -> tuple[str, ...]:

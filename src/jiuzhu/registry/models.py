@@ -70,8 +70,11 @@ class Household(models.Model):
         verbose_name = _("家庭")
         verbose_name_plural = _("家庭")
         indexes = [
-            models.Index(fields=["hukou_area", "id"], name="hh_area_id"),
+            # The list's default order (area, number) for any scope, read straight off the index.
+            models.Index(fields=["hukou_area", "number"], name="hh_area_number"),
             models.Index(fields=["hukou_area", "hardship_score", "id"], name="hh_area_score"),
+            # Hardest-first across a whole city: walk the scores, filter by area range.
+            models.Index(fields=["hardship_score", "id"], name="hh_score_id"),
         ]
 
     def __str__(self) -> str:
