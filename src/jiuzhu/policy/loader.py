@@ -280,13 +280,17 @@ def bulk_update_scores(df: pl.DataFrame) -> None:
     )
     with connection.cursor() as cur:
         if _vendor() == "postgresql":
+            cur.execute("ANALYZE policy_tmp_score")
+            # Only rows whose score changes: a nightly run rewrites few rows, not the table.
             cur.execute(
                 "UPDATE registry_household h SET hardship_score = t.score "
-                "FROM policy_tmp_score t WHERE h.id = t.id"
+                "FROM policy_tmp_score t WHERE h.id = t.id "
+                "AND h.hardship_score IS DISTINCT FROM t.score"
             )
         else:
             cur.execute(
                 "UPDATE registry_household SET hardship_score = t.score "
-                "FROM policy_tmp_score t WHERE registry_household.id = t.id"
+                "FROM policy_tmp_score t WHERE registry_household.id = t.id "
+                "AND registry_household.hardship_score IS NOT CAST(t.score AS REAL)"
             )
             cur.execute("DROP TABLE policy_tmp_score")
