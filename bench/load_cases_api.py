@@ -78,8 +78,9 @@ def reset_database(url: str) -> None:
         raise SystemExit(f"unsupported database URL {url}")
 
 
-def seed(clients: int, iterations: int) -> list[dict]:
-    """Users with sessions and households; returns one dict per client."""
+def seed(clients: int, iterations: int, warm: int = 0) -> list[dict]:
+    """Users with sessions and households; returns one dict per client (the last one, with
+    ``warm`` households, is the warm-up client and is not measured)."""
     import django
 
     django.setup()
@@ -105,7 +106,7 @@ def seed(clients: int, iterations: int) -> list[dict]:
     out = []
     with transaction.atomic():
         users = User.objects.bulk_create(
-            [User(username=f"load{c:04d}", full_name=f"压测经办{c}") for c in range(clients)]
+            [User(username=f"load{c:04d}", full_name=f"压测经办{c}") for c in range(clients + 1)]
         )
         RoleAssignment.objects.bulk_create(
             [
@@ -119,8 +120,9 @@ def seed(clients: int, iterations: int) -> list[dict]:
             ]
         )
         households, people = [], []
-        for c in range(clients):
-            for i in range(iterations):
+        counts = [iterations] * clients + [warm]
+        for c in range(clients + 1):
+            for i in range(counts[c]):
                 households.append(
                     Household(
                         number=f"HL{c:04d}{i:04d}",
@@ -144,6 +146,7 @@ def seed(clients: int, iterations: int) -> list[dict]:
                 )
             )
         Person.objects.bulk_create(people)
+    start = 0
     for c, u in enumerate(users):
         s = SessionStore()
         s[SESSION_KEY] = str(u.pk)
@@ -154,9 +157,10 @@ def seed(clients: int, iterations: int) -> list[dict]:
             {
                 "session": s.session_key,
                 "csrf": secrets.token_hex(16),
-                "households": [h.pk for h in households[c * iterations : (c + 1) * iterations]],
+                "households": [h.pk for h in households[start : start + counts[c]]],
             }
         )
+        start += counts[c]
     connections.close_all()
     _ = settings.SESSION_COOKIE_NAME
     return out
@@ -237,12 +241,41 @@ async def client_run(base, cfg, idx, run_id, think, stats: Stats, deadline):
             await asyncio.sleep(rnd.uniform(*think))
 
 
-async def run_clients(base, cfgs, run_id, think, time_limit) -> tuple[Stats, float]:
+async def warm_up(bases, cfg, per_server: int) -> None:
+    """Cold processes import lazily and open DB connections on first use: warm every thread."""
+    import httpx
+
+    cookies = {"sessionid": cfg["session"], "csrftoken": cfg["csrf"]}
+    hh = iter(cfg["households"])
+
+    async def one(base):
+        async with httpx.AsyncClient(
+            base_url=base, cookies=cookies, timeout=60.0, headers={"X-CSRFToken": cfg["csrf"]}
+        ) as http:
+            r = await http.post(
+                "/api/v1/cases/applications",
+                json={
+                    "household_id": next(hh),
+                    "programme": "dibao",
+                    "client_ref": None,
+                    "pledge": {"signer_name": "a"},
+                    "authorisation": {"signer_name": "a"},
+                },
+            )
+            await http.get(f"/api/v1/cases/applications/{r.json()['id']}")
+            await http.get("/api/v1/cases/applications", params={"limit": 20})
+
+    await asyncio.gather(*[one(b) for b in bases for _ in range(per_server)])
+
+
+async def run_clients(bases, cfgs, run_id, think, time_limit) -> tuple[Stats, float]:
     stats = Stats()
     deadline = time.monotonic() + time_limit
     t0 = time.perf_counter()
     tasks = [
-        asyncio.create_task(client_run(base, cfg, i, run_id, think, stats, deadline))
+        asyncio.create_task(
+            client_run(bases[i % len(bases)], cfg, i, run_id, think, stats, deadline)
+        )
         for i, cfg in enumerate(cfgs)
     ]
     try:
@@ -253,7 +286,7 @@ async def run_clients(base, cfgs, run_id, think, time_limit) -> tuple[Stats, flo
     return stats, time.perf_counter() - t0
 
 
-def verify(run_id: str, stats: Stats, expected_households: int) -> dict:
+def verify(run_id: str, stats: Stats, expected_households: int, warm: int) -> dict:
     from django.db import connections
     from django.db.models import Count
 
@@ -274,7 +307,7 @@ def verify(run_id: str, stats: Stats, expected_households: int) -> dict:
     return {
         "acknowledged": len(stats.created),
         "in_database": len(rows),
-        "total_applications": Application.objects.count(),
+        "total_applications_minus_warm_up": Application.objects.count() - warm,
         "lost": len(lost),
         "created_but_not_acknowledged": len(unacknowledged),
         "households_with_two": dup_households,
@@ -291,6 +324,12 @@ def main() -> None:
     ap.add_argument("--think", default="2,6", help="think time range in seconds, e.g. 2,6")
     ap.add_argument("--threads", type=int, default=16)
     ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument(
+        "--servers",
+        type=int,
+        default=2,
+        help="waitress processes (one per core); client i talks to server i %% servers",
+    )
     ap.add_argument("--time-limit", type=float, default=300)
     args = ap.parse_args()
     think = tuple(float(x) for x in args.think.split(","))
@@ -316,47 +355,55 @@ def main() -> None:
     print(f"reset {args.db}", flush=True)
     reset_database(args.db)
     subprocess.run([PY, "-m", "jiuzhu", "migrate", "-v0"], check=True, env=env)
-    cfgs = seed(args.clients, args.iterations)
-    base = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "waitress-serve"),
-            f"--listen=127.0.0.1:{args.port}",
-            f"--threads={args.threads}",
-            "--connection-limit=1000",
-            "--backlog=2048",
-            "--channel-timeout=60",
-            "jiuzhu.wsgi:application",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    cfgs = seed(args.clients, args.iterations, warm=args.servers * args.threads)
+    warm_cfg, cfgs = cfgs[-1], cfgs[:-1]
+    bases = [f"http://127.0.0.1:{args.port + k}" for k in range(args.servers)]
+    servers = [
+        subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "waitress-serve"),
+                f"--listen=127.0.0.1:{args.port + k}",
+                f"--threads={args.threads}",
+                "--connection-limit=1000",
+                "--backlog=2048",
+                "--channel-timeout=60",
+                "jiuzhu.wsgi:application",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for k in range(args.servers)
+    ]
     try:
         import httpx
 
-        for _ in range(100):
-            try:
-                if httpx.get(base + "/login/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("server did not start")
+        for base in bases:
+            for _ in range(100):
+                try:
+                    if httpx.get(base + "/login/", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+            else:
+                raise SystemExit("server did not start")
+        asyncio.run(warm_up(bases, warm_cfg, args.threads))
         run_id = secrets.token_hex(3)
         print(
             f"run {run_id}: {args.clients} clients x {args.iterations} applications, "
-            f"think {think[0]}-{think[1]} s, {args.threads} server threads",
+            f"think {think[0]}-{think[1]} s, {args.servers} x {args.threads} server threads",
             flush=True,
         )
-        stats, wall = asyncio.run(run_clients(base, cfgs, run_id, think, args.time_limit))
+        stats, wall = asyncio.run(run_clients(bases, cfgs, run_id, think, args.time_limit))
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    result = verify(run_id, stats, args.clients * args.iterations)
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    result = verify(run_id, stats, args.clients * args.iterations, warm=len(warm_cfg["households"]))
     total = sum(len(v) for v in stats.lat.values())
     print()
     print("| request | n | errors | p50 ms | p95 ms | p99 ms | max ms |")
