@@ -12,6 +12,7 @@ import importlib
 import logging
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -22,41 +23,51 @@ FALLBACK_DIBAO_STANDARD = Decimal("710")
 
 
 def _policy_calculator():
+    """``jiuzhu.policy.selectors.calculate_household`` (the one-household calculator), if present."""
     try:
-        module = importlib.import_module("jiuzhu.policy.services")
+        module = importlib.import_module("jiuzhu.policy.selectors")
     except ImportError:
         return None
-    for name in ("household_calculate", "calculate_household", "calculator_run"):
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn
-    return None
+    fn = getattr(module, "calculate_household", None)
+    return fn if callable(fn) else None
 
 
 def propose_programmes(*, household) -> list[dict]:
     """模糊申请: the programmes the household may qualify for, each with a reason.
 
-    Returns ``[{"programme": code, "label": 中文, "amount": "…" | None, "why": "…"}]``.
+    Returns ``[{"programme": code, "label": 中文, "amount": "…" | None, "why": "…"}]``, from the
+    policy engine's calculator (the rules and parameters in force for the household's area
+    today); from a simple income screen if the engine is missing or cannot answer.
     """
     calc = _policy_calculator()
     if calc is not None:
         try:
-            result = calc(household_id=household.pk)
-            rows = result if isinstance(result, list) else getattr(result, "programmes", [])
+            result = calc(household_id=household.pk, on=timezone.localdate())
             out = []
-            for r in rows:
-                get = r.get if isinstance(r, dict) else lambda k, d=None, r=r: getattr(r, k, d)
-                if get("eligible", True):
-                    out.append(
-                        {
-                            "programme": get("programme") or get("code"),
-                            "label": str(get("label", get("programme"))),
-                            "amount": str(get("amount")) if get("amount") is not None else None,
-                            "why": str(get("why", "")),
-                        }
-                    )
-            return out
-        except Exception:  # the engine is another module's: never block an intake on it
+            for p in result.get("programmes", []):
+                if not p.get("eligible"):
+                    continue
+                passed = [c["label"] for c in p.get("conditions", []) if c.get("passed")]
+                amount = p.get("amount")
+                out.append(
+                    {
+                        "programme": p.get("programme", ""),
+                        "label": str(p.get("name") or p.get("programme")),
+                        "amount": amount if amount not in (None, "", "0", "0.00") else None,
+                        "why": "；".join(passed[:4]) or "符合该项目全部条件",
+                    }
+                )
+            if out:
+                return out
+            return [
+                {
+                    "programme": "",
+                    "label": "暂无匹配项目",
+                    "amount": None,
+                    "why": "按现有申报信息不符合任何项目条件；请入户核实后再定",
+                }
+            ]
+        except Exception:  # another module's engine: never block an intake on it
             log.exception("policy calculator failed; falling back to the simple screen")
     return _simple_screen(household)
 
@@ -143,9 +154,11 @@ def _simple_screen(household) -> list[dict]:
 def request_check(application) -> str | None:
     """Ask for the 家庭经济状况核对. Called only after pledge and authorisation are on file.
 
-    Calls ``jiuzhu.verify.services.check_household`` when the verification module provides it
-    and returns its reference; otherwise the request is recorded on the case (time stamp) and the
-    county's check office works from the to-do list.
+    When the verification module provides ``jiuzhu.verify.services.check_household`` the check
+    runs after the acceptance commits (it may train the matching model, and a failed check must
+    not undo the acceptance); its id is then stored on the case. Returns "" now: the reference
+    is filled in on commit. Without the module the request stays recorded on the case (time
+    stamp) for the county's check office.
     """
     try:
         module = importlib.import_module("jiuzhu.verify.services")
@@ -154,6 +167,19 @@ def request_check(application) -> str | None:
     fn = getattr(module, "check_household", None)
     if not callable(fn):
         return None
-    result = fn(household_id=application.household_id, application_id=application.pk)
-    ref = getattr(result, "pk", None) or getattr(result, "reference", None) or result
-    return str(ref) if ref is not None else None
+    app_id, household_id = application.pk, application.household_id
+
+    def run():
+        from jiuzhu.cases.models import Application
+
+        try:
+            check = fn(household_id=household_id, application_id=app_id, reason="申请受理核对")
+        except Exception:
+            log.exception("家庭经济状况核对 failed for application %s", app_id)
+            return
+        ref = getattr(check, "pk", None)
+        if ref is not None:
+            Application.objects.filter(pk=app_id).update(check_reference=f"check:{ref}")
+
+    transaction.on_commit(run)
+    return ""
