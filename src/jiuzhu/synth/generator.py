@@ -799,7 +799,7 @@ class _Gen:
         )
         self.tekun = t_ok
         self.labour[first[t_ok]] = "none"
-        self.employment[first[t_ok]] = np.where(self.p_age[first[t_ok]] >= 60, "na", "na")
+        self.employment[first[t_ok]] = "na"
 
     # ---------------------------------------------------------------- assets, expenses
     def assets(self) -> None:
