@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from jiuzhu.core.idcard import CHECK_CHARS, WEIGHTS
@@ -71,39 +72,71 @@ logging.getLogger("splink").setLevel(logging.WARNING)
 
 
 def _check_digit_expr(first17: pl.Expr) -> pl.Expr:
+    """The GB 11643 check character of a 17-digit string, as a Polars expression."""
     total = pl.lit(0, dtype=pl.Int32)
     for i, w in enumerate(WEIGHTS):
         total = total + first17.str.slice(i, 1).cast(pl.Int32, strict=False) * w
     return (total % 11).replace_strict(dict(enumerate(CHECK_CHARS)), return_dtype=pl.Utf8)
 
 
-def clean_ids(frame: pl.LazyFrame | pl.DataFrame, column: str = "id_number") -> pl.LazyFrame:
-    """Add ``id_clean`` (upper-case, 15-digit upgraded), ``id_valid`` and ``id_was15``.
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+_CHECK_MAP = dict(enumerate(CHECK_CHARS))
+_ZEROS17 = "0" * 17
 
-    Vectorised GB 11643 check (the same rule as ``jiuzhu.core.idcard``).
+
+def _check_chars(first17: pl.Series) -> pl.Series:
+    """Check characters for a column of 17-digit strings (others → null), vectorised in numpy.
+
+    The strings are laid end to end in one Arrow buffer of exactly 17 bytes each, so the whole
+    column is one (n, 17) matrix of digits and the weighted sum is one matrix product.
     """
-    lf = frame.lazy()
-    raw = pl.col(column).cast(pl.Utf8).str.strip_chars().str.replace_all(" ", "").str.to_uppercase()
-    lf = lf.with_columns(_id_raw=pl.when(raw == "").then(None).otherwise(raw))
-    is15 = (pl.col("_id_raw").str.len_chars() == 15) & pl.col("_id_raw").str.contains(r"^\d{15}$")
-    first17_15 = pl.col("_id_raw").str.slice(0, 6) + pl.lit("19") + pl.col("_id_raw").str.slice(6)
-    lf = lf.with_columns(
-        id_was15=is15.fill_null(False),
-        id_clean=pl.when(is15)
-        .then(first17_15 + _check_digit_expr(first17_15))
-        .otherwise(pl.col("_id_raw")),
+    ok = first17.str.contains(r"^\d{17}$").fill_null(False)
+    fixed = pl.select(pl.when(ok).then(first17).otherwise(pl.lit(_ZEROS17))).to_series()
+    arr = fixed.cast(pl.Utf8).to_arrow()
+    if hasattr(arr, "combine_chunks"):
+        arr = arr.combine_chunks()
+    arr = arr.cast("large_string") if str(arr.type) == "string_view" else arr
+    buffers = arr.buffers()
+    offsets_dtype = np.int64 if str(arr.type) == "large_string" else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=offsets_dtype)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    digits = data.reshape(len(arr), 17).astype(np.int64) - 48
+    index = pl.Series(((digits @ _WEIGHTS) % 11).astype(np.uint8))
+    out = index.replace_strict(_CHECK_MAP, return_dtype=pl.Utf8)
+    return pl.select(pl.when(ok).then(out).otherwise(None)).to_series()
+
+
+def clean_ids(frame: pl.LazyFrame | pl.DataFrame, column: str = "id_number") -> pl.LazyFrame:
+    """Add ``id_clean`` (upper-case, 15-digit upgraded), ``id_valid``, ``id_was15``, ``id_birth``.
+
+    The same rule as ``jiuzhu.core.idcard`` (a test keeps them in step), vectorised.
+    """
+    df = frame.lazy().collect() if isinstance(frame, pl.LazyFrame) else frame
+    raw = pl.col(column).cast(pl.Utf8).str.replace_all(" ", "", literal=True).str.to_uppercase()
+    df = df.with_columns(_id_raw=pl.when(raw == "").then(None).otherwise(raw))
+    is15 = pl.col("_id_raw").str.contains(r"^\d{15}$").fill_null(False)
+    df = df.with_columns(
+        id_was15=is15,
+        _first17=pl.when(is15)
+        .then(pl.col("_id_raw").str.slice(0, 6) + pl.lit("19") + pl.col("_id_raw").str.slice(6))
+        .otherwise(pl.col("_id_raw").str.slice(0, 17)),
     )
-    shape = pl.col("id_clean").str.contains(r"^\d{17}[\dX]$")
+    check = _check_chars(df["_first17"])
+    df = df.with_columns(_check=check).with_columns(
+        id_clean=pl.when(pl.col("id_was15"))
+        .then(pl.col("_first17") + pl.col("_check"))
+        .otherwise(pl.col("_id_raw"))
+    )
     birth = pl.col("id_clean").str.slice(6, 8).str.to_date("%Y%m%d", strict=False)
-    lf = lf.with_columns(
+    df = df.with_columns(
         id_valid=(
-            shape
-            & (pl.col("id_clean").str.slice(17, 1) == _check_digit_expr(pl.col("id_clean")))
+            (pl.col("id_clean").str.len_bytes() == 18)
+            & (pl.col("id_clean").str.slice(17, 1) == pl.col("_check"))
             & birth.is_not_null()
         ).fill_null(False),
         id_birth=birth,
     )
-    return lf.drop("_id_raw")
+    return df.drop("_id_raw", "_first17", "_check").lazy()
 
 
 # --------------------------------------------------------------------------- names
@@ -141,31 +174,32 @@ def add_name_features(frame: pl.LazyFrame, column: str = "name") -> pl.LazyFrame
         {"c": chars["c"], "py": [pinyin_of(c) or c for c in chars["c"].to_list()]},
         schema={"c": pl.Utf8, "py": pl.Utf8},
     )
-    exploded = (
-        lf.select("name_norm")
-        .unique()
-        .with_columns(c=pl.col("name_norm").str.split(""))
-        .with_row_index("_n")
-        .explode("c")
-        .with_row_index("_pos")
-        .join(mapping.lazy(), on="c", how="left")
-        .sort("_pos")
-        .group_by("_n", "name_norm", maintain_order=True)
-        .agg(name_py=pl.col("py").str.join(""), surname_py=pl.col("py").first())
-        .drop("_n")
+    table = dict(zip(mapping["c"].to_list(), mapping["py"].to_list(), strict=True))
+    names = lf.select("name_norm").unique().collect()
+    syllables = (
+        names["name_norm"]
+        .str.split("")
+        .list.eval(pl.element().replace_strict(table, default=pl.element(), return_dtype=pl.Utf8))
     )
+    exploded = names.with_columns(
+        name_py=syllables.list.join(""), surname_py=syllables.list.first()
+    ).lazy()
     return lf.join(exploded, on="name_norm", how="left", nulls_equal=True)
 
 
 # --------------------------------------------------------------------------- preparation
 
 
-def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str) -> pl.DataFrame:
+def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = False) -> pl.DataFrame:
     """Common columns both sides of a link share (``uid`` is the unique id column)."""
-    lf = clean_ids(frame.lazy())
+    lf = frame.lazy() if cleaned else clean_ids(frame)
     lf = add_name_features(lf)
     lf = lf.with_columns(
-        birth_date=pl.coalesce(pl.col("birth_date"), pl.col("id_birth")),
+        # the birth date in an *invalid* number is not evidence of its own: its digits are the
+        # ones the ID comparison already looks at, and may be the wrong digit
+        birth_date=pl.coalesce(
+            pl.col("birth_date"), pl.when(pl.col("id_valid")).then(pl.col("id_birth"))
+        ),
         area_code=pl.col("area_code").cast(pl.Utf8),
     )
     idc = pl.col("id_clean")
@@ -333,13 +367,28 @@ def _train(con, tables, link_type: str, prior: float, seed: int, u_pairs: float 
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, record_sample_proportion=1.0
             )
-        except EMTrainingException:
+        except (EMTrainingException, ValueError):  # no pairs, or a level driven to m = 0
             continue
-    settings = linker.misc.save_model_to_json()
+    settings = _floor_m(linker.misc.save_model_to_json())
     return LinkModel(
         settings=settings,
         trained_on={"rows": [len(t) for t in tables], "seed": seed, "link_type": link_type},
     )
+
+
+M_FLOOR = 0.001
+
+
+def _floor_m(settings: dict) -> dict:
+    """No level is ever impossible: EM can drive the m of a rare level to 0 (a single differing
+    birth-date digit, say), which would veto a pair outright. Floor m at ``M_FLOOR``."""
+    for comparison in settings["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        ms = [max(lv.get("m_probability", M_FLOOR), M_FLOOR) for lv in levels]
+        total = sum(ms)
+        for lv, m in zip(levels, ms, strict=True):
+            lv["m_probability"] = m / total
+    return settings
 
 
 def _sample(frame: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
@@ -437,7 +486,8 @@ def link_records(
     if records.is_empty() or persons.is_empty():
         return LinkResult(_empty_links(), model, stats)
     p = prepare(persons, "person_id")
-    r = prepare(records, "record_id")
+    # Only the IDs of all records are cleaned; names are read (pinyin) for the residual only.
+    r = clean_ids(records).rename({"record_id": "uid"}).collect()
     dec = _decision_frame(decisions)
 
     # Stage 1: exact on a valid number.
@@ -462,7 +512,9 @@ def link_records(
     stats["valid_unknown"] = int(r["id_valid"].sum()) - len(exact)
 
     # Stage 2: the rest, probabilistically.
-    residual = r.filter(~pl.col("id_valid"))
+    residual = prepare(
+        r.filter(~pl.col("id_valid")).rename({"uid": "record_id"}), "record_id", cleaned=True
+    )
     stats["residual"] = len(residual)
     probabilistic = _empty_links()
     if len(residual):

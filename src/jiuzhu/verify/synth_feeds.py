@@ -208,7 +208,7 @@ def county_people(rng, n: int, area_codes: list[str], registry_ids: set[str]) ->
     )
     if registry_ids:
         frame = frame.filter(~pl.col("id_number").is_in(list(registry_ids)))
-    return frame.unique("id_number")
+    return frame.unique("id_number", maintain_order=True)
 
 
 def _variant(name: str) -> str:
