@@ -42,9 +42,13 @@ def compare(
         for p in plan.programmes
         for c in (f"{p.code}.eligible", f"{p.code}.amount", f"{p.code}.beneficiaries")
     ]
-    j = base.select("household_id", "area_code", *cols).join(
-        scenario.select("household_id", *cols), on="household_id", suffix="_new"
-    )
+    b = base.select("household_id", "area_code", *cols).sort("household_id")
+    n = scenario.select("household_id", *cols).sort("household_id")
+    if b.height == n.height and b["household_id"].equals(n["household_id"]):
+        # Same households: line them up by id instead of a hash join (faster at 1M rows).
+        j = b.hstack(n.drop("household_id").rename({c: c + "_new" for c in cols}))
+    else:
+        j = b.join(n, on="household_id", suffix="_new")
     key = pl.col("area_code").str.slice(0, area_len).str.pad_end(12, "0").alias("area")
     aggs = []
     for p in plan.programmes:
