@@ -188,3 +188,34 @@ def test_todo_flags_overdue_and_near_and_sorts_most_urgent_first(cast):
     ]
     assert todo_for(user=cast.out["township_reviewer"]) == []
     assert todo_for(user=cast.worker) == []  # intake waits on the street office, not the village
+
+
+def test_refused_intake_screen_leaves_no_paper_behind(cast, hh, settings):
+    with pytest.raises(ServiceError):
+        s.intake_submit(
+            actor=cast.worker,
+            household_id=hh.pk,
+            files=[("id_card", png(extra=b"a")), ("hukou", png(extra=b"b"))],
+            programme="no_such_programme",
+        )
+    assert not Material.objects.filter(household=hh).exists()
+    assert _files(settings.MEDIA_ROOT) == []
+
+
+def test_refused_visit_leaves_no_signature_behind(cast, settings):
+    from tests.cases.helpers import advance
+
+    app = advance(cast, new_case(cast), State.INVESTIGATING)
+    before = set(_files(settings.MEDIA_ROOT))
+    with pytest.raises(ServiceError):
+        s.visit_complete(
+            actor=cast.worker,
+            application_id=app.pk,
+            version=app.version,
+            signature_png=PNG + b"s",
+            photos=[png(extra=b"photo")],
+            checklist={},
+            findings="",
+        )  # findings are required
+    assert set(_files(settings.MEDIA_ROOT)) == before
+    assert not Material.objects.filter(household=app.household, kind="signature").exists()

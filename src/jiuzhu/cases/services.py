@@ -225,7 +225,30 @@ def material_upload(
         if stored:
             default_storage.delete(stored)
         raise
+    m.created_now = True
     return m
+
+
+class _FilesUndo:
+    """Delete the files stored by ``material_upload`` inside a block if the block fails, so a
+    screen that uploads papers and then is refused leaves no unreferenced file behind."""
+
+    def __init__(self):
+        self.names: list[str] = []
+
+    def keep(self, m: Material) -> Material:
+        if getattr(m, "created_now", False):
+            self.names.append(m.file.name)
+        return m
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            for name in self.names:
+                default_storage.delete(name)
+        return False
 
 
 def _receive_outstanding(app: Application | None, m: Material) -> None:
@@ -1490,9 +1513,14 @@ def intake_submit(
     **application,
 ) -> Application:
     """The intake screen: papers and application together, all or nothing."""
-    for kind, uploaded in files:
-        material_upload(actor=actor, household_id=household_id, kind=kind, uploaded=uploaded)
-    app = application_create(actor=actor, household_id=household_id, **application)
+    with _FilesUndo() as undo:
+        for kind, uploaded in files:
+            undo.keep(
+                material_upload(
+                    actor=actor, household_id=household_id, kind=kind, uploaded=uploaded
+                )
+            )
+        app = application_create(actor=actor, household_id=household_id, **application)
     Material.objects.filter(household_id=household_id, application__isnull=True).update(
         application=app
     )
@@ -1513,28 +1541,33 @@ def visit_complete(
     app = Application.objects.get(pk=application_id)
     if not signature_png:
         raise ServiceError("须由申请人在屏幕上签名", field="signature", code="missing_signature")
-    sig = material_upload(
-        actor=actor,
-        household_id=app.household_id,
-        kind=MaterialKind.SIGNATURE,
-        uploaded=ContentFile(signature_png, name="signature.png"),
-        application_id=app.pk,
-    )
-    photo_ids = [
-        material_upload(
+    with _FilesUndo() as undo:
+        sig = undo.keep(
+            material_upload(
+                actor=actor,
+                household_id=app.household_id,
+                kind=MaterialKind.SIGNATURE,
+                uploaded=ContentFile(signature_png, name="signature.png"),
+                application_id=app.pk,
+            )
+        )
+        photo_ids = [
+            undo.keep(
+                material_upload(
+                    actor=actor,
+                    household_id=app.household_id,
+                    kind=MaterialKind.VISIT_PHOTO,
+                    uploaded=p,
+                    application_id=app.pk,
+                )
+            ).pk
+            for p in photos
+        ]
+        return home_visit_submit(
             actor=actor,
-            household_id=app.household_id,
-            kind=MaterialKind.VISIT_PHOTO,
-            uploaded=p,
-            application_id=app.pk,
-        ).pk
-        for p in photos
-    ]
-    return home_visit_submit(
-        actor=actor,
-        application_id=application_id,
-        version=version,
-        signature_material_id=sig.pk,
-        photo_material_ids=photo_ids,
-        **visit,
-    )
+            application_id=application_id,
+            version=version,
+            signature_material_id=sig.pk,
+            photo_material_ids=photo_ids,
+            **visit,
+        )
