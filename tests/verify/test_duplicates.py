@@ -14,6 +14,7 @@ from tests.factories import (
     AssetFactory,
     HouseholdFactory,
     PersonFactory,
+    RollEntryFactory,
     first_village,
     user_with_role,
 )
@@ -46,9 +47,11 @@ def test_same_person_in_two_households_found_and_merged(taizhou):
         id_number=one_wrong_digit(original.id_number, 15),
     )
     AssetFactory(household=other, person=dup, kind="vehicle", registration_no="苏M11111")
+    RollEntryFactory(household=original.household)
+    RollEntryFactory(household=other)
     assert duplicates_detect() >= 1
     pair = DuplicatePair.objects.get(person_a=original, person_b=dup)
-    assert pair.kind == "two_households" and pair.match_probability >= 0.99
+    assert pair.kind == "two_rolls" and pair.match_probability >= 0.99  # paid twice by 低保
 
     approver = user_with_role(Role.COUNTY_APPROVER, HAILING)
     duplicate_resolve(

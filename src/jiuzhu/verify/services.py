@@ -6,6 +6,7 @@ Each write is one transaction that checks, changes and records an audit event.
 from __future__ import annotations
 
 import datetime
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -246,7 +247,7 @@ def link_run(*, actor=None, record_queryset=None, retrain: bool = False, seed: i
                     status=row["status"],
                     match_weight=row["match_weight"],
                     match_probability=row["match_probability"],
-                    comparison=__import__("json").loads(row["comparison"] or "{}"),
+                    comparison=json.loads(row["comparison"] or "{}"),
                 )
                 for row in result.links.iter_rows(named=True)
             ),
@@ -499,16 +500,31 @@ def duplicates_detect(*, actor=None) -> int:
             started_by=actor if actor is not None and actor.is_authenticated else None,
         )
         known = set(DuplicatePair.objects.values_list("person_a_id", "person_b_id"))
+        programmes: dict[int, set[str]] = {}
+        for hh_id, person_id, programme in RollEntry.objects.filter(status="active").values_list(
+            "household_id", "person_id", "programme"
+        ):
+            programmes.setdefault(("p", person_id) if person_id else ("h", hh_id), set()).add(
+                programme
+            )
+
+        def on_rolls(pid: int) -> set[str]:
+            return programmes.get(("p", pid), set()) | programmes.get(("h", hh[pid]), set())
+
+        def kind(a: int, b: int) -> str:
+            if hh[a] == hh[b]:
+                return "same_household"
+            # the same person paid twice by one programme, through two households
+            return "two_rolls" if on_rolls(a) & on_rolls(b) else "two_households"
+
         new = [
             DuplicatePair(
                 person_a_id=r["person_a"],
                 person_b_id=r["person_b"],
-                kind="same_household"
-                if hh[r["person_a"]] == hh[r["person_b"]]
-                else "two_households",
+                kind=kind(r["person_a"], r["person_b"]),
                 match_probability=r["match_probability"],
                 match_weight=r["match_weight"],
-                comparison=__import__("json").loads(r["comparison"]),
+                comparison=json.loads(r["comparison"]),
                 run=run,
             )
             for r in pairs.iter_rows(named=True)
