@@ -32,6 +32,7 @@ class Cast:
     payer: object
     auditor: object
     admin: object
+    dept: object
     out: dict  # role -> user of the same role in another county
 
 
@@ -47,6 +48,7 @@ def make_cast() -> Cast:
         payer=user_with_role(Role.PAYMENTS_OFFICER, HAILING),
         auditor=user_with_role(Role.AUDITOR, HAILING),
         admin=user_with_role(Role.SYSADMIN, HAILING),
+        dept=user_with_role(Role.DEPARTMENT_DATA, HAILING),
         out={
             Role.VILLAGE_WORKER: user_with_role(Role.VILLAGE_WORKER, out_village),
             Role.TOWNSHIP_REVIEWER: user_with_role(Role.TOWNSHIP_REVIEWER, JIANGYAN_STREET),

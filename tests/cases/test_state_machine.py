@@ -117,6 +117,7 @@ def test_every_state_move_role_and_area(taizhou):
         (Role.PAYMENTS_OFFICER, cast.payer),
         (Role.AUDITOR, cast.auditor),
         (Role.SYSADMIN, cast.admin),
+        (Role.DEPARTMENT_DATA, cast.dept),
     ]:
         actors.append((role, user, True))
     for role, user in cast.out.items():
