@@ -124,7 +124,7 @@ def registry_frames(
     ``since``: skip income and expense items that ended before this date (outside every window).
     """
     hs = INPUT_SCHEMAS
-    out: dict[str, pl.DataFrame] = {}
+    jobs: dict[str, tuple] = {}
 
     def scope(alias: str, params: list) -> str:
         s = _area_filter(alias, area_prefix, params)
@@ -134,7 +134,7 @@ def registry_frames(
         return s
 
     p: list = []
-    out["households"] = _read(
+    jobs["households"] = (
         "SELECT h.id, h.hukou_area_id, h.urban_rural FROM registry_household h "
         "WHERE h.status = 'active'" + scope("h", p),
         p,
@@ -142,7 +142,7 @@ def registry_frames(
         hs["households"],
     )
     p = []
-    out["persons"] = _read(
+    jobs["persons"] = (
         f"SELECT m.id, m.household_id, {_text('m.birth_date')}, {_text('m.death_date')}, "
         f"{_bool('m.is_counted')}, m.disability_type, m.disability_grade, "
         f"{_bool('m.major_illness')}, m.labour_capacity, m.self_care, m.employment, "
@@ -179,7 +179,7 @@ def registry_frames(
     if since is not None:
         q += since_sql
         p.append(since.isoformat())
-    out["income"] = _read(
+    jobs["income"] = (
         q,
         p,
         [
@@ -194,7 +194,7 @@ def registry_frames(
         hs["income"],
     )
     p = []
-    out["assets"] = _read(
+    jobs["assets"] = (
         f"SELECT a.household_id, a.kind, {_fen('a.value')}, {_bool('a.exempt')} "
         "FROM registry_asset a JOIN registry_household h ON h.id = a.household_id "
         "WHERE h.status = 'active'" + scope("h", p),
@@ -212,14 +212,14 @@ def registry_frames(
     if since is not None:
         q += " AND i.period_end >= %s"
         p.append(since.isoformat())
-    out["expenses"] = _read(
+    jobs["expenses"] = (
         q,
         p,
         ["household_id", "kind", "amount_fen", "period_start", "period_end"],
         hs["expenses"],
     )
     p = []
-    out["roll"] = _read(
+    jobs["roll"] = (
         f"SELECT r.household_id, r.programme, {_fen('r.monthly_amount')}, "
         f"{_text('r.start_month')}, {_text('r.end_month')}, r.status FROM registry_rollentry r "
         "JOIN registry_household h ON h.id = r.household_id "
@@ -228,8 +228,27 @@ def registry_frames(
         ["household_id", "programme", "monthly_amount_fen", "start_month", "end_month", "status"],
         hs["roll"],
     )
-    # Programmes on the roll with their amount, for comparison with the determinations.
-    return out
+    return _run_reads(jobs, parallel=household_ids is None)
+
+
+def _run_reads(jobs: dict[str, tuple], *, parallel: bool) -> dict[str, pl.DataFrame]:
+    """Run the table reads; on PostgreSQL outside a transaction, three at a time on their own
+    connections (the server scans while Python parses the previous CSV)."""
+    if not (parallel and _vendor() == "postgresql" and not connection.in_atomic_block):
+        return {name: _read(*args) for name, args in jobs.items()}
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def one(args):
+        try:
+            return _read(*args)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(one, args) for name, args in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
 def bulk_insert(table: str, columns: list[str], df: pl.DataFrame, *, batch: int = 50_000) -> None:
