@@ -119,3 +119,17 @@ def test_emergency_aid_with_demo_accounts(demo):
         reason="火灾先行救助",
     )
     assert app.state == State.APPROVED and app.roll_entry.end_month == app.roll_entry.start_month
+
+
+def test_cases_demo_command_builds_every_stage(demo):
+    from django.core.management import call_command
+
+    from jiuzhu.cases.models import Application
+
+    call_command("cases_demo")
+    states = sorted(Application.objects.values_list("state", flat=True))
+    assert states == sorted(
+        ["approved", "notice", "approving", "approved", "submitted", "investigating"]
+    )
+    call_command("cases_demo")  # idempotent
+    assert Application.objects.count() == 6
