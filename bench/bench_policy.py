@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_policy.py --households 1000000            # in memory only
     JIUZHU_DATABASE_URL=sqlite:////tmp/jz.sqlite3 .venv/bin/python bench/bench_policy.py \\
         --households 1000000 --db --baseline 2000                           # + policy run + ORM
-    .venv/bin/jiuzhu bench policy --households 1000000                      # the same, as command
+    .venv/bin/jiuzhu bench policy -- --households 1000000                   # the same, as command
 
 1. In memory: random registry-shaped frames (``engine.synthetic``), features, all programmes,
    and a simulation (低保标准 +40 yuan in one county; and everywhere).
@@ -113,6 +113,10 @@ def in_memory(n: int, repeat: int = 3) -> dict:
         "evaluate": t_eval,
         "simulate_county": t_sim_county,
         "simulate_all": t_sim_all,
+        "evaluate_median": m_eval,
+        "simulate_county_median": m_sim_county,
+        "simulate_all_median": m_sim_all,
+        "repeat": repeat,
         "programmes": len(plan.programmes),
         "conditions": sum(len(p.conditions) for p in plan.programmes),
         "sim_added": int(dibao["added_households"].sum()),
