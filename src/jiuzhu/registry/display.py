@@ -212,7 +212,11 @@ def describe_events(events) -> list[EventView]:
         note = ""
         if e.action == "person.reveal" and e.extra:
             f = e.extra.get("field", "")
-            note = _("打开修改表单（显示完整证件号和电话）") if f == "edit_form" else _field_label(Person, f)
+            note = (
+                _("打开修改表单（显示完整证件号和电话）")
+                if f == "edit_form"
+                else _field_label(Person, f)
+            )
         elif e.extra and not (e.before or e.after):
             note = "，".join(f"{k}: {v}" for k, v in e.extra.items())
         views.append(

@@ -35,6 +35,8 @@ class Command(BaseCommand):
         from jiuzhu.accounts.demo import DEMO_PASSWORD, demo_users_ensure
 
         rows = demo_users_ensure()
+        # Example applications at every stage of the process, made through the case services.
+        call_command("cases_demo", verbosity=0)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示环境就绪（{time.monotonic() - started:.0f} 秒）：http://{host}:{port}/"

@@ -19,7 +19,9 @@ class Command(BaseCommand):
         )
         registry.add_argument("path", type=Path)
         feed = sub.add_parser("feed", help="a department data feed (see docs/data-formats.md)")
-        feed.add_argument("department", help="police, hrss, market, property, vehicles, bank, tax, …")
+        feed.add_argument(
+            "department", help="police, hrss, market, property, vehicles, bank, tax, …"
+        )
         feed.add_argument("path", type=Path)
         feed.add_argument("--extracted", default=None, help="数据提取日期 YYYY-MM-DD（默认今天）")
 
