@@ -184,7 +184,7 @@ def add_name_features(frame: pl.LazyFrame, column: str = "name") -> pl.LazyFrame
     exploded = names.with_columns(
         name_py=syllables.list.join(""), surname_py=syllables.list.first()
     ).lazy()
-    return lf.join(exploded, on="name_norm", how="left", nulls_equal=True)
+    return lf.join(exploded, on="name_norm", how="left", nulls_equal=True, maintain_order="left")
 
 
 # --------------------------------------------------------------------------- preparation
@@ -369,7 +369,7 @@ def _train(con, tables, link_type: str, prior: float, seed: int, u_pairs: float 
             )
         except (EMTrainingException, ValueError):  # no pairs, or a level driven to m = 0
             continue
-    settings = _floor_m(linker.misc.save_model_to_json())
+    settings = _id_u(_floor_m(linker.misc.save_model_to_json()), len(tables[-1]))
     return LinkModel(
         settings=settings,
         trained_on={"rows": [len(t) for t in tables], "seed": seed, "link_type": link_type},
@@ -377,6 +377,28 @@ def _train(con, tables, link_type: str, prior: float, seed: int, u_pairs: float 
 
 
 M_FLOOR = 0.001
+
+
+def _id_u(settings: dict, n_persons: int) -> dict:
+    """u of the near-miss ID levels when random sampling never saw one.
+
+    Two different people's numbers rarely lie one or two digits apart, so a sample of a few
+    hundred thousand random pairs usually holds none and leaves u unknown (Splink then uses a
+    weak default). The count is bounded by the people *sharing* a birth date and address code: we
+    take one such neighbour per record for ≤1 digit (u = 1/N) and ten for ≤2 (u = 10/N) — an
+    upper bound, so the weights err on the cautious side.
+    """
+    n = max(1, n_persons)
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] != "id_number":
+            continue
+        for lv in comparison["comparison_levels"]:
+            label = lv.get("label_for_charts", "")
+            bound = 1 / n if "<= 1" in label else 10 / n if "<= 2" in label else None
+            if bound is not None:
+                u = lv.get("u_probability")
+                lv["u_probability"] = bound if u is None or u <= 0 or u > bound else u
+    return settings
 
 
 def _floor_m(settings: dict) -> dict:
