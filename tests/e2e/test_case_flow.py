@@ -16,7 +16,6 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
@@ -25,47 +24,27 @@ from jiuzhu.cases.models import Application, Programme, PublicNotice, State
 from jiuzhu.core.idcard import make_id_number
 from jiuzhu.registry.models import RollEntry
 from tests.conftest import CHENGDONG, HAILING
+from tests.e2e.conftest import PASSWORD
 from tests.factories import first_village, user_with_role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "pass-1234"  # tests.factories.UserFactory
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture
-def browser_context():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="zh-CN",
-            viewport={"width": 1280, "height": 1000},
-            geolocation={"latitude": 32.4906, "longitude": 119.9229},
-            permissions=["geolocation"],
-        )
-        context.set_default_timeout(15_000)
-        try:
-            yield context
-        finally:
-            connections.close_all()
-            context.close()
-            browser.close()
+def browser_context(chromium):
+    context = chromium.new_context(
+        locale="zh-CN",
+        viewport={"width": 1280, "height": 1000},
+        geolocation={"latitude": 32.4906, "longitude": 119.9229},
+        permissions=["geolocation"],
+    )
+    context.set_default_timeout(15_000)
+    try:
+        yield context
+    finally:
+        context.close()
 
 
 def shots_dir() -> Path:

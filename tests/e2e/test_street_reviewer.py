@@ -13,50 +13,26 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.registry.models import Person
 from tests.conftest import CHENGDONG, CHENGXI, HAILING
+from tests.e2e.conftest import PASSWORD
 from tests.factories import PersonFactory, first_village, household_with_head, user_with_role
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-PASSWORD = "pass-1234"  # tests.factories.UserFactory
-
 
 @pytest.fixture
-def browser_page():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            # Database connections opened while Playwright's loop runs belong to its context;
-            # close them here or PostgreSQL refuses to drop the test database at the end.
-            connections.close_all()
-            context.close()
-            browser.close()
+def browser_page(chromium):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def shots_dir() -> Path:
