@@ -34,41 +34,26 @@ def jsonable(value):
     return None if value is None else json.loads(canonical_json(value))
 
 
-def event_hash(
-    *,
-    prev_hash: str,
-    seq: int,
-    created_at: datetime.datetime,
-    actor_id,
-    actor_name,
-    action,
-    subject_type,
-    subject_id,
-    household_id,
-    area_code,
-    reason,
-    before,
-    after,
-    extra,
-) -> str:
+def event_hash(event: AuditEvent) -> str:
+    """SHA-256 over the previous hash and the event's canonical content."""
     body = canonical_json(
         [
-            seq,
-            created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
-            actor_id,
-            actor_name,
-            action,
-            subject_type,
-            str(subject_id),
-            household_id,
-            area_code,
-            reason,
-            before,
-            after,
-            extra,
+            event.seq,
+            event.created_at.astimezone(datetime.UTC).isoformat(timespec="microseconds"),
+            event.actor_id,
+            event.actor_name,
+            event.action,
+            event.subject_type,
+            str(event.subject_id),
+            event.household_id,
+            event.area_code,
+            event.reason,
+            event.before,
+            event.after,
+            event.extra,
         ]
     )
-    return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+    return hashlib.sha256((event.prev_hash + body).encode("utf-8")).hexdigest()
 
 
 def audit_record(
@@ -93,23 +78,7 @@ def audit_record(
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_name = actor.get_username() if actor_id else "system"
     before, after, extra = jsonable(before), jsonable(after), jsonable(extra)
-    digest = event_hash(
-        prev_hash=head.last_hash,
-        seq=seq,
-        created_at=created_at,
-        actor_id=actor_id,
-        actor_name=actor_name,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        household_id=household_id,
-        area_code=area_code,
-        reason=reason,
-        before=before,
-        after=after,
-        extra=extra,
-    )
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         seq=seq,
         created_at=created_at,
         actor_id=actor_id,
@@ -124,8 +93,9 @@ def audit_record(
         after=after,
         extra=extra,
         prev_hash=head.last_hash,
-        hash=digest,
     )
+    event.hash = digest = event_hash(event)
+    event.save(force_insert=True)
     AuditChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=digest)
     return event
 
@@ -154,22 +124,7 @@ def audit_verify() -> VerifyResult:
             )
         if e.prev_hash != prev_hash:
             return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件的前序哈希不符")
-        digest = event_hash(
-            prev_hash=prev_hash,
-            seq=e.seq,
-            created_at=e.created_at,
-            actor_id=e.actor_id,
-            actor_name=e.actor_name,
-            action=e.action,
-            subject_type=e.subject_type,
-            subject_id=e.subject_id,
-            household_id=e.household_id,
-            area_code=e.area_code,
-            reason=e.reason,
-            before=e.before,
-            after=e.after,
-            extra=e.extra,
-        )
+        digest = event_hash(e)  # e.prev_hash == prev_hash, checked above
         if digest != e.hash:
             return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件内容被修改")
         prev_hash = e.hash
