@@ -609,3 +609,54 @@ def record_fields(department: str, row: dict) -> dict:
         "event_date": event,
         "amount": amount or None,
     }
+
+
+CODE_LABELS = {
+    "hukou": "户籍登记",
+    "death": "死亡注销",
+    "move_out": "迁出",
+    "wage": "工资",
+    "pension": "养老金",
+    "unemployment": "失业金",
+    "contribution": "社保缴费",
+    "legal_rep": "法定代表人",
+    "shareholder": "股东",
+    "owner": "经营者",
+    "active": "存续",
+    "revoked": "吊销",
+    "closed": "注销",
+    "residential": "住宅",
+    "commercial": "商业",
+    "other": "其他",
+    "car": "小型汽车",
+    "truck": "货车",
+    "motorcycle": "摩托车",
+    "disability_scooter": "残疾人代步车",
+    "deposit": "存款",
+    "wealth": "理财",
+    "security": "证券",
+    "business": "经营所得",
+    "property": "财产所得",
+    "physical": "肢体",
+    "visual": "视力",
+    "hearing": "听力",
+    "speech": "言语",
+    "intellectual": "智力",
+    "mental": "精神",
+    "multiple": "多重",
+    "preschool": "学前",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "普通高中",
+    "vocational": "中职",
+    "college": "大专/本科",
+    "M": "男",
+    "F": "女",
+}
+
+
+def display_value(column: Column, value: str) -> str:
+    """A value as people read it (codes in Chinese)."""
+    if column.type == "code" and value in CODE_LABELS:
+        return CODE_LABELS[value]
+    return value

@@ -14,7 +14,7 @@ from jiuzhu.accounts.scoping import access, scoped
 from jiuzhu.core import pdf
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.registry.models import Household, Person, source_label
-from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS
+from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, display_value
 from jiuzhu.verify.models import Check, DuplicatePair, FeedImport, Finding, LinkStatus, RecordLink
 
 
@@ -78,7 +78,7 @@ def check_report(*, user, household_id: int) -> dict:
         rec = link.record
         feed = FEEDS[rec.department]
         fields = [
-            (c.label, rec.data.get(c.name, ""))
+            (c.label, display_value(c, rec.data.get(c.name, "")))
             for c in feed.columns
             if c.name not in ("record_id", "id_number", "name", "birth_date")
             and rec.data.get(c.name)
@@ -146,7 +146,7 @@ def check_report_pdf(*, user, household_id: int) -> bytes:
                     f"{f.as_of:%Y-%m-%d}" if f.as_of else "",
                 ]
             )
-        blocks.append(pdf.Table(rows, col_widths_mm=[24, 16, 90, 18, 22]))
+        blocks.append(pdf.Table(rows, col_widths_mm=[22, 16, 88, 18, 26]))
     else:
         blocks.append(pdf.Para("未发现影响认定的差异。"))
     blocks.append(pdf.Heading("二、家庭申报"))
@@ -184,7 +184,7 @@ def check_report_pdf(*, user, household_id: int) -> bytes:
                 ]
             )
         blocks.append(pdf.Para(dept["label"]))
-        blocks.append(pdf.Table(rows, col_widths_mm=[16, 34, 70, 30, 20]))
+        blocks.append(pdf.Table(rows, col_widths_mm=[16, 34, 66, 30, 24]))
     return pdf.render_pdf(
         title="家庭经济状况核对报告", blocks=blocks, footer="家庭经济状况核对报告"
     )
