@@ -32,6 +32,10 @@ class Command(BaseCommand):
 
             self.stdout.write(f"正在生成合成演示数据（{households} 户）…")
             demo_load(households=households, seed=seed)
+            # A first 政策找人 run, so its lists (应保未保, 错保) and the hardship scores are
+            # there from the start; the worker runs the next ones.
+            self.stdout.write("正在运行政策找人…")
+            call_command("policy", "run", verbosity=0)
         from jiuzhu.accounts.demo import DEMO_PASSWORD, demo_users_ensure
 
         rows = demo_users_ensure()
