@@ -6,10 +6,7 @@ an area inside that scope; an assignment is in scope when its area is.
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
 from jiuzhu.accounts.models import RoleAssignment, User
@@ -55,5 +52,6 @@ def assignable_areas(*, manager) -> list[Area]:
     scope = user_scope(manager, Capability.ACCOUNTS_MANAGE)
     if scope.empty:
         return []
-    q = reduce(or_, (Q(code__startswith=p) for p in scope.prefixes))
-    return list(Area.objects.filter(q).exclude(level=AreaLevel.PROVINCE).order_by("code"))
+    return list(
+        Area.objects.filter(scope.q("code")).exclude(level=AreaLevel.PROVINCE).order_by("code")
+    )

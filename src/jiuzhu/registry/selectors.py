@@ -5,13 +5,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import reduce
-from operator import or_
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -129,6 +127,20 @@ def area_names(codes: set[str]) -> dict[str, str]:
     return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
 
 
+def _audit_household_view(user, hh: Household, extra: dict | None = None) -> None:
+    """A read of a household's file: every opening is in the audit log."""
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="household.view",
+            subject_type="household",
+            subject_id=hh.pk,
+            household_id=hh.pk,
+            area_code=hh.hukou_area_id,
+            extra=extra,
+        )
+
+
 def household_profile(*, user, household_id: int) -> dict:
     """The 画像 of one household. Opening it is a read of personal files, so it is audited."""
     hh = access(
@@ -139,15 +151,7 @@ def household_profile(*, user, household_id: int) -> dict:
     )
     members = list(hh.members.all())
     members.sort(key=lambda p: (p.relation != "head", p.birth_date))
-    with transaction.atomic():
-        audit_record(
-            actor=user,
-            action="household.view",
-            subject_type="household",
-            subject_id=hh.pk,
-            household_id=hh.pk,
-            area_code=hh.hukou_area_id,
-        )
+    _audit_household_view(user, hh)
     return {
         "household": hh,
         "members": members,
@@ -267,13 +271,6 @@ def household_list_page(*, user, filters: HouseholdFilters, page: int, per_page:
     return result
 
 
-def _in_scope_q(scope, field: str = "code") -> Q:
-    """Areas (not rows that belong to an area) inside a scope: a prefix match on the code."""
-    if scope.empty:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{f"{field}__startswith": p}) for p in scope.prefixes))
-
-
 def filter_areas(*, user) -> list[Area]:
     """The areas a user can narrow the household list to: the children of their own areas
     (a county user picks a street, a street user a village)."""
@@ -286,7 +283,7 @@ def editable_villages(*, user) -> list[Area]:
     """Villages/communities where the user may register a household (户籍地 / 居住地 choices)."""
     scope = user_scope(user, Capability.REGISTRY_EDIT)
     return list(
-        Area.objects.filter(_in_scope_q(scope), level=AreaLevel.VILLAGE)
+        Area.objects.filter(scope.q("code"), level=AreaLevel.VILLAGE)
         .select_related("parent")
         .order_by("code")
     )
@@ -301,16 +298,7 @@ def household_for_edit(*, user, household_id: int, audit_read: bool = False) -> 
         pk=household_id,
     )
     if audit_read:
-        with transaction.atomic():
-            audit_record(
-                actor=user,
-                action="household.view",
-                subject_type="household",
-                subject_id=hh.pk,
-                household_id=hh.pk,
-                area_code=hh.hukou_area_id,
-                extra={"form": "edit"},
-            )
+        _audit_household_view(user, hh, extra={"form": "edit"})
     return hh
 
 
