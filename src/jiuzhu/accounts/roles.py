@@ -13,6 +13,7 @@ class Role(models.TextChoices):
     TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇(街道)审核")
     COUNTY_APPROVER = "county_approver", _("县级审批")
     PAYMENTS_OFFICER = "payments_officer", _("资金发放")
+    FINANCE = "finance", _("财务拨付")
     DEPARTMENT_DATA = "department_data", _("部门数据员")
     AUDITOR = "auditor", _("纪检审计")
     SYSADMIN = "sysadmin", _("系统管理员")
@@ -33,6 +34,13 @@ class Capability:
     CASE_REVIEW = "case.review"  # accept/refuse intake, first review (初审), 公示, objections
     CASE_APPROVE = "case.approve"  # decide (审核确认/审批), change or stop a roll entry
     CASE_CONFIGURE = "case.configure"  # approval chains, working-day calendar overrides
+    ALERT_HANDLE = "alert.handle"  # work monitoring alerts and review tasks (核增/核减/无需处理)
+    ALERT_CONFIGURE = "alert.configure"  # switch alert rules on/off, thresholds, risk classes
+    FUNDS_VIEW = "funds.view"  # payrolls, bank files, reconciliation, the ledger (read)
+    PAYROLL_PREPARE = "payroll.prepare"  # generate payrolls, bank files, return files, re-issue
+    PAYROLL_APPROVE = "payroll.approve"  # check and approve a payroll someone else prepared
+    PAYROLL_RELEASE = "payroll.release"  # release an approved payroll to the bank (财务)
+    BUDGET_MANAGE = "budget.manage"  # budgets per programme, area and year
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -45,6 +53,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_VIEW,
             Capability.CASE_INTAKE,
             Capability.CASE_VISIT,
+            Capability.ALERT_HANDLE,
         }
     ),
     Role.TOWNSHIP_REVIEWER: frozenset(
@@ -59,6 +68,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_REVIEW,
             # Decides only where the area's approval chain says 初审即终审 (低保移交).
             Capability.CASE_APPROVE,
+            Capability.ALERT_HANDLE,
         }
     ),
     Role.COUNTY_APPROVER: frozenset(
@@ -70,10 +80,26 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_VIEW,
             Capability.CASE_VISIT,
             Capability.CASE_APPROVE,
+            Capability.ALERT_HANDLE,
         }
     ),
     Role.PAYMENTS_OFFICER: frozenset(
-        {Capability.REGISTRY_VIEW, Capability.STATS_VIEW, Capability.CASE_VIEW}
+        {
+            Capability.REGISTRY_VIEW,
+            Capability.STATS_VIEW,
+            Capability.CASE_VIEW,
+            Capability.FUNDS_VIEW,
+            Capability.PAYROLL_PREPARE,
+            Capability.PAYROLL_APPROVE,
+        }
+    ),
+    Role.FINANCE: frozenset(
+        {
+            Capability.STATS_VIEW,
+            Capability.FUNDS_VIEW,
+            Capability.PAYROLL_RELEASE,
+            Capability.BUDGET_MANAGE,
+        }
     ),
     Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
     Role.AUDITOR: frozenset(
@@ -83,6 +109,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.AUDIT_VIEW,
             Capability.STATS_VIEW,
             Capability.CASE_VIEW,
+            Capability.FUNDS_VIEW,
         }
     ),
     Role.SYSADMIN: frozenset(
@@ -90,6 +117,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.ACCOUNTS_MANAGE,
             Capability.AREAS_MANAGE,
             Capability.CASE_CONFIGURE,
+            Capability.ALERT_CONFIGURE,
             Capability.AUDIT_VIEW,
             Capability.STATS_VIEW,
         }
@@ -107,6 +135,9 @@ INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
         (Role.AUDITOR, Role.TOWNSHIP_REVIEWER),
         (Role.AUDITOR, Role.COUNTY_APPROVER),
         (Role.AUDITOR, Role.PAYMENTS_OFFICER),
+        (Role.AUDITOR, Role.FINANCE),
+        (Role.COUNTY_APPROVER, Role.FINANCE),
+        (Role.TOWNSHIP_REVIEWER, Role.FINANCE),
     ]
 )
 
