@@ -1,0 +1,78 @@
+"""Programmes one person (or household) may not receive at the same time.
+
+One table, read by everything that looks at two rolls together: the policy engine's conditions
+(``not eligible.tekun``), the payroll checks before release and the monitoring alert for
+excluded combinations. Free of Django, like the rest of the engine.
+
+Each pair names the rule it comes from. ``unit`` says at which level the two exclude each
+other: ``person`` (the same ID on both rolls) or ``household`` (the same household on both).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    first: str
+    second: str
+    unit: str  # "person" | "household"
+    rule: str  # the article that says so, shown to the worker with the flag
+
+
+EXCLUSIONS: tuple[Exclusion, ...] = (
+    Exclusion("dibao", "tekun", "person", "特困人员认定办法第四条：特困供养人员不再纳入低保"),
+    Exclusion(
+        "dibao_single", "tekun", "person", "特困人员认定办法第四条：特困供养人员不再纳入低保"
+    ),
+    Exclusion(
+        "dibao", "dibao_edge", "household", "低保边缘家庭认定：已纳入低保的家庭不属于低保边缘"
+    ),
+    Exclusion("dibao_edge", "tekun", "person", "低保边缘家庭认定：特困供养人员不属于低保边缘"),
+    Exclusion("dibao", "phase_out", "household", "低保办法第三十三条：渐退期家庭已退出低保"),
+    Exclusion(
+        "orphan_allowance",
+        "unsupported_child_allowance",
+        "person",
+        "孤儿与事实无人抚养儿童基本生活费只能择一领取",
+    ),
+    Exclusion(
+        "orphan_allowance",
+        "tekun",
+        "person",
+        "特困人员认定办法第九条：选择孤儿保障的不再认定为特困",
+    ),
+    Exclusion(
+        "unsupported_child_allowance",
+        "tekun",
+        "person",
+        "特困人员认定办法第九条：选择事实无人抚养儿童保障的不再认定为特困",
+    ),
+)
+
+
+def _key(a: str, b: str) -> frozenset[str]:
+    return frozenset((a, b))
+
+
+_BY_PAIR: dict[frozenset[str], Exclusion] = {_key(e.first, e.second): e for e in EXCLUSIONS}
+
+
+def exclusion_between(a: str, b: str) -> Exclusion | None:
+    """The rule that forbids programmes ``a`` and ``b`` together, or None."""
+    if a == b:
+        return None
+    return _BY_PAIR.get(_key(a, b))
+
+
+def exclusions_within(programmes: set[str] | list[str]) -> list[Exclusion]:
+    """Every exclusion broken by one person's (or household's) set of programmes."""
+    progs = sorted(set(programmes))
+    found = []
+    for i, a in enumerate(progs):
+        for b in progs[i + 1 :]:
+            rule = exclusion_between(a, b)
+            if rule is not None:
+                found.append(rule)
+    return found
