@@ -11,6 +11,7 @@ TITLES = {
     "approval": "{programme}审核确认决定书",
     "refusal": "{programme}不予批准通知书",
     "intake_refusal": "社会救助申请不予受理通知书",
+    "adjustment": "{programme}{purpose}决定书",
 }
 LEGAL_BASIS = {
     "dibao": "《最低生活保障审核确认办法》（民政部，2021年）第二十一条",
@@ -33,7 +34,7 @@ def _office(app) -> str:
 
 
 def letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
-    title = TITLES[kind].format(programme=app.programme_label)
+    title = TITLES[kind].format(programme=app.programme_label, purpose=app.get_purpose_display())
     applicant = app.applicant
     today = timezone.localdate()
     maker = getattr(actor, "full_name", "") or actor.get_username()
@@ -66,6 +67,26 @@ def letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
                 "救助金按月通过社会化发放方式打入你家银行账户。家庭人口、收入、财产状况发生变化的，"
                 "应当及时告知乡镇人民政府（街道办事处）。"
             ),
+        ]
+    elif kind == "adjustment":
+        entry = app.target_roll_entry
+        rows = [
+            ["项目", "内容"],
+            ["救助项目", app.programme_label],
+            ["原月救助金额", f"{entry.monthly_amount} 元／月" if entry else ""],
+            ["决定事项", app.get_purpose_display()],
+        ]
+        if app.purpose == "change":
+            rows.append(["新月救助金额", f"{app.monthly_amount} 元／月（自次月起）"])
+        elif app.purpose == "phase_out":
+            rows.append(["渐退期", f"{app.phase_out_months} 个月，逐月递减发放"])
+        else:
+            rows.append(["停发时间", "自次月起停止发放"])
+        rows.append(["理由", reason])
+        blocks += [
+            Para(f"经核查，决定对你（你家）的{app.programme_label}作如下调整："),
+            Table(rows, col_widths_mm=[40, 130]),
+            Para(APPEAL),
         ]
     elif kind == "refusal":
         blocks += [

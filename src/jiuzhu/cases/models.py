@@ -41,6 +41,16 @@ class TempAidKind(models.TextChoices):
     EXPENDITURE = "expenditure", _("支出型")
 
 
+class Purpose(models.TextChoices):
+    """What a case asks for. A change/stop/phase-out case acts on an existing roll entry
+    (``Application.target_roll_entry``), whether a case or an import put it on the roll."""
+
+    APPLY = "apply", _("申请救助")
+    CHANGE = "change", _("变更救助金额")
+    STOP = "stop", _("停发")
+    PHASE_OUT = "phase_out", _("渐退")
+
+
 class State(models.TextChoices):
     SUBMITTED = "submitted", _("已申请待受理")
     REJECTED_INTAKE = "rejected_intake", _("不予受理")
@@ -224,6 +234,25 @@ class Application(models.Model):
     roll_entry = models.ForeignKey(
         "registry.RollEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    purpose = models.CharField(
+        _("办理事项"), max_length=10, choices=Purpose.choices, default=Purpose.APPLY
+    )
+    target_roll_entry = models.ForeignKey(
+        "registry.RollEntry",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("变更/停发的名册记录"),
+    )
+    phase_out_months = models.PositiveSmallIntegerField(_("渐退月数"), null=True, blank=True)
+    origin = models.CharField(
+        _("来源"),
+        max_length=40,
+        blank=True,
+        help_text=_("由预警或复核发起时：alert:<编号> / review:<编号>"),
+    )
+    evidence = models.JSONField(_("依据材料(预警证据)"), default=dict, blank=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -237,7 +266,17 @@ class Application(models.Model):
 
     @property
     def programme_label(self) -> str:
-        return str(Programme(self.programme).label) if self.programme else "模糊申请(待定)"
+        if not self.programme:
+            return "模糊申请(待定)"
+        if self.programme in Programme.values:
+            return str(Programme(self.programme).label)
+        from jiuzhu.registry.display import programme_label
+
+        return programme_label(self.programme)
+
+    @property
+    def is_adjustment(self) -> bool:
+        return self.purpose != Purpose.APPLY
 
     @property
     def chain_text(self) -> str:
@@ -577,6 +616,7 @@ class DecisionLetter(_Row):
         ("approval", "救助决定书"),
         ("refusal", "不予批准通知书"),
         ("intake_refusal", "不予受理通知书"),
+        ("adjustment", "变更/停发/渐退决定书"),
     ]
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")

@@ -80,6 +80,67 @@ def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> l
     return out
 
 
+@dataclass
+class TodoRow:
+    """One line of the 待办 page, whatever produced it (a case step, an alert, a review)."""
+
+    due_date: datetime.date | None
+    flag: str
+    days_left: int | None
+    kind_label: str
+    ref_label: str
+    ref_url: str
+    person: str
+    programme: str
+    note: str
+    source: str = "case"
+
+
+# Other apps add their work to the same page: ``register_todo_source(fn)`` in ``ready()``, where
+# ``fn(user=…, today=…)`` returns ``TodoRow``s (monitoring: alerts and review tasks).
+_TODO_SOURCES: list = []
+
+
+def register_todo_source(fn) -> None:
+    if fn not in _TODO_SOURCES:
+        _TODO_SOURCES.append(fn)
+
+
+def todo_flag(today: datetime.date, due: datetime.date | None) -> tuple[str, int | None]:
+    if due is None:
+        return "", None
+    days_left = working_days_between(today, due)
+    if days_left < 0:
+        return "overdue", days_left
+    return ("near" if days_left <= NEAR_WORKING_DAYS else ""), days_left
+
+
+def todo_rows(*, user, today: datetime.date | None = None) -> list[TodoRow]:
+    """The whole 待办 page: case steps and every registered source, most urgent first."""
+    from django.urls import reverse
+
+    today = today or timezone.localdate()
+    rows = [
+        TodoRow(
+            due_date=i.task.due_date,
+            flag=i.flag,
+            days_left=i.days_left,
+            kind_label=i.task.get_kind_display(),
+            ref_label=i.task.application.number,
+            ref_url=reverse("cases:detail", args=[i.task.application_id]),
+            person=i.task.application.applicant.name,
+            programme=i.task.application.programme_label,
+            note=i.task.note,
+        )
+        for i in todo_for(user=user, today=today)
+    ]
+    for source in _TODO_SOURCES:
+        rows.extend(source(user=user, today=today))
+    rank = {"overdue": 0, "near": 1}
+    rows.sort(key=lambda r: (rank.get(r.flag, 2), r.due_date or datetime.date.max))
+    return rows
+
+
 def case_page(*, user, application_id: int) -> dict:
     app = application_get(user=user, application_id=application_id)
     return {

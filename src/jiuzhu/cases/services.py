@@ -43,6 +43,7 @@ from jiuzhu.cases.models import (
     OutstandingItem,
     Programme,
     PublicNotice,
+    Purpose,
     SignMethod,
     State,
     Task,
@@ -968,6 +969,8 @@ def application_review(
     def body(app):
         app.reviewed_by = actor
         _tasks_close(app, TaskKind.REVIEW)
+        if app.is_adjustment:
+            return _review_adjustment(app, recommend=recommend, amount=amount)
         if not recommend:
             _task_open(
                 app,
@@ -1004,6 +1007,21 @@ def application_review(
         reason=reason,
         body=body,
     )
+
+
+def _review_adjustment(app: Application, *, recommend: bool, amount) -> tuple[str, dict]:
+    """初审 of a change/stop/渐退 case: straight to the decider (no 公示 of a reduction)."""
+    data = {"recommend": recommend, "purpose": app.purpose}
+    if recommend and app.purpose == Purpose.CHANGE and amount not in (None, ""):
+        app.monthly_amount = _money(amount, "amount")
+        data["amount"] = app.monthly_amount
+    _task_open(
+        app,
+        TaskKind.APPROVE,
+        app.chain["approve_role"],
+        add_working_days(timezone.localdate(), app.chain["approve_days"]),
+    )
+    return State.APPROVING, data
 
 
 def _notice_area(app: Application) -> str:
@@ -1262,6 +1280,14 @@ def application_approve(
             raise ServiceError("审批与发放分离：资金发放人员不能审批", code="same_person")
         if app.reviewed_by_id is None:
             raise ServiceError("该申请未经初审，不能批准", code="wrong_state")
+        if app.is_adjustment:
+            app.decided_by = actor
+            app.decided_on = timezone.localdate()
+            app.decision_reason = reason
+            data = _adjust_roll(app, actor, amount, reason)
+            _tasks_close(app)
+            data["letter"] = _letter(app, actor, "adjustment", reason).number
+            return None, data
         value = _money(
             amount
             if amount not in (None, "")
@@ -1450,6 +1476,224 @@ def roll_stop(*, actor, application_id: int, version: int, reason: str) -> Appli
         reason=reason,
         body=body,
     )
+
+
+# ---------------------------------------------------------------- change / stop / 渐退 cases
+
+
+ADJUSTABLE_STATES = (RollStatus.ACTIVE, RollStatus.SUSPENDED)
+PHASE_OUT_PROGRAMMES = ("dibao", "dibao_single")
+PHASE_OUT_MAX_MONTHS = 12
+
+
+@transaction.atomic
+def adjustment_create(
+    *,
+    actor,
+    roll_entry_id: int,
+    purpose: str,
+    reason: str,
+    amount=None,
+    phase_out_months: int | None = None,
+    evidence: dict | None = None,
+    origin: str = "",
+) -> Application:
+    """Open a change (变更), stop (停发) or 渐退 case for a roll entry — also one an import made.
+
+    The case enters the normal path at 初审 (the alert or review is its investigation, attached
+    as ``evidence``): 初审 → 审批 → on approval the roll entry is changed, stopped or phased out
+    (``_adjust_roll``). Opened by whoever handles alerts over the household's area.
+    """
+    entry = access(
+        RollEntry.objects.select_for_update().select_related("household"),
+        actor,
+        Capability.ALERT_HANDLE,
+        pk=roll_entry_id,
+    )
+    hh = entry.household
+    errors: dict[str, list[str]] = {}
+    if purpose not in (Purpose.CHANGE, Purpose.STOP, Purpose.PHASE_OUT):
+        errors.setdefault("purpose", []).append("办理事项须为变更、停发或渐退")
+    if entry.status not in ADJUSTABLE_STATES:
+        errors.setdefault("roll_entry", []).append("该名册记录已停发，不能再变更或停发")
+    reason = (reason or "").strip()
+    if not reason:
+        errors.setdefault("reason", []).append("须填写变更/停发理由")
+    value = None
+    if purpose == Purpose.CHANGE:
+        try:
+            value = _money(amount, "amount")
+        except ServiceError as exc:
+            errors.setdefault("amount", []).append(f"新的月救助金额：{exc.text()}")
+        else:
+            if value == entry.monthly_amount:
+                errors.setdefault("amount", []).append("新的月救助金额与现金额相同")
+    if purpose == Purpose.PHASE_OUT:
+        if entry.programme not in PHASE_OUT_PROGRAMMES:
+            errors.setdefault("purpose", []).append("渐退只适用于低保（低保办法第三十三条）")
+        if not phase_out_months or not 1 <= int(phase_out_months) <= PHASE_OUT_MAX_MONTHS:
+            errors.setdefault("phase_out_months", []).append(
+                f"渐退月数须为1至{PHASE_OUT_MAX_MONTHS}个月（一般不超过6个月）"
+            )
+    if errors:
+        raise ServiceError(errors=errors)
+    pending = Application.objects.filter(
+        target_roll_entry=entry, state__in=[s.value for s in OPEN_ADJUSTMENT_STATES]
+    ).first()
+    if pending is not None:
+        raise ServiceError(
+            f"该名册记录已有办理中的变更/停发（{pending.number}），不能重复发起", code="duplicate"
+        )
+    applicant = (
+        entry.person
+        if entry.person_id
+        else Person.objects.filter(household=hh, relation="head").first()
+    )
+    if applicant is None:
+        raise ServiceError("该家庭没有户主，请先登记户主", field="applicant")
+    chain = chain_for(area_code=hh.hukou_area_id, programme=entry.programme)
+    today = timezone.localdate()
+    app = Application(
+        household=hh,
+        applicant=applicant,
+        area_id=hh.hukou_area_id,
+        programme=entry.programme,
+        purpose=purpose,
+        target_roll_entry=entry,
+        monthly_amount=value if purpose == Purpose.CHANGE else entry.monthly_amount,
+        phase_out_months=int(phase_out_months) if purpose == Purpose.PHASE_OUT else None,
+        reason=reason,
+        channel="visit",
+        chain=chain,
+        created_by=actor,
+        state=State.REVIEWING,
+        accepted_on=today,
+        review_due=add_working_days(today, chain["review_days"]),
+        decision_due=add_working_days(today, chain["total_days"]),
+        origin=origin,
+        evidence=jsonable(evidence or {}),
+    )
+    app.number = f"TMP{uuid.uuid4().hex[:20]}"
+    app.save()
+    app.number = _number(app)
+    Application.objects.filter(pk=app.pk).update(number=app.number)
+    _task_open(
+        app,
+        TaskKind.REVIEW,
+        chain["review_role"],
+        app.review_due,
+        note=f"{Purpose(purpose).label}：{reason}"[:200],
+    )
+    _event(
+        app,
+        actor=actor,
+        action="submit_adjustment",
+        label=f"发起{Purpose(purpose).label}",
+        from_state="",
+        to_state=State.REVIEWING,
+        role=_intake_role(actor, app.area_id),
+        reason=reason,
+        data={
+            "purpose": purpose,
+            "roll_entry": entry.pk,
+            "amount": value,
+            "phase_out_months": app.phase_out_months,
+            "origin": origin,
+        },
+    )
+    return app
+
+
+OPEN_ADJUSTMENT_STATES = (State.REVIEWING, State.RETURNED, State.APPROVING)
+
+
+def phase_out_amounts(amount: decimal.Decimal, months: int) -> list[decimal.Decimal]:
+    """渐退 amounts, month by month: falling in equal steps from ``amount`` towards zero.
+
+    Month i (1-based) of n pays ``amount × (n + 1 − i) / (n + 1)``, rounded to the fen (half up):
+    600 yuan over 3 months → 450, 300, 150.
+    """
+    cent = decimal.Decimal("0.01")
+    return [
+        (amount * (months + 1 - i) / (months + 1)).quantize(cent, decimal.ROUND_HALF_UP)
+        for i in range(1, months + 1)
+    ]
+
+
+def _adjust_roll(app: Application, actor, amount, reason: str) -> dict:
+    """Apply an approved change/stop/渐退 to its target entry (paid to this month, new from next)."""
+    entry = RollEntry.objects.select_for_update().get(pk=app.target_roll_entry_id)
+    if entry.status not in ADJUSTABLE_STATES:
+        raise ServiceError("该名册记录已停发，不能再变更或停发", code="wrong_state")
+    today = timezone.localdate()
+    this_month = today.replace(day=1)
+    start = _month_after(today)
+    entry.end_month = max(this_month, entry.start_month)
+    entry.status = RollStatus.STOPPED
+    entry.version = F("version") + 1
+    entry.save()
+    created: list[RollEntry] = []
+    if app.purpose == Purpose.CHANGE:
+        value = _money(amount if amount not in (None, "") else app.monthly_amount, "amount")
+        app.monthly_amount = value
+        created.append(
+            RollEntry(
+                household_id=entry.household_id,
+                person_id=entry.person_id,
+                programme=entry.programme,
+                monthly_amount=value,
+                start_month=start,
+                decision_ref=app.number,
+                source="case",
+            )
+        )
+    elif app.purpose == Purpose.PHASE_OUT:
+        month = start
+        for value in phase_out_amounts(entry.monthly_amount, app.phase_out_months or 1):
+            created.append(
+                RollEntry(
+                    household_id=entry.household_id,
+                    person_id=entry.person_id,
+                    programme="phase_out",
+                    monthly_amount=value,
+                    start_month=month,
+                    end_month=month,
+                    decision_ref=app.number,
+                    source="case",
+                )
+            )
+            month = _month_after(month)
+    for row in created:
+        row.save()
+    app.roll_entry = created[0] if app.purpose == Purpose.CHANGE else entry
+    after = {
+        "purpose": app.purpose,
+        "stopped_entry": entry.pk,
+        "end_month": entry.end_month,
+        "new_entries": [
+            {
+                "id": r.pk,
+                "programme": r.programme,
+                "amount": r.monthly_amount,
+                "start_month": r.start_month,
+                "end_month": r.end_month,
+            }
+            for r in created
+        ],
+        "application": app.number,
+    }
+    audit_record(
+        actor=actor,
+        action=f"roll.{app.purpose}",
+        subject_type="roll_entry",
+        subject_id=entry.pk,
+        household_id=app.household_id,
+        area_code=app.area_id,
+        reason=reason,
+        before={"status": "active", "amount": entry.monthly_amount},
+        after=after,
+    )
+    return after
 
 
 def payment_officer_check(*, application: Application, user) -> None:

@@ -57,7 +57,7 @@ def _errors(request, exc: ServiceError):
 @login_required
 def todo(request):
     _need(request.user, Capability.CASE_VIEW)
-    items = selectors.todo_for(user=request.user)
+    items = selectors.todo_rows(user=request.user)
     recent = (
         selectors.applications_visible(request.user)
         .select_related("household", "applicant")
