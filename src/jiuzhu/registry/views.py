@@ -90,10 +90,13 @@ def household_detail(request, pk: int):
         members=profile["members"], income_items=profile["income_items"]
     )
     roll = [(r, programme_label(r.programme)) for r in profile["roll_entries"]]
+    from jiuzhu.core.profile_sections import profile_sections
+
+    sections = profile_sections(user=request.user, household=profile["household"])
     return render(
         request,
         "registry/household_detail.html",
-        {**profile, "timeline": timeline, "income": income, "roll": roll},
+        {**profile, "timeline": timeline, "income": income, "roll": roll, "sections": sections},
     )
 
 
