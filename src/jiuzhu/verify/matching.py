@@ -643,6 +643,15 @@ def find_duplicates(
         con.close()
     if pairs.is_empty():
         return pl.DataFrame(schema=schema), model
+    # Two valid numbers are two people: the registry holds each number once, and MOD 11-2 turns
+    # any single wrong digit into an invalid number. (Born the same day in the same county,
+    # two people's numbers differ only in the sequence and check digits, which the model alone
+    # would read as a near-miss of one person's number.)
+    valid = set(p.filter(pl.col("id_valid"))["uid"].to_list())
+    both_valid = pl.col("uid_l").is_in(list(valid)) & pl.col("uid_r").is_in(list(valid))
+    pairs = pairs.filter(~both_valid)
+    if pairs.is_empty():
+        return pl.DataFrame(schema=schema), model
     out = pairs.select(
         pl.min_horizontal(pl.col("uid_l").cast(pl.Int64), pl.col("uid_r").cast(pl.Int64)).alias(
             "person_a"

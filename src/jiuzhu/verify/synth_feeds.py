@@ -153,8 +153,8 @@ def registry_frame(directory: Path) -> pl.DataFrame:
     ]
     return (
         persons.select(cols + extra)
-        .join(households, on="household_number", how="left")
-        .join(on_roll, on="household_number", how="left")
+        .join(households, on="household_number", how="left", maintain_order="left")
+        .join(on_roll, on="household_number", how="left", maintain_order="left")
         .with_columns(
             pl.col("on_roll").fill_null(False),
             pl.col("birth_date").str.to_date(),
@@ -405,7 +405,9 @@ def generate(
     alive = reg.filter(
         pl.col("death_date").is_null() if "death_date" in reg.columns else pl.lit(True)
     )
-    areas = reg["hukou_area"].unique().drop_nulls().to_list()
+    # sorted: Polars' unique() returns values in no fixed order, and the county's people are
+    # drawn from this list by index — unsorted, one seed gave different feeds run to run
+    areas = sorted(reg["hukou_area"].unique().drop_nulls().to_list())
     county = areas[0][:6] if areas else "321202"
     other_county = "321204" if county != "321204" else "321203"
     other_county_area = other_county + "001001"
@@ -556,7 +558,11 @@ def generate(
             department="department",
             record_id="record_id",
         )
-        .unique(["kind", "household_number", "member_no", "department"], keep="first")
+        .unique(
+            ["kind", "household_number", "member_no", "department"],
+            keep="first",
+            maintain_order=True,
+        )
     )
     return FeedSet(feeds=feeds, truth=truth, planted=planted)
 

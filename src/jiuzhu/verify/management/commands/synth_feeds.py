@@ -24,7 +24,17 @@ class Command(BaseCommand):
             help="每个登记人员对应的非登记人员行数（每个部门）",
         )
 
-    def handle(self, *args, registry, seed, out, format, dirt, county_factor, **options):
+        parser.add_argument(
+            "--duplicate-share",
+            type=float,
+            default=0.005,
+            help="登记库内重复人员的比例（写入 registry_duplicates/ 目录，默认0.005；0 不生成）",
+        )
+
+    def handle(
+        self, *args, registry, seed, out, format, dirt, county_factor, duplicate_share, **options
+    ):
+        from jiuzhu.verify import synth_duplicates
         from jiuzhu.verify.synth_feeds import generate, registry_frame, write
 
         t0 = time.perf_counter()
@@ -34,8 +44,18 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         fs = generate(reg, seed=seed, dirt=dirt, county_factor=county_factor)
         write(fs, out, fmt=format)
+        dups = ""
+        if duplicate_share > 0:
+            planted = synth_duplicates.plant_duplicates(
+                registry, seed=seed + 1, share=duplicate_share
+            )
+            synth_duplicates.write(planted, Path(out) / "registry_duplicates", truth_dir=out)
+            dups = (
+                f"登记库内重复 {len(planted.truth):,} 人（registry_duplicates/，在登记库之后用"
+                f" jiuzhu import registry 导入；真值 {synth_duplicates.TRUTH_FILE}）；"
+            )
         counts = "，".join(f"{d} {len(f):,}" for d, f in fs.feeds.items())
         self.stdout.write(
             f"部门数据已写出到 {out}：{counts}；植入问题 {len(fs.planted):,} 条（planted_cases.csv），"
-            f"真值 feeds_ground_truth.csv。用时 {time.perf_counter() - t0:.1f} 秒。"
+            f"真值 feeds_ground_truth.csv；{dups}用时 {time.perf_counter() - t0:.1f} 秒。"
         )
