@@ -5,6 +5,7 @@ second seed, FEBRL4, and the batch speed against the one-query-per-person baseli
 ``bench/bench_<name>.py`` runs the same way: its ``main(argv)`` if it has one, else as a script.
 """
 
+import argparse
 import runpy
 import sys
 from pathlib import Path
@@ -18,13 +19,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("name")
-        parser.add_argument("args", nargs="*")
+        # REMAINDER: `jiuzhu bench policy --households N` passes the options on to the script
+        # (with or without a `--` first) instead of the command's own parser refusing them.
+        parser.add_argument("args", nargs=argparse.REMAINDER)
 
     def handle(self, *args, name, **options):
         path = Path(settings.PROJECT_DIR) / "bench" / f"bench_{name}.py"
         if not path.is_file():
             raise CommandError(f"没有基准测试脚本 {path}")
-        argv = list(options.get("args") or [])
+        # Django hands the "args" positional to handle() as *args, not in options.
+        argv = list(args)
+        if argv[:1] == ["--"]:
+            argv = argv[1:]
         old = sys.argv
         sys.argv = [str(path), *argv]
         try:
