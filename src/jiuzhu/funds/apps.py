@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class FundsConfig(AppConfig):
+    name = "jiuzhu.funds"
+    verbose_name = "资金发放"
+
+    def ready(self) -> None:
+        from jiuzhu.accounts.roles import Capability
+        from jiuzhu.core.navigation import register_nav
+
+        register_nav("资金发放", "funds:payroll_list", capability=Capability.FUNDS_VIEW, order=70)
+        register_nav("预算执行", "funds:budget", capability=Capability.FUNDS_VIEW, order=72)

@@ -1,0 +1,167 @@
+"""The ledger (资金台账): append-only money movements, hash-chained like the audit log.
+
+Each entry's hash covers the previous entry's hash and the entry's canonical content, so editing,
+deleting or inserting any row breaks the chain at that row; the chain head (last sequence and
+hash, one locked row) catches the removal of the last entries. ``ledger_append`` must run inside
+the transaction of the change it records; writers queue on the head row.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiuzhu.audit.services import canonical_json
+from jiuzhu.funds.models import LedgerChainHead, LedgerEntry
+
+ZERO_HASH = "0" * 64
+_FIELDS = [
+    "seq",
+    "created_at",
+    "kind",
+    "amount",
+    "programme",
+    "area_code",
+    "month",
+    "payroll_id",
+    "line_id",
+    "household_id",
+    "reverses_seq",
+    "actor_id",
+    "note",
+    "prev_hash",
+    "hash",
+]
+
+
+def _amount_text(value) -> str:
+    return f"{decimal.Decimal(value).quantize(decimal.Decimal('0.01'))}"
+
+
+def entry_hash(e: dict) -> str:
+    """SHA-256 over the previous hash and the entry's canonical content (Decimal as text)."""
+    created = e["created_at"]
+    if isinstance(created, datetime.datetime):
+        created = created.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    body = canonical_json(
+        [
+            e["seq"],
+            created,
+            e["kind"],
+            _amount_text(e["amount"]),
+            e["programme"],
+            e["area_code"],
+            e["month"].isoformat() if hasattr(e["month"], "isoformat") else str(e["month"]),
+            e["payroll_id"],
+            e["line_id"],
+            e["household_id"],
+            e["reverses_seq"],
+            e["actor_id"],
+            e["note"],
+        ]
+    )
+    return hashlib.sha256((e["prev_hash"] + body).encode("utf-8")).hexdigest()
+
+
+def ledger_append(rows: list[dict], *, actor=None) -> tuple[int, int]:
+    """Append ``rows`` (kind, amount, programme, area_code, month, payroll_id and optionally
+    line_id, household_id, reverses_seq, note) in order; returns (first_seq, last_seq)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_append must run inside the transaction of the change")
+    if not rows:
+        return (0, 0)
+    head, _ = LedgerChainHead.objects.select_for_update().get_or_create(id=1)
+    now = timezone.now()
+    created_text = now.astimezone(datetime.UTC).isoformat(timespec="microseconds")
+    actor_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    prev = head.last_hash
+    seq = head.last_seq
+    out = []
+    for r in rows:
+        seq += 1
+        e = {
+            "seq": seq,
+            "created_at": created_text,
+            "kind": r["kind"],
+            "amount": _amount_text(r["amount"]),
+            "programme": r["programme"],
+            "area_code": r["area_code"],
+            "month": r["month"],
+            "payroll_id": r["payroll_id"],
+            "line_id": r.get("line_id"),
+            "household_id": r.get("household_id"),
+            "reverses_seq": r.get("reverses_seq"),
+            "actor_id": actor_id,
+            "note": r.get("note", ""),
+            "prev_hash": prev,
+        }
+        e["hash"] = prev = entry_hash(e)
+        out.append(e)
+    _insert(out, now)
+    first = head.last_seq + 1
+    LedgerChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
+    return (first, seq)
+
+
+def _insert(entries: list[dict], now: datetime.datetime) -> None:
+    """Bulk insert (the rows are already hashed; the stored timestamp is the hashed one)."""
+    if connection.vendor == "sqlite":
+        # Store exactly the text Django writes for an aware datetime on SQLite (UTC, no offset).
+        created = now.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(sep=" ")
+    else:
+        created = now
+    table = LedgerEntry._meta.db_table
+    cols = ", ".join(_FIELDS)
+    marks = ", ".join(["%s"] * len(_FIELDS))
+    values = [[created if f == "created_at" else e[f] for f in _FIELDS] for e in entries]
+    with connection.cursor() as cur:
+        for start in range(0, len(values), 50_000):
+            cur.executemany(
+                f"INSERT INTO {table} ({cols}) VALUES ({marks})", values[start : start + 50_000]
+            )
+
+
+@dataclass
+class LedgerVerifyResult:
+    ok: bool
+    checked: int
+    problem_seq: int | None = None
+    message: str = ""
+
+
+def ledger_verify() -> LedgerVerifyResult:
+    """Recompute the chain from the stored rows; report the first edited, deleted or inserted entry."""
+    prev = ZERO_HASH
+    expected = 1
+    checked = 0
+    qs = LedgerEntry.objects.order_by("seq").values(*_FIELDS).iterator(chunk_size=20_000)
+    for e in qs:
+        if e["seq"] != expected:
+            return LedgerVerifyResult(
+                False, checked, expected, f"资金台账第 {expected} 号分录缺失（被删除或序号被改动）"
+            )
+        if e["prev_hash"] != prev:
+            return LedgerVerifyResult(
+                False, checked, e["seq"], f"资金台账第 {e['seq']} 号分录的前序哈希不符"
+            )
+        if entry_hash(e) != e["hash"]:
+            return LedgerVerifyResult(
+                False, checked, e["seq"], f"资金台账第 {e['seq']} 号分录内容被修改"
+            )
+        prev = e["hash"]
+        expected += 1
+        checked += 1
+    head = LedgerChainHead.objects.filter(id=1).first()
+    if head is not None and (head.last_seq != checked or head.last_hash != prev):
+        return LedgerVerifyResult(
+            False,
+            checked,
+            checked + 1,
+            f"资金台账链尾不符：应有 {head.last_seq} 条，实有 {checked} 条（末尾分录被删除）",
+        )
+    return LedgerVerifyResult(True, checked, None, f"资金台账完整，共 {checked} 条分录")

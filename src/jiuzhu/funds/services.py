@@ -1,0 +1,1479 @@
+"""Funds writes: generate → submit (prepare) → approve (one or more levels) → release → bank file →
+return file (reconcile) → re-issue → close; holds, accounts, budgets, recoveries.
+
+Every write runs in one transaction with its audit event; money movements also go to the
+hash-chained ledger (``jiuzhu.funds.ledger``) in the same transaction. Preparer, each approver
+and the releaser are different people, and none of them reviewed or decided a case whose
+payment is in the payroll (checked in one query per payroll, not per line).
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+import re
+
+import polars as pl
+from django.db import connection, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import require_area, user_roles, user_scope
+from jiuzhu.areas.models import Area, AreaLevel, level_for_code
+from jiuzhu.audit.services import audit_record
+from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.funds import bankfiles
+from jiuzhu.funds.columnar import date_sql, fen_sql, fen_to_text, read_frame, write_frame
+from jiuzhu.funds.generation import (
+    area_prefix,
+    compute_lines,
+    flags_by_line,
+    load_inputs,
+    month_from_index,
+    month_index,
+)
+from jiuzhu.funds.ledger import ledger_append
+from jiuzhu.funds.models import (
+    ApprovalThreshold,
+    BankFile,
+    BankFileKind,
+    BankProfile,
+    Budget,
+    FundsCutover,
+    HoldOutcome,
+    LedgerEntry,
+    LedgerKind,
+    LineStatus,
+    PaymentAccount,
+    PaymentHold,
+    Payroll,
+    PayrollApproval,
+    PayrollKind,
+    PayrollLine,
+    PayrollStatus,
+    Recovery,
+    RecoveryStatus,
+    ReissueStatus,
+)
+from jiuzhu.registry.models import Household, Person
+
+CENT = decimal.Decimal("0.01")
+
+
+def _yuan(fen: int) -> decimal.Decimal:
+    return (decimal.Decimal(int(fen)) / 100).quantize(CENT)
+
+
+def _fen(value) -> int:
+    return int((decimal.Decimal(value) * 100).to_integral_value())
+
+
+def first_of_month(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+# ---------------------------------------------------------------- payment holds (monitoring's seam)
+
+
+def payment_hold_place(
+    *, person_id: int, household_id: int, reason: str, source: str, actor=None, programme: str = ""
+) -> PaymentHold:
+    """Hold every payment to this person (and their household's lines) until released.
+
+    Idempotent per person and source: placing the same hold twice returns the open one."""
+    if not source:
+        raise ServiceError("请注明暂停发放的来源（如 alert:编号）", field="source")
+    if not reason:
+        raise ServiceError("请填写暂停发放的原因", field="reason")
+    with transaction.atomic():
+        person = Person.objects.select_related("household").get(pk=person_id)
+        if person.household_id != household_id:
+            raise ServiceError("成员不属于该家庭", field="person_id")
+        hold, created = PaymentHold.objects.get_or_create(
+            person_id=person_id,
+            source=source,
+            defaults={
+                "household_id": household_id,
+                "reason": reason[:300],
+                "programme": programme,
+                "placed_by": actor if actor is not None and actor.is_authenticated else None,
+            },
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="funds.hold_place",
+                subject_type="payment_hold",
+                subject_id=hold.pk,
+                household_id=household_id,
+                area_code=person.household.hukou_area_id,
+                reason=reason,
+                after={"person": person_id, "source": source, "programme": programme},
+            )
+        return hold
+
+
+def payment_hold_release(*, source: str, actor, confirmed: bool, note: str = "") -> int:
+    """Close the open holds from ``source``. Returns the number of payroll lines affected.
+
+    confirmed=True: the cause is true (e.g. death confirmed); the held lines of submitted
+    payrolls become 不予发放 and are never paid (the case stops the roll). confirmed=False: the
+    hold was wrong; held lines of submitted payrolls go to the re-issue queue (paid in a
+    supplementary batch) unless another check still holds them. Draft payrolls are regenerated."""
+    affected = 0
+    with transaction.atomic():
+        holds = list(
+            PaymentHold.objects.select_for_update()
+            .select_related("household")
+            .filter(source=source, released_at__isnull=True)
+        )
+        now = timezone.now()
+        for hold in holds:
+            hold.released_at = now
+            hold.released_by = actor if actor is not None and actor.is_authenticated else None
+            hold.outcome = HoldOutcome.CONFIRMED if confirmed else HoldOutcome.CLEARED
+            hold.note = note[:300]
+            hold.save(update_fields=["released_at", "released_by", "outcome", "note"])
+            lines = (
+                PayrollLine.objects.select_for_update()
+                .filter(household_id=hold.household_id, status=LineStatus.HELD)
+                .exclude(payroll__status=PayrollStatus.DRAFT)
+            )
+            for line in lines:
+                mine = [
+                    f
+                    for f in line.flags
+                    if f.get("evidence", {}).get("type") == "hold"
+                    and f["evidence"].get("id") == hold.pk
+                ]
+                if not mine:
+                    continue
+                if confirmed:
+                    line.status = LineStatus.WITHHELD
+                    line.save(update_fields=["status"])
+                    affected += 1
+                    continue
+                others = [
+                    f
+                    for f in line.flags
+                    if f.get("held") and f not in mine and not _flag_cleared(f)
+                ]
+                if not others:
+                    line.reissue_status = ReissueStatus.QUEUED
+                    line.failure_note = "暂停已解除（误报），待补发"
+                    line.save(update_fields=["reissue_status", "failure_note"])
+                    affected += 1
+            audit_record(
+                actor=actor,
+                action="funds.hold_release",
+                subject_type="payment_hold",
+                subject_id=hold.pk,
+                household_id=hold.household_id,
+                area_code=hold.household.hukou_area_id,
+                reason=note,
+                after={"outcome": hold.outcome, "source": source, "lines": affected},
+            )
+    return affected
+
+
+def _flag_cleared(flag: dict) -> bool:
+    """A holding flag from another hold that has since been cleared no longer holds the line."""
+    ev = flag.get("evidence", {})
+    if ev.get("type") != "hold":
+        return False
+    return PaymentHold.objects.filter(pk=ev.get("id"), outcome=HoldOutcome.CLEARED).exists()
+
+
+# ---------------------------------------------------------------- accounts, budgets, cut-over
+
+ACCOUNT_RE = re.compile(r"^\d{8,32}$")
+
+
+def payment_account_set(
+    *,
+    actor,
+    household_id: int,
+    bank_name: str,
+    account_number: str,
+    holder_name: str,
+    person_id: int | None = None,
+    reason: str = "",
+) -> PaymentAccount:
+    """Register (or replace) the account a household or member is paid into."""
+    account_number = (account_number or "").replace(" ", "")
+    errors: dict[str, list[str]] = {}
+    if not ACCOUNT_RE.match(account_number):
+        errors["account_number"] = ["账号应为 8–32 位数字"]
+    if not (bank_name or "").strip():
+        errors["bank_name"] = ["请填写开户银行"]
+    if not (holder_name or "").strip():
+        errors["holder_name"] = ["请填写户名"]
+    if errors:
+        raise ServiceError(errors=errors)
+    with transaction.atomic():
+        hh = Household.objects.get(pk=household_id)
+        require_area(actor, Capability.PAYROLL_PREPARE, hh.hukou_area_id)
+        if person_id is not None and not Person.objects.filter(pk=person_id, household=hh).exists():
+            raise ServiceError("收款成员不属于该家庭", field="person_id")
+        old = list(
+            PaymentAccount.objects.select_for_update().filter(
+                household=hh, person_id=person_id, active=True
+            )
+        )
+        PaymentAccount.objects.filter(pk__in=[a.pk for a in old]).update(
+            active=False, version=F("version") + 1
+        )
+        acct = PaymentAccount.objects.create(
+            household=hh,
+            person_id=person_id,
+            bank_name=bank_name.strip(),
+            account_number=account_number,
+            holder_name=holder_name.strip(),
+        )
+        audit_record(
+            actor=actor,
+            action="funds.account_set",
+            subject_type="payment_account",
+            subject_id=acct.pk,
+            household_id=hh.pk,
+            area_code=hh.hukou_area_id,
+            reason=reason,
+            before={"accounts": [a.pk for a in old]},
+            after={
+                "bank": acct.bank_name,
+                "account_tail": account_number[-4:],
+                "person": person_id,
+            },
+        )
+        return acct
+
+
+def payment_account_reveal(*, user, account_id: int) -> str:
+    """The full account number, for the roles that pay (preparers, finance); audited."""
+    from jiuzhu.accounts.scoping import access
+
+    acct = None
+    for cap in (Capability.PAYROLL_PREPARE, Capability.PAYROLL_RELEASE):
+        if not user_scope(user, cap).empty:
+            try:
+                acct = access(
+                    PaymentAccount.objects.select_related("household"), user, cap, pk=account_id
+                )
+                break
+            except Exception:  # noqa: BLE001 - Http404 from one capability, try the next
+                continue
+    if acct is None:
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(Capability.PAYROLL_PREPARE)
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="funds.account_reveal",
+            subject_type="payment_account",
+            subject_id=acct.pk,
+            household_id=acct.household_id,
+            area_code=acct.household.hukou_area_id,
+        )
+    return acct.account_number
+
+
+def budget_set(
+    *, actor, programme: str, area_code: str, year: int, funding_source: str, amount, note: str = ""
+) -> Budget:
+    try:
+        value = decimal.Decimal(str(amount)).quantize(CENT)
+    except (decimal.InvalidOperation, ValueError) as exc:
+        raise ServiceError("预算金额应为数字（元，两位小数）", field="amount") from exc
+    if value < 0:
+        raise ServiceError("预算金额不能为负", field="amount")
+    with transaction.atomic():
+        require_area(actor, Capability.BUDGET_MANAGE, area_code)
+        budget, created = Budget.objects.select_for_update().get_or_create(
+            programme=programme,
+            area_id=area_code,
+            year=year,
+            funding_source=funding_source,
+            defaults={"amount": value, "note": note},
+        )
+        before = None if created else {"amount": budget.amount}
+        budget.amount = value
+        budget.note = note
+        budget.save()
+        audit_record(
+            actor=actor,
+            action="funds.budget_set",
+            subject_type="budget",
+            subject_id=budget.pk,
+            area_code=area_code,
+            before=before,
+            after={"programme": programme, "year": year, "source": funding_source, "amount": value},
+        )
+        return budget
+
+
+def cutover_set(
+    *, actor, area_code: str, paid_through: datetime.date, programme: str = "", note: str = ""
+) -> FundsCutover:
+    with transaction.atomic():
+        if actor is not None:
+            require_area(actor, Capability.PAYROLL_PREPARE, area_code)
+        cut, _ = FundsCutover.objects.update_or_create(
+            area_id=area_code,
+            programme=programme,
+            defaults={"paid_through": first_of_month(paid_through), "note": note},
+        )
+        audit_record(
+            actor=actor,
+            action="funds.cutover_set",
+            subject_type="funds_cutover",
+            subject_id=cut.pk,
+            area_code=area_code,
+            after={"programme": programme, "paid_through": cut.paid_through, "note": note},
+        )
+        return cut
+
+
+# ---------------------------------------------------------------- generation
+
+
+def payroll_number(programme: str, area_code: str, month: datetime.date) -> str:
+    return f"FF{month:%Y%m}-{area_prefix(area_code)}-{programme}"
+
+
+def _cutover_ensure(*, actor, programme: str, area_code: str, month: datetime.date) -> None:
+    """First payroll of an area with no cut-over: imported rolls count as paid through last month."""
+    prefix = area_prefix(area_code)
+    for c in FundsCutover.objects.filter(Q(programme="") | Q(programme=programme)):
+        cp = area_prefix(c.area_id)
+        if prefix.startswith(cp) or cp.startswith(prefix):
+            return
+    cutover_set(
+        actor=None,
+        area_code=area_code,
+        programme=programme,
+        paid_through=month_from_index(month_index(month) - 1),
+        note=f"首次生成发放批次时自动设定（操作人 {actor.get_username() if actor else 'system'}）",
+    )
+
+
+def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.date) -> Payroll:
+    """Generate (or regenerate, while still a draft) the payroll of a programme, area and month.
+
+    Idempotent: the same roll, history and checks give the same lines and the same ``digest``.
+    A crash leaves the previous draft (the replacement is one transaction)."""
+    month = first_of_month(month)
+    if level_for_code(area_code) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
+        raise ServiceError("发放批次按县(区)或乡镇(街道)生成", field="area_code")
+    if actor is not None:
+        require_area(actor, Capability.PAYROLL_PREPARE, area_code)
+    Area.objects.get(code=area_code)
+    existing = Payroll.objects.filter(
+        programme=programme, area_id=area_code, month=month, kind=PayrollKind.REGULAR
+    ).first()
+    if existing is not None and existing.status != PayrollStatus.DRAFT:
+        raise ServiceError(
+            f"发放批次 {existing.number} 已提交（{existing.get_status_display()}），不能重新生成",
+            code="wrong_state",
+        )
+    _cutover_ensure(actor=actor, programme=programme, area_code=area_code, month=month)
+    inputs = load_inputs(
+        programme=programme,
+        area_code=area_code,
+        month=month,
+        exclude_payroll_id=existing.pk if existing else None,
+    )
+    lines, flag_df = compute_lines(inputs)
+    flags = flags_by_line(flag_df)
+    with transaction.atomic():
+        if existing is None:
+            payroll, _ = Payroll.objects.get_or_create(
+                programme=programme,
+                area_id=area_code,
+                month=month,
+                kind=PayrollKind.REGULAR,
+                defaults={"number": payroll_number(programme, area_code, month)},
+            )
+        else:
+            payroll = existing
+        payroll = Payroll.objects.select_for_update().get(pk=payroll.pk)
+        if payroll.status != PayrollStatus.DRAFT:
+            raise ServiceError("发放批次已被他人提交，不能重新生成", code="wrong_state")
+        before = {
+            "lines": payroll.line_count,
+            "total": payroll.total_amount,
+            "digest": payroll.digest,
+        }
+        PayrollLine.objects.filter(payroll=payroll).delete()
+        rows = _line_rows(payroll.pk, lines, flags)
+        write_frame(PayrollLine._meta.db_table, rows)
+        digest = _digest(rows)
+        _totals(payroll, lines)
+        payroll.digest = digest
+        payroll.inputs = {
+            "entries_read": inputs.entries.height,
+            "cutovers": [[p, d.isoformat()] for p, d in inputs.cutovers],
+            "holds": inputs.holds.height,
+            "death_findings": inputs.death_findings.height,
+            "history_entries": inputs.history.height,
+        }
+        payroll.generated_at = timezone.now()
+        payroll.generated_by = actor if actor is not None and actor.is_authenticated else None
+        payroll.version = F("version") + 1
+        payroll.save()
+        payroll.refresh_from_db()
+        audit_record(
+            actor=actor,
+            action="funds.payroll_generate",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=area_code,
+            before=before if existing else None,
+            after={
+                "number": payroll.number,
+                "lines": payroll.line_count,
+                "total": payroll.total_amount,
+                "held": payroll.held_count,
+                "flagged": payroll.flagged_count,
+                "digest": digest,
+            },
+        )
+    return payroll
+
+
+def _line_rows(payroll_id: int, lines: pl.DataFrame, flags: dict[int, list[dict]]) -> pl.DataFrame:
+    flag_frame = pl.DataFrame(
+        {
+            "line_idx": list(flags),
+            "flags": [json.dumps(v, ensure_ascii=False, sort_keys=True) for v in flags.values()],
+        },
+        schema={"line_idx": lines.schema["line_idx"], "flags": pl.Utf8},
+    )
+    df = lines.join(flag_frame, on="line_idx", how="left")
+    return df.select(
+        pl.lit(payroll_id).cast(pl.Int64).alias("payroll_id"),
+        "seq",
+        pl.col("entry_id").alias("roll_entry_id"),
+        "household_id",
+        "person_id",
+        "programme",
+        pl.col("decision_ref").fill_null(""),
+        pl.col("months_from").dt.strftime("%Y-%m-%d"),
+        pl.col("months_to").dt.strftime("%Y-%m-%d"),
+        "months",
+        fen_to_text(pl.col("monthly_fen")).alias("monthly_amount"),
+        fen_to_text(pl.col("amount_fen")).alias("amount"),
+        pl.when(pl.col("held")).then(pl.lit("held")).otherwise(pl.lit("payable")).alias("status"),
+        pl.col("flags").fill_null("[]"),
+        "account_id",
+        pl.col("bank_name").fill_null(""),
+        pl.col("account_number").fill_null(""),
+        pl.col("holder_name").fill_null(""),
+        pl.lit("").alias("failure_reason"),
+        pl.lit("").alias("failure_note"),
+        pl.lit("").alias("reissue_status"),
+        pl.lit(None, dtype=pl.Int64).alias("reissue_of_id"),
+    ).sort("seq")
+
+
+def _digest(rows: pl.DataFrame) -> str:
+    key = rows.drop("payroll_id")
+    return hashlib.sha256(key.write_csv().encode("utf-8")).hexdigest()
+
+
+def _totals(payroll: Payroll, lines: pl.DataFrame) -> None:
+    held = lines.filter(pl.col("held"))
+    payable = lines.filter(~pl.col("held"))
+    payroll.line_count = lines.height
+    payroll.total_amount = _yuan(lines["amount_fen"].sum() or 0)
+    payroll.held_count = held.height
+    payroll.held_amount = _yuan(held["amount_fen"].sum() or 0)
+    payroll.payable_count = payable.height
+    payroll.payable_amount = _yuan(payable["amount_fen"].sum() or 0)
+
+
+def _refresh_totals(payroll: Payroll) -> None:
+    agg = PayrollLine.objects.filter(payroll=payroll).aggregate(
+        n=Count("id"),
+        total=Sum("amount"),
+        held_n=Count("id", filter=Q(status=LineStatus.HELD)),
+        held=Sum("amount", filter=Q(status=LineStatus.HELD)),
+    )
+    payroll.line_count = agg["n"]
+    payroll.total_amount = agg["total"] or 0
+    payroll.held_count = agg["held_n"]
+    payroll.held_amount = agg["held"] or 0
+    payroll.payable_count = agg["n"] - agg["held_n"]
+    payroll.payable_amount = (agg["total"] or 0) - (agg["held"] or 0)
+
+
+def flagged_count_update(payroll: Payroll) -> None:
+    payroll.flagged_count = PayrollLine.objects.filter(payroll=payroll).exclude(flags=[]).count()
+
+
+# ---------------------------------------------------------------- approval and release
+
+
+def _lock(payroll_id: int, version: int | None) -> Payroll:
+    payroll = Payroll.objects.select_for_update().select_related("area").get(pk=payroll_id)
+    if version is not None and payroll.version != version:
+        raise ConcurrentEditError("发放批次")
+    return payroll
+
+
+def separation_check(*, payroll: Payroll, user) -> None:
+    """审批与发放分离: whoever reviewed or decided any case paid in this payroll may not handle it.
+
+    One query for the whole payroll (the decisions are found through the lines' decision_ref)."""
+    from jiuzhu.cases.models import Application
+    from jiuzhu.cases.services import payment_officer_check
+
+    refs = (
+        PayrollLine.objects.filter(payroll=payroll).exclude(decision_ref="").values("decision_ref")
+    )
+    app = (
+        Application.objects.filter(number__in=refs)
+        .filter(Q(reviewed_by=user) | Q(decided_by=user))
+        .only("number", "reviewed_by_id", "decided_by_id")
+        .first()
+    )
+    if app is not None:
+        try:
+            payment_officer_check(application=app, user=user)
+        except ServiceError as exc:
+            raise ServiceError(
+                f"{exc.text()}（申请 {app.number} 在本批次中）", code="same_person"
+            ) from exc
+
+
+def _handlers(payroll: Payroll) -> set[int]:
+    ids = {payroll.prepared_by_id} | set(payroll.approvals.values_list("approver_id", flat=True))
+    return {i for i in ids if i}
+
+
+def budget_position(*, payroll: Payroll) -> dict:
+    """Budget of the payroll's county for its programme and year against what is committed."""
+    county = payroll.area_id[:6] + "000000"
+    year = payroll.month.year
+    budget = Budget.objects.filter(
+        programme=payroll.programme, area_id=county, year=year
+    ).aggregate(s=Sum("amount"))["s"]
+    committed = Payroll.objects.filter(
+        programme=payroll.programme,
+        area_id__gte=county[:6],
+        area_id__lt=str(int(county[:6]) + 1),
+        month__year=year,
+    ).exclude(status=PayrollStatus.DRAFT).exclude(pk=payroll.pk).aggregate(s=Sum("payable_amount"))[
+        "s"
+    ] or decimal.Decimal("0")
+    after = committed + payroll.payable_amount
+    return {
+        "budget": budget,
+        "committed": committed,
+        "after": after,
+        "over": budget is not None and after > budget,
+        "missing": budget is None,
+    }
+
+
+def _required_levels(payroll: Payroll) -> list[dict]:
+    levels = [{"level": 1, "label": "复核", "area_level": ""}]
+    codes = {payroll.area_id}
+    area = payroll.area
+    codes |= {a.code for a in area.ancestors()}
+    rules = ApprovalThreshold.objects.filter(area_id__in=codes).filter(
+        Q(programme="") | Q(programme=payroll.programme)
+    )
+    for rule in sorted(rules, key=lambda r: r.above_total):
+        if payroll.payable_amount > rule.above_total:
+            levels.append(
+                {
+                    "level": len(levels) + 1,
+                    "label": rule.label,
+                    "area_level": rule.approver_area_level,
+                    "above": str(rule.above_total),
+                }
+            )
+    return levels
+
+
+def payroll_submit(
+    *, actor, payroll_id: int, version: int, budget_override_reason: str = ""
+) -> Payroll:
+    """编制完成，提交复核: the preparer freezes the draft; the payable lines go to the ledger."""
+    with transaction.atomic():
+        payroll = _lock(payroll_id, version)
+        require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
+        if payroll.status != PayrollStatus.DRAFT:
+            raise ServiceError("只有草稿状态的发放批次可以提交", code="wrong_state")
+        if payroll.line_count == 0:
+            raise ServiceError("发放批次没有明细，不能提交", code="empty")
+        separation_check(payroll=payroll, user=actor)
+        _overlap_check(payroll)
+        position = budget_position(payroll=payroll)
+        if position["over"] and not budget_override_reason.strip():
+            raise ServiceError(
+                f"超出预算：本年度预算 {position['budget']} 元，已拨付/在途 {position['committed']} 元，"
+                f"本批次 {payroll.payable_amount} 元。确需发放请填写超预算理由",
+                field="budget_override_reason",
+                code="over_budget",
+            )
+        payroll.required_levels = _required_levels(payroll)
+        payroll.budget_override_reason = budget_override_reason.strip() if position["over"] else ""
+        payroll.status = PayrollStatus.SUBMITTED
+        payroll.prepared_by = actor
+        payroll.prepared_at = timezone.now()
+        flagged_count_update(payroll)
+        payroll.version = F("version") + 1
+        payroll.save()
+        _ledger_lines(payroll, LedgerKind.PAYABLE, actor, statuses=[LineStatus.PAYABLE])
+        audit_record(
+            actor=actor,
+            action="funds.payroll_submit",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=payroll.area_id,
+            reason=budget_override_reason,
+            after={
+                "payable": payroll.payable_amount,
+                "levels": [lv["label"] for lv in payroll.required_levels],
+                "budget": position,
+            },
+        )
+        payroll.refresh_from_db()
+        return payroll
+
+
+def _overlap_check(payroll: Payroll) -> None:
+    """A roll entry's months may be in only one submitted payroll (e.g. township and county)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT m.roll_entry_id, p2.number, "
+            f"{date_sql('m.months_from')}, {date_sql('m.months_to')} "
+            "FROM funds_payrollline m "
+            "JOIN funds_payrollline o ON o.roll_entry_id = m.roll_entry_id "
+            "AND o.payroll_id <> m.payroll_id "
+            "JOIN funds_payroll p2 ON p2.id = o.payroll_id "
+            "WHERE m.payroll_id = %s AND p2.status <> 'draft' AND m.reissue_of_id IS NULL "
+            "AND o.reissue_of_id IS NULL AND o.months_from <= m.months_to "
+            "AND m.months_from <= o.months_to LIMIT 1",
+            [payroll.pk],
+        )
+        clash = cur.fetchone()
+    if clash:
+        entry, number, mfrom, mto = clash
+        raise ServiceError(
+            f"名册记录 #{entry} 的 {mfrom[:7]}—{mto[:7]} 已在批次 {number} 中，不能重复发放",
+            code="overlap",
+        )
+
+
+def _ledger_lines(
+    payroll: Payroll, kind: str, actor, *, statuses: list[str], note: str = ""
+) -> None:
+    df = read_frame(
+        f"SELECT l.id, l.household_id, {fen_sql('l.amount')} FROM funds_payrollline l "
+        f"WHERE l.payroll_id = %s AND l.status IN ({', '.join(['%s'] * len(statuses))}) ORDER BY l.seq",
+        [payroll.pk, *statuses],
+        {"id": pl.Int64, "household_id": pl.Int64, "fen": pl.Int64},
+    )
+    ledger_append(
+        [
+            {
+                "kind": kind,
+                "amount": _yuan(fen),
+                "programme": payroll.programme,
+                "area_code": payroll.area_id,
+                "month": payroll.month,
+                "payroll_id": payroll.pk,
+                "line_id": line_id,
+                "household_id": hh,
+                "note": note,
+            }
+            for line_id, hh, fen in df.iter_rows()
+        ],
+        actor=actor,
+    )
+
+
+def _ledger_payroll(payroll: Payroll, kind: str, actor, amount, note: str = "") -> None:
+    ledger_append(
+        [
+            {
+                "kind": kind,
+                "amount": amount,
+                "programme": payroll.programme,
+                "area_code": payroll.area_id,
+                "month": payroll.month,
+                "payroll_id": payroll.pk,
+                "note": note,
+            }
+        ],
+        actor=actor,
+    )
+
+
+def _approver_level_ok(actor, payroll: Payroll, area_level: str) -> bool:
+    if not area_level:
+        return True
+    for a in user_roles(actor):
+        if a.area.level == area_level and payroll.area_id.startswith(area_prefix(a.area.code)):
+            from jiuzhu.accounts.roles import ROLE_CAPABILITIES
+
+            if Capability.PAYROLL_APPROVE in ROLE_CAPABILITIES.get(a.role, ()):
+                return True
+    return False
+
+
+def payroll_approve(*, actor, payroll_id: int, version: int, note: str = "") -> Payroll:
+    """复核: another payments officer checks and approves; above thresholds, further levels."""
+    with transaction.atomic():
+        payroll = _lock(payroll_id, version)
+        require_area(actor, Capability.PAYROLL_APPROVE, payroll.area_id)
+        if payroll.status != PayrollStatus.SUBMITTED:
+            raise ServiceError("只有待复核的发放批次可以复核", code="wrong_state")
+        if actor.pk in _handlers(payroll):
+            raise ServiceError(
+                "编制、复核、拨付须由不同人员办理：您已编制或复核过本批次", code="same_person"
+            )
+        separation_check(payroll=payroll, user=actor)
+        done = payroll.approvals.count()
+        level = payroll.required_levels[done]
+        if not _approver_level_ok(actor, payroll, level.get("area_level", "")):
+            raise ServiceError(
+                f"第 {level['level']} 级（{level['label']}）须由{_level_name(level['area_level'])}资金复核人员办理",
+                code="wrong_level",
+            )
+        PayrollApproval.objects.create(
+            payroll=payroll, level=level["level"], label=level["label"], approver=actor, note=note
+        )
+        complete = done + 1 == len(payroll.required_levels)
+        if complete:
+            payroll.status = PayrollStatus.APPROVED
+            _ledger_payroll(payroll, LedgerKind.APPROVED, actor, payroll.payable_amount)
+        payroll.version = F("version") + 1
+        payroll.save()
+        audit_record(
+            actor=actor,
+            action="funds.payroll_approve",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=payroll.area_id,
+            reason=note,
+            after={"level": level["level"], "label": level["label"], "complete": complete},
+        )
+        payroll.refresh_from_db()
+        return payroll
+
+
+def _level_name(area_level: str) -> str:
+    return {"city": "市级", "province": "省级", "county": "县级"}.get(area_level, "")
+
+
+def payroll_return(*, actor, payroll_id: int, version: int, reason: str) -> Payroll:
+    """退回: a reviewer sends a submitted payroll back to draft; its payable entries are reversed."""
+    if not reason.strip():
+        raise ServiceError("请填写退回理由", field="reason")
+    with transaction.atomic():
+        payroll = _lock(payroll_id, version)
+        require_area(actor, Capability.PAYROLL_APPROVE, payroll.area_id)
+        if payroll.status != PayrollStatus.SUBMITTED:
+            raise ServiceError("只有待复核的发放批次可以退回", code="wrong_state")
+        if actor.pk == payroll.prepared_by_id:
+            raise ServiceError("编制人不能退回自己编制的批次，请由复核人员办理", code="same_person")
+        _reverse_entries(payroll, LedgerKind.PAYABLE, actor, f"退回：{reason}")
+        payroll.approvals.all().delete()
+        payroll.status = PayrollStatus.DRAFT
+        payroll.prepared_by = None
+        payroll.prepared_at = None
+        payroll.version = F("version") + 1
+        payroll.save()
+        audit_record(
+            actor=actor,
+            action="funds.payroll_return",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=payroll.area_id,
+            reason=reason,
+        )
+        payroll.refresh_from_db()
+        return payroll
+
+
+def _reverse_entries(payroll: Payroll, kind: str, actor, note: str) -> None:
+    reversed_seqs = LedgerEntry.objects.filter(
+        payroll_id=payroll.pk, kind=LedgerKind.REVERSED
+    ).values("reverses_seq")
+    entries = (
+        LedgerEntry.objects.filter(payroll_id=payroll.pk, kind=kind)
+        .exclude(seq__in=reversed_seqs)
+        .order_by("seq")
+        .values_list("seq", "amount", "line_id", "household_id")
+    )
+    ledger_append(
+        [
+            {
+                "kind": LedgerKind.REVERSED,
+                "amount": -amount,
+                "programme": payroll.programme,
+                "area_code": payroll.area_id,
+                "month": payroll.month,
+                "payroll_id": payroll.pk,
+                "line_id": line_id,
+                "household_id": hh,
+                "reverses_seq": seq,
+                "note": note[:200],
+            }
+            for seq, amount, line_id, hh in entries
+        ],
+        actor=actor,
+    )
+
+
+def payroll_release(*, actor, payroll_id: int, version: int) -> Payroll:
+    """拨付: finance releases an approved payroll to the bank. Two releases of the same payroll
+    cannot both succeed: the row is locked and the update is conditional on the version read."""
+    with transaction.atomic():
+        payroll = _lock(payroll_id, None)
+        require_area(actor, Capability.PAYROLL_RELEASE, payroll.area_id)
+        if payroll.version != version:
+            raise ConcurrentEditError("发放批次")
+        if payroll.status != PayrollStatus.APPROVED:
+            raise ServiceError(
+                f"发放批次当前为“{payroll.get_status_display()}”，只有已复核的批次可以拨付",
+                code="wrong_state",
+            )
+        if actor.pk in _handlers(payroll):
+            raise ServiceError("编制、复核、拨付须由不同人员办理", code="same_person")
+        separation_check(payroll=payroll, user=actor)
+        updated = Payroll.objects.filter(
+            pk=payroll.pk, version=version, status=PayrollStatus.APPROVED
+        ).update(
+            status=PayrollStatus.RELEASED,
+            released_by=actor,
+            released_at=timezone.now(),
+            version=F("version") + 1,
+        )
+        if updated != 1:
+            raise ConcurrentEditError("发放批次")
+        PayrollLine.objects.filter(payroll=payroll, status=LineStatus.PAYABLE).update(
+            status=LineStatus.SENT
+        )
+        _ledger_payroll(payroll, LedgerKind.SENT, actor, payroll.payable_amount)
+        audit_record(
+            actor=actor,
+            action="funds.payroll_release",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=payroll.area_id,
+            after={"amount": payroll.payable_amount, "lines": payroll.payable_count},
+        )
+        payroll.refresh_from_db()
+        return payroll
+
+
+# ---------------------------------------------------------------- bank files
+
+
+def default_profile() -> BankProfile:
+    profile = BankProfile.objects.filter(is_default=True).order_by("pk").first()
+    if profile is None:
+        raise ServiceError("尚未配置银行文件格式", code="no_profile")
+    return profile
+
+
+SENT_STATUSES = [LineStatus.SENT, LineStatus.PAID, LineStatus.FAILED]
+
+
+def _sent_frame(payroll: Payroll) -> pl.DataFrame:
+    return read_frame(
+        f"SELECT l.id, l.seq, l.account_number, l.holder_name, {fen_sql('l.amount')}, l.bank_name, "
+        f"l.programme, {date_sql('l.months_to')}, l.status FROM funds_payrollline l "
+        "WHERE l.payroll_id = %s AND l.status IN (%s, %s, %s) ORDER BY l.seq",
+        [payroll.pk, *SENT_STATUSES],
+        {
+            "id": pl.Int64,
+            "seq": pl.Int64,
+            "account_number": pl.Utf8,
+            "holder_name": pl.Utf8,
+            "amount_fen": pl.Int64,
+            "bank_name": pl.Utf8,
+            "programme": pl.Utf8,
+            "month": pl.Date,
+            "status": pl.Utf8,
+        },
+    ).with_columns(
+        pl.format("{}-{}", pl.lit(payroll.number), pl.col("seq").cast(pl.Utf8).str.zfill(6)).alias(
+            "ref"
+        ),
+        pl.lit(payroll.number).alias("batch"),
+        pl.col("month").dt.strftime("%Y-%m"),
+    )
+
+
+def bank_file_export(*, actor, payroll_id: int, profile_id: int | None = None) -> BankFile:
+    """The 代发 file of a released payroll, in the bank's profile (made once, then re-served)."""
+    payroll = Payroll.objects.get(pk=payroll_id)
+    if not (
+        user_scope(actor, Capability.PAYROLL_PREPARE).contains(payroll.area_id)
+        or user_scope(actor, Capability.PAYROLL_RELEASE).contains(payroll.area_id)
+    ):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(Capability.PAYROLL_PREPARE)
+    if payroll.status not in (PayrollStatus.RELEASED, PayrollStatus.CLOSED):
+        raise ServiceError("发放批次拨付后才能下载银行代发文件", code="wrong_state")
+    profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
+    with transaction.atomic():
+        existing = BankFile.objects.filter(
+            payroll=payroll, profile=profile, kind=BankFileKind.EXPORT
+        ).first()
+        if existing is None:
+            frame = _sent_frame(payroll)
+            content = bankfiles.write_file(profile, frame)
+            existing = BankFile.objects.create(
+                payroll=payroll,
+                profile=profile,
+                kind=BankFileKind.EXPORT,
+                file_name=f"{payroll.number}-{profile.pk}.{profile.file_format}",
+                content=content,
+                sha256=hashlib.sha256(content).hexdigest(),
+                line_count=frame.height,
+                total_amount=_yuan(frame["amount_fen"].sum() or 0),
+                created_by=actor,
+            )
+        audit_record(
+            actor=actor,
+            action="funds.bank_file_export",
+            subject_type="bank_file",
+            subject_id=existing.pk,
+            area_code=payroll.area_id,
+            extra={"payroll": payroll.number, "sha256": existing.sha256, "profile": profile.name},
+        )
+    return existing
+
+
+def _report(problems: list[str]) -> ServiceError:
+    shown = problems[: bankfiles.MAX_REPORTED]
+    more = len(problems) - len(shown)
+    if more > 0:
+        shown.append(f"……另有 {more} 处问题未列出")
+    return ServiceError(errors={"file": shown}, code="bad_return_file")
+
+
+def bank_return_import(
+    *, actor, payroll_id: int, data: bytes, file_name: str, profile_id: int | None = None
+) -> dict:
+    """对账: read the bank's return file and record each line as paid or failed.
+
+    All or nothing: unknown lines, lines of another payroll, amounts or accounts that differ,
+    a wrong 合计, an encoding other than the profile's, or lines already reconciled refuse the
+    whole file with a row-level report (``ServiceError.errors['file']``) and nothing is written.
+    Failed lines go to the re-issue queue with the bank's reason."""
+    payroll = Payroll.objects.get(pk=payroll_id)
+    require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
+    if payroll.status != PayrollStatus.RELEASED:
+        raise ServiceError("只有已拨付、未结清的发放批次可以导入回盘文件", code="wrong_state")
+    profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
+    try:
+        rows, trailer = bankfiles.read_return(profile, data, file_name)
+    except bankfiles.FileProblems as exc:
+        raise _report(exc.problems) from exc
+    problems: list[str] = []
+    other_batches = rows.filter(pl.col("batch") != payroll.number)["batch"].unique().to_list()
+    if other_batches and rows.filter(pl.col("batch") == payroll.number).height == 0:
+        raise _report(
+            [
+                f"该回盘文件属于批次 {'、'.join(sorted(other_batches)[:3])}，不是本批次 {payroll.number}"
+            ]
+        )
+    sent = _sent_frame(payroll).select(
+        "id",
+        "ref",
+        pl.col("account_number").alias("l_account"),
+        pl.col("amount_fen").alias("l_fen"),
+        "status",
+    )
+    j = rows.join(sent, on="ref", how="left")
+    checks = [
+        (
+            pl.col("batch") != payroll.number,
+            lambda r: f"第 {r['row_no']} 行：批次号 {r['batch']} 不是本批次 {payroll.number}",
+        ),
+        (
+            pl.col("id").is_null() & (pl.col("batch") == payroll.number),
+            lambda r: f"第 {r['row_no']} 行：明细编号 {r['ref']} 不在本批次的代发明细中",
+        ),
+        (
+            pl.col("ref").is_duplicated(),
+            lambda r: f"第 {r['row_no']} 行：明细编号 {r['ref']} 在文件中重复",
+        ),
+        (
+            pl.col("amount_fen").is_null(),
+            lambda r: f"第 {r['row_no']} 行：金额“{r['amount']}”格式不正确",
+        ),
+        (
+            pl.col("id").is_not_null()
+            & pl.col("amount_fen").is_not_null()
+            & (pl.col("amount_fen") != pl.col("l_fen")),
+            lambda r: (
+                f"第 {r['row_no']} 行：金额 {r['amount']} 与代发金额 {_yuan(r['l_fen'])} 不符"
+            ),
+        ),
+        (
+            pl.col("id").is_not_null() & (pl.col("account_number") != pl.col("l_account")),
+            lambda r: f"第 {r['row_no']} 行：账号与代发文件不符",
+        ),
+        (
+            ~pl.col("result").is_in([bankfiles.RESULT_PAID, bankfiles.RESULT_FAILED]),
+            lambda r: f"第 {r['row_no']} 行：处理结果应为“成功”或“失败”，实为“{r['result']}”",
+        ),
+        (
+            (pl.col("result") == bankfiles.RESULT_FAILED)
+            & ~pl.col("reason").is_in(list(bankfiles.REASON_BY_TEXT)),
+            lambda r: (
+                f"第 {r['row_no']} 行：失败原因“{r['reason']}”无法识别（应为 账号错误/账户已销户/户名不符/其他）"
+            ),
+        ),
+        (
+            pl.col("id").is_not_null() & (pl.col("status") != LineStatus.SENT),
+            lambda r: f"第 {r['row_no']} 行：明细 {r['ref']} 已对账，不能重复导入",
+        ),
+    ]
+    bad = j.with_columns(
+        [cond.fill_null(False).alias(f"c{i}") for i, (cond, _) in enumerate(checks)]
+    )
+    flagged = bad.filter(pl.any_horizontal([pl.col(f"c{i}") for i in range(len(checks))]))
+    for r in flagged.head(bankfiles.MAX_REPORTED + 1).iter_rows(named=True):
+        for i, (_, msg) in enumerate(checks):
+            if r[f"c{i}"]:
+                problems.append(msg(r))
+    if flagged.height > bankfiles.MAX_REPORTED + 1:
+        problems.append(f"共 {flagged.height} 行有问题")
+    file_total = int(rows["amount_fen"].sum() or 0)
+    if not trailer:
+        problems.append("文件缺少“合计”行（总笔数与总金额核对）")
+    elif trailer.get("amount_fen") is None:
+        problems.append(f"合计行金额“{trailer.get('amount')}”格式不正确")
+    elif trailer["amount_fen"] != file_total:
+        problems.append(
+            f"合计金额 {_yuan(trailer['amount_fen'])} 元与明细金额之和 {_yuan(file_total)} 元不符"
+        )
+    if problems:
+        raise _report(problems)
+    result = j.select(
+        "id",
+        pl.when(pl.col("result") == bankfiles.RESULT_PAID)
+        .then(pl.lit(LineStatus.PAID))
+        .otherwise(pl.lit(LineStatus.FAILED))
+        .alias("status"),
+        pl.when(pl.col("result") == bankfiles.RESULT_FAILED)
+        .then(
+            pl.col("reason").replace_strict(bankfiles.REASON_BY_TEXT, default="other").cast(pl.Utf8)
+        )
+        .otherwise(pl.lit(""))
+        .alias("failure_reason"),
+        "l_fen",
+    )
+    with transaction.atomic():
+        locked = _lock(payroll.pk, None)
+        if locked.status != PayrollStatus.RELEASED:
+            raise ServiceError("发放批次状态已改变，请刷新后重试", code="wrong_state")
+        _apply_results(locked, result)
+        failed = result.filter(pl.col("status") == LineStatus.FAILED)
+        paid = result.filter(pl.col("status") == LineStatus.PAID)
+        ids = read_frame(
+            "SELECT id, household_id FROM funds_payrollline WHERE payroll_id = %s",
+            [payroll.pk],
+            {"id": pl.Int64, "household_id": pl.Int64},
+        )
+        res = result.join(ids, on="id").sort("id")
+        ledger_append(
+            [
+                {
+                    "kind": LedgerKind.PAID if st == LineStatus.PAID else LedgerKind.FAILED,
+                    "amount": _yuan(fen),
+                    "programme": payroll.programme,
+                    "area_code": payroll.area_id,
+                    "month": payroll.month,
+                    "payroll_id": payroll.pk,
+                    "line_id": line_id,
+                    "household_id": hh,
+                    "note": reason,
+                }
+                for line_id, st, reason, fen, hh in res.iter_rows()
+            ],
+            actor=actor,
+        )
+        bf = BankFile.objects.create(
+            payroll=payroll,
+            profile=profile,
+            kind=BankFileKind.RETURN,
+            file_name=file_name[:120],
+            content=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+            line_count=rows.height,
+            total_amount=_yuan(file_total),
+            created_by=actor,
+        )
+        summary = {
+            "file": bf.pk,
+            "rows": rows.height,
+            "paid": paid.height,
+            "paid_amount": _yuan(paid["l_fen"].sum() or 0),
+            "failed": failed.height,
+            "failed_amount": _yuan(failed["l_fen"].sum() or 0),
+        }
+        audit_record(
+            actor=actor,
+            action="funds.bank_return_import",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=payroll.area_id,
+            after=summary,
+        )
+        recoveries_detect(payroll_id=payroll.pk, actor=actor)
+    return summary
+
+
+def _apply_results(payroll: Payroll, result: pl.DataFrame) -> None:
+    """Set each reconciled line's status in one statement per kind (temporary table + UPDATE)."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS funds_return_tmp "
+            "(id BIGINT PRIMARY KEY, status VARCHAR(10), failure_reason VARCHAR(16))"
+        )
+        cur.execute("DELETE FROM funds_return_tmp")
+    write_frame("funds_return_tmp", result.select("id", "status", "failure_reason"))
+    with connection.cursor() as cur:
+        cur.execute(
+            "UPDATE funds_payrollline SET status = t.status, failure_reason = t.failure_reason, "
+            "reissue_status = CASE WHEN t.status = 'failed' THEN 'queued' ELSE '' END "
+            "FROM funds_return_tmp t WHERE funds_payrollline.id = t.id "
+            "AND funds_payrollline.payroll_id = %s",
+            [payroll.pk],
+        )
+        cur.execute("DELETE FROM funds_return_tmp")
+
+
+# ---------------------------------------------------------------- re-issue and close
+
+
+def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None) -> Payroll:
+    """补发: the queued lines (failed at the bank, or a hold cleared) into a supplementary batch,
+    paid into the household's current account. A line whose account was the reason it failed
+    is refused until the account has been corrected."""
+    with transaction.atomic():
+        parent = _lock(payroll_id, None)
+        require_area(actor, Capability.PAYROLL_PREPARE, parent.area_id)
+        if parent.status not in (
+            PayrollStatus.RELEASED,
+            PayrollStatus.CLOSED,
+            PayrollStatus.APPROVED,
+            PayrollStatus.SUBMITTED,
+        ):
+            raise ServiceError("该批次没有可补发的明细", code="wrong_state")
+        queued = PayrollLine.objects.select_for_update().filter(
+            payroll=parent, reissue_status=ReissueStatus.QUEUED
+        )
+        if line_ids:
+            queued = queued.filter(pk__in=line_ids)
+        queued = list(queued.order_by("seq"))
+        if not queued:
+            raise ServiceError("没有待补发的明细", code="empty")
+        accounts = _current_accounts({ln.household_id for ln in queued})
+        problems = []
+        for ln in queued:
+            acct = accounts.get((ln.household_id, ln.person_id)) or accounts.get(
+                (ln.household_id, None)
+            )
+            if acct is None:
+                problems.append(f"第 {ln.seq} 笔：该户没有有效发放账户")
+            elif (
+                ln.status == LineStatus.FAILED
+                and ln.failure_reason != "other"
+                and (
+                    acct.account_number == ln.account_number and acct.holder_name == ln.holder_name
+                )
+            ):
+                problems.append(
+                    f"第 {ln.seq} 笔：发放失败原因为“{ln.get_failure_reason_display()}”，请先更正发放账户再补发"
+                )
+        if problems:
+            raise ServiceError(errors={"lines": problems}, code="account_not_fixed")
+        n = parent.supplements.count() + 1
+        supp = Payroll.objects.create(
+            number=f"{parent.number}-BF{n}",
+            kind=PayrollKind.SUPPLEMENTARY,
+            parent=parent,
+            programme=parent.programme,
+            area=parent.area,
+            month=parent.month,
+            generated_at=timezone.now(),
+            generated_by=actor,
+            inputs={"reissue_of": parent.number, "lines": [ln.seq for ln in queued]},
+        )
+        new = []
+        for i, ln in enumerate(queued, start=1):
+            acct = accounts.get((ln.household_id, ln.person_id)) or accounts.get(
+                (ln.household_id, None)
+            )
+            reason = (
+                ln.get_failure_reason_display() if ln.status == LineStatus.FAILED else "暂停解除"
+            )
+            new.append(
+                PayrollLine(
+                    payroll=supp,
+                    seq=i,
+                    roll_entry_id=ln.roll_entry_id,
+                    household_id=ln.household_id,
+                    person_id=ln.person_id,
+                    programme=ln.programme,
+                    decision_ref=ln.decision_ref,
+                    months_from=ln.months_from,
+                    months_to=ln.months_to,
+                    months=ln.months,
+                    monthly_amount=ln.monthly_amount,
+                    amount=ln.amount,
+                    status=LineStatus.PAYABLE,
+                    flags=[
+                        {
+                            "code": "reissue",
+                            "label": "补发",
+                            "held": False,
+                            "reason": f"原批次 {parent.number} 第 {ln.seq} 笔（{reason}）补发",
+                            "evidence": {
+                                "type": "line",
+                                "id": ln.pk,
+                                "household_id": ln.household_id,
+                            },
+                        }
+                    ],
+                    account=acct,
+                    bank_name=acct.bank_name,
+                    account_number=acct.account_number,
+                    holder_name=acct.holder_name,
+                    reissue_of=ln,
+                )
+            )
+        PayrollLine.objects.bulk_create(new)
+        PayrollLine.objects.filter(pk__in=[ln.pk for ln in queued]).update(
+            reissue_status=ReissueStatus.REISSUED
+        )
+        _refresh_totals(supp)
+        flagged_count_update(supp)
+        supp.digest = hashlib.sha256(
+            "|".join(f"{ln.reissue_of_id}:{ln.amount}:{ln.account_number}" for ln in new).encode()
+        ).hexdigest()
+        supp.save()
+        audit_record(
+            actor=actor,
+            action="funds.payroll_reissue",
+            subject_type="payroll",
+            subject_id=supp.pk,
+            area_code=parent.area_id,
+            after={"parent": parent.number, "lines": len(new), "amount": supp.total_amount},
+        )
+        return supp
+
+
+def _current_accounts(household_ids: set[int]) -> dict:
+    out = {}
+    for a in PaymentAccount.objects.filter(household_id__in=household_ids, active=True).order_by(
+        "-pk"
+    ):
+        out.setdefault((a.household_id, a.person_id), a)
+    return out
+
+
+def payroll_close_check(payroll: Payroll) -> dict:
+    """Totals for closing: sent = paid + failed-and-reissued, to the fen."""
+    agg = PayrollLine.objects.filter(payroll=payroll, status__in=SENT_STATUSES).aggregate(
+        sent=Sum("amount"),
+        paid=Sum("amount", filter=Q(status=LineStatus.PAID)),
+        failed=Sum("amount", filter=Q(status=LineStatus.FAILED)),
+        reissued=Sum(
+            "amount", filter=Q(status=LineStatus.FAILED, reissue_status=ReissueStatus.REISSUED)
+        ),
+        unreconciled=Count("id", filter=Q(status=LineStatus.SENT)),
+        not_reissued=Count(
+            "id", filter=Q(status=LineStatus.FAILED) & ~Q(reissue_status=ReissueStatus.REISSUED)
+        ),
+    )
+    zero = decimal.Decimal("0.00")
+    sent = agg["sent"] or zero
+    paid = agg["paid"] or zero
+    reissued = agg["reissued"] or zero
+    return {
+        "sent": sent,
+        "paid": paid,
+        "failed": agg["failed"] or zero,
+        "reissued": reissued,
+        "unreconciled": agg["unreconciled"],
+        "not_reissued": agg["not_reissued"],
+        "difference": sent - paid - reissued,
+        "agrees": agg["unreconciled"] == 0
+        and agg["not_reissued"] == 0
+        and _fen(sent) == _fen(paid) + _fen(reissued)
+        and _fen(sent) == _fen(payroll.payable_amount),
+    }
+
+
+def payroll_close(*, actor, payroll_id: int, version: int) -> Payroll:
+    """结清: only when every sent line is paid or failed-and-reissued and the totals agree to the fen."""
+    with transaction.atomic():
+        payroll = _lock(payroll_id, version)
+        require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
+        if payroll.status != PayrollStatus.RELEASED:
+            raise ServiceError("只有已拨付的发放批次可以结清", code="wrong_state")
+        totals = payroll_close_check(payroll)
+        if not totals["agrees"]:
+            parts = []
+            if totals["unreconciled"]:
+                parts.append(f"{totals['unreconciled']} 笔尚未对账")
+            if totals["not_reissued"]:
+                parts.append(f"{totals['not_reissued']} 笔发放失败尚未补发")
+            parts.append(
+                f"代发 {totals['sent']} 元，到账 {totals['paid']} 元，失败已补发 {totals['reissued']} 元，差额 {totals['difference']} 元"
+            )
+            raise ServiceError("不能结清：" + "；".join(parts), code="totals_disagree")
+        payroll.status = PayrollStatus.CLOSED
+        payroll.closed_by = actor
+        payroll.closed_at = timezone.now()
+        payroll.version = F("version") + 1
+        payroll.save()
+        audit_record(
+            actor=actor,
+            action="funds.payroll_close",
+            subject_type="payroll",
+            subject_id=payroll.pk,
+            area_code=payroll.area_id,
+            after={k: v for k, v in totals.items() if k != "agrees"},
+        )
+        payroll.refresh_from_db()
+        return payroll
+
+
+# ---------------------------------------------------------------- recoveries (追缴)
+
+
+def recoveries_detect(*, payroll_id: int | None = None, actor=None) -> int:
+    """Paid lines covering months after the payee's death become recovery records (set-based)."""
+    params: list = []
+    where = ""
+    if payroll_id is not None:
+        where = "AND l.payroll_id = %s"
+        params.append(payroll_id)
+    # Driven from the (few) dead persons to their households' paid lines.
+    sql = (
+        f"SELECT l.id, l.household_id, p.id, {fen_sql('l.monthly_amount')}, "
+        f"{date_sql('l.months_from')}, {date_sql('l.months_to')}, {date_sql('p.death_date')}, p.name "
+        "FROM registry_person p "
+        "JOIN funds_payrollline l ON l.household_id = p.household_id "
+        "LEFT JOIN funds_paymentaccount a ON a.id = l.account_id "
+        "WHERE p.death_date IS NOT NULL AND l.status = 'paid' AND p.death_date < l.months_to "
+        "AND (l.person_id = p.id OR (l.person_id IS NULL AND a.person_id = p.id) "
+        "OR (l.person_id IS NULL AND a.person_id IS NULL AND p.relation = 'head')) "
+        f"{where} AND NOT EXISTS (SELECT 1 FROM funds_recovery r WHERE r.line_id = l.id)"
+    )
+    df = read_frame(
+        sql,
+        params,
+        {
+            "line_id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "monthly_fen": pl.Int64,
+            "months_from": pl.Date,
+            "months_to": pl.Date,
+            "death_date": pl.Date,
+            "name": pl.Utf8,
+        },
+    )
+    made = []
+    for line_id, hh, pid, monthly, mfrom, mto, death, name in df.iter_rows():
+        first_unowed = max(month_index(death) + 1, month_index(mfrom))
+        months = month_index(mto) - first_unowed + 1
+        if months <= 0:
+            continue
+        made.append(
+            Recovery(
+                line_id=line_id,
+                household_id=hh,
+                person_id=pid,
+                amount=_yuan(monthly * months),
+                reason=f"{name}于{death:%Y-%m-%d}死亡，{month_from_index(first_unowed):%Y-%m}起 {months} 个月不应发放",
+            )
+        )
+    if not made:
+        return 0
+    with transaction.atomic():
+        Recovery.objects.bulk_create(made)
+        audit_record(
+            actor=actor,
+            action="funds.recoveries_detect",
+            subject_type="payroll",
+            subject_id=payroll_id or "",
+            after={"recoveries": len(made)},
+        )
+    return len(made)
+
+
+def recovery_record(*, actor, recovery_id: int, version: int, amount, note: str = "") -> Recovery:
+    """追回: money recovered (in part or in full); a ledger ``recovered`` entry."""
+    try:
+        value = decimal.Decimal(str(amount)).quantize(CENT)
+    except (decimal.InvalidOperation, ValueError) as exc:
+        raise ServiceError("追回金额应为数字（元）", field="amount") from exc
+    with transaction.atomic():
+        rec = (
+            Recovery.objects.select_for_update()
+            .select_related("line__payroll", "household")
+            .get(pk=recovery_id)
+        )
+        require_area(actor, Capability.PAYROLL_PREPARE, rec.household.hukou_area_id)
+        if rec.version != version:
+            raise ConcurrentEditError("追缴记录")
+        if value <= 0 or rec.recovered_amount + value > rec.amount:
+            raise ServiceError(
+                f"追回金额应大于 0 且累计不超过应追缴金额 {rec.amount} 元", field="amount"
+            )
+        rec.recovered_amount += value
+        rec.status = (
+            RecoveryStatus.RECOVERED
+            if rec.recovered_amount == rec.amount
+            else RecoveryStatus.PARTIAL
+        )
+        rec.version += 1
+        rec.save()
+        p = rec.line.payroll
+        ledger_append(
+            [
+                {
+                    "kind": LedgerKind.RECOVERED,
+                    "amount": value,
+                    "programme": p.programme,
+                    "area_code": p.area_id,
+                    "month": p.month,
+                    "payroll_id": p.pk,
+                    "line_id": rec.line_id,
+                    "household_id": rec.household_id,
+                    "note": note[:200],
+                }
+            ],
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="funds.recovery_record",
+            subject_type="recovery",
+            subject_id=rec.pk,
+            household_id=rec.household_id,
+            area_code=rec.household.hukou_area_id,
+            reason=note,
+            after={"recovered": rec.recovered_amount, "status": rec.status},
+        )
+        return rec
