@@ -96,7 +96,12 @@ class FeedRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["department", "record_key"], name="feed_record_key")
         ]
-        indexes = [models.Index(fields=["id_number"], name="feedrec_id")]
+        # the per-household check looks records up by number, birth date and name
+        indexes = [
+            models.Index(fields=["id_number"], name="feedrec_id"),
+            models.Index(fields=["birth_date"], name="feedrec_birth"),
+            models.Index(fields=["name"], name="feedrec_name"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.department}:{self.record_key}"
