@@ -18,5 +18,6 @@ urlpatterns = [
     path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
     path("policy/", include("jiuzhu.policy.urls")),
+    path("funds/", include("jiuzhu.funds.urls")),
     path("api/v1/", api.urls),
 ]
