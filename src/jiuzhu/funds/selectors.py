@@ -1,0 +1,290 @@
+"""Funds reads: every list scoped to the user's areas with ``jiuzhu.accounts.scoping``."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth
+from django.urls import reverse
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, scoped, user_scope
+from jiuzhu.funds.models import (
+    Budget,
+    LedgerEntry,
+    LedgerKind,
+    LineStatus,
+    PaymentAccount,
+    PaymentHold,
+    Payroll,
+    PayrollLine,
+    PayrollStatus,
+    Recovery,
+    ReissueStatus,
+)
+
+
+def mask_account(number: str) -> str:
+    """6222 **** **** 1234: the first 4 and last 4 digits stay."""
+    if not number:
+        return ""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+def can_see_accounts(user, area_code: str) -> bool:
+    """Full account numbers only for those who pay (preparers and finance), on request."""
+    return user_scope(user, Capability.PAYROLL_PREPARE).contains(area_code) or user_scope(
+        user, Capability.PAYROLL_RELEASE
+    ).contains(area_code)
+
+
+def payroll_list(
+    *, user, status: str = "", month: datetime.date | None = None
+) -> QuerySet[Payroll]:
+    qs = scoped(Payroll.objects.select_related("area"), user, Capability.FUNDS_VIEW)
+    if status:
+        qs = qs.filter(status=status)
+    if month:
+        qs = qs.filter(month=month)
+    return qs.order_by("-month", "area_id", "number")
+
+
+def payroll_get(*, user, payroll_id: int) -> Payroll:
+    return access(
+        Payroll.objects.select_related(
+            "area", "prepared_by", "released_by", "closed_by", "generated_by", "parent"
+        ),
+        user,
+        Capability.FUNDS_VIEW,
+        pk=payroll_id,
+    )
+
+
+LINE_FILTERS = {
+    "held": Q(status=LineStatus.HELD),
+    "flagged": ~Q(flags=[]) & ~Q(status=LineStatus.HELD),
+    "failed": Q(status=LineStatus.FAILED),
+    "paid": Q(status=LineStatus.PAID),
+    "reissue": Q(reissue_status=ReissueStatus.QUEUED),
+}
+
+
+def payroll_lines(*, payroll: Payroll, which: str = "") -> QuerySet[PayrollLine]:
+    qs = PayrollLine.objects.filter(payroll=payroll).select_related("household", "person")
+    if which in LINE_FILTERS:
+        qs = qs.filter(LINE_FILTERS[which])
+    return qs.order_by("seq")
+
+
+def line_counts(*, payroll: Payroll) -> dict:
+    agg = PayrollLine.objects.filter(payroll=payroll).aggregate(
+        **{k: Count("id", filter=q) for k, q in LINE_FILTERS.items()}
+    )
+    return agg
+
+
+def evidence_url(evidence: dict) -> str:
+    """The page that shows a flag's evidence."""
+    kind, pk, hh = evidence.get("type"), evidence.get("id"), evidence.get("household_id")
+    if kind == "finding" and hh:
+        return reverse("verify:report", args=[hh])
+    if kind == "duplicate":
+        return reverse("verify:duplicates")
+    if kind == "application" and pk:
+        return reverse("cases:detail", args=[pk])
+    if kind == "line" and pk:
+        line = PayrollLine.objects.filter(pk=pk).only("payroll_id").first()
+        return reverse("funds:payroll_detail", args=[line.payroll_id]) if line else ""
+    if kind == "hold":
+        return reverse("funds:holds") + f"#hold-{pk}"
+    if kind == "household" and pk:
+        return reverse("registry:household_detail", args=[pk])
+    if kind == "roll_entry" and hh:
+        return reverse("registry:household_detail", args=[hh]) + "#roll"
+    if hh:
+        return reverse("registry:household_detail", args=[hh])
+    return ""
+
+
+def lines_for_display(lines, *, reveal: bool = False) -> list[dict]:
+    out = []
+    for ln in lines:
+        out.append(
+            {
+                "line": ln,
+                "account": ln.account_number if reveal else mask_account(ln.account_number),
+                "flags": [{**f, "url": evidence_url(f.get("evidence", {}))} for f in ln.flags],
+            }
+        )
+    return out
+
+
+def approvals(*, payroll: Payroll) -> list[dict]:
+    done = {a.level: a for a in payroll.approvals.select_related("approver")}
+    return [{**lv, "approval": done.get(lv["level"])} for lv in payroll.required_levels]
+
+
+def reissue_queue(*, user) -> QuerySet[PayrollLine]:
+    return scoped(
+        PayrollLine.objects.filter(reissue_status=ReissueStatus.QUEUED).select_related(
+            "payroll", "household"
+        ),
+        user,
+        Capability.FUNDS_VIEW,
+    ).order_by("payroll__month", "payroll_id", "seq")
+
+
+def recoveries(*, user) -> QuerySet[Recovery]:
+    return scoped(
+        Recovery.objects.select_related("line__payroll", "household", "person"),
+        user,
+        Capability.FUNDS_VIEW,
+    ).order_by("status", "-created_at")
+
+
+def holds(*, user, open_only: bool = True) -> QuerySet[PaymentHold]:
+    qs = scoped(
+        PaymentHold.objects.select_related("person", "household", "placed_by", "released_by"),
+        user,
+        Capability.FUNDS_VIEW,
+    )
+    if open_only:
+        qs = qs.filter(released_at__isnull=True)
+    return qs.order_by("-placed_at")
+
+
+def household_payments(*, user, household_id: int) -> dict | None:
+    """The payment history section of a household's profile (None without FUNDS_VIEW there)."""
+    from jiuzhu.registry.models import Household
+
+    hh = Household.objects.filter(pk=household_id).only("hukou_area_id").first()
+    if hh is None or not user_scope(user, Capability.FUNDS_VIEW).contains(hh.hukou_area_id):
+        return None
+    lines = list(
+        PayrollLine.objects.filter(household_id=household_id)
+        .select_related("payroll", "person")
+        .order_by("-months_to", "-payroll_id")[:60]
+    )
+    accounts = list(
+        PaymentAccount.objects.filter(household_id=household_id).order_by("-active", "-pk")
+    )
+    return {
+        "lines": lines_for_display(lines),
+        "accounts": [{"account": a, "masked": mask_account(a.account_number)} for a in accounts],
+        "holds": list(PaymentHold.objects.filter(household_id=household_id).order_by("-placed_at")),
+        "recoveries": list(Recovery.objects.filter(household_id=household_id)),
+        "paid_total": PayrollLine.objects.filter(
+            household_id=household_id, status=LineStatus.PAID
+        ).aggregate(s=Sum("amount"))["s"]
+        or decimal.Decimal("0.00"),
+        "can_reveal": can_see_accounts(user, hh.hukou_area_id),
+    }
+
+
+def budget_report(*, user, year: int, programme: str = "dibao") -> dict:
+    """Budget vs spending by month (from the ledger) and budget by funding source."""
+    scope = user_scope(user, Capability.FUNDS_VIEW)
+    budgets = list(
+        Budget.objects.filter(scope.q("area"), year=year, programme=programme).select_related(
+            "area"
+        )
+    )
+    by_source: dict[str, decimal.Decimal] = {}
+    for b in budgets:
+        by_source[b.get_funding_source_display()] = (
+            by_source.get(b.get_funding_source_display(), decimal.Decimal("0")) + b.amount
+        )
+    ledger = LedgerEntry.objects.filter(scope.q("area_code"), programme=programme, month__year=year)
+    sent = dict(
+        ledger.filter(kind__in=[LedgerKind.SENT])
+        .annotate(m=ExtractMonth("month"))
+        .values("m")
+        .annotate(s=Sum("amount"))
+        .values_list("m", "s")
+    )
+    paid = dict(
+        ledger.filter(kind=LedgerKind.PAID)
+        .annotate(m=ExtractMonth("month"))
+        .values("m")
+        .annotate(s=Sum("amount"))
+        .values_list("m", "s")
+    )
+    recovered = ledger.filter(kind=LedgerKind.RECOVERED).aggregate(s=Sum("amount"))["s"] or 0
+    total_budget = sum((b.amount for b in budgets), decimal.Decimal("0"))
+    months = list(range(1, 13))
+    cumulative = []
+    run = decimal.Decimal("0")
+    for m in months:
+        run += sent.get(m) or 0
+        cumulative.append(run)
+    return {
+        "year": year,
+        "programme": programme,
+        "budgets": budgets,
+        "by_source": sorted(by_source.items()),
+        "total_budget": total_budget,
+        "months": months,
+        "sent": [sent.get(m) or decimal.Decimal("0") for m in months],
+        "paid": [paid.get(m) or decimal.Decimal("0") for m in months],
+        "cumulative": cumulative,
+        "spent": run,
+        "recovered": recovered,
+        "remaining": total_budget - run,
+        "over": total_budget > 0 and run > total_budget,
+    }
+
+
+def payments_disagreeing_with_roll(*, since: datetime.date | None = None) -> list[dict]:
+    """Payments (paid by the bank, or on a submitted payroll line) that disagree with the current
+    roll: the entry now has another monthly amount, or is stopped/ended before the paid month.
+
+    Unscoped (for the monitoring engine). Keys: household_id, person_id, programme, payroll_id,
+    line_id, paid_amount (per month), roll_amount (per month now; 0 when the roll no longer pays
+    that month), month."""
+    lines = PayrollLine.objects.exclude(payroll__status=PayrollStatus.DRAFT).exclude(
+        status__in=[LineStatus.HELD, LineStatus.WITHHELD, LineStatus.FAILED]
+    )
+    if since is not None:
+        lines = lines.filter(months_to__gte=since)
+    ended = Q(roll_entry__end_month__isnull=False) & Q(roll_entry__end_month__lt=F("months_to"))
+    differs = ~Q(roll_entry__monthly_amount=F("monthly_amount"))
+    rows = (
+        lines.filter(ended | differs)
+        .values(
+            "id",
+            "household_id",
+            "person_id",
+            "programme",
+            "payroll_id",
+            "monthly_amount",
+            "months_to",
+            "roll_entry__monthly_amount",
+            "roll_entry__end_month",
+        )
+        .order_by("id")
+    )
+    out = []
+    for r in rows:
+        end = r["roll_entry__end_month"]
+        roll_amount = (
+            decimal.Decimal("0.00")
+            if end is not None and end < r["months_to"]
+            else r["roll_entry__monthly_amount"]
+        )
+        out.append(
+            {
+                "household_id": r["household_id"],
+                "person_id": r["person_id"],
+                "programme": r["programme"],
+                "payroll_id": r["payroll_id"],
+                "line_id": r["id"],
+                "paid_amount": r["monthly_amount"],
+                "roll_amount": roll_amount,
+                "month": r["months_to"],
+            }
+        )
+    return out

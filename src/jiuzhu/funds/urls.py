@@ -1,0 +1,21 @@
+from django.urls import path
+
+from jiuzhu.funds import views
+
+app_name = "funds"
+urlpatterns = [
+    path("", views.payroll_list, name="payroll_list"),
+    path("generate/", views.payroll_generate_start, name="generate"),
+    path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("payrolls/<int:pk>/act/<str:action>/", views.payroll_act, name="payroll_act"),
+    path("payrolls/<int:pk>/bank-file/", views.bank_file_download, name="bank_file"),
+    path("payrolls/<int:pk>/return/", views.return_upload, name="return_upload"),
+    path("reissue/", views.reissue_queue, name="reissue"),
+    path("recoveries/", views.recovery_list, name="recoveries"),
+    path("recoveries/<int:pk>/", views.recovery_collect, name="recovery_collect"),
+    path("holds/", views.hold_list, name="holds"),
+    path("budget/", views.budget, name="budget"),
+    path("households/<int:pk>/payments/", views.household_payments, name="household_payments"),
+    path("households/<int:pk>/account/", views.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/reveal/", views.account_reveal, name="account_reveal"),
+]

@@ -1,0 +1,435 @@
+"""Thin views: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, has_capability, user_scope
+from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.funds import selectors, services
+from jiuzhu.funds.models import (
+    BankProfile,
+    FundingSource,
+    PayrollStatus,
+    Recovery,
+)
+from jiuzhu.registry.display import programme_label
+from jiuzhu.registry.models import Household
+
+PROGRAMMES = ["dibao", "tekun", "disability_living_subsidy", "disability_care_subsidy"]
+
+
+def _require(user, capability):
+    if not has_capability(user, capability):
+        raise PermissionDenied(capability)
+
+
+def _month(value: str | None) -> datetime.date:
+    if value:
+        try:
+            return datetime.date.fromisoformat(value[:7] + "-01")
+        except ValueError:
+            pass
+    return timezone.localdate().replace(day=1)
+
+
+def _areas(user) -> list[Area]:
+    """Counties and townships where the user may prepare payrolls."""
+    scope = user_scope(user, Capability.PAYROLL_PREPARE)
+    if scope.empty:
+        return []
+    return list(
+        Area.objects.filter(scope.q("code"), level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
+        .order_by("code")
+        .only("code", "name", "level")[:200]
+    )
+
+
+@login_required
+def payroll_list(request):
+    _require(request.user, Capability.FUNDS_VIEW)
+    status = request.GET.get("status", "")
+    payrolls = selectors.payroll_list(user=request.user, status=status)
+    page = Paginator(payrolls, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "funds/payroll_list.html",
+        {
+            "page": page,
+            "status": status,
+            "statuses": PayrollStatus.choices,
+            "areas": _areas(request.user),
+            "programmes": [(p, programme_label(p)) for p in PROGRAMMES],
+            "this_month": timezone.localdate().strftime("%Y-%m"),
+            "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def payroll_generate_start(request):
+    _require(request.user, Capability.PAYROLL_PREPARE)
+    from jiuzhu.accounts.scoping import require_area
+    from jiuzhu.funds.tasks import payroll_generate_task
+
+    area_code = request.POST.get("area_code", "")
+    programme = request.POST.get("programme", "dibao")
+    month = _month(request.POST.get("month"))
+    if programme not in PROGRAMMES:
+        messages.error(request, "救助项目不正确")
+        return redirect("funds:payroll_list")
+    require_area(request.user, Capability.PAYROLL_PREPARE, area_code)
+    payroll_generate_task.enqueue(
+        programme=programme,
+        area_code=area_code,
+        month=month.isoformat(),
+        actor_id=request.user.pk,
+    )
+    messages.success(
+        request,
+        f"已提交后台生成 {month:%Y年%m月} {programme_label(programme)} 发放批次，完成后刷新本页即可查看",
+    )
+    return redirect("funds:payroll_list")
+
+
+@login_required
+def payroll_detail(request, pk: int):
+    _require(request.user, Capability.FUNDS_VIEW)
+    payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
+    which = request.GET.get("show", "")
+    lines = selectors.payroll_lines(payroll=payroll, which=which)
+    page = Paginator(lines, 100).get_page(request.GET.get("page"))
+    user = request.user
+    area = payroll.area_id
+    return render(
+        request,
+        "funds/payroll_detail.html",
+        {
+            "payroll": payroll,
+            "programme_label": programme_label(payroll.programme),
+            "page": page,
+            "rows": selectors.lines_for_display(page.object_list),
+            "which": which,
+            "counts": selectors.line_counts(payroll=payroll),
+            "approvals": selectors.approvals(payroll=payroll),
+            "budget": services.budget_position(payroll=payroll),
+            "close": services.payroll_close_check(payroll)
+            if payroll.status in (PayrollStatus.RELEASED, PayrollStatus.CLOSED)
+            else None,
+            "bank_files": payroll.bank_files.order_by("-created_at"),
+            "profiles": BankProfile.objects.order_by("-is_default", "name"),
+            "supplements": payroll.supplements.order_by("number"),
+            "can_prepare": user_scope(user, Capability.PAYROLL_PREPARE).contains(area),
+            "can_approve": user_scope(user, Capability.PAYROLL_APPROVE).contains(area),
+            "can_release": user_scope(user, Capability.PAYROLL_RELEASE).contains(area),
+        },
+    )
+
+
+ACTIONS = {
+    "submit": (Capability.PAYROLL_PREPARE, "已提交复核"),
+    "approve": (Capability.PAYROLL_APPROVE, "复核通过"),
+    "return": (Capability.PAYROLL_APPROVE, "已退回编制人"),
+    "release": (Capability.PAYROLL_RELEASE, "已拨付，银行代发文件可下载"),
+    "reissue": (Capability.PAYROLL_PREPARE, "已生成补发批次"),
+    "close": (Capability.PAYROLL_PREPARE, "发放批次已结清"),
+    "regenerate": (Capability.PAYROLL_PREPARE, "已重新生成"),
+}
+
+
+@login_required
+@require_POST
+def payroll_act(request, pk: int, action: str):
+    if action not in ACTIONS:
+        raise PermissionDenied(action)
+    capability, done = ACTIONS[action]
+    _require(request.user, capability)
+    payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
+    try:
+        version = int(request.POST.get("version", "0"))
+    except ValueError:
+        version = 0
+    user = request.user
+    target = payroll.pk
+    try:
+        if action == "submit":
+            services.payroll_submit(
+                actor=user,
+                payroll_id=pk,
+                version=version,
+                budget_override_reason=request.POST.get("budget_override_reason", ""),
+            )
+        elif action == "approve":
+            services.payroll_approve(
+                actor=user, payroll_id=pk, version=version, note=request.POST.get("note", "")
+            )
+        elif action == "return":
+            services.payroll_return(
+                actor=user, payroll_id=pk, version=version, reason=request.POST.get("reason", "")
+            )
+        elif action == "release":
+            services.payroll_release(actor=user, payroll_id=pk, version=version)
+        elif action == "reissue":
+            target = services.payroll_reissue(actor=user, payroll_id=pk).pk
+        elif action == "close":
+            services.payroll_close(actor=user, payroll_id=pk, version=version)
+        elif action == "regenerate":
+            services.payroll_generate(
+                actor=user,
+                programme=payroll.programme,
+                area_code=payroll.area_id,
+                month=payroll.month,
+            )
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+        return redirect("funds:payroll_detail", pk)
+    messages.success(request, done)
+    return redirect("funds:payroll_detail", target)
+
+
+@login_required
+def bank_file_download(request, pk: int):
+    _require(request.user, Capability.FUNDS_VIEW)
+    payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
+    profile_id = request.GET.get("profile")
+    try:
+        bf = services.bank_file_export(
+            actor=request.user,
+            payroll_id=payroll.pk,
+            profile_id=int(profile_id) if profile_id and profile_id.isdigit() else None,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+        return redirect("funds:payroll_detail", pk)
+    content_type = (
+        "text/csv"
+        if bf.file_name.endswith(".csv")
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response = HttpResponse(bytes(bf.content), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{bf.file_name}"'
+    return response
+
+
+@login_required
+@require_POST
+def return_upload(request, pk: int):
+    _require(request.user, Capability.PAYROLL_PREPARE)
+    payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, "请选择银行回盘文件")
+        return redirect("funds:payroll_detail", pk)
+    profile_id = request.POST.get("profile")
+    try:
+        summary = services.bank_return_import(
+            actor=request.user,
+            payroll_id=payroll.pk,
+            data=upload.read(),
+            file_name=upload.name,
+            profile_id=int(profile_id) if profile_id and profile_id.isdigit() else None,
+        )
+    except ServiceError as exc:
+        return render(
+            request,
+            "funds/return_refused.html",
+            {"payroll": payroll, "problems": exc.errors.get("file") or [exc.text()]},
+            status=400,
+        )
+    messages.success(
+        request,
+        f"回盘已导入：到账 {summary['paid']} 笔 {summary['paid_amount']} 元，"
+        f"失败 {summary['failed']} 笔 {summary['failed_amount']} 元（已进入补发队列）",
+    )
+    return redirect(
+        f"/funds/payrolls/{pk}/?show=failed" if summary["failed"] else f"/funds/payrolls/{pk}/"
+    )
+
+
+@login_required
+def reissue_queue(request):
+    _require(request.user, Capability.FUNDS_VIEW)
+    lines = selectors.reissue_queue(user=request.user)[:500]
+    return render(
+        request,
+        "funds/reissue.html",
+        {
+            "rows": selectors.lines_for_display(lines),
+            "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
+        },
+    )
+
+
+@login_required
+def recovery_list(request):
+    _require(request.user, Capability.FUNDS_VIEW)
+    return render(
+        request,
+        "funds/recoveries.html",
+        {
+            "recoveries": selectors.recoveries(user=request.user)[:500],
+            "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def recovery_collect(request, pk: int):
+    _require(request.user, Capability.PAYROLL_PREPARE)
+    rec = access(Recovery.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
+    try:
+        services.recovery_record(
+            actor=request.user,
+            recovery_id=rec.pk,
+            version=int(request.POST.get("version", "0") or 0),
+            amount=request.POST.get("amount", ""),
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, "已登记追回")
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("funds:recoveries")
+
+
+@login_required
+def hold_list(request):
+    _require(request.user, Capability.FUNDS_VIEW)
+    return render(
+        request,
+        "funds/holds.html",
+        {
+            "holds": selectors.holds(user=request.user, open_only=request.GET.get("all") != "1")[
+                :500
+            ]
+        },
+    )
+
+
+@login_required
+def budget(request):
+    _require(request.user, Capability.FUNDS_VIEW)
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    programme = request.GET.get("programme", "dibao")
+    can_manage = has_capability(request.user, Capability.BUDGET_MANAGE)
+    if request.method == "POST":
+        _require(request.user, Capability.BUDGET_MANAGE)
+        try:
+            services.budget_set(
+                actor=request.user,
+                programme=request.POST.get("programme", "dibao"),
+                area_code=request.POST.get("area_code", ""),
+                year=int(request.POST.get("year") or year),
+                funding_source=request.POST.get("funding_source", ""),
+                amount=request.POST.get("amount", ""),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, "预算已保存")
+        except ServiceError as exc:
+            messages.error(request, exc.text())
+        except ValueError:
+            messages.error(request, "年度应为数字")
+        return redirect(f"/funds/budget/?year={year}&programme={programme}")
+    report = selectors.budget_report(user=request.user, year=year, programme=programme)
+    chart = {
+        "months": [f"{m}月" for m in report["months"]],
+        "sent": [str(v) for v in report["sent"]],
+        "paid": [str(v) for v in report["paid"]],
+        "cumulative": [str(v) for v in report["cumulative"]],
+        "budget": str(report["total_budget"]),
+    }
+    return render(
+        request,
+        "funds/budget.html",
+        {
+            "report": report,
+            "chart_json": json.dumps(chart, ensure_ascii=False),
+            "programme_label": programme_label(programme),
+            "programmes": [(p, programme_label(p)) for p in PROGRAMMES],
+            "sources": FundingSource.choices,
+            "can_manage": can_manage,
+            "areas": [
+                a
+                for a in Area.objects.filter(
+                    user_scope(request.user, Capability.BUDGET_MANAGE).q("code"),
+                    level__in=[AreaLevel.COUNTY],
+                ).order_by("code")[:50]
+            ]
+            if can_manage
+            else [],
+        },
+    )
+
+
+@login_required
+def household_payments(request, pk: int):
+    """The 发放记录 section of a household's profile (loaded by HTMX; empty without access)."""
+    data = selectors.household_payments(user=request.user, household_id=pk)
+    if data is None:
+        return HttpResponse("")
+    return render(request, "funds/_household_payments.html", {**data, "household_id": pk})
+
+
+@login_required
+def account_edit(request, pk: int):
+    _require(request.user, Capability.PAYROLL_PREPARE)
+    hh = access(Household.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
+    members = list(hh.members.order_by("relation", "id"))
+    if request.method == "POST":
+        person = request.POST.get("person_id") or None
+        try:
+            services.payment_account_set(
+                actor=request.user,
+                household_id=hh.pk,
+                person_id=int(person) if person else None,
+                bank_name=request.POST.get("bank_name", ""),
+                account_number=request.POST.get("account_number", ""),
+                holder_name=request.POST.get("holder_name", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ServiceError as exc:
+            return render(
+                request,
+                "funds/account_form.html",
+                {"household": hh, "members": members, "errors": exc.errors, "post": request.POST},
+                status=400,
+            )
+        messages.success(request, "发放账户已更新")
+        back = request.POST.get("next") or ""
+        if back.startswith("/funds/"):
+            return redirect(back)
+        return redirect("registry:household_detail", hh.pk)
+    return render(
+        request,
+        "funds/account_form.html",
+        {
+            "household": hh,
+            "members": members,
+            "errors": {},
+            "post": {},
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+@login_required
+@require_POST
+def account_reveal(request, pk: int):
+    number = services.payment_account_reveal(user=request.user, account_id=pk)
+    return JsonResponse({"account_number": number})
