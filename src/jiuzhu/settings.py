@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "jiuzhu.cases",
     "jiuzhu.synth",
     "jiuzhu.policy",
+    "jiuzhu.monitoring",
     "jiuzhu.funds",
 ]
 

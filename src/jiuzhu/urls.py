@@ -18,6 +18,7 @@ urlpatterns = [
     path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
     path("policy/", include("jiuzhu.policy.urls")),
+    path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
     path("api/v1/", api.urls),
 ]

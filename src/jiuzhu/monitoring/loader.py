@@ -1,0 +1,244 @@
+"""Database → Polars frames for the rules (columnar reads; no ORM objects, no per-row queries).
+
+On PostgreSQL ``COPY (query) TO STDOUT`` streams CSV into Polars; elsewhere the Django cursor.
+Queries join and aggregate in the database, so only what a rule needs crosses into Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+
+import polars as pl
+from django.db import connection
+
+
+def vendor() -> str:
+    return connection.vendor
+
+
+def json_text(column: str, key: str) -> str:
+    """SQL for one text field of a JSON column (PostgreSQL ``->>``, SQLite ``json_extract``)."""
+    if vendor() == "postgresql":
+        return f"({column}->>'{key}')"
+    return f"json_extract({column}, '$.{key}')"
+
+
+def fen(column: str) -> str:
+    return f"CAST(ROUND({column} * 100) AS BIGINT)"
+
+
+def read(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Run ``sql``; its columns, in order, are ``schema``'s (dates as ISO text, parsed here)."""
+    columns = list(schema)
+    raw = {c: (pl.Utf8 if t in (pl.Date, pl.Datetime) else t) for c, t in schema.items()}
+    raw = {c: (pl.Int64 if t == pl.Boolean else t) for c, t in raw.items()}
+    if vendor() == "postgresql":
+        with connection.cursor() as cur:
+            pg = cur.cursor
+            query = pg.mogrify(sql, params) if params else sql
+            if isinstance(query, bytes):
+                query = query.decode()
+            buf = io.BytesIO()
+            with pg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+                for data in copy:
+                    buf.write(data)
+        buf.seek(0)
+        if buf.getbuffer().nbytes == 0:
+            df = pl.DataFrame(schema=raw)
+        else:
+            df = pl.read_csv(buf, has_header=False, new_columns=columns, schema=raw)
+    else:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            rows = cur.fetchall()
+        rows = [
+            tuple(
+                v.isoformat() if isinstance(v, (datetime.date, datetime.datetime)) else v
+                for v in row
+            )
+            for row in rows
+        ]
+        df = pl.DataFrame(rows, schema=raw, orient="row")
+    casts = []
+    for c, t in schema.items():
+        if t == pl.Date:
+            casts.append(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
+        elif t == pl.Boolean:
+            casts.append(pl.col(c).cast(pl.Boolean))
+    return df.with_columns(casts) if casts else df
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def roll_frame(on: datetime.date) -> pl.DataFrame:
+    """Roll entries being paid in ``on``'s month: who, which programme, how much (fen)."""
+    month = month_start(on).isoformat()
+    return read(
+        "SELECT r.id, r.household_id, r.person_id, r.programme, "
+        f"{fen('r.monthly_amount')}, h.hukou_area_id, r.updated_at "
+        "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
+        "WHERE r.status = 'active' AND r.start_month <= %s "
+        "AND (r.end_month IS NULL OR r.end_month >= %s)",
+        [month, month],
+        {
+            "roll_entry_id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "programme": pl.Utf8,
+            "amount_fen": pl.Int64,
+            "area_code": pl.Utf8,
+            "updated_at": pl.Utf8,
+        },
+    )
+
+
+LINKED_SCHEMA = {
+    "record_id": pl.Int64,
+    "department": pl.Utf8,
+    "kind": pl.Utf8,
+    "record_key": pl.Utf8,
+    "event_date": pl.Date,
+    "amount_fen": pl.Int64,
+    "status": pl.Utf8,
+    "grade": pl.Utf8,
+    "ref": pl.Utf8,
+    "label": pl.Utf8,
+    "feed_import_id": pl.Int64,
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_name": pl.Utf8,
+    "death_date": pl.Date,
+    "disability_grade": pl.Int64,
+    "school_stage": pl.Utf8,
+    "area_code": pl.Utf8,
+}
+
+
+def linked_records(
+    *, after_import: int, departments: list[str], upto_import: int | None = None
+) -> pl.DataFrame:
+    """Department records of imports after ``after_import``, with the registry person they are.
+
+    A record is that person when the ID numbers agree exactly or the matching engine accepted
+    the link (``RecordLink``): new files are alerted on at once, before any matching run.
+    """
+    if not departments:
+        return pl.DataFrame(schema=LINKED_SCHEMA)
+    d = "r.data"
+    cols = (
+        "r.id, r.department, r.kind, r.record_key, r.event_date, "
+        f"{fen('r.amount')}, {json_text(d, 'status')}, {json_text(d, 'disability_grade')}, "
+        f"COALESCE({json_text(d, 'plate_no')}, {json_text(d, 'credit_code')}, r.record_key), "
+        f"COALESCE({json_text(d, 'company_name')}, {json_text(d, 'school')}, "
+        f"{json_text(d, 'address')}, {json_text(d, 'hospital')}, ''), "
+        "r.feed_import_id, p.id, p.household_id, p.name, p.death_date, p.disability_grade, "
+        "p.school_stage, h.hukou_area_id"
+    )
+    marks = ", ".join(["%s"] * len(departments))
+    upto = " AND r.feed_import_id <= %s" if upto_import is not None else ""
+    where = f"r.feed_import_id > %s{upto} AND r.department IN ({marks})"
+    params = [after_import, *([upto_import] if upto_import is not None else []), *departments]
+    sql = (
+        f"SELECT {cols} FROM verify_feedrecord r "
+        "JOIN registry_person p ON p.id_number = r.id_number "
+        "JOIN registry_household h ON h.id = p.household_id "
+        f"WHERE {where} AND r.id_number <> '' "
+        "UNION "
+        f"SELECT {cols} FROM verify_feedrecord r "
+        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
+        "JOIN registry_person p ON p.id = l.person_id "
+        "JOIN registry_household h ON h.id = p.household_id "
+        f"WHERE {where}"
+    )
+    return read(sql, params + params, LINKED_SCHEMA)
+
+
+def window_sums(
+    *,
+    department: str,
+    kinds: list[str] | None,
+    since: datetime.date,
+    upto: datetime.date,
+    household_ids: list[int] | None,
+    by_month: bool = False,
+) -> pl.DataFrame:
+    """Sum of a department's amounts per household (and month) over ``since``..``upto``."""
+    kind_sql, params = "", [department, since.isoformat(), upto.isoformat()]
+    if kinds:
+        kind_sql = f" AND r.kind IN ({', '.join(['%s'] * len(kinds))})"
+        params += kinds
+    hh_sql = ""
+    if household_ids is not None:
+        if not household_ids:
+            schema = {"household_id": pl.Int64, "total_fen": pl.Int64}
+            if by_month:
+                schema["month"] = pl.Utf8
+            return pl.DataFrame(schema=schema)
+        hh_sql = f" AND p.household_id IN ({', '.join(str(int(h)) for h in household_ids)})"
+    month_col = ""
+    if by_month:
+        month_col = (
+            ", to_char(r.event_date, 'YYYY-MM')"
+            if vendor() == "postgresql"
+            else ", strftime('%%Y-%%m', r.event_date)"
+        )
+    sql = (
+        f"SELECT p.household_id{month_col}, SUM({fen('r.amount')}) FROM verify_feedrecord r "
+        "JOIN registry_person p ON p.id_number = r.id_number "
+        f"WHERE r.department = %s AND r.event_date >= %s AND r.event_date <= %s "
+        f"AND r.id_number <> ''{kind_sql}{hh_sql} "
+        f"GROUP BY p.household_id{month_col}"
+    )
+    schema = {"household_id": pl.Int64}
+    if by_month:
+        schema["month"] = pl.Utf8
+    schema["total_fen"] = pl.Int64
+    return read(sql, params, schema)
+
+
+def roll_members(household_ids: list[int] | None) -> pl.DataFrame:
+    """Living members of the given households (or of every household on a roll)."""
+    if household_ids is not None and not household_ids:
+        return pl.DataFrame(schema=MEMBER_SCHEMA)
+    where = (
+        f"p.household_id IN ({', '.join(str(int(h)) for h in household_ids)})"
+        if household_ids is not None
+        else "p.household_id IN (SELECT household_id FROM registry_rollentry "
+        "WHERE status = 'active')"
+    )
+    return read(
+        "SELECT p.id, p.household_id, p.name, p.birth_date, p.labour_capacity, p.is_counted "
+        f"FROM registry_person p WHERE {where} AND p.death_date IS NULL",
+        [],
+        MEMBER_SCHEMA,
+    )
+
+
+MEMBER_SCHEMA = {
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_name": pl.Utf8,
+    "birth_date": pl.Date,
+    "labour_capacity": pl.Utf8,
+    "is_counted": pl.Boolean,
+}
+
+
+def persons_born_between(ranges: list[tuple[datetime.date, datetime.date, int]]) -> pl.DataFrame:
+    """Living persons of households on a roll born in (start, end] of any range, with the age."""
+    if not ranges:
+        return pl.DataFrame(schema={**MEMBER_SCHEMA, "age": pl.Int64})
+    parts, params = [], []
+    for start, end, age in ranges:
+        parts.append(
+            f"SELECT p.id, p.household_id, p.name, p.birth_date, p.labour_capacity, "
+            f"p.is_counted, {int(age)} FROM registry_person p "
+            "WHERE p.birth_date > %s AND p.birth_date <= %s AND p.death_date IS NULL "
+            "AND p.household_id IN (SELECT household_id FROM registry_rollentry "
+            "WHERE status = 'active')"
+        )
+        params += [start.isoformat(), end.isoformat()]
+    return read(" UNION ALL ".join(parts), params, {**MEMBER_SCHEMA, "age": pl.Int64})

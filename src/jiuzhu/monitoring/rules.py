@@ -1,0 +1,745 @@
+"""The rule kinds, implemented set-based: each evaluator turns frames into candidate alerts.
+
+An evaluator gets a ``Context`` (the date, what changed since the last run, the roll being paid
+this month, department records linked to registry persons) and one rule's typed parameters, and
+returns a frame of ``CANDIDATE_SCHEMA``: one row per piece of evidence. ``key`` names the
+evidence (a department record, a person's birthday, a pair of programmes …); the run never
+raises the same (household, cause, key) twice, so a full re-run repeats nothing already raised.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from jiuzhu.monitoring import loader
+from jiuzhu.monitoring import params as P
+
+CANDIDATE_SCHEMA = {
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "programme": pl.Utf8,
+    "roll_entry_id": pl.Int64,
+    "key": pl.Utf8,
+    "summary": pl.Utf8,
+    "source": pl.Utf8,
+    "event_date": pl.Utf8,
+    "hold": pl.Boolean,
+}
+
+# Which programme an alert is about when a household is on several (the basic tier first).
+PROGRAMME_ORDER = [
+    "tekun",
+    "dibao",
+    "dibao_single",
+    "phase_out",
+    "orphan_allowance",
+    "unsupported_child_allowance",
+    "dibao_edge",
+    "disability_care_subsidy",
+    "disability_living_subsidy",
+    "rigid_expense",
+    "education_aid",
+    "medical_aid",
+    "temporary_aid",
+    "poverty_watch",
+]
+DEPARTMENT_LABELS = {
+    "police": "公安",
+    "hrss": "人社",
+    "market": "市场监管",
+    "property": "不动产",
+    "vehicles": "车管",
+    "bank": "银行",
+    "tax": "税务",
+    "medical_insurance": "医保",
+    "disability_federation": "残联",
+    "education": "教育",
+}
+VEHICLE_LABELS = {"car": "小型汽车", "truck": "货车", "motorcycle": "摩托车"}
+STAGE_LABELS = {
+    "preschool": "学前",
+    "primary": "小学",
+    "junior": "初中",
+    "senior": "普通高中",
+    "vocational": "中职",
+    "college": "大专/本科",
+    "none": "不在学",
+}
+
+
+@dataclass
+class Context:
+    as_of: datetime.date
+    since: datetime.date  # the previous run's date (ages crossed after it are new)
+    full: bool
+    after_import: int  # department imports after this id are new
+    upto_import: int
+    roll: pl.DataFrame  # roll entries paid this month
+    policy_run_id: int | None = None
+    previous_policy_run_id: int | None = None
+    roll_changed_since: str | None = None
+    standard_fen: Callable[[str], int] | None = None  # 低保标准 (fen) for an area code
+    _linked: dict = field(default_factory=dict)
+
+    def linked(self, departments: tuple[str, ...] | list[str]) -> pl.DataFrame:
+        """New department records of these departments, linked to registry persons."""
+        key = tuple(sorted(departments))
+        if key not in self._linked:
+            self._linked[key] = loader.linked_records(
+                after_import=0 if self.full else self.after_import,
+                upto_import=self.upto_import,
+                departments=list(key),
+            )
+        return self._linked[key]
+
+    def roll_by_household(self) -> pl.DataFrame:
+        """One row per household on a roll: its main programme and household-level entry."""
+        if "_rbh" not in self._linked:
+            rank = {p: i for i, p in enumerate(PROGRAMME_ORDER)}
+            self._linked["_rbh"] = (
+                self.roll.with_columns(
+                    _rank=pl.col("programme").replace_strict(
+                        rank, default=len(rank), return_dtype=pl.Int64
+                    ),
+                    _person_level=pl.col("person_id").is_not_null(),
+                )
+                .sort("household_id", "_person_level", "_rank", "roll_entry_id")
+                .group_by("household_id", maintain_order=True)
+                .agg(
+                    programme=pl.col("programme").first(),
+                    roll_entry_id=pl.col("roll_entry_id").first(),
+                    programmes=pl.col("programme").unique().sort(),
+                )
+            )
+        return self._linked["_rbh"]
+
+
+def empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=CANDIDATE_SCHEMA)
+
+
+def _finish(frame: pl.DataFrame, **exprs) -> pl.DataFrame:
+    if frame.is_empty():
+        return empty()
+    out = frame.with_columns(**exprs) if exprs else frame
+    for col, dtype in CANDIDATE_SCHEMA.items():
+        if col not in out.columns:
+            out = out.with_columns(pl.lit(None, dtype=dtype).alias(col))
+    return out.select([pl.col(c).cast(t) for c, t in CANDIDATE_SCHEMA.items()])
+
+
+def _date(col: str = "event_date") -> pl.Expr:
+    return pl.col(col).dt.strftime("%Y-%m-%d").fill_null("")
+
+
+def _yuan(expr: pl.Expr) -> pl.Expr:
+    return (expr / 100).round(2).cast(pl.Utf8)
+
+
+def _on_roll(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
+    """Keep rows whose household is on a roll; add its programme and household-level entry."""
+    return frame.join(ctx.roll_by_household(), on="household_id", how="inner")
+
+
+# ------------------------------------------------------------------------------------ rules
+
+
+def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
+    """A death reported by 公安 for a person on any roll (the person's own or the household's)."""
+    rec = ctx.linked(("police",)).filter(pl.col("kind") == "death")
+    if rec.is_empty():
+        return empty()
+    own = ctx.roll.filter(pl.col("person_id").is_not_null()).select(
+        "person_id", own_entry="roll_entry_id", own_programme="programme"
+    )
+    rec = rec.unique("record_id").join(own, on="person_id", how="left")
+    hh = ctx.roll_by_household()
+    rec = rec.join(hh, on="household_id", how="left")
+    rec = rec.filter(pl.col("own_entry").is_not_null() | pl.col("programme").is_not_null())
+    return _finish(
+        rec,
+        programme=pl.coalesce("own_programme", "programme"),
+        roll_entry_id=pl.coalesce("own_entry", "roll_entry_id"),
+        key=pl.lit("death:") + pl.col("person_id").cast(pl.Utf8),
+        summary=pl.lit("公安死亡注销：")
+        + pl.col("person_name")
+        + pl.lit("于")
+        + _date()
+        + pl.lit("死亡，仍在救助名册"),
+        source=pl.lit("公安 记录") + pl.col("record_key"),
+        event_date=_date(),
+        hold=pl.lit(p.hold_payment),
+    )
+
+
+def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
+    """Department income (wages, pensions, business) puts a roll household above the standard."""
+    from decimal import Decimal
+
+    depts = ("hrss", "tax") if p.include_business else ("hrss",)
+    new = ctx.linked(depts)
+    hh = ctx.roll_by_household()
+    if ctx.full:
+        affected = hh["household_id"].to_list()
+    else:
+        affected = new.join(hh, on="household_id", how="semi")["household_id"].unique().to_list()
+    if not affected:
+        return empty()
+    since = ctx.as_of - datetime.timedelta(days=round(p.months * 30.44))
+    wages = loader.window_sums(
+        department="hrss",
+        kinds=list(p.kinds),
+        since=since,
+        upto=ctx.as_of,
+        household_ids=None if ctx.full else affected,
+    )
+    sums = [wages]
+    if p.include_business:
+        sums.append(
+            loader.window_sums(
+                department="tax",
+                kinds=["business"],
+                since=since,
+                upto=ctx.as_of,
+                household_ids=None if ctx.full else affected,
+            )
+        )
+    total = (
+        pl.concat(sums).group_by("household_id").agg(pl.col("total_fen").sum()) if sums else empty()
+    )
+    sizes = loader.roll_members(None if ctx.full else affected)
+    sizes = (
+        sizes.filter(pl.col("is_counted"))
+        .group_by("household_id")
+        .agg(size=pl.len().cast(pl.Int64))
+    )
+    frame = (
+        total.join(hh, on="household_id", how="inner")
+        .join(sizes, on="household_id", how="left")
+        .join(
+            ctx.roll.group_by("household_id").agg(area_code=pl.col("area_code").first()),
+            on="household_id",
+        )
+        .with_columns(size=pl.col("size").fill_null(1).clip(1, None))
+        .with_columns(
+            per_capita=(pl.col("total_fen") / p.months / pl.col("size")).round(0).cast(pl.Int64)
+        )
+    )
+    if frame.is_empty():
+        return empty()
+    mult = Decimal(p.multiplier)
+    lines = {
+        a: int(Decimal(ctx.standard_fen(a)) * mult) for a in frame["area_code"].unique().to_list()
+    }
+    frame = frame.with_columns(
+        line=pl.col("area_code").replace_strict(lines, return_dtype=pl.Int64)
+    ).filter(pl.col("per_capita") > pl.col("line"))
+    half = f"{ctx.as_of.year}H{1 if ctx.as_of.month <= 6 else 2}"
+    return _finish(
+        frame,
+        person_id=pl.lit(None, dtype=pl.Int64),
+        key=pl.lit(f"income:{half}"),
+        summary=pl.lit(f"部门收入数据：近{p.months}个月工资、养老金、经营收入合计")
+        + _yuan(pl.col("total_fen"))
+        + pl.lit("元，人均月收入约")
+        + _yuan(pl.col("per_capita"))
+        + pl.lit("元，高于标准")
+        + _yuan(pl.col("line"))
+        + pl.lit("元"),
+        source=pl.lit("人社/税务"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+def new_asset(ctx: Context, p: P.AssetParams) -> pl.DataFrame:
+    """A vehicle, company or property newly registered to a member of a roll household."""
+    rec = ctx.linked(p.departments)
+    if rec.is_empty():
+        return empty()
+    recent = ctx.as_of - datetime.timedelta(days=p.lookback_days)
+    rec = rec.filter(
+        (pl.col("event_date") >= recent)
+        & ~((pl.col("department") == "vehicles") & pl.col("kind").is_in(p.exempt_vehicle_types))
+        & ~((pl.col("department") == "market") & (pl.col("status").fill_null("") != "active"))
+        & (pl.col("amount_fen").fill_null(0) >= p.min_value_fen)
+    )
+    rec = _on_roll(ctx, rec.unique("record_id"))
+    if rec.is_empty():
+        return empty()
+    declared = loader.read(
+        "SELECT household_id, registration_no FROM registry_asset WHERE registration_no <> '' "
+        f"AND household_id IN ({', '.join(str(h) for h in rec['household_id'].unique())})",
+        [],
+        {"household_id": pl.Int64, "ref": pl.Utf8},
+    )
+    rec = rec.join(declared, on=["household_id", "ref"], how="anti")
+    what = (
+        pl.when(pl.col("department") == "vehicles")
+        .then(
+            pl.lit("车管登记")
+            + pl.col("kind").replace_strict(VEHICLE_LABELS, default=pl.col("kind"))
+            + pl.lit(" ")
+            + pl.col("ref")
+        )
+        .when(pl.col("department") == "market")
+        .then(pl.lit("市场监管登记企业：") + pl.col("label") + pl.lit("（") + pl.col("ref") + ")")
+        .otherwise(
+            pl.lit("不动产登记：") + pl.col("label") + pl.lit("（证号") + pl.col("ref") + ")"
+        )
+    )
+    return _finish(
+        rec,
+        key=pl.lit("rec:") + pl.col("record_id").cast(pl.Utf8),
+        summary=pl.col("person_name")
+        + pl.lit("名下新增")
+        + what
+        + pl.lit("，登记日期")
+        + _date()
+        + pl.lit("，未申报"),
+        source=pl.col("department").replace_strict(DEPARTMENT_LABELS, default="")
+        + pl.lit(" 记录")
+        + pl.col("record_key"),
+        event_date=_date(),
+        hold=pl.lit(False),
+    )
+
+
+def medical_spending(ctx: Context, p: P.MedicalParams) -> pl.DataFrame:
+    """Out-of-pocket medical spending above the warning line in a month or 12 months (返贫/致贫)."""
+    new = ctx.linked(("medical_insurance",))
+    if p.roll_only:
+        new = new.join(ctx.roll_by_household(), on="household_id", how="semi")
+    affected = None if ctx.full else new["household_id"].unique().to_list()
+    if affected is not None and not affected:
+        return empty()
+    start = ctx.as_of - datetime.timedelta(days=365)
+    monthly = loader.window_sums(
+        department="medical_insurance",
+        kinds=None,
+        since=start,
+        upto=ctx.as_of,
+        household_ids=affected,
+        by_month=True,
+    )
+    if monthly.is_empty():
+        return empty()
+    if not ctx.full:  # only months in which something new was settled
+        months = new.select(
+            "household_id", month=pl.col("event_date").dt.strftime("%Y-%m")
+        ).unique()
+        monthly_new = monthly.join(months, on=["household_id", "month"], how="semi")
+    else:
+        monthly_new = monthly
+    over_month = monthly_new.filter(pl.col("total_fen") >= p.monthly_line_fen).with_columns(
+        key=pl.lit("med-month:") + pl.col("month"),
+        summary=pl.lit("医保结算：")
+        + pl.col("month")
+        + pl.lit("个人自付医疗费用")
+        + _yuan(pl.col("total_fen"))
+        + pl.lit(f"元，超过月预警线{p.monthly_line_fen / 100:.2f}元（因病致贫/返贫风险）"),
+    )
+    yearly = monthly.group_by("household_id").agg(total_fen=pl.col("total_fen").sum())
+    over_year = yearly.filter(pl.col("total_fen") >= p.yearly_line_fen).with_columns(
+        key=pl.lit(f"med-year:{ctx.as_of:%Y-%m}"),
+        summary=pl.lit("医保结算：近12个月个人自付医疗费用")
+        + _yuan(pl.col("total_fen"))
+        + pl.lit(f"元，超过年度预警线{p.yearly_line_fen / 100:.2f}元（因病致贫/返贫风险）"),
+    )
+    frame = pl.concat(
+        [
+            over_month.select("household_id", "key", "summary"),
+            over_year.select("household_id", "key", "summary"),
+        ]
+    )
+    hh = ctx.roll_by_household()
+    frame = frame.join(hh, on="household_id", how="left").with_columns(
+        programme=pl.coalesce("programme", pl.lit("medical_aid"))
+    )
+    return _finish(
+        frame,
+        source=pl.lit("医保"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+def _add_years(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+AGE_NOTES = {
+    16: "年满16周岁：特困“无劳动能力”按未满16周岁认定的条件不再成立，需核实是否在校",
+    18: "年满18周岁：未成年人保障（孤儿/事实无人抚养儿童、特困）到期，需核实是否仍在校",
+    60: "年满60周岁：视为无劳动能力，可能符合特困供养或需调整低保分类施保",
+}
+
+
+def age_threshold(ctx: Context, p: P.AgeParams) -> pl.DataFrame:
+    """A member of a roll household turned 16, 18 or 60 since the last run."""
+    since = ctx.since if not ctx.full else ctx.as_of - datetime.timedelta(days=31)
+    if since >= ctx.as_of:
+        return empty()
+    ranges = [(_add_years(since, -a), _add_years(ctx.as_of, -a), a) for a in p.ages]
+    people = loader.persons_born_between(ranges)
+    people = _on_roll(ctx, people)
+    notes = {a: AGE_NOTES.get(a, f"年满{a}周岁") for a in p.ages}
+    return _finish(
+        people,
+        key=pl.lit("age:") + pl.col("person_id").cast(pl.Utf8) + ":" + pl.col("age").cast(pl.Utf8),
+        summary=pl.col("person_name")
+        + pl.lit("（")
+        + pl.col("birth_date").dt.strftime("%Y-%m-%d")
+        + pl.lit("出生）")
+        + pl.col("age").replace_strict(notes, return_dtype=pl.Utf8),
+        source=pl.lit("信息库出生日期"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+def severe_disability(ctx: Context, p: P.DisabilityParams) -> pl.DataFrame:
+    """残联 issued a severe disability certificate the registry does not know."""
+    rec = ctx.linked(("disability_federation",)).with_columns(
+        grade_n=pl.col("grade").cast(pl.Int64, strict=False)
+    )
+    rec = rec.filter(
+        (pl.col("grade_n") <= p.max_grade)
+        & (pl.col("disability_grade").is_null() | (pl.col("disability_grade") > pl.col("grade_n")))
+    ).unique("record_id")
+    hh = ctx.roll_by_household()
+    rec = rec.join(hh, on="household_id", how="left").with_columns(
+        programme=pl.coalesce("programme", pl.lit("disability_care_subsidy"))
+    )
+    return _finish(
+        rec,
+        key=pl.lit("rec:") + pl.col("record_id").cast(pl.Utf8),
+        summary=pl.col("person_name")
+        + pl.lit("新办残疾人证（")
+        + pl.col("grade_n").cast(pl.Utf8)
+        + pl.lit("级，证号")
+        + pl.col("record_key")
+        + pl.lit("，发证")
+        + _date()
+        + pl.lit("）：可能符合重度残疾人护理补贴、单人保"),
+        source=pl.lit("残联 证号") + pl.col("record_key"),
+        event_date=_date(),
+        hold=pl.lit(False),
+    )
+
+
+def school_change(ctx: Context, p: P.SchoolParams) -> pl.DataFrame:
+    """教育 reports an enrolment at a stage the registry does not record (入学/升学/转入)."""
+    rec = ctx.linked(("education",))
+    rec = rec.filter(pl.col("kind") != pl.col("school_stage").fill_null("none")).unique("record_id")
+    rec = (
+        _on_roll(ctx, rec)
+        if p.roll_only
+        else rec.join(ctx.roll_by_household(), on="household_id", how="left")
+    )
+    return _finish(
+        rec,
+        key=pl.lit("rec:") + pl.col("record_id").cast(pl.Utf8),
+        summary=pl.col("person_name")
+        + pl.lit("学籍：")
+        + pl.col("label")
+        + pl.lit(" ")
+        + pl.col("kind").replace_strict(STAGE_LABELS, default=pl.col("kind"))
+        + pl.lit("，入学")
+        + _date()
+        + pl.lit("（信息库登记为")
+        + pl.col("school_stage")
+        .fill_null("none")
+        .replace_strict(STAGE_LABELS, default=pl.col("school_stage"))
+        + pl.lit("）"),
+        source=pl.lit("教育 学籍号") + pl.col("record_key"),
+        event_date=_date(),
+        hold=pl.lit(False),
+    )
+
+
+def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
+    """The same person (or household) paid by two programmes that exclude each other, or twice."""
+    from jiuzhu.policy.engine.exclusions import EXCLUSIONS
+
+    roll = ctx.roll
+    if roll.is_empty():
+        return empty()
+    if not ctx.full and ctx.roll_changed_since:
+        changed = roll.filter(pl.col("updated_at") > ctx.roll_changed_since)
+        households = changed["household_id"].unique()
+        roll = roll.filter(pl.col("household_id").is_in(households.implode()))
+    if roll.is_empty():
+        return empty()
+    excl = pl.DataFrame(
+        {
+            "a": [min(e.first, e.second) for e in EXCLUSIONS],
+            "b": [max(e.first, e.second) for e in EXCLUSIONS],
+            "unit": [e.unit for e in EXCLUSIONS],
+            "rule": [e.rule for e in EXCLUSIONS],
+        }
+    )
+    out = []
+    # Twice on the same programme: the same household (or person) with two entries paid now.
+    twice = (
+        roll.group_by("household_id", "person_id", "programme")
+        .agg(n=pl.len(), roll_entry_id=pl.col("roll_entry_id").max())
+        .filter(pl.col("n") > 1)
+    )
+    out.append(
+        _finish(
+            twice,
+            key=pl.lit("twice:")
+            + pl.col("programme")
+            + ":"
+            + pl.col("person_id").cast(pl.Utf8).fill_null("hh"),
+            summary=pl.lit("同一")
+            + pl.when(pl.col("person_id").is_null()).then(pl.lit("家庭")).otherwise(pl.lit("人员"))
+            + pl.lit("在")
+            + pl.col("programme")
+            + pl.lit("名册中有")
+            + pl.col("n").cast(pl.Utf8)
+            + pl.lit("条同时在发的记录（重复救助）"),
+            source=pl.lit("救助名册"),
+            event_date=pl.lit(ctx.as_of.isoformat()),
+            hold=pl.lit(False),
+        )
+    )
+    # Excluding programmes: each member's programmes are their own entries plus the household's.
+    members = loader.roll_members(roll["household_id"].unique().to_list())
+    hh_level = roll.filter(pl.col("person_id").is_null()).select(
+        "household_id", "programme", "roll_entry_id"
+    )
+    per_person = pl.concat(
+        [
+            members.select("person_id", "household_id", "person_name")
+            .join(hh_level, on="household_id")
+            .select("person_id", "household_id", "person_name", "programme", "roll_entry_id"),
+            roll.filter(pl.col("person_id").is_not_null())
+            .join(members.select("person_id", "person_name"), on="person_id", how="left")
+            .select("person_id", "household_id", "person_name", "programme", "roll_entry_id"),
+        ]
+    ).unique(["person_id", "programme"])
+    pairs = (
+        per_person.join(per_person, on="person_id", suffix="_2")
+        .filter(pl.col("programme") < pl.col("programme_2"))
+        .rename({"programme": "a", "programme_2": "b"})
+        .join(excl.filter(pl.col("unit") == "person"), on=["a", "b"])
+    )
+    out.append(
+        _finish(
+            pairs,
+            programme=pl.col("a"),
+            roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
+            key=pl.lit("excl:")
+            + pl.col("person_id").cast(pl.Utf8)
+            + ":"
+            + pl.col("a")
+            + "+"
+            + pl.col("b"),
+            summary=pl.col("person_name").fill_null("")
+            + pl.lit("同时在")
+            + pl.col("a")
+            + pl.lit("与")
+            + pl.col("b")
+            + pl.lit("名册中：")
+            + pl.col("rule"),
+            source=pl.lit("救助名册"),
+            event_date=pl.lit(ctx.as_of.isoformat()),
+            hold=pl.lit(False),
+        )
+    )
+    hh_pairs = (
+        roll.select("household_id", "programme", "roll_entry_id")
+        .unique(["household_id", "programme"])
+        .pipe(lambda f: f.join(f, on="household_id", suffix="_2"))
+        .filter(pl.col("programme") < pl.col("programme_2"))
+        .rename({"programme": "a", "programme_2": "b"})
+        .join(excl.filter(pl.col("unit") == "household"), on=["a", "b"])
+    )
+    out.append(
+        _finish(
+            hh_pairs,
+            programme=pl.col("a"),
+            roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
+            key=pl.lit("excl:hh:") + pl.col("a") + "+" + pl.col("b"),
+            summary=pl.lit("同一家庭同时在")
+            + pl.col("a")
+            + pl.lit("与")
+            + pl.col("b")
+            + pl.lit("名册中：")
+            + pl.col("rule"),
+            source=pl.lit("救助名册"),
+            event_date=pl.lit(ctx.as_of.isoformat()),
+            hold=pl.lit(False),
+        )
+    )
+    if p.include_duplicate_pairs:
+        dup = loader.read(
+            "SELECT d.id, pa.household_id, pb.household_id, pa.name FROM verify_duplicatepair d "
+            "JOIN registry_person pa ON pa.id = d.person_a_id "
+            "JOIN registry_person pb ON pb.id = d.person_b_id WHERE d.status = 'open'",
+            [],
+            {
+                "pair_id": pl.Int64,
+                "household_id": pl.Int64,
+                "other_household": pl.Int64,
+                "person_name": pl.Utf8,
+            },
+        )
+        on_roll = ctx.roll["household_id"].unique().implode()
+        dup = dup.filter(
+            pl.col("household_id").is_in(on_roll) & pl.col("other_household").is_in(on_roll)
+        )
+        dup = _on_roll(ctx, dup)
+        out.append(
+            _finish(
+                dup,
+                key=pl.lit("pair:") + pl.col("pair_id").cast(pl.Utf8),
+                summary=pl.col("person_name")
+                + pl.lit("疑似在两户重复登记且两户均在救助名册（另一户编号")
+                + pl.col("other_household").cast(pl.Utf8)
+                + pl.lit("）"),
+                source=pl.lit("疑似重复人员"),
+                event_date=pl.lit(ctx.as_of.isoformat()),
+                hold=pl.lit(False),
+            )
+        )
+    return pl.concat(out)
+
+
+def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
+    """Payroll lines (funds) that disagree with the roll."""
+    from jiuzhu.monitoring import seams
+
+    rows = seams.payments_disagreeing_with_roll(since=None if ctx.full else ctx.since)
+    if not rows:
+        return empty()
+    frame = pl.DataFrame(
+        [
+            {
+                "household_id": int(r["household_id"]),
+                "person_id": r.get("person_id"),
+                "programme": str(r.get("programme") or ""),
+                "line_id": int(r["line_id"]),
+                "payroll_id": int(r["payroll_id"]),
+                "paid_fen": int(round(float(r["paid_amount"] or 0) * 100)),
+                "roll_fen": int(round(float(r["roll_amount"] or 0) * 100)),
+                "month": str(r.get("month") or ""),
+            }
+            for r in rows
+        ],
+        schema_overrides={"person_id": pl.Int64},
+    ).filter((pl.col("paid_fen") - pl.col("roll_fen")).abs() >= p.min_difference_fen)
+    frame = frame.join(
+        ctx.roll_by_household().select("household_id", "roll_entry_id"),
+        on="household_id",
+        how="left",
+    )
+    return _finish(
+        frame,
+        key=pl.lit("pay:") + pl.col("line_id").cast(pl.Utf8),
+        summary=pl.lit("发放批次#")
+        + pl.col("payroll_id").cast(pl.Utf8)
+        + pl.lit(" ")
+        + pl.col("month").str.slice(0, 7)
+        + pl.lit("：实发")
+        + _yuan(pl.col("paid_fen"))
+        + pl.lit("元，名册金额")
+        + _yuan(pl.col("roll_fen"))
+        + pl.lit("元，不一致"),
+        source=pl.lit("资金发放"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+def _determinations(ctx: Context, where: str) -> pl.DataFrame:
+    if ctx.policy_run_id is None or (
+        not ctx.full and ctx.policy_run_id == ctx.previous_policy_run_id
+    ):
+        return pl.DataFrame(
+            schema={"household_id": pl.Int64, "programme": pl.Utf8, "amount_fen": pl.Int64}
+        )
+    return loader.read(
+        f"SELECT household_id, programme, {loader.fen('amount')} FROM policy_determination "
+        f"WHERE run_id = %s AND {where}",
+        [ctx.policy_run_id],
+        {"household_id": pl.Int64, "programme": pl.Utf8, "amount_fen": pl.Int64},
+    )
+
+
+def _half(day: datetime.date, months: int) -> str:
+    months = max(1, months)
+    index = (day.year * 12 + day.month - 1) // months
+    return f"{index * months // 12}-{index * months % 12 + 1:02d}"
+
+
+def eligible_not_enrolled(ctx: Context, p: P.ListParams) -> pl.DataFrame:
+    """政策找人: a household the policy engine finds eligible for a programme it is not on."""
+    det = _determinations(ctx, "flag = 'missed'")
+    if det.is_empty():
+        return empty()
+    return _finish(
+        det,
+        person_id=pl.lit(None, dtype=pl.Int64),
+        roll_entry_id=pl.lit(None, dtype=pl.Int64),
+        key=pl.lit("missed:")
+        + pl.col("programme")
+        + ":"
+        + pl.lit(_half(ctx.as_of, p.repeat_after_months)),
+        summary=pl.lit("政策找人（应保未保）：经测算符合")
+        + pl.col("programme")
+        + pl.lit("，测算金额")
+        + _yuan(pl.col("amount_fen"))
+        + pl.lit("元，未在名册，请主动告知并核实"),
+        source=pl.lit(f"政策找人运行#{ctx.policy_run_id}"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+BASIC = ("dibao", "dibao_single", "tekun", "phase_out")
+
+
+def low_income_risk(ctx: Context, p: P.ListParams) -> pl.DataFrame:
+    """低收入人口动态监测: households in the watch tier (income falling towards the line)."""
+    det = _determinations(ctx, "programme = 'poverty_watch' AND eligible")
+    if det.is_empty():
+        return empty()
+    basic = ctx.roll.filter(pl.col("programme").is_in(BASIC))
+    det = det.join(basic, on="household_id", how="anti")
+    return _finish(
+        det,
+        person_id=pl.lit(None, dtype=pl.Int64),
+        roll_entry_id=pl.lit(None, dtype=pl.Int64),
+        key=pl.lit("watch:") + pl.lit(_half(ctx.as_of, p.repeat_after_months)),
+        summary=pl.lit(
+            "低收入监测：家庭人均收入已接近低保标准（监测预警层级），请入户了解是否需要救助"
+        ),
+        source=pl.lit(f"政策找人运行#{ctx.policy_run_id}"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+EVALUATORS: dict[str, Callable[[Context, object], pl.DataFrame]] = {
+    "death": death,
+    "income_above_line": income_above_line,
+    "new_asset": new_asset,
+    "medical_spending": medical_spending,
+    "age_threshold": age_threshold,
+    "severe_disability": severe_disability,
+    "school_change": school_change,
+    "duplicate_benefit": duplicate_benefit,
+    "payment_mismatch": payment_mismatch,
+    "eligible_not_enrolled": eligible_not_enrolled,
+    "low_income_risk": low_income_risk,
+}

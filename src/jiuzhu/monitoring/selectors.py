@@ -1,0 +1,260 @@
+"""Reads of monitoring, always through the shared scoping mechanism."""
+
+from __future__ import annotations
+
+import datetime
+from functools import reduce
+from operator import or_
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import access, has_capability, prefix_end, scoped, user_roles
+from jiuzhu.audit.services import audit_record
+from jiuzhu.cases.selectors import TodoRow, todo_flag
+from jiuzhu.monitoring.models import (
+    Alert,
+    AlertRule,
+    AlertStatus,
+    MonitorRun,
+    ReviewTask,
+    RiskClass,
+    RuleKind,
+)
+from jiuzhu.registry.display import programme_label
+
+
+def alerts_visible(user) -> QuerySet[Alert]:
+    return scoped(Alert.objects.all(), user, Capability.ALERT_HANDLE)
+
+
+def _mine(user) -> Q | None:
+    """Work waiting on me: assigned to me, or to my role in my areas with nobody named."""
+    clauses = [
+        Q(role=a.role, area_id__gte=a.area.prefix, area_id__lt=prefix_end(a.area.prefix))
+        for a in user_roles(user)
+    ]
+    if not clauses:
+        return None
+    return Q(assigned_to=user) | (Q(assigned_to__isnull=True) & reduce(or_, clauses))
+
+
+def my_alerts(user) -> QuerySet[Alert]:
+    q = _mine(user)
+    if q is None:
+        return Alert.objects.none()
+    return alerts_visible(user).filter(status=AlertStatus.OPEN).filter(q)
+
+
+def my_reviews(user) -> QuerySet[ReviewTask]:
+    q = _mine(user)
+    if q is None:
+        return ReviewTask.objects.none()
+    return scoped(ReviewTask.objects.filter(done=False), user, Capability.ALERT_HANDLE).filter(q)
+
+
+def todo_source(*, user, today: datetime.date, limit: int = 200) -> list[TodoRow]:
+    """Alerts and review tasks for the 待办 page."""
+    rows = []
+    for a in my_alerts(user).select_related("household").order_by("due_date", "id")[:limit]:
+        flag, days = todo_flag(today, a.due_date)
+        rows.append(
+            TodoRow(
+                due_date=a.due_date,
+                flag=flag,
+                days_left=days,
+                kind_label=f"预警：{a.get_cause_display()}"
+                + ("（已升级）" if a.escalations else ""),
+                ref_label=f"预警 #{a.pk}",
+                ref_url=reverse("monitoring:alert", args=[a.pk]),
+                person=a.household.head_name,
+                programme=programme_label(a.programme) if a.programme else "",
+                note=a.summary[:120],
+                source="alert",
+            )
+        )
+    for t in my_reviews(user).select_related("household").order_by("due_date", "id")[:limit]:
+        flag, days = todo_flag(today, t.due_date)
+        rows.append(
+            TodoRow(
+                due_date=t.due_date,
+                flag=flag,
+                days_left=days,
+                kind_label=f"动态复核（{t.risk_class}类）",
+                ref_label=f"复核 #{t.pk}",
+                ref_url=reverse("monitoring:review", args=[t.pk]),
+                person=t.household.head_name,
+                programme="、".join(programme_label(p) for p in t.programmes),
+                note=f"{t.period:%Y年%m月}复核",
+                source="review",
+            )
+        )
+    return rows
+
+
+def household_section(*, user, household) -> dict | None:
+    """The household profile's 预警与复核 section (only for those who handle alerts)."""
+    if not has_capability(user, Capability.ALERT_HANDLE):
+        return None
+    return {
+        "alerts": list(
+            alerts_visible(user)
+            .filter(household=household)
+            .select_related("assigned_to", "application")
+            .order_by("-raised_at")[:50]
+        ),
+        "reviews": list(
+            scoped(ReviewTask.objects.filter(household=household), user, Capability.ALERT_HANDLE)
+            .select_related("application")
+            .order_by("-period")[:24]
+        ),
+    }
+
+
+def alert_list(
+    *, user, status: str = "open", cause: str = "", area: str = "", overdue: bool = False
+) -> QuerySet[Alert]:
+    qs = alerts_visible(user).select_related("household", "assigned_to", "area")
+    if status in AlertStatus.values:
+        qs = qs.filter(status=status)
+    if cause in RuleKind.values:
+        qs = qs.filter(cause=cause)
+    if area.isdigit():
+        qs = qs.filter(area_id__startswith=area)
+    if overdue:
+        qs = qs.filter(status=AlertStatus.OPEN, due_date__lt=timezone.localdate())
+    return qs.order_by("due_date", "id")
+
+
+def alert_page(*, user, alert_id: int) -> dict:
+    """One alert with its evidence; opening it is a read of the household's file (audited)."""
+    from jiuzhu.audit.models import AuditEvent
+    from jiuzhu.registry.models import RollEntry
+
+    alert = access(
+        Alert.objects.select_related(
+            "household", "person", "rule", "assigned_to", "area", "application", "roll_entry"
+        ),
+        user,
+        Capability.ALERT_HANDLE,
+        pk=alert_id,
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="alert.view",
+            subject_type="alert",
+            subject_id=alert.pk,
+            household_id=alert.household_id,
+            area_code=alert.area_id,
+        )
+    month = timezone.localdate().replace(day=1)
+    entries = list(
+        RollEntry.objects.filter(household=alert.household, status="active")
+        .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+        .select_related("person")
+        .order_by("id")
+    )
+    return {
+        "alert": alert,
+        "entries": [(e, programme_label(e.programme)) for e in entries],
+        "history": AuditEvent.objects.filter(subject_type="alert", subject_id=str(alert.pk))
+        .exclude(action="alert.view")
+        .order_by("seq"),
+    }
+
+
+def overview(*, user, today: datetime.date | None = None) -> dict:
+    """Counts for the monitoring overview charts, in the user's areas."""
+    today = today or timezone.localdate()
+    qs = alerts_visible(user)
+    open_ = qs.filter(status=AlertStatus.OPEN)
+    labels = dict(RuleKind.choices)
+    by_cause = [
+        {"cause": str(labels.get(r["cause"], r["cause"])), "n": r["n"]}
+        for r in open_.values("cause").annotate(n=Count("id")).order_by("-n")
+    ]
+    from django.db.models.functions import Substr
+
+    from jiuzhu.areas.models import Area
+
+    by_area_rows = list(
+        open_.annotate(township=Substr("area_id", 1, 9))
+        .values("township")
+        .annotate(n=Count("id"))
+        .order_by("-n")[:20]
+    )
+    names = dict(
+        Area.objects.filter(code__in=[r["township"] + "000" for r in by_area_rows]).values_list(
+            "code", "name"
+        )
+    )
+    by_area = [
+        {"area": names.get(r["township"] + "000", r["township"]), "n": r["n"]} for r in by_area_rows
+    ]
+    ages = {"0-3天": 0, "4-7天": 0, "8-30天": 0, "30天以上": 0}
+    for raised in open_.values_list("raised_at", flat=True).iterator():
+        d = (today - timezone.localtime(raised).date()).days
+        key = "0-3天" if d <= 3 else "4-7天" if d <= 7 else "8-30天" if d <= 30 else "30天以上"
+        ages[key] += 1
+    outcomes = list(
+        qs.filter(status=AlertStatus.CLOSED, closed_at__isnull=False)
+        .annotate(month=TruncMonth("closed_at"))
+        .values("month", "outcome")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+    months = sorted({r["month"].strftime("%Y-%m") for r in outcomes})
+    series = {}
+    for r in outcomes:
+        series.setdefault(r["outcome"], {})[r["month"].strftime("%Y-%m")] = r["n"]
+    from jiuzhu.monitoring.models import Outcome
+
+    return {
+        "open": open_.count(),
+        "overdue": open_.filter(due_date__lt=today).count(),
+        "escalated": open_.filter(escalations__gt=0).count(),
+        "closed": qs.filter(status=AlertStatus.CLOSED).count(),
+        "by_cause": by_cause,
+        "by_area": by_area,
+        "ages": [{"age": k, "n": v} for k, v in ages.items()],
+        "outcome_months": months,
+        "outcome_series": [
+            {"name": str(Outcome(o).label), "data": [series[o].get(m, 0) for m in months]}
+            for o in series
+        ],
+        "runs": MonitorRun.objects.order_by("-id")[:10],
+    }
+
+
+def rules_list() -> QuerySet[AlertRule]:
+    return AlertRule.objects.order_by("kind", "area_prefix", "id")
+
+
+def review_schedule(*, user, month: datetime.date) -> dict:
+    tasks = scoped(
+        ReviewTask.objects.filter(period=month), user, Capability.ALERT_HANDLE
+    ).select_related("household", "assigned_to", "application")
+    by_class = dict(
+        tasks.values("risk_class").annotate(n=Count("id")).values_list("risk_class", "n")
+    )
+    return {
+        "classes": list(RiskClass.objects.order_by("order", "code")),
+        "tasks": tasks.order_by("done", "due_date", "id")[:300],
+        "total": tasks.count(),
+        "done": tasks.filter(done=True).count(),
+        "by_class": by_class,
+    }
+
+
+def review_get(*, user, review_id: int) -> ReviewTask:
+    return access(
+        ReviewTask.objects.select_related("household", "assigned_to", "application"),
+        user,
+        Capability.ALERT_HANDLE,
+        pk=review_id,
+    )

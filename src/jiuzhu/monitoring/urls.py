@@ -1,0 +1,18 @@
+from django.urls import path
+
+from jiuzhu.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/", views.alert_detail, name="alert"),
+    path("alerts/<int:pk>/close/", views.alert_close, name="alert_close"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/new/", views.rule_edit, name="rule_new"),
+    path("rules/<int:pk>/", views.rule_edit, name="rule_edit"),
+    path("run/", views.run_now, name="run"),
+    path("reviews/", views.review_schedule, name="reviews"),
+    path("reviews/generate/", views.review_generate, name="review_generate"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+]

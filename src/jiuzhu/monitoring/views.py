@@ -1,0 +1,284 @@
+"""Pages of monitoring. Thin: parse the form, call one service or selector, render or redirect."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.scoping import has_capability
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.monitoring import params as rule_params
+from jiuzhu.monitoring import reviews, selectors, services
+from jiuzhu.monitoring.models import (
+    AlertRule,
+    AlertStatus,
+    Outcome,
+    ReviewOutcome,
+    RuleKind,
+)
+
+
+def _need(user, capability):
+    if not has_capability(user, capability):
+        raise PermissionDenied(capability)
+
+
+def _errors(request, exc: ServiceError):
+    for msgs in exc.errors.values():
+        for m in msgs:
+            messages.error(request, m)
+
+
+def _int(value):
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def overview(request):
+    _need(request.user, Capability.ALERT_HANDLE)
+    data = selectors.overview(user=request.user)
+    charts = {
+        k: data[k] for k in ("by_cause", "by_area", "ages", "outcome_months", "outcome_series")
+    }
+    return render(request, "monitoring/overview.html", {**data, "charts": charts})
+
+
+@login_required
+def alert_list(request):
+    _need(request.user, Capability.ALERT_HANDLE)
+    status = request.GET.get("status", "open")
+    cause = request.GET.get("cause", "")
+    overdue = request.GET.get("overdue") == "1"
+    qs = selectors.alert_list(
+        user=request.user,
+        status=status,
+        cause=cause,
+        area=request.GET.get("area", ""),
+        overdue=overdue,
+    )
+    return render(
+        request,
+        "monitoring/alert_list.html",
+        {
+            "alerts": qs[:300],
+            "count": qs.count(),
+            "status": status,
+            "cause": cause,
+            "overdue": overdue,
+            "causes": RuleKind.choices,
+            "statuses": AlertStatus.choices,
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@login_required
+def alert_detail(request, pk: int):
+    _need(request.user, Capability.ALERT_HANDLE)
+    page = selectors.alert_page(user=request.user, alert_id=pk)
+    from jiuzhu.cases.models import Programme
+
+    return render(
+        request,
+        "monitoring/alert_detail.html",
+        {**page, "outcomes": Outcome.choices, "programmes": Programme.choices},
+    )
+
+
+@login_required
+@require_POST
+def alert_close(request, pk: int):
+    _need(request.user, Capability.ALERT_HANDLE)
+    p = request.POST
+    try:
+        alert = services.alert_close(
+            actor=request.user,
+            alert_id=pk,
+            version=_int(p.get("version")),
+            outcome=p.get("outcome", ""),
+            reason=p.get("reason", ""),
+            programme=p.get("programme", ""),
+            amount=p.get("amount") or None,
+            roll_entry_id=_int(p.get("roll_entry")),
+            phase_out_months=_int(p.get("phase_out_months")),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+        return redirect("monitoring:alert", pk=pk)
+    messages.success(request, f"预警已办结：{alert.get_outcome_display()}")
+    if alert.application_id:
+        return redirect("cases:detail", pk=alert.application_id)
+    return redirect("monitoring:alert", pk=pk)
+
+
+@login_required
+def rules(request):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    rows = [(r, json.dumps(r.params, ensure_ascii=False)) for r in selectors.rules_list()]
+    return render(
+        request,
+        "monitoring/rules.html",
+        {
+            "rows": rows,
+            "kinds": [
+                (k, label, json.dumps(rule_params.defaults(k), ensure_ascii=False))
+                for k, label in RuleKind.choices
+            ],
+        },
+    )
+
+
+@login_required
+def rule_edit(request, pk: int | None = None):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    rule = get_object_or_404(AlertRule, pk=pk) if pk else None
+    kind = request.GET.get("kind") or (rule.kind if rule else RuleKind.DEATH)
+    if kind not in RuleKind.values:
+        kind = RuleKind.DEATH
+    form = {
+        "kind": kind,
+        "name": rule.name if rule else "",
+        "enabled": rule.enabled if rule else True,
+        "area_prefix": rule.area_prefix if rule else "",
+        "programmes": "，".join(rule.programmes) if rule else "",
+        "params": json.dumps(
+            rule.params if rule else rule_params.defaults(kind), ensure_ascii=False, indent=1
+        ),
+        "deadline_days": rule.deadline_days if rule else 10,
+    }
+    if request.method == "POST":
+        p = request.POST
+        form.update(
+            kind=p.get("kind", kind),
+            name=p.get("name", ""),
+            enabled=p.get("enabled") == "on",
+            area_prefix=p.get("area_prefix", ""),
+            programmes=p.get("programmes", ""),
+            params=p.get("params", "{}"),
+            deadline_days=p.get("deadline_days", "10"),
+        )
+        try:
+            try:
+                parsed = json.loads(form["params"] or "{}")
+            except json.JSONDecodeError as exc:
+                raise ServiceError(
+                    f"阈值参数须为 JSON 对象（第{exc.lineno}行有误）", field="params"
+                ) from exc
+            if not isinstance(parsed, dict):
+                raise ServiceError('阈值参数须为 JSON 对象，如 {"max_grade": 2}', field="params")
+            days = _int(form["deadline_days"])
+            if days is None:
+                raise ServiceError("处理时限须为整数（工作日）", field="deadline_days")
+            programmes = [
+                x.strip() for x in form["programmes"].replace("，", ",").split(",") if x.strip()
+            ]
+            services.alert_rule_save(
+                actor=request.user,
+                rule_id=rule.pk if rule else None,
+                kind=form["kind"],
+                name=form["name"],
+                enabled=form["enabled"],
+                area_prefix=form["area_prefix"],
+                programmes=programmes,
+                params=parsed,
+                deadline_days=days,
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, "预警规则已保存，下次运行起生效")
+            return redirect("monitoring:rules")
+    return render(
+        request,
+        "monitoring/rule_form.html",
+        {"rule": rule, "form": form, "kinds": RuleKind.choices},
+    )
+
+
+@login_required
+@require_POST
+def run_now(request):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    from jiuzhu.monitoring.tasks import monitor_run_task
+
+    result = monitor_run_task.enqueue(trigger="web", full=request.POST.get("full") == "1")
+    messages.success(request, f"已排入后台运行（任务 {result.id}）")
+    return redirect("monitoring:overview")
+
+
+def _month(value: str | None) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat((value or "") + "-01")
+    except ValueError:
+        return timezone.localdate().replace(day=1)
+
+
+@login_required
+def review_schedule(request):
+    _need(request.user, Capability.ALERT_HANDLE)
+    month = _month(request.GET.get("month"))
+    data = selectors.review_schedule(user=request.user, month=month)
+    return render(
+        request,
+        "monitoring/reviews.html",
+        {
+            **data,
+            "month": month,
+            "can_generate": has_capability(request.user, Capability.ALERT_CONFIGURE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def review_generate(request):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    month = _month(request.POST.get("month"))
+    n = reviews.review_tasks_generate(month=month, actor=request.user)
+    messages.success(request, f"{month:%Y年%m月}生成复核任务 {n} 条")
+    return redirect(f"{reverse('monitoring:reviews')}?month={month:%Y-%m}")
+
+
+@login_required
+def review_detail(request, pk: int):
+    _need(request.user, Capability.ALERT_HANDLE)
+    task = selectors.review_get(user=request.user, review_id=pk)
+    if request.method == "POST":
+        p = request.POST
+        try:
+            task = reviews.review_complete(
+                actor=request.user,
+                review_id=pk,
+                outcome=p.get("outcome", ""),
+                note=p.get("note", ""),
+                amount=p.get("amount") or None,
+                phase_out_months=_int(p.get("phase_out_months")),
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, f"复核已完成：{task.get_outcome_display()}")
+            if task.application_id:
+                return redirect("cases:detail", pk=task.application_id)
+            return redirect("monitoring:review", pk=pk)
+    return render(
+        request,
+        "monitoring/review_detail.html",
+        {
+            "task": task,
+            "outcomes": ReviewOutcome.choices,
+            "phase_out_default": reviews.phase_out_default_months(task.area_id),
+        },
+    )
