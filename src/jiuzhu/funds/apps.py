@@ -11,3 +11,8 @@ class FundsConfig(AppConfig):
 
         register_nav("资金发放", "funds:payroll_list", capability=Capability.FUNDS_VIEW, order=70)
         register_nav("预算执行", "funds:budget", capability=Capability.FUNDS_VIEW, order=72)
+
+        from jiuzhu.core.profile_sections import register_profile_section
+        from jiuzhu.funds.selectors import household_section
+
+        register_profile_section("funds/_household_payments.html", household_section, order=60)

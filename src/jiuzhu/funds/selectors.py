@@ -185,6 +185,12 @@ def household_payments(*, user, household_id: int) -> dict | None:
     }
 
 
+def household_section(*, user, household) -> dict | None:
+    """For ``core.profile_sections``: the household's 发放记录, or None without FUNDS_VIEW there."""
+    data = household_payments(user=user, household_id=household.pk)
+    return None if data is None else {**data, "household_id": household.pk}
+
+
 def budget_report(*, user, year: int, programme: str = "dibao") -> dict:
     """Budget vs spending by month (from the ledger) and budget by funding source."""
     scope = user_scope(user, Capability.FUNDS_VIEW)

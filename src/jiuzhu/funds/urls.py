@@ -15,7 +15,6 @@ urlpatterns = [
     path("recoveries/<int:pk>/", views.recovery_collect, name="recovery_collect"),
     path("holds/", views.hold_list, name="holds"),
     path("budget/", views.budget, name="budget"),
-    path("households/<int:pk>/payments/", views.household_payments, name="household_payments"),
     path("households/<int:pk>/account/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/reveal/", views.account_reveal, name="account_reveal"),
 ]

@@ -378,15 +378,6 @@ def budget(request):
 
 
 @login_required
-def household_payments(request, pk: int):
-    """The 发放记录 section of a household's profile (loaded by HTMX; empty without access)."""
-    data = selectors.household_payments(user=request.user, household_id=pk)
-    if data is None:
-        return HttpResponse("")
-    return render(request, "funds/_household_payments.html", {**data, "household_id": pk})
-
-
-@login_required
 def account_edit(request, pk: int):
     _require(request.user, Capability.PAYROLL_PREPARE)
     hh = access(Household.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
