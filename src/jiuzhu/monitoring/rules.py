@@ -615,6 +615,12 @@ def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
     return pl.concat(out)
 
 
+def _fen(amount) -> int:
+    from decimal import Decimal
+
+    return int((Decimal(str(amount or 0)) * 100).to_integral_value())
+
+
 def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     """Payroll lines (funds) that disagree with the roll."""
     from jiuzhu.monitoring import seams
@@ -630,8 +636,8 @@ def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
                 "programme": str(r.get("programme") or ""),
                 "line_id": int(r["line_id"]),
                 "payroll_id": int(r["payroll_id"]),
-                "paid_fen": int(round(float(r["paid_amount"] or 0) * 100)),
-                "roll_fen": int(round(float(r["roll_amount"] or 0) * 100)),
+                "paid_fen": _fen(r["paid_amount"]),
+                "roll_fen": _fen(r["roll_amount"]),
                 "month": str(r.get("month") or ""),
             }
             for r in rows
