@@ -189,7 +189,15 @@ def feed_import(
                 "unchanged": imp.rows_unchanged,
             },
         )
+        # Monitoring alerts on what this file changed, once it is committed (background task).
+        transaction.on_commit(_enqueue_monitoring)
     return ImportResult(imp)
+
+
+def _enqueue_monitoring() -> None:
+    from jiuzhu.monitoring.tasks import monitor_run_task
+
+    monitor_run_task.enqueue(trigger="import")
 
 
 def _quarantine(imp: FeedImport, data: bytes) -> None:
