@@ -33,9 +33,10 @@ def monthly_wage(person, yuan):
 
 @pytest.fixture
 def county(taizhou):
-    # Lone 72-year-old with a small pension: 特困, not on any roll → 应保未保 (tekun).
+    # Lone 72-year-old with a small pension and no legal obligor (checked): 特困, not on any
+    # roll → 应保未保 (tekun).
     h1 = HouseholdFactory()
-    p1 = PersonFactory(household=h1, birth_date=datetime.date(1954, 3, 1))
+    p1 = PersonFactory(household=h1, birth_date=datetime.date(1954, 3, 1), obligor_status="none")
     monthly_wage(p1, "300.00")
     # Adult earning 5,000 a month, on the 低保 roll → 错保.
     h2 = HouseholdFactory()

@@ -47,7 +47,7 @@ def test_calc_command_refuses_a_bad_document_naming_the_field(tmp_path, db):
 @pytest.mark.django_db
 def test_policy_load_run_compare_simulate_and_task(taizhou):
     hh = HouseholdFactory()
-    PersonFactory(household=hh, birth_date=datetime.date(1950, 1, 1))
+    PersonFactory(household=hh, birth_date=datetime.date(1950, 1, 1), obligor_status="none")
     out = StringIO()
     call_command("policy", "load", stdout=out)
     assert "项目定义更新 14 个" in out.getvalue()

@@ -21,7 +21,16 @@ from jiuzhu.synth.generator import SynthConfig, generate
 from jiuzhu.synth.services import synth_to_database
 
 N = 300
-MODELS = [m.Household, m.Person, m.IncomeItem, m.Asset, m.RigidExpense, m.RollEntry, AuditEvent]
+MODELS = [
+    m.Household,
+    m.Person,
+    m.IncomeItem,
+    m.Asset,
+    m.RigidExpense,
+    m.EmergencyEvent,
+    m.RollEntry,
+    AuditEvent,
+]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +76,7 @@ def test_import_loads_exactly_what_synth_wrote(db, taizhou, export, generated, f
         t["income_items"].height,
         t["assets"].height,
         t["rigid_expenses"].height,
+        t["emergency_events"].height,
         t["roll_entries"].height,
         1,
     ]
@@ -103,7 +113,64 @@ def test_import_loads_exactly_what_synth_wrote(db, taizhou, export, generated, f
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.action == "registry.import"
     assert event.extra["counts"]["persons"] == t["persons"].height
-    assert len(event.extra["sha256"]) == 6
+    assert len(event.extra["sha256"]) == 7
+    # The child / obligor columns and the emergency events arrive as written.
+    p = t["persons"]
+    stored = dict(
+        m.Person.objects.values_list("id_number", "obligor_status").filter(
+            id_number__in=p["id_number"].to_list()
+        )
+    )
+    assert stored == dict(p.select("id_number", "obligor_status").iter_rows())
+    assert (
+        m.Person.objects.exclude(child_status="none").count() == (p["child_status"] != "none").sum()
+    )
+    unable = m.Person.objects.filter(obligor_status="unable")
+    assert not unable.filter(obligor_unable_reason="").exists()
+    ev = t["emergency_events"].row(0, named=True)
+    stored_ev = m.EmergencyEvent.objects.get(
+        household__number=ev["household_number"], event_date=ev["event_date"]
+    )
+    assert (stored_ev.kind, stored_ev.loss) == (ev["kind"], Decimal(ev["loss"]))
+
+
+def test_a_version_1_export_without_the_new_columns_and_file_imports_with_defaults(
+    db, taizhou, export
+):
+    directory = export("csv")
+    persons = pl.read_csv(directory / "persons.csv", infer_schema=False).drop(
+        "child_status", "obligor_status", "obligor_unable_reason"
+    )
+    _rewrite(directory, "persons", persons)
+    (directory / "emergency_events.csv").unlink()
+    manifest = json.loads((directory / "manifest.json").read_text())
+    manifest["version"] = 1
+    del manifest["tables"]["emergency_events"]
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    report = registry_import(directory=directory)
+    assert report.counts["emergency_events"] == 0
+    assert m.Person.objects.count() == persons.height
+    assert set(m.Person.objects.values_list("child_status", "obligor_status").distinct()) == {
+        ("none", "unknown")
+    }
+
+
+def test_an_unable_reason_without_unable_obligors_is_refused_naming_the_field(db, taizhou, export):
+    directory = export("csv")
+    persons = pl.read_csv(directory / "persons.csv", infer_schema=False).with_columns(
+        obligor_status=pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("able"))
+        .otherwise(pl.col("obligor_status")),
+        obligor_unable_reason=pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("tekun"))
+        .otherwise(pl.col("obligor_unable_reason")),
+    )
+    _rewrite(directory, "persons", persons)
+    with pytest.raises(RegistryImportError) as exc:
+        registry_import(directory=directory)
+    assert "persons.csv 第2行" in str(exc.value)
+    assert "obligor_unable_reason" in str(exc.value)
+    assert m.Person.objects.count() == 0
 
 
 def test_importing_the_same_export_twice_is_refused(db, taizhou, export):
@@ -216,7 +283,14 @@ def test_an_id_number_already_in_the_database_is_refused(db, taizhou, export, ge
         number=pl.lit("X") + pl.col("number")
     )
     _rewrite(again, "households", hh)
-    for table in ("persons", "income_items", "assets", "rigid_expenses", "roll_entries"):
+    for table in (
+        "persons",
+        "income_items",
+        "assets",
+        "rigid_expenses",
+        "emergency_events",
+        "roll_entries",
+    ):
         df = pl.read_csv(again / f"{table}.csv", infer_schema=False).with_columns(
             household_number=pl.lit("X") + pl.col("household_number")
         )

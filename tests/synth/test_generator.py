@@ -181,7 +181,13 @@ def test_ground_truth_lists_exactly_the_planted_cases(county):
     by = {k: set(truth.filter(pl.col("kind") == k)["household_number"]) for k in kinds}
     on_roll = pl.col("roll_fen").is_not_null()
     # 应保未保: eligible, neither on dibao nor tekun — exactly the planted ones.
-    missing = f.filter(pl.col("eligible") & ~on_roll & ~pl.col("tekun"))
+    # (特困 households left off the 特困 roll are 应保未保 for 特困, not for 低保.)
+    missing = f.filter(
+        pl.col("eligible")
+        & ~on_roll
+        & ~pl.col("tekun")
+        & ~pl.col("household_number").is_in(list(by["tekun_not_on_roll"]))
+    )
     assert set(missing["household_number"]) == by["eligible_not_on_roll"]
     # 错保: on the dibao roll but not eligible — exactly income-rose + vehicle.
     wrong = f.filter(on_roll & ~pl.col("eligible"))
@@ -211,3 +217,62 @@ def test_ground_truth_lists_exactly_the_planted_cases(county):
         county.tables["persons"], on=["household_number", "member_no"]
     )
     assert dead["death_date"].is_not_null().all()
+
+
+def test_orphans_obligors_and_emergencies(county):
+    p = county.tables["persons"]
+    truth = county.ground_truth
+    # Children in the orphan schemes are minors living with grandparents.
+    kids = p.filter(pl.col("child_status") != "none")
+    assert 0 < kids.height < 0.005 * p.height
+    assert (kids["relation"] == "grandchild").all()
+    assert (kids["birth_date"] > datetime.date(2008, 11, 1)).all()
+    # Obligors were checked only for people who cannot work, in households where nobody can;
+    # a reason is given exactly when the obligor is unable.
+    checked = p.filter(pl.col("obligor_status") != "unknown")
+    assert checked.height > 0.01 * p.height
+    assert (
+        (checked["obligor_unable_reason"] != "") == (checked["obligor_status"] == "unable")
+    ).all()
+    assert (p.filter(pl.col("obligor_status") == "unknown")["obligor_unable_reason"] == "").all()
+    # 特困 on the roll: every member with obligors absent or unable, per-person entries.
+    roll = county.tables["roll_entries"]
+    tekun = roll.filter(pl.col("programme") == "tekun").join(
+        p, on=["household_number", "member_no"]
+    )
+    assert tekun.height > 0
+    assert tekun["obligor_status"].is_in(["none", "unable"]).all()
+    # Child allowances: one entry per child, 1,500 yuan; the planted ones are left off.
+    allowances = roll.filter(
+        pl.col("programme").is_in(["orphan_allowance", "unsupported_child_allowance"])
+    )
+    assert (allowances["monthly_amount"] == "1500.00").all()
+    assert (
+        allowances.height
+        + sum(
+            kids.filter(
+                pl.col("household_number").is_in(
+                    truth.filter(pl.col("kind") == k)["household_number"].implode()
+                )
+            ).height
+            for k in ("orphan_not_on_roll", "unsupported_child_not_on_roll")
+        )
+        == kids.height
+    )
+    # Emergencies: recent ones (inside 3 months) are in the ground truth, older ones are not.
+    ev = county.tables["emergency_events"]
+    recent = ev.filter(pl.col("event_date") >= datetime.date(2026, 8, 1))
+    assert 0 < recent.height < ev.height
+    listed = set(truth.filter(pl.col("kind") == "emergency_recent")["household_number"])
+    assert listed == set(recent["household_number"])
+    # Nothing in the ground truth is an unexplained difference between the rule and the roll.
+    assert "unplanned" not in set(truth["kind"])
+    assert set(truth.filter(pl.col("expected_flag") != "")["programme"]) <= {
+        "dibao",
+        "tekun",
+        "dibao_single",
+        "phase_out",
+        "disability_living_subsidy",
+        "orphan_allowance",
+        "unsupported_child_allowance",
+    }

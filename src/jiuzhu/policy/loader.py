@@ -146,7 +146,9 @@ def registry_frames(
         f"SELECT m.id, m.household_id, {_text('m.birth_date')}, {_text('m.death_date')}, "
         f"{_bool('m.is_counted')}, m.disability_type, m.disability_grade, "
         f"{_bool('m.major_illness')}, m.labour_capacity, m.self_care, m.employment, "
-        "m.school_stage FROM registry_person m JOIN registry_household h ON h.id = m.household_id "
+        "m.school_stage, CASE WHEN m.child_status = 'orphan' THEN 1 ELSE 0 END, "
+        "CASE WHEN m.child_status = 'unsupported' THEN 1 ELSE 0 END, m.obligor_status "
+        "FROM registry_person m JOIN registry_household h ON h.id = m.household_id "
         "WHERE h.status = 'active'" + scope("h", p),
         p,
         [
@@ -162,6 +164,9 @@ def registry_frames(
             "self_care",
             "employment",
             "school_stage",
+            "orphan",
+            "unsupported_child",
+            "obligor_status",
         ],
         hs["persons"],
     )
@@ -217,6 +222,22 @@ def registry_frames(
         p,
         ["household_id", "kind", "amount_fen", "period_start", "period_end"],
         hs["expenses"],
+    )
+    p = []
+    q = (
+        f"SELECT e.household_id, e.kind, {_text('e.event_date')}, {_fen('e.loss')} "
+        "FROM registry_emergencyevent e JOIN registry_household h ON h.id = e.household_id "
+        "WHERE h.status = 'active'"
+    )
+    q += scope("h", p)
+    if since is not None:
+        q += " AND e.event_date >= %s"
+        p.append(since.isoformat())
+    jobs["events"] = (
+        q,
+        p,
+        ["household_id", "kind", "event_date", "loss_fen"],
+        hs["events"],
     )
     p = []
     jobs["roll"] = (

@@ -268,6 +268,11 @@ def _window_start(on: datetime.date, months: int) -> datetime.date:
     return datetime.date(m // 12, m % 12 + 1, 1)
 
 
+def _emergency_months(root: dict) -> int:
+    """The 急难 window, read at the national root like the look-back (features come first)."""
+    return int(root["temporary_aid.emergency_window_months"].value)
+
+
 def evaluate_registry(
     *,
     on: datetime.date,
@@ -284,10 +289,13 @@ def evaluate_registry(
     lookback = int(root["income.lookback_months"].value)
     if frames is None:
         frames = registry_frames(
-            area_prefix=area_prefix, since=_window_start(on, max(lookback, 12))
+            area_prefix=area_prefix,
+            since=_window_start(on, max(lookback, 12, _emergency_months(root) + 1)),
         )
     t1 = time.perf_counter()
-    feats = compute_features(frames, on, lookback=lookback)
+    feats = compute_features(
+        frames, on, lookback=lookback, emergency_months=_emergency_months(root)
+    )
     t2 = time.perf_counter()
     areas = feats["area_code"].unique().to_list() or [area_prefix.ljust(12, "0")]
     params, _ = resolve_frame(rows, areas, on, plan.specs)
@@ -535,6 +543,6 @@ def simulate_frames(
         k: (v.filter(pl.col("household_id").is_in(ids.implode())) if v is not None else v)
         for k, v in frames.items()
     }
-    feats = compute_features(sub, on, lookback=lookback)
+    feats = compute_features(sub, on, lookback=lookback, emergency_months=_emergency_months(root))
     res = evaluate(feats, p_new.filter(pl.col("area_code").is_in(changed)), plan, keep="results")
     return res.select(base.columns)

@@ -29,10 +29,12 @@ from jiuzhu.core.idcard import CHECK_CHARS, PROVINCE_CODES, WEIGHTS, IdNumberErr
 from jiuzhu.core.idcard import validate_id_number as _validate_id
 from jiuzhu.registry import models as m
 from jiuzhu.registry.export_format import (
+    ADDED_COLUMNS,
     FORMAT_NAME,
-    FORMAT_VERSION,
     MANIFEST,
     MAX_LENGTH,
+    OPTIONAL_TABLES,
+    READABLE_VERSIONS,
     SIGNED_MONEY,
     TABLE_LABELS,
     TABLE_ORDER,
@@ -50,6 +52,10 @@ CHOICES = {
     ("persons", "self_care"): m.SelfCare.values,
     ("persons", "employment"): m.Employment.values,
     ("persons", "school_stage"): m.SchoolStage.values,
+    ("persons", "child_status"): m.ChildStatus.values,
+    ("persons", "obligor_status"): m.ObligorStatus.values,
+    ("persons", "obligor_unable_reason"): m.ObligorUnableReason.values,
+    ("emergency_events", "kind"): m.EventKind.values,
     ("income_items", "kind"): m.IncomeKind.values,
     ("assets", "kind"): m.AssetKind.values,
     ("rigid_expenses", "kind"): m.ExpenseKind.values,
@@ -61,6 +67,7 @@ MODELS = {
     "income_items": m.IncomeItem,
     "assets": m.Asset,
     "rigid_expenses": m.RigidExpense,
+    "emergency_events": m.EmergencyEvent,
     "roll_entries": m.RollEntry,
 }
 TRUE = ("true", "1", "t", "yes", "y", "是")
@@ -158,11 +165,14 @@ def _read_table(path: Path, table: str, report: RegistryImportReport) -> pl.Data
     except Exception as exc:  # noqa: BLE001 - any unreadable file is reported, not raised
         report.add(path.name, 0, "-", f"无法读取文件：{exc}")
         return None
-    missing = [c for c, _, _ in TABLES[table] if c not in df.columns]
+    missing = [
+        c for c, _, _ in TABLES[table] if c not in df.columns and (table, c) not in ADDED_COLUMNS
+    ]
     if missing:
         report.add(path.name, 1, ",".join(missing), "缺少必需的列")
         return None
     cols = [c for c, _, _ in TABLES[table]]
+    df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in cols if c not in df.columns)
     df = df.select(cols).with_columns(pl.col(c).str.strip_chars() for c in cols)
     df = df.with_columns(
         pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in cols
@@ -500,7 +510,33 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         "死亡日期早于出生日期",
     )
     members = p.select("household_number", "member_no").drop_nulls()
-    for table in ("income_items", "assets", "rigid_expenses", "roll_entries"):
+    _emit(
+        report,
+        f_p,
+        p,
+        pl.col("obligor_unable_reason").is_not_null()
+        & (pl.col("obligor_status").fill_null("unknown") != "unable"),
+        _label("persons", "obligor_unable_reason"),
+        "只有“义务人无履行能力”（obligor_status = unable）才填写无履行能力的情形",
+    )
+    _emit(
+        report,
+        f_p,
+        p,
+        (pl.col("obligor_status") == "unable") & pl.col("obligor_unable_reason").is_null(),
+        _label("persons", "obligor_unable_reason"),
+        "义务人无履行能力时须填写情形（特困人员认定办法第八条）",
+    )
+    ev = t["emergency_events"]
+    _emit(
+        report,
+        files["emergency_events"],
+        ev,
+        _date_expr("event_date") > pl.lit(datetime.date.today()),
+        _label("emergency_events", "event_date"),
+        "发生日期晚于今天",
+    )
+    for table in ("income_items", "assets", "rigid_expenses", "emergency_events", "roll_entries"):
         df, f = t[table], files[table]
         _emit(
             report,
@@ -654,6 +690,9 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         employment="employment",
         school_stage="school_stage",
         death_date="death_date",
+        child_status=pl.col("child_status").fill_null("none"),
+        obligor_status=pl.col("obligor_status").fill_null("unknown"),
+        obligor_unable_reason=_blank("obligor_unable_reason"),
         version=pl.lit(1),
         created_at=pl.lit(now),
         updated_at=pl.lit(now),
@@ -695,6 +734,14 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         amount=_money("amount"),
         period_start="period_start",
         period_end="period_end",
+        **common,
+    )
+    out["registry_emergencyevent"] = facts("emergency_events").select(
+        "household_id",
+        "person_id",
+        kind="kind",
+        event_date="event_date",
+        loss=_money("loss"),
         **common,
     )
     out["registry_rollentry"] = facts("roll_entries").select(
@@ -823,18 +870,23 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
         except (ValueError, UnicodeDecodeError) as exc:
             report.add(MANIFEST, 0, "-", f"manifest.json 不是有效的 JSON：{exc}")
             raise RegistryImportError(report) from exc
-        if manifest.get("format") != FORMAT_NAME or manifest.get("version") != FORMAT_VERSION:
+        if (
+            manifest.get("format") != FORMAT_NAME
+            or manifest.get("version") not in READABLE_VERSIONS
+        ):
             report.add(
                 MANIFEST,
                 0,
                 "format/version",
                 f"不支持的导出格式 {manifest.get('format')} 版本 {manifest.get('version')}，"
-                f"应为 {FORMAT_NAME} 版本 {FORMAT_VERSION}",
+                f"应为 {FORMAT_NAME} 版本 {'/'.join(map(str, READABLE_VERSIONS))}",
             )
             raise RegistryImportError(report)
     paths: dict[str, Path] = {}
     for table in TABLE_ORDER:
         p = _find(directory, table)
+        if p is None and table in OPTIONAL_TABLES:
+            continue
         if p is None:
             report.add(
                 f"{table}.csv",
@@ -863,6 +915,12 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
     tables: dict[str, pl.DataFrame] = {}
     files = {t: p.name for t, p in paths.items()}
     for table in TABLE_ORDER:
+        if table not in paths:  # an optional table left out: no rows
+            files[table] = f"{table}.csv"
+            tables[table] = pl.DataFrame(
+                schema={c: pl.Utf8 for c, _, _ in TABLES[table]}
+            ).with_row_index("_row", offset=2)
+            continue
         df = _read_table(paths[table], table, report)
         if df is not None:
             tables[table] = _check_table(table, df, files[table], report, areas)
@@ -882,8 +940,8 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
             if vendor == "postgresql":
                 cur.execute(
                     "LOCK TABLE registry_household, registry_person, registry_incomeitem, "
-                    "registry_asset, registry_rigidexpense, registry_rollentry "
-                    "IN SHARE ROW EXCLUSIVE MODE"
+                    "registry_asset, registry_rigidexpense, registry_emergencyevent, "
+                    "registry_rollentry IN SHARE ROW EXCLUSIVE MODE"
                 )
             _check_database(tables, files, report)
             if report.errors:

@@ -18,6 +18,7 @@ from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
 from jiuzhu.registry.models import (
     Asset,
+    EmergencyEvent,
     Household,
     IncomeItem,
     Person,
@@ -38,6 +39,8 @@ ACTION_LABELS = {
     "asset.delete": gettext_lazy("删除财产"),
     "expense.add": gettext_lazy("添加刚性支出"),
     "expense.delete": gettext_lazy("删除刚性支出"),
+    "event.add": gettext_lazy("登记急难事件"),
+    "event.delete": gettext_lazy("删除急难事件"),
     "user.create": gettext_lazy("创建用户"),
     "role.assign": gettext_lazy("分配角色"),
     "role.revoke": gettext_lazy("撤销角色"),
@@ -70,6 +73,7 @@ SUBJECT_MODELS: dict[str, type[models.Model]] = {
     "income": IncomeItem,
     "asset": Asset,
     "expense": RigidExpense,
+    "event": EmergencyEvent,
 }
 
 EXTRA_LABELS = {

@@ -12,7 +12,10 @@ This module is plain Python: no Django.
 from __future__ import annotations
 
 FORMAT_NAME = "jiuzhu-registry-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Versions the import reads. Version 1 has no ``emergency_events`` file and no child / obligor
+# columns in ``persons``: those read as their defaults (``ADDED_COLUMNS``).
+READABLE_VERSIONS = (1, 2)
 MANIFEST = "manifest.json"
 GROUND_TRUTH = "ground_truth.csv"
 
@@ -50,6 +53,9 @@ TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("employment", "code", True),
         ("school_stage", "code", True),
         ("death_date", "date", False),
+        ("child_status", "code", False),
+        ("obligor_status", "code", False),
+        ("obligor_unable_reason", "code", False),
     ],
     "income_items": [
         ("household_number", "ref", True),
@@ -86,6 +92,16 @@ TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("as_of", "date", True),
         ("note", "str", False),
     ],
+    "emergency_events": [
+        ("household_number", "ref", True),
+        ("member_no", "int", False),
+        ("kind", "code", True),
+        ("event_date", "date", True),
+        ("loss", "money", True),
+        ("source", "source", True),
+        ("as_of", "date", True),
+        ("note", "str", False),
+    ],
     "roll_entries": [
         ("household_number", "ref", True),
         ("member_no", "int", False),
@@ -99,6 +115,14 @@ TABLES: dict[str, list[tuple[str, str, bool]]] = {
     ],
 }
 TABLE_ORDER = list(TABLES)
+# Files an export may leave out (an empty table); the others must be present.
+OPTIONAL_TABLES = {"emergency_events"}
+# Columns added after version 1: a file without them reads as these values in every row.
+ADDED_COLUMNS: dict[tuple[str, str], str] = {
+    ("persons", "child_status"): "none",
+    ("persons", "obligor_status"): "unknown",
+    ("persons", "obligor_unable_reason"): "",
+}
 
 # Maximum lengths of text columns (the database's).
 MAX_LENGTH = {
@@ -114,7 +138,7 @@ MAX_LENGTH = {
     ("roll_entries", "programme"): 40,
     ("roll_entries", "decision_ref"): 64,
 }
-for _t in ("income_items", "assets", "rigid_expenses"):
+for _t in ("income_items", "assets", "rigid_expenses", "emergency_events"):
     MAX_LENGTH[(_t, "note")] = 200
     MAX_LENGTH[(_t, "source")] = 40
 MAX_LENGTH[("roll_entries", "source")] = 40
@@ -128,6 +152,7 @@ TABLE_LABELS = {
     "income_items": "收入",
     "assets": "财产",
     "rigid_expenses": "刚性支出",
+    "emergency_events": "急难事件",
     "roll_entries": "救助名册",
 }
 

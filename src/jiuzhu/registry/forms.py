@@ -18,10 +18,14 @@ from jiuzhu.registry.display import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
     AssetKind,
     Capacity,
+    ChildStatus,
     DisabilityType,
     Employment,
+    EventKind,
     ExpenseKind,
     IncomeKind,
+    ObligorStatus,
+    ObligorUnableReason,
     Relation,
     SchoolStage,
     SelfCare,
@@ -209,6 +213,15 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     employment = choice(gettext_lazy("就业状况"), Employment.choices, required=True, blank=False)
     school_stage = choice(gettext_lazy("就学阶段"), SchoolStage.choices, required=True, blank=False)
     death_date = forms.DateField(label=gettext_lazy("死亡日期"), required=False, widget=DateInput)
+    child_status = choice(
+        gettext_lazy("孤儿/事实无人抚养"), ChildStatus.choices, required=True, blank=False
+    )
+    obligor_status = choice(
+        gettext_lazy("法定义务人情况"), ObligorStatus.choices, required=True, blank=False
+    )
+    obligor_unable_reason = choice(
+        gettext_lazy("义务人无履行能力的情形"), ObligorUnableReason.choices
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, head: bool = False, **kwargs):
@@ -221,6 +234,11 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
         self.fields["self_care"].initial = SelfCare.FULL
         self.fields["employment"].initial = Employment.NOT_APPLICABLE
         self.fields["school_stage"].initial = SchoolStage.NONE
+        self.fields["child_status"].initial = ChildStatus.NONE
+        self.fields["obligor_status"].initial = ObligorStatus.UNKNOWN
+        self.fields["obligor_status"].help_text = _(
+            "赡养、抚养、扶养义务人；认定特困须核实（特困人员认定办法第四、八条）"
+        )
 
     def clean_disability_grade(self):
         value = (self.cleaned_data.get("disability_grade") or "").strip()
@@ -245,7 +263,7 @@ SOURCE_CHOICES = [
 
 
 class FactForm(NamedErrorsMixin, ReasonMixin):
-    """Income item, asset or rigid expense; ``kind_of_fact`` picks the fields."""
+    """Income item, asset, rigid expense or emergency event; ``kind_of_fact`` picks the fields."""
 
     person = forms.CharField(label=gettext_lazy("成员"), required=False)
     kind = forms.CharField(label=gettext_lazy("类型"))
@@ -261,6 +279,10 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
         label=gettext_lazy("登记号(车牌、不动产权证号等)"), required=False, max_length=64
     )
     exempt = forms.BooleanField(label=gettext_lazy("生活/生产必需豁免"), required=False)
+    event_date = forms.DateField(label=gettext_lazy("发生日期"), widget=DateInput)
+    loss = forms.DecimalField(
+        label=gettext_lazy("损失/费用(元)"), decimal_places=2, max_digits=14, initial=0
+    )
     source = choice(gettext_lazy("来源"), SOURCE_CHOICES, required=True, blank=False)
     as_of = forms.DateField(label=gettext_lazy("数据日期"), widget=DateInput)
     note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=200)
@@ -269,8 +291,14 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
         "income": ("person", "kind", "amount", "period_start", "period_end", "excluded"),
         "asset": ("person", "kind", "value", "description", "registration_no", "exempt"),
         "expense": ("person", "kind", "amount", "period_start", "period_end"),
+        "event": ("person", "kind", "event_date", "loss"),
     }
-    KINDS = {"income": IncomeKind, "asset": AssetKind, "expense": ExpenseKind}
+    KINDS = {
+        "income": IncomeKind,
+        "asset": AssetKind,
+        "expense": ExpenseKind,
+        "event": EventKind,
+    }
     COMMON = ("source", "as_of", "note", "reason")
 
     def __init__(self, *args, kind_of_fact: str, members=(), **kwargs):

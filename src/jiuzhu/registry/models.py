@@ -153,6 +153,39 @@ class SchoolStage(models.TextChoices):
     POSTGRADUATE = "postgraduate", _("研究生")
 
 
+class ChildStatus(models.TextChoices):
+    """孤儿 / 事实无人抚养儿童 (RULES.md "孤儿 and 事实无人抚养儿童 基本生活费")."""
+
+    NONE = "none", _("否")
+    ORPHAN = "orphan", _("孤儿")
+    UNSUPPORTED = "unsupported", _("事实无人抚养儿童")
+
+
+class ObligorStatus(models.TextChoices):
+    """法定赡养、抚养、扶养义务人的情况 (特困人员认定办法 Art. 4 and 8).
+
+    ``unknown`` is the state of a person nobody has checked: the policy engine does not recognise
+    特困 for a member whose obligors were never looked at."""
+
+    UNKNOWN = "unknown", _("未核实")
+    NONE = "none", _("无法定义务人")
+    UNABLE = "unable", _("义务人无履行能力")
+    ABLE = "able", _("义务人有履行能力")
+
+
+class ObligorUnableReason(models.TextChoices):
+    """Why the obligor cannot support (特困人员认定办法 Art. 8)."""
+
+    TEKUN = "tekun", _("义务人为特困人员")
+    DIBAO_ELDERLY = "dibao_elderly", _("义务人为60周岁以上的低保对象")
+    ELDERLY_LOW_INCOME = "elderly_low_income", _("义务人70周岁以上，收入和财产符合低收入条件")
+    SEVERE_DISABILITY = (
+        "severe_disability",
+        _("义务人重度残疾或三级智力/精神残疾，收入和财产符合条件"),
+    )
+    NO_CAPACITY = "no_capacity", _("义务人无民事行为能力、被宣告失踪或在监狱服刑")
+
+
 class Person(models.Model):
     """A person and their place in a household (the membership: ``household`` + ``relation``)."""
 
@@ -195,6 +228,32 @@ class Person(models.Model):
         _("就学阶段"), max_length=12, choices=SchoolStage.choices, default=SchoolStage.NONE
     )
     death_date = models.DateField(_("死亡日期"), null=True, blank=True)
+    # db_default: bulk loads that name only the older columns, and rows written before these
+    # fields existed, read as "not a child in care" / "obligors not checked".
+    child_status = models.CharField(
+        _("孤儿/事实无人抚养"),
+        max_length=12,
+        choices=ChildStatus.choices,
+        default=ChildStatus.NONE,
+        db_default=ChildStatus.NONE,
+        help_text=_("父母双亡或失踪为孤儿；父母重残、重病、服刑、失联等为事实无人抚养儿童"),
+    )
+    obligor_status = models.CharField(
+        _("法定义务人情况"),
+        max_length=8,
+        choices=ObligorStatus.choices,
+        default=ObligorStatus.UNKNOWN,
+        db_default=ObligorStatus.UNKNOWN,
+        help_text=_("赡养、抚养、扶养义务人（特困人员认定办法第四、八条）"),
+    )
+    obligor_unable_reason = models.CharField(
+        _("义务人无履行能力的情形"),
+        max_length=20,
+        choices=ObligorUnableReason.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -361,6 +420,32 @@ class RigidExpense(Fact):
                 name="expense_period_order",
             ),
         ]
+
+
+class EventKind(models.TextChoices):
+    """急难事件 (临时救助急难型: 暂行办法 Art. 47; 2018 意见)."""
+
+    FIRE = "fire", _("火灾")
+    TRAFFIC = "traffic", _("交通事故")
+    ILLNESS = "illness", _("突发重大疾病")
+    DISASTER = "disaster", _("自然灾害")
+    ACCIDENT = "accident", _("其他意外事故")
+    OTHER = "other", _("其他急难情形")
+
+
+class EmergencyEvent(Fact):
+    """A sudden emergency that hit the household (or one member) on ``event_date``.
+
+    急难型临时救助 is found for households with an event in the recent window
+    (parameter ``temporary_aid.emergency_window_months``)."""
+
+    kind = models.CharField(_("事件类型"), max_length=10, choices=EventKind.choices)
+    event_date = models.DateField(_("发生日期"))
+    loss = MoneyField(_("损失/费用(元)"), default=0)
+
+    class Meta:
+        verbose_name = _("急难事件")
+        verbose_name_plural = _("急难事件")
 
 
 class RollStatus(models.TextChoices):

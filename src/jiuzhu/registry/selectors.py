@@ -158,6 +158,7 @@ def household_profile(*, user, household_id: int) -> dict:
         "income_items": list(hh.incomeitems.select_related("person").order_by("-period_end")),
         "assets": list(hh.assets.select_related("person").order_by("kind")),
         "expenses": list(hh.rigidexpenses.select_related("person").order_by("-period_end")),
+        "events": list(hh.emergencyevents.select_related("person").order_by("-event_date")),
         "roll_entries": list(hh.roll_entries.select_related("person").order_by("-start_month")),
         "area_path": [*hh.hukou_area.ancestors(), hh.hukou_area],
         "can_edit": user_scope(user, Capability.REGISTRY_EDIT).contains(hh.hukou_area_id),

@@ -21,8 +21,10 @@ from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.idcard import IdNumberError, validate_id_number
 from jiuzhu.registry.models import (
     Asset,
+    EmergencyEvent,
     Household,
     IncomeItem,
+    ObligorStatus,
     Person,
     Relation,
     RigidExpense,
@@ -50,6 +52,9 @@ PERSON_FIELDS = (
     "employment",
     "school_stage",
     "death_date",
+    "child_status",
+    "obligor_status",
+    "obligor_unable_reason",
 )
 
 
@@ -107,9 +112,20 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
             "self_care",
             "employment",
             "school_stage",
+            "child_status",
+            "obligor_status",
+            "obligor_unable_reason",
         ),
         errors,
     )
+    if p.obligor_status == ObligorStatus.UNABLE and not p.obligor_unable_reason:
+        errors.setdefault("obligor_unable_reason", []).append(
+            "“法定义务人情况”为义务人无履行能力时，须选择无履行能力的情形（特困人员认定办法第八条）"
+        )
+    elif p.obligor_status != ObligorStatus.UNABLE and p.obligor_unable_reason:
+        errors.setdefault("obligor_unable_reason", []).append(
+            "只有义务人无履行能力时才填写“义务人无履行能力的情形”"
+        )
     if not (p.name or "").strip():
         errors.setdefault("name", []).append("“姓名”为必填项")
     if p.birth_date is None:
@@ -349,7 +365,12 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
     return person
 
 
-FACT_MODELS = {"income": IncomeItem, "asset": Asset, "expense": RigidExpense}
+FACT_MODELS = {
+    "income": IncomeItem,
+    "asset": Asset,
+    "expense": RigidExpense,
+    "event": EmergencyEvent,
+}
 FACT_FIELDS = {
     "income": (
         "person",
@@ -383,14 +404,16 @@ FACT_FIELDS = {
         "as_of",
         "note",
     ),
+    "event": ("person", "kind", "event_date", "loss", "source", "as_of", "note"),
 }
+MONEY_FIELD = {"income": "amount", "asset": "value", "expense": "amount", "event": "loss"}
 
 
 def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
     _check_choices(fact, ("kind",), errors)
     if not fact.kind:
         errors.setdefault("kind", []).append("“类型”为必填项")
-    money_field = "value" if kind == "asset" else "amount"
+    money_field = MONEY_FIELD[kind]
     value = getattr(fact, money_field)
     label = fact._meta.get_field(money_field).verbose_name
     try:
@@ -411,6 +434,11 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
         setattr(fact, money_field, value)
     if fact.as_of is None:
         errors.setdefault("as_of", []).append("“数据日期”为必填项")
+    if kind == "event":
+        if fact.event_date is None:
+            errors.setdefault("event_date", []).append("“发生日期”为必填项")
+        elif fact.event_date > datetime.date.today():
+            errors.setdefault("event_date", []).append("“发生日期”不能晚于今天")
     if kind in ("income", "expense"):
         if fact.period_start is None:
             errors.setdefault("period_start", []).append("“起始月”为必填项")
@@ -427,7 +455,8 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
 
 @transaction.atomic
 def fact_add(*, actor, household_id: int, kind: str, data: dict, reason: str = ""):
-    """Add an income item, asset or rigid expense (``kind`` = income / asset / expense)."""
+    """Add an income item, asset, rigid expense or emergency event
+    (``kind`` = income / asset / expense / event)."""
     model = FACT_MODELS[kind]
     hh = access(
         Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id

@@ -41,7 +41,7 @@ from jiuzhu.registry.selectors import (
 )
 
 PER_PAGE = 25
-FACT_KINDS = {"income", "asset", "expense"}
+FACT_KINDS = {"income", "asset", "expense", "event"}
 
 
 def _require(request, capability: str) -> None:

@@ -27,6 +27,14 @@ TEKUN_BASIC_FEN = 92_300  # 1.3 × 低保标准, rounded up to whole yuan
 TEKUN_CARE_FEN = {"full": 22_800, "partial": 38_000, "none": 76_000}  # 1/10, 1/6, 1/3 of 2,280
 DISABILITY_LIVING_FEN = {1: 27_700, 2: 27_700, 3: 18_500, 4: 18_500}
 DISABILITY_CARE_FEN = 27_700
+CHILD_ALLOWANCE_FEN = 150_000  # 孤儿 / 事实无人抚养儿童基本生活费 per child per month (demo)
+EDGE_MULTIPLIER_TENTHS = 15  # 低保边缘: per-capita income below 1.5 × the standard
+ASSET_MONTHS = 24  # 低保 and 特困: financial assets per person ≤ 24 months of the standard
+EDGE_ASSET_MONTHS = 36  # 低保边缘 (and 单人保): ≤ 36 months
+PHASE_OUT_MULTIPLIER = 2  # 渐退: per-capita income below 2 × the standard
+TEMPORARY_AID_MONTHS = 3  # 急难型临时救助: 3 months of the standard per member …
+TEMPORARY_AID_CAP_FEN = 1_000_000  # … at most 10,000 yuan
+EMERGENCY_WINDOW_MONTHS = 3  # an emergency counts for 3 months after it happened
 POOR_SHARE = 0.042  # households designated poor before planting errors
 EPOCH = datetime.date(1970, 1, 1)
 
@@ -92,6 +100,40 @@ PLANTED_KINDS = {
     "deceased_member_on_roll": "成员已死亡，名册仍按原人数发放",
     "boundary_at_standard": "边界：人均收入恰好等于标准（不符合，不在名册）",
     "boundary_below_standard": "边界：人均收入比标准低 0.01 元（符合，在名册，金额 1 元）",
+    "tekun_not_on_roll": "应保未保：无劳动能力、无生活来源、义务人无履行能力（已核实），但不在特困名册",
+    "orphan_not_on_roll": "应保未保：孤儿未领取基本生活费",
+    "unsupported_child_not_on_roll": "应保未保：事实无人抚养儿童未领取基本生活费",
+    "single_dibao_not_on_roll": "应保未保：低保边缘家庭中的重度残疾/重病成员可单人保，名册没有单人保",
+    "phase_out_due": "渐退：在保家庭成员就业后收入超过标准但低于渐退上限，应给予渐退期",
+    "disability_subsidy_follows": "困难残疾人生活补贴随家庭低保/特困/单人保状态：应领未领或已不应领",
+    "emergency_recent": "急难：近3个月内登记了急难事件，应给予急难型临时救助（一次性）",
+}
+# The programme each kind is about (the ground truth's ``programme`` column).
+KIND_PROGRAMME = {
+    "tekun_not_on_roll": "tekun",
+    "orphan_not_on_roll": "orphan_allowance",
+    "unsupported_child_not_on_roll": "unsupported_child_allowance",
+    "single_dibao_not_on_roll": "dibao_single",
+    "phase_out_due": "phase_out",
+    "disability_subsidy_follows": "disability_living_subsidy",
+    "emergency_recent": "temporary_aid",
+}
+OBLIGOR_REASONS = [
+    "tekun",
+    "dibao_elderly",
+    "elderly_low_income",
+    "severe_disability",
+    "no_capacity",
+]
+OBLIGOR_REASON_P = [0.1, 0.3, 0.3, 0.15, 0.15]
+EVENT_KINDS = ["fire", "traffic", "illness", "disaster", "accident"]
+EVENT_KIND_P = [0.2, 0.25, 0.4, 0.05, 0.1]
+EVENT_NOTES = {
+    "fire": "住房失火",
+    "traffic": "交通事故受伤",
+    "illness": "突发重大疾病住院",
+    "disaster": "暴雨房屋受损",
+    "accident": "意外伤害",
 }
 
 
@@ -216,6 +258,12 @@ class _Gen:
         self.period_start = add_months(self.month0, -11)
         self.std = config.dibao_standard_fen
         self.villages = villages_under(areas, config.area)
+        # A second stream for what was added later (child status, obligors, emergencies), so the
+        # draws of the first stream — and everything they made — stay as they were.
+        self.rng2 = np.random.default_rng([config.seed, 2])
+        # The nightly 政策找人 that reproduces the roll runs on the day after the reference date:
+        # its 12-month look-back is then exactly the 12 months the income items cover.
+        self.eval_date = config.as_of + datetime.timedelta(days=1)
 
     # ---------------------------------------------------------------- households
     def households(self) -> None:
@@ -789,17 +837,68 @@ class _Gen:
         self.poor = poor
         self.inc = inc
 
-        # Tekun: a poor person living alone who cannot work (60+, or severely disabled).
-        first = self.hh_first
-        alone = self.size == 1
-        t_ok = (
-            alone
-            & poor
-            & ((self.p_age[first] >= 60) | self.severe[first] | (self.p_age[first] < 16))
+        self.care_and_obligors()
+
+    # ---------------------------------------------------------------- 孤儿, obligors, 特困
+    def _age_on(self, day: datetime.date) -> np.ndarray:
+        by, bm, bd = self.p_by, self.p_bm, self.p_bd
+        return day.year - by - ((day.month < bm) | ((day.month == bm) & (day.day < bd)))
+
+    def _unable(self, age: np.ndarray) -> np.ndarray:
+        """无劳动能力 as 特困办法 Art. 5 reads it (the policy engine's rule, at ``age``)."""
+        g, t = self.dis_grade, self.dis_type
+        school = np.isin(self.stage, ["primary", "junior", "senior", "vocational"])
+        return (
+            (age >= 60)
+            | (age < 16)
+            | (((age < 18) | school) & (age < 20))
+            | (np.isin(t, ["intellectual", "mental"]) & (g >= 1) & (g <= 3))
+            | (np.isin(t, ["physical", "multiple"]) & (g >= 1) & (g <= 2))
+            | ((t == "visual") & (g == 1))
+            | (self.labour == "none")
         )
-        self.tekun = t_ok
-        self.labour[first[t_ok]] = "none"
-        self.employment[first[t_ok]] = "na"
+
+    def care_and_obligors(self) -> None:
+        """Orphans and de-facto unsupported children; obligors of people who cannot work; 特困.
+
+        特困 (person level, recognised per household here): every member cannot work, the
+        household is poor, and the obligors of every member who could be 特困 were checked and
+        found absent or unable (特困办法 Art. 4, 8). Children in the orphan schemes are not 特困
+        (Art. 9) and are not counted among those whose obligors matter."""
+        rng, n, m = self.rng2, self.n, self.p_hh.size
+        age = self._age_on(self.eval_date)
+        self.age_eval = age
+        skipped = self.hh_type == HH_TYPES.index("skipped_generation")
+        grandchild = (self.p_rel == 4) & skipped[self.p_hh] & (age < 18)
+        u = rng.random(m)
+        child = np.where(
+            grandchild & (u < 0.025),
+            "orphan",
+            np.where(grandchild & (u < 0.075), "unsupported", "none"),
+        ).astype(object)
+        self.child_status = child
+        scheme = child != "none"
+        unable = self._unable(age)
+        candidate_hh = np.bincount(self.p_hh, weights=~unable, minlength=n) == 0
+        cand_p = unable & ~scheme & candidate_hh[self.p_hh]
+        # A grandchild whose parents are alive (not in an orphan scheme): those parents are the
+        # grandparents' children, able to support them.
+        parents_alive = np.bincount(self.p_hh, weights=grandchild & ~scheme, minlength=n) > 0
+        u = rng.random(n)
+        status_poor = np.select([u < 0.3, u < 0.65, u < 0.9], ["able", "unable", "none"], "unknown")
+        status_rich = np.select(
+            [u < 0.8, u < 0.88, u < 0.92], ["able", "unable", "none"], "unknown"
+        )
+        hh_status = np.where(self.poor, status_poor, status_rich)
+        hh_status = np.where(parents_alive, "able", hh_status)
+        reason = np.array(OBLIGOR_REASONS)[rng.choice(len(OBLIGOR_REASONS), n, p=OBLIGOR_REASON_P)]
+        self.obligor = np.where(cand_p, hh_status[self.p_hh], "unknown").astype(object)
+        self.obligor_reason = np.where(
+            cand_p & (hh_status[self.p_hh] == "unable"), reason[self.p_hh], ""
+        ).astype(object)
+        has_cand = np.bincount(self.p_hh, weights=cand_p, minlength=n) > 0
+        self.tekun_person = cand_p
+        self.tekun = self.poor & candidate_hh & has_cand & np.isin(hh_status, ["none", "unable"])
 
     # ---------------------------------------------------------------- assets, expenses
     def assets(self) -> None:
@@ -974,7 +1073,6 @@ class _Gen:
     def roll(self) -> None:
         rng, n, std = self.rng, self.n, self.std
         poor, tekun = self.poor, self.tekun
-        truth: list[pl.DataFrame] = []
         dibao_cand = poor & ~tekun
         u = rng.random(n)
         missing = dibao_cand & (u < 0.04)
@@ -1005,7 +1103,14 @@ class _Gen:
         veh = avail[k_inc : k_inc + k_veh]
         amt = avail[k_inc + k_veh : k_inc + k_veh + k_amt]
         rest = avail[k_inc + k_veh + k_amt :]
-        multi = rest[self.size[rest] >= 2]
+        last_of = self.hh_first[rest] + self.size[rest] - 1
+        # The dead member held no allowance of their own (a disability subsidy or a child's
+        # allowance would be a second finding about the same death).
+        multi = rest[
+            (self.size[rest] >= 2)
+            & (self.dis_grade[last_of] == 0)
+            & (self.child_status[last_of] == "none")
+        ]
         dead = multi[: round(avail.size * 0.005)]
 
         roll_amount = amount.copy()
@@ -1087,8 +1192,14 @@ class _Gen:
                 status="active",
             )
         )
-        tk = np.flatnonzero(tekun)
-        tp = self.hh_first[tk]
+        # 特困: one entry per member who is 特困; a few households left off (planted).
+        rng2 = self.rng2
+        tk_all = rng2.permutation(np.flatnonzero(tekun))
+        k_tk = max(1, round(0.05 * tk_all.size)) if tk_all.size else 0
+        self.tekun_missing = np.sort(tk_all[:k_tk])
+        on_tekun = tekun.copy()
+        on_tekun[self.tekun_missing] = False
+        tp = np.flatnonzero(self.tekun_person & on_tekun[self.p_hh])
         care = np.select(
             [self.self_care[tp] == "none", self.self_care[tp] == "partial"],
             [TEKUN_CARE_FEN["none"], TEKUN_CARE_FEN["partial"]],
@@ -1096,16 +1207,39 @@ class _Gen:
         )
         entries.append(
             dict(
-                hh=tk,
-                member=np.ones(tk.size, np.int64),
+                hh=self.p_hh[tp],
+                member=self.p_member_no[tp],
                 programme="tekun",
                 fen=TEKUN_BASIC_FEN + care,
-                start=start[tk],
+                start=start[self.p_hh[tp]],
                 end=None,
                 status="active",
             )
         )
-        covered = (on_dibao | tekun)[self.p_hh]
+        # 孤儿 / 事实无人抚养儿童基本生活费: per child; a few households left off (planted).
+        self.child_missing = {}
+        for status, programme in (
+            ("orphan", "orphan_allowance"),
+            ("unsupported", "unsupported_child_allowance"),
+        ):
+            kids = self.child_status == status
+            hhs = rng2.permutation(np.unique(self.p_hh[kids]))
+            k = max(1, round(0.1 * hhs.size)) if hhs.size else 0
+            missing_hh = np.sort(hhs[:k])
+            self.child_missing[status] = missing_hh
+            paid = np.flatnonzero(kids & ~np.isin(self.p_hh, missing_hh))
+            entries.append(
+                dict(
+                    hh=self.p_hh[paid],
+                    member=self.p_member_no[paid],
+                    programme=programme,
+                    fen=np.full(paid.size, CHILD_ALLOWANCE_FEN, np.int64),
+                    start=start[self.p_hh[paid]],
+                    end=None,
+                    status="active",
+                )
+            )
+        covered = (on_dibao | on_tekun)[self.p_hh]
         dis = self.dis_grade > 0
         live = np.flatnonzero(dis & covered)
         entries.append(
@@ -1173,31 +1307,292 @@ class _Gen:
             )
         self.roll_df = pl.concat(frames, how="vertical_relaxed")
 
-        def t(hh, kind, expected=None, member=None):
-            hh = np.asarray(hh, np.int64)
-            return pl.DataFrame(
+        self.emergencies()
+        self.truth = self._truth(
+            {
+                "eligible_not_on_roll": np.flatnonzero(missing),
+                "ineligible_income_rose": rose,
+                "ineligible_vehicle": veh,
+                "amount_mismatch": amt,
+                "deceased_member_on_roll": dead,
+                "boundary_at_standard": at_std,
+                "boundary_below_standard": below_std,
+            },
+            dead_member=dict(zip(dead.tolist(), self.p_member_no[last].tolist(), strict=True)),
+        )
+
+    # ---------------------------------------------------------------- emergencies
+    def emergencies(self) -> None:
+        """急难事件: 0.4 % of households had one in the last 80 days (inside the 3-month window of
+        急难型临时救助), 0.6 % one 100–700 days ago (outside it: not an emergency any more)."""
+        rng, n = self.rng2, self.n
+        u = rng.random(n)
+        recent = u < 0.004
+        old = (u >= 0.004) & (u < 0.010)
+        back = np.where(recent, rng.integers(1, 80, n), rng.integers(100, 700, n))
+        kind = np.array(EVENT_KINDS)[rng.choice(len(EVENT_KINDS), n, p=EVENT_KIND_P)]
+        loss = np.round(rng.lognormal(10.3, 0.8, n) / 100).astype(np.int64) * 10_000
+        hh = np.flatnonzero(recent | old)
+        as_of_days = (self.as_of - EPOCH).days
+        self.recent_event = recent
+        self.events = pl.DataFrame(
+            {
+                "hh": hh.astype(np.int64),
+                "member_no": pl.Series(
+                    np.where(np.isin(kind[hh], ["traffic", "illness", "accident"]), 1, 0),
+                    dtype=pl.Int64,
+                ),
+                "kind": _s(kind[hh]),
+                "day": (as_of_days - back[hh]).astype(np.int32),
+                "fen": loss[hh],
+                "source": _s(np.where(kind[hh] == "illness", "feed:medical_insurance", "declared")),
+                "note": _s(np.array([EVENT_NOTES[k] for k in kind[hh]], dtype=object)),
+            }
+        ).with_columns(
+            member_no=pl.when(pl.col("member_no") > 0).then(pl.col("member_no")),
+            event_date=pl.col("day").cast(pl.Date),
+        )
+
+    # ---------------------------------------------------------------- the rule, applied
+    def _truth(self, planted: dict[str, np.ndarray], dead_member: dict[int, int]) -> pl.DataFrame:
+        """Apply the rule of docs/synth.md to the final registry and compare with the roll.
+
+        Every household × programme where the rule and the roll disagree is a row (with the
+        flag a checker must raise and the amount due), labelled with the planted kind it comes
+        from — or, for the findings that follow from a planted one (渐退, the disability living
+        subsidy, 单人保 that the county's roll never had), with their own kind. The boundary
+        cases and recent emergencies are rows without a flag. Integer fen throughout."""
+        n, std, m = self.n, self.std, self.p_hh.size
+        ph = self.p_hh
+        eval_days = (self.eval_date - EPOCH).days
+        alive = (self.death < 0) | (self.death > eval_days)
+        age = self.age_eval
+
+        def cnt(mask) -> np.ndarray:
+            return np.bincount(ph, weights=alive & mask, minlength=n).astype(np.int64)
+
+        def half_up(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+            den = np.asarray(den, dtype=np.int64)
+            safe = np.maximum(den, 1)
+            q = np.sign(num) * ((np.abs(num) * 2 + safe) // (safe * 2))
+            return np.where(den > 0, q, 0)
+
+        def ceil_yuan(fen: np.ndarray) -> np.ndarray:
+            return -(-fen // 100) * 100
+
+        nm = cnt(np.ones(m, bool))
+        inc = self.inc.filter(~pl.col("excluded"))
+        ih = inc["hh"].to_numpy()
+        imem = inc["member_no"].to_numpy(allow_copy=True)
+        has_mem = ~inc["member_no"].is_null().to_numpy()
+        pidx = (
+            self.hh_first[ih]
+            + np.where(has_mem, np.nan_to_num(imem, nan=1), 1).astype(np.int64)
+            - 1
+        )
+        keep = ~has_mem | alive[pidx]
+        fen = inc["fen"].to_numpy()
+        income = np.zeros(n, np.int64)
+        np.add.at(income, ih[keep], fen[keep])
+        pc = half_up(income, 12 * nm)
+        single_p = self.severe | self.major
+        own = keep & has_mem & single_p[pidx]
+        single_sum = np.zeros(n, np.int64)
+        np.add.at(single_sum, ih[own], fen[own])
+        single_inc = half_up(single_sum, np.full(n, 12))
+
+        a = self.asset.filter(~pl.col("exempt"))
+        ah, ak, av = a["hh"].to_numpy(), a["kind"].to_numpy(), a["fen"].to_numpy()
+        fin = np.zeros(n, np.int64)
+        fm = np.isin(ak, ["deposit", "security", "insurance"])
+        np.add.at(fin, ah[fm], av[fm])
+        veh = np.bincount(ah[ak == "vehicle"], minlength=n)
+        prop = np.bincount(ah[ak == "property"], minlength=n)
+        bus = np.bincount(ah[ak == "business"], minlength=n)
+        fin_pc = half_up(fin, nm)
+        property_ok = (veh == 0) & (prop <= 1) & (bus == 0)
+
+        unable = self._unable(age)
+        minor = age < 18
+        n_orph = cnt(minor & (self.child_status == "orphan"))
+        n_unsup = cnt(minor & (self.child_status == "unsupported"))
+        cand = unable & ~(minor & (self.child_status != "none"))
+        n_able = nm - cnt(unable)
+        obligor_able = cnt(cand & (self.obligor == "able")) > 0
+        unverified = cnt(cand & (self.obligor == "unknown"))
+        care_fen = np.select(
+            [self.self_care == "none", self.self_care == "partial"],
+            [TEKUN_CARE_FEN["none"], TEKUN_CARE_FEN["partial"]],
+            TEKUN_CARE_FEN["full"],
+        )
+        care = np.bincount(ph, weights=np.where(alive & cand, care_fen, 0), minlength=n).astype(
+            np.int64
+        )
+        tekun_n = nm - n_orph - n_unsup
+        tekun_e = (
+            (nm >= 1)
+            & (n_able == 0)
+            & ~obligor_able
+            & (unverified == 0)
+            & (pc < std)
+            & (fin_pc <= ASSET_MONTHS * std)
+            & property_ok
+            & (tekun_n >= 1)
+        )
+        tekun_amt = ceil_yuan(-(-(tekun_n * 13 * std) // 10) + care)
+        dibao_e = ~tekun_e & (nm >= 1) & (pc < std) & (fin_pc <= ASSET_MONTHS * std) & property_ok
+        dibao_amt = ceil_yuan((std - pc) * nm)
+        n_single = cnt(single_p)
+        single_e = (
+            ~dibao_e
+            & ~tekun_e
+            & (pc * 10 < EDGE_MULTIPLIER_TENTHS * std)
+            & (fin_pc <= EDGE_ASSET_MONTHS * std)
+            & property_ok
+            & (n_single >= 1)
+            & (single_inc < n_single * std)
+        )
+        single_amt = ceil_yuan(n_single * std - single_inc)
+
+        r = self.roll_df.filter(pl.col("status") == "active")
+        rolled: dict[str, np.ndarray] = {}
+        on_roll: dict[str, np.ndarray] = {}
+        for prog in r["programme"].unique().to_list():
+            rp = r.filter(pl.col("programme") == prog)
+            amt = np.zeros(n, np.int64)
+            np.add.at(amt, rp["hh"].to_numpy(), rp["fen"].to_numpy())
+            rolled[prog] = amt
+            on_roll[prog] = np.bincount(rp["hh"].to_numpy(), minlength=n) > 0
+        zero = np.zeros(n, np.int64)
+        n_emp = cnt(np.isin(self.employment, ["employed", "flexible"]))
+        phase_e = (
+            on_roll.get("dibao", zero > 0)
+            & ~dibao_e
+            & ~tekun_e
+            & (n_emp >= 1)
+            & (pc >= std)
+            & (pc < PHASE_OUT_MULTIPLIER * std)
+        )
+        grade = self.dis_grade
+        n_dis = cnt(grade >= 1)
+        n_dis12 = cnt((grade >= 1) & (grade <= 2))
+        n_dis34 = cnt(grade >= 3)
+        living_e = (dibao_e | single_e | tekun_e) & (n_dis >= 1)
+        living_amt = n_dis12 * DISABILITY_LIVING_FEN[1] + n_dis34 * DISABILITY_LIVING_FEN[3]
+        due = {
+            "dibao": (dibao_e, dibao_amt),
+            "tekun": (tekun_e, tekun_amt),
+            "dibao_single": (single_e, single_amt),
+            "phase_out": (phase_e, rolled.get("dibao", zero)),
+            "disability_living_subsidy": (living_e, living_amt),
+            "disability_care_subsidy": (n_dis12 >= 1, n_dis12 * DISABILITY_CARE_FEN),
+            "orphan_allowance": (n_orph >= 1, n_orph * CHILD_ALLOWANCE_FEN),
+            "unsupported_child_allowance": (n_unsup >= 1, n_unsup * CHILD_ALLOWANCE_FEN),
+        }
+        self.rule = due  # for the stats
+        kind_of = {
+            "tekun": {"tekun_not_on_roll": self.tekun_missing},
+            "orphan_allowance": {"orphan_not_on_roll": self.child_missing["orphan"]},
+            "unsupported_child_allowance": {
+                "unsupported_child_not_on_roll": self.child_missing["unsupported"]
+            },
+            "dibao": {
+                k: planted[k]
+                for k in (
+                    "eligible_not_on_roll",
+                    "ineligible_income_rose",
+                    "ineligible_vehicle",
+                    "amount_mismatch",
+                    "deceased_member_on_roll",
+                )
+            },
+        }
+        follows = {
+            "dibao_single": "single_dibao_not_on_roll",
+            "phase_out": "phase_out_due",
+            "disability_living_subsidy": "disability_subsidy_follows",
+        }
+        first_member = {
+            "tekun": self.tekun_person,
+            "orphan_allowance": self.child_status == "orphan",
+            "unsupported_child_allowance": self.child_status == "unsupported",
+        }
+        rows = []
+        for prog, (elig, amount) in due.items():
+            on = on_roll.get(prog, zero > 0)
+            paid = rolled.get(prog, zero)
+            flag = np.where(
+                elig & ~on,
+                "missed",
+                np.where(
+                    ~elig & on,
+                    "wrongly_included",
+                    np.where(elig & (amount != paid), "amount_diff", ""),
+                ),
+            )
+            kind = np.full(n, follows.get(prog, "unplanned"), dtype=object)
+            for k, hhs in kind_of.get(prog, {}).items():
+                kind[hhs] = k
+            listed = flag != ""
+            for hhs in kind_of.get(prog, {}).values():
+                listed[hhs] = True  # a planted case is listed even if nothing is to be found
+            hh = np.flatnonzero(listed)
+            member = np.full(hh.size, -1, np.int64)
+            if prog in first_member:
+                sel = first_member[prog] & alive
+                firsts = np.full(n, -1, np.int64)
+                idx = np.flatnonzero(sel)[::-1]  # reversed: the first member wins
+                firsts[ph[idx]] = self.p_member_no[idx]
+                member = firsts[hh]
+            if prog == "dibao":
+                member = np.array([dead_member.get(int(h), -1) for h in hh], np.int64)
+            rows.append(
+                pl.DataFrame(
+                    {
+                        "hh": hh.astype(np.int64),
+                        "kind": _s(kind[hh]),
+                        "member_no": pl.Series(member, dtype=pl.Int64),
+                        "expected_fen": np.where(elig[hh], amount[hh], 0).astype(np.int64),
+                        "programme": prog,
+                        "expected_flag": _s(flag[hh]),
+                    }
+                )
+            )
+        for k in ("boundary_at_standard", "boundary_below_standard"):
+            hh = np.asarray(planted[k], np.int64)
+            rows.append(
+                pl.DataFrame(
+                    {
+                        "hh": hh,
+                        "kind": k,
+                        "member_no": pl.Series(np.full(hh.size, -1), dtype=pl.Int64),
+                        "expected_fen": np.where(dibao_e[hh], dibao_amt[hh], 0).astype(np.int64),
+                        "programme": "dibao",
+                        "expected_flag": "",
+                    }
+                )
+            )
+        hh = np.flatnonzero(self.recent_event & (nm >= 1))
+        rows.append(
+            pl.DataFrame(
                 {
-                    "hh": hh,
-                    "kind": kind,
-                    "member_no": pl.Series(
-                        member if member is not None else [None] * hh.size, dtype=pl.Int64
-                    ),
-                    "expected_fen": pl.Series(
-                        expected if expected is not None else [None] * hh.size, dtype=pl.Int64
-                    ),
+                    "hh": hh.astype(np.int64),
+                    "kind": "emergency_recent",
+                    "member_no": pl.Series(np.full(hh.size, -1), dtype=pl.Int64),
+                    "expected_fen": np.minimum(
+                        TEMPORARY_AID_CAP_FEN, TEMPORARY_AID_MONTHS * std * nm[hh]
+                    ).astype(np.int64),
+                    "programme": "temporary_aid",
+                    "expected_flag": "",
                 }
             )
-
-        truth = [
-            t(np.flatnonzero(missing), "eligible_not_on_roll", amount[missing]),
-            t(rose, "ineligible_income_rose", np.zeros(rose.size, np.int64)),
-            t(veh, "ineligible_vehicle", np.zeros(veh.size, np.int64)),
-            t(amt, "amount_mismatch", amount[amt]),
-            t(dead, "deceased_member_on_roll", None, self.p_member_no[last]),
-            t(at_std, "boundary_at_standard", np.zeros(at_std.size, np.int64)),
-            t(below_std, "boundary_below_standard", amount[below_std]),
-        ]
-        self.truth = pl.concat(truth, how="vertical_relaxed").sort("hh", "kind")
+        )
+        truth = pl.concat(rows, how="vertical_relaxed").with_columns(
+            member_no=pl.when(pl.col("member_no") > 0).then(pl.col("member_no"))
+        )
+        return truth.unique(["hh", "programme", "kind"], maintain_order=True).sort(
+            "hh", "programme", "kind"
+        )
 
     # ---------------------------------------------------------------- assemble
     def assemble(self) -> SynthResult:
@@ -1266,6 +1661,9 @@ class _Gen:
                 "employment": _s(self.employment),
                 "school_stage": _s(self.stage),
                 "death_date": death,
+                "child_status": _s(self.child_status),
+                "obligor_status": _s(self.obligor),
+                "obligor_unable_reason": _s(self.obligor_reason),
             }
         ).with_columns(
             disability_grade=pl.when(pl.col("disability_grade") > 0).then(
@@ -1324,6 +1722,17 @@ class _Gen:
             as_of=pl.lit(as_of),
             note="note",
         )
+        ev = self.events.sort("hh", "day")
+        emergency_events = ev.select(
+            household_number=hh_num.gather(ev["hh"]),
+            member_no="member_no",
+            kind="kind",
+            event_date="event_date",
+            loss=_money_str("fen"),
+            source="source",
+            as_of=pl.lit(as_of),
+            note="note",
+        )
         r = self.roll_df.with_columns(
             pl.col("hh", "member_no", "fen", "start_back", "end_back").cast(pl.Int64)
         ).sort("hh", "programme", "member_no", "start_back")
@@ -1365,7 +1774,18 @@ class _Gen:
             expected_monthly_amount=pl.when(pl.col("expected_fen").is_not_null()).then(
                 _money_str("expected_fen")
             ),
+            programme="programme",
+            expected_flag="expected_flag",
         ).with_columns(description=pl.col("kind").replace_strict(PLANTED_KINDS))
+        truth = truth.select(
+            "household_number",
+            "kind",
+            "member_no",
+            "expected_monthly_amount",
+            "description",
+            "programme",
+            "expected_flag",
+        )
         stats = {
             "households": n,
             "persons": persons.height,
@@ -1374,6 +1794,13 @@ class _Gen:
             "tekun": int(self.tekun.sum()),
             "separated_share": float(self.separated.mean()) if n else 0.0,
             "planted": {k: int((truth["kind"] == k).sum()) for k in PLANTED_KINDS},
+            "orphans": int((self.child_status == "orphan").sum()),
+            "unsupported_children": int((self.child_status == "unsupported").sum()),
+            "obligor_status": {
+                k: int((self.obligor == k).sum()) for k in ("none", "unable", "able", "unknown")
+            },
+            "emergency_events": self.events.height,
+            "due": {k: int(v[0].sum()) for k, v in self.rule.items()},
         }
         return SynthResult(
             config=self.c,
@@ -1383,6 +1810,7 @@ class _Gen:
                 "income_items": income_items,
                 "assets": assets,
                 "rigid_expenses": rigid,
+                "emergency_events": emergency_events,
                 "roll_entries": roll,
             },
             ground_truth=truth,

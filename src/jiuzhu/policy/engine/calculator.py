@@ -17,6 +17,9 @@ from jiuzhu.policy.engine.params import ParamSpec, ParamValue, coerce, resolve
 
 CHOICES = {
     "urban_rural": {"urban", "rural"},
+    "child_status": {"none", "orphan", "unsupported"},
+    "obligor_status": {"unknown", "none", "unable", "able"},
+    "event_kind": {"fire", "traffic", "illness", "disaster", "accident", "other"},
     "disability_type": {
         "",
         "physical",
@@ -109,6 +112,9 @@ def document_frames(
             "obligor_able": [bool(hh.get("obligor_able", False))],
         }
     )
+    # A worker who fills in the calculator states the obligors' situation once for the household
+    # (the form's checkbox); a member may say otherwise with its own ``obligor_status``.
+    default_obligor = "able" if bool(hh.get("obligor_able", False)) else "none"
     members = doc.get("members") or []
     if not isinstance(members, list) or not members:
         raise DocumentError("members: 至少需要一名家庭成员")
@@ -134,6 +140,7 @@ def document_frames(
                 birth = on.replace(year=on.year - age)
             except ValueError:  # 29 February
                 birth = on.replace(year=on.year - age, day=28)
+        child = _choice(m.get("child_status"), "child_status", f"{f}.child_status", "none")
         grade = m.get("disability_grade")
         if grade not in (None, ""):
             grade = int(grade)
@@ -164,8 +171,15 @@ def document_frames(
                 "school_stage": _choice(
                     m.get("school_stage"), "school_stage", f"{f}.school_stage", "none"
                 ),
-                "orphan": bool(m.get("orphan", False)),
-                "unsupported_child": bool(m.get("unsupported_child", False)),
+                "orphan": bool(m.get("orphan", False)) or child == "orphan",
+                "unsupported_child": bool(m.get("unsupported_child", False))
+                or child == "unsupported",
+                "obligor_status": _choice(
+                    m.get("obligor_status"),
+                    "obligor_status",
+                    f"{f}.obligor_status",
+                    default_obligor,
+                ),
             }
         )
         if m.get("monthly_income") not in (None, ""):
@@ -240,6 +254,20 @@ def document_frames(
         }
         for i, r in enumerate(doc.get("roll") or [])
     ]
+    events = []
+    for i, e in enumerate(hh.get("emergency_events") or []):
+        f = f"household.emergency_events[{i}]"
+        day = parse_date(e.get("event_date"), f"{f}.event_date")
+        if day is None:
+            raise DocumentError(f"{f}.event_date: 必须填写发生日期")
+        events.append(
+            {
+                "household_id": household_id,
+                "kind": _choice(e.get("kind"), "event_kind", f"{f}.kind", "other"),
+                "event_date": day,
+                "loss_fen": fen(e.get("loss", 0), f"{f}.loss"),
+            }
+        )
     from jiuzhu.policy.engine.features import INPUT_SCHEMAS
 
     def frame(name, data):
@@ -252,6 +280,7 @@ def document_frames(
         "assets": frame("assets", assets),
         "expenses": frame("expenses", expenses),
         "roll": frame("roll", roll),
+        "events": frame("events", events),
     }
 
 
@@ -321,7 +350,12 @@ def _values(area_code, on, plan, param_rows, overrides) -> dict[str, ParamValue]
 def _calculate(frames, values, area_code, on, plan, lookback) -> dict:
     from jiuzhu.policy.engine.features import FEATURES
 
-    features = compute_features(frames, on, lookback=lookback)
+    features = compute_features(
+        frames,
+        on,
+        lookback=lookback,
+        emergency_months=int(values["temporary_aid.emergency_window_months"].value),
+    )
     result = evaluate(features, single_area_params(values, plan.specs), plan)
     row = result.row(0, named=True)
     feature_values = {}

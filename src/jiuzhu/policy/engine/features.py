@@ -12,13 +12,18 @@ Rules followed (RULES.md):
   (months × counted members), rounded half-up to the fen (see ``derive_with_parameters``);
 - property (Art. 14): non-exempt assets only;
 - rigid spending (刚性支出办法 Art. 4–5): the 12 months before the evaluation month;
-- age at the evaluation date; 无劳动能力 as 特困办法 Art. 5 (with minors and students to 18+).
+- age at the evaluation date; 无劳动能力 as 特困办法 Art. 5 (with minors and students to 18+);
+- legal obligors (特困办法 Art. 4, 8): each member who could be 特困 carries ``obligor_status``
+  (``unknown`` / ``none`` / ``unable`` / ``able``; a frame without the column reads as unknown);
+- emergencies (临时救助急难型): events dated in the ``emergency_months`` before the evaluation date
+  (inclusive of both ends, same day of the month).
 
 The look-back window is the ``lookback`` whole months *before* the evaluation month.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -54,6 +59,13 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "school_stage": pl.Utf8,
         "orphan": pl.Boolean,
         "unsupported_child": pl.Boolean,
+        "obligor_status": pl.Utf8,
+    },
+    "events": {
+        "household_id": pl.Int64,
+        "kind": pl.Utf8,
+        "event_date": pl.Date,
+        "loss_fen": FEN,
     },
     "income": {
         "household_id": pl.Int64,
@@ -171,8 +183,27 @@ FEATURES: list[Feature] = [
     _f("n_unsupported_children", COUNT, "事实无人抚养儿童人数", "未满18岁且登记为事实无人抚养"),
     _f("n_single_candidates", COUNT, "可单人保的成员数", "低保办法第八条：重度残疾或重特大疾病"),
     _f("single_candidate_income", MONEY, "可单人保成员的月收入", "这些成员本人核算期收入 ÷ 月数"),
-    _f("emergency_event", BOOL, "遭遇急难事件", "临时救助急难型；来自申请/登记的事件"),
-    _f("obligor_able", BOOL, "法定义务人有赡养/抚养能力", "特困办法第八条；未登记时为否"),
+    _f(
+        "emergency_event",
+        BOOL,
+        "近期遭遇急难事件",
+        "临时救助急难型：登记的急难事件发生在评估日前 temporary_aid.emergency_window_months "
+        "个月内（含当日），或计算器文档直接标明",
+    ),
+    _f("emergency_loss", MONEY, "近期急难事件损失合计", "同一时间窗内登记的损失/费用之和"),
+    _f(
+        "obligor_able",
+        BOOL,
+        "有履行能力的法定义务人",
+        "特困办法第八条：可能认定特困的成员中，有人的法定义务人有赡养/抚养/扶养能力",
+    ),
+    _f(
+        "n_obligor_unverified",
+        COUNT,
+        "义务人情况未核实的成员数",
+        "特困办法第四、八条：可能认定特困的成员（无劳动能力且未选择孤儿/事实无人抚养保障）中，"
+        "法定义务人情况登记为“未核实”的人数",
+    ),
     *[
         f
         for code in ROLL_PROGRAMMES
@@ -224,8 +255,19 @@ def _half_up_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
     )
 
 
+def months_before(on: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` months earlier (the month's last day where it has fewer days)."""
+    m = on.year * 12 + on.month - 1 - months
+    y, mo = m // 12, m % 12 + 1
+    return datetime.date(y, mo, min(on.day, calendar.monthrange(y, mo)[1]))
+
+
 def compute_features(
-    frames: dict[str, pl.DataFrame | None], on: datetime.date, *, lookback: int = 12
+    frames: dict[str, pl.DataFrame | None],
+    on: datetime.date,
+    *,
+    lookback: int = 12,
+    emergency_months: int = 3,
 ) -> pl.DataFrame:
     """One row per household: ``household_id``, ``area_code`` and the fen/count/bool features.
 
@@ -238,6 +280,7 @@ def compute_features(
     assets = _ensure(frames.get("assets"), "assets")
     expenses = _ensure(frames.get("expenses"), "expenses")
     roll = _ensure(frames.get("roll"), "roll")
+    events = _ensure(frames.get("events"), "events")
     eval_m = month_index(on)
     on_lit = pl.lit(on, dtype=pl.Date)
 
@@ -281,6 +324,7 @@ def compute_features(
         pl.col("orphan").fill_null(False) | pl.col("unsupported_child").fill_null(False)
     )
     tekun_candidate = unable & ~child_scheme
+    obligor = pl.col("obligor_status").fill_null("unknown")
 
     def n(cond: pl.Expr) -> pl.Expr:
         return (c & cond).sum().cast(pl.Int64)
@@ -312,6 +356,8 @@ def compute_features(
             (pl.col("age") < 18) & pl.col("unsupported_child").fill_null(False)
         ),
         n_single_candidates=n(severe | pl.col("major_illness").fill_null(False)),
+        member_obligor_able=n(tekun_candidate & (obligor == "able")) > 0,
+        n_obligor_unverified=n(tekun_candidate & (obligor == "unknown")),
     )
     person_flags = p.select(
         "household_id",
@@ -398,19 +444,34 @@ def compute_features(
     )
     roll_agg = r.group_by("household_id").agg(roll_aggs)
 
+    # --- emergencies in the window ------------------------------------------------------------
+    since = pl.lit(months_before(on, emergency_months), dtype=pl.Date)
+    ev = events.filter((pl.col("event_date") >= since) & (pl.col("event_date") <= on_lit))
+    event_agg = ev.group_by("household_id").agg(
+        recent_event=pl.len() > 0,
+        emergency_loss=pl.col("loss_fen").fill_null(0).sum().cast(pl.Int64),
+    )
+
     out = (
         hh.select(
             "household_id",
             "area_code",
             urban=pl.col("urban_rural") == "urban",
-            emergency_event=pl.col("emergency_event").fill_null(False),
-            obligor_able=pl.col("obligor_able").fill_null(False),
+            flag_emergency=pl.col("emergency_event").fill_null(False),
+            flag_obligor_able=pl.col("obligor_able").fill_null(False),
         )
         .join(person_agg, on="household_id", how="left")
         .join(income_agg, on="household_id", how="left")
         .join(asset_agg, on="household_id", how="left")
         .join(exp_agg, on="household_id", how="left")
         .join(roll_agg, on="household_id", how="left")
+        .join(event_agg, on="household_id", how="left")
+        .with_columns(
+            emergency_event=pl.col("flag_emergency") | pl.col("recent_event").fill_null(False),
+            obligor_able=pl.col("flag_obligor_able")
+            | pl.col("member_obligor_able").fill_null(False),
+        )
+        .drop("flag_emergency", "recent_event", "flag_obligor_able", "member_obligor_able")
     )
     cm = pl.col("counted_members").fill_null(0)
     fills = []

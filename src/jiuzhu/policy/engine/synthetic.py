@@ -123,6 +123,21 @@ def random_frames(
             "status": ["active"] * nr,
         }
     ).with_columns(pl.col("end_month").cast(pl.Date))
+    # Drawn last, so the frames above stay what they were before these columns existed.
+    persons = persons.with_columns(
+        obligor_status=pl.Series(
+            rng.choice(["unknown", "none", "unable", "able"], size=pn, p=[0.4, 0.2, 0.15, 0.25])
+        )
+    )
+    nv = max(1, n // 100)
+    events = pl.DataFrame(
+        {
+            "household_id": rng.choice(hh_ids, size=nv),
+            "kind": rng.choice(["fire", "traffic", "illness", "accident"], size=nv),
+            "event_date": [on - datetime.timedelta(days=int(d)) for d in rng.integers(0, 365, nv)],
+            "loss_fen": rng.integers(0, 5_000_000, nv).astype(np.int64),
+        }
+    )
     return {
         "households": households,
         "persons": persons,
@@ -130,6 +145,7 @@ def random_frames(
         "assets": assets,
         "expenses": expenses,
         "roll": roll,
+        "events": events,
     }
 
 
