@@ -24,7 +24,9 @@ def released(officers, *, month=MONTH):
 
 def return_file(payroll, officers, *, fail=(), profile=None, mutate=None, encoding=None):
     """The bank's answer to the exported file: every line 成功 except ``fail`` {seq: reason}."""
-    bf = bank_file_export(actor=officers["zijin"], payroll_id=payroll.pk, profile_id=profile.pk if profile else None)
+    bf = bank_file_export(
+        actor=officers["zijin"], payroll_id=payroll.pk, profile_id=profile.pk if profile else None
+    )
     assert bf.kind == BankFileKind.EXPORT
     profile = profile or BankProfile.objects.get(is_default=True)
     text = bytes(bf.content).decode(profile.encoding)

@@ -50,24 +50,36 @@ def test_whole_cycle_closes_with_totals_agreeing_and_ledger_intact(officers, rol
     assert p.status == PayrollStatus.RELEASED
     assert set(PayrollLine.objects.filter(payroll=p).values_list("status", flat=True)) == {"sent"}
     data = return_file(p, officers, fail={2: "账号错误", 4: "户名不符"})
-    summary = bank_return_import(actor=officers["zijin"], payroll_id=p.pk, data=data, file_name="back.csv")
+    summary = bank_return_import(
+        actor=officers["zijin"], payroll_id=p.pk, data=data, file_name="back.csv"
+    )
     assert (summary["paid"], summary["failed"]) == (3, 2)
     assert summary["failed_amount"] == Decimal("501.25") + Decimal("503.25")
     failed = PayrollLine.objects.filter(payroll=p, status=LineStatus.FAILED).order_by("seq")
     assert [ln.reissue_status for ln in failed] == ["queued", "queued"]
     assert failed[0].failure_reason == "wrong_account"
     with pytest.raises(ServiceError, match="尚未补发"):
-        payroll_close(actor=officers["zijin"], payroll_id=p.pk, version=Payroll.objects.get(pk=p.pk).version)
+        payroll_close(
+            actor=officers["zijin"], payroll_id=p.pk, version=Payroll.objects.get(pk=p.pk).version
+        )
     # The account must be fixed before a line that failed on its account is re-issued.
     with pytest.raises(ServiceError, match="请先更正发放账户"):
         payroll_reissue(actor=officers["zijin"], payroll_id=p.pk)
     for ln in failed:
-        payment_account_set(actor=officers["zijin"], household_id=ln.household_id, bank_name="农商行", account_number="62220299999" + str(ln.seq), holder_name=ln.holder_name)
+        payment_account_set(
+            actor=officers["zijin"],
+            household_id=ln.household_id,
+            bank_name="农商行",
+            account_number="62220299999" + str(ln.seq),
+            holder_name=ln.holder_name,
+        )
     supp = payroll_reissue(actor=officers["zijin"], payroll_id=p.pk)
     assert supp.kind == PayrollKind.SUPPLEMENTARY and supp.parent_id == p.pk
     assert supp.payable_amount == Decimal("1004.50") and supp.line_count == 2
     assert {ln.account_number for ln in supp.lines.all()} == {"622202999992", "622202999994"}
-    closed = payroll_close(actor=officers["zijin"], payroll_id=p.pk, version=Payroll.objects.get(pk=p.pk).version)
+    closed = payroll_close(
+        actor=officers["zijin"], payroll_id=p.pk, version=Payroll.objects.get(pk=p.pk).version
+    )
     assert closed.status == PayrollStatus.CLOSED
     # The supplementary batch goes through the same approval and release.
     supp = payroll_submit(actor=officers["zijin"], payroll_id=supp.pk, version=supp.version)
@@ -127,7 +139,9 @@ def test_return_to_draft_reverses_the_payable_entries(officers, roll):
 
     p = payroll_generate(actor=officers["zijin"], programme="dibao", area_code=HAILING, month=MONTH)
     p = payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
-    p = payroll_return(actor=officers["zijin2"], payroll_id=p.pk, version=p.version, reason="金额待核")
+    p = payroll_return(
+        actor=officers["zijin2"], payroll_id=p.pk, version=p.version, reason="金额待核"
+    )
     assert p.status == PayrollStatus.DRAFT
     entries = LedgerEntry.objects.filter(payroll_id=p.pk)
     assert sum(e.amount for e in entries) == Decimal("0.00")
@@ -146,7 +160,9 @@ def test_payment_after_death_becomes_a_recovery(officers, roll):
     assert rec.household_id == hh.pk and rec.amount == Decimal("500.25") and rec.status == "open"
     from jiuzhu.funds.services import recovery_record
 
-    rec = recovery_record(actor=officers["zijin"], recovery_id=rec.pk, version=rec.version, amount="500.25")
+    rec = recovery_record(
+        actor=officers["zijin"], recovery_id=rec.pk, version=rec.version, amount="500.25"
+    )
     assert rec.status == "recovered"
     assert LedgerEntry.objects.filter(kind="recovered", amount=Decimal("500.25")).exists()
 

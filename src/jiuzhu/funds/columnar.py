@@ -48,7 +48,6 @@ def read_frame(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.Dat
                 has_header=False,
                 new_columns=list(schema),
                 schema=raw,
-                missing_utf8_is_empty_string=False,
             )
     else:
         with connection.cursor() as cur:
