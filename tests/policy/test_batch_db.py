@@ -18,6 +18,7 @@ from tests.factories import (
     HouseholdFactory,
     IncomeItemFactory,
     PersonFactory,
+    RigidExpenseFactory,
     RollEntryFactory,
 )
 
@@ -134,3 +135,23 @@ def test_programmes_load_and_a_bad_edit_is_refused_naming_the_name(taizhou):
     with pytest.raises(ServiceError, match="incomme"):
         services.programme_save(actor=None, doc=doc)
     assert AuditEvent.objects.filter(action="policy.programme.save").count() >= 13
+
+
+@pytest.mark.django_db
+def test_run_summary_keeps_yearly_and_one_off_amounts_apart_from_monthly(county):
+    h1, h2, h3 = county
+    # The 低保 household h3 paid 10,000 yuan of medical costs over the year: 医疗救助 75 %
+    # (低保, no deductible) = 7,500 yuan a YEAR — not to be added to the monthly 低保 amounts.
+    RigidExpenseFactory(household=h3, kind="medical", amount=Decimal("10000.00"), **WINDOW)
+    run = services.policy_run(on=ON)
+    t = run.summary["totals"]
+    assert (t["medical_aid"]["period"], t["medical_aid"]["unit"]) == ("year", "元/年")
+    assert t["medical_aid"]["amount"] == "7500.00"
+    assert t["dibao"]["period"] == "month"
+    monthly = sum(Decimal(v["amount"]) for v in t.values() if v["period"] == "month")
+    assert Decimal(run.summary["by_period"]["month"]) == monthly
+    # Yearly: 医疗救助 7,500 + 教育救助 1,000 for h3's primary-school child.
+    assert t["education_aid"]["amount"] == "1000.00"
+    assert Decimal(run.summary["by_period"]["year"]) == Decimal("8500.00")
+    d = Determination.objects.get(run=run, household_id=h3.pk, programme="medical_aid")
+    assert d.amount == Decimal("7500.00")  # stored in the programme's unit (yuan per year)

@@ -458,21 +458,36 @@ def policy_run(
     return run
 
 
+PERIOD_UNITS = {"month": "元/月", "year": "元/年", "once": "元/次"}
+
+
 def _summary(det: pl.DataFrame, result: pl.DataFrame, plan: Plan) -> dict:
+    """Per programme: counts, flags and the amount summed in the programme's own unit
+    (``period``: 医疗救助 and 教育救助 are yearly, 临时救助 one-off). ``by_period`` adds up
+    programmes of the same period only — a yearly amount is never added to monthly ones."""
     totals = {}
+    by_period: dict[str, Decimal] = {}
     for p in plan.programmes:
         d = det.filter(pl.col("programme") == p.code)
         el = d.filter(pl.col("eligible"))
+        amount = el["amount"].sum() if el.height else Decimal("0.00")
+        by_period[p.period] = by_period.get(p.period, Decimal("0.00")) + amount
         totals[p.code] = {
             "eligible": el.height,
             "persons": int(el["beneficiaries"].sum() or 0),
-            "amount": str(el["amount"].sum() if el.height else Decimal("0.00")),
+            "period": p.period,
+            "unit": PERIOD_UNITS.get(p.period, p.period),
+            "amount": str(amount),
             "on_roll": int(d["on_roll"].sum() or 0),
             "missed": int((d["flag"] == Flag.MISSED.value).sum()),
             "wrongly_included": int((d["flag"] == Flag.WRONGLY_INCLUDED.value).sum()),
             "amount_diff": int((d["flag"] == Flag.AMOUNT_DIFF.value).sum()),
         }
-    return {"totals": totals, "households": result.height}
+    return {
+        "totals": totals,
+        "by_period": {k: str(v) for k, v in sorted(by_period.items())},
+        "households": result.height,
+    }
 
 
 # --- simulation -----------------------------------------------------------------------------

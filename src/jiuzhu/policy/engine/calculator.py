@@ -141,6 +141,12 @@ def document_frames(
             except ValueError:  # 29 February
                 birth = on.replace(year=on.year - age, day=28)
         child = _choice(m.get("child_status"), "child_status", f"{f}.child_status", "none")
+        orphan = bool(m.get("orphan", False)) or child == "orphan"
+        unsupported = bool(m.get("unsupported_child", False)) or child == "unsupported"
+        if orphan and unsupported:
+            raise DocumentError(
+                f"{f}: 孤儿与事实无人抚养儿童只能择一（child_status 取 orphan 或 unsupported）"
+            )
         grade = m.get("disability_grade")
         if grade not in (None, ""):
             grade = int(grade)
@@ -171,9 +177,8 @@ def document_frames(
                 "school_stage": _choice(
                     m.get("school_stage"), "school_stage", f"{f}.school_stage", "none"
                 ),
-                "orphan": bool(m.get("orphan", False)) or child == "orphan",
-                "unsupported_child": bool(m.get("unsupported_child", False))
-                or child == "unsupported",
+                "orphan": orphan,
+                "unsupported_child": unsupported,
                 "obligor_status": _choice(
                     m.get("obligor_status"),
                     "obligor_status",

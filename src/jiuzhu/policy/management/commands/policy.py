@@ -59,10 +59,15 @@ class Command(BaseCommand):
         self.stdout.write(f"政策找人 #{run.pk}：{run.households} 户，耗时 {run.timings}")
         for code, t in run.summary["totals"].items():
             self.stdout.write(
-                f"  {code:28s} 符合 {t['eligible']:>8} 户  月金额 {t['amount']:>14}  "
+                f"  {code:28s} 符合 {t['eligible']:>8} 户  金额 {t['amount']:>14} "
+                f"{t.get('unit', '元/月')}  "
                 f"应保未保 {t['missed']:>6}  错保 {t['wrongly_included']:>6}  "
                 f"金额不符 {t['amount_diff']:>6}"
             )
+        labels = {"month": "按月发放", "year": "按年计", "once": "一次性"}
+        for period, total in run.summary.get("by_period", {}).items():
+            unit = services.PERIOD_UNITS.get(period, period)
+            self.stdout.write(f"  合计（{labels.get(period, period)}项目）{total:>14} {unit}")
 
     def do_simulate(self, o):
         today = timezone.localdate()
