@@ -291,7 +291,8 @@ def budget_set(
     if value < 0:
         raise ServiceError("预算金额不能为负", field="amount")
     with transaction.atomic():
-        require_area(actor, Capability.BUDGET_MANAGE, area_code)
+        if actor is not None:  # None: the system (demo set-up, commands)
+            require_area(actor, Capability.BUDGET_MANAGE, area_code)
         budget, created = Budget.objects.select_for_update().get_or_create(
             programme=programme,
             area_id=area_code,
@@ -412,6 +413,7 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
         write_frame(PayrollLine._meta.db_table, rows)
         digest = _digest(rows)
         _totals(payroll, lines)
+        payroll.flagged_count = len(flags)
         payroll.digest = digest
         payroll.inputs = {
             "entries_read": inputs.entries.height,

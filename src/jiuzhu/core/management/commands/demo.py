@@ -41,6 +41,10 @@ class Command(BaseCommand):
         rows = demo_users_ensure()
         # Example applications at every stage of the process, made through the case services.
         call_command("cases_demo", verbosity=0)
+        # Payment accounts, budget and this month's two planted payroll cases (资金发放).
+        from jiuzhu.funds.demo import funds_demo
+
+        funds_demo()
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示环境就绪（{time.monotonic() - started:.0f} 秒）：http://{host}:{port}/"
