@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_policy.py --households 1000000            # in memory only
     JIUZHU_DATABASE_URL=sqlite:////tmp/jz.sqlite3 .venv/bin/python bench/bench_policy.py \\
         --households 1000000 --db --baseline 2000                           # + policy run + ORM
-    .venv/bin/jiuzhu bench policy -- --households 1000000                   # the same, as command
+    .venv/bin/jiuzhu bench policy --households 1000000                      # the same, as command
 
 1. In memory: random registry-shaped frames (``engine.synthetic``), features, all programmes,
    and a simulation (低保标准 +40 yuan in one county; and everywhere).
@@ -168,8 +168,15 @@ def orm_baseline(k: int) -> dict:
         assets = list(h.assets.all())
         expenses = list(h.rigidexpenses.all())
         roll = list(h.roll_entries.filter(status="active"))
+        events = list(h.emergencyevents.all())
         doc = {
-            "household": {"urban_rural": h.urban_rural},
+            "household": {
+                "urban_rural": h.urban_rural,
+                "emergency_events": [
+                    {"kind": e.kind, "event_date": e.event_date, "loss": str(e.loss)}
+                    for e in events
+                ],
+            },
             "members": [
                 {
                     "id": m.pk,
@@ -185,6 +192,8 @@ def orm_baseline(k: int) -> dict:
                     "school_stage": m.school_stage
                     if m.school_stage != "postgraduate"
                     else "postgraduate",
+                    "child_status": m.child_status,
+                    "obligor_status": m.obligor_status,
                 }
                 for m in members
             ],

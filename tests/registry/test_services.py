@@ -273,3 +273,69 @@ def test_payments_officer_cannot_reveal_ids(household):
     officer = user_with_role(Role.PAYMENTS_OFFICER, "321202000000")
     with pytest.raises(Http404):
         person_reveal(user=officer, person_id=household.members.get().pk, field="id_number")
+
+
+def test_obligor_situation_is_validated_and_audited(household, reviewer):
+    head = household.members.get()
+    assert (head.child_status, head.obligor_status) == ("none", "unknown")  # defaults
+    with pytest.raises(ServiceError) as exc:
+        person_update(
+            actor=reviewer,
+            person_id=head.pk,
+            version=head.version,
+            data={"obligor_status": "unable"},
+        )
+    assert "第八条" in exc.value.errors["obligor_unable_reason"][0]
+    with pytest.raises(ServiceError) as exc:
+        person_update(
+            actor=reviewer,
+            person_id=head.pk,
+            version=head.version,
+            data={"obligor_status": "able", "obligor_unable_reason": "tekun"},
+        )
+    assert "obligor_unable_reason" in exc.value.errors
+    person_update(
+        actor=reviewer,
+        person_id=head.pk,
+        version=head.version,
+        data={"obligor_status": "unable", "obligor_unable_reason": "no_capacity"},
+        reason="子女服刑，入户核实",
+    )
+    head.refresh_from_db()
+    assert (head.obligor_status, head.obligor_unable_reason) == ("unable", "no_capacity")
+    event = household_timeline(user=reviewer, household_id=household.pk)[0]
+    assert event.before == {"obligor_status": "unknown", "obligor_unable_reason": ""}
+    assert event.after == {"obligor_status": "unable", "obligor_unable_reason": "no_capacity"}
+
+
+def test_child_status_out_of_range_is_refused(household, reviewer):
+    head = household.members.get()
+    with pytest.raises(ServiceError) as exc:
+        person_update(
+            actor=reviewer, person_id=head.pk, version=head.version, data={"child_status": "x"}
+        )
+    assert "孤儿/事实无人抚养" in exc.value.errors["child_status"][0]
+
+
+def test_emergency_event_add_and_delete_are_audited(household, reviewer):
+    with pytest.raises(ServiceError) as exc:
+        fact_add(
+            actor=reviewer,
+            household_id=household.pk,
+            kind="event",
+            data={"kind": "fire", "loss": "100", "event_date": datetime.date(2999, 1, 1)},
+        )
+    assert "发生日期" in exc.value.errors["event_date"][0]
+    event = fact_add(
+        actor=reviewer,
+        household_id=household.pk,
+        kind="event",
+        data={"kind": "fire", "loss": "35000.00", "event_date": datetime.date(2026, 9, 2)},
+        reason="村委会报告",
+    )
+    assert event.loss == Decimal("35000.00")
+    profile = household_profile(user=reviewer, household_id=household.pk)
+    assert [e.pk for e in profile["events"]] == [event.pk]
+    fact_delete(actor=reviewer, kind="event", fact_id=event.pk, reason="登记错户")
+    deleted = AuditEvent.objects.filter(action="event.delete").latest("seq")
+    assert deleted.before["kind"] == "fire" and deleted.before["loss"] == "35000.00"

@@ -213,12 +213,9 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     employment = choice(gettext_lazy("就业状况"), Employment.choices, required=True, blank=False)
     school_stage = choice(gettext_lazy("就学阶段"), SchoolStage.choices, required=True, blank=False)
     death_date = forms.DateField(label=gettext_lazy("死亡日期"), required=False, widget=DateInput)
-    child_status = choice(
-        gettext_lazy("孤儿/事实无人抚养"), ChildStatus.choices, required=True, blank=False
-    )
-    obligor_status = choice(
-        gettext_lazy("法定义务人情况"), ObligorStatus.choices, required=True, blank=False
-    )
+    # Not required: a post without them (an older client) keeps the defaults.
+    child_status = choice(gettext_lazy("孤儿/事实无人抚养"), ChildStatus.choices, blank=False)
+    obligor_status = choice(gettext_lazy("法定义务人情况"), ObligorStatus.choices, blank=False)
     obligor_unable_reason = choice(
         gettext_lazy("义务人无履行能力的情形"), ObligorUnableReason.choices
     )
@@ -247,6 +244,12 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
         if not value.isdigit():
             raise forms.ValidationError(_("“残疾等级”须为1至4级"))
         return int(value)
+
+    def clean_child_status(self):
+        return self.cleaned_data.get("child_status") or ChildStatus.NONE
+
+    def clean_obligor_status(self):
+        return self.cleaned_data.get("obligor_status") or ObligorStatus.UNKNOWN
 
     def clean_id_number(self):
         return (self.cleaned_data.get("id_number") or "").strip().upper()
