@@ -37,7 +37,9 @@ def death_people(*, per_street: tuple = STREETS) -> list[Person]:
     for prefix, n in per_street:
         households = (
             RollEntry.objects.filter(
-                status="active", household__hukou_area_id__startswith=prefix, start_month__lte=month
+                status="active",
+                household__hukou_area__code__startswith=prefix,
+                start_month__lte=month,
             )
             .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
             .order_by("household__hukou_area_id", "household_id")

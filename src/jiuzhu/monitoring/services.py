@@ -389,7 +389,8 @@ def alert_close(
     roll_entry_id: int | None = None,
     phase_out_months: int | None = None,
 ) -> Alert:
-    """Close an alert with its outcome. 核增 opens an application; 核减/停发 a change or stop
+    """Close an alert with its outcome. 核增 opens an application; 核减 a change case (new
+    ``amount``), a 渐退 case (``phase_out_months``) or, with neither, a stop case; 停发 a stop
     case for the roll entry; 无需处理 needs a reason. A payment hold is released: confirmed for
     核减/停发/核增, not confirmed for 无需处理 (the report was wrong)."""
     from jiuzhu.cases import services as cases
@@ -417,9 +418,12 @@ def alert_close(
         entry_id = roll_entry_id or alert.roll_entry_id or _main_entry(alert.household_id)
         if entry_id is None:
             raise ServiceError("该家庭没有在发的名册记录，不能核减或停发", field="roll_entry")
-        purpose = (
-            "stop" if outcome == Outcome.STOP else ("phase_out" if phase_out_months else "change")
-        )
+        # 核减 to a new amount is a change case, over months a 渐退 case, to nothing a stop case.
+        purpose = "stop"
+        if outcome == Outcome.REDUCE and phase_out_months:
+            purpose = "phase_out"
+        elif outcome == Outcome.REDUCE and amount not in (None, ""):
+            purpose = "change"
         app = cases.adjustment_create(
             actor=actor,
             roll_entry_id=entry_id,
