@@ -45,6 +45,11 @@ class Command(BaseCommand):
         from jiuzhu.funds.demo import funds_demo
 
         funds_demo()
+        # Monitoring: a first alert run, this month's review tasks (both idempotent), and the
+        # 公安 death file to import during the demo (jiuzhu import feed police FILE).
+        call_command("monitor", "nightly", verbosity=0)
+        death_file = settings.VAR_DIR / "demo-police-deaths.csv"
+        call_command("monitor", "demo-death-file", "--out", str(death_file), verbosity=0)
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示环境就绪（{time.monotonic() - started:.0f} 秒）：http://{host}:{port}/"
