@@ -1,0 +1,67 @@
+"""The seam monitoring calls: payment_hold_place / payment_hold_release."""
+
+import pytest
+
+from jiuzhu.audit.models import AuditEvent
+from jiuzhu.funds.models import LineStatus, PaymentHold, PayrollLine, ReissueStatus
+from jiuzhu.funds.services import payment_hold_place, payment_hold_release
+from tests.funds.conftest import household, on_roll
+from tests.funds.helpers import released
+
+pytestmark = pytest.mark.django_db
+
+
+def _held_payroll(officers, source="alert:41"):
+    hh, head = household(officers["zijin"], name="死亡预警")
+    on_roll(hh)
+    other, _ = household(officers["zijin"], name="正常")
+    on_roll(other)
+    hold = payment_hold_place(
+        person_id=head.pk, household_id=hh.pk, reason="死亡预警", source=source
+    )
+    p = released(officers)
+    return p, hold, hh
+
+
+def test_place_is_idempotent_per_person_and_source_and_audited(officers):
+    hh, head = household(officers["zijin"], name="甲")
+    a = payment_hold_place(
+        person_id=head.pk, household_id=hh.pk, reason="死亡预警", source="alert:1"
+    )
+    b = payment_hold_place(
+        person_id=head.pk, household_id=hh.pk, reason="死亡预警", source="alert:1"
+    )
+    assert a.pk == b.pk and PaymentHold.objects.count() == 1
+    assert AuditEvent.objects.filter(action="funds.hold_place").count() == 1
+
+
+def test_held_line_is_not_sent_and_confirmed_hold_keeps_it_unpaid(officers):
+    p, hold, hh = _held_payroll(officers)
+    line = PayrollLine.objects.get(payroll=p, household=hh)
+    assert line.status == LineStatus.HELD
+    assert (
+        payment_hold_release(
+            source="alert:41", actor=officers["zijin"], confirmed=True, note="死亡属实"
+        )
+        == 1
+    )
+    line.refresh_from_db()
+    assert line.status == LineStatus.WITHHELD and line.reissue_status == ""
+    hold.refresh_from_db()
+    assert hold.outcome == "confirmed" and hold.released_at
+
+
+def test_cleared_hold_sends_the_line_to_the_reissue_queue(officers):
+    p, hold, hh = _held_payroll(officers, source="alert:42")
+    assert (
+        payment_hold_release(
+            source="alert:42", actor=officers["zijin"], confirmed=False, note="误报"
+        )
+        == 1
+    )
+    line = PayrollLine.objects.get(payroll=p, household=hh)
+    assert line.reissue_status == ReissueStatus.QUEUED
+    from jiuzhu.funds.services import payroll_reissue
+
+    supp = payroll_reissue(actor=officers["zijin"], payroll_id=p.pk)
+    assert supp.lines.get().household_id == hh.pk
