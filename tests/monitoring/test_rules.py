@@ -244,3 +244,35 @@ def test_disabled_rule_raises_nothing(cast):
     import_rows("police", [police_death(head, today())])
     monitor_run()
     assert causes(hh) == []
+
+
+def test_income_above_line_also_from_the_policy_runs_wrongly_included_for_income(cast):
+    rose, _, _ = on_roll(cast.village)
+    car, _, _ = on_roll(cast.village)
+    run = _policy_run([])
+    run.programmes = {
+        "dibao": {
+            "conditions": [
+                ["has_members", "x"],
+                ["income_below_standard", "y"],
+                ["vehicles_within_limit", "z"],
+            ]
+        }
+    }
+    run.save()
+    for hh, failed in ((rose, 0b010), (car, 0b100)):
+        Determination.objects.create(
+            run=run,
+            household_id=hh.pk,
+            area_code=hh.hukou_area_id,
+            programme="dibao",
+            eligible=False,
+            amount=Decimal("0"),
+            on_roll=True,
+            failed=failed,
+            flag="wrongly_included",
+        )
+    monitor_run()
+    assert causes(rose) == ["income_above_line"]
+    assert "错保" in Alert.objects.get(household=rose).summary
+    assert causes(car) == []  # wrongly included for a vehicle, not for income

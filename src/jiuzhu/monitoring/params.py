@@ -19,6 +19,7 @@ class IncomeParams:
     months: int = 12  # look-back window of department income
     kinds: tuple[str, ...] = ("wage", "pension", "unemployment")
     include_business: bool = True  # 税务 经营所得 (yearly) counted as income
+    use_policy_run: bool = True  # also 政策找人's 错保 for income (registry income, recalculated)
 
 
 @dataclass(frozen=True)

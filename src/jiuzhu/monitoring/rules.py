@@ -83,6 +83,7 @@ class Context:
     previous_policy_run_id: int | None = None
     roll_changed_since: str | None = None
     standard_fen: Callable[[str], int] | None = None  # 低保标准 (fen) for an area code
+    policy_conditions: dict = field(default_factory=dict)  # programme → condition names (bits)
     _linked: dict = field(default_factory=dict)
 
     def linked(self, departments: tuple[str, ...] | list[str]) -> pl.DataFrame:
@@ -180,6 +181,8 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     """Department income (wages, pensions, business) puts a roll household above the standard."""
     from decimal import Decimal
 
+    half = f"{ctx.as_of.year}H{1 if ctx.as_of.month <= 6 else 2}"
+    from_policy = _income_from_policy(ctx, half) if p.use_policy_run else empty()
     depts = ("hrss", "tax") if p.include_business else ("hrss",)
     new = ctx.linked(depts)
     hh = ctx.roll_by_household()
@@ -188,7 +191,7 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     else:
         affected = new.join(hh, on="household_id", how="semi")["household_id"].unique().to_list()
     if not affected:
-        return empty()
+        return from_policy
     since = ctx.as_of - datetime.timedelta(days=round(p.months * 30.44))
     wages = loader.window_sums(
         department="hrss",
@@ -230,7 +233,7 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
         )
     )
     if frame.is_empty():
-        return empty()
+        return from_policy
     mult = Decimal(p.multiplier)
     lines = {
         a: int(Decimal(ctx.standard_fen(a)) * mult) for a in frame["area_code"].unique().to_list()
@@ -238,8 +241,7 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     frame = frame.with_columns(
         line=pl.col("area_code").replace_strict(lines, return_dtype=pl.Int64)
     ).filter(pl.col("per_capita") > pl.col("line"))
-    half = f"{ctx.as_of.year}H{1 if ctx.as_of.month <= 6 else 2}"
-    return _finish(
+    found = _finish(
         frame,
         person_id=pl.lit(None, dtype=pl.Int64),
         key=pl.lit(f"income:{half}"),
@@ -251,6 +253,40 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
         + _yuan(pl.col("line"))
         + pl.lit("元"),
         source=pl.lit("人社/税务"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+    return pl.concat([found, from_policy])
+
+
+def _income_from_policy(ctx: Context, half: str) -> pl.DataFrame:
+    """错保 in the newest 政策找人 run because per-capita income is no longer below the standard."""
+    bits = {}
+    for programme in ("dibao", "dibao_single"):
+        names = [c[0] for c in ctx.policy_conditions.get(programme, {}).get("conditions", [])]
+        if "income_below_standard" in names:
+            bits[programme] = 1 << names.index("income_below_standard")
+    if not bits:
+        return empty()
+    det = _determinations(
+        ctx,
+        "flag = 'wrongly_included' AND programme IN (" + ", ".join(f"'{p}'" for p in bits) + ")",
+        with_failed=True,
+    )
+    det = det.filter(
+        (pl.col("failed") & pl.col("programme").replace_strict(bits, return_dtype=pl.Int64)) != 0
+    )
+    if det.is_empty():
+        return empty()
+    det = det.join(ctx.roll_by_household().drop("programme"), on="household_id", how="inner")
+    return _finish(
+        det,
+        person_id=pl.lit(None, dtype=pl.Int64),
+        key=pl.lit(f"income:{half}"),
+        summary=pl.lit("政策找人（错保）：按登记库收入重新测算，家庭人均收入已不低于")
+        + pl.col("programme")
+        + pl.lit("标准"),
+        source=pl.lit(f"政策找人运行#{ctx.policy_run_id}"),
         event_date=pl.lit(ctx.as_of.isoformat()),
         hold=pl.lit(False),
     )
@@ -667,18 +703,20 @@ def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     )
 
 
-def _determinations(ctx: Context, where: str) -> pl.DataFrame:
+def _determinations(ctx: Context, where: str, with_failed: bool = False) -> pl.DataFrame:
+    schema = {"household_id": pl.Int64, "programme": pl.Utf8, "amount_fen": pl.Int64}
+    if with_failed:
+        schema["failed"] = pl.Int64
     if ctx.policy_run_id is None or (
         not ctx.full and ctx.policy_run_id == ctx.previous_policy_run_id
     ):
-        return pl.DataFrame(
-            schema={"household_id": pl.Int64, "programme": pl.Utf8, "amount_fen": pl.Int64}
-        )
+        return pl.DataFrame(schema=schema)
     return loader.read(
-        f"SELECT household_id, programme, {loader.fen('amount')} FROM policy_determination "
-        f"WHERE run_id = %s AND {where}",
+        f"SELECT household_id, programme, {loader.fen('amount')}"
+        + (", failed" if with_failed else "")
+        + f" FROM policy_determination WHERE run_id = %s AND {where}",
         [ctx.policy_run_id],
-        {"household_id": pl.Int64, "programme": pl.Utf8, "amount_fen": pl.Int64},
+        schema,
     )
 
 

@@ -158,6 +158,7 @@ def _evaluate(run: MonitorRun, previous, *, full: bool, on: datetime.date, actor
             else None
         ),
         standard_fen=_standard_lookup(on),
+        policy_conditions=latest_policy.programmes if latest_policy else {},
     )
     by_kind = _rules_by_kind()
     frames = []
