@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from jiuzhu.policy.engine.exclusions import ENFORCED_OTHERWISE, EXCLUSIONS
 from jiuzhu.policy.engine.features import FEATURES
 from jiuzhu.policy.engine.hardship import HARDSHIP_FILE, indicators
 from jiuzhu.policy.engine.params import CATALOGUE_FILE, DEMO_FILE
@@ -63,6 +64,38 @@ def programmes_md() -> str:
         ]
         if d.get("rounding"):
             out.append(f"- rounding: up to the whole yuan when `{d['rounding']}` is true")
+    out += [
+        "",
+        "## Exclusions between programmes (互斥)",
+        "",
+        "One table, `src/jiuzhu/policy/engine/exclusions.py`, read by everything that looks at two "
+        "programmes together: 政策找人 (through the conditions above), the payroll checks before "
+        "release (`jiuzhu.funds`) and the monitoring alert for excluded combinations. `unit` says "
+        "at which level the two exclude each other: `person` (the same ID on both rolls) or "
+        "`household` (the same household on both). `tests/policy/test_exclusions.py` checks that "
+        "every pair is enforced by a `not eligible.<other>` condition of one of the two programmes "
+        "(or, for the person-by-person pairs, as stated below) and that every such condition is a "
+        "pair of the table.",
+        "",
+        "| first | second | unit | rule | enforced by |",
+        "|---|---|---|---|---|",
+    ]
+    conds = {
+        d["code"]: [c["name"] for c in d["conditions"] if "not eligible." in c["expr"]]
+        for d in docs
+    }
+    exprs = {d["code"]: {c["name"]: c["expr"] for c in d["conditions"]} for d in docs}
+    for e in EXCLUSIONS:
+        how = ENFORCED_OTHERWISE.get(frozenset((e.first, e.second)))
+        if how is None:
+            found = [
+                f"`{a}.{name}`"
+                for a, b in ((e.first, e.second), (e.second, e.first))
+                for name in conds.get(a, [])
+                if f"not eligible.{b}" in exprs[a][name]
+            ]
+            how = ", ".join(found)
+        out.append(f"| `{e.first}` | `{e.second}` | {e.unit} | {e.rule} | {how} |")
     out += [
         "",
         "## Parameters (参数)",
@@ -134,9 +167,16 @@ def features_md() -> str:
         out.append(f"| `{f.name}` | {f.label} | {TYPE_ZH[f.type]} | {f.rule} |")
     out += [
         "",
-        "Registry gaps: the registry has no orphan / de-facto-unsupported flags, emergency events "
-        "or obligor capacity yet; from the registry these are false (the calculator's JSON "
-        "document can set them). Roll status comes from `RollEntry` (active on the date).",
+        "From the registry: `n_orphans` / `n_unsupported_children` from `Person.child_status`; "
+        "`obligor_able` / `n_obligor_unverified` from `Person.obligor_status` (`unknown` until a "
+        "worker records what the obligors' situation is: 特困 is then not recognised — the "
+        "registry never assumes that a person living alone has no obligor); `emergency_event` / "
+        "`emergency_loss` from `EmergencyEvent` rows dated within "
+        "`temporary_aid.emergency_window_months` before the evaluation date. In a calculator "
+        "document the household's `obligor_able` flag gives every member's obligor situation "
+        "(able, or none) unless a member sets `obligor_status`; `emergency_event: true` or dated "
+        "`emergency_events` mark an emergency. Roll status comes from `RollEntry` (active on the "
+        "date).",
         "",
         "## Hardship score (困难程度得分)",
         "",

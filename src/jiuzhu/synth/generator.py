@@ -244,6 +244,11 @@ def _const(value: str, n: int) -> pl.Series:
     return pl.repeat(value, n, eager=True, dtype=pl.Utf8)
 
 
+def _fen_sum(index: np.ndarray, fen: np.ndarray, n: int) -> np.ndarray:
+    """Sum integer fen per index (exact: float64 holds integers to 2**53 fen)."""
+    return np.round(np.bincount(index, weights=fen, minlength=n)).astype(np.int64)
+
+
 def _digits_str(values: np.ndarray, width: int) -> pl.Series:
     return pl.Series(values.astype(np.int64)).cast(pl.Utf8).str.zfill(width)
 
@@ -1393,19 +1398,19 @@ class _Gen:
         keep = ~has_mem | alive[pidx]
         fen = inc["fen"].to_numpy()
         income = np.zeros(n, np.int64)
-        np.add.at(income, ih[keep], fen[keep])
+        income += _fen_sum(ih[keep], fen[keep], n)
         pc = half_up(income, 12 * nm)
         single_p = self.severe | self.major
         own = keep & has_mem & single_p[pidx]
         single_sum = np.zeros(n, np.int64)
-        np.add.at(single_sum, ih[own], fen[own])
+        single_sum += _fen_sum(ih[own], fen[own], n)
         single_inc = half_up(single_sum, np.full(n, 12))
 
         a = self.asset.filter(~pl.col("exempt"))
         ah, ak, av = a["hh"].to_numpy(), a["kind"].to_numpy(), a["fen"].to_numpy()
         fin = np.zeros(n, np.int64)
         fm = np.isin(ak, ["deposit", "security", "insurance"])
-        np.add.at(fin, ah[fm], av[fm])
+        fin += _fen_sum(ah[fm], av[fm], n)
         veh = np.bincount(ah[ak == "vehicle"], minlength=n)
         prop = np.bincount(ah[ak == "property"], minlength=n)
         bus = np.bincount(ah[ak == "business"], minlength=n)
@@ -1460,7 +1465,7 @@ class _Gen:
         for prog in r["programme"].unique().to_list():
             rp = r.filter(pl.col("programme") == prog)
             amt = np.zeros(n, np.int64)
-            np.add.at(amt, rp["hh"].to_numpy(), rp["fen"].to_numpy())
+            amt += _fen_sum(rp["hh"].to_numpy(), rp["fen"].to_numpy(), n)
             rolled[prog] = amt
             on_roll[prog] = np.bincount(rp["hh"].to_numpy(), minlength=n) > 0
         zero = np.zeros(n, np.int64)
