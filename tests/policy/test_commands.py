@@ -75,3 +75,12 @@ def test_policy_load_run_compare_simulate_and_task(taizhou):
     out = StringIO()
     call_command("policy", "schedule", "--print-cron", stdout=out)
     assert "policy schedule" in out.getvalue()
+
+
+def test_bench_passes_options_after_the_name_with_or_without_a_double_dash(capsys):
+    # `jiuzhu bench policy --households N` used to lose the options (Django hands the positional
+    # "args" to handle() separately); --help proves they reach the script's own parser.
+    for argv in (["policy", "--help"], ["policy", "--", "--help"]):
+        with pytest.raises(SystemExit):
+            call_command("bench", *argv)
+        assert "--households" in capsys.readouterr().out
