@@ -398,7 +398,13 @@ def account_edit(request, pk: int):
             return render(
                 request,
                 "funds/account_form.html",
-                {"household": hh, "members": members, "errors": exc.errors, "post": request.POST},
+                {
+                    "household": hh,
+                    "members": members,
+                    "errors": exc.errors,
+                    "post": request.POST,
+                    "next": request.POST.get("next", ""),
+                },
                 status=400,
             )
         messages.success(request, "发放账户已更新")
