@@ -88,6 +88,27 @@ def test_worker_reads_why_dibao_and_not_tekun_in_chinese(client, people):
 
 
 @pytest.mark.django_db
+def test_calculator_form_takes_a_de_facto_unsupported_child(client, people):
+    client.force_login(people["worker"])
+    r = client.post(
+        CALC_URL,
+        _form(
+            HAILING_VILLAGE,
+            m0_age="66",
+            m0_employment="retired",
+            m0_monthly_income="2000.00",
+            m1_age="9",
+            m1_school_stage="primary",
+            m1_child_status="unsupported",
+        ),
+    )
+    got = {p["programme"]: p for p in r.context["result"]["programmes"]}
+    assert got["unsupported_child_allowance"]["eligible"]
+    assert got["unsupported_child_allowance"]["beneficiaries"] == 1
+    assert not got["orphan_allowance"]["eligible"]
+
+
+@pytest.mark.django_db
 def test_calculator_refuses_an_area_outside_the_users_scope(client, people):
     client.force_login(people["worker"])
     r = client.post(CALC_URL, _form(JIANGYAN_VILLAGE))

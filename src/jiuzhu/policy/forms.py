@@ -99,7 +99,11 @@ class CalculatorForm(forms.Form):
             self.fields[p + "monthly_income"] = forms.DecimalField(
                 label="月收入(元)", min_value=0, decimal_places=2, required=False
             )
-            self.fields[p + "orphan"] = forms.BooleanField(label="孤儿", required=False)
+            self.fields[p + "child_status"] = forms.ChoiceField(
+                label="孤儿/事实无人抚养",
+                choices=[("none", "否"), ("orphan", "孤儿"), ("unsupported", "事实无人抚养")],
+                required=False,
+            )
 
     def household_fields(self):
         return [self[n] for n in self.fields if not n.startswith("m") or n == "medical_12m"]
@@ -118,7 +122,7 @@ class CalculatorForm(forms.Form):
                     "employment",
                     "school_stage",
                     "monthly_income",
-                    "orphan",
+                    "child_status",
                 )
             ]
             for i in range(MEMBER_ROWS)
@@ -150,7 +154,7 @@ class CalculatorForm(forms.Form):
                 "self_care": d.get(p + "self_care") or "full",
                 "employment": d.get(p + "employment") or "na",
                 "school_stage": d.get(p + "school_stage") or "none",
-                "orphan": d.get(p + "orphan", False),
+                "child_status": d.get(p + "child_status") or "none",
             }
             if d.get(p + "monthly_income"):
                 m["monthly_income"] = str(d[p + "monthly_income"])
