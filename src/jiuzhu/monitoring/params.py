@@ -26,7 +26,7 @@ class IncomeParams:
 class AssetParams:
     departments: tuple[str, ...] = ("vehicles", "market", "property")
     exempt_vehicle_types: tuple[str, ...] = ("motorcycle", "disability_scooter")
-    lookback_days: int = 366  # only registrations this recent are "new"
+    lookback_days: int = 0  # only registrations this recent (0: any undeclared, newly reported)
     min_value_fen: int = 0
 
 

@@ -293,13 +293,19 @@ def _income_from_policy(ctx: Context, half: str) -> pl.DataFrame:
 
 
 def new_asset(ctx: Context, p: P.AssetParams) -> pl.DataFrame:
-    """A vehicle, company or property newly registered to a member of a roll household."""
+    """A vehicle, company or property reported for a member of a roll household, not declared.
+
+    Only records of new imports count (a full run: every record, each raised once ever)."""
     rec = ctx.linked(p.departments)
     if rec.is_empty():
         return empty()
-    recent = ctx.as_of - datetime.timedelta(days=p.lookback_days)
+    recent = (
+        ctx.as_of - datetime.timedelta(days=p.lookback_days)
+        if p.lookback_days
+        else datetime.date.min
+    )
     rec = rec.filter(
-        (pl.col("event_date") >= recent)
+        (pl.col("event_date").fill_null(ctx.as_of) >= recent)
         & ~((pl.col("department") == "vehicles") & pl.col("kind").is_in(p.exempt_vehicle_types))
         & ~((pl.col("department") == "market") & (pl.col("status").fill_null("") != "active"))
         & (pl.col("amount_fen").fill_null(0) >= p.min_value_fen)
