@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -507,6 +508,7 @@ def link_records(
     stats: dict = {"records": len(records), "persons": len(persons)}
     if records.is_empty() or persons.is_empty():
         return LinkResult(_empty_links(), model, stats)
+    started = time.perf_counter()
     p = prepare(persons, "person_id")
     # Only the IDs of all records are cleaned; names are read (pinyin) for the residual only.
     r = clean_ids(records).rename({"record_id": "uid"}).collect()
@@ -538,13 +540,18 @@ def link_records(
         r.filter(~pl.col("id_valid")).rename({"uid": "record_id"}), "record_id", cleaned=True
     )
     stats["residual"] = len(residual)
+    stats["seconds_prepare_exact"] = round(time.perf_counter() - started, 2)
     probabilistic = _empty_links()
     if len(residual):
         con = duckdb.connect()
         try:
             if model is None:
+                t0 = time.perf_counter()
                 model = train_link_model(p, residual, seed=seed, sample=train_sample)
+                stats["seconds_train"] = round(time.perf_counter() - t0, 2)
+            t0 = time.perf_counter()
             pairs = predict_pairs(con, model, [residual, p], threshold=min(review, 0.5) / 2)
+            stats["seconds_predict"] = round(time.perf_counter() - t0, 2)
         finally:
             con.close()
         stats["candidate_pairs"] = len(pairs)
