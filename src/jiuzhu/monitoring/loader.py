@@ -31,16 +31,18 @@ def fen(column: str) -> str:
 def read(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Run ``sql``; its columns, in order, are ``schema``'s (dates as ISO text, parsed here)."""
     columns = list(schema)
+    pg = vendor() == "postgresql"
     raw = {c: (pl.Utf8 if t in (pl.Date, pl.Datetime) else t) for c, t in schema.items()}
-    raw = {c: (pl.Int64 if t == pl.Boolean else t) for c, t in raw.items()}
-    if vendor() == "postgresql":
+    # Booleans: PostgreSQL's CSV writes t/f, SQLite returns 0/1.
+    raw = {c: ((pl.Utf8 if pg else pl.Int64) if t == pl.Boolean else t) for c, t in raw.items()}
+    if pg:
         with connection.cursor() as cur:
-            pg = cur.cursor
-            query = pg.mogrify(sql, params) if params else sql
+            psycopg = cur.cursor
+            query = psycopg.mogrify(sql, params) if params else sql
             if isinstance(query, bytes):
                 query = query.decode()
             buf = io.BytesIO()
-            with pg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+            with psycopg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
                 for data in copy:
                     buf.write(data)
         buf.seek(0)
@@ -65,7 +67,7 @@ def read(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame
         if t == pl.Date:
             casts.append(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
         elif t == pl.Boolean:
-            casts.append(pl.col(c).cast(pl.Boolean))
+            casts.append((pl.col(c) == "t") if pg else pl.col(c).cast(pl.Boolean))
     return df.with_columns(casts) if casts else df
 
 

@@ -365,7 +365,7 @@ def _record(row: dict) -> dict:
 
 def _alert_for_update(actor, alert_id: int, version: int | None) -> Alert:
     alert = access(
-        Alert.objects.select_for_update().select_related("household", "roll_entry"),
+        Alert.objects.select_for_update(of=("self",)).select_related("household", "roll_entry"),
         actor,
         Capability.ALERT_HANDLE,
         pk=alert_id,
