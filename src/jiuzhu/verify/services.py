@@ -251,17 +251,54 @@ def _links_table(run: MatchRun, links: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _delete_links(record_ids: list[int] | None) -> None:
-    """Delete the links of these records (None: of every record) in one statement per block."""
+def _delete_all_links() -> None:
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {RecordLink._meta.db_table}")  # noqa: S608 - fixed name
+
+
+LINK_KEY = ("person_id", "method", "status", "match_probability")
+
+
+def _store_links(run: MatchRun, links: pl.DataFrame, record_where: str) -> int:
+    """Make the stored links of the records this run looked at equal to ``links``, writing
+    only the difference: a scheduled run with the saved model and unchanged data rewrites
+    nothing (an unchanged link keeps the run that made it). Returns the rows written."""
+    table = RecordLink._meta.db_table
+    where = f" WHERE record_id IN (SELECT id FROM {FeedRecord._meta.db_table} WHERE {record_where})"
+    old = bulk.read_frame(
+        f"SELECT id, record_id, person_id, method, status, match_probability FROM {table}"
+        + (where if record_where else ""),
+        {
+            "id": pl.Int64,
+            "record_id": pl.Int64,
+            "person_id": pl.Int64,
+            "method": pl.Utf8,
+            "status": pl.Utf8,
+            "match_probability": pl.Float64,
+        },
+    )
+    rounded = pl.col("match_probability").round(9)
+    same = links.with_columns(rounded).join(
+        old.with_columns(rounded), on=["record_id", *LINK_KEY], how="inner"
+    )
+    stale = old.join(same.select("id"), on="id", how="anti")["id"].to_list()
+    fresh = links.join(same.select("record_id"), on="record_id", how="anti")
+    if len(stale) > len(old) // 2 and not record_where:
+        _delete_all_links()  # most of it changed (a retrained model): delete and rewrite all
+        fresh = links
+    else:
+        _delete_link_ids(stale)
+    bulk.write_frame(table, _links_table(run, fresh))
+    return len(fresh)
+
+
+def _delete_link_ids(ids: list[int]) -> None:
     table = RecordLink._meta.db_table
     with connection.cursor() as cur:
-        if record_ids is None:
-            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed name
-            return
-        for i in range(0, len(record_ids), 5000):
-            block = record_ids[i : i + 5000]
+        for i in range(0, len(ids), 5000):
+            block = ids[i : i + 5000]
             marks = ", ".join(["%s"] * len(block))
-            cur.execute(f"DELETE FROM {table} WHERE record_id IN ({marks})", block)  # noqa: S608
+            cur.execute(f"DELETE FROM {table} WHERE id IN ({marks})", block)  # noqa: S608
 
 
 def link_run(
@@ -301,8 +338,9 @@ def link_run(
         run = _new_run(
             actor, result, max_import_id=max_import, scope="all" if not record_where else "some"
         )
-        _delete_links(None if not record_where else records["record_id"].to_list())
-        bulk.write_frame(RecordLink._meta.db_table, _links_table(run, result.links))
+        changed = _store_links(run, result.links, record_where)
+        run.stats = {**run.stats, "links_written": changed}
+        run.save(update_fields=["stats"])
         run.finished_at = timezone.now()
         run.save(update_fields=["finished_at"])
         audit_record(
