@@ -181,7 +181,7 @@ def _evaluate(run: MonitorRun, previous, *, full: bool, on: datetime.date, actor
         timings["store"] = round(time.monotonic() - t, 3)
     timings["total"] = round(time.monotonic() - t_start, 3)
     run.counts = counts
-    run.timings = timings
+    run.timings = {**timings, **(run.timings or {})}
     run.alerts_created, run.alerts_merged = created, merged
     run.status = MonitorRunStatus.DONE
     run.finished_at = timezone.now()
@@ -330,6 +330,7 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
             keys.append(AlertKey(alert_id=a.pk, household_id=a.household_id, cause=a.cause, key=k))
     AlertKey.objects.bulk_create(keys, batch_size=5000)
     held = []
+    t_holds = time.monotonic()
     for a in new_alerts:
         if (
             a.evidence.get("hold_wanted")
@@ -345,6 +346,7 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
             held.append(a.pk)
     if held:
         Alert.objects.filter(pk__in=held).update(payment_hold=True)
+    run.timings = {**(run.timings or {}), "holds": round(time.monotonic() - t_holds, 3)}
     counts: dict[str, int] = {}
     for a in new_alerts:
         counts[a.cause] = counts.get(a.cause, 0) + 1
