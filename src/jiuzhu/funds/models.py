@@ -315,9 +315,16 @@ class ReissueStatus(models.TextChoices):
 class PayrollLine(models.Model):
     SCOPE_AREA_FIELD = "payroll__area"
 
-    payroll = models.ForeignKey(Payroll, on_delete=models.CASCADE, related_name="lines")
+    # Indexes are few on purpose: a county payroll inserts hundreds of thousands of lines, and
+    # each index is paid per line. (payroll, seq) and (roll_entry, months_to) cover their FKs;
+    # reissue_of keeps its index (SQLite checks it for every line a regeneration deletes).
+    payroll = models.ForeignKey(
+        Payroll, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     seq = models.PositiveIntegerField(_("序号"))
-    roll_entry = models.ForeignKey(RollEntry, on_delete=models.PROTECT, related_name="+")
+    roll_entry = models.ForeignKey(
+        RollEntry, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
     person = models.ForeignKey(
         Person, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -332,7 +339,12 @@ class PayrollLine(models.Model):
     status = models.CharField(_("状态"), max_length=10, choices=LineStatus.choices)
     flags = models.JSONField(_("核查提示"), default=list)
     account = models.ForeignKey(
-        PaymentAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        PaymentAccount,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     bank_name = models.CharField(_("开户银行"), max_length=60, blank=True)
     account_number = models.CharField(_("账号"), max_length=32, blank=True)
@@ -345,7 +357,11 @@ class PayrollLine(models.Model):
         _("补发"), max_length=10, choices=ReissueStatus.choices, blank=True, default=""
     )
     reissue_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reissues"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reissues",
     )
 
     class Meta:
@@ -354,7 +370,6 @@ class PayrollLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["payroll", "seq"], name="line_seq_unique")]
         indexes = [
             models.Index(fields=["roll_entry", "months_to"], name="line_entry_month"),
-            models.Index(fields=["household"], name="line_household"),
             models.Index(fields=["payroll", "status"], name="line_payroll_status"),
         ]
 
