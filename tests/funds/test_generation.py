@@ -183,3 +183,18 @@ def test_checks_hold_or_flag_with_evidence(officers):
     line = by_hh[fine.pk][0]
     assert line.status == LineStatus.PAYABLE and "member_dead" in _flags(line)
     assert p.held_count == 6 and p.status == PayrollStatus.DRAFT
+
+
+def test_township_and_county_payrolls_cannot_both_pay_a_month(officers):
+    from jiuzhu.core.errors import ServiceError
+    from tests.conftest import CHENGDONG
+
+    a, _ = household(officers["zijin"], name="甲")
+    on_roll(a)
+    town = payroll_generate(
+        actor=officers["zijin"], programme="dibao", area_code=CHENGDONG, month=MONTH
+    )
+    county = _gen(officers)
+    payroll_submit(actor=officers["zijin"], payroll_id=town.pk, version=town.version)
+    with pytest.raises(ServiceError, match="已在批次"):
+        payroll_submit(actor=officers["zijin"], payroll_id=county.pk, version=county.version)

@@ -17,7 +17,7 @@ import re
 
 import polars as pl
 from django.db import connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 
 from jiuzhu.accounts.roles import Capability
@@ -652,19 +652,32 @@ def payroll_submit(
 
 
 def _overlap_check(payroll: Payroll) -> None:
-    """A roll entry's months may be in only one submitted payroll (e.g. township and county)."""
+    """A roll entry's months may be in only one submitted payroll (e.g. township and county).
+
+    Only payrolls that can overlap are joined: submitted ones of the programme whose month is
+    not before this payroll's earliest month (usually none or a few), never the whole table."""
+    if payroll.kind == PayrollKind.SUPPLEMENTARY:
+        return
+    earliest = PayrollLine.objects.filter(payroll=payroll).aggregate(m=Min("months_from"))["m"]
+    others = list(
+        Payroll.objects.filter(programme=payroll.programme, month__gte=earliest)
+        .exclude(pk=payroll.pk)
+        .exclude(status=PayrollStatus.DRAFT)
+        .values_list("pk", flat=True)
+    )
+    if earliest is None or not others:
+        return
+    marks = ", ".join(["%s"] * len(others))
     with connection.cursor() as cur:
         cur.execute(
             "SELECT m.roll_entry_id, p2.number, "
             f"{date_sql('m.months_from')}, {date_sql('m.months_to')} "
-            "FROM funds_payrollline m "
-            "JOIN funds_payrollline o ON o.roll_entry_id = m.roll_entry_id "
-            "AND o.payroll_id <> m.payroll_id "
+            "FROM funds_payrollline o "
+            "JOIN funds_payrollline m ON m.roll_entry_id = o.roll_entry_id AND m.payroll_id = %s "
             "JOIN funds_payroll p2 ON p2.id = o.payroll_id "
-            "WHERE m.payroll_id = %s AND p2.status <> 'draft' AND m.reissue_of_id IS NULL "
-            "AND o.reissue_of_id IS NULL AND o.months_from <= m.months_to "
-            "AND m.months_from <= o.months_to LIMIT 1",
-            [payroll.pk],
+            f"WHERE o.payroll_id IN ({marks}) AND o.reissue_of_id IS NULL "
+            "AND o.months_from <= m.months_to AND m.months_from <= o.months_to LIMIT 1",
+            [payroll.pk, *others],
         )
         clash = cur.fetchone()
     if clash:
