@@ -25,21 +25,6 @@ def date_sql(col: str) -> str:
     return f"SUBSTR({col}, 1, 10)"
 
 
-def _adbc_path() -> str | None:
-    """The SQLite file to read through ADBC (Arrow, no Python row objects), when that is safe:
-    outside a transaction (another connection cannot see uncommitted rows) and for a file."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        return None
-    name = str(connection.settings_dict.get("NAME") or "")
-    if not name or name == ":memory:" or "mode=memory" in name:
-        return None
-    try:
-        import adbc_driver_sqlite.dbapi  # noqa: F401
-    except ImportError:
-        return None
-    return name
-
-
 def read_frame(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """Run ``sql`` (``%s`` placeholders) and return a frame; Date columns are selected as
     'YYYY-MM-DD' text (use ``date_sql``) and parsed here."""
@@ -64,13 +49,6 @@ def read_frame(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.Dat
                 new_columns=list(schema),
                 schema=raw,
             )
-    elif path := _adbc_path():
-        import adbc_driver_sqlite.dbapi as adbc
-
-        with adbc.connect(path) as con, con.cursor() as cur:
-            cur.execute(sql.replace("%s", "?"), params)
-            table = cur.fetch_arrow_table().rename_columns(list(schema))
-        df = pl.from_arrow(table).with_columns([pl.col(c).cast(t) for c, t in raw.items()])
     else:
         with connection.cursor() as cur:
             cur.execute(sql, params)
