@@ -3,7 +3,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from jiuzhu.audit.models import AuditEvent
-from jiuzhu.audit.services import audit_record, audit_verify
+from jiuzhu.audit.services import audit_record, audit_record_many, audit_verify
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +69,31 @@ def test_events_cannot_be_changed_through_the_orm():
         event.save()
     with pytest.raises(RuntimeError):
         event.delete()
+
+
+def test_events_recorded_in_bulk_continue_the_chain():
+    _write(2)
+    with transaction.atomic():
+        rows = audit_record_many(
+            actor=None,
+            events=[
+                {"action": "test.bulk", "subject_type": "thing", "subject_id": i, "after": {"i": i}}
+                for i in range(50)
+            ],
+        )
+    _write(1)
+    assert [r.seq for r in rows] == list(range(rows[0].seq, rows[0].seq + 50))
+    assert AuditEvent.objects.filter(action="test.bulk").count() == 50
+    assert audit_verify().ok
+    target = AuditEvent.objects.filter(action="test.bulk").order_by("seq")[10]
+    _raw("UPDATE audit_auditevent SET after = %s WHERE seq = %s", ['{"i": 99}', target.seq])
+    result = audit_verify()
+    assert not result.ok and result.problem_seq == target.seq
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bulk_recording_needs_the_transaction_of_the_change():
+    with pytest.raises(RuntimeError):
+        audit_record_many(
+            actor=None, events=[{"action": "x", "subject_type": "t", "subject_id": 1}]
+        )
