@@ -376,6 +376,8 @@ def inner(args) -> None:
 
     areas_import_csv(path=DEMO_AREA_FILE)
     built = build(args.entries)
+    with connection.cursor() as cur:  # fresh statistics, as autovacuum would have after a load
+        cur.execute("ANALYZE")
     users = built["users"]
     from jiuzhu.funds.ledger import ledger_verify
     from jiuzhu.funds.models import PayrollLine
