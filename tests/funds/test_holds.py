@@ -3,8 +3,14 @@
 import pytest
 
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.audit.services import audit_verify
+from jiuzhu.core.errors import ServiceError
 from jiuzhu.funds.models import LineStatus, PaymentHold, PayrollLine, ReissueStatus
-from jiuzhu.funds.services import payment_hold_place, payment_hold_release
+from jiuzhu.funds.services import (
+    payment_hold_place,
+    payment_hold_release,
+    payment_holds_place_many,
+)
 from tests.funds.conftest import household, on_roll
 from tests.funds.helpers import released
 
@@ -65,3 +71,37 @@ def test_cleared_hold_sends_the_line_to_the_reissue_queue(officers):
 
     supp = payroll_reissue(actor=officers["zijin"], payroll_id=p.pk)
     assert supp.lines.get().household_id == hh.pk
+
+
+def test_many_holds_in_one_call_are_idempotent_audited_and_chained(officers):
+    people = [household(officers["zijin"], name=f"批量{i}") for i in range(3)]
+    payment_hold_place(
+        person_id=people[0][1].pk, household_id=people[0][0].pk, reason="死亡预警", source="alert:7"
+    )
+    holds = [
+        {
+            "person_id": head.pk,
+            "household_id": hh.pk,
+            "reason": "死亡预警",
+            "source": f"alert:{7 + i}",
+        }
+        for i, (hh, head) in enumerate(people)
+    ]
+    assert payment_holds_place_many(holds=holds) == 2  # the first was already held
+    assert payment_holds_place_many(holds=holds) == 0
+    assert PaymentHold.objects.count() == 3
+    events = AuditEvent.objects.filter(action="funds.hold_place")
+    assert events.count() == 3
+    assert {e.household_id for e in events} == {hh.pk for hh, _ in people}
+    assert audit_verify().ok
+
+
+def test_many_holds_refuse_a_person_outside_the_household_and_write_nothing(officers):
+    (hh1, head1), (hh2, _) = (household(officers["zijin"], name=n) for n in ("甲", "乙"))
+    bad = [
+        {"person_id": head1.pk, "household_id": hh1.pk, "reason": "死亡预警", "source": "alert:1"},
+        {"person_id": head1.pk, "household_id": hh2.pk, "reason": "死亡预警", "source": "alert:2"},
+    ]
+    with pytest.raises(ServiceError):
+        payment_holds_place_many(holds=bad)
+    assert PaymentHold.objects.count() == 0

@@ -23,7 +23,7 @@ from django.utils import timezone
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_area, user_roles, user_scope
 from jiuzhu.areas.models import Area, AreaLevel, level_for_code
-from jiuzhu.audit.services import audit_record
+from jiuzhu.audit.services import audit_record, audit_record_many
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.funds import bankfiles
 from jiuzhu.funds.columnar import date_sql, fen_sql, fen_to_text, read_frame, write_frame
@@ -114,6 +114,89 @@ def payment_hold_place(
                 after={"person": person_id, "source": source, "programme": programme},
             )
         return hold
+
+
+def payment_holds_place_many(*, holds: list[dict], actor=None) -> int:
+    """``payment_hold_place`` for many people at once (a monitoring run that finds many deaths).
+
+    Each dict has person_id, household_id, reason, source and optionally programme. Same rules
+    and the same audit events as one by one, in one transaction: a person who is not in the given
+    household refuses the whole call; a (person, source) already held is left as it is.
+    Returns the number of holds placed.
+    """
+    if not holds:
+        return 0
+    for h in holds:
+        if not h.get("source"):
+            raise ServiceError("请注明暂停发放的来源（如 alert:编号）", field="source")
+        if not h.get("reason"):
+            raise ServiceError("请填写暂停发放的原因", field="reason")
+    by_person = {h["person_id"]: h for h in holds}
+    placed_by = actor if actor is not None and actor.is_authenticated else None
+    with transaction.atomic():
+        homes = {}
+        ids = list(by_person)
+        for i in range(0, len(ids), 5000):
+            homes.update(
+                Person.objects.filter(pk__in=ids[i : i + 5000]).values_list("pk", "household_id")
+            )
+        for h in holds:
+            if homes.get(h["person_id"]) != h["household_id"]:
+                raise ServiceError(
+                    f"成员 {h['person_id']} 不属于家庭 {h['household_id']}", field="person_id"
+                )
+        sources = {h["source"] for h in holds}
+        existing = set()
+        src = list(sources)
+        for i in range(0, len(src), 5000):
+            existing.update(
+                PaymentHold.objects.filter(source__in=src[i : i + 5000]).values_list(
+                    "person_id", "source"
+                )
+            )
+        new = [
+            PaymentHold(
+                person_id=h["person_id"],
+                household_id=h["household_id"],
+                reason=h["reason"][:300],
+                source=h["source"],
+                programme=h.get("programme", ""),
+                placed_by=placed_by,
+            )
+            for h in holds
+            if (h["person_id"], h["source"]) not in existing
+        ]
+        PaymentHold.objects.bulk_create(new, batch_size=2000)
+        if new and new[0].pk is None:  # a backend that does not return keys from bulk inserts
+            keys = {
+                (p, s): pk
+                for p, s, pk in PaymentHold.objects.filter(
+                    source__in=[n.source for n in new]
+                ).values_list("person_id", "source", "pk")
+            }
+            for n in new:
+                n.pk = keys[(n.person_id, n.source)]
+        areas = dict(
+            Household.objects.filter(pk__in={n.household_id for n in new}).values_list(
+                "pk", "hukou_area_id"
+            )
+        )
+        audit_record_many(
+            actor=actor,
+            events=[
+                {
+                    "action": "funds.hold_place",
+                    "subject_type": "payment_hold",
+                    "subject_id": n.pk,
+                    "household_id": n.household_id,
+                    "area_code": areas.get(n.household_id, ""),
+                    "reason": n.reason,
+                    "after": {"person": n.person_id, "source": n.source, "programme": n.programme},
+                }
+                for n in new
+            ],
+        )
+    return len(new)
 
 
 def payment_hold_release(*, source: str, actor, confirmed: bool, note: str = "") -> int:

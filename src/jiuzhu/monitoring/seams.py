@@ -32,6 +32,21 @@ def payment_hold_place(*, person_id, household_id, reason: str, source: str, act
     return True
 
 
+def payment_holds_place_many(*, holds: list[dict], actor=None) -> bool:
+    """Many holds in one call (a run's deaths); falls back to one call each on an older funds."""
+    services = _funds("services")
+    if services is None:
+        return False
+    if hasattr(services, "payment_holds_place_many"):
+        services.payment_holds_place_many(holds=holds, actor=actor)
+        return True
+    if not hasattr(services, "payment_hold_place"):
+        return False
+    for h in holds:
+        services.payment_hold_place(actor=actor, **h)
+    return True
+
+
 def payment_hold_release(*, source: str, actor, confirmed: bool, note: str = "") -> bool:
     services = _funds("services")
     if services is None or not hasattr(services, "payment_hold_release"):

@@ -329,21 +329,22 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
         for k in a.evidence.pop("keys"):
             keys.append(AlertKey(alert_id=a.pk, household_id=a.household_id, cause=a.cause, key=k))
     AlertKey.objects.bulk_create(keys, batch_size=5000)
-    held = []
     t_holds = time.monotonic()
-    for a in new_alerts:
-        if (
-            a.evidence.get("hold_wanted")
-            and a.person_id
-            and seams.payment_hold_place(
-                person_id=a.person_id,
-                household_id=a.household_id,
-                reason=f"预警#{a.pk}：{a.summary}"[:200],
-                source=f"alert:{a.pk}",
-                actor=actor if getattr(actor, "pk", None) else None,
-            )
-        ):
-            held.append(a.pk)
+    wanted = [a for a in new_alerts if a.evidence.get("hold_wanted") and a.person_id]
+    held = []
+    if wanted and seams.payment_holds_place_many(
+        holds=[
+            {
+                "person_id": a.person_id,
+                "household_id": a.household_id,
+                "reason": f"预警#{a.pk}：{a.summary}"[:200],
+                "source": f"alert:{a.pk}",
+            }
+            for a in wanted
+        ],
+        actor=actor if getattr(actor, "pk", None) else None,
+    ):
+        held = [a.pk for a in wanted]
     if held:
         Alert.objects.filter(pk__in=held).update(payment_hold=True)
     run.timings = {**(run.timings or {}), "holds": round(time.monotonic() - t_holds, 3)}
