@@ -17,7 +17,15 @@ _acct = itertools.count(6222020000000001)
 
 
 @pytest.fixture
-def officers(taizhou):
+def bank_profiles(db):
+    """The default bank layouts of data migration 0002 (again, if a transactional test flushed them)."""
+    from jiuzhu.funds.bankfiles import bank_profiles_ensure
+
+    bank_profiles_ensure()
+
+
+@pytest.fixture
+def officers(taizhou, bank_profiles):
     return {
         "zijin": user_with_role(Role.PAYMENTS_OFFICER, HAILING, username="zijin"),
         "zijin2": user_with_role(Role.PAYMENTS_OFFICER, HAILING, username="zijin2"),

@@ -51,7 +51,7 @@ def login(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
-def test_payroll_done_when(live_server, taizhou, page):
+def test_payroll_done_when(live_server, taizhou, bank_profiles, page):
     zijin = user_with_role(Role.PAYMENTS_OFFICER, HAILING, username="zijin", full_name="周资金")
     user_with_role(Role.PAYMENTS_OFFICER, HAILING, username="zijin2", full_name="郑资金")
     user_with_role(Role.FINANCE, HAILING, username="caiwu", full_name="钱财务")

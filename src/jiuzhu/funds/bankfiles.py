@@ -27,6 +27,59 @@ FIELD_LABELS = {
     "programme": "项目",
     "month": "发放月份",
 }
+# The layouts a new site starts with (data migration 0002): a generic UTF-8 CSV in yuan and the
+# 农商银行 GBK CSV in fen. Banks' own layouts are added as BankProfile rows by an administrator.
+_COMMON_COLUMNS = [
+    ["ref", "明细编号"],
+    ["batch", "批次号"],
+    ["account_number", "账号"],
+    ["holder_name", "户名"],
+    ["amount", "金额"],
+    ["bank_name", "开户行"],
+    ["programme", "项目"],
+    ["month", "发放月份"],
+]
+DEFAULT_PROFILES = [
+    {
+        "name": "通用代发(UTF-8,元)",
+        "bank_name": "通用",
+        "file_format": "csv",
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "amount_unit": "yuan",
+        "columns": _COMMON_COLUMNS,
+        "is_default": True,
+    },
+    {
+        "name": "农商银行代发(GBK,分)",
+        "bank_name": "江苏泰州农村商业银行",
+        "file_format": "csv",
+        "encoding": "gbk",
+        "delimiter": "|",
+        "amount_unit": "fen",
+        "columns": [
+            ["ref", "流水号"],
+            ["batch", "批次"],
+            ["account_number", "收款账号"],
+            ["holder_name", "收款户名"],
+            ["amount", "金额(分)"],
+        ],
+        "result_header": "结果",
+        "reason_header": "原因",
+    },
+]
+
+
+def bank_profiles_ensure(model=BankProfile) -> int:
+    """Create the default layouts that are missing (by name); returns how many were created."""
+    created = 0
+    for profile in DEFAULT_PROFILES:
+        fields = dict(profile)
+        _, new = model.objects.get_or_create(name=fields.pop("name"), defaults=fields)
+        created += new
+    return created
+
+
 REQUIRED_FIELDS = ("ref", "batch", "account_number", "holder_name", "amount")
 TOTAL_MARK = "合计"
 RESULT_PAID = "成功"
