@@ -36,7 +36,7 @@ def _fen(col: str) -> str:
 def _text(col: str) -> str:
     if _vendor() == "postgresql":
         return f"{col}::text"
-    # COALESCE: a column of text even where NULL (ADBC infers a column's type from its values).
+    # COALESCE: text even where NULL ("" reads as a missing date in _read).
     return f"COALESCE({col} || '', '')"
 
 
@@ -51,23 +51,6 @@ def _area_filter(alias: str, area_prefix: str, params: list) -> str:
         return ""
     params.append(area_prefix + "%")
     return f" AND {alias}.hukou_area_id LIKE %s"
-
-
-def _adbc_path() -> str | None:
-    """The SQLite file to read through ADBC (Arrow, no Python row objects), when safe to.
-
-    Only outside a transaction (a second connection cannot see uncommitted rows) and for a file
-    database; otherwise the Django cursor is used. Both give the same frames."""
-    if _vendor() != "sqlite" or connection.in_atomic_block:
-        return None
-    name = str(connection.settings_dict.get("NAME") or "")
-    if not name or name == ":memory:" or "mode=memory" in name:
-        return None
-    try:
-        import adbc_driver_sqlite.dbapi  # noqa: F401
-    except ImportError:
-        return None
-    return name
 
 
 def _read(
@@ -93,15 +76,10 @@ def _read(
             df = pl.DataFrame(schema=raw_schema)
         else:
             df = pl.read_csv(buf, has_header=False, new_columns=columns, schema=raw_schema)
-    elif path := _adbc_path():
-        import adbc_driver_sqlite.dbapi as adbc
-
-        with adbc.connect(path) as con, con.cursor() as cur:
-            cur.execute(sql.replace("%s", "?"), params)
-            table = cur.fetch_arrow_table()
-        df = pl.from_arrow(table).rename(dict(zip(table.column_names, columns, strict=True)))
-        df = df.with_columns([pl.col(c).cast(t) for c, t in raw_schema.items()])
     else:
+        # SQLite through Django's own connection. Not through a second SQLite library in the same
+        # process (ADBC links its own copy): closing one copy's file drops the other's POSIX locks,
+        # and SQLite may then delete the WAL under a live connection ("disk I/O error").
         with connection.cursor() as cur:
             cur.execute(sql, params)
             rows = cur.fetchall()
