@@ -1,7 +1,7 @@
 """The funds module's seam (built alongside): payment holds and payroll-vs-roll differences.
 
 Imported lazily, so monitoring works (and its tests run) on a site without the funds module:
-without it no hold is placed (``payment_hold_place`` returns False) and the payment rule finds
+without it no hold is placed (``payment_holds_place_many`` returns False) and the payment rule finds
 nothing.
 """
 
@@ -17,33 +17,12 @@ def _funds(module: str):
         return None
 
 
-def funds_available() -> bool:
-    services = _funds("services")
-    return services is not None and hasattr(services, "payment_hold_place")
-
-
-def payment_hold_place(*, person_id, household_id, reason: str, source: str, actor=None) -> bool:
-    services = _funds("services")
-    if services is None or not hasattr(services, "payment_hold_place"):
-        return False
-    services.payment_hold_place(
-        person_id=person_id, household_id=household_id, reason=reason, source=source, actor=actor
-    )
-    return True
-
-
 def payment_holds_place_many(*, holds: list[dict], actor=None) -> bool:
-    """Many holds in one call (a run's deaths); falls back to one call each on an older funds."""
+    """Hold the payments of everyone in ``holds`` (one call per run); False without funds."""
     services = _funds("services")
-    if services is None:
+    if services is None or not hasattr(services, "payment_holds_place_many"):
         return False
-    if hasattr(services, "payment_holds_place_many"):
-        services.payment_holds_place_many(holds=holds, actor=actor)
-        return True
-    if not hasattr(services, "payment_hold_place"):
-        return False
-    for h in holds:
-        services.payment_hold_place(actor=actor, **h)
+    services.payment_holds_place_many(holds=holds, actor=actor)
     return True
 
 
