@@ -70,47 +70,35 @@ def audit_record(
     extra=None,
 ) -> AuditEvent:
     """Append one event to the chain. Must run inside the transaction of the change it records."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record must run inside the transaction of the change")
-    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-    seq = head.last_seq + 1
-    created_at = timezone.now()
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    actor_name = actor.get_username() if actor_id else "system"
-    before, after, extra = jsonable(before), jsonable(after), jsonable(extra)
-    event = AuditEvent(
-        seq=seq,
-        created_at=created_at,
-        actor_id=actor_id,
-        actor_name=actor_name,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        household_id=household_id,
-        area_code=area_code,
-        reason=reason,
-        before=before,
-        after=after,
-        extra=extra,
-        prev_hash=head.last_hash,
-    )
-    event.hash = digest = event_hash(event)
-    event.save(force_insert=True)
-    AuditChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=digest)
-    return event
+    return audit_record_many(
+        actor=actor,
+        events=[
+            {
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "household_id": household_id,
+                "area_code": area_code,
+                "reason": reason,
+                "before": before,
+                "after": after,
+                "extra": extra,
+            }
+        ],
+    )[0]
 
 
 def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
     """Append many events in one go (a run that raises thousands of holds, say).
 
     Each dict takes the keyword arguments of ``audit_record`` other than ``actor``. The chain
-    head is locked once, the hashes are chained in memory and the rows inserted in bulk, so
-    the chain is exactly what the same events recorded one by one would give.
+    head is locked once, the hashes are chained in memory and the rows inserted in bulk;
+    ``audit_record`` is this with one event, so both build the chain the same way.
     """
     if not events:
         return []
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_record_many must run inside the transaction of the change")
+        raise RuntimeError("audit events must be recorded inside the transaction of the change")
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     actor_name = actor.get_username() if actor_id else "system"
