@@ -1,15 +1,20 @@
 """Bank files (社会化发放): writing the 代发 file and reading the bank's return file (回盘).
 
-A ``BankProfile`` says the columns (field → header), the encoding (UTF-8 or GBK), the delimiter
-and whether amounts are yuan with two decimals or integer fen. The return file has the same
-columns plus a result column (成功/失败) and a failure-reason column. Both files end with a
-``合计`` row carrying the line count and total. Reading is all-or-nothing: any problem gives a
-row-level report and nothing is written (see ``services.bank_return_import``).
+A ``BankProfile`` says the file format (CSV or Excel xlsx), the columns (field → header), the
+encoding (UTF-8 or GBK, CSV only), the delimiter (CSV only) and whether amounts are yuan with two
+decimals or integer fen. The return file has the same columns plus a result column (成功/失败)
+and a failure-reason column. Both files end with a ``合计`` row carrying the total. In xlsx files
+every cell is text (account and ID numbers keep their digits; Excel would turn them into floats)
+except the amount, an exact number from the fen (``Decimal``, format ``0.00``, or integer fen).
+Reading is all-or-nothing: any problem gives a row-level report and nothing is written (see
+``services.bank_return_import``); a CSV and an xlsx return file go through the same checks.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime
+import decimal
 import io
 
 import polars as pl
@@ -26,9 +31,11 @@ FIELD_LABELS = {
     "bank_name": "开户行",
     "programme": "项目",
     "month": "发放月份",
+    "id_number_masked": "证件号码",
 }
-# The layouts a new site starts with (data migration 0002): a generic UTF-8 CSV in yuan and the
-# 农商银行 GBK CSV in fen. Banks' own layouts are added as BankProfile rows by an administrator.
+# The layouts a new site starts with (data migrations 0002 and 0004): a generic UTF-8 CSV in
+# yuan, the 农商银行 GBK CSV in fen and the 邮储银行 Excel file in yuan. Banks' own layouts are
+# added as BankProfile rows by an administrator.
 _COMMON_COLUMNS = [
     ["ref", "明细编号"],
     ["batch", "批次号"],
@@ -67,14 +74,39 @@ DEFAULT_PROFILES = [
         "result_header": "结果",
         "reason_header": "原因",
     },
+    {
+        "name": "邮储银行代发(Excel,元)",
+        "bank_name": "中国邮政储蓄银行",
+        "file_format": "xlsx",
+        "encoding": "utf-8",
+        "delimiter": ",",
+        "amount_unit": "yuan",
+        "columns": [
+            ["ref", "业务流水号"],
+            ["batch", "批次号"],
+            ["account_number", "收款人账号"],
+            ["holder_name", "收款人户名"],
+            ["id_number_masked", "证件号码"],
+            ["amount", "金额(元)"],
+            ["month", "发放月份"],
+        ],
+        "result_header": "处理结果",
+        "reason_header": "失败原因",
+    },
 ]
 
 
 def bank_profiles_ensure(model=BankProfile) -> int:
-    """Create the default layouts that are missing (by name); returns how many were created."""
+    """Create the default layouts that are missing (by name); returns how many were created.
+
+    ``model`` is the migration's historical model in data migrations: keys of
+    ``DEFAULT_PROFILES`` that the model does not have yet are left out, so an older migration
+    keeps working when a later one adds a field. Existing profiles (an administrator may have
+    edited them) are never changed."""
+    known = {f.name for f in model._meta.get_fields()}
     created = 0
     for profile in DEFAULT_PROFILES:
-        fields = dict(profile)
+        fields = {k: v for k, v in profile.items() if k in known}
         _, new = model.objects.get_or_create(name=fields.pop("name"), defaults=fields)
         created += new
     return created
@@ -126,7 +158,9 @@ def write_file(
         )
     out = pl.concat([out, pl.DataFrame([trailer], schema={h: pl.Utf8 for h, _ in cols})])
     if profile.file_format == "xlsx":
-        return _xlsx_bytes(out)
+        return _xlsx_bytes(
+            out, amount_header=amount_header, unit=profile.amount_unit, returned=bool(extra)
+        )
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=profile.delimiter, lineterminator="\r\n")
     writer.writerow(out.columns)
@@ -134,17 +168,48 @@ def write_file(
     return buf.getvalue().encode(profile.encoding)
 
 
-def _xlsx_bytes(df: pl.DataFrame) -> bytes:
+def _xlsx_bytes(
+    df: pl.DataFrame, *, amount_header: str | None, unit: str, returned: bool = False
+) -> bytes:
+    """One sheet: a header row, the lines, the 合计 row. Every cell is a text cell (type ``s``,
+    format ``@``: account and ID numbers keep all their digits and leading zeros, and a name
+    beginning with ``=`` stays text, never a formula) except the amount: an exact number,
+    ``Decimal`` yuan formatted ``0.00`` or integer fen."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("代发")
-    ws.append(df.columns)
+    ws = wb.create_sheet("回盘" if returned else "代发")
+    amount_pos = df.columns.index(amount_header) if amount_header in df.columns else -1
+    for i in range(len(df.columns)):
+        ws.column_dimensions[_column_letter(i)].width = 14 if i == amount_pos else 24
+
+    def text(value: str | None) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=value or None)
+        if value:
+            cell.data_type = "s"
+        cell.number_format = "@"
+        return cell
+
+    def amount(value: str | None) -> WriteOnlyCell:
+        if not value:
+            return text(value)
+        cell = WriteOnlyCell(ws, value=decimal.Decimal(value) if unit == "yuan" else int(value))
+        cell.number_format = "0.00" if unit == "yuan" else "0"
+        return cell
+
+    ws.append([text(h) for h in df.columns])
     for row in df.iter_rows():
-        ws.append(list(row))
+        ws.append([amount(v) if i == amount_pos else text(v) for i, v in enumerate(row)])
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _column_letter(i: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(i + 1)
 
 
 class FileProblems(Exception):
@@ -191,10 +256,10 @@ def read_return(profile: BankProfile, data: bytes, file_name: str) -> tuple[pl.D
     """Parse a return file into (rows, trailer). Rows: row_no, ref, batch, account_number,
     holder_name, amount_fen (null when unparsable), result, reason. Structural problems raise
     ``FileProblems``; row-level checks against the payroll are the caller's."""
-    if profile.file_format == "xlsx" or file_name.lower().endswith(".xlsx"):
-        if profile.file_format != "xlsx":
-            raise FileProblems(["文件为 Excel 格式，与银行配置的 CSV 不符"])
-        table = _read_xlsx(data)
+    if profile.file_format == "xlsx":
+        table = _read_xlsx(profile, data)
+    elif data.startswith((ZIP_MAGIC, OLE_MAGIC)) or file_name.lower().endswith((".xlsx", ".xls")):
+        raise FileProblems([f"文件为 Excel 格式，与银行配置“{profile.name}”的 CSV 格式不符"])
     else:
         text = decode_text(profile, data)
         table = list(csv.reader(io.StringIO(text), delimiter=profile.delimiter))
@@ -244,12 +309,56 @@ def parse_amount(expr: pl.Expr, unit: str) -> pl.Expr:
     return pl.when(yuan.is_not_null()).then(yuan * 100 + cents)
 
 
-def _read_xlsx(data: bytes) -> list[list[str]]:
+ZIP_MAGIC = b"PK\x03\x04"  # an xlsx file is a zip archive
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
+
+
+def _read_xlsx(profile: BankProfile, data: bytes) -> list[list[str]]:
+    """The first sheet as rows of text, each cell as ``cell_text`` gives it."""
     from openpyxl import load_workbook
 
+    if data.startswith(OLE_MAGIC):
+        raise FileProblems(
+            ["文件为旧版 Excel 97-2003（.xls）格式，请在 Excel 中另存为 .xlsx 后上传"]
+        )
+    if not data.startswith(ZIP_MAGIC):
+        raise FileProblems(
+            [f"文件不是 Excel（.xlsx）文件，无法打开；银行配置“{profile.name}”要求 Excel 格式"]
+        )
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            if not wb.worksheets:
+                raise FileProblems(["Excel 文件中没有工作表"])
+            rows = [
+                [cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)
+            ]
+        finally:
+            wb.close()
+    except FileProblems:
+        raise
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one refusal
-        raise FileProblems([f"无法读取 Excel 文件：{exc}"]) from exc
-    ws = wb.worksheets[0]
-    return [["" if v is None else str(v) for v in row] for row in ws.iter_rows(values_only=True)]
+        raise FileProblems(
+            ["Excel 文件已损坏或不完整，无法读取；请上传银行返回的原始 .xlsx 文件"]
+        ) from exc
+    return rows
+
+
+def cell_text(value) -> str:
+    """An xlsx cell as the text a CSV would carry: numbers without float noise (710.5, not
+    710.50000001; 71000, not 71000.0), dates as YYYY-MM-DD, empty cells as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(decimal.Decimal(repr(value)), "f")
+    if isinstance(value, (int, decimal.Decimal)):
+        return format(value, "f") if isinstance(value, decimal.Decimal) else str(value)
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)

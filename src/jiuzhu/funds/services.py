@@ -25,6 +25,7 @@ from jiuzhu.accounts.scoping import require_area, user_roles, user_scope
 from jiuzhu.areas.models import Area, AreaLevel, level_for_code
 from jiuzhu.audit.services import audit_record, audit_record_many
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.masking import mask_id_number
 from jiuzhu.funds import bankfiles
 from jiuzhu.funds.columnar import date_sql, fen_sql, fen_to_text, read_frame, write_frame
 from jiuzhu.funds.generation import (
@@ -988,23 +989,39 @@ def default_profile() -> BankProfile:
 SENT_STATUSES = [LineStatus.SENT, LineStatus.PAID, LineStatus.FAILED]
 
 
-def _sent_frame(payroll: Payroll) -> pl.DataFrame:
-    return read_frame(
+def _sent_frame(payroll: Payroll, profile: BankProfile | None = None) -> pl.DataFrame:
+    """The lines sent to the bank, with the columns a bank file can carry. The payee's masked
+    ID number (``id_number_masked``: the line's person, else the account's, else the head) is
+    read only when ``profile`` asks for it."""
+    with_id = profile is not None and "id_number_masked" in dict(profile.columns)
+    id_sql = ", p.id_number" if with_id else ""
+    id_join = (
+        " LEFT JOIN funds_paymentaccount a ON a.id = l.account_id"
+        " LEFT JOIN registry_person p ON p.id = COALESCE(l.person_id, a.person_id,"
+        " (SELECT h.id FROM registry_person h WHERE h.household_id = l.household_id"
+        " AND h.relation = 'head' ORDER BY h.id LIMIT 1))"
+        if with_id
+        else ""
+    )
+    schema = {
+        "id": pl.Int64,
+        "seq": pl.Int64,
+        "account_number": pl.Utf8,
+        "holder_name": pl.Utf8,
+        "amount_fen": pl.Int64,
+        "bank_name": pl.Utf8,
+        "programme": pl.Utf8,
+        "month": pl.Date,
+        "status": pl.Utf8,
+    }
+    if with_id:
+        schema["id_number"] = pl.Utf8
+    frame = read_frame(
         f"SELECT l.id, l.seq, l.account_number, l.holder_name, {fen_sql('l.amount')}, l.bank_name, "
-        f"l.programme, {date_sql('l.months_to')}, l.status FROM funds_payrollline l "
-        "WHERE l.payroll_id = %s AND l.status IN (%s, %s, %s) ORDER BY l.seq",
+        f"l.programme, {date_sql('l.months_to')}, l.status{id_sql} FROM funds_payrollline l"
+        f"{id_join} WHERE l.payroll_id = %s AND l.status IN (%s, %s, %s) ORDER BY l.seq",
         [payroll.pk, *SENT_STATUSES],
-        {
-            "id": pl.Int64,
-            "seq": pl.Int64,
-            "account_number": pl.Utf8,
-            "holder_name": pl.Utf8,
-            "amount_fen": pl.Int64,
-            "bank_name": pl.Utf8,
-            "programme": pl.Utf8,
-            "month": pl.Date,
-            "status": pl.Utf8,
-        },
+        schema,
     ).with_columns(
         pl.format("{}-{}", pl.lit(payroll.number), pl.col("seq").cast(pl.Utf8).str.zfill(6)).alias(
             "ref"
@@ -1012,6 +1029,14 @@ def _sent_frame(payroll: Payroll) -> pl.DataFrame:
         pl.lit(payroll.number).alias("batch"),
         pl.col("month").dt.strftime("%Y-%m"),
     )
+    if with_id:
+        frame = frame.with_columns(
+            pl.col("id_number")
+            .map_elements(mask_id_number, return_dtype=pl.Utf8)
+            .fill_null("")
+            .alias("id_number_masked")
+        ).drop("id_number")
+    return frame
 
 
 def bank_file_export(*, actor, payroll_id: int, profile_id: int | None = None) -> BankFile:
@@ -1032,7 +1057,7 @@ def bank_file_export(*, actor, payroll_id: int, profile_id: int | None = None) -
             payroll=payroll, profile=profile, kind=BankFileKind.EXPORT
         ).first()
         if existing is None:
-            frame = _sent_frame(payroll)
+            frame = _sent_frame(payroll, profile)
             content = bankfiles.write_file(profile, frame)
             existing = BankFile.objects.create(
                 payroll=payroll,

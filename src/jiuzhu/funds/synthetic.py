@@ -226,7 +226,7 @@ def return_file_for(payroll, *, fail: int = 0, profile=None, seed: int = 0) -> b
     from jiuzhu.funds.services import _sent_frame, default_profile
 
     profile = profile or default_profile()
-    frame = _sent_frame(payroll).filter(pl.col("status") == "sent")
+    frame = _sent_frame(payroll, profile).filter(pl.col("status") == "sent")
     n = min(fail, frame.height)
     chosen = set(random.Random(seed).sample(range(frame.height), n)) if seed else set(range(n))
     reasons = ["账号错误", "账户已销户", "户名不符"]
