@@ -31,9 +31,9 @@ HEADERS = {
 _files = itertools.count(1)
 
 
-def import_rows(department: str, rows: list[list]) -> None:
+def import_rows(department: str, rows: list[list], header: str | None = None) -> None:
     """Import a department file (through the real import service) with these rows."""
-    lines = [HEADERS[department]] + [",".join(str(v) for v in r) for r in rows]
+    lines = [header or HEADERS[department]] + [",".join(str(v) for v in r) for r in rows]
     result = feed_import(
         actor=None,
         department=department,

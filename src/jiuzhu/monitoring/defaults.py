@@ -15,6 +15,9 @@ RULES = [
     ),
     ("severe_disability", "新办重度残疾证", 10, []),
     ("school_change", "入学/学段变化", 15, []),
+    ("school_leaving", "16周岁以上或受教育救助的学生离校", 15, []),
+    ("hukou_move_out", "在册人员户籍迁出", 10, []),
+    ("job_loss", "家庭成员失业（新领失业金）", 15, []),
     ("duplicate_benefit", "重复救助或互斥项目同时享受", 5, []),
     ("payment_mismatch", "发放数据与名册不符", 5, []),
     ("eligible_not_enrolled", "应保未保（政策找人）", 10, ["dibao", "dibao_single", "tekun"]),
@@ -28,11 +31,16 @@ CLASSES = [
 ]
 
 
-def ensure_defaults(AlertRule, RiskClass) -> None:  # noqa: N803 - model classes
-    """Create the default rules and risk classes where missing (idempotent)."""
+def ensure_defaults(AlertRule, RiskClass, kinds: tuple[str, ...] | None = None) -> None:  # noqa: N803
+    """Create the default rules (of ``kinds``, else all) and risk classes where missing.
+
+    Idempotent. Used by the data migrations and by tests after a transactional test has
+    flushed the database."""
     from jiuzhu.monitoring.params import defaults
 
     for kind, name, days, programmes in RULES:
+        if kinds is not None and kind not in kinds:
+            continue
         AlertRule.objects.get_or_create(
             kind=kind,
             area_prefix="",

@@ -116,6 +116,8 @@ LINKED_SCHEMA = {
     "disability_grade": pl.Int64,
     "school_stage": pl.Utf8,
     "area_code": pl.Utf8,
+    "record_area": pl.Utf8,  # the area the department states (公安: 户籍地 after the event)
+    "left_on": pl.Date,  # 教育: 离校日期
 }
 
 
@@ -137,7 +139,8 @@ def linked_records(
         f"COALESCE({json_text(d, 'company_name')}, {json_text(d, 'school')}, "
         f"{json_text(d, 'address')}, {json_text(d, 'hospital')}, ''), "
         "r.feed_import_id, p.id, p.household_id, p.name, p.death_date, p.disability_grade, "
-        "p.school_stage, h.hukou_area_id"
+        "p.school_stage, h.hukou_area_id, r.area_code, "
+        f"{json_text(d, 'left_on')}"
     )
     marks = ", ".join(["%s"] * len(departments))
     upto = " AND r.feed_import_id <= %s" if upto_import is not None else ""

@@ -53,6 +53,26 @@ class SchoolParams:
 
 
 @dataclass(frozen=True)
+class SchoolLeavingParams:
+    statuses: tuple[str, ...] = ("graduated", "dropped_out", "suspended")  # 毕业、退学、休学
+    min_age: int = 16  # from this age a member out of school counts as able to work
+    roll_only: bool = True
+
+
+@dataclass(frozen=True)
+class MoveOutParams:
+    within_county: bool = True  # also moves inside the county (a change of 属地, not an exit)
+
+
+@dataclass(frozen=True)
+class JobLossParams:
+    new_within_months: int = 3  # the first month of unemployment benefit is this recent …
+    quiet_months: int = 12  # … with none in this many months before it
+    roll_households: bool = True  # households on a roll: review the amount
+    off_roll_households: bool = True  # others in the registry: 低收入 risk, maybe 核增
+
+
+@dataclass(frozen=True)
 class DuplicateParams:
     include_duplicate_pairs: bool = True  # open 疑似重复人员 pairs from verification
 
@@ -77,11 +97,55 @@ PARAMS = {
     "age_threshold": AgeParams,
     "severe_disability": DisabilityParams,
     "school_change": SchoolParams,
+    "school_leaving": SchoolLeavingParams,
+    "hukou_move_out": MoveOutParams,
+    "job_loss": JobLossParams,
     "duplicate_benefit": DuplicateParams,
     "payment_mismatch": PaymentParams,
     "eligible_not_enrolled": ListParams,
     "low_income_risk": ListParams,
 }
+
+
+# What each threshold is called on the screens and in error messages.
+LABELS = {
+    "hold_payment": "发现即暂停发放",
+    "multiplier": "低保标准倍数",
+    "months": "收入统计月数",
+    "kinds": "人社收入类别",
+    "include_business": "计入经营所得(税务)",
+    "use_policy_run": "采用政策找人错保结果",
+    "departments": "关注的部门",
+    "exempt_vehicle_types": "不预警的车辆类型",
+    "lookback_days": "只看最近天数登记(0=不限)",
+    "min_value_fen": "最低价值(分)",
+    "monthly_line_fen": "月自付预警线(分)",
+    "yearly_line_fen": "12个月自付预警线(分)",
+    "roll_only": "只看在保家庭",
+    "ages": "关注的年龄",
+    "max_grade": "最高残疾等级(含)",
+    "statuses": "离校状态",
+    "min_age": "最低年龄(周岁)",
+    "within_county": "县内迁移也预警",
+    "new_within_months": "首次领失业金在最近月数内",
+    "quiet_months": "此前无失业金的月数",
+    "roll_households": "在保家庭(复核金额)",
+    "off_roll_households": "未在保家庭(低收入风险)",
+    "include_duplicate_pairs": "含疑似重复人员",
+    "min_difference_fen": "最小差额(分)",
+    "repeat_after_months": "同一家庭再次预警间隔(月)",
+}
+# Allowed values of list thresholds (codes as the department feeds write them).
+CHOICES = {
+    "kinds": ("wage", "pension", "unemployment", "contribution"),
+    "departments": ("vehicles", "market", "property"),
+    "exempt_vehicle_types": ("car", "truck", "motorcycle", "disability_scooter"),
+    "statuses": ("graduated", "dropped_out", "suspended", "transferred_out"),
+}
+
+
+def label(name: str) -> str:
+    return f"{LABELS.get(name, name)}({name})"
 
 
 def defaults(kind: str) -> dict:
@@ -122,6 +186,14 @@ def parse(kind: str, raw: dict | None):
                 if not isinstance(value, (list, tuple)):
                     raise TypeError
                 value = tuple(type(default[0])(v) if default else v for v in value)
+                allowed = CHOICES.get(name)
+                wrong = [str(v) for v in value if allowed and v not in allowed]
+                if wrong:
+                    raise ServiceError(
+                        f"阈值参数“{label(name)}”中的“{'、'.join(wrong)}”不是允许值"
+                        f"（可选：{'、'.join(allowed)}）",
+                        field="params",
+                    )
             elif isinstance(default, str):
                 from decimal import Decimal
 
@@ -131,7 +203,7 @@ def parse(kind: str, raw: dict | None):
                 value = str(d)
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise ServiceError(
-                f"阈值参数“{name}”的值“{value}”无效：应为{_type_name(default)}",
+                f"阈值参数“{label(name)}”的值“{value}”无效：应为{_type_name(default)}",
                 field="params",
             ) from exc
         values[name] = value

@@ -479,7 +479,9 @@ def severe_disability(ctx: Context, p: P.DisabilityParams) -> pl.DataFrame:
 
 def school_change(ctx: Context, p: P.SchoolParams) -> pl.DataFrame:
     """教育 reports an enrolment at a stage the registry does not record (入学/升学/转入)."""
-    rec = ctx.linked(("education",))
+    rec = ctx.linked(("education",)).filter(
+        pl.col("status").fill_null("").is_in(["", "enrolled"])  # leaving rows: school_leaving
+    )
     rec = rec.filter(pl.col("kind") != pl.col("school_stage").fill_null("none")).unique("record_id")
     rec = (
         _on_roll(ctx, rec)
@@ -503,6 +505,240 @@ def school_change(ctx: Context, p: P.SchoolParams) -> pl.DataFrame:
         + pl.lit("）"),
         source=pl.lit("教育 学籍号") + pl.col("record_key"),
         event_date=_date(),
+        hold=pl.lit(False),
+    )
+
+
+LEFT_LABELS = {
+    "graduated": "毕业",
+    "dropped_out": "退学",
+    "suspended": "休学",
+    "transferred_out": "转出",
+}
+CHILD_PROGRAMMES = ("tekun", "orphan_allowance", "unsupported_child_allowance")
+
+
+def _age(birth: pl.Expr, on: datetime.date) -> pl.Expr:
+    """Whole years from ``birth`` to ``on``."""
+    before_birthday = (birth.dt.month() * 100 + birth.dt.day()) > (on.month * 100 + on.day)
+    return (pl.lit(on.year) - birth.dt.year() - before_birthday.cast(pl.Int32)).cast(pl.Int64)
+
+
+def school_leaving(ctx: Context, p: P.SchoolLeavingParams) -> pl.DataFrame:
+    """教育 reports a student left school (毕业/退学/休学) where that changes assistance.
+
+    It matters when the student is ``min_age`` or older (from 16 a member out of school counts as
+    able to work: 低保 分类施保, the 特困/孤儿 conditions for 16–18) or the household gets 教育救助
+    (which stops when the student leaves)."""
+    rec = ctx.linked(("education",)).filter(pl.col("status").is_in(list(p.statuses)))
+    if rec.is_empty():
+        return empty()
+    rec = rec.unique("record_id")
+    hh = ctx.roll_by_household()
+    rec = (
+        rec.join(hh, on="household_id", how="inner")
+        if p.roll_only
+        else rec.join(hh, on="household_id", how="left")
+    )
+    if rec.is_empty():
+        return empty()
+    born = loader.roll_members(rec["household_id"].unique().to_list()).select(
+        "person_id", "birth_date"
+    )
+    rec = rec.join(born, on="person_id", how="left").with_columns(
+        age=_age(pl.col("birth_date"), ctx.as_of),
+        aid=pl.col("programmes").fill_null([]).list.contains("education_aid"),
+        child=pl.col("programmes")
+        .fill_null([])
+        .list.eval(pl.element().is_in(CHILD_PROGRAMMES))
+        .list.any(),
+    )
+    rec = rec.filter((pl.col("age").fill_null(0) >= p.min_age) | pl.col("aid"))
+    note = (
+        pl.when(pl.col("aid") & (pl.col("age").fill_null(0) < p.min_age))
+        .then(pl.lit("家庭享受教育救助，学生离校后应停止或变更"))
+        .when(pl.col("child") & (pl.col("age") >= 18))
+        .then(pl.lit("已满18周岁且离校：特困/孤儿等未成年人保障条件不再成立，应核减或停发"))
+        .when(pl.col("child"))
+        .then(pl.lit("16周岁以上且不在校：特困“无劳动能力”条件需重新认定"))
+        .otherwise(pl.lit("16周岁以上不在校：按有劳动能力成员复核收入与分类施保"))
+    )
+    return _finish(
+        rec,
+        programme=pl.when(pl.col("aid") & (pl.col("age").fill_null(0) < p.min_age))
+        .then(pl.lit("education_aid"))
+        .otherwise(pl.col("programme")),
+        key=pl.lit("left:") + pl.col("record_id").cast(pl.Utf8) + ":" + pl.col("status"),
+        summary=pl.col("person_name")
+        + pl.lit("（")
+        + pl.col("age").cast(pl.Utf8).fill_null("?")
+        + pl.lit("岁）学籍")
+        + pl.col("status").replace_strict(LEFT_LABELS, default=pl.col("status"))
+        + pl.lit("：")
+        + pl.col("label")
+        + pl.lit("，离校")
+        + _date("left_on").replace("", "日期未报")
+        + pl.lit("。")
+        + note,
+        source=pl.lit("教育 学籍号") + pl.col("record_key"),
+        event_date=pl.coalesce(_date("left_on").replace("", None), _date()),
+        hold=pl.lit(False),
+    )
+
+
+def hukou_move_out(ctx: Context, p: P.MoveOutParams) -> pl.DataFrame:
+    """公安 reports a roll member's 户籍 moved out of the place the registry records.
+
+    The record's area is the 户籍地 after the move: blank (not known), another county (the
+    assistance should stop here and move with the person: 核减/停发), or — with ``within_county``
+    — another village of this county (属地 changes: 变更). A record naming the household's own
+    village says nothing new and is skipped."""
+    rec = ctx.linked(("police",)).filter(
+        (pl.col("kind") == "move_out") & pl.col("death_date").is_null()
+    )
+    if rec.is_empty():
+        return empty()
+    rec = rec.unique("record_id").with_columns(dest=pl.col("record_area").fill_null(""))
+    rec = rec.filter(pl.col("dest") != pl.col("area_code"))
+    outside = (pl.col("dest") == "") | (
+        pl.col("dest").str.slice(0, 6) != pl.col("area_code").str.slice(0, 6)
+    )
+    if not p.within_county:
+        rec = rec.filter(outside)
+    own = ctx.roll.filter(pl.col("person_id").is_not_null()).select(
+        "person_id", own_entry="roll_entry_id", own_programme="programme"
+    )
+    rec = rec.join(own, on="person_id", how="left").join(
+        ctx.roll_by_household(), on="household_id", how="left"
+    )
+    rec = rec.filter(pl.col("own_entry").is_not_null() | pl.col("programme").is_not_null())
+    if rec.is_empty():
+        return empty()
+    from jiuzhu.areas.models import Area
+
+    names = dict(
+        Area.objects.filter(code__in=[d for d in rec["dest"].unique() if d]).values_list(
+            "code", "name"
+        )
+    )
+    rec = rec.with_columns(
+        dest_name=pl.col("dest").replace_strict(names, default=pl.col("dest"), return_dtype=pl.Utf8)
+    )
+    where = (
+        pl.when(pl.col("dest") == "")
+        .then(pl.lit("（迁往地未报）：请核实是否仍在本地居住，不在本地的应停发"))
+        .when(outside)
+        .then(pl.lit("迁往县外") + pl.col("dest_name") + pl.lit("：应在本地停发，告知迁入地申请"))
+        .otherwise(pl.lit("迁往县内") + pl.col("dest_name") + pl.lit("：需变更属地、转交管理"))
+    )
+    return _finish(
+        rec,
+        programme=pl.coalesce("own_programme", "programme"),
+        roll_entry_id=pl.coalesce("own_entry", "roll_entry_id"),
+        key=pl.lit("moveout:") + pl.col("person_id").cast(pl.Utf8) + ":" + _date(),
+        summary=pl.lit("公安户籍迁出：")
+        + pl.col("person_name")
+        + pl.lit("于")
+        + _date()
+        + pl.lit("户籍迁出")
+        + where,
+        source=pl.lit("公安 记录") + pl.col("record_key"),
+        event_date=_date(),
+        hold=pl.lit(False),
+    )
+
+
+def _month_back(day: datetime.date, months: int) -> datetime.date:
+    index = day.year * 12 + day.month - 1 - months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def job_loss(ctx: Context, p: P.JobLossParams) -> pl.DataFrame:
+    """人社: a household member newly on unemployment benefit (none in the months before).
+
+    On a roll: the household's income changed, review the amount. Not on a roll (a registry
+    household): income is falling — 低收入 risk, visit and maybe 核增."""
+    new = ctx.linked(("hrss",)).filter(pl.col("kind") == "unemployment")
+    if new.is_empty():
+        return empty()
+    persons = new["person_id"].unique().to_list()
+    start = _month_back(ctx.as_of, p.new_within_months + p.quiet_months)
+    ids = ", ".join(str(int(x)) for x in persons)
+    cols = "p.id, r.kind, r.event_date, r.employer"
+    where = (
+        "r.department = 'hrss' AND r.kind IN ('unemployment', 'wage', 'contribution') "
+        f"AND r.event_date >= %s AND r.event_date <= %s AND p.id IN ({ids})"
+    )
+    employer = loader.json_text("r.data", "employer")
+    sql = (
+        f"SELECT {cols.replace('r.employer', employer)} FROM verify_feedrecord r "
+        f"JOIN registry_person p ON p.id_number = r.id_number WHERE {where} AND r.id_number <> '' "
+        "UNION "
+        f"SELECT {cols.replace('r.employer', employer)} FROM verify_feedrecord r "
+        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
+        f"JOIN registry_person p ON p.id = l.person_id WHERE {where}"
+    )
+    window = [start.isoformat(), ctx.as_of.isoformat()]
+    hist = loader.read(
+        sql,
+        window + window,
+        {"person_id": pl.Int64, "kind": pl.Utf8, "event_date": pl.Date, "employer": pl.Utf8},
+    )
+    first = (
+        hist.filter(pl.col("kind") == "unemployment")
+        .group_by("person_id")
+        .agg(first_month=pl.col("event_date").min())
+        .filter(pl.col("first_month") >= _month_back(ctx.as_of, p.new_within_months))
+    )
+    if first.is_empty():
+        return empty()
+    work = (
+        hist.filter(pl.col("kind") != "unemployment")
+        .join(first, on="person_id")
+        .filter(pl.col("event_date") < pl.col("first_month"))
+        .sort("event_date")
+        .group_by("person_id")
+        .agg(last_work=pl.col("event_date").last(), employer=pl.col("employer").last())
+    )
+    people = (
+        new.select("person_id", "household_id", "person_name")
+        .unique("person_id")
+        .join(first, on="person_id")
+        .join(work, on="person_id", how="left")
+        .join(ctx.roll_by_household(), on="household_id", how="left")
+    )
+    on_roll = pl.col("roll_entry_id").is_not_null()
+    if not p.roll_households:
+        people = people.filter(~on_roll)
+    if not p.off_roll_households:
+        people = people.filter(on_roll)
+    last = (
+        pl.when(pl.col("last_work").is_not_null())
+        .then(
+            pl.lit("，此前工资/社保缴费至")
+            + pl.col("last_work").dt.strftime("%Y-%m")
+            + pl.when(pl.col("employer").fill_null("") != "")
+            .then(pl.lit("（") + pl.col("employer") + pl.lit("）"))
+            .otherwise(pl.lit(""))
+        )
+        .otherwise(pl.lit(""))
+    )
+    return _finish(
+        people,
+        key=pl.lit("unemp:")
+        + pl.col("person_id").cast(pl.Utf8)
+        + ":"
+        + pl.col("first_month").dt.strftime("%Y-%m"),
+        summary=pl.col("person_name")
+        + pl.lit("自")
+        + pl.col("first_month").dt.strftime("%Y-%m")
+        + pl.lit("起领取失业保险金")
+        + last
+        + pl.when(on_roll)
+        .then(pl.lit("。在保家庭收入变化，请复核家庭收入与救助金额"))
+        .otherwise(pl.lit("。家庭收入可能下降（低收入风险），请入户了解是否需要救助")),
+        source=pl.lit("人社 失业金"),
+        event_date=pl.col("first_month").dt.strftime("%Y-%m-%d"),
         hold=pl.lit(False),
     )
 
@@ -788,6 +1024,9 @@ EVALUATORS: dict[str, Callable[[Context, object], pl.DataFrame]] = {
     "age_threshold": age_threshold,
     "severe_disability": severe_disability,
     "school_change": school_change,
+    "school_leaving": school_leaving,
+    "hukou_move_out": hukou_move_out,
+    "job_loss": job_loss,
     "duplicate_benefit": duplicate_benefit,
     "payment_mismatch": payment_mismatch,
     "eligible_not_enrolled": eligible_not_enrolled,

@@ -477,6 +477,7 @@ ADD_PROGRAMMES = {
     "medical_spending": "rigid_expense",
     "severe_disability": "dibao",
     "low_income_risk": "dibao_edge",
+    "job_loss": "dibao",
 }
 
 

@@ -32,6 +32,9 @@ class Column:
     required: bool = False
     choices: tuple[str, ...] = ()
     max_length: int = 200
+    # A column added to a format later: files without it in the header are still accepted
+    # (their rows read it as empty), so departments' existing exports keep working.
+    optional_in_header: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ class Feed:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def base_column_names(self) -> list[str]:
+        """The columns every file has (without those added later as optional)."""
+        return [c.name for c in self.columns if not c.optional_in_header]
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
@@ -61,6 +69,11 @@ def _person(with_sex: bool = False) -> tuple[Column, ...]:
         cols.append(Column("sex", "性别", "code", False, ("M", "F")))
     cols.append(Column("birth_date", "出生日期", "date"))
     return tuple(cols)
+
+
+# 教育 学籍状态: 在读 (the default when the column is absent or empty), 毕业, 退学, 休学, 转出.
+SCHOOL_STATUSES = ("enrolled", "graduated", "dropped_out", "suspended", "transferred_out")
+SCHOOL_LEFT = ("graduated", "dropped_out", "suspended", "transferred_out")
 
 
 def _key(label: str) -> Column:
@@ -254,7 +267,7 @@ FEEDS: dict[str, Feed] = {
         Feed(
             "education",
             "教育",
-            "学籍（在校学生）",
+            "学籍（在校学生及离校变动）",
             "stage",
             "enrolled_on",
             None,
@@ -271,6 +284,15 @@ FEEDS: dict[str, Feed] = {
                 ),
                 Column("enrolled_on", "入学日期", "date", True),
                 Column("area_code", "学校区划代码", "area"),
+                Column(
+                    "status",
+                    "学籍状态",
+                    "code",
+                    False,
+                    SCHOOL_STATUSES,
+                    optional_in_header=True,
+                ),
+                Column("left_on", "离校日期", "date", False, optional_in_header=True),
             ),
         ),
     ]
@@ -308,7 +330,7 @@ def json_schema(department: str) -> dict:
         "title": f"{feed.label}部门数据：{feed.description}",
         "type": "object",
         "properties": props,
-        "required": [c.name for c in feed.columns],
+        "required": [c.name for c in feed.columns if not c.optional_in_header],
         "additionalProperties": False,
     }
 
@@ -467,7 +489,7 @@ def _header_map(feed: Feed, header: list[str], file_name: str) -> tuple[list[str
     mapped = [names.get(h.strip().lstrip("\ufeff")) for h in header]
     issues = []
     unknown = [h for h, m in zip(header, mapped, strict=True) if m is None]
-    missing = [c.name for c in feed.columns if c.name not in mapped]
+    missing = [c.name for c in feed.columns if c.name not in mapped and not c.optional_in_header]
     if unknown:
         issues.append(
             Issue(
@@ -650,6 +672,11 @@ CODE_LABELS = {
     "senior": "普通高中",
     "vocational": "中职",
     "college": "大专/本科",
+    "enrolled": "在读",
+    "graduated": "毕业",
+    "dropped_out": "退学",
+    "suspended": "休学",
+    "transferred_out": "转出",
     "M": "男",
     "F": "女",
 }

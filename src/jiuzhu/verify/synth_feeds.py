@@ -545,7 +545,7 @@ def generate(
                 planted=pl.col("_tag"),
             )
         )
-        feeds[dept] = rows.select([c for c in feed.column_names]).with_columns(
+        feeds[dept] = rows.select(feed.base_column_names).with_columns(
             pl.all().cast(pl.Utf8).fill_null("")
         )
     truth = pl.concat(truths)
