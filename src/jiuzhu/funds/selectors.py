@@ -7,10 +7,11 @@ import decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
+from jiuzhu.core.masking import mask_id_number
 from jiuzhu.funds.models import (
     Budget,
     LedgerEntry,
@@ -100,7 +101,7 @@ def evidence_url(evidence: dict) -> str:
         line = PayrollLine.objects.filter(pk=pk).only("payroll_id").first()
         return reverse("funds:payroll_detail", args=[line.payroll_id]) if line else ""
     if kind == "hold":
-        return reverse("funds:holds") + f"#hold-{pk}"
+        return reverse("funds:holds") + f"?status=all#hold-{pk}"
     if kind == "household" and pk:
         return reverse("registry:household_detail", args=[pk])
     if kind == "roll_entry" and hh:
@@ -146,15 +147,79 @@ def recoveries(*, user) -> QuerySet[Recovery]:
     ).order_by("status", "-created_at")
 
 
-def holds(*, user, open_only: bool = True) -> QuerySet[PaymentHold]:
+HOLD_FILTERS = {
+    "open": Q(released_at__isnull=True),
+    "released": Q(released_at__isnull=False),
+    "all": Q(),
+}
+
+
+def holds(*, user, status: str = "open") -> QuerySet[PaymentHold]:
+    """暂停发放 in the user's areas: ``status`` open (default), released or all."""
     qs = scoped(
         PaymentHold.objects.select_related("person", "household", "placed_by", "released_by"),
         user,
         Capability.FUNDS_VIEW,
     )
-    if open_only:
-        qs = qs.filter(released_at__isnull=True)
-    return qs.order_by("-placed_at")
+    return qs.filter(HOLD_FILTERS.get(status, HOLD_FILTERS["open"])).order_by("-placed_at", "-pk")
+
+
+def hold_source_url(source: str, household_id: int) -> str:
+    """The page behind a hold's source: the monitoring alert, or the household's 核对 report."""
+    kind, _, ref = source.partition(":")
+    try:
+        if kind == "alert" and ref.isdigit():
+            return reverse("monitoring:alert", args=[int(ref)])
+        if kind == "finding":
+            return reverse("verify:report", args=[household_id])
+    except NoReverseMatch:
+        return ""
+    return ""
+
+
+def holds_for_display(holds) -> list[dict]:
+    """Each hold with the payee's masked ID number, the link to its source, and the payroll
+    lines it held (a line's flags name the hold: ``evidence = {"type": "hold", "id": …}``)."""
+    holds = list(holds)
+    by_household: dict[int, list[PayrollLine]] = {}
+    for line in (
+        PayrollLine.objects.filter(household_id__in={h.household_id for h in holds})
+        .exclude(flags=[])
+        .select_related("payroll")
+        .only(
+            "id",
+            "seq",
+            "household_id",
+            "status",
+            "reissue_status",
+            "amount",
+            "flags",
+            "payroll__id",
+            "payroll__number",
+            "payroll__status",
+        )
+        .order_by("-payroll__month", "-payroll_id", "seq")
+    ):
+        by_household.setdefault(line.household_id, []).append(line)
+    out = []
+    for h in holds:
+        lines = [
+            ln
+            for ln in by_household.get(h.household_id, [])
+            if any(
+                f.get("evidence", {}).get("type") == "hold" and f["evidence"].get("id") == h.pk
+                for f in ln.flags
+            )
+        ]
+        out.append(
+            {
+                "hold": h,
+                "id_number": mask_id_number(h.person.id_number),
+                "source_url": hold_source_url(h.source, h.household_id),
+                "lines": lines[:12],
+            }
+        )
+    return out
 
 
 def household_payments(*, user, household_id: int) -> dict | None:

@@ -206,61 +206,94 @@ def payment_hold_release(*, source: str, actor, confirmed: bool, note: str = "")
     confirmed=True: the cause is true (e.g. death confirmed); the held lines of submitted
     payrolls become 不予发放 and are never paid (the case stops the roll). confirmed=False: the
     hold was wrong; held lines of submitted payrolls go to the re-issue queue (paid in a
-    supplementary batch) unless another check still holds them. Draft payrolls are regenerated."""
-    affected = 0
+    supplementary batch) unless another check still holds them. A draft payroll picks the
+    release up when it is regenerated; the next payroll no longer holds the person."""
     with transaction.atomic():
         holds = list(
             PaymentHold.objects.select_for_update()
             .select_related("household")
             .filter(source=source, released_at__isnull=True)
         )
-        now = timezone.now()
-        for hold in holds:
-            hold.released_at = now
-            hold.released_by = actor if actor is not None and actor.is_authenticated else None
-            hold.outcome = HoldOutcome.CONFIRMED if confirmed else HoldOutcome.CLEARED
-            hold.note = note[:300]
-            hold.save(update_fields=["released_at", "released_by", "outcome", "note"])
-            lines = (
-                PayrollLine.objects.select_for_update()
-                .filter(household_id=hold.household_id, status=LineStatus.HELD)
-                .exclude(payroll__status=PayrollStatus.DRAFT)
+        return _holds_release(holds, actor=actor, confirmed=confirmed, note=note)
+
+
+def payment_hold_release_one(*, actor, hold_id: int, confirmed: bool, reason: str) -> int:
+    """解除暂停发放 from the holds page: one hold, by a payments officer of its area who checks
+    the cause (``payroll.approve``), with a required reason. Same effect on payroll lines as
+    ``payment_hold_release``; returns the number of lines affected."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写解除理由（核实情况与依据）", field="reason")
+    if len(reason) > 300:
+        raise ServiceError("解除理由不能超过300字", field="reason")
+    with transaction.atomic():
+        hold = (
+            PaymentHold.objects.select_for_update()
+            .select_related("household")
+            .filter(pk=hold_id)
+            .first()
+        )
+        if hold is None:
+            raise ServiceError("暂停发放记录不存在", code="not_found")
+        require_area(actor, Capability.PAYROLL_APPROVE, hold.household.hukou_area_id)
+        if hold.released_at is not None:
+            raise ServiceError(
+                f"该暂停已于 {timezone.localtime(hold.released_at):%Y-%m-%d %H:%M} 解除，请刷新页面",
+                code="wrong_state",
             )
-            for line in lines:
-                mine = [
-                    f
-                    for f in line.flags
-                    if f.get("evidence", {}).get("type") == "hold"
-                    and f["evidence"].get("id") == hold.pk
-                ]
-                if not mine:
-                    continue
-                if confirmed:
-                    line.status = LineStatus.WITHHELD
-                    line.save(update_fields=["status"])
-                    affected += 1
-                    continue
-                others = [
-                    f
-                    for f in line.flags
-                    if f.get("held") and f not in mine and not _flag_cleared(f)
-                ]
-                if not others:
-                    line.reissue_status = ReissueStatus.QUEUED
-                    line.failure_note = "暂停已解除（误报），待补发"
-                    line.save(update_fields=["reissue_status", "failure_note"])
-                    affected += 1
-            audit_record(
-                actor=actor,
-                action="funds.hold_release",
-                subject_type="payment_hold",
-                subject_id=hold.pk,
-                household_id=hold.household_id,
-                area_code=hold.household.hukou_area_id,
-                reason=note,
-                after={"outcome": hold.outcome, "source": source, "lines": affected},
-            )
+        return _holds_release([hold], actor=actor, confirmed=confirmed, note=reason)
+
+
+def _holds_release(holds: list[PaymentHold], *, actor, confirmed: bool, note: str) -> int:
+    """Release ``holds`` (locked, open) inside the caller's transaction; one audit event each."""
+    affected = 0
+    now = timezone.now()
+    for hold in holds:
+        mine_count = 0
+        hold.released_at = now
+        hold.released_by = actor if actor is not None and actor.is_authenticated else None
+        hold.outcome = HoldOutcome.CONFIRMED if confirmed else HoldOutcome.CLEARED
+        hold.note = note[:300]
+        hold.save(update_fields=["released_at", "released_by", "outcome", "note"])
+        lines = (
+            PayrollLine.objects.select_for_update()
+            .filter(household_id=hold.household_id, status=LineStatus.HELD)
+            .exclude(payroll__status=PayrollStatus.DRAFT)
+        )
+        for line in lines:
+            mine = [f for f in line.flags if _flag_hold_id(f) == hold.pk]
+            if not mine:
+                continue
+            if confirmed:
+                line.status = LineStatus.WITHHELD
+                line.save(update_fields=["status"])
+                mine_count += 1
+                continue
+            others = [
+                f for f in line.flags if f.get("held") and f not in mine and not _flag_cleared(f)
+            ]
+            if not others:
+                line.reissue_status = ReissueStatus.QUEUED
+                line.failure_note = "暂停已解除（误报），待补发"
+                line.save(update_fields=["reissue_status", "failure_note"])
+                mine_count += 1
+        affected += mine_count
+        audit_record(
+            actor=actor,
+            action="funds.hold_release",
+            subject_type="payment_hold",
+            subject_id=hold.pk,
+            household_id=hold.household_id,
+            area_code=hold.household.hukou_area_id,
+            reason=note,
+            after={"outcome": hold.outcome, "source": hold.source, "lines": mine_count},
+        )
     return affected
+
+
+def _flag_hold_id(flag: dict) -> int | None:
+    ev = flag.get("evidence", {})
+    return ev.get("id") if ev.get("type") == "hold" else None
 
 
 def _flag_cleared(flag: dict) -> bool:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("recoveries/", views.recovery_list, name="recoveries"),
     path("recoveries/<int:pk>/", views.recovery_collect, name="recovery_collect"),
     path("holds/", views.hold_list, name="holds"),
+    path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("budget/", views.budget, name="budget"),
     path("households/<int:pk>/account/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/reveal/", views.account_reveal, name="account_reveal"),

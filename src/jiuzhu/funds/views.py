@@ -11,7 +11,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
@@ -22,6 +25,8 @@ from jiuzhu.funds import selectors, services
 from jiuzhu.funds.models import (
     BankProfile,
     FundingSource,
+    HoldOutcome,
+    PaymentHold,
     PayrollStatus,
     Recovery,
 )
@@ -305,18 +310,56 @@ def recovery_collect(request, pk: int):
     return redirect("funds:recoveries")
 
 
+HOLD_STATUSES = [("open", _lazy("暂停中")), ("released", _lazy("已解除")), ("all", _lazy("全部"))]
+
+
 @login_required
 def hold_list(request):
     _require(request.user, Capability.FUNDS_VIEW)
+    status = request.GET.get("status", "open")
+    if status not in selectors.HOLD_FILTERS:
+        status = "open"
+    page = Paginator(selectors.holds(user=request.user, status=status), 50).get_page(
+        request.GET.get("page")
+    )
+    release_scope = user_scope(request.user, Capability.PAYROLL_APPROVE)
+    rows = selectors.holds_for_display(page.object_list)
+    for row in rows:
+        row["can_release"] = row["hold"].released_at is None and release_scope.contains(
+            row["hold"].household.hukou_area_id
+        )
     return render(
         request,
         "funds/holds.html",
-        {
-            "holds": selectors.holds(user=request.user, open_only=request.GET.get("all") != "1")[
-                :500
-            ]
-        },
+        {"page": page, "rows": rows, "status": status, "statuses": HOLD_STATUSES},
     )
+
+
+@login_required
+@require_POST
+def hold_release(request, pk: int):
+    _require(request.user, Capability.PAYROLL_APPROVE)
+    hold = access(PaymentHold.objects.all(), request.user, Capability.PAYROLL_APPROVE, pk=pk)
+    outcome = request.POST.get("outcome", "")
+    if outcome not in HoldOutcome.values:
+        messages.error(request, _("请选择核实结论：情况属实或误报"))
+        return redirect(f"{reverse('funds:holds')}#hold-{hold.pk}")
+    try:
+        lines = services.payment_hold_release_one(
+            actor=request.user,
+            hold_id=hold.pk,
+            confirmed=outcome == HoldOutcome.CONFIRMED,
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+        return redirect(f"{reverse('funds:holds')}#hold-{hold.pk}")
+    if outcome == HoldOutcome.CONFIRMED:
+        done = _("已解除暂停（情况属实）：%(n)s 笔暂停的发放明细不予发放")
+    else:
+        done = _("已解除暂停（误报）：%(n)s 笔发放明细进入补发队列，此后生成的批次照常发放")
+    messages.success(request, done % {"n": lines})
+    return redirect(f"{reverse('funds:holds')}?status=released#hold-{hold.pk}")
 
 
 @login_required
