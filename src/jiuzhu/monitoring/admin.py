@@ -1,29 +1,38 @@
+"""Django admin: read-only views of monitoring configuration and runs.
+
+Rules and risk classes are changed on the 预警规则 and 风险分类 pages, whose services check the
+values and write the audit log; the admin's own log is not our audit trail, so it edits nothing.
+"""
+
 from django.contrib import admin
 
 from jiuzhu.monitoring.models import AlertRule, MonitorRun, RiskClass
 
 
-@admin.register(AlertRule)
-class AlertRuleAdmin(admin.ModelAdmin):
-    """Read-only here: rules are changed on the 预警规则 screen, which checks and audits."""
-
-    list_display = ("name", "kind", "enabled", "area_prefix", "deadline_days", "updated_at")
-    list_filter = ("kind", "enabled")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_add_permission(self, request):
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
+@admin.register(AlertRule)
+class AlertRuleAdmin(ReadOnlyAdmin):
+    list_display = ("name", "kind", "enabled", "area_prefix", "deadline_days", "updated_at")
+    list_filter = ("kind", "enabled")
+
+
 @admin.register(RiskClass)
-class RiskClassAdmin(admin.ModelAdmin):
+class RiskClassAdmin(ReadOnlyAdmin):
     list_display = ("code", "label", "criterion", "interval_months", "order", "deadline_days")
 
 
 @admin.register(MonitorRun)
-class MonitorRunAdmin(admin.ModelAdmin):
+class MonitorRunAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "kind",

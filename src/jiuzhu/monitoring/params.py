@@ -218,3 +218,81 @@ def _type_name(default) -> str:
     if isinstance(default, tuple):
         return "列表"
     return "大于0的数"
+
+
+# ------------------------------------------------------------------------ the settings form
+
+CHOICE_LABELS = {
+    "wage": "工资",
+    "pension": "养老金",
+    "unemployment": "失业金",
+    "contribution": "社保缴费",
+    "vehicles": "车管(车辆)",
+    "market": "市场监管(企业)",
+    "property": "不动产(房产)",
+    "car": "小型汽车",
+    "truck": "货车",
+    "motorcycle": "摩托车",
+    "disability_scooter": "残疾人代步车",
+    "graduated": "毕业",
+    "dropped_out": "退学",
+    "suspended": "休学",
+    "transferred_out": "转出",
+}
+
+
+@dataclass(frozen=True)
+class ParamField:
+    """One threshold as the settings form shows it."""
+
+    name: str
+    label: str
+    widget: str  # bool, int, number, choices (tick boxes), list (comma-separated)
+    value: object
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+def form_fields(kind: str, values: dict | None = None) -> list[ParamField]:
+    """The thresholds of ``kind`` as form fields, showing ``values`` (defaults where missing)."""
+    base = PARAMS[kind]()
+    values = {**defaults(kind), **(values or {})}
+    out = []
+    for f in dataclasses.fields(PARAMS[kind]):
+        default = getattr(base, f.name)
+        value = values.get(f.name, default)
+        choices: tuple[tuple[str, str], ...] = ()
+        if isinstance(default, bool):
+            widget = "bool"
+        elif isinstance(default, int):
+            widget = "int"
+        elif isinstance(default, tuple) and f.name in CHOICES:
+            widget = "choices"
+            choices = tuple((c, CHOICE_LABELS.get(c, c)) for c in CHOICES[f.name])
+            value = [str(v) for v in (value or [])]
+        elif isinstance(default, tuple):
+            widget = "list"
+            value = "，".join(str(v) for v in (value or []))
+        else:
+            widget = "number"
+        out.append(ParamField(f.name, LABELS.get(f.name, f.name), widget, value, choices))
+    return out
+
+
+def from_form(kind: str, data) -> dict:
+    """Raw thresholds from the settings form (``p__<name>`` fields); ``parse`` checks them."""
+    raw: dict = {}
+    for f in form_fields(kind):
+        key = f"p__{f.name}"
+        if f.widget == "bool":
+            raw[f.name] = data.get(key) == "on"
+        elif f.widget == "choices":
+            raw[f.name] = list(data.getlist(key))
+        elif f.widget == "list":
+            text = (data.get(key) or "").replace("，", ",").replace("、", ",")
+            raw[f.name] = [x.strip() for x in text.split(",") if x.strip()]
+        else:
+            value = (data.get(key) or "").strip()
+            if value == "":
+                raise ServiceError(f"阈值参数“{label(f.name)}”不能为空", field="params")
+            raw[f.name] = value
+    return raw

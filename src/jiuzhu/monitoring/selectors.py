@@ -235,6 +235,11 @@ def rules_list() -> QuerySet[AlertRule]:
     return AlertRule.objects.order_by("kind", "area_prefix", "id")
 
 
+def risk_classes() -> QuerySet[RiskClass]:
+    """The risk classes in the order households are graded (configuration: not area-scoped)."""
+    return RiskClass.objects.order_by("order", "code")
+
+
 def review_schedule(*, user, month: datetime.date) -> dict:
     tasks = scoped(
         ReviewTask.objects.filter(period=month), user, Capability.ALERT_HANDLE

@@ -614,3 +614,115 @@ def alert_rule_save(
         },
     )
     return rule
+
+
+def _risk_class_state(rc) -> dict:
+    return {
+        "code": rc.code,
+        "label": rc.label,
+        "criterion": rc.criterion,
+        "interval_months": rc.interval_months,
+        "order": rc.order,
+        "deadline_days": rc.deadline_days,
+    }
+
+
+def _whole(value, field: str, label: str, low: int, high: int) -> int:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ServiceError(f"{label}须为整数（{low}至{high}）", field=field) from None
+    if not low <= number <= high:
+        raise ServiceError(f"{label}须在{low}至{high}之间，现为{number}", field=field)
+    return number
+
+
+@transaction.atomic
+def risk_class_save(
+    *,
+    actor,
+    class_id: int | None = None,
+    code: str,
+    label: str,
+    criterion: str,
+    interval_months,
+    order,
+    deadline_days,
+):
+    """Add or change a risk class (风险分类): its test, review interval, order and deadline.
+
+    Households take the first class in ``order`` whose criterion holds, so at least one class must
+    keep the catch-all criterion 其他在保家庭 — else some households would never be reviewed."""
+    from jiuzhu.monitoring.models import Criterion, RiskClass
+
+    require_capability(actor, Capability.ALERT_CONFIGURE)
+    code = (code or "").strip().upper()
+    if not code or len(code) > 4 or not code.isalnum():
+        raise ServiceError("类别代码须为1至4位字母或数字（如 A、B、Y）", field="code")
+    label = (label or "").strip()
+    if not label or len(label) > 40:
+        raise ServiceError("须填写类别名称（不超过40字）", field="label")
+    if criterion not in Criterion.values:
+        raise ServiceError(
+            f"判定条件须为：{'、'.join(str(c.label) for c in Criterion)}", field="criterion"
+        )
+    interval = _whole(interval_months, "interval_months", "复核周期(月)", 1, 24)
+    position = _whole(order, "order", "判定顺序", 1, 99)
+    days = _whole(deadline_days, "deadline_days", "复核时限(工作日)", 1, 60)
+    rc = RiskClass.objects.select_for_update().get(pk=class_id) if class_id else RiskClass()
+    before = _risk_class_state(rc) if class_id else None
+    if RiskClass.objects.filter(code=code).exclude(pk=rc.pk).exists():
+        raise ServiceError(f"类别代码“{code}”已被使用", field="code")
+    if (
+        class_id
+        and rc.criterion == Criterion.OTHER
+        and criterion != Criterion.OTHER
+        and not RiskClass.objects.filter(criterion=Criterion.OTHER).exclude(pk=rc.pk).exists()
+    ):
+        raise ServiceError(
+            "须保留至少一个判定条件为“其他在保家庭”的类别，否则部分家庭不会被复核",
+            field="criterion",
+        )
+    rc.code, rc.label, rc.criterion = code, label, criterion
+    rc.interval_months, rc.order, rc.deadline_days = interval, position, days
+    rc.save()
+    audit_record(
+        actor=actor,
+        action="risk_class.save",
+        subject_type="risk_class",
+        subject_id=rc.pk,
+        before=before,
+        after=_risk_class_state(rc),
+    )
+    return rc
+
+
+@transaction.atomic
+def risk_class_delete(*, actor, class_id: int, reason: str) -> None:
+    """Remove a risk class (review tasks already generated keep its code)."""
+    from jiuzhu.monitoring.models import Criterion, RiskClass
+
+    require_capability(actor, Capability.ALERT_CONFIGURE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("须填写删除理由", field="reason")
+    rc = RiskClass.objects.select_for_update().get(pk=class_id)
+    if (
+        rc.criterion == Criterion.OTHER
+        and not RiskClass.objects.filter(criterion=Criterion.OTHER).exclude(pk=rc.pk).exists()
+    ):
+        raise ServiceError(
+            "这是唯一一个“其他在保家庭”类别，不能删除，否则部分家庭不会被复核", field="criterion"
+        )
+    before = _risk_class_state(rc)
+    pk = rc.pk
+    rc.delete()
+    audit_record(
+        actor=actor,
+        action="risk_class.delete",
+        subject_type="risk_class",
+        subject_id=pk,
+        reason=reason,
+        before=before,
+        after=None,
+    )

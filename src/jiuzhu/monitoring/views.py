@@ -21,8 +21,10 @@ from jiuzhu.monitoring import reviews, selectors, services
 from jiuzhu.monitoring.models import (
     AlertRule,
     AlertStatus,
+    Criterion,
     Outcome,
     ReviewOutcome,
+    RiskClass,
     RuleKind,
 )
 
@@ -126,25 +128,41 @@ def alert_close(request, pk: int):
 @login_required
 def rules(request):
     _need(request.user, Capability.ALERT_CONFIGURE)
-    rows = [(r, json.dumps(r.params, ensure_ascii=False)) for r in selectors.rules_list()]
+    rows = [(r, _shown(r.kind, r.params)) for r in selectors.rules_list()]
     return render(
         request,
         "monitoring/rules.html",
         {
             "rows": rows,
             "kinds": [
-                (k, label, json.dumps(rule_params.defaults(k), ensure_ascii=False))
-                for k, label in RuleKind.choices
+                (k, label, _shown(k, rule_params.defaults(k))) for k, label in RuleKind.choices
             ],
         },
     )
 
 
+def _shown(kind: str, values: dict) -> list[tuple[str, str]]:
+    """Thresholds as people read them: (label, value)."""
+    out = []
+    for f in rule_params.form_fields(kind, values):
+        if f.widget == "bool":
+            value = "是" if f.value else "否"
+        elif f.widget == "choices":
+            names = dict(f.choices)
+            value = "、".join(names.get(v, v) for v in f.value) or "（无）"
+        else:
+            value = str(f.value) if f.value != "" else "（无）"
+        out.append((f.label, value))
+    return out
+
+
 @login_required
 def rule_edit(request, pk: int | None = None):
+    """Add or change a rule. Thresholds come as one field each (``p__<name>``, typed and checked
+    by ``params.parse``) or, from scripts, as a JSON object in ``params``."""
     _need(request.user, Capability.ALERT_CONFIGURE)
     rule = get_object_or_404(AlertRule, pk=pk) if pk else None
-    kind = request.GET.get("kind") or (rule.kind if rule else RuleKind.DEATH)
+    kind = rule.kind if rule else request.POST.get("kind") or request.GET.get("kind")
     if kind not in RuleKind.values:
         kind = RuleKind.DEATH
     form = {
@@ -153,31 +171,23 @@ def rule_edit(request, pk: int | None = None):
         "enabled": rule.enabled if rule else True,
         "area_prefix": rule.area_prefix if rule else "",
         "programmes": "，".join(rule.programmes) if rule else "",
-        "params": json.dumps(
-            rule.params if rule else rule_params.defaults(kind), ensure_ascii=False, indent=1
-        ),
         "deadline_days": rule.deadline_days if rule else 10,
     }
+    values = rule.params if rule else rule_params.defaults(kind)
     if request.method == "POST":
         p = request.POST
         form.update(
-            kind=p.get("kind", kind),
             name=p.get("name", ""),
             enabled=p.get("enabled") == "on",
             area_prefix=p.get("area_prefix", ""),
             programmes=p.get("programmes", ""),
-            params=p.get("params", "{}"),
             deadline_days=p.get("deadline_days", "10"),
         )
         try:
-            try:
-                parsed = json.loads(form["params"] or "{}")
-            except json.JSONDecodeError as exc:
-                raise ServiceError(
-                    f"阈值参数须为 JSON 对象（第{exc.lineno}行有误）", field="params"
-                ) from exc
-            if not isinstance(parsed, dict):
-                raise ServiceError('阈值参数须为 JSON 对象，如 {"max_grade": 2}', field="params")
+            if p.get("params_form") == "1":
+                values = rule_params.from_form(kind, p)
+            else:
+                values = _json_params(p.get("params", "{}"))
             days = _int(form["deadline_days"])
             if days is None:
                 raise ServiceError("处理时限须为整数（工作日）", field="deadline_days")
@@ -187,12 +197,12 @@ def rule_edit(request, pk: int | None = None):
             services.alert_rule_save(
                 actor=request.user,
                 rule_id=rule.pk if rule else None,
-                kind=form["kind"],
+                kind=kind,
                 name=form["name"],
                 enabled=form["enabled"],
                 area_prefix=form["area_prefix"],
                 programmes=programmes,
-                params=parsed,
+                params=values,
                 deadline_days=days,
             )
         except ServiceError as exc:
@@ -203,8 +213,81 @@ def rule_edit(request, pk: int | None = None):
     return render(
         request,
         "monitoring/rule_form.html",
-        {"rule": rule, "form": form, "kinds": RuleKind.choices},
+        {
+            "rule": rule,
+            "form": form,
+            "kinds": RuleKind.choices,
+            "kind_label": RuleKind(kind).label,
+            "fields": rule_params.form_fields(kind, values if isinstance(values, dict) else {}),
+        },
     )
+
+
+def _json_params(text: str) -> dict:
+    try:
+        parsed = json.loads(text or "{}")
+    except json.JSONDecodeError as exc:
+        raise ServiceError(
+            f"阈值参数须为 JSON 对象（第{exc.lineno}行有误）", field="params"
+        ) from exc
+    if not isinstance(parsed, dict):
+        raise ServiceError('阈值参数须为 JSON 对象，如 {"max_grade": 2}', field="params")
+    return parsed
+
+
+@login_required
+def risk_classes(request):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    return render(
+        request,
+        "monitoring/risk_classes.html",
+        {"classes": selectors.risk_classes(), "criteria": Criterion.choices},
+    )
+
+
+@login_required
+def risk_class_edit(request, pk: int | None = None):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    rc = get_object_or_404(RiskClass, pk=pk) if pk else None
+    criterion = request.GET.get("criterion", Criterion.OTHER)
+    form = {
+        "code": rc.code if rc else "",
+        "label": rc.label if rc else "",
+        "criterion": rc.criterion if rc else criterion,
+        "interval_months": rc.interval_months if rc else 6,
+        "order": rc.order if rc else 10,
+        "deadline_days": rc.deadline_days if rc else 15,
+    }
+    if request.method == "POST":
+        form.update({k: request.POST.get(k, "") for k in form})
+        try:
+            services.risk_class_save(actor=request.user, class_id=rc.pk if rc else None, **form)
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, "风险分类已保存，下次生成复核任务时生效")
+            return redirect("monitoring:risk_classes")
+    return render(
+        request,
+        "monitoring/risk_class_form.html",
+        {"rc": rc, "form": form, "criteria": Criterion.choices},
+    )
+
+
+@login_required
+@require_POST
+def risk_class_delete(request, pk: int):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    rc = get_object_or_404(RiskClass, pk=pk)
+    try:
+        services.risk_class_delete(
+            actor=request.user, class_id=rc.pk, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+        return redirect("monitoring:risk_class_edit", pk=rc.pk)
+    messages.success(request, f"风险分类“{rc.code} {rc.label}”已删除")
+    return redirect("monitoring:risk_classes")
 
 
 @login_required
