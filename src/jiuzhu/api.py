@@ -39,5 +39,9 @@ def _mount() -> None:
 
     api.add_router("/policy/", policy_router)
 
+    from jiuzhu.funds.api import router as funds_router
+
+    api.add_router("/funds/", funds_router)
+
 
 _mount()

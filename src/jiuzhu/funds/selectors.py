@@ -44,13 +44,25 @@ def can_see_accounts(user, area_code: str) -> bool:
 
 
 def payroll_list(
-    *, user, status: str = "", month: datetime.date | None = None
+    *,
+    user,
+    status: str = "",
+    month: datetime.date | None = None,
+    programme: str = "",
+    area_code: str = "",
 ) -> QuerySet[Payroll]:
+    """Payrolls in the user's areas; ``area_code`` keeps that area's and its sub-areas'."""
     qs = scoped(Payroll.objects.select_related("area"), user, Capability.FUNDS_VIEW)
     if status:
         qs = qs.filter(status=status)
     if month:
         qs = qs.filter(month=month)
+    if programme:
+        qs = qs.filter(programme=programme)
+    if area_code:
+        from jiuzhu.funds.generation import area_prefix
+
+        qs = qs.filter(area__code__startswith=area_prefix(area_code))
     return qs.order_by("-month", "area_id", "number")
 
 
@@ -86,6 +98,51 @@ def line_counts(*, payroll: Payroll) -> dict:
         **{k: Count("id", filter=q) for k, q in LINE_FILTERS.items()}
     )
     return agg
+
+
+def flag_counts(*, payroll: Payroll) -> dict[str, int]:
+    """How many lines carry each flag code (a line counts once per code)."""
+    counts: dict[str, int] = {}
+    for flags in (
+        PayrollLine.objects.filter(payroll=payroll)
+        .exclude(flags=[])
+        .values_list("flags", flat=True)
+    ):
+        for code in {f.get("code") for f in flags}:
+            counts[code] = counts.get(code, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+def status_totals(*, payroll: Payroll) -> dict[str, dict]:
+    """{line status: {"count", "amount"}} for the payroll's lines."""
+    return {
+        row["status"]: {"count": row["n"], "amount": row["amount"]}
+        for row in PayrollLine.objects.filter(payroll=payroll)
+        .values("status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by("status")
+    }
+
+
+def payee_id_numbers_masked(lines) -> dict[int, str]:
+    """{line id: the payee's masked ID number}: the line's person, else the household's head."""
+    from jiuzhu.registry.models import Person
+
+    lines = list(lines)
+    heads = dict(
+        Person.objects.filter(
+            household_id__in={ln.household_id for ln in lines if ln.person_id is None},
+            relation="head",
+        )
+        .order_by("-id")
+        .values_list("household_id", "id_number")
+    )
+    return {
+        ln.pk: mask_id_number(
+            ln.person.id_number if ln.person_id is not None else heads.get(ln.household_id)
+        )
+        for ln in lines
+    }
 
 
 def evidence_url(evidence: dict) -> str:
@@ -231,7 +288,7 @@ def household_payments(*, user, household_id: int) -> dict | None:
         return None
     lines = list(
         PayrollLine.objects.filter(household_id=household_id)
-        .select_related("payroll", "person")
+        .select_related("payroll", "person", "household")
         .order_by("-months_to", "-payroll_id")[:60]
     )
     accounts = list(
