@@ -43,5 +43,9 @@ def _mount() -> None:
 
     api.add_router("/funds/", funds_router)
 
+    from jiuzhu.monitoring.api import router as monitoring_router
+
+    api.add_router("/monitoring/", monitoring_router)
+
 
 _mount()

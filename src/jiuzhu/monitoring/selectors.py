@@ -116,15 +116,23 @@ def household_section(*, user, household) -> dict | None:
 
 
 def alert_list(
-    *, user, status: str = "open", cause: str = "", area: str = "", overdue: bool = False
+    *,
+    user,
+    status: str = "open",
+    cause: str = "",
+    area: str = "",
+    overdue: bool = False,
+    mine: bool = False,
 ) -> QuerySet[Alert]:
-    qs = alerts_visible(user).select_related("household", "assigned_to", "area")
+    """Alerts in the user's areas (``mine``: only the open ones waiting on the user), filtered."""
+    base = my_alerts(user) if mine else alerts_visible(user)
+    qs = base.select_related("household", "assigned_to", "area")
     if status in AlertStatus.values:
         qs = qs.filter(status=status)
     if cause in RuleKind.values:
         qs = qs.filter(cause=cause)
     if area.isdigit():
-        qs = qs.filter(area_id__startswith=area)
+        qs = qs.filter(area_id__gte=area, area_id__lt=prefix_end(area))
     if overdue:
         qs = qs.filter(status=AlertStatus.OPEN, due_date__lt=timezone.localdate())
     return qs.order_by("due_date", "id")
