@@ -18,6 +18,7 @@ from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.frames import write_frame
 from jiuzhu.policy import selectors
 from jiuzhu.policy.engine.evaluate import Plan, catalogue_for, evaluate
 from jiuzhu.policy.engine.expr import ExpressionError
@@ -32,7 +33,7 @@ from jiuzhu.policy.engine.params import (
 )
 from jiuzhu.policy.engine.programmes import compile_programme, load_documents
 from jiuzhu.policy.engine.simulate import compare
-from jiuzhu.policy.loader import bulk_insert, bulk_update_scores, registry_frames
+from jiuzhu.policy.loader import bulk_update_scores, registry_frames
 from jiuzhu.policy.models import (
     Determination,
     Flag,
@@ -396,23 +397,20 @@ def policy_run(
         t2 = time.perf_counter()
         summary = _summary(det, result, plan)
         with transaction.atomic():
-            bulk_insert(
+            write_frame(
                 Determination._meta.db_table,
-                [
+                det.select(
                     "run_id",
                     "household_id",
                     "area_code",
                     "programme",
                     "eligible",
-                    "amount",
+                    pl.col("amount").cast(pl.Utf8),
                     "beneficiaries",
                     "failed",
                     "on_roll",
-                    "roll_amount",
+                    pl.col("roll_amount").cast(pl.Utf8),
                     "flag",
-                ],
-                det.with_columns(
-                    pl.col("amount").cast(pl.Utf8), pl.col("roll_amount").cast(pl.Utf8)
                 ),
             )
             if update_scores:
