@@ -90,7 +90,7 @@ def insert(model, df) -> None:
     import polars as pl
     from django.utils import timezone
 
-    from jiuzhu.funds.columnar import write_frame
+    from jiuzhu.core.frames import write_frame
 
     now = timezone.now().isoformat()
     extra = []

@@ -31,7 +31,7 @@ import polars as pl
 from django.db.models import Q
 
 from jiuzhu.accounts.scoping import prefix_end
-from jiuzhu.funds.columnar import date_sql, fen_sql, read_frame
+from jiuzhu.core.frames import date_sql, fen_sql, read_frame
 from jiuzhu.policy.engine.exclusions import EXCLUSIONS
 
 # The programmes each payroll pays: 分类施保 (a separate roll entry) goes out with the 低保 payroll.

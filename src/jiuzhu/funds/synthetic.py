@@ -23,7 +23,7 @@ import polars as pl
 from django.db import transaction
 
 from jiuzhu.audit.services import audit_record
-from jiuzhu.funds.columnar import read_frame, write_frame
+from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.funds.generation import area_prefix, month_from_index, month_index
 from jiuzhu.funds.models import PaymentAccount, PayrollLine
 from jiuzhu.registry.models import Person, RollEntry
