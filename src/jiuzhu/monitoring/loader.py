@@ -1,74 +1,19 @@
 """Database → Polars frames for the rules (columnar reads; no ORM objects, no per-row queries).
 
-On PostgreSQL ``COPY (query) TO STDOUT`` streams CSV into Polars; elsewhere the Django cursor.
-Queries join and aggregate in the database, so only what a rule needs crosses into Python.
+Queries join and aggregate in the database, so only what a rule needs crosses into Python. They
+run through ``jiuzhu.core.frames`` (COPY on PostgreSQL, Django's cursor on SQLite); ``read``,
+``fen`` and ``json_text`` here are that module's, for the rules' own queries.
 """
 
 from __future__ import annotations
 
 import datetime
-import io
 
 import polars as pl
-from django.db import connection
 
-
-def vendor() -> str:
-    return connection.vendor
-
-
-def json_text(column: str, key: str) -> str:
-    """SQL for one text field of a JSON column (PostgreSQL ``->>``, SQLite ``json_extract``)."""
-    if vendor() == "postgresql":
-        return f"({column}->>'{key}')"
-    return f"json_extract({column}, '$.{key}')"
-
-
-def fen(column: str) -> str:
-    return f"CAST(ROUND({column} * 100) AS BIGINT)"
-
-
-def read(sql: str, params: list, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Run ``sql``; its columns, in order, are ``schema``'s (dates as ISO text, parsed here)."""
-    columns = list(schema)
-    pg = vendor() == "postgresql"
-    raw = {c: (pl.Utf8 if t in (pl.Date, pl.Datetime) else t) for c, t in schema.items()}
-    # Booleans: PostgreSQL's CSV writes t/f, SQLite returns 0/1.
-    raw = {c: ((pl.Utf8 if pg else pl.Int64) if t == pl.Boolean else t) for c, t in raw.items()}
-    if pg:
-        with connection.cursor() as cur:
-            psycopg = cur.cursor
-            query = psycopg.mogrify(sql, params) if params else sql
-            if isinstance(query, bytes):
-                query = query.decode()
-            buf = io.BytesIO()
-            with psycopg.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
-                for data in copy:
-                    buf.write(data)
-        buf.seek(0)
-        if buf.getbuffer().nbytes == 0:
-            df = pl.DataFrame(schema=raw)
-        else:
-            df = pl.read_csv(buf, has_header=False, new_columns=columns, schema=raw)
-    else:
-        with connection.cursor() as cur:
-            cur.execute(sql, params)
-            rows = cur.fetchall()
-        rows = [
-            tuple(
-                v.isoformat() if isinstance(v, (datetime.date, datetime.datetime)) else v
-                for v in row
-            )
-            for row in rows
-        ]
-        df = pl.DataFrame(rows, schema=raw, orient="row")
-    casts = []
-    for c, t in schema.items():
-        if t == pl.Date:
-            casts.append(pl.col(c).str.slice(0, 10).str.to_date("%Y-%m-%d", strict=False))
-        elif t == pl.Boolean:
-            casts.append((pl.col(c) == "t") if pg else pl.col(c).cast(pl.Boolean))
-    return df.with_columns(casts) if casts else df
+from jiuzhu.core.frames import fen_sql as fen
+from jiuzhu.core.frames import is_postgresql, json_text
+from jiuzhu.core.frames import read_frame as read
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -187,7 +132,7 @@ def window_sums(
     if by_month:
         month_col = (
             ", to_char(r.event_date, 'YYYY-MM')"
-            if vendor() == "postgresql"
+            if is_postgresql()
             else ", strftime('%%Y-%%m', r.event_date)"
         )
     sql = (
