@@ -214,7 +214,7 @@ def _copy_feeds(fs) -> None:
     from django.db import connection, transaction
 
     import bench_verify
-    from jiuzhu.verify import bulk
+    from jiuzhu.core.frames import write_frame
     from jiuzhu.verify.models import FeedImport, FeedRecord
 
     with transaction.atomic():
@@ -231,7 +231,7 @@ def _copy_feeds(fs) -> None:
             )
             ids[dept] = imp.pk
         table = bench_verify.feed_records(fs, 1, ids)
-        bulk.write_frame(FeedRecord._meta.db_table, table)
+        write_frame(FeedRecord._meta.db_table, table, rebuild_keys=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute(
@@ -248,11 +248,10 @@ def _changed_file(n: int) -> None:
     of roll households (the rows a real monthly file would change)."""
     from django.db import transaction
 
-    from jiuzhu.monitoring import loader
-    from jiuzhu.verify import bulk
+    from jiuzhu.core.frames import read_frame, write_frame
     from jiuzhu.verify.models import FeedImport, FeedRecord
 
-    people = loader.read(
+    people = read_frame(
         "SELECT p.id_number, p.name FROM registry_person p WHERE p.household_id IN "
         "(SELECT household_id FROM registry_rollentry WHERE status = 'active') "
         "AND p.id_number IS NOT NULL ORDER BY p.id LIMIT %s",
@@ -299,7 +298,7 @@ def _changed_file(n: int) -> None:
                 }
             )
         frame = pl.DataFrame(rows, infer_schema_length=None)
-        bulk.write_frame(FeedRecord._meta.db_table, frame)
+        write_frame(FeedRecord._meta.db_table, frame, rebuild_keys=True)
 
 
 def _baseline(sample: int) -> float:

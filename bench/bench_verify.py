@@ -533,7 +533,7 @@ def load_feeds(registry_dir: Path, rows: int, seed: int) -> pl.DataFrame:
 
     from django.db import connection, transaction
 
-    from jiuzhu.verify import bulk
+    from jiuzhu.core.frames import write_frame
     from jiuzhu.verify.models import FeedImport, FeedRecord
 
     reg = registry_frame(registry_dir)
@@ -557,7 +557,7 @@ def load_feeds(registry_dir: Path, rows: int, seed: int) -> pl.DataFrame:
     start = (FeedRecord.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     table = feed_records(fs, start, imports).head(rows)
     with transaction.atomic():
-        bulk.write_frame(FeedRecord._meta.db_table, table)
+        write_frame(FeedRecord._meta.db_table, table, rebuild_keys=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute(
@@ -601,20 +601,24 @@ def _baseline(sample: int, persons: int) -> tuple[float, int]:
 def _score_db(truth: pl.DataFrame) -> dict:
     """Links in the database against the feeds' ground truth. A person's member number is
     their rank by id in the household (the import assigns ids in file order)."""
-    from jiuzhu.verify import bulk
+    from jiuzhu.core.frames import read_frame
 
-    people = bulk.read_frame(
+    people = read_frame(
         "SELECT p.id, h.number FROM registry_person p "
         "JOIN registry_household h ON h.id = p.household_id",
+        None,
         {"person_id": pl.Int64, "household_number": pl.Utf8},
+        blank_as_null=True,
     ).with_columns(
         key=pl.col("household_number")
         + "/"
         + (pl.col("person_id").rank("ordinal").over("household_number")).cast(pl.Utf8)
     )
-    links = bulk.read_frame(
+    links = read_frame(
         "SELECT record_id, person_id, status FROM verify_recordlink",
+        None,
         {"record_id": pl.Int64, "person_id": pl.Int64, "status": pl.Utf8},
+        blank_as_null=True,
     ).join(people.select("person_id", "key"), on="person_id", how="left")
     t = truth.select(
         record_id="id",

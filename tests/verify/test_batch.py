@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 
 from jiuzhu.accounts.roles import Role
+from jiuzhu.core import frames
 from jiuzhu.registry.models import Household, Person
-from jiuzhu.verify import bulk
 from jiuzhu.verify.models import Check, FeedRecord, Finding
 from jiuzhu.verify.selectors import findings_for
 from jiuzhu.verify.services import batch_check, check_household, feed_import
@@ -22,7 +22,7 @@ from tests.verify.helpers import couple_on_roll, csv_bytes
 @pytest.mark.django_db
 def test_incremental_batch_and_a_light_household_check(taizhou, tmp_path, monkeypatch):
     # every bulk write takes the large-write path (keys and indexes dropped and re-created)
-    monkeypatch.setattr(bulk, "REBUILD_ABOVE", 10)
+    monkeypatch.setattr(frames, "REBUILD_KEYS_ABOVE", 10)
     call_command("synth", households=300, seed=13, out=tmp_path / "reg", area=HAILING)
     call_command("import", "registry", str(tmp_path / "reg"))
     fs = generate(registry_frame(tmp_path / "reg"), seed=9, county_factor=0.5)

@@ -7,8 +7,9 @@ from decimal import Decimal
 import polars as pl
 from django.db.models import Count, Q, QuerySet
 
+from jiuzhu.core.frames import fen_sql, json_text, read_frame
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense, RollEntry
-from jiuzhu.verify import bulk, matching
+from jiuzhu.verify import matching
 from jiuzhu.verify.models import FeedRecord, LinkStatus, RecordLink, ReviewDecision
 
 
@@ -200,7 +201,7 @@ def engine_records(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 # --------------------------------------------------------------------------- bulk (batch runs)
-# One COPY / streaming query per table (``jiuzhu.verify.bulk``): the batch reads a million persons
+# One COPY / streaming query per table (``jiuzhu.core.frames``): the batch reads a million persons
 # and ten million records without building a Python object per row.
 
 PERSON_TABLE_SCHEMA = {
@@ -228,7 +229,7 @@ def persons_table(where: str = "") -> pl.DataFrame:
         f"FROM {person} p JOIN {household} h ON h.id = p.household_id"
         + (f" WHERE {where}" if where else "")
     )
-    frame = bulk.read_frame(sql, PERSON_TABLE_SCHEMA)
+    frame = read_frame(sql, None, PERSON_TABLE_SCHEMA, blank_as_null=True)
     return frame.with_columns(
         home_area=pl.col("area_code"),
         disability_type=pl.col("disability_type").fill_null(""),
@@ -242,29 +243,24 @@ def records_table(where: str = "") -> pl.DataFrame:
         "SELECT id, id_number, name, sex, birth_date, area_code "
         f"FROM {FeedRecord._meta.db_table}" + (f" WHERE {where}" if where else "")
     )
-    return bulk.read_frame(sql, dict(matching.RECORD_SCHEMA))
+    return read_frame(sql, None, dict(matching.RECORD_SCHEMA), blank_as_null=True)
 
 
 def _first_text(keys) -> str:
-    parts = [f"NULLIF({bulk.json_text('data', k)}, '')" for k in keys]
+    parts = [f"NULLIF({json_text('data', k)}, '')" for k in keys]
     return f"COALESCE({', '.join(parts)}, '')"
 
 
 def rule_records_table(where: str) -> pl.DataFrame:
     """Department records with the columns the rules read (RECORD_COLUMNS), for ``where``."""
-    fen = (
-        "CAST(ROUND(amount * 100) AS BIGINT)"
-        if bulk.is_postgresql()
-        else "CAST(ROUND(amount * 100) AS INTEGER)"
-    )
     sql = (
         "SELECT id, department, kind, id_number, name, sex, birth_date, area_code, event_date, "
-        f"{fen}, {_first_text(REF_FIELDS)}, {_first_text(LABEL_FIELDS)}, "
-        f"COALESCE({bulk.json_text('data', 'status')}, ''), "
-        f"COALESCE({bulk.json_text('data', 'disability_grade')}, '') "
+        f"{fen_sql('amount')}, {_first_text(REF_FIELDS)}, {_first_text(LABEL_FIELDS)}, "
+        f"COALESCE({json_text('data', 'status')}, ''), "
+        f"COALESCE({json_text('data', 'disability_grade')}, '') "
         f"FROM {FeedRecord._meta.db_table} WHERE {where}"
     )
-    frame = bulk.read_frame(sql, RECORD_COLUMNS)
+    frame = read_frame(sql, None, RECORD_COLUMNS, blank_as_null=True)
     return frame.with_columns(
         pl.col(c).fill_null("") for c in ("kind", "department", "ref", "label", "status", "grade")
     )

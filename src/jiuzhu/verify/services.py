@@ -22,8 +22,9 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, user_departments, user_scope
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense, RollEntry
-from jiuzhu.verify import adapters, bulk, matching, rules
+from jiuzhu.verify import adapters, matching, rules
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, parse_feed, record_fields
 from jiuzhu.verify.models import (
     Check,
@@ -265,9 +266,10 @@ def _store_links(run: MatchRun, links: pl.DataFrame, record_where: str) -> int:
     nothing (an unchanged link keeps the run that made it). Returns the rows written."""
     table = RecordLink._meta.db_table
     where = f" WHERE record_id IN (SELECT id FROM {FeedRecord._meta.db_table} WHERE {record_where})"
-    old = bulk.read_frame(
+    old = read_frame(
         f"SELECT id, record_id, person_id, method, status, match_probability FROM {table}"
         + (where if record_where else ""),
+        None,
         {
             "id": pl.Int64,
             "record_id": pl.Int64,
@@ -276,6 +278,7 @@ def _store_links(run: MatchRun, links: pl.DataFrame, record_where: str) -> int:
             "status": pl.Utf8,
             "match_probability": pl.Float64,
         },
+        blank_as_null=True,
     )
     rounded = pl.col("match_probability").round(9)
     same = links.with_columns(rounded).join(
@@ -288,7 +291,7 @@ def _store_links(run: MatchRun, links: pl.DataFrame, record_where: str) -> int:
         fresh = links
     else:
         _delete_link_ids(stale)
-    bulk.write_frame(table, _links_table(run, fresh))
+    write_frame(table, _links_table(run, fresh), rebuild_keys=True)
     return len(fresh)
 
 
@@ -674,7 +677,7 @@ def batch_check(
 
     t0 = time.perf_counter()
     roll_sql = _on_roll_sql()
-    on_roll = set(bulk.read_frame(roll_sql, {"household_id": pl.Int64})["household_id"].to_list())
+    on_roll = set(read_frame(roll_sql, None, {"household_id": pl.Int64})["household_id"].to_list())
     household_ids = sorted(on_roll if changed is None else on_roll & changed)
     checked = persons.filter(pl.col("household_id").is_in(household_ids))
     link_sql = (
@@ -682,7 +685,7 @@ def batch_check(
         f"JOIN {Person._meta.db_table} p ON p.id = l.person_id "
         f"WHERE l.status = 'accepted' AND p.household_id IN ({roll_sql})"
     )
-    links = bulk.read_frame(link_sql, {"record_id": pl.Int64, "person_id": pl.Int64})
+    links = read_frame(link_sql, None, {"record_id": pl.Int64, "person_id": pl.Int64})
     links = links.join(checked.select("person_id"), on="person_id")
     records = adapters.rule_records_table(
         f"id IN (SELECT l.record_id FROM {RecordLink._meta.db_table} l "
@@ -728,14 +731,14 @@ def batch_check(
                 pl.col("finding_count").fill_null(0),
             )
         )
-        bulk.write_frame(Check._meta.db_table, checks)
+        write_frame(Check._meta.db_table, checks, rebuild_keys=True)
         check_ids = pl.DataFrame(
             list(Check.objects.filter(batch=batch).values_list("household_id", "id")),
             schema={"household_id": pl.Int64, "check_run_id": pl.Int64},
             orient="row",
         )
         rows = _finding_rows(found, check_ids, stamp)
-        bulk.write_frame(Finding._meta.db_table, rows)
+        write_frame(Finding._meta.db_table, rows, rebuild_keys=True)
         timings["store_checks"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - started
         batch.finished_at = timezone.now()
@@ -769,9 +772,10 @@ def _link_changes(actor, persons: pl.DataFrame, previous: CheckBatch, timings: d
         near = _candidate_records(changed_persons).values_list("id", flat=True)
         ids = ", ".join(str(i) for i in near) or "NULL"
         where = f"({where} OR id IN ({ids}))"
-    before = bulk.read_frame(
+    before = read_frame(
         f"SELECT person_id FROM {RecordLink._meta.db_table} WHERE record_id IN "
         f"(SELECT id FROM {FeedRecord._meta.db_table} WHERE {where})",
+        None,
         {"person_id": pl.Int64},
     )["person_id"].to_list()
     run = link_run(actor=actor, persons=persons, record_where=where, timings=timings)
