@@ -236,7 +236,16 @@ def overview(*, user, today: datetime.date | None = None) -> dict:
             for o in series
         ],
         "runs": MonitorRun.objects.order_by("-id")[:10],
+        "nightly_next": nightly_next(),
     }
+
+
+def nightly_next():
+    """When the worker runs the nightly job next (None: not scheduled on the worker)."""
+    from jiuzhu.monitoring.schedule import nightly_waiting
+
+    waiting = nightly_waiting()
+    return waiting.run_after if waiting is not None else None
 
 
 def rules_list() -> QuerySet[AlertRule]:

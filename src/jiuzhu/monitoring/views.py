@@ -137,6 +137,7 @@ def rules(request):
             "kinds": [
                 (k, label, _shown(k, rule_params.defaults(k))) for k, label in RuleKind.choices
             ],
+            "nightly_next": selectors.nightly_next(),
         },
     )
 
