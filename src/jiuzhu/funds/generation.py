@@ -19,7 +19,9 @@ Rules (docs/funds.md explains them with examples):
   finding of 核对, or an open ``PaymentHold``), a suspended roll entry, two rolls that exclude each
   other (``policy.engine.exclusions``), the same person twice, no payment account.
 * Flagged but payable: a bank account shared by unrelated households, an amount different from
-  the latest decision, a member other than the payee reported dead.
+  the latest decision for the entry (an application's or a change's amount, a 渐退 step's amount,
+  or nothing after a change/stop/渐退 ended the entry — ``_decisions``), a member other than the
+  payee reported dead.
 """
 
 from __future__ import annotations
@@ -228,18 +230,7 @@ def load_inputs(
                 "other_programme": pl.Utf8,
             }
         )
-    decisions = read_frame(
-        f"SELECT a.roll_entry_id, {fen_sql('a.monthly_amount')}, a.id, a.number "
-        "FROM cases_application a WHERE a.roll_entry_id IS NOT NULL "
-        "AND a.monthly_amount IS NOT NULL AND a.area_id >= %s AND a.area_id < %s",
-        rng,
-        {
-            "entry_id": pl.Int64,
-            "decided_fen": pl.Int64,
-            "application_id": pl.Int64,
-            "application_number": pl.Utf8,
-        },
-    )
+    decisions = _decisions(rng, hh_in_area, with_steps="phase_out" in progs)
     duplicate_pairs = read_frame(
         "SELECT d.id, pa.household_id, pb.household_id FROM verify_duplicatepair d "
         "JOIN registry_person pa ON pa.id = d.person_a_id "
@@ -265,6 +256,104 @@ def load_inputs(
         decisions=decisions,
         duplicate_pairs=duplicate_pairs,
     )
+
+
+DECISION_SCHEMA = {
+    "entry_id": pl.Int64,
+    "decided_fen": pl.Int64,
+    "application_id": pl.Int64,
+    "application_number": pl.Utf8,
+    "purpose": pl.Utf8,
+    "decided_on": pl.Date,
+    "role": pl.Utf8,
+}
+PURPOSE_LABELS = {"apply": "批准", "change": "变更", "stop": "停发", "phase_out": "渐退"}
+
+
+def _decisions(rng: list[str], hh_in_area: str, *, with_steps: bool) -> pl.DataFrame:
+    """Every decided case that says what a roll entry pays, one row per (entry, case, role):
+
+    * ``amount``: a case that put the entry on the roll with its amount — an application
+      (``apply``) or a change (``change``; its new entry) — ``Application.roll_entry``;
+    * ``step``: a 渐退 case's falling monthly rows (entries of programme ``phase_out`` whose
+      ``decision_ref`` is the case); the step's amount is ``cases.services.phase_out_amounts``
+      of the case's amount, in fen, for the step's month (0 outside the 渐退 months);
+    * ``end``: a change, stop or 渐退 case approved for the entry
+      (``Application.target_roll_entry``): the entry pays nothing after the decision's month.
+
+    Only decided cases count (``roll_entry`` is set at approval). Steps are read only for a
+    payroll that pays ``phase_out`` entries."""
+    in_area = "a.area_id >= %s AND a.area_id < %s"
+    amounts = read_frame(
+        f"SELECT a.roll_entry_id, {fen_sql('a.monthly_amount')}, a.id, a.number, a.purpose, "
+        f"{date_sql('a.decided_on')} FROM cases_application a "
+        "WHERE a.roll_entry_id IS NOT NULL AND a.monthly_amount IS NOT NULL "
+        f"AND a.purpose IN ('apply', 'change') AND {in_area}",
+        rng,
+        {k: v for k, v in DECISION_SCHEMA.items() if k != "role"},
+    ).with_columns(pl.lit("amount").alias("role"))
+    ends = read_frame(
+        f"SELECT a.target_roll_entry_id, a.id, a.number, a.purpose, {date_sql('a.decided_on')} "
+        "FROM cases_application a WHERE a.target_roll_entry_id IS NOT NULL "
+        "AND a.roll_entry_id IS NOT NULL AND a.decided_on IS NOT NULL "
+        f"AND a.purpose IN ('change', 'stop', 'phase_out') AND {in_area}",
+        rng,
+        {
+            "entry_id": pl.Int64,
+            "application_id": pl.Int64,
+            "application_number": pl.Utf8,
+            "purpose": pl.Utf8,
+            "decided_on": pl.Date,
+        },
+    ).with_columns(pl.lit(None, dtype=pl.Int64).alias("decided_fen"), pl.lit("end").alias("role"))
+    step_schema = {
+        "entry_id": pl.Int64,
+        "start_month": pl.Date,
+        "base_fen": pl.Int64,
+        "months": pl.Int64,
+        "application_id": pl.Int64,
+        "application_number": pl.Utf8,
+        "decided_on": pl.Date,
+    }
+    steps = pl.DataFrame(schema=step_schema)
+    if with_steps:
+        steps = read_frame(
+            f"SELECT r.id, {date_sql('r.start_month')}, {fen_sql('a.monthly_amount')}, "
+            f"a.phase_out_months, a.id, a.number, {date_sql('a.decided_on')} "
+            "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
+            "JOIN cases_application a ON a.number = r.decision_ref "
+            f"WHERE {hh_in_area} AND r.programme = 'phase_out' AND a.purpose = 'phase_out' "
+            "AND a.roll_entry_id IS NOT NULL AND a.monthly_amount IS NOT NULL "
+            "AND a.decided_on IS NOT NULL",
+            rng,
+            step_schema,
+        )
+    # Step i (1-based; the month after the decision is step 1) of n pays base × (n+1−i)/(n+1),
+    # rounded half up to the fen — cases.services.phase_out_amounts in integer arithmetic.
+    n = pl.col("months").fill_null(1)
+    i = _mi("start_month") - _mi("decided_on")
+    steps = steps.select(
+        "entry_id",
+        pl.when((i >= 1) & (i <= n))
+        .then((2 * pl.col("base_fen") * (n + 1 - i) + (n + 1)) // (2 * (n + 1)))
+        .otherwise(pl.lit(0))
+        .cast(pl.Int64)
+        .alias("decided_fen"),
+        "application_id",
+        "application_number",
+        pl.lit("phase_out").alias("purpose"),
+        "decided_on",
+        pl.lit("step").alias("role"),
+    )
+    cols = list(DECISION_SCHEMA)
+    return pl.concat(
+        [amounts.select(cols), ends.select(cols), steps.select(cols)], how="vertical_relaxed"
+    )
+
+
+def _yuan_text(fen: pl.Expr) -> pl.Expr:
+    """Integer fen → '710.00' (for flag reasons)."""
+    return pl.format("{}.{}", (fen // 100).cast(pl.Utf8), (fen % 100).cast(pl.Utf8).str.zfill(2))
 
 
 FLAG_LABELS = {
@@ -507,17 +596,29 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("entry_id"),
         )
     )
-    # The same person twice: two entries for one household/person in one programme.
-    dup = e.with_columns(
-        pl.col("entry_id")
-        .first()
-        .over(["programme", "household_id", "person_id"])
-        .alias("first_entry"),
-        pl.col("line_idx")
-        .rank("ordinal")
-        .over(["programme", "household_id", "person_id"])
-        .alias("rk"),
-    ).filter(pl.col("rk") > 1)
+    # The same person twice: two entries for one household/person in one programme paying the
+    # same month (a change's old entry paid to this month and its new entry from next month in
+    # one payroll are not duplicates). The later line is held, naming the first one it overlaps.
+    keyed = e.select(
+        "line_idx",
+        "entry_id",
+        "household_id",
+        "programme",
+        pl.col("person_id").fill_null(-1).alias("pkey"),
+        "from_i",
+        "to_i",
+    )
+    dup = (
+        keyed.join(keyed, on=["programme", "household_id", "pkey"], suffix="_o")
+        .filter(
+            (pl.col("line_idx_o") < pl.col("line_idx"))
+            & (pl.col("from_i_o") <= pl.col("to_i"))
+            & (pl.col("from_i") <= pl.col("to_i_o"))
+        )
+        .sort("line_idx", "line_idx_o")
+        .unique("line_idx", keep="first", maintain_order=True)
+        .rename({"entry_id_o": "first_entry"})
+    )
     flags.append(
         _flags_frame(
             dup,
@@ -622,19 +723,50 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("other_hh"),
         )
     )
-    # Amount different from the latest decision (the application whose current entry this is).
-    mism = e.join(inp.decisions, on="entry_id").filter(
-        pl.col("decided_fen") != pl.col("monthly_fen")
+    # Amount different from the latest decision for the entry, whatever the case's purpose:
+    # the latest case that set the entry's amount (application, change, 渐退 step) …
+    dec = inp.decisions.with_columns(pl.col("purpose").replace_strict(PURPOSE_LABELS, default=""))
+    latest = (
+        dec.filter(pl.col("role") != "end")
+        .sort("entry_id", "decided_on", "application_id", nulls_last=False)
+        .group_by("entry_id", maintain_order=True)
+        .last()
     )
+    mism = e.join(latest, on="entry_id").filter(pl.col("decided_fen") != pl.col("monthly_fen"))
     flags.append(
         _flags_frame(
             mism,
             "amount_mismatch",
             pl.format(
-                "名册月金额 {} 分与最新决定（{}）{} 分不符",
-                pl.col("monthly_fen"),
+                "名册月金额 {} 元与最新决定（{}，{}）{} 元不符",
+                _yuan_text(pl.col("monthly_fen")),
+                pl.col("purpose"),
                 pl.col("application_number"),
-                pl.col("decided_fen"),
+                _yuan_text(pl.col("decided_fen")),
+            ),
+            "application",
+            pl.col("application_id"),
+        )
+    )
+    # … and a change, stop or 渐退 decided for it: nothing is due after the decision's month
+    # (the case ended the entry then; a line for later months pays what the decision stopped).
+    ended = (
+        e.join(dec.filter(pl.col("role") == "end"), on="entry_id")
+        .with_columns(pl.max_horizontal(_mi("decided_on"), pl.col("start_i")).alias("dec_end_i"))
+        .filter(pl.col("to_i") > pl.col("dec_end_i"))
+        .sort("line_idx", "decided_on", "application_id")
+        .unique("line_idx", keep="last", maintain_order=True)
+    )
+    flags.append(
+        _flags_frame(
+            ended,
+            "amount_mismatch",
+            pl.format(
+                "最新决定（{}，{}）自 {} 起不再按此名册记录发放，本行仍发至 {}（应为 0 元）",
+                pl.col("purpose"),
+                pl.col("application_number"),
+                _mi_to_date(pl.col("dec_end_i") + 1).dt.strftime("%Y-%m"),
+                _mi_to_date(pl.col("to_i")).dt.strftime("%Y-%m"),
             ),
             "application",
             pl.col("application_id"),
