@@ -191,3 +191,25 @@ def test_the_django_admin_shows_configuration_read_only(cast):
         assert not model_admin.has_change_permission(request)
         assert not model_admin.has_add_permission(request)
         assert not model_admin.has_delete_permission(request)
+
+
+def test_every_kind_renders_and_its_defaults_survive_a_round_trip_through_the_form(cast):
+    from django.http import QueryDict
+
+    from jiuzhu.monitoring.models import RuleKind
+
+    c = _client(cast.admin)
+    for kind in RuleKind.values:
+        page = c.get(f"/monitoring/rules/new/?kind={kind}")
+        assert page.status_code == 200, kind
+        posted = QueryDict(mutable=True)
+        for f in params.form_fields(kind):
+            if f.widget == "bool":
+                if f.value:
+                    posted[f"p__{f.name}"] = "on"
+            elif f.widget == "choices":
+                posted.setlist(f"p__{f.name}", list(f.value))
+            else:
+                posted[f"p__{f.name}"] = str(f.value)
+        typed = params.parse(kind, params.from_form(kind, posted))
+        assert typed == params.PARAMS[kind](), kind
