@@ -147,6 +147,7 @@ def test_move_out_of_the_county_raises_an_alert_that_closes_with_a_stop_case(cas
     monitor_run()
     a = Alert.objects.get(household=hh)
     assert a.cause == "hukou_move_out" and a.roll_entry == entry and a.person == head
+    assert a.assigned_to == cast.worker and a.level == "village"  # routed like every alert
     assert "迁往县外" in a.summary and "停发" in a.summary
     assert not a.payment_hold
     closed = alert_close(actor=cast.worker, alert_id=a.pk, outcome="stop", reason="已迁往南京")
@@ -210,6 +211,7 @@ def test_a_member_newly_on_unemployment_benefit_alerts_off_roll_and_roll_househo
     monitor_run()
     a = Alert.objects.get(household=off)
     assert a.cause == "job_loss" and a.person == worker and a.programme == ""
+    assert a.assigned_to == cast.worker and a.rule.kind == "job_loss"
     assert f"自{_month(1)}起领取失业保险金" in a.summary and f"缴费至{_month(3)}" in a.summary
     assert "低收入风险" in a.summary
     b = Alert.objects.get(household=hh, cause="job_loss")
