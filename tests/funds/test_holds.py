@@ -105,3 +105,50 @@ def test_many_holds_refuse_a_person_outside_the_household_and_write_nothing(offi
     with pytest.raises(ServiceError):
         payment_holds_place_many(holds=bad)
     assert PaymentHold.objects.count() == 0
+
+
+def test_one_and_many_share_the_rules_each_with_its_own_message(officers):
+    (hh1, head1), (hh2, _) = (household(officers["zijin"], name=n) for n in ("丙", "丁"))
+    with pytest.raises(ServiceError) as one:
+        payment_hold_place(person_id=head1.pk, household_id=hh2.pk, reason="死亡预警", source="a:1")
+    assert one.value.errors == {"person_id": ["成员不属于该家庭"]}
+    with pytest.raises(ServiceError) as many:
+        payment_holds_place_many(
+            holds=[
+                {"person_id": head1.pk, "household_id": hh2.pk, "reason": "死亡", "source": "a:1"}
+            ]
+        )
+    assert many.value.errors == {"person_id": [f"成员 {head1.pk} 不属于家庭 {hh2.pk}"]}
+    with pytest.raises(ServiceError, match="成员不属于该家庭"):  # an unknown person
+        payment_hold_place(
+            person_id=head1.pk + 999, household_id=hh1.pk, reason="死亡", source="a:1"
+        )
+    for kw, field in (({"source": ""}, "source"), ({"reason": ""}, "reason")):
+        args = {"person_id": head1.pk, "household_id": hh1.pk, "reason": "死亡", "source": "a:1"}
+        with pytest.raises(ServiceError) as exc:
+            payment_hold_place(**{**args, **kw})
+        assert field in exc.value.errors
+        with pytest.raises(ServiceError) as exc:
+            payment_holds_place_many(holds=[{**args, **kw}])
+        assert field in exc.value.errors
+    assert PaymentHold.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="funds.hold_place").exists()
+
+
+def test_the_same_hold_twice_in_one_call_is_placed_once_like_one_by_one(officers):
+    (hh, head), (hh2, head2) = (household(officers["zijin"], name=n) for n in ("戊", "己"))
+    hold = {"person_id": head.pk, "household_id": hh.pk, "reason": "死亡预警", "source": "alert:3"}
+    assert payment_holds_place_many(holds=[hold, dict(hold)]) == 1
+    single = payment_hold_place(
+        person_id=head2.pk,
+        household_id=hh2.pk,
+        reason="死亡预警",
+        source="alert:3",
+        actor=officers["zijin"],
+    )
+    assert single.placed_by == officers["zijin"] and single.household_id == hh2.pk
+    events = {e.household_id: e for e in AuditEvent.objects.filter(action="funds.hold_place")}
+    assert set(events) == {hh.pk, hh2.pk}
+    assert events[hh.pk].after == {"person": head.pk, "source": "alert:3", "programme": ""}
+    assert events[hh2.pk].after == {"person": head2.pk, "source": "alert:3", "programme": ""}
+    assert events[hh2.pk].area_code == hh2.hukou_area_id

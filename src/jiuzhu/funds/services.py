@@ -85,37 +85,18 @@ def payment_hold_place(
 ) -> PaymentHold:
     """Hold every payment to this person (and their household's lines) until released.
 
-    Idempotent per person and source: placing the same hold twice returns the open one."""
-    if not source:
-        raise ServiceError("请注明暂停发放的来源（如 alert:编号）", field="source")
-    if not reason:
-        raise ServiceError("请填写暂停发放的原因", field="reason")
+    Idempotent per person and source: placing the same hold twice returns the existing one.
+    The rules and the audit event are those of ``payment_holds_place_many`` (one path)."""
+    hold = {
+        "person_id": person_id,
+        "household_id": household_id,
+        "reason": reason,
+        "source": source,
+        "programme": programme,
+    }
     with transaction.atomic():
-        person = Person.objects.select_related("household").get(pk=person_id)
-        if person.household_id != household_id:
-            raise ServiceError("成员不属于该家庭", field="person_id")
-        hold, created = PaymentHold.objects.get_or_create(
-            person_id=person_id,
-            source=source,
-            defaults={
-                "household_id": household_id,
-                "reason": reason[:300],
-                "programme": programme,
-                "placed_by": actor if actor is not None and actor.is_authenticated else None,
-            },
-        )
-        if created:
-            audit_record(
-                actor=actor,
-                action="funds.hold_place",
-                subject_type="payment_hold",
-                subject_id=hold.pk,
-                household_id=household_id,
-                area_code=person.household.hukou_area_id,
-                reason=reason,
-                after={"person": person_id, "source": source, "programme": programme},
-            )
-        return hold
+        _holds_place([hold], actor=actor, not_member=lambda h: "成员不属于该家庭")
+        return PaymentHold.objects.get(person_id=person_id, source=source)
 
 
 def payment_holds_place_many(*, holds: list[dict], actor=None) -> int:
@@ -123,39 +104,55 @@ def payment_holds_place_many(*, holds: list[dict], actor=None) -> int:
 
     Each dict has person_id, household_id, reason, source and optionally programme. Same rules
     and the same audit events as one by one, in one transaction: a person who is not in the given
-    household refuses the whole call; a (person, source) already held is left as it is.
-    Returns the number of holds placed.
+    household refuses the whole call; a (person, source) already held, or given twice, is placed
+    once. Returns the number of holds placed.
     """
     if not holds:
         return 0
+    return _holds_place(
+        holds,
+        actor=actor,
+        not_member=lambda h: f"成员 {h['person_id']} 不属于家庭 {h['household_id']}",
+    )
+
+
+def _holds_check(holds: list[dict], *, not_member) -> None:
+    """Every hold names its source and reason, and its person is a member of its household
+    (``not_member(hold)`` is the message when not; a person unknown is not a member)."""
     for h in holds:
         if not h.get("source"):
             raise ServiceError("请注明暂停发放的来源（如 alert:编号）", field="source")
         if not h.get("reason"):
             raise ServiceError("请填写暂停发放的原因", field="reason")
-    by_person = {h["person_id"]: h for h in holds}
+    homes: dict[int, int] = {}
+    ids = list({h["person_id"] for h in holds})
+    for i in range(0, len(ids), 5000):
+        homes.update(
+            Person.objects.filter(pk__in=ids[i : i + 5000]).values_list("pk", "household_id")
+        )
+    for h in holds:
+        if homes.get(h["person_id"]) != h["household_id"]:
+            raise ServiceError(not_member(h), field="person_id")
+
+
+def _holds_place(holds: list[dict], *, actor, not_member) -> int:
+    """Check and place ``holds`` in one transaction with one audit event per hold placed."""
     placed_by = actor if actor is not None and actor.is_authenticated else None
     with transaction.atomic():
-        homes = {}
-        ids = list(by_person)
-        for i in range(0, len(ids), 5000):
-            homes.update(
-                Person.objects.filter(pk__in=ids[i : i + 5000]).values_list("pk", "household_id")
-            )
-        for h in holds:
-            if homes.get(h["person_id"]) != h["household_id"]:
-                raise ServiceError(
-                    f"成员 {h['person_id']} 不属于家庭 {h['household_id']}", field="person_id"
-                )
-        sources = {h["source"] for h in holds}
+        _holds_check(holds, not_member=not_member)
         existing = set()
-        src = list(sources)
+        src = list({h["source"] for h in holds})
         for i in range(0, len(src), 5000):
             existing.update(
                 PaymentHold.objects.filter(source__in=src[i : i + 5000]).values_list(
                     "person_id", "source"
                 )
             )
+        wanted: dict[tuple[int, str], dict] = {}
+        for h in holds:
+            key = (h["person_id"], h["source"])
+            if key not in existing:
+                wanted.setdefault(key, h)
         new = [
             PaymentHold(
                 person_id=h["person_id"],
@@ -165,8 +162,7 @@ def payment_holds_place_many(*, holds: list[dict], actor=None) -> int:
                 programme=h.get("programme", ""),
                 placed_by=placed_by,
             )
-            for h in holds
-            if (h["person_id"], h["source"]) not in existing
+            for h in wanted.values()
         ]
         PaymentHold.objects.bulk_create(new, batch_size=2000)
         if new and new[0].pk is None:  # a backend that does not return keys from bulk inserts
