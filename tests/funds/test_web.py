@@ -159,3 +159,17 @@ def test_payments_disagreeing_with_roll_for_monitoring(officers, payroll):
             "month": MONTH,
         }
     ]
+
+
+def test_a_phase_out_payroll_can_be_generated_from_the_page(client, officers):
+    from django_tasks_db.models import DBTaskResult
+
+    client.force_login(officers["zijin"])
+    page = client.get(reverse("funds:payroll_list")).content.decode()
+    assert '<option value="phase_out">渐退</option>' in page
+    r = client.post(
+        reverse("funds:generate"),
+        {"programme": "phase_out", "area_code": HAILING, "month": "2026-11"},
+    )
+    assert r.status_code == 302
+    assert DBTaskResult.objects.get().args_kwargs["kwargs"]["programme"] == "phase_out"

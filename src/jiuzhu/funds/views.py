@@ -33,7 +33,15 @@ from jiuzhu.funds.models import (
 from jiuzhu.registry.display import programme_label
 from jiuzhu.registry.models import Household
 
-PROGRAMMES = ["dibao", "tekun", "disability_living_subsidy", "disability_care_subsidy"]
+# The payrolls an officer can generate from the page (分类施保 is paid with 低保; 渐退 steps have
+# their own roll programme and payroll).
+PROGRAMMES = [
+    "dibao",
+    "phase_out",
+    "tekun",
+    "disability_living_subsidy",
+    "disability_care_subsidy",
+]
 
 
 def _require(user, capability):
