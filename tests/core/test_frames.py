@@ -186,7 +186,7 @@ def test_a_large_result_in_the_default_blocks(probe):
         cur.execute(
             f"INSERT INTO {TABLE} (id, name, born, flag, amount) "
             "WITH RECURSIVE s(i) AS (SELECT 1000 UNION ALL SELECT i + 1 FROM s WHERE i < %s) "
-            "SELECT i, '名' || i, '2026-01-01', i % 3 = 0, i FROM s",
+            "SELECT i, '名' || i, '2026-01-01', i %% 3 = 0, i FROM s",
             [999 + n],
         )
 
