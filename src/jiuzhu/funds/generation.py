@@ -607,7 +607,7 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
         pl.col("person_id").fill_null(-1).alias("pkey"),
         "from_i",
         "to_i",
-    )
+    ).filter(pl.len().over(["programme", "household_id", "pkey"]) > 1)
     dup = (
         keyed.join(keyed, on=["programme", "household_id", "pkey"], suffix="_o")
         .filter(
