@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import polars as pl
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from jiuzhu.core import frames
@@ -269,3 +270,13 @@ def test_read_frames_outside_a_transaction_on_separate_connections():
     finally:
         with connection.cursor() as cur:
             cur.execute(f"DROP TABLE {TABLE}")
+
+
+def test_postgresql_dates_are_refused_unless_printed_in_iso_style(probe):
+    if connection.vendor != "postgresql":
+        pytest.skip("DateStyle is PostgreSQL's")
+    with connection.cursor() as cur:
+        cur.execute("SET DateStyle = 'SQL, DMY'")  # undone with the test's transaction
+    with pytest.raises(ImproperlyConfigured, match="DateStyle"):
+        read_frame(_select(), None, SCHEMA)
+    assert read_frame(f"SELECT id FROM {TABLE} ORDER BY id", None, {"id": pl.Int64}).height == 4

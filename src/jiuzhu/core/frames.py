@@ -28,6 +28,7 @@ from operator import itemgetter
 
 import polars as pl
 import psycopg
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, connections
 
 BLOCK = 100_000  # rows per SQLite fetch (and per write batch)
@@ -52,9 +53,11 @@ def fen_sql(column: str) -> str:
 
 
 def date_sql(column: str) -> str:
-    """A date column as 'YYYY-MM-DD' text (on SQLite this skips the per-row date converter)."""
+    """A date column as 'YYYY-MM-DD' text: on SQLite this skips Django's per-row date converter;
+    on PostgreSQL ``::text`` (ISO output, checked in ``read_frame``) costs a quarter less than
+    ``to_char``."""
     if is_postgresql():
-        return f"to_char({column}, 'YYYY-MM-DD')"
+        return f"{column}::text"
     return f"SUBSTR({column}, 1, 10)"
 
 
@@ -122,6 +125,11 @@ def _read_postgresql(sql: str, params: Sequence | None, schema: dict) -> pl.Data
     buf = io.BytesIO()
     with connection.cursor() as cur:
         pg = cur.cursor
+        if pl.Date in schema.values():
+            # Dates arrive as PostgreSQL prints them; only the ISO style is 'YYYY-MM-DD'.
+            style = pg.connection.info.parameter_status("DateStyle") or ""
+            if not style.startswith("ISO"):
+                raise ImproperlyConfigured(f"PostgreSQL DateStyle must be ISO, not {style!r}")
         if params is not None:  # COPY takes no parameters: bind them client-side
             mogrify = getattr(pg, "mogrify", None) or psycopg.ClientCursor(pg.connection).mogrify
             sql = mogrify(sql, params)
