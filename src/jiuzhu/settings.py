@@ -137,6 +137,11 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# Recurring jobs (jiuzhu.core.schedule) the worker does not run — a site that runs them from
+# cron: comma-separated job names, or "all".
+JIUZHU_SCHEDULE_OFF = [
+    n.strip() for n in os.environ.get("JIUZHU_SCHEDULE_OFF", "").split(",") if n.strip()
+]
 
 LOGGING = {
     "version": 1,

@@ -74,7 +74,11 @@ def test_policy_load_run_compare_simulate_and_task(taizhou):
     assert sum(float(r["monthly_delta"]) for r in tekun) == 142.0
     out = StringIO()
     call_command("policy", "schedule", "--print-cron", stdout=out)
-    assert "policy schedule" in out.getvalue()
+    assert (
+        out.getvalue()
+        .strip()
+        .endswith("15 2 * * *  cd /srv/jiuzhu && .venv/bin/jiuzhu schedule --run policy_nightly")
+    )
 
 
 def test_bench_passes_options_after_the_name_with_or_without_a_double_dash(capsys):

@@ -1,7 +1,7 @@
 """The nightly job: an incremental run, escalation of overdue alerts, this month's reviews.
 
-Run by cron (``jiuzhu monitor nightly``, see ``jiuzhu monitor cron``) or enqueued by
-``jiuzhu monitor enqueue-nightly`` for the database worker. Each step is its own transaction,
+Run by the database worker every night at 02:40 (``core.schedule``'s ``monitor_nightly``), by
+hand (``jiuzhu monitor nightly``) or queued (``jiuzhu monitor enqueue --nightly``). Each step is its own transaction,
 so a failure in one does not undo the others; each is safe to repeat.
 """
 

@@ -242,10 +242,9 @@ def overview(*, user, today: datetime.date | None = None) -> dict:
 
 def nightly_next():
     """When the worker runs the nightly job next (None: not scheduled on the worker)."""
-    from jiuzhu.monitoring.schedule import nightly_waiting
+    from jiuzhu.core.schedule import schedule_next
 
-    waiting = nightly_waiting()
-    return waiting.run_after if waiting is not None else None
+    return schedule_next("monitor_nightly")[0].next_at
 
 
 def rules_list() -> QuerySet[AlertRule]:

@@ -15,17 +15,12 @@ def monitor_run_task(trigger: str = "import", full: bool = False) -> dict:
 
 
 @task()
-def monitor_nightly_task(scheduled: bool = False) -> dict:
-    """The nightly job. ``scheduled``: queued by ``schedule.nightly_schedule`` — Sunday's run is
-    full, and the next night's task is queued when this one ends, whether it worked or not."""
-    from django.utils import timezone
-
+def monitor_nightly_task(full: bool = False, scheduled: str = "") -> dict:
+    """The nightly job (a full run when ``full``: the schedule's Sunday occurrence).
+    ``scheduled``: queued by ``core.schedule`` — the next night's is queued when this one ends,
+    whether it worked or not."""
+    from jiuzhu.core.schedule import schedule_chain
     from jiuzhu.monitoring.nightly import nightly
-    from jiuzhu.monitoring.schedule import FULL_ON_WEEKDAY, nightly_schedule
 
-    try:
-        full = scheduled and timezone.localdate().weekday() == FULL_ON_WEEKDAY
+    with schedule_chain(scheduled):
         return nightly(full=full)
-    finally:
-        if scheduled:
-            nightly_schedule()

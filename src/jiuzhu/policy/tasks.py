@@ -9,11 +9,16 @@ from django_tasks import task
 
 
 @task()
-def policy_run_task(on: str | None = None, area_code: str = "", user_id: int | None = None) -> int:
-    """Run 政策找人 at ``on`` (default: today) and return the run id."""
+def policy_run_task(
+    on: str | None = None, area_code: str = "", user_id: int | None = None, scheduled: str = ""
+) -> int:
+    """Run 政策找人 at ``on`` (default: today) and return the run id. ``scheduled``: the nightly
+    occurrence queued by ``core.schedule``, which queues the next night's when it ends."""
     from jiuzhu.accounts.models import User
+    from jiuzhu.core.schedule import schedule_chain
     from jiuzhu.policy.services import policy_run
 
-    day = datetime.date.fromisoformat(on) if on else timezone.localdate()
-    actor = User.objects.filter(pk=user_id).first() if user_id else None
-    return policy_run(on=day, area_code=area_code, actor=actor).pk
+    with schedule_chain(scheduled):
+        day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+        actor = User.objects.filter(pk=user_id).first() if user_id else None
+        return policy_run(on=day, area_code=area_code, actor=actor).pk

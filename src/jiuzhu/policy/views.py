@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import access, require_capability, user_scope
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.engine.calculator import DocumentError
 from jiuzhu.policy.engine.programmes import PERIODS, TIERS
@@ -94,6 +95,7 @@ def run_list(request):
         {
             "runs": selectors.runs()[:50],
             "can_run": can_run,
+            "schedule": schedule_for_page("policy_nightly"),
         },
     )
 

@@ -1,13 +1,23 @@
-"""Background work: the batch 核对 of everyone on the roll (on demand; a scheduler may enqueue it)."""
+"""Background work: the batch 核对 of everyone on the roll — on demand (the /verify/ page) and on
+the schedule (``core.schedule``: monthly full, nightly incremental)."""
 
 from django_tasks import task
 
 
 @task()
-def batch_check_task(reason: str = "定期核对", actor_id: int | None = None) -> dict:
+def batch_check_task(
+    reason: str = "定期核对",
+    actor_id: int | None = None,
+    incremental: bool = False,
+    scheduled: str = "",
+) -> dict:
+    """``incremental``: only what changed since the last batch (``services.batch_check``).
+    ``scheduled``: an occurrence queued by ``core.schedule``, which queues the next when it ends."""
     from jiuzhu.accounts.models import User
+    from jiuzhu.core.schedule import schedule_chain
     from jiuzhu.verify.services import batch_check
 
-    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    batch = batch_check(actor=actor, reason=reason)
-    return {"batch": batch.pk, **batch.stats}
+    with schedule_chain(scheduled):
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        batch = batch_check(actor=actor, reason=reason, incremental=incremental)
+        return {"batch": batch.pk, **batch.stats}

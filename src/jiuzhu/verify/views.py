@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability, user_departments
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.verify import selectors, services
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS
 from jiuzhu.verify.models import FeedImport
@@ -32,6 +33,7 @@ def home(request):
             "review": selectors.review_queue(user=request.user)[:50],
             "duplicates": selectors.duplicate_queue(user=request.user)[:50],
             "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
+            "schedule": schedule_for_page("verify_monthly", "verify_nightly"),
         },
     )
 

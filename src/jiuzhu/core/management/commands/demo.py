@@ -48,7 +48,7 @@ class Command(BaseCommand):
         # Monitoring: a first alert run, this month's review tasks (both idempotent), and the
         # 公安 death file to import during the demo (jiuzhu import feed police FILE).
         call_command("monitor", "nightly", verbosity=0)
-        call_command("monitor", "schedule", verbosity=0)  # later nights: the worker's own clock
+        call_command("schedule", verbosity=0)  # recurring jobs: the worker's own clock
         death_file = settings.VAR_DIR / "demo-police-deaths.csv"
         call_command("monitor", "demo-death-file", "--out", str(death_file), verbosity=0)
         self.stdout.write(

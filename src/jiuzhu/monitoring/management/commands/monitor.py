@@ -3,22 +3,14 @@
 import datetime
 from pathlib import Path
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-
-CRON_LINES = [
-    "# 仅在不使用后台任务进程定时（jiuzhu monitor schedule）时需要；先运行 jiuzhu monitor schedule --cancel",
-    "# 每晚 02:40：增量预警运行、逾期预警升级、生成本月复核任务",
-    "40 2 * * *  cd /srv/jiuzhu && .venv/bin/jiuzhu monitor nightly",
-    "# 每周日 03:30：全量预警运行（增量之外的兜底）",
-    "30 3 * * 0  cd /srv/jiuzhu && .venv/bin/jiuzhu monitor run --full",
-]
 
 
 class Command(BaseCommand):
     help = (
         "监测预警：run 运行预警规则；nightly 每晚任务；escalate 逾期升级；reviews 生成复核任务；"
-        "schedule 由后台任务进程每晚定时运行；demo-death-file 演示死亡数据"
+        "schedule 排定全部定时任务（同 jiuzhu schedule）；demo-death-file 演示死亡数据"
     )
 
     def add_arguments(self, parser):
@@ -34,10 +26,10 @@ class Command(BaseCommand):
         d = sub.add_parser("demo-death-file", help="生成公安死亡注销演示文件（演示名册上的人员）")
         d.add_argument("--out", required=True)
         s = sub.add_parser(
-            "schedule", help="由后台任务进程（db_worker）每晚02:40运行每晚任务（可重复执行）"
+            "schedule", help="同 jiuzhu schedule：由后台任务进程按时运行全部定时任务（可重复执行）"
         )
         s.add_argument("--cancel", action="store_true", help="取消（改用 cron 时）")
-        sub.add_parser("cron", help="打印建议的 cron 行（不用后台任务进程定时时）")
+        sub.add_parser("cron", help="同 jiuzhu schedule --cron：打印全部定时任务的 cron 行")
         e = sub.add_parser("enqueue", help="把预警运行排入后台任务队列（db_worker 执行）")
         e.add_argument("--full", action="store_true")
         e.add_argument("--nightly", action="store_true", help="排入完整的每晚任务")
@@ -89,23 +81,10 @@ class Command(BaseCommand):
         self.stdout.write(f"导入：jiuzhu import feed police {o['out']}")
 
     def do_schedule(self, o):
-        from jiuzhu.monitoring.schedule import nightly_schedule, nightly_unschedule
-
-        if o["cancel"]:
-            self.stdout.write(f"已取消等待中的每晚任务 {nightly_unschedule()} 个；请改用 cron")
-            return
-        when = nightly_schedule()
-        if when is None:
-            raise CommandError(
-                "当前后台任务后端不支持定时执行；请用 cron 运行每晚任务（jiuzhu monitor cron）"
-            )
-        self.stdout.write(
-            f"每晚任务已排定：{timezone.localtime(when):%Y-%m-%d %H:%M}"
-            "（由 jiuzhu db_worker 执行，运行后自动排定下一晚；周日为全量运行）"
-        )
+        call_command("schedule", *(["--cancel"] if o["cancel"] else []), stdout=self.stdout)
 
     def do_cron(self, o):
-        self.stdout.write("\n".join(CRON_LINES))
+        call_command("schedule", "--cron", stdout=self.stdout)
 
     def do_enqueue(self, o):
         from jiuzhu.monitoring.tasks import monitor_nightly_task, monitor_run_task

@@ -9,8 +9,6 @@ from django.utils import timezone
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.models import PolicyRun
 
-CRON_LINE = "15 2 * * *  cd /srv/jiuzhu && .venv/bin/jiuzhu policy schedule"
-
 
 class Command(BaseCommand):
     help = (
@@ -36,10 +34,16 @@ class Command(BaseCommand):
         s.add_argument("--from", dest="effective_from", help="调整生效日期，默认评估日期")
         s.add_argument("--date", help="评估日期，默认下月1日")
         s.add_argument("--json", action="store_true", help="输出 JSON")
-        c = sub.add_parser("schedule", help="把今天的政策找人排入后台任务队列（供 cron 每晚调用）")
+        c = sub.add_parser(
+            "schedule", help="把今天的政策找人排入后台任务队列（每晚的运行见 jiuzhu schedule）"
+        )
         c.add_argument("--date")
         c.add_argument("--area", default="")
-        c.add_argument("--print-cron", action="store_true", help="只打印建议的 cron 行")
+        c.add_argument(
+            "--print-cron",
+            action="store_true",
+            help="只打印每晚政策找人的 cron 行（不用后台定时时）",
+        )
         sub.add_parser("docs", help="由项目定义生成 docs/programmes.md 和 docs/policy-features.md")
         cmp_ = sub.add_parser("compare", help="比较两次运行：新增、退出、金额变化")
         cmp_.add_argument("run", type=int, nargs="?")
@@ -114,7 +118,9 @@ class Command(BaseCommand):
 
     def do_schedule(self, o):
         if o["print_cron"]:
-            self.stdout.write(CRON_LINE)
+            from jiuzhu.core.schedule import cron_line, job_get
+
+            self.stdout.write(cron_line(job_get("policy_nightly")))
             return
         from jiuzhu.policy.tasks import policy_run_task
 

@@ -1,0 +1,28 @@
+"""Background work: the daily check of the audit chain (``core.schedule``'s ``audit_daily``)."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+logger = logging.getLogger("jiuzhu.audit")
+
+
+class AuditChainBroken(Exception):
+    """The recomputed hash chain does not match: an event was edited, deleted or inserted."""
+
+
+@task()
+def audit_verify_task(scheduled: str = "") -> dict:
+    """Recompute the chain; a broken chain fails the task (an error in the worker's log, 失败 in
+    ``jiuzhu schedule --list`` and the task list) with the message naming the first bad event."""
+    from jiuzhu.audit.services import audit_verify
+    from jiuzhu.core.schedule import schedule_chain
+
+    with schedule_chain(scheduled):
+        result = audit_verify()
+        if not result.ok:
+            logger.error("审计链校验失败：%s", result.message)
+            raise AuditChainBroken(result.message)
+        return {"checked": result.checked, "message": result.message}
