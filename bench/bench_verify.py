@@ -519,7 +519,9 @@ def feed_records(fs, start_id: int, import_ids: dict[str, int]) -> pl.DataFrame:
                 area_code=pl.col("area_code") if "area_code" in f.columns else pl.lit(""),
                 event_date=pl.when(date == "").then(None).otherwise(date),
                 amount=blank(feed.amount_column) if feed.amount_column else pl.lit(None, pl.Utf8),
-                data=pl.struct(feed.column_names).struct.json_encode(),
+                data=pl.struct(
+                    [c for c in feed.column_names if c in f.columns]
+                ).struct.json_encode(),
             )
         )
     out = pl.concat(parts)
