@@ -192,13 +192,14 @@ def load_inputs(
         list(
             findings_for(kinds=["death"])
             .filter(household__hukou_area__gte=rng[0], household__hukou_area__lt=rng[1])
-            .values_list("id", "household_id", "person_id", "summary")
+            .values_list("id", "household_id", "person_id", "summary", "person__relation")
         ),
         schema={
             "finding_id": pl.Int64,
             "household_id": pl.Int64,
             "person_id": pl.Int64,
             "summary": pl.Utf8,
+            "relation": pl.Utf8,
         },
         orient="row",
     )
@@ -566,10 +567,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("finding_id"),
         )
     )
-    f_head = (
+    # A household line without a payee is paid to the head: the head's finding holds it, as a
+    # registered death of the head does; another member's finding is for review.
+    f_hh = (
         base.filter(pl.col("payee_id").is_null())
         .join(
-            fd.select("household_id", "person_id", "finding_id", "summary").rename(
+            fd.select("household_id", "person_id", "finding_id", "summary", "relation").rename(
                 {"person_id": "fp"}
             ),
             on="household_id",
@@ -578,7 +581,16 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     flags.append(
         _flags_frame(
-            f_head,
+            f_hh.filter(pl.col("relation") == "head"),
+            "death_report",
+            pl.format("核对发现：{}", pl.col("summary")),
+            "finding",
+            pl.col("finding_id"),
+        )
+    )
+    flags.append(
+        _flags_frame(
+            f_hh.filter(pl.col("relation").fill_null("") != "head"),
             "member_dead",
             pl.format("核对发现家庭成员：{}", pl.col("summary")),
             "finding",
