@@ -3,6 +3,7 @@ it needs, on a small synthetic county (SQLite by default; PostgreSQL through COP
 
 import datetime
 
+import polars as pl
 import pytest
 from django.core.management import call_command
 
@@ -14,7 +15,7 @@ from jiuzhu.verify.selectors import findings_for
 from jiuzhu.verify.services import batch_check, check_household, feed_import
 from jiuzhu.verify.synth_feeds import generate, registry_frame
 from tests.conftest import HAILING
-from tests.factories import first_village, user_with_role
+from tests.factories import RollEntryFactory, first_village, user_with_role
 from tests.verify.helpers import couple_on_roll, csv_bytes
 
 
@@ -34,6 +35,14 @@ def test_incremental_batch_and_a_light_household_check(taizhou, tmp_path, monkey
             file_name=f"{dept}.csv",
             extracted_on=datetime.date(2026, 10, 31),
         )
+    # the households with a planted large medical bill are on assistance (checked by the batch)
+    medical_truth = fs.truth.filter(pl.col("planted") == "large_medical")
+    medical_households = Household.objects.filter(
+        number__in=medical_truth["household_number"].unique().to_list()
+    )
+    assert medical_households.exists()
+    for household in medical_households.exclude(roll_entries__status="active"):
+        RollEntryFactory(household=household)
     on_roll = set(
         Household.objects.filter(roll_entries__status="active").values_list("id", flat=True)
     )
@@ -45,8 +54,13 @@ def test_incremental_batch_and_a_light_household_check(taizhou, tmp_path, monkey
     # counts, sources and amounts written in bulk agree with the rows
     for check in Check.objects.filter(batch=full, finding_count__gt=0)[:20]:
         assert check.findings.count() == check.finding_count
-    medical = stored.filter(kind="large_medical").first()
-    assert medical is None or (medical.amount is not None and medical.source.startswith("feed:"))
+    medical = stored.filter(kind="large_medical")
+    assert set(medical.values_list("household_id", flat=True)) >= set(
+        medical_households.values_list("id", flat=True)
+    )
+    for finding in medical:
+        assert finding.amount >= 10_000 and finding.source == "feed:medical_insurance"
+        assert finding.department == "medical_insurance" and finding.as_of is not None
 
     # A new market file: one household on the roll now has a company. The incremental batch
     # links only the new rows and re-checks only that household.

@@ -13,7 +13,7 @@ from jiuzhu.verify.models import Finding, RecordLink, ReviewDecision
 from jiuzhu.verify.services import batch_check, check_household, feed_import, review_decide
 from jiuzhu.verify.synth_feeds import generate, registry_frame
 from tests.conftest import HAILING, JIANGYAN
-from tests.factories import first_village, user_with_role
+from tests.factories import RollEntryFactory, first_village, user_with_role
 from tests.verify.helpers import couple_on_roll, csv_bytes, one_wrong_digit
 
 
@@ -44,6 +44,23 @@ def test_county_check_finds_planted_cases_and_the_husbands_car(taizhou, tmp_path
             extracted_on=datetime.date(2026, 10, 31),
         )
         assert result.feed_import.status == "accepted", result.feed_import.report[:3]
+    # A batch 核对 covers the households on assistance: put every household with a planted case
+    # on the 低保 roll (a county of 250 has about 20 on it, and few planted cases among them).
+    planted = [
+        "death",
+        "vehicle",
+        "business",
+        "property",
+        "wage_above_line",
+        "disability_unknown",
+        "large_medical",
+    ]
+    truth = fs.truth.filter(pl.col("planted").is_in(planted))
+    assert set(truth["planted"]) == set(planted)
+    for household in Household.objects.filter(
+        number__in=truth["household_number"].unique().to_list()
+    ).exclude(roll_entries__status="active"):
+        RollEntryFactory(household=household)
 
     # The done-when household: the husband's car is registered in 姜堰区 under his ID with one
     # wrong digit, and he is the legal representative of a company.
@@ -87,24 +104,24 @@ def test_county_check_finds_planted_cases_and_the_husbands_car(taizhou, tmp_path
     )
     assert link.comparison["id_number"]["level"] >= 1
 
-    # Planted cases (ground truth) are found: every planted death/vehicle/business/disability.
-    truth = fs.truth.filter(
-        pl.col("planted").is_in(["death", "vehicle", "business", "property", "disability_unknown"])
-    )
-    ids: dict[str, list[int]] = {}
-    for pk, number in Person.objects.values_list("pk", "household__number"):
-        ids.setdefault(number, []).append(pk)
+    # Planted cases (ground truth) are found, each on the planted member: every death, vehicle,
+    # company, property, wage above the line, disability unknown to the registry and large
+    # medical bill. A member's number in the export is their place in the household.
+    member: dict[tuple[str, int], int] = {}
+    seen: dict[str, int] = {}
+    for pk, number in Person.objects.order_by("id").values_list("pk", "household__number"):
+        seen[number] = seen.get(number, 0) + 1
+        member[(number, seen[number])] = pk
     found = set(Finding.objects.filter(check_run__batch=batch).values_list("kind", "person_id"))
-    on_roll = set(
-        Household.objects.filter(roll_entries__status="active").values_list("number", flat=True)
-    )
-    expect = truth.filter(pl.col("household_number").is_in(list(on_roll)))
     missed = [
         row
-        for row in expect.iter_rows(named=True)
-        if not any((row["planted"], pk) in found for pk in ids.get(row["household_number"], []))
+        for row in truth.iter_rows(named=True)
+        if (row["planted"], member[(row["household_number"], int(row["member_no"]))]) not in found
     ]
     assert not missed, missed[:5]
+    assert len(truth.unique(["planted", "household_number", "member_no"])) >= 7 * 3
+    medical = Finding.objects.filter(check_run__batch=batch, kind="large_medical")
+    assert all(f.amount >= 10_000 and f.source == "feed:medical_insurance" for f in medical)
 
     # The county approver opens the report and sees the car (外县) and the company, with sources.
     client.force_login(approver)
