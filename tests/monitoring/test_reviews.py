@@ -154,3 +154,31 @@ def test_change_outcome_opens_a_change_case(cast):
         cases.adjustment_create(
             actor=cast.worker, roll_entry_id=entry.pk, purpose="stop", reason="重复发起"
         )
+
+
+def test_stop_outcome_opens_a_stop_case_that_ends_the_entry_when_approved(cast):
+    hh, _, entry, task = _one_review(cast, amount="710.00")
+    with pytest.raises(ServiceError, match="复核情况"):
+        review_complete(actor=cast.worker, review_id=task.pk, outcome="stop", note=" ")
+    task = review_complete(
+        actor=cast.worker, review_id=task.pk, outcome="stop", note="家庭成员已全部就业，申请退出"
+    )
+    app = task.application
+    assert task.done and task.outcome == "stop"
+    assert app.purpose == "stop" and app.state == "reviewing" and app.target_roll_entry == entry
+    assert app.origin == f"review:{task.pk}" and "家庭成员已全部就业" in app.evidence["summary"]
+    app = cases.application_review(
+        actor=cast.reviewer,
+        application_id=app.pk,
+        version=app.version,
+        recommend=True,
+        reason="核实属实",
+    )
+    app = cases.application_approve(
+        actor=cast.approver, application_id=app.pk, version=app.version, reason="同意退出"
+    )
+    entry.refresh_from_db()
+    assert app.state == "approved" and entry.status == "stopped"
+    assert entry.end_month == month()
+    assert not RollEntry.objects.filter(household=hh, status="active").exclude(pk=entry.pk).exists()
+    assert app.letters.filter(kind="adjustment").exists()

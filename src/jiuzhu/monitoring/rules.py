@@ -903,7 +903,11 @@ def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     """Payroll lines (funds) that disagree with the roll."""
     from jiuzhu.monitoring import seams
 
-    rows = seams.payments_disagreeing_with_roll(since=None if ctx.full else ctx.since)
+    # Lines are dated by the month they pay (its first day): an incremental run reads the lines
+    # of the previous run's month onwards, so this month's payroll is read on any day of it.
+    rows = seams.payments_disagreeing_with_roll(
+        since=None if ctx.full else loader.month_start(ctx.since)
+    )
     if not rows:
         return empty()
     frame = pl.DataFrame(
