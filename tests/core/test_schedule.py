@@ -37,7 +37,14 @@ from tests.factories import first_village, user_with_role
 from tests.verify.helpers import couple_on_roll, csv_bytes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-NAMES = ["verify_monthly", "policy_nightly", "verify_nightly", "monitor_nightly", "audit_daily"]
+NAMES = [
+    "verify_monthly",
+    "policy_nightly",
+    "verify_nightly",
+    "monitor_nightly",
+    "audit_daily",
+    "ledger_daily",
+]
 
 
 def at(*args) -> datetime.datetime:
@@ -70,6 +77,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "verify_nightly": at(2026, 12, 1, 2, 25),
         "monitor_nightly": at(2026, 12, 1, 2, 40),
         "audit_daily": at(2026, 12, 1, 4, 0),
+        "ledger_daily": at(2026, 12, 1, 4, 10),
     }
     # 1 December at 02:20: the monthly batch and the policy run are done; the month's next batch
     # is on 1 January — across the year end.
@@ -79,6 +87,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "verify_nightly": at(2026, 12, 1, 2, 25),
         "monitor_nightly": at(2026, 12, 1, 2, 40),
         "audit_daily": at(2026, 12, 1, 4, 0),
+        "ledger_daily": at(2026, 12, 1, 4, 10),
     }
     # Exactly at a job's time it is the next one's turn; from 31 December to 1 January.
     assert job_get("policy_nightly").when.next_after(at(2026, 12, 31, 2, 15)) == at(
@@ -162,7 +171,7 @@ def test_ensure_queues_each_job_once_and_is_idempotent():
     assert schedule_ensure() == first  # a later call (another day) keeps what is waiting
     assert schedule_ensure("policy_nightly") == {"policy_nightly": first["policy_nightly"]}
     ready = DBTaskResult.objects.filter(status="READY")
-    assert ready.count() == 5
+    assert ready.count() == len(NAMES)
     kwargs = {r.args_kwargs["kwargs"]["scheduled"]: r.args_kwargs["kwargs"] for r in ready}
     assert kwargs["verify_nightly"] == {
         "scheduled": "verify_nightly",
@@ -183,7 +192,12 @@ def test_ensure_queues_each_job_once_and_is_idempotent():
         ("verify_nightly", first["verify_nightly"]),
     ]
     assert schedule_cancel("verify_nightly", "verify_monthly") == 2
-    assert set(schedule_waiting()) == {"policy_nightly", "monitor_nightly", "audit_daily"}
+    assert set(schedule_waiting()) == {
+        "policy_nightly",
+        "monitor_nightly",
+        "audit_daily",
+        "ledger_daily",
+    }
     manual = DBTaskResult.objects.get(
         status="READY", task_path="jiuzhu.verify.tasks.batch_check_task"
     )
@@ -226,7 +240,7 @@ def test_the_command_ensures_lists_cancels_prints_cron_and_runs_one():
     out = StringIO()
     call_command("schedule", stdout=out)
     text = out.getvalue()
-    assert "定时任务已排定" in text and text.count("下次") == 5
+    assert "定时任务已排定" in text and text.count("下次") == len(NAMES)
     assert "每月全量核对" in text and "每月1日 01:30" in text and "每天 02:25" in text
     out = StringIO()
     call_command("schedule", "--run", "audit_daily", stdout=out)
@@ -242,7 +256,7 @@ def test_the_command_ensures_lists_cancels_prints_cron_and_runs_one():
     assert "已取消等待中的定时任务 1 个" in out.getvalue()
     out = StringIO()
     call_command("schedule", "--list", stdout=out)
-    assert out.getvalue().count("未排定") == 1 and out.getvalue().count("下次") == 4
+    assert out.getvalue().count("未排定") == 1 and out.getvalue().count("下次") == len(NAMES) - 1
     with pytest.raises(CommandError, match="没有名为“policy”的定时任务"):
         call_command("schedule", "policy")
     with pytest.raises(CommandError, match="没有名为“x”的定时任务"):

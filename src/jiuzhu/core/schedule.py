@@ -11,7 +11,8 @@ the waiting occurrence when it comes back, then returns to the normal times.
 
 The night's order matters: 政策找人 (02:15, ~80 s on 1M persons), then the incremental 核对
 (02:25, ~50 s), then monitoring (02:40, 2–3 min on Sunday's full run), which reads both; the
-monthly full 核对 runs on the 1st at 01:30, before all of them; the audit chain check at 04:00.
+monthly full 核对 runs on the 1st at 01:30, before all of them; the audit chain check at 04:00,
+the funds ledger chain check at 04:10.
 
 A site that prefers cron sets ``JIUZHU_SCHEDULE_OFF`` (job names, or ``all``), runs
 ``jiuzhu schedule --cancel`` and installs ``jiuzhu schedule --cron``'s lines, which run a job in
@@ -157,6 +158,12 @@ JOBS: tuple[Job, ...] = (
         _("每日审计链校验"),
         daily(4, 0),
         "jiuzhu.audit.tasks.audit_verify_task",
+    ),
+    Job(
+        "ledger_daily",
+        _("每日资金台账校验"),
+        daily(4, 10),
+        "jiuzhu.funds.tasks.ledger_verify_task",
     ),
 )
 _BY_NAME = {j.name: j for j in JOBS}

@@ -1,10 +1,18 @@
-"""Background work: payroll generation (django-tasks, run by the database worker)."""
+"""Background work: payroll generation and the daily check of the ledger chain (django-tasks,
+run by the database worker; ``core.schedule``'s ``ledger_daily``)."""
 
 from __future__ import annotations
 
 import datetime
+import logging
 
 from django_tasks import task
+
+logger = logging.getLogger("jiuzhu.funds")
+
+
+class LedgerChainBroken(Exception):
+    """The recomputed ledger chain does not match: an entry was edited, deleted or inserted."""
 
 
 @task()
@@ -23,3 +31,19 @@ def payroll_generate_task(
         month=datetime.date.fromisoformat(month),
     )
     return {"payroll": payroll.pk, "lines": payroll.line_count, "digest": payroll.digest}
+
+
+@task()
+def ledger_verify_task(scheduled: str = "") -> dict:
+    """``jiuzhu ledger verify`` on the worker: recompute the ledger chain; a broken chain fails
+    the task (an error in the worker's log, 失败 in ``jiuzhu schedule --list``) with the message
+    naming the first edited, deleted or inserted entry."""
+    from jiuzhu.core.schedule import schedule_chain
+    from jiuzhu.funds.ledger import ledger_verify
+
+    with schedule_chain(scheduled):
+        result = ledger_verify()
+        if not result.ok:
+            logger.error("资金台账校验失败：%s", result.message)
+            raise LedgerChainBroken(result.message)
+        return {"checked": result.checked, "message": result.message}
