@@ -1,8 +1,11 @@
 """Feed imports: encodings, dates, bad headers, truncated rows, idempotence, departments."""
 
 import datetime
+import hashlib
+import random
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Role
@@ -155,3 +158,63 @@ def test_upload_page_permission_matrix(client, taizhou):
     response = client.post(url, {"department": "police", "file": upload})
     assert response.status_code == 403
     assert FeedImport.objects.count() == 0
+
+
+LATIN_ROW = (
+    "P1,321202197506210031,ZHANG JIANGUO,M,1975-06-21,321202001001,Hailing 1,death,2026-09-01"
+)
+
+
+def random_bytes(seed: int, low: int, n: int = 3000) -> bytes:
+    rng = random.Random(seed)
+    return bytes(rng.randrange(low, 256) for _ in range(n))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        csv_bytes("police", [ROW], "utf-16"),  # with a byte-order mark
+        csv_bytes("police", [LATIN_ROW], "utf-16-le"),  # no mark, Latin only: half NUL bytes
+        csv_bytes("police", [ROW], "utf-32"),
+        random_bytes(7, 1),  # no NUL byte
+        random_bytes(8, 0),
+    ],
+    ids=["utf-16", "utf-16-le-latin", "utf-32", "random", "random-with-nul"],
+)
+@pytest.mark.django_db
+def test_neither_utf8_nor_gbk_refused_naming_the_rule(taizhou, tmp_path, data):
+    result = feed_import(actor=None, department="police", data=data, file_name="p.csv")
+    imp = result.feed_import
+    assert imp.status == "rejected" and not result.duplicate
+    reasons = [r["reason"] for r in imp.report]
+    assert any("编码" in r and "既不是UTF-8也不是GBK" in r for r in reasons), reasons
+    assert (FeedRecord.objects.count(), imp.rows_created, imp.rows_total) == (0, 0, 0)
+    assert AuditEvent.objects.filter(action="verify.feed_rejected", subject_id=imp.pk).exists()
+    # the console command says the same and exits non-zero
+    path = tmp_path / "p.csv"
+    path.write_bytes(data)
+    with pytest.raises(CommandError, match="既不是UTF-8也不是GBK"):
+        call_command("import", "feed", "police", str(path))
+    assert FeedRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_cli_import_records_its_metadata(taizhou, tmp_path):
+    data = csv_bytes("police", [ROW, ROW.replace("P1", "P2")], "gbk")
+    path = tmp_path / "公安户籍死亡.csv"
+    path.write_bytes(data)
+    call_command("import", "feed", "police", str(path), "--extracted", "2026-10-31")
+    imp = FeedImport.objects.get()
+    assert (imp.department, imp.file_name, imp.file_format, imp.encoding) == (
+        "police",
+        "公安户籍死亡.csv",
+        "csv",
+        "gbk",
+    )
+    assert imp.extracted_on == datetime.date(2026, 10, 31) and imp.uploaded_by is None
+    assert (imp.rows_total, imp.rows_created, imp.rows_updated, imp.rows_unchanged) == (2, 2, 0, 0)
+    assert imp.checksum == hashlib.sha256(data).hexdigest()
+    assert set(FeedRecord.objects.values_list("feed_import_id", flat=True)) == {imp.pk}
+    event = AuditEvent.objects.get(action="verify.feed_imported")
+    assert event.after["checksum"] == imp.checksum and event.after["created"] == 2
+    assert str(event.after["extracted_on"]).startswith("2026-10-31")

@@ -104,3 +104,48 @@ def test_parquet_feed(tmp_path, taizhou):
     )
     imp = FeedImport.objects.get(pk=result.feed_import.pk)
     assert (imp.status, imp.file_format, imp.rows_created) == ("accepted", "parquet", 1)
+
+
+@pytest.mark.django_db
+def test_web_upload_records_who_when_and_what(client, taizhou):
+    import hashlib
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    police = dept_user("police")
+    client.force_login(police)
+    data = csv_bytes("police", [ROW, ROW.replace("P1", "P2"), ROW.replace("P1", "P3")])
+    url = "/verify/feeds/upload/"
+    # a malformed extraction date: refused, nothing imported
+    bad = client.post(
+        url,
+        {
+            "department": "police",
+            "extracted_on": "2026/13/01",
+            "file": SimpleUploadedFile("p.csv", data),
+        },
+    )
+    assert bad.status_code == 400 and "数据提取日期" in bad.content.decode()
+    assert FeedImport.objects.count() == 0 and FeedRecord.objects.count() == 0
+
+    response = client.post(
+        url,
+        {
+            "department": "police",
+            "extracted_on": "2026-10-30",
+            "file": SimpleUploadedFile("户籍.csv", data),
+        },
+    )
+    imp = FeedImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/verify/feeds/{imp.pk}/"
+    assert (imp.department, imp.uploaded_by, imp.extracted_on, imp.file_name) == (
+        "police",
+        police,
+        datetime.date(2026, 10, 30),
+        "户籍.csv",
+    )
+    assert (imp.rows_total, imp.rows_created, imp.status) == (3, 3, "accepted")
+    assert imp.checksum == hashlib.sha256(data).hexdigest()
+    page = client.get(f"/verify/feeds/{imp.pk}/").content.decode()
+    assert imp.checksum in page and "2026-10-30" in page and police.username in page
+    assert "共 3" in page and "新增 3" in page

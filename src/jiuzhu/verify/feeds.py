@@ -391,7 +391,16 @@ def checksum(data: bytes) -> str:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 (BOM or not) or GBK/GB18030, detected: UTF-8 is strict, so GBK bytes fail it."""
+    """UTF-8 (BOM or not) or GBK/GB18030, detected: UTF-8 is strict, so GBK bytes fail it.
+
+    A text file in either never holds a NUL byte; UTF-16/UTF-32 files (half their bytes NUL for
+    Latin text) would otherwise decode as GB18030 and fail later on a garbled header."""
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        raise FeedFormatError(
+            f"文件编码无法识别（既不是UTF-8也不是GBK）：第{nul}字节是空字符，"
+            "可能是UTF-16等编码，请另存为UTF-8或GBK"
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8"), "utf-8-sig"
     try:

@@ -49,15 +49,21 @@ def feed_upload(request):
     result = None
     if request.method == "POST":
         upload = request.FILES.get("file")
+        extracted_text = request.POST.get("extracted_on", "").strip()
         try:
-            extracted = (
-                datetime.date.fromisoformat(request.POST.get("extracted_on") or "")
-                if request.POST.get("extracted_on")
-                else None
-            )
+            extracted = datetime.date.fromisoformat(extracted_text) if extracted_text else None
         except ValueError:
-            messages.error(request, "数据提取日期格式应为 YYYY-MM-DD")
-            extracted = None
+            # a wrong extraction date would be stored with every row: nothing is imported
+            messages.error(request, f"数据提取日期“{extracted_text[:20]}”格式应为 YYYY-MM-DD")
+            return render(
+                request,
+                "verify/feed_upload.html",
+                {
+                    "departments": departments,
+                    "imports": selectors.feed_imports(user=request.user)[:20],
+                },
+                status=400,
+            )
         if upload is None:
             messages.error(request, "请选择要上传的文件")
         else:
