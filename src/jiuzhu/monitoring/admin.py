@@ -6,7 +6,7 @@ values and write the audit log; the admin's own log is not our audit trail, so i
 
 from django.contrib import admin
 
-from jiuzhu.monitoring.models import AlertRule, MonitorRun, RiskClass
+from jiuzhu.monitoring.models import AlertRule, MonitorRun, ProgrammeRoute, RiskClass
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -29,6 +29,11 @@ class AlertRuleAdmin(ReadOnlyAdmin):
 @admin.register(RiskClass)
 class RiskClassAdmin(ReadOnlyAdmin):
     list_display = ("code", "label", "criterion", "interval_months", "order", "deadline_days")
+
+
+@admin.register(ProgrammeRoute)
+class ProgrammeRouteAdmin(ReadOnlyAdmin):
+    list_display = ("programme", "area_prefix", "level", "updated_at")
 
 
 @admin.register(MonitorRun)

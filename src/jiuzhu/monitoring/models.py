@@ -145,6 +145,38 @@ LEVEL_ROLE = {
 }
 
 
+class ProgrammeRoute(models.Model):
+    """Which level handles a programme's alerts and reviews first (absent: the village).
+
+    The Router starts at ``level`` for alerts about ``programme`` in villages under
+    ``area_prefix`` (blank = everywhere; the longest matching prefix wins) and, as for every
+    alert, goes up when nobody holds the role there: e.g. 特困/孤儿 to the county's handler,
+    临时救助 to the street."""
+
+    programme = models.CharField(_("救助项目"), max_length=40)
+    area_prefix = models.CharField(
+        _("适用区域(区划代码前缀)"), max_length=12, blank=True, help_text=_("留空=全部区域")
+    )
+    level = models.CharField(_("首先办理层级"), max_length=8, choices=Level.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["programme", "area_prefix"]
+        verbose_name = _("按项目分派")
+        verbose_name_plural = _("按项目分派")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "area_prefix"], name="programme_route_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.programme} {self.area_prefix or '*'} → {self.get_level_display()}"
+
+
 class Alert(models.Model):
     """预警: one household, one cause, routed to a named worker with a deadline."""
 

@@ -138,7 +138,7 @@ def review_tasks_generate(*, month: datetime.date | None = None, actor=None) -> 
         days = row["deadline_days"]
         if days not in deadlines:
             deadlines[days] = add_working_days(start, days)
-        who = router.route(row["area_code"])
+        who = router.route(row["area_code"], programme=_main_programme(row["programmes"]))
         tasks.append(
             ReviewTask(
                 household_id=row["household_id"],
@@ -163,6 +163,14 @@ def review_tasks_generate(*, month: datetime.date | None = None, actor=None) -> 
         after={"tasks": len(tasks), "by_class": by_class},
     )
     return len(tasks)
+
+
+def _main_programme(programmes: list[str]) -> str:
+    """The programme a household's review is routed by: the basic tier first (as for alerts)."""
+    from jiuzhu.monitoring.rules import PROGRAMME_ORDER
+
+    rank = {p: i for i, p in enumerate(PROGRAMME_ORDER)}
+    return min(programmes or [""], key=lambda p: rank.get(p, len(rank)))
 
 
 @transaction.atomic

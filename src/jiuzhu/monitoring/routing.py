@@ -1,6 +1,8 @@
 """Who handles an alert or review in a village: the village worker, else the street, else county.
 
-Built once per run from the role assignments (a small table), then applied to whole frames.
+A programme may be set to start higher (``ProgrammeRoute``: e.g. 特困/孤儿 at the county, 临时救助
+at the street); the level then goes up the same way when nobody holds the role there. Built once
+per run from the role assignments and the routes (small tables), then applied to whole frames.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Role
-from jiuzhu.monitoring.models import LEVEL_ROLE, Level
+from jiuzhu.monitoring.models import LEVEL_ROLE, Level, ProgrammeRoute
 
 LEVELS = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
 PREFIX = {Level.VILLAGE: 12, Level.TOWNSHIP: 9, Level.COUNTY: 6}
@@ -43,8 +45,25 @@ class Router:
             office = a.user.org_unit.name if a.user.org_unit_id else ""
             self.by_level[level].setdefault(prefix, (a.user_id, office))
 
-    def route(self, area_code: str, start: str = Level.VILLAGE) -> Assignee:
-        """The first level from ``start`` up with a worker over ``area_code``."""
+        # programme → [(area prefix, level)], the longest prefix first
+        self.routes: dict[str, list[tuple[str, str]]] = {}
+        for r in ProgrammeRoute.objects.order_by("programme", "-area_prefix"):
+            self.routes.setdefault(r.programme, []).append((r.area_prefix, r.level))
+        for prefixes in self.routes.values():
+            prefixes.sort(key=lambda pl: -len(pl[0]))
+
+    def start_level(self, area_code: str, programme: str = "") -> str:
+        """The level a ``programme``'s work in ``area_code`` starts at (the village by default)."""
+        for prefix, level in self.routes.get(programme or "", ()):
+            if area_code.startswith(prefix):
+                return level
+        return Level.VILLAGE
+
+    def route(self, area_code: str, start: str | None = None, programme: str = "") -> Assignee:
+        """The first level from ``start`` (else the programme's level) up with a worker over
+        ``area_code``."""
+        if start is None:
+            start = self.start_level(area_code, programme)
         for level in LEVELS[LEVELS.index(start) :]:
             hit = self.by_level[level].get(area_code[: PREFIX[level]])
             if hit is not None:

@@ -251,6 +251,18 @@ def rules_list() -> QuerySet[AlertRule]:
     return AlertRule.objects.order_by("kind", "area_prefix", "id")
 
 
+def programme_routes() -> list[tuple]:
+    """按项目分派 (configuration: not area-scoped): (route, programme name) by programme."""
+    from jiuzhu.monitoring.models import ProgrammeRoute
+
+    return [
+        (r, programme_label(r.programme))
+        for r in ProgrammeRoute.objects.select_related("updated_by").order_by(
+            "programme", "area_prefix"
+        )
+    ]
+
+
 def risk_classes() -> QuerySet[RiskClass]:
     """The risk classes in the order households are graded (configuration: not area-scoped)."""
     return RiskClass.objects.order_by("order", "code")

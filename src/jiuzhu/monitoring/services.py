@@ -285,7 +285,7 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
         rule = rule_by_id[g["rule_id"][0]]
         if rule.deadline_days not in due_for:
             due_for[rule.deadline_days] = add_working_days(on, rule.deadline_days)
-        who = router.route(g["area_code"][0])
+        who = router.route(g["area_code"][0], programme=g["programme"][0] or "")
         rows = [
             {k: g[k][i] for k in ("key", "summary", "source", "event_date")}
             for i in range(len(g["key"]))
@@ -721,6 +721,84 @@ def risk_class_delete(*, actor, class_id: int, reason: str) -> None:
         actor=actor,
         action="risk_class.delete",
         subject_type="risk_class",
+        subject_id=pk,
+        reason=reason,
+        before=before,
+        after=None,
+    )
+
+
+def _route_state(route) -> dict:
+    return {"programme": route.programme, "area_prefix": route.area_prefix, "level": route.level}
+
+
+@transaction.atomic
+def programme_route_save(
+    *, actor, route_id: int | None = None, programme: str, area_prefix: str = "", level: str
+):
+    """Send a programme's alerts and reviews to another level first (按项目分派).
+
+    Without a route a programme's work starts at the village; with one, at ``level`` (going up
+    when nobody holds the role there), in villages under ``area_prefix`` (blank: everywhere)."""
+    from jiuzhu.monitoring.models import Level, ProgrammeRoute
+    from jiuzhu.registry.display import PROGRAMME_LABELS
+
+    require_capability(actor, Capability.ALERT_CONFIGURE)
+    programme = (programme or "").strip()
+    if programme not in PROGRAMME_LABELS:
+        raise ServiceError(f"救助项目“{programme}”不存在", field="programme")
+    area_prefix = (area_prefix or "").strip()
+    if area_prefix and (not area_prefix.isdigit() or len(area_prefix) > 12):
+        raise ServiceError(
+            "适用区域须为区划代码前缀（数字，最多12位），留空表示全部区域", field="area_prefix"
+        )
+    if level not in Level.values:
+        raise ServiceError(
+            f"首先办理层级须为：{'、'.join(str(v.label) for v in Level)}", field="level"
+        )
+    route = (
+        ProgrammeRoute.objects.select_for_update().get(pk=route_id)
+        if route_id
+        else ProgrammeRoute()
+    )
+    before = _route_state(route) if route_id else None
+    if (
+        ProgrammeRoute.objects.filter(programme=programme, area_prefix=area_prefix)
+        .exclude(pk=route.pk)
+        .exists()
+    ):
+        raise ServiceError("该项目在该区域已有分派设置，请修改原设置", field="programme")
+    route.programme, route.area_prefix, route.level = programme, area_prefix, level
+    route.updated_by = actor
+    route.save()
+    audit_record(
+        actor=actor,
+        action="programme_route.save",
+        subject_type="programme_route",
+        subject_id=route.pk,
+        before=before,
+        after=_route_state(route),
+    )
+    return route
+
+
+@transaction.atomic
+def programme_route_delete(*, actor, route_id: int, reason: str) -> None:
+    """Remove a programme's route: its work starts at the village again."""
+    from jiuzhu.monitoring.models import ProgrammeRoute
+
+    require_capability(actor, Capability.ALERT_CONFIGURE)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("须填写删除理由", field="reason")
+    route = ProgrammeRoute.objects.select_for_update().get(pk=route_id)
+    before = _route_state(route)
+    pk = route.pk
+    route.delete()
+    audit_record(
+        actor=actor,
+        action="programme_route.delete",
+        subject_type="programme_route",
         subject_id=pk,
         reason=reason,
         before=before,

@@ -138,8 +138,62 @@ def rules(request):
                 (k, label, _shown(k, rule_params.defaults(k))) for k, label in RuleKind.choices
             ],
             "nightly_next": selectors.nightly_next(),
+            "routes": selectors.programme_routes(),
         },
     )
+
+
+@login_required
+def route_edit(request, pk: int | None = None):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    from jiuzhu.monitoring.models import Level, ProgrammeRoute
+    from jiuzhu.registry.display import PROGRAMME_LABELS
+
+    route = get_object_or_404(ProgrammeRoute, pk=pk) if pk else None
+    form = {
+        "programme": route.programme if route else request.GET.get("programme", "tekun"),
+        "area_prefix": route.area_prefix if route else "",
+        "level": route.level if route else Level.COUNTY,
+    }
+    if request.method == "POST":
+        form.update({k: request.POST.get(k, "") for k in form})
+        try:
+            services.programme_route_save(
+                actor=request.user, route_id=route.pk if route else None, **form
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, "按项目分派已保存，下次运行起新预警按此分派")
+            return redirect("monitoring:rules")
+    return render(
+        request,
+        "monitoring/route_form.html",
+        {
+            "route": route,
+            "form": form,
+            "programmes": [(k, str(v)) for k, v in PROGRAMME_LABELS.items()],
+            "levels": Level.choices,
+        },
+    )
+
+
+@login_required
+@require_POST
+def route_delete(request, pk: int):
+    _need(request.user, Capability.ALERT_CONFIGURE)
+    from jiuzhu.monitoring.models import ProgrammeRoute
+
+    route = get_object_or_404(ProgrammeRoute, pk=pk)
+    try:
+        services.programme_route_delete(
+            actor=request.user, route_id=route.pk, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+        return redirect("monitoring:route_edit", pk=route.pk)
+    messages.success(request, "已删除该分派设置，该项目的预警恢复由村(社区)首先办理")
+    return redirect("monitoring:rules")
 
 
 def _shown(kind: str, values: dict) -> list[tuple[str, str]]:
