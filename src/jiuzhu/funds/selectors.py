@@ -8,12 +8,14 @@ import decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.funds.models import (
     Budget,
+    FundingSource,
     LedgerEntry,
     LedgerKind,
     LineStatus,
@@ -313,51 +315,162 @@ def household_section(*, user, household) -> dict | None:
     return None if data is None else {**data, "household_id": household.pk}
 
 
+UNBUDGETED = "unbudgeted"  # spending in an area with no budget line of the programme and year
+UNBUDGETED_LABEL = _("未设预算")
+
+
+def _allocate(fen: int, weights: list[int]) -> list[int]:
+    """Split ``fen`` in proportion to ``weights`` to the fen, the parts summing to ``fen``: each
+    part rounded down, the fen left over going to the largest remainders (the first on a tie)."""
+    total = sum(weights)
+    parts = [fen * w // total for w in weights]
+    remainders = sorted(range(len(weights)), key=lambda i: (-(fen * weights[i] % total), i))
+    for i in remainders[: fen - sum(parts)]:
+        parts[i] += 1
+    return parts
+
+
+def _budget_area(area_code: str, budget_areas) -> str | None:
+    """The area whose budget lines pay ``area_code``'s payrolls: itself or its nearest ancestor
+    that has budget lines (normally the county)."""
+    from jiuzhu.areas.models import parent_code
+
+    code: str | None = area_code
+    while code is not None:
+        if code in budget_areas:
+            return code
+        code = parent_code(code)
+    return None
+
+
+def spending_by_source(*, user, year: int, programme: str = "dibao") -> dict:
+    """Sent and paid per month and year, by funding source, in the user's areas.
+
+    Nothing on a payroll, line or ledger entry names the money's source: a payroll is paid from
+    the budget lines of its programme and year in its area or, when that area has none, in its
+    nearest ancestor that has (the county, where budgets are set). Each month's spending of such
+    an area is split across its lines in proportion to their amounts, to the fen (``_allocate``:
+    largest remainders, the sources' order breaking ties), so the sources add up to the spending
+    exactly. Spending where no budget line applies is reported as 未设预算. The shares come from
+    the budget lines whoever may see them (a township's payments are split by its county's
+    budget); the spending is only the ledger entries in the user's areas (``FUNDS_VIEW``)."""
+    scope = user_scope(user, Capability.FUNDS_VIEW)
+    order = [value for value, _label in FundingSource.choices]
+    lines: dict[str, dict[str, int]] = {}
+    for area_id, source, amount in Budget.objects.filter(
+        year=year, programme=programme
+    ).values_list("area_id", "funding_source", "amount"):
+        lines.setdefault(area_id, {})[source] = int(amount * 100)
+    lines = {a: v for a, v in lines.items() if sum(v.values()) > 0}
+    grouped: dict[tuple[str, str, int], int] = {}  # (budget area or "", kind, month) → fen
+    area_of: dict[str, str | None] = {}
+    rows = (
+        LedgerEntry.objects.filter(
+            scope.q("area_code"),
+            programme=programme,
+            month__year=year,
+            kind__in=[LedgerKind.SENT, LedgerKind.PAID],
+        )
+        .annotate(m=ExtractMonth("month"))
+        .values("area_code", "kind", "m")
+        .annotate(s=Sum("amount"))
+        .values_list("area_code", "kind", "m", "s")
+    )
+    for area_code, kind, m, amount in rows:
+        if area_code not in area_of:
+            area_of[area_code] = _budget_area(area_code, lines)
+        key = (area_of[area_code] or "", kind, m)
+        grouped[key] = grouped.get(key, 0) + int(amount * 100)
+    fen: dict[str, dict[str, list[int]]] = {}
+    for (budget_area, kind, m), total in grouped.items():
+        if budget_area:
+            sources = [src for src in order if lines[budget_area].get(src)]
+            parts = _allocate(total, [lines[budget_area][src] for src in sources])
+        else:
+            sources, parts = [UNBUDGETED], [total]
+        for src, part in zip(sources, parts, strict=True):
+            months = fen.setdefault(src, {"sent": [0] * 12, "paid": [0] * 12})
+            months[kind][m - 1] += part
+    labels = dict(FundingSource.choices)
+    out = []
+    for src in [*order, UNBUDGETED]:
+        if src not in fen:
+            continue
+        sent = [_yuan_of(v) for v in fen[src]["sent"]]
+        paid = [_yuan_of(v) for v in fen[src]["paid"]]
+        out.append(
+            {
+                "source": src,
+                "label": str(labels.get(src, UNBUDGETED_LABEL)),
+                "sent": sent,
+                "paid": paid,
+                "sent_total": _yuan_of(sum(fen[src]["sent"])),
+                "paid_total": _yuan_of(sum(fen[src]["paid"])),
+            }
+        )
+    return {"year": year, "programme": programme, "sources": out}
+
+
+def _yuan_of(fen: int) -> decimal.Decimal:
+    return (decimal.Decimal(fen) / 100).quantize(decimal.Decimal("0.01"))
+
+
 def budget_report(*, user, year: int, programme: str = "dibao") -> dict:
-    """Budget vs spending by month (from the ledger) and budget by funding source."""
+    """Budget vs spending by month (from the ledger), budget and spending by funding source."""
     scope = user_scope(user, Capability.FUNDS_VIEW)
     budgets = list(
         Budget.objects.filter(scope.q("area"), year=year, programme=programme).select_related(
             "area"
         )
     )
-    by_source: dict[str, decimal.Decimal] = {}
+    budget_by_source: dict[str, decimal.Decimal] = {}
     for b in budgets:
-        by_source[b.get_funding_source_display()] = (
-            by_source.get(b.get_funding_source_display(), decimal.Decimal("0")) + b.amount
+        budget_by_source[b.funding_source] = (
+            budget_by_source.get(b.funding_source, decimal.Decimal("0")) + b.amount
         )
+    spending = spending_by_source(user=user, year=year, programme=programme)["sources"]
+    zero = decimal.Decimal("0.00")
+    sent = [sum((s["sent"][i] for s in spending), zero) for i in range(12)]
+    paid = [sum((s["paid"][i] for s in spending), zero) for i in range(12)]
     ledger = LedgerEntry.objects.filter(scope.q("area_code"), programme=programme, month__year=year)
-    sent = dict(
-        ledger.filter(kind__in=[LedgerKind.SENT])
-        .annotate(m=ExtractMonth("month"))
-        .values("m")
-        .annotate(s=Sum("amount"))
-        .values_list("m", "s")
-    )
-    paid = dict(
-        ledger.filter(kind=LedgerKind.PAID)
-        .annotate(m=ExtractMonth("month"))
-        .values("m")
-        .annotate(s=Sum("amount"))
-        .values_list("m", "s")
-    )
     recovered = ledger.filter(kind=LedgerKind.RECOVERED).aggregate(s=Sum("amount"))["s"] or 0
     total_budget = sum((b.amount for b in budgets), decimal.Decimal("0"))
     months = list(range(1, 13))
     cumulative = []
     run = decimal.Decimal("0")
     for m in months:
-        run += sent.get(m) or 0
+        run += sent[m - 1]
         cumulative.append(run)
+    spent_by = {s["source"]: s for s in spending}
+    labels = dict(FundingSource.choices)
+    by_source = []
+    for src in [*(value for value, _label in FundingSource.choices), UNBUDGETED]:
+        budget = budget_by_source.get(src)
+        spent = spent_by.get(src)
+        if budget is None and spent is None:
+            continue
+        sent_total = spent["sent_total"] if spent else zero
+        by_source.append(
+            {
+                "source": src,
+                "label": str(labels.get(src, UNBUDGETED_LABEL)),
+                "budget": budget,
+                "sent": sent_total,
+                "paid": spent["paid_total"] if spent else zero,
+                "remaining": None if budget is None else budget - sent_total,
+                "months_sent": spent["sent"] if spent else [zero] * 12,
+                "months_paid": spent["paid"] if spent else [zero] * 12,
+            }
+        )
     return {
         "year": year,
         "programme": programme,
         "budgets": budgets,
-        "by_source": sorted(by_source.items()),
+        "by_source": by_source,
         "total_budget": total_budget,
         "months": months,
-        "sent": [sent.get(m) or decimal.Decimal("0") for m in months],
-        "paid": [paid.get(m) or decimal.Decimal("0") for m in months],
+        "sent": sent,
+        "paid": paid,
         "cumulative": cumulative,
         "spent": run,
         "recovered": recovered,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("holds/", views.hold_list, name="holds"),
     path("holds/<int:pk>/release/", views.hold_release, name="hold_release"),
     path("budget/", views.budget, name="budget"),
+    path("budget/export.csv", views.budget_export, name="budget_export"),
     path("households/<int:pk>/account/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/reveal/", views.account_reveal, name="account_reveal"),
 ]

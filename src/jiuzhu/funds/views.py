@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import datetime
+import decimal
+import io
 import json
 
 from django.contrib import messages
@@ -370,14 +373,19 @@ def hold_release(request, pk: int):
     return redirect(f"{reverse('funds:holds')}?status=released#hold-{hold.pk}")
 
 
-@login_required
-def budget(request):
-    _require(request.user, Capability.FUNDS_VIEW)
+def _budget_filters(request) -> tuple[int, str]:
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)
     except ValueError:
         year = timezone.localdate().year
     programme = request.GET.get("programme", "dibao")
+    return year, programme if programme in PROGRAMMES else "dibao"
+
+
+@login_required
+def budget(request):
+    _require(request.user, Capability.FUNDS_VIEW)
+    year, programme = _budget_filters(request)
     can_manage = has_capability(request.user, Capability.BUDGET_MANAGE)
     if request.method == "POST":
         _require(request.user, Capability.BUDGET_MANAGE)
@@ -404,6 +412,11 @@ def budget(request):
         "paid": [str(v) for v in report["paid"]],
         "cumulative": [str(v) for v in report["cumulative"]],
         "budget": str(report["total_budget"]),
+        "sources": [
+            {"label": row["label"], "sent": [str(v) for v in row["months_sent"]]}
+            for row in report["by_source"]
+            if row["sent"]
+        ],
     }
     return render(
         request,
@@ -426,6 +439,73 @@ def budget(request):
             else [],
         },
     )
+
+
+def _money(value) -> str:
+    return f"{decimal.Decimal(value):.2f}"
+
+
+@login_required
+def budget_export(request):
+    """预算执行 by funding source as CSV (UTF-8 with BOM, for Excel): one row per source and
+    month, and one for the year with its budget; the same scope as the page."""
+    _require(request.user, Capability.FUNDS_VIEW)
+    year, programme = _budget_filters(request)
+    report = selectors.budget_report(user=request.user, year=year, programme=programme)
+    buf = io.StringIO()
+    out = csv.writer(buf)
+    out.writerow(
+        [
+            _("年度"),
+            _("救助项目"),
+            _("资金来源"),
+            _("月份"),
+            _("预算(元)"),
+            _("拨付(元)"),
+            _("到账(元)"),
+        ]
+    )
+    label = programme_label(programme)
+    for row in report["by_source"]:
+        for m in report["months"]:
+            out.writerow(
+                [
+                    year,
+                    label,
+                    row["label"],
+                    f"{year}-{m:02d}",
+                    "",
+                    _money(row["months_sent"][m - 1]),
+                    _money(row["months_paid"][m - 1]),
+                ]
+            )
+        out.writerow(
+            [
+                year,
+                label,
+                row["label"],
+                _("全年"),
+                "" if row["budget"] is None else _money(row["budget"]),
+                _money(row["sent"]),
+                _money(row["paid"]),
+            ]
+        )
+    out.writerow(
+        [
+            year,
+            label,
+            _("合计"),
+            _("全年"),
+            _money(report["total_budget"]),
+            _money(report["spent"]),
+            _money(sum(report["paid"], decimal.Decimal("0"))),
+        ]
+    )
+    response = HttpResponse(
+        ("\ufeff" + buf.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="budget-{programme}-{year}.csv"'
+    return response
 
 
 @login_required
