@@ -13,6 +13,7 @@ from jiuzhu.funds.ledger import ledger_verify
 from jiuzhu.funds.models import (
     BankFile,
     BankFileKind,
+    FundsCutover,
     LedgerChainHead,
     LedgerEntry,
     LineStatus,
@@ -101,8 +102,13 @@ def test_a_crash_during_the_first_generation_leaves_no_payroll(officers, monkeyp
         _gen(officers)
     assert not Payroll.objects.exists() and not PayrollLine.objects.exists()
     assert not AuditEvent.objects.filter(action="funds.payroll_generate").exists()
+    # The cut-over a first generation records (its own audited step, before the payroll's
+    # transaction) stays; the retry reads it and records no second one.
+    cutover = FundsCutover.objects.get()
+    assert cutover.paid_through == datetime.date(2026, 10, 1)
     monkeypatch.undo()
     assert _gen(officers).line_count == 1
+    assert FundsCutover.objects.get() == cutover
 
 
 def test_a_crash_during_reconciliation_leaves_the_payroll_unreconciled(officers, monkeypatch):

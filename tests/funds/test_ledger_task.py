@@ -44,6 +44,7 @@ def test_an_intact_ledger_passes_and_queues_tomorrows_check(ledger):
 
 
 def test_a_tampered_ledger_fails_the_task_and_still_queues_the_next_one(ledger, caplog):
+    amount = LedgerEntry.objects.get(seq=2).amount
     with connection.cursor() as cur:
         cur.execute("UPDATE funds_ledgerentry SET amount = 1 WHERE seq = 2")
     with pytest.raises(LedgerChainBroken, match="资金台账第 2 号分录内容被修改"):
@@ -52,9 +53,11 @@ def test_a_tampered_ledger_fails_the_task_and_still_queues_the_next_one(ledger, 
     assert set(schedule_waiting()) == {"ledger_daily"}  # only the failed job's own next run
     # A deleted tail is caught too (the head row remembers the last entry).
     with connection.cursor() as cur:
-        cur.execute("UPDATE funds_ledgerentry SET amount = amount WHERE seq = 2")
+        cur.execute("UPDATE funds_ledgerentry SET amount = %s WHERE seq = 2", [amount])
+    assert ledger_verify_task.call()["checked"] == ledger  # put back: intact again
+    with connection.cursor() as cur:
         cur.execute("DELETE FROM funds_ledgerentry WHERE seq = %s", [ledger])
-    with pytest.raises(LedgerChainBroken):
+    with pytest.raises(LedgerChainBroken, match="资金台账链尾不符"):
         ledger_verify_task.call()
     # A manual run queues nothing.
     schedule_cancel()
