@@ -149,6 +149,45 @@ def window_sums(
     return read(sql, params, schema)
 
 
+def person_month_sums(
+    *,
+    department: str,
+    kinds: list[str],
+    since: datetime.date,
+    upto: datetime.date,
+    household_ids: list[int] | None,
+) -> pl.DataFrame:
+    """A department's amounts per registry person and month (YYYY-MM) over ``since``..``upto``
+    (persons by exact ID number, as ``window_sums``), for the given households or all."""
+    schema = {
+        "household_id": pl.Int64,
+        "person_id": pl.Int64,
+        "month": pl.Utf8,
+        "total_fen": pl.Int64,
+    }
+    if not kinds or (household_ids is not None and not household_ids):
+        return pl.DataFrame(schema=schema)
+    params = [department, since.isoformat(), upto.isoformat(), *kinds]
+    hh_sql = (
+        f" AND p.household_id IN ({', '.join(str(int(h)) for h in household_ids)})"
+        if household_ids is not None
+        else ""
+    )
+    month = (
+        "to_char(r.event_date, 'YYYY-MM')"
+        if is_postgresql()
+        else "strftime('%%Y-%%m', r.event_date)"
+    )
+    sql = (
+        f"SELECT p.household_id, p.id, {month}, SUM({fen('r.amount')}) FROM verify_feedrecord r "
+        "JOIN registry_person p ON p.id_number = r.id_number "
+        "WHERE r.department = %s AND r.event_date >= %s AND r.event_date <= %s "
+        f"AND r.id_number <> '' AND r.kind IN ({', '.join(['%s'] * len(kinds))}){hh_sql} "
+        f"AND p.death_date IS NULL GROUP BY p.household_id, p.id, {month}"
+    )
+    return read(sql, params, schema)
+
+
 def roll_members(household_ids: list[int] | None) -> pl.DataFrame:
     """Living members of the given households (or of every household on a roll)."""
     if household_ids is not None and not household_ids:

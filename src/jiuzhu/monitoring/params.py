@@ -89,6 +89,19 @@ class ListParams:
     repeat_after_months: int = 6  # the same household is raised again at most this often
 
 
+@dataclass(frozen=True)
+class LowIncomeParams:
+    """低收入人口动态监测: the policy engine's watch list, and department income falling."""
+
+    repeat_after_months: int = 6  # the same household is raised again at most this often
+    use_watch_list: bool = True  # 政策找人's 监测预警 tier (poverty_watch), not on a basic roll
+    trend: bool = True  # 人社 income (monthly rows) falling towards the 低保标准
+    trend_kinds: tuple[str, ...] = ("wage", "pension")
+    fall_months: int = 6  # compare the newest month with the oldest in this many months
+    fall_share: str = "0.3"  # … fallen by at least this share (0–1) …
+    near_multiplier: str = "1.5"  # … and per capita now at most this × the 低保标准
+
+
 PARAMS = {
     "death": DeathParams,
     "income_above_line": IncomeParams,
@@ -103,7 +116,7 @@ PARAMS = {
     "duplicate_benefit": DuplicateParams,
     "payment_mismatch": PaymentParams,
     "eligible_not_enrolled": ListParams,
-    "low_income_risk": ListParams,
+    "low_income_risk": LowIncomeParams,
 }
 
 
@@ -134,10 +147,19 @@ LABELS = {
     "include_duplicate_pairs": "含疑似重复人员",
     "min_difference_fen": "最小差额(分)",
     "repeat_after_months": "同一家庭再次预警间隔(月)",
+    "use_watch_list": "采用政策找人监测名单",
+    "trend": "监测部门收入下降",
+    "trend_kinds": "计入的人社收入类别",
+    "fall_months": "收入下降观察月数",
+    "fall_share": "收入下降比例(0至1)",
+    "near_multiplier": "人均收入不高于低保标准倍数",
 }
+# Shares: a number above 0 and at most 1.
+SHARES = {"fall_share"}
 # Allowed values of list thresholds (codes as the department feeds write them).
 CHOICES = {
     "kinds": ("wage", "pension", "unemployment", "contribution"),
+    "trend_kinds": ("wage", "pension", "unemployment"),
     "departments": ("vehicles", "market", "property"),
     "exempt_vehicle_types": ("car", "truck", "motorcycle", "disability_scooter"),
     "statuses": ("graduated", "dropped_out", "suspended", "transferred_out"),
@@ -198,12 +220,13 @@ def parse(kind: str, raw: dict | None):
                 from decimal import Decimal
 
                 d = Decimal(str(value))
-                if not d.is_finite() or d <= 0:
+                if not d.is_finite() or d <= 0 or (name in SHARES and d > 1):
                     raise ValueError
                 value = str(d)
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise ServiceError(
-                f"阈值参数“{label(name)}”的值“{value}”无效：应为{_type_name(default)}",
+                f"阈值参数“{label(name)}”的值“{value}”无效：应为"
+                + ("大于0且不大于1的数" if name in SHARES else _type_name(default)),
                 field="params",
             ) from exc
         values[name] = value

@@ -999,8 +999,19 @@ def eligible_not_enrolled(ctx: Context, p: P.ListParams) -> pl.DataFrame:
 BASIC = ("dibao", "dibao_single", "tekun", "phase_out")
 
 
-def low_income_risk(ctx: Context, p: P.ListParams) -> pl.DataFrame:
-    """低收入人口动态监测: households in the watch tier (income falling towards the line)."""
+def low_income_risk(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
+    """低收入人口动态监测: households not on a basic roll whose income falls towards the line —
+    from the policy engine's watch tier (``use_watch_list``) and from 人社 income (``trend``)."""
+    parts = []
+    if p.use_watch_list:
+        parts.append(_watch_list(ctx, p))
+    if p.trend:
+        parts.append(_income_falling(ctx, p))
+    return pl.concat(parts) if parts else empty()
+
+
+def _watch_list(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
+    """政策找人: households in the watch tier (per-capita income just above the standard)."""
     det = _determinations(ctx, "programme = 'poverty_watch' AND eligible")
     if det.is_empty():
         return empty()
@@ -1016,6 +1027,137 @@ def low_income_risk(ctx: Context, p: P.ListParams) -> pl.DataFrame:
         ),
         source=pl.lit(f"政策找人运行#{ctx.policy_run_id}"),
         event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
+
+
+HRSS_KIND_LABELS = {"wage": "工资", "pension": "养老金", "unemployment": "失业金"}
+
+
+def _income_falling(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
+    """人社 monthly income of a household not on a basic roll fell by ``fall_share`` within
+    ``fall_months`` and is now, per counted member, at most ``near_multiplier`` × 低保标准.
+
+    Only persons with income in the household's newest month count, in both months: wages that
+    stop without a record are not evidence (absence from an extract never is)."""
+    from decimal import Decimal
+
+    kinds = list(p.trend_kinds)
+    if not kinds or p.fall_months < 1:
+        return empty()
+    affected = None
+    if not ctx.full:
+        new = ctx.linked(("hrss",)).filter(pl.col("kind").is_in(kinds))
+        affected = new["household_id"].unique().to_list()
+        if not affected:
+            return empty()
+    rows = loader.person_month_sums(
+        department="hrss",
+        kinds=kinds,
+        since=_month_back(ctx.as_of, p.fall_months),
+        upto=ctx.as_of,
+        household_ids=affected,
+    )
+    basic = ctx.roll.filter(pl.col("programme").is_in(BASIC)).select("household_id").unique()
+    rows = rows.join(basic, on="household_id", how="anti")
+    if rows.is_empty():
+        return empty()
+    last = rows.group_by("household_id").agg(last_month=pl.col("month").max())
+    now_rows = rows.join(last, on="household_id").filter(pl.col("month") == pl.col("last_month"))
+    rows = rows.join(now_rows.select("household_id", "person_id"), on=["household_id", "person_id"])
+    first = rows.group_by("household_id").agg(first_month=pl.col("month").min())
+    per_month = rows.group_by("household_id", "month").agg(pl.col("total_fen").sum())
+    frame = (
+        last.join(first, on="household_id")
+        .filter(pl.col("first_month") < pl.col("last_month"))
+        .join(
+            per_month.rename({"month": "first_month", "total_fen": "then_fen"}),
+            on=["household_id", "first_month"],
+        )
+        .join(
+            per_month.rename({"month": "last_month", "total_fen": "now_fen"}),
+            on=["household_id", "last_month"],
+        )
+    )
+    share = Decimal(p.fall_share)
+    basis = 10_000
+    frame = frame.filter(
+        (pl.col("then_fen") > 0)
+        & (
+            (pl.col("then_fen") - pl.col("now_fen")) * basis
+            >= pl.col("then_fen") * int(share * basis)
+        )
+    )
+    if frame.is_empty():
+        return empty()
+    ids = frame["household_id"].to_list()
+    sizes = (
+        loader.roll_members(ids)
+        .filter(pl.col("is_counted"))
+        .group_by("household_id")
+        .agg(size=pl.len().cast(pl.Int64))
+    )
+    areas = loader.read(
+        "SELECT id, hukou_area_id FROM registry_household "
+        f"WHERE id IN ({', '.join(str(int(h)) for h in ids)})",
+        [],
+        {"household_id": pl.Int64, "area_code": pl.Utf8},
+    )
+    frame = (
+        frame.join(sizes, on="household_id", how="left")
+        .join(areas, on="household_id")
+        .with_columns(size=pl.col("size").fill_null(1).clip(1, None))
+        .with_columns(per_capita=(pl.col("now_fen") / pl.col("size")).round(0).cast(pl.Int64))
+    )
+    mult = Decimal(p.near_multiplier)
+    standards = {a: ctx.standard_fen(a) for a in frame["area_code"].unique().to_list()}
+    frame = frame.with_columns(
+        standard=pl.col("area_code").replace_strict(standards, return_dtype=pl.Int64),
+        line=pl.col("area_code").replace_strict(
+            {a: int(Decimal(v) * mult) for a, v in standards.items()}, return_dtype=pl.Int64
+        ),
+    ).filter(pl.col("per_capita") <= pl.col("line"))
+    what = "、".join(HRSS_KIND_LABELS.get(k, k) for k in kinds)
+    fall_pct = (
+        ((pl.col("then_fen") - pl.col("now_fen")) * 100 / pl.col("then_fen"))
+        .round(0)
+        .cast(pl.Int64)
+    )
+    near = (
+        pl.when(pl.col("per_capita") < pl.col("standard"))
+        .then(pl.lit("，已低于低保标准") + _yuan(pl.col("standard")) + pl.lit("元，可能符合低保"))
+        .otherwise(
+            pl.lit("，接近低保标准")
+            + _yuan(pl.col("standard"))
+            + pl.lit(f"元（{mult}倍为")
+            + _yuan(pl.col("line"))
+            + pl.lit("元）")
+        )
+    )
+    return _finish(
+        frame,
+        person_id=pl.lit(None, dtype=pl.Int64),
+        roll_entry_id=pl.lit(None, dtype=pl.Int64),
+        key=pl.lit("trend:") + pl.lit(_half(ctx.as_of, p.repeat_after_months)),
+        summary=pl.lit(f"低收入监测（收入下降）：人社{what}家庭月收入由")
+        + pl.col("first_month")
+        + pl.lit("的")
+        + _yuan(pl.col("then_fen"))
+        + pl.lit("元降至")
+        + pl.col("last_month")
+        + pl.lit("的")
+        + _yuan(pl.col("now_fen"))
+        + pl.lit("元（下降")
+        + fall_pct.cast(pl.Utf8)
+        + pl.lit("%），按")
+        + pl.col("size").cast(pl.Utf8)
+        + pl.lit("人计人均月收入")
+        + _yuan(pl.col("per_capita"))
+        + pl.lit("元")
+        + near
+        + pl.lit("，请入户了解是否需要救助"),
+        source=pl.lit("人社 ") + pl.lit(what),
+        event_date=pl.col("last_month") + pl.lit("-01"),
         hold=pl.lit(False),
     )
 
