@@ -11,8 +11,15 @@ import datetime
 import polars as pl
 from django.db import connection
 
-from jiuzhu.core.frames import date_sql, fen_sql, is_postgresql, read_frames, write_frame
-from jiuzhu.policy.engine.features import INPUT_SCHEMAS
+from jiuzhu.core.frames import (
+    date_sql,
+    fen_sql,
+    is_postgresql,
+    json_text,
+    read_frames,
+    write_frame,
+)
+from jiuzhu.policy.engine.features import INPUT_SCHEMAS, VERIFIED_KINDS
 
 PERSON_STATUS_SCHEMA = {
     "person_id": pl.Int64,
@@ -173,6 +180,8 @@ def registry_frames(
         ["household_id", "programme", "monthly_amount_fen", "start_month", "end_month", "status"],
         hs["roll"],
     )
+    p = []
+    jobs["verified"] = (_verified_sql(scope("h", p)), p, list(hs["verified"]), hs["verified"])
     queries = {
         name: (sql, params, {c: schema[c] for c in columns})
         for name, (sql, params, columns, schema) in jobs.items()
@@ -188,6 +197,36 @@ def registry_frames(
         )
     )
     return frames
+
+
+# The department record fields that name a vehicle, company or property (the registration number
+# a registry asset carries): jiuzhu.verify.adapters.REF_FIELDS.
+_REF_FIELDS = ("plate_no", "credit_code", "record_id")
+
+
+def _verified_sql(scope_sql: str) -> str:
+    """核对 findings that are facts about assets and income (features.merge_verified), of each
+    household's latest check (the check with the highest id), without the assets the registry
+    already holds under the same registration number (a worker entered the car the 核对 found)."""
+    kinds = ", ".join(f"'{k}'" for k in VERIFIED_KINDS)
+    ref = (
+        "COALESCE("
+        + ", ".join(f"NULLIF({json_text('r.data', k)}, '')" for k in _REF_FIELDS)
+        + ", '')"
+    )
+    return (
+        f"SELECT f.household_id, f.person_id, f.kind, {fen_sql('f.amount')}, "
+        f"{date_sql('f.as_of')}, f.department FROM verify_finding f "
+        "JOIN registry_household h ON h.id = f.household_id "
+        "LEFT JOIN verify_feedrecord r "
+        f"ON r.id = CAST({json_text('f.detail', 'record_id')} AS BIGINT) "
+        f"WHERE h.status = 'active' AND f.kind IN ({kinds}) "
+        "AND f.check_run_id = "
+        "(SELECT MAX(c.id) FROM verify_check c WHERE c.household_id = f.household_id) "
+        "AND NOT EXISTS (SELECT 1 FROM registry_asset a WHERE a.household_id = f.household_id "
+        f"AND a.kind = f.kind AND a.registration_no <> '' AND a.registration_no = {ref})"
+        + scope_sql
+    )
 
 
 def bulk_update_scores(df: pl.DataFrame) -> None:

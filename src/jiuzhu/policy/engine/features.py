@@ -16,7 +16,10 @@ Rules followed (RULES.md):
 - legal obligors (特困办法 Art. 4, 8): each member who could be 特困 carries ``obligor_status``
   (``unknown`` / ``none`` / ``unable`` / ``able``; a frame without the column reads as unknown);
 - emergencies (临时救助急难型): events dated in the ``emergency_months`` before the evaluation date
-  (inclusive of both ends, same day of the month).
+  (inclusive of both ends, same day of the month);
+- 核对 findings (optional ``verified`` frame): a vehicle, company or property a department
+  registered and the household did not declare counts as an asset; wages above the line found by
+  人社 count as income where the registry has none (``merge_verified``).
 
 The look-back window is the ``lookback`` whole months *before* the evaluation month.
 """
@@ -97,7 +100,21 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "end_month": pl.Date,
         "status": pl.Utf8,
     },
+    # 核对 findings about assets and income the registry lacks (optional; see merge_verified)
+    "verified": {
+        "household_id": pl.Int64,
+        "person_id": pl.Int64,
+        "kind": pl.Utf8,
+        "amount_fen": FEN,
+        "as_of": pl.Date,
+        "department": pl.Utf8,
+    },
 }
+
+# The 核对 finding kinds (jiuzhu.verify FindingKind) that are facts the programmes test.
+VERIFIED_ASSET_KINDS = ("vehicle", "business", "property")
+VERIFIED_WAGE_KIND = "wage_above_line"
+VERIFIED_KINDS = (*VERIFIED_ASSET_KINDS, VERIFIED_WAGE_KIND)
 
 # Programmes whose roll status is a feature (on_roll_<code>, roll_amount_<code>).
 ROLL_PROGRAMMES = ("dibao", "dibao_single", "phase_out", "tekun")
@@ -262,6 +279,52 @@ def months_before(on: datetime.date, months: int) -> datetime.date:
     return datetime.date(y, mo, min(on.day, calendar.monthrange(y, mo)[1]))
 
 
+def merge_verified(
+    assets: pl.DataFrame, income: pl.DataFrame, verified: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Department facts a 核对 found, merged into the registry's asset and income frames.
+
+    - A vehicle (车管), company (市场监管) or property (不动产) the household did not declare
+      counts like a registry asset of that kind, not exempt (the rules already leave exempt
+      vehicle types out); its value is the department's amount, or 0.
+    - Wages above the line (人社: the 12 months' wages summed) count as wage income of the
+      finding's person over the 12 months up to the finding's month — only in households whose
+      registry frames hold no wage income (the registry's own figure prevails where there is one;
+      the difference stays a finding for a worker to settle).
+
+    The loader passes the findings of each household's latest 核对 only, and leaves out assets
+    the registry already holds under the same registration number."""
+    v = verified.filter(pl.col("kind").is_in(VERIFIED_KINDS))
+    if v.is_empty():
+        return assets, income
+    found_assets = v.filter(pl.col("kind").is_in(VERIFIED_ASSET_KINDS)).select(
+        "household_id",
+        "kind",
+        value_fen=pl.col("amount_fen").fill_null(0),
+        exempt=pl.lit(False),
+    )
+    has_wage = income.filter(
+        (pl.col("kind") == "wage") & ~pl.col("excluded").fill_null(False)
+    ).select("household_id")
+    end = pl.col("as_of")
+    wages = (
+        v.filter((pl.col("kind") == VERIFIED_WAGE_KIND) & end.is_not_null())
+        .join(has_wage.unique(), on="household_id", how="anti")
+        .select(
+            "household_id",
+            "person_id",
+            kind=pl.lit("wage"),
+            amount_fen=pl.col("amount_fen").fill_null(0),
+            period_start=end.dt.month_start().dt.offset_by("-11mo"),
+            period_end=end,
+            excluded=pl.lit(False),
+        )
+    )
+    assets = pl.concat([assets, found_assets.cast(INPUT_SCHEMAS["assets"])])
+    income = pl.concat([income, wages.cast(INPUT_SCHEMAS["income"])])
+    return assets, income
+
+
 def compute_features(
     frames: dict[str, pl.DataFrame | None],
     on: datetime.date,
@@ -281,6 +344,7 @@ def compute_features(
     expenses = _ensure(frames.get("expenses"), "expenses")
     roll = _ensure(frames.get("roll"), "roll")
     events = _ensure(frames.get("events"), "events")
+    assets, income = merge_verified(assets, income, _ensure(frames.get("verified"), "verified"))
     eval_m = month_index(on)
     on_lit = pl.lit(on, dtype=pl.Date)
 
