@@ -103,6 +103,10 @@ def test_county_check_finds_planted_cases_and_the_husbands_car(taizhou, tmp_path
         and link.match_probability >= 0.99
     )
     assert link.comparison["id_number"]["level"] >= 1
+    # the match weight and the comparison that produced it are stored with the link
+    assert link.match_weight is not None and link.match_weight > 0
+    assert {"id_number", "name", "birth_date", "sex", "area"} <= set(link.comparison)
+    assert all(v["weight"] is not None for v in link.comparison.values())
 
     # Planted cases (ground truth) are found, each on the planted member: every death, vehicle,
     # company, property, wage above the line, disability unknown to the registry and large
