@@ -14,12 +14,20 @@ import polars as pl
 import pytest
 from django.utils import timezone
 
+from jiuzhu.accounts.roles import Role
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.engine.features import INPUT_SCHEMAS, compute_features
 from jiuzhu.policy.models import Determination, Flag
 from jiuzhu.verify.models import Finding
 from jiuzhu.verify.services import batch_check, feed_import
-from tests.factories import AssetFactory, HouseholdFactory, PersonFactory, RollEntryFactory
+from tests.conftest import HAILING
+from tests.factories import (
+    AssetFactory,
+    HouseholdFactory,
+    PersonFactory,
+    RollEntryFactory,
+    user_with_role,
+)
 
 
 def _parent_and_child(name: str):
@@ -47,7 +55,7 @@ def _failed(det: Determination, run) -> list[str]:
 
 
 @pytest.mark.django_db
-def test_findings_of_a_check_make_households_wrongly_included(taizhou):
+def test_findings_of_a_check_make_households_wrongly_included(taizhou, client):
     on = timezone.localdate().replace(day=1)  # the rules look back 12 months from today
     company_hh, owner = _parent_and_child("王建业")
     wage_hh, earner = _parent_and_child("刘勤")
@@ -121,6 +129,17 @@ def test_findings_of_a_check_make_households_wrongly_included(taizhou):
     # the calculator for one household reads the same facts
     calc = selectors.calculate_household(household_id=company_hh.pk, on=on)
     assert calc["features"]["n_businesses"] == 1
+    assert calc["verified"] == [
+        {"kind": "business", "department": "market", "as_of": "2022-03-01", "amount": "500000.00"}
+    ]
+    wage = selectors.calculate_household(household_id=wage_hh.pk, on=on)["verified"]
+    assert [(v["kind"], v["department"]) for v in wage] == [("wage_above_line", "hrss")]
+    assert selectors.calculate_household(household_id=car_hh.pk, on=on)["verified"] == []
+    # and its page says where the fact came from
+    client.force_login(user_with_role(Role.COUNTY_APPROVER, HAILING))
+    page = client.get(f"/policy/calculator/?household={company_hh.pk}").content.decode()
+    assert "市场监管·工商登记（数据日期 2022-03-01" in page
+    assert f"/verify/households/{company_hh.pk}/report/" in page
 
 
 def test_merge_verified_counts_assets_and_adds_wages_only_where_the_registry_has_none():

@@ -80,6 +80,12 @@ def _decorate(result: dict) -> dict:
             c["values_text"] = "；".join(
                 f"{k} = {v['value'] if isinstance(v, dict) else v}" for k, v in c["values"].items()
             )
+    from jiuzhu.verify.feeds import DEPARTMENT_LABELS
+    from jiuzhu.verify.models import FindingKind
+
+    for v in result.get("verified", []):
+        v["department_label"] = DEPARTMENT_LABELS.get(v["department"], v["department"])
+        v["kind_label"] = FindingKind(v["kind"]).label
     result["eligible"] = [p for p in result["programmes"] if p["eligible"]]
     result["not_eligible"] = [p for p in result["programmes"] if not p["eligible"]]
     return result

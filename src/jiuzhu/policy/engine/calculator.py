@@ -353,8 +353,9 @@ def _values(area_code, on, plan, param_rows, overrides) -> dict[str, ParamValue]
 
 
 def _calculate(frames, values, area_code, on, plan, lookback) -> dict:
-    from jiuzhu.policy.engine.features import FEATURES
+    from jiuzhu.policy.engine.features import FEATURES, verified_facts
 
+    verified = verified_facts(frames)
     features = compute_features(
         frames,
         on,
@@ -373,6 +374,18 @@ def _calculate(frames, values, area_code, on, plan, lookback) -> dict:
         "household_id": row.get("household_id"),
         "programmes": explain(row, plan, values),
         "features": feature_values,
+        # 核对 findings counted as assets or income (features.merge_verified), with their source
+        "verified": [
+            {
+                "kind": r["kind"],
+                "department": r["department"],
+                "as_of": r["as_of"].isoformat() if r["as_of"] else None,
+                "amount": None
+                if r["amount_fen"] is None
+                else str((Decimal(r["amount_fen"]) / 100).quantize(Decimal("0.01"))),
+            }
+            for r in verified.sort("kind", "as_of").iter_rows(named=True)
+        ],
         "parameters": {
             n: {
                 "value": str(v.value) if not isinstance(v.value, bool) else v.value,

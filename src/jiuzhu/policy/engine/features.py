@@ -279,6 +279,33 @@ def months_before(on: datetime.date, months: int) -> datetime.date:
     return datetime.date(y, mo, min(on.day, calendar.monthrange(y, mo)[1]))
 
 
+def counted_verified(income: pl.DataFrame, verified: pl.DataFrame) -> pl.DataFrame:
+    """The findings ``merge_verified`` counts (rows of ``verified``): every asset finding, and the
+    wage findings with a date in households whose registry frames hold no wage income."""
+    v = verified.filter(pl.col("kind").is_in(VERIFIED_KINDS))
+    if v.is_empty():
+        return v
+    has_wage = (
+        income.filter((pl.col("kind") == "wage") & ~pl.col("excluded").fill_null(False))
+        .select("household_id")
+        .unique()
+    )
+    wage = (pl.col("kind") == VERIFIED_WAGE_KIND) & pl.col("as_of").is_not_null()
+    return pl.concat(
+        [
+            v.filter(pl.col("kind").is_in(VERIFIED_ASSET_KINDS)),
+            v.filter(wage).join(has_wage, on="household_id", how="anti"),
+        ]
+    )
+
+
+def verified_facts(frames: dict[str, pl.DataFrame | None]) -> pl.DataFrame:
+    """``counted_verified`` for registry-shaped frames (either frame may be missing)."""
+    return counted_verified(
+        _ensure(frames.get("income"), "income"), _ensure(frames.get("verified"), "verified")
+    )
+
+
 def merge_verified(
     assets: pl.DataFrame, income: pl.DataFrame, verified: pl.DataFrame
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -294,7 +321,7 @@ def merge_verified(
 
     The loader passes the findings of each household's latest 核对 only, and leaves out assets
     the registry already holds under the same registration number."""
-    v = verified.filter(pl.col("kind").is_in(VERIFIED_KINDS))
+    v = counted_verified(income, verified)
     if v.is_empty():
         return assets, income
     found_assets = v.filter(pl.col("kind").is_in(VERIFIED_ASSET_KINDS)).select(
@@ -303,22 +330,15 @@ def merge_verified(
         value_fen=pl.col("amount_fen").fill_null(0),
         exempt=pl.lit(False),
     )
-    has_wage = income.filter(
-        (pl.col("kind") == "wage") & ~pl.col("excluded").fill_null(False)
-    ).select("household_id")
     end = pl.col("as_of")
-    wages = (
-        v.filter((pl.col("kind") == VERIFIED_WAGE_KIND) & end.is_not_null())
-        .join(has_wage.unique(), on="household_id", how="anti")
-        .select(
-            "household_id",
-            "person_id",
-            kind=pl.lit("wage"),
-            amount_fen=pl.col("amount_fen").fill_null(0),
-            period_start=end.dt.month_start().dt.offset_by("-11mo"),
-            period_end=end,
-            excluded=pl.lit(False),
-        )
+    wages = v.filter(pl.col("kind") == VERIFIED_WAGE_KIND).select(
+        "household_id",
+        "person_id",
+        kind=pl.lit("wage"),
+        amount_fen=pl.col("amount_fen").fill_null(0),
+        period_start=end.dt.month_start().dt.offset_by("-11mo"),
+        period_end=end,
+        excluded=pl.lit(False),
     )
     assets = pl.concat([assets, found_assets.cast(INPUT_SCHEMAS["assets"])])
     income = pl.concat([income, wages.cast(INPUT_SCHEMAS["income"])])
