@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from jiuzhu.accounts.roles import Capability
@@ -205,11 +206,11 @@ def alert_list(
     cause (rule kind), area (code prefix) and ``overdue``; oldest deadline first."""
     require_capability(request.user, Capability.ALERT_HANDLE)
     if status not in (*AlertStatus.values, "all"):
-        raise ServiceError("status 须为 open（待处理）、closed（已办结）或 all", field="status")
+        raise ServiceError(_("status 须为 open（待处理）、closed（已办结）或 all"), field="status")
     if cause and cause not in RuleKind.values:
-        raise ServiceError(f"没有“{cause}”这一预警原因", field="cause")
+        raise ServiceError(_("没有“%(cause)s”这一预警原因") % {"cause": cause}, field="cause")
     if area and not area.isdigit():
-        raise ServiceError("area 须为区划代码前缀（数字）", field="area")
+        raise ServiceError(_("area 须为区划代码前缀（数字）"), field="area")
     qs = selectors.alert_list(
         user=request.user, status=status, cause=cause, area=area, overdue=overdue, mine=mine
     ).select_related("person", "application")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from jiuzhu.core.errors import ServiceError
 
 
@@ -122,37 +125,37 @@ PARAMS = {
 
 # What each threshold is called on the screens and in error messages.
 LABELS = {
-    "hold_payment": "发现即暂停发放",
-    "multiplier": "低保标准倍数",
-    "months": "收入统计月数",
-    "kinds": "人社收入类别",
-    "include_business": "计入经营所得(税务)",
-    "use_policy_run": "采用政策找人错保结果",
-    "departments": "关注的部门",
-    "exempt_vehicle_types": "不预警的车辆类型",
-    "lookback_days": "只看最近天数登记(0=不限)",
-    "min_value_fen": "最低价值(分)",
-    "monthly_line_fen": "月自付预警线(分)",
-    "yearly_line_fen": "12个月自付预警线(分)",
-    "roll_only": "只看在保家庭",
-    "ages": "关注的年龄",
-    "max_grade": "最高残疾等级(含)",
-    "statuses": "离校状态",
-    "min_age": "最低年龄(周岁)",
-    "within_county": "县内迁移也预警",
-    "new_within_months": "首次领失业金在最近月数内",
-    "quiet_months": "此前无失业金的月数",
-    "roll_households": "在保家庭(复核金额)",
-    "off_roll_households": "未在保家庭(低收入风险)",
-    "include_duplicate_pairs": "含疑似重复人员",
-    "min_difference_fen": "最小差额(分)",
-    "repeat_after_months": "同一家庭再次预警间隔(月)",
-    "use_watch_list": "采用政策找人监测名单",
-    "trend": "监测部门收入下降",
-    "trend_kinds": "计入的人社收入类别",
-    "fall_months": "收入下降观察月数",
-    "fall_share": "收入下降比例(0至1)",
-    "near_multiplier": "人均收入不高于低保标准倍数",
+    "hold_payment": gettext_lazy("发现即暂停发放"),
+    "multiplier": gettext_lazy("低保标准倍数"),
+    "months": gettext_lazy("收入统计月数"),
+    "kinds": gettext_lazy("人社收入类别"),
+    "include_business": gettext_lazy("计入经营所得(税务)"),
+    "use_policy_run": gettext_lazy("采用政策找人错保结果"),
+    "departments": gettext_lazy("关注的部门"),
+    "exempt_vehicle_types": gettext_lazy("不预警的车辆类型"),
+    "lookback_days": gettext_lazy("只看最近天数登记(0=不限)"),
+    "min_value_fen": gettext_lazy("最低价值(分)"),
+    "monthly_line_fen": gettext_lazy("月自付预警线(分)"),
+    "yearly_line_fen": gettext_lazy("12个月自付预警线(分)"),
+    "roll_only": gettext_lazy("只看在保家庭"),
+    "ages": gettext_lazy("关注的年龄"),
+    "max_grade": gettext_lazy("最高残疾等级(含)"),
+    "statuses": gettext_lazy("离校状态"),
+    "min_age": gettext_lazy("最低年龄(周岁)"),
+    "within_county": gettext_lazy("县内迁移也预警"),
+    "new_within_months": gettext_lazy("首次领失业金在最近月数内"),
+    "quiet_months": gettext_lazy("此前无失业金的月数"),
+    "roll_households": gettext_lazy("在保家庭(复核金额)"),
+    "off_roll_households": gettext_lazy("未在保家庭(低收入风险)"),
+    "include_duplicate_pairs": gettext_lazy("含疑似重复人员"),
+    "min_difference_fen": gettext_lazy("最小差额(分)"),
+    "repeat_after_months": gettext_lazy("同一家庭再次预警间隔(月)"),
+    "use_watch_list": gettext_lazy("采用政策找人监测名单"),
+    "trend": gettext_lazy("监测部门收入下降"),
+    "trend_kinds": gettext_lazy("计入的人社收入类别"),
+    "fall_months": gettext_lazy("收入下降观察月数"),
+    "fall_share": gettext_lazy("收入下降比例(0至1)"),
+    "near_multiplier": gettext_lazy("人均收入不高于低保标准倍数"),
 }
 # Shares: a number above 0 and at most 1.
 SHARES = {"fall_share"}
@@ -185,7 +188,8 @@ def parse(kind: str, raw: dict | None):
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise ServiceError(
-            f"阈值参数中有本规则类型不认识的项：{'、'.join(unknown)}", field="params"
+            _("阈值参数中有本规则类型不认识的项：%(keys)s") % {"keys": "、".join(unknown)},
+            field="params",
         )
     values = {}
     base = cls()
@@ -212,8 +216,12 @@ def parse(kind: str, raw: dict | None):
                 wrong = [str(v) for v in value if allowed and v not in allowed]
                 if wrong:
                     raise ServiceError(
-                        f"阈值参数“{label(name)}”中的“{'、'.join(wrong)}”不是允许值"
-                        f"（可选：{'、'.join(allowed)}）",
+                        _("阈值参数“%(name)s”中的“%(wrong)s”不是允许值（可选：%(allowed)s）")
+                        % {
+                            "name": label(name),
+                            "wrong": "、".join(wrong),
+                            "allowed": "、".join(allowed),
+                        },
                         field="params",
                     )
             elif isinstance(default, str):
@@ -225,8 +233,12 @@ def parse(kind: str, raw: dict | None):
                 value = str(d)
         except (TypeError, ValueError, ArithmeticError) as exc:
             raise ServiceError(
-                f"阈值参数“{label(name)}”的值“{value}”无效：应为"
-                + ("大于0且不大于1的数" if name in SHARES else _type_name(default)),
+                _("阈值参数“%(name)s”的值“%(value)s”无效：应为%(expected)s")
+                % {
+                    "name": label(name),
+                    "value": value,
+                    "expected": _("大于0且不大于1的数") if name in SHARES else _type_name(default),
+                },
                 field="params",
             ) from exc
         values[name] = value
@@ -235,32 +247,32 @@ def parse(kind: str, raw: dict | None):
 
 def _type_name(default) -> str:
     if isinstance(default, bool):
-        return "true 或 false"
+        return _("true 或 false")
     if isinstance(default, int):
-        return "不小于0的整数"
+        return _("不小于0的整数")
     if isinstance(default, tuple):
-        return "列表"
-    return "大于0的数"
+        return _("列表")
+    return _("大于0的数")
 
 
 # ------------------------------------------------------------------------ the settings form
 
 CHOICE_LABELS = {
-    "wage": "工资",
-    "pension": "养老金",
-    "unemployment": "失业金",
-    "contribution": "社保缴费",
-    "vehicles": "车管(车辆)",
-    "market": "市场监管(企业)",
-    "property": "不动产(房产)",
-    "car": "小型汽车",
-    "truck": "货车",
-    "motorcycle": "摩托车",
-    "disability_scooter": "残疾人代步车",
-    "graduated": "毕业",
-    "dropped_out": "退学",
-    "suspended": "休学",
-    "transferred_out": "转出",
+    "wage": gettext_lazy("工资"),
+    "pension": gettext_lazy("养老金"),
+    "unemployment": gettext_lazy("失业金"),
+    "contribution": gettext_lazy("社保缴费"),
+    "vehicles": gettext_lazy("车管(车辆)"),
+    "market": gettext_lazy("市场监管(企业)"),
+    "property": gettext_lazy("不动产(房产)"),
+    "car": gettext_lazy("小型汽车"),
+    "truck": gettext_lazy("货车"),
+    "motorcycle": gettext_lazy("摩托车"),
+    "disability_scooter": gettext_lazy("残疾人代步车"),
+    "graduated": gettext_lazy("毕业"),
+    "dropped_out": gettext_lazy("退学"),
+    "suspended": gettext_lazy("休学"),
+    "transferred_out": gettext_lazy("转出"),
 }
 
 
@@ -316,6 +328,8 @@ def from_form(kind: str, data) -> dict:
         else:
             value = (data.get(key) or "").strip()
             if value == "":
-                raise ServiceError(f"阈值参数“{label(f.name)}”不能为空", field="params")
+                raise ServiceError(
+                    _("阈值参数“%(name)s”不能为空") % {"name": label(f.name)}, field="params"
+                )
             raw[f.name] = value
     return raw

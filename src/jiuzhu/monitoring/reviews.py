@@ -14,6 +14,7 @@ import datetime
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access
@@ -192,17 +193,17 @@ def review_complete(
         ReviewTask.objects.select_for_update(), actor, Capability.ALERT_HANDLE, pk=review_id
     )
     if task.done:
-        raise ServiceError("该复核已完成", code="wrong_state")
+        raise ServiceError(_("该复核已完成"), code="wrong_state")
     if outcome not in ReviewOutcome.values:
-        raise ServiceError("复核结论须为维持、变更金额、渐退或停发退出", field="outcome")
+        raise ServiceError(_("复核结论须为维持、变更金额、渐退或停发退出"), field="outcome")
     note = (note or "").strip()
     if not note:
-        raise ServiceError("须填写复核情况", field="note")
+        raise ServiceError(_("须填写复核情况"), field="note")
     app = None
     if outcome != ReviewOutcome.CONFIRM:
         entry_id = roll_entry_id or _main_entry(task.household_id)
         if entry_id is None:
-            raise ServiceError("该家庭没有在发的名册记录", field="roll_entry")
+            raise ServiceError(_("该家庭没有在发的名册记录"), field="roll_entry")
         if outcome == ReviewOutcome.PHASE_OUT and not phase_out_months:
             phase_out_months = phase_out_default_months(task.area_id)
         app = cases.adjustment_create(
@@ -240,7 +241,7 @@ def phase_out_default_months(area_code: str) -> int:
     from jiuzhu.policy.engine.params import resolve
     from jiuzhu.policy.selectors import param_catalogue, param_rows
 
-    specs, _ = param_catalogue()
+    specs = param_catalogue()[0]
     value = resolve(param_rows(), area_code, timezone.localdate(), specs).get(
         "phase_out.max_months"
     )

@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, prefix_end, scoped, user_roles
@@ -67,9 +69,9 @@ def todo_source(*, user, today: datetime.date, limit: int = 200) -> list[TodoRow
                 due_date=a.due_date,
                 flag=flag,
                 days_left=days,
-                kind_label=f"预警：{a.get_cause_display()}"
-                + ("（已升级）" if a.escalations else ""),
-                ref_label=f"预警 #{a.pk}",
+                kind_label=_("预警：%(cause)s") % {"cause": a.get_cause_display()}
+                + (_("（已升级）") if a.escalations else ""),
+                ref_label=_("预警 #%(n)s") % {"n": a.pk},
                 ref_url=reverse("monitoring:alert", args=[a.pk]),
                 person=a.household.head_name,
                 programme=programme_label(a.programme) if a.programme else "",
@@ -84,12 +86,12 @@ def todo_source(*, user, today: datetime.date, limit: int = 200) -> list[TodoRow
                 due_date=t.due_date,
                 flag=flag,
                 days_left=days,
-                kind_label=f"动态复核（{t.risk_class}类）",
-                ref_label=f"复核 #{t.pk}",
+                kind_label=_("动态复核（%(c)s类）") % {"c": t.risk_class},
+                ref_label=_("复核 #%(n)s") % {"n": t.pk},
                 ref_url=reverse("monitoring:review", args=[t.pk]),
                 person=t.household.head_name,
                 programme="、".join(programme_label(p) for p in t.programmes),
-                note=f"{t.period:%Y年%m月}复核",
+                note=_("%(month)s复核") % {"month": date_format(t.period, _("Y年m月"))},
                 source="review",
             )
         )
@@ -204,11 +206,11 @@ def overview(*, user, today: datetime.date | None = None) -> dict:
     by_area = [
         {"area": names.get(r["township"] + "000", r["township"]), "n": r["n"]} for r in by_area_rows
     ]
-    ages = {"0-3天": 0, "4-7天": 0, "8-30天": 0, "30天以上": 0}
+    ages = {_("0-3天"): 0, _("4-7天"): 0, _("8-30天"): 0, _("30天以上"): 0}
+    buckets = list(ages)
     for raised in open_.values_list("raised_at", flat=True).iterator():
         d = (today - timezone.localtime(raised).date()).days
-        key = "0-3天" if d <= 3 else "4-7天" if d <= 7 else "8-30天" if d <= 30 else "30天以上"
-        ages[key] += 1
+        ages[buckets[0 if d <= 3 else 1 if d <= 7 else 2 if d <= 30 else 3]] += 1
     outcomes = list(
         qs.filter(status=AlertStatus.CLOSED, closed_at__isnull=False)
         .annotate(month=TruncMonth("closed_at"))

@@ -16,6 +16,8 @@ import polars as pl
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, require_capability
@@ -49,7 +51,7 @@ def _standard_lookup(on: datetime.date):
     from jiuzhu.policy.engine.params import resolve
     from jiuzhu.policy.selectors import param_catalogue, param_rows
 
-    specs, _ = param_catalogue()
+    specs = param_catalogue()[0]
     rows = param_rows()
     cache: dict[str, int] = {}
 
@@ -374,9 +376,9 @@ def _alert_for_update(actor, alert_id: int, version: int | None) -> Alert:
         pk=alert_id,
     )
     if version is not None and alert.version != version:
-        raise ConcurrentEditError("该预警")
+        raise ConcurrentEditError(_("该预警"))
     if alert.status != AlertStatus.OPEN:
-        raise ServiceError("该预警已办结，不能重复处理", code="wrong_state")
+        raise ServiceError(_("该预警已办结，不能重复处理"), code="wrong_state")
     return alert
 
 
@@ -402,9 +404,9 @@ def alert_close(
     alert = _alert_for_update(actor, alert_id, version)
     reason = (reason or "").strip()
     if outcome not in Outcome.values:
-        raise ServiceError("处理结果须为核增、核减、停发或无需处理", field="outcome")
+        raise ServiceError(_("处理结果须为核增、核减、停发或无需处理"), field="outcome")
     if not reason:
-        raise ServiceError("须填写处理说明（无需处理的须写明理由）", field="reason")
+        raise ServiceError(_("须填写处理说明（无需处理的须写明理由）"), field="reason")
     evidence = {
         "summary": f"预警#{alert.pk}（{alert.get_cause_display()}）：{alert.summary}",
         "records": alert.evidence.get("records", []),
@@ -421,7 +423,7 @@ def alert_close(
     elif outcome in (Outcome.REDUCE, Outcome.STOP):
         entry_id = roll_entry_id or alert.roll_entry_id or _main_entry(alert.household_id)
         if entry_id is None:
-            raise ServiceError("该家庭没有在发的名册记录，不能核减或停发", field="roll_entry")
+            raise ServiceError(_("该家庭没有在发的名册记录，不能核减或停发"), field="roll_entry")
         # 核减 to a new amount is a change case, over months a 渐退 case, to nothing a stop case.
         purpose = "stop"
         if outcome == Outcome.REDUCE and phase_out_months:
@@ -558,17 +560,17 @@ def alert_rule_save(
     """Add or change a rule: any kind from code, other thresholds, an area, programmes."""
     require_capability(actor, Capability.ALERT_CONFIGURE)
     if kind not in RuleKind.values:
-        raise ServiceError(f"规则类型“{kind}”不存在", field="kind")
+        raise ServiceError(_("规则类型“%(kind)s”不存在") % {"kind": kind}, field="kind")
     name = (name or "").strip()
     if not name:
-        raise ServiceError("须填写规则名称", field="name")
+        raise ServiceError(_("须填写规则名称"), field="name")
     area_prefix = (area_prefix or "").strip()
     if area_prefix and (not area_prefix.isdigit() or len(area_prefix) > 12):
         raise ServiceError(
-            "适用区域须为区划代码前缀（数字，最多12位），留空表示全部区域", field="area_prefix"
+            _("适用区域须为区划代码前缀（数字，最多12位），留空表示全部区域"), field="area_prefix"
         )
     if not 1 <= int(deadline_days) <= 60:
-        raise ServiceError("处理时限须为1至60个工作日", field="deadline_days")
+        raise ServiceError(_("处理时限须为1至60个工作日"), field="deadline_days")
     typed = rule_params.parse(kind, params)  # refuses unknown keys and wrong types
     import dataclasses
 
@@ -586,7 +588,7 @@ def alert_rule_save(
         else None
     )
     if rule_id and rule.kind != kind:
-        raise ServiceError("已有规则不能改变类型，请新增一条规则", field="kind")
+        raise ServiceError(_("已有规则不能改变类型，请新增一条规则"), field="kind")
     rule.kind, rule.name, rule.enabled = kind, name, bool(enabled)
     rule.area_prefix, rule.programmes = area_prefix, list(programmes or [])
     rule.params, rule.deadline_days, rule.updated_by = stored, int(deadline_days), actor
@@ -595,7 +597,7 @@ def alert_rule_save(
         .exclude(pk=rule.pk)
         .exists()
     ):
-        raise ServiceError("同一类型、同一区域已有同名规则", field="name")
+        raise ServiceError(_("同一类型、同一区域已有同名规则"), field="name")
     rule.save()
     audit_record(
         actor=actor,
@@ -631,9 +633,17 @@ def _whole(value, field: str, label: str, low: int, high: int) -> int:
     try:
         number = int(str(value).strip())
     except (TypeError, ValueError):
-        raise ServiceError(f"{label}须为整数（{low}至{high}）", field=field) from None
+        raise ServiceError(
+            _("%(label)s须为整数（%(low)s至%(high)s）")
+            % {"label": label, "low": low, "high": high},
+            field=field,
+        ) from None
     if not low <= number <= high:
-        raise ServiceError(f"{label}须在{low}至{high}之间，现为{number}", field=field)
+        raise ServiceError(
+            _("%(label)s须在%(low)s至%(high)s之间，现为%(number)s")
+            % {"label": label, "low": low, "high": high, "number": number},
+            field=field,
+        )
     return number
 
 
@@ -658,21 +668,23 @@ def risk_class_save(
     require_capability(actor, Capability.ALERT_CONFIGURE)
     code = (code or "").strip().upper()
     if not code or len(code) > 4 or not code.isalnum():
-        raise ServiceError("类别代码须为1至4位字母或数字（如 A、B、Y）", field="code")
+        raise ServiceError(_("类别代码须为1至4位字母或数字（如 A、B、Y）"), field="code")
     label = (label or "").strip()
     if not label or len(label) > 40:
-        raise ServiceError("须填写类别名称（不超过40字）", field="label")
+        raise ServiceError(_("须填写类别名称（不超过40字）"), field="label")
     if criterion not in Criterion.values:
         raise ServiceError(
-            f"判定条件须为：{'、'.join(str(c.label) for c in Criterion)}", field="criterion"
+            _("判定条件须为：%(choices)s")
+            % {"choices": "、".join(str(c.label) for c in Criterion)},
+            field="criterion",
         )
-    interval = _whole(interval_months, "interval_months", "复核周期(月)", 1, 24)
-    position = _whole(order, "order", "判定顺序", 1, 99)
-    days = _whole(deadline_days, "deadline_days", "复核时限(工作日)", 1, 60)
+    interval = _whole(interval_months, "interval_months", gettext_lazy("复核周期(月)"), 1, 24)
+    position = _whole(order, "order", gettext_lazy("判定顺序"), 1, 99)
+    days = _whole(deadline_days, "deadline_days", gettext_lazy("复核时限(工作日)"), 1, 60)
     rc = RiskClass.objects.select_for_update().get(pk=class_id) if class_id else RiskClass()
     before = _risk_class_state(rc) if class_id else None
     if RiskClass.objects.filter(code=code).exclude(pk=rc.pk).exists():
-        raise ServiceError(f"类别代码“{code}”已被使用", field="code")
+        raise ServiceError(_("类别代码“%(code)s”已被使用") % {"code": code}, field="code")
     if (
         class_id
         and rc.criterion == Criterion.OTHER
@@ -680,7 +692,7 @@ def risk_class_save(
         and not RiskClass.objects.filter(criterion=Criterion.OTHER).exclude(pk=rc.pk).exists()
     ):
         raise ServiceError(
-            "须保留至少一个判定条件为“其他在保家庭”的类别，否则部分家庭不会被复核",
+            _("须保留至少一个判定条件为“其他在保家庭”的类别，否则部分家庭不会被复核"),
             field="criterion",
         )
     rc.code, rc.label, rc.criterion = code, label, criterion
@@ -705,14 +717,14 @@ def risk_class_delete(*, actor, class_id: int, reason: str) -> None:
     require_capability(actor, Capability.ALERT_CONFIGURE)
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("须填写删除理由", field="reason")
+        raise ServiceError(_("须填写删除理由"), field="reason")
     rc = RiskClass.objects.select_for_update().get(pk=class_id)
     if (
         rc.criterion == Criterion.OTHER
         and not RiskClass.objects.filter(criterion=Criterion.OTHER).exclude(pk=rc.pk).exists()
     ):
         raise ServiceError(
-            "这是唯一一个“其他在保家庭”类别，不能删除，否则部分家庭不会被复核", field="criterion"
+            _("这是唯一一个“其他在保家庭”类别，不能删除，否则部分家庭不会被复核"), field="criterion"
         )
     before = _risk_class_state(rc)
     pk = rc.pk
@@ -746,15 +758,19 @@ def programme_route_save(
     require_capability(actor, Capability.ALERT_CONFIGURE)
     programme = (programme or "").strip()
     if programme not in PROGRAMME_LABELS:
-        raise ServiceError(f"救助项目“{programme}”不存在", field="programme")
+        raise ServiceError(
+            _("救助项目“%(programme)s”不存在") % {"programme": programme}, field="programme"
+        )
     area_prefix = (area_prefix or "").strip()
     if area_prefix and (not area_prefix.isdigit() or len(area_prefix) > 12):
         raise ServiceError(
-            "适用区域须为区划代码前缀（数字，最多12位），留空表示全部区域", field="area_prefix"
+            _("适用区域须为区划代码前缀（数字，最多12位），留空表示全部区域"), field="area_prefix"
         )
     if level not in Level.values:
         raise ServiceError(
-            f"首先办理层级须为：{'、'.join(str(v.label) for v in Level)}", field="level"
+            _("首先办理层级须为：%(choices)s")
+            % {"choices": "、".join(str(v.label) for v in Level)},
+            field="level",
         )
     route = (
         ProgrammeRoute.objects.select_for_update().get(pk=route_id)
@@ -767,7 +783,7 @@ def programme_route_save(
         .exclude(pk=route.pk)
         .exists()
     ):
-        raise ServiceError("该项目在该区域已有分派设置，请修改原设置", field="programme")
+        raise ServiceError(_("该项目在该区域已有分派设置，请修改原设置"), field="programme")
     route.programme, route.area_prefix, route.level = programme, area_prefix, level
     route.updated_by = actor
     route.save()
@@ -790,7 +806,7 @@ def programme_route_delete(*, actor, route_id: int, reason: str) -> None:
     require_capability(actor, Capability.ALERT_CONFIGURE)
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("须填写删除理由", field="reason")
+        raise ServiceError(_("须填写删除理由"), field="reason")
     route = ProgrammeRoute.objects.select_for_update().get(pk=route_id)
     before = _route_state(route)
     pk = route.pk

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
@@ -119,7 +121,9 @@ def alert_close(request, pk: int):
     except ServiceError as exc:
         _errors(request, exc)
         return redirect("monitoring:alert", pk=pk)
-    messages.success(request, f"预警已办结：{alert.get_outcome_display()}")
+    messages.success(
+        request, _("预警已办结：%(outcome)s") % {"outcome": alert.get_outcome_display()}
+    )
     if alert.application_id:
         return redirect("cases:detail", pk=alert.application_id)
     return redirect("monitoring:alert", pk=pk)
@@ -164,7 +168,7 @@ def route_edit(request, pk: int | None = None):
         except ServiceError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, "按项目分派已保存，下次运行起新预警按此分派")
+            messages.success(request, _("按项目分派已保存，下次运行起新预警按此分派"))
             return redirect("monitoring:rules")
     return render(
         request,
@@ -192,7 +196,7 @@ def route_delete(request, pk: int):
     except ServiceError as exc:
         _errors(request, exc)
         return redirect("monitoring:route_edit", pk=route.pk)
-    messages.success(request, "已删除该分派设置，该项目的预警恢复由村(社区)首先办理")
+    messages.success(request, _("已删除该分派设置，该项目的预警恢复由村(社区)首先办理"))
     return redirect("monitoring:rules")
 
 
@@ -201,13 +205,13 @@ def _shown(kind: str, values: dict) -> list[tuple[str, str]]:
     out = []
     for f in rule_params.form_fields(kind, values):
         if f.widget == "bool":
-            value = "是" if f.value else "否"
+            value = _("是") if f.value else _("否")
         elif f.widget == "choices":
             names = dict(f.choices)
-            value = "、".join(names.get(v, v) for v in f.value) or "（无）"
+            value = "、".join(str(names.get(v, v)) for v in f.value) or _("（无）")
         else:
-            value = str(f.value) if f.value != "" else "（无）"
-        out.append((f.label, value))
+            value = str(f.value) if f.value != "" else _("（无）")
+        out.append((str(f.label), value))
     return out
 
 
@@ -245,7 +249,7 @@ def rule_edit(request, pk: int | None = None):
                 values = _json_params(p.get("params", "{}"))
             days = _int(form["deadline_days"])
             if days is None:
-                raise ServiceError("处理时限须为整数（工作日）", field="deadline_days")
+                raise ServiceError(_("处理时限须为整数（工作日）"), field="deadline_days")
             programmes = [
                 x.strip() for x in form["programmes"].replace("，", ",").split(",") if x.strip()
             ]
@@ -263,7 +267,7 @@ def rule_edit(request, pk: int | None = None):
         except ServiceError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, "预警规则已保存，下次运行起生效")
+            messages.success(request, _("预警规则已保存，下次运行起生效"))
             return redirect("monitoring:rules")
     return render(
         request,
@@ -283,10 +287,10 @@ def _json_params(text: str) -> dict:
         parsed = json.loads(text or "{}")
     except json.JSONDecodeError as exc:
         raise ServiceError(
-            f"阈值参数须为 JSON 对象（第{exc.lineno}行有误）", field="params"
+            _("阈值参数须为 JSON 对象（第%(line)s行有误）") % {"line": exc.lineno}, field="params"
         ) from exc
     if not isinstance(parsed, dict):
-        raise ServiceError('阈值参数须为 JSON 对象，如 {"max_grade": 2}', field="params")
+        raise ServiceError(_('阈值参数须为 JSON 对象，如 {"max_grade": 2}'), field="params")
     return parsed
 
 
@@ -320,7 +324,7 @@ def risk_class_edit(request, pk: int | None = None):
         except ServiceError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, "风险分类已保存，下次生成复核任务时生效")
+            messages.success(request, _("风险分类已保存，下次生成复核任务时生效"))
             return redirect("monitoring:risk_classes")
     return render(
         request,
@@ -341,7 +345,9 @@ def risk_class_delete(request, pk: int):
     except ServiceError as exc:
         _errors(request, exc)
         return redirect("monitoring:risk_class_edit", pk=rc.pk)
-    messages.success(request, f"风险分类“{rc.code} {rc.label}”已删除")
+    messages.success(
+        request, _("风险分类“%(code)s %(label)s”已删除") % {"code": rc.code, "label": rc.label}
+    )
     return redirect("monitoring:risk_classes")
 
 
@@ -352,7 +358,7 @@ def run_now(request):
     from jiuzhu.monitoring.tasks import monitor_run_task
 
     result = monitor_run_task.enqueue(trigger="web", full=request.POST.get("full") == "1")
-    messages.success(request, f"已排入后台运行（任务 {result.id}）")
+    messages.success(request, _("已排入后台运行（任务 %(id)s）") % {"id": result.id})
     return redirect("monitoring:overview")
 
 
@@ -385,7 +391,10 @@ def review_generate(request):
     _need(request.user, Capability.ALERT_CONFIGURE)
     month = _month(request.POST.get("month"))
     n = reviews.review_tasks_generate(month=month, actor=request.user)
-    messages.success(request, f"{month:%Y年%m月}生成复核任务 {n} 条")
+    messages.success(
+        request,
+        _("%(month)s生成复核任务 %(n)s 条") % {"month": date_format(month, _("Y年m月")), "n": n},
+    )
     return redirect(f"{reverse('monitoring:reviews')}?month={month:%Y-%m}")
 
 
@@ -407,7 +416,9 @@ def review_detail(request, pk: int):
         except ServiceError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, f"复核已完成：{task.get_outcome_display()}")
+            messages.success(
+                request, _("复核已完成：%(outcome)s") % {"outcome": task.get_outcome_display()}
+            )
             if task.application_id:
                 return redirect("cases:detail", pk=task.application_id)
             return redirect("monitoring:review", pk=pk)

@@ -1,0 +1,108 @@
+"""Monitoring pages in English: the page's own text is translated; only data stays Chinese."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from jiuzhu.monitoring.models import Alert, AlertRule, RiskClass
+from jiuzhu.monitoring.services import monitor_run
+from tests.monitoring.helpers import import_rows, on_roll, police_death
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _chinese_afterwards():
+    """A request with the English cookie leaves English active in this thread; undo it."""
+    yield
+    translation.deactivate()
+
+
+def _english(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    c.cookies["django_language"] = "en"
+    return c
+
+
+def _main(response, data: list[str]) -> str:
+    """The page's <main>, with the data values (names, stored summaries, rule names) cut out."""
+    assert response.status_code == 200
+    text = response.content.decode()
+    text = text[text.index("<main") : text.index("</main>")]
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, "")
+    return text
+
+
+def _left(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if CJK.search(line)]
+
+
+def test_monitoring_pages_in_english(cast):
+    hh, (head,), _ = on_roll(cast.village)
+    import_rows("police", [police_death(head, timezone.localdate())])
+    monitor_run()
+    alert = Alert.objects.select_related("area", "rule", "assigned_to").get(household=hh)
+    data = [
+        hh.head_name,
+        alert.summary,
+        alert.area.name,
+        alert.area.full_name(),
+        alert.rule.name,
+        cast.worker.full_name,
+        *(r["source"] for r in alert.evidence["records"]),
+        *(r["text"] for r in alert.evidence["records"]),
+        *AlertRule.objects.values_list("name", flat=True),
+        *RiskClass.objects.values_list("label", flat=True),
+    ]
+    street = _english(cast.reviewer)
+
+    page = _main(street.get("/monitoring/"), data)
+    assert "Monitoring overview" in page and "Open alerts by cause" in page
+    assert "Recent runs" in page
+    assert _left(page) == []
+
+    page = _main(street.get("/monitoring/alerts/"), data)
+    assert "Overdue only" in page and "All causes" in page
+    assert "Death of a person on the roll" in page  # the cause, a choice label
+    assert _left(page) == []
+
+    page = _main(street.get(f"/monitoring/alerts/{alert.pk}/"), data)
+    assert f"Alert #{alert.pk}" in page and " household (1 person)" in page
+    assert "Active roll entries" in page and "Handling history" in page
+    assert "Increase: opens an application" in page
+    assert _left(page) == []
+
+    page = _main(street.get("/monitoring/reviews/"), data)
+    assert "Risk classes and review intervals" in page and "Every 3 months" in page
+    assert _left(page) == []
+
+    admin = _english(cast.admin)
+    page = _main(admin.get("/monitoring/rules/"), data)
+    assert "Rule types and default thresholds" in page and "Routing by programme" in page
+    assert "Hold payment as soon as found" in page  # a threshold label from params.py
+    assert _left(page) == []
+
+    page = _main(admin.get("/monitoring/rules/new/?kind=new_asset"), data)
+    assert "New alert rule" in page and "Vehicle registry (vehicles)" in page
+    assert _left(page) == []
+
+
+def test_monitoring_messages_in_english(cast):
+    from jiuzhu.core.errors import ServiceError
+    from jiuzhu.monitoring import params
+
+    with translation.override("en"), pytest.raises(ServiceError) as exc:
+        params.parse("school_leaving", {"min_age": "sixteen"})
+    assert "Threshold “" in exc.value.text() and "a whole number of at least 0" in exc.value.text()
+    assert not CJK.search(exc.value.text())
+    with translation.override("zh-hans"), pytest.raises(ServiceError) as exc:
+        params.parse("school_leaving", {"min_age": "sixteen"})
+    assert (
+        "阈值参数“最低年龄(周岁)(min_age)”的值“sixteen”无效：应为不小于0的整数" in exc.value.text()
+    )
