@@ -260,6 +260,7 @@ def _changed_file(n: int) -> None:
     )
     today = datetime.date.today()
     rng = random.Random(7)
+    stamp = int(time.time())  # keys unique per call, so a --reuse run can add its file again
     mix = [("police", "death", None)] * 1 + [("hrss", "wage", 450_000)] * 4
     mix += [("vehicles", "car", 8_000_000)] * 2 + [("medical_insurance", "", 600_000)] * 3
     with transaction.atomic():
@@ -283,7 +284,7 @@ def _changed_file(n: int) -> None:
                 {
                     "id": max_id + i + 1,
                     "department": dept,
-                    "record_key": f"CHG{i}",
+                    "record_key": f"CHG{stamp}-{i}",
                     "feed_import_id": imports[dept],
                     "row_no": i + 2,
                     "kind": kind,
