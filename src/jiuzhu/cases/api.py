@@ -7,6 +7,7 @@ import inspect
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -165,7 +166,7 @@ def application_events(request, application_id: int):
     return [
         {
             "action": e.action,
-            "label": e.action_label,
+            "label": e.action_display,
             "from_state": e.from_state,
             "to_state": e.to_state,
             "actor_name": e.actor_name,
@@ -181,7 +182,7 @@ def application_events(request, application_id: int):
 def application_moves(request, application_id: int):
     """The moves the signed-in user may make on this application now."""
     app = selectors.application_get(user=request.user, application_id=application_id)
-    return [{"name": t.name, "label": t.label} for t in available(request.user, app)]
+    return [{"name": t.name, "label": _(t.label)} for t in available(request.user, app)]
 
 
 @router.post(
@@ -192,13 +193,15 @@ def application_move(request, application_id: int, name: str, payload: Transitio
     """Make one move (``accept``, ``review``, ``approve`` …); extra fields go in ``data``."""
     selectors.application_get(user=request.user, application_id=application_id)
     if name not in TRANSITIONS:
-        raise ServiceError(f"没有“{name}”这一办理环节", code="unknown")
+        raise ServiceError(_("没有“%(name)s”这一办理环节") % {"name": name}, code="unknown")
     fn = services.MOVES[name]
     params = set(inspect.signature(fn).parameters) - {"actor", "application_id", "version"}
     unknown = set(payload.data) - params
     if unknown:
         raise ServiceError(
-            f"“{TRANSITIONS[name].label}”不接受字段：{'、'.join(sorted(unknown))}", field="data"
+            _("“%(step)s”不接受字段：%(fields)s")
+            % {"step": _(TRANSITIONS[name].label), "fields": "、".join(sorted(unknown))},
+            field="data",
         )
     kwargs = dict(payload.data)
     if "reason" in params:

@@ -1,14 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "jiuzhu.cases"
-    verbose_name = "救助申请与审批"
+    verbose_name = _("救助申请与审批")
 
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.navigation import register_nav
 
-        register_nav("待办", "cases:todo", capability=Capability.CASE_VIEW, order=10)
-        register_nav("受理申请", "cases:intake", capability=Capability.CASE_INTAKE, order=11)
-        register_nav("救助名册", "cases:roll", capability=Capability.CASE_VIEW, order=12)
+        register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
+        register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
+        register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)

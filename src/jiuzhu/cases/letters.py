@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils import timezone, translation
 
 from jiuzhu.areas.models import Area
 from jiuzhu.core.pdf import Gap, Heading, Para, Table, render_pdf
@@ -34,6 +35,13 @@ def _office(app) -> str:
 
 
 def letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
+    """The letter as issued: an official document in Chinese, whatever language the actor
+    reads (the programme and purpose labels are translated strings)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _letter_pdf(app=app, kind=kind, number=number, reason=reason, actor=actor)
+
+
+def _letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
     title = TITLES[kind].format(programme=app.programme_label, purpose=app.get_purpose_display())
     applicant = app.applicant
     today = timezone.localdate()

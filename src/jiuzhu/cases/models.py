@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Role
@@ -121,7 +122,7 @@ class ApprovalChain(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.area} · {self.get_programme_display() or '所有项目'}"
+        return f"{self.area} · {self.get_programme_display() or gettext('所有项目')}"
 
     def snapshot(self) -> dict:
         approve_role = self.review_role if self.review_is_final else self.approve_role
@@ -155,7 +156,7 @@ class WorkingDayOverride(models.Model):
         verbose_name_plural = _("工作日调整")
 
     def __str__(self) -> str:
-        return f"{self.date} {'工作日' if self.is_working_day else '休息日'}"
+        return f"{self.date} {gettext('工作日') if self.is_working_day else gettext('休息日')}"
 
 
 class Application(models.Model):
@@ -267,7 +268,7 @@ class Application(models.Model):
     @property
     def programme_label(self) -> str:
         if not self.programme:
-            return "模糊申请(待定)"
+            return gettext("模糊申请(待定)")
         if self.programme in Programme.values:
             return str(Programme(self.programme).label)
         from jiuzhu.registry.display import programme_label
@@ -285,12 +286,12 @@ class Application(models.Model):
         def label(role):
             return str(Role(role).label) if role in Role.values else role
 
-        steps = [f"村居受理 → {label(c.get('review_role'))}初审"]
+        steps = [gettext("村居受理 → %(role)s初审") % {"role": label(c.get("review_role"))}]
         if c.get("community_review"):
-            steps.append("民主评议")
-        steps.append(f"公示{c.get('notice_days', 7)}天")
+            steps.append(gettext("民主评议"))
+        steps.append(gettext("公示%(days)s天") % {"days": c.get("notice_days", 7)})
         steps.append(
-            "初审即终审" if c.get("review_is_final") else f"{label(c.get('approve_role'))}"
+            gettext("初审即终审") if c.get("review_is_final") else f"{label(c.get('approve_role'))}"
         )
         return " → ".join(steps)
 
@@ -328,6 +329,13 @@ class CaseEvent(_Row):
         if not self._state.adding:
             raise RuntimeError("办理记录只能追加，不能修改")
         super().save(*args, **kwargs)
+
+    @property
+    def action_display(self) -> str:
+        """The step's name in the reader's language (``action_label`` is stored in Chinese, and
+        every stored label is a msgid: the workflow's ``Transition.label`` and the services'
+        fixed labels are marked with ``gettext_noop``)."""
+        return gettext(self.action_label) if self.action_label else ""
 
     @property
     def from_label(self) -> str:
@@ -442,7 +450,7 @@ class SignMethod(models.TextChoices):
 class TruthPledge(_Row):
     """诚信承诺书 (kind=truth) or 容缺承诺书 (kind=missing_papers), signed before any check."""
 
-    KIND_CHOICES = [("truth", "诚信承诺书"), ("missing_papers", "容缺承诺书")]
+    KIND_CHOICES = [("truth", _("诚信承诺书")), ("missing_papers", _("容缺承诺书"))]
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="pledges")
     kind = models.CharField(max_length=16, choices=KIND_CHOICES, default="truth")
@@ -476,7 +484,11 @@ class CheckAuthorisation(_Row):
         _("授权人身份"),
         max_length=12,
         default="applicant",
-        choices=[("applicant", "申请人"), ("member", "家庭成员"), ("obligor", "法定义务人")],
+        choices=[
+            ("applicant", _("申请人")),
+            ("member", _("家庭成员")),
+            ("obligor", _("法定义务人")),
+        ],
     )
     method = models.CharField(_("签署方式"), max_length=10, choices=SignMethod.choices)
     material = models.ForeignKey(
@@ -525,13 +537,13 @@ class HomeVisit(_Row):
 
 
 VISIT_CHECKLIST = [
-    ("housing_poor", "住房简陋/危房"),
-    ("no_appliances", "无大件家电或家电陈旧"),
-    ("no_vehicle", "未见机动车辆"),
-    ("sick_or_disabled", "有重病或残疾成员"),
-    ("no_work", "有劳动能力成员无稳定工作"),
-    ("matches_declaration", "实际情况与申报一致"),
-    ("neighbours_confirm", "邻里走访情况属实"),
+    ("housing_poor", _("住房简陋/危房")),
+    ("no_appliances", _("无大件家电或家电陈旧")),
+    ("no_vehicle", _("未见机动车辆")),
+    ("sick_or_disabled", _("有重病或残疾成员")),
+    ("no_work", _("有劳动能力成员无稳定工作")),
+    ("matches_declaration", _("实际情况与申报一致")),
+    ("neighbours_confirm", _("邻里走访情况属实")),
 ]
 
 
@@ -596,7 +608,7 @@ class Objection(_Row):
         _("处理结果"),
         max_length=12,
         blank=True,
-        choices=[("dismissed", "异议不成立"), ("upheld", "异议成立，重新调查")],
+        choices=[("dismissed", _("异议不成立")), ("upheld", _("异议成立，重新调查"))],
     )
     resolution = models.TextField(_("处理说明"), blank=True)
     resolved_by = models.ForeignKey(
@@ -613,10 +625,10 @@ class DecisionLetter(_Row):
     """决定书 / 不予批准通知书 / 不予受理通知书, kept as the PDF that was issued."""
 
     KIND_CHOICES = [
-        ("approval", "救助决定书"),
-        ("refusal", "不予批准通知书"),
-        ("intake_refusal", "不予受理通知书"),
-        ("adjustment", "变更/停发/渐退决定书"),
+        ("approval", _("救助决定书")),
+        ("refusal", _("不予批准通知书")),
+        ("intake_refusal", _("不予受理通知书")),
+        ("adjustment", _("变更/停发/渐退决定书")),
     ]
 
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="letters")

@@ -16,11 +16,14 @@ import uuid
 from collections.abc import Callable
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.scoping import access, require_area, user_roles
@@ -59,6 +62,12 @@ from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person, RollEntry, RollStatus
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# The event labels of opening a change/stop/渐退 case (stored in Chinese, shown translated).
+ADJUSTMENT_LABELS = {
+    Purpose.CHANGE: gettext_noop("发起变更救助金额"),
+    Purpose.STOP: gettext_noop("发起停发"),
+    Purpose.PHASE_OUT: gettext_noop("发起渐退"),
+}
 ALLOWED_TYPES = {  # magic bytes → (content type, extension)
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
@@ -130,19 +139,32 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
     return None
 
 
+def _stored(label) -> str:
+    """A label as it goes into a stored record (a pledge's text, a to-do note): in Chinese,
+    whatever language the actor reads."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(label)
+
+
+def _ymd(day: datetime.date) -> str:
+    """A date in a message: 2025年03月07日 in Chinese."""
+    return _("%(y)s年%(m)s月%(d)s日") % {"y": f"{day:%Y}", "m": f"{day:%m}", "d": f"{day:%d}"}
+
+
 def _read_upload(uploaded) -> bytes:
     size = getattr(uploaded, "size", None)
     if size is not None and size > MAX_UPLOAD_BYTES:
         raise ServiceError(
-            f"文件过大：{size / 1024 / 1024:.1f} MB，单个文件不得超过 10 MB",
+            _("文件过大：%(size)s MB，单个文件不得超过 10 MB")
+            % {"size": f"{size / 1024 / 1024:.1f}"},
             field="file",
             code="too_large",
         )
     data = uploaded.read() if hasattr(uploaded, "read") else bytes(uploaded)
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ServiceError("文件过大：单个文件不得超过 10 MB", field="file", code="too_large")
+        raise ServiceError(_("文件过大：单个文件不得超过 10 MB"), field="file", code="too_large")
     if not data:
-        raise ServiceError("文件为空或上传未完成，请重新上传", field="file", code="empty")
+        raise ServiceError(_("文件为空或上传未完成，请重新上传"), field="file", code="empty")
     return data
 
 
@@ -171,26 +193,28 @@ def material_upload(
         hh.hukou_area_id,
     )
     if kind not in MaterialKind.values:
-        raise ServiceError(f"材料类型“{kind}”不在可选范围内", field="kind")
+        raise ServiceError(_("材料类型“%(kind)s”不在可选范围内") % {"kind": kind}, field="kind")
     data = _read_upload(uploaded)
     sniffed = _sniff(data[:16])
     if sniffed is None:
         raise ServiceError(
-            "文件类型不支持：只接受 JPG、PNG 图片或 PDF 文件", field="file", code="bad_type"
+            _("文件类型不支持：只接受 JPG、PNG 图片或 PDF 文件"), field="file", code="bad_type"
         )
     content_type, ext = sniffed
     if content_type == "application/pdf" and b"%%EOF" not in data[-1024:]:
         raise ServiceError(
-            "PDF 文件不完整（上传中断？），请重新上传", field="file", code="truncated"
+            _("PDF 文件不完整（上传中断？），请重新上传"), field="file", code="truncated"
         )
     if content_type == "image/jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-        raise ServiceError("图片不完整（上传中断？），请重新上传", field="file", code="truncated")
+        raise ServiceError(
+            _("图片不完整（上传中断？），请重新上传"), field="file", code="truncated"
+        )
     digest = hashlib.sha256(data).hexdigest()
     app = None
     if application_id is not None:
         app = Application.objects.filter(pk=application_id, household=hh).first()
         if app is None:
-            raise ServiceError("该申请不属于此家庭", field="application")
+            raise ServiceError(_("该申请不属于此家庭"), field="application")
     existing = Material.objects.filter(household=hh, sha256=digest).first()
     if existing is not None:
         _receive_outstanding(app, existing)
@@ -355,17 +379,19 @@ def application_create(
         existing = Application.objects.filter(client_ref=client_ref).first()
         if existing is not None:
             if existing.household_id != household_id:
-                raise ServiceError("外部请求编号已被其他申请使用", field="client_ref")
+                raise ServiceError(_("外部请求编号已被其他申请使用"), field="client_ref")
             return existing
     errors: dict[str, list[str]] = {}
     if programme and programme not in Programme.values:
-        errors.setdefault("programme", []).append(f"救助项目“{programme}”不存在")
+        errors.setdefault("programme", []).append(
+            _("救助项目“%(programme)s”不存在") % {"programme": programme}
+        )
     if programme == Programme.TEMPORARY_AID and temp_aid_kind not in TempAidKind.values:
-        errors.setdefault("temp_aid_kind", []).append("临时救助须选择“急难型”或“支出型”")
+        errors.setdefault("temp_aid_kind", []).append(_("临时救助须选择“急难型”或“支出型”"))
     if programme != Programme.TEMPORARY_AID:
         temp_aid_kind = ""
     if channel not in ("window", "visit", "online", "api"):
-        errors.setdefault("channel", []).append("渠道须为 window、visit、online 或 api")
+        errors.setdefault("channel", []).append(_("渠道须为 window、visit、online 或 api"))
     if errors:
         raise ServiceError(errors=errors)
     open_same = Application.objects.filter(
@@ -380,7 +406,9 @@ def application_create(
         open_same = open_same.filter(programme=programme)
     if open_same.exists():
         raise ServiceError(
-            f"该家庭已有办理中的申请（{open_same.first().number}），不能重复申请", code="duplicate"
+            _("该家庭已有办理中的申请（%(number)s），不能重复申请")
+            % {"number": open_same.first().number},
+            code="duplicate",
         )
     for member in members or []:
         registry_services.person_add(
@@ -398,11 +426,11 @@ def application_create(
     if applicant_id:
         applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
         if applicant is None:
-            raise ServiceError("申请人须是该家庭的成员", field="applicant")
+            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
     else:
         applicant = Person.objects.filter(household=hh, relation="head").first()
         if applicant is None:
-            raise ServiceError("该家庭没有户主，请先登记户主", field="applicant")
+            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
     chain = chain_for(area_code=hh.hukou_area_id, programme=programme or Programme.DIBAO)
     today = timezone.localdate()
     app = Application(
@@ -426,7 +454,7 @@ def application_create(
         with transaction.atomic():
             app.save()
     except IntegrityError as exc:  # the same client_ref for another household, meanwhile
-        raise ServiceError("外部请求编号已被使用", field="client_ref", code="duplicate") from exc
+        raise ServiceError(_("外部请求编号已被使用"), field="client_ref", code="duplicate") from exc
     app.number = _number(app)
     Application.objects.filter(pk=app.pk).update(number=app.number)
     # Signed on the same screen: recorded in the submit event (one audit append, not three).
@@ -444,7 +472,7 @@ def application_create(
         app,
         actor=actor,
         action="submit",
-        label="申请登记",
+        label=gettext_noop("申请登记"),
         from_state="",
         to_state=State.SUBMITTED,
         role=_intake_role(actor, app.area_id),
@@ -473,7 +501,7 @@ def _pledge(
 ) -> TruthPledge:
     signer_name = signer_name or app.applicant.name
     if method == SignMethod.UPLOAD and not material_id:
-        raise ServiceError("上传签字件方式须选择已上传的承诺书", field="pledge")
+        raise ServiceError(_("上传签字件方式须选择已上传的承诺书"), field="pledge")
     p = TruthPledge.objects.create(
         application=app,
         kind=kind,
@@ -509,7 +537,7 @@ def _authorisation(
 ) -> CheckAuthorisation:
     signer_name = signer_name or app.applicant.name
     if method == SignMethod.UPLOAD and not material_id:
-        raise ServiceError("上传签字件方式须选择已上传的授权书", field="authorisation")
+        raise ServiceError(_("上传签字件方式须选择已上传的授权书"), field="authorisation")
     a = CheckAuthorisation.objects.create(
         application=app,
         household_id=app.household_id,
@@ -566,18 +594,20 @@ def _move(
     with transaction.atomic():
         app = Application.objects.select_for_update().filter(pk=application_id).first()
         if app is None:
-            raise ServiceError("申请不存在", code="not_found")
+            raise ServiceError(_("申请不存在"), code="not_found")
         refusal, role = guard(actor, app, name)
         if refusal is not None and refusal.code in ("wrong_role", "wrong_area", "unknown"):
             raise ServiceError(refusal.message, code=refusal.code)
         if app.version != version:  # changed since the caller read it: never act on a stale view
-            raise ConcurrentEditError("该申请")
+            raise ConcurrentEditError(_("该申请"))
         if refusal is not None:
             raise ServiceError(refusal.message, code=refusal.code)
         reason = (reason or "").strip()
         if t.needs_reason and not reason:
             raise ServiceError(
-                f"办理“{t.label}”须填写理由或意见", field="reason", code="reason_required"
+                _("办理“%(step)s”须填写理由或意见") % {"step": _(t.label)},
+                field="reason",
+                code="reason_required",
             )
         from_state = app.state
         target, data = body(app) if body else (None, {})
@@ -603,10 +633,10 @@ def _move(
 def _require_signatures(app: Application) -> None:
     errors: dict[str, list[str]] = {}
     if not app.pledges.filter(kind="truth").exists():
-        errors.setdefault("pledge", []).append("尚未签署诚信承诺书，不能受理和核对")
+        errors.setdefault("pledge", []).append(_("尚未签署诚信承诺书，不能受理和核对"))
     if not app.authorisations.exists():
         errors.setdefault("authorisation", []).append(
-            "尚未签署核对授权书，不能开展家庭经济状况核对"
+            _("尚未签署核对授权书，不能开展家庭经济状况核对")
         )
     if errors:
         raise ServiceError(errors=errors, code="missing_signature")
@@ -650,12 +680,13 @@ def application_accept(
         missing = materials_missing(app)
         if app.vague and not app.programme:
             raise ServiceError(
-                "模糊申请须先确定救助项目（可参考系统建议）再受理", field="programme"
+                _("模糊申请须先确定救助项目（可参考系统建议）再受理"), field="programme"
             )
         if missing:
             labels = "、".join(str(MaterialKind(k).label) for k in missing)
             raise ServiceError(
-                f"材料不齐，缺少：{labels}。可一次性告知申请人补齐，或签署容缺承诺后容缺受理",
+                _("材料不齐，缺少：%(materials)s。可一次性告知申请人补齐，或签署容缺承诺后容缺受理")
+                % {"materials": labels},
                 field="materials",
                 code="missing_materials",
             )
@@ -683,13 +714,15 @@ def application_set_programme(
             pk=application_id,
         )
         if app.version != version:
-            raise ConcurrentEditError("该申请")
+            raise ConcurrentEditError(_("该申请"))
         if app.state != State.SUBMITTED:
-            raise ServiceError("受理后不能再更改救助项目", field="programme", code="wrong_state")
+            raise ServiceError(_("受理后不能再更改救助项目"), field="programme", code="wrong_state")
         if programme not in Programme.values:
-            raise ServiceError(f"救助项目“{programme}”不存在", field="programme")
+            raise ServiceError(
+                _("救助项目“%(programme)s”不存在") % {"programme": programme}, field="programme"
+            )
         if programme == Programme.TEMPORARY_AID and temp_aid_kind not in TempAidKind.values:
-            raise ServiceError("临时救助须选择“急难型”或“支出型”", field="temp_aid_kind")
+            raise ServiceError(_("临时救助须选择“急难型”或“支出型”"), field="temp_aid_kind")
         before = app.programme
         app.programme = programme
         app.temp_aid_kind = temp_aid_kind if programme == Programme.TEMPORARY_AID else ""
@@ -701,7 +734,7 @@ def application_set_programme(
             app,
             actor=actor,
             action="set_programme",
-            label="确定救助项目",
+            label=gettext_noop("确定救助项目"),
             from_state=app.state,
             to_state=app.state,
             reason="",
@@ -726,15 +759,18 @@ def application_accept_with_pledge(
     def body(app):
         _require_signatures(app)
         if app.vague and not app.programme:
-            raise ServiceError("模糊申请须先确定救助项目再受理", field="programme")
+            raise ServiceError(_("模糊申请须先确定救助项目再受理"), field="programme")
         items = [k for k in dict.fromkeys(missing or [])]
         bad = [k for k in items if k not in MaterialKind.values]
         if bad:
-            raise ServiceError(f"材料类型不存在：{'、'.join(bad)}", field="missing")
+            raise ServiceError(
+                _("材料类型不存在：%(kinds)s") % {"kinds": "、".join(bad)}, field="missing"
+            )
         core = [k for k in items if k in CORE_MATERIALS]
         if core:
             raise ServiceError(
-                f"核心材料不能容缺：{'、'.join(str(MaterialKind(k).label) for k in core)}",
+                _("核心材料不能容缺：%(materials)s")
+                % {"materials": "、".join(str(MaterialKind(k).label) for k in core)},
                 field="missing",
                 code="core_missing",
             )
@@ -742,16 +778,17 @@ def application_accept_with_pledge(
         if not items:
             items = still
         if not items:
-            raise ServiceError("材料已齐全，请直接受理", field="missing")
+            raise ServiceError(_("材料已齐全，请直接受理"), field="missing")
         not_listed = [k for k in still if k not in items]
         if not_listed:
             raise ServiceError(
-                f"还缺少未列入容缺清单的材料：{'、'.join(str(MaterialKind(k).label) for k in not_listed)}",
+                _("还缺少未列入容缺清单的材料：%(materials)s")
+                % {"materials": "、".join(str(MaterialKind(k).label) for k in not_listed)},
                 field="missing",
                 code="missing_materials",
             )
         due = add_working_days(timezone.localdate(), due_days)
-        labels = "、".join(str(MaterialKind(k).label) for k in items)
+        labels = "、".join(_stored(MaterialKind(k).label) for k in items)
         _pledge(
             app,
             actor,
@@ -849,17 +886,17 @@ def home_visit_submit(
     def body(app):
         visit = app.visits.filter(done=False).order_by("-id").first()
         if visit is None:
-            raise ServiceError("没有待办的入户调查", code="wrong_state")
+            raise ServiceError(_("没有待办的入户调查"), code="wrong_state")
         if not (findings or "").strip():
-            raise ServiceError("请填写调查情况", field="findings")
+            raise ServiceError(_("请填写调查情况"), field="findings")
         if not signature_material_id:
             raise ServiceError(
-                "须由申请人在调查表上签名", field="signature", code="missing_signature"
+                _("须由申请人在调查表上签名"), field="signature", code="missing_signature"
             )
         if not Material.objects.filter(
             pk=signature_material_id, household_id=app.household_id
         ).exists():
-            raise ServiceError("签名文件不属于该家庭", field="signature")
+            raise ServiceError(_("签名文件不属于该家庭"), field="signature")
         visit.done = True
         visit.checklist = {k: bool(v) for k, v in (checklist or {}).items()}
         visit.findings = findings
@@ -904,9 +941,9 @@ def _coord(value, limit, field):
     try:
         d = decimal.Decimal(str(value)).quantize(decimal.Decimal("0.000001"))
     except decimal.InvalidOperation as exc:
-        raise ServiceError("定位坐标须为数字", field=field) from exc
+        raise ServiceError(_("定位坐标须为数字"), field=field) from exc
     if abs(d) > limit:
-        raise ServiceError("定位坐标超出范围", field=field)
+        raise ServiceError(_("定位坐标超出范围"), field=field)
     return d
 
 
@@ -924,7 +961,7 @@ def community_review_record(
 ) -> Application:
     def body(app):
         if votes_for + votes_against > participants:
-            raise ServiceError("票数不能多于参加人数", field="votes_for")
+            raise ServiceError(_("票数不能多于参加人数"), field="votes_for")
         r = CommunityReview.objects.create(
             application=app,
             held_on=held_on,
@@ -951,13 +988,13 @@ def _money(value, field) -> decimal.Decimal:
     try:
         d = decimal.Decimal(str(value))
     except (decimal.InvalidOperation, TypeError) as exc:
-        raise ServiceError("金额须为数字", field=field) from exc
+        raise ServiceError(_("金额须为数字"), field=field) from exc
     if not d.is_finite() or d <= 0:
-        raise ServiceError("金额须大于0", field=field)
+        raise ServiceError(_("金额须大于0"), field=field)
     if d != d.quantize(decimal.Decimal("0.01")):
-        raise ServiceError("金额最多保留两位小数（到分）", field=field)
+        raise ServiceError(_("金额最多保留两位小数（到分）"), field=field)
     if d >= decimal.Decimal("1e9"):
-        raise ServiceError("金额超出允许范围", field=field)
+        raise ServiceError(_("金额超出允许范围"), field=field)
     return d
 
 
@@ -1134,14 +1171,14 @@ def application_close_notice(
         notice = app.notices.filter(closed=False).order_by("-id").first()
         day = today or timezone.localdate()
         if notice is None:
-            raise ServiceError("没有进行中的公示", code="wrong_state")
+            raise ServiceError(_("没有进行中的公示"), code="wrong_state")
         if day <= notice.end_date:
             raise ServiceError(
-                f"公示期至 {notice.end_date:%Y年%m月%d日} 止，期满后方可进入审批",
+                _("公示期至 %(end)s 止，期满后方可进入审批") % {"end": _ymd(notice.end_date)},
                 code="notice_running",
             )
         if app.objections.filter(resolved=False).exists():
-            raise ServiceError("有未处理的异议", code="paused")
+            raise ServiceError(_("有未处理的异议"), code="paused")
         notice.closed = True
         notice.save(update_fields=["closed"])
         _tasks_close(app, TaskKind.NOTICE)
@@ -1170,23 +1207,23 @@ def objection_submit(
     """An objection from the public page (no login): pause the case, task the deciding office."""
     errors: dict[str, list[str]] = {}
     if not (contact_name or "").strip():
-        errors.setdefault("contact_name", []).append("请填写联系人姓名")
+        errors.setdefault("contact_name", []).append(_("请填写联系人姓名"))
     if not registry_services.PHONE_RE.match((contact_phone or "").strip()):
         errors.setdefault("contact_phone", []).append(
-            "请填写正确的联系电话（11位手机号或带区号的固话）"
+            _("请填写正确的联系电话（11位手机号或带区号的固话）")
         )
     if len((content or "").strip()) < 5:
-        errors.setdefault("content", []).append("请具体说明异议内容（至少5个字）")
+        errors.setdefault("content", []).append(_("请具体说明异议内容（至少5个字）"))
     if len(content or "") > 2000:
-        errors.setdefault("content", []).append("异议内容不超过2000字")
+        errors.setdefault("content", []).append(_("异议内容不超过2000字"))
     if errors:
         raise ServiceError(errors=errors)
     notice = PublicNotice.objects.select_for_update().filter(pk=notice_id, closed=False).first()
     if notice is None:
-        raise ServiceError("该公示已结束，不能再提出异议", code="notice_closed")
+        raise ServiceError(_("该公示已结束，不能再提出异议"), code="notice_closed")
     app = Application.objects.select_for_update().get(pk=notice.application_id)
     if app.state != State.NOTICE:
-        raise ServiceError("该公示已结束，不能再提出异议", code="notice_closed")
+        raise ServiceError(_("该公示已结束，不能再提出异议"), code="notice_closed")
     o = Objection.objects.create(
         notice=notice,
         application=app,
@@ -1201,7 +1238,7 @@ def objection_submit(
         app,
         actor=None,
         action="objection",
-        label="公示异议",
+        label=gettext_noop("公示异议"),
         from_state=app.state,
         to_state=app.state,
         reason=content.strip()[:500],
@@ -1225,7 +1262,7 @@ def objection_resolve(
     def body(app):
         o = app.objections.filter(pk=objection_id, resolved=False).first()
         if o is None:
-            raise ServiceError("该异议不存在或已处理", field="objection")
+            raise ServiceError(_("该异议不存在或已处理"), field="objection")
         o.resolved = True
         o.outcome = "upheld" if upheld else "dismissed"
         o.resolution = reason
@@ -1277,9 +1314,9 @@ def application_approve(
 
     def body(app):
         if _holds_role(actor, Role.PAYMENTS_OFFICER):
-            raise ServiceError("审批与发放分离：资金发放人员不能审批", code="same_person")
+            raise ServiceError(_("审批与发放分离：资金发放人员不能审批"), code="same_person")
         if app.reviewed_by_id is None:
-            raise ServiceError("该申请未经初审，不能批准", code="wrong_state")
+            raise ServiceError(_("该申请未经初审，不能批准"), code="wrong_state")
         if app.is_adjustment:
             app.decided_by = actor
             app.decided_on = timezone.localdate()
@@ -1402,9 +1439,9 @@ def roll_change(*, actor, application_id: int, version: int, amount, reason: str
         value = _money(amount, "amount")
         old = RollEntry.objects.select_for_update().get(pk=app.roll_entry_id)
         if old.status != RollStatus.ACTIVE:
-            raise ServiceError("名册记录已不在保，不能变更", code="wrong_state")
+            raise ServiceError(_("名册记录已不在保，不能变更"), code="wrong_state")
         if app.programme == Programme.TEMPORARY_AID:
-            raise ServiceError("临时救助为一次性救助，不能变更金额", code="wrong_state")
+            raise ServiceError(_("临时救助为一次性救助，不能变更金额"), code="wrong_state")
         today = timezone.localdate()
         start = _month_after(today)
         old.end_month = today.replace(day=1)
@@ -1513,27 +1550,29 @@ def adjustment_create(
     hh = entry.household
     errors: dict[str, list[str]] = {}
     if purpose not in (Purpose.CHANGE, Purpose.STOP, Purpose.PHASE_OUT):
-        errors.setdefault("purpose", []).append("办理事项须为变更、停发或渐退")
+        errors.setdefault("purpose", []).append(_("办理事项须为变更、停发或渐退"))
     if entry.status not in ADJUSTABLE_STATES:
-        errors.setdefault("roll_entry", []).append("该名册记录已停发，不能再变更或停发")
+        errors.setdefault("roll_entry", []).append(_("该名册记录已停发，不能再变更或停发"))
     reason = (reason or "").strip()
     if not reason:
-        errors.setdefault("reason", []).append("须填写变更/停发理由")
+        errors.setdefault("reason", []).append(_("须填写变更/停发理由"))
     value = None
     if purpose == Purpose.CHANGE:
         try:
             value = _money(amount, "amount")
         except ServiceError as exc:
-            errors.setdefault("amount", []).append(f"新的月救助金额：{exc.text()}")
+            errors.setdefault("amount", []).append(
+                _("新的月救助金额：%(error)s") % {"error": exc.text()}
+            )
         else:
             if value == entry.monthly_amount:
-                errors.setdefault("amount", []).append("新的月救助金额与现金额相同")
+                errors.setdefault("amount", []).append(_("新的月救助金额与现金额相同"))
     if purpose == Purpose.PHASE_OUT:
         if entry.programme not in PHASE_OUT_PROGRAMMES:
-            errors.setdefault("purpose", []).append("渐退只适用于低保（低保办法第三十三条）")
+            errors.setdefault("purpose", []).append(_("渐退只适用于低保（低保办法第三十三条）"))
         if not phase_out_months or not 1 <= int(phase_out_months) <= PHASE_OUT_MAX_MONTHS:
             errors.setdefault("phase_out_months", []).append(
-                f"渐退月数须为1至{PHASE_OUT_MAX_MONTHS}个月（一般不超过6个月）"
+                _("渐退月数须为1至%(max)s个月（一般不超过6个月）") % {"max": PHASE_OUT_MAX_MONTHS}
             )
     if errors:
         raise ServiceError(errors=errors)
@@ -1542,7 +1581,9 @@ def adjustment_create(
     ).first()
     if pending is not None:
         raise ServiceError(
-            f"该名册记录已有办理中的变更/停发（{pending.number}），不能重复发起", code="duplicate"
+            _("该名册记录已有办理中的变更/停发（%(number)s），不能重复发起")
+            % {"number": pending.number},
+            code="duplicate",
         )
     applicant = (
         entry.person
@@ -1550,7 +1591,7 @@ def adjustment_create(
         else Person.objects.filter(household=hh, relation="head").first()
     )
     if applicant is None:
-        raise ServiceError("该家庭没有户主，请先登记户主", field="applicant")
+        raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
     chain = chain_for(area_code=hh.hukou_area_id, programme=entry.programme)
     today = timezone.localdate()
     app = Application(
@@ -1582,13 +1623,13 @@ def adjustment_create(
         TaskKind.REVIEW,
         chain["review_role"],
         app.review_due,
-        note=f"{Purpose(purpose).label}：{reason}"[:200],
+        note=f"{_stored(Purpose(purpose).label)}：{reason}"[:200],
     )
     _event(
         app,
         actor=actor,
         action="submit_adjustment",
-        label=f"发起{Purpose(purpose).label}",
+        label=ADJUSTMENT_LABELS[purpose],
         from_state="",
         to_state=State.REVIEWING,
         role=_intake_role(actor, app.area_id),
@@ -1624,7 +1665,7 @@ def _adjust_roll(app: Application, actor, amount, reason: str) -> dict:
     """Apply an approved change/stop/渐退 to its target entry (paid to this month, new from next)."""
     entry = RollEntry.objects.select_for_update().get(pk=app.target_roll_entry_id)
     if entry.status not in ADJUSTABLE_STATES:
-        raise ServiceError("该名册记录已停发，不能再变更或停发", code="wrong_state")
+        raise ServiceError(_("该名册记录已停发，不能再变更或停发"), code="wrong_state")
     today = timezone.localdate()
     this_month = today.replace(day=1)
     start = _month_after(today)
@@ -1700,7 +1741,7 @@ def payment_officer_check(*, application: Application, user) -> None:
     """For the payments module: whoever reviewed or decided a case may not pay it."""
     if user.pk in (application.reviewed_by_id, application.decided_by_id):
         raise ServiceError(
-            "审批与发放分离：该申请的审核或审批人员不能办理其发放", code="same_person"
+            _("审批与发放分离：该申请的审核或审批人员不能办理其发放"), code="same_person"
         )
 
 
@@ -1784,7 +1825,7 @@ def visit_complete(
     """The phone form: signature and photos are stored and the visit submitted, all or nothing."""
     app = Application.objects.get(pk=application_id)
     if not signature_png:
-        raise ServiceError("须由申请人在屏幕上签名", field="signature", code="missing_signature")
+        raise ServiceError(_("须由申请人在屏幕上签名"), field="signature", code="missing_signature")
     with _FilesUndo() as undo:
         sig = undo.keep(
             material_upload(

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
@@ -106,7 +107,7 @@ def intake(request):
         except ServiceError as exc:
             _errors(request, exc)
         except PermissionDenied:
-            messages.error(request, "所选村/社区不在您的管辖区域内")
+            messages.error(request, _("所选村/社区不在您的管辖区域内"))
         else:
             return redirect("cases:apply", household_id=hh.pk)
     return render(request, "cases/intake.html", {"q": q, "found": found, "villages": villages})
@@ -186,7 +187,7 @@ def apply(request, household_id: int):
         except ServiceError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, f"已登记申请 {app.number}")
+            messages.success(request, _("已登记申请 %(number)s") % {"number": app.number})
             return redirect("cases:detail", pk=app.pk)
     required = REQUIRED_MATERIALS
     return render(
@@ -215,7 +216,7 @@ def detail(request, pk: int):
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
             "can_intake": user_scope(request.user, Capability.CASE_INTAKE).contains(app.area_id),
-            "labels": {n: t.label for n, t in TRANSITIONS.items()},
+            "labels": {n: _(t.label) for n, t in TRANSITIONS.items()},
             "open_objections": app.objections.filter(resolved=False),
             "suggested_amount": _suggested(app),
         }
@@ -276,9 +277,9 @@ def move(request, pk: int, name: str):
     except ServiceError as exc:
         _errors(request, exc)
     except ValueError:
-        messages.error(request, "表单数据有误，请检查后重试")
+        messages.error(request, _("表单数据有误，请检查后重试"))
     else:
-        messages.success(request, f"已办理：{TRANSITIONS[name].label}")
+        messages.success(request, _("已办理：%(step)s") % {"step": _(TRANSITIONS[name].label)})
     return redirect("cases:detail", pk=app.pk)
 
 
@@ -305,7 +306,7 @@ def upload(request, pk: int):
     app = selectors.application_get(user=request.user, application_id=pk)
     f = request.FILES.get("file")
     if f is None:
-        messages.error(request, "请选择要上传的文件")
+        messages.error(request, _("请选择要上传的文件"))
         return redirect("cases:detail", pk=app.pk)
     try:
         services.material_upload(
@@ -319,9 +320,9 @@ def upload(request, pk: int):
     except ServiceError as exc:
         _errors(request, exc)
     except PermissionDenied:
-        messages.error(request, "您没有为该家庭上传材料的权限")
+        messages.error(request, _("您没有为该家庭上传材料的权限"))
     else:
-        messages.success(request, "材料已上传并归入家庭档案")
+        messages.success(request, _("材料已上传并归入家庭档案"))
     return redirect("cases:detail", pk=app.pk)
 
 
@@ -346,7 +347,7 @@ def visit(request, pk: int):
                 version=int(p.get("version", "0")),
                 signature_png=png,
                 photos=request.FILES.getlist("photos"),
-                checklist={k: k in p.getlist("checklist") for k, _ in VISIT_CHECKLIST},
+                checklist={k: k in p.getlist("checklist") for k, _label in VISIT_CHECKLIST},
                 findings=p.get("findings", ""),
                 latitude=p.get("latitude") or None,
                 longitude=p.get("longitude") or None,
@@ -355,7 +356,7 @@ def visit(request, pk: int):
         except ServiceError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, "入户调查已提交")
+            messages.success(request, _("入户调查已提交"))
             return redirect("cases:detail", pk=app.pk)
     return render(request, "cases/visit.html", {"app": app, "checklist": VISIT_CHECKLIST})
 
@@ -407,5 +408,5 @@ def public_objection(request, area_code: str, notice_id: int):
     except ServiceError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, "您的异议已提交，民政部门将在10个工作日内核查处理")
+        messages.success(request, _("您的异议已提交，民政部门将在10个工作日内核查处理"))
     return redirect(reverse("public:notice", kwargs={"area_code": area_code}))

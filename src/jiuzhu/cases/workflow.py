@@ -15,6 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from jiuzhu.accounts.roles import Role
 from jiuzhu.accounts.scoping import user_roles
 from jiuzhu.areas.models import PREFIX_LENGTH, AreaLevel
@@ -37,7 +40,7 @@ OPEN_STATES = (
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: str  # Chinese, stored as CaseEvent.action_label; shown with gettext(label)
     sources: tuple[str, ...]
     target: str | None  # None: the service chooses among ``targets``
     actor: str  # "intake" | "visit" | "review" | "approve"
@@ -51,13 +54,19 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     t.name: t
     for t in [
-        Transition("accept", "受理", (State.SUBMITTED,), State.INVESTIGATING, "review"),
         Transition(
-            "accept_with_pledge", "容缺受理", (State.SUBMITTED,), State.INVESTIGATING, "review"
+            "accept", gettext_noop("受理"), (State.SUBMITTED,), State.INVESTIGATING, "review"
+        ),
+        Transition(
+            "accept_with_pledge",
+            gettext_noop("容缺受理"),
+            (State.SUBMITTED,),
+            State.INVESTIGATING,
+            "review",
         ),
         Transition(
             "reject_intake",
-            "不予受理",
+            gettext_noop("不予受理"),
             (State.SUBMITTED,),
             State.REJECTED_INTAKE,
             "review",
@@ -65,7 +74,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "grant_emergency",
-            "先行救助",
+            gettext_noop("先行救助"),
             (State.SUBMITTED,),
             State.APPROVED,
             "review",
@@ -74,7 +83,7 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "submit_visit",
-            "提交入户调查",
+            gettext_noop("提交入户调查"),
             (State.INVESTIGATING,),
             None,
             "visit",
@@ -82,14 +91,14 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "record_community_review",
-            "录入民主评议",
+            gettext_noop("录入民主评议"),
             (State.COMMUNITY_REVIEW,),
             State.REVIEWING,
             "review",
         ),
         Transition(
             "review",
-            "初审",
+            gettext_noop("初审"),
             (State.REVIEWING,),
             None,
             "review",
@@ -98,17 +107,21 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "return_to_worker",
-            "退回补正",
+            gettext_noop("退回补正"),
             (State.REVIEWING,),
             State.RETURNED,
             "review",
             needs_reason=True,
         ),
-        Transition("resubmit", "补正后重新提交", (State.RETURNED,), State.REVIEWING, "intake"),
-        Transition("close_notice", "公示期满", (State.NOTICE,), State.APPROVING, "review"),
+        Transition(
+            "resubmit", gettext_noop("补正后重新提交"), (State.RETURNED,), State.REVIEWING, "intake"
+        ),
+        Transition(
+            "close_notice", gettext_noop("公示期满"), (State.NOTICE,), State.APPROVING, "review"
+        ),
         Transition(
             "resolve_objection",
-            "处理异议",
+            gettext_noop("处理异议"),
             (State.NOTICE,),
             None,
             "approve",
@@ -119,21 +132,31 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "return_to_reviewer",
-            "退回初审",
+            gettext_noop("退回初审"),
             (State.APPROVING,),
             State.REVIEWING,
             "approve",
             needs_reason=True,
         ),
         Transition(
-            "approve", "批准", (State.APPROVING,), State.APPROVED, "approve", needs_reason=True
+            "approve",
+            gettext_noop("批准"),
+            (State.APPROVING,),
+            State.APPROVED,
+            "approve",
+            needs_reason=True,
         ),
         Transition(
-            "refuse", "不予批准", (State.APPROVING,), State.REFUSED, "approve", needs_reason=True
+            "refuse",
+            gettext_noop("不予批准"),
+            (State.APPROVING,),
+            State.REFUSED,
+            "approve",
+            needs_reason=True,
         ),
         Transition(
             "withdraw",
-            "撤回申请",
+            gettext_noop("撤回申请"),
             OPEN_STATES,
             State.WITHDRAWN,
             "intake",
@@ -142,13 +165,20 @@ TRANSITIONS: dict[str, Transition] = {
         ),
         Transition(
             "change_amount",
-            "变更救助金额",
+            gettext_noop("变更救助金额"),
             (State.APPROVED,),
             State.APPROVED,
             "approve",
             needs_reason=True,
         ),
-        Transition("stop", "停发", (State.APPROVED,), State.STOPPED, "approve", needs_reason=True),
+        Transition(
+            "stop",
+            gettext_noop("停发"),
+            (State.APPROVED,),
+            State.STOPPED,
+            "approve",
+            needs_reason=True,
+        ),
     ]
 }
 
@@ -193,31 +223,41 @@ def guard(user, application, name: str) -> tuple[Refusal | None, str | None]:
     """Whether ``user`` may make move ``name`` on ``application`` now: (refusal, acting role)."""
     t = TRANSITIONS.get(name)
     if t is None:
-        return Refusal("unknown", f"没有“{name}”这一办理环节"), None
+        return Refusal("unknown", _("没有“%(name)s”这一办理环节") % {"name": name}), None
+    label = _(t.label)
     roles = roles_for(t, application.chain or {})
     role, holds_any = acting_role(user, roles, application.area_id)
     if not holds_any:
         needed = "、".join(_role_label(r) for r in roles)
-        return Refusal("wrong_role", f"“{t.label}”须由{needed}办理，您没有该岗位"), None
+        return Refusal(
+            "wrong_role",
+            _("“%(step)s”须由%(roles)s办理，您没有该岗位") % {"step": label, "roles": needed},
+        ), None
     if role is None:
-        return Refusal("wrong_area", f"该申请不在您的管辖区域内，不能办理“{t.label}”"), None
+        return Refusal(
+            "wrong_area", _("该申请不在您的管辖区域内，不能办理“%(step)s”") % {"step": label}
+        ), None
     if application.state not in t.sources:
         state = State(application.state).label
-        return Refusal("wrong_state", f"申请当前为“{state}”，不能办理“{t.label}”"), role
+        return Refusal(
+            "wrong_state",
+            _("申请当前为“%(state)s”，不能办理“%(step)s”") % {"state": state, "step": label},
+        ), role
     if application.paused and not t.while_paused:
         return Refusal(
-            "paused", f"公示期间收到异议，申请已暂停，处理异议前不能办理“{t.label}”"
+            "paused",
+            _("公示期间收到异议，申请已暂停，处理异议前不能办理“%(step)s”") % {"step": label},
         ), role
     if t.only_paused and not application.paused:
-        return Refusal("wrong_state", "该申请没有待处理的异议"), role
+        return Refusal("wrong_state", _("该申请没有待处理的异议")), role
     if t.emergency_only and not application.emergency:
-        return Refusal("not_emergency", "先行救助仅适用于急难型临时救助"), role
+        return Refusal("not_emergency", _("先行救助仅适用于急难型临时救助")), role
     if (
         name in ("approve", "refuse")
         and (application.chain or {}).get("separate_decider", True)
         and application.reviewed_by_id == user.pk
     ):
-        return Refusal("same_person", "谁审核谁不审批：您已办理该申请的初审，须由他人审批"), role
+        return Refusal("same_person", _("谁审核谁不审批：您已办理该申请的初审，须由他人审批")), role
     return None, role
 
 

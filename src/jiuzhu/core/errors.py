@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class ServiceError(Exception):
     """A refused action. ``errors`` maps field name → list of messages ("__all__" for general)."""
@@ -25,7 +27,9 @@ class ServiceError(Exception):
 
 
 class ConcurrentEditError(ServiceError):
-    def __init__(self, what: str = "记录"):
+    def __init__(self, what: str | None = None):
         super().__init__(
-            f"{what}已被他人修改，请刷新后重试（避免覆盖他人的修改）", code="concurrent_edit"
+            _("%(what)s已被他人修改，请刷新后重试（避免覆盖他人的修改）")
+            % {"what": what if what is not None else _("记录")},
+            code="concurrent_edit",
         )

@@ -3,13 +3,29 @@
 18 characters: a 6-digit address code, an 8-digit birth date, a 3-digit sequence (odd for men,
 even for women) and a check digit (ISO 7064 MOD 11-2). Retired address codes stay valid: people
 keep their number when districts are renamed, so the address code is checked for shape only.
-This module is plain Python (no Django) so the matching engine can use it too.
+This module works without Django so the matching engine can use it too: its messages are
+translated only when Django settings are configured (see ``_``).
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+
+
+def _(message: str) -> str:
+    """``gettext`` when Django is set up (a page, a service), else the Chinese message as is."""
+    try:
+        from django.conf import settings
+
+        if settings.configured:
+            from django.utils.translation import gettext
+
+            return gettext(message)
+    except ImportError:
+        pass
+    return message
+
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -89,26 +105,32 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
     """Parse and validate; raise ``IdNumberError`` with a Chinese message naming the wrong part."""
     number = normalise(value)
     if len(number) != 18:
-        raise IdNumberError("length", f"身份证号应为18位，实际为{len(number)}位")
+        raise IdNumberError("length", _("身份证号应为18位，实际为%(n)s位") % {"n": len(number)})
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise IdNumberError("format", "身份证号前17位须为数字，末位须为数字或X")
+        raise IdNumberError("format", _("身份证号前17位须为数字，末位须为数字或X"))
     if number[:2] not in PROVINCE_CODES:
-        raise IdNumberError("address", f"身份证号地址码（前6位）的省级代码“{number[:2]}”不存在")
+        raise IdNumberError(
+            "address", _("身份证号地址码（前6位）的省级代码“%(code)s”不存在") % {"code": number[:2]}
+        )
     try:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise IdNumberError(
-            "birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不是有效日期"
+            "birth_date",
+            _("身份证号出生日期（第7–14位）“%(date)s”不是有效日期") % {"date": number[6:14]},
         ) from exc
     today = today or datetime.date.today()
     if birth > today or birth.year < 1880:
         raise IdNumberError(
-            "birth_date", f"身份证号出生日期（第7–14位）“{number[6:14]}”不在合理范围"
+            "birth_date",
+            _("身份证号出生日期（第7–14位）“%(date)s”不在合理范围") % {"date": number[6:14]},
         )
     expected = check_digit(number[:17])
     if number[17] != expected:
         raise IdNumberError(
-            "check_digit", f"身份证号校验码（第18位）错误：应为“{expected}”，实为“{number[17]}”"
+            "check_digit",
+            _("身份证号校验码（第18位）错误：应为“%(expected)s”，实为“%(actual)s”")
+            % {"expected": expected, "actual": number[17]},
         )
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumber(number=number, address_code=number[:6], birth_date=birth, sex=sex)
@@ -122,13 +144,15 @@ def validate_id_number(
     if birth_date is not None and parsed.birth_date != birth_date:
         raise IdNumberError(
             "birth_date_mismatch",
-            f"身份证号中的出生日期 {parsed.birth_date:%Y-%m-%d} 与填写的出生日期 {birth_date:%Y-%m-%d} 不一致",
+            _("身份证号中的出生日期 %(parsed)s 与填写的出生日期 %(given)s 不一致")
+            % {"parsed": f"{parsed.birth_date:%Y-%m-%d}", "given": f"{birth_date:%Y-%m-%d}"},
         )
     if sex is not None and parsed.sex != sex:
-        label = {"M": "男", "F": "女"}
+        label = {"M": _("男"), "F": _("女")}
         raise IdNumberError(
             "sex_mismatch",
-            f"身份证号第17位表示性别为“{label[parsed.sex]}”，与填写的性别“{label.get(sex, sex)}”不一致",
+            _("身份证号第17位表示性别为“%(parsed)s”，与填写的性别“%(given)s”不一致")
+            % {"parsed": label[parsed.sex], "given": label.get(sex, sex)},
         )
     return parsed
 
@@ -137,7 +161,7 @@ def upgrade_15(value: str) -> str:
     """Convert an old 15-digit number (19xx births) to its 18-digit form."""
     old = normalise(value)
     if len(old) != 15 or not old.isdigit():
-        raise IdNumberError("length", "15位旧身份证号应为15位数字")
+        raise IdNumberError("length", _("15位旧身份证号应为15位数字"))
     first17 = old[:6] + "19" + old[6:]
     return first17 + check_digit(first17)
 

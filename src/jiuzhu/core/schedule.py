@@ -34,7 +34,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
-WEEKDAYS = "一二三四五六日"  # Monday = 0 … Sunday = 6, as datetime.weekday()
+WEEKLY_TEXT = (  # "每周一 02:00" …: Monday = 0 … Sunday = 6, as datetime.weekday()
+    _("每周一 %(at)s"),
+    _("每周二 %(at)s"),
+    _("每周三 %(at)s"),
+    _("每周四 %(at)s"),
+    _("每周五 %(at)s"),
+    _("每周六 %(at)s"),
+    _("每周日 %(at)s"),
+)
 _LOCK_KEY = 4_612_027  # PostgreSQL advisory lock: two ensures never queue the same job twice
 
 
@@ -75,10 +83,10 @@ class When:
     def text(self) -> str:
         at = f"{self.at:%H:%M}"
         if self.day is not None:
-            return f"每月{self.day}日 {at}"
+            return _("每月%(day)s日 %(at)s") % {"day": self.day, "at": at}
         if self.weekday is not None:
-            return f"每周{WEEKDAYS[self.weekday]} {at}"
-        return f"每天 {at}"
+            return WEEKLY_TEXT[self.weekday] % {"at": at}
+        return _("每天 %(at)s") % {"at": at}
 
     def cron(self) -> str:
         """The crontab time fields (minute hour day-of-month month day-of-week)."""

@@ -1,0 +1,147 @@
+"""The cases pages in English (django_language=en): translated from the committed catalogue, with
+no Chinese left in their own text — only data (area and user names, stored reasons) stays."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from jiuzhu.accounts.models import User
+from jiuzhu.areas.models import Area
+from jiuzhu.cases import services as s
+from jiuzhu.cases.models import CaseEvent, MaterialKind, PublicNotice, State, Task
+from jiuzhu.core.errors import ServiceError
+from tests.cases.helpers import advance, make_cast, png
+from tests.factories import household_with_head
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u4e00-\u9fff]+")
+
+
+@pytest.fixture
+def cast(taizhou):
+    return make_cast()
+
+
+@pytest.fixture(autouse=True)
+def _chinese_after():
+    """A request with the cookie leaves English active on the thread: later tests read Chinese."""
+    yield
+    translation.deactivate()
+
+
+def _english(user=None) -> Client:
+    c = Client()
+    if user is not None:
+        c.force_login(user)
+    c.cookies["django_language"] = "en"
+    return c
+
+
+def _data() -> list[str]:
+    """Chinese that is data, not the page's text: names of areas and users, stored reasons,
+    to-do notes and notice periods (written in Chinese by design)."""
+    values = [
+        *Area.objects.values_list("name", flat=True),
+        *User.objects.values_list("full_name", flat=True),
+        *CaseEvent.objects.values_list("reason", flat=True),
+        *Task.objects.values_list("note", flat=True),
+        *PublicNotice.objects.values_list("period", flat=True),
+    ]
+    return sorted({v for v in values if v}, key=len, reverse=True)
+
+
+def _chinese_left(html: str) -> list[str]:
+    if '<main class="container">' in html:  # the page's own part (the menu belongs to others)
+        html = html.split('<main class="container">', 1)[1].split("</main>", 1)[0]
+    for value in _data():
+        html = html.replace(value, "")
+    return CJK.findall(html)
+
+
+def _ascii_case(cast, head="Zhang Wei"):
+    hh = household_with_head(hukou_area_id=cast.village, head_name=head)
+    for kind in (MaterialKind.ID_CARD, MaterialKind.HUKOU, MaterialKind.INCOME_PROOF):
+        s.material_upload(
+            actor=cast.worker,
+            household_id=hh.pk,
+            kind=kind,
+            uploaded=png(extra=kind.encode() + str(hh.pk).encode()),
+        )
+    sig = {"signer_name": head}
+    return s.application_create(
+        actor=cast.worker,
+        household_id=hh.pk,
+        programme="dibao",
+        pledge=sig,
+        authorisation=sig,
+        reason="hardship",
+    )
+
+
+def test_case_pages_in_english(cast):
+    app = _ascii_case(cast)
+    reviewer, worker = _english(cast.reviewer), _english(cast.worker)
+
+    page = reviewer.get(f"/cases/{app.pk}/").content.decode()
+    assert "Overview" in page and "History (who, when, what, why)" in page
+    assert "Application registered" in page  # the stored event label, shown translated
+    assert "Pledges and authorisations" in page and 'id="do-accept"' in page
+    assert _chinese_left(page) == []
+
+    page = reviewer.get("/cases/").content.decode()
+    assert "My to-do list" in page and "Recent applications" in page
+    assert _chinese_left(page) == []
+
+    page = worker.get("/cases/new/?q=Zhang").content.decode()
+    assert "Step 1: find the household" in page and "Apply for this household" in page
+    assert _chinese_left(page) == []
+    page = worker.get(f"/cases/new/{app.household_id}/").content.decode()
+    assert "Household declaration (last 12 months)" in page and "Submit the application" in page
+    assert _chinese_left(page) == []
+
+    # a move, its message and the next step's form
+    resp = reviewer.post(
+        f"/cases/{app.pk}/move/accept/", {"version": app.version, "reason": "ok"}, follow=True
+    )
+    assert "Done: Intake" in resp.content.decode()
+    page = worker.get(f"/cases/{app.pk}/visit/").content.decode()
+    assert "Living conditions" in page and "Submit the visit" in page
+    assert "Poor or unsafe housing" in page
+    assert _chinese_left(page) == []
+
+
+def test_refusals_and_public_notice_in_english(cast):
+    app = advance(cast, _ascii_case(cast, head="Li Fang"), State.NOTICE)
+    worker = _english(cast.worker)
+    resp = worker.post(
+        f"/cases/{app.pk}/move/approve/", {"version": app.version, "reason": "x"}, follow=True
+    )
+    body = resp.content.decode()
+    assert "you do not hold that post" in body and "须由" not in body
+
+    page = _english().get(f"/gongshi/{app.area_id}/").content.decode()
+    assert "Object to this household" in page and "Notice period" in page
+    assert _chinese_left(page) == []
+
+    app = advance(cast, app, State.APPROVED)
+    page = _english(cast.approver).get("/cases/roll/").content.decode()
+    assert "Assistance roll" in page and "Decision ref." in page
+    assert _chinese_left(page) == []
+    # the letter stays an official Chinese document and the events stay stored in Chinese
+    assert set(app.events.values_list("action_label", flat=True)) >= {"申请登记", "批准"}
+
+
+def test_service_messages_follow_the_language(cast):
+    app = _ascii_case(cast, head="Wang Qiang")
+    with translation.override("en"), pytest.raises(ServiceError) as exc:
+        s.application_accept(actor=cast.reviewer, application_id=app.pk, version=app.version + 1)
+    assert exc.value.text() == (
+        "This application was changed by someone else; reload and try again"
+        " (so their changes are not overwritten)"
+    )
+    with translation.override("zh-hans"), pytest.raises(ServiceError) as exc:
+        s.application_accept(actor=cast.reviewer, application_id=app.pk, version=app.version + 1)
+    assert exc.value.text() == "该申请已被他人修改，请刷新后重试（避免覆盖他人的修改）"
