@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Role
@@ -67,7 +68,10 @@ class AlertRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name}（{self.get_kind_display()}）"
+        return gettext("%(name)s（%(kind)s）") % {
+            "name": self.name,
+            "kind": self.get_kind_display(),
+        }
 
 
 class MonitorRunKind(models.TextChoices):
@@ -117,7 +121,11 @@ class MonitorRun(models.Model):
         verbose_name_plural = _("预警运行")
 
     def __str__(self) -> str:
-        return f"预警运行 #{self.pk} {self.get_kind_display()} {self.get_status_display()}"
+        return gettext("预警运行 #%(n)s %(kind)s %(status)s") % {
+            "n": self.pk,
+            "kind": self.get_kind_display(),
+            "status": self.get_status_display(),
+        }
 
 
 class AlertStatus(models.TextChoices):
@@ -246,7 +254,7 @@ class Alert(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"预警 #{self.pk} {self.get_cause_display()}"
+        return gettext("预警 #%(n)s %(cause)s") % {"n": self.pk, "cause": self.get_cause_display()}
 
 
 class Criterion(models.TextChoices):
@@ -278,7 +286,11 @@ class RiskClass(models.Model):
         verbose_name_plural = _("风险分类")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.label}（每{self.interval_months}个月）"
+        return gettext("%(code)s %(label)s（每%(n)s个月）") % {
+            "code": self.code,
+            "label": self.label,
+            "n": self.interval_months,
+        }
 
 
 class ReviewOutcome(models.TextChoices):
@@ -327,7 +339,10 @@ class ReviewTask(models.Model):
         indexes = [models.Index(fields=["done", "area"], name="review_open_area")]
 
     def __str__(self) -> str:
-        return f"复核 {self.household_id} {self.period:%Y-%m}"
+        return gettext("复核 %(household)s %(month)s") % {
+            "household": self.household_id,
+            "month": f"{self.period:%Y-%m}",
+        }
 
 
 class AlertKey(models.Model):
