@@ -127,9 +127,19 @@ def test_refusals_and_public_notice_in_english(cast):
     assert _chinese_left(page) == []
 
     app = advance(cast, app, State.APPROVED)
+    page = _english(cast.approver).get(f"/cases/{app.pk}/").content.decode()
+    assert "Assistance decision letter" in page and "On the roll from" in page
+    assert _chinese_left(page) == []
     page = _english(cast.approver).get("/cases/roll/").content.decode()
     assert "Assistance roll" in page and "Decision ref." in page
     assert _chinese_left(page) == []
+    stop = s.adjustment_create(
+        actor=cast.reviewer, roll_entry_id=app.roll_entry_id, purpose="stop", reason="moved away"
+    )
+    page = _english(cast.reviewer).get(f"/cases/{stop.pk}/").content.decode()
+    assert "Open a stop" in page and "Roll entry: 710.00 yuan/month from" in page
+    assert _chinese_left(page) == []
+    assert stop.events.get().action_label == "发起停发"
     # the letter stays an official Chinese document and the events stay stored in Chinese
     assert set(app.events.values_list("action_label", flat=True)) >= {"申请登记", "批准"}
 
