@@ -106,3 +106,22 @@ def test_monitoring_messages_in_english(cast):
     assert (
         "阈值参数“最低年龄(周岁)(min_age)”的值“sixteen”无效：应为不小于0的整数" in exc.value.text()
     )
+
+
+def test_closing_in_english_keeps_the_stored_case_text_chinese(cast):
+    from jiuzhu.cases.models import Application
+
+    hh, (head,), _ = on_roll(cast.village)
+    import_rows("police", [police_death(head, timezone.localdate())])
+    monitor_run()
+    alert = Alert.objects.get(household=hh)
+    r = _english(cast.worker).post(
+        f"/monitoring/alerts/{alert.pk}/close/",
+        {"version": alert.version, "outcome": "stop", "reason": "verified"},
+        follow=True,
+    )
+    assert "Alert closed: Stopped" in r.content.decode()  # the message is English
+    alert.refresh_from_db()
+    app = Application.objects.get(pk=alert.application_id)
+    assert app.reason == "预警停发：verified"
+    assert app.evidence["summary"].startswith(f"预警#{alert.pk}（在册人员死亡）：")
