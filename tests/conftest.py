@@ -21,6 +21,18 @@ def _clear_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request with the English cookie activates English in this thread (LocaleMiddleware
+    does not switch back after the response), so every test starts and ends in Chinese."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def taizhou(db):
     """The Taizhou tree (reloaded if a transactional test flushed it)."""
