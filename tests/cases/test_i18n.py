@@ -155,3 +155,15 @@ def test_service_messages_follow_the_language(cast):
     with translation.override("zh-hans"), pytest.raises(ServiceError) as exc:
         s.application_accept(actor=cast.reviewer, application_id=app.pk, version=app.version + 1)
     assert exc.value.text() == "该申请已被他人修改，请刷新后重试（避免覆盖他人的修改）"
+
+
+def test_vague_application_proposals_in_english(cast):
+    hh = household_with_head(hukou_area_id=cast.village, head_name="Zhao Min")
+    app = s.application_create(
+        actor=cast.worker, household_id=hh.pk, programme="", pledge={}, authorisation={}
+    )
+    assert app.proposed_programmes[0]["label"] == "最低生活保障"  # stored as proposed
+    page = _english(cast.reviewer).get(f"/cases/{app.pk}/").content.decode()
+    proposals = page.split('id="proposals"', 1)[1].split("</ul>", 1)[0]
+    assert "<b>Minimum living guarantee (dibao)</b>" in proposals
+    assert "Programme not specified (to be decided)" in page and "Set the programme" in page

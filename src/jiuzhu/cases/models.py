@@ -276,6 +276,20 @@ class Application(models.Model):
         return programme_label(self.programme)
 
     @property
+    def proposals(self) -> list[dict]:
+        """The stored proposals of a 模糊申请 with each programme's name in the reader's
+        language (the stored ``label`` is Chinese; the reasons stay as stored)."""
+        out = []
+        for p in self.proposed_programmes or []:
+            code, label = p.get("programme"), p.get("label") or ""
+            if code in Programme.values:
+                label = str(Programme(code).label)
+            elif label:
+                label = gettext(label)
+            out.append({**p, "label": label})
+        return out
+
+    @property
     def is_adjustment(self) -> bool:
         return self.purpose != Purpose.APPLY
 

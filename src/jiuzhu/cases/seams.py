@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 log = logging.getLogger("jiuzhu.cases")
 
@@ -62,7 +63,7 @@ def propose_programmes(*, household) -> list[dict]:
             return [
                 {
                     "programme": "",
-                    "label": "暂无匹配项目",
+                    "label": gettext_noop("暂无匹配项目"),  # shown translated
                     "amount": None,
                     "why": "按现有申报信息不符合任何项目条件；请入户核实后再定",
                 }
@@ -143,7 +144,7 @@ def _simple_screen(household) -> list[dict]:
         out.append(
             {
                 "programme": "",
-                "label": "暂无匹配项目",
+                "label": gettext_noop("暂无匹配项目"),  # shown translated
                 "amount": None,
                 "why": f"人均月收入 {per_capita} 元；请入户核实后再定",
             }
