@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.models import RoleAssignment, User
 
@@ -28,6 +29,6 @@ class RoleAssignmentInline(admin.TabularInline):
 
 @admin.register(User)
 class JiuzhuUserAdmin(UserAdmin):
-    fieldsets = (*UserAdmin.fieldsets, ("救助系统", {"fields": ("full_name", "org_unit")}))
+    fieldsets = (*UserAdmin.fieldsets, (_("救助系统"), {"fields": ("full_name", "org_unit")}))
     list_display = ("username", "full_name", "org_unit", "is_active")
     inlines = [RoleAssignmentInline]

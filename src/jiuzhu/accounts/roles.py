@@ -6,13 +6,15 @@ capabilities inside the area subtree of the assignment only.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
     VILLAGE_WORKER = "village_worker", _("村居经办/网格员")
     TOWNSHIP_REVIEWER = "township_reviewer", _("乡镇(街道)审核")
     COUNTY_APPROVER = "county_approver", _("县级审批")
-    PAYMENTS_OFFICER = "payments_officer", _("资金发放")
+    # "资金发放" alone is the funds menu (Payments); as a role it is the officer.
+    PAYMENTS_OFFICER = "payments_officer", pgettext_lazy("role", "资金发放")
     FINANCE = "finance", _("财务拨付")
     DEPARTMENT_DATA = "department_data", _("部门数据员")
     AUDITOR = "auditor", _("纪检审计")

@@ -6,6 +6,7 @@ import datetime
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.models import RoleAssignment, User
 from jiuzhu.accounts.roles import Capability, Role, roles_incompatible
@@ -18,7 +19,7 @@ from jiuzhu.core.errors import ServiceError
 @transaction.atomic
 def user_create(*, actor, username: str, password: str, full_name: str = "", org_unit=None) -> User:
     if User.objects.filter(username=username).exists():
-        raise ServiceError(f"用户名“{username}”已存在", field="username")
+        raise ServiceError(_("用户名“%(name)s”已存在") % {"name": username}, field="username")
     user = User(username=username, full_name=full_name, org_unit=org_unit)
     user.set_password(password)
     user.save()
@@ -52,17 +53,17 @@ def role_assign(
     valid_from = valid_from or datetime.date.today()
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
-        errors.setdefault("role", []).append(f"角色“{role}”不存在")
+        errors.setdefault("role", []).append(_("角色“%(role)s”不存在") % {"role": role})
     if not Area.objects.filter(code=area_code).exists():
-        errors.setdefault("area", []).append(f"区划代码 {area_code} 不存在")
+        errors.setdefault("area", []).append(_("区划代码 %(code)s 不存在") % {"code": area_code})
     if valid_until and valid_until < valid_from:
-        errors.setdefault("valid_until", []).append("“失效日期”不能早于“生效日期”")
+        errors.setdefault("valid_until", []).append(_("“失效日期”不能早于“生效日期”"))
     if getattr(actor, "is_authenticated", False) and not user_scope(
         actor, Capability.ACCOUNTS_MANAGE
     ).contains(area_code):
-        errors.setdefault("area", []).append("只能在本人管理的区域内分配角色")
+        errors.setdefault("area", []).append(_("只能在本人管理的区域内分配角色"))
     if role == Role.DEPARTMENT_DATA and not department:
-        errors.setdefault("department", []).append("部门数据员须指定所属部门")
+        errors.setdefault("department", []).append(_("部门数据员须指定所属部门"))
     if errors:
         raise ServiceError(errors=errors)
     held = (
@@ -75,7 +76,8 @@ def role_assign(
             valid_from, valid_until, other.valid_from, other.valid_until
         ):
             raise ServiceError(
-                f"不相容岗位：{Role(role).label}与{Role(other.role).label}不得由同一人担任（审批与发放分离）",
+                _("不相容岗位：%(role)s与%(other)s不得由同一人担任（审批与发放分离）")
+                % {"role": Role(role).label, "other": Role(other.role).label},
                 field="role",
                 code="incompatible_roles",
             )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from jiuzhu.accounts.roles import Capability
@@ -225,9 +226,11 @@ def _lines_out(lines: list[PayrollLine]) -> list[dict]:
 
 def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
     if limit < 1 or limit > MAX_LIMIT:
-        raise ServiceError(f"每页条数 limit 应在 1 至 {MAX_LIMIT} 之间", field="limit")
+        raise ServiceError(
+            _("每页条数 limit 应在 1 至 %(max)s 之间") % {"max": MAX_LIMIT}, field="limit"
+        )
     if offset < 0:
-        raise ServiceError("起始位置 offset 不能为负数", field="offset")
+        raise ServiceError(_("起始位置 offset 不能为负数"), field="offset")
     return offset, offset + limit
 
 
@@ -240,7 +243,8 @@ def _parse_month(value: str) -> datetime.date | None:
         return datetime.date.fromisoformat(value + "-01")
     except ValueError:
         raise ServiceError(
-            f"发放月份 month 应为 YYYY-MM 格式（如 2026-11），实为“{value}”", field="month"
+            _("发放月份 month 应为 YYYY-MM 格式（如 2026-11），实为“%(value)s”") % {"value": value},
+            field="month",
         ) from None
 
 
@@ -261,11 +265,14 @@ def payroll_list(
     start, end = _page_bounds(limit, offset)
     if status and status not in PayrollStatus.values:
         raise ServiceError(
-            f"状态 status 应为 {'、'.join(PayrollStatus.values)} 之一，实为“{status}”",
+            _("状态 status 应为 %(allowed)s 之一，实为“%(value)s”")
+            % {"allowed": "、".join(PayrollStatus.values), "value": status},
             field="status",
         )
     if area and not Area.objects.filter(code=area).exists():
-        raise ServiceError(f"区域 area 应为区划代码，“{area}”不存在", field="area")
+        raise ServiceError(
+            _("区域 area 应为区划代码，“%(area)s”不存在") % {"area": area}, field="area"
+        )
     qs = selectors.payroll_list(
         user=request.user,
         status=status,
@@ -315,7 +322,8 @@ def payroll_lines(request, payroll_id: int, show: str = "", limit: int = 100, of
     p = selectors.payroll_get(user=request.user, payroll_id=payroll_id)
     if show and show not in selectors.LINE_FILTERS:
         raise ServiceError(
-            f"筛选 show 应为 {'、'.join(selectors.LINE_FILTERS)} 之一，实为“{show}”",
+            _("筛选 show 应为 %(allowed)s 之一，实为“%(value)s”")
+            % {"allowed": "、".join(selectors.LINE_FILTERS), "value": show},
             field="show",
         )
     start, end = _page_bounds(limit, offset)

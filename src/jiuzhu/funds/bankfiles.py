@@ -18,6 +18,7 @@ import decimal
 import io
 
 import polars as pl
+from django.utils.translation import gettext as _
 
 from jiuzhu.funds.columnar import fen_to_text
 from jiuzhu.funds.models import BankProfile, FailureReason
@@ -107,7 +108,7 @@ def bank_profiles_ensure(model=BankProfile) -> int:
     created = 0
     for profile in DEFAULT_PROFILES:
         fields = {k: v for k, v in profile.items() if k in known}
-        _, new = model.objects.get_or_create(name=fields.pop("name"), defaults=fields)
+        _obj, new = model.objects.get_or_create(name=fields.pop("name"), defaults=fields)
         created += new
     return created
 
@@ -146,7 +147,7 @@ def write_file(
     ] + list(extra)
     out = frame.select([expr.alias(header) for header, expr in cols])
     total_fen = int(frame["amount_fen"].sum() or 0)
-    trailer = {h: "" for h, _ in cols}
+    trailer = {h: "" for h, _field in cols}
     first = cols[0][0]
     trailer[first] = TOTAL_MARK
     amount_header = dict(profile.columns).get("amount")
@@ -156,7 +157,7 @@ def write_file(
             if profile.amount_unit == "fen"
             else f"{total_fen // 100}.{total_fen % 100:02d}"
         )
-    out = pl.concat([out, pl.DataFrame([trailer], schema={h: pl.Utf8 for h, _ in cols})])
+    out = pl.concat([out, pl.DataFrame([trailer], schema={h: pl.Utf8 for h, _field in cols})])
     if profile.file_format == "xlsx":
         return _xlsx_bytes(
             out, amount_header=amount_header, unit=profile.amount_unit, returned=bool(extra)
@@ -224,7 +225,10 @@ def decode_text(profile: BankProfile, data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         if expected != "utf-8":
             raise FileProblems(
-                [f"文件编码为 UTF-8（带 BOM），与银行配置的 {expected.upper()} 不符"]
+                [
+                    _("文件编码为 UTF-8（带 BOM），与银行配置的 %(encoding)s 不符")
+                    % {"encoding": expected.upper()}
+                ]
             )
         data = data[3:]
     non_ascii = any(b > 0x7F for b in data[:1_000_000])
@@ -235,20 +239,26 @@ def decode_text(profile: BankProfile, data: bytes) -> str:
             except UnicodeDecodeError:
                 pass
             else:
-                raise FileProblems(["文件编码为 UTF-8，与银行配置的 GBK 不符，请按 GBK 编码上传"])
+                raise FileProblems(
+                    [_("文件编码为 UTF-8，与银行配置的 GBK 不符，请按 GBK 编码上传")]
+                )
         try:
             return data.decode("gbk")
         except UnicodeDecodeError as exc:
-            raise FileProblems([f"文件不是有效的 GBK 编码（第 {exc.start} 字节）"]) from exc
+            raise FileProblems(
+                [_("文件不是有效的 GBK 编码（第 %(byte)s 字节）") % {"byte": exc.start}]
+            ) from exc
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         try:
             data.decode("gbk")
         except UnicodeDecodeError:
-            raise FileProblems([f"文件不是有效的 UTF-8 编码（第 {exc.start} 字节）"]) from exc
+            raise FileProblems(
+                [_("文件不是有效的 UTF-8 编码（第 %(byte)s 字节）") % {"byte": exc.start}]
+            ) from exc
         raise FileProblems(
-            ["文件编码为 GBK，与银行配置的 UTF-8 不符，请按 UTF-8 编码上传"]
+            [_("文件编码为 GBK，与银行配置的 UTF-8 不符，请按 UTF-8 编码上传")]
         ) from exc
 
 
@@ -259,13 +269,18 @@ def read_return(profile: BankProfile, data: bytes, file_name: str) -> tuple[pl.D
     if profile.file_format == "xlsx":
         table = _read_xlsx(profile, data)
     elif data.startswith((ZIP_MAGIC, OLE_MAGIC)) or file_name.lower().endswith((".xlsx", ".xls")):
-        raise FileProblems([f"文件为 Excel 格式，与银行配置“{profile.name}”的 CSV 格式不符"])
+        raise FileProblems(
+            [
+                _("文件为 Excel 格式，与银行配置“%(profile)s”的 CSV 格式不符")
+                % {"profile": profile.name}
+            ]
+        )
     else:
         text = decode_text(profile, data)
         table = list(csv.reader(io.StringIO(text), delimiter=profile.delimiter))
     table = [r for r in table if any(c.strip() for c in r)]
     if not table:
-        raise FileProblems(["文件为空"])
+        raise FileProblems([_("文件为空")])
     header = [h.strip() for h in table[0]]
     wanted = {field: h for field, h in profile.columns}
     missing = [h for f, h in wanted.items() if f in REQUIRED_FIELDS and h not in header]
@@ -273,7 +288,12 @@ def read_return(profile: BankProfile, data: bytes, file_name: str) -> tuple[pl.D
         if h not in header:
             missing.append(h)
     if missing:
-        raise FileProblems([f"表头缺少列：{'、'.join(missing)}（按银行配置“{profile.name}”）"])
+        raise FileProblems(
+            [
+                _("表头缺少列：%(columns)s（按银行配置“%(profile)s”）")
+                % {"columns": "、".join(missing), "profile": profile.name}
+            ]
+        )
     pos = {f: header.index(h) for f, h in wanted.items() if h in header}
     pos["result"] = header.index(profile.result_header)
     pos["reason"] = header.index(profile.reason_header)
@@ -319,17 +339,20 @@ def _read_xlsx(profile: BankProfile, data: bytes) -> list[list[str]]:
 
     if data.startswith(OLE_MAGIC):
         raise FileProblems(
-            ["文件为旧版 Excel 97-2003（.xls）格式，请在 Excel 中另存为 .xlsx 后上传"]
+            [_("文件为旧版 Excel 97-2003（.xls）格式，请在 Excel 中另存为 .xlsx 后上传")]
         )
     if not data.startswith(ZIP_MAGIC):
         raise FileProblems(
-            [f"文件不是 Excel（.xlsx）文件，无法打开；银行配置“{profile.name}”要求 Excel 格式"]
+            [
+                _("文件不是 Excel（.xlsx）文件，无法打开；银行配置“%(profile)s”要求 Excel 格式")
+                % {"profile": profile.name}
+            ]
         )
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             if not wb.worksheets:
-                raise FileProblems(["Excel 文件中没有工作表"])
+                raise FileProblems([_("Excel 文件中没有工作表")])
             rows = [
                 [cell_text(v) for v in row] for row in wb.worksheets[0].iter_rows(values_only=True)
             ]
@@ -339,7 +362,7 @@ def _read_xlsx(profile: BankProfile, data: bytes) -> list[list[str]]:
         raise
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is one refusal
         raise FileProblems(
-            ["Excel 文件已损坏或不完整，无法读取；请上传银行返回的原始 .xlsx 文件"]
+            [_("Excel 文件已损坏或不完整，无法读取；请上传银行返回的原始 .xlsx 文件")]
         ) from exc
     return rows
 

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from jiuzhu.accounts.scoping import prefix_end
 from jiuzhu.core.frames import date_sql, fen_sql, read_frame
@@ -357,17 +358,18 @@ def _yuan_text(fen: pl.Expr) -> pl.Expr:
     return pl.format("{}.{}", (fen // 100).cast(pl.Utf8), (fen % 100).cast(pl.Utf8).str.zfill(2))
 
 
+# Stored in PayrollLine.flags in Chinese; shown translated (funds.selectors.lines_for_display).
 FLAG_LABELS = {
-    "dead": "收款人已死亡",
-    "death_report": "核对发现死亡",
-    "hold": "暂停发放",
-    "suspended": "名册暂停",
-    "excluded": "互斥救助",
-    "duplicate": "重复发放",
-    "no_account": "无发放账户",
-    "shared_account": "账户多户共用",
-    "amount_mismatch": "金额与决定不符",
-    "member_dead": "家庭成员死亡",
+    "dead": gettext_noop("收款人已死亡"),
+    "death_report": gettext_noop("核对发现死亡"),
+    "hold": gettext_noop("暂停发放"),
+    "suspended": gettext_noop("名册暂停"),
+    "excluded": gettext_noop("互斥救助"),
+    "duplicate": gettext_noop("重复发放"),
+    "no_account": gettext_noop("无发放账户"),
+    "shared_account": gettext_noop("账户多户共用"),
+    "amount_mismatch": gettext_noop("金额与决定不符"),
+    "member_dead": gettext_noop("家庭成员死亡"),
 }
 HOLDING = {"dead", "death_report", "hold", "suspended", "excluded", "duplicate", "no_account"}
 

@@ -8,6 +8,7 @@ import decimal
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Capability
@@ -177,7 +178,15 @@ def lines_for_display(lines, *, reveal: bool = False) -> list[dict]:
             {
                 "line": ln,
                 "account": ln.account_number if reveal else mask_account(ln.account_number),
-                "flags": [{**f, "url": evidence_url(f.get("evidence", {}))} for f in ln.flags],
+                # Flag labels are stored in Chinese (msgids); the reason is stored text.
+                "flags": [
+                    {
+                        **f,
+                        "label": gettext(f["label"]) if f.get("label") else "",
+                        "url": evidence_url(f.get("evidence", {})),
+                    }
+                    for f in ln.flags
+                ],
             }
         )
     return out
@@ -185,7 +194,11 @@ def lines_for_display(lines, *, reveal: bool = False) -> list[dict]:
 
 def approvals(*, payroll: Payroll) -> list[dict]:
     done = {a.level: a for a in payroll.approvals.select_related("approver")}
-    return [{**lv, "approval": done.get(lv["level"])} for lv in payroll.required_levels]
+    # A level's label is stored Chinese: the default "复核" is a msgid, thresholds' labels are data.
+    return [
+        {**lv, "label": gettext(lv["label"]), "approval": done.get(lv["level"])}
+        for lv in payroll.required_levels
+    ]
 
 
 def reissue_queue(*, user) -> QuerySet[PayrollLine]:

@@ -19,6 +19,8 @@ import polars as pl
 from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_area, user_roles, user_scope
@@ -95,7 +97,7 @@ def payment_hold_place(
         "programme": programme,
     }
     with transaction.atomic():
-        _holds_place([hold], actor=actor, not_member=lambda h: "成员不属于该家庭")
+        _holds_place([hold], actor=actor, not_member=lambda h: _("成员不属于该家庭"))
         return PaymentHold.objects.get(person_id=person_id, source=source)
 
 
@@ -112,7 +114,10 @@ def payment_holds_place_many(*, holds: list[dict], actor=None) -> int:
     return _holds_place(
         holds,
         actor=actor,
-        not_member=lambda h: f"成员 {h['person_id']} 不属于家庭 {h['household_id']}",
+        not_member=lambda h: (
+            _("成员 %(person)s 不属于家庭 %(household)s")
+            % {"person": h["person_id"], "household": h["household_id"]}
+        ),
     )
 
 
@@ -121,9 +126,9 @@ def _holds_check(holds: list[dict], *, not_member) -> None:
     (``not_member(hold)`` is the message when not; a person unknown is not a member)."""
     for h in holds:
         if not h.get("source"):
-            raise ServiceError("请注明暂停发放的来源（如 alert:编号）", field="source")
+            raise ServiceError(_("请注明暂停发放的来源（如 alert:编号）"), field="source")
         if not h.get("reason"):
-            raise ServiceError("请填写暂停发放的原因", field="reason")
+            raise ServiceError(_("请填写暂停发放的原因"), field="reason")
     homes: dict[int, int] = {}
     ids = list({h["person_id"] for h in holds})
     for i in range(0, len(ids), 5000):
@@ -220,9 +225,9 @@ def payment_hold_release_one(*, actor, hold_id: int, confirmed: bool, reason: st
     ``payment_hold_release``; returns the number of lines affected."""
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写解除理由（核实情况与依据）", field="reason")
+        raise ServiceError(_("请填写解除理由（核实情况与依据）"), field="reason")
     if len(reason) > 300:
-        raise ServiceError("解除理由不能超过300字", field="reason")
+        raise ServiceError(_("解除理由不能超过300字"), field="reason")
     with transaction.atomic():
         hold = (
             PaymentHold.objects.select_for_update()
@@ -231,11 +236,12 @@ def payment_hold_release_one(*, actor, hold_id: int, confirmed: bool, reason: st
             .first()
         )
         if hold is None:
-            raise ServiceError("暂停发放记录不存在", code="not_found")
+            raise ServiceError(_("暂停发放记录不存在"), code="not_found")
         require_area(actor, Capability.PAYROLL_APPROVE, hold.household.hukou_area_id)
         if hold.released_at is not None:
             raise ServiceError(
-                f"该暂停已于 {timezone.localtime(hold.released_at):%Y-%m-%d %H:%M} 解除，请刷新页面",
+                _("该暂停已于 %(at)s 解除，请刷新页面")
+                % {"at": f"{timezone.localtime(hold.released_at):%Y-%m-%d %H:%M}"},
                 code="wrong_state",
             )
         return _holds_release([hold], actor=actor, confirmed=confirmed, note=reason)
@@ -320,18 +326,18 @@ def payment_account_set(
     account_number = (account_number or "").replace(" ", "")
     errors: dict[str, list[str]] = {}
     if not ACCOUNT_RE.match(account_number):
-        errors["account_number"] = ["账号应为 8–32 位数字"]
+        errors["account_number"] = [_("账号应为 8–32 位数字")]
     if not (bank_name or "").strip():
-        errors["bank_name"] = ["请填写开户银行"]
+        errors["bank_name"] = [_("请填写开户银行")]
     if not (holder_name or "").strip():
-        errors["holder_name"] = ["请填写户名"]
+        errors["holder_name"] = [_("请填写户名")]
     if errors:
         raise ServiceError(errors=errors)
     with transaction.atomic():
         hh = Household.objects.get(pk=household_id)
         require_area(actor, Capability.PAYROLL_PREPARE, hh.hukou_area_id)
         if person_id is not None and not Person.objects.filter(pk=person_id, household=hh).exists():
-            raise ServiceError("收款成员不属于该家庭", field="person_id")
+            raise ServiceError(_("收款成员不属于该家庭"), field="person_id")
         old = list(
             PaymentAccount.objects.select_for_update().filter(
                 household=hh, person_id=person_id, active=True
@@ -401,9 +407,9 @@ def budget_set(
     try:
         value = decimal.Decimal(str(amount)).quantize(CENT)
     except (decimal.InvalidOperation, ValueError) as exc:
-        raise ServiceError("预算金额应为数字（元，两位小数）", field="amount") from exc
+        raise ServiceError(_("预算金额应为数字（元，两位小数）"), field="amount") from exc
     if value < 0:
-        raise ServiceError("预算金额不能为负", field="amount")
+        raise ServiceError(_("预算金额不能为负"), field="amount")
     with transaction.atomic():
         if actor is not None:  # None: the system (demo set-up, commands)
             require_area(actor, Capability.BUDGET_MANAGE, area_code)
@@ -436,7 +442,7 @@ def cutover_set(
     with transaction.atomic():
         if actor is not None:
             require_area(actor, Capability.PAYROLL_PREPARE, area_code)
-        cut, _ = FundsCutover.objects.update_or_create(
+        cut, _created = FundsCutover.objects.update_or_create(
             area_id=area_code,
             programme=programme,
             defaults={"paid_through": first_of_month(paid_through), "note": note},
@@ -482,7 +488,7 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
     A crash leaves the previous draft (the replacement is one transaction)."""
     month = first_of_month(month)
     if level_for_code(area_code) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
-        raise ServiceError("发放批次按县(区)或乡镇(街道)生成", field="area_code")
+        raise ServiceError(_("发放批次按县(区)或乡镇(街道)生成"), field="area_code")
     if actor is not None:
         require_area(actor, Capability.PAYROLL_PREPARE, area_code)
     Area.objects.get(code=area_code)
@@ -491,7 +497,8 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
     ).first()
     if existing is not None and existing.status != PayrollStatus.DRAFT:
         raise ServiceError(
-            f"发放批次 {existing.number} 已提交（{existing.get_status_display()}），不能重新生成",
+            _("发放批次 %(number)s 已提交（%(status)s），不能重新生成")
+            % {"number": existing.number, "status": existing.get_status_display()},
             code="wrong_state",
         )
     _cutover_ensure(actor=actor, programme=programme, area_code=area_code, month=month)
@@ -505,7 +512,7 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
     flags = flags_by_line(flag_df)
     with transaction.atomic():
         if existing is None:
-            payroll, _ = Payroll.objects.get_or_create(
+            payroll, _created = Payroll.objects.get_or_create(
                 programme=programme,
                 area_id=area_code,
                 month=month,
@@ -516,7 +523,7 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
             payroll = existing
         payroll = Payroll.objects.select_for_update().get(pk=payroll.pk)
         if payroll.status != PayrollStatus.DRAFT:
-            raise ServiceError("发放批次已被他人提交，不能重新生成", code="wrong_state")
+            raise ServiceError(_("发放批次已被他人提交，不能重新生成"), code="wrong_state")
         before = {
             "lines": payroll.line_count,
             "total": payroll.total_amount,
@@ -638,7 +645,7 @@ def flagged_count_update(payroll: Payroll) -> None:
 def _lock(payroll_id: int, version: int | None) -> Payroll:
     payroll = Payroll.objects.select_for_update().select_related("area").get(pk=payroll_id)
     if version is not None and payroll.version != version:
-        raise ConcurrentEditError("发放批次")
+        raise ConcurrentEditError(_("发放批次"))
     return payroll
 
 
@@ -663,7 +670,9 @@ def separation_check(*, payroll: Payroll, user) -> None:
             payment_officer_check(application=app, user=user)
         except ServiceError as exc:
             raise ServiceError(
-                f"{exc.text()}（申请 {app.number} 在本批次中）", code="same_person"
+                _("%(error)s（申请 %(number)s 在本批次中）")
+                % {"error": exc.text(), "number": app.number},
+                code="same_person",
             ) from exc
 
 
@@ -698,7 +707,8 @@ def budget_position(*, payroll: Payroll) -> dict:
 
 
 def _required_levels(payroll: Payroll) -> list[dict]:
-    levels = [{"level": 1, "label": "复核", "area_level": ""}]
+    # The first level's label is stored in Chinese and shown translated (selectors.approvals).
+    levels = [{"level": 1, "label": gettext_noop("复核"), "area_level": ""}]
     codes = {payroll.area_id}
     area = payroll.area
     codes |= {a.code for a in area.ancestors()}
@@ -726,16 +736,23 @@ def payroll_submit(
         payroll = _lock(payroll_id, version)
         require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
         if payroll.status != PayrollStatus.DRAFT:
-            raise ServiceError("只有草稿状态的发放批次可以提交", code="wrong_state")
+            raise ServiceError(_("只有草稿状态的发放批次可以提交"), code="wrong_state")
         if payroll.line_count == 0:
-            raise ServiceError("发放批次没有明细，不能提交", code="empty")
+            raise ServiceError(_("发放批次没有明细，不能提交"), code="empty")
         separation_check(payroll=payroll, user=actor)
         _overlap_check(payroll)
         position = budget_position(payroll=payroll)
         if position["over"] and not budget_override_reason.strip():
             raise ServiceError(
-                f"超出预算：本年度预算 {position['budget']} 元，已拨付/在途 {position['committed']} 元，"
-                f"本批次 {payroll.payable_amount} 元。确需发放请填写超预算理由",
+                _(
+                    "超出预算：本年度预算 %(budget)s 元，已拨付/在途 %(committed)s 元，"
+                    "本批次 %(amount)s 元。确需发放请填写超预算理由"
+                )
+                % {
+                    "budget": position["budget"],
+                    "committed": position["committed"],
+                    "amount": payroll.payable_amount,
+                },
                 field="budget_override_reason",
                 code="over_budget",
             )
@@ -797,7 +814,8 @@ def _overlap_check(payroll: Payroll) -> None:
     if clash:
         entry, number, mfrom, mto = clash
         raise ServiceError(
-            f"名册记录 #{entry} 的 {mfrom[:7]}—{mto[:7]} 已在批次 {number} 中，不能重复发放",
+            _("名册记录 #%(entry)s 的 %(start)s—%(end)s 已在批次 %(number)s 中，不能重复发放")
+            % {"entry": entry, "start": mfrom[:7], "end": mto[:7], "number": number},
             code="overlap",
         )
 
@@ -865,17 +883,22 @@ def payroll_approve(*, actor, payroll_id: int, version: int, note: str = "") -> 
         payroll = _lock(payroll_id, version)
         require_area(actor, Capability.PAYROLL_APPROVE, payroll.area_id)
         if payroll.status != PayrollStatus.SUBMITTED:
-            raise ServiceError("只有待复核的发放批次可以复核", code="wrong_state")
+            raise ServiceError(_("只有待复核的发放批次可以复核"), code="wrong_state")
         if actor.pk in _handlers(payroll):
             raise ServiceError(
-                "编制、复核、拨付须由不同人员办理：您已编制或复核过本批次", code="same_person"
+                _("编制、复核、拨付须由不同人员办理：您已编制或复核过本批次"), code="same_person"
             )
         separation_check(payroll=payroll, user=actor)
         done = payroll.approvals.count()
         level = payroll.required_levels[done]
         if not _approver_level_ok(actor, payroll, level.get("area_level", "")):
             raise ServiceError(
-                f"第 {level['level']} 级（{level['label']}）须由{_level_name(level['area_level'])}资金复核人员办理",
+                _("第 %(level)s 级（%(label)s）须由%(who)s资金复核人员办理")
+                % {
+                    "level": level["level"],
+                    "label": level["label"],
+                    "who": _level_name(level["area_level"]),
+                },
                 code="wrong_level",
             )
         PayrollApproval.objects.create(
@@ -901,20 +924,22 @@ def payroll_approve(*, actor, payroll_id: int, version: int, note: str = "") -> 
 
 
 def _level_name(area_level: str) -> str:
-    return {"city": "市级", "province": "省级", "county": "县级"}.get(area_level, "")
+    return {"city": _("市级"), "province": _("省级"), "county": _("县级")}.get(area_level, "")
 
 
 def payroll_return(*, actor, payroll_id: int, version: int, reason: str) -> Payroll:
     """退回: a reviewer sends a submitted payroll back to draft; its payable entries are reversed."""
     if not reason.strip():
-        raise ServiceError("请填写退回理由", field="reason")
+        raise ServiceError(_("请填写退回理由"), field="reason")
     with transaction.atomic():
         payroll = _lock(payroll_id, version)
         require_area(actor, Capability.PAYROLL_APPROVE, payroll.area_id)
         if payroll.status != PayrollStatus.SUBMITTED:
-            raise ServiceError("只有待复核的发放批次可以退回", code="wrong_state")
+            raise ServiceError(_("只有待复核的发放批次可以退回"), code="wrong_state")
         if actor.pk == payroll.prepared_by_id:
-            raise ServiceError("编制人不能退回自己编制的批次，请由复核人员办理", code="same_person")
+            raise ServiceError(
+                _("编制人不能退回自己编制的批次，请由复核人员办理"), code="same_person"
+            )
         _reverse_entries(payroll, LedgerKind.PAYABLE, actor, f"退回：{reason}")
         payroll.approvals.all().delete()
         payroll.status = PayrollStatus.DRAFT
@@ -971,14 +996,15 @@ def payroll_release(*, actor, payroll_id: int, version: int) -> Payroll:
         payroll = _lock(payroll_id, None)
         require_area(actor, Capability.PAYROLL_RELEASE, payroll.area_id)
         if payroll.version != version:
-            raise ConcurrentEditError("发放批次")
+            raise ConcurrentEditError(_("发放批次"))
         if payroll.status != PayrollStatus.APPROVED:
             raise ServiceError(
-                f"发放批次当前为“{payroll.get_status_display()}”，只有已复核的批次可以拨付",
+                _("发放批次当前为“%(status)s”，只有已复核的批次可以拨付")
+                % {"status": payroll.get_status_display()},
                 code="wrong_state",
             )
         if actor.pk in _handlers(payroll):
-            raise ServiceError("编制、复核、拨付须由不同人员办理", code="same_person")
+            raise ServiceError(_("编制、复核、拨付须由不同人员办理"), code="same_person")
         separation_check(payroll=payroll, user=actor)
         updated = Payroll.objects.filter(
             pk=payroll.pk, version=version, status=PayrollStatus.APPROVED
@@ -989,7 +1015,7 @@ def payroll_release(*, actor, payroll_id: int, version: int) -> Payroll:
             version=F("version") + 1,
         )
         if updated != 1:
-            raise ConcurrentEditError("发放批次")
+            raise ConcurrentEditError(_("发放批次"))
         PayrollLine.objects.filter(payroll=payroll, status=LineStatus.PAYABLE).update(
             status=LineStatus.SENT
         )
@@ -1012,7 +1038,7 @@ def payroll_release(*, actor, payroll_id: int, version: int) -> Payroll:
 def default_profile() -> BankProfile:
     profile = BankProfile.objects.filter(is_default=True).order_by("pk").first()
     if profile is None:
-        raise ServiceError("尚未配置银行文件格式", code="no_profile")
+        raise ServiceError(_("尚未配置银行文件格式"), code="no_profile")
     return profile
 
 
@@ -1080,7 +1106,7 @@ def bank_file_export(*, actor, payroll_id: int, profile_id: int | None = None) -
 
         raise PermissionDenied(Capability.PAYROLL_PREPARE)
     if payroll.status not in (PayrollStatus.RELEASED, PayrollStatus.CLOSED):
-        raise ServiceError("发放批次拨付后才能下载银行代发文件", code="wrong_state")
+        raise ServiceError(_("发放批次拨付后才能下载银行代发文件"), code="wrong_state")
     profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
     with transaction.atomic():
         existing = BankFile.objects.filter(
@@ -1115,7 +1141,7 @@ def _report(problems: list[str]) -> ServiceError:
     shown = problems[: bankfiles.MAX_REPORTED]
     more = len(problems) - len(shown)
     if more > 0:
-        shown.append(f"……另有 {more} 处问题未列出")
+        shown.append(_("……另有 %(n)s 处问题未列出") % {"n": more})
     return ServiceError(errors={"file": shown}, code="bad_return_file")
 
 
@@ -1131,7 +1157,7 @@ def bank_return_import(
     payroll = Payroll.objects.get(pk=payroll_id)
     require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
     if payroll.status != PayrollStatus.RELEASED:
-        raise ServiceError("只有已拨付、未结清的发放批次可以导入回盘文件", code="wrong_state")
+        raise ServiceError(_("只有已拨付、未结清的发放批次可以导入回盘文件"), code="wrong_state")
     profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
     try:
         rows, trailer = bankfiles.read_return(profile, data, file_name)
@@ -1142,7 +1168,8 @@ def bank_return_import(
     if other_batches and rows.filter(pl.col("batch") == payroll.number).height == 0:
         raise _report(
             [
-                f"该回盘文件属于批次 {'、'.join(sorted(other_batches)[:3])}，不是本批次 {payroll.number}"
+                _("该回盘文件属于批次 %(batches)s，不是本批次 %(number)s")
+                % {"batches": "、".join(sorted(other_batches)[:3]), "number": payroll.number}
             ]
         )
     sent = _sent_frame(payroll).select(
@@ -1156,66 +1183,90 @@ def bank_return_import(
     checks = [
         (
             pl.col("batch") != payroll.number,
-            lambda r: f"第 {r['row_no']} 行：批次号 {r['batch']} 不是本批次 {payroll.number}",
+            lambda r: (
+                _("第 %(row)s 行：批次号 %(batch)s 不是本批次 %(number)s")
+                % {"row": r["row_no"], "batch": r["batch"], "number": payroll.number}
+            ),
         ),
         (
             pl.col("id").is_null() & (pl.col("batch") == payroll.number),
-            lambda r: f"第 {r['row_no']} 行：明细编号 {r['ref']} 不在本批次的代发明细中",
+            lambda r: (
+                _("第 %(row)s 行：明细编号 %(ref)s 不在本批次的代发明细中")
+                % {"row": r["row_no"], "ref": r["ref"]}
+            ),
         ),
         (
             pl.col("ref").is_duplicated(),
-            lambda r: f"第 {r['row_no']} 行：明细编号 {r['ref']} 在文件中重复",
+            lambda r: (
+                _("第 %(row)s 行：明细编号 %(ref)s 在文件中重复")
+                % {"row": r["row_no"], "ref": r["ref"]}
+            ),
         ),
         (
             pl.col("amount_fen").is_null(),
-            lambda r: f"第 {r['row_no']} 行：金额“{r['amount']}”格式不正确",
+            lambda r: (
+                _("第 %(row)s 行：金额“%(amount)s”格式不正确")
+                % {"row": r["row_no"], "amount": r["amount"]}
+            ),
         ),
         (
             pl.col("id").is_not_null()
             & pl.col("amount_fen").is_not_null()
             & (pl.col("amount_fen") != pl.col("l_fen")),
             lambda r: (
-                f"第 {r['row_no']} 行：金额 {r['amount']} 与代发金额 {_yuan(r['l_fen'])} 不符"
+                _("第 %(row)s 行：金额 %(amount)s 与代发金额 %(sent)s 不符")
+                % {"row": r["row_no"], "amount": r["amount"], "sent": _yuan(r["l_fen"])}
             ),
         ),
         (
             pl.col("id").is_not_null() & (pl.col("account_number") != pl.col("l_account")),
-            lambda r: f"第 {r['row_no']} 行：账号与代发文件不符",
+            lambda r: _("第 %(row)s 行：账号与代发文件不符") % {"row": r["row_no"]},
         ),
         (
             ~pl.col("result").is_in([bankfiles.RESULT_PAID, bankfiles.RESULT_FAILED]),
-            lambda r: f"第 {r['row_no']} 行：处理结果应为“成功”或“失败”，实为“{r['result']}”",
+            lambda r: (
+                _("第 %(row)s 行：处理结果应为“成功”或“失败”，实为“%(result)s”")
+                % {"row": r["row_no"], "result": r["result"]}
+            ),
         ),
         (
             (pl.col("result") == bankfiles.RESULT_FAILED)
             & ~pl.col("reason").is_in(list(bankfiles.REASON_BY_TEXT)),
             lambda r: (
-                f"第 {r['row_no']} 行：失败原因“{r['reason']}”无法识别（应为 账号错误/账户已销户/户名不符/其他）"
+                _(
+                    "第 %(row)s 行：失败原因“%(reason)s”无法识别"
+                    "（应为 账号错误/账户已销户/户名不符/其他）"
+                )
+                % {"row": r["row_no"], "reason": r["reason"]}
             ),
         ),
         (
             pl.col("id").is_not_null() & (pl.col("status") != LineStatus.SENT),
-            lambda r: f"第 {r['row_no']} 行：明细 {r['ref']} 已对账，不能重复导入",
+            lambda r: (
+                _("第 %(row)s 行：明细 %(ref)s 已对账，不能重复导入")
+                % {"row": r["row_no"], "ref": r["ref"]}
+            ),
         ),
     ]
     bad = j.with_columns(
-        [cond.fill_null(False).alias(f"c{i}") for i, (cond, _) in enumerate(checks)]
+        [cond.fill_null(False).alias(f"c{i}") for i, (cond, _msg) in enumerate(checks)]
     )
     flagged = bad.filter(pl.any_horizontal([pl.col(f"c{i}") for i in range(len(checks))]))
     for r in flagged.head(bankfiles.MAX_REPORTED + 1).iter_rows(named=True):
-        for i, (_, msg) in enumerate(checks):
+        for i, (_cond, msg) in enumerate(checks):
             if r[f"c{i}"]:
                 problems.append(msg(r))
     if flagged.height > bankfiles.MAX_REPORTED + 1:
-        problems.append(f"共 {flagged.height} 行有问题")
+        problems.append(_("共 %(n)s 行有问题") % {"n": flagged.height})
     file_total = int(rows["amount_fen"].sum() or 0)
     if not trailer:
-        problems.append("文件缺少“合计”行（总笔数与总金额核对）")
+        problems.append(_("文件缺少“合计”行（总笔数与总金额核对）"))
     elif trailer.get("amount_fen") is None:
-        problems.append(f"合计行金额“{trailer.get('amount')}”格式不正确")
+        problems.append(_("合计行金额“%(amount)s”格式不正确") % {"amount": trailer.get("amount")})
     elif trailer["amount_fen"] != file_total:
         problems.append(
-            f"合计金额 {_yuan(trailer['amount_fen'])} 元与明细金额之和 {_yuan(file_total)} 元不符"
+            _("合计金额 %(total)s 元与明细金额之和 %(sum)s 元不符")
+            % {"total": _yuan(trailer["amount_fen"]), "sum": _yuan(file_total)}
         )
     if problems:
         raise _report(problems)
@@ -1236,7 +1287,7 @@ def bank_return_import(
     with transaction.atomic():
         locked = _lock(payroll.pk, None)
         if locked.status != PayrollStatus.RELEASED:
-            raise ServiceError("发放批次状态已改变，请刷新后重试", code="wrong_state")
+            raise ServiceError(_("发放批次状态已改变，请刷新后重试"), code="wrong_state")
         _apply_results(locked, result)
         failed = result.filter(pl.col("status") == LineStatus.FAILED)
         paid = result.filter(pl.col("status") == LineStatus.PAID)
@@ -1330,7 +1381,7 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
             PayrollStatus.APPROVED,
             PayrollStatus.SUBMITTED,
         ):
-            raise ServiceError("该批次没有可补发的明细", code="wrong_state")
+            raise ServiceError(_("该批次没有可补发的明细"), code="wrong_state")
         queued = PayrollLine.objects.select_for_update().filter(
             payroll=parent, reissue_status=ReissueStatus.QUEUED
         )
@@ -1338,7 +1389,7 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
             queued = queued.filter(pk__in=line_ids)
         queued = list(queued.order_by("seq"))
         if not queued:
-            raise ServiceError("没有待补发的明细", code="empty")
+            raise ServiceError(_("没有待补发的明细"), code="empty")
         accounts = _current_accounts({ln.household_id for ln in queued})
         problems = []
         for ln in queued:
@@ -1346,7 +1397,7 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
                 (ln.household_id, None)
             )
             if acct is None:
-                problems.append(f"第 {ln.seq} 笔：该户没有有效发放账户")
+                problems.append(_("第 %(seq)s 笔：该户没有有效发放账户") % {"seq": ln.seq})
             elif (
                 ln.status == LineStatus.FAILED
                 and ln.failure_reason != "other"
@@ -1355,7 +1406,8 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
                 )
             ):
                 problems.append(
-                    f"第 {ln.seq} 笔：发放失败原因为“{ln.get_failure_reason_display()}”，请先更正发放账户再补发"
+                    _("第 %(seq)s 笔：发放失败原因为“%(reason)s”，请先更正发放账户再补发")
+                    % {"seq": ln.seq, "reason": ln.get_failure_reason_display()}
                 )
         if problems:
             raise ServiceError(errors={"lines": problems}, code="account_not_fixed")
@@ -1397,7 +1449,7 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
                     flags=[
                         {
                             "code": "reissue",
-                            "label": "补发",
+                            "label": gettext_noop("补发"),
                             "held": False,
                             "reason": f"原批次 {parent.number} 第 {ln.seq} 笔（{reason}）补发",
                             "evidence": {
@@ -1483,18 +1535,30 @@ def payroll_close(*, actor, payroll_id: int, version: int) -> Payroll:
         payroll = _lock(payroll_id, version)
         require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
         if payroll.status != PayrollStatus.RELEASED:
-            raise ServiceError("只有已拨付的发放批次可以结清", code="wrong_state")
+            raise ServiceError(_("只有已拨付的发放批次可以结清"), code="wrong_state")
         totals = payroll_close_check(payroll)
         if not totals["agrees"]:
             parts = []
             if totals["unreconciled"]:
-                parts.append(f"{totals['unreconciled']} 笔尚未对账")
+                parts.append(_("%(n)s 笔尚未对账") % {"n": totals["unreconciled"]})
             if totals["not_reissued"]:
-                parts.append(f"{totals['not_reissued']} 笔发放失败尚未补发")
+                parts.append(_("%(n)s 笔发放失败尚未补发") % {"n": totals["not_reissued"]})
             parts.append(
-                f"代发 {totals['sent']} 元，到账 {totals['paid']} 元，失败已补发 {totals['reissued']} 元，差额 {totals['difference']} 元"
+                _(
+                    "代发 %(sent)s 元，到账 %(paid)s 元，失败已补发 %(reissued)s 元，"
+                    "差额 %(difference)s 元"
+                )
+                % {
+                    "sent": totals["sent"],
+                    "paid": totals["paid"],
+                    "reissued": totals["reissued"],
+                    "difference": totals["difference"],
+                }
             )
-            raise ServiceError("不能结清：" + "；".join(parts), code="totals_disagree")
+            raise ServiceError(
+                _("不能结清：%(reasons)s") % {"reasons": _("；").join(parts)},
+                code="totals_disagree",
+            )
         payroll.status = PayrollStatus.CLOSED
         payroll.closed_by = actor
         payroll.closed_at = timezone.now()
@@ -1582,7 +1646,7 @@ def recovery_record(*, actor, recovery_id: int, version: int, amount, note: str 
     try:
         value = decimal.Decimal(str(amount)).quantize(CENT)
     except (decimal.InvalidOperation, ValueError) as exc:
-        raise ServiceError("追回金额应为数字（元）", field="amount") from exc
+        raise ServiceError(_("追回金额应为数字（元）"), field="amount") from exc
     with transaction.atomic():
         rec = (
             Recovery.objects.select_for_update()
@@ -1591,10 +1655,11 @@ def recovery_record(*, actor, recovery_id: int, version: int, amount, note: str 
         )
         require_area(actor, Capability.PAYROLL_PREPARE, rec.household.hukou_area_id)
         if rec.version != version:
-            raise ConcurrentEditError("追缴记录")
+            raise ConcurrentEditError(_("追缴记录"))
         if value <= 0 or rec.recovered_amount + value > rec.amount:
             raise ServiceError(
-                f"追回金额应大于 0 且累计不超过应追缴金额 {rec.amount} 元", field="amount"
+                _("追回金额应大于 0 且累计不超过应追缴金额 %(amount)s 元") % {"amount": rec.amount},
+                field="amount",
             )
         rec.recovered_amount += value
         rec.status = (

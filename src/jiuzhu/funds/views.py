@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
@@ -45,6 +45,10 @@ PROGRAMMES = [
     "disability_living_subsidy",
     "disability_care_subsidy",
 ]
+
+
+# The bank most payment accounts are at: a data value, prefilled as typed (stays Chinese).
+DEFAULT_BANK = "江苏泰州农村商业银行"
 
 
 def _require(user, capability):
@@ -105,7 +109,7 @@ def payroll_generate_start(request):
     programme = request.POST.get("programme", "dibao")
     month = _month(request.POST.get("month"))
     if programme not in PROGRAMMES:
-        messages.error(request, "救助项目不正确")
+        messages.error(request, _("救助项目不正确"))
         return redirect("funds:payroll_list")
     require_area(request.user, Capability.PAYROLL_PREPARE, area_code)
     payroll_generate_task.enqueue(
@@ -116,7 +120,8 @@ def payroll_generate_start(request):
     )
     messages.success(
         request,
-        f"已提交后台生成 {month:%Y年%m月} {programme_label(programme)} 发放批次，完成后刷新本页即可查看",
+        _("已提交后台生成 %(month)s %(programme)s 发放批次，完成后刷新本页即可查看")
+        % {"month": dateformat.format(month, _("Y年m月")), "programme": programme_label(programme)},
     )
     return redirect("funds:payroll_list")
 
@@ -156,13 +161,13 @@ def payroll_detail(request, pk: int):
 
 
 ACTIONS = {
-    "submit": (Capability.PAYROLL_PREPARE, "已提交复核"),
-    "approve": (Capability.PAYROLL_APPROVE, "复核通过"),
-    "return": (Capability.PAYROLL_APPROVE, "已退回编制人"),
-    "release": (Capability.PAYROLL_RELEASE, "已拨付，银行代发文件可下载"),
-    "reissue": (Capability.PAYROLL_PREPARE, "已生成补发批次"),
-    "close": (Capability.PAYROLL_PREPARE, "发放批次已结清"),
-    "regenerate": (Capability.PAYROLL_PREPARE, "已重新生成"),
+    "submit": (Capability.PAYROLL_PREPARE, _lazy("已提交复核")),
+    "approve": (Capability.PAYROLL_APPROVE, _lazy("复核通过")),
+    "return": (Capability.PAYROLL_APPROVE, _lazy("已退回编制人")),
+    "release": (Capability.PAYROLL_RELEASE, _lazy("已拨付，银行代发文件可下载")),
+    "reissue": (Capability.PAYROLL_PREPARE, _lazy("已生成补发批次")),
+    "close": (Capability.PAYROLL_PREPARE, _lazy("发放批次已结清")),
+    "regenerate": (Capability.PAYROLL_PREPARE, _lazy("已重新生成")),
 }
 
 
@@ -212,7 +217,7 @@ def payroll_act(request, pk: int, action: str):
     except ServiceError as exc:
         messages.error(request, exc.text())
         return redirect("funds:payroll_detail", pk)
-    messages.success(request, done)
+    messages.success(request, str(done))
     return redirect("funds:payroll_detail", target)
 
 
@@ -247,7 +252,7 @@ def return_upload(request, pk: int):
     payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
     upload = request.FILES.get("file")
     if upload is None:
-        messages.error(request, "请选择银行回盘文件")
+        messages.error(request, _("请选择银行回盘文件"))
         return redirect("funds:payroll_detail", pk)
     profile_id = request.POST.get("profile")
     try:
@@ -267,8 +272,16 @@ def return_upload(request, pk: int):
         )
     messages.success(
         request,
-        f"回盘已导入：到账 {summary['paid']} 笔 {summary['paid_amount']} 元，"
-        f"失败 {summary['failed']} 笔 {summary['failed_amount']} 元（已进入补发队列）",
+        _(
+            "回盘已导入：到账 %(paid)s 笔 %(paid_amount)s 元，"
+            "失败 %(failed)s 笔 %(failed_amount)s 元（已进入补发队列）"
+        )
+        % {
+            "paid": summary["paid"],
+            "paid_amount": summary["paid_amount"],
+            "failed": summary["failed"],
+            "failed_amount": summary["failed_amount"],
+        },
     )
     return redirect(
         f"/funds/payrolls/{pk}/?show=failed" if summary["failed"] else f"/funds/payrolls/{pk}/"
@@ -315,7 +328,7 @@ def recovery_collect(request, pk: int):
             amount=request.POST.get("amount", ""),
             note=request.POST.get("note", ""),
         )
-        messages.success(request, "已登记追回")
+        messages.success(request, _("已登记追回"))
     except ServiceError as exc:
         messages.error(request, exc.text())
     return redirect("funds:recoveries")
@@ -399,15 +412,15 @@ def budget(request):
                 amount=request.POST.get("amount", ""),
                 note=request.POST.get("note", ""),
             )
-            messages.success(request, "预算已保存")
+            messages.success(request, _("预算已保存"))
         except ServiceError as exc:
             messages.error(request, exc.text())
         except ValueError:
-            messages.error(request, "年度应为数字")
+            messages.error(request, _("年度应为数字"))
         return redirect(f"/funds/budget/?year={year}&programme={programme}")
     report = selectors.budget_report(user=request.user, year=year, programme=programme)
     chart = {
-        "months": [f"{m}月" for m in report["months"]],
+        "months": [_("%(month)s月") % {"month": m} for m in report["months"]],
         "sent": [str(v) for v in report["sent"]],
         "paid": [str(v) for v in report["paid"]],
         "cumulative": [str(v) for v in report["cumulative"]],
@@ -534,11 +547,12 @@ def account_edit(request, pk: int):
                     "members": members,
                     "errors": exc.errors,
                     "post": request.POST,
+                    "default_bank": DEFAULT_BANK,
                     "next": request.POST.get("next", ""),
                 },
                 status=400,
             )
-        messages.success(request, "发放账户已更新")
+        messages.success(request, _("发放账户已更新"))
         back = request.POST.get("next") or ""
         if back.startswith("/funds/"):
             return redirect(back)
@@ -551,6 +565,7 @@ def account_edit(request, pk: int):
             "members": members,
             "errors": {},
             "post": {},
+            "default_bank": DEFAULT_BANK,
             "next": request.GET.get("next", ""),
         },
     )

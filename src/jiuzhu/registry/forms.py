@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.registry.display import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
+    DISABILITY_GRADES,
     AssetKind,
     Capacity,
     ChildStatus,
@@ -200,7 +201,9 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     disability_grade = forms.CharField(
         label=gettext_lazy("残疾等级"),
         required=False,
-        widget=forms.Select(choices=[("", "——")] + [(str(g), f"{g}级") for g in range(1, 5)]),
+        widget=forms.Select(
+            choices=[("", "——")] + [(str(g), label) for g, label in DISABILITY_GRADES]
+        ),
     )
     disability_certificate = forms.CharField(
         label=gettext_lazy("残疾证号"), required=False, max_length=24

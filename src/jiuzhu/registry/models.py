@@ -6,6 +6,7 @@ date the source describes (``as_of``), so later steps can say why they decided w
 """
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.areas.models import Area
@@ -186,6 +187,9 @@ class ObligorUnableReason(models.TextChoices):
     NO_CAPACITY = "no_capacity", _("义务人无民事行为能力、被宣告失踪或在监狱服刑")
 
 
+DISABILITY_GRADES = [(1, _("1级")), (2, _("2级")), (3, _("3级")), (4, _("4级"))]
+
+
 class Person(models.Model):
     """A person and their place in a household (the membership: ``household`` + ``relation``)."""
 
@@ -209,7 +213,7 @@ class Person(models.Model):
         _("残疾类别"), max_length=12, choices=DisabilityType.choices, blank=True
     )
     disability_grade = models.PositiveSmallIntegerField(
-        _("残疾等级"), null=True, blank=True, choices=[(g, f"{g}级") for g in range(1, 5)]
+        _("残疾等级"), null=True, blank=True, choices=DISABILITY_GRADES
     )
     disability_certificate = models.CharField(_("残疾证号"), max_length=24, blank=True)
     major_illness = models.BooleanField(_("重特大疾病"), default=False)
@@ -305,7 +309,7 @@ DEPARTMENTS = {
 def source_label(source: str) -> str:
     if source.startswith("feed:"):
         dept = source[5:]
-        return f"部门数据({DEPARTMENTS.get(dept, dept)})"
+        return gettext("部门数据(%(department)s)") % {"department": DEPARTMENTS.get(dept, dept)}
     try:
         return str(Source(source).label)
     except ValueError:

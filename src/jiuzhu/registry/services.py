@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, require_area
@@ -77,7 +78,10 @@ def _check_choices(obj: models.Model, fields, errors: dict[str, list[str]]) -> N
         field = obj._meta.get_field(name)
         value = getattr(obj, field.attname)
         if field.choices and value not in (None, "") and value not in dict(field.flatchoices):
-            errors.setdefault(name, []).append(f"“{field.verbose_name}”的值“{value}”不在可选范围内")
+            errors.setdefault(name, []).append(
+                _("“%(field)s”的值“%(value)s”不在可选范围内")
+                % {"field": field.verbose_name, "value": value}
+            )
 
 
 def _village(code: str | None, field: str, label: str, errors) -> Area | None:
@@ -85,10 +89,13 @@ def _village(code: str | None, field: str, label: str, errors) -> Area | None:
         return None
     area = Area.objects.filter(code=code).first()
     if area is None:
-        errors.setdefault(field, []).append(f"{label}区划代码 {code} 不存在")
+        errors.setdefault(field, []).append(
+            _("%(label)s区划代码 %(code)s 不存在") % {"label": label, "code": code}
+        )
     elif area.level != AreaLevel.VILLAGE:
         errors.setdefault(field, []).append(
-            f"{label}须选到村/社区一级（{area.name} 是{area.get_level_display()}）"
+            _("%(label)s须选到村/社区一级（%(area)s 是%(level)s）")
+            % {"label": label, "area": area.name, "level": area.get_level_display()}
         )
     return area
 
@@ -96,9 +103,11 @@ def _village(code: str | None, field: str, label: str, errors) -> Area | None:
 def _validate_household(hh: Household, errors: dict[str, list[str]]) -> None:
     _check_choices(hh, ("urban_rural",), errors)
     if not hh.urban_rural:
-        errors.setdefault("urban_rural", []).append("“城乡类别”为必填项")
+        errors.setdefault("urban_rural", []).append(_("“城乡类别”为必填项"))
     if hh.phone and not PHONE_RE.match(hh.phone):
-        errors.setdefault("phone", []).append("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+        errors.setdefault("phone", []).append(
+            _("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+        )
 
 
 def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
@@ -120,16 +129,18 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
     )
     if p.obligor_status == ObligorStatus.UNABLE and not p.obligor_unable_reason:
         errors.setdefault("obligor_unable_reason", []).append(
-            "“法定义务人情况”为义务人无履行能力时，须选择无履行能力的情形（特困人员认定办法第八条）"
+            _(
+                "“法定义务人情况”为义务人无履行能力时，须选择无履行能力的情形（特困人员认定办法第八条）"
+            )
         )
     elif p.obligor_status != ObligorStatus.UNABLE and p.obligor_unable_reason:
         errors.setdefault("obligor_unable_reason", []).append(
-            "只有义务人无履行能力时才填写“义务人无履行能力的情形”"
+            _("只有义务人无履行能力时才填写“义务人无履行能力的情形”")
         )
     if not (p.name or "").strip():
-        errors.setdefault("name", []).append("“姓名”为必填项")
+        errors.setdefault("name", []).append(_("“姓名”为必填项"))
     if p.birth_date is None:
-        errors.setdefault("birth_date", []).append("“出生日期”为必填项")
+        errors.setdefault("birth_date", []).append(_("“出生日期”为必填项"))
     if p.id_number:
         try:
             parsed = validate_id_number(p.id_number, birth_date=p.birth_date, sex=p.sex or None)
@@ -140,17 +151,19 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         p.id_number = None
     if bool(p.disability_type) != (p.disability_grade is not None):
         errors.setdefault("disability_grade", []).append(
-            "“残疾类别”和“残疾等级”须同时填写或同时为空"
+            _("“残疾类别”和“残疾等级”须同时填写或同时为空")
         )
     if p.disability_grade is not None and not 1 <= int(p.disability_grade) <= 4:
-        errors.setdefault("disability_grade", []).append("“残疾等级”须为1至4级")
+        errors.setdefault("disability_grade", []).append(_("“残疾等级”须为1至4级"))
     if p.phone and not PHONE_RE.match(p.phone):
-        errors.setdefault("phone", []).append("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+        errors.setdefault("phone", []).append(
+            _("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+        )
     if p.death_date and p.birth_date and p.death_date < p.birth_date:
-        errors.setdefault("death_date", []).append("“死亡日期”不能早于出生日期")
+        errors.setdefault("death_date", []).append(_("“死亡日期”不能早于出生日期"))
     if p.id_number and Person.objects.filter(id_number=p.id_number).exclude(pk=p.pk).exists():
         errors.setdefault("id_number", []).append(
-            "该身份证号已登记在其他家庭，请先核实（同一人不能重复登记）"
+            _("该身份证号已登记在其他家庭，请先核实（同一人不能重复登记）")
         )
 
 
@@ -189,8 +202,8 @@ def household_create(
     """Register a household with its head (户主)."""
     require_area(actor, Capability.REGISTRY_EDIT, hukou_area_code)
     errors: dict[str, list[str]] = {}
-    _village(hukou_area_code, "hukou_area", "户籍地", errors)
-    _village(residence_area_code, "residence_area", "居住地", errors)
+    _village(hukou_area_code, "hukou_area", _("户籍地"), errors)
+    _village(residence_area_code, "residence_area", _("居住地"), errors)
     hh = Household(
         hukou_area_id=hukou_area_code,
         residence_area_id=residence_area_code or None,
@@ -236,14 +249,14 @@ def household_update(
         Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id
     )
     if hh.version != version:
-        raise ConcurrentEditError("该家庭信息")
+        raise ConcurrentEditError(_("该家庭信息"))
     before = snapshot(hh, HOUSEHOLD_FIELDS)
     errors: dict[str, list[str]] = {}
     if "hukou_area" in data and data["hukou_area"] != hh.hukou_area_id:
-        _village(data["hukou_area"], "hukou_area", "户籍地", errors)
+        _village(data["hukou_area"], "hukou_area", _("户籍地"), errors)
         require_area(actor, Capability.REGISTRY_EDIT, data["hukou_area"] or "")
     if "residence_area" in data:
-        _village(data["residence_area"], "residence_area", "居住地", errors)
+        _village(data["residence_area"], "residence_area", _("居住地"), errors)
     for name in HOUSEHOLD_FIELDS:
         if name in data:
             setattr(
@@ -262,7 +275,7 @@ def household_update(
         version=F("version") + 1,
     )
     if updated != 1:
-        raise ConcurrentEditError("该家庭信息")
+        raise ConcurrentEditError(_("该家庭信息"))
     hh.refresh_from_db()
     audit_record(
         actor=actor,
@@ -288,7 +301,7 @@ def person_add(*, actor, household_id: int, data: dict, reason: str = "") -> Per
     _validate_person(person, errors)
     if person.relation == Relation.HEAD:
         errors.setdefault("relation", []).append(
-            "该家庭已有户主；如需变更户主，请先修改原户主的关系"
+            _("该家庭已有户主；如需变更户主，请先修改原户主的关系")
         )
     if errors:
         raise ServiceError(errors=errors)
@@ -296,7 +309,7 @@ def person_add(*, actor, household_id: int, data: dict, reason: str = "") -> Per
         with transaction.atomic():
             person.save()
     except IntegrityError as exc:
-        raise ServiceError("该身份证号已登记，不能重复登记", field="id_number") from exc
+        raise ServiceError(_("该身份证号已登记，不能重复登记"), field="id_number") from exc
     _refresh_household_summary(hh.pk)
     Household.objects.filter(pk=hh.pk).update(version=F("version") + 1)
     audit_record(
@@ -321,7 +334,7 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
         pk=person_id,
     )
     if person.version != version:
-        raise ConcurrentEditError("该成员信息")
+        raise ConcurrentEditError(_("该成员信息"))
     before = snapshot(person, PERSON_FIELDS)
     for name in PERSON_FIELDS:
         if name in data:
@@ -333,7 +346,7 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
         and before["relation"] != Relation.HEAD
         and Person.objects.filter(household_id=person.household_id, relation=Relation.HEAD).exists()
     ):
-        errors.setdefault("relation", []).append("该家庭已有户主，一户只能有一名户主")
+        errors.setdefault("relation", []).append(_("该家庭已有户主，一户只能有一名户主"))
     if errors:
         raise ServiceError(errors=errors)
     old, new = _diff(before, snapshot(person, PERSON_FIELDS))
@@ -345,9 +358,9 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
                 **{k: getattr(person, k) for k in new}, version=F("version") + 1
             )
     except IntegrityError as exc:
-        raise ServiceError("该身份证号已登记，不能重复登记", field="id_number") from exc
+        raise ServiceError(_("该身份证号已登记，不能重复登记"), field="id_number") from exc
     if updated != 1:
-        raise ConcurrentEditError("该成员信息")
+        raise ConcurrentEditError(_("该成员信息"))
     person.refresh_from_db()
     if {"name", "relation", "is_counted", "death_date"} & new.keys():
         _refresh_household_summary(person.household_id)
@@ -412,7 +425,7 @@ MONEY_FIELD = {"income": "amount", "asset": "value", "expense": "amount", "event
 def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
     _check_choices(fact, ("kind",), errors)
     if not fact.kind:
-        errors.setdefault("kind", []).append("“类型”为必填项")
+        errors.setdefault("kind", []).append(_("“类型”为必填项"))
     money_field = MONEY_FIELD[kind]
     value = getattr(fact, money_field)
     label = fact._meta.get_field(money_field).verbose_name
@@ -421,36 +434,38 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
     except decimal.InvalidOperation:
         value = "bad"
     if value is None:
-        errors.setdefault(money_field, []).append(f"“{label}”为必填项")
+        errors.setdefault(money_field, []).append(_("“%(label)s”为必填项") % {"label": label})
     elif value == "bad" or not value.is_finite():
-        errors.setdefault(money_field, []).append(f"“{label}”须为数字")
+        errors.setdefault(money_field, []).append(_("“%(label)s”须为数字") % {"label": label})
     elif value < 0:
-        errors.setdefault(money_field, []).append(f"“{label}”不能为负数")
+        errors.setdefault(money_field, []).append(_("“%(label)s”不能为负数") % {"label": label})
     elif value != value.quantize(decimal.Decimal("0.01")):
-        errors.setdefault(money_field, []).append(f"“{label}”最多保留两位小数（到分）")
+        errors.setdefault(money_field, []).append(
+            _("“%(label)s”最多保留两位小数（到分）") % {"label": label}
+        )
     elif value >= decimal.Decimal("1e12"):
-        errors.setdefault(money_field, []).append(f"“{label}”超出允许范围")
+        errors.setdefault(money_field, []).append(_("“%(label)s”超出允许范围") % {"label": label})
     else:
         setattr(fact, money_field, value)
     if fact.as_of is None:
-        errors.setdefault("as_of", []).append("“数据日期”为必填项")
+        errors.setdefault("as_of", []).append(_("“数据日期”为必填项"))
     if kind == "event":
         if fact.event_date is None:
-            errors.setdefault("event_date", []).append("“发生日期”为必填项")
+            errors.setdefault("event_date", []).append(_("“发生日期”为必填项"))
         elif fact.event_date > datetime.date.today():
-            errors.setdefault("event_date", []).append("“发生日期”不能晚于今天")
+            errors.setdefault("event_date", []).append(_("“发生日期”不能晚于今天"))
     if kind in ("income", "expense"):
         if fact.period_start is None:
-            errors.setdefault("period_start", []).append("“起始月”为必填项")
+            errors.setdefault("period_start", []).append(_("“起始月”为必填项"))
         if fact.period_end is None:
-            errors.setdefault("period_end", []).append("“截止月”为必填项")
+            errors.setdefault("period_end", []).append(_("“截止月”为必填项"))
         if fact.period_start and fact.period_end and fact.period_end < fact.period_start:
-            errors.setdefault("period_end", []).append("“截止月”不能早于“起始月”")
+            errors.setdefault("period_end", []).append(_("“截止月”不能早于“起始月”"))
     if (
         fact.person_id
         and not Person.objects.filter(pk=fact.person_id, household_id=fact.household_id).exists()
     ):
-        errors.setdefault("person", []).append("所选成员不属于该家庭")
+        errors.setdefault("person", []).append(_("所选成员不属于该家庭"))
 
 
 @transaction.atomic
@@ -490,7 +505,7 @@ def fact_delete(*, actor, kind: str, fact_id: int, reason: str) -> None:
     """Remove a fact that was wrong. A reason is required; the audit log keeps the old value."""
     model = FACT_MODELS[kind]
     if not (reason or "").strip():
-        raise ServiceError("删除记录须填写理由", field="reason")
+        raise ServiceError(_("删除记录须填写理由"), field="reason")
     fact = access(
         model.objects.select_related("household"), actor, Capability.REGISTRY_EDIT, pk=fact_id
     )
