@@ -1,17 +1,18 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class PolicyConfig(AppConfig):
     name = "jiuzhu.policy"
     label = "policy"
-    verbose_name = "救助政策"
+    verbose_name = _("救助政策")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
         from jiuzhu.core.navigation import register_nav
         from jiuzhu.policy.permissions import POLICY_VIEW
 
-        register_nav("政策计算器", "policy:calculator", capability=POLICY_VIEW, order=30)
-        register_nav("政策找人", "policy:runs", capability=POLICY_VIEW, order=31)
-        register_nav("政策模拟", "policy:simulation", capability=POLICY_VIEW, order=32)
-        register_nav("政策参数", "policy:parameters", capability=POLICY_VIEW, order=33)
+        register_nav(_("政策计算器"), "policy:calculator", capability=POLICY_VIEW, order=30)
+        register_nav(_("政策找人"), "policy:runs", capability=POLICY_VIEW, order=31)
+        register_nav(_("政策模拟"), "policy:simulation", capability=POLICY_VIEW, order=32)
+        register_nav(_("政策参数"), "policy:parameters", capability=POLICY_VIEW, order=33)

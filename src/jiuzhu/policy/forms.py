@@ -6,68 +6,69 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-YES_NO = [("", "否"), ("1", "是")]
+YES_NO = [("", _("否")), ("1", _("是"))]
 DISABILITY_TYPES = [
-    ("", "无"),
-    ("physical", "肢体"),
-    ("visual", "视力"),
-    ("hearing", "听力"),
-    ("speech", "言语"),
-    ("intellectual", "智力"),
-    ("mental", "精神"),
-    ("multiple", "多重"),
+    ("", _("无")),
+    ("physical", _("肢体")),
+    ("visual", _("视力")),
+    ("hearing", _("听力")),
+    ("speech", _("言语")),
+    ("intellectual", _("智力")),
+    ("mental", _("精神")),
+    ("multiple", _("多重")),
 ]
-GRADES = [("", "—"), ("1", "一级"), ("2", "二级"), ("3", "三级"), ("4", "四级")]
-CAPACITY = [("full", "有劳动能力"), ("partial", "部分丧失"), ("none", "无劳动能力")]
-SELF_CARE = [("full", "全自理"), ("partial", "半护理"), ("none", "全护理")]
+GRADES = [("", "—"), ("1", _("一级")), ("2", _("二级")), ("3", _("三级")), ("4", _("四级"))]
+CAPACITY = [("full", _("有劳动能力")), ("partial", _("部分丧失")), ("none", _("无劳动能力"))]
+SELF_CARE = [("full", _("全自理")), ("partial", _("半护理")), ("none", _("全护理"))]
 EMPLOYMENT = [
-    ("na", "不适用"),
-    ("employed", "就业"),
-    ("flexible", "灵活就业"),
-    ("farming", "务农"),
-    ("unemployed", "失业/无业"),
-    ("retired", "退休"),
-    ("student", "在校"),
+    ("na", _("不适用")),
+    ("employed", _("就业")),
+    ("flexible", _("灵活就业")),
+    ("farming", _("务农")),
+    ("unemployed", _("失业/无业")),
+    ("retired", _("退休")),
+    ("student", _("在校")),
 ]
 STAGES = [
-    ("none", "不在学"),
-    ("preschool", "学前"),
-    ("primary", "小学"),
-    ("junior", "初中"),
-    ("senior", "普通高中"),
-    ("vocational", "中职"),
-    ("college", "大专/本科"),
+    ("none", _("不在学")),
+    ("preschool", _("学前")),
+    ("primary", _("小学")),
+    ("junior", _("初中")),
+    ("senior", _("普通高中")),
+    ("vocational", _("中职")),
+    ("college", _("大专/本科")),
 ]
 MEMBER_ROWS = 6
 
 
 class CalculatorForm(forms.Form):
-    area_code = forms.CharField(label="区划代码", max_length=12, min_length=12)
-    on = forms.DateField(label="评估日期", initial=timezone.localdate)
+    area_code = forms.CharField(label=_("区划代码"), max_length=12, min_length=12)
+    on = forms.DateField(label=_("评估日期"), initial=timezone.localdate)
     urban_rural = forms.ChoiceField(
-        label="城乡类别", choices=[("urban", "城市"), ("rural", "农村")]
+        label=_("城乡类别"), choices=[("urban", _("城市")), ("rural", _("农村"))]
     )
-    emergency_event = forms.BooleanField(label="遭遇急难事件", required=False)
-    obligor_able = forms.BooleanField(label="法定义务人有赡养能力", required=False)
+    emergency_event = forms.BooleanField(label=_("遭遇急难事件"), required=False)
+    obligor_able = forms.BooleanField(label=_("法定义务人有赡养能力"), required=False)
     deposits = forms.DecimalField(
-        label="存款/证券/商业保险合计(元)", min_value=0, decimal_places=2, required=False
+        label=_("存款/证券/商业保险合计(元)"), min_value=0, decimal_places=2, required=False
     )
-    vehicles = forms.IntegerField(label="机动车(辆)", min_value=0, required=False)
-    properties = forms.IntegerField(label="房产(套)", min_value=0, required=False)
-    businesses = forms.IntegerField(label="工商登记(个)", min_value=0, required=False)
+    vehicles = forms.IntegerField(label=_("机动车(辆)"), min_value=0, required=False)
+    properties = forms.IntegerField(label=_("房产(套)"), min_value=0, required=False)
+    businesses = forms.IntegerField(label=_("工商登记(个)"), min_value=0, required=False)
     other_income = forms.DecimalField(
-        label="其他家庭月收入(元)", min_value=0, decimal_places=2, required=False
+        label=_("其他家庭月收入(元)"), min_value=0, decimal_places=2, required=False
     )
     medical_12m = forms.DecimalField(
-        label="近12个月医疗自付(元)", min_value=0, decimal_places=2, required=False
+        label=_("近12个月医疗自付(元)"), min_value=0, decimal_places=2, required=False
     )
     education_12m = forms.DecimalField(
-        label="近12个月教育支出(元)", min_value=0, decimal_places=2, required=False
+        label=_("近12个月教育支出(元)"), min_value=0, decimal_places=2, required=False
     )
-    on_dibao_roll = forms.BooleanField(label="目前在低保名册", required=False)
+    on_dibao_roll = forms.BooleanField(label=_("目前在低保名册"), required=False)
     dibao_roll_amount = forms.DecimalField(
-        label="名册月金额(元)", min_value=0, decimal_places=2, required=False
+        label=_("名册月金额(元)"), min_value=0, decimal_places=2, required=False
     )
 
     def __init__(self, *args, **kwargs):
@@ -75,33 +76,37 @@ class CalculatorForm(forms.Form):
         for i in range(MEMBER_ROWS):
             p = f"m{i}_"
             self.fields[p + "age"] = forms.IntegerField(
-                label="年龄", min_value=0, max_value=120, required=False
+                label=_("年龄"), min_value=0, max_value=120, required=False
             )
             self.fields[p + "disability_type"] = forms.ChoiceField(
-                label="残疾类别", choices=DISABILITY_TYPES, required=False
+                label=_("残疾类别"), choices=DISABILITY_TYPES, required=False
             )
             self.fields[p + "disability_grade"] = forms.ChoiceField(
-                label="残疾等级", choices=GRADES, required=False
+                label=_("残疾等级"), choices=GRADES, required=False
             )
-            self.fields[p + "major_illness"] = forms.BooleanField(label="重病", required=False)
+            self.fields[p + "major_illness"] = forms.BooleanField(label=_("重病"), required=False)
             self.fields[p + "labour_capacity"] = forms.ChoiceField(
-                label="劳动能力", choices=CAPACITY, required=False
+                label=_("劳动能力"), choices=CAPACITY, required=False
             )
             self.fields[p + "self_care"] = forms.ChoiceField(
-                label="自理能力", choices=SELF_CARE, required=False
+                label=_("自理能力"), choices=SELF_CARE, required=False
             )
             self.fields[p + "employment"] = forms.ChoiceField(
-                label="就业", choices=EMPLOYMENT, required=False
+                label=_("就业"), choices=EMPLOYMENT, required=False
             )
             self.fields[p + "school_stage"] = forms.ChoiceField(
-                label="就学", choices=STAGES, required=False
+                label=_("就学"), choices=STAGES, required=False
             )
             self.fields[p + "monthly_income"] = forms.DecimalField(
-                label="月收入(元)", min_value=0, decimal_places=2, required=False
+                label=_("月收入(元)"), min_value=0, decimal_places=2, required=False
             )
             self.fields[p + "child_status"] = forms.ChoiceField(
-                label="孤儿/事实无人抚养",
-                choices=[("none", "否"), ("orphan", "孤儿"), ("unsupported", "事实无人抚养")],
+                label=_("孤儿/事实无人抚养"),
+                choices=[
+                    ("none", _("否")),
+                    ("orphan", _("孤儿")),
+                    ("unsupported", _("事实无人抚养")),
+                ],
                 required=False,
             )
 
@@ -131,7 +136,7 @@ class CalculatorForm(forms.Form):
     def clean(self):
         data = super().clean()
         if not any(data.get(f"m{i}_age") is not None for i in range(MEMBER_ROWS)):
-            raise forms.ValidationError("至少填写一名家庭成员的年龄")
+            raise forms.ValidationError(_("至少填写一名家庭成员的年龄"))
         return data
 
     def document(self) -> dict:
@@ -180,7 +185,7 @@ class CalculatorForm(forms.Form):
             ("property", "properties"),
             ("business", "businesses"),
         ):
-            for _ in range(d.get(field) or 0):
+            for _i in range(d.get(field) or 0):
                 doc["assets"].append({"kind": kind, "value": "0"})
         if d.get("medical_12m"):
             doc["expenses"].append({"kind": "medical", "amount": str(d["medical_12m"])})
@@ -200,20 +205,20 @@ class CalculatorForm(forms.Form):
 
 
 class SimulationForm(forms.Form):
-    name = forms.CharField(label="参数", initial="dibao.standard")
-    value = forms.CharField(label="新取值", initial="750")
-    area_code = forms.CharField(label="适用区划(12位，空=全部)", required=False, max_length=12)
-    on = forms.DateField(label="评估日期")
-    size = forms.IntegerField(label="曲线家庭人数", min_value=1, max_value=6, initial=3)
+    name = forms.CharField(label=_("参数"), initial="dibao.standard")
+    value = forms.CharField(label=_("新取值"), initial="750")
+    area_code = forms.CharField(label=_("适用区划(12位，空=全部)"), required=False, max_length=12)
+    on = forms.DateField(label=_("评估日期"))
+    size = forms.IntegerField(label=_("曲线家庭人数"), min_value=1, max_value=6, initial=3)
 
 
 class ParameterProposeForm(forms.Form):
-    name = forms.ChoiceField(label="参数")
-    area_code = forms.CharField(label="区划代码", max_length=12, min_length=12)
-    effective_from = forms.DateField(label="生效日期")
-    value = forms.CharField(label="取值", max_length=40)
-    source = forms.CharField(label="依据/来源", max_length=200, required=False)
-    reason = forms.CharField(label="调整理由", max_length=200)
+    name = forms.ChoiceField(label=_("参数"))
+    area_code = forms.CharField(label=_("区划代码"), max_length=12, min_length=12)
+    effective_from = forms.DateField(label=_("生效日期"))
+    value = forms.CharField(label=_("取值"), max_length=40)
+    source = forms.CharField(label=_("依据/来源"), max_length=200, required=False)
+    reason = forms.CharField(label=_("调整理由"), max_length=200)
 
     def __init__(self, *args, specs=None, **kwargs):
         super().__init__(*args, **kwargs)

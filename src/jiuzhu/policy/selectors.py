@@ -7,6 +7,7 @@ import threading
 
 import polars as pl
 from django.db.models import Max, QuerySet
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.scoping import scoped
 from jiuzhu.areas.models import Area
@@ -49,7 +50,7 @@ def current_plan() -> Plan:
         cached = _cache.get("plan")
         if cached and cached[0] == key:
             return cached[1]
-    specs, _ = param_catalogue()
+    specs, _catalogue = param_catalogue()
     plan = Plan.from_documents(programme_documents(), specs)
     with _lock:
         _cache["plan"] = (key, plan)
@@ -302,10 +303,10 @@ def cliff_chart(
         return doc_for
 
     series = {}
-    for label, values in [("现行", base_values)] + (
-        [("调整后", apply_overrides(base_values, override, plan.specs))] if override else []
+    for label, values in [(_("现行"), base_values)] + (
+        [(_("调整后"), apply_overrides(base_values, override, plan.specs))] if override else []
     ):
-        for roll_label, on_roll in (("新申请", False), ("在保渐退", True)):
+        for roll_label, on_roll in ((_("新申请"), False), (_("在保渐退"), True)):
             df = cliff_curve(
                 make(on_roll),
                 plan=plan,
@@ -328,7 +329,7 @@ def cliff_chart(
 
 def current_parameter_table(*, on: datetime.date) -> list[dict]:
     """Every parameter's national default and each area's own current values."""
-    specs, _ = param_catalogue()
+    specs, _catalogue = param_catalogue()
     rows = param_rows()
     out = []
     for name, spec in specs.items():
@@ -342,7 +343,7 @@ def current_parameter_table(*, on: datetime.date) -> list[dict]:
                     "name": name,
                     "label": spec.label,
                     "unit": spec.unit,
-                    "area_code": area or "全国默认",
+                    "area_code": area or _("全国默认"),
                     "value": r.value,
                     "effective_from": r.effective_from,
                     "source": r.source,

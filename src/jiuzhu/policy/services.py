@@ -13,6 +13,7 @@ from decimal import Decimal
 import polars as pl
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area
@@ -64,7 +65,7 @@ def roll_tracked(plan: Plan) -> set[str]:
 
 def programme_save(*, actor, doc: dict, reason: str = "", check_set: bool = True) -> Programme:
     """Check a programme definition against the catalogue and store it (new version)."""
-    specs, _ = selectors.param_catalogue()
+    specs, _catalogue = selectors.param_catalogue()
     codes = {p.code for p in Programme.objects.all()} | {d["code"] for d in load_documents()}
     codes.add(str(doc.get("code")))
     try:
@@ -110,7 +111,7 @@ def _check_programme_set(specs) -> None:
 def programmes_load(*, actor=None) -> int:
     """Load (or update) the shipped programme YAML into the database, all or nothing."""
     n = 0
-    specs, _ = selectors.param_catalogue()
+    specs, _catalogue = selectors.param_catalogue()
     with transaction.atomic():
         for doc in load_documents():
             before = Programme.objects.filter(code=doc["code"]).values_list("definition", flat=True)
@@ -136,24 +137,24 @@ def parameter_propose(
     source: str = "",
     reason: str = "",
 ) -> ParameterValue:
-    specs, _ = selectors.param_catalogue()
+    specs, _catalogue = selectors.param_catalogue()
     if name not in specs:
-        raise ServiceError(f"未知参数 “{name}”", field="name")
+        raise ServiceError(_("未知参数 “%(name)s”") % {"name": name}, field="name")
     try:
         v = coerce(specs[name], value)
     except ValueError as exc:
         raise ServiceError(str(exc), field="value") from None
     if area_code and not Area.objects.filter(code=area_code).exists():
-        raise ServiceError(f"区划 {area_code} 不存在", field="area_code")
+        raise ServiceError(_("区划 %(code)s 不存在") % {"code": area_code}, field="area_code")
     if actor is not None:
         scope = user_scope(actor, POLICY_CONFIGURE)
         # National values ("") come only from the shipped catalogue, never from a user.
         if not area_code or not scope.contains(area_code):
             raise ServiceError(
-                "只能为本人管辖范围内的区划设置参数", field="area_code", code="out_of_scope"
+                _("只能为本人管辖范围内的区划设置参数"), field="area_code", code="out_of_scope"
             )
     if not reason.strip() and actor is not None:
-        raise ServiceError("请填写调整理由", field="reason")
+        raise ServiceError(_("请填写调整理由"), field="reason")
     with transaction.atomic():
         pv = ParameterValue.objects.create(
             name=name,
@@ -188,22 +189,22 @@ def parameter_decide(
     with transaction.atomic():
         pv = ParameterValue.objects.select_for_update().filter(pk=parameter_id).first()
         if pv is None:
-            raise ServiceError("参数记录不存在", field="parameter_id", code="not_found")
+            raise ServiceError(_("参数记录不存在"), field="parameter_id", code="not_found")
         if pv.status != ParameterStatus.PROPOSED:
-            raise ServiceError("只有待审核的参数可以审核", field="status", code="invalid_state")
+            raise ServiceError(_("只有待审核的参数可以审核"), field="status", code="invalid_state")
         if actor is not None:
             if pv.proposed_by_id == actor.pk:
                 raise ServiceError(
-                    "提出人不能审核自己提出的参数（双人复核）",
+                    _("提出人不能审核自己提出的参数（双人复核）"),
                     field="decided_by",
                     code="same_person",
                 )
             if not user_scope(actor, POLICY_CONFIGURE).contains(pv.area_code or "x"):
                 raise ServiceError(
-                    "只能审核本人管辖范围内的参数", field="area_code", code="out_of_scope"
+                    _("只能审核本人管辖范围内的参数"), field="area_code", code="out_of_scope"
                 )
         if not approve and not reason.strip():
-            raise ServiceError("驳回须说明理由", field="reason")
+            raise ServiceError(_("驳回须说明理由"), field="reason")
         pv.status = ParameterStatus.APPROVED if approve else ParameterStatus.REJECTED
         pv.decided_by = actor if actor and actor.pk else None
         pv.decided_at = timezone.now()
@@ -227,7 +228,7 @@ def parameter_decide(
 
 def parameters_load_demo() -> int:
     """The demo's Taizhou values, approved by the system (documented local examples)."""
-    specs, _ = selectors.param_catalogue()
+    specs, _catalogue = selectors.param_catalogue()
     n = 0
     with transaction.atomic():
         for d in load_demo_values(specs):
@@ -507,7 +508,9 @@ def simulate(
     for i, o in enumerate(overrides):
         name = o.get("name")
         if name not in plan.specs:
-            raise ServiceError(f"未知参数 “{name}”", field=f"overrides[{i}].name")
+            raise ServiceError(
+                _("未知参数 “%(name)s”") % {"name": name}, field=f"overrides[{i}].name"
+            )
         try:
             v = coerce(plan.specs[name], o.get("value"))
         except ValueError as exc:
@@ -517,7 +520,7 @@ def simulate(
             eff = datetime.date.fromisoformat(eff)
         scenario_rows.append(ParamValue(name, o.get("area_code", "") or "", eff, v, "scenario"))
     t0 = time.perf_counter()
-    base, frames, timings, _ = evaluate_registry(
+    base, frames, timings, _extra = evaluate_registry(
         on=on, area_prefix=area_prefix, rows=rows, frames=frames
     )
     t1 = time.perf_counter()
@@ -537,8 +540,8 @@ def simulate_frames(
     root = resolve(rows, "", on, plan.specs)
     lookback = int(root["income.lookback_months"].value)
     areas = base["area_code"].unique().to_list()
-    p_old, _ = resolve_frame(rows, areas, on, plan.specs)
-    p_new, _ = resolve_frame(scenario_rows, areas, on, plan.specs)
+    p_old, _old_extra = resolve_frame(rows, areas, on, plan.specs)
+    p_new, _new_extra = resolve_frame(scenario_rows, areas, on, plan.specs)
     changed = (
         p_old.join(p_new, on="area_code", suffix="_new")
         .filter(

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import access, require_capability, user_scope
@@ -18,11 +20,17 @@ from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.engine.calculator import DocumentError
-from jiuzhu.policy.engine.programmes import PERIODS, TIERS
 from jiuzhu.policy.forms import CalculatorForm, ParameterProposeForm, SimulationForm
-from jiuzhu.policy.models import Flag, ParameterStatus, ParameterValue, PolicyRun
+from jiuzhu.policy.models import Flag, ParameterStatus, ParameterValue, PolicyRun, Tier
 from jiuzhu.policy.permissions import POLICY_CONFIGURE, POLICY_RUN, POLICY_VIEW
 from jiuzhu.registry.models import Household
+
+# the calculator's period labels (engine.programmes.PERIODS, in the user's language)
+PERIOD_LABELS = {
+    "month": gettext_lazy("每月"),
+    "year": gettext_lazy("每年"),
+    "once": gettext_lazy("一次性"),
+}
 
 
 def _default_area(user, capability) -> str:
@@ -45,7 +53,7 @@ def calculator(request):
         if form.is_valid():
             area = form.cleaned_data["area_code"]
             if not scope.contains(area):
-                form.add_error("area_code", "区划不在您的管辖范围内")
+                form.add_error("area_code", _("区划不在您的管辖范围内"))
             else:
                 try:
                     result = selectors.calculate_document(
@@ -74,8 +82,8 @@ def calculator(request):
 
 def _decorate(result: dict) -> dict:
     for p in result["programmes"]:
-        p["tier_label"] = TIERS[p["tier"]]
-        p["period_label"] = PERIODS[p["period"]]
+        p["tier_label"] = Tier(p["tier"]).label
+        p["period_label"] = PERIOD_LABELS[p["period"]]
         for c in p["conditions"]:
             c["values_text"] = "；".join(
                 f"{k} = {v['value'] if isinstance(v, dict) else v}" for k, v in c["values"].items()
@@ -84,7 +92,7 @@ def _decorate(result: dict) -> dict:
     from jiuzhu.verify.models import FindingKind
 
     for v in result.get("verified", []):
-        v["department_label"] = DEPARTMENT_LABELS.get(v["department"], v["department"])
+        v["department_label"] = _(DEPARTMENT_LABELS.get(v["department"], v["department"]))
         v["kind_label"] = FindingKind(v["kind"]).label
     result["eligible"] = [p for p in result["programmes"] if p["eligible"]]
     result["not_eligible"] = [p for p in result["programmes"] if not p["eligible"]]
@@ -118,7 +126,7 @@ def run_start(request):
     policy_run_task.enqueue(
         on=timezone.localdate().isoformat(), area_code=area, user_id=request.user.pk
     )
-    messages.success(request, "已排入后台任务，运行完成后刷新本页查看结果")
+    messages.success(request, _("已排入后台任务，运行完成后刷新本页查看结果"))
     return redirect("policy:runs")
 
 
@@ -212,7 +220,7 @@ def simulation(request):
 @login_required
 def parameters(request):
     require_capability(request.user, POLICY_VIEW)
-    specs, _ = selectors.param_catalogue()
+    specs, _catalogue = selectors.param_catalogue()
     can_configure = not user_scope(request.user, POLICY_CONFIGURE).empty
     form = None
     if can_configure:
@@ -222,7 +230,7 @@ def parameters(request):
         if request.method == "POST" and form.is_valid():
             try:
                 services.parameter_propose(actor=request.user, **form.cleaned_data)
-                messages.success(request, "已提交，待另一名管理员审核后生效")
+                messages.success(request, _("已提交，待另一名管理员审核后生效"))
                 return redirect("policy:parameters")
             except ServiceError as exc:
                 for field, msgs in exc.errors.items():
@@ -258,7 +266,7 @@ def parameter_decide(request, pk: int):
             approve=request.POST.get("approve") == "1",
             reason=request.POST.get("reason", ""),
         )
-        messages.success(request, "已处理")
+        messages.success(request, _("已处理"))
     except ServiceError as exc:
         messages.error(request, exc.text())
     return redirect("policy:parameters")

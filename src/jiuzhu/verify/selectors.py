@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped
@@ -62,6 +65,12 @@ def duplicate_queue(*, user) -> QuerySet[DuplicatePair]:
     ).order_by("-match_probability")
 
 
+def _display(column, value: str) -> str:
+    """A department record's value as shown: code values by their label, in the user's language."""
+    shown = display_value(column, value)
+    return _(shown) if column.type == "code" and shown != value else shown
+
+
 def check_report(*, user, household_id: int) -> dict:
     """核对报告: what each department says, what the household declared, what differs."""
     household = access(Household, user, Capability.REGISTRY_VIEW, pk=household_id)
@@ -78,7 +87,7 @@ def check_report(*, user, household_id: int) -> dict:
         rec = link.record
         feed = FEEDS[rec.department]
         fields = [
-            (c.label, display_value(c, rec.data.get(c.name, "")))
+            (_(c.label), _display(c, rec.data.get(c.name, "")))
             for c in feed.columns
             if c.name not in ("record_id", "id_number", "name", "birth_date")
             and rec.data.get(c.name)
@@ -88,22 +97,26 @@ def check_report(*, user, household_id: int) -> dict:
                 "link": link,
                 "record": rec,
                 "member": names.get(link.person_id, ""),
-                "id_shown": mask_id_number(rec.id_number) if rec.id_number else "（无）",
+                "id_shown": mask_id_number(rec.id_number) if rec.id_number else _("（无）"),
                 "fields": fields,
                 "extracted_on": rec.feed_import.extracted_on,
             }
         )
     departments = [
-        {"code": d, "label": DEPARTMENT_LABELS[d], "rows": by_dept.get(d, [])} for d in FEEDS
+        {"code": d, "label": _(DEPARTMENT_LABELS[d]), "rows": by_dept.get(d, [])} for d in FEEDS
     ]
     declared = []
-    for rel, label in (("assets", "财产"), ("incomeitems", "收入"), ("rigidexpenses", "刚性支出")):
+    for rel, label in (
+        ("assets", _("财产")),
+        ("incomeitems", _("收入")),
+        ("rigidexpenses", _("刚性支出")),
+    ):
         for fact in getattr(household, rel).exclude(source__startswith="feed:"):
             declared.append(
                 {
                     "what": label,
                     "kind": fact.get_kind_display(),
-                    "member": names.get(fact.person_id, "全户"),
+                    "member": names.get(fact.person_id, _("全户")),
                     "amount": getattr(fact, "amount", None) or getattr(fact, "value", None),
                     "note": getattr(fact, "registration_no", "") or fact.note,
                     "source": source_label(fact.source),
@@ -122,6 +135,12 @@ def check_report(*, user, household_id: int) -> dict:
 
 
 def check_report_pdf(*, user, household_id: int) -> bytes:
+    """The 核对报告 as a PDF: an official document, always in Chinese whatever the UI language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _check_report_pdf(user=user, household_id=household_id)
+
+
+def _check_report_pdf(*, user, household_id: int) -> bytes:
     r = check_report(user=user, household_id=household_id)
     hh = r["household"]
     blocks: list = [

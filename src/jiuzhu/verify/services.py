@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, user_departments, user_scope
@@ -49,11 +50,12 @@ def _require_department(actor, department: str) -> None:
     if user_scope(actor, Capability.FEED_UPLOAD).empty:
         raise PermissionDenied("feed.upload")
     if department not in user_departments(actor):
-        own = (
-            "、".join(DEPARTMENT_LABELS.get(d, d) for d in sorted(user_departments(actor))) or "无"
-        )
+        own = "、".join(
+            _(DEPARTMENT_LABELS.get(d, d)) for d in sorted(user_departments(actor))
+        ) or _("无")
         raise ServiceError(
-            f"只能上传本部门的数据：您属于{own}，不能上传{DEPARTMENT_LABELS.get(department, department)}数据",
+            _("只能上传本部门的数据：您属于%(own)s，不能上传%(department)s数据")
+            % {"own": own, "department": _(DEPARTMENT_LABELS.get(department, department))},
             field="department",
             code="wrong_department",
         )
@@ -86,7 +88,9 @@ def feed_import(
 ) -> ImportResult:
     """Import one department file: all rows or none; the same file twice changes nothing."""
     if department not in FEEDS:
-        raise ServiceError(f"未知部门“{department}”", field="department")
+        raise ServiceError(
+            _("未知部门“%(department)s”") % {"department": department}, field="department"
+        )
     _require_department(actor, department)
     extracted_on = extracted_on or timezone.localdate()
     parsed = parse_feed(department, data, file_name)
@@ -360,7 +364,7 @@ def link_run(
 def review_decide(*, actor, link_id: int, decision: str, note: str = "") -> RecordLink | None:
     """A person confirms or rejects a proposed link; later runs remember it."""
     if decision not in (ReviewDecision.CONFIRMED, ReviewDecision.REJECTED):
-        raise ServiceError("决定只能是“确认”或“否定”", field="decision")
+        raise ServiceError(_("决定只能是“确认”或“否定”"), field="decision")
     link = access(
         RecordLink.objects.select_related("person__household"),
         actor,
@@ -611,7 +615,7 @@ def check_household(
     auth = _authorisation_for(household_id, application_id)
     if auth is None:
         raise ServiceError(
-            "没有核对授权书，不能核对该家庭（低保审核确认办法第十七条）", code="no_authorisation"
+            _("没有核对授权书，不能核对该家庭（低保审核确认办法第十七条）"), code="no_authorisation"
         )
     members = list(Person.objects.filter(household_id=household_id))
     if _latest_model() is None and FeedRecord.objects.exists():
@@ -867,9 +871,9 @@ def duplicate_resolve(
         pk=pair_id,
     )
     if pair.status != DuplicatePair.OPEN:
-        raise ServiceError("该疑似重复已处理", code="resolved")
+        raise ServiceError(_("该疑似重复已处理"), code="resolved")
     if action not in ("merge", "distinct"):
-        raise ServiceError("处理方式只能是合并或确认为不同人", field="action")
+        raise ServiceError(_("处理方式只能是合并或确认为不同人"), field="action")
     with transaction.atomic():
         pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
         kept, dropped = (
@@ -882,7 +886,7 @@ def duplicate_resolve(
                 and Person.objects.filter(household_id=dropped.household_id).count() > 1
             ):
                 raise ServiceError(
-                    "被合并的人是另一户的户主，请先在该户变更户主后再合并", field="keep"
+                    _("被合并的人是另一户的户主，请先在该户变更户主后再合并"), field="keep"
                 )
             from django.forms.models import model_to_dict
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
@@ -42,7 +43,7 @@ def home(request):
 def feed_upload(request):
     _require(request.user, Capability.FEED_UPLOAD)
     departments = [
-        (d, DEPARTMENT_LABELS[d])
+        (d, _(DEPARTMENT_LABELS[d]))
         for d in sorted(user_departments(request.user))
         if d in DEPARTMENT_LABELS
     ]
@@ -54,7 +55,10 @@ def feed_upload(request):
             extracted = datetime.date.fromisoformat(extracted_text) if extracted_text else None
         except ValueError:
             # a wrong extraction date would be stored with every row: nothing is imported
-            messages.error(request, f"数据提取日期“{extracted_text[:20]}”格式应为 YYYY-MM-DD")
+            messages.error(
+                request,
+                _("数据提取日期“%(value)s”格式应为 YYYY-MM-DD") % {"value": extracted_text[:20]},
+            )
             return render(
                 request,
                 "verify/feed_upload.html",
@@ -65,7 +69,7 @@ def feed_upload(request):
                 status=400,
             )
         if upload is None:
-            messages.error(request, "请选择要上传的文件")
+            messages.error(request, _("请选择要上传的文件"))
         else:
             try:
                 result = services.feed_import(
@@ -87,7 +91,7 @@ def feed_upload(request):
                     status=403 if exc.code == "wrong_department" else 400,
                 )
             if result.duplicate:
-                messages.info(request, "该文件已导入过，未做任何更改")
+                messages.info(request, _("该文件已导入过，未做任何更改"))
             return redirect("verify:feed_import", pk=result.feed_import.pk)
     return render(
         request,
@@ -126,7 +130,7 @@ def check_request(request, pk: int):
         services.check_household(
             actor=request.user, household_id=pk, reason=request.POST.get("reason", "核对")
         )
-        messages.success(request, "核对完成")
+        messages.success(request, _("核对完成"))
     except ServiceError as exc:
         messages.error(request, exc.text())
     return redirect("verify:report", pk=pk)
@@ -141,7 +145,7 @@ def batch_start(request):
     batch_check_task.enqueue(
         reason=request.POST.get("reason", "定期核对"), actor_id=request.user.pk
     )
-    messages.success(request, "已加入后台任务：对在保对象批量核对")
+    messages.success(request, _("已加入后台任务：对在保对象批量核对"))
     return redirect("verify:home")
 
 
@@ -191,7 +195,7 @@ def duplicate_resolve(request, pk: int):
             keep=request.POST.get("keep", "a"),
             note=request.POST.get("note", ""),
         )
-        messages.success(request, "已处理")
+        messages.success(request, _("已处理"))
     except ServiceError as exc:
         messages.error(request, exc.text())
     return redirect("verify:duplicates")

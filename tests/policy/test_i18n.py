@@ -1,0 +1,107 @@
+"""The policy pages in English (django_language=en): their own UI text has no Chinese left.
+
+Programme names, condition labels and parameter labels come from the shipped programme
+definitions (data) and stay as defined; the pages around them are translated.
+"""
+
+import re
+
+import pytest
+from django.utils import translation
+
+from jiuzhu.accounts.roles import Role
+from tests.factories import user_with_role
+
+CJK = re.compile(r"[\u4e00-\u9fff]+")
+HAILING_VILLAGE = "321202001002"
+
+
+def main_of(body: str) -> str:
+    """The page's own content: <main> without the shared schedule line (core's component)."""
+    main = body.split('<main class="container">', 1)[1].split("</main>", 1)[0]
+    return re.sub(r'<p class="small schedule-next">.*?</p>', "", main, flags=re.S)
+
+
+def assert_no_chinese(text: str) -> None:
+    found = CJK.findall(text)
+    assert not found, f"untranslated UI text: {found}"
+
+
+@pytest.fixture
+def worker_en(client, taizhou):
+    client.force_login(user_with_role(Role.VILLAGE_WORKER, HAILING_VILLAGE))
+    client.cookies["django_language"] = "en"
+    return client
+
+
+@pytest.mark.django_db
+def test_policy_pages_in_english(worker_en):
+    client = worker_en
+    body = client.get("/policy/calculator/").content.decode()
+    for nav in ("Policy calculator", "Proactive discovery", "Policy simulation"):
+        assert f">{nav}</a>" in body  # the menu entries of this app
+    main = main_of(body)
+    for text in (
+        "Household members (rows without an age are ignored)",
+        "Other monthly household income (yuan)",
+        "Urban/rural",
+        "Grade 1",
+        "Needs full care",
+        "Calculate",
+    ):
+        assert text in main, text
+    assert_no_chinese(main)
+
+    main = main_of(client.get("/policy/runs/").content.decode())
+    assert "No runs yet" in main and "Every night all households are evaluated" in main
+    assert_no_chinese(main)
+
+    main = main_of(client.get("/policy/simulation/").content.decode())
+    assert "Household size for the curve" in main and "Simulate" in main
+    assert_no_chinese(main)
+
+    main = main_of(client.get("/policy/parameters/").content.decode())
+    assert "Current values" in main and "Awaiting review" in main and "History" in main
+
+
+@pytest.mark.django_db
+def test_calculator_result_in_english(worker_en):
+    form = {
+        "area_code": HAILING_VILLAGE,
+        "on": "2026-11-01",
+        "urban_rural": "urban",
+        "m0_age": "40",
+        "m0_monthly_income": "300.00",
+        "m0_labour_capacity": "full",
+        "m0_self_care": "full",
+        "m0_employment": "employed",
+        "m0_school_stage": "none",
+    }
+    main = main_of(worker_en.post("/policy/calculator/", form).content.decode())
+    assert "Eligible programmes" in main
+    assert "Monthly income per head 300.00 yuan; 1 counted members" in main
+    assert "Basic protection" in main and "yuan / month" in main  # tier and period labels
+    assert "✓ Met" in main and "✗ Not met" in main
+
+    refused = worker_en.post("/policy/calculator/", {**form, "area_code": "321204001001"})
+    assert "The area is outside your jurisdiction" in refused.content.decode()
+
+    empty = worker_en.post("/policy/calculator/", {**form, "m0_age": ""})
+    assert "Enter the age of at least one household member" in empty.content.decode()
+
+
+@pytest.mark.django_db
+def test_parameter_service_errors_in_english(taizhou):
+    from jiuzhu.core.errors import ServiceError
+    from jiuzhu.policy import services
+
+    with translation.override("en"), pytest.raises(ServiceError) as exc:
+        services.parameter_propose(
+            actor=None, name="no.such", area_code="", effective_from=None, value="1"
+        )
+    assert exc.value.text() == "Unknown parameter “no.such”"
+    with pytest.raises(ServiceError) as exc:
+        services.parameter_propose(
+            actor=None, name="no.such", area_code="", effective_from=None, value="1"
+        )
+    assert exc.value.text() == "未知参数 “no.such”"  # Chinese by default
