@@ -143,7 +143,7 @@ def batch_start(request):
     from jiuzhu.verify.tasks import batch_check_task
 
     batch_check_task.enqueue(
-        reason=request.POST.get("reason", "定期核对"), actor_id=request.user.pk
+        reason=request.POST.get("reason") or "定期核对", actor_id=request.user.pk
     )
     messages.success(request, _("已加入后台任务：对在保对象批量核对"))
     return redirect("verify:home")
