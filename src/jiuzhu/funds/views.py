@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
@@ -161,13 +161,13 @@ def payroll_detail(request, pk: int):
 
 
 ACTIONS = {
-    "submit": (Capability.PAYROLL_PREPARE, _lazy("已提交复核")),
-    "approve": (Capability.PAYROLL_APPROVE, _lazy("复核通过")),
-    "return": (Capability.PAYROLL_APPROVE, _lazy("已退回编制人")),
-    "release": (Capability.PAYROLL_RELEASE, _lazy("已拨付，银行代发文件可下载")),
-    "reissue": (Capability.PAYROLL_PREPARE, _lazy("已生成补发批次")),
-    "close": (Capability.PAYROLL_PREPARE, _lazy("发放批次已结清")),
-    "regenerate": (Capability.PAYROLL_PREPARE, _lazy("已重新生成")),
+    "submit": (Capability.PAYROLL_PREPARE, gettext_lazy("已提交复核")),
+    "approve": (Capability.PAYROLL_APPROVE, gettext_lazy("复核通过")),
+    "return": (Capability.PAYROLL_APPROVE, gettext_lazy("已退回编制人")),
+    "release": (Capability.PAYROLL_RELEASE, gettext_lazy("已拨付，银行代发文件可下载")),
+    "reissue": (Capability.PAYROLL_PREPARE, gettext_lazy("已生成补发批次")),
+    "close": (Capability.PAYROLL_PREPARE, gettext_lazy("发放批次已结清")),
+    "regenerate": (Capability.PAYROLL_PREPARE, gettext_lazy("已重新生成")),
 }
 
 
@@ -334,7 +334,7 @@ def recovery_collect(request, pk: int):
     return redirect("funds:recoveries")
 
 
-HOLD_STATUSES = [("open", _lazy("暂停中")), ("released", _lazy("已解除")), ("all", _lazy("全部"))]
+HOLD_STATUSES = [("open", gettext_lazy("暂停中")), ("released", gettext_lazy("已解除")), ("all", gettext_lazy("全部"))]
 
 
 @login_required

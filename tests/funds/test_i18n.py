@@ -1,0 +1,136 @@
+"""Funds pages in English: the page's own text is translated; data (names, areas, bank names,
+stored flag reasons) stays as stored. Return-file problems are shown in the reader's language."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from jiuzhu.areas.models import Area
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.funds.models import BankProfile
+from jiuzhu.funds.services import bank_return_import, payroll_generate, payroll_submit
+from jiuzhu.registry.display import programme_label
+from tests.conftest import HAILING
+from tests.funds.conftest import MONTH, household, on_roll
+from tests.funds.helpers import released, return_file
+
+pytestmark = pytest.mark.django_db
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(autouse=True)
+def _chinese_afterwards():
+    """A request with the English cookie leaves English active in this thread; undo it."""
+    yield
+    translation.deactivate()
+
+
+def _english(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    c.cookies["django_language"] = "en"
+    return c
+
+
+def _main(response, data: list[str]) -> str:
+    """The page's <main>, with the data values cut out."""
+    assert response.status_code == 200
+    text = response.content.decode()
+    text = text[text.index("<main") : text.index("</main>")]
+    for value in sorted({v for v in data if v}, key=len, reverse=True):
+        text = text.replace(value, "")
+    return text
+
+
+def _left(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if CJK.search(line)]
+
+
+def _data(officers) -> list[str]:
+    return [
+        *Area.objects.values_list("name", flat=True),
+        *(str(u) for u in officers.values()),
+        *BankProfile.objects.values_list("name", flat=True),
+        "江苏泰州农村商业银行",  # the bank's name on the accounts (data)
+        programme_label("dibao"),
+    ]
+
+
+def test_payroll_pages_in_english(officers):
+    hh, _head = household(officers["zijin"], name="Wang Fang")
+    on_roll(hh, amount="710.00")
+    hh2, _head2 = household(officers["zijin"], name="Li Ming")
+    on_roll(hh2, amount="600.00")
+    payroll = released(officers)
+    data = _data(officers)
+    zijin = _english(officers["zijin"])
+
+    page = _main(zijin.get(reverse("funds:payroll_list")), data)
+    assert "<h1>Payments</h1>" in page and "Generate a payroll" in page
+    assert _left(page) == [], _left(page)
+
+    page = _main(zijin.get(reverse("funds:payroll_detail", args=[payroll.pk])), data)
+    assert "Payroll number" in page and "Approval" in page and "Bank payment file" in page
+    assert "November 2026" in page  # the month, in the English format
+    assert _left(page) == [], _left(page)
+
+    data_file = return_file(payroll, officers, fail={2: "账号错误"})
+    bank_return_import(
+        actor=officers["zijin"], payroll_id=payroll.pk, data=data_file, file_name="r.csv"
+    )
+    page = _main(
+        zijin.get(reverse("funds:payroll_detail", args=[payroll.pk]) + "?show=failed"), data
+    )
+    assert "Reconciliation" in page and "Wrong account number" in page  # the failure reason
+    assert _left(page) == [], _left(page)
+
+    page = _main(zijin.get(reverse("funds:holds")), data)
+    assert _left(page) == [], _left(page)
+    response = zijin.get(reverse("funds:budget"))
+    assert "name: 'Released to date'" in response.content.decode()  # the chart's series
+    page = _main(response, data)
+    assert "Annual budget" in page
+    assert _left(page) == [], _left(page)
+    page = _main(zijin.get(reverse("registry:household_detail", args=[hh.pk])), data)
+    assert "Payment account" in page
+    assert _left(page[page.index('id="payments"') :]) == []
+
+
+def test_return_file_problems_in_the_readers_language(officers):
+    hh, _head = household(officers["zijin"], name="Wang Fang")
+    on_roll(hh, amount="710.00")
+    payroll = released(officers)
+
+    def wrong_amount(rows):
+        rows[1][4] = "1.00"
+        return rows
+
+    bad = return_file(payroll, officers, mutate=wrong_amount)
+    with translation.override("en"), pytest.raises(ServiceError) as exc:
+        bank_return_import(
+            actor=officers["zijin"], payroll_id=payroll.pk, data=bad, file_name="r.csv"
+        )
+    text = exc.value.text()
+    assert "Row 2: the amount 1.00 differs from the amount sent, 710.00" in text
+    with pytest.raises(ServiceError) as exc:
+        bank_return_import(
+            actor=officers["zijin"], payroll_id=payroll.pk, data=bad, file_name="r.csv"
+        )
+    assert "第 2 行：金额 1.00 与代发金额 710.00 不符" in exc.value.text()
+
+
+def test_workflow_refusals_translate(officers):
+    hh, _head = household(officers["zijin"], name="Wang Fang")
+    on_roll(hh, amount="710.00")
+    p = payroll_generate(actor=officers["zijin"], programme="dibao", area_code=HAILING, month=MONTH)
+    p = payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
+    with translation.override("en"), pytest.raises(ServiceError) as exc:
+        payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
+    assert exc.value.text() == "Only a draft payroll can be submitted"
+    with pytest.raises(ServiceError) as exc:
+        payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
+    assert exc.value.text() == "只有草稿状态的发放批次可以提交"
