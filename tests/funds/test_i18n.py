@@ -10,7 +10,7 @@ from django.utils import translation
 
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.funds.models import BankProfile
+from jiuzhu.funds.models import BankProfile, PayrollLine
 from jiuzhu.funds.services import bank_return_import, payroll_generate, payroll_submit
 from jiuzhu.registry.display import programme_label
 from tests.conftest import HAILING
@@ -134,3 +134,44 @@ def test_workflow_refusals_translate(officers):
     with pytest.raises(ServiceError) as exc:
         payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
     assert exc.value.text() == "只有草稿状态的发放批次可以提交"
+
+
+def test_flag_labels_are_stored_in_chinese_and_shown_translated(officers):
+    hh, _head = household(officers["zijin"], name="Wang Fang", account=False)
+    on_roll(hh, amount="710.00")
+    p = payroll_generate(actor=officers["zijin"], programme="dibao", area_code=HAILING, month=MONTH)
+    line = PayrollLine.objects.get(payroll=p)
+    assert [f["label"] for f in line.flags] == ["无发放账户"]  # the stored record
+    zijin = _english(officers["zijin"])
+    page = _main(zijin.get(reverse("funds:payroll_detail", args=[p.pk])), _data(officers))
+    assert "No payment account" in page and "无发放账户" not in page
+    body = zijin.get(f"/api/v1/funds/payrolls/{p.pk}/lines").json()
+    assert body["items"][0]["flags"][0]["label"] == "No payment account"
+    assert body["items"][0]["flags"][0]["code"] == "no_account"
+
+
+def test_a_second_approval_level_names_the_level_in_the_readers_language(officers):
+    from decimal import Decimal
+
+    from jiuzhu.funds.models import ApprovalThreshold
+
+    ApprovalThreshold.objects.create(
+        area_id=HAILING[:4] + "00000000",
+        above_total=Decimal("1000.00"),
+        label="City check",
+        approver_area_level="city",
+    )
+    for name in ("Wang Fang", "Li Ming"):
+        hh, _head = household(officers["zijin"], name=name)
+        on_roll(hh, amount="710.00")
+    p = payroll_generate(actor=officers["zijin"], programme="dibao", area_code=HAILING, month=MONTH)
+    p = payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
+    url = reverse("funds:payroll_detail", args=[p.pk])
+    page = _main(_english(officers["zijin"]).get(url), _data(officers))
+    assert "City check (by City-level staff, payroll above 1000.00 yuan)" in page
+    assert _left(page) == [], _left(page)
+    translation.deactivate()
+    c = Client()
+    c.force_login(officers["zijin"])
+    page = c.get(url).content.decode()
+    assert "City check（须市级人员，批次金额超过 1000.00 元）" in page

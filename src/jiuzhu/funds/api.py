@@ -206,7 +206,8 @@ def _lines_out(lines: list[PayrollLine]) -> list[dict]:
             "flags": [
                 {
                     "code": f.get("code", ""),
-                    "label": f.get("label", ""),
+                    # stored Chinese (a msgid), given in the reader's language
+                    "label": _(f["label"]) if f.get("label") else "",
                     "held": bool(f.get("held")),
                     "reason": f.get("reason", ""),
                     "evidence": f.get("evidence", {}),

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
+from jiuzhu.areas.models import AreaLevel
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.funds.models import (
     Budget,
@@ -196,7 +197,14 @@ def approvals(*, payroll: Payroll) -> list[dict]:
     done = {a.level: a for a in payroll.approvals.select_related("approver")}
     # A level's label is stored Chinese: the default "复核" is a msgid, thresholds' labels are data.
     return [
-        {**lv, "label": gettext(lv["label"]), "approval": done.get(lv["level"])}
+        {
+            **lv,
+            "label": gettext(lv["label"]),
+            "area_level_label": AreaLevel(lv["area_level"]).label
+            if lv.get("area_level") in AreaLevel.values
+            else lv.get("area_level", ""),
+            "approval": done.get(lv["level"]),
+        }
         for lv in payroll.required_levels
     ]
 

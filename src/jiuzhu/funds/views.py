@@ -334,7 +334,11 @@ def recovery_collect(request, pk: int):
     return redirect("funds:recoveries")
 
 
-HOLD_STATUSES = [("open", gettext_lazy("暂停中")), ("released", gettext_lazy("已解除")), ("all", gettext_lazy("全部"))]
+HOLD_STATUSES = [
+    ("open", gettext_lazy("暂停中")),
+    ("released", gettext_lazy("已解除")),
+    ("all", gettext_lazy("全部")),
+]
 
 
 @login_required
