@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, pgettext
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_area, user_roles, user_scope
@@ -1556,7 +1556,8 @@ def payroll_close(*, actor, payroll_id: int, version: int) -> Payroll:
                 }
             )
             raise ServiceError(
-                _("不能结清：%(reasons)s") % {"reasons": _("；").join(parts)},
+                _("不能结清：%(reasons)s")
+                % {"reasons": pgettext("list separator", "；").join(parts)},
                 code="totals_disagree",
             )
         payroll.status = PayrollStatus.CLOSED
