@@ -4,6 +4,7 @@ stored flag reasons) stays as stored. Return-file problems are shown in the read
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -88,6 +89,10 @@ def test_payroll_pages_in_english(officers):
     assert "Reconciliation" in page and "Wrong account number" in page  # the failure reason
     assert _left(page) == [], _left(page)
 
+    page = _main(zijin.get(reverse("funds:reissue")), data)
+    assert "Wrong account number" in page and _left(page) == [], _left(page)
+    page = _main(zijin.get(reverse("funds:recoveries")), data)
+    assert _left(page) == [], _left(page)
     page = _main(zijin.get(reverse("funds:holds")), data)
     assert _left(page) == [], _left(page)
     response = zijin.get(reverse("funds:budget"))
@@ -121,6 +126,26 @@ def test_return_file_problems_in_the_readers_language(officers):
             actor=officers["zijin"], payroll_id=payroll.pk, data=bad, file_name="r.csv"
         )
     assert "第 2 行：金额 1.00 与代发金额 710.00 不符" in exc.value.text()
+
+
+def test_the_refused_return_file_page_in_english(officers):
+    hh, _head = household(officers["zijin"], name="Wang Fang")
+    on_roll(hh, amount="710.00")
+    payroll = released(officers)
+
+    def wrong_amount(rows):
+        rows[1][4] = "1.00"
+        return rows
+
+    upload = SimpleUploadedFile("r.csv", return_file(payroll, officers, mutate=wrong_amount))
+    r = _english(officers["zijin"]).post(
+        reverse("funds:return_upload", args=[payroll.pk]), {"file": upload}
+    )
+    assert r.status_code == 400
+    text = r.content.decode()
+    text = text[text.index("<main") : text.index("</main>")]
+    assert "Row 2: the amount 1.00 differs from the amount sent, 710.00" in text
+    assert _left(text) == [], _left(text)
 
 
 def test_workflow_refusals_translate(officers):
