@@ -90,6 +90,11 @@ def test_case_pages_in_english(cast):
     assert "Application registered" in page  # the stored event label, shown translated
     assert "Pledges and authorisations" in page and 'id="do-accept"' in page
     assert _chinese_left(page) == []
+    # punctuation travels with the translated text: no "Zhang Wei（household …，1 person）"
+    assert "Zhang Wei (household <a href=" in page and ", 1 person)</td>" in page
+    assert "Check authorisation: Zhang Wei (" in page
+    main = page.split('<main class="container">', 1)[1].split("</main>", 1)[0]
+    assert [c for c in "：（），、；" if c in main] == []
 
     page = reviewer.get("/cases/").content.decode()
     assert "My to-do list" in page and "Recent applications" in page
@@ -101,6 +106,7 @@ def test_case_pages_in_english(cast):
     page = worker.get(f"/cases/new/{app.household_id}/").content.decode()
     assert "Household declaration (last 12 months)" in page and "Submit the application" in page
     assert _chinese_left(page) == []
+    assert "Zhang Wei (" in page and "（" not in page.split('id="apply-form"', 1)[0]
 
     # a move, its message and the next step's form
     resp = reviewer.post(
@@ -138,6 +144,7 @@ def test_refusals_and_public_notice_in_english(cast):
     )
     page = _english(cast.reviewer).get(f"/cases/{stop.pk}/").content.decode()
     assert "Open a stop" in page and "Roll entry: 710.00 yuan/month from" in page
+    assert "，" not in page.split('id="purpose"', 1)[1].split("</td>", 1)[0]
     assert _chinese_left(page) == []
     assert stop.events.get().action_label == "发起停发"
     # the letter stays an official Chinese document and the events stay stored in Chinese
@@ -167,3 +174,17 @@ def test_vague_application_proposals_in_english(cast):
     proposals = page.split('id="proposals"', 1)[1].split("</ul>", 1)[0]
     assert "<b>Minimum living guarantee (dibao)</b>" in proposals
     assert "Programme not specified (to be decided)" in page and "Set the programme" in page
+
+
+def test_task_and_event_are_different_words_for_the_same_chinese():
+    """事项 is a to-do's "Task" in cases, the police feed's "Event" in the check report."""
+    from jiuzhu.verify.feeds import FEEDS
+    from jiuzhu.verify.selectors import column_label
+
+    event = next(c for c in FEEDS["police"].columns if c.name == "event")
+    assert event.label == "事项"  # the file header keeps the Chinese
+    with translation.override("en"):
+        assert translation.gettext("事项") == "Task"
+        assert column_label("police", event) == "Event"
+    with translation.override("zh-hans"):
+        assert column_label("police", event) == "事项"

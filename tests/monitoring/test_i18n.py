@@ -71,12 +71,16 @@ def test_monitoring_pages_in_english(cast):
     assert "Overdue only" in page and "All causes" in page
     assert "Death of a person on the roll" in page  # the cause, a choice label
     assert _left(page) == []
+    assert [c for c in "：（），" if c in page] == []
 
     page = _main(street.get(f"/monitoring/alerts/{alert.pk}/"), data)
     assert f"Alert #{alert.pk}" in page and " household (1 person)" in page
     assert "Active roll entries" in page and "Handling history" in page
     assert "Increase: opens an application" in page
     assert _left(page) == []
+    assert "<th>Person</th>" in page  # 人员 of one alert (context: not "Persons")
+    assert [c for c in "：（），、；" if c in page] == []  # punctuation went with the text
+    assert "Minimum living guarantee (dibao): " in page  # its roll entry, label: value
 
     page = _main(street.get("/monitoring/reviews/"), data)
     assert "Risk classes and review intervals" in page and "Every 3 months" in page
@@ -125,3 +129,17 @@ def test_closing_in_english_keeps_the_stored_case_text_chinese(cast):
     app = Application.objects.get(pk=alert.application_id)
     assert app.reason == "预警停发：verified"
     assert app.evidence["summary"].startswith(f"预警#{alert.pk}（在册人员死亡）：")
+
+
+def test_awaiting_review_is_not_the_payroll_awaiting_approval():
+    """待复核 means a dynamic review still to do in monitoring; a payroll's 待复核 is an approval."""
+    from django.template import Context, Template
+
+    page = Template(
+        '{% load i18n %}{% translate "待复核" context "dynamic review" %}|{% translate "待复核" %}'
+    )
+    with translation.override("en"):
+        assert page.render(Context()) == "Awaiting review|Awaiting approval"
+        assert translation.pgettext("the one person an alert is about", "人员") == "Person"
+    with translation.override("zh-hans"):
+        assert page.render(Context()) == "待复核|待复核"

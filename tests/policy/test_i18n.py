@@ -1,7 +1,8 @@
 """The policy pages in English (django_language=en): their own UI text has no Chinese left.
 
-Programme names, condition labels and parameter labels come from the shipped programme
-definitions (data) and stay as defined; the pages around them are translated.
+Programme names come from the one code → name mapping (jiuzhu.core.programmes) and are translated;
+condition labels, legal articles and parameter labels come from the shipped programme definitions
+(data) and stay as defined; the pages around them are translated.
 """
 
 import re
@@ -82,6 +83,16 @@ def test_calculator_result_in_english(worker_en):
     assert "Monthly income per head 300.00 yuan; 1 counted members" in main
     assert "Basic protection" in main and "yuan / month" in main  # tier and period labels
     assert "✓ Met" in main and "✗ Not met" in main
+    # programmes are named by code through the one shared mapping (the YAML names are Chinese)
+    summaries = re.findall(r"<summary>(.*?)</summary>", main, flags=re.S)
+    assert len(summaries) >= 10
+    assert any(
+        x.startswith("<strong>Minimum living guarantee (dibao)</strong> (dibao, ")
+        for x in summaries
+    )
+    assert any("<strong>Poverty watch</strong> (poverty_watch, " in x for x in summaries)
+    for summary in summaries:  # condition labels and articles stay Chinese (data), not these
+        assert not re.search(r"[\u4e00-\u9fff\uff01-\uff5e\u3001-\u3011]", summary), summary
 
     refused = worker_en.post("/policy/calculator/", {**form, "area_code": "321204001001"})
     assert "The area is outside your jurisdiction" in refused.content.decode()
@@ -105,3 +116,16 @@ def test_parameter_service_errors_in_english(taizhou):
             actor=None, name="no.such", area_code="", effective_from=None, value="1"
         )
     assert exc.value.text() == "未知参数 “no.such”"  # Chinese by default
+
+
+def test_programme_label_is_one_mapping():
+    from jiuzhu.core.programmes import programme_label
+    from jiuzhu.registry import display
+
+    assert display.programme_label is programme_label  # registry re-exports the shared one
+    with translation.override("en"):
+        assert programme_label("tekun") == "Support for the extremely poor (tekun)"
+        assert programme_label("poverty_watch") == "Poverty watch"
+        assert programme_label("no_such_code") == "no_such_code"
+    with translation.override("zh-hans"):
+        assert programme_label("dibao") == "最低生活保障"

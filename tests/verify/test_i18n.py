@@ -67,16 +67,19 @@ def test_verify_pages_in_english(client, taizhou):
         "Declared by the household",
         "Data from each department",
         "No records",
-        "Hukou address：No 1 Road",  # a department's column label and its value
-        "：Death deregistration",  # a code value shown by its label
-        "Sex：Male",
+        "Hukou address: No 1 Road",  # a department's column label and its value
+        "Event: Death deregistration",  # the police 事项 is an event here (a task in cases)
+        "Sex: Male",
     ):
         assert text in main, text
     assert_no_chinese(main)
+    assert "：" not in main and "；" not in main  # the Chinese punctuation went with the text
+    assert "Task:" not in main
 
     main = main_of(client.get("/verify/").content.decode())
     assert "Check everyone on the roll (runs in the background)" in main
-    assert "Matches awaiting confirmation" in main and "Suspected duplicate persons" in main
+    assert "Matches awaiting confirmation</a> (0)" in main
+    assert "Suspected duplicate persons</a> (0)" in main and "（" not in main
     # the batch's reason is stored with every check: it stays Chinese on purpose
     assert_no_chinese(main)
 

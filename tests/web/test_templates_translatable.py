@@ -11,7 +11,9 @@ from pathlib import Path
 import jiuzhu
 
 ROOT = Path(jiuzhu.__file__).parent
-CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")  # ideographs (full-width punctuation: see docs)
+# Ideographs and full-width punctuation (：（）、，。；…): punctuation outside a translation tag would
+# show on English pages as "Head：X" or "(3 persons，…)".
+CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff5e\u3001-\u3011]+")
 
 # Blocks whose content is either translated or not UI text at all.
 BLOCKS = [
@@ -48,6 +50,7 @@ def test_the_checker_finds_bare_chinese_and_accepts_tagged_text():
     )
     assert untranslated(tagged) == []
     assert untranslated("<p>ok</p>\n<th>户主</th>") == [(2, "户主")]
+    assert untranslated("{{ name }}（{{ kind }}）：{{ v }}") == [(1, "（"), (1, "）：")]
 
 
 def test_every_template_marks_its_chinese_for_translation():

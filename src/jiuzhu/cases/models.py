@@ -269,9 +269,7 @@ class Application(models.Model):
     def programme_label(self) -> str:
         if not self.programme:
             return gettext("模糊申请(待定)")
-        if self.programme in Programme.values:
-            return str(Programme(self.programme).label)
-        from jiuzhu.registry.display import programme_label
+        from jiuzhu.core.programmes import programme_label
 
         return programme_label(self.programme)
 
@@ -603,7 +601,9 @@ class PublicNotice(_Row):
 
     @property
     def programme_label(self) -> str:
-        return str(Programme(self.programme).label)
+        from jiuzhu.core.programmes import programme_label
+
+        return programme_label(self.programme)
 
 
 class Objection(_Row):

@@ -19,9 +19,9 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_capability
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.masking import mask_id_number
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.monitoring import selectors, services
 from jiuzhu.monitoring.models import Alert, AlertStatus, Level, Outcome, RuleKind
-from jiuzhu.registry.display import programme_label
 
 router = Router(tags=["monitoring"])
 

@@ -18,6 +18,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, prefix_end, scoped, user_roles
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases.selectors import TodoRow, todo_flag
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.monitoring.models import (
     Alert,
     AlertRule,
@@ -27,7 +28,6 @@ from jiuzhu.monitoring.models import (
     RiskClass,
     RuleKind,
 )
-from jiuzhu.registry.display import programme_label
 
 
 def alerts_visible(user) -> QuerySet[Alert]:

@@ -759,8 +759,8 @@ def programme_route_save(
 
     Without a route a programme's work starts at the village; with one, at ``level`` (going up
     when nobody holds the role there), in villages under ``area_prefix`` (blank: everywhere)."""
+    from jiuzhu.core.programmes import PROGRAMME_LABELS
     from jiuzhu.monitoring.models import Level, ProgrammeRoute
-    from jiuzhu.registry.display import PROGRAMME_LABELS
 
     require_capability(actor, Capability.ALERT_CONFIGURE)
     programme = (programme or "").strip()

@@ -150,8 +150,8 @@ def rules(request):
 @login_required
 def route_edit(request, pk: int | None = None):
     _need(request.user, Capability.ALERT_CONFIGURE)
+    from jiuzhu.core.programmes import PROGRAMME_LABELS
     from jiuzhu.monitoring.models import Level, ProgrammeRoute
-    from jiuzhu.registry.display import PROGRAMME_LABELS
 
     route = get_object_or_404(ProgrammeRoute, pk=pk) if pk else None
     form = {

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import access, require_capability, user_scope
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.engine.calculator import DocumentError
@@ -82,6 +83,8 @@ def calculator(request):
 
 def _decorate(result: dict) -> dict:
     for p in result["programmes"]:
+        # the YAML's name is Chinese data; the page names the programme by its code
+        p["name"] = programme_label(p["programme"])
         p["tier_label"] = Tier(p["tier"]).label
         p["period_label"] = PERIOD_LABELS[p["period"]]
         for c in p["conditions"]:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
+from jiuzhu.core.programmes import PROGRAMME_LABELS, programme_label  # noqa: F401 (shared)
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,
@@ -47,25 +48,6 @@ ACTION_LABELS = {
     "areas.import": gettext_lazy("导入行政区划"),
 }
 
-# Programme codes (GLOSSARY.md) → names, for roll entries and the list filter.
-PROGRAMME_LABELS = {
-    "dibao": gettext_lazy("最低生活保障"),
-    "dibao_single": gettext_lazy("单人保"),
-    "tekun": gettext_lazy("特困人员救助供养"),
-    "dibao_edge": gettext_lazy("低保边缘家庭"),
-    "rigid_expense": gettext_lazy("刚性支出困难家庭"),
-    "temporary_aid": gettext_lazy("临时救助"),
-    "medical_aid": gettext_lazy("医疗救助"),
-    "education_aid": gettext_lazy("教育救助"),
-    "housing_aid": gettext_lazy("住房救助"),
-    "employment_aid": gettext_lazy("就业救助"),
-    "disability_living_subsidy": gettext_lazy("困难残疾人生活补贴"),
-    "disability_care_subsidy": gettext_lazy("重度残疾人护理补贴"),
-    "orphan_allowance": gettext_lazy("孤儿基本生活费"),
-    "unsupported_child_allowance": gettext_lazy("事实无人抚养儿童基本生活费"),
-    "category_supplement": gettext_lazy("分类施保"),
-    "phase_out": gettext_lazy("渐退"),
-}
 
 SUBJECT_MODELS: dict[str, type[models.Model]] = {
     "household": Household,
@@ -89,11 +71,6 @@ EXTRA_LABELS = {
     "assignment": gettext_lazy("角色分配编号"),
     "field": gettext_lazy("字段"),
 }
-
-
-def programme_label(code: str) -> str:
-    label = PROGRAMME_LABELS.get(code)
-    return str(label) if label else code
 
 
 def action_label(action: str) -> str:

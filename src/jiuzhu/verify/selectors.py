@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped
@@ -65,6 +66,19 @@ def duplicate_queue(*, user) -> QuerySet[DuplicatePair]:
     ).order_by("-match_probability")
 
 
+# Column labels whose word means something else elsewhere in the UI: the police feed's 事项 is
+# the event recorded (hukou, death, move-out), where cases' 事项 is a to-do task.
+COLUMN_LABELS = {
+    ("police", "event"): pgettext_lazy("department feed column", "事项"),
+}
+
+
+def column_label(department: str, column) -> str:
+    """A feed column's label in the active language (the file header keeps the Chinese)."""
+    label = COLUMN_LABELS.get((department, column.name))
+    return str(label) if label else _(column.label)
+
+
 def _display(column, value: str) -> str:
     """A department record's value as shown: code values by their label, in the user's language."""
     shown = display_value(column, value)
@@ -87,7 +101,7 @@ def check_report(*, user, household_id: int) -> dict:
         rec = link.record
         feed = FEEDS[rec.department]
         fields = [
-            (_(c.label), _display(c, rec.data.get(c.name, "")))
+            (column_label(rec.department, c), _display(c, rec.data.get(c.name, "")))
             for c in feed.columns
             if c.name not in ("record_id", "id_number", "name", "birth_date")
             and rec.data.get(c.name)
