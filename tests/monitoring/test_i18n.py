@@ -81,6 +81,7 @@ def test_monitoring_pages_in_english(cast):
     assert "<th>Person</th>" in page  # 人员 of one alert (context: not "Persons")
     assert [c for c in "：（），、；" if c in page] == []  # punctuation went with the text
     assert "Minimum living guarantee (dibao): " in page  # its roll entry, label: value
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \(working days\)</td>", page)
 
     page = _main(street.get("/monitoring/reviews/"), data)
     assert "Risk classes and review intervals" in page and "Every 3 months" in page

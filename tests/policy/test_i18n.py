@@ -83,6 +83,7 @@ def test_calculator_result_in_english(worker_en):
     assert "Monthly income per head 300.00 yuan; 1 counted members" in main
     assert "Basic protection" in main and "yuan / month" in main  # tier and period labels
     assert "✓ Met" in main and "✗ Not met" in main
+    assert 'Amount formula: <span class="mono">' in main
     # programmes are named by code through the one shared mapping (the YAML names are Chinese)
     summaries = re.findall(r"<summary>(.*?)</summary>", main, flags=re.S)
     assert len(summaries) >= 10
