@@ -1,23 +1,18 @@
 """The cases pages in English (django_language=en): translated from the committed catalogue, with
 no Chinese left in their own text — only data (area and user names, stored reasons) stays."""
 
-import re
-
 import pytest
-from django.test import Client
 from django.utils import translation
 
 from jiuzhu.accounts.models import User
-from jiuzhu.areas.models import Area
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import CaseEvent, MaterialKind, PublicNotice, State, Task
 from jiuzhu.core.errors import ServiceError
 from tests.cases.helpers import advance, make_cast, png
 from tests.factories import household_with_head
+from tests.i18n import area_names, chinese_runs, english_client, main_text
 
 pytestmark = pytest.mark.django_db
-
-CJK = re.compile(r"[\u4e00-\u9fff]+")
 
 
 @pytest.fixture
@@ -25,40 +20,16 @@ def cast(taizhou):
     return make_cast()
 
 
-@pytest.fixture(autouse=True)
-def _chinese_after():
-    """A request with the cookie leaves English active on the thread: later tests read Chinese."""
-    yield
-    translation.deactivate()
-
-
-def _english(user=None) -> Client:
-    c = Client()
-    if user is not None:
-        c.force_login(user)
-    c.cookies["django_language"] = "en"
-    return c
-
-
 def _data() -> list[str]:
     """Chinese that is data, not the page's text: names of areas and users, stored reasons,
     to-do notes and notice periods (written in Chinese by design)."""
-    values = [
-        *Area.objects.values_list("name", flat=True),
+    return [
+        *area_names(),
         *User.objects.values_list("full_name", flat=True),
         *CaseEvent.objects.values_list("reason", flat=True),
         *Task.objects.values_list("note", flat=True),
         *PublicNotice.objects.values_list("period", flat=True),
     ]
-    return sorted({v for v in values if v}, key=len, reverse=True)
-
-
-def _chinese_left(html: str) -> list[str]:
-    if '<main class="container">' in html:  # the page's own part (the menu belongs to others)
-        html = html.split('<main class="container">', 1)[1].split("</main>", 1)[0]
-    for value in _data():
-        html = html.replace(value, "")
-    return CJK.findall(html)
 
 
 def _ascii_case(cast, head="Zhang Wei"):
@@ -83,29 +54,29 @@ def _ascii_case(cast, head="Zhang Wei"):
 
 def test_case_pages_in_english(cast):
     app = _ascii_case(cast)
-    reviewer, worker = _english(cast.reviewer), _english(cast.worker)
+    reviewer, worker = english_client(cast.reviewer), english_client(cast.worker)
 
     page = reviewer.get(f"/cases/{app.pk}/").content.decode()
     assert "Overview" in page and "History (who, when, what, why)" in page
     assert "Application registered" in page  # the stored event label, shown translated
     assert "Pledges and authorisations" in page and 'id="do-accept"' in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
     # punctuation travels with the translated text: no "Zhang Wei（household …，1 person）"
     assert "Zhang Wei (household <a href=" in page and ", 1 person)</td>" in page
     assert "Check authorisation: Zhang Wei (" in page
-    main = page.split('<main class="container">', 1)[1].split("</main>", 1)[0]
+    main = main_text(page)
     assert [c for c in "：（），、；" if c in main] == []
 
     page = reviewer.get("/cases/").content.decode()
     assert "My to-do list" in page and "Recent applications" in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
 
     page = worker.get("/cases/new/?q=Zhang").content.decode()
     assert "Step 1: find the household" in page and "Apply for this household" in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
     page = worker.get(f"/cases/new/{app.household_id}/").content.decode()
     assert "Household declaration (last 12 months)" in page and "Submit the application" in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
     assert "Zhang Wei (" in page and "（" not in page.split('id="apply-form"', 1)[0]
 
     # a move, its message and the next step's form
@@ -116,36 +87,36 @@ def test_case_pages_in_english(cast):
     page = worker.get(f"/cases/{app.pk}/visit/").content.decode()
     assert "Living conditions" in page and "Submit the visit" in page
     assert "Poor or unsafe housing" in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
 
 
 def test_refusals_and_public_notice_in_english(cast):
     app = advance(cast, _ascii_case(cast, head="Li Fang"), State.NOTICE)
-    worker = _english(cast.worker)
+    worker = english_client(cast.worker)
     resp = worker.post(
         f"/cases/{app.pk}/move/approve/", {"version": app.version, "reason": "x"}, follow=True
     )
     body = resp.content.decode()
     assert "you do not hold that post" in body and "须由" not in body
 
-    page = _english().get(f"/gongshi/{app.area_id}/").content.decode()
+    page = english_client().get(f"/gongshi/{app.area_id}/").content.decode()
     assert "Object to this household" in page and "Notice period" in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
 
     app = advance(cast, app, State.APPROVED)
-    page = _english(cast.approver).get(f"/cases/{app.pk}/").content.decode()
+    page = english_client(cast.approver).get(f"/cases/{app.pk}/").content.decode()
     assert "Assistance decision letter" in page and "On the roll from" in page
-    assert _chinese_left(page) == []
-    page = _english(cast.approver).get("/cases/roll/").content.decode()
+    assert chinese_runs(main_text(page, data=_data())) == []
+    page = english_client(cast.approver).get("/cases/roll/").content.decode()
     assert "Assistance roll" in page and "Decision ref." in page
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
     stop = s.adjustment_create(
         actor=cast.reviewer, roll_entry_id=app.roll_entry_id, purpose="stop", reason="moved away"
     )
-    page = _english(cast.reviewer).get(f"/cases/{stop.pk}/").content.decode()
+    page = english_client(cast.reviewer).get(f"/cases/{stop.pk}/").content.decode()
     assert "Open a stop" in page and "Roll entry: 710.00 yuan/month from" in page
     assert "，" not in page.split('id="purpose"', 1)[1].split("</td>", 1)[0]
-    assert _chinese_left(page) == []
+    assert chinese_runs(main_text(page, data=_data())) == []
     assert stop.events.get().action_label == "发起停发"
     # the letter stays an official Chinese document and the events stay stored in Chinese
     assert set(app.events.values_list("action_label", flat=True)) >= {"申请登记", "批准"}
@@ -170,7 +141,7 @@ def test_vague_application_proposals_in_english(cast):
         actor=cast.worker, household_id=hh.pk, programme="", pledge={}, authorisation={}
     )
     assert app.proposed_programmes[0]["label"] == "最低生活保障"  # stored as proposed
-    page = _english(cast.reviewer).get(f"/cases/{app.pk}/").content.decode()
+    page = english_client(cast.reviewer).get(f"/cases/{app.pk}/").content.decode()
     proposals = page.split('id="proposals"', 1)[1].split("</ul>", 1)[0]
     assert "<b>Minimum living guarantee (dibao)</b>" in proposals
     assert "Programme not specified (to be decided)" in page and "Set the programme" in page

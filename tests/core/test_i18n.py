@@ -2,11 +2,9 @@
 wording, and the shared messages (ID numbers, concurrent edits) — Chinese stays the default."""
 
 import datetime
-import re
 
 import pytest
 from django.template.loader import render_to_string
-from django.test import Client
 from django.utils import translation
 
 from jiuzhu.accounts.roles import Role
@@ -15,26 +13,18 @@ from jiuzhu.core.idcard import IdNumberError, validate_id_number
 from jiuzhu.core.schedule import NextRun, daily, monthly, weekly
 from tests.conftest import CHENGDONG
 from tests.factories import user_with_role
+from tests.i18n import chinese_runs, english_client, main_text
 
-CJK = re.compile(r"[\u4e00-\u9fff]+")
 VALID_ID = "11010519491231002X"  # GB 11643 example: born 1949-12-31, female
-
-
-@pytest.fixture(autouse=True)
-def _chinese_after():
-    yield
-    translation.deactivate()
 
 
 @pytest.mark.django_db
 def test_home_page_in_english(taizhou):
-    c = Client()
-    c.force_login(user_with_role(Role.TOWNSHIP_REVIEWER, CHENGDONG, full_name="Reviewer"))
-    c.cookies["django_language"] = "en"
+    c = english_client(user_with_role(Role.TOWNSHIP_REVIEWER, CHENGDONG, full_name="Reviewer"))
     page = c.get("/").content.decode()
-    main = page.split('<main class="container">', 1)[1].split("</main>", 1)[0]
+    main = main_text(page)
     assert "Dashboard" in main and "Registered households" in main
-    assert CJK.findall(main) == []
+    assert chinese_runs(main) == []
 
 
 def test_schedule_wording_follows_the_language():
@@ -61,7 +51,7 @@ def test_schedule_include_in_english():
         )
     assert "next 2026-05-04 02:15" in html and "not scheduled on the task worker" in html
     assert "run by cron" in html and "Run jiuzhu schedule on the server" in html
-    assert CJK.findall(html) == []
+    assert chinese_runs(html) == []
 
 
 def test_shared_messages_follow_the_language():

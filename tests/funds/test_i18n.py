@@ -1,15 +1,12 @@
 """Funds pages in English: the page's own text is translated; data (names, areas, bank names,
 stored flag reasons) stays as stored. Return-file problems are shown in the reader's language."""
 
-import re
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.funds.models import BankProfile, PayrollLine
 from jiuzhu.funds.services import bank_return_import, payroll_generate, payroll_submit
@@ -17,43 +14,15 @@ from jiuzhu.registry.display import programme_label
 from tests.conftest import HAILING
 from tests.funds.conftest import MONTH, household, on_roll
 from tests.funds.helpers import released, return_file
+from tests.i18n import area_names, chinese_lines, english_client, main_text
 
 pytestmark = pytest.mark.django_db
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(autouse=True)
-def _chinese_afterwards():
-    """A request with the English cookie leaves English active in this thread; undo it."""
-    yield
-    translation.deactivate()
-
-
-def _english(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    c.cookies["django_language"] = "en"
-    return c
-
-
-def _main(response, data: list[str]) -> str:
-    """The page's <main>, with the data values cut out."""
-    assert response.status_code == 200
-    text = response.content.decode()
-    text = text[text.index("<main") : text.index("</main>")]
-    for value in sorted({v for v in data if v}, key=len, reverse=True):
-        text = text.replace(value, "")
-    return text
-
-
-def _left(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if CJK.search(line)]
-
 
 def _data(officers) -> list[str]:
+    """Chinese that is data, not the page's text: area, officer and bank names, a programme."""
     return [
-        *Area.objects.values_list("name", flat=True),
+        *area_names(),
         *(str(u) for u in officers.values()),
         *BankProfile.objects.values_list("name", flat=True),
         "江苏泰州农村商业银行",  # the bank's name on the accounts (data)
@@ -68,41 +37,41 @@ def test_payroll_pages_in_english(officers):
     on_roll(hh2, amount="600.00")
     payroll = released(officers)
     data = _data(officers)
-    zijin = _english(officers["zijin"])
+    zijin = english_client(officers["zijin"])
 
-    page = _main(zijin.get(reverse("funds:payroll_list")), data)
+    page = main_text(zijin.get(reverse("funds:payroll_list")), data=data)
     assert "<h1>Payments</h1>" in page and "Generate a payroll" in page
-    assert _left(page) == [], _left(page)
+    assert chinese_lines(page) == [], chinese_lines(page)
 
-    page = _main(zijin.get(reverse("funds:payroll_detail", args=[payroll.pk])), data)
+    page = main_text(zijin.get(reverse("funds:payroll_detail", args=[payroll.pk])), data=data)
     assert "Payroll number" in page and "Approval" in page and "Bank payment file" in page
     assert "November 2026" in page  # the month, in the English format
-    assert _left(page) == [], _left(page)
+    assert chinese_lines(page) == [], chinese_lines(page)
 
     data_file = return_file(payroll, officers, fail={2: "账号错误"})
     bank_return_import(
         actor=officers["zijin"], payroll_id=payroll.pk, data=data_file, file_name="r.csv"
     )
-    page = _main(
-        zijin.get(reverse("funds:payroll_detail", args=[payroll.pk]) + "?show=failed"), data
+    page = main_text(
+        zijin.get(reverse("funds:payroll_detail", args=[payroll.pk]) + "?show=failed"), data=data
     )
     assert "Reconciliation" in page and "Wrong account number" in page  # the failure reason
-    assert _left(page) == [], _left(page)
+    assert chinese_lines(page) == [], chinese_lines(page)
 
-    page = _main(zijin.get(reverse("funds:reissue")), data)
-    assert "Wrong account number" in page and _left(page) == [], _left(page)
-    page = _main(zijin.get(reverse("funds:recoveries")), data)
-    assert _left(page) == [], _left(page)
-    page = _main(zijin.get(reverse("funds:holds")), data)
-    assert _left(page) == [], _left(page)
+    page = main_text(zijin.get(reverse("funds:reissue")), data=data)
+    assert "Wrong account number" in page and chinese_lines(page) == [], chinese_lines(page)
+    page = main_text(zijin.get(reverse("funds:recoveries")), data=data)
+    assert chinese_lines(page) == [], chinese_lines(page)
+    page = main_text(zijin.get(reverse("funds:holds")), data=data)
+    assert chinese_lines(page) == [], chinese_lines(page)
     response = zijin.get(reverse("funds:budget"))
     assert "name: 'Released to date'" in response.content.decode()  # the chart's series
-    page = _main(response, data)
+    page = main_text(response, data=data)
     assert "Annual budget" in page
-    assert _left(page) == [], _left(page)
-    page = _main(zijin.get(reverse("registry:household_detail", args=[hh.pk])), data)
+    assert chinese_lines(page) == [], chinese_lines(page)
+    page = main_text(zijin.get(reverse("registry:household_detail", args=[hh.pk])), data=data)
     assert "Payment account" in page
-    assert _left(page[page.index('id="payments"') :]) == []
+    assert chinese_lines(page[page.index('id="payments"') :]) == []
 
 
 def test_return_file_problems_in_the_readers_language(officers):
@@ -138,14 +107,13 @@ def test_the_refused_return_file_page_in_english(officers):
         return rows
 
     upload = SimpleUploadedFile("r.csv", return_file(payroll, officers, mutate=wrong_amount))
-    r = _english(officers["zijin"]).post(
+    r = english_client(officers["zijin"]).post(
         reverse("funds:return_upload", args=[payroll.pk]), {"file": upload}
     )
     assert r.status_code == 400
-    text = r.content.decode()
-    text = text[text.index("<main") : text.index("</main>")]
+    text = main_text(r.content.decode())
     assert "Row 2: the amount 1.00 differs from the amount sent, 710.00" in text
-    assert _left(text) == [], _left(text)
+    assert chinese_lines(text) == [], chinese_lines(text)
 
 
 def test_workflow_refusals_translate(officers):
@@ -167,8 +135,8 @@ def test_flag_labels_are_stored_in_chinese_and_shown_translated(officers):
     p = payroll_generate(actor=officers["zijin"], programme="dibao", area_code=HAILING, month=MONTH)
     line = PayrollLine.objects.get(payroll=p)
     assert [f["label"] for f in line.flags] == ["无发放账户"]  # the stored record
-    zijin = _english(officers["zijin"])
-    page = _main(zijin.get(reverse("funds:payroll_detail", args=[p.pk])), _data(officers))
+    zijin = english_client(officers["zijin"])
+    page = main_text(zijin.get(reverse("funds:payroll_detail", args=[p.pk])), data=_data(officers))
     assert "No payment account" in page and "无发放账户" not in page
     body = zijin.get(f"/api/v1/funds/payrolls/{p.pk}/lines").json()
     assert body["items"][0]["flags"][0]["label"] == "No payment account"
@@ -192,9 +160,9 @@ def test_a_second_approval_level_names_the_level_in_the_readers_language(officer
     p = payroll_generate(actor=officers["zijin"], programme="dibao", area_code=HAILING, month=MONTH)
     p = payroll_submit(actor=officers["zijin"], payroll_id=p.pk, version=p.version)
     url = reverse("funds:payroll_detail", args=[p.pk])
-    page = _main(_english(officers["zijin"]).get(url), _data(officers))
+    page = main_text(english_client(officers["zijin"]).get(url), data=_data(officers))
     assert "City check (by City-level staff, payroll above 1000.00 yuan)" in page
-    assert _left(page) == [], _left(page)
+    assert chinese_lines(page) == [], chinese_lines(page)
     translation.deactivate()
     c = Client()
     c.force_login(officers["zijin"])

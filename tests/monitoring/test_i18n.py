@@ -3,44 +3,14 @@
 import re
 
 import pytest
-from django.test import Client
 from django.utils import timezone, translation
 
 from jiuzhu.monitoring.models import Alert, AlertRule, RiskClass
 from jiuzhu.monitoring.services import monitor_run
+from tests.i18n import CJK, chinese_lines, english_client, main_text
 from tests.monitoring.helpers import import_rows, on_roll, police_death
 
 pytestmark = pytest.mark.django_db
-
-CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(autouse=True)
-def _chinese_afterwards():
-    """A request with the English cookie leaves English active in this thread; undo it."""
-    yield
-    translation.deactivate()
-
-
-def _english(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    c.cookies["django_language"] = "en"
-    return c
-
-
-def _main(response, data: list[str]) -> str:
-    """The page's <main>, with the data values (names, stored summaries, rule names) cut out."""
-    assert response.status_code == 200
-    text = response.content.decode()
-    text = text[text.index("<main") : text.index("</main>")]
-    for value in sorted(data, key=len, reverse=True):
-        text = text.replace(value, "")
-    return text
-
-
-def _left(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if CJK.search(line)]
 
 
 def test_monitoring_pages_in_english(cast):
@@ -60,42 +30,42 @@ def test_monitoring_pages_in_english(cast):
         *AlertRule.objects.values_list("name", flat=True),
         *RiskClass.objects.values_list("label", flat=True),
     ]
-    street = _english(cast.reviewer)
+    street = english_client(cast.reviewer)
 
-    page = _main(street.get("/monitoring/"), data)
+    page = main_text(street.get("/monitoring/"), data=data)
     assert "Monitoring overview" in page and "Open alerts by cause" in page
     assert "Recent runs" in page
-    assert _left(page) == []
+    assert chinese_lines(page) == []
 
-    page = _main(street.get("/monitoring/alerts/"), data)
+    page = main_text(street.get("/monitoring/alerts/"), data=data)
     assert "Overdue only" in page and "All causes" in page
     assert "Death of a person on the roll" in page  # the cause, a choice label
-    assert _left(page) == []
+    assert chinese_lines(page) == []
     assert [c for c in "：（），" if c in page] == []
 
-    page = _main(street.get(f"/monitoring/alerts/{alert.pk}/"), data)
+    page = main_text(street.get(f"/monitoring/alerts/{alert.pk}/"), data=data)
     assert f"Alert #{alert.pk}" in page and " household (1 person)" in page
     assert "Active roll entries" in page and "Handling history" in page
     assert "Increase: opens an application" in page
-    assert _left(page) == []
+    assert chinese_lines(page) == []
     assert "<th>Person</th>" in page  # 人员 of one alert (context: not "Persons")
     assert [c for c in "：（），、；" if c in page] == []  # punctuation went with the text
     assert "Minimum living guarantee (dibao): " in page  # its roll entry, label: value
     assert re.search(r"<td>\d{4}-\d\d-\d\d \(working days\)</td>", page)
 
-    page = _main(street.get("/monitoring/reviews/"), data)
+    page = main_text(street.get("/monitoring/reviews/"), data=data)
     assert "Risk classes and review intervals" in page and "Every 3 months" in page
-    assert _left(page) == []
+    assert chinese_lines(page) == []
 
-    admin = _english(cast.admin)
-    page = _main(admin.get("/monitoring/rules/"), data)
+    admin = english_client(cast.admin)
+    page = main_text(admin.get("/monitoring/rules/"), data=data)
     assert "Rule types and default thresholds" in page and "Routing by programme" in page
     assert "Hold payment as soon as found" in page  # a threshold label from params.py
-    assert _left(page) == []
+    assert chinese_lines(page) == []
 
-    page = _main(admin.get("/monitoring/rules/new/?kind=new_asset"), data)
+    page = main_text(admin.get("/monitoring/rules/new/?kind=new_asset"), data=data)
     assert "New alert rule" in page and "Vehicle registry (vehicles)" in page
-    assert _left(page) == []
+    assert chinese_lines(page) == []
 
 
 def test_monitoring_messages_in_english(cast):
@@ -120,7 +90,7 @@ def test_closing_in_english_keeps_the_stored_case_text_chinese(cast):
     import_rows("police", [police_death(head, timezone.localdate())])
     monitor_run()
     alert = Alert.objects.get(household=hh)
-    r = _english(cast.worker).post(
+    r = english_client(cast.worker).post(
         f"/monitoring/alerts/{alert.pk}/close/",
         {"version": alert.version, "outcome": "stop", "reason": "verified"},
         follow=True,

@@ -12,27 +12,14 @@ from django.utils import translation
 
 from jiuzhu.accounts.roles import Role
 from tests.factories import user_with_role
+from tests.i18n import assert_no_chinese, english_client, main_text
 
-CJK = re.compile(r"[\u4e00-\u9fff]+")
 HAILING_VILLAGE = "321202001002"
 
 
-def main_of(body: str) -> str:
-    """The page's own content: <main> without the shared schedule line (core's component)."""
-    main = body.split('<main class="container">', 1)[1].split("</main>", 1)[0]
-    return re.sub(r'<p class="small schedule-next">.*?</p>', "", main, flags=re.S)
-
-
-def assert_no_chinese(text: str) -> None:
-    found = CJK.findall(text)
-    assert not found, f"untranslated UI text: {found}"
-
-
 @pytest.fixture
-def worker_en(client, taizhou):
-    client.force_login(user_with_role(Role.VILLAGE_WORKER, HAILING_VILLAGE))
-    client.cookies["django_language"] = "en"
-    return client
+def worker_en(taizhou):
+    return english_client(user_with_role(Role.VILLAGE_WORKER, HAILING_VILLAGE))
 
 
 @pytest.mark.django_db
@@ -41,7 +28,7 @@ def test_policy_pages_in_english(worker_en):
     body = client.get("/policy/calculator/").content.decode()
     for nav in ("Policy calculator", "Proactive discovery", "Policy simulation"):
         assert f">{nav}</a>" in body  # the menu entries of this app
-    main = main_of(body)
+    main = main_text(body, without_schedule=True)
     for text in (
         "Household members (rows without an age are ignored)",
         "Other monthly household income (yuan)",
@@ -53,15 +40,15 @@ def test_policy_pages_in_english(worker_en):
         assert text in main, text
     assert_no_chinese(main)
 
-    main = main_of(client.get("/policy/runs/").content.decode())
+    main = main_text(client.get("/policy/runs/").content.decode(), without_schedule=True)
     assert "No runs yet" in main and "Every night all households are evaluated" in main
     assert_no_chinese(main)
 
-    main = main_of(client.get("/policy/simulation/").content.decode())
+    main = main_text(client.get("/policy/simulation/").content.decode(), without_schedule=True)
     assert "Household size for the curve" in main and "Simulate" in main
     assert_no_chinese(main)
 
-    main = main_of(client.get("/policy/parameters/").content.decode())
+    main = main_text(client.get("/policy/parameters/").content.decode(), without_schedule=True)
     assert "Current values" in main and "Awaiting review" in main and "History" in main
 
 
@@ -78,7 +65,9 @@ def test_calculator_result_in_english(worker_en):
         "m0_employment": "employed",
         "m0_school_stage": "none",
     }
-    main = main_of(worker_en.post("/policy/calculator/", form).content.decode())
+    main = main_text(
+        worker_en.post("/policy/calculator/", form).content.decode(), without_schedule=True
+    )
     assert "Eligible programmes" in main
     assert "Monthly income per head 300.00 yuan; 1 counted members" in main
     assert "Basic protection" in main and "yuan / month" in main  # tier and period labels

@@ -2,32 +2,22 @@
 stored. The services' refusals are given in the reader's language."""
 
 import datetime
-import re
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from jiuzhu.accounts.roles import Role
-from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.registry.services import fact_add, household_create, person_add
 from tests.conftest import CHENGDONG
 from tests.factories import first_village, id_number_for, user_with_role
+from tests.i18n import area_names, chinese_lines, english_client, main_text
 
 pytestmark = pytest.mark.django_db
 
-CJK = re.compile(r"[\u4e00-\u9fff]")
 BIRTH = datetime.date(1950, 5, 6)
-
-
-@pytest.fixture(autouse=True)
-def _chinese_afterwards():
-    """A request with the English cookie leaves English active in this thread; undo it."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture
@@ -73,44 +63,24 @@ def household(reviewer):
     return hh
 
 
-def _english(user) -> Client:
-    c = Client()
-    c.force_login(user)
-    c.cookies["django_language"] = "en"
-    return c
-
-
-def _main(response) -> str:
-    """The page's <main>, with the area names (data) cut out."""
-    assert response.status_code == 200
-    text = response.content.decode()
-    text = text[text.index("<main") : text.index("</main>")]
-    for value in sorted(Area.objects.values_list("name", flat=True), key=len, reverse=True):
-        text = text.replace(value, "")
-    return text
-
-
-def _left(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if CJK.search(line)]
-
-
 def test_registry_pages_in_english(reviewer, household):
-    c = _english(reviewer)
-    page = _main(c.get(reverse("registry:household_list")))
-    assert "Wang Guilan" in page and _left(page) == [], _left(page)
+    c = english_client(reviewer)
+    areas = area_names()
+    page = main_text(c.get(reverse("registry:household_list")), data=areas)
+    assert "Wang Guilan" in page and chinese_lines(page) == [], chinese_lines(page)
 
-    page = _main(c.get(reverse("registry:household_detail", args=[household.pk])))
+    page = main_text(c.get(reverse("registry:household_detail", args=[household.pk])), data=areas)
     assert "History of changes" in page and "Monthly income per person" in page
     assert "Grade 3" in page  # the disability grade, a choice label
-    assert _left(page) == [], _left(page)
+    assert chinese_lines(page) == [], chinese_lines(page)
 
     person = household.members.get(relation="child")
-    page = _main(c.get(reverse("registry:person_edit", args=[person.pk])))
-    assert "Grade 4" in page and _left(page) == [], _left(page)
-    page = _main(c.get(reverse("registry:fact_add", args=[household.pk, "asset"])))
-    assert _left(page) == [], _left(page)
-    page = _main(c.get(reverse("registry:household_create")))
-    assert _left(page) == [], _left(page)
+    page = main_text(c.get(reverse("registry:person_edit", args=[person.pk])), data=areas)
+    assert "Grade 4" in page and chinese_lines(page) == [], chinese_lines(page)
+    page = main_text(c.get(reverse("registry:fact_add", args=[household.pk, "asset"])), data=areas)
+    assert chinese_lines(page) == [], chinese_lines(page)
+    page = main_text(c.get(reverse("registry:household_create")), data=areas)
+    assert chinese_lines(page) == [], chinese_lines(page)
 
     # A refused edit: the form shows the service's message in English.
     r = c.post(
@@ -125,7 +95,7 @@ def test_registry_pages_in_english(reviewer, household):
             "reason": "x",
         },
     )
-    page = _main(r) if r.status_code == 200 else r.content.decode()
+    page = main_text(r, data=areas) if r.status_code == 200 else r.content.decode()
     assert "cannot be negative" in page, page[-3000:]
     assert "不能为负数" not in page
 

@@ -4,8 +4,6 @@ Data values (names, file names) are ASCII here so that any Chinese left on the p
 Chinese stays the default, and what is stored (reasons, reports) is not translated.
 """
 
-import re
-
 import pytest
 
 from jiuzhu.accounts.roles import Role
@@ -13,32 +11,15 @@ from jiuzhu.verify.models import FeedRecord, LinkStatus, MatchRun, RecordLink
 from jiuzhu.verify.services import feed_import
 from tests.conftest import HAILING
 from tests.factories import first_village, household_with_head, user_with_role
+from tests.i18n import assert_no_chinese, english_client, main_text
 from tests.verify.helpers import csv_bytes
 from tests.verify.test_feeds import dept_user
 
-CJK = re.compile(r"[\u4e00-\u9fff]+")
 ROW = "P1,321202197506210031,Zhang Jianguo,M,1975/6/21,321202001001,No 1 Road,death,2026-09-01"
 
 
-def main_of(body: str) -> str:
-    """The page's own content: <main> without the shared schedule line (core's component)."""
-    main = body.split('<main class="container">', 1)[1].split("</main>", 1)[0]
-    return re.sub(r'<p class="small schedule-next">.*?</p>', "", main, flags=re.S)
-
-
-def assert_no_chinese(text: str) -> None:
-    found = CJK.findall(text)
-    assert not found, f"untranslated UI text: {found}"
-
-
-def english(client, user):
-    client.force_login(user)
-    client.cookies["django_language"] = "en"
-    return client
-
-
 @pytest.mark.django_db
-def test_verify_pages_in_english(client, taizhou):
+def test_verify_pages_in_english(taizhou):
     hh = household_with_head(hukou_area_id=first_village("321202001000"), head_name="Wang Fang")
     person = hh.members.get()
     imp = feed_import(
@@ -52,11 +33,11 @@ def test_verify_pages_in_english(client, taizhou):
         status=LinkStatus.ACCEPTED,
         match_probability=1.0,
     )
-    english(client, user_with_role(Role.COUNTY_APPROVER, HAILING))
+    client = english_client(user_with_role(Role.COUNTY_APPROVER, HAILING))
 
     body = client.get(f"/verify/households/{hh.pk}/report/").content.decode()
     assert ">Means-test checks</a>" in body  # the menu entry of this app
-    main = main_of(body)
+    main = main_text(body, without_schedule=True)
     for text in (
         "Means-test check report",
         "household of Wang Fang",
@@ -76,7 +57,7 @@ def test_verify_pages_in_english(client, taizhou):
     assert "：" not in main and "；" not in main  # the Chinese punctuation went with the text
     assert "Task:" not in main
 
-    main = main_of(client.get("/verify/").content.decode())
+    main = main_text(client.get("/verify/").content.decode(), without_schedule=True)
     assert "Check everyone on the roll (runs in the background)" in main
     assert "Matches awaiting confirmation</a> (0)" in main
     assert "Suspected duplicate persons</a> (0)" in main and "（" not in main
@@ -87,15 +68,15 @@ def test_verify_pages_in_english(client, taizhou):
         ("/verify/review/", "No matches awaiting confirmation"),
         ("/verify/duplicates/", "No suspected duplicates to handle"),
     ):
-        main = main_of(client.get(url).content.decode())
+        main = main_text(client.get(url).content.decode(), without_schedule=True)
         assert text in main
         assert_no_chinese(main)
 
 
 @pytest.mark.django_db
-def test_feed_upload_and_import_report_in_english(client, taizhou):
-    english(client, dept_user("police"))
-    main = main_of(client.get("/verify/feeds/upload/").content.decode())
+def test_feed_upload_and_import_report_in_english(taizhou):
+    client = english_client(dept_user("police"))
+    main = main_text(client.get("/verify/feeds/upload/").content.decode(), without_schedule=True)
     assert "Department data upload" in main and "Recent imports" in main
     assert '<option value="police">Police</option>' in main  # the department, translated
     assert_no_chinese(main)
@@ -105,7 +86,7 @@ def test_feed_upload_and_import_report_in_english(client, taizhou):
     response = client.post(
         "/verify/feeds/upload/", {**upload, "file": _file(data, "police.csv")}, follow=True
     )
-    main = main_of(response.content.decode())
+    main = main_text(response.content.decode(), without_schedule=True)
     assert "Import report: police.csv" in main
     assert "1 in all; 1 new, 0 updated, 0 unchanged, 0 with errors" in main
     assert_no_chinese(main)
