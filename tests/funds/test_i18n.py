@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import translation
 
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.funds.models import BankProfile, PayrollLine
 from jiuzhu.funds.services import bank_return_import, payroll_generate, payroll_submit
-from jiuzhu.registry.display import programme_label
 from tests.conftest import HAILING
 from tests.funds.conftest import MONTH, household, on_roll
 from tests.funds.helpers import released, return_file

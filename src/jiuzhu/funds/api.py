@@ -18,9 +18,9 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, require_capability
 from jiuzhu.areas.models import Area
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.funds import selectors
 from jiuzhu.funds.models import LineStatus, Payroll, PayrollLine, PayrollStatus
-from jiuzhu.registry.display import programme_label
 from jiuzhu.registry.models import Household
 
 router = Router(tags=["funds"])

@@ -24,6 +24,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.funds import selectors, services
 from jiuzhu.funds.models import (
     BankProfile,
@@ -33,7 +34,6 @@ from jiuzhu.funds.models import (
     PayrollStatus,
     Recovery,
 )
-from jiuzhu.registry.display import programme_label
 from jiuzhu.registry.models import Household
 
 # The payrolls an officer can generate from the page (分类施保 is paid with 低保; 渐退 steps have

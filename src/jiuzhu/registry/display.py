@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
-from jiuzhu.core.programmes import PROGRAMME_LABELS, programme_label  # noqa: F401 (shared)
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,

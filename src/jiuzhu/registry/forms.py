@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
-from jiuzhu.registry.display import PROGRAMME_LABELS
+from jiuzhu.core.programmes import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
     DISABILITY_GRADES,
     AssetKind,

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.programmes import programme_label
 from jiuzhu.registry import services
-from jiuzhu.registry.display import describe_events, programme_label
+from jiuzhu.registry.display import describe_events
 from jiuzhu.registry.forms import (
     DeleteReasonForm,
     FactForm,
