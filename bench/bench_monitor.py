@@ -8,10 +8,13 @@ department feeds (``jiuzhu.verify.synth_feeds``, imported file by file through
 ``verify.services.feed_import``), one 政策找人 run, then one monitoring run. Expected alerts come
 from the two ground truths: planted deaths, hidden assets (vehicle, company, property) and wage
 rises of households on the roll (feeds), income rises (``ineligible_income_rose``) and
-eligible-but-not-enrolled households (registry). Recall, precision (against planted cases only)
-and routing accuracy (the village's worker, else the street's reviewer, computed here
-independently of ``monitoring.routing``) are printed, with the count of expected cases that got
-more than one alert.
+eligible-but-not-enrolled households (registry), and duplicate payments planted after the
+政策找人 run by ``funds.synthetic.plant_cases`` (``--duplicates`` households on the 低保 roll
+twice, as many heads also put on the programme that excludes 低保 person by person in
+``policy.engine.exclusions``). Recall, precision (against planted cases only) and routing
+accuracy (the village's worker, else the street's reviewer, computed here independently of
+``monitoring.routing``) are printed per cause, with the count of expected cases that got more
+than one alert.
 
 Speed: an imported registry (generated and imported first unless ``--reuse``), department rows
 for it loaded with COPY, one 政策找人 run; then a full monitoring run, a new file of 10,000
@@ -43,7 +46,10 @@ EXPECTED_CAUSE = {
     "wage_above_line": "income_above_line",
     "ineligible_income_rose": "income_above_line",
     "eligible_not_on_roll": "eligible_not_enrolled",
+    "duplicate": "duplicate_benefit",  # funds.synthetic: the same roll entry twice
+    "excluded": "duplicate_benefit",  # funds.synthetic: the head on an excluding programme too
 }
+DUPLICATE_KINDS = ("duplicate", "excluded")
 
 
 def _django(url: str) -> None:
@@ -131,6 +137,9 @@ def accuracy(args) -> None:
     link_run()  # the matching engine links records whose ID number is dirty or missing
     print(f"matching run: {time.perf_counter() - t:.1f} s")
     policy_run(on=datetime.date.today())
+    from jiuzhu.funds.synthetic import plant_cases
+
+    planted_dup = plant_cases(seed=args.seed, n=args.duplicates, kinds=DUPLICATE_KINDS)
     t = time.perf_counter()
     run = monitor_run(full=True, trigger="bench")
     print(
@@ -159,6 +168,12 @@ def accuracy(args) -> None:
     for row in truth.iter_rows(named=True):
         if row["kind"] in EXPECTED_CAUSE:
             expected.add((row["household_number"], EXPECTED_CAUSE[row["kind"]]))
+    dup_kind: dict[tuple[str, str], str] = {}
+    for item in planted_dup:
+        key = (number_of[item["household_id"]], EXPECTED_CAUSE[item["kind"]])
+        if key[0] in on_roll:
+            expected.add(key)
+            dup_kind[key] = item["kind"]
     causes = set(EXPECTED_CAUSE.values())
     alerts = list(
         Alert.objects.filter(cause__in=causes).values_list(
@@ -167,20 +182,36 @@ def accuracy(args) -> None:
     )
     got: dict[tuple[str, str], int] = {}
     routed_right = 0
+    routed_by_cause: dict[str, list[int]] = {c: [0, 0] for c in causes}
     for hh, cause, user in alerts:
         key = (number_of[hh], cause)
         got[key] = got.get(key, 0) + 1
         code = area_of[number_of[hh]]
         want = expected_worker.get(code) or expected_worker.get(code[:9])
         routed_right += want == user
+        routed_by_cause[cause][0] += want == user
+        routed_by_cause[cause][1] += 1
     hit = expected & set(got)
-    print("\ncause                   expected  found  recall   alerts  planted-precision")
+    print(
+        "\ncause                   expected  found  recall   alerts  planted-precision"
+        "  >1 alert  routing"
+    )
     for cause in sorted(causes):
         e = {k for k in expected if k[1] == cause}
         g = {k for k in got if k[1] == cause}
+        # Households, not alerts: a household with two alerts of one cause counts once here.
+        right, total = routed_by_cause[cause]
         print(
             f"{cause:<22} {len(e):>9} {len(e & g):>6} {len(e & g) / max(1, len(e)):>7.3f} "
-            f"{len(g):>8} {len(e & g) / max(1, len(g)):>10.3f}"
+            f"{len(g):>8} {len(e & g) / max(1, len(g)):>10.3f} "
+            f"{sum(1 for k in e & g if got[k] > 1):>15} {right / max(1, total):>8.3f}"
+        )
+    for kind in DUPLICATE_KINDS:
+        e = {k for k, v in dup_kind.items() if v == kind}
+        print(
+            f"  planted {kind:<13} {len(e):>9} {len(e & set(got)):>6} "
+            f"{len(e & set(got)) / max(1, len(e)):>7.3f}  "
+            f"(more than one alert: {sum(1 for k in e & set(got) if got[k] > 1)})"
         )
     print(
         f"\nall: recall {len(hit) / max(1, len(expected)):.3f} ({len(hit)}/{len(expected)}), "
@@ -379,6 +410,9 @@ def main(argv=None) -> None:
     a.add_argument("--households", type=int, default=20_000)
     a.add_argument("--seed", type=int, default=11)
     a.add_argument("--database-url", default="")
+    a.add_argument(
+        "--duplicates", type=int, default=25, help="duplicate payments planted of each kind"
+    )
     s = sub.add_parser("speed")
     s.add_argument("--database-url", required=True)
     s.add_argument("--households", type=int, default=1_000_000)

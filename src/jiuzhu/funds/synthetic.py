@@ -11,6 +11,8 @@ errors the payroll checks must catch, and returns the ground truth:
 
 ``planted_recall`` then checks each planted case against the generated payrolls: the first three
 must be *held*, the shared account *flagged*. ``jiuzhu bench payments`` prints the result.
+``plant_cases`` plants chosen kinds alone (no accounts needed unless ``shared`` is among them):
+the monitoring benchmark uses it for its duplicate-payment cases.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from jiuzhu.audit.services import audit_record
 from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.funds.generation import area_prefix, month_from_index, month_index
 from jiuzhu.funds.models import PaymentAccount, PayrollLine
+from jiuzhu.policy.engine.exclusions import EXCLUSIONS
 from jiuzhu.registry.models import Person, RollEntry
 
 BANKS = [
@@ -52,13 +55,7 @@ def accounts_synth(
 ) -> dict:
     """Accounts for every household on ``programme``'s roll without one; plant ``plant`` cases of
     each kind. Returns {"accounts": n, "truth": [{kind, household_id, entry_id, …}]}."""
-    prefix = area_prefix(area_code) if area_code else ""
-    rng_sql, params = "", []
-    if prefix:
-        from jiuzhu.accounts.scoping import prefix_end
-
-        rng_sql = " AND h.hukou_area_id >= %s AND h.hukou_area_id < %s"
-        params = [prefix, prefix_end(prefix)]
+    prefix, rng_sql, params = _area_range(area_code)
     hh = read_frame(
         "SELECT DISTINCT h.id, h.head_name FROM registry_household h "
         "JOIN registry_rollentry r ON r.household_id = h.id "
@@ -67,7 +64,6 @@ def accounts_synth(
         [True, *params],
         {"household_id": pl.Int64, "head_name": pl.Utf8},
     )
-    rnd = random.Random(seed)
     accounts = hh.with_columns(
         pl.col("household_id")
         .map_elements(lambda i: account_number(seed, i), return_dtype=pl.Utf8)
@@ -102,14 +98,8 @@ def accounts_synth(
             )
             _sequence_reset()
         if plant:
-            truth = _plant(
-                rnd,
-                prefix=prefix,
-                params=params,
-                rng_sql=rng_sql,
-                programme=programme,
-                n=plant,
-                month=month or datetime.date.today().replace(day=1),
+            truth = plant_cases(
+                seed=seed, n=plant, area_code=area_code, programme=programme, month=month
             )
         audit_record(
             actor=None,
@@ -133,7 +123,52 @@ def _sequence_reset() -> None:
             )
 
 
-def _plant(rnd, *, prefix, params, rng_sql, programme, n, month) -> list[dict]:
+def _area_range(area_code: str) -> tuple[str, str, list]:
+    prefix = area_prefix(area_code) if area_code else ""
+    if not prefix:
+        return "", "", []
+    from jiuzhu.accounts.scoping import prefix_end
+
+    return (
+        prefix,
+        " AND h.hukou_area_id >= %s AND h.hukou_area_id < %s",
+        [prefix, prefix_end(prefix)],
+    )
+
+
+def excluded_partner(programme: str) -> str:
+    """The first programme that excludes ``programme`` person by person (dibao → tekun)."""
+    for e in EXCLUSIONS:
+        if e.unit == "person" and programme in (e.first, e.second):
+            return e.second if e.first == programme else e.first
+    raise ValueError(f"no programme excludes {programme} person by person")
+
+
+def plant_cases(
+    *,
+    seed: int,
+    n: int,
+    kinds: tuple[str, ...] = PLANT_KINDS,
+    area_code: str = "",
+    programme: str = "dibao",
+    month: datetime.date | None = None,
+) -> list[dict]:
+    """Plant ``n`` cases of each of ``kinds`` in households of ``programme``'s roll chosen by
+    ``seed``; returns the truth [{kind, household_id, entry_id, …}] (``shared`` needs accounts)."""
+    _prefix, rng_sql, params = _area_range(area_code)
+    with transaction.atomic():
+        return _plant(
+            random.Random(seed),
+            kinds=kinds,
+            params=params,
+            rng_sql=rng_sql,
+            programme=programme,
+            n=n,
+            month=month or datetime.date.today().replace(day=1),
+        )
+
+
+def _plant(rnd, *, kinds, params, rng_sql, programme, n, month) -> list[dict]:
     candidates = read_frame(
         "SELECT r.id, r.household_id, p.id FROM registry_rollentry r "
         "JOIN registry_household h ON h.id = r.household_id "
@@ -144,13 +179,13 @@ def _plant(rnd, *, prefix, params, rng_sql, programme, n, month) -> list[dict]:
         {"entry_id": pl.Int64, "household_id": pl.Int64, "head_id": pl.Int64},
     ).unique("household_id", keep="first", maintain_order=True)
     rows = candidates.rows()
-    need = n * len(PLANT_KINDS) + n
+    need = n * len(kinds) + (n if "shared" in kinds else 0)
     if len(rows) < need:
         raise ValueError(f"roll too small to plant {n} cases of each kind ({len(rows)} households)")
     picked = rnd.sample(rows, need)
     truth = []
     death = month_from_index(month_index(month) - 2) + datetime.timedelta(days=9)
-    for i, kind in enumerate(PLANT_KINDS):
+    for i, kind in enumerate(kinds):
         for entry_id, hh, head in picked[i * n : (i + 1) * n]:
             item = {"kind": kind, "household_id": hh, "entry_id": entry_id}
             if kind == "dead":
@@ -165,14 +200,14 @@ def _plant(rnd, *, prefix, params, rng_sql, programme, n, month) -> list[dict]:
                 e = RollEntry.objects.create(
                     household_id=hh,
                     person_id=head,
-                    programme="tekun",
+                    programme=excluded_partner(programme),
                     monthly_amount=1200,
                     start_month=month_from_index(month_index(month) - 3),
                     source="import",
                 )
                 item["other_entry_id"] = e.pk
             elif kind == "shared":
-                donor = picked[len(PLANT_KINDS) * n + (i % n)][1] if n else None
+                donor = picked[len(kinds) * n + (i % n)][1] if n else None
                 donor_acct = PaymentAccount.objects.filter(household_id=donor, active=True).first()
                 PaymentAccount.objects.filter(household_id=hh, active=True).update(
                     account_number=donor_acct.account_number
