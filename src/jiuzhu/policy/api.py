@@ -16,6 +16,8 @@ from jiuzhu.accounts.scoping import access, require_capability
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.policy import selectors
 from jiuzhu.policy.engine.calculator import DocumentError
+from jiuzhu.policy.engine.errors import EngineError
+from jiuzhu.policy.messages import engine_refusal
 from jiuzhu.policy.models import PolicyRun
 from jiuzhu.policy.permissions import POLICY_VIEW
 from jiuzhu.registry.models import Household
@@ -31,9 +33,9 @@ class CalculateIn(Schema):
 
 
 def _refuse(exc: Exception) -> ServiceError:
-    text = str(exc)
-    field = text.split(":", 1)[0] if ":" in text else "household"
-    return ServiceError(text, field=field, code="invalid_document")
+    """A refused document in the user's language; the field is the document path at fault."""
+    own = exc.field if isinstance(exc, EngineError) else ""
+    return engine_refusal(exc, field=own or "household", code="invalid_document")
 
 
 @router.post("/calculate", response=dict)

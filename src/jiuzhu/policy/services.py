@@ -21,6 +21,7 @@ from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import write_frame
 from jiuzhu.policy import selectors
+from jiuzhu.policy.engine.errors import EngineError
 from jiuzhu.policy.engine.evaluate import Plan, catalogue_for, evaluate
 from jiuzhu.policy.engine.expr import ExpressionError
 from jiuzhu.policy.engine.features import compute_features
@@ -35,6 +36,7 @@ from jiuzhu.policy.engine.params import (
 from jiuzhu.policy.engine.programmes import compile_programme, load_documents
 from jiuzhu.policy.engine.simulate import compare
 from jiuzhu.policy.loader import bulk_update_scores, registry_frames
+from jiuzhu.policy.messages import engine_refusal
 from jiuzhu.policy.models import (
     Determination,
     Flag,
@@ -71,7 +73,7 @@ def programme_save(*, actor, doc: dict, reason: str = "", check_set: bool = True
     try:
         prog = compile_programme(doc, catalogue_for(specs, codes))
     except ExpressionError as exc:
-        raise ServiceError(str(exc), field="definition", code="invalid_expression") from None
+        raise engine_refusal(exc, field="definition", code="invalid_expression") from None
     with transaction.atomic():
         obj = Programme.objects.select_for_update().filter(code=prog.code).first()
         before = obj.definition if obj else None
@@ -105,7 +107,7 @@ def _check_programme_set(specs) -> None:
     try:
         Plan.from_documents(selectors.programme_documents(), specs)
     except ExpressionError as exc:
-        raise ServiceError(str(exc), field="definition", code="invalid_expression") from None
+        raise engine_refusal(exc, field="definition", code="invalid_expression") from None
 
 
 def programmes_load(*, actor=None) -> int:
@@ -142,8 +144,8 @@ def parameter_propose(
         raise ServiceError(_("未知参数 “%(name)s”") % {"name": name}, field="name")
     try:
         v = coerce(specs[name], value)
-    except ValueError as exc:
-        raise ServiceError(str(exc), field="value") from None
+    except EngineError as exc:
+        raise engine_refusal(exc, field="value") from None
     if area_code and not Area.objects.filter(code=area_code).exists():
         raise ServiceError(_("区划 %(code)s 不存在") % {"code": area_code}, field="area_code")
     if actor is not None:
@@ -513,8 +515,8 @@ def simulate(
             )
         try:
             v = coerce(plan.specs[name], o.get("value"))
-        except ValueError as exc:
-            raise ServiceError(str(exc), field=f"overrides[{i}].value") from None
+        except EngineError as exc:
+            raise engine_refusal(exc, field=f"overrides[{i}].value") from None
         eff = o.get("effective_from") or on
         if isinstance(eff, str):
             eff = datetime.date.fromisoformat(eff)

@@ -22,6 +22,7 @@ from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.engine.calculator import DocumentError
 from jiuzhu.policy.forms import CalculatorForm, ParameterProposeForm, SimulationForm
+from jiuzhu.policy.messages import engine_message
 from jiuzhu.policy.models import Flag, ParameterStatus, ParameterValue, PolicyRun, Tier
 from jiuzhu.policy.permissions import POLICY_CONFIGURE, POLICY_RUN, POLICY_VIEW
 from jiuzhu.registry.models import Household
@@ -61,7 +62,7 @@ def calculator(request):
                         doc=form.document(), area_code=area, on=form.cleaned_data["on"]
                     )
                 except DocumentError as exc:
-                    form.add_error(None, str(exc))
+                    form.add_error(None, engine_message(exc))
     else:
         form = CalculatorForm(
             initial={

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
+from jiuzhu.policy.engine.errors import EngineError, Message
 from jiuzhu.policy.engine.evaluate import Plan, evaluate, explain, single_area_params
 from jiuzhu.policy.engine.features import compute_features
 from jiuzhu.policy.engine.params import ParamSpec, ParamValue, coerce, resolve
@@ -49,8 +50,8 @@ CHOICES = {
 }
 
 
-class DocumentError(ValueError):
-    """A household document refused; the message names the field and the rule."""
+class DocumentError(EngineError):
+    """A household document refused; ``field`` is the document path, the message the rule."""
 
 
 def fen(value, field: str) -> int:
@@ -59,9 +60,9 @@ def fen(value, field: str) -> int:
     try:
         d = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise DocumentError(f"{field}: 必须是金额（元），收到 {value!r}") from None
+        raise DocumentError("not_money", {"value": repr(value)}, where=field) from None
     if not d.is_finite() or d != d.quantize(Decimal("0.01")):
-        raise DocumentError(f"{field}: 金额最多两位小数（到分），收到 {value!r}")
+        raise DocumentError("money_decimals", {"value": repr(value)}, where=field)
     return int(d * 100)
 
 
@@ -77,15 +78,15 @@ def parse_date(value, field: str, *, month: bool = False) -> datetime.date | Non
         d = datetime.date.fromisoformat(s)
         return d.replace(day=1) if month else d
     except ValueError:
-        raise DocumentError(
-            f"{field}: 日期格式应为 YYYY-MM-DD 或 YYYY-MM，收到 {value!r}"
-        ) from None
+        raise DocumentError("date_format", {"value": repr(value)}, where=field) from None
 
 
 def _choice(value, kind: str, field: str, default: str) -> str:
     v = default if value in (None,) else str(value)
     if v not in CHOICES[kind]:
-        raise DocumentError(f"{field}: 取值 {v!r} 不在 {sorted(CHOICES[kind])} 中")
+        raise DocumentError(
+            "choice_invalid", {"value": repr(v), "choices": str(sorted(CHOICES[kind]))}, where=field
+        )
     return v
 
 
@@ -99,7 +100,7 @@ def document_frames(
 ) -> dict[str, pl.DataFrame]:
     """Turn a household document into the registry-shaped frames ``compute_features`` reads."""
     if not isinstance(doc, dict):
-        raise DocumentError("household: 文档必须是一个对象")
+        raise DocumentError("document_not_object", where="household")
     hh = doc.get("household", {}) or {}
     households = pl.DataFrame(
         {
@@ -117,7 +118,7 @@ def document_frames(
     default_obligor = "able" if bool(hh.get("obligor_able", False)) else "none"
     members = doc.get("members") or []
     if not isinstance(members, list) or not members:
-        raise DocumentError("members: 至少需要一名家庭成员")
+        raise DocumentError("members_required", where="members")
     rows, ids = [], {}
     income_rows = []
     window_start, window_end = (
@@ -128,12 +129,12 @@ def document_frames(
         f = f"members[{i}]"
         pid = int(m.get("id", i + 1))
         if pid in ids:
-            raise DocumentError(f"{f}.id: 成员编号 {pid} 重复")
+            raise DocumentError("member_id_duplicate", {"id": pid}, where=f"{f}.id")
         ids[pid] = i
         birth = parse_date(m.get("birth_date"), f"{f}.birth_date")
         if birth is None:
             if "age" not in m:
-                raise DocumentError(f"{f}.birth_date: 必须填写出生日期（或 age 年龄）")
+                raise DocumentError("birth_date_required", where=f"{f}.birth_date")
             age = int(m["age"])
             # The day before the birthday that reaches ``age`` at the evaluation date.
             try:
@@ -144,14 +145,12 @@ def document_frames(
         orphan = bool(m.get("orphan", False)) or child == "orphan"
         unsupported = bool(m.get("unsupported_child", False)) or child == "unsupported"
         if orphan and unsupported:
-            raise DocumentError(
-                f"{f}: 孤儿与事实无人抚养儿童只能择一（child_status 取 orphan 或 unsupported）"
-            )
+            raise DocumentError("orphan_or_unsupported", where=f)
         grade = m.get("disability_grade")
         if grade not in (None, ""):
             grade = int(grade)
             if grade not in (1, 2, 3, 4):
-                raise DocumentError(f"{f}.disability_grade: 残疾等级必须是 1–4")
+                raise DocumentError("disability_grade_range", where=f"{f}.disability_grade")
         else:
             grade = None
         rows.append(
@@ -204,11 +203,11 @@ def document_frames(
         f = f"income[{i}]"
         member = it.get("member")
         if member is not None and int(member) not in ids:
-            raise DocumentError(f"{f}.member: 没有编号为 {member} 的成员")
+            raise DocumentError("member_unknown", {"member": member}, where=f"{f}.member")
         start = parse_date(it.get("period_start"), f"{f}.period_start", month=True) or window_start
         end = parse_date(it.get("period_end"), f"{f}.period_end", month=True) or window_end
         if end < start:
-            raise DocumentError(f"{f}.period_end: 截止月不能早于起始月")
+            raise DocumentError("period_end_before_start", where=f"{f}.period_end")
         income_rows.append(
             {
                 "household_id": household_id,
@@ -237,7 +236,7 @@ def document_frames(
         )
         end = parse_date(e.get("period_end"), f"{f}.period_end", month=True) or window_end
         if end < start:
-            raise DocumentError(f"{f}.period_end: 截止月不能早于起始月")
+            raise DocumentError("period_end_before_start", where=f"{f}.period_end")
         expenses.append(
             {
                 "household_id": household_id,
@@ -264,7 +263,7 @@ def document_frames(
         f = f"household.emergency_events[{i}]"
         day = parse_date(e.get("event_date"), f"{f}.event_date")
         if day is None:
-            raise DocumentError(f"{f}.event_date: 必须填写发生日期")
+            raise DocumentError("event_date_required", where=f"{f}.event_date")
         events.append(
             {
                 "household_id": household_id,
@@ -296,11 +295,18 @@ def apply_overrides(
     out = dict(values)
     for name, raw in (overrides or {}).items():
         if name not in specs:
-            raise DocumentError(f"参数覆盖: 未知参数 “{name}”")
+            raise DocumentError(
+                "unknown_parameter",
+                {"name": name},
+                where=Message("where_overrides"),
+                field=f"overrides.{name}",
+            )
         try:
             v = coerce(specs[name], raw)
-        except ValueError as exc:
-            raise DocumentError(f"参数覆盖: {exc}") from None
+        except EngineError as exc:
+            raise exc.within(
+                Message("where_overrides"), cls=DocumentError, field=f"overrides.{name}"
+            ) from None
         base = values.get(name)
         out[name] = ParamValue(
             name,
@@ -348,7 +354,9 @@ def _values(area_code, on, plan, param_rows, overrides) -> dict[str, ParamValue]
     values = resolve(param_rows, area_code, on, plan.specs)
     missing = [n for n in plan.specs if n not in values]
     if missing:
-        raise DocumentError(f"以下参数在 {area_code} 没有取值：{', '.join(missing)}")
+        raise DocumentError(
+            "params_missing_in_area", {"area": area_code, "names": ", ".join(missing)}
+        )
     return apply_overrides(values, overrides, plan.specs)
 
 

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import polars as pl
 
+from jiuzhu.policy.engine.errors import EngineError
 from jiuzhu.policy.engine.expr import MONEY, Catalogue, param_col, result_col
 from jiuzhu.policy.engine.features import FEATURE_TYPES, derive_with_parameters, money_to_decimal
 from jiuzhu.policy.engine.params import ParamSpec, ParamValue
@@ -143,7 +144,7 @@ def evaluate(
     tagged = df.join(area_set, on="area_code", how="left")
     if tagged["_set"].null_count():
         missing = tagged.filter(pl.col("_set").is_null())["area_code"].unique().to_list()[:5]
-        raise ValueError(f"没有为这些区划解析参数：{missing}")
+        raise EngineError("areas_without_params", {"areas": str(missing)})
     parts = []
     for (set_id,), part in tagged.partition_by("_set", as_dict=True).items():
         one = sets.filter(pl.col("_set") == set_id).drop("_set")

@@ -22,9 +22,17 @@ from decimal import Decimal
 
 import polars as pl
 
+from jiuzhu.policy.engine.errors import EngineError, Message
+
 BOOL, MONEY, COUNT, NUMBER, LITERAL = "bool", "money", "count", "number", "literal"
 NUMERIC = {MONEY, COUNT, NUMBER, LITERAL}
-TYPE_LABEL = {BOOL: "布尔", MONEY: "金额", COUNT: "计数", NUMBER: "比例/系数", LITERAL: "数字"}
+COMPARE = "compare"  # the operator name ``_unify`` is given for a comparison
+
+
+def type_label(t: str) -> Message:
+    """A type's name inside a message (``type_bool`` 布尔, ``type_money`` 金额, …)."""
+    return Message(f"type_{t}")
+
 
 # Column names used in frames. Parameters and programme results are namespaced so they cannot
 # collide with features.
@@ -42,12 +50,8 @@ def result_col(code: str, what: str) -> str:
     return f"{code}.{what}"
 
 
-class ExpressionError(ValueError):
+class ExpressionError(EngineError):
     """An expression refused at save time. The message names the construct or name and the rule."""
-
-    def __init__(self, message: str, *, where: str = ""):
-        self.where = where
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 @dataclass
@@ -67,9 +71,9 @@ class Catalogue:
         head, _, tail = name.partition(".")
         if head in ("eligible", "amount") and tail:
             if tail not in self.programmes:
-                raise ExpressionError(f"未知的救助项目 “{tail}”（引用 {name}）")
+                raise ExpressionError("unknown_programme", {"code": tail, "name": name})
             return head, BOOL if head == "eligible" else MONEY
-        raise ExpressionError(f"未知的名称 “{name}”：不是已登记的特征或参数")
+        raise ExpressionError("unknown_name", {"name": name})
 
 
 @dataclass
@@ -120,23 +124,23 @@ def _dec(e: pl.Expr, t: str) -> pl.Expr:
 def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
     """Result type of ``lt op rt`` or raise naming the rule."""
     if lt not in NUMERIC or rt not in NUMERIC:
-        raise ExpressionError(
-            f"运算 “{op}” 只能用于数值，不能用于{TYPE_LABEL[BOOL]}值", where=_pos(node)
-        )
+        raise ExpressionError("operation_needs_numbers", {"op": _op(op)}, where=_pos(node))
     if lt == LITERAL:
         return rt
     if rt == LITERAL:
         return lt
-    if op in ("+", "-", "min", "max", "比较"):
+    if op in ("+", "-", "min", "max", COMPARE):
         if lt != rt:
             raise ExpressionError(
-                f"“{op}” 两边类型不同：{TYPE_LABEL[lt]} 与 {TYPE_LABEL[rt]}", where=_pos(node)
+                "operand_types_differ",
+                {"op": _op(op), "left": type_label(lt), "right": type_label(rt)},
+                where=_pos(node),
             )
         return lt
     if op == "*":
         pair = {lt, rt}
         if pair == {MONEY}:
-            raise ExpressionError("金额不能与金额相乘", where=_pos(node))
+            raise ExpressionError("money_times_money", where=_pos(node))
         if MONEY in pair:
             return MONEY
         if pair == {COUNT}:
@@ -144,18 +148,22 @@ def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
         return NUMBER
     if op == "/":
         if rt == MONEY and lt != MONEY:
-            raise ExpressionError("不能用非金额除以金额", where=_pos(node))
+            raise ExpressionError("divide_by_money", where=_pos(node))
         if lt == MONEY and rt == MONEY:
             return NUMBER
         if lt == MONEY:
             return MONEY
         return NUMBER
-    raise ExpressionError(f"不支持的运算 “{op}”", where=_pos(node))
+    raise ExpressionError("operation_unsupported", {"op": _op(op)}, where=_pos(node))
 
 
-def _pos(node: ast.AST) -> str:
+def _op(op: str) -> str | Message:
+    return Message("op_compare") if op == COMPARE else op
+
+
+def _pos(node: ast.AST) -> tuple[Message, ...]:
     col = getattr(node, "col_offset", None)
-    return f"第 {col + 1} 个字符处" if col is not None else ""
+    return (Message("where_position", {"column": col + 1}),) if col is not None else ()
 
 
 class _Compiler:
@@ -177,13 +185,11 @@ class _Compiler:
                 d = Decimal(repr(v))
                 scale = max(0, -d.as_tuple().exponent)
                 return LITERAL, pl.lit(d, dtype=pl.Decimal(38, scale))
-            raise ExpressionError(
-                f"不允许的常量 {v!r}（只允许数字和 True/False）", where=_pos(node)
-            )
+            raise ExpressionError("constant_not_allowed", {"value": repr(v)}, where=_pos(node))
         if isinstance(node, ast.Name | ast.Attribute):
             name = _dotted(node)
             if name is None:
-                raise ExpressionError("不允许的属性访问", where=_pos(node))
+                raise ExpressionError("attribute_not_allowed", where=_pos(node))
             if name in ("True", "False"):
                 return BOOL, pl.lit(name == "True")
             kind, t = self.cat.lookup(name)
@@ -201,8 +207,7 @@ class _Compiler:
             for t, _ in parts:
                 if t != BOOL:
                     raise ExpressionError(
-                        f"“and/or” 的每一项都必须是条件（布尔值），这里出现了{TYPE_LABEL[t]}",
-                        where=_pos(node),
+                        "and_or_needs_conditions", {"type": type_label(t)}, where=_pos(node)
                     )
             out = parts[0][1]
             for _, e in parts[1:]:
@@ -212,19 +217,21 @@ class _Compiler:
             t, e = self.visit(node.operand)
             if isinstance(node.op, ast.Not):
                 if t != BOOL:
-                    raise ExpressionError("“not” 只能用于条件（布尔值）", where=_pos(node))
+                    raise ExpressionError("not_needs_condition", where=_pos(node))
                 return BOOL, ~e
             if isinstance(node.op, ast.USub):
                 if t not in NUMERIC:
-                    raise ExpressionError("负号只能用于数值", where=_pos(node))
+                    raise ExpressionError("minus_needs_number", where=_pos(node))
                 return t, -_dec(e, t) if t != COUNT else -e
-            raise ExpressionError(f"不允许的一元运算 {type(node.op).__name__}", where=_pos(node))
+            raise ExpressionError(
+                "unary_not_allowed", {"op": type(node.op).__name__}, where=_pos(node)
+            )
         if isinstance(node, ast.BinOp):
             ops = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/"}
             op = ops.get(type(node.op))
             if op is None:
                 raise ExpressionError(
-                    f"不允许的运算符 {type(node.op).__name__}（只允许 + - * /）", where=_pos(node)
+                    "operator_not_allowed", {"op": type(node.op).__name__}, where=_pos(node)
                 )
             lt, le = self.visit(node.left)
             rt, re_ = self.visit(node.right)
@@ -246,8 +253,7 @@ class _Compiler:
             for cop, right in zip(node.ops, node.comparators, strict=True):
                 if type(cop) not in _CMP:
                     raise ExpressionError(
-                        f"不允许的比较 {type(cop).__name__}（只允许 < <= > >= == !=）",
-                        where=_pos(node),
+                        "comparison_not_allowed", {"op": type(cop).__name__}, where=_pos(node)
                     )
                 right_t, right_e = self.visit(right)
                 if left_t == BOOL or right_t == BOOL:
@@ -255,11 +261,12 @@ class _Compiler:
                         c = left_e == right_e if isinstance(cop, ast.Eq) else left_e != right_e
                     else:
                         raise ExpressionError(
-                            f"比较 “{_CMP_SYMBOL[type(cop)]}” 不能用于条件（布尔值）",
+                            "comparison_on_condition",
+                            {"op": _CMP_SYMBOL[type(cop)]},
                             where=_pos(node),
                         )
                 else:
-                    _unify("比较", left_t, right_t, node)
+                    _unify(COMPARE, left_t, right_t, node)
                     a, b = _dec(left_e, left_t), _dec(right_e, right_t)
                     c = getattr(a, _CMP[type(cop)])(b)
                 out = c if out is None else out & c
@@ -268,12 +275,12 @@ class _Compiler:
         if isinstance(node, ast.IfExp):
             tt, te = self.visit(node.test)
             if tt != BOOL:
-                raise ExpressionError("“if” 后面必须是条件（布尔值）", where=_pos(node))
+                raise ExpressionError("if_needs_condition", where=_pos(node))
             at, ae = self.visit(node.body)
             bt, be = self.visit(node.orelse)
             if at == BOOL or bt == BOOL:
                 if at != bt:
-                    raise ExpressionError("“if … else” 两个分支类型不同", where=_pos(node))
+                    raise ExpressionError("if_branches_differ", where=_pos(node))
                 t = BOOL
             else:
                 t = _unify("+", at, bt, node)
@@ -284,15 +291,16 @@ class _Compiler:
             if fname not in FUNCTIONS:
                 shown = fname or ast.unparse(node.func)
                 raise ExpressionError(
-                    f"不允许调用 “{shown}”（只允许 {', '.join(sorted(FUNCTIONS))}）",
+                    "call_not_allowed",
+                    {"name": shown, "allowed": ", ".join(sorted(FUNCTIONS))},
                     where=_pos(node),
                 )
             if node.keywords:
-                raise ExpressionError(f"“{fname}” 不接受关键字参数", where=_pos(node))
+                raise ExpressionError("call_keywords", {"name": fname}, where=_pos(node))
             args = [self.visit(a) for a in node.args]
             if fname in ("min", "max"):
                 if len(args) < 2:
-                    raise ExpressionError(f"“{fname}” 至少需要两个参数", where=_pos(node))
+                    raise ExpressionError("call_needs_two", {"name": fname}, where=_pos(node))
                 t = args[0][0]
                 for at, _ in args[1:]:
                     t = _unify(fname, t, at, node)
@@ -302,16 +310,12 @@ class _Compiler:
                 f = pl.min_horizontal if fname == "min" else pl.max_horizontal
                 return t, f(*es)
             if len(args) != 1 or args[0][0] not in (MONEY, LITERAL):
-                raise ExpressionError(f"“{fname}” 需要一个金额参数", where=_pos(node))
+                raise ExpressionError("call_needs_money", {"name": fname}, where=_pos(node))
             e = args[0][1]
             if fname == "ceil_yuan":
                 return MONEY, e.ceil()
             return MONEY, e.round(2, mode="half_away_from_zero")
-        raise ExpressionError(
-            f"不允许的语法 “{type(node).__name__}”（表达式语言只允许名称、数字、比较、"
-            "and/or/not、+ - * /、if…else 和 min/max/ceil_yuan/round_fen）",
-            where=_pos(node),
-        )
+        raise ExpressionError("syntax_not_allowed", {"node": type(node).__name__}, where=_pos(node))
 
 
 MAX_LENGTH = 2000
@@ -320,19 +324,19 @@ MAX_LENGTH = 2000
 def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None) -> Checked:
     """Parse, check and compile ``source``. ``expect`` is ``bool`` (condition) or ``money``."""
     if not isinstance(source, str) or not source.strip():
-        raise ExpressionError("表达式不能为空")
+        raise ExpressionError("expression_empty")
     if len(source) > MAX_LENGTH:
-        raise ExpressionError(f"表达式过长（最多 {MAX_LENGTH} 个字符）")
+        raise ExpressionError("expression_too_long", {"max": MAX_LENGTH})
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        raise ExpressionError(f"语法错误：{exc.msg}（第 {exc.offset} 个字符）") from None
+        raise ExpressionError("syntax_error", {"error": exc.msg, "offset": exc.offset}) from None
     comp = _Compiler(catalogue)
     t, e = comp.visit(tree)
     if t == LITERAL:
         t = NUMBER if expect != MONEY else MONEY
     if expect == BOOL and t != BOOL:
-        raise ExpressionError(f"条件必须是真/假，这里的结果是{TYPE_LABEL[t]}")
+        raise ExpressionError("condition_not_bool", {"type": type_label(t)})
     if expect == MONEY and t != MONEY:
-        raise ExpressionError(f"金额公式的结果必须是金额，这里的结果是{TYPE_LABEL[t]}")
+        raise ExpressionError("amount_not_money", {"type": type_label(t)})
     return Checked(source=source.strip(), type=t, names=comp.names, expr=e)

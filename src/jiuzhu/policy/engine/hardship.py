@@ -13,6 +13,8 @@ from pathlib import Path
 import polars as pl
 import yaml
 
+from jiuzhu.policy.engine.errors import EngineError
+
 HARDSHIP_FILE = Path(__file__).resolve().parent.parent / "programmes" / "_hardship.yaml"
 
 INDICATORS: dict[str, tuple[str, pl.Expr]] = {}
@@ -55,7 +57,7 @@ def load_weights(path: Path = HARDSHIP_FILE) -> dict[str, float]:
         w = yaml.safe_load(fh)["weights"]
     unknown = set(w) - set(indicators())
     if unknown:
-        raise ValueError(f"未知的得分指标：{', '.join(sorted(unknown))}")
+        raise EngineError("unknown_indicator", {"names": ", ".join(sorted(unknown))})
     return {k: float(v) for k, v in w.items()}
 
 

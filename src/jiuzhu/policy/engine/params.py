@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
+from jiuzhu.policy.engine.errors import EngineError
 from jiuzhu.policy.engine.expr import BOOL, COUNT, MONEY, NUMBER, param_col
 
 AREA_PREFIX_LENGTHS = (12, 9, 6, 4, 2)
@@ -74,27 +75,27 @@ def coerce(spec: ParamSpec, raw) -> Decimal | int | bool:
             return True
         if str(raw).lower() in ("false", "0", "no", "否"):
             return False
-        raise ValueError(f"参数 {spec.name} 必须是 是/否，收到 {raw!r}")
+        raise EngineError("param_not_bool", {"name": spec.name, "value": repr(raw)})
     if isinstance(raw, float):
         raw = repr(raw)
     try:
         d = Decimal(str(raw).strip())
     except (InvalidOperation, ValueError):
-        raise ValueError(f"参数 {spec.name} 必须是数字，收到 {raw!r}") from None
+        raise EngineError("param_not_number", {"name": spec.name, "value": repr(raw)}) from None
     if not d.is_finite():
-        raise ValueError(f"参数 {spec.name} 必须是有限数字")
+        raise EngineError("param_not_finite", {"name": spec.name})
     if d < 0:
-        raise ValueError(f"参数 {spec.name} 不能为负数")
+        raise EngineError("param_negative", {"name": spec.name})
     if spec.type == COUNT:
         if d != d.to_integral_value():
-            raise ValueError(f"参数 {spec.name} 必须是整数")
+            raise EngineError("param_not_integer", {"name": spec.name})
         return int(d)
     if spec.type == MONEY:
         if d != d.quantize(Decimal("0.01")):
-            raise ValueError(f"参数 {spec.name} 是金额，最多两位小数（到分）")
+            raise EngineError("param_money_decimals", {"name": spec.name})
         return d.quantize(Decimal("0.01"))
     if d != d.quantize(Decimal("0.0001")):
-        raise ValueError(f"参数 {spec.name} 最多四位小数")
+        raise EngineError("param_decimals", {"name": spec.name})
     return d
 
 
@@ -140,7 +141,7 @@ def resolve_frame(
     resolved = {code: resolve(rows, code, on, specs) for code in area_codes}
     missing = sorted({n for vals in resolved.values() for n in specs if n not in vals})
     if missing:
-        raise ValueError(f"以下参数没有任何取值（国家默认值也没有）：{', '.join(missing)}")
+        raise EngineError("params_missing", {"names": ", ".join(missing)})
     data: dict[str, list] = {"area_code": list(area_codes)}
     for name in specs:
         data[param_col(name)] = [resolved[c][name].value for c in area_codes]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from jiuzhu.policy.engine.errors import Message, Where
 from jiuzhu.policy.engine.expr import BOOL, COUNT, MONEY, Catalogue, Checked, ExpressionError
 from jiuzhu.policy.engine.expr import compile_expr as _compile
 
@@ -48,62 +49,70 @@ class Programme:
         return [c.name for c in self.conditions]
 
 
-def _need(doc: dict, key: str, where: str):
+def _need(doc: dict, key: str, where: Where):
     if key not in doc or doc[key] in (None, ""):
-        raise ExpressionError(f"缺少字段 “{key}”", where=where)
+        raise ExpressionError("field_missing", {"field": key}, where=where)
     return doc[key]
+
+
+def _at(code: str, field: str) -> Message:
+    """``项目 <code>.<field>``: a field of a programme definition."""
+    return Message("where_programme_field", {"code": code, "field": field})
 
 
 def compile_programme(doc: dict, catalogue: Catalogue) -> Programme:
     """Check one programme definition; raise ``ExpressionError`` naming the field at fault."""
     if not isinstance(doc, dict):
-        raise ExpressionError("项目定义必须是一个映射（YAML 字典）")
+        raise ExpressionError("programme_not_mapping")
     code = str(_need(doc, "code", "code"))
     if not set(code) <= CODE_CHARS or not code[0].isalpha():
-        raise ExpressionError("项目代码只能由小写字母、数字和下划线组成", where="code")
-    where = f"项目 {code}"
-    tier = _need(doc, "tier", f"{where}.tier")
+        raise ExpressionError("programme_code_chars", where="code")
+    where = Message("where_programme", {"code": code})
+    tier = _need(doc, "tier", _at(code, "tier"))
     if tier not in TIERS:
-        raise ExpressionError(f"层级必须是 {', '.join(TIERS)} 之一", where=f"{where}.tier")
+        raise ExpressionError("tier_choice", {"choices": ", ".join(TIERS)}, where=_at(code, "tier"))
     unit = doc.get("unit", "household")
     if unit not in UNITS:
-        raise ExpressionError(f"单位必须是 {', '.join(UNITS)} 之一", where=f"{where}.unit")
+        raise ExpressionError("unit_choice", {"choices": ", ".join(UNITS)}, where=_at(code, "unit"))
     period = doc.get("period", "month")
     if period not in PERIODS:
-        raise ExpressionError(f"周期必须是 {', '.join(PERIODS)} 之一", where=f"{where}.period")
+        raise ExpressionError(
+            "period_choice", {"choices": ", ".join(PERIODS)}, where=_at(code, "period")
+        )
     conds = []
     seen = set()
-    raw_conditions = _need(doc, "conditions", f"{where}.conditions")
+    raw_conditions = _need(doc, "conditions", _at(code, "conditions"))
     if not isinstance(raw_conditions, list):
-        raise ExpressionError("conditions 必须是列表", where=f"{where}.conditions")
+        raise ExpressionError("conditions_not_list", where=_at(code, "conditions"))
     for i, c in enumerate(raw_conditions):
-        cw = f"{where}.conditions[{i}]"
-        name = str(_need(c, "name", cw))
+        cw = f"conditions[{i}]"
+        name = str(_need(c, "name", _at(code, cw)))
         if not set(name) <= CODE_CHARS:
-            raise ExpressionError("条件名只能由小写字母、数字和下划线组成", where=f"{cw}.name")
+            raise ExpressionError("condition_name_chars", where=_at(code, f"{cw}.name"))
         if name in seen:
-            raise ExpressionError(f"条件名 “{name}” 重复", where=f"{cw}.name")
+            raise ExpressionError(
+                "condition_name_duplicate", {"name": name}, where=_at(code, f"{cw}.name")
+            )
         seen.add(name)
         try:
-            checked = _compile(str(_need(c, "expr", cw)), catalogue, expect=BOOL)
+            checked = _compile(str(_need(c, "expr", _at(code, cw))), catalogue, expect=BOOL)
         except ExpressionError as exc:
-            raise ExpressionError(str(exc), where=f"{where} 条件 {name}") from None
+            raise exc.within(Message("where_condition", {"code": code, "name": name})) from None
         conds.append(Condition(name, c.get("label", name), checked, c.get("article", "")))
     try:
         amount = _compile(str(doc.get("amount", "0")), catalogue, expect=MONEY)
     except ExpressionError as exc:
-        raise ExpressionError(str(exc), where=f"{where} 金额公式") from None
+        raise exc.within(Message("where_amount", {"code": code})) from None
+    benef_at = Message("where_beneficiaries", {"code": code})
     try:
         benef = _compile(str(doc.get("beneficiaries", "counted_members")), catalogue)
     except ExpressionError as exc:
-        raise ExpressionError(str(exc), where=f"{where} 受益人数") from None
+        raise exc.within(benef_at) from None
     if benef.type != COUNT:
-        raise ExpressionError("受益人数必须是计数", where=f"{where} 受益人数")
+        raise ExpressionError("beneficiaries_not_count", where=benef_at)
     rounding = doc.get("rounding")
     if rounding is not None and catalogue.parameters.get(str(rounding)) != BOOL:
-        raise ExpressionError(
-            f"取整参数 “{rounding}” 必须是已登记的 是/否 参数", where=f"{where}.rounding"
-        )
+        raise ExpressionError("rounding_not_bool", {"name": rounding}, where=_at(code, "rounding"))
     depends = set()
     for ch in [*(c.expr for c in conds), amount, benef]:
         for n in ch.names:
@@ -111,10 +120,10 @@ def compile_programme(doc: dict, catalogue: Catalogue) -> Programme:
             if head in ("eligible", "amount") and tail:
                 depends.add(tail)
     if code in depends:
-        raise ExpressionError("项目不能引用自己的结果", where=where)
+        raise ExpressionError("programme_self_reference", where=where)
     return Programme(
         code=code,
-        name=str(_need(doc, "name", f"{where}.name")),
+        name=str(_need(doc, "name", _at(code, "name"))),
         tier=tier,
         unit=unit,
         period=period,
@@ -138,9 +147,9 @@ def order(programmes: list[Programme]) -> list[Programme]:
         if state.get(code) == 2:
             return
         if state.get(code) == 1:
-            raise ExpressionError(f"项目之间循环引用：{' → '.join([*path, code])}")
+            raise ExpressionError("programme_cycle", {"path": " → ".join([*path, code])})
         if code not in by_code:
-            raise ExpressionError(f"引用了未加载的项目 “{code}”（{' → '.join(path)}）")
+            raise ExpressionError("programme_not_loaded", {"code": code, "path": " → ".join(path)})
         state[code] = 1
         for d in sorted(by_code[code].depends):
             visit(d, [*path, code])
