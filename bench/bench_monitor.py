@@ -7,7 +7,9 @@ Accuracy: a synthetic county (``jiuzhu synth``, imported with ``jiuzhu import re
 department feeds (``jiuzhu.verify.synth_feeds``, imported file by file through
 ``verify.services.feed_import``), one 政策找人 run, then one monitoring run. Expected alerts come
 from the two ground truths: planted deaths, hidden assets (vehicle, company, property) and wage
-rises of households on the roll (feeds), income rises (``ineligible_income_rose``) and
+rises of households on the roll, and changes in them — a member of 16–18 who left school,
+a 户籍 moved to another county, a first unemployment benefit (``synth_feeds.CHANGE_KINDS``, one
+alert each of the rule of the same name) — (feeds), income rises (``ineligible_income_rose``) and
 eligible-but-not-enrolled households (registry), and duplicate payments planted after the
 政策找人 run by ``funds.synthetic.plant_cases`` (``--duplicates`` households on the 低保 roll
 twice, as many heads also put on the programme that excludes 低保 person by person in
@@ -46,6 +48,10 @@ EXPECTED_CAUSE = {
     "wage_above_line": "income_above_line",
     "ineligible_income_rose": "income_above_line",
     "eligible_not_on_roll": "eligible_not_enrolled",
+    # synth_feeds.CHANGE_KINDS: a change in a roll household, one alert of the rule of that name
+    "school_leaving": "school_leaving",
+    "hukou_move_out": "hukou_move_out",
+    "job_loss": "job_loss",
     "duplicate": "duplicate_benefit",  # funds.synthetic: the same roll entry twice
     "excluded": "duplicate_benefit",  # funds.synthetic: the head on an excluding programme too
 }
@@ -119,7 +125,11 @@ def accuracy(args) -> None:
     print(f"database: {connection.vendor}; households: {args.households:,}; seed {args.seed}")
     reg = _registry(args.households, args.seed, work)
     expected_worker = _workers()
-    fs = synth_feeds.generate(synth_feeds.registry_frame(reg), seed=args.seed)
+    # dated as of the run: the rules' windows (job_loss: benefit new in the last 3 months) count
+    # back from the monitoring run's date
+    fs = synth_feeds.generate(
+        synth_feeds.registry_frame(reg), seed=args.seed, today=datetime.date.today()
+    )
     feed_dir = work / "feeds"
     synth_feeds.write(fs, feed_dir)
     t = time.perf_counter()

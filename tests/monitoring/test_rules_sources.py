@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from jiuzhu.monitoring.models import Alert, AlertKey, AlertRule
 from jiuzhu.monitoring.services import _standard_lookup, alert_rule_save, monitor_run
+from jiuzhu.verify.models import FeedRecord, MatchRun, RecordLink
 from tests.factories import HouseholdFactory, PersonFactory
 from tests.monitoring.helpers import import_rows, on_roll
 
@@ -122,6 +123,41 @@ def test_tax_business_income_counts_and_tax_wages_do_not(cast):
     assert causes(trader) == ["income_above_line"]
     assert "20000.0" in Alert.objects.get(household=trader).summary
     assert causes(employee) == [] and causes(stale) == []
+
+
+def test_income_of_records_linked_by_the_matching_engine_counts_once(cast):
+    """A wage file whose ID number has one wrong digit is the member's income once the matching
+    engine accepted the link (not while the link waits for review); a record that also has the
+    exact ID number is counted once."""
+    dirty, (p1,), _ = on_roll(cast.village)
+    exact, (p2,), _ = on_roll(cast.village)
+    wrong = p1.id_number[:9] + str((int(p1.id_number[9]) + 3) % 10) + p1.id_number[10:]
+    rows = _hrss(p1, "wage", "2000")
+    rows = [[r[0], wrong, *r[2:]] for r in rows] + _hrss(p2, "wage", "2000")
+    import_rows("hrss", rows)
+    monitor_run()
+    assert causes(dirty) == [] and causes(exact) == ["income_above_line"]
+    run = MatchRun.objects.create()
+    links = []
+    for record in FeedRecord.objects.filter(department="hrss"):
+        person = p1 if record.id_number == wrong else p2
+        links.append(
+            RecordLink.objects.create(
+                record=record,
+                person=person,
+                run=run,
+                method="probabilistic" if person == p1 else "exact",
+                status="review" if person == p1 else "accepted",
+                match_probability=0.97 if person == p1 else 1.0,
+            )
+        )
+    monitor_run(full=True)
+    assert causes(dirty) == []  # waiting for review: not yet this person's
+    RecordLink.objects.filter(person=p1).update(status="accepted")
+    monitor_run(full=True)
+    assert causes(dirty) == ["income_above_line"]
+    for hh in (dirty, exact):  # 6 × 2000 in 12 months, not twice that
+        assert "合计12000.0元" in Alert.objects.get(household=hh).summary
 
 
 def test_income_is_per_counted_member_of_the_household(cast):

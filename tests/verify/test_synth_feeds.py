@@ -1,4 +1,7 @@
-"""Synthetic department feeds: one seed gives the same bytes; planted registry duplicates are found."""
+"""Synthetic department feeds: one seed gives the same bytes; planted registry duplicates are found;
+changes in roll households are planted as the monitoring rules read them."""
+
+import datetime
 
 import polars as pl
 import pytest
@@ -8,6 +11,7 @@ from jiuzhu.registry.models import Person
 from jiuzhu.verify import synth_duplicates
 from jiuzhu.verify.models import DuplicatePair
 from jiuzhu.verify.services import duplicates_detect
+from jiuzhu.verify.synth_feeds import CHANGE_KINDS, generate, registry_frame
 from tests.conftest import HAILING
 
 
@@ -27,6 +31,49 @@ def test_same_seed_writes_identical_files(taizhou, tmp_path):
     assert (tmp_path / "c" / "vehicles.csv").read_bytes() != (
         tmp_path / "a" / "vehicles.csv"
     ).read_bytes()
+
+
+@pytest.mark.django_db
+def test_changes_in_roll_households_are_planted(taizhou, tmp_path):
+    """School leaving at 16–18, a move to another county, a first unemployment benefit: one
+    member per household, on a roll, in the department's format; the other kinds' rows are the
+    ones a feed set without the changes has (the changes come from a stream of their own)."""
+    call_command("synth", households=2000, seed=23, out=tmp_path / "reg", area=HAILING)
+    reg = registry_frame(tmp_path / "reg")
+    today = datetime.date(2026, 10, 31)
+    fs = generate(reg, seed=23, today=today)
+    without = generate(reg, seed=23, today=today, plant_changes=False)
+    for dept, frame in without.feeds.items():
+        assert fs.feeds[dept].select(frame.columns).head(len(frame)).equals(frame), dept
+    assert "status" not in without.feeds["education"].columns
+    roll = set(reg.filter(pl.col("on_roll"))["household_number"])
+    members = reg.select("household_number", "member_no", "birth_date")
+    for kind in CHANGE_KINDS:
+        planted = fs.planted.filter(pl.col("kind") == kind)
+        assert len(planted) >= (1 if kind == "school_leaving" else 5), kind
+        assert planted["household_number"].is_unique().all(), kind
+        assert set(planted["household_number"]) <= roll, kind
+        rows = fs.truth.filter(pl.col("planted") == kind).join(
+            fs.feeds[planted["department"][0]], on="record_id"
+        )
+        if kind == "school_leaving":
+            assert set(rows["status"]) <= {"graduated", "dropped_out"}
+            assert (rows["left_on"] <= today.isoformat()).all()
+            born = planted.join(members, on=["household_number", "member_no"])["birth_date"]
+            assert born.is_between(datetime.date(2007, 11, 1), datetime.date(2010, 10, 31)).all()
+        elif kind == "hukou_move_out":
+            assert set(rows["event"]) == {"move_out"}
+            assert not rows["area_code"].str.starts_with("321202").any()
+        else:
+            # twelve months each: benefit in the newest one or two, 社保缴费 before
+            per = rows.sort("month").group_by("household_number", maintain_order=True).agg("kind")
+            for kinds in per["kind"]:
+                assert len(kinds) == 12
+                first = kinds.to_list().index("unemployment")
+                assert first >= 10 and set(kinds[:first]) == {"contribution"}, kinds
+    edu = fs.feeds["education"]
+    assert edu.columns[-2:] == ["status", "left_on"]
+    assert set(edu["status"]) == {"enrolled", "graduated", "dropped_out"}
 
 
 @pytest.mark.slow

@@ -131,22 +131,36 @@ def window_sums(
     month_col = ""
     if by_month:
         month_col = (
-            ", to_char(r.event_date, 'YYYY-MM')"
+            ", to_char(r.event_date, 'YYYY-MM') AS month"
             if is_postgresql()
-            else ", strftime('%%Y-%%m', r.event_date)"
+            else ", strftime('%%Y-%%m', r.event_date) AS month"
         )
-    sql = (
-        f"SELECT p.household_id{month_col}, SUM({fen('r.amount')}) FROM verify_feedrecord r "
-        "JOIN registry_person p ON p.id_number = r.id_number "
-        f"WHERE r.department = %s AND r.event_date >= %s AND r.event_date <= %s "
-        f"AND r.id_number <> ''{kind_sql}{hh_sql} "
-        f"GROUP BY p.household_id{month_col}"
-    )
+    where = f"r.department = %s AND r.event_date >= %s AND r.event_date <= %s{kind_sql}{hh_sql}"
+    group = "household_id, month" if by_month else "household_id"
+    sql = f"SELECT {group}, SUM(fen) FROM ({_by_person(month_col, where)}) x GROUP BY {group}"
     schema = {"household_id": pl.Int64}
     if by_month:
         schema["month"] = pl.Utf8
     schema["total_fen"] = pl.Int64
-    return read(sql, params, schema)
+    return read(sql, params + params, schema)
+
+
+def _by_person(extra: str, where: str) -> str:
+    """Each record of ``where`` once per registry person it is — by exact ID number, or by the
+    matching engine's accepted link (a dirty or missing ID number), as ``linked_records``:
+    ``rid, household_id, person_id, fen`` and the ``extra`` columns (", expr AS name")."""
+    cols = f"r.id AS rid, p.household_id AS household_id, p.id AS person_id{extra}, "
+    cols += f"{fen('r.amount')} AS fen"
+    return (
+        f"SELECT {cols} FROM verify_feedrecord r "
+        "JOIN registry_person p ON p.id_number = r.id_number "
+        f"WHERE {where} AND r.id_number <> '' "
+        "UNION ALL "  # the linked branch without the exact pairs: no sort to drop duplicates
+        f"SELECT {cols} FROM verify_feedrecord r "
+        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
+        f"JOIN registry_person p ON p.id = l.person_id WHERE {where} "
+        "AND (r.id_number = '' OR p.id_number IS NULL OR p.id_number <> r.id_number)"
+    )
 
 
 def person_month_sums(
@@ -158,7 +172,7 @@ def person_month_sums(
     household_ids: list[int] | None,
 ) -> pl.DataFrame:
     """A department's amounts per registry person and month (YYYY-MM) over ``since``..``upto``
-    (persons by exact ID number, as ``window_sums``), for the given households or all."""
+    (persons by exact ID number or accepted link, as ``window_sums``), for the given households or all."""
     schema = {
         "household_id": pl.Int64,
         "person_id": pl.Int64,
@@ -178,14 +192,15 @@ def person_month_sums(
         if is_postgresql()
         else "strftime('%%Y-%%m', r.event_date)"
     )
-    sql = (
-        f"SELECT p.household_id, p.id, {month}, SUM({fen('r.amount')}) FROM verify_feedrecord r "
-        "JOIN registry_person p ON p.id_number = r.id_number "
-        "WHERE r.department = %s AND r.event_date >= %s AND r.event_date <= %s "
-        f"AND r.id_number <> '' AND r.kind IN ({', '.join(['%s'] * len(kinds))}){hh_sql} "
-        f"AND p.death_date IS NULL GROUP BY p.household_id, p.id, {month}"
+    where = (
+        "r.department = %s AND r.event_date >= %s AND r.event_date <= %s "
+        f"AND r.kind IN ({', '.join(['%s'] * len(kinds))}){hh_sql} AND p.death_date IS NULL"
     )
-    return read(sql, params, schema)
+    sql = (
+        f"SELECT household_id, person_id, month, SUM(fen) FROM "
+        f"({_by_person(f', {month} AS month', where)}) x GROUP BY household_id, person_id, month"
+    )
+    return read(sql, params + params, schema)
 
 
 def roll_members(household_ids: list[int] | None) -> pl.DataFrame:

@@ -110,6 +110,16 @@ PLANTED_KINDS = (
     "disability_unknown",
     "large_medical",
 )
+# Changes in a roll household that the monitoring rules of the same names watch for: a member of
+# 16–18 who left school (教育), a 户籍 moved to another county (公安), a first unemployment benefit
+# (人社). Drawn from their own random stream, after the kinds above, so that adding them left the
+# rows of those kinds as they were.
+CHANGE_KINDS = ("school_leaving", "hukou_move_out", "job_loss")
+CHANGE_DEPARTMENT = {
+    "school_leaving": "education",
+    "hukou_move_out": "police",
+    "job_loss": "hrss",
+}
 
 
 @dataclass
@@ -262,6 +272,81 @@ def _dates(rng, n, start: datetime.date, days: int) -> pl.Series:
     )
 
 
+def _months(today: datetime.date) -> list[str]:
+    """The twelve months of an 人社 file, newest first (``YYYY-MM``)."""
+    return [
+        (today.replace(day=1) - datetime.timedelta(days=30 * i)).strftime("%Y-%m")
+        for i in range(1, 13)
+    ]
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def change_pools(roll: pl.DataFrame, today: datetime.date) -> dict[str, pl.DataFrame]:
+    """Members of roll households who can have each change: 16–18 for school leaving (the age
+    from which ``school_leaving`` raises an alert for any roll household), 18–59 for a lost job,
+    anyone living for a move."""
+    born = pl.col("birth_date")
+    return {
+        "school_leaving": roll.filter(
+            (born > _years_before(today, 19)) & (born <= _years_before(today, 16))
+        ),
+        "hukou_move_out": roll,
+        "job_loss": roll.filter(
+            (born > _years_before(today, 60)) & (born <= _years_before(today, 18))
+        ),
+    }
+
+
+def _change_rows(
+    rng, kind: str, subj: pl.DataFrame, today: datetime.date, other_county: str
+) -> pl.DataFrame:
+    """Department rows of the planted changes (``CHANGE_KINDS``), in the department's format."""
+    dept = CHANGE_DEPARTMENT[kind]
+    rows = _dept_rows(rng, dept, subj, today, other_county)
+    n = len(rows)
+    if kind == "hukou_move_out":
+        # the record's area is the 户籍地 after the move: another county
+        return rows.with_columns(
+            event=pl.lit("move_out"),
+            event_date=_dates(rng, n, today - datetime.timedelta(days=150), 140),
+            area_code=pl.lit(other_county),
+        )
+    if kind == "school_leaving":
+        graduated = rng.random(n) < 0.5
+        june = datetime.date(today.year if today.month > 6 else today.year - 1, 6, 30)
+        return rows.with_columns(
+            stage=pl.Series(rng.choice(np.array(["senior", "vocational"]), n)),
+            enrolled_on=pl.lit(f"{june.year - 3}-09-01"),  # three-year programmes
+            status=pl.Series(np.where(graduated, "graduated", "dropped_out")),
+            left_on=pl.when(pl.Series(graduated))
+            .then(pl.lit(june.isoformat()))
+            .otherwise(_dates(rng, n, today - datetime.timedelta(days=120), 110)),
+        )
+    if kind == "job_loss":
+        # the newest one or two months on unemployment benefit; before, 社保缴费 from a job (not
+        # wages: a roll household's income above the line is another rule's case)
+        months = _months(today)
+        on_benefit = pl.Series(rng.integers(1, 3, len(subj)))
+        firsts = subj.select("_i").with_columns(_benefit=on_benefit)
+        rows = rows.join(firsts, on="_i", how="left", maintain_order="left").with_columns(
+            _m=pl.col("month").replace_strict({m: i for i, m in enumerate(months)})
+        )
+        benefit = pl.col("_m") < pl.col("_benefit")
+        return rows.with_columns(
+            kind=pl.when(benefit).then(pl.lit("unemployment")).otherwise(pl.lit("contribution")),
+            amount=pl.when(benefit)
+            .then(_money(rng, n, 1800, 2100))
+            .otherwise(_money(rng, n, 400, 900)),
+        ).drop("_m", "_benefit")
+    raise AssertionError(kind)
+
+
 def _dept_rows(
     rng, dept: str, subj: pl.DataFrame, today: datetime.date, other_county: str
 ) -> pl.DataFrame:
@@ -294,10 +379,7 @@ def _dept_rows(
         reps = base.with_columns(m=pl.lit(list(range(12)))).explode("m")
         k = len(reps)
         wage = pl.Series(rng.integers(4000, 9000, k)).cast(pl.Utf8) + ".00"
-        months = [
-            (today.replace(day=1) - datetime.timedelta(days=30 * i)).strftime("%Y-%m")
-            for i in range(1, 13)
-        ]
+        months = _months(today)
         return reps.with_columns(
             employer=pl.lit("泰州某制造有限公司"),
             kind=pl.when(pl.col("_tag") == "pension")
@@ -396,10 +478,12 @@ def generate(
     planted_share: float = 0.03,
     county_factor: float = 1.0,
     consistent_share: float = 0.3,
+    plant_changes: bool = True,
 ) -> FeedSet:
     """Ten feeds for ``registry`` (``registry_frame``). ``county_factor``: rows of people outside
     the registry per registry member, per feed; ``consistent_share``: members with ordinary,
-    agreeing data per feed."""
+    agreeing data per feed; ``plant_changes``: also the ``CHANGE_KINDS`` (rows appended after the
+    others; without them the 教育 file has no ``status``/``left_on`` columns)."""
     rng = np.random.default_rng(seed)
     reg = registry.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
     alive = reg.filter(
@@ -456,6 +540,24 @@ def generate(
             planted_subjects[dept_of[kind]].append(
                 pool.sample(n=k, seed=int(rng.integers(1 << 30))).with_columns(_tag=pl.lit(kind))
             )
+
+    # Changes in roll households (CHANGE_KINDS): at most one member per household, none already
+    # planted in the same department, from a stream of their own.
+    rng_changes = np.random.default_rng([seed, 1])
+    change_subjects: dict[str, list[pl.DataFrame]] = {d: [] for d in FEEDS}
+    for kind, pool in (change_pools(roll, today) if plant_changes else {}).items():
+        dept = CHANGE_DEPARTMENT[kind]
+        taken = [p.select("_i") for p in planted_subjects[dept] + change_subjects[dept]]
+        if taken:
+            pool = pool.join(pl.concat(taken), on="_i", how="anti")
+        k = min(len(pool), max(1, int(len(reg) * planted_share / 3)))
+        if k:
+            picked = (
+                pool.sample(fraction=1.0, shuffle=True, seed=int(rng_changes.integers(1 << 30)))
+                .unique("household_number", keep="first", maintain_order=True)
+                .head(k)
+            )
+            change_subjects[dept].append(picked.with_columns(_tag=pl.lit(kind)))
 
     # Showcase (the issue's "done when"): a spouse on the roll with a car in another county whose
     # ID has one wrong digit, and a company.
@@ -526,14 +628,21 @@ def generate(
                 .then(pl.lit(other_county_area))
                 .otherwise(pl.col("area_code"))
             )
+        rows = _blank_births(rng, rows)
+        columns = feed.base_column_names
+        if change_subjects[dept]:
+            changes = []
+            for part in change_subjects[dept]:
+                part = apply_dirt(rng_changes, part.select(cols), dirt)
+                kind = part["_tag"][0]
+                part = _change_rows(rng_changes, kind, part, today, other_county_area)
+                changes.append(_blank_births(rng_changes, part))
+            if dept == "education":  # the optional columns, filled for every row
+                columns = [c.name for c in feed.columns]
+                rows = rows.with_columns(status=pl.lit("enrolled"), left_on=pl.lit(""))
+            rows = pl.concat([rows, *changes], how="diagonal_relaxed")
         rows = rows.with_row_index("_n").with_columns(
             record_id=pl.lit(f"{dept[:3].upper()}") + (pl.col("_n") + 1).cast(pl.Utf8).str.zfill(8)
-        )
-        blank_birth = rows["id_number"].str.len_chars() > 0
-        rows = rows.with_columns(
-            birth_date=pl.when(pl.Series(blank_birth) & pl.Series(rng.random(len(rows)) < 0.5))
-            .then(pl.lit(""))
-            .otherwise(pl.col("birth_date"))
         )
         truths.append(
             rows.select(
@@ -545,9 +654,7 @@ def generate(
                 planted=pl.col("_tag"),
             )
         )
-        feeds[dept] = rows.select(feed.base_column_names).with_columns(
-            pl.all().cast(pl.Utf8).fill_null("")
-        )
+        feeds[dept] = rows.select(columns).with_columns(pl.all().cast(pl.Utf8).fill_null(""))
     truth = pl.concat(truths)
     planted = (
         truth.filter(pl.col("planted") != "")
@@ -565,6 +672,16 @@ def generate(
         )
     )
     return FeedSet(feeds=feeds, truth=truth, planted=planted)
+
+
+def _blank_births(rng, rows: pl.DataFrame) -> pl.DataFrame:
+    """Half the rows that have an ID number leave the birth date blank (departments do)."""
+    blank_birth = rows["id_number"].str.len_chars() > 0
+    return rows.with_columns(
+        birth_date=pl.when(pl.Series(blank_birth) & pl.Series(rng.random(len(rows)) < 0.5))
+        .then(pl.lit(""))
+        .otherwise(pl.col("birth_date"))
+    )
 
 
 ENCODING = {"police": "gb18030"}
