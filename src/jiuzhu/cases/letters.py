@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from jiuzhu.areas.models import Area
+from jiuzhu.core.language import official_language
 from jiuzhu.core.pdf import Gap, Heading, Para, Table, render_pdf
 
 TITLES = {
@@ -37,7 +37,7 @@ def _office(app) -> str:
 def letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
     """The letter as issued: an official document in Chinese, whatever language the actor
     reads (the programme and purpose labels are translated strings)."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with official_language():
         return _letter_pdf(app=app, kind=kind, number=number, reason=reason, actor=actor)
 
 

@@ -16,12 +16,11 @@ import uuid
 from collections.abc import Callable
 from pathlib import PurePath
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -57,6 +56,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.cases.workflow import TRANSITIONS, guard
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.language import stored_text
 from jiuzhu.core.masking import mask_id_number, mask_name
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person, RollEntry, RollStatus
@@ -137,13 +137,6 @@ def _sniff(head: bytes) -> tuple[str, str] | None:
         if head.startswith(magic):
             return kind
     return None
-
-
-def _stored(label) -> str:
-    """A label as it goes into a stored record (a pledge's text, a to-do note): in Chinese,
-    whatever language the actor reads."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(label)
 
 
 def _ymd(day: datetime.date) -> str:
@@ -788,7 +781,7 @@ def application_accept_with_pledge(
                 code="missing_materials",
             )
         due = add_working_days(timezone.localdate(), due_days)
-        labels = "、".join(_stored(MaterialKind(k).label) for k in items)
+        labels = "、".join(stored_text(MaterialKind(k).label) for k in items)
         _pledge(
             app,
             actor,
@@ -1623,7 +1616,7 @@ def adjustment_create(
         TaskKind.REVIEW,
         chain["review_role"],
         app.review_due,
-        note=f"{_stored(Purpose(purpose).label)}：{reason}"[:200],
+        note=f"{stored_text(Purpose(purpose).label)}：{reason}"[:200],
     )
     _event(
         app,

@@ -13,10 +13,9 @@ import time
 from decimal import Decimal
 
 import polars as pl
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,6 +24,7 @@ from jiuzhu.accounts.scoping import access, require_capability
 from jiuzhu.audit.services import audit_record, jsonable
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.language import stored_text
 from jiuzhu.monitoring import loader, rules, seams
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring.models import (
@@ -45,12 +45,6 @@ ESCALATION_DAYS = 3  # working days the next level gets after an escalation
 
 
 # ---------------------------------------------------------------------------- the run
-
-
-def _stored(label) -> str:
-    """A choice label for text that is stored (audit and case reasons): always in Chinese."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return str(label)
 
 
 def _standard_lookup(on: datetime.date):
@@ -200,7 +194,7 @@ def _evaluate(run: MonitorRun, previous, *, full: bool, on: datetime.date, actor
         action="monitor.run",
         subject_type="monitor_run",
         subject_id=run.pk,
-        reason=f"{_stored(MonitorRunKind(run.kind).label)}预警运行（{run.trigger}）",
+        reason=f"{stored_text(MonitorRunKind(run.kind).label)}预警运行（{run.trigger}）",
         after={
             "kind": run.kind,
             "created": created,
@@ -415,7 +409,7 @@ def alert_close(
     if not reason:
         raise ServiceError(_("须填写处理说明（无需处理的须写明理由）"), field="reason")
     evidence = {
-        "summary": f"预警#{alert.pk}（{_stored(RuleKind(alert.cause).label)}）：{alert.summary}",
+        "summary": f"预警#{alert.pk}（{stored_text(RuleKind(alert.cause).label)}）：{alert.summary}",
         "records": alert.evidence.get("records", []),
     }
     app = None
@@ -441,7 +435,7 @@ def alert_close(
             actor=actor,
             roll_entry_id=entry_id,
             purpose=purpose,
-            reason=f"预警{_stored(Outcome(outcome).label)}：{reason}",
+            reason=f"预警{stored_text(Outcome(outcome).label)}：{reason}",
             amount=amount,
             phase_out_months=phase_out_months,
             evidence=evidence,

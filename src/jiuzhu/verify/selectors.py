@@ -7,15 +7,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped
 from jiuzhu.core import pdf
+from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.registry.models import Household, Person, source_label
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, display_value
@@ -150,7 +149,7 @@ def check_report(*, user, household_id: int) -> dict:
 
 def check_report_pdf(*, user, household_id: int) -> bytes:
     """The 核对报告 as a PDF: an official document, always in Chinese whatever the UI language."""
-    with translation.override(settings.LANGUAGE_CODE):
+    with official_language():
         return _check_report_pdf(user=user, household_id=household_id)
 
 
