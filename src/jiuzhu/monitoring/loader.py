@@ -1,8 +1,8 @@
 """Database → Polars frames for the rules (columnar reads; no ORM objects, no per-row queries).
 
 Queries join and aggregate in the database, so only what a rule needs crosses into Python. They
-run through ``jiuzhu.core.frames`` (COPY on PostgreSQL, Django's cursor on SQLite); ``read``,
-``fen`` and ``json_text`` here are that module's, for the rules' own queries.
+run through ``jiuzhu.core.frames`` (COPY on PostgreSQL, Django's cursor on SQLite), which the
+rules also call directly for their own small queries.
 """
 
 from __future__ import annotations
@@ -11,9 +11,7 @@ import datetime
 
 import polars as pl
 
-from jiuzhu.core.frames import fen_sql as fen
-from jiuzhu.core.frames import is_postgresql, json_text
-from jiuzhu.core.frames import read_frame as read
+from jiuzhu.core.frames import fen_sql, is_postgresql, json_text, read_frame
 
 
 def month_start(day: datetime.date) -> datetime.date:
@@ -23,9 +21,9 @@ def month_start(day: datetime.date) -> datetime.date:
 def roll_frame(on: datetime.date) -> pl.DataFrame:
     """Roll entries being paid in ``on``'s month: who, which programme, how much (fen)."""
     month = month_start(on).isoformat()
-    return read(
+    return read_frame(
         "SELECT r.id, r.household_id, r.person_id, r.programme, "
-        f"{fen('r.monthly_amount')}, h.hukou_area_id, r.updated_at "
+        f"{fen_sql('r.monthly_amount')}, h.hukou_area_id, r.updated_at "
         "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
         "WHERE r.status = 'active' AND r.start_month <= %s "
         "AND (r.end_month IS NULL OR r.end_month >= %s)",
@@ -79,7 +77,7 @@ def linked_records(
     d = "r.data"
     cols = (
         "r.id, r.department, r.kind, r.record_key, r.event_date, "
-        f"{fen('r.amount')}, {json_text(d, 'status')}, {json_text(d, 'disability_grade')}, "
+        f"{fen_sql('r.amount')}, {json_text(d, 'status')}, {json_text(d, 'disability_grade')}, "
         f"COALESCE({json_text(d, 'plate_no')}, {json_text(d, 'credit_code')}, r.record_key), "
         f"COALESCE({json_text(d, 'company_name')}, {json_text(d, 'school')}, "
         f"{json_text(d, 'address')}, {json_text(d, 'hospital')}, ''), "
@@ -103,7 +101,7 @@ def linked_records(
         "JOIN registry_household h ON h.id = p.household_id "
         f"WHERE {where}"
     )
-    return read(sql, params + params, LINKED_SCHEMA)
+    return read_frame(sql, params + params, LINKED_SCHEMA)
 
 
 def window_sums(
@@ -142,7 +140,7 @@ def window_sums(
     if by_month:
         schema["month"] = pl.Utf8
     schema["total_fen"] = pl.Int64
-    return read(sql, params + params, schema)
+    return read_frame(sql, params + params, schema)
 
 
 def _by_person(extra: str, where: str) -> str:
@@ -150,7 +148,7 @@ def _by_person(extra: str, where: str) -> str:
     matching engine's accepted link (a dirty or missing ID number), as ``linked_records``:
     ``rid, household_id, person_id, fen`` and the ``extra`` columns (", expr AS name")."""
     cols = f"r.id AS rid, p.household_id AS household_id, p.id AS person_id{extra}, "
-    cols += f"{fen('r.amount')} AS fen"
+    cols += f"{fen_sql('r.amount')} AS fen"
     return (
         f"SELECT {cols} FROM verify_feedrecord r "
         "JOIN registry_person p ON p.id_number = r.id_number "
@@ -200,7 +198,7 @@ def person_month_sums(
         f"SELECT household_id, person_id, month, SUM(fen) FROM "
         f"({_by_person(f', {month} AS month', where)}) x GROUP BY household_id, person_id, month"
     )
-    return read(sql, params + params, schema)
+    return read_frame(sql, params + params, schema)
 
 
 def roll_members(household_ids: list[int] | None) -> pl.DataFrame:
@@ -213,7 +211,7 @@ def roll_members(household_ids: list[int] | None) -> pl.DataFrame:
         else "p.household_id IN (SELECT household_id FROM registry_rollentry "
         "WHERE status = 'active')"
     )
-    return read(
+    return read_frame(
         "SELECT p.id, p.household_id, p.name, p.birth_date, p.labour_capacity, p.is_counted "
         f"FROM registry_person p WHERE {where} AND p.death_date IS NULL",
         [],
@@ -245,4 +243,4 @@ def persons_born_between(ranges: list[tuple[datetime.date, datetime.date, int]])
             "WHERE status = 'active')"
         )
         params += [start.isoformat(), end.isoformat()]
-    return read(" UNION ALL ".join(parts), params, {**MEMBER_SCHEMA, "age": pl.Int64})
+    return read_frame(" UNION ALL ".join(parts), params, {**MEMBER_SCHEMA, "age": pl.Int64})

@@ -21,6 +21,7 @@ from jiuzhu.accounts.scoping import access
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.frames import read_frame
 from jiuzhu.monitoring import loader
 from jiuzhu.monitoring.models import Criterion, ReviewOutcome, ReviewTask, RiskClass
 from jiuzhu.monitoring.routing import Router
@@ -66,7 +67,7 @@ def risk_grades(*, on: datetime.date | None = None) -> pl.DataFrame:
         .group_by("household_id")
         .agg(able=pl.len())
     )
-    alerts = loader.read(
+    alerts = read_frame(
         "SELECT DISTINCT household_id FROM monitoring_alert WHERE status = 'open'",
         [],
         {"household_id": pl.Int64},
@@ -110,7 +111,7 @@ def review_tasks_generate(*, month: datetime.date | None = None, actor=None) -> 
     grades = risk_grades(on=month)
     if grades.is_empty():
         return 0
-    last = loader.read(
+    last = read_frame(
         "SELECT household_id, MAX(period) FROM monitoring_reviewtask GROUP BY household_id",
         [],
         {"household_id": pl.Int64, "last": pl.Date},

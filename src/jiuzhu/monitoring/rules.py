@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from jiuzhu.core.frames import fen_sql, json_text, read_frame
 from jiuzhu.monitoring import loader
 from jiuzhu.monitoring import params as P
 
@@ -313,7 +314,7 @@ def new_asset(ctx: Context, p: P.AssetParams) -> pl.DataFrame:
     rec = _on_roll(ctx, rec.unique("record_id"))
     if rec.is_empty():
         return empty()
-    declared = loader.read(
+    declared = read_frame(
         "SELECT household_id, registration_no FROM registry_asset WHERE registration_no <> '' "
         f"AND household_id IN ({', '.join(str(h) for h in rec['household_id'].unique())})",
         [],
@@ -669,7 +670,7 @@ def job_loss(ctx: Context, p: P.JobLossParams) -> pl.DataFrame:
         "r.department = 'hrss' AND r.kind IN ('unemployment', 'wage', 'contribution') "
         f"AND r.event_date >= %s AND r.event_date <= %s AND p.id IN ({ids})"
     )
-    employer = loader.json_text("r.data", "employer")
+    employer = json_text("r.data", "employer")
     sql = (
         f"SELECT {cols.replace('r.employer', employer)} FROM verify_feedrecord r "
         f"JOIN registry_person p ON p.id_number = r.id_number WHERE {where} AND r.id_number <> '' "
@@ -679,7 +680,7 @@ def job_loss(ctx: Context, p: P.JobLossParams) -> pl.DataFrame:
         f"JOIN registry_person p ON p.id = l.person_id WHERE {where}"
     )
     window = [start.isoformat(), ctx.as_of.isoformat()]
-    hist = loader.read(
+    hist = read_frame(
         sql,
         window + window,
         {"person_id": pl.Int64, "kind": pl.Utf8, "event_date": pl.Date, "employer": pl.Utf8},
@@ -860,7 +861,7 @@ def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
         )
     )
     if p.include_duplicate_pairs:
-        dup = loader.read(
+        dup = read_frame(
             "SELECT d.id, pa.household_id, pb.household_id, pa.name FROM verify_duplicatepair d "
             "JOIN registry_person pa ON pa.id = d.person_a_id "
             "JOIN registry_person pb ON pb.id = d.person_b_id WHERE d.status = 'open'",
@@ -957,8 +958,8 @@ def _determinations(ctx: Context, where: str, with_failed: bool = False) -> pl.D
         not ctx.full and ctx.policy_run_id == ctx.previous_policy_run_id
     ):
         return pl.DataFrame(schema=schema)
-    return loader.read(
-        f"SELECT household_id, programme, {loader.fen('amount')}"
+    return read_frame(
+        f"SELECT household_id, programme, {fen_sql('amount')}"
         + (", failed" if with_failed else "")
         + f" FROM policy_determination WHERE run_id = %s AND {where}",
         [ctx.policy_run_id],
@@ -1097,7 +1098,7 @@ def _income_falling(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
         .group_by("household_id")
         .agg(size=pl.len().cast(pl.Int64))
     )
-    areas = loader.read(
+    areas = read_frame(
         "SELECT id, hukou_area_id FROM registry_household "
         f"WHERE id IN ({', '.join(str(int(h)) for h in ids)})",
         [],

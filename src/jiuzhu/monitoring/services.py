@@ -24,6 +24,7 @@ from jiuzhu.accounts.scoping import access, require_capability
 from jiuzhu.audit.services import audit_record, jsonable
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.frames import read_frame
 from jiuzhu.core.language import stored_text
 from jiuzhu.monitoring import loader, rules, seams
 from jiuzhu.monitoring import params as rule_params
@@ -79,11 +80,11 @@ def _ids_sql(ids) -> str:
 def _existing(table_sql: str, household_ids: list[int], schema: dict) -> pl.DataFrame:
     """Rows of a small per-household query for the candidate households (all when many)."""
     if len(household_ids) > 20_000:
-        return loader.read(table_sql, [], schema)
+        return read_frame(table_sql, [], schema)
     if not household_ids:
         return pl.DataFrame(schema=schema)
     glue = " AND " if " WHERE " in table_sql else " WHERE "
-    return loader.read(f"{table_sql}{glue}household_id IN ({_ids_sql(household_ids)})", [], schema)
+    return read_frame(f"{table_sql}{glue}household_id IN ({_ids_sql(household_ids)})", [], schema)
 
 
 def _rules_by_kind() -> dict[str, list[AlertRule]]:
@@ -216,7 +217,7 @@ def _roll_stamp(value) -> str:
 def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, dict]:
     cands = cands.unique(["household_id", "cause", "key"], keep="first", maintain_order=True)
     households = cands["household_id"].unique().to_list()
-    areas = loader.read(
+    areas = read_frame(
         f"SELECT id, hukou_area_id FROM registry_household WHERE id IN ({_ids_sql(households)})",
         [],
         {"household_id": pl.Int64, "area_code": pl.Utf8},
