@@ -121,7 +121,7 @@ def build(n: int, seed: int = 7) -> dict:
 
     from jiuzhu.accounts.models import RoleAssignment, User
     from jiuzhu.areas.models import Area
-    from jiuzhu.funds.columnar import fen_to_text
+    from jiuzhu.core.money import fen_to_text
     from jiuzhu.funds.models import PaymentAccount
     from jiuzhu.funds.services import cutover_set, payment_hold_place
     from jiuzhu.registry.models import Household, Person, RollEntry

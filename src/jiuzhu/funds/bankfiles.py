@@ -20,7 +20,7 @@ import io
 import polars as pl
 from django.utils.translation import gettext as _
 
-from jiuzhu.funds.columnar import fen_to_text
+from jiuzhu.core.money import fen_to_text
 from jiuzhu.funds.models import BankProfile, FailureReason
 
 FIELD_LABELS = {

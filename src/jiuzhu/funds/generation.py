@@ -35,6 +35,7 @@ from django.utils.translation import gettext_noop
 
 from jiuzhu.accounts.scoping import prefix_end
 from jiuzhu.core.frames import date_sql, fen_sql, read_frame
+from jiuzhu.core.money import fen_to_text
 from jiuzhu.policy.engine.exclusions import EXCLUSIONS
 
 # The programmes each payroll pays: 分类施保 (a separate roll entry) goes out with the 低保 payroll.
@@ -351,11 +352,6 @@ def _decisions(rng: list[str], hh_in_area: str, *, with_steps: bool) -> pl.DataF
     return pl.concat(
         [amounts.select(cols), ends.select(cols), steps.select(cols)], how="vertical_relaxed"
     )
-
-
-def _yuan_text(fen: pl.Expr) -> pl.Expr:
-    """Integer fen → '710.00' (for flag reasons)."""
-    return pl.format("{}.{}", (fen // 100).cast(pl.Utf8), (fen % 100).cast(pl.Utf8).str.zfill(2))
 
 
 # Stored in PayrollLine.flags in Chinese; shown translated (funds.selectors.lines_for_display).
@@ -753,10 +749,10 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             "amount_mismatch",
             pl.format(
                 "名册月金额 {} 元与最新决定（{}，{}）{} 元不符",
-                _yuan_text(pl.col("monthly_fen")),
+                fen_to_text(pl.col("monthly_fen")),
                 pl.col("purpose"),
                 pl.col("application_number"),
-                _yuan_text(pl.col("decided_fen")),
+                fen_to_text(pl.col("decided_fen")),
             ),
             "application",
             pl.col("application_id"),

@@ -29,8 +29,8 @@ from jiuzhu.audit.services import audit_record, audit_record_many
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.frames import date_sql, fen_sql, read_frame, write_frame
 from jiuzhu.core.masking import mask_id_number
+from jiuzhu.core.money import fen_to_text
 from jiuzhu.funds import bankfiles
-from jiuzhu.funds.columnar import fen_to_text
 from jiuzhu.funds.generation import (
     area_prefix,
     compute_lines,

@@ -27,6 +27,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.idcard import CHECK_CHARS, PROVINCE_CODES, WEIGHTS, IdNumberError
 from jiuzhu.core.idcard import validate_id_number as _validate_id
+from jiuzhu.core.money import fen_to_text
 from jiuzhu.registry import models as m
 from jiuzhu.registry.export_format import (
     ADDED_COLUMNS,
@@ -625,14 +626,7 @@ def _bool(col: str) -> pl.Expr:
 
 
 def _money(col: str) -> pl.Expr:
-    f = _money_fen(col)
-    a = f.abs()
-    return (
-        pl.when(f < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        + (a // 100).cast(pl.Utf8)
-        + pl.lit(".")
-        + (a % 100).cast(pl.Utf8).str.zfill(2)
-    )
+    return fen_to_text(_money_fen(col))
 
 
 def _blank(col: str) -> pl.Expr:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from jiuzhu.core.money import fen_to_text
 from jiuzhu.synth import names as N
 
 DEMO_AREA_FILE = Path(__file__).resolve().parent.parent / "areas" / "data" / "taizhou-321200.csv"
@@ -198,14 +199,7 @@ def villages_under(areas: pl.DataFrame, area: str) -> pl.DataFrame:
 
 def _money_str(col: str) -> pl.Expr:
     """Integer fen → yuan string with exactly two places ("-12.05")."""
-    c = pl.col(col)
-    a = c.abs()
-    return (
-        pl.when(c < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-        + (a // 100).cast(pl.Utf8)
-        + pl.lit(".")
-        + (a % 100).cast(pl.Utf8).str.zfill(2)
-    )
+    return fen_to_text(pl.col(col))
 
 
 def _s(a) -> pl.Series:

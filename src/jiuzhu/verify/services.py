@@ -24,6 +24,7 @@ from jiuzhu.accounts.scoping import access, user_departments, user_scope
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import read_frame, write_frame
+from jiuzhu.core.money import fen_to_text
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense, RollEntry
 from jiuzhu.verify import adapters, matching, rules
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, parse_feed, record_fields
@@ -511,14 +512,7 @@ def _finding_rows(found: pl.DataFrame, check_ids: pl.DataFrame, now) -> pl.DataF
         .otherwise(pl.lit("registry")),
         as_of="as_of",
         summary=pl.col("summary").str.slice(0, 300),
-        amount=pl.when(fen.is_null())
-        .then(None)
-        .otherwise(
-            pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit(""))
-            + (fen.abs() // 100).cast(pl.Utf8)
-            + "."
-            + (fen.abs() % 100).cast(pl.Utf8).str.zfill(2)
-        ),
+        amount=fen_to_text(fen),
         detail=pl.lit('{"record_id": ')
         + pl.col("record_id").cast(pl.Utf8).fill_null("null")
         + pl.lit("}"),
