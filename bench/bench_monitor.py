@@ -37,6 +37,8 @@ from pathlib import Path
 
 import polars as pl
 
+from jiuzhu.core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
@@ -127,9 +129,7 @@ def accuracy(args) -> None:
     expected_worker = _workers()
     # dated as of the run: the rules' windows (job_loss: benefit new in the last 3 months) count
     # back from the monitoring run's date
-    fs = synth_feeds.generate(
-        synth_feeds.registry_frame(reg), seed=args.seed, today=datetime.date.today()
-    )
+    fs = synth_feeds.generate(synth_feeds.registry_frame(reg), seed=args.seed, today=clock.today())
     feed_dir = work / "feeds"
     synth_feeds.write(fs, feed_dir)
     t = time.perf_counter()
@@ -146,7 +146,7 @@ def accuracy(args) -> None:
     t = time.perf_counter()
     link_run()  # the matching engine links records whose ID number is dirty or missing
     print(f"matching run: {time.perf_counter() - t:.1f} s")
-    policy_run(on=datetime.date.today())
+    policy_run(on=clock.today())
     from jiuzhu.funds.synthetic import plant_cases
 
     planted_dup = plant_cases(seed=args.seed, n=args.duplicates, kinds=DUPLICATE_KINDS)
@@ -160,7 +160,7 @@ def accuracy(args) -> None:
 
     number_of = dict(Household.objects.values_list("id", "number"))
     area_of = dict(Household.objects.values_list("number", "hukou_area_id"))
-    month = datetime.date.today().replace(day=1)
+    month = clock.today().replace(day=1)
     on_roll = {
         number_of[h]
         for h in RollEntry.objects.filter(status="active", start_month__lte=month).values_list(
@@ -266,7 +266,7 @@ def _copy_feeds(fs) -> None:
                 file_name=f"bench-{dept}.csv",
                 file_format="csv",
                 checksum=f"bench-{dept}-{time.time()}",
-                extracted_on=datetime.date.today(),
+                extracted_on=clock.today(),
                 status="accepted",
                 rows_total=fs.feeds[dept].height,
             )
@@ -299,7 +299,7 @@ def _changed_file(n: int) -> None:
         [n],
         {"id_number": pl.Utf8, "name": pl.Utf8},
     )
-    today = datetime.date.today()
+    today = clock.today()
     rng = random.Random(7)
     stamp = int(time.time())  # keys unique per call, so a --reuse run can add its file again
     mix = [("police", "death", None)] * 1 + [("hrss", "wage", 450_000)] * 4
@@ -377,7 +377,7 @@ def speed(args) -> None:
         reg = _registry(args.households, args.seed, work)
         _load_feeds(reg, args.seed, args.consistent)
         t = time.perf_counter()
-        policy_run(on=datetime.date.today())
+        policy_run(on=clock.today())
         print(f"policy run: {time.perf_counter() - t:.1f} s")
     n = Household.objects.count()
     t = time.perf_counter()

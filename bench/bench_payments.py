@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from jiuzhu.core import clock
+
 ROOT = Path(__file__).resolve().parent.parent
 COUNTIES = [
     "321202000000",
@@ -66,7 +68,6 @@ def inner(args) -> None:
 
     django.setup()
     from django.core.management import call_command
-    from django.utils import timezone
 
     from jiuzhu.funds.models import PayrollLine
     from jiuzhu.funds.services import payroll_generate
@@ -77,7 +78,7 @@ def inner(args) -> None:
     t = time.perf_counter()
     demo_load(households=args.households, seed=args.seed)
     load_s = time.perf_counter() - t
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     result = accounts_synth(seed=args.seed, plant=args.plant, month=month)
     truth = result["truth"]
     payrolls = []

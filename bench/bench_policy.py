@@ -26,6 +26,8 @@ import sys
 import time
 from pathlib import Path
 
+from jiuzhu.core import clock
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
 
@@ -270,7 +272,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--skip-memory", action="store_true")
     ap.add_argument("--repeat", type=int, default=3, help="in-memory timings: best of N")
     a = ap.parse_args(argv)
-    print(f"machine: {machine()}; date {datetime.date.today()}")
+    print(f"machine: {machine()}; date {clock.today()}")
     if not a.skip_memory:
         m = in_memory(a.households, a.repeat)
         print(

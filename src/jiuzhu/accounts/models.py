@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area, OrgUnit
+from jiuzhu.core import clock
 
 
 class User(AbstractUser):
@@ -27,7 +28,7 @@ class User(AbstractUser):
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None):
-        on = on or timezone.localdate()
+        on = on or clock.today()
         return self.filter(valid_from__lte=on).filter(
             models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=on)
         )

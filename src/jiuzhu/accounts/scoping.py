@@ -20,10 +20,10 @@ from operator import or_
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404
-from django.utils import timezone
 
 from jiuzhu.accounts.roles import ROLE_CAPABILITIES
 from jiuzhu.areas.models import PREFIX_LENGTH, AreaLevel
+from jiuzhu.core import clock
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def _assignments(user, on: datetime.date):
 def user_scope(user, capability: str, on: datetime.date | None = None) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope(capability, ())
-    on = on or timezone.localdate()
+    on = on or clock.today()
     prefixes = {
         a.area.code[: PREFIX_LENGTH[AreaLevel(a.area.level)]]
         for a in _assignments(user, on)
@@ -105,7 +105,7 @@ def user_scope(user, capability: str, on: datetime.date | None = None) -> Scope:
 def user_roles(user, on: datetime.date | None = None) -> list:
     if user is None or not user.is_authenticated:
         return []
-    return _assignments(user, on or timezone.localdate())
+    return _assignments(user, on or clock.today())
 
 
 def has_capability(user, capability: str) -> bool:

@@ -13,6 +13,7 @@ from jiuzhu.accounts.roles import Capability, Role, roles_incompatible
 from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 
 
@@ -50,7 +51,7 @@ def role_assign(
     valid_until: datetime.date | None = None,
 ) -> RoleAssignment:
     """Give ``user`` a role over an area subtree; refuse a role that clashes with one held."""
-    valid_from = valid_from or datetime.date.today()
+    valid_from = valid_from or clock.today()
     errors: dict[str, list[str]] = {}
     if role not in Role.values:
         errors.setdefault("role", []).append(_("角色“%(role)s”不存在") % {"role": role})
@@ -111,7 +112,7 @@ def role_assign(
 def role_revoke(*, actor, assignment_id: int, reason: str) -> None:
     """End an assignment today (kept for history, never deleted)."""
     a = RoleAssignment.objects.select_for_update().get(pk=assignment_id)
-    today = datetime.date.today()
+    today = clock.today()
     a.valid_until = today - datetime.timedelta(days=1) if a.valid_from < today else a.valid_from
     a.save(update_fields=["valid_until"])
     audit_record(

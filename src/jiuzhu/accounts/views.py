@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,6 +22,7 @@ from jiuzhu.accounts.selectors import (
     user_for_manage,
     users_in_scope,
 )
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.registry.forms import apply_service_error
 from jiuzhu.registry.selectors import paginate
@@ -95,7 +95,7 @@ def user_detail(request, pk: int):
     return render(
         request,
         "accounts/user_detail.html",
-        {"target": target, "form": form, "today": timezone.localdate()},
+        {"target": target, "form": form, "today": clock.today()},
     )
 
 

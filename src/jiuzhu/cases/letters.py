@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
 from jiuzhu.areas.models import Area
+from jiuzhu.core import clock
 from jiuzhu.core.language import official_language
 from jiuzhu.core.pdf import Gap, Heading, Para, Table, render_pdf
 
@@ -44,7 +43,7 @@ def letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
 def _letter_pdf(*, app, kind: str, number: str, reason: str, actor) -> bytes:
     title = TITLES[kind].format(programme=app.programme_label, purpose=app.get_purpose_display())
     applicant = app.applicant
-    today = timezone.localdate()
+    today = clock.today()
     maker = getattr(actor, "full_name", "") or actor.get_username()
     blocks = [
         Para(f"文号：{number}", small=True),

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext_noop
+
+from jiuzhu.core import clock
 
 log = logging.getLogger("jiuzhu.cases")
 
@@ -43,7 +44,7 @@ def propose_programmes(*, household) -> list[dict]:
     calc = _policy_calculator()
     if calc is not None:
         try:
-            result = calc(household_id=household.pk, on=timezone.localdate())
+            result = calc(household_id=household.pk, on=clock.today())
             out = []
             for p in result.get("programmes", []):
                 if not p.get("eligible"):
@@ -77,7 +78,7 @@ def _simple_screen(household) -> list[dict]:
     """A first screen from declared facts (not a decision): per-capita income vs the standard."""
     from jiuzhu.registry.models import IncomeItem, Person
 
-    today = timezone.localdate()
+    today = clock.today()
     members = list(
         Person.objects.filter(household=household, is_counted=True, death_date__isnull=True)
     )

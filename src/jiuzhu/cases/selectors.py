@@ -8,7 +8,6 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import F, Q, QuerySet
-from django.utils import timezone
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_roles
@@ -22,6 +21,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.workdays import working_days_between
 from jiuzhu.cases.workflow import available
+from jiuzhu.core import clock
 from jiuzhu.registry.models import RollEntry
 
 NEAR_WORKING_DAYS = 1  # flag a task this many working days before its limit
@@ -57,7 +57,7 @@ class TodoItem:
 
 def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> list[TodoItem]:
     """Everything waiting on me in my areas: overdue first, then by limit, then oldest."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     clauses = [Q(role=a.role, area__code__startswith=a.area.prefix) for a in user_roles(user)]
     if not clauses:
         return []
@@ -119,7 +119,7 @@ def todo_rows(*, user, today: datetime.date | None = None) -> list[TodoRow]:
     """The whole 待办 page: case steps and every registered source, most urgent first."""
     from django.urls import reverse
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     rows = [
         TodoRow(
             due_date=i.task.due_date,

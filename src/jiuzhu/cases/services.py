@@ -55,6 +55,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.cases.workflow import TRANSITIONS, guard
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.language import stored_text
 from jiuzhu.core.masking import mask_id_number, mask_name
@@ -298,7 +299,7 @@ def materials_missing(app: Application) -> list[str]:
 
 def _number(app: Application) -> str:
     """申请编号: county code, date, and the row id — unique by construction, no counter to race."""
-    return f"A{app.area_id[:6]}{timezone.localdate():%Y%m%d}{app.pk:08d}"
+    return f"A{app.area_id[:6]}{clock.today():%Y%m%d}{app.pk:08d}"
 
 
 def _event(app, *, actor, action, label, from_state, to_state, role="", reason="", data=None):
@@ -425,7 +426,7 @@ def application_create(
         if applicant is None:
             raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
     chain = chain_for(area_code=hh.hukou_area_id, programme=programme or Programme.DIBAO)
-    today = timezone.localdate()
+    today = clock.today()
     app = Application(
         household=hh,
         applicant=applicant,
@@ -636,7 +637,7 @@ def _require_signatures(app: Application) -> None:
 
 
 def _start_investigation(app: Application, actor, visitor_id: int | None) -> dict:
-    today = timezone.localdate()
+    today = clock.today()
     chain = app.chain
     app.accepted_on = today
     app.visit_due = add_working_days(today, chain["visit_days"])
@@ -780,7 +781,7 @@ def application_accept_with_pledge(
                 field="missing",
                 code="missing_materials",
             )
-        due = add_working_days(timezone.localdate(), due_days)
+        due = add_working_days(clock.today(), due_days)
         labels = "、".join(stored_text(MaterialKind(k).label) for k in items)
         _pledge(
             app,
@@ -831,7 +832,7 @@ def application_grant_emergency(
 
     def body(app):
         value = _money(amount, "amount")
-        today = timezone.localdate()
+        today = clock.today()
         app.one_off_amount = value
         app.accepted_on = today
         app.decided_by = actor
@@ -1006,7 +1007,7 @@ def application_review(
                 app,
                 TaskKind.APPROVE,
                 app.chain["approve_role"],
-                add_working_days(timezone.localdate(), app.chain["refusal_notice_days"]),
+                add_working_days(clock.today(), app.chain["refusal_notice_days"]),
             )
             return State.APPROVING, {"recommend": False}
         value = _money(amount, "amount")
@@ -1049,7 +1050,7 @@ def _review_adjustment(app: Application, *, recommend: bool, amount) -> tuple[st
         app,
         TaskKind.APPROVE,
         app.chain["approve_role"],
-        add_working_days(timezone.localdate(), app.chain["approve_days"]),
+        add_working_days(clock.today(), app.chain["approve_days"]),
     )
     return State.APPROVING, data
 
@@ -1059,7 +1060,7 @@ def _notice_area(app: Application) -> str:
 
 
 def _notice_post(app: Application, amount) -> PublicNotice:
-    today = timezone.localdate()
+    today = clock.today()
     days = int(app.chain.get("notice_days", 7))
     applicant = app.applicant
     start_month = _month_after(today)
@@ -1092,7 +1093,7 @@ def application_return_to_worker(
             app,
             TaskKind.CORRECT,
             Role.VILLAGE_WORKER,
-            add_working_days(timezone.localdate(), 5),
+            add_working_days(clock.today(), 5),
             note=reason[:200],
         )
         return None, {}
@@ -1135,7 +1136,7 @@ def application_return_to_reviewer(
             app,
             TaskKind.REVIEW,
             app.chain["review_role"],
-            add_working_days(timezone.localdate(), 5),
+            add_working_days(clock.today(), 5),
             note=reason[:200],
         )
         return None, {}
@@ -1162,7 +1163,7 @@ def application_close_notice(
 
     def body(app):
         notice = app.notices.filter(closed=False).order_by("-id").first()
-        day = today or timezone.localdate()
+        day = today or clock.today()
         if notice is None:
             raise ServiceError(_("没有进行中的公示"), code="wrong_state")
         if day <= notice.end_date:
@@ -1241,7 +1242,7 @@ def objection_submit(
         app,
         TaskKind.OBJECTION,
         app.chain["approve_role"],
-        add_working_days(timezone.localdate(), 10),
+        add_working_days(clock.today(), 10),
         note=content.strip()[:200],
     )
     return o
@@ -1278,7 +1279,7 @@ def objection_resolve(
             )
             _tasks_close(app)
             app.notices.filter(closed=False).update(closed=True)
-            due = add_working_days(timezone.localdate(), 15)
+            due = add_working_days(clock.today(), 15)
             HomeVisit.objects.create(application=app, due_date=due)
             _task_open(
                 app, TaskKind.HOME_VISIT, Role.VILLAGE_WORKER, due, note="异议成立，重新调查"
@@ -1312,7 +1313,7 @@ def application_approve(
             raise ServiceError(_("该申请未经初审，不能批准"), code="wrong_state")
         if app.is_adjustment:
             app.decided_by = actor
-            app.decided_on = timezone.localdate()
+            app.decided_on = clock.today()
             app.decision_reason = reason
             data = _adjust_roll(app, actor, amount, reason)
             _tasks_close(app)
@@ -1334,7 +1335,7 @@ def application_approve(
         else:
             app.monthly_amount = value
         app.decided_by = actor
-        app.decided_on = timezone.localdate()
+        app.decided_on = clock.today()
         app.decision_reason = reason
         _roll_add(app, actor, value, one_off=one_off)
         _tasks_close(app)
@@ -1359,7 +1360,7 @@ def application_approve(
 def application_refuse(*, actor, application_id: int, version: int, reason: str) -> Application:
     def body(app):
         app.decided_by = actor
-        app.decided_on = timezone.localdate()
+        app.decided_on = clock.today()
         app.decision_reason = reason
         _tasks_close(app)
         app.notices.filter(closed=False).update(closed=True)
@@ -1394,9 +1395,9 @@ def application_withdraw(*, actor, application_id: int, version: int, reason: st
 
 
 def _roll_add(app: Application, actor, amount, *, one_off: bool) -> RollEntry:
-    start = _month_after(app.decided_on or timezone.localdate())
+    start = _month_after(app.decided_on or clock.today())
     if one_off:
-        start = (app.decided_on or timezone.localdate()).replace(day=1)
+        start = (app.decided_on or clock.today()).replace(day=1)
     entry = RollEntry.objects.create(
         household_id=app.household_id,
         programme=app.programme,
@@ -1435,7 +1436,7 @@ def roll_change(*, actor, application_id: int, version: int, amount, reason: str
             raise ServiceError(_("名册记录已不在保，不能变更"), code="wrong_state")
         if app.programme == Programme.TEMPORARY_AID:
             raise ServiceError(_("临时救助为一次性救助，不能变更金额"), code="wrong_state")
-        today = timezone.localdate()
+        today = clock.today()
         start = _month_after(today)
         old.end_month = today.replace(day=1)
         old.status = RollStatus.STOPPED if old.start_month >= start else old.status
@@ -1481,7 +1482,7 @@ def roll_stop(*, actor, application_id: int, version: int, reason: str) -> Appli
 
     def body(app):
         entry = RollEntry.objects.select_for_update().get(pk=app.roll_entry_id)
-        today = timezone.localdate()
+        today = clock.today()
         entry.end_month = max(today.replace(day=1), entry.start_month)
         entry.status = RollStatus.STOPPED
         entry.version = F("version") + 1
@@ -1586,7 +1587,7 @@ def adjustment_create(
     if applicant is None:
         raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
     chain = chain_for(area_code=hh.hukou_area_id, programme=entry.programme)
-    today = timezone.localdate()
+    today = clock.today()
     app = Application(
         household=hh,
         applicant=applicant,
@@ -1659,7 +1660,7 @@ def _adjust_roll(app: Application, actor, amount, reason: str) -> dict:
     entry = RollEntry.objects.select_for_update().get(pk=app.target_roll_entry_id)
     if entry.status not in ADJUSTABLE_STATES:
         raise ServiceError(_("该名册记录已停发，不能再变更或停发"), code="wrong_state")
-    today = timezone.localdate()
+    today = clock.today()
     this_month = today.replace(day=1)
     start = _month_after(today)
     entry.end_month = max(this_month, entry.start_month)

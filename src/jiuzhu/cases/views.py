@@ -28,6 +28,7 @@ from jiuzhu.cases.models import (
     TempAidKind,
 )
 from jiuzhu.cases.workflow import TRANSITIONS
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
@@ -144,7 +145,7 @@ def apply(request, household_id: int):
         for kind in UPLOAD_KINDS:
             for f in request.FILES.getlist(f"file_{kind}"):
                 files.append((kind, f))
-        today = datetime.date.today()
+        today = clock.today()
         year_ago = (today.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
         last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
         declared = {"income": [], "asset": [], "expense": []}
@@ -251,7 +252,7 @@ def _move_kwargs(name: str, p) -> dict:
     if name == "record_community_review":
         kw.pop("reason")
         kw.update(
-            held_on=_date(p.get("held_on")) or datetime.date.today(),
+            held_on=_date(p.get("held_on")) or clock.today(),
             participants=int(p.get("participants") or 0),
             votes_for=int(p.get("votes_for") or 0),
             votes_against=int(p.get("votes_against") or 0),

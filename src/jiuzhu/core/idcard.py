@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from jiuzhu.core import clock
+
 
 def _(message: str) -> str:
     """``gettext`` when Django is set up (a page, a service), else the Chinese message as is."""
@@ -119,7 +121,7 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
             "birth_date",
             _("身份证号出生日期（第7–14位）“%(date)s”不是有效日期") % {"date": number[6:14]},
         ) from exc
-    today = today or datetime.date.today()
+    today = today or clock.today()
     if birth > today or birth.year < 1880:
         raise IdNumberError(
             "birth_date",

@@ -34,6 +34,8 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from jiuzhu.core import clock
+
 WEEKLY_TEXT = (  # "每周一 02:00" …: Monday = 0 … Sunday = 6, as datetime.weekday()
     _("每周一 %(at)s"),
     _("每周二 %(at)s"),
@@ -337,7 +339,7 @@ def schedule_for_page(*names: str) -> dict:
 def schedule_run_now(name: str, *, today: datetime.date | None = None):
     """Run one job in this process, as its occurrence today would (for cron sites); not chained."""
     job = job_get(name)
-    return job.task.call(**job.kwargs_for(today or timezone.localdate()))
+    return job.task.call(**job.kwargs_for(today or clock.today()))
 
 
 CRON_COMMAND = "cd /srv/jiuzhu && .venv/bin/jiuzhu"

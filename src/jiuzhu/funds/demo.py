@@ -8,8 +8,8 @@ import decimal
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
+from jiuzhu.core import clock
 from jiuzhu.funds.generation import month_from_index, month_index
 from jiuzhu.funds.models import Budget, FundingSource, FundsCutover, PaymentHold
 from jiuzhu.funds.services import budget_set, cutover_set, payment_hold_place
@@ -40,7 +40,7 @@ def _dibao_entries():
 
 @transaction.atomic
 def funds_demo() -> dict:
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     accounts = accounts_synth(seed=DEMO_SEED, area_code=HAILING)["accounts"]
     if not FundsCutover.objects.filter(area_id=HAILING).exists():
         cutover_set(

@@ -25,6 +25,7 @@ import polars as pl
 from django.db import transaction
 
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import clock
 from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.funds.generation import area_prefix, month_from_index, month_index
 from jiuzhu.funds.models import PaymentAccount, PayrollLine
@@ -164,7 +165,7 @@ def plant_cases(
             rng_sql=rng_sql,
             programme=programme,
             n=n,
-            month=month or datetime.date.today().replace(day=1),
+            month=month or clock.today().replace(day=1),
         )
 
 

@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import dateformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.funds import selectors, services
@@ -62,7 +63,7 @@ def _month(value: str | None) -> datetime.date:
             return datetime.date.fromisoformat(value[:7] + "-01")
         except ValueError:
             pass
-    return timezone.localdate().replace(day=1)
+    return clock.today().replace(day=1)
 
 
 def _areas(user) -> list[Area]:
@@ -92,7 +93,7 @@ def payroll_list(request):
             "statuses": PayrollStatus.choices,
             "areas": _areas(request.user),
             "programmes": [(p, programme_label(p)) for p in PROGRAMMES],
-            "this_month": timezone.localdate().strftime("%Y-%m"),
+            "this_month": clock.today().strftime("%Y-%m"),
             "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
         },
     )
@@ -392,9 +393,9 @@ def hold_release(request, pk: int):
 
 def _budget_filters(request) -> tuple[int, str]:
     try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
+        year = int(request.GET.get("year") or clock.today().year)
     except ValueError:
-        year = timezone.localdate().year
+        year = clock.today().year
     programme = request.GET.get("programme", "dibao")
     return year, programme if programme in PROGRAMMES else "dibao"
 

@@ -11,12 +11,12 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_capability
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.core.programmes import programme_label
@@ -154,7 +154,7 @@ def _detail(user, alert_id: int) -> dict:
     page = selectors.alert_page(user=user, alert_id=alert_id)  # scoped, audited as alert.view
     a = page["alert"]
     return {
-        **_out(a, timezone.localdate()),
+        **_out(a, clock.today()),
         "rule_name": a.rule.name,
         "evidence": [
             {
@@ -214,7 +214,7 @@ def alert_list(
     qs = selectors.alert_list(
         user=request.user, status=status, cause=cause, area=area, overdue=overdue, mine=mine
     ).select_related("person", "application")
-    today = timezone.localdate()
+    today = clock.today()
     offset, limit = max(0, offset), max(1, min(limit, 200))
     return [_out(a, today) for a in qs[offset : offset + limit]]
 

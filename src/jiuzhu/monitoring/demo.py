@@ -13,8 +13,8 @@ import datetime
 import io
 
 from django.db.models import Q
-from django.utils import timezone
 
+from jiuzhu.core import clock
 from jiuzhu.registry.models import Person, RollEntry
 
 STREETS = (("321202001", 3), ("321202002", 1))
@@ -32,7 +32,7 @@ HEADER = [
 
 
 def death_people(*, per_street: tuple = STREETS) -> list[Person]:
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     people: list[Person] = []
     for prefix, n in per_street:
         households = (
@@ -67,12 +67,12 @@ def death_people(*, per_street: tuple = STREETS) -> list[Person]:
 
 def death_file(*, died_on: datetime.date | None = None) -> tuple[bytes, list[Person]]:
     """CSV bytes (UTF-8 with BOM) of the police feed, one death per picked person."""
-    died_on = died_on or timezone.localdate() - datetime.timedelta(days=3)
+    died_on = died_on or clock.today() - datetime.timedelta(days=3)
     people = death_people()
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(HEADER)
-    stamp = timezone.localdate().strftime("%Y%m%d")
+    stamp = clock.today().strftime("%Y%m%d")
     for i, p in enumerate(people, start=1):
         w.writerow(
             [

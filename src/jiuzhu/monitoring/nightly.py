@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
+from jiuzhu.core import clock
 
 
 def nightly(*, today: datetime.date | None = None, full: bool = False) -> dict:
     from jiuzhu.monitoring.reviews import review_tasks_generate
     from jiuzhu.monitoring.services import alerts_escalate, monitor_run
 
-    today = today or timezone.localdate()
+    today = today or clock.today()
     run = monitor_run(full=full, trigger="nightly", on=today)
     escalated = alerts_escalate(today=today)
     reviews = review_tasks_generate(month=today.replace(day=1))

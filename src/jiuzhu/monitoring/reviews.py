@@ -20,6 +20,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases.workdays import add_working_days
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import read_frame
 from jiuzhu.monitoring import loader
@@ -35,7 +36,7 @@ def _months(day: datetime.date) -> int:
 
 def risk_grades(*, on: datetime.date | None = None) -> pl.DataFrame:
     """household_id, area_code, programmes, risk_class, interval_months for every roll household."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     roll = loader.roll_frame(on)
     classes = list(RiskClass.objects.order_by("order", "code"))
     schema = {
@@ -107,7 +108,7 @@ def risk_grades(*, on: datetime.date | None = None) -> pl.DataFrame:
 @transaction.atomic
 def review_tasks_generate(*, month: datetime.date | None = None, actor=None) -> int:
     """The month's review tasks, on each household's named worker's 待办. Idempotent per month."""
-    month = (month or timezone.localdate()).replace(day=1)
+    month = (month or clock.today()).replace(day=1)
     grades = risk_grades(on=month)
     if grades.is_empty():
         return 0
@@ -133,7 +134,7 @@ def review_tasks_generate(*, month: datetime.date | None = None, actor=None) -> 
     if due.is_empty():
         return 0
     router = Router(month)
-    start = max(month, timezone.localdate()) if month <= timezone.localdate() else month
+    start = max(month, clock.today()) if month <= clock.today() else month
     deadlines: dict[int, datetime.date] = {}
     tasks = []
     for row in due.iter_rows(named=True):
@@ -243,9 +244,7 @@ def phase_out_default_months(area_code: str) -> int:
     from jiuzhu.policy.selectors import param_catalogue, param_rows
 
     specs = param_catalogue()[0]
-    value = resolve(param_rows(), area_code, timezone.localdate(), specs).get(
-        "phase_out.max_months"
-    )
+    value = resolve(param_rows(), area_code, clock.today(), specs).get("phase_out.max_months")
     try:
         return int(value.value) if value is not None else 6
     except (TypeError, ValueError):

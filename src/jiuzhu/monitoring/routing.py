@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.utils import timezone
-
 from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Role
+from jiuzhu.core import clock
 from jiuzhu.monitoring.models import LEVEL_ROLE, Level, ProgrammeRoute
 
 LEVELS = [Level.VILLAGE, Level.TOWNSHIP, Level.COUNTY]
@@ -30,7 +29,7 @@ class Assignee:
 
 class Router:
     def __init__(self, on: datetime.date | None = None):
-        on = on or timezone.localdate()
+        on = on or clock.today()
         self.by_level: dict[str, dict[str, tuple[int, str]]] = {lv: {} for lv in LEVELS}
         rows = (
             RoleAssignment.objects.active(on)

@@ -18,6 +18,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, prefix_end, scoped, user_roles
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases.selectors import TodoRow, todo_flag
+from jiuzhu.core import clock
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.monitoring.models import (
     Alert,
@@ -136,7 +137,7 @@ def alert_list(
     if area.isdigit():
         qs = qs.filter(area_id__gte=area, area_id__lt=prefix_end(area))
     if overdue:
-        qs = qs.filter(status=AlertStatus.OPEN, due_date__lt=timezone.localdate())
+        qs = qs.filter(status=AlertStatus.OPEN, due_date__lt=clock.today())
     return qs.order_by("due_date", "id")
 
 
@@ -162,7 +163,7 @@ def alert_page(*, user, alert_id: int) -> dict:
             household_id=alert.household_id,
             area_code=alert.area_id,
         )
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     entries = list(
         RollEntry.objects.filter(household=alert.household, status="active")
         .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
@@ -180,7 +181,7 @@ def alert_page(*, user, alert_id: int) -> dict:
 
 def overview(*, user, today: datetime.date | None = None) -> dict:
     """Counts for the monitoring overview charts, in the user's areas."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     qs = alerts_visible(user)
     open_ = qs.filter(status=AlertStatus.OPEN)
     labels = dict(RuleKind.choices)

@@ -23,6 +23,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, require_capability
 from jiuzhu.audit.services import audit_record, jsonable
 from jiuzhu.cases.workdays import add_working_days
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.frames import read_frame
 from jiuzhu.core.language import stored_text
@@ -106,7 +107,7 @@ def monitor_run(
     *, full: bool = False, trigger: str = "manual", actor=None, on: datetime.date | None = None
 ) -> MonitorRun:
     """Evaluate the rules: incrementally (what changed since the last good run) or in full."""
-    on = on or timezone.localdate()
+    on = on or clock.today()
     previous = MonitorRun.objects.filter(status=MonitorRunStatus.DONE).order_by("-id").first()
     if previous is None:
         full = True
@@ -496,7 +497,7 @@ def _add_programme(alert: Alert) -> str:
 def _main_entry(household_id: int) -> int | None:
     from jiuzhu.registry.models import RollEntry
 
-    month = timezone.localdate().replace(day=1)
+    month = clock.today().replace(day=1)
     e = (
         RollEntry.objects.filter(household_id=household_id, status="active", start_month__lte=month)
         .order_by("person_id", "id")
@@ -508,7 +509,7 @@ def _main_entry(household_id: int) -> int | None:
 @transaction.atomic
 def alerts_escalate(*, today: datetime.date | None = None, actor=None) -> int:
     """Overdue open alerts go up one level (village → street → county) with a new deadline."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     router = Router(today)
     due = add_working_days(today, ESCALATION_DAYS)
     overdue = list(

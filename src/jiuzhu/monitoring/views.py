@@ -10,13 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring import reviews, selectors, services
@@ -83,7 +83,7 @@ def alert_list(request):
             "overdue": overdue,
             "causes": RuleKind.choices,
             "statuses": AlertStatus.choices,
-            "today": timezone.localdate(),
+            "today": clock.today(),
         },
     )
 
@@ -366,7 +366,7 @@ def _month(value: str | None) -> datetime.date:
     try:
         return datetime.date.fromisoformat((value or "") + "-01")
     except ValueError:
-        return timezone.localdate().replace(day=1)
+        return clock.today().replace(day=1)
 
 
 @login_required

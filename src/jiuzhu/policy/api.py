@@ -13,6 +13,7 @@ from django.http import Http404
 from ninja import Router, Schema
 
 from jiuzhu.accounts.scoping import access, require_capability
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.policy import selectors
 from jiuzhu.policy.engine.calculator import DocumentError
@@ -48,7 +49,7 @@ def calculate(request, payload: CalculateIn):
         return selectors.calculate_document(
             doc=payload.household,
             area_code=payload.area_code,
-            on=payload.date or datetime.date.today(),
+            on=payload.date or clock.today(),
             overrides=payload.overrides,
         )
     except (DocumentError, ValueError) as exc:
@@ -60,9 +61,7 @@ def calculate_household(request, household_id: int, date: datetime.date | None =
     """The calculator for a household in the registry (404 outside the user's areas)."""
     access(Household, request.user, POLICY_VIEW, pk=household_id)
     try:
-        return selectors.calculate_household(
-            household_id=household_id, on=date or datetime.date.today()
-        )
+        return selectors.calculate_household(household_id=household_id, on=date or clock.today())
     except (DocumentError, ValueError) as exc:
         raise _refuse(exc) from None
 

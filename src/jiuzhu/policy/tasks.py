@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils import timezone
 from django_tasks import task
+
+from jiuzhu.core import clock
 
 
 @task()
@@ -19,6 +20,6 @@ def policy_run_task(
     from jiuzhu.policy.services import policy_run
 
     with schedule_chain(scheduled):
-        day = datetime.date.fromisoformat(on) if on else timezone.localdate()
+        day = datetime.date.fromisoformat(on) if on else clock.today()
         actor = User.objects.filter(pk=user_id).first() if user_id else None
         return policy_run(on=day, area_code=area_code, actor=actor).pk

@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import access, require_capability, user_scope
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.schedule import schedule_for_page
@@ -47,7 +47,7 @@ def calculator(request):
     household = None
     if request.GET.get("household"):
         household = access(Household, request.user, POLICY_VIEW, pk=request.GET["household"])
-        on = timezone.localdate()
+        on = clock.today()
         result = selectors.calculate_household(household_id=household.pk, on=on)
         form = CalculatorForm(initial={"area_code": household.hukou_area_id, "on": on})
     elif request.method == "POST":
@@ -67,7 +67,7 @@ def calculator(request):
         form = CalculatorForm(
             initial={
                 "area_code": _default_area(request.user, POLICY_VIEW),
-                "on": timezone.localdate(),
+                "on": clock.today(),
                 "m0_age": 45,
             }
         )
@@ -127,9 +127,7 @@ def run_start(request):
     area = scope.prefixes[0].ljust(12, "0") if len(scope.prefixes) == 1 else ""
     if area and area.startswith("00"):
         area = ""
-    policy_run_task.enqueue(
-        on=timezone.localdate().isoformat(), area_code=area, user_id=request.user.pk
-    )
+    policy_run_task.enqueue(on=clock.today().isoformat(), area_code=area, user_id=request.user.pk)
     messages.success(request, _("已排入后台任务，运行完成后刷新本页查看结果"))
     return redirect("policy:runs")
 
@@ -178,7 +176,7 @@ def run_detail(request, pk: int):
 @login_required
 def simulation(request):
     require_capability(request.user, POLICY_VIEW)
-    today = timezone.localdate()
+    today = clock.today()
     next_month = (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     form = SimulationForm(request.GET or None, initial={"on": next_month})
     table = totals = chart = None
@@ -229,7 +227,7 @@ def parameters(request):
     form = None
     if can_configure:
         form = ParameterProposeForm(
-            request.POST or None, specs=specs, initial={"effective_from": timezone.localdate()}
+            request.POST or None, specs=specs, initial={"effective_from": clock.today()}
         )
         if request.method == "POST" and form.is_valid():
             try:
@@ -240,7 +238,7 @@ def parameters(request):
                 for field, msgs in exc.errors.items():
                     for m in msgs:
                         form.add_error(field if field in form.fields else None, m)
-    current = selectors.current_parameter_table(on=timezone.localdate())
+    current = selectors.current_parameter_table(on=clock.today())
     pending = ParameterValue.objects.filter(status=ParameterStatus.PROPOSED).select_related(
         "proposed_by"
     )

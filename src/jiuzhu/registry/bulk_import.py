@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import clock
 from jiuzhu.core.idcard import CHECK_CHARS, PROVINCE_CODES, WEIGHTS, IdNumberError
 from jiuzhu.core.idcard import validate_id_number as _validate_id
 from jiuzhu.core.money import fen_to_text
@@ -375,7 +376,7 @@ def _check_id_numbers(df: pl.DataFrame, file: str, report: RegistryImportReport)
         _ok=shape
         & c.str.slice(0, 2).is_in(list(PROVINCE_CODES))
         & birth.is_not_null()
-        & (birth <= pl.lit(datetime.date.today()))
+        & (birth <= pl.lit(clock.today()))
         & (birth.dt.year() >= 1880)
     )
     checked = checked.with_columns(
@@ -498,7 +499,7 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         report,
         f_p,
         p,
-        _date_expr("birth_date") > pl.lit(datetime.date.today()),
+        _date_expr("birth_date") > pl.lit(clock.today()),
         _label("persons", "birth_date"),
         "出生日期晚于今天",
     )
@@ -533,7 +534,7 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         report,
         files["emergency_events"],
         ev,
-        _date_expr("event_date") > pl.lit(datetime.date.today()),
+        _date_expr("event_date") > pl.lit(clock.today()),
         _label("emergency_events", "event_date"),
         "发生日期晚于今天",
     )

@@ -13,6 +13,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.programmes import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
@@ -319,7 +320,7 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
         self.fields["person"].widget = forms.Select(
             choices=[("", _("全家/不指定"))] + [(str(p.pk), p.name) for p in members]
         )
-        self.fields["as_of"].initial = datetime.date.today()
+        self.fields["as_of"].initial = clock.today()
         if "amount" in self.fields:
             self.fields["amount"].help_text = _("起止月份内的合计金额")
 

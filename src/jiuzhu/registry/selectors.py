@@ -12,13 +12,13 @@ from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.http import Http404
-from django.utils import timezone
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import Scope, access, has_capability, scoped, user_scope
 from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import clock
 from jiuzhu.registry.models import Household, HouseholdStatus, Person, RollEntry, RollStatus
 
 COUNT_CAP = 10_000
@@ -365,7 +365,7 @@ class IncomeSummary:
 def household_income_summary(
     *, members: list[Person], income_items: list, on: datetime.date | None = None, months: int = 12
 ) -> IncomeSummary:
-    on = on or timezone.localdate()
+    on = on or clock.today()
     w1 = _month_index(on) - 1
     w0 = w1 - months + 1
     counted_ids = {

@@ -5,7 +5,6 @@ transaction, so an error leaves nothing half-saved. Optimistic locking: the call
 
 from __future__ import annotations
 
-import datetime
 import decimal
 import re
 from typing import Any
@@ -18,6 +17,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, require_area
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.idcard import IdNumberError, validate_id_number
 from jiuzhu.registry.models import (
@@ -452,7 +452,7 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
     if kind == "event":
         if fact.event_date is None:
             errors.setdefault("event_date", []).append(_("“发生日期”为必填项"))
-        elif fact.event_date > datetime.date.today():
+        elif fact.event_date > clock.today():
             errors.setdefault("event_date", []).append(_("“发生日期”不能晚于今天"))
     if kind in ("income", "expense"):
         if fact.period_start is None:
@@ -479,7 +479,7 @@ def fact_add(*, actor, household_id: int, kind: str, data: dict, reason: str = "
     values = {k: v for k, v in data.items() if k in FACT_FIELDS[kind]}
     if "person" in values:
         values["person_id"] = values.pop("person") or None
-    values.setdefault("as_of", datetime.date.today())
+    values.setdefault("as_of", clock.today())
     fact = model(household=hh, **values)
     errors: dict[str, list[str]] = {}
     _validate_fact(fact, kind, errors)

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, user_departments, user_scope
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.core.money import fen_to_text
@@ -93,7 +94,7 @@ def feed_import(
             _("未知部门“%(department)s”") % {"department": department}, field="department"
         )
     _require_department(actor, department)
-    extracted_on = extracted_on or timezone.localdate()
+    extracted_on = extracted_on or clock.today()
     parsed = parse_feed(department, data, file_name)
     earlier = FeedImport.objects.filter(
         department=department, checksum=parsed.checksum, status=ImportStatus.ACCEPTED
@@ -616,7 +617,7 @@ def check_household(
         run = link_run(actor=actor)  # first check ever: train the model on all department data
     else:
         run = _link_household(actor=actor, household_id=household_id, members=members)
-    today = timezone.localdate()
+    today = clock.today()
     found = _household_findings(household_id, today=today)
     with transaction.atomic():
         check = Check.objects.create(
@@ -695,7 +696,7 @@ def batch_check(
     )
     timings["read_rules"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    today = timezone.localdate()
+    today = clock.today()
     found = rules.findings(
         persons=checked,
         households=adapters.households_of(checked, household_ids, on_roll),

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from django.core.management.base import BaseCommand, CommandError
 
+from jiuzhu.core import clock
 from jiuzhu.policy import selectors
 from jiuzhu.policy.engine.calculator import DocumentError
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
         parser.add_argument("--brief", action="store_true", help="只输出每个项目的结论和金额")
 
     def handle(self, *args, **o):
-        on = datetime.date.fromisoformat(o["date"]) if o["date"] else datetime.date.today()
+        on = datetime.date.fromisoformat(o["date"]) if o["date"] else clock.today()
         overrides = _load(o["params"]) if o["params"] else None
         try:
             if o["household"]:

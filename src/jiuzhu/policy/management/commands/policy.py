@@ -4,8 +4,8 @@ import datetime
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
+from jiuzhu.core import clock
 from jiuzhu.policy import selectors, services
 from jiuzhu.policy.models import PolicyRun
 
@@ -58,7 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(f"项目定义更新 {n} 个；演示参数载入 {m} 条")
 
     def do_run(self, o):
-        on = _date(o["date"]) or timezone.localdate()
+        on = _date(o["date"]) or clock.today()
         run = services.policy_run(on=on, area_code=o["area"], update_scores=not o["no_scores"])
         self.stdout.write(f"政策找人 #{run.pk}：{run.households} 户，耗时 {run.timings}")
         for code, t in run.summary["totals"].items():
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  合计（{labels.get(period, period)}项目）{total:>14} {unit}")
 
     def do_simulate(self, o):
-        today = timezone.localdate()
+        today = clock.today()
         on = _date(o["date"]) or (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
         overrides = []
         for item in o["set"]:
@@ -124,7 +124,7 @@ class Command(BaseCommand):
             return
         from jiuzhu.policy.tasks import policy_run_task
 
-        on = (_date(o["date"]) or timezone.localdate()).isoformat()
+        on = (_date(o["date"]) or clock.today()).isoformat()
         result = policy_run_task.enqueue(on=on, area_code=o["area"])
         self.stdout.write(f"已排入后台任务 {result.id}（评估日期 {on}）")
 
