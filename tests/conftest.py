@@ -1,8 +1,36 @@
-"""Shared fixtures. The real 泰州市 area tree is loaded once per test database."""
+"""Shared fixtures. The real 泰州市 area tree is loaded once per test database.
+
+The whole suite runs on a fixed clock: ``JIUZHU_TEST_CLOCK`` (an ISO date-time in China's zone,
+default below) is "now" when the session starts, and time runs on from there. No test depends on
+the real date; CI runs the suite once more with the clock a year ahead to prove it.
+"""
+
+import datetime
+import os
 
 import pytest
+import time_machine
 
+from jiuzhu.core.clock import CHINA
 from tests.factories import load_taizhou
+
+TEST_CLOCK = os.environ.get("JIUZHU_TEST_CLOCK") or "2026-11-18T10:00:00"
+
+
+def pytest_configure(config):
+    start = datetime.datetime.fromisoformat(TEST_CLOCK).replace(tzinfo=CHINA)
+    config._jiuzhu_clock = time_machine.travel(start, tick=True)
+    config._jiuzhu_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_jiuzhu_clock", None)
+    if clock is not None:
+        clock.stop()
+
+
+def pytest_report_header(config):
+    return f"fixed clock: {TEST_CLOCK} (Asia/Shanghai), JIUZHU_TEST_CLOCK to change"
 
 
 @pytest.fixture(scope="session")
