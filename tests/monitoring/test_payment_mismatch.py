@@ -1,18 +1,29 @@
 """发放数据与名册不符, end to end: a real payroll (funds services) whose paid line no longer
 agrees with the roll raises exactly one alert, routed to the village's worker."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 
+from jiuzhu.core.clock import CHINA
 from jiuzhu.funds.models import PayrollLine
 from jiuzhu.monitoring.models import Alert, AlertKey
 from jiuzhu.monitoring.services import monitor_run
-from tests.funds.conftest import bank_profiles, household, officers  # noqa: F401  (fixtures)
+from tests.funds.conftest import MONTH, bank_profiles, household, officers  # noqa: F401  (fixtures)
 from tests.funds.conftest import on_roll as funds_roll
 from tests.funds.helpers import released
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_the_payroll_month():
+    """The monitoring runs happen in the month the payroll (tests.funds.conftest.MONTH) was paid."""
+    day = datetime.datetime.combine(MONTH.replace(day=20), datetime.time(10), tzinfo=CHINA)
+    with time_machine.travel(day, tick=True):
+        yield
 
 
 def test_a_paid_line_that_differs_from_the_roll_raises_one_alert_routed_to_the_village(

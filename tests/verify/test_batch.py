@@ -1,14 +1,12 @@
 """The set-based batch (full and incremental) and the per-application check that loads only what
 it needs, on a small synthetic county (SQLite by default; PostgreSQL through COPY)."""
 
-import datetime
-
 import polars as pl
 import pytest
 from django.core.management import call_command
 
 from jiuzhu.accounts.roles import Role
-from jiuzhu.core import frames
+from jiuzhu.core import clock, frames
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verify.models import Check, FeedRecord, Finding
 from jiuzhu.verify.selectors import findings_for
@@ -26,14 +24,14 @@ def test_incremental_batch_and_a_light_household_check(taizhou, tmp_path, monkey
     monkeypatch.setattr(frames, "REBUILD_KEYS_ABOVE", 10)
     call_command("synth", households=300, seed=13, out=tmp_path / "reg", area=HAILING)
     call_command("import", "registry", str(tmp_path / "reg"))
-    fs = generate(registry_frame(tmp_path / "reg"), seed=9, county_factor=0.5)
+    fs = generate(registry_frame(tmp_path / "reg"), seed=9, county_factor=0.5, today=clock.today())
     for dept, frame in fs.feeds.items():
         feed_import(
             actor=None,
             department=dept,
             data=frame.write_csv().encode(),
             file_name=f"{dept}.csv",
-            extracted_on=datetime.date(2026, 10, 31),
+            extracted_on=clock.today(),
         )
     # the households with a planted large medical bill are on assistance (checked by the batch)
     medical_truth = fs.truth.filter(pl.col("planted") == "large_medical")
@@ -74,7 +72,7 @@ def test_incremental_batch_and_a_light_household_check(taizhou, tmp_path, monkey
             "market",
             [
                 f"MNEW1,91321202MA1NEW0001,泰州新开商贸有限公司,{person.id_number},{person.name},,"
-                "legal_rep,100000.00,active,2026-10-01,321202001001"
+                f"legal_rep,100000.00,active,{clock.today():%Y-%m}-01,321202001001"
             ],
         ),
     )

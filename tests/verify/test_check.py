@@ -1,12 +1,11 @@
 """核对 end to end: a synthetic county, its ten feeds, planted cases, the done-when scenario."""
 
-import datetime
-
 import polars as pl
 import pytest
 from django.core.management import call_command
 
 from jiuzhu.accounts.roles import Role
+from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verify.models import Finding, RecordLink, ReviewDecision
@@ -34,14 +33,14 @@ def test_county_check_finds_planted_cases_and_the_husbands_car(taizhou, tmp_path
     # A small synthetic county and its ten department feeds (with dirt and planted cases).
     call_command("synth", households=250, seed=11, out=tmp_path / "reg", area=HAILING)
     call_command("import", "registry", str(tmp_path / "reg"))
-    fs = generate(registry_frame(tmp_path / "reg"), seed=5, county_factor=0.5)
+    fs = generate(registry_frame(tmp_path / "reg"), seed=5, county_factor=0.5, today=clock.today())
     for dept, frame in fs.feeds.items():
         result = feed_import(
             actor=None,
             department=dept,
             data=frame.write_csv().encode(),
             file_name=f"{dept}.csv",
-            extracted_on=datetime.date(2026, 10, 31),
+            extracted_on=clock.today(),
         )
         assert result.feed_import.status == "accepted", result.feed_import.report[:3]
     # A batch 核对 covers the households on assistance: put every household with a planted case
