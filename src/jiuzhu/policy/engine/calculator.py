@@ -579,6 +579,69 @@ def _values(area_code, on, plan, param_rows, overrides) -> dict[str, ParamValue]
     return apply_overrides(values, overrides, plan.specs)
 
 
+def member_determinations(frames: dict, on: datetime.date, values: dict) -> list[dict]:
+    """Per member, each determination the rules make from the facts, with its article and
+    reason code (features.person_facts — the same expressions the features count)."""
+    from jiuzhu.policy.engine.features import _ensure, obligor_facts, person_facts
+
+    obligors = obligor_facts(_ensure(frames.get("obligors"), "obligors"))
+    people = person_facts(
+        _ensure(frames.get("persons"), "persons"),
+        on,
+        _ensure(frames.get("roll"), "roll"),
+        _ensure(frames.get("obligors"), "obligors"),
+    )
+    line = values.get("stats.disposable_income_year")
+    out = []
+    for p in people.sort("person_id").iter_rows(named=True):
+        mine = obligors.filter(pl.col("person_id") == p["person_id"])
+        out.append(
+            {
+                "id": p["person_id"],
+                "age": p["age"],
+                "alive": p["alive"],
+                "counted": {
+                    "value": p["counted"],
+                    "reason": p["counted_reason"],
+                    "article": "低保办法第七条",
+                },
+                "unable_to_work": {
+                    "value": p["unable"],
+                    "reason": p["unable_reason"],
+                    "article": "特困办法第五条",
+                },
+                "self_care": {
+                    "value": p["self_care_level"],
+                    "items_unable": p["adl_unable"],
+                    "article": "特困办法第二十至二十三条",
+                },
+                "obligors": {
+                    "value": p["obligor"],
+                    "article": "特困办法第四、八条",
+                    "checked": bool(p["obligors_checked"]),
+                    "each": [
+                        {
+                            "age": o["age"],
+                            "reason": o["obligor_reason"],
+                            "income_year": None
+                            if o["income_year_fen"] is None
+                            else decimal_text(Decimal(o["income_year_fen"]) / 100),
+                            # the income test of the two income-tested situations
+                            "income_below_line": None
+                            if o["obligor_reason"]
+                            not in ("elderly_low_income", "severe_disability")
+                            or o["income_year_fen"] is None
+                            or line is None
+                            else Decimal(o["income_year_fen"]) / 100 < line.value,
+                        }
+                        for o in mine.iter_rows(named=True)
+                    ],
+                },
+            }
+        )
+    return out
+
+
 def _calculate(frames, values, area_code, on, plan, lookback) -> dict:
     from jiuzhu.policy.engine.features import FEATURES, verified_facts
 
@@ -600,6 +663,7 @@ def _calculate(frames, values, area_code, on, plan, lookback) -> dict:
         "date": on.isoformat(),
         "household_id": row.get("household_id"),
         "programmes": explain(row, plan, values),
+        "members": member_determinations(frames, on, values),
         "features": feature_values,
         # 核对 findings counted as assets or income (features.merge_verified), with their source
         "verified": [

@@ -449,6 +449,7 @@ def merge_verified(
 
     The loader passes the findings of each household's latest 核对 only, and leaves out assets
     the registry already holds under the same registration number."""
+    assets, income = _ensure(assets, "assets"), _ensure(income, "income")
     v = counted_verified(income, verified)
     if v.is_empty():
         return assets, income
@@ -468,8 +469,8 @@ def merge_verified(
         period_end=end,
         excluded=pl.lit(False),
     )
-    assets = pl.concat([assets, found_assets.cast(INPUT_SCHEMAS["assets"])])
-    income = pl.concat([income, wages.cast(INPUT_SCHEMAS["income"])])
+    assets = pl.concat([assets, _ensure(found_assets, "assets")])
+    income = pl.concat([income, _ensure(wages, "income")])
     return assets, income
 
 
@@ -550,6 +551,45 @@ def _exact_yuan(num_fen: pl.Expr, den: pl.Expr) -> pl.Expr:
     never rounded to the fen: 2,399.99 元 over 3 members is 799.99666…, below 800.00."""
     q = num_fen.cast(EXACT) / (den.cast(pl.Int64) * 100).cast(EXACT)
     return pl.when(den > 0).then(settle(q, EXACT_SCALE)).otherwise(_ZERO)
+
+
+OBLIGOR_REASONS = (
+    "tekun",
+    "dibao_elderly",
+    "no_capacity",
+    "elderly_low_income",
+    "severe_disability",
+)
+
+
+def obligor_facts(obligors: pl.DataFrame) -> pl.DataFrame:
+    """Each obligor with ``obligor_reason``: the first of the five situations of 特困办法 Art. 8
+    that applies (null: none applies, the obligor is able to support). ``elderly_low_income``
+    and ``severe_disability`` also need the obligor's income below last year's local per-capita
+    disposable income — a parameter, tested in the 特困 condition (``obligor_income_max``)."""
+    og = pl.col("disability_grade").fill_null(0)
+    ot = pl.col("disability_type").fill_null("")
+    prop_ok = pl.col("property_within_limits").fill_null(False)
+    no_capacity = (
+        pl.col("no_legal_capacity").fill_null(False)
+        | pl.col("declared_missing").fill_null(False)
+        | pl.col("in_prison").fill_null(False)
+    )
+    severe = og.is_between(1, 2) | ((og == 3) & ot.is_in(["intellectual", "mental"]))
+    oage = pl.col("age").fill_null(0)
+    reason = (
+        pl.when(pl.col("on_tekun").fill_null(False))
+        .then(pl.lit("tekun"))
+        .when(pl.col("on_dibao").fill_null(False) & (oage >= 60))
+        .then(pl.lit("dibao_elderly"))
+        .when(no_capacity & prop_ok)
+        .then(pl.lit("no_capacity"))
+        .when((oage >= 70) & prop_ok)
+        .then(pl.lit("elderly_low_income"))
+        .when(severe & prop_ok)
+        .then(pl.lit("severe_disability"))
+    )
+    return obligors.with_columns(obligor_reason=reason)
 
 
 def person_facts(
@@ -698,30 +738,7 @@ def person_facts(
     ).with_columns(unable=pl.col("unable_reason").is_not_null())
 
     # --- 法定义务人 (特困办法 Art. 8) ---
-    o = obligors
-    og = pl.col("disability_grade").fill_null(0)
-    ot = pl.col("disability_type").fill_null("")
-    prop_ok = pl.col("property_within_limits").fill_null(False)
-    no_capacity = (
-        pl.col("no_legal_capacity").fill_null(False)
-        | pl.col("declared_missing").fill_null(False)
-        | pl.col("in_prison").fill_null(False)
-    )
-    severe = og.is_between(1, 2) | ((og == 3) & ot.is_in(["intellectual", "mental"]))
-    oage = pl.col("age").fill_null(0)
-    reason = (
-        pl.when(pl.col("on_tekun").fill_null(False))
-        .then(pl.lit("tekun"))
-        .when(pl.col("on_dibao").fill_null(False) & (oage >= 60))
-        .then(pl.lit("dibao_elderly"))
-        .when(no_capacity & prop_ok)
-        .then(pl.lit("no_capacity"))
-        .when((oage >= 70) & prop_ok)
-        .then(pl.lit("elderly_low_income"))
-        .when(severe & prop_ok)
-        .then(pl.lit("severe_disability"))
-    )
-    o = o.with_columns(obligor_reason=reason)
+    o = obligor_facts(obligors)
     tested = pl.col("obligor_reason").is_in(["elderly_low_income", "severe_disability"])
     ob = o.group_by("household_id", "person_id").agg(
         n_obligors=pl.len().cast(pl.Int64),
