@@ -130,6 +130,11 @@ def _dec(e: pl.Expr, t: str) -> pl.Expr:
     return e
 
 
+def _int(e: pl.Expr, t: str) -> pl.Expr:
+    """A whole-number operand (a count, or a literal without decimals) as Int64."""
+    return e if t == COUNT else e.cast(pl.Int64)
+
+
 def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
     """Result type of ``lt op rt`` or raise naming the rule."""
     if lt not in NUMERIC or rt not in NUMERIC:
@@ -263,7 +268,9 @@ class _Compiler:
             lt, le, ls = self._visit(node.left)
             rt, re_, rs = self._visit(node.right)
             t = _unify(op, lt, rt, node)
-            if t == COUNT and op in "+-*":
+            if t == COUNT and op in "+-*" and ls == 0 and rs == 0:
+                # whole numbers stay integers (cheap), literals included
+                le, re_ = _int(le, lt), _int(re_, rt)
                 e = {"+": le + re_, "-": le - re_, "*": le * re_}[op]
                 return COUNT, e, 0
             a, b = _dec(le, lt), _dec(re_, rt)
@@ -274,6 +281,8 @@ class _Compiler:
             if op == "*":
                 # The product's own scale (capped): Polars keeps the larger operand scale.
                 s = min(ls + rs, EXACT_SCALE)
+                if s == max(ls, rs):  # a whole-number factor: Polars' scale is already exact
+                    return t, a * b, s
                 return t, a.cast(pl.Decimal(38, s)) * b, s
             return t, a.cast(pl.Decimal(38, DIV_SCALE)) / b, DIV_SCALE
         if isinstance(node, ast.Compare):
@@ -295,11 +304,14 @@ class _Compiler:
                             where=_pos(node),
                         )
                 else:
-                    _unify(COMPARE, left_t, right_t, node)
-                    a, b = _dec(left_e, left_t), _dec(right_e, right_t)
+                    t = _unify(COMPARE, left_t, right_t, node)
+                    if t in (COUNT, LITERAL) and _ls == 0 and _rs == 0:
+                        a, b = _int(left_e, left_t), _int(right_e, right_t)
+                    else:
+                        a, b = _dec(left_e, left_t), _dec(right_e, right_t)
                     c = getattr(a, _CMP[type(cop)])(b)
                 out = c if out is None else out & c
-                left_t, left_e = right_t, right_e
+                left_t, left_e, _ls = right_t, right_e, _rs
             return BOOL, out, 0
         if isinstance(node, ast.IfExp):
             tt, te, _ts = self._visit(node.test)
@@ -313,7 +325,10 @@ class _Compiler:
                 t = BOOL
             else:
                 t = _unify("+", at, bt, node)
-                ae, be = _dec(ae, at), _dec(be, bt)
+                if t == COUNT and as_ == 0 and bs == 0:
+                    ae, be = _int(ae, at), _int(be, bt)
+                else:
+                    ae, be = _dec(ae, at), _dec(be, bt)
             return t, pl.when(te).then(ae).otherwise(be), max(as_, bs)
         if isinstance(node, ast.Call):
             fname = node.func.id if isinstance(node.func, ast.Name) else None

@@ -276,7 +276,19 @@ FEATURES: list[Feature] = [
         "普通高中/中职就读的继续；智力/精神1–3级、肢体1–2级、视力1级、多重1–2级，或劳动能力"
         "登记为无",
     ),
-    _f("n_able_adults", COUNT, "有劳动能力成员数", "共同生活成员数 − 无劳动能力成员数"),
+    _f(
+        "n_able_adults",
+        COUNT,
+        "有劳动能力的成员数",
+        "共同生活成员中不属无劳动能力的人数；选择孤儿/事实无人抚养保障的儿童不计（特困办法第九条），"
+        "16–17岁的这类儿童不妨碍同户老人认定特困",
+    ),
+    _f(
+        "n_tekun_candidates",
+        COUNT,
+        "可认定特困的成员数",
+        "特困办法第五、九条：无劳动能力且未选择孤儿/事实无人抚养保障的共同生活成员",
+    ),
     _f(
         "n_care_full",
         COUNT,
@@ -844,6 +856,8 @@ def compute_features(
         n_im_34_care=n(im34 & (selfcare != "full")),
         n_major_ill=n(ill),
         n_unable_work=n(unable),
+        n_able_adults=n(~unable & ~child_scheme),
+        n_tekun_candidates=n(tekun_candidate),
         n_care_full=n(tekun_candidate & (selfcare == "full")),
         n_care_partial=n(tekun_candidate & (selfcare == "partial")),
         n_care_none=n(tekun_candidate & (selfcare == "none")),
@@ -1019,7 +1033,6 @@ def compute_features(
     one = pl.lit(1, dtype=pl.Int64)
     out = out.with_columns(fills).with_columns(
         lookback_months=lb,
-        n_able_adults=(cm - pl.col("n_unable_work")).clip(0),
         financial_assets_per_capita=_exact_yuan(pl.col("financial_assets"), cm),
         **{
             name: _exact_yuan(pl.col(f"_{name}_fen").fill_null(_ZERO), one)
