@@ -73,8 +73,9 @@ def test_run_flags_missed_wrongly_included_and_amount_differences(county):
     assert flags[(h2.pk, "dibao")] == Flag.WRONGLY_INCLUDED
     assert flags[(h3.pk, "dibao")] == Flag.AMOUNT_DIFF
     d3 = Determination.objects.get(run=run, household_id=h3.pk, programme="dibao")
-    # (798.10 − 150.00) × 2 = 1,296.20 → rounded up once to 1,297 (national default standard).
-    assert d3.amount == Decimal("1297.00") and d3.roll_amount == Decimal("1000.00")
+    # (798.10 − 150.00) × 2 = 1,296.20: the national default keeps the fen (whole-yuan
+    # rounding is a local choice, off by default).
+    assert d3.amount == Decimal("1296.20") and d3.roll_amount == Decimal("1000.00")
     d2 = Determination.objects.get(run=run, household_id=h2.pk, programme="dibao")
     names = [n for n, _ in run.programmes["dibao"]["conditions"]]
     assert [names[i] for i in range(len(names)) if d2.failed & (1 << i)] == [

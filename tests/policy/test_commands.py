@@ -12,9 +12,9 @@ from jiuzhu.policy.tasks import policy_run_task
 from tests.factories import HouseholdFactory, PersonFactory
 
 
-def test_calc_command_prints_json_per_programme(tmp_path, db):
+def test_calc_command_prints_json_per_programme(tmp_path, taizhou):
     doc = tmp_path / "h.json"
-    doc.write_text(json.dumps({"members": [{"age": 72}]}), encoding="utf-8")
+    doc.write_text(json.dumps({"members": [{"age": 72, "obligors": []}]}), encoding="utf-8")
     params = tmp_path / "p.yaml"
     params.write_text("dibao.standard: '710.00'\n", encoding="utf-8")
     out = StringIO()
@@ -35,12 +35,46 @@ def test_calc_command_prints_json_per_programme(tmp_path, db):
     assert result["dibao"]["failed"] == ["not_tekun"]
 
 
-def test_calc_command_refuses_a_bad_document_naming_the_field(tmp_path, db):
+def test_calc_command_refuses_a_bad_document_naming_the_field(tmp_path, taizhou):
     from django.core.management.base import CommandError
 
     doc = tmp_path / "h.json"
     doc.write_text(json.dumps({"members": [{"age": 40, "self_care": "maybe"}]}), encoding="utf-8")
     with pytest.raises(CommandError, match=r"members\[0\].self_care"):
+        call_command("calc", str(doc), "--area", "321202001002", "--date", "2026-11-01")
+
+
+def test_calc_refuses_unknown_keys_naming_them(tmp_path, taizhou):
+    from django.core.management.base import CommandError
+
+    doc = tmp_path / "h.json"
+    doc.write_text(
+        json.dumps({"members": [{"age": 72, "obligor_able": True, "livesalone": 1}]}),
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match=r"members\[0\].*livesalone, obligor_able"):
+        call_command("calc", str(doc), "--area", "321202001002", "--date", "2026-11-01")
+
+
+def test_calc_refuses_an_unknown_area_instead_of_using_national_defaults(tmp_path, taizhou):
+    from django.core.management.base import CommandError
+
+    doc = tmp_path / "h.json"
+    doc.write_text(json.dumps({"members": [{"age": 40}]}), encoding="utf-8")
+    with pytest.raises(CommandError, match="12 位数字的区划代码.*nonsense"):
+        call_command("calc", str(doc), "--area", "nonsense", "--date", "2026-11-01")
+    with pytest.raises(CommandError, match="999999999999：区划库中没有"):
+        call_command("calc", str(doc), "--area", "999999999999", "--date", "2026-11-01")
+
+
+def test_calc_on_an_unmigrated_database_says_to_migrate(tmp_path, db, monkeypatch):
+    from django.core.management.base import CommandError
+    from django.db import connection
+
+    doc = tmp_path / "h.json"
+    doc.write_text(json.dumps({"members": [{"age": 40}]}), encoding="utf-8")
+    monkeypatch.setattr(connection.introspection, "table_names", lambda *a, **k: [])
+    with pytest.raises(CommandError, match="数据库尚未初始化.*jiuzhu migrate"):
         call_command("calc", str(doc), "--area", "321202001002", "--date", "2026-11-01")
 
 

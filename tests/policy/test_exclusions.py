@@ -85,6 +85,10 @@ def test_no_household_is_eligible_for_both_of_a_household_pair():
 
 
 def test_a_child_marked_both_orphan_and_unsupported_is_refused():
+    # One child_status per child: the old separate orphan/unsupported flags are refused by name.
     doc = {"members": [{"age": 70}, {"age": 8, "orphan": True, "child_status": "unsupported"}]}
-    with pytest.raises(DocumentError, match=r"members\[1\].*择一"):
+    with pytest.raises(DocumentError, match=r"members\[1\].*不认识的字段 orphan"):
+        document_frames(doc, ON)
+    doc = {"members": [{"age": 70}, {"age": 8, "child_status": "orphan+unsupported"}]}
+    with pytest.raises(DocumentError, match=r"members\[1\]\.child_status"):
         document_frames(doc, ON)

@@ -26,39 +26,90 @@ ROWS = [
     ParamValue("dibao.standard", "321200000000", datetime.date(2020, 1, 1), Decimal("710.00"), 1),
     ParamValue("dibao.standard", "321204000000", datetime.date(2024, 7, 1), Decimal("735.50"), 2),
     ParamValue("dibao.category_enabled", "321281000000", datetime.date(2020, 1, 1), True, 3),
-    ParamValue("dibao.round_up_yuan", "321204000000", datetime.date(2020, 1, 1), False, 4),
+    ParamValue("dibao.round_up_yuan", "321200000000", datetime.date(2020, 1, 1), True, 4),
+    ParamValue("dibao.round_up_yuan", "321204000000", datetime.date(2020, 1, 1), False, 5),
 ]
 
 money = st.integers(min_value=0, max_value=400_000).map(lambda f: str(Decimal(f) / 100))
+obligor = st.fixed_dictionaries(
+    {"age": st.integers(30, 90)},
+    optional={
+        "on_tekun": st.booleans(),
+        "on_dibao": st.booleans(),
+        "disability_type": st.sampled_from(["", "physical", "mental"]),
+        "disability_grade": st.integers(1, 4),
+        "income_year": st.integers(0, 8_000_000).map(lambda f: str(Decimal(f) / 100)),
+        "property_within_limits": st.booleans(),
+        "in_prison": st.booleans(),
+    },
+)
 member = st.fixed_dictionaries(
     {
         "age": st.integers(0, 95),
-        "is_counted": st.booleans() | st.just(True),
         "disability_type": st.sampled_from(["", "physical", "visual", "intellectual", "mental"]),
         "disability_grade": st.none() | st.integers(1, 4),
         "major_illness": st.booleans(),
         "labour_capacity": st.sampled_from(["full", "partial", "none"]),
-        "self_care": st.sampled_from(["full", "partial", "none"]),
         "employment": st.sampled_from(["na", "employed", "unemployed"]),
         "school_stage": st.sampled_from(["none", "preschool", "primary", "senior", "college"]),
-        "orphan": st.booleans(),
+        "child_status": st.sampled_from(["none", "orphan", "unsupported"]),
     },
-    optional={"monthly_income": money},
+    optional={
+        "monthly_income": money,
+        "is_counted": st.booleans(),
+        "relation": st.sampled_from(["head", "spouse", "child", "parent", "child_in_law"]),
+        "lives_together": st.booleans(),
+        "religious_site_years": st.integers(0, 5),
+        "in_prison": st.booleans(),
+        "self_care": st.sampled_from(["full", "partial", "none"]),
+        "self_care_items": st.fixed_dictionaries(
+            {
+                k: st.booleans()
+                for k in ("eating", "dressing", "transfer", "toileting", "walking", "bathing")
+            }
+        ),
+        "tekun_supported": st.booleans(),
+        "obligors": st.lists(obligor, max_size=2),
+    },
 )
 month = st.sampled_from(["2023-06", "2023-12", "2024-01", "2024-05", "2024-10", "2024-12"])
+later = st.sampled_from(["2024-12", "2025-02", "2025-06"])
 household = st.fixed_dictionaries(
     {
-        "household": st.fixed_dictionaries(
-            {"emergency_event": st.booleans(), "obligor_able": st.booleans()}
-        ),
+        "household": st.fixed_dictionaries({"emergency_event": st.booleans()}),
         "members": st.lists(member, min_size=1, max_size=5),
+        # Items that straddle the window's edges (pro rata: exact quotients, never rounded)
+        "income": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "kind": st.sampled_from(["wage", "transfer", "other"]),
+                    "category": st.sampled_from(
+                        ["", "old_age_allowance", "social_assistance", "central_basic_pension"]
+                    ),
+                    "amount": money,
+                    "period_start": month,
+                    "period_end": later,
+                }
+            ),
+            max_size=3,
+        ),
         "assets": st.lists(
             st.fixed_dictionaries(
                 {
-                    "kind": st.sampled_from(["deposit", "vehicle", "property", "business"]),
+                    "kind": st.sampled_from(
+                        [
+                            "deposit",
+                            "receivable",
+                            "internet_finance",
+                            "vehicle",
+                            "property",
+                            "business",
+                        ]
+                    ),
                     "value": money,
                     "exempt": st.booleans(),
-                }
+                },
+                optional={"residential": st.booleans()},
             ),
             max_size=3,
         ),
@@ -75,7 +126,7 @@ household = st.fixed_dictionaries(
         "roll": st.lists(
             st.fixed_dictionaries(
                 {
-                    "programme": st.sampled_from(["dibao", "phase_out"]),
+                    "programme": st.sampled_from(["dibao", "phase_out", "tekun"]),
                     "monthly_amount": money,
                     "start_month": month,
                 }

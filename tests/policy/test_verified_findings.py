@@ -183,5 +183,6 @@ def test_merge_verified_counts_assets_and_adds_wages_only_where_the_registry_has
     assert plain["n_vehicles"].to_list() == [0, 0] and merged["n_vehicles"].to_list() == [1, 0]
     assert merged["n_properties"].to_list() == [1, 0]
     # household 1: 60,000 yuan over the 12 months of the window; household 2 keeps its own 1,200
-    assert merged["income_lookback"].to_list() == [6_000_000, 1_200_00]
-    assert plain["income_lookback"].to_list() == [0, 1_200_00]
+    # (income_lookback is exact Decimal yuan)
+    assert merged["income_lookback"].to_list() == [Decimal("60000"), Decimal("1200")]
+    assert plain["income_lookback"].to_list() == [Decimal("0"), Decimal("1200")]

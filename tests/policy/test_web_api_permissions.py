@@ -126,7 +126,7 @@ def test_calculator_for_a_registry_household_is_scoped(client, people):
 @pytest.mark.django_db
 def test_api_calculate_matrix(client, people):
     payload = {
-        "household": {"members": [{"age": 72}]},
+        "household": {"members": [{"age": 72, "obligors": []}]},
         "area_code": HAILING_VILLAGE,
         "date": "2026-11-01",
     }

@@ -19,6 +19,37 @@ from jiuzhu.policy.engine.programmes import PERIODS, PROGRAMME_DIR, TIERS, UNITS
 TYPE_ZH = {"money": "金额(元)", "count": "计数", "bool": "是/否", "number": "比例/系数"}
 
 
+ARTICLES_FILE = PROGRAMME_DIR / "_articles.yaml"
+
+
+def article_rows() -> list[dict]:
+    with ARTICLES_FILE.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def articles_table() -> list[str]:
+    """Every article of RULES.md → the condition or parameter that implements it → its test."""
+    out = [
+        "",
+        "## Articles of RULES.md → implementation → test",
+        "",
+        "Every article `RULES.md` names has a row (`programmes/_articles.yaml`; "
+        "`tests/policy/test_article_table.py` checks the rows and that each test exists). "
+        "Procedural articles are carried by other apps (named); a row without a test says so. "
+        "Exact arithmetic: per-capita figures and pro-rata sums are exact Decimals (20 decimals, "
+        "settled to 16 before rounding or comparing — see `engine/expr.py` `settle`), never "
+        "rounded before a comparison; the amount is rounded once, at the end, by the programme's "
+        "`rounding` parameter (national default: exact fen).",
+        "",
+        "| source | article | rule | implemented by | test |",
+        "|---|---|---|---|---|",
+    ]
+    for r in article_rows():
+        test = r["test"] if r["test"] == "—" else f"`{r['test']}`"
+        out.append(f"| {r['source']} | {r['article']} | {r['rule']} | {r['implements']} | {test} |")
+    return out
+
+
 def programmes_md() -> str:
     docs = load_documents()
     with (PROGRAMME_DIR / CATALOGUE_FILE).open(encoding="utf-8") as fh:
@@ -64,6 +95,7 @@ def programmes_md() -> str:
         ]
         if d.get("rounding"):
             out.append(f"- rounding: up to the whole yuan when `{d['rounding']}` is true")
+    out += articles_table()
     out += [
         "",
         "## Exclusions between programmes (互斥)",
@@ -140,25 +172,34 @@ def features_md() -> str:
         "",
         "Rules that apply to all of them:",
         "",
-        "- **Counted members** (共同生活家庭成员, 低保办法 Art. 7): `Person.is_counted` and alive on "
-        "the evaluation date (death date after it) and born by it. Clergy living apart, people in "
-        "prison or compulsory rehabilitation, and people declared missing are recorded with "
-        "`is_counted = false` by the worker.",
+        "- **Counted members** (共同生活家庭成员, 低保办法 Art. 7): derived from the facts where a "
+        "member's `relation` to the applicant is given (spouse; minor children; children at "
+        "school up to bachelor level or unable to live independently; relatives with a legal duty "
+        "of support living together long-term; not counted: clergy in a religious site 3+ years, "
+        "prison, compulsory drug rehabilitation, declared missing) — `features.person_facts`, "
+        "reason shown per member by the calculator; the registry's `Person.is_counted` (the "
+        "worker's record) where no relation facts are given. Alive on the evaluation date.",
         "- **Age** is computed at the evaluation date (a birthday on that day counts).",
         "- **Income** (Art. 13): every income item overlapping the look-back window — the "
         "`income.lookback_months` whole months *before* the evaluation month — is shared pro rata "
-        "by whole months (an item's share rounded half-up to the fen once). Items marked "
-        "`excluded` (优待抚恤金, rewards, scholarships, assistance cash, the central basic pension …) "
-        "and income of members not counted are left out. Allowed deductions are parameters: "
+        "by whole months: an item wholly inside counts in integer fen, a partly covered one as an "
+        "exact quotient (never rounded item by item). Each programme's exclusion list "
+        "(`programmes/_income_exclusions.yaml`) leaves out items by their `category` (低保: "
+        "优待抚恤金, rewards, scholarships, assistance, the central basic pension 2021–2025; 特困: "
+        "the central basic pension, social insurance, 优待抚恤金, 高龄津贴); items marked "
+        "`excluded` are left out everywhere. Allowed deductions are parameters: "
         "`income.disabled_wage_deduction` yuan per month off each disabled earner's wages.",
-        "- **Per-capita monthly income** = (income in the window − deductions) ÷ (months × counted "
-        "members), computed in integer fen and rounded **half-up to the fen** once. Comparisons "
-        "with a standard are then exact: 739.99 < 740.00 is eligible, 740.00 is not.",
+        "- **Per-capita figures** (income, financial assets, 单人保 own income) are exact Decimal "
+        "quotients — never rounded before a comparison or before the amount is computed: 2,399.99 "
+        "over 3 members is 799.99666… < 800.00. Amounts are rounded once, at the end.",
         "- **Property** (Art. 14): assets marked `exempt` (needed for basic living or production) "
-        "are not counted. Financial assets = deposits + securities + commercial insurance.",
+        "are not counted. Financial assets = deposits, securities, commercial insurance, debts "
+        "owed to the family (`receivable`), internet financial assets (`internet_finance`). A "
+        "property is a home unless `residential` is false (shop, office, factory).",
         "- **Rigid spending** (刚性支出办法 Art. 5): expense items over the 12 months before the "
-        "evaluation month, pro rata by month.",
-        "- **Money** is integer fen in the feature frame and exact Decimal yuan in expressions.",
+        "evaluation month, pro rata by month, exact.",
+        "- **Money** is integer fen (whole items) or exact Decimal yuan (quotients) in the feature "
+        "frame and exact Decimal yuan in expressions.",
         "",
         "| feature | 含义 | type | rule |",
         "|---|---|---|---|",
@@ -173,10 +214,14 @@ def features_md() -> str:
         "registry never assumes that a person living alone has no obligor); `emergency_event` / "
         "`emergency_loss` from `EmergencyEvent` rows dated within "
         "`temporary_aid.emergency_window_months` before the evaluation date. In a calculator "
-        "document the household's `obligor_able` flag gives every member's obligor situation "
-        "(able, or none) unless a member sets `obligor_status`; `emergency_event: true` or dated "
-        "`emergency_events` mark an emergency. Roll status comes from `RollEntry` (active on the "
-        "date).",
+        "document each member's `obligors` list gives the obligors' facts (特困办法 Art. 8: on "
+        "特困, on 低保 and 60+, 70+ or severely disabled with income below last year's local "
+        "per-capita disposable income and property within the limits, no legal capacity / "
+        "missing / in prison with the property test); a member without the list is *not "
+        'checked* (never "has no obligor"), an empty list means none. `emergency_event: true` '
+        "or dated `emergency_events` mark an emergency. Roll status comes from `RollEntry` "
+        "(active on the date); a member's own 特困 roll entry makes a minor \"already "
+        'supported" (Art. 5: kept to 18, and past 18 while at school).',
         "",
         "## Hardship score (困难程度得分)",
         "",

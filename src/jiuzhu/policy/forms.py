@@ -50,7 +50,16 @@ class CalculatorForm(forms.Form):
         label=_("城乡类别"), choices=[("urban", _("城市")), ("rural", _("农村"))]
     )
     emergency_event = forms.BooleanField(label=_("遭遇急难事件"), required=False)
-    obligor_able = forms.BooleanField(label=_("法定义务人有赡养能力"), required=False)
+    obligors = forms.ChoiceField(
+        label=_("法定义务人"),
+        choices=[
+            ("unknown", _("未核实")),
+            ("none", _("无法定义务人")),
+            ("able", _("有义务人，无第八条所列情形")),
+        ],
+        initial="unknown",
+        required=False,
+    )
     deposits = forms.DecimalField(
         label=_("存款/证券/商业保险合计(元)"), min_value=0, decimal_places=2, required=False
     )
@@ -163,12 +172,18 @@ class CalculatorForm(forms.Form):
             }
             if d.get(p + "monthly_income"):
                 m["monthly_income"] = str(d[p + "monthly_income"])
+            # 特困办法第八条: not checked (no list), none (an empty list), or an obligor for whom
+            # none of the five reasons applies (able to support).
+            obligors = d.get("obligors") or "unknown"
+            if obligors == "none":
+                m["obligors"] = []
+            elif obligors == "able":
+                m["obligors"] = [{"relation": "child", "age": 40}]
             members.append(m)
         doc: dict = {
             "household": {
                 "urban_rural": d["urban_rural"],
                 "emergency_event": d.get("emergency_event", False),
-                "obligor_able": d.get("obligor_able", False),
             },
             "members": members,
             "income": [],

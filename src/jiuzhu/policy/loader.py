@@ -107,7 +107,7 @@ def registry_frames(
         since_sql = " AND i.period_end >= %s"
     q = (
         f"SELECT i.household_id, i.person_id, i.kind, {fen_sql('i.amount')}, "
-        f"{date_sql('i.period_start')}, {date_sql('i.period_end')}, i.excluded "
+        f"{date_sql('i.period_start')}, {date_sql('i.period_end')}, i.excluded, i.category "
         "FROM registry_incomeitem i JOIN registry_household h ON h.id = i.household_id "
         "WHERE h.status = 'active'"
     )
@@ -126,16 +126,17 @@ def registry_frames(
             "period_start",
             "period_end",
             "excluded",
+            "category",
         ],
         hs["income"],
     )
     p = []
     jobs["assets"] = (
-        f"SELECT a.household_id, a.kind, {fen_sql('a.value')}, a.exempt "
+        f"SELECT a.household_id, a.kind, {fen_sql('a.value')}, a.exempt, a.residential "
         "FROM registry_asset a JOIN registry_household h ON h.id = a.household_id "
         "WHERE h.status = 'active'" + scope("h", p),
         p,
-        ["household_id", "kind", "value_fen", "exempt"],
+        ["household_id", "kind", "value_fen", "exempt", "residential"],
         hs["assets"],
     )
     p = []
@@ -172,12 +173,20 @@ def registry_frames(
     )
     p = []
     jobs["roll"] = (
-        f"SELECT r.household_id, r.programme, {fen_sql('r.monthly_amount')}, "
+        f"SELECT r.household_id, r.person_id, r.programme, {fen_sql('r.monthly_amount')}, "
         f"{date_sql('r.start_month')}, {date_sql('r.end_month')}, r.status FROM registry_rollentry r "
         "JOIN registry_household h ON h.id = r.household_id "
         "WHERE h.status = 'active' AND r.status = 'active'" + scope("h", p),
         p,
-        ["household_id", "programme", "monthly_amount_fen", "start_month", "end_month", "status"],
+        [
+            "household_id",
+            "person_id",
+            "programme",
+            "monthly_amount_fen",
+            "start_month",
+            "end_month",
+            "status",
+        ],
         hs["roll"],
     )
     p = []

@@ -138,6 +138,17 @@ TRANSLATIONS = {
     ),
     "disability_grade_range": pgettext_lazy("policy engine", "残疾等级必须是 1–4"),
     "member_unknown": pgettext_lazy("policy engine", "没有编号为 %(member)s 的成员"),
+    "unknown_keys": pgettext_lazy(
+        "policy engine", "不认识的字段 %(keys)s（允许的字段：%(allowed)s）"
+    ),
+    "object_expected": pgettext_lazy("policy engine", "必须是一个对象（键值对）"),
+    "list_expected": pgettext_lazy("policy engine", "必须是一个列表"),
+    "bool_expected": pgettext_lazy("policy engine", "必须是 true 或 false，收到 %(value)s"),
+    "int_expected": pgettext_lazy("policy engine", "必须是整数，收到 %(value)s"),
+    "int_range": pgettext_lazy("policy engine", "必须在 %(low)s 到 %(high)s 之间"),
+    "self_care_items_missing": pgettext_lazy(
+        "policy engine", "生活自理六项必须全部填写（特困办法第二十条），缺少：%(items)s"
+    ),
     "period_end_before_start": pgettext_lazy("policy engine", "截止月不能早于起始月"),
     "event_date_required": pgettext_lazy("policy engine", "必须填写发生日期"),
 }

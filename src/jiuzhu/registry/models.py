@@ -364,6 +364,9 @@ class IncomeItem(Fact):
     excluded = models.BooleanField(
         _("不计入收入"), default=False, help_text=_("优待抚恤金、奖励金、救助金等（第十三条）")
     )
+    # The income category each programme's exclusion list reads (policy
+    # programmes/_income_exclusions.yaml: 高龄津贴 is left out for 特困, counted for 低保).
+    category = models.CharField(_("收入类别"), max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("收入")
@@ -383,10 +386,12 @@ class AssetKind(models.TextChoices):
     VEHICLE = "vehicle", _("机动车辆")
     PROPERTY = "property", _("房产")
     BUSINESS = "business", _("工商登记")
+    RECEIVABLE = "receivable", _("家庭享有的债权")
+    INTERNET_FINANCE = "internet_finance", _("互联网金融资产")
 
 
 class Asset(Fact):
-    kind = models.CharField(_("财产类型"), max_length=10, choices=AssetKind.choices)
+    kind = models.CharField(_("财产类型"), max_length=16, choices=AssetKind.choices)
     value = MoneyField(_("价值(元)"))
     description = models.CharField(_("说明"), max_length=200, blank=True)
     registration_no = models.CharField(
@@ -396,6 +401,9 @@ class Asset(Fact):
         help_text=_("车牌号、不动产权证号、统一社会信用代码等"),
     )
     exempt = models.BooleanField(_("生活/生产必需豁免"), default=False)
+    # A property: a home (住宅) or not (商铺、办公、厂房); unknown reads as a home
+    # (低保办法第十四条: at most one home and no non-residential property, locally).
+    residential = models.BooleanField(_("住宅"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("财产")

@@ -107,6 +107,13 @@ MESSAGES: dict[str, str] = {
     ),
     "disability_grade_range": "残疾等级必须是 1–4",
     "member_unknown": "没有编号为 %(member)s 的成员",
+    "unknown_keys": "不认识的字段 %(keys)s（允许的字段：%(allowed)s）",
+    "object_expected": "必须是一个对象（键值对）",
+    "list_expected": "必须是一个列表",
+    "bool_expected": "必须是 true 或 false，收到 %(value)s",
+    "int_expected": "必须是整数，收到 %(value)s",
+    "int_range": "必须在 %(low)s 到 %(high)s 之间",
+    "self_care_items_missing": "生活自理六项必须全部填写（特困办法第二十条），缺少：%(items)s",
     "period_end_before_start": "截止月不能早于起始月",
     "event_date_required": "必须填写发生日期",
 }

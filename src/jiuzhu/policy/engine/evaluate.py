@@ -14,8 +14,13 @@ from decimal import Decimal
 import polars as pl
 
 from jiuzhu.policy.engine.errors import EngineError
-from jiuzhu.policy.engine.expr import MONEY, Catalogue, param_col, result_col
-from jiuzhu.policy.engine.features import FEATURE_TYPES, derive_with_parameters, money_to_decimal
+from jiuzhu.policy.engine.expr import MONEY, Catalogue, param_col, result_col, settle
+from jiuzhu.policy.engine.features import (
+    FEATURE_SCALES,
+    FEATURE_TYPES,
+    derive_with_parameters,
+    money_to_decimal,
+)
 from jiuzhu.policy.engine.params import ParamSpec, ParamValue
 from jiuzhu.policy.engine.programmes import Programme, compile_all
 
@@ -27,6 +32,7 @@ def catalogue_for(
 ) -> Catalogue:
     return Catalogue(
         features=dict(FEATURE_TYPES),
+        feature_scales=dict(FEATURE_SCALES),
         parameters={n: s.type for n, s in specs.items()},
         programmes=set(programme_codes or ()),
     )
@@ -57,7 +63,8 @@ def _programme_columns(p: Programme) -> tuple[list[pl.Expr], list[pl.Expr]]:
     conds = [c.expr.expr.fill_null(False).alias(f"{p.code}.c.{c.name}") for c in p.conditions]
     eligible = pl.all_horizontal([pl.col(f"{p.code}.c.{c.name}") for c in p.conditions])
     rounding = p.source.get("rounding")
-    amount = p.amount.expr
+    # Exact until here; ``settle`` recovers exact ties and whole yuan from a 20-decimal quotient.
+    amount = settle(p.amount.expr, p.amount.scale)
     if rounding:
         # Rounding is a parameter, applied once, at the end (RULES.md, 低保办法 Art. 23).
         amount = pl.when(pl.col(param_col(rounding))).then(amount.ceil()).otherwise(amount)
@@ -174,9 +181,16 @@ def single_area_params(values: dict[str, ParamValue], specs: dict[str, ParamSpec
     return pl.DataFrame(data, schema=schema)
 
 
+def decimal_text(v: Decimal) -> str:
+    """A money value as text: two decimals when exact to the fen, else every digit carried (an
+    exact per-capita figure such as 799.99666666666666666667 is shown as it was compared)."""
+    q = v.quantize(Decimal("0.01"))
+    return str(q) if v == q else format(v.normalize(), "f")
+
+
 def _jsonable(v):
     if isinstance(v, Decimal):
-        return str(v.quantize(Decimal("0.01"))) if v == v.quantize(Decimal("0.01")) else str(v)
+        return decimal_text(v)
     return v
 
 

@@ -83,8 +83,8 @@ EXCLUSIONS: tuple[Exclusion, ...] = (
 # Pairs the engine enforces without a ``not eligible.…`` condition, and how.
 ENFORCED_OTHERWISE: dict[frozenset[str], str] = {
     frozenset(("orphan_allowance", "unsupported_child_allowance")): (
-        "登记库每个儿童只有一个 child_status（孤儿或事实无人抚养，二者择一）；计算器文档中同一成员"
-        "两项都标明的，整份文档被拒绝"
+        "登记库和计算器文档中每个儿童只有一个 child_status（孤儿或事实无人抚养，二者择一）；"
+        "文档中的其他写法（旧的 orphan/unsupported_child 字段）被拒绝"
     ),
     frozenset(("orphan_allowance", "tekun")): (
         "按人排除：特困的受益人数与金额为 共同生活成员 − 孤儿 − 事实无人抚养儿童，照料护理也不计这些"

@@ -11,7 +11,8 @@ Types: ``bool``, ``money`` (yuan, exact Decimal), ``count`` (whole number of peo
 
 Allowed: names, dotted names, numeric and True/False literals, comparisons (chained too),
 ``and``/``or``/``not``, ``+ - * /``, unary minus, ``x if cond else y`` and the functions
-``min``, ``max``, ``ceil_yuan`` (round up to the whole yuan) and ``round_fen`` (half-up to the fen).
+``min``, ``max``, ``ceil_yuan`` (round up to the whole yuan), ``ceil_fen`` (up to the fen) and
+``round_fen`` (half-up to the fen).
 """
 
 from __future__ import annotations
@@ -38,8 +39,14 @@ def type_label(t: str) -> Message:
 # collide with features.
 PARAM_PREFIX = "p:"
 
-# Exact Decimals in Polars. Division widens the scale first so nothing is truncated early.
-DIV_SCALE = 10
+# Exact Decimals in Polars. Division widens the scale first so nothing is truncated early;
+# a product is computed at the sum of its operands' scales (``_Compiler``). Money features and
+# parameters have 2 decimals, ratios 4; per-capita figures are exact quotients (``EXACT_SCALE``).
+MONEY_SCALE = 2
+NUMBER_SCALE = 4
+EXACT_SCALE = 20
+DIV_SCALE = EXACT_SCALE
+SETTLE_SCALE = 16
 
 
 def param_col(name: str) -> str:
@@ -61,6 +68,7 @@ class Catalogue:
     features: dict[str, str]  # feature name → type
     parameters: dict[str, str]  # parameter name → type
     programmes: set[str] = field(default_factory=set)  # codes that eligible./amount. may use
+    feature_scales: dict[str, int] = field(default_factory=dict)  # money features not at 2 dp
 
     def lookup(self, name: str) -> tuple[str, str]:
         """(kind, type) for a name; kind is feature / param / eligible / amount."""
@@ -84,6 +92,7 @@ class Checked:
     type: str
     names: list[str]
     expr: pl.Expr
+    scale: int = 0  # decimals of a numeric result (see ``settle``)
 
 
 _CMP = {
@@ -102,7 +111,7 @@ _CMP_SYMBOL = {
     ast.Eq: "==",
     ast.NotEq: "!=",
 }
-FUNCTIONS = {"min", "max", "ceil_yuan", "round_fen"}
+FUNCTIONS = {"min", "max", "ceil_yuan", "ceil_fen", "round_fen"}
 
 
 def _dotted(node: ast.AST) -> str | None:
@@ -119,6 +128,11 @@ def _dec(e: pl.Expr, t: str) -> pl.Expr:
     if t == COUNT:
         return e.cast(pl.Decimal(38, 0))
     return e
+
+
+def _int(e: pl.Expr, t: str) -> pl.Expr:
+    """A whole-number operand (a count, or a literal without decimals) as Int64."""
+    return e if t == COUNT else e.cast(pl.Int64)
 
 
 def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
@@ -167,31 +181,49 @@ def _pos(node: ast.AST) -> tuple[Message, ...]:
 
 
 class _Compiler:
+    """Walks the tree. Every numeric value carries its Decimal *scale* (digits after the point),
+    known statically: a product is computed at the sum of its operands' scales (up to
+    ``EXACT_SCALE``), so ``1.3333 * dibao.standard`` keeps all six decimals — Polars would
+    otherwise round a product to the larger operand scale, a silent rounding before a decision."""
+
     def __init__(self, catalogue: Catalogue):
         self.cat = catalogue
         self.names: list[str] = []
 
     def visit(self, node: ast.AST) -> tuple[str, pl.Expr]:
+        t, e, _s = self._visit(node)
+        return t, e
+
+    def _scale_of(self, kind: str, name: str, t: str) -> int:
+        if t in (BOOL, COUNT):
+            return 0
+        if kind == "feature":
+            return self.cat.feature_scales.get(name, MONEY_SCALE)
+        if kind == "param":
+            return NUMBER_SCALE if t == NUMBER else MONEY_SCALE
+        return MONEY_SCALE
+
+    def _visit(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
         if isinstance(node, ast.Expression):
-            return self.visit(node.body)
+            return self._visit(node.body)
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
-                return BOOL, pl.lit(v)
+                return BOOL, pl.lit(v), 0
             if isinstance(v, int):
-                return LITERAL, pl.lit(Decimal(v), dtype=pl.Decimal(38, 0))
+                return LITERAL, pl.lit(Decimal(v), dtype=pl.Decimal(38, 0)), 0
             if isinstance(v, float):
                 # Re-read the literal's own text so 1.1 is exactly 1.1, never a binary float.
                 d = Decimal(repr(v))
                 scale = max(0, -d.as_tuple().exponent)
-                return LITERAL, pl.lit(d, dtype=pl.Decimal(38, scale))
+                return LITERAL, pl.lit(d, dtype=pl.Decimal(38, scale)), scale
             raise ExpressionError("constant_not_allowed", {"value": repr(v)}, where=_pos(node))
         if isinstance(node, ast.Name | ast.Attribute):
             name = _dotted(node)
             if name is None:
                 raise ExpressionError("attribute_not_allowed", where=_pos(node))
             if name in ("True", "False"):
-                return BOOL, pl.lit(name == "True")
+                return BOOL, pl.lit(name == "True"), 0
             kind, t = self.cat.lookup(name)
             if name not in self.names:
                 self.names.append(name)
@@ -201,28 +233,28 @@ class _Compiler:
                 col = param_col(name)
             else:
                 col = result_col(name.split(".", 1)[1], kind)
-            return t, pl.col(col)
+            return t, pl.col(col), self._scale_of(kind, name, t)
         if isinstance(node, ast.BoolOp):
-            parts = [self.visit(v) for v in node.values]
-            for t, _ in parts:
+            parts = [self._visit(v) for v in node.values]
+            for t, _, _s in parts:
                 if t != BOOL:
                     raise ExpressionError(
                         "and_or_needs_conditions", {"type": type_label(t)}, where=_pos(node)
                     )
             out = parts[0][1]
-            for _, e in parts[1:]:
+            for _, e, _s in parts[1:]:
                 out = (out & e) if isinstance(node.op, ast.And) else (out | e)
-            return BOOL, out
+            return BOOL, out, 0
         if isinstance(node, ast.UnaryOp):
-            t, e = self.visit(node.operand)
+            t, e, s = self._visit(node.operand)
             if isinstance(node.op, ast.Not):
                 if t != BOOL:
                     raise ExpressionError("not_needs_condition", where=_pos(node))
-                return BOOL, ~e
+                return BOOL, ~e, 0
             if isinstance(node.op, ast.USub):
                 if t not in NUMERIC:
                     raise ExpressionError("minus_needs_number", where=_pos(node))
-                return t, -_dec(e, t) if t != COUNT else -e
+                return t, -_dec(e, t) if t != COUNT else -e, s
             raise ExpressionError(
                 "unary_not_allowed", {"op": type(node.op).__name__}, where=_pos(node)
             )
@@ -233,29 +265,35 @@ class _Compiler:
                 raise ExpressionError(
                     "operator_not_allowed", {"op": type(node.op).__name__}, where=_pos(node)
                 )
-            lt, le = self.visit(node.left)
-            rt, re_ = self.visit(node.right)
+            lt, le, ls = self._visit(node.left)
+            rt, re_, rs = self._visit(node.right)
             t = _unify(op, lt, rt, node)
-            if t == COUNT and op in "+-*":
+            if t == COUNT and op in "+-*" and ls == 0 and rs == 0:
+                # whole numbers stay integers (cheap), literals included
+                le, re_ = _int(le, lt), _int(re_, rt)
                 e = {"+": le + re_, "-": le - re_, "*": le * re_}[op]
-                return COUNT, e
+                return COUNT, e, 0
             a, b = _dec(le, lt), _dec(re_, rt)
             if op == "+":
-                return t, a + b
+                return t, a + b, max(ls, rs)
             if op == "-":
-                return t, a - b
+                return t, a - b, max(ls, rs)
             if op == "*":
-                return t, a * b
-            return t, a.cast(pl.Decimal(38, DIV_SCALE)) / b
+                # The product's own scale (capped): Polars keeps the larger operand scale.
+                s = min(ls + rs, EXACT_SCALE)
+                if s == max(ls, rs):  # a whole-number factor: Polars' scale is already exact
+                    return t, a * b, s
+                return t, a.cast(pl.Decimal(38, s)) * b, s
+            return t, a.cast(pl.Decimal(38, DIV_SCALE)) / b, DIV_SCALE
         if isinstance(node, ast.Compare):
             out = None
-            left_t, left_e = self.visit(node.left)
+            left_t, left_e, _ls = self._visit(node.left)
             for cop, right in zip(node.ops, node.comparators, strict=True):
                 if type(cop) not in _CMP:
                     raise ExpressionError(
                         "comparison_not_allowed", {"op": type(cop).__name__}, where=_pos(node)
                     )
-                right_t, right_e = self.visit(right)
+                right_t, right_e, _rs = self._visit(right)
                 if left_t == BOOL or right_t == BOOL:
                     if left_t == right_t and type(cop) in (ast.Eq, ast.NotEq):
                         c = left_e == right_e if isinstance(cop, ast.Eq) else left_e != right_e
@@ -266,26 +304,32 @@ class _Compiler:
                             where=_pos(node),
                         )
                 else:
-                    _unify(COMPARE, left_t, right_t, node)
-                    a, b = _dec(left_e, left_t), _dec(right_e, right_t)
+                    t = _unify(COMPARE, left_t, right_t, node)
+                    if t in (COUNT, LITERAL) and _ls == 0 and _rs == 0:
+                        a, b = _int(left_e, left_t), _int(right_e, right_t)
+                    else:
+                        a, b = _dec(left_e, left_t), _dec(right_e, right_t)
                     c = getattr(a, _CMP[type(cop)])(b)
                 out = c if out is None else out & c
-                left_t, left_e = right_t, right_e
-            return BOOL, out
+                left_t, left_e, _ls = right_t, right_e, _rs
+            return BOOL, out, 0
         if isinstance(node, ast.IfExp):
-            tt, te = self.visit(node.test)
+            tt, te, _ts = self._visit(node.test)
             if tt != BOOL:
                 raise ExpressionError("if_needs_condition", where=_pos(node))
-            at, ae = self.visit(node.body)
-            bt, be = self.visit(node.orelse)
+            at, ae, as_ = self._visit(node.body)
+            bt, be, bs = self._visit(node.orelse)
             if at == BOOL or bt == BOOL:
                 if at != bt:
                     raise ExpressionError("if_branches_differ", where=_pos(node))
                 t = BOOL
             else:
                 t = _unify("+", at, bt, node)
-                ae, be = _dec(ae, at), _dec(be, bt)
-            return t, pl.when(te).then(ae).otherwise(be)
+                if t == COUNT and as_ == 0 and bs == 0:
+                    ae, be = _int(ae, at), _int(be, bt)
+                else:
+                    ae, be = _dec(ae, at), _dec(be, bt)
+            return t, pl.when(te).then(ae).otherwise(be), max(as_, bs)
         if isinstance(node, ast.Call):
             fname = node.func.id if isinstance(node.func, ast.Name) else None
             if fname not in FUNCTIONS:
@@ -297,25 +341,46 @@ class _Compiler:
                 )
             if node.keywords:
                 raise ExpressionError("call_keywords", {"name": fname}, where=_pos(node))
-            args = [self.visit(a) for a in node.args]
+            args = [self._visit(a) for a in node.args]
             if fname in ("min", "max"):
                 if len(args) < 2:
                     raise ExpressionError("call_needs_two", {"name": fname}, where=_pos(node))
                 t = args[0][0]
-                for at, _ in args[1:]:
+                for at, _, _s in args[1:]:
                     t = _unify(fname, t, at, node)
                 if t == LITERAL:
                     t = NUMBER
-                es = [_dec(e, at) for at, e in args]
+                es = [_dec(e, at) for at, e, _s in args]
                 f = pl.min_horizontal if fname == "min" else pl.max_horizontal
-                return t, f(*es)
+                return t, f(*es), max(s for _, _, s in args)
             if len(args) != 1 or args[0][0] not in (MONEY, LITERAL):
                 raise ExpressionError("call_needs_money", {"name": fname}, where=_pos(node))
-            e = args[0][1]
+            e, s = args[0][1], args[0][2]
             if fname == "ceil_yuan":
-                return MONEY, e.ceil()
-            return MONEY, e.round(2, mode="half_away_from_zero")
+                return MONEY, settle(e, s).ceil(), s
+            if fname == "ceil_fen":
+                # Up to the next fen: a floor ("not below 1.3 × 低保标准") is never undershot.
+                cents = pl.lit(Decimal(100), dtype=pl.Decimal(38, 0))
+                return MONEY, (settle(e, s) * cents).ceil() / cents, max(s, MONEY_SCALE)
+            return MONEY, settle(e, s).round(2, mode="half_away_from_zero"), MONEY_SCALE
         raise ExpressionError("syntax_not_allowed", {"node": type(node).__name__}, where=_pos(node))
+
+
+def settle(e: pl.Expr, scale: int) -> pl.Expr:
+    """An exact value made ready for rounding to the fen or the yuan (or for a comparison).
+
+    Values with more than ``SETTLE_SCALE`` decimals come from a division carried at
+    ``EXACT_SCALE`` (20) decimals, so their last digits may differ from the exact rational by
+    about 10^-20. The rationals of this engine are fen divided by months × members (times
+    parameters of at most 4 decimals): for households of up to 20 members and income periods
+    of up to 12 months, such a value that is not itself a tie (x.xx5), a whole yuan or a limit
+    lies more than 10^-15 away from it. Rounding to 16 decimals first therefore gives back the
+    exact tie, whole yuan or limit when the exact value is one, and keeps the side of it
+    otherwise: what follows decides as exact rational arithmetic would.
+    """
+    if scale <= SETTLE_SCALE:
+        return e
+    return e.round(SETTLE_SCALE, mode="half_away_from_zero")
 
 
 MAX_LENGTH = 2000
@@ -332,11 +397,11 @@ def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None
     except SyntaxError as exc:
         raise ExpressionError("syntax_error", {"error": exc.msg, "offset": exc.offset}) from None
     comp = _Compiler(catalogue)
-    t, e = comp.visit(tree)
+    t, e, scale = comp._visit(tree)
     if t == LITERAL:
         t = NUMBER if expect != MONEY else MONEY
     if expect == BOOL and t != BOOL:
         raise ExpressionError("condition_not_bool", {"type": type_label(t)})
     if expect == MONEY and t != MONEY:
         raise ExpressionError("amount_not_money", {"type": type_label(t)})
-    return Checked(source=source.strip(), type=t, names=comp.names, expr=e)
+    return Checked(source=source.strip(), type=t, names=comp.names, expr=e, scale=scale)

@@ -28,16 +28,40 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 
-from jiuzhu.policy.engine.expr import BOOL, COUNT, MONEY
+from jiuzhu.policy.engine.expr import BOOL, COUNT, EXACT_SCALE, MONEY, settle
 
 FEN = pl.Int64
 _CENT = Decimal("0.01")
 D2 = pl.Decimal(38, 2)
+EXACT = pl.Decimal(38, EXACT_SCALE)
+_ZERO = pl.lit(Decimal(0), dtype=EXACT)
+EXCLUSIONS_FILE = Path(__file__).resolve().parent.parent / "programmes" / "_income_exclusions.yaml"
+
+# 低保办法 Art. 7: adult children at school up to bachelor level count as family members.
+STUDENT_TO_BACHELOR = ("primary", "junior", "senior", "vocational", "college")
+# Relations with a legal duty of support (民法典: parents and children, grandparents and
+# grandchildren, siblings) count when living together long-term (Art. 7).
+DUTY_RELATIONS = ("child", "parent", "grandparent", "grandchild", "sibling")
+# 特困: past 18, support continues while in compulsory education, senior high or 中职.
+TEKUN_SCHOOL_STAGES = ("primary", "junior", "senior", "vocational")
+# Movable financial property (低保办法 Art. 14).
+FINANCIAL_ASSET_KINDS = ("deposit", "security", "insurance", "receivable", "internet_finance")
+# 单人保 grounds, one class per person (compute_features: clergy, then the 2022 widening, then
+# severe disability with or without a major illness, then a major illness alone).
+SINGLE_CLASSES = ("severe", "ill", "severe_ill", "unemployed_severe", "clergy")
+EXPENSE_FEATURES = (
+    "rigid_expense_12m",
+    "medical_expense_12m",
+    "education_expense_12m",
+    "rigid_expense_3m",
+)
 
 INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "households": {
@@ -63,6 +87,33 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "orphan": pl.Boolean,
         "unsupported_child": pl.Boolean,
         "obligor_status": pl.Utf8,
+        # Facts the rules test (calculator documents; null where the registry keeps only the
+        # worker's conclusion: ``is_counted``, ``self_care``, ``obligor_status``).
+        "relation": pl.Utf8,  # to the applicant (head): 低保办法 Art. 7
+        "lives_together": pl.Boolean,  # long-term co-residence
+        "cannot_live_independently": pl.Boolean,  # an adult child (Art. 7)
+        "religious_site_years": pl.Int64,  # clergy living in a religious site (Art. 7, 8)
+        "in_prison": pl.Boolean,
+        "in_drug_rehab": pl.Boolean,
+        "declared_missing": pl.Boolean,
+        "adl_unable": pl.Int64,  # how many of the six self-care items cannot be done (Art. 20–23)
+        "tekun_supported": pl.Boolean,  # already supported as 特困 (on the roll): Art. 5, 16–18
+        "obligors_checked": pl.Boolean,  # the obligors frame lists this member's obligors
+    },
+    # One row per legal obligor of a member (特困办法 Art. 8), with the facts Art. 8 tests.
+    "obligors": {
+        "household_id": pl.Int64,
+        "person_id": pl.Int64,
+        "age": pl.Int64,
+        "on_tekun": pl.Boolean,
+        "on_dibao": pl.Boolean,
+        "disability_type": pl.Utf8,
+        "disability_grade": pl.Int64,
+        "income_year_fen": FEN,  # the obligor's per-capita annual income
+        "property_within_limits": pl.Boolean,  # property within the low-income limits
+        "no_legal_capacity": pl.Boolean,
+        "declared_missing": pl.Boolean,
+        "in_prison": pl.Boolean,
     },
     "events": {
         "household_id": pl.Int64,
@@ -77,13 +128,15 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "amount_fen": FEN,
         "period_start": pl.Date,
         "period_end": pl.Date,
-        "excluded": pl.Boolean,
+        "excluded": pl.Boolean,  # left out for every programme (a worker's decision)
+        "category": pl.Utf8,  # INCOME_CATEGORIES: each programme's exclusion list reads it
     },
     "assets": {
         "household_id": pl.Int64,
         "kind": pl.Utf8,
         "value_fen": FEN,
         "exempt": pl.Boolean,
+        "residential": pl.Boolean,  # a property: home (null = home) or shop/office/factory
     },
     "expenses": {
         "household_id": pl.Int64,
@@ -94,6 +147,7 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     },
     "roll": {
         "household_id": pl.Int64,
+        "person_id": pl.Int64,  # per-person programmes (null: the whole household)
         "programme": pl.Utf8,
         "monthly_amount_fen": FEN,
         "start_month": pl.Date,
@@ -134,13 +188,28 @@ def _f(name, type_, label, rule):
 
 FEATURES: list[Feature] = [
     _f("members", COUNT, "在世家庭成员数", "户内在评估日在世的成员"),
-    _f("counted_members", COUNT, "共同生活家庭成员数", "低保办法第七条：is_counted 且在世"),
+    _f(
+        "counted_members",
+        COUNT,
+        "共同生活家庭成员数",
+        "低保办法第七条：由与申请人关系、共同居住和排除情形认定（配偶、未成年子女、在学或不能独立"
+        "生活的成年子女、长期共同居住的有法定义务的亲属；不含在宗教场所3年以上的教职人员、服刑、"
+        "强制隔离戒毒、宣告失踪人员）；登记库未记录这些事实的，用 is_counted；且在世",
+    ),
     _f("urban", BOOL, "城市户", "urban_rural == urban"),
     _f(
         "income_lookback",
         MONEY,
         "核算期收入合计",
-        "第十三条：核算期内计入的收入，按月分摊，不计入收入除外",
+        "低保办法第十三条：核算期内计入的收入，按月分摊（精确值，不按项取整），"
+        "按收入类别扣除低保的不计入收入清单（_income_exclusions.yaml）和登记为不计入的项",
+    ),
+    _f(
+        "income_lookback_tekun",
+        MONEY,
+        "核算期收入合计(特困口径)",
+        "特困办法第六、七条：同上，但按特困的不计入收入清单（中央基础养老金、社会保险待遇、"
+        "优待抚恤金、高龄津贴）",
     ),
     _f("lookback_months", COUNT, "核算期月数", "参数 income.lookback_months"),
     _f("disabled_wage_lookback", MONEY, "残疾成员工资收入(核算期)", "用于残疾人就业收入扣减"),
@@ -149,18 +218,35 @@ FEATURES: list[Feature] = [
         "per_capita_income",
         MONEY,
         "家庭月人均收入",
-        "（核算期收入 − 允许扣减）÷（月数 × 共同生活成员数），四舍五入到分",
+        "（核算期收入 − 允许扣减）÷（月数 × 共同生活成员数），精确值（不取整，与标准比较时不舍入）",
     ),
-    _f("annual_income", MONEY, "家庭年收入(折算)", "扣减后核算期收入 × 12 ÷ 月数，四舍五入到分"),
-    _f("financial_assets", MONEY, "金融资产合计", "第十四条：存款+证券+商业保险，豁免的除外"),
+    _f(
+        "per_capita_income_tekun",
+        MONEY,
+        "家庭月人均收入(特困口径)",
+        "特困办法第六条：同上，按特困的不计入收入清单",
+    ),
+    _f("annual_income", MONEY, "家庭年收入(折算)", "扣减后核算期收入 × 12 ÷ 月数，精确值"),
+    _f(
+        "financial_assets",
+        MONEY,
+        "金融资产合计",
+        "低保办法第十四条：存款、有价证券/基金、商业保险、家庭享有的债权、互联网金融资产，豁免的除外",
+    ),
     _f(
         "financial_assets_per_capita",
         MONEY,
         "人均金融资产",
-        "金融资产 ÷ 共同生活成员数，四舍五入到分",
+        "金融资产 ÷ 共同生活成员数，精确值（不取整）",
     ),
     _f("n_vehicles", COUNT, "机动车辆数(非豁免)", "第十四条"),
-    _f("n_properties", COUNT, "房产套数(非豁免)", "第十四条"),
+    _f("n_properties", COUNT, "住房套数(非豁免)", "低保办法第十四条：住宅（未标明的房产按住宅计）"),
+    _f(
+        "n_nonresidential",
+        COUNT,
+        "非住宅房产数(非豁免)",
+        "低保办法第十四条：商铺、办公、厂房等非住宅房产（residential = false）",
+    ),
     _f("n_businesses", COUNT, "工商登记数(非豁免)", "第十四条"),
     _f("rigid_expense_12m", MONEY, "近12个月刚性支出", "刚性支出办法第四、五条：评估月前12个月"),
     _f("medical_expense_12m", MONEY, "近12个月医疗自付", ""),
@@ -174,20 +260,42 @@ FEATURES: list[Feature] = [
     _f("n_disabled_34", COUNT, "三、四级残疾成员数", ""),
     _f("n_severe_disabled", COUNT, "重度残疾成员数", "一、二级，或三级智力/精神（低保办法第八条）"),
     _f("n_disabled_care", COUNT, "需长期照护的一、二级残疾成员数", "一、二级且生活不能完全自理"),
+    _f(
+        "n_im_34",
+        COUNT,
+        "三、四级智力/精神残疾成员数",
+        "国发〔2015〕52号：护理补贴可扩大到非重度智力、精神残疾人",
+    ),
+    _f("n_im_34_care", COUNT, "需长期照护的三、四级智力/精神残疾成员数", "且生活不能完全自理"),
     _f("n_major_ill", COUNT, "重特大疾病成员数", ""),
     _f(
         "n_unable_work",
         COUNT,
         "无劳动能力成员数",
-        "特困办法第五条：≥60岁、<18岁(或18岁以上仍在义务教育/高中/中职)、智力/精神1–3级、"
-        "肢体1–2级、视力1级、多重1–2级，或劳动能力登记为无",
+        "特困办法第五条：≥60岁、<16岁；已纳入特困供养的未成年人至18岁，18岁以上仍在义务教育/"
+        "普通高中/中职就读的继续；智力/精神1–3级、肢体1–2级、视力1级、多重1–2级，或劳动能力"
+        "登记为无",
     ),
-    _f("n_able_adults", COUNT, "有劳动能力成员数", "共同生活成员数 − 无劳动能力成员数"),
+    _f(
+        "n_able_adults",
+        COUNT,
+        "有劳动能力的成员数",
+        "共同生活成员中不属无劳动能力的人数；选择孤儿/事实无人抚养保障的儿童不计（特困办法第九条），"
+        "16–17岁的这类儿童不妨碍同户老人认定特困",
+    ),
+    _f(
+        "n_tekun_candidates",
+        COUNT,
+        "可认定特困的成员数",
+        "特困办法第五、九条：无劳动能力且未选择孤儿/事实无人抚养保障的共同生活成员",
+    ),
     _f(
         "n_care_full",
         COUNT,
         "无劳动能力且生活自理的成员数",
-        "特困办法第二十条；不含选择孤儿/事实无人抚养保障的儿童",
+        "特困办法第二十至二十三条：六项（进食、穿衣、上下床、如厕、室内行走、洗澡）都能完成为"
+        "自理，1–3项不能为部分丧失，4项以上为完全丧失（登记库未记录六项的，用登记的等级）；"
+        "不含选择孤儿/事实无人抚养保障的儿童",
     ),
     _f("n_care_partial", COUNT, "无劳动能力且部分丧失自理能力的成员数", ""),
     _f("n_care_none", COUNT, "无劳动能力且完全丧失自理能力的成员数", ""),
@@ -199,7 +307,35 @@ FEATURES: list[Feature] = [
     _f("n_orphans", COUNT, "孤儿人数", "未满18岁且登记为孤儿"),
     _f("n_unsupported_children", COUNT, "事实无人抚养儿童人数", "未满18岁且登记为事实无人抚养"),
     _f("n_single_candidates", COUNT, "可单人保的成员数", "低保办法第八条：重度残疾或重特大疾病"),
-    _f("single_candidate_income", MONEY, "可单人保成员的月收入", "这些成员本人核算期收入 ÷ 月数"),
+    _f("n_single_severe", COUNT, "单人保：重度残疾（无重病）", "低保办法第八条"),
+    _f(
+        "single_severe_income",
+        MONEY,
+        "单人保：重度残疾者本人月收入合计",
+        "核算期收入 ÷ 月数，精确值",
+    ),
+    _f("n_single_ill", COUNT, "单人保：重特大疾病（非重度残疾）", "低保办法第八条"),
+    _f("single_ill_income", MONEY, "单人保：重病者本人月收入合计", "同上"),
+    _f(
+        "n_single_severe_ill", COUNT, "单人保：重度残疾且重病", "低保办法第八条（两项依据之一即可）"
+    ),
+    _f("single_severe_ill_income", MONEY, "单人保：重度残疾且重病者本人月收入合计", "同上"),
+    _f(
+        "n_single_unemployed_severe",
+        COUNT,
+        "单人保：无业的成年重度残疾人",
+        "2022 年通知：可单独成户（地方开关 dibao_single.ground_unemployed_severe_2022）",
+    ),
+    _f(
+        "single_unemployed_severe_income", MONEY, "单人保：无业成年重度残疾人本人月收入合计", "同上"
+    ),
+    _f(
+        "n_single_clergy",
+        COUNT,
+        "单人保：在宗教场所居住3年以上的教职人员",
+        "低保办法第七、八条（不计入家庭成员，可单独申请）",
+    ),
+    _f("single_clergy_income", MONEY, "单人保：教职人员本人月收入合计", "同上"),
     _f(
         "emergency_event",
         BOOL,
@@ -213,6 +349,14 @@ FEATURES: list[Feature] = [
         BOOL,
         "有履行能力的法定义务人",
         "特困办法第八条：可能认定特困的成员中，有人的法定义务人有赡养/抚养/扶养能力",
+    ),
+    _f(
+        "obligor_income_max",
+        MONEY,
+        "须经收入检验的义务人的最高人均年收入",
+        "特困办法第八条：70周岁以上或重度残疾（含三级智力/精神）的义务人，收入低于上年当地人均"
+        "可支配收入且财产符合低收入条件的，无履行能力；此处为这类义务人中收入最高者（元/年），"
+        "与 stats.disposable_income_year 比较",
     ),
     _f(
         "n_obligor_unverified",
@@ -233,6 +377,21 @@ FEATURES: list[Feature] = [
 ]
 FEATURE_TYPES: dict[str, str] = {f.name: f.type for f in FEATURES}
 MONEY_FEATURES = [f.name for f in FEATURES if f.type == MONEY]
+# Quotients and pro-rata sums: exact Decimal yuan (``EXACT_SCALE`` decimals), never rounded.
+EXACT_FEATURES = {
+    "income_lookback",
+    "income_lookback_tekun",
+    "disabled_wage_lookback",
+    "per_capita_income",
+    "per_capita_income_tekun",
+    "annual_income",
+    "financial_assets_per_capita",
+    *EXPENSE_FEATURES,
+    *(f"single_{k}_income" for k in SINGLE_CLASSES),
+}
+FEATURE_SCALES = {n: EXACT_SCALE for n in EXACT_FEATURES}
+# Computed by derive_with_parameters (they need per-area parameters).
+DERIVED_LATER = {"per_capita_income", "per_capita_income_tekun", "annual_income"}
 
 
 def month_index(d: datetime.date) -> int:
@@ -251,25 +410,6 @@ def _ensure(df: pl.DataFrame | None, name: str) -> pl.DataFrame:
     if missing:
         df = df.with_columns([pl.lit(None, dtype=schema[c]).alias(c) for c in missing])
     return df.select([pl.col(c).cast(t) for c, t in schema.items()])
-
-
-def _prorated(df: pl.DataFrame, w0: int, w1: int, amount: str) -> pl.Expr:
-    """Each item's fen share in months [w0, w1], rounded half-up once (amounts may be negative)."""
-    ps, pe = _midx("period_start"), _midx("period_end")
-    overlap = (pl.min_horizontal(pe, pl.lit(w1)) - pl.max_horizontal(ps, pl.lit(w0)) + 1).clip(0)
-    months = pe - ps + 1
-    num = pl.col(amount) * overlap
-    # half-up for x >= 0, half-away-from-zero for negatives: sign(x) * floor((2|x| + m) / 2m)
-    return num.sign() * ((num.abs() * 2 + months) // (months * 2))
-
-
-def _half_up_div(num: pl.Expr, den: pl.Expr) -> pl.Expr:
-    """Integer num / den rounded half away from zero; 0 when den is 0."""
-    return (
-        pl.when(den > 0)
-        .then(num.sign() * ((num.abs() * 2 + den) // (den * 2)))
-        .otherwise(pl.lit(0, dtype=pl.Int64))
-    )
 
 
 def months_before(on: datetime.date, months: int) -> datetime.date:
@@ -321,6 +461,7 @@ def merge_verified(
 
     The loader passes the findings of each household's latest 核对 only, and leaves out assets
     the registry already holds under the same registration number."""
+    assets, income = _ensure(assets, "assets"), _ensure(income, "income")
     v = counted_verified(income, verified)
     if v.is_empty():
         return assets, income
@@ -340,35 +481,148 @@ def merge_verified(
         period_end=end,
         excluded=pl.lit(False),
     )
-    assets = pl.concat([assets, found_assets.cast(INPUT_SCHEMAS["assets"])])
-    income = pl.concat([income, wages.cast(INPUT_SCHEMAS["income"])])
+    assets = pl.concat([assets, _ensure(found_assets, "assets")])
+    income = pl.concat([income, _ensure(wages, "income")])
     return assets, income
 
 
-def compute_features(
-    frames: dict[str, pl.DataFrame | None],
-    on: datetime.date,
-    *,
-    lookback: int = 12,
-    emergency_months: int = 3,
+def income_exclusions(on: datetime.date, path: Path | None = None) -> dict[str, set[str]]:
+    """Each exclusion list's categories in force at ``on`` (``_income_exclusions.yaml``)."""
+    data = _exclusion_data(path or EXCLUSIONS_FILE)
+    out: dict[str, set[str]] = {}
+    for name, lst in data["lists"].items():
+        cats = set()
+        for entry in lst["exclude"]:
+            start, end = entry.get("from"), entry.get("to")
+            if (start is None or start <= on) and (end is None or on <= end):
+                cats.add(entry["category"])
+        out[name] = cats
+    return out
+
+
+def income_categories(path: Path | None = None) -> dict[str, str]:
+    return dict(_exclusion_data(path or EXCLUSIONS_FILE)["categories"])
+
+
+@functools.cache
+def _exclusion_data(path: Path) -> dict:
+    import yaml
+
+    with path.open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _with_overlap(df: pl.DataFrame, w0: int, w1: int) -> pl.DataFrame:
+    """Items overlapping months [w0, w1], with the months covered and the item's length."""
+    ps, pe = _midx("period_start"), _midx("period_end")
+    overlap = (pl.min_horizontal(pe, pl.lit(w1)) - pl.max_horizontal(ps, pl.lit(w0)) + 1).clip(0)
+    months = pe - ps + 1
+    return df.with_columns(overlap=overlap, months=months, full=overlap == months).filter(
+        pl.col("overlap") > 0
+    )
+
+
+def _window_sums(df: pl.DataFrame, specs: dict[str, pl.Expr]) -> pl.DataFrame:
+    """Per household, ``_<name>_fen``: the exact fen (Decimal) of the items matching each
+    condition, pro rata by whole months. Items wholly inside the window are summed as integer
+    fen; a partly-covered item counts fen × months covered ÷ months of the item, a quotient kept
+    exact — never rounded to the fen item by item."""
+    whole = (
+        df.filter(pl.col("full"))
+        .group_by("household_id")
+        .agg(
+            [
+                pl.col("amount_fen").filter(cond).sum().cast(pl.Int64).alias(f"_{n}_whole")
+                for n, cond in specs.items()
+            ]
+        )
+    )
+    part = (
+        df.filter(~pl.col("full"))
+        .with_columns(
+            exact=(pl.col("amount_fen") * pl.col("overlap")).cast(EXACT)
+            / pl.col("months").cast(EXACT)
+        )
+        .group_by("household_id")
+        .agg([pl.col("exact").filter(cond).sum().alias(f"_{n}_part") for n, cond in specs.items()])
+    )
+    return whole.join(part, on="household_id", how="full", coalesce=True).select(
+        "household_id",
+        *[
+            (
+                pl.col(f"_{n}_whole").fill_null(0).cast(EXACT)
+                + pl.col(f"_{n}_part").fill_null(_ZERO).cast(EXACT)
+            ).alias(f"_{n}_fen")
+            for n in specs
+        ],
+    )
+
+
+def _exact_yuan(num_fen: pl.Expr, den: pl.Expr) -> pl.Expr:
+    """``num_fen / den`` as exact Decimal yuan (``settle``d; 0 where ``den`` is 0). Never a float,
+    never rounded to the fen: 2,399.99 元 over 3 members is 799.99666…, below 800.00."""
+    q = num_fen.cast(EXACT) / (den.cast(pl.Int64) * 100).cast(EXACT)
+    return pl.when(den > 0).then(settle(q, EXACT_SCALE)).otherwise(_ZERO)
+
+
+OBLIGOR_REASONS = (
+    "tekun",
+    "dibao_elderly",
+    "no_capacity",
+    "elderly_low_income",
+    "severe_disability",
+)
+
+
+def obligor_facts(obligors: pl.DataFrame) -> pl.DataFrame:
+    """Each obligor with ``obligor_reason``: the first of the five situations of 特困办法 Art. 8
+    that applies (null: none applies, the obligor is able to support). ``elderly_low_income``
+    and ``severe_disability`` also need the obligor's income below last year's local per-capita
+    disposable income — a parameter, tested in the 特困 condition (``obligor_income_max``)."""
+    og = pl.col("disability_grade").fill_null(0)
+    ot = pl.col("disability_type").fill_null("")
+    prop_ok = pl.col("property_within_limits").fill_null(False)
+    no_capacity = (
+        pl.col("no_legal_capacity").fill_null(False)
+        | pl.col("declared_missing").fill_null(False)
+        | pl.col("in_prison").fill_null(False)
+    )
+    severe = og.is_between(1, 2) | ((og == 3) & ot.is_in(["intellectual", "mental"]))
+    oage = pl.col("age").fill_null(0)
+    reason = (
+        pl.when(pl.col("on_tekun").fill_null(False))
+        .then(pl.lit("tekun"))
+        .when(pl.col("on_dibao").fill_null(False) & (oage >= 60))
+        .then(pl.lit("dibao_elderly"))
+        .when(no_capacity & prop_ok)
+        .then(pl.lit("no_capacity"))
+        .when((oage >= 70) & prop_ok)
+        .then(pl.lit("elderly_low_income"))
+        .when(severe & prop_ok)
+        .then(pl.lit("severe_disability"))
+    )
+    return obligors.with_columns(obligor_reason=reason)
+
+
+def person_facts(
+    persons: pl.DataFrame, on: datetime.date, roll: pl.DataFrame, obligors: pl.DataFrame
 ) -> pl.DataFrame:
-    """One row per household: ``household_id``, ``area_code`` and the fen/count/bool features.
+    """Per person: age, alive, and each determination the rules make from the facts, with the
+    reason (a stable code, ``PERSON_REASONS``) — the same for the calculator and the batch.
 
-    Money features are in integer fen here (``<name>_fen`` columns are not used: the columns carry
-    the feature name and hold fen); ``to_expression_frame`` turns them into exact Decimal yuan.
+    - ``counted`` / ``counted_reason`` (低保办法 Art. 7): from the relation to the applicant, the
+      co-residence and the exclusion facts; a row without a relation keeps the registry's
+      ``is_counted`` (``counted_reason`` = ``recorded``);
+    - ``self_care_level`` (特困办法 Art. 20–23): from how many of the six items the person
+      cannot do (0 自理, 1–3 部分丧失, 4–6 完全丧失), else the recorded level;
+    - ``unable`` / ``unable_reason`` (特困办法 Art. 5): 60+, under 16, a minor already supported
+      as 特困 (to 18) or still at school past 18 (compulsory, senior high, secondary vocational),
+      the disability grades, or a recorded 无劳动能力;
+    - ``obligor`` (Art. 4, 8): ``unknown`` (not checked), ``none``, ``able``, ``unable`` — from
+      the obligors' facts where the member's obligors are listed, else the recorded status; an
+      obligor whose inability rests on the income test (70+, or severely disabled) leaves
+      ``obligor_income_fen`` (the highest such income), tested against the parameter later.
     """
-    hh = _ensure(frames.get("households"), "households")
-    persons = _ensure(frames.get("persons"), "persons")
-    income = _ensure(frames.get("income"), "income")
-    assets = _ensure(frames.get("assets"), "assets")
-    expenses = _ensure(frames.get("expenses"), "expenses")
-    roll = _ensure(frames.get("roll"), "roll")
-    events = _ensure(frames.get("events"), "events")
-    assets, income = merge_verified(assets, income, _ensure(frames.get("verified"), "verified"))
-    eval_m = month_index(on)
-    on_lit = pl.lit(on, dtype=pl.Date)
-
-    # --- persons: age, status flags ---------------------------------------------------------
     age = (
         pl.lit(on.year)
         - pl.col("birth_date").dt.year()
@@ -380,40 +634,213 @@ def compute_features(
             )
         ).cast(pl.Int32)
     ).cast(pl.Int64)
+    on_lit = pl.lit(on, dtype=pl.Date)
     alive = (pl.col("death_date").is_null() | (pl.col("death_date") > on_lit)) & (
         pl.col("birth_date") <= on_lit
     )
+    p = persons.with_columns(age=age, alive=alive)
+    # Already supported as 特困: the member's own roll entry, or the household's.
+    month_start = on.replace(day=1)
+    active = roll.filter(
+        (pl.col("programme") == "tekun")
+        & (pl.col("status") == "active")
+        & (pl.col("start_month") <= on_lit)
+        & (pl.col("end_month").is_null() | (pl.col("end_month") >= pl.lit(month_start)))
+    )
+    per_person = active.filter(pl.col("person_id").is_not_null()).select(
+        "household_id", "person_id", roll_person=pl.lit(True)
+    )
+    per_household = (
+        active.filter(pl.col("person_id").is_null())
+        .select("household_id", roll_household=pl.lit(True))
+        .unique()
+    )
+    p = (
+        p.join(per_person.unique(), on=["household_id", "person_id"], how="left")
+        .join(per_household, on="household_id", how="left")
+        .with_columns(
+            supported=pl.col("tekun_supported").fill_null(False)
+            | pl.col("roll_person").fill_null(False)
+            | pl.col("roll_household").fill_null(False)
+        )
+        .drop("roll_person", "roll_household")
+    )
+
     grade = pl.col("disability_grade").fill_null(0)
     dtype = pl.col("disability_type").fill_null("")
     stage = pl.col("school_stage").fill_null("none")
-    p = persons.with_columns(
-        age=age,
-        alive=alive,
-        counted=alive & pl.col("is_counted").fill_null(True),
+    a = pl.col("age")
+    rel = pl.col("relation")
+    together = pl.col("lives_together").fill_null(False)
+    # --- 共同生活家庭成员 (低保办法 Art. 7) ---
+    exclusion = (
+        pl.when(pl.col("religious_site_years").fill_null(0) >= 3)
+        .then(pl.lit("clergy_apart"))
+        .when(pl.col("in_prison").fill_null(False))
+        .then(pl.lit("in_prison"))
+        .when(pl.col("in_drug_rehab").fill_null(False))
+        .then(pl.lit("in_drug_rehab"))
+        .when(pl.col("declared_missing").fill_null(False))
+        .then(pl.lit("declared_missing"))
     )
+    inclusion = (
+        pl.when(rel == "head")
+        .then(pl.lit("applicant"))
+        .when(rel == "spouse")
+        .then(pl.lit("spouse"))
+        .when((rel == "child") & (a < 18))
+        .then(pl.lit("minor_child"))
+        .when((rel == "child") & stage.is_in(STUDENT_TO_BACHELOR))
+        .then(pl.lit("student_child"))
+        .when((rel == "child") & pl.col("cannot_live_independently").fill_null(False))
+        .then(pl.lit("dependent_child"))
+        .when(rel.is_in(DUTY_RELATIONS) & together)
+        .then(pl.lit("duty_co_resident"))
+    )
+    derived_reason = (
+        pl.when(rel.is_null())
+        .then(pl.lit("recorded"))
+        .when(exclusion.is_not_null())
+        .then(pl.lit("excluded_") + exclusion)
+        .when(inclusion.is_not_null())
+        .then(inclusion)
+        .otherwise(pl.lit("not_family"))
+    )
+    counted_raw = (
+        pl.when(rel.is_null())
+        .then(pl.col("is_counted").fill_null(True))
+        .otherwise(exclusion.is_null() & inclusion.is_not_null())
+    )
+    # --- 生活自理能力 (特困办法 Art. 20–23) ---
+    items = pl.col("adl_unable")
+    self_care = (
+        pl.when(items.is_null())
+        .then(pl.col("self_care").fill_null("full"))
+        .when(items == 0)
+        .then(pl.lit("full"))
+        .when(items <= 3)
+        .then(pl.lit("partial"))
+        .otherwise(pl.lit("none"))
+    )
+    # --- 无劳动能力 (特困办法 Art. 5; ages 16–18) ---
+    sup = pl.col("supported")
+    unable_reason = (
+        pl.when(a >= 60)
+        .then(pl.lit("age_60"))
+        .when(a < 16)
+        .then(pl.lit("under_16"))
+        .when(sup & (a < 18))
+        .then(pl.lit("supported_minor"))
+        .when(sup & stage.is_in(TEKUN_SCHOOL_STAGES))
+        .then(pl.lit("supported_student"))
+        .when(dtype.is_in(["intellectual", "mental"]) & grade.is_between(1, 3))
+        .then(pl.lit("disability_intellectual_mental"))
+        .when(dtype.is_in(["physical", "multiple"]) & grade.is_between(1, 2))
+        .then(pl.lit("disability_physical"))
+        .when((dtype == "visual") & (grade == 1))
+        .then(pl.lit("disability_visual"))
+        .when(pl.col("labour_capacity") == "none")
+        .then(pl.lit("recorded"))
+    )
+    p = p.with_columns(
+        counted=pl.col("alive") & counted_raw,
+        counted_reason=derived_reason,
+        self_care_level=self_care,
+        unable_reason=unable_reason,
+    ).with_columns(unable=pl.col("unable_reason").is_not_null())
+
+    # --- 法定义务人 (特困办法 Art. 8) ---
+    o = obligor_facts(obligors)
+    tested = pl.col("obligor_reason").is_in(["elderly_low_income", "severe_disability"])
+    ob = o.group_by("household_id", "person_id").agg(
+        n_obligors=pl.len().cast(pl.Int64),
+        n_able_fixed=pl.col("obligor_reason").is_null().sum().cast(pl.Int64),
+        n_income_unknown=(tested & pl.col("income_year_fen").is_null()).sum().cast(pl.Int64),
+        obligor_income_fen=pl.col("income_year_fen").filter(tested).max(),
+    )
+    p = p.join(ob, on=["household_id", "person_id"], how="left")
+    checked = pl.col("obligors_checked").fill_null(False)
+    n_ob = pl.col("n_obligors").fill_null(0)
+    p = p.with_columns(
+        obligor=pl.when(~checked)
+        .then(pl.col("obligor_status").fill_null("unknown"))
+        .when(n_ob == 0)
+        .then(pl.lit("none"))
+        .when(pl.col("n_able_fixed").fill_null(0) > 0)
+        .then(pl.lit("able"))
+        .when(pl.col("n_income_unknown").fill_null(0) > 0)
+        .then(pl.lit("unknown"))
+        .otherwise(pl.lit("unable")),
+        obligor_income_fen=pl.when(checked).then(pl.col("obligor_income_fen")),
+    ).drop("n_obligors", "n_able_fixed", "n_income_unknown")
+    return p
+
+
+def compute_features(
+    frames: dict[str, pl.DataFrame | None],
+    on: datetime.date,
+    *,
+    lookback: int = 12,
+    emergency_months: int = 3,
+) -> pl.DataFrame:
+    """One row per household: ``household_id``, ``area_code`` and the features.
+
+    Counts and sums of whole items are integer fen here; ``to_expression_frame`` turns them into
+    Decimal yuan. Quotients (``EXACT_FEATURES``: per-capita figures, partial-period income) are
+    exact Decimal yuan already — nothing is rounded before a decision (RULES.md: rounding is
+    applied once, at the end, to the amount).
+    """
+    hh = _ensure(frames.get("households"), "households")
+    persons = _ensure(frames.get("persons"), "persons")
+    income = _ensure(frames.get("income"), "income")
+    assets = _ensure(frames.get("assets"), "assets")
+    expenses = _ensure(frames.get("expenses"), "expenses")
+    roll = _ensure(frames.get("roll"), "roll")
+    events = _ensure(frames.get("events"), "events")
+    obligors = _ensure(frames.get("obligors"), "obligors")
+    assets, income = merge_verified(assets, income, _ensure(frames.get("verified"), "verified"))
+    eval_m = month_index(on)
+    on_lit = pl.lit(on, dtype=pl.Date)
+
+    p = person_facts(persons, on, roll, obligors)
+    grade = pl.col("disability_grade").fill_null(0)
+    dtype = pl.col("disability_type").fill_null("")
+    stage = pl.col("school_stage").fill_null("none")
     severe = (grade.is_between(1, 2)) | ((grade == 3) & dtype.is_in(["intellectual", "mental"]))
-    in_school_to_18plus = stage.is_in(["primary", "junior", "senior", "vocational"])
-    unable = (
-        (pl.col("age") >= 60)
-        | (pl.col("age") < 16)
-        | ((pl.col("age") < 18) | in_school_to_18plus) & (pl.col("age") < 20)
-        | (dtype.is_in(["intellectual", "mental"]) & grade.is_between(1, 3))
-        | (dtype.is_in(["physical", "multiple"]) & grade.is_between(1, 2))
-        | ((dtype == "visual") & (grade == 1))
-        | (pl.col("labour_capacity") == "none")
-    )
+    ill = pl.col("major_illness").fill_null(False)
     c = pl.col("counted")
+    unable = pl.col("unable")
     # Minors who take the orphan / unsupported-child scheme are not 特困 (特困办法 Art. 9).
     child_scheme = (pl.col("age") < 18) & (
         pl.col("orphan").fill_null(False) | pl.col("unsupported_child").fill_null(False)
     )
     tekun_candidate = unable & ~child_scheme
-    obligor = pl.col("obligor_status").fill_null("unknown")
+    obligor = pl.col("obligor")
+    # 单人保 grounds (低保办法 Art. 8; 2022 notice), one class per person, disjoint.
+    clergy = pl.col("alive") & (pl.col("religious_site_years").fill_null(0) >= 3)
+    u2022 = c & severe & (pl.col("age") >= 18) & (pl.col("employment") == "unemployed")
+    single_class = (
+        pl.when(clergy)
+        .then(pl.lit("clergy"))
+        .when(u2022)
+        .then(pl.lit("unemployed_severe"))
+        .when(c & severe & ill)
+        .then(pl.lit("severe_ill"))
+        .when(c & severe)
+        .then(pl.lit("severe"))
+        .when(c & ill)
+        .then(pl.lit("ill"))
+    )
+    p = p.with_columns(single_class=single_class)
 
     def n(cond: pl.Expr) -> pl.Expr:
         return (c & cond).sum().cast(pl.Int64)
 
-    selfcare = pl.col("self_care").fill_null("full")
+    def n_class(name: str) -> pl.Expr:
+        return (pl.col("single_class") == name).sum().cast(pl.Int64)
+
+    selfcare = pl.col("self_care_level")
+    im34 = dtype.is_in(["intellectual", "mental"]) & grade.is_between(3, 4)
     person_agg = p.group_by("household_id").agg(
         members=pl.col("alive").sum().cast(pl.Int64),
         counted_members=c.sum().cast(pl.Int64),
@@ -425,8 +852,12 @@ def compute_features(
         n_disabled_34=n(grade.is_between(3, 4)),
         n_severe_disabled=n(severe),
         n_disabled_care=n(grade.is_between(1, 2) & (selfcare != "full")),
-        n_major_ill=n(pl.col("major_illness").fill_null(False)),
+        n_im_34=n(im34),
+        n_im_34_care=n(im34 & (selfcare != "full")),
+        n_major_ill=n(ill),
         n_unable_work=n(unable),
+        n_able_adults=n(~unable & ~child_scheme),
+        n_tekun_candidates=n(tekun_candidate),
         n_care_full=n(tekun_candidate & (selfcare == "full")),
         n_care_partial=n(tekun_candidate & (selfcare == "partial")),
         n_care_none=n(tekun_candidate & (selfcare == "none")),
@@ -439,67 +870,99 @@ def compute_features(
         n_unsupported_children=n(
             (pl.col("age") < 18) & pl.col("unsupported_child").fill_null(False)
         ),
-        n_single_candidates=n(severe | pl.col("major_illness").fill_null(False)),
+        n_single_candidates=n(severe | ill),
+        n_single_severe=n_class("severe"),
+        n_single_ill=n_class("ill"),
+        n_single_severe_ill=n_class("severe_ill"),
+        n_single_unemployed_severe=n_class("unemployed_severe"),
+        n_single_clergy=n_class("clergy"),
         member_obligor_able=n(tekun_candidate & (obligor == "able")) > 0,
         n_obligor_unverified=n(tekun_candidate & (obligor == "unknown")),
+        obligor_income_max=pl.col("obligor_income_fen")
+        .filter(c & tekun_candidate & (obligor == "unable"))
+        .max()
+        .cast(pl.Int64),
     )
     person_flags = p.select(
         "household_id",
         "person_id",
         "counted",
+        "single_class",
         disabled=pl.col("disability_grade").fill_null(0) >= 1,
-        single=severe | pl.col("major_illness").fill_null(False),
     )
 
     # --- income over the look-back ----------------------------------------------------------
     w1, w0 = eval_m - 1, eval_m - lookback
+    lists = income_exclusions(on)
+    cat = pl.col("category").fill_null("")
+    worker_excluded = pl.col("excluded").fill_null(False)
     # Join on (household, person): a person id is only unique within its household in documents.
-    inc = income.filter(~pl.col("excluded").fill_null(False)).join(
-        person_flags, on=["household_id", "person_id"], how="left"
+    inc = income.join(person_flags, on=["household_id", "person_id"], how="left")
+    inc = inc.filter(
+        pl.col("person_id").is_null()
+        | pl.col("counted").fill_null(False)
+        | pl.col("single_class").is_not_null()
     )
-    inc = inc.filter(pl.col("person_id").is_null() | pl.col("counted").fill_null(False))
-    inc = inc.with_columns(share=_prorated(inc, w0, w1, "amount_fen"))
-    income_agg = inc.group_by("household_id").agg(
-        income_lookback=pl.col("share").sum().cast(pl.Int64),
-        disabled_wage_lookback=pl.col("share")
-        .filter(pl.col("disabled").fill_null(False) & (pl.col("kind") == "wage"))
-        .sum()
-        .cast(pl.Int64),
-        n_disabled_earners=pl.col("person_id")
-        .filter(
-            pl.col("disabled").fill_null(False) & (pl.col("kind") == "wage") & (pl.col("share") > 0)
+    inc = _with_overlap(inc, w0, w1).with_columns(
+        family=pl.col("person_id").is_null() | pl.col("counted").fill_null(False),
+        count_dibao=~worker_excluded & ~cat.is_in(sorted(lists.get("dibao", set()))),
+        count_tekun=~worker_excluded & ~cat.is_in(sorted(lists.get("tekun", set()))),
+    )
+    specs = {
+        "income": pl.col("family") & pl.col("count_dibao"),
+        "income_tekun": pl.col("family") & pl.col("count_tekun"),
+        "disabled_wage": pl.col("family")
+        & pl.col("count_dibao")
+        & pl.col("disabled").fill_null(False)
+        & (pl.col("kind") == "wage"),
+        **{
+            f"single_{k}": (pl.col("single_class") == k) & pl.col("count_dibao")
+            for k in SINGLE_CLASSES
+        },
+    }
+    income_agg = _window_sums(inc, specs)
+    earners = (
+        inc.filter(
+            pl.col("family")
+            & pl.col("count_dibao")
+            & pl.col("disabled").fill_null(False)
+            & (pl.col("kind") == "wage")
+            & (pl.col("amount_fen") > 0)
         )
-        .n_unique()
-        .cast(pl.Int64),
-        single_lookback=pl.col("share").filter(pl.col("single").fill_null(False)).sum(),
+        .group_by("household_id")
+        .agg(n_disabled_earners=pl.col("person_id").n_unique().cast(pl.Int64))
     )
+    income_agg = income_agg.join(earners, on="household_id", how="full", coalesce=True)
 
     # --- assets -----------------------------------------------------------------------------
     a = assets.filter(~pl.col("exempt").fill_null(False))
+    home = pl.col("residential").fill_null(True)
     asset_agg = a.group_by("household_id").agg(
         financial_assets=pl.col("value_fen")
-        .filter(pl.col("kind").is_in(["deposit", "security", "insurance"]))
+        .filter(pl.col("kind").is_in(FINANCIAL_ASSET_KINDS))
         .sum()
         .cast(pl.Int64),
         n_vehicles=(pl.col("kind") == "vehicle").sum().cast(pl.Int64),
-        n_properties=(pl.col("kind") == "property").sum().cast(pl.Int64),
+        n_properties=((pl.col("kind") == "property") & home).sum().cast(pl.Int64),
+        n_nonresidential=((pl.col("kind") == "property") & ~home).sum().cast(pl.Int64),
         n_businesses=(pl.col("kind") == "business").sum().cast(pl.Int64),
     )
 
     # --- rigid expenditure -------------------------------------------------------------------
-    ex = expenses.with_columns(
-        s12=_prorated(expenses, eval_m - 12, eval_m - 1, "amount_fen"),
-        s3=_prorated(expenses, eval_m - 3, eval_m - 1, "amount_fen"),
+    medical = pl.col("kind") == "medical"
+    education = pl.col("kind") == "education"
+    exp12 = _window_sums(
+        _with_overlap(expenses, eval_m - 12, eval_m - 1),
+        {
+            "rigid_expense_12m": pl.lit(True),
+            "medical_expense_12m": medical,
+            "education_expense_12m": education,
+        },
     )
-    exp_agg = ex.group_by("household_id").agg(
-        rigid_expense_12m=pl.col("s12").sum().cast(pl.Int64),
-        medical_expense_12m=pl.col("s12").filter(pl.col("kind") == "medical").sum().cast(pl.Int64),
-        education_expense_12m=pl.col("s12")
-        .filter(pl.col("kind") == "education")
-        .sum()
-        .cast(pl.Int64),
-        rigid_expense_3m=pl.col("s3").sum().cast(pl.Int64),
+    exp3 = _window_sums(
+        _with_overlap(expenses, eval_m - 3, eval_m - 1), {"rigid_expense_3m": pl.lit(True)}
     )
+    exp_agg = exp12.join(exp3, on="household_id", how="full", coalesce=True)
 
     # --- roll --------------------------------------------------------------------------------
     month_start = on.replace(day=1)
@@ -560,59 +1023,62 @@ def compute_features(
     cm = pl.col("counted_members").fill_null(0)
     fills = []
     for f in FEATURES:
-        if f.name in ("urban", "emergency_event", "obligor_able"):
+        if f.name in ("urban", "emergency_event", "obligor_able") or f.name in DERIVED_LATER:
             continue
-        if f.name in (
-            "per_capita_income",
-            "annual_income",
-            "lookback_months",
-            "financial_assets_per_capita",
-            "single_candidate_income",
-            "n_able_adults",
-        ):
+        if f.name in EXACT_FEATURES or f.name not in out.columns:
             continue
         default = pl.lit(False) if f.type == BOOL else pl.lit(0, dtype=pl.Int64)
         fills.append(pl.col(f.name).fill_null(default))
-    out = (
-        out.with_columns(fills)
-        .with_columns(
-            lookback_months=pl.lit(lookback, dtype=pl.Int64),
-            n_able_adults=(cm - pl.col("n_unable_work")).clip(0),
-            financial_assets_per_capita=_half_up_div(pl.col("financial_assets"), cm),
-            single_candidate_income=_half_up_div(
-                pl.col("single_lookback").fill_null(0).cast(pl.Int64),
-                pl.lit(lookback, dtype=pl.Int64),
-            ),
-        )
-        .drop("single_lookback")
+    lb = pl.lit(lookback, dtype=pl.Int64)
+    one = pl.lit(1, dtype=pl.Int64)
+    out = out.with_columns(fills).with_columns(
+        lookback_months=lb,
+        financial_assets_per_capita=_exact_yuan(pl.col("financial_assets"), cm),
+        **{
+            name: _exact_yuan(pl.col(f"_{name}_fen").fill_null(_ZERO), one)
+            for name in EXPENSE_FEATURES
+        },
+        income_lookback=_exact_yuan(pl.col("_income_fen").fill_null(_ZERO), one),
+        income_lookback_tekun=_exact_yuan(pl.col("_income_tekun_fen").fill_null(_ZERO), one),
+        disabled_wage_lookback=_exact_yuan(pl.col("_disabled_wage_fen").fill_null(_ZERO), one),
+        **{
+            f"single_{k}_income": _exact_yuan(pl.col(f"_single_{k}_fen").fill_null(_ZERO), lb)
+            for k in SINGLE_CLASSES
+        },
     )
-    return out
+    return out.drop([c for c in out.columns if c.startswith("_")])
 
 
 def derive_with_parameters(df: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
-    """Features that depend on per-area parameters (fen, integer arithmetic, half-up once).
+    """Features that depend on per-area parameters, exact (Decimal yuan, ``settle``d quotients).
 
     Needs ``p:income.disabled_wage_deduction`` (yuan/month per disabled earner) in the frame.
     """
-    ded_fen = (
-        (pl.col("p:income.disabled_wage_deduction") * pl.lit(100))
-        .round(0, mode="half_away_from_zero")
-        .cast(pl.Int64)
-    )
     months = pl.col("lookback_months")
-    deduction = pl.min_horizontal(
-        pl.col("disabled_wage_lookback"), pl.col("n_disabled_earners") * ded_fen * months
-    ).clip(0)
+    allowed = (
+        pl.col("n_disabled_earners").cast(pl.Decimal(38, 0))
+        * months.cast(pl.Decimal(38, 0))
+        * pl.col("p:income.disabled_wage_deduction").cast(pl.Decimal(38, 2))
+    ).cast(EXACT)
+    deduction = pl.min_horizontal(pl.col("disabled_wage_lookback"), allowed).clip(_ZERO)
     net = pl.col("income_lookback") - deduction
+    net_tekun = pl.col("income_lookback_tekun") - deduction
+    den = months * pl.col("counted_members")
+
+    def quotient(num: pl.Expr, d: pl.Expr) -> pl.Expr:
+        return pl.when(d > 0).then(settle(num / d.cast(EXACT), EXACT_SCALE)).otherwise(_ZERO)
+
     return df.with_columns(
-        per_capita_income=_half_up_div(net, months * pl.col("counted_members")),
-        annual_income=_half_up_div(net * 12, months),
+        per_capita_income=quotient(net, den),
+        per_capita_income_tekun=quotient(net_tekun, den),
+        annual_income=quotient(net * pl.lit(Decimal(12), dtype=pl.Decimal(38, 0)), months),
     )
 
 
 def money_to_decimal(df, names: list[str] | None = None):
-    """Fen Int64 columns → exact Decimal yuan columns for the expression language."""
-    names = names if names is not None else MONEY_FEATURES
+    """Fen Int64 columns → exact Decimal yuan columns for the expression language (the exact
+    quotients are Decimal yuan already)."""
+    names = names if names is not None else [n for n in MONEY_FEATURES if n not in EXACT_FEATURES]
     return df.with_columns(
         [
             (pl.col(c).cast(pl.Decimal(38, 0)) * pl.lit(_CENT, dtype=pl.Decimal(38, 2))).alias(c)

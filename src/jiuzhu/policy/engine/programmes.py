@@ -175,5 +175,10 @@ def load_documents(directory: Path = PROGRAMME_DIR) -> list[dict]:
 
 
 def compile_all(docs: list[dict], catalogue: Catalogue) -> list[Programme]:
-    cat = Catalogue(catalogue.features, catalogue.parameters, {str(d.get("code")) for d in docs})
+    cat = Catalogue(
+        catalogue.features,
+        catalogue.parameters,
+        {str(d.get("code")) for d in docs},
+        catalogue.feature_scales,
+    )
     return order([compile_programme(d, cat) for d in docs])

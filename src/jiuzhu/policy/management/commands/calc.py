@@ -6,6 +6,7 @@ from pathlib import Path
 
 import yaml
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from jiuzhu.core import clock
 from jiuzhu.policy import selectors
@@ -31,8 +32,14 @@ class Command(BaseCommand):
         parser.add_argument("--brief", action="store_true", help="只输出每个项目的结论和金额")
 
     def handle(self, *args, **o):
-        on = datetime.date.fromisoformat(o["date"]) if o["date"] else clock.today()
+        _require_migrated()
+        try:
+            on = datetime.date.fromisoformat(o["date"]) if o["date"] else clock.today()
+        except ValueError:
+            raise CommandError(f"--date 必须是 YYYY-MM-DD 格式的日期，收到 {o['date']!r}") from None
         overrides = _load(o["params"]) if o["params"] else None
+        if o["area"] and not o["household"]:
+            _require_area(o["area"])
         try:
             if o["household"]:
                 result = selectors.calculate_household(
@@ -56,3 +63,32 @@ class Command(BaseCommand):
                 for p in result["programmes"]
             }
         self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+
+
+def _require_migrated() -> None:
+    """A database without the tables gives a clear instruction, not a 'no such table' trace."""
+    from jiuzhu.areas.models import Area
+    from jiuzhu.policy.models import ParameterValue, Programme
+
+    needed = {m._meta.db_table for m in (Area, ParameterValue, Programme)}
+    missing = needed - set(connection.introspection.table_names())
+    if missing:
+        raise CommandError(
+            "数据库尚未初始化（缺少数据表 "
+            + ", ".join(sorted(missing))
+            + "）：请先运行 jiuzhu migrate（演示数据：jiuzhu demo）"
+        )
+
+
+def _require_area(code: str) -> None:
+    """``--area`` must be a known 12-digit code: an unknown one would silently fall back to the
+    national defaults."""
+    from jiuzhu.areas.models import Area
+
+    if not (len(code) == 12 and code.isdigit()):
+        raise CommandError(f"--area 必须是 12 位数字的区划代码，收到 {code!r}")
+    if not Area.objects.filter(code=code).exists():
+        raise CommandError(
+            f"--area {code}：区划库中没有这个区划代码（请先导入区划：jiuzhu migrate 会载入全国区划；"
+            "演示区划：jiuzhu demo）"
+        )
