@@ -434,7 +434,6 @@ def _comparisons():
                     label_for_charts="name_exact",
                     tf_minimum_u_value=TF_MINIMUM_U,
                 ),
-
                 _level(cll.ExactMatchLevel("name_py"), "name_pinyin", 0.12),
                 _level(cll.ExactMatchLevel("surname_py"), "name_surname", 0.02),
                 _level(cll.ElseLevel(), "name_other", 0.01),

@@ -12,12 +12,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
-from jiuzhu.accounts.scoping import access, scoped
+from jiuzhu.accounts.scoping import access, scoped, user_scope
 from jiuzhu.core import pdf
 from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.registry.models import Household, Person, source_label
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, display_value
+from jiuzhu.verify.matching import CERTAIN_METHODS as LINK_METHODS_CERTAIN  # noqa: F401
+from jiuzhu.verify.matching import HOLD_PROBABILITY  # noqa: F401
 from jiuzhu.verify.models import Check, DuplicatePair, FeedImport, Finding, LinkStatus, RecordLink
 
 
@@ -56,13 +58,19 @@ def review_queue(*, user) -> QuerySet[RecordLink]:
 
 
 def duplicate_queue(*, user) -> QuerySet[DuplicatePair]:
-    return scoped(
-        DuplicatePair.objects.filter(status=DuplicatePair.OPEN).select_related(
-            "person_a__household", "person_b__household"
-        ),
-        user,
-        Capability.REGISTRY_VIEW,
-    ).order_by("-match_probability")
+    """Open pairs whose BOTH persons' households lie in the user's scope."""
+    scope = user_scope(user, Capability.REGISTRY_VIEW)
+    return (
+        scoped(
+            DuplicatePair.objects.filter(status=DuplicatePair.OPEN).select_related(
+                "person_a__household", "person_b__household"
+            ),
+            user,
+            Capability.REGISTRY_VIEW,
+        )
+        .filter(scope.q(DuplicatePair.SCOPE_AREA_FIELD_B))
+        .order_by("-match_probability")
+    )
 
 
 # Column labels whose word means something else elsewhere in the UI: the police feed's 事项 is
