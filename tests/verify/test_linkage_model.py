@@ -92,7 +92,9 @@ def linked():
             **{k: no_id[k] for k in ("name", "sex", "birth_date", "area_code")},
         },
         # 13.10: full-width digits (an IME in Excel) and a number with letters in it
-        rec(8, id_number="".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in t["id_number"])),
+        rec(
+            8, id_number="".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in t["id_number"])
+        ),
         rec(9, id_number="32120A" + t["id_number"][6:]),
         # 13.11: a mistyped old 15-digit number: valid once converted, unknown to the registry
         {

@@ -335,6 +335,32 @@ def _delete_link_ids(ids: list[int]) -> None:
             cur.execute(f"DELETE FROM {table} WHERE id IN ({marks})", block)  # noqa: S608
 
 
+# Departments whose area code is where the *person* is registered (公安: 户籍地). The others
+# state where a car, company, property or school is: not evidence about who the person is, so
+# the engine does not compare it (a car registered in the next county is no namesake's sign).
+PERSON_AREA_DEPARTMENTS = ("police",)
+
+
+def _engine_records(where: str = "") -> pl.DataFrame:
+    """Department records as the engine reads them (RECORD_SCHEMA), the area only where it is
+    the person's (``PERSON_AREA_DEPARTMENTS``)."""
+    depts = ", ".join(f"'{d}'" for d in PERSON_AREA_DEPARTMENTS)
+    sql = (
+        "SELECT id, id_number, name, sex, birth_date, "
+        f"CASE WHEN department IN ({depts}) THEN area_code ELSE '' END "
+        f"FROM {FeedRecord._meta.db_table}" + (f" WHERE {where}" if where else "")
+    )  # noqa: S608 - fixed names; ``where`` is fixed SQL built by this module
+    return read_frame(sql, None, dict(matching.RECORD_SCHEMA), blank_as_null=True)
+
+
+def _person_area_only(records: pl.DataFrame) -> pl.DataFrame:
+    return records.with_columns(
+        area_code=pl.when(pl.col("department").is_in(list(PERSON_AREA_DEPARTMENTS)))
+        .then(pl.col("area_code"))
+        .otherwise(None)
+    )
+
+
 def link_run(
     *,
     actor=None,
@@ -352,7 +378,7 @@ def link_run(
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
     persons = persons if persons is not None else adapters.persons_table()
-    records = adapters.records_table(record_where)
+    records = _engine_records(record_where)
     decisions = adapters.decisions_frame()
     max_import = FeedImport.objects.order_by("-id").values_list("id", flat=True).first() or 0
     timings["read"] = timings.get("read", 0) + time.perf_counter() - t0
@@ -500,7 +526,7 @@ def _link_household(*, actor, household_id: int, members: list[Person]) -> Match
     decisions = adapters.decisions_frame().filter(pl.col("record_id").is_in(record_ids))
     result = matching.link_records(
         adapters.engine_persons(persons),
-        adapters.engine_records(records),
+        adapters.engine_records(_person_area_only(records)),
         model=model,
         decisions=decisions,
         name_tf=_name_frequencies(),
