@@ -83,7 +83,10 @@ def frames(reg: pl.DataFrame, fs) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
                 name="name",
                 sex=pl.col("sex") if "sex" in f.columns else pl.lit(""),
                 birth_date=pl.col("birth_date").str.to_date(strict=False),
-                area_code=pl.col("area_code") if "area_code" in f.columns else pl.lit(""),
+                # only the police state where the person is registered (services.PERSON_AREA_DEPARTMENTS)
+                area_code=pl.col("area_code")
+                if "area_code" in f.columns and dept == "police"
+                else pl.lit(""),
             )
         )
     R = pl.concat(recs).with_row_index("record_id").with_columns(pl.col("record_id").cast(pl.Int64))
@@ -292,6 +295,84 @@ def duplicates(households: int, seeds: list[int]) -> None:
             print(
                 f"| {seed} | {len(frame):,} | {s['planted']:,} | {s['found']:,} | {s['correct']:,} |"
                 f" {s['precision']:.4f} | {s['recall']:.4f} | {secs:.1f} |",
+                flush=True,
+            )
+
+
+def _engine(name: str):
+    """The matching engine to measure: ``new`` (this tree) or ``old`` (matching.py of a git
+    revision, e.g. the base commit, for the ratio to the baseline)."""
+    if name == "new":
+        return matching
+    import importlib.util
+
+    rev = name.removeprefix("old:") if name.startswith("old:") else "a89a9af"
+    code = subprocess.run(
+        ["git", "show", f"{rev}:src/jiuzhu/verify/matching.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "matching_old.py"
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location("matching_old", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def decoys(households: int, seeds: list[int], per_kind: int, engine: str) -> None:
+    """公安 death records planted among the feeds (``jiuzhu.verify.synth_decoys``): namesakes and
+    twins without numbers, other-sex and other-township namesakes, a number several digits off,
+    future-dated deaths, and a roll member registered without a number. A link holds a payment
+    as monitoring does: the new engine only on an exact or confirmed link or a probability at
+    or above HOLD_PROBABILITY, and never for a death after the extraction date; the old engine
+    (before issue 22) on every accepted link."""
+    from jiuzhu.verify import synth_decoys
+
+    eng = _engine(engine)
+    if engine == "new":
+
+        def holds(method, probability, event_date):
+            return (
+                matching.link_holds_payment(method, probability)
+                and event_date <= synth_decoys.EXTRACTED_ON
+            )
+    else:
+
+        def holds(method, probability, event_date):
+            return True
+
+    print(
+        "| engine | seed | persons | records | death records | accepted | precision | false holds | review | "
+        + " | ".join(synth_decoys.KINDS)
+        + " | seconds |"
+    )
+    print("|---" * (10 + len(synth_decoys.KINDS)) + "|")
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            reg = synth_registry(households, seed, Path(tmp))
+            fs = generate(reg, seed=seed + 1000, county_factor=1.0)
+            P, R, _truth = frames(reg, fs)
+            ds = synth_decoys.plant(
+                P, per_kind=per_kind, seed=seed + 7, first_id=int(R["record_id"].max()) + 1
+            )
+            P = P.with_columns(
+                id_number=pl.when(pl.col("person_id").is_in(ds.unregistered))
+                .then(None)
+                .otherwise(pl.col("id_number"))
+            )
+            R = pl.concat([R, ds.records.select(list(matching.RECORD_SCHEMA))])
+            t0 = time.perf_counter()
+            res = eng.link_records(P, R, seed=seed)
+            secs = time.perf_counter() - t0
+            s = synth_decoys.score(res.links, ds, holds)
+            print(
+                f"| {engine} | {seed} | {len(P):,} | {len(R):,} | {s['records']} | {s['accepted']} |"
+                f" {s['precision']:.4f} | {s['false_holds']} | {s['review']} | "
+                + " | ".join(s[k] for k in synth_decoys.KINDS)
+                + f" | {secs:.0f} |",
                 flush=True,
             )
 
@@ -800,6 +881,11 @@ def main(argv=None) -> None:
     s.add_argument("--rows", type=int, default=10_000_000)
     s.add_argument("--sample", type=int, default=20_000)
     sub.add_parser("febrl")
+    dc = sub.add_parser("decoys")
+    dc.add_argument("--households", type=int, default=3000)
+    dc.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
+    dc.add_argument("--per-kind", type=int, default=40)
+    dc.add_argument("--engine", default="new", help="new, or old[:REV] (default base a89a9af)")
     du = sub.add_parser("duplicates")
     du.add_argument("--households", type=int, default=3000)
     du.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
@@ -820,6 +906,8 @@ def main(argv=None) -> None:
         febrl()
         print("\n## Speed")
         speed(1_000_000, 10_000_000, 20_000)
+    elif args.what == "decoys":
+        decoys(args.households, args.seeds, args.per_kind, args.engine)
     elif args.what == "febrl":
         febrl()
     elif args.what == "duplicates":
