@@ -344,9 +344,13 @@ def level_key(column: str, gamma: int | None) -> str | None:
     return levels[len(levels) - 1 - gamma][0]
 
 
-def level_label(column: str, key: str | None) -> str:
+def level_label(column: str, key) -> str:
+    """The Chinese label of a level key; a link stored by an earlier engine version (a number)
+    has no label of this version."""
     if key is None:
         return "一方缺失"
+    if not isinstance(key, str):
+        return "（旧版比较结果）"
     return dict(LEVELS[column]).get(key, key)
 
 
@@ -613,6 +617,9 @@ def check_model(model: LinkModel) -> None:
     """Refuse a saved model of another engine version or with a weight outside its bounds."""
     if model.version != MODEL_VERSION:
         raise ModelRefused(f"model version {model.version or '(none)'} is not {MODEL_VERSION}")
+    names = {c.get("output_column_name") for c in model.settings.get("comparisons", [])}
+    if names != set(LEVELS):
+        raise ModelRefused(f"model compares {sorted(names)}, not {sorted(LEVELS)}")
     for key, w in model.weights().items():
         lo, hi = WEIGHT_BOUNDS[key]
         if (lo is not None and w < lo - 1e-6) or (hi is not None and w > hi + 1e-6):
@@ -641,13 +648,23 @@ def _train(
         "l.birth_str = r.birth_str and l.surname_py = r.surname_py",
         "l.id_birth8 = r.id_birth8 and l.id_seq3 = r.id_seq3",
     ):
+        before = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, record_sample_proportion=1.0
             )
         except (EMTrainingException, ValueError):  # no pairs, or a level driven to m = 0
+            # a failed session can leave the comparisons it had set aside out of the linker's
+            # settings: start again from the model as it was before the session
+            linker = _linker(con, tables, before, name_tf)
             continue
     settings = _id_u(_floor_m(linker.misc.save_model_to_json()), len(tables[-1]))
+    missing = {c["output_column_name"] for c in settings["comparisons"]} ^ set(LEVELS)
+    if missing:
+        raise ModelRefused(f"trained model lacks comparisons: {sorted(missing)}")
+    # The prior is fixed by the data's shape (each record is at most one of the persons), not
+    # left to EM, which can drive it anywhere on a small or skewed run.
+    settings["probability_two_random_records_match"] = prior
     settings, clamped = review_model(settings)
     return LinkModel(
         settings=settings,
