@@ -297,42 +297,51 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
 
 # --------------------------------------------------------------------------- the Splink model
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a label for translation (makemessages finds it) without importing Django."""
+    return message
+
+
 # The levels of each comparison, best first, as (key, Chinese label). Splink numbers a
 # comparison's levels from n-1 (the first) down to 0 (the last); -1 is "one side missing".
 LEVELS: dict[str, list[tuple[str, str]]] = {
     "id_number": [
-        ("id_exact", "身份证号相同"),
-        ("id_explainable", "身份证号差一处可解释的错（一位错、相邻两位颠倒或15位升级）"),
-        ("id_valid_close", "两个有效身份证号仅差一位"),
-        ("id_two", "身份证号差两位"),
-        ("id_other", "身份证号差多位"),
+        ("id_exact", gettext_noop("身份证号相同")),
+        (
+            "id_explainable",
+            gettext_noop("身份证号差一处可解释的错（一位错、相邻两位颠倒或15位升级）"),
+        ),
+        ("id_valid_close", gettext_noop("两个有效身份证号仅差一位")),
+        ("id_two", gettext_noop("身份证号差两位")),
+        ("id_other", gettext_noop("身份证号差多位")),
     ],
     "name": [
-        ("name_exact", "姓名相同"),
-        ("name_pinyin", "姓名读音相同（同音字、繁简）"),
-        ("name_surname", "同姓不同名"),
-        ("name_other", "姓名不同"),
+        ("name_exact", gettext_noop("姓名相同")),
+        ("name_pinyin", gettext_noop("姓名读音相同（同音字、繁简）")),
+        ("name_surname", gettext_noop("同姓不同名")),
+        ("name_other", gettext_noop("姓名不同")),
     ],
     "birth_date": [
-        ("birth_exact", "出生日期相同"),
-        ("birth_one", "出生日期差一位数字"),
-        ("birth_other", "出生日期不同"),
+        ("birth_exact", gettext_noop("出生日期相同")),
+        ("birth_one", gettext_noop("出生日期差一位数字")),
+        ("birth_other", gettext_noop("出生日期不同")),
     ],
-    "sex": [("sex_same", "性别相同"), ("sex_other", "性别不同")],
+    "sex": [("sex_same", gettext_noop("性别相同")), ("sex_other", gettext_noop("性别不同"))],
     "area": [
-        ("area_village", "同村（社区）"),
-        ("area_township", "同乡镇（街道）"),
-        ("area_county_coarse", "同县（一方只有县级区划）"),
-        ("area_county", "同县不同乡镇"),
-        ("area_other", "不同县"),
+        ("area_village", gettext_noop("同村（社区）")),
+        ("area_township", gettext_noop("同乡镇（街道）")),
+        ("area_county_coarse", gettext_noop("同县（一方只有县级区划）")),
+        ("area_county", gettext_noop("同县不同乡镇")),
+        ("area_other", gettext_noop("不同县")),
     ],
 }
 FIELD_LABELS = {
-    "id_number": "身份证号",
-    "name": "姓名",
-    "birth_date": "出生日期",
-    "sex": "性别",
-    "area": "区划",
+    "id_number": gettext_noop("身份证号"),
+    "name": gettext_noop("姓名"),
+    "birth_date": gettext_noop("出生日期"),
+    "sex": gettext_noop("性别"),
+    "area": gettext_noop("区划"),
 }
 
 
@@ -348,9 +357,9 @@ def level_label(column: str, key) -> str:
     """The Chinese label of a level key; a link stored by an earlier engine version (a number)
     has no label of this version."""
     if key is None:
-        return "一方缺失"
+        return gettext_noop("一方缺失")
     if not isinstance(key, str):
-        return "（旧版比较结果）"
+        return gettext_noop("（旧版比较结果）")
     return dict(LEVELS[column]).get(key, key)
 
 

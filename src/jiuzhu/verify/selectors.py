@@ -9,8 +9,7 @@ from collections import defaultdict
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
@@ -320,11 +319,11 @@ def review_page(*, user, limit: int = 200) -> dict:
 
 
 BANDS = (
-    ("exact", _lazy("身份证号一致（含15位升级）")),
-    ("confirmed", _lazy("人工确认")),
-    ("hold", _lazy("概率匹配，达到自动暂停发放门槛")),
-    ("accepted", _lazy("概率匹配，已匹配但不自动暂停发放")),
-    ("review", _lazy("待人工确认")),
+    ("exact", gettext_noop("身份证号一致（含15位升级）")),
+    ("confirmed", gettext_noop("人工确认")),
+    ("hold", gettext_noop("概率匹配，达到自动暂停发放门槛")),
+    ("accepted", gettext_noop("概率匹配，已匹配但不自动暂停发放")),
+    ("review", gettext_noop("待人工确认")),
 )
 
 
@@ -351,7 +350,7 @@ def linkage_quality(*, user) -> dict:
         ),
         review=Count("id", filter=Q(status="review")),
     )
-    bands = [{"key": k, "label": label, "count": counts[k]} for k, label in BANDS]
+    bands = [{"key": k, "label": _(label), "count": counts[k]} for k, label in BANDS]
     run = (
         MatchRun.objects.filter(kind=MatchRun.KIND_FEEDS, model__isnull=False)
         .order_by("-id")
