@@ -243,10 +243,67 @@ def accuracy(households: int, seeds: list[int]) -> None:
             )
 
 
-def duplicates(households: int, seeds: list[int]) -> None:
+def _household_decoys(persons: pl.DataFrame, seed: int, n: int):
+    """Issue 22.4 decoys and a duplicate the old engine could not find, added to the registry:
+    twins in one household (valid consecutive numbers, other given names), other-sex namesakes
+    in another household without a number (both must stay apart), and registrations whose old
+    15-digit number was mistyped into a valid other number (``mistyped_old_id``: true pairs)."""
+    import random
+
+    from jiuzhu.core.idcard import check_digit, make_id_number
+
+    rnd = random.Random(seed)
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华宇浩然欣怡梓涵子轩"
+    pool = persons.filter(
+        pl.col("id_number").is_not_null() & (pl.col("name").str.len_chars() >= 2)
+    ).to_dicts()
+    picked = rnd.sample(pool, 3 * n)
+    rows, truth = [], []
+    next_id = int(persons["person_id"].max()) + 1
+    for i, p in enumerate(picked):
+        kind = ("twin", "other_sex", "mistyped_old_id")[i % 3]
+        row = {**p, "person_id": next_id, "member_no": "9"}
+        if kind == "twin":
+            other = p["name"][1:]
+            while matching.pinyin_of(other) == matching.pinyin_of(p["name"][1:]):
+                other = "".join(rnd.choice(given) for _ in p["name"][1:])
+            row["name"] = p["name"][0] + other
+            seq = int(p["id_number"][14:17])
+            row["id_number"] = make_id_number(
+                p["id_number"][:6], p["birth_date"], (seq + 2) % 1000 or 2, p["sex"]
+            )
+        else:
+            row["household_number"] = f"{p['area_code']}X{i:05d}"
+            row["household_id"] = 10_000_000 + i
+            row["member_no"] = "1"
+            if kind == "other_sex":
+                row["sex"] = "F" if p["sex"] == "M" else "M"
+                row["id_number"] = None
+            else:
+                n15 = p["id_number"][:6] + p["id_number"][8:17]
+                n15 = n15[:12] + str((int(n15[12]) + 1) % 10) + n15[13:]
+                first17 = n15[:6] + "19" + n15[6:]
+                row["id_number"] = first17 + check_digit(first17)
+                truth.append(
+                    {
+                        "household_number": row["household_number"],
+                        "member_no": 1,
+                        "original_household_number": p["household_number"],
+                        "original_member_no": int(p["member_no"]),
+                        "kind": kind,
+                        "dirt": "valid_other_id",
+                    }
+                )
+        rows.append(row)
+        next_id += 1
+    return pl.DataFrame(rows, schema=persons.schema), pl.DataFrame(truth)
+
+
+def duplicates(households: int, seeds: list[int], decoys: int = 20) -> None:
     """Duplicate detection inside the registry against the planted duplicates
     (``jiuzhu.verify.synth_duplicates``): the registry plus its duplicates export, deduplicated
-    by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``)."""
+    by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``), with
+    ``decoys`` of each kind of ``_household_decoys`` added."""
     from jiuzhu.verify import synth_duplicates
     from jiuzhu.verify.synth_feeds import read_table
 
@@ -274,6 +331,9 @@ def duplicates(households: int, seeds: list[int]) -> None:
                 .with_row_index("person_id")
                 .with_columns(pl.col("person_id").cast(pl.Int64))
             )
+            persons = persons.with_columns(
+                household_id=pl.col("household_number").rank("dense").cast(pl.Int64)
+            )
             frame = persons.select(
                 "person_id",
                 pl.col("id_number").replace("", None),
@@ -281,17 +341,27 @@ def duplicates(households: int, seeds: list[int]) -> None:
                 "sex",
                 pl.col("birth_date").str.to_date(),
                 pl.col("hukou_area").alias("area_code"),
+                "household_id",
+                "household_number",
+                pl.col("member_no").cast(pl.Utf8),
             )
+            truth = planted.truth
+            if decoys:
+                extra, extra_truth = _household_decoys(frame, seed + 2, decoys)
+                frame = pl.concat([frame, extra])
+                truth = pl.concat([truth, extra_truth], how="diagonal_relaxed")
             t0 = time.perf_counter()
-            pairs, _ = matching.find_duplicates(frame)
+            pairs, _ = matching.find_duplicates(
+                frame.select([*matching.PERSON_SCHEMA, "household_id"])
+            )
             secs = time.perf_counter() - t0
-            key = persons.select(
+            key = frame.select(
                 "person_id", k=pl.col("household_number") + "/" + pl.col("member_no")
             )
             found = pairs.join(key.rename({"person_id": "person_a", "k": "a"}), on="person_a").join(
                 key.rename({"person_id": "person_b", "k": "b"}), on="person_b"
             )
-            s = synth_duplicates.score_pairs(found, planted.truth)
+            s = synth_duplicates.score_pairs(found, truth)
             print(
                 f"| {seed} | {len(frame):,} | {s['planted']:,} | {s['found']:,} | {s['correct']:,} |"
                 f" {s['precision']:.4f} | {s['recall']:.4f} | {secs:.1f} |",
@@ -889,6 +959,7 @@ def main(argv=None) -> None:
     du = sub.add_parser("duplicates")
     du.add_argument("--households", type=int, default=3000)
     du.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
+    du.add_argument("--decoys", type=int, default=20, help="of each household-aware kind")
     d = sub.add_parser("database")
     d.add_argument("--database-url", required=True)
     d.add_argument("--registry", type=Path, required=True, help="the imported registry export")
@@ -911,7 +982,7 @@ def main(argv=None) -> None:
     elif args.what == "febrl":
         febrl()
     elif args.what == "duplicates":
-        duplicates(args.households, args.seeds)
+        duplicates(args.households, args.seeds, args.decoys)
     elif args.what == "database":
         database(
             args.database_url, args.registry, args.rows, args.sample, args.checks, args.load_only
