@@ -83,7 +83,10 @@ def frames(reg: pl.DataFrame, fs) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
                 name="name",
                 sex=pl.col("sex") if "sex" in f.columns else pl.lit(""),
                 birth_date=pl.col("birth_date").str.to_date(strict=False),
-                area_code=pl.col("area_code") if "area_code" in f.columns else pl.lit(""),
+                # only the police state where the person is registered (services.PERSON_AREA_DEPARTMENTS)
+                area_code=pl.col("area_code")
+                if "area_code" in f.columns and dept == "police"
+                else pl.lit(""),
             )
         )
     R = pl.concat(recs).with_row_index("record_id").with_columns(pl.col("record_id").cast(pl.Int64))
@@ -240,10 +243,67 @@ def accuracy(households: int, seeds: list[int]) -> None:
             )
 
 
-def duplicates(households: int, seeds: list[int]) -> None:
+def _household_decoys(persons: pl.DataFrame, seed: int, n: int):
+    """Issue 22.4 decoys and a duplicate the old engine could not find, added to the registry:
+    twins in one household (valid consecutive numbers, other given names), other-sex namesakes
+    in another household without a number (both must stay apart), and registrations whose old
+    15-digit number was mistyped into a valid other number (``mistyped_old_id``: true pairs)."""
+    import random
+
+    from jiuzhu.core.idcard import check_digit, make_id_number
+
+    rnd = random.Random(seed)
+    given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华宇浩然欣怡梓涵子轩"
+    pool = persons.filter(
+        pl.col("id_number").is_not_null() & (pl.col("name").str.len_chars() >= 2)
+    ).to_dicts()
+    picked = rnd.sample(pool, 3 * n)
+    rows, truth = [], []
+    next_id = int(persons["person_id"].max()) + 1
+    for i, p in enumerate(picked):
+        kind = ("twin", "other_sex", "mistyped_old_id")[i % 3]
+        row = {**p, "person_id": next_id, "member_no": "9"}
+        if kind == "twin":
+            other = p["name"][1:]
+            while matching.pinyin_of(other) == matching.pinyin_of(p["name"][1:]):
+                other = "".join(rnd.choice(given) for _ in p["name"][1:])
+            row["name"] = p["name"][0] + other
+            seq = int(p["id_number"][14:17])
+            row["id_number"] = make_id_number(
+                p["id_number"][:6], p["birth_date"], (seq + 2) % 1000 or 2, p["sex"]
+            )
+        else:
+            row["household_number"] = f"{p['area_code']}X{i:05d}"
+            row["household_id"] = 10_000_000 + i
+            row["member_no"] = "1"
+            if kind == "other_sex":
+                row["sex"] = "F" if p["sex"] == "M" else "M"
+                row["id_number"] = None
+            else:
+                n15 = p["id_number"][:6] + p["id_number"][8:17]
+                n15 = n15[:12] + str((int(n15[12]) + 1) % 10) + n15[13:]
+                first17 = n15[:6] + "19" + n15[6:]
+                row["id_number"] = first17 + check_digit(first17)
+                truth.append(
+                    {
+                        "household_number": row["household_number"],
+                        "member_no": 1,
+                        "original_household_number": p["household_number"],
+                        "original_member_no": int(p["member_no"]),
+                        "kind": kind,
+                        "dirt": "valid_other_id",
+                    }
+                )
+        rows.append(row)
+        next_id += 1
+    return pl.DataFrame(rows, schema=persons.schema), pl.DataFrame(truth)
+
+
+def duplicates(households: int, seeds: list[int], decoys: int = 20) -> None:
     """Duplicate detection inside the registry against the planted duplicates
     (``jiuzhu.verify.synth_duplicates``): the registry plus its duplicates export, deduplicated
-    by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``)."""
+    by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``), with
+    ``decoys`` of each kind of ``_household_decoys`` added."""
     from jiuzhu.verify import synth_duplicates
     from jiuzhu.verify.synth_feeds import read_table
 
@@ -271,6 +331,9 @@ def duplicates(households: int, seeds: list[int]) -> None:
                 .with_row_index("person_id")
                 .with_columns(pl.col("person_id").cast(pl.Int64))
             )
+            persons = persons.with_columns(
+                household_id=pl.col("household_number").rank("dense").cast(pl.Int64)
+            )
             frame = persons.select(
                 "person_id",
                 pl.col("id_number").replace("", None),
@@ -278,20 +341,108 @@ def duplicates(households: int, seeds: list[int]) -> None:
                 "sex",
                 pl.col("birth_date").str.to_date(),
                 pl.col("hukou_area").alias("area_code"),
+                "household_id",
+                "household_number",
+                pl.col("member_no").cast(pl.Utf8),
             )
+            truth = planted.truth
+            if decoys:
+                extra, extra_truth = _household_decoys(frame, seed + 2, decoys)
+                frame = pl.concat([frame, extra])
+                truth = pl.concat([truth, extra_truth], how="diagonal_relaxed")
             t0 = time.perf_counter()
-            pairs, _ = matching.find_duplicates(frame)
+            pairs, _ = matching.find_duplicates(
+                frame.select([*matching.PERSON_SCHEMA, "household_id"])
+            )
             secs = time.perf_counter() - t0
-            key = persons.select(
+            key = frame.select(
                 "person_id", k=pl.col("household_number") + "/" + pl.col("member_no")
             )
             found = pairs.join(key.rename({"person_id": "person_a", "k": "a"}), on="person_a").join(
                 key.rename({"person_id": "person_b", "k": "b"}), on="person_b"
             )
-            s = synth_duplicates.score_pairs(found, planted.truth)
+            s = synth_duplicates.score_pairs(found, truth)
             print(
                 f"| {seed} | {len(frame):,} | {s['planted']:,} | {s['found']:,} | {s['correct']:,} |"
                 f" {s['precision']:.4f} | {s['recall']:.4f} | {secs:.1f} |",
+                flush=True,
+            )
+
+
+def _engine(name: str):
+    """The matching engine to measure: ``new`` (this tree) or ``old`` (matching.py of a git
+    revision, e.g. the base commit, for the ratio to the baseline)."""
+    if name == "new":
+        return matching
+    import importlib.util
+
+    rev = name.removeprefix("old:") if name.startswith("old:") else "a89a9af"
+    code = subprocess.run(
+        ["git", "show", f"{rev}:src/jiuzhu/verify/matching.py"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    path = Path(tempfile.mkdtemp()) / "matching_old.py"
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location("matching_old", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def decoys(households: int, seeds: list[int], per_kind: int, engine: str) -> None:
+    """公安 death records planted among the feeds (``jiuzhu.verify.synth_decoys``): namesakes and
+    twins without numbers, other-sex and other-township namesakes, a number several digits off,
+    future-dated deaths, and a roll member registered without a number. A link holds a payment
+    as monitoring does: the new engine only on an exact or confirmed link or a probability at
+    or above HOLD_PROBABILITY, and never for a death after the extraction date; the old engine
+    (before issue 22) on every accepted link."""
+    from jiuzhu.verify import synth_decoys
+
+    eng = _engine(engine)
+    if engine == "new":
+
+        def holds(method, probability, event_date):
+            return (
+                matching.link_holds_payment(method, probability)
+                and event_date <= synth_decoys.EXTRACTED_ON
+            )
+    else:
+
+        def holds(method, probability, event_date):
+            return True
+
+    print(
+        "| engine | seed | persons | records | death records | accepted | precision | false holds | review | "
+        + " | ".join(synth_decoys.KINDS)
+        + " | seconds |"
+    )
+    print("|---" * (10 + len(synth_decoys.KINDS)) + "|")
+    for seed in seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            reg = synth_registry(households, seed, Path(tmp))
+            fs = generate(reg, seed=seed + 1000, county_factor=1.0)
+            P, R, _truth = frames(reg, fs)
+            ds = synth_decoys.plant(
+                P, per_kind=per_kind, seed=seed + 7, first_id=int(R["record_id"].max()) + 1
+            )
+            P = P.with_columns(
+                id_number=pl.when(pl.col("person_id").is_in(ds.unregistered))
+                .then(None)
+                .otherwise(pl.col("id_number"))
+            )
+            R = pl.concat([R, ds.records.select(list(matching.RECORD_SCHEMA))])
+            t0 = time.perf_counter()
+            res = eng.link_records(P, R, seed=seed)
+            secs = time.perf_counter() - t0
+            s = synth_decoys.score(res.links, ds, holds)
+            print(
+                f"| {engine} | {seed} | {len(P):,} | {len(R):,} | {s['records']} | {s['accepted']} |"
+                f" {s['precision']:.4f} | {s['false_holds']} | {s['review']} | "
+                + " | ".join(s[k] for k in synth_decoys.KINDS)
+                + f" | {secs:.0f} |",
                 flush=True,
             )
 
@@ -800,9 +951,15 @@ def main(argv=None) -> None:
     s.add_argument("--rows", type=int, default=10_000_000)
     s.add_argument("--sample", type=int, default=20_000)
     sub.add_parser("febrl")
+    dc = sub.add_parser("decoys")
+    dc.add_argument("--households", type=int, default=3000)
+    dc.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
+    dc.add_argument("--per-kind", type=int, default=40)
+    dc.add_argument("--engine", default="new", help="new, or old[:REV] (default base a89a9af)")
     du = sub.add_parser("duplicates")
     du.add_argument("--households", type=int, default=3000)
     du.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
+    du.add_argument("--decoys", type=int, default=20, help="of each household-aware kind")
     d = sub.add_parser("database")
     d.add_argument("--database-url", required=True)
     d.add_argument("--registry", type=Path, required=True, help="the imported registry export")
@@ -820,10 +977,12 @@ def main(argv=None) -> None:
         febrl()
         print("\n## Speed")
         speed(1_000_000, 10_000_000, 20_000)
+    elif args.what == "decoys":
+        decoys(args.households, args.seeds, args.per_kind, args.engine)
     elif args.what == "febrl":
         febrl()
     elif args.what == "duplicates":
-        duplicates(args.households, args.seeds)
+        duplicates(args.households, args.seeds, args.decoys)
     elif args.what == "database":
         database(
             args.database_url, args.registry, args.rows, args.sample, args.checks, args.load_only

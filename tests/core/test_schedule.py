@@ -41,6 +41,7 @@ NAMES = [
     "verify_monthly",
     "policy_nightly",
     "verify_nightly",
+    "duplicates_weekly",
     "monitor_nightly",
     "audit_daily",
     "ledger_daily",
@@ -75,6 +76,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "verify_monthly": at(2026, 12, 1, 1, 30),
         "policy_nightly": at(2026, 12, 1, 2, 15),
         "verify_nightly": at(2026, 12, 1, 2, 25),
+        "duplicates_weekly": at(2026, 12, 5, 23, 30),  # Saturday
         "monitor_nightly": at(2026, 12, 1, 2, 40),
         "audit_daily": at(2026, 12, 1, 4, 0),
         "ledger_daily": at(2026, 12, 1, 4, 10),
@@ -85,6 +87,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "verify_monthly": at(2027, 1, 1, 1, 30),
         "policy_nightly": at(2026, 12, 2, 2, 15),
         "verify_nightly": at(2026, 12, 1, 2, 25),
+        "duplicates_weekly": at(2026, 12, 5, 23, 30),  # Saturday
         "monitor_nightly": at(2026, 12, 1, 2, 40),
         "audit_daily": at(2026, 12, 1, 4, 0),
         "ledger_daily": at(2026, 12, 1, 4, 10),
@@ -194,6 +197,7 @@ def test_ensure_queues_each_job_once_and_is_idempotent():
     assert schedule_cancel("verify_nightly", "verify_monthly") == 2
     assert set(schedule_waiting()) == {
         "policy_nightly",
+        "duplicates_weekly",
         "monitor_nightly",
         "audit_daily",
         "ledger_daily",

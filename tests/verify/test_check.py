@@ -101,7 +101,7 @@ def test_county_check_finds_planted_cases_and_the_husbands_car(taizhou, tmp_path
         and link.method == "probabilistic"
         and link.match_probability >= 0.99
     )
-    assert link.comparison["id_number"]["level"] >= 1
+    assert link.comparison["id_number"]["level"] == "id_explainable"
     # the match weight and the comparison that produced it are stored with the link
     assert link.match_weight is not None and link.match_weight > 0
     assert {"id_number", "name", "birth_date", "sex", "area"} <= set(link.comparison)

@@ -67,6 +67,7 @@ def test_verify_pages_in_english(taizhou):
     for url, text in (
         ("/verify/review/", "No matches awaiting confirmation"),
         ("/verify/duplicates/", "No suspected duplicates to handle"),
+        ("/verify/quality/", "Recent false-link reports"),
     ):
         main = main_text(client.get(url).content.decode(), without_schedule=True)
         assert text in main

@@ -157,6 +157,12 @@ JOBS: tuple[Job, ...] = (
         MappingProxyType({"reason": "每晚增量核对", "incremental": True}),
     ),
     Job(
+        "duplicates_weekly",
+        _("每周疑似重复人员检测"),
+        weekly(5, 23, 30),
+        "jiuzhu.verify.tasks.duplicates_detect_task",
+    ),
+    Job(
         "monitor_nightly",
         _("每晚监测预警"),
         daily(2, 40),

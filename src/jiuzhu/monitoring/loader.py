@@ -61,6 +61,11 @@ LINKED_SCHEMA = {
     "area_code": pl.Utf8,
     "record_area": pl.Utf8,  # the area the department states (公安: 户籍地 after the event)
     "left_on": pl.Date,  # 教育: 离校日期
+    # how the record is known to be this person: an exact ID match ('exact'), or the matching
+    # engine's accepted link (its method and probability) — a payment hold needs certainty
+    "link_method": pl.Utf8,
+    "link_probability": pl.Float64,
+    "extracted_on": pl.Date,  # the file's extraction date (an event after it is bad data)
 }
 
 
@@ -83,19 +88,24 @@ def linked_records(
         f"{json_text(d, 'address')}, {json_text(d, 'hospital')}, ''), "
         "r.feed_import_id, p.id, p.household_id, p.name, p.death_date, p.disability_grade, "
         "p.school_stage, h.hukou_area_id, r.area_code, "
-        f"{json_text(d, 'left_on')}"
+        f"{json_text(d, 'left_on')}, "
+        "{method}, {probability}, fi.extracted_on"
     )
     marks = ", ".join(["%s"] * len(departments))
     upto = " AND r.feed_import_id <= %s" if upto_import is not None else ""
     where = f"r.feed_import_id > %s{upto} AND r.department IN ({marks})"
     params = [after_import, *([upto_import] if upto_import is not None else []), *departments]
+    exact_cols = cols.replace("{method}", "'exact'").replace("{probability}", "1.0")
+    link_cols = cols.replace("{method}", "l.method").replace("{probability}", "l.match_probability")
     sql = (
-        f"SELECT {cols} FROM verify_feedrecord r "
+        f"SELECT {exact_cols} FROM verify_feedrecord r "
+        "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
         "JOIN registry_person p ON p.id_number = r.id_number "
         "JOIN registry_household h ON h.id = p.household_id "
         f"WHERE {where} AND r.id_number <> '' "
         "UNION "
-        f"SELECT {cols} FROM verify_feedrecord r "
+        f"SELECT {link_cols} FROM verify_feedrecord r "
+        "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
         "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
         "JOIN registry_person p ON p.id = l.person_id "
         "JOIN registry_household h ON h.id = p.household_id "

@@ -151,14 +151,39 @@ def _on_roll(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
-    """A death reported by 公安 for a person on any roll (the person's own or the household's)."""
+    """A death reported by 公安 for a person on any roll (the person's own or the household's).
+
+    A death dated after the file's extraction date or after the run's date is bad data and is
+    never acted on. The payment is held automatically only when the record is certainly this
+    person (``verify.selectors.link_holds_payment``: an exact ID match, a person's confirmation,
+    or a probabilistic link at or above the documented hold threshold); an alert from a
+    probabilistic link says so, for the worker to check before acting."""
+    from jiuzhu.verify.selectors import HOLD_PROBABILITY, LINK_METHODS_CERTAIN
+
     rec = ctx.linked(("police",)).filter(pl.col("kind") == "death")
     if rec.is_empty():
         return empty()
+    rec = rec.filter(
+        pl.col("event_date").is_not_null()
+        & (pl.col("event_date") <= ctx.as_of)
+        & (pl.col("extracted_on").is_null() | (pl.col("event_date") <= pl.col("extracted_on")))
+    )
+    if rec.is_empty():
+        return empty()
+    certain = pl.col("link_method").is_null() | pl.col("link_method").is_in(
+        list(LINK_METHODS_CERTAIN)
+    )
+    rec = (
+        rec.with_columns(
+            _certain=certain | (pl.col("link_probability").fill_null(0) >= HOLD_PROBABILITY)
+        )
+        .sort("record_id", "_certain", descending=[False, True])
+        .unique("record_id", keep="first", maintain_order=True)
+    )
     own = ctx.roll.filter(pl.col("person_id").is_not_null()).select(
         "person_id", own_entry="roll_entry_id", own_programme="programme"
     )
-    rec = rec.unique("record_id").join(own, on="person_id", how="left")
+    rec = rec.join(own, on="person_id", how="left")
     hh = ctx.roll_by_household()
     rec = rec.join(hh, on="household_id", how="left")
     rec = rec.filter(pl.col("own_entry").is_not_null() | pl.col("programme").is_not_null())
@@ -171,10 +196,19 @@ def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
         + pl.col("person_name")
         + pl.lit("于")
         + _date()
-        + pl.lit("死亡，仍在救助名册"),
+        + pl.lit("死亡，仍在救助名册")
+        + pl.when(pl.col("link_method").fill_null("exact").is_in(list(LINK_METHODS_CERTAIN)))
+        .then(pl.lit(""))
+        .otherwise(
+            pl.lit("（该死亡记录按姓名、出生日期等概率匹配到此人，匹配概率")
+            + pl.col("link_probability").round(4).cast(pl.Utf8)
+            + pl.when(pl.col("_certain"))
+            .then(pl.lit("，已暂停发放，请先核实是否本人）"))
+            .otherwise(pl.lit("，未自动暂停发放，请核实是否本人）"))
+        ),
         source=pl.lit("公安 记录") + pl.col("record_key"),
         event_date=_date(),
-        hold=pl.lit(p.hold_payment),
+        hold=pl.lit(p.hold_payment) & pl.col("_certain"),
     )
 
 

@@ -2,27 +2,48 @@
 
 Pure Python over Polars, DuckDB and Splink — no Django (a test enforces it). Two stages:
 
-1. **Exact.** Clean every ID number (strip, upper-case, upgrade an old 15-digit number to 18
-   digits) and check it (GB 11643 MOD 11-2). A valid number is joined exactly to the registry.
-   MOD 11-2 detects *every* single wrong digit and every swap of two adjacent digits, so a valid
-   number the registry does not know belongs to someone else (not to a recipient) and is left
-   unlinked.
-2. **Probabilistic.** Records whose number is invalid or missing go to Splink (DuckDB backend),
-   blocked and compared the way Chinese records go wrong: ID-number pieces and Damerau-Levenshtein
-   distance, the pinyin of the name (张/章, 燕/艳, 張/张 read alike) and its characters, the birth
-   date, sex and the area code. The model's m/u parameters are trained by EM on the data of the run
-   and saved with it (``LinkModel.settings``); every proposed link carries its match weight,
-   probability and comparison vector.
+1. **Exact.** Clean every ID number (strip, full-width digits to ASCII, upper-case, upgrade an
+   old 15-digit number to 18 digits) and check it (GB 11643 MOD 11-2). A valid number is joined
+   exactly to the registry. A number with characters no ID number has is *ignored* (the record is
+   compared without it) and reported in the run's ``stats["bad_ids"]``: one bad record never
+   stops a batch.
+2. **Probabilistic.** Every record not linked exactly goes to Splink (DuckDB backend): an invalid
+   or missing number, and also a *valid number the registry does not know* — it may belong to a
+   person registered without a number, or be an old 15-digit number converted with a typo (a
+   15-digit number has no check digit). Records are blocked and compared the way Chinese records
+   go wrong; the comparisons are built so that the model is safe by design (docs/verification-model.md):
 
-Links at or above ``accept`` are accepted; those between ``review`` and ``accept`` (or whose best
-candidate is not clearly ahead of the next) go to a person; earlier decisions of people
-(``decisions``: confirmed / rejected pairs) override the model in every later run.
+   - ID number: equal / one *explainable* error (one digit, two adjacent digits swapped, the
+     15→18 upgrade, judged on the first 17 digits when at least one side is not a checked
+     18-digit number) / two checked numbers one digit apart / two digits / more (strongly against);
+   - name: characters equal (term-frequency adjusted: a common name is weaker evidence) / pinyin
+     equal (张/章, 燕/艳, 張/张) / same surname, other given name (against) / other (against);
+   - birth date: equal / one digit (against) / other (strongly against);
+   - sex: equal / other (strongly against);
+   - area: same village / same township / same county, one side known only to the county /
+     same county, other township (against) / other county (against).
+
+   The model's m/u parameters are trained by EM on the data of the run, then *reviewed*
+   (``review_model``): every level's match weight must lie inside ``WEIGHT_BOUNDS``, and a weight
+   outside is clamped to the bound and listed in the model's review. The reviewed model, with its
+   ``MODEL_VERSION``, is saved with the run; a saved model of another version is refused
+   (``ModelRefused``) and the caller retrains.
+
+Decisions are gated by certainty (``decide``): a pair is accepted automatically only when its
+probability is at least ``accept``, it is clearly ahead of the next candidate, and *no* field
+disagrees among sex, birth date, township (area), given name and ID number (several digits off, or
+two different checked numbers). Everything else at or above ``review`` goes to a person. A death
+acts on a payment only when the link is an exact ID match, a person's confirmation, or a
+probabilistic link at or above ``HOLD_PROBABILITY`` (see ``link_holds_payment``). Earlier decisions
+of people (``decisions``: confirmed / rejected pairs) override the model in every later run; the
+rejected pairs (false-link reports) are also counted into the next trained model's review.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +56,11 @@ from jiuzhu.core.idcard import CHECK_CHARS, WEIGHTS
 
 ACCEPT_PROBABILITY = 0.99
 REVIEW_PROBABILITY = 0.60
+# A probabilistic link acts on money (a death's payment hold) only at or above this probability;
+# an exact ID match or a person's confirmation always does. Documented in docs/verification-model.md.
+HOLD_PROBABILITY = 0.999
+# The comparisons and bounds below; a saved model of another version is not reused.
+MODEL_VERSION = "2026.12-safe-1"
 # An accepted link must beat the next candidate for the same record by this many match-weight
 # points (a factor of 2**4 = 16 in the odds); otherwise a person decides.
 MARGIN_WEIGHT = 4.0
@@ -46,6 +72,17 @@ METHOD_CONFIRMED = "confirmed"  # a person confirmed the pair
 
 STATUS_ACCEPTED = "accepted"
 STATUS_REVIEW = "review"
+
+# Methods whose link is certain enough to act on money without a person looking at it.
+CERTAIN_METHODS = (METHOD_EXACT, METHOD_ID15, METHOD_CONFIRMED)
+
+
+def link_holds_payment(method: str | None, probability: float | None) -> bool:
+    """Whether a link may stop a payment on its own (a death's automatic hold)."""
+    if method is None or method in CERTAIN_METHODS:
+        return True
+    return probability is not None and probability >= HOLD_PROBABILITY
+
 
 COMPARISON_COLUMNS = ("id_number", "name", "birth_date", "sex", "area")
 
@@ -80,6 +117,9 @@ def _check_digit_expr(first17: pl.Expr) -> pl.Expr:
     return (total % 11).replace_strict(dict(enumerate(CHECK_CHARS)), return_dtype=pl.Utf8)
 
 
+FULL_WIDTH = [chr(0xFF10 + i) for i in range(10)] + ["Ｘ", "ｘ"]
+ASCII = [str(i) for i in range(10)] + ["X", "X"]
+
 _WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
 _CHECK_MAP = dict(enumerate(CHECK_CHARS))
 _ZEROS17 = "0" * 17
@@ -89,9 +129,10 @@ def _check_chars(first17: pl.Series) -> pl.Series:
     """Check characters for a column of 17-digit strings (others → null), vectorised in numpy.
 
     The strings are laid end to end in one Arrow buffer of exactly 17 bytes each, so the whole
-    column is one (n, 17) matrix of digits and the weighted sum is one matrix product.
+    column is one (n, 17) matrix of digits and the weighted sum is one matrix product. Only ASCII
+    digits count (``\\d`` would also take full-width ３ and break the 17-byte layout).
     """
-    ok = first17.str.contains(r"^\d{17}$").fill_null(False)
+    ok = first17.str.contains(r"^[0-9]{17}$").fill_null(False)
     fixed = pl.select(pl.when(ok).then(first17).otherwise(pl.lit(_ZEROS17))).to_series()
     arr = fixed.cast(pl.Utf8).to_arrow()
     if hasattr(arr, "combine_chunks"):
@@ -113,8 +154,20 @@ def clean_ids(frame: pl.LazyFrame | pl.DataFrame, column: str = "id_number") -> 
     The same rule as ``jiuzhu.core.idcard`` (a test keeps them in step), vectorised.
     """
     df = frame.lazy().collect() if isinstance(frame, pl.LazyFrame) else frame
-    raw = pl.col(column).cast(pl.Utf8).str.replace_all(" ", "", literal=True).str.to_uppercase()
+    raw = (
+        pl.col(column)
+        .cast(pl.Utf8)
+        .str.replace_many(FULL_WIDTH, ASCII)
+        .str.replace_all(r"\s", "")
+        .str.to_uppercase()
+    )
     df = df.with_columns(_id_raw=pl.when(raw == "").then(None).otherwise(raw))
+    # A number with characters no ID number has (letters, punctuation, 〇) is not read at all:
+    # the record is compared without it, and the run reports it.
+    bad = pl.col("_id_raw").is_not_null() & ~pl.col("_id_raw").str.contains(r"^[0-9X]+$")
+    df = df.with_columns(
+        id_bad=bad.fill_null(False), _id_raw=pl.when(bad).then(None).otherwise(pl.col("_id_raw"))
+    )
     is15 = pl.col("_id_raw").str.contains(r"^\d{15}$").fill_null(False)
     df = df.with_columns(
         id_was15=is15,
@@ -209,8 +262,12 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
         id_seq3=idc.str.slice(14, 3),
         id_addr6=idc.str.slice(0, 6),
         id_tail4=idc.str.slice(14, 4),
+        id17=idc.str.slice(0, 17),
+        # a checked 18-digit number as written (a converted 15-digit number has no check digit)
+        id_trusted=(pl.col("id_valid") & ~pl.col("id_was15")).fill_null(False),
         area6=pl.col("area_code").str.slice(0, 6),
         area9=pl.col("area_code").str.slice(0, 9),
+        area_len=pl.col("area_code").str.len_chars().fill_null(0).cast(pl.Int32),
         birth_str=pl.col("birth_date").dt.strftime("%Y%m%d"),
     )
     cols = [
@@ -218,6 +275,7 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
         "id_clean",
         "id_valid",
         "id_was15",
+        "id_trusted",
         "name_norm",
         "name_py",
         "surname_py",
@@ -227,10 +285,12 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
         "area_code",
         "area6",
         "area9",
+        "area_len",
         "id_birth8",
         "id_seq3",
         "id_addr6",
         "id_tail4",
+        "id17",
     ]
     return lf.select(cols).collect()
 
@@ -238,42 +298,168 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
 # --------------------------------------------------------------------------- the Splink model
 
 
+def gettext_noop(message: str) -> str:
+    """Marks a label for translation (makemessages finds it) without importing Django."""
+    return message
+
+
+# The levels of each comparison, best first, as (key, Chinese label). Splink numbers a
+# comparison's levels from n-1 (the first) down to 0 (the last); -1 is "one side missing".
+LEVELS: dict[str, list[tuple[str, str]]] = {
+    "id_number": [
+        ("id_exact", gettext_noop("身份证号相同")),
+        (
+            "id_explainable",
+            gettext_noop("身份证号差一处可解释的错（一位错、相邻两位颠倒或15位升级）"),
+        ),
+        ("id_valid_close", gettext_noop("两个有效身份证号仅差一位")),
+        ("id_two", gettext_noop("身份证号差两位")),
+        ("id_other", gettext_noop("身份证号差多位")),
+    ],
+    "name": [
+        ("name_exact", gettext_noop("姓名相同")),
+        ("name_pinyin", gettext_noop("姓名读音相同（同音字、繁简）")),
+        ("name_surname", gettext_noop("同姓不同名")),
+        ("name_other", gettext_noop("姓名不同")),
+    ],
+    "birth_date": [
+        ("birth_exact", gettext_noop("出生日期相同")),
+        ("birth_one", gettext_noop("出生日期差一位数字")),
+        ("birth_other", gettext_noop("出生日期不同")),
+    ],
+    "sex": [("sex_same", gettext_noop("性别相同")), ("sex_other", gettext_noop("性别不同"))],
+    "area": [
+        ("area_village", gettext_noop("同村（社区）")),
+        ("area_township", gettext_noop("同乡镇（街道）")),
+        ("area_county_coarse", gettext_noop("同县（一方只有县级区划）")),
+        ("area_county", gettext_noop("同县不同乡镇")),
+        ("area_other", gettext_noop("不同县")),
+    ],
+}
+FIELD_LABELS = {
+    "id_number": gettext_noop("身份证号"),
+    "name": gettext_noop("姓名"),
+    "birth_date": gettext_noop("出生日期"),
+    "sex": gettext_noop("性别"),
+    "area": gettext_noop("区划"),
+}
+
+
+def level_key(column: str, gamma: int | None) -> str | None:
+    """The key of a comparison level from its Splink number (None: one side missing)."""
+    levels = LEVELS[column]
+    if gamma is None or gamma < 0 or gamma >= len(levels):
+        return None
+    return levels[len(levels) - 1 - gamma][0]
+
+
+def level_label(column: str, key) -> str:
+    """The Chinese label of a level key; a link stored by an earlier engine version (a number)
+    has no label of this version."""
+    if key is None:
+        return gettext_noop("一方缺失")
+    if not isinstance(key, str):
+        return gettext_noop("（旧版比较结果）")
+    return dict(LEVELS[column]).get(key, key)
+
+
+# Sensible bounds on each level's match weight (log2 of m/u): (lowest, highest), None = open.
+# Disagreement on sex, birth date or ID number is strong evidence against; a given name that
+# differs counts against; "other township" scores below "same township".
+WEIGHT_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "id_exact": (0.0, None),
+    "id_explainable": (0.0, None),
+    "id_valid_close": (None, 2.0),
+    "id_two": (None, 0.0),
+    "id_other": (None, -10.0),
+    "name_exact": (1.0, None),
+    "name_pinyin": (0.0, None),
+    "name_surname": (None, -3.0),
+    "name_other": (None, -6.0),
+    "birth_exact": (0.0, None),
+    "birth_one": (None, -2.0),
+    "birth_other": (None, -10.0),
+    "sex_same": (0.0, 2.0),
+    "sex_other": (None, -10.0),
+    "area_village": (0.0, None),
+    "area_township": (0.0, None),
+    "area_county_coarse": (None, 2.0),
+    "area_county": (None, 0.0),
+    "area_other": (None, -3.0),
+}
+
+# Levels that forbid an automatic accept, whatever the other fields say (``decide``).
+VETO_LEVELS = frozenset(
+    {
+        "id_valid_close",
+        "id_two",
+        "id_other",
+        "name_surname",
+        "name_other",
+        "birth_one",
+        "birth_other",
+        "sex_other",
+        "area_county",
+        "area_other",
+    }
+)
+# The term-frequency adjustment of an exact name never counts more than a name this rare.
+TF_MINIMUM_U = 1e-4
+
+
+class ModelRefused(ValueError):
+    """A saved model that this engine must not use (another version, or weights out of bounds)."""
+
+
+def _level(creator, key: str, m: float):
+    return creator.configure(m_probability=m, label_for_charts=key)
+
+
 def _comparisons():
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
 
+    dl17 = "damerau_levenshtein(id17_l, id17_r) <= 1"
     return [
         cl.CustomComparison(
             output_column_name="id_number",
-            comparison_description="身份证号：相同 / 差1位 / 差2位 / 其他",
+            comparison_description="身份证号",
             comparison_levels=[
                 cll.NullLevel("id_clean"),
-                cll.ExactMatchLevel("id_clean").configure(m_probability=0.5),
-                cll.DamerauLevenshteinLevel("id_clean", 1).configure(m_probability=0.4),
-                cll.DamerauLevenshteinLevel("id_clean", 2).configure(m_probability=0.08),
-                cll.ElseLevel().configure(m_probability=0.02),
+                _level(cll.ExactMatchLevel("id_clean"), "id_exact", 0.6),
+                _level(
+                    cll.CustomLevel(f"(NOT (id_trusted_l AND id_trusted_r)) AND {dl17}"),
+                    "id_explainable",
+                    0.3,
+                ),
+                _level(cll.CustomLevel(dl17), "id_valid_close", 0.01),
+                _level(cll.DamerauLevenshteinLevel("id_clean", 2), "id_two", 0.06),
+                _level(cll.ElseLevel(), "id_other", 0.03),
             ],
         ),
         cl.CustomComparison(
             output_column_name="name",
-            comparison_description="姓名：字相同 / 拼音相同(同音字、繁简) / 拼音相近 / 同姓 / 其他",
+            comparison_description="姓名",
             comparison_levels=[
                 cll.NullLevel("name_norm"),
-                cll.ExactMatchLevel("name_norm").configure(m_probability=0.85),
-                cll.ExactMatchLevel("name_py").configure(m_probability=0.1),
-                cll.JaroWinklerLevel("name_py", 0.92).configure(m_probability=0.02),
-                cll.ExactMatchLevel("surname_py").configure(m_probability=0.02),
-                cll.ElseLevel().configure(m_probability=0.01),
+                cll.ExactMatchLevel("name_norm", term_frequency_adjustments=True).configure(
+                    m_probability=0.85,
+                    label_for_charts="name_exact",
+                    tf_minimum_u_value=TF_MINIMUM_U,
+                ),
+                _level(cll.ExactMatchLevel("name_py"), "name_pinyin", 0.12),
+                _level(cll.ExactMatchLevel("surname_py"), "name_surname", 0.02),
+                _level(cll.ElseLevel(), "name_other", 0.01),
             ],
         ),
         cl.CustomComparison(
             output_column_name="birth_date",
-            comparison_description="出生日期：相同 / 差1位数字 / 其他",
+            comparison_description="出生日期",
             comparison_levels=[
                 cll.NullLevel("birth_str"),
-                cll.ExactMatchLevel("birth_str").configure(m_probability=0.95),
-                cll.DamerauLevenshteinLevel("birth_str", 1).configure(m_probability=0.03),
-                cll.ElseLevel().configure(m_probability=0.02),
+                _level(cll.ExactMatchLevel("birth_str"), "birth_exact", 0.95),
+                _level(cll.DamerauLevenshteinLevel("birth_str", 1), "birth_one", 0.03),
+                _level(cll.ElseLevel(), "birth_other", 0.02),
             ],
         ),
         cl.CustomComparison(
@@ -281,19 +467,28 @@ def _comparisons():
             comparison_description="性别",
             comparison_levels=[
                 cll.NullLevel("sex"),
-                cll.ExactMatchLevel("sex").configure(m_probability=0.98),
-                cll.ElseLevel().configure(m_probability=0.02),
+                _level(cll.ExactMatchLevel("sex"), "sex_same", 0.98),
+                _level(cll.ElseLevel(), "sex_other", 0.02),
             ],
         ),
         cl.CustomComparison(
             output_column_name="area",
-            comparison_description="区划：同村 / 同乡镇 / 同县 / 其他",
+            comparison_description="区划",
             comparison_levels=[
                 cll.NullLevel("area_code"),
-                cll.ExactMatchLevel("area_code").configure(m_probability=0.6),
-                cll.ExactMatchLevel("area9").configure(m_probability=0.15),
-                cll.ExactMatchLevel("area6").configure(m_probability=0.15),
-                cll.ElseLevel().configure(m_probability=0.1),
+                _level(cll.ExactMatchLevel("area_code"), "area_village", 0.6),
+                _level(
+                    cll.CustomLevel("area9_l = area9_r AND area_len_l >= 9 AND area_len_r >= 9"),
+                    "area_township",
+                    0.15,
+                ),
+                _level(
+                    cll.CustomLevel("area6_l = area6_r AND (area_len_l < 9 OR area_len_r < 9)"),
+                    "area_county_coarse",
+                    0.1,
+                ),
+                _level(cll.ExactMatchLevel("area6"), "area_county", 0.1),
+                _level(cll.ElseLevel(), "area_other", 0.05),
             ],
         ),
     ]
@@ -325,34 +520,132 @@ def _settings(link_type: str, prior: float):
     )
 
 
-def _linker(con, tables: list[pl.DataFrame], settings):
+def name_frequencies(persons: pl.DataFrame) -> pl.DataFrame:
+    """The term-frequency table of names (``name_norm``, ``tf_name_norm``) of a prepared frame:
+    the share of the registry bearing each name, so that 王伟 agreeing counts less than 欧阳晓曦."""
+    n = max(1, len(persons))
+    return (
+        persons.filter(pl.col("name_norm").is_not_null())
+        .group_by("name_norm")
+        .agg(tf_name_norm=(pl.len() / n).cast(pl.Float64))
+    )
+
+
+def _linker(con, tables: list[pl.DataFrame], settings, name_tf: pl.DataFrame | None = None):
     from splink import DuckDBAPI, Linker
 
     db_api = DuckDBAPI(connection=con)
     sdfs = [db_api.register(t.to_arrow()) for t in tables]
-    if len(sdfs) == 1:
-        return Linker(sdfs[0], settings, log_level=logging.ERROR)
-    return Linker(sdfs, settings, log_level=logging.ERROR)
+    linker = Linker(sdfs[0] if len(sdfs) == 1 else sdfs, settings, log_level=logging.ERROR)
+    if name_tf is not None and len(name_tf):
+        tf = db_api.register(name_tf.select("name_norm", "tf_name_norm").to_arrow())
+        linker.table_management.register_term_frequency_lookup(tf, "name_norm")
+    return linker
 
 
 @dataclass
 class LinkModel:
-    """A trained Splink model (its JSON settings with m/u parameters), saved with a run."""
+    """A trained Splink model (its JSON settings with m/u parameters), saved with a run, with
+    the engine version it belongs to and its review (bounds checked, what was clamped)."""
 
     settings: dict
     trained_on: dict = field(default_factory=dict)
+    version: str = ""
+    review: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"settings": self.settings, "trained_on": self.trained_on})
+        return json.dumps(self.as_dict())
+
+    def as_dict(self) -> dict:
+        return {
+            "settings": self.settings,
+            "trained_on": self.trained_on,
+            "version": self.version,
+            "review": self.review,
+        }
 
     @classmethod
     def from_json(cls, text: str) -> LinkModel:
-        data = json.loads(text)
-        return cls(settings=data["settings"], trained_on=data.get("trained_on", {}))
+        return cls.from_dict(json.loads(text))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> LinkModel:
+        return cls(
+            settings=data["settings"],
+            trained_on=data.get("trained_on", {}),
+            version=data.get("version", ""),
+            review=data.get("review", {}),
+        )
+
+    def weights(self) -> dict[str, float]:
+        """Each level's match weight (log2 m/u) by level key."""
+        out = {}
+        for lv in _levels(self.settings):
+            m, u = lv.get("m_probability"), lv.get("u_probability")
+            if m and u:
+                out[lv["label_for_charts"]] = math.log2(m / u)
+        return out
 
 
-def _train(con, tables, link_type: str, prior: float, seed: int, u_pairs: float = 1e6) -> LinkModel:
-    linker = _linker(con, tables, _settings(link_type, prior))
+def _levels(settings: dict):
+    for comparison in settings["comparisons"]:
+        for lv in comparison["comparison_levels"]:
+            if not lv.get("is_null_level") and lv.get("label_for_charts") in WEIGHT_BOUNDS:
+                yield lv
+
+
+def review_model(settings: dict) -> tuple[dict, list[dict]]:
+    """Check every level's weight against ``WEIGHT_BOUNDS`` and the area levels' order
+    (village ≥ township ≥ county); clamp what lies outside (m moved, u kept). Returns the
+    reviewed settings and what was changed (level, weight before, weight after)."""
+    changed = []
+    area_cap = None
+    for lv in _levels(settings):
+        key = lv["label_for_charts"]
+        m, u = lv.get("m_probability"), lv.get("u_probability")
+        if not m or not u:
+            continue
+        w = math.log2(m / u)
+        lo, hi = WEIGHT_BOUNDS[key]
+        if key.startswith("area_") and area_cap is not None:
+            hi = area_cap if hi is None else min(hi, area_cap)
+        target = w
+        if hi is not None and w > hi:
+            target = hi
+        if lo is not None and w < lo:
+            target = lo
+        if target != w:
+            lv["m_probability"] = u * 2**target
+            changed.append({"level": key, "before": round(w, 3), "after": round(target, 3)})
+        if key.startswith("area_"):
+            area_cap = target
+    return settings, changed
+
+
+def check_model(model: LinkModel) -> None:
+    """Refuse a saved model of another engine version or with a weight outside its bounds."""
+    if model.version != MODEL_VERSION:
+        raise ModelRefused(f"model version {model.version or '(none)'} is not {MODEL_VERSION}")
+    names = {c.get("output_column_name") for c in model.settings.get("comparisons", [])}
+    if names != set(LEVELS):
+        raise ModelRefused(f"model compares {sorted(names)}, not {sorted(LEVELS)}")
+    for key, w in model.weights().items():
+        lo, hi = WEIGHT_BOUNDS[key]
+        if (lo is not None and w < lo - 1e-6) or (hi is not None and w > hi + 1e-6):
+            raise ModelRefused(f"weight of {key} ({w:.2f}) outside its bounds {lo}..{hi}")
+
+
+def _train(
+    con,
+    tables,
+    link_type: str,
+    prior: float,
+    seed: int,
+    u_pairs: float = 1e6,
+    name_tf: pl.DataFrame | None = None,
+    false_links: int = 0,
+) -> LinkModel:
+    linker = _linker(con, tables, _settings(link_type, prior), name_tf)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=u_pairs, seed=seed, min_count_per_level=None, num_chunks=1
     )
@@ -364,16 +657,29 @@ def _train(con, tables, link_type: str, prior: float, seed: int, u_pairs: float 
         "l.birth_str = r.birth_str and l.surname_py = r.surname_py",
         "l.id_birth8 = r.id_birth8 and l.id_seq3 = r.id_seq3",
     ):
+        before = linker.misc.save_model_to_json()
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, record_sample_proportion=1.0
             )
         except (EMTrainingException, ValueError):  # no pairs, or a level driven to m = 0
+            # a failed session can leave the comparisons it had set aside out of the linker's
+            # settings: start again from the model as it was before the session
+            linker = _linker(con, tables, before, name_tf)
             continue
     settings = _id_u(_floor_m(linker.misc.save_model_to_json()), len(tables[-1]))
+    missing = {c["output_column_name"] for c in settings["comparisons"]} ^ set(LEVELS)
+    if missing:
+        raise ModelRefused(f"trained model lacks comparisons: {sorted(missing)}")
+    # The prior is fixed by the data's shape (each record is at most one of the persons), not
+    # left to EM, which can drive it anywhere on a small or skewed run.
+    settings["probability_two_random_records_match"] = prior
+    settings, clamped = review_model(settings)
     return LinkModel(
         settings=settings,
         trained_on={"rows": [len(t) for t in tables], "seed": seed, "link_type": link_type},
+        version=MODEL_VERSION,
+        review={"bounds": "WEIGHT_BOUNDS", "clamped": clamped, "false_link_reports": false_links},
     )
 
 
@@ -390,15 +696,12 @@ def _id_u(settings: dict, n_persons: int) -> dict:
     upper bound, so the weights err on the cautious side.
     """
     n = max(1, n_persons)
-    for comparison in settings["comparisons"]:
-        if comparison["output_column_name"] != "id_number":
-            continue
-        for lv in comparison["comparison_levels"]:
-            label = lv.get("label_for_charts", "")
-            bound = 1 / n if "<= 1" in label else 10 / n if "<= 2" in label else None
-            if bound is not None:
-                u = lv.get("u_probability")
-                lv["u_probability"] = bound if u is None or u <= 0 or u > bound else u
+    bounds = {"id_explainable": 1 / n, "id_valid_close": 10 / n, "id_two": 10 / n}
+    for lv in _levels(settings):
+        bound = bounds.get(lv["label_for_charts"])
+        if bound is not None:
+            u = lv.get("u_probability")
+            lv["u_probability"] = bound if u is None or u <= 0 or u > bound else u
     return settings
 
 
@@ -419,16 +722,68 @@ def _sample(frame: pl.DataFrame, n: int, seed: int) -> pl.DataFrame:
 
 
 def train_link_model(
-    persons: pl.DataFrame, residual: pl.DataFrame, *, seed: int = 1, sample: int = 200_000
+    persons: pl.DataFrame,
+    residual: pl.DataFrame,
+    *,
+    seed: int = 1,
+    sample: int = 200_000,
+    name_tf: pl.DataFrame | None = None,
+    false_links: int = 0,
 ) -> LinkModel:
     """Train on the records that need probabilistic linkage (prepared frames)."""
     left = _sample(residual, sample, seed)
     prior = min(0.5, max(1e-9, 0.5 / max(1, len(persons))))
     con = duckdb.connect()
     try:
-        return _train(con, [left, persons], "link_only", prior, seed)
+        return _train(
+            con,
+            [left, persons],
+            "link_only",
+            prior,
+            seed,
+            name_tf=name_frequencies(persons) if name_tf is None else name_tf,
+            false_links=false_links,
+        )
     finally:
         con.close()
+
+
+# --------------------------------------------------------------------------- decisions
+
+
+def veto_reasons(levels: dict[str, str | None]) -> list[str]:
+    """The fields whose disagreement forbids an automatic accept (level keys by comparison)."""
+    return [col for col, key in levels.items() if key in VETO_LEVELS]
+
+
+def decide(
+    probability: float,
+    levels: dict[str, str | None],
+    *,
+    clear: bool = True,
+    accept: float = ACCEPT_PROBABILITY,
+    review: float = REVIEW_PROBABILITY,
+) -> str | None:
+    """accepted / review / None for one proposed pair: accepted only at or above ``accept``,
+    clearly ahead of the next candidate, and with no vetoing disagreement."""
+    if probability < review:
+        return None
+    if probability >= accept and clear and not veto_reasons(levels):
+        return STATUS_ACCEPTED
+    return STATUS_REVIEW
+
+
+def _veto_expr(frame: pl.DataFrame) -> pl.Expr:
+    """True where a pair has a vetoing level (the frame's gamma_* columns)."""
+    out = pl.lit(False)
+    for col, levels in LEVELS.items():
+        g = f"gamma_{col}"
+        if g not in frame.columns:
+            continue
+        n = len(levels)
+        vetoing = [n - 1 - i for i, (key, _label) in enumerate(levels) if key in VETO_LEVELS]
+        out = out | pl.col(g).is_in(vetoing).fill_null(False)
+    return out
 
 
 # --------------------------------------------------------------------------- linking
@@ -466,12 +821,17 @@ def _decision_frame(decisions: pl.DataFrame | None) -> pl.DataFrame:
 
 
 def _comparison_json(frame: pl.DataFrame) -> pl.Expr:
+    """Each comparison's level (its key, e.g. ``sex_other``) and weight, as JSON."""
     parts = []
-    for name in COMPARISON_COLUMNS:
+    for name, levels in LEVELS.items():
         if f"gamma_{name}" in frame.columns:
+            n = len(levels)
+            keys = {n - 1 - i: key for i, (key, _label) in enumerate(levels)}
             parts.append(
                 pl.struct(
-                    level=pl.col(f"gamma_{name}"),
+                    level=pl.col(f"gamma_{name}").replace_strict(
+                        keys, default=None, return_dtype=pl.Utf8
+                    ),
                     weight=pl.col(f"mw_{name}").round(3) if f"mw_{name}" in frame.columns else None,
                 ).alias(name)
             )
@@ -479,10 +839,15 @@ def _comparison_json(frame: pl.DataFrame) -> pl.Expr:
 
 
 def predict_pairs(
-    con, model: LinkModel, tables: list[pl.DataFrame], *, threshold: float
+    con,
+    model: LinkModel,
+    tables: list[pl.DataFrame],
+    *,
+    threshold: float,
+    name_tf: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     settings = dict(model.settings)
-    linker = _linker(con, tables, settings)
+    linker = _linker(con, tables, settings, name_tf)
     predictions = linker.inference.predict(
         threshold_match_probability=threshold, warning_mode="never"
     )
@@ -499,19 +864,29 @@ def link_records(
     review: float = REVIEW_PROBABILITY,
     seed: int = 1,
     train_sample: int = 200_000,
+    name_tf: pl.DataFrame | None = None,
 ) -> LinkResult:
     """Link ``records`` (RECORD_SCHEMA) to ``persons`` (PERSON_SCHEMA).
 
-    ``model``: a trained model to reuse; None trains one on this data. ``decisions``: frame of
-    (record_id, person_id, decision ∈ {confirmed, rejected}) made by people earlier.
+    ``model``: a trained model to reuse (checked: ``ModelRefused`` if it is not one this engine
+    may use); None trains one on this data. ``decisions``: frame of (record_id, person_id,
+    decision ∈ {confirmed, rejected}) made by people earlier. ``name_tf``: the name frequency
+    table of the whole registry, when ``persons`` is only a part of it.
     """
     stats: dict = {"records": len(records), "persons": len(persons)}
+    if model is not None:
+        check_model(model)
     if records.is_empty() or persons.is_empty():
         return LinkResult(_empty_links(), model, stats)
     started = time.perf_counter()
     p = prepare(persons, "person_id")
+    tf = name_frequencies(p) if name_tf is None else name_tf
     # Only the IDs of all records are cleaned; names are read (pinyin) for the residual only.
     r = clean_ids(records).rename({"record_id": "uid"}).collect()
+    bad = r.filter(pl.col("id_bad"))["uid"]
+    stats["bad_ids"] = len(bad)
+    if len(bad):
+        stats["bad_id_records"] = bad.head(100).to_list()
     dec = _decision_frame(decisions)
 
     # Stage 1: exact on a valid number.
@@ -529,15 +904,20 @@ def link_records(
             status=pl.lit(STATUS_ACCEPTED),
             match_weight=pl.lit(None, dtype=pl.Float64),
             match_probability=pl.lit(1.0),
-            comparison=pl.lit('{"id_number":{"level":"exact"}}'),
+            comparison=pl.lit('{"id_number":{"level":"id_exact"}}'),
         )
     )
     stats["exact"] = len(exact)
-    stats["valid_unknown"] = int(r["id_valid"].sum()) - len(exact)
+    stats["valid_unknown"] = int(r["id_valid"].sum()) - exact["record_id"].n_unique()
 
-    # Stage 2: the rest, probabilistically.
+    # Stage 2: everything else, probabilistically — including a valid number the registry does
+    # not know (a person registered without a number, a mistyped old 15-digit number).
     residual = prepare(
-        r.filter(~pl.col("id_valid")).rename({"uid": "record_id"}), "record_id", cleaned=True
+        r.join(exact.select(pl.col("record_id").alias("uid")), on="uid", how="anti").rename(
+            {"uid": "record_id"}
+        ),
+        "record_id",
+        cleaned=True,
     )
     stats["residual"] = len(residual)
     stats["seconds_prepare_exact"] = round(time.perf_counter() - started, 2)
@@ -547,10 +927,19 @@ def link_records(
         try:
             if model is None:
                 t0 = time.perf_counter()
-                model = train_link_model(p, residual, seed=seed, sample=train_sample)
+                model = train_link_model(
+                    p,
+                    residual,
+                    seed=seed,
+                    sample=train_sample,
+                    name_tf=tf,
+                    false_links=int((dec["decision"] == "rejected").sum()),
+                )
                 stats["seconds_train"] = round(time.perf_counter() - t0, 2)
             t0 = time.perf_counter()
-            pairs = predict_pairs(con, model, [residual, p], threshold=min(review, 0.5) / 2)
+            pairs = predict_pairs(
+                con, model, [residual, p], threshold=min(review, 0.5) / 2, name_tf=tf
+            )
             stats["seconds_predict"] = round(time.perf_counter() - t0, 2)
         finally:
             con.close()
@@ -561,6 +950,7 @@ def link_records(
                 pl.col("uid_r").cast(pl.Int64).alias("person_id"),
                 "match_weight",
                 "match_probability",
+                _veto_expr(pairs).alias("veto"),
                 _comparison_json(pairs).alias("comparison"),
             )
             # people's rejections remove a pair before the best candidate is chosen
@@ -580,12 +970,15 @@ def link_records(
                 "record_id",
                 "person_id",
                 method=pl.lit(METHOD_PROBABILISTIC),
-                status=pl.when((pl.col("match_probability") >= accept) & clear)
+                status=pl.when((pl.col("match_probability") >= accept) & clear & ~pl.col("veto"))
                 .then(pl.lit(STATUS_ACCEPTED))
                 .otherwise(pl.lit(STATUS_REVIEW)),
                 match_weight="match_weight",
                 match_probability="match_probability",
                 comparison="comparison",
+            )
+            stats["vetoed"] = int(
+                best.filter((pl.col("match_probability") >= accept) & clear & pl.col("veto")).height
             )
     links = pl.concat([exact.cast(LINK_SCHEMA), probabilistic.cast(LINK_SCHEMA)])
 
@@ -614,6 +1007,46 @@ def link_records(
 
 # --------------------------------------------------------------------------- duplicates
 
+DUPLICATE_SCHEMA = {
+    "person_a": pl.Int64,
+    "person_b": pl.Int64,
+    "match_weight": pl.Float64,
+    "match_probability": pl.Float64,
+    "comparison": pl.Utf8,
+}
+
+
+def _gamma(column: str, key: str) -> int:
+    levels = [k for k, _label in LEVELS[column]]
+    return len(levels) - 1 - levels.index(key)
+
+
+def duplicate_rule(frame: pl.DataFrame) -> pl.Expr:
+    """Which predicted pairs of registry persons are kept as probable duplicates.
+
+    - other sex: never one person;
+    - one household: two people unless the names agree (twins share surname and birth date);
+    - two checked numbers (which can only differ by more than a single error): kept only when
+      they are one explainable error apart *and* name, sex and birth date agree and the area is
+      the same county — a registration whose old 15-digit number was mistyped into a valid
+      other number. Two people born the same day in one county, or twins, are left apart.
+    """
+    sex_other = pl.col("gamma_sex") == _gamma("sex", "sex_other")
+    name_agrees = pl.col("gamma_name") >= _gamma("name", "name_pinyin")
+    same_household = (pl.col("household_id_l") == pl.col("household_id_r")).fill_null(False)
+    both_trusted = pl.col("id_trusted_l") & pl.col("id_trusted_r")
+    everything_agrees = (
+        name_agrees
+        & (pl.col("gamma_sex") == _gamma("sex", "sex_same"))
+        & (pl.col("gamma_birth_date") == _gamma("birth_date", "birth_exact"))
+        & (pl.col("gamma_area") >= _gamma("area", "area_county"))
+        & (pl.col("gamma_id_number") == _gamma("id_number", "id_valid_close"))
+    )
+    keep = ~sex_other.fill_null(False)
+    keep = keep & ~(same_household & ~name_agrees.fill_null(False))
+    keep = keep & (~both_trusted.fill_null(False) | everything_agrees.fill_null(False))
+    return keep
+
 
 def find_duplicates(
     persons: pl.DataFrame,
@@ -622,52 +1055,66 @@ def find_duplicates(
     threshold: float = REVIEW_PROBABILITY,
     seed: int = 1,
 ) -> tuple[pl.DataFrame, LinkModel | None]:
-    """Pairs of registry persons who are probably one person (PERSON_SCHEMA + ``household_id``).
+    """Pairs of registry persons who are probably one person (PERSON_SCHEMA, optionally with
+    ``household_id`` for the household-aware rule ``duplicate_rule``).
 
     Returns (person_a, person_b, match_weight, match_probability, comparison), person_a < person_b.
-    Two rows cannot share a valid number (the registry forbids it), so a duplicate always differs
-    in its number — typo, old 15-digit form, or none — which is what the comparisons look at.
+    The same comparisons and bounds as the record linkage.
     """
-    schema = {
-        "person_a": pl.Int64,
-        "person_b": pl.Int64,
-        "match_weight": pl.Float64,
-        "match_probability": pl.Float64,
-        "comparison": pl.Utf8,
-    }
     if len(persons) < 2:
-        return pl.DataFrame(schema=schema), model
-    p = prepare(persons, "person_id")
+        return pl.DataFrame(schema=DUPLICATE_SCHEMA), model
+    if model is not None:
+        check_model(model)
+    households = (
+        persons.select(pl.col("person_id").alias("uid"), pl.col("household_id").cast(pl.Int64))
+        if "household_id" in persons.columns
+        else None
+    )
+    p = prepare(persons.select(list(PERSON_SCHEMA)), "person_id")
+    tf = name_frequencies(p)
     con = duckdb.connect()
     try:
         if model is None:
             prior = min(0.5, max(1e-9, 1.0 / max(1, len(p))))
-            model = _train(con, [p], "dedupe_only", prior, seed)
+            model = _train(con, [p], "dedupe_only", prior, seed, name_tf=tf)
             con.close()
             con = duckdb.connect()
-        pairs = predict_pairs(con, model, [p], threshold=threshold)
+        pairs = predict_pairs(con, model, [p], threshold=min(threshold, 0.5) / 2, name_tf=tf)
     finally:
         con.close()
     if pairs.is_empty():
-        return pl.DataFrame(schema=schema), model
-    # Two valid numbers are two people: the registry holds each number once, and MOD 11-2 turns
-    # any single wrong digit into an invalid number. (Born the same day in the same county,
-    # two people's numbers differ only in the sequence and check digits, which the model alone
-    # would read as a near-miss of one person's number.)
-    valid = set(p.filter(pl.col("id_valid"))["uid"].to_list())
-    both_valid = pl.col("uid_l").is_in(list(valid)) & pl.col("uid_r").is_in(list(valid))
-    pairs = pairs.filter(~both_valid)
+        return pl.DataFrame(schema=DUPLICATE_SCHEMA), model
+    pairs = pairs.with_columns(pl.col("uid_l").cast(pl.Int64), pl.col("uid_r").cast(pl.Int64))
+    trusted = p.select("uid", "id_trusted")
+    pairs = pairs.join(
+        trusted.rename({"uid": "uid_l", "id_trusted": "id_trusted_l"}), on="uid_l", how="left"
+    ).join(trusted.rename({"uid": "uid_r", "id_trusted": "id_trusted_r"}), on="uid_r", how="left")
+    if households is not None:
+        pairs = pairs.join(
+            households.rename({"uid": "uid_l", "household_id": "household_id_l"}),
+            on="uid_l",
+            how="left",
+        ).join(
+            households.rename({"uid": "uid_r", "household_id": "household_id_r"}),
+            on="uid_r",
+            how="left",
+        )
+    else:
+        pairs = pairs.with_columns(
+            household_id_l=pl.lit(None, dtype=pl.Int64), household_id_r=pl.lit(None, dtype=pl.Int64)
+        )
+    pairs = pairs.filter(duplicate_rule(pairs))
+    # a pair of two checked numbers that passed the rule is kept whatever its probability (the
+    # rule asked everything else to agree); the others need the threshold
+    both = pl.col("id_trusted_l").fill_null(False) & pl.col("id_trusted_r").fill_null(False)
+    pairs = pairs.filter(both | (pl.col("match_probability") >= threshold))
     if pairs.is_empty():
-        return pl.DataFrame(schema=schema), model
+        return pl.DataFrame(schema=DUPLICATE_SCHEMA), model
     out = pairs.select(
-        pl.min_horizontal(pl.col("uid_l").cast(pl.Int64), pl.col("uid_r").cast(pl.Int64)).alias(
-            "person_a"
-        ),
-        pl.max_horizontal(pl.col("uid_l").cast(pl.Int64), pl.col("uid_r").cast(pl.Int64)).alias(
-            "person_b"
-        ),
+        pl.min_horizontal("uid_l", "uid_r").alias("person_a"),
+        pl.max_horizontal("uid_l", "uid_r").alias("person_b"),
         "match_weight",
         "match_probability",
         _comparison_json(pairs).alias("comparison"),
     )
-    return out.cast(schema).unique(["person_a", "person_b"]), model
+    return out.cast(DUPLICATE_SCHEMA).unique(["person_a", "person_b"]), model

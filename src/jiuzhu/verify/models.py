@@ -126,6 +126,14 @@ class MatchRun(_Row):
     class Meta:
         verbose_name = _("比对批次")
         verbose_name_plural = _("比对批次")
+        constraints = [
+            # one duplicate detection at a time (services.duplicates_detect)
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(kind="registry", finished_at__isnull=True),
+                name="one_running_duplicate_run",
+            )
+        ]
 
 
 class LinkMethod(models.TextChoices):
@@ -177,6 +185,12 @@ class ReviewDecision(_Row):
     )
     decided_at = models.DateTimeField(auto_now_add=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # the link as the reviewer saw it: a rejected link is a false-link report, counted into the
+    # next trained model's review and listed on the linkage quality page
+    link_status = models.CharField(_("原状态"), max_length=10, blank=True)
+    link_method = models.CharField(_("原匹配方式"), max_length=16, blank=True)
+    match_probability = models.FloatField(_("匹配概率"), null=True, blank=True)
+    comparison = models.JSONField(_("比较向量"), default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -272,6 +286,10 @@ class DuplicatePair(_Row):
     """Two registry persons who are probably one (two households, or twice in one programme)."""
 
     SCOPE_AREA_FIELD = "person_a__household__hukou_area"
+
+    # a pair is visible and actionable only where the user's scope holds BOTH households
+    # (selectors.duplicate_queue, services.duplicate_resolve); this field is the first of two
+    SCOPE_AREA_FIELD_B = "person_b__household__hukou_area"
 
     OPEN, MERGED, DISTINCT = "open", "merged", "distinct"
     person_a = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")

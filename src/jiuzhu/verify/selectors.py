@@ -9,16 +9,27 @@ from collections import defaultdict
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
-from jiuzhu.accounts.scoping import access, scoped
+from jiuzhu.accounts.scoping import access, scoped, user_scope
 from jiuzhu.core import pdf
 from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.registry.models import Household, Person, source_label
+from jiuzhu.verify import matching
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, display_value
-from jiuzhu.verify.models import Check, DuplicatePair, FeedImport, Finding, LinkStatus, RecordLink
+from jiuzhu.verify.matching import CERTAIN_METHODS as LINK_METHODS_CERTAIN  # noqa: F401
+from jiuzhu.verify.matching import HOLD_PROBABILITY  # noqa: F401
+from jiuzhu.verify.models import (
+    Check,
+    DuplicatePair,
+    FeedImport,
+    Finding,
+    LinkMethod,
+    LinkStatus,
+    RecordLink,
+)
 
 
 def findings_for(*, kinds: list[str] | None = None, household_ids=None) -> QuerySet[Finding]:
@@ -56,13 +67,19 @@ def review_queue(*, user) -> QuerySet[RecordLink]:
 
 
 def duplicate_queue(*, user) -> QuerySet[DuplicatePair]:
-    return scoped(
-        DuplicatePair.objects.filter(status=DuplicatePair.OPEN).select_related(
-            "person_a__household", "person_b__household"
-        ),
-        user,
-        Capability.REGISTRY_VIEW,
-    ).order_by("-match_probability")
+    """Open pairs whose BOTH persons' households lie in the user's scope."""
+    scope = user_scope(user, Capability.REGISTRY_VIEW)
+    return (
+        scoped(
+            DuplicatePair.objects.filter(status=DuplicatePair.OPEN).select_related(
+                "person_a__household", "person_b__household"
+            ),
+            user,
+            Capability.REGISTRY_VIEW,
+        )
+        .filter(scope.q(DuplicatePair.SCOPE_AREA_FIELD_B))
+        .order_by("-match_probability")
+    )
 
 
 # Column labels whose word means something else elsewhere in the UI: the police feed's 事项 is
@@ -220,3 +237,170 @@ def _check_report_pdf(*, user, household_id: int) -> bytes:
     return pdf.render_pdf(
         title="家庭经济状况核对报告", blocks=blocks, footer="家庭经济状况核对报告"
     )
+
+
+# --------------------------------------------------------------------------- linkage review
+
+
+def _level_rows(link_comparison: dict) -> dict[str, tuple[str, float | None]]:
+    out = {}
+    for col in matching.LEVELS:
+        part = (link_comparison or {}).get(col) or {}
+        key = part.get("level")
+        out[col] = (key, part.get("weight"))
+    return out
+
+
+def _sex_label(value: str) -> str:
+    return {"M": _("男"), "F": _("女")}.get(value or "", value or "")
+
+
+def link_evidence(link: RecordLink) -> dict:
+    """A proposed link with the evidence side by side (ID numbers masked): for each compared
+    field, what the department record says, what the registry says, the level and its weight,
+    and whether that field forbids an automatic accept."""
+    rec, person = link.record, link.person
+    levels = _level_rows(link.comparison)
+    values = {
+        "id_number": (mask_id_number(rec.id_number), mask_id_number(person.id_number or "")),
+        "name": (rec.name, person.name),
+        "birth_date": (
+            rec.birth_date.isoformat() if rec.birth_date else "",
+            person.birth_date.isoformat() if person.birth_date else "",
+        ),
+        "sex": (_sex_label(rec.sex), _sex_label(person.sex)),
+        "area": (rec.area_code, person.household.hukou_area_id),
+    }
+    rows = []
+    for col, label in matching.FIELD_LABELS.items():
+        key, weight = levels[col]
+        rows.append(
+            {
+                "field": _(label),
+                "record": values[col][0] or _("（无）"),
+                "person": values[col][1] or _("（无）"),
+                "level": _(matching.level_label(col, key)),
+                "weight": weight,
+                "against": key in matching.VETO_LEVELS,
+            }
+        )
+    feed = FEEDS.get(rec.department)
+    kind = rec.kind
+    if feed is not None and feed.kind_column and kind:
+        column = next((c for c in feed.columns if c.name == feed.kind_column), None)
+        kind = _display(column, kind) if column is not None else kind
+    return {
+        "link": link,
+        "rows": rows,
+        "department": rec.get_department_display(),
+        "kind": kind,
+        "event_date": rec.event_date,
+        "household": person.household,
+        "probabilistic": link.method == matching.METHOD_PROBABILISTIC,
+        "would_hold": matching.link_holds_payment(link.method, link.match_probability),
+    }
+
+
+def review_page(*, user, limit: int = 200) -> dict:
+    """The review queue with its evidence (the read is audited: it shows personal data)."""
+    from jiuzhu.audit.services import audit_record
+
+    qs = review_queue(user=user)
+    total = qs.count()
+    links = [link_evidence(link) for link in qs[:limit]]
+    audit_record(
+        actor=user,
+        action="verify.review_view",
+        subject_type="record_link",
+        subject_id=0,
+        after={"shown": [e["link"].pk for e in links]},
+    )
+    return {"links": links, "total": total, "shown": len(links)}
+
+
+BANDS = (
+    ("exact", gettext_noop("身份证号一致（含15位升级）")),
+    ("confirmed", gettext_noop("人工确认")),
+    ("hold", gettext_noop("概率匹配，达到自动暂停发放门槛")),
+    ("accepted", gettext_noop("概率匹配，已匹配但不自动暂停发放")),
+    ("review", gettext_noop("待人工确认")),
+)
+
+
+def linkage_quality(*, user) -> dict:
+    """The 核对 officer's linkage quality page: links by band and review queue size (in the
+    user's scope), the current model's weights with the bounds and what was clamped, and the
+    recent false-link reports (masked)."""
+    from django.db.models import Count, Q
+
+    from jiuzhu.verify.models import MatchRun, ReviewDecision
+
+    links = scoped(RecordLink.objects.all(), user, Capability.REGISTRY_VIEW)
+    hold = matching.HOLD_PROBABILITY
+    counts = links.aggregate(
+        exact=Count("id", filter=Q(method__in=["exact", "id15"], status="accepted")),
+        confirmed=Count("id", filter=Q(method="confirmed", status="accepted")),
+        hold=Count(
+            "id",
+            filter=Q(method="probabilistic", status="accepted", match_probability__gte=hold),
+        ),
+        accepted=Count(
+            "id",
+            filter=Q(method="probabilistic", status="accepted", match_probability__lt=hold),
+        ),
+        review=Count("id", filter=Q(status="review")),
+    )
+    bands = [{"key": k, "label": _(label), "count": counts[k]} for k, label in BANDS]
+    run = (
+        MatchRun.objects.filter(kind=MatchRun.KIND_FEEDS, model__isnull=False)
+        .order_by("-id")
+        .first()
+    )
+    weights, review, version = [], {}, ""
+    if run is not None:
+        model = matching.LinkModel.from_dict(run.model)
+        version, review = model.version, model.review
+        w = model.weights()
+        clamped = {c["level"]: c for c in review.get("clamped", [])}
+        for col, levels in matching.LEVELS.items():
+            for key, label in levels:
+                lo, hi = matching.WEIGHT_BOUNDS[key]
+                weights.append(
+                    {
+                        "field": _(matching.FIELD_LABELS[col]),
+                        "level": _(label),
+                        "weight": w.get(key),
+                        "low": lo,
+                        "high": hi,
+                        "clamped": clamped.get(key),
+                        "veto": key in matching.VETO_LEVELS,
+                    }
+                )
+    scope = user_scope(user, Capability.REGISTRY_VIEW)
+    reports = (
+        ReviewDecision.objects.filter(decision=ReviewDecision.REJECTED)
+        .filter(scope.q("person__household__hukou_area"))
+        .select_related("record", "person__household", "decided_by")
+        .order_by("-decided_at")[:20]
+    )
+    return {
+        "bands": bands,
+        "review_total": counts["review"],
+        "run": run,
+        "version": version,
+        "model_review": review,
+        "weights": weights,
+        "reports": [
+            {
+                "decision": d,
+                "record_id": mask_id_number(d.record.id_number),
+                "person_id": mask_id_number(d.person.id_number or ""),
+                "method": dict(LinkMethod.choices).get(d.link_method, ""),
+                "status": dict(LinkStatus.choices).get(d.link_status, ""),
+            }
+            for d in reports
+        ],
+        "accept": matching.ACCEPT_PROBABILITY,
+        "review_threshold": matching.REVIEW_PROBABILITY,
+        "hold": hold,
+    }

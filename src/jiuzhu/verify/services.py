@@ -16,11 +16,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
-from jiuzhu.accounts.scoping import access, user_departments, user_scope
+from jiuzhu.accounts.scoping import access, scoped, user_departments, user_scope
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
@@ -220,12 +221,38 @@ def _quarantine(imp: FeedImport, data: bytes) -> None:
 
 
 def _latest_model() -> matching.LinkModel | None:
+    """The model of the latest run, if this engine may use it: a model of an earlier engine
+    version (other comparisons) or with a weight outside its bounds is refused, and the next
+    run trains a new one."""
     run = (
         MatchRun.objects.filter(kind=MatchRun.KIND_FEEDS, model__isnull=False)
         .order_by("-id")
         .first()
     )
-    return matching.LinkModel(**run.model) if run else None
+    if run is None:
+        return None
+    model = matching.LinkModel.from_dict(run.model)
+    try:
+        matching.check_model(model)
+    except matching.ModelRefused:
+        return None
+    return model
+
+
+def _name_frequencies() -> pl.DataFrame:
+    """The registry's name frequency table (``name_norm``, ``tf_name_norm``) for runs that link
+    only a part of the registry (one household's check)."""
+    total = Person.objects.count() or 1
+    rows = read_frame(
+        f"SELECT name, COUNT(*) FROM {Person._meta.db_table} GROUP BY name",  # noqa: S608
+        None,
+        {"name": pl.Utf8, "n": pl.Int64},
+    )
+    return (
+        rows.with_columns(name_norm=matching.normalise_name(pl.col("name")))
+        .group_by("name_norm")
+        .agg(tf_name_norm=(pl.col("n").sum() / total).cast(pl.Float64))
+    )
 
 
 # Rows of the residual (invalid or missing ID numbers) the model is trained on when a run trains.
@@ -235,9 +262,7 @@ TRAIN_SAMPLE = 100_000
 def _new_run(actor, result: matching.LinkResult, **stats) -> MatchRun:
     return MatchRun.objects.create(
         kind=MatchRun.KIND_FEEDS,
-        model=None
-        if result.model is None
-        else {"settings": result.model.settings, "trained_on": result.model.trained_on},
+        model=None if result.model is None else result.model.as_dict(),
         stats={**result.stats, **stats},
         accept_probability=matching.ACCEPT_PROBABILITY,
         review_probability=matching.REVIEW_PROBABILITY,
@@ -310,6 +335,32 @@ def _delete_link_ids(ids: list[int]) -> None:
             cur.execute(f"DELETE FROM {table} WHERE id IN ({marks})", block)  # noqa: S608
 
 
+# Departments whose area code is where the *person* is registered (公安: 户籍地). The others
+# state where a car, company, property or school is: not evidence about who the person is, so
+# the engine does not compare it (a car registered in the next county is no namesake's sign).
+PERSON_AREA_DEPARTMENTS = ("police",)
+
+
+def _engine_records(where: str = "") -> pl.DataFrame:
+    """Department records as the engine reads them (RECORD_SCHEMA), the area only where it is
+    the person's (``PERSON_AREA_DEPARTMENTS``)."""
+    depts = ", ".join(f"'{d}'" for d in PERSON_AREA_DEPARTMENTS)
+    sql = (
+        "SELECT id, id_number, name, sex, birth_date, "
+        f"CASE WHEN department IN ({depts}) THEN area_code ELSE '' END "
+        f"FROM {FeedRecord._meta.db_table}" + (f" WHERE {where}" if where else "")
+    )  # noqa: S608 - fixed names; ``where`` is fixed SQL built by this module
+    return read_frame(sql, None, dict(matching.RECORD_SCHEMA), blank_as_null=True)
+
+
+def _person_area_only(records: pl.DataFrame) -> pl.DataFrame:
+    return records.with_columns(
+        area_code=pl.when(pl.col("department").is_in(list(PERSON_AREA_DEPARTMENTS)))
+        .then(pl.col("area_code"))
+        .otherwise(None)
+    )
+
+
 def link_run(
     *,
     actor=None,
@@ -327,7 +378,7 @@ def link_run(
     timings = timings if timings is not None else {}
     t0 = time.perf_counter()
     persons = persons if persons is not None else adapters.persons_table()
-    records = adapters.records_table(record_where)
+    records = _engine_records(record_where)
     decisions = adapters.decisions_frame()
     max_import = FeedImport.objects.order_by("-id").values_list("id", flat=True).first() or 0
     timings["read"] = timings.get("read", 0) + time.perf_counter() - t0
@@ -377,7 +428,15 @@ def review_decide(*, actor, link_id: int, decision: str, note: str = "") -> Reco
         ReviewDecision.objects.update_or_create(
             record_id=link.record_id,
             person_id=link.person_id,
-            defaults={"decision": decision, "decided_by": actor, "note": note[:200]},
+            defaults={
+                "decision": decision,
+                "decided_by": actor,
+                "note": note[:200],
+                "link_status": link.status,
+                "link_method": link.method,
+                "match_probability": link.match_probability,
+                "comparison": link.comparison or {},
+            },
         )
         before = {"status": link.status, "probability": link.match_probability}
         if decision == ReviewDecision.CONFIRMED:
@@ -467,9 +526,10 @@ def _link_household(*, actor, household_id: int, members: list[Person]) -> Match
     decisions = adapters.decisions_frame().filter(pl.col("record_id").is_in(record_ids))
     result = matching.link_records(
         adapters.engine_persons(persons),
-        adapters.engine_records(records),
+        adapters.engine_records(_person_area_only(records)),
         model=model,
         decisions=decisions,
+        name_tf=_name_frequencies(),
     )
     person_ids = set(persons["person_id"].to_list())
     linked = set(result.links["record_id"].to_list())
@@ -797,21 +857,114 @@ def _link_changes(actor, persons: pl.DataFrame, previous: CheckBatch, timings: d
 # --------------------------------------------------------------------------- duplicates
 
 
+# A duplicate run that has not finished after this long is taken to have died (a killed worker):
+# it no longer blocks the next one and is marked failed.
+DUPLICATE_RUN_LEASE = datetime.timedelta(hours=3)
+
+
+def _pair_scope(qs, user, capability: str):
+    """Duplicate pairs whose BOTH persons' households lie in the user's scope (issue 14.2: a
+    城西 reviewer must not see, nor merge away, a 城东 resident)."""
+    scope = user_scope(user, capability)
+    return scoped(qs, user, capability).filter(scope.q(DuplicatePair.SCOPE_AREA_FIELD_B))
+
+
+def _release_stale_duplicate_runs() -> None:
+    stale = MatchRun.objects.filter(
+        kind=MatchRun.KIND_REGISTRY,
+        finished_at__isnull=True,
+        started_at__lt=timezone.now() - DUPLICATE_RUN_LEASE,
+    )
+    for run in stale:
+        run.finished_at = timezone.now()
+        run.stats = {**run.stats, "failed": "超时未完成，视为中断"}
+        run.save(update_fields=["finished_at", "stats"])
+
+
+def duplicate_run_running() -> MatchRun | None:
+    _release_stale_duplicate_runs()
+    return (
+        MatchRun.objects.filter(kind=MatchRun.KIND_REGISTRY, finished_at__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+
+
+def _duplicate_scope(actor) -> tuple[str, ...]:
+    """The area prefixes a run covers: the actor's 户籍 edit scope, or everything (console)."""
+    if actor is None:
+        return ()
+    scope = user_scope(actor, Capability.REGISTRY_EDIT)
+    if scope.empty:
+        raise PermissionDenied(Capability.REGISTRY_EDIT)
+    return scope.prefixes
+
+
+def _start_duplicate_run(actor, prefixes: tuple[str, ...]) -> MatchRun:
+    """Claim the one running duplicate run (a unique constraint on unfinished registry runs)."""
+    from django.db import IntegrityError
+
+    _release_stale_duplicate_runs()
+    try:
+        with transaction.atomic():
+            return MatchRun.objects.create(
+                kind=MatchRun.KIND_REGISTRY,
+                stats={"scope": list(prefixes) or ["全部"]},
+                started_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+    except IntegrityError:
+        raise ServiceError(
+            _("疑似重复检测正在运行，请等它完成后再启动"), code="duplicates_running"
+        ) from None
+
+
+def duplicates_request(*, actor) -> None:
+    """The 疑似重复人员 page's button: check the user may run it and none is running, audit the
+    request, and queue the run (``tasks.duplicates_detect_task``)."""
+    prefixes = _duplicate_scope(actor)
+    if duplicate_run_running() is not None:
+        raise ServiceError(_("疑似重复检测正在运行，请等它完成后再启动"), code="duplicates_running")
+    from jiuzhu.verify.tasks import duplicates_detect_task
+
+    audit_record(
+        actor=actor,
+        action="verify.duplicates_requested",
+        subject_type="match_run",
+        subject_id=0,
+        after={"scope": list(prefixes)},
+    )
+    transaction.on_commit(lambda: duplicates_detect_task.enqueue(actor_id=actor.pk))
+
+
 def duplicates_detect(*, actor=None) -> int:
-    """Find registry persons who are probably one person; store open pairs for a person to resolve."""
+    """Find registry persons who are probably one person; store open pairs for a person to resolve.
+
+    Scoped: a user's run compares the persons of the households in his or her 户籍 edit scope
+    (the console and the schedule: everyone). One run at a time (``duplicates_running``)."""
+    prefixes = _duplicate_scope(actor)
+    run = _start_duplicate_run(actor, prefixes)
+    try:
+        return _duplicates_detect(actor, run, prefixes)
+    except Exception:
+        run.finished_at = timezone.now()
+        run.stats = {**run.stats, "failed": "运行出错"}
+        run.save(update_fields=["finished_at", "stats"])
+        raise
+
+
+def _duplicates_detect(actor, run: MatchRun, prefixes: tuple[str, ...]) -> int:
     persons = adapters.persons_frame()
-    pairs, model = matching.find_duplicates(adapters.engine_persons(persons))
-    pairs = pairs.filter(pl.col("match_probability") >= matching.REVIEW_PROBABILITY)
+    if prefixes:
+        persons = persons.filter(
+            pl.any_horizontal(pl.col("area_code").str.starts_with(p) for p in prefixes)
+        )
+    pairs, model = matching.find_duplicates(
+        persons.select([*matching.PERSON_SCHEMA, "household_id"])
+    )
     hh = dict(zip(persons["person_id"].to_list(), persons["household_id"].to_list(), strict=True))
     with transaction.atomic():
-        run = MatchRun.objects.create(
-            kind=MatchRun.KIND_REGISTRY,
-            model=None
-            if model is None
-            else {"settings": model.settings, "trained_on": model.trained_on},
-            stats={"pairs": len(pairs)},
-            started_by=actor if actor is not None and actor.is_authenticated else None,
-        )
+        run.model = None if model is None else model.as_dict()
+        run.stats = {**run.stats, "pairs": len(pairs), "persons": len(persons)}
         known = set(DuplicatePair.objects.values_list("person_a_id", "person_b_id"))
         programmes: dict[int, set[str]] = {}
         for hh_id, person_id, programme in RollEntry.objects.filter(status="active").values_list(
@@ -844,12 +997,15 @@ def duplicates_detect(*, actor=None) -> int:
             if (r["person_a"], r["person_b"]) not in known
         ]
         DuplicatePair.objects.bulk_create(new)
+        run.stats["new_pairs"] = len(new)
+        run.finished_at = timezone.now()
+        run.save(update_fields=["model", "stats", "finished_at"])
         audit_record(
             actor=actor,
             action="verify.duplicates_detect",
             subject_type="match_run",
             subject_id=run.pk,
-            after={"new_pairs": len(new)},
+            after={"new_pairs": len(new), "scope": list(prefixes)},
         )
     return len(new)
 
@@ -859,12 +1015,14 @@ def duplicate_resolve(
 ) -> DuplicatePair:
     """合并 (move the duplicate's facts, roll entries and links to the kept person, delete the
     duplicate; its full record stays in the audit log) or 确认为不同人."""
-    pair = access(
-        DuplicatePair.objects.select_related("person_a", "person_b"),
-        actor,
-        Capability.REGISTRY_EDIT,
-        pk=pair_id,
-    )
+    try:
+        pair = _pair_scope(
+            DuplicatePair.objects.select_related("person_a", "person_b"),
+            actor,
+            Capability.REGISTRY_EDIT,
+        ).get(pk=pair_id)
+    except DuplicatePair.DoesNotExist:
+        raise Http404 from None
     if pair.status != DuplicatePair.OPEN:
         raise ServiceError(_("该疑似重复已处理"), code="resolved")
     if action not in ("merge", "distinct"):

@@ -21,3 +21,15 @@ def batch_check_task(
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
         batch = batch_check(actor=actor, reason=reason, incremental=incremental)
         return {"batch": batch.pk, **batch.stats}
+
+
+@task()
+def duplicates_detect_task(actor_id: int | None = None, scheduled: str = "") -> dict:
+    """疑似重复人员检测: from the page's button (the user's scope) or the schedule (everyone)."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.core.schedule import schedule_chain
+    from jiuzhu.verify.services import duplicates_detect
+
+    with schedule_chain(scheduled):
+        actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+        return {"new_pairs": duplicates_detect(actor=actor)}

@@ -14,5 +14,7 @@ urlpatterns = [
     path("review/", views.review_list, name="review"),
     path("review/<int:pk>/", views.review_decide, name="review_decide"),
     path("duplicates/", views.duplicate_list, name="duplicates"),
+    path("duplicates/run/", views.duplicates_start, name="duplicates_start"),
+    path("quality/", views.quality, name="quality"),
     path("duplicates/<int:pk>/", views.duplicate_resolve, name="duplicate_resolve"),
 ]

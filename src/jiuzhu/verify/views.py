@@ -153,8 +153,19 @@ def batch_start(request):
 def review_list(request):
     _require(request.user, Capability.REGISTRY_VIEW)
     return render(
-        request, "verify/review.html", {"links": selectors.review_queue(user=request.user)[:200]}
+        request,
+        "verify/review.html",
+        {
+            **selectors.review_page(user=request.user),
+            "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
+        },
     )
+
+
+@login_required
+def quality(request):
+    _require(request.user, Capability.REGISTRY_VIEW)
+    return render(request, "verify/quality.html", selectors.linkage_quality(user=request.user))
 
 
 @login_required
@@ -176,11 +187,29 @@ def review_decide(request, pk: int):
 @login_required
 def duplicate_list(request):
     _require(request.user, Capability.REGISTRY_VIEW)
+    pairs = selectors.duplicate_queue(user=request.user)
     return render(
         request,
         "verify/duplicates.html",
-        {"pairs": selectors.duplicate_queue(user=request.user)[:200]},
+        {
+            "pairs": pairs[:200],
+            "total": pairs.count(),
+            "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
+            "running": services.duplicate_run_running(),
+        },
     )
+
+
+@login_required
+@require_POST
+def duplicates_start(request):
+    _require(request.user, Capability.REGISTRY_EDIT)
+    try:
+        services.duplicates_request(actor=request.user)
+        messages.success(request, _("已加入后台任务：在您负责的区域内检测疑似重复人员"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("verify:duplicates")
 
 
 @login_required
