@@ -226,4 +226,24 @@ def test_holder_name_starting_with_equals_stays_text(officers, xlsx_profile):
     rows = _sheet(bytes(bf.content))
     name = [c.value for c in rows[0]].index("收款人户名")
     assert rows[1][name].data_type == "s"
-    assert rows[1][name].value == "=HYPERLINK(1)"
+    # Text, and escaped as in every spreadsheet the system writes (issue 14.12): a clerk who
+    # re-saves the sheet as CSV does not turn the name into a formula.
+    assert rows[1][name].value == "'=HYPERLINK(1)"
+
+
+def test_formula_names_are_escaped_in_csv_and_xlsx_bank_files(officers, xlsx_profile):
+    """Issue 14.12: a holder name that would start a formula is written with a leading quote."""
+    import csv as _csv
+
+    hh, head = household(officers["zijin"], name='=HYPERLINK("http://x","点击")')
+    on_roll(hh)
+    p = released(officers)
+    generic = BankProfile.objects.get(is_default=True)
+    bf = bank_file_export(actor=officers["zijin"], payroll_id=p.pk, profile_id=generic.pk)
+    rows = list(_csv.reader(io.StringIO(bytes(bf.content).decode("utf-8"))))
+    names = [r[rows[0].index("户名")] for r in rows[1:-1]]
+    assert names == ['\'=HYPERLINK("http://x","点击")']
+    bf = bank_file_export(actor=officers["zijin"], payroll_id=p.pk, profile_id=xlsx_profile.pk)
+    sheet = _sheet(bytes(bf.content))
+    col = [c.value for c in sheet[0]].index("收款人户名")
+    assert sheet[1][col].value.startswith("'=")

@@ -21,6 +21,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from jiuzhu.core.money import fen_to_text
+from jiuzhu.core.spreadsheet import csv_writer, safe_cell
 from jiuzhu.funds.models import BankProfile, FailureReason
 
 FIELD_LABELS = {
@@ -163,7 +164,7 @@ def write_file(
             out, amount_header=amount_header, unit=profile.amount_unit, returned=bool(extra)
         )
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=profile.delimiter, lineterminator="\r\n")
+    writer = csv_writer(buf, delimiter=profile.delimiter, lineterminator="\r\n")
     writer.writerow(out.columns)
     writer.writerows(out.rows())
     return buf.getvalue().encode(profile.encoding)
@@ -186,7 +187,7 @@ def _xlsx_bytes(
         ws.column_dimensions[_column_letter(i)].width = 14 if i == amount_pos else 24
 
     def text(value: str | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value or None)
+        cell = WriteOnlyCell(ws, value=safe_cell(value) or None)
         if value:
             cell.data_type = "s"
         cell.number_format = "@"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import decimal
 import io
@@ -26,6 +25,7 @@ from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.programmes import programme_label
+from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.funds import selectors, services
 from jiuzhu.funds.models import (
     BankProfile,
@@ -471,7 +471,7 @@ def budget_export(request):
     year, programme = _budget_filters(request)
     report = selectors.budget_report(user=request.user, year=year, programme=programme)
     buf = io.StringIO()
-    out = csv.writer(buf)
+    out = csv_writer(buf)
     out.writerow(
         [
             _("年度"),
