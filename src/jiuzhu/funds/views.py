@@ -28,6 +28,7 @@ from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.funds import selectors, services
 from jiuzhu.funds.models import (
+    AccountKind,
     BankProfile,
     FundingSource,
     HoldOutcome,
@@ -526,54 +527,113 @@ def budget_export(request):
     return response
 
 
-@login_required
-def account_edit(request, pk: int):
-    _require(request.user, Capability.PAYROLL_PREPARE)
-    hh = access(Household.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
-    members = list(hh.members.order_by("relation", "id"))
-    if request.method == "POST":
-        person = request.POST.get("person_id") or None
-        try:
-            services.payment_account_set(
-                actor=request.user,
-                household_id=hh.pk,
-                person_id=int(person) if person else None,
-                bank_name=request.POST.get("bank_name", ""),
-                account_number=request.POST.get("account_number", ""),
-                holder_name=request.POST.get("holder_name", ""),
-                reason=request.POST.get("reason", ""),
-            )
-        except ServiceError as exc:
-            return render(
-                request,
-                "funds/account_form.html",
-                {
-                    "household": hh,
-                    "members": members,
-                    "errors": exc.errors,
-                    "post": request.POST,
-                    "default_bank": DEFAULT_BANK,
-                    "next": request.POST.get("next", ""),
-                },
-                status=400,
-            )
-        messages.success(request, _("发放账户已更新"))
-        back = request.POST.get("next") or ""
-        if back.startswith("/funds/"):
-            return redirect(back)
-        return redirect("registry:household_detail", hh.pk)
+def _account_form(request, hh, *, errors=None, post=None, status=200, next_url=""):
     return render(
         request,
         "funds/account_form.html",
         {
             "household": hh,
-            "members": members,
-            "errors": {},
-            "post": {},
+            "members": list(hh.members.order_by("relation", "id")),
+            "errors": errors or {},
+            "post": post or {},
             "default_bank": DEFAULT_BANK,
-            "next": request.GET.get("next", ""),
+            "kinds": AccountKind.choices,
+            "has_account": hh.payment_accounts.filter(active=True).exists(),
+            "pending": hh.payment_accounts.filter(pending=True).order_by("-pk").first(),
+            "next": next_url,
         },
+        status=status,
     )
+
+
+@login_required
+def account_edit(request, pk: int):
+    _require(request.user, Capability.PAYROLL_PREPARE)
+    hh = access(Household.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
+    if request.method == "POST":
+        person = request.POST.get("person_id") or None
+        try:
+            acct = services.payment_account_set(
+                actor=request.user,
+                household_id=hh.pk,
+                person_id=int(person) if person and person.isdigit() else None,
+                bank_name=request.POST.get("bank_name", ""),
+                account_number=request.POST.get("account_number", ""),
+                holder_name=request.POST.get("holder_name", ""),
+                kind=request.POST.get("kind", AccountKind.CARD),
+                proxy_reason=request.POST.get("proxy_reason", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ServiceError as exc:
+            return _account_form(
+                request,
+                hh,
+                errors=exc.errors,
+                post=request.POST,
+                status=400,
+                next_url=request.POST.get("next", ""),
+            )
+        if acct.pending:
+            messages.success(
+                request,
+                _("账户变更已提交，须由另一名工作人员在“账户变更”中确认后生效"),
+            )
+        else:
+            messages.success(request, _("发放账户已登记，下一次发放时将提示核对"))
+        back = request.POST.get("next") or ""
+        if back.startswith("/funds/"):
+            return redirect(back)
+        return redirect("registry:household_detail", hh.pk)
+    return _account_form(request, hh, next_url=request.GET.get("next", ""))
+
+
+@login_required
+def account_changes(request):
+    """账户变更: the account changes awaiting a second officer, and the ones decided lately."""
+    if not (
+        has_capability(request.user, Capability.PAYROLL_PREPARE)
+        or has_capability(request.user, Capability.PAYROLL_RELEASE)
+    ):
+        raise PermissionDenied(Capability.PAYROLL_PREPARE)
+    data = selectors.account_changes(user=request.user)
+    return render(request, "funds/account_changes.html", data)
+
+
+@login_required
+@require_POST
+def account_change_decide(request, pk: int):
+    decision = request.POST.get("decision")
+    version = request.POST.get("version")
+    version = int(version) if version and version.isdigit() else None
+    try:
+        if decision == "confirm":
+            services.payment_account_confirm(actor=request.user, account_id=pk, version=version)
+            messages.success(request, _("账户变更已确认，已生成告知书"))
+        elif decision == "reject":
+            services.payment_account_reject(
+                actor=request.user,
+                account_id=pk,
+                reason=request.POST.get("reason", ""),
+                version=version,
+            )
+            messages.success(request, _("账户变更已退回，原账户继续有效"))
+        else:
+            messages.error(request, _("请选择确认或退回"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("funds:account_changes")
+
+
+@login_required
+def account_notice(request, pk: int):
+    """The printable letter that tells a household its account was changed."""
+    if not (
+        has_capability(request.user, Capability.PAYROLL_PREPARE)
+        or has_capability(request.user, Capability.PAYROLL_RELEASE)
+    ):
+        raise PermissionDenied(Capability.PAYROLL_PREPARE)
+    notice = selectors.account_notice(user=request.user, notice_id=pk)
+    return render(request, "funds/account_notice.html", {"notice": notice})
 
 
 @login_required
