@@ -52,6 +52,7 @@ from jiuzhu.cases.models import (
     TaskKind,
     TempAidKind,
     TruthPledge,
+    client_office_for,
 )
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.cases.workflow import TRANSITIONS, guard
@@ -370,7 +371,9 @@ def application_create(
     )
     require_area(actor, Capability.CASE_INTAKE, hh.hukou_area_id)
     if client_ref:  # checked under the household lock: a retried request finds the first
-        existing = Application.objects.filter(client_ref=client_ref).first()
+        existing = Application.objects.filter(
+            client_office=client_office_for(hh.hukou_area_id), client_ref=client_ref
+        ).first()
         if existing is not None:
             if existing.household_id != household_id:
                 raise ServiceError(_("外部请求编号已被其他申请使用"), field="client_ref")
@@ -437,6 +440,7 @@ def application_create(
         reason=reason,
         channel=channel,
         client_ref=client_ref or None,
+        client_office=client_office_for(hh.hukou_area_id) if client_ref else "",
         chain=chain,
         created_by=actor,
         intake_due=add_working_days(today, chain["intake_days"]),
