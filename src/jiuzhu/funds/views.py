@@ -23,6 +23,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.core import clock
+from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.spreadsheet import csv_writer
@@ -51,6 +52,9 @@ PROGRAMMES = [
 
 # The bank most payment accounts are at: a data value, prefilled as typed (stays Chinese).
 DEFAULT_BANK = "江苏泰州农村商业银行"
+
+# A return file is one line per payee: 2 MB holds some 20,000 lines of a CSV and more of xlsx.
+RETURN_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _require(user, capability):
@@ -143,6 +147,8 @@ def payroll_detail(request, pk: int):
         {
             "payroll": payroll,
             "programme_label": programme_label(payroll.programme),
+            "return_max_bytes": RETURN_MAX_BYTES,
+            "return_max_mb": RETURN_MAX_BYTES // (1024 * 1024),
             "page": page,
             "rows": selectors.lines_for_display(page.object_list),
             "which": which,
@@ -242,9 +248,16 @@ def bank_file_download(request, pk: int):
         if bf.file_name.endswith(".csv")
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response = HttpResponse(bytes(bf.content), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{bf.file_name}"'
-    return response
+    return attachment(bytes(bf.content), content_type=content_type, filename=bf.file_name)
+
+
+def _return_refused(request, payroll, problems):
+    return render(
+        request,
+        "funds/return_refused.html",
+        {"payroll": payroll, "problems": problems},
+        status=400,
+    )
 
 
 @login_required
@@ -252,7 +265,20 @@ def bank_file_download(request, pk: int):
 def return_upload(request, pk: int):
     _require(request.user, Capability.PAYROLL_PREPARE)
     payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
+    # The size is checked from the request's length before the body is read (issue 14.19), and
+    # again on the file; the page checks it in the browser first.
+    too_big = _("回盘文件超过 %(mb)s MB，请确认是否为本批次的银行回盘文件") % {
+        "mb": RETURN_MAX_BYTES // (1024 * 1024)
+    }
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > RETURN_MAX_BYTES + 64 * 1024:
+        return _return_refused(request, payroll, [too_big])
     upload = request.FILES.get("file")
+    if upload is not None and upload.size > RETURN_MAX_BYTES:
+        return _return_refused(request, payroll, [too_big])
     if upload is None:
         messages.error(request, _("请选择银行回盘文件"))
         return redirect("funds:payroll_detail", pk)
@@ -266,12 +292,7 @@ def return_upload(request, pk: int):
             profile_id=int(profile_id) if profile_id and profile_id.isdigit() else None,
         )
     except ServiceError as exc:
-        return render(
-            request,
-            "funds/return_refused.html",
-            {"payroll": payroll, "problems": exc.errors.get("file") or [exc.text()]},
-            status=400,
-        )
+        return _return_refused(request, payroll, exc.errors.get("file") or [exc.text()])
     messages.success(
         request,
         _(
