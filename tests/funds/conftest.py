@@ -13,7 +13,26 @@ from tests.conftest import CHENGDONG, HAILING
 from tests.factories import HouseholdFactory, PersonFactory, first_village, user_with_role
 
 MONTH = datetime.date(2026, 11, 1)
-_acct = itertools.count(6222020000000001)
+_acct = itertools.count(622202000000000)
+
+
+def card(body: int | str) -> str:
+    """A bank card number that passes the Luhn check: ``body`` and its check digit."""
+    from jiuzhu.funds.accountcheck import luhn_check_digit
+
+    body = str(body)
+    return body + luhn_check_digit(body)
+
+
+def change_account(officers, household_id: int, *, confirm_by="zijin2", **fields):
+    """An account change as it happens: one officer asks, another confirms."""
+    from jiuzhu.funds.services import payment_account_confirm
+
+    fields.setdefault("reason", "银行卡更换")
+    acct = payment_account_set(actor=officers["zijin"], household_id=household_id, **fields)
+    if acct.pending:
+        acct = payment_account_confirm(actor=officers[confirm_by], account_id=acct.pk)
+    return acct
 
 
 @pytest.fixture
@@ -33,7 +52,15 @@ def officers(taizhou, bank_profiles):
     }
 
 
-def household(officer, *, name="张伟", township=CHENGDONG, account=True, members=()):
+def household(
+    officer,
+    *,
+    name="张伟",
+    township=CHENGDONG,
+    account=True,
+    members=(),
+    bank="江苏泰州农村商业银行",
+):
     """A household with a head (and optional members) and, by default, a payment account."""
     hh = HouseholdFactory(
         hukou_area_id=first_village(township), head_name=name, size=1 + len(members)
@@ -47,10 +74,13 @@ def household(officer, *, name="张伟", township=CHENGDONG, account=True, membe
         payment_account_set(
             actor=officer,
             household_id=hh.pk,
-            bank_name="江苏泰州农村商业银行",
-            account_number=str(next(_acct)),
+            bank_name=bank,
+            account_number=card(next(_acct)),
             holder_name=name,
         )
+        # As if carried over from the previous system at cut-over: not flagged as new on the
+        # first payroll (tests of the new-account flag register accounts themselves).
+        hh.payment_accounts.update(review_first_payment=False)
     return hh, head
 
 

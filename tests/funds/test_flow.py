@@ -20,7 +20,6 @@ from jiuzhu.funds.models import (
 )
 from jiuzhu.funds.services import (
     bank_return_import,
-    payment_account_set,
     payroll_approve,
     payroll_close,
     payroll_generate,
@@ -29,7 +28,7 @@ from jiuzhu.funds.services import (
     payroll_submit,
 )
 from tests.conftest import HAILING
-from tests.funds.conftest import MONTH, household, on_roll
+from tests.funds.conftest import MONTH, change_account, household, on_roll
 from tests.funds.helpers import released, return_file
 
 pytestmark = pytest.mark.django_db
@@ -66,12 +65,13 @@ def test_whole_cycle_closes_with_totals_agreeing_and_ledger_intact(officers, rol
     with pytest.raises(ServiceError, match="请先更正发放账户"):
         payroll_reissue(actor=officers["zijin"], payroll_id=p.pk)
     for ln in failed:
-        payment_account_set(
-            actor=officers["zijin"],
-            household_id=ln.household_id,
+        change_account(
+            officers,
+            ln.household_id,
             bank_name="农商行",
             account_number="62220299999" + str(ln.seq),
             holder_name=ln.holder_name,
+            kind="passbook",
         )
     supp = payroll_reissue(actor=officers["zijin"], payroll_id=p.pk)
     assert supp.kind == PayrollKind.SUPPLEMENTARY and supp.parent_id == p.pk

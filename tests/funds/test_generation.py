@@ -148,6 +148,7 @@ def test_checks_hold_or_flag_with_evidence(officers):
         bank_name="农商行",
         account_number=acct.account_number,
         holder_name="共用甲",
+        proxy_reason="由邻户共用账户代领",
     )
     on_roll(share1)
     on_roll(share2)

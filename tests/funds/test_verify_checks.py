@@ -20,7 +20,7 @@ from jiuzhu.verify.services import (
 )
 from tests.conftest import HAILING
 from tests.factories import HouseholdFactory, PersonFactory, first_village, user_with_role
-from tests.funds.conftest import MONTH, household, on_roll
+from tests.funds.conftest import MONTH, card, household, on_roll
 from tests.verify.helpers import couple_on_roll, csv_bytes, one_wrong_digit
 
 pytestmark = pytest.mark.django_db
@@ -82,7 +82,7 @@ def test_a_death_reported_by_verify_holds_the_payees_line_with_the_finding(offic
         actor=officers["zijin"],
         household_id=hh.pk,
         bank_name="江苏泰州农村商业银行",
-        account_number="6222020000099001",
+        account_number=card("622202000009901"),
         holder_name=wife.name,
     )
     # The husband has a 分类施保 line of his own; the household line is paid to the head (wife).
@@ -117,7 +117,7 @@ def test_a_death_reported_for_a_per_person_payee_holds_only_that_line(officers):
         actor=officers["zijin"],
         household_id=hh.pk,
         bank_name="江苏泰州农村商业银行",
-        account_number="6222020000099002",
+        account_number=card("622202000009902"),
         holder_name=wife.name,
     )
     own = on_roll(hh, programme="category_supplement", person=husband, amount="150.00")
@@ -154,7 +154,7 @@ def test_one_person_in_two_paid_households_holds_the_second_with_the_pair(office
         actor=officers["zijin"],
         household_id=second.pk,
         bank_name="江苏泰州农村商业银行",
-        account_number="6222020000099003",
+        account_number=card("622202000009903"),
         holder_name="吴建华",
     )
     # Enough other people for the duplicate model to tell names apart.

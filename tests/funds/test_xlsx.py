@@ -18,6 +18,7 @@ from tests.funds.helpers import released
 from tests.funds.test_return_file import _refused
 
 pytestmark = pytest.mark.django_db
+POST_BANK = "中国邮政储蓄银行泰州分行"  # the xlsx layout's bank: its file holds only its payees
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def xlsx_profile(bank_profiles):
 @pytest.fixture
 def payroll(officers):
     for i in range(3):
-        hh, head = household(officers["zijin"], name=f"户{i}")
+        hh, head = household(officers["zijin"], name=f"户{i}", bank=POST_BANK)
         head.id_number = f"32120219800101{i:03d}X"
         head.save(update_fields=["id_number"])
         on_roll(hh, amount=f"{600 + i}.10")
@@ -94,8 +95,8 @@ def test_export_keeps_numbers_as_text_and_amounts_exact(officers, payroll, xlsx_
         assert row[acct].data_type == "s" and row[acct].value == line.account_number
         assert row[acct].number_format == "@"
         assert row[ident].data_type == "s"
-        assert row[ident].value.startswith("3212") and "*" in row[ident].value
-        assert row[ident].value.endswith(line.household.members.get(relation="head").id_number[-4:])
+        # The full ID number (issue 13.17): a bank cannot match a masked one to its customer.
+        assert row[ident].value == line.household.members.get(relation="head").id_number
         assert row[amount].data_type == "n" and row[amount].number_format == "0.00"
         assert Decimal(str(row[amount].value)) == line.amount
     assert total[0].value == "合计"
@@ -219,11 +220,56 @@ def test_excel_file_for_a_csv_profile_is_refused(officers, payroll, xlsx_profile
 
 
 def test_holder_name_starting_with_equals_stays_text(officers, xlsx_profile):
-    hh, _ = household(officers["zijin"], name="=HYPERLINK(1)")
+    hh, _ = household(officers["zijin"], name="=HYPERLINK(1)", bank=POST_BANK)
     on_roll(hh, amount="500.00")
     p = released(officers)
     bf = bank_file_export(actor=officers["caiwu"], payroll_id=p.pk, profile_id=xlsx_profile.pk)
     rows = _sheet(bytes(bf.content))
     name = [c.value for c in rows[0]].index("收款人户名")
     assert rows[1][name].data_type == "s"
-    assert rows[1][name].value == "=HYPERLINK(1)"
+    # Text, and escaped as in every spreadsheet the system writes (issue 14.12): a clerk who
+    # re-saves the sheet as CSV does not turn the name into a formula.
+    assert rows[1][name].value == "'=HYPERLINK(1)"
+
+
+def test_formula_names_are_escaped_in_csv_and_xlsx_bank_files(officers, xlsx_profile):
+    """Issue 14.12: a holder name that would start a formula is written with a leading quote."""
+    import csv as _csv
+
+    hh, head = household(officers["zijin"], name='=HYPERLINK("http://x","点击")', bank=POST_BANK)
+    on_roll(hh)
+    p = released(officers)
+    generic = BankProfile.objects.get(is_default=True)
+    bf = bank_file_export(actor=officers["zijin"], payroll_id=p.pk, profile_id=generic.pk)
+    rows = list(_csv.reader(io.StringIO(bytes(bf.content).decode("utf-8"))))
+    names = [r[rows[0].index("户名")] for r in rows[1:-1]]
+    assert names == ['\'=HYPERLINK("http://x","点击")']
+    bf = bank_file_export(actor=officers["zijin"], payroll_id=p.pk, profile_id=xlsx_profile.pk)
+    sheet = _sheet(bytes(bf.content))
+    col = [c.value for c in sheet[0]].index("收款人户名")
+    assert sheet[1][col].value.startswith("'=")
+
+
+def test_a_banks_file_holds_only_that_banks_payees(officers, xlsx_profile):
+    """Issue 13.17: the 邮储 file carries the 邮储 payees, the 农商 file the 农商 payees; the
+    generic layout (a site paying through one bank) carries every line."""
+    for i in range(3):
+        hh, _ = household(officers["zijin"], name=f"户{i}", bank=POST_BANK)
+        on_roll(hh, amount="600.00")
+    hh, _ = household(officers["zijin"], name="农商户")  # 江苏泰州农村商业银行
+    on_roll(hh, amount="700.00")
+    p = released(officers)
+    post = bank_file_export(actor=officers["caiwu"], payroll_id=p.pk, profile_id=xlsx_profile.pk)
+    rows = _sheet(bytes(post.content))
+    name = [c.value for c in rows[0]].index("收款人户名")
+    assert sorted(r[name].value for r in rows[1:-1]) == ["户0", "户1", "户2"]
+    assert post.line_count == 3
+    rural = BankProfile.objects.get(bank_name="江苏泰州农村商业银行")
+    bf = bank_file_export(actor=officers["caiwu"], payroll_id=p.pk, profile_id=rural.pk)
+    text = bytes(bf.content).decode("gbk")
+    assert "农商户" in text and "户0" not in text and bf.line_count == 1
+    generic = BankProfile.objects.get(is_default=True)
+    assert (
+        bank_file_export(actor=officers["caiwu"], payroll_id=p.pk, profile_id=generic.pk).line_count
+        == 4
+    )

@@ -159,6 +159,11 @@ class WorkingDayOverride(models.Model):
         return f"{self.date} {gettext('工作日') if self.is_working_day else gettext('休息日')}"
 
 
+def client_office_for(area_code: str) -> str:
+    """The accepting office (township, 12-digit code) of an application in ``area_code``."""
+    return area_code[:9] + "000" if len(area_code) == 12 else area_code
+
+
 class Application(models.Model):
     """One application (案件) by one household, from 申请 to the roll."""
 
@@ -189,8 +194,13 @@ class Application(models.Model):
         max_length=64,
         null=True,
         blank=True,
-        unique=True,
-        help_text=_("在线渠道的幂等键：同一编号重复提交只登记一次"),
+        help_text=_("在线渠道的幂等键：同一受理机构内同一编号重复提交只登记一次"),
+    )
+    # The office whose reference ``client_ref`` is: the accepting township (乡镇/街道, 受理机构),
+    # 12-digit code. A ref is unique per office, so one office can neither see nor block
+    # another's refs (issue 14.21).
+    client_office = models.CharField(
+        _("受理机构"), max_length=12, blank=True, default="", db_default=""
     )
     state = models.CharField(
         _("状态"), max_length=20, choices=State.choices, default=State.SUBMITTED, db_index=True
@@ -261,6 +271,13 @@ class Application(models.Model):
         verbose_name = _("救助申请")
         verbose_name_plural = _("救助申请")
         indexes = [models.Index(fields=["area", "state"], name="app_area_state")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_office", "client_ref"],
+                condition=models.Q(client_ref__isnull=False),
+                name="app_client_ref_per_office",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.number

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from pathlib import PurePath
@@ -52,6 +53,7 @@ from jiuzhu.cases.models import (
     TaskKind,
     TempAidKind,
     TruthPledge,
+    client_office_for,
 )
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.cases.workflow import TRANSITIONS, guard
@@ -162,6 +164,44 @@ def _read_upload(uploaded) -> bytes:
     return data
 
 
+# PDF name objects that run something when the file is opened or used (issue 14.19). Names may
+# hide letters as #xx escapes (/J#61vaScript), which are decoded before the comparison.
+PDF_ACTIVE_NAMES = (
+    b"JavaScript",
+    b"JS",
+    b"OpenAction",
+    b"AA",
+    b"Launch",
+    b"SubmitForm",
+    b"ImportData",
+    b"RichMedia",
+    b"EmbeddedFile",
+    b"XFA",
+)
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+
+
+def pdf_active_content(data: bytes) -> list[str]:
+    """The active-content names (script, auto actions, launch, embedded files) a PDF uses,
+    in the file and inside its Flate-compressed streams (object streams hide dictionaries)."""
+    import zlib
+
+    found: list[str] = []
+    texts = [data]
+    for m in _PDF_STREAM.finditer(data):
+        try:
+            texts.append(zlib.decompressobj().decompress(m.group(1), 20 * 1024 * 1024))
+        except zlib.error:
+            continue
+    for m in (hit for text in texts for hit in _PDF_NAME.finditer(text)):
+        raw = m.group(1)
+        name = re.sub(rb"#([0-9A-Fa-f]{2})", lambda h: bytes([int(h.group(1), 16)]), raw)
+        if name in PDF_ACTIVE_NAMES and name.decode() not in found:
+            found.append(name.decode())
+    return found
+
+
 @transaction.atomic
 def material_upload(
     *,
@@ -198,6 +238,16 @@ def material_upload(
     if content_type == "application/pdf" and b"%%EOF" not in data[-1024:]:
         raise ServiceError(
             _("PDF 文件不完整（上传中断？），请重新上传"), field="file", code="truncated"
+        )
+    if content_type == "application/pdf" and pdf_active_content(data):
+        raise ServiceError(
+            _(
+                "PDF 文件含有脚本或自动动作（%(names)s），不予接收；"
+                "请用扫描件或“打印为 PDF”重新生成后上传"
+            )
+            % {"names": "、".join(pdf_active_content(data))},
+            field="file",
+            code="active_pdf",
         )
     if content_type == "image/jpeg" and not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
         raise ServiceError(
@@ -370,7 +420,9 @@ def application_create(
     )
     require_area(actor, Capability.CASE_INTAKE, hh.hukou_area_id)
     if client_ref:  # checked under the household lock: a retried request finds the first
-        existing = Application.objects.filter(client_ref=client_ref).first()
+        existing = Application.objects.filter(
+            client_office=client_office_for(hh.hukou_area_id), client_ref=client_ref
+        ).first()
         if existing is not None:
             if existing.household_id != household_id:
                 raise ServiceError(_("外部请求编号已被其他申请使用"), field="client_ref")
@@ -437,6 +489,7 @@ def application_create(
         reason=reason,
         channel=channel,
         client_ref=client_ref or None,
+        client_office=client_office_for(hh.hukou_area_id) if client_ref else "",
         chain=chain,
         created_by=actor,
         intake_due=add_working_days(today, chain["intake_days"]),

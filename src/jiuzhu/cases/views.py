@@ -29,6 +29,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core import clock
+from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
@@ -376,7 +377,10 @@ def material_file(request, pk: int):
     m = access(Material.objects.all(), request.user, Capability.CASE_VIEW, pk=pk)
     with m.file.open("rb") as fh:
         data = fh.read()
-    return HttpResponse(data, content_type=m.content_type)
+    # Always a download with a policy that allows nothing (issue 14.19): an uploaded PDF or
+    # image never runs in the site's origin.
+    name = m.file.name.rsplit("/", 1)[-1]
+    return attachment(data, content_type=m.content_type, filename=name)
 
 
 @login_required

@@ -21,6 +21,7 @@ import polars as pl
 from django.utils.translation import gettext as _
 
 from jiuzhu.core.money import fen_to_text
+from jiuzhu.core.spreadsheet import csv_writer, safe_cell
 from jiuzhu.funds.models import BankProfile, FailureReason
 
 FIELD_LABELS = {
@@ -32,8 +33,15 @@ FIELD_LABELS = {
     "bank_name": "开户行",
     "programme": "项目",
     "month": "发放月份",
-    "id_number_masked": "证件号码",
+    "id_number": "证件号码",
 }
+# A layout saved before the bank files carried the full ID number names the column this way; it
+# is written in full too (a bank cannot match a masked number to its customer).
+ID_FIELDS = ("id_number", "id_number_masked")
+# The generic layout (bank "通用") carries every line: a site paying through one bank uses it. A
+# bank's own layout carries only the lines whose account is at that bank (prefix of the name:
+# "中国邮政储蓄银行" covers "中国邮政储蓄银行泰州分行").
+GENERIC_BANK = "通用"
 # The layouts a new site starts with (data migrations 0002 and 0004): a generic UTF-8 CSV in
 # yuan, the 农商银行 GBK CSV in fen and the 邮储银行 Excel file in yuan. Banks' own layouts are
 # added as BankProfile rows by an administrator.
@@ -87,7 +95,7 @@ DEFAULT_PROFILES = [
             ["batch", "批次号"],
             ["account_number", "收款人账号"],
             ["holder_name", "收款人户名"],
-            ["id_number_masked", "证件号码"],
+            ["id_number", "证件号码"],
             ["amount", "金额(元)"],
             ["month", "发放月份"],
         ],
@@ -163,10 +171,42 @@ def write_file(
             out, amount_header=amount_header, unit=profile.amount_unit, returned=bool(extra)
         )
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=profile.delimiter, lineterminator="\r\n")
+    writer = csv_writer(buf, delimiter=profile.delimiter, lineterminator="\r\n")
     writer.writerow(out.columns)
     writer.writerows(out.rows())
-    return buf.getvalue().encode(profile.encoding)
+    text = buf.getvalue()
+    try:
+        return text.encode(profile.encoding)
+    except UnicodeEncodeError:
+        raise FileProblems(_unencodable(profile, out)) from None
+
+
+def _unencodable(profile: BankProfile, out: pl.DataFrame) -> list[str]:
+    """Row-level report of the values the profile's encoding cannot carry (生僻字 in GBK)."""
+    from jiuzhu.funds.accountcheck import outside_gbk
+
+    problems = []
+    for i, row in enumerate(out.rows(), start=2):
+        for header, value in zip(out.columns, row, strict=True):
+            if not value:
+                continue
+            try:
+                value.encode(profile.encoding)
+            except UnicodeEncodeError:
+                chars = "、".join(outside_gbk(value)) or value
+                problems.append(
+                    _(
+                        "第 %(row)s 行“%(column)s”中的“%(chars)s”不在 %(encoding)s 字符集内，"
+                        "无法写入银行文件；请按银行开户登记的户名更正发放账户"
+                    )
+                    % {
+                        "row": i,
+                        "column": header,
+                        "chars": chars,
+                        "encoding": profile.encoding.upper(),
+                    }
+                )
+    return problems
 
 
 def _xlsx_bytes(
@@ -186,7 +226,7 @@ def _xlsx_bytes(
         ws.column_dimensions[_column_letter(i)].width = 14 if i == amount_pos else 24
 
     def text(value: str | None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value or None)
+        cell = WriteOnlyCell(ws, value=safe_cell(value) or None)
         if value:
             cell.data_type = "s"
         cell.number_format = "@"

@@ -73,6 +73,8 @@ class Inputs:
     accounts: pl.DataFrame
     shared_numbers: pl.DataFrame
     dead: pl.DataFrame
+    # Accounts registered or changed in the application that no earlier payroll paid into.
+    new_accounts: pl.DataFrame
     holds: pl.DataFrame
     death_findings: pl.DataFrame
     others: pl.DataFrame
@@ -159,6 +161,16 @@ def load_inputs(
         "HAVING COUNT(DISTINCT b.household_id) > 1)",
         [True, True],
         {"account_number": pl.Utf8, "household_id": pl.Int64},
+    )
+    new_accounts = read_frame(
+        "SELECT a.id FROM funds_paymentaccount a JOIN registry_household h "
+        "ON h.id = a.household_id "
+        f"WHERE {hh_in_area} AND a.active = %s AND a.review_first_payment = %s "
+        "AND NOT EXISTS (SELECT 1 FROM funds_payrollline l JOIN funds_payroll p "
+        "ON p.id = l.payroll_id WHERE l.account_id = a.id AND p.status <> 'draft' "
+        "AND p.id <> %s)",
+        [*rng, True, True, exclude_payroll_id or 0],
+        {"account_id": pl.Int64},
     )
     dead = read_frame(
         f"SELECT p.id, p.household_id, p.relation, {date_sql('p.death_date')}, p.name "
@@ -253,6 +265,7 @@ def load_inputs(
         accounts=accounts,
         shared_numbers=shared,
         dead=dead,
+        new_accounts=new_accounts,
         holds=holds,
         death_findings=findings,
         others=others,
@@ -364,6 +377,7 @@ FLAG_LABELS = {
     "duplicate": gettext_noop("重复发放"),
     "no_account": gettext_noop("无发放账户"),
     "shared_account": gettext_noop("账户多户共用"),
+    "new_account": gettext_noop("新设或变更账户"),
     "amount_mismatch": gettext_noop("金额与决定不符"),
     "member_dead": gettext_noop("家庭成员死亡"),
 }
@@ -713,6 +727,18 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.lit("该户无有效发放账户，请先登记账户"),
             "household",
             pl.col("household_id"),
+        )
+    )
+    # The first payment into an account registered or changed in the application (issue 14.5):
+    # payable, flagged for the preparer and approvers to check the holder and the change.
+    fresh = e.filter(pl.col("account_id").is_in(inp.new_accounts["account_id"].implode()))
+    flags.append(
+        _flags_frame(
+            fresh,
+            "new_account",
+            pl.format("{} ****{}", pl.col("holder_name"), pl.col("account_number").str.slice(-4)),
+            "payment_account",
+            pl.col("account_id"),
         )
     )
     # A bank account shared by unrelated households.

@@ -49,6 +49,11 @@ class FundsCutover(models.Model):
         return f"{self.area_id} {self.programme or '*'} ≤ {self.paid_through:%Y-%m}"
 
 
+class AccountKind(models.TextChoices):
+    CARD = "card", _("银行卡")
+    PASSBOOK = "passbook", _("存折")
+
+
 class PaymentAccount(models.Model):
     """社会化发放账户: the bank account a household (or, for per-person programmes, a member) is paid into."""
 
@@ -68,7 +73,38 @@ class PaymentAccount(models.Model):
     bank_name = models.CharField(_("开户银行"), max_length=60)
     account_number = models.CharField(_("账号"), max_length=32, db_index=True)
     holder_name = models.CharField(_("户名"), max_length=60)
+    kind = models.CharField(
+        _("账户类型"),
+        max_length=8,
+        choices=AccountKind.choices,
+        default=AccountKind.CARD,
+        db_default=AccountKind.CARD,
+    )
+    proxy_reason = models.CharField(
+        _("代领原因"),
+        max_length=200,
+        blank=True,
+        default="",
+        db_default="",
+        help_text=_("户名不是本户成员（或不是收款成员本人）时必填"),
+    )
     active = models.BooleanField(_("有效"), default=True)
+    # Maker-checker: a change of an existing account is *pending* (not paid into) until a second
+    # person confirms it; the first account of a household is active at once. Either way the
+    # first payroll that pays into an account registered in the application flags it.
+    pending = models.BooleanField(_("待确认"), default=False, db_default=False)
+    review_first_payment = models.BooleanField(_("首次发放核对"), default=False, db_default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("变更原因"), max_length=200, blank=True, default="", db_default="")
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    rejected_reason = models.CharField(
+        _("退回原因"), max_length=200, blank=True, default="", db_default=""
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -80,6 +116,28 @@ class PaymentAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bank_name} {self.holder_name}"
+
+
+class AccountNotice(models.Model):
+    """告知: the letter that tells a household its payment account was changed (or a change was
+    refused). Recorded when the second person confirms; printed from the account-changes page."""
+
+    SCOPE_AREA_FIELD = "household__hukou_area"
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(PaymentAccount, on_delete=models.PROTECT, related_name="notices")
+    text = models.TextField(_("告知内容"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("账户变更告知")
+        verbose_name_plural = _("账户变更告知")
+
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.created_at:%Y-%m-%d}"
 
 
 class FundingSource(models.TextChoices):
@@ -414,7 +472,7 @@ class BankProfile(models.Model):
         _("列"),
         default=list,
         help_text=_(
-            "[[字段, 表头], …]；字段取 ref, batch, account_number, holder_name, amount, bank_name, id_number_masked, programme, month"
+            "[[字段, 表头], …]；字段取 ref, batch, account_number, holder_name, amount, bank_name, id_number, programme, month"
         ),
     )
     result_header = models.CharField(_("回盘结果列表头"), max_length=20, default="处理结果")

@@ -7,6 +7,7 @@ import decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth
+from django.http import Http404
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +17,7 @@ from jiuzhu.accounts.scoping import access, scoped, user_scope
 from jiuzhu.areas.models import AreaLevel
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.funds.models import (
+    AccountNotice,
     Budget,
     FundingSource,
     LedgerEntry,
@@ -550,3 +552,67 @@ def payments_disagreeing_with_roll(*, since: datetime.date | None = None) -> lis
             }
         )
     return out
+
+
+def _account_scope_q(user) -> Q:
+    """Accounts in the areas where ``user`` prepares or releases payrolls."""
+    q = Q(pk__in=[])
+    for cap in (Capability.PAYROLL_PREPARE, Capability.PAYROLL_RELEASE):
+        q |= Q(pk__in=scoped(PaymentAccount.objects.all(), user, cap).values("pk"))
+    return q
+
+
+def account_changes(*, user) -> dict:
+    """账户变更 page: pending changes (with the account they replace) and the latest decided."""
+    base = PaymentAccount.objects.filter(_account_scope_q(user)).select_related(
+        "household", "person", "requested_by", "confirmed_by"
+    )
+    pending = list(base.filter(pending=True).order_by("created_at", "pk"))
+    current = {
+        (a.household_id, a.person_id): a
+        for a in PaymentAccount.objects.filter(
+            household_id__in={p.household_id for p in pending}, active=True
+        )
+    }
+    rows = [
+        {
+            "account": a,
+            "old": current.get((a.household_id, a.person_id)),
+            "own": a.requested_by_id == user.pk,
+            "account_masked": mask_account(a.account_number),
+            "old_masked": mask_account(current[(a.household_id, a.person_id)].account_number)
+            if (a.household_id, a.person_id) in current
+            else "",
+        }
+        for a in pending
+    ]
+    decided = list(
+        base.filter(pending=False, requested_by__isnull=False, confirmed_at__isnull=False)
+        .prefetch_related("notices")
+        .order_by("-confirmed_at", "-pk")[:50]
+    )
+    return {
+        "rows": rows,
+        "decided": [
+            {
+                "account": a,
+                "account_masked": mask_account(a.account_number),
+                "notice": next(iter(a.notices.all()), None),
+            }
+            for a in decided
+        ],
+    }
+
+
+def account_notice(*, user, notice_id: int) -> AccountNotice:
+    notice = (
+        AccountNotice.objects.filter(
+            account__in=PaymentAccount.objects.filter(_account_scope_q(user))
+        )
+        .select_related("household", "account", "created_by")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    return notice

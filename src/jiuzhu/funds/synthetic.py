@@ -27,6 +27,7 @@ from django.db import transaction
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.frames import read_frame, write_frame
+from jiuzhu.funds.accountcheck import luhn_check_digit
 from jiuzhu.funds.generation import area_prefix, month_from_index, month_index
 from jiuzhu.funds.models import PaymentAccount, PayrollLine
 from jiuzhu.policy.engine.exclusions import EXCLUSIONS
@@ -43,7 +44,8 @@ PLANT_KINDS = ("dead", "duplicate", "excluded", "shared")
 
 def account_number(seed: int, household_id: int, salt: str = "") -> str:
     digest = hashlib.sha256(f"{seed}:{household_id}:{salt}".encode()).hexdigest()
-    return "6228" + str(int(digest[:16], 16))[:15].zfill(15)
+    body = "6228" + str(int(digest[:16], 16))[:14].zfill(14)
+    return body + luhn_check_digit(body)  # a 19-digit card number that passes the Luhn check
 
 
 def accounts_synth(

@@ -19,4 +19,7 @@ urlpatterns = [
     path("budget/export.csv", views.budget_export, name="budget_export"),
     path("households/<int:pk>/account/", views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/reveal/", views.account_reveal, name="account_reveal"),
+    path("accounts/changes/", views.account_changes, name="account_changes"),
+    path("accounts/<int:pk>/decide/", views.account_change_decide, name="account_change_decide"),
+    path("accounts/notices/<int:pk>/", views.account_notice, name="account_notice"),
 ]

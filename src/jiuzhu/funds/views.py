@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import decimal
 import io
@@ -24,10 +23,13 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.core import clock
+from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.programmes import programme_label
+from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.funds import selectors, services
 from jiuzhu.funds.models import (
+    AccountKind,
     BankProfile,
     FundingSource,
     HoldOutcome,
@@ -50,6 +52,9 @@ PROGRAMMES = [
 
 # The bank most payment accounts are at: a data value, prefilled as typed (stays Chinese).
 DEFAULT_BANK = "江苏泰州农村商业银行"
+
+# A return file is one line per payee: 2 MB holds some 20,000 lines of a CSV and more of xlsx.
+RETURN_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _require(user, capability):
@@ -142,6 +147,8 @@ def payroll_detail(request, pk: int):
         {
             "payroll": payroll,
             "programme_label": programme_label(payroll.programme),
+            "return_max_bytes": RETURN_MAX_BYTES,
+            "return_max_mb": RETURN_MAX_BYTES // (1024 * 1024),
             "page": page,
             "rows": selectors.lines_for_display(page.object_list),
             "which": which,
@@ -241,9 +248,16 @@ def bank_file_download(request, pk: int):
         if bf.file_name.endswith(".csv")
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    response = HttpResponse(bytes(bf.content), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{bf.file_name}"'
-    return response
+    return attachment(bytes(bf.content), content_type=content_type, filename=bf.file_name)
+
+
+def _return_refused(request, payroll, problems):
+    return render(
+        request,
+        "funds/return_refused.html",
+        {"payroll": payroll, "problems": problems},
+        status=400,
+    )
 
 
 @login_required
@@ -251,7 +265,20 @@ def bank_file_download(request, pk: int):
 def return_upload(request, pk: int):
     _require(request.user, Capability.PAYROLL_PREPARE)
     payroll = selectors.payroll_get(user=request.user, payroll_id=pk)
+    # The size is checked from the request's length before the body is read (issue 14.19), and
+    # again on the file; the page checks it in the browser first.
+    too_big = _("回盘文件超过 %(mb)s MB，请确认是否为本批次的银行回盘文件") % {
+        "mb": RETURN_MAX_BYTES // (1024 * 1024)
+    }
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > RETURN_MAX_BYTES + 64 * 1024:
+        return _return_refused(request, payroll, [too_big])
     upload = request.FILES.get("file")
+    if upload is not None and upload.size > RETURN_MAX_BYTES:
+        return _return_refused(request, payroll, [too_big])
     if upload is None:
         messages.error(request, _("请选择银行回盘文件"))
         return redirect("funds:payroll_detail", pk)
@@ -265,12 +292,7 @@ def return_upload(request, pk: int):
             profile_id=int(profile_id) if profile_id and profile_id.isdigit() else None,
         )
     except ServiceError as exc:
-        return render(
-            request,
-            "funds/return_refused.html",
-            {"payroll": payroll, "problems": exc.errors.get("file") or [exc.text()]},
-            status=400,
-        )
+        return _return_refused(request, payroll, exc.errors.get("file") or [exc.text()])
     messages.success(
         request,
         _(
@@ -471,7 +493,7 @@ def budget_export(request):
     year, programme = _budget_filters(request)
     report = selectors.budget_report(user=request.user, year=year, programme=programme)
     buf = io.StringIO()
-    out = csv.writer(buf)
+    out = csv_writer(buf)
     out.writerow(
         [
             _("年度"),
@@ -526,54 +548,113 @@ def budget_export(request):
     return response
 
 
-@login_required
-def account_edit(request, pk: int):
-    _require(request.user, Capability.PAYROLL_PREPARE)
-    hh = access(Household.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
-    members = list(hh.members.order_by("relation", "id"))
-    if request.method == "POST":
-        person = request.POST.get("person_id") or None
-        try:
-            services.payment_account_set(
-                actor=request.user,
-                household_id=hh.pk,
-                person_id=int(person) if person else None,
-                bank_name=request.POST.get("bank_name", ""),
-                account_number=request.POST.get("account_number", ""),
-                holder_name=request.POST.get("holder_name", ""),
-                reason=request.POST.get("reason", ""),
-            )
-        except ServiceError as exc:
-            return render(
-                request,
-                "funds/account_form.html",
-                {
-                    "household": hh,
-                    "members": members,
-                    "errors": exc.errors,
-                    "post": request.POST,
-                    "default_bank": DEFAULT_BANK,
-                    "next": request.POST.get("next", ""),
-                },
-                status=400,
-            )
-        messages.success(request, _("发放账户已更新"))
-        back = request.POST.get("next") or ""
-        if back.startswith("/funds/"):
-            return redirect(back)
-        return redirect("registry:household_detail", hh.pk)
+def _account_form(request, hh, *, errors=None, post=None, status=200, next_url=""):
     return render(
         request,
         "funds/account_form.html",
         {
             "household": hh,
-            "members": members,
-            "errors": {},
-            "post": {},
+            "members": list(hh.members.order_by("relation", "id")),
+            "errors": errors or {},
+            "post": post or {},
             "default_bank": DEFAULT_BANK,
-            "next": request.GET.get("next", ""),
+            "kinds": AccountKind.choices,
+            "has_account": hh.payment_accounts.filter(active=True).exists(),
+            "pending": hh.payment_accounts.filter(pending=True).order_by("-pk").first(),
+            "next": next_url,
         },
+        status=status,
     )
+
+
+@login_required
+def account_edit(request, pk: int):
+    _require(request.user, Capability.PAYROLL_PREPARE)
+    hh = access(Household.objects.all(), request.user, Capability.PAYROLL_PREPARE, pk=pk)
+    if request.method == "POST":
+        person = request.POST.get("person_id") or None
+        try:
+            acct = services.payment_account_set(
+                actor=request.user,
+                household_id=hh.pk,
+                person_id=int(person) if person and person.isdigit() else None,
+                bank_name=request.POST.get("bank_name", ""),
+                account_number=request.POST.get("account_number", ""),
+                holder_name=request.POST.get("holder_name", ""),
+                kind=request.POST.get("kind", AccountKind.CARD),
+                proxy_reason=request.POST.get("proxy_reason", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ServiceError as exc:
+            return _account_form(
+                request,
+                hh,
+                errors=exc.errors,
+                post=request.POST,
+                status=400,
+                next_url=request.POST.get("next", ""),
+            )
+        if acct.pending:
+            messages.success(
+                request,
+                _("账户变更已提交，须由另一名工作人员在“账户变更”中确认后生效"),
+            )
+        else:
+            messages.success(request, _("发放账户已登记，下一次发放时将提示核对"))
+        back = request.POST.get("next") or ""
+        if back.startswith("/funds/"):
+            return redirect(back)
+        return redirect("registry:household_detail", hh.pk)
+    return _account_form(request, hh, next_url=request.GET.get("next", ""))
+
+
+@login_required
+def account_changes(request):
+    """账户变更: the account changes awaiting a second officer, and the ones decided lately."""
+    if not (
+        has_capability(request.user, Capability.PAYROLL_PREPARE)
+        or has_capability(request.user, Capability.PAYROLL_RELEASE)
+    ):
+        raise PermissionDenied(Capability.PAYROLL_PREPARE)
+    data = selectors.account_changes(user=request.user)
+    return render(request, "funds/account_changes.html", data)
+
+
+@login_required
+@require_POST
+def account_change_decide(request, pk: int):
+    decision = request.POST.get("decision")
+    version = request.POST.get("version")
+    version = int(version) if version and version.isdigit() else None
+    try:
+        if decision == "confirm":
+            services.payment_account_confirm(actor=request.user, account_id=pk, version=version)
+            messages.success(request, _("账户变更已确认，已生成告知书"))
+        elif decision == "reject":
+            services.payment_account_reject(
+                actor=request.user,
+                account_id=pk,
+                reason=request.POST.get("reason", ""),
+                version=version,
+            )
+            messages.success(request, _("账户变更已退回，原账户继续有效"))
+        else:
+            messages.error(request, _("请选择确认或退回"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("funds:account_changes")
+
+
+@login_required
+def account_notice(request, pk: int):
+    """The printable letter that tells a household its account was changed."""
+    if not (
+        has_capability(request.user, Capability.PAYROLL_PREPARE)
+        or has_capability(request.user, Capability.PAYROLL_RELEASE)
+    ):
+        raise PermissionDenied(Capability.PAYROLL_PREPARE)
+    notice = selectors.account_notice(user=request.user, notice_id=pk)
+    return render(request, "funds/account_notice.html", {"notice": notice})
 
 
 @login_required

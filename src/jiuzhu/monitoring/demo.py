@@ -8,13 +8,13 @@ community, where the demo village worker ``cunju`` works, and another one) and i
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 
 from django.db.models import Q
 
 from jiuzhu.core import clock
+from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.registry.models import Person, RollEntry
 
 STREETS = (("321202001", 3), ("321202002", 1))
@@ -70,7 +70,7 @@ def death_file(*, died_on: datetime.date | None = None) -> tuple[bytes, list[Per
     died_on = died_on or clock.today() - datetime.timedelta(days=3)
     people = death_people()
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\n")
+    w = csv_writer(out, lineterminator="\n")
     w.writerow(HEADER)
     stamp = clock.today().strftime("%Y%m%d")
     for i, p in enumerate(people, start=1):

@@ -200,13 +200,10 @@ def simulation_rows(table: pl.DataFrame, user) -> list[dict]:
     from jiuzhu.accounts.scoping import user_scope
 
     scope = user_scope(user, POLICY_VIEW)
-    rows = [
-        r
-        for r in table.to_dicts()
-        if any(
-            r["area"].startswith(p) or p.startswith(r["area"].rstrip("0")) for p in scope.prefixes
-        )
-    ]
+    # Only rows inside the user's areas: a row for a wider area (a county, for a village user)
+    # would show others' households in the totals. The view asks for rows at least as fine as
+    # the user's areas.
+    rows = [r for r in table.to_dicts() if scope.contains(r["area"])]
     names = dict(
         Area.objects.filter(code__in={r["area"] for r in rows}).values_list("code", "name")
     )

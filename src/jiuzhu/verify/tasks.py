@@ -10,16 +10,21 @@ def batch_check_task(
     actor_id: int | None = None,
     incremental: bool = False,
     scheduled: str = "",
+    area_prefixes: list[str] | None = None,
 ) -> dict:
     """``incremental``: only what changed since the last batch (``services.batch_check``).
-    ``scheduled``: an occurrence queued by ``core.schedule``, which queues the next when it ends."""
+    ``scheduled``: an occurrence queued by ``core.schedule``, which queues the next when it ends.
+    ``area_prefixes``: check only the households in these areas (a run started from the page
+    covers the starting user's areas; the scheduled runs cover everyone)."""
     from jiuzhu.accounts.models import User
     from jiuzhu.core.schedule import schedule_chain
     from jiuzhu.verify.services import batch_check
 
     with schedule_chain(scheduled):
         actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-        batch = batch_check(actor=actor, reason=reason, incremental=incremental)
+        batch = batch_check(
+            actor=actor, reason=reason, incremental=incremental, area_prefixes=area_prefixes
+        )
         return {"batch": batch.pk, **batch.stats}
 
 
