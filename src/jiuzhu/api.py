@@ -4,13 +4,74 @@ Session authentication with CSRF (the same login as the pages); each app adds it
 One error shape for every app: ``{"code": …, "message": 中文, "errors": {field: [中文, …]}}``.
 """
 
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
 from ninja.security import django_auth
 
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 
-api = NinjaAPI(urls_namespace="api", version="1", title="Jiuzhu API", auth=django_auth)
+# The docs (/api/v1/docs) and the OpenAPI description are for signed-in staff only; Swagger UI is
+# served from django-ninja's own static files ("ninja" in INSTALLED_APPS), never from a CDN.
+api = NinjaAPI(
+    urls_namespace="api",
+    version="1",
+    title="Jiuzhu API",
+    auth=django_auth,
+    docs_decorator=login_required,
+)
+
+
+def _loc(error: dict) -> str:
+    parts = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "payload")]
+    return ".".join(parts) or "request"
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    """Malformed input: 422 with a Chinese message naming each field (not pydantic's English)."""
+    errors: dict[str, list[str]] = {}
+    for e in exc.errors:
+        field = _loc(e)
+        kind = e.get("type", "")
+        if kind == "missing":
+            text = "“%s”为必填项" % field
+        elif kind.startswith(("int", "float", "decimal")):
+            text = "“%s”须为数字" % field
+        elif kind.startswith(("date", "datetime")):
+            text = "“%s”不是有效日期，请按 年-月-日 填写" % field
+        elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
+            text = "“%s”超出允许范围" % field
+        else:
+            text = "“%s”格式不正确" % field
+        errors.setdefault(field, []).append(text)
+    return api.create_response(
+        request,
+        {
+            "code": "invalid",
+            "message": "请求参数不正确：" + "；".join(m for msgs in errors.values() for m in msgs),
+            "errors": errors,
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(
+        request,
+        {"code": "not_found", "message": "未找到该记录，或不在您的管辖范围内", "errors": {}},
+        status=404,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return api.create_response(
+        request, {"code": "unauthenticated", "message": "请先登录", "errors": {}}, status=401
+    )
 
 
 @api.exception_handler(ServiceError)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # Swagger UI from the package's own static files (no CDN)
     "jiuzhu.core",
     "jiuzhu.areas",
     "jiuzhu.accounts",
