@@ -37,15 +37,15 @@ def _invalid(request, exc: ValidationError):
         field = _loc(e)
         kind = e.get("type", "")
         if kind == "missing":
-            text = "“%s”为必填项" % field
+            text = f"“{field}”为必填项"
         elif kind.startswith(("int", "float", "decimal")):
-            text = "“%s”须为数字" % field
+            text = f"“{field}”须为数字"
         elif kind.startswith(("date", "datetime")):
-            text = "“%s”不是有效日期，请按 年-月-日 填写" % field
+            text = f"“{field}”不是有效日期，请按 年-月-日 填写"
         elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-            text = "“%s”超出允许范围" % field
+            text = f"“{field}”超出允许范围"
         else:
-            text = "“%s”格式不正确" % field
+            text = f"“{field}”格式不正确"
         errors.setdefault(field, []).append(text)
     return api.create_response(
         request,

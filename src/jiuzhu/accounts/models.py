@@ -113,3 +113,6 @@ class LoginAttempt(models.Model):
         ordering = ["-at"]
         verbose_name = _("登录日志")
         verbose_name_plural = _("登录日志")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.outcome}"

@@ -824,10 +824,11 @@ def _ledger_lines(
     payroll: Payroll, kind: str, actor, *, statuses: list[str], note: str = ""
 ) -> None:
     df = read_frame(
-        f"SELECT l.id, l.household_id, {fen_sql('l.amount')} FROM funds_payrollline l "
+        f"SELECT l.id, l.household_id, {fen_sql('l.amount')}, l.account_number"
+        " FROM funds_payrollline l "
         f"WHERE l.payroll_id = %s AND l.status IN ({', '.join(['%s'] * len(statuses))}) ORDER BY l.seq",
         [payroll.pk, *statuses],
-        {"id": pl.Int64, "household_id": pl.Int64, "fen": pl.Int64},
+        {"id": pl.Int64, "household_id": pl.Int64, "fen": pl.Int64, "account_number": pl.Utf8},
     )
     ledger_append(
         [
@@ -841,8 +842,9 @@ def _ledger_lines(
                 "line_id": line_id,
                 "household_id": hh,
                 "note": note,
+                "account_number": account or "",
             }
-            for line_id, hh, fen in df.iter_rows()
+            for line_id, hh, fen, account in df.iter_rows()
         ],
         actor=actor,
     )
