@@ -120,9 +120,13 @@ def _check_compatible(user, role, valid_from, valid_until, *, exclude=None) -> N
         if roles_incompatible(role, other.role) and _overlaps(
             valid_from, valid_until, other.valid_from, other.valid_until
         ):
+            text = (
+                _("不相容岗位：%(role)s与%(other)s不得由同一人担任（系统管理与业务岗位分离）")
+                if Role.SYSADMIN in (role, other.role)
+                else _("不相容岗位：%(role)s与%(other)s不得由同一人担任（审批与发放分离）")
+            )
             raise ServiceError(
-                _("不相容岗位：%(role)s与%(other)s不得由同一人担任（岗位分离）")
-                % {"role": Role(role).label, "other": Role(other.role).label},
+                text % {"role": Role(role).label, "other": Role(other.role).label},
                 field="role",
                 code="incompatible_roles",
             )
