@@ -32,6 +32,26 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.full_name or self.username
 
+    def save(self, *args, **kwargs):
+        """A password set outside ``accounts.services`` (``jiuzhu changepassword``, a shell) is
+        still audited: the services mark their own changes, anything else is recorded here."""
+        changed = self._password is not None and self.pk is not None
+        super().save(*args, **kwargs)
+        if changed and not getattr(self, "_jiuzhu_password_audited", False):
+            from django.db import transaction
+
+            from jiuzhu.audit.services import audit_record
+
+            with transaction.atomic():
+                audit_record(
+                    actor=None,
+                    action="user.password_set",
+                    subject_type="user",
+                    subject_id=self.pk,
+                    reason="outside the account pages",
+                )
+        self._jiuzhu_password_audited = False
+
 
 class RoleAssignmentQuerySet(models.QuerySet):
     def active(self, on: datetime.date | None = None):

@@ -218,6 +218,7 @@ def password_change(*, user, old_password: str, new_password: str) -> None:
     except ValidationError as exc:
         raise ServiceError(errors={"new_password": list(exc.messages)}) from exc
     user.set_password(new_password)
+    user._jiuzhu_password_audited = True
     user.must_change_password = False
     user.password_changed_at = clock.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])
@@ -246,6 +247,7 @@ def password_reset(*, actor, user_id: int, new_password: str, reason: str) -> No
         raise ServiceError(errors={"reason": [_("重置密码须填写理由")]})
     _validate_password(new_password, user=user)
     user.set_password(new_password)
+    user._jiuzhu_password_audited = True
     user.must_change_password = True
     user.password_changed_at = clock.now()
     user.save(update_fields=["password", "must_change_password", "password_changed_at"])

@@ -119,6 +119,33 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
     return rows
 
 
+def audit_read(
+    user, action: str, *, subject_type: str, subject_id, household_id=None, area_code: str = ""
+) -> None:
+    """Record a read of personal data (a page, a PDF, a scan), in its own transaction.
+
+    Call it after the object was fetched through the scoping mechanism; the area defaults to the
+    household's, so the event shows in the audit log of that area."""
+    if not area_code and household_id:
+        from jiuzhu.registry.models import Household
+
+        area_code = (
+            Household.objects.filter(pk=household_id)
+            .values_list("hukou_area_id", flat=True)
+            .first()
+            or ""
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            household_id=household_id,
+            area_code=area_code,
+        )
+
+
 @dataclass
 class VerifyResult:
     ok: bool

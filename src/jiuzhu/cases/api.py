@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiuzhu.audit.services import audit_read
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.models import Application, Material, State
 from jiuzhu.cases.workflow import TRANSITIONS, available
@@ -157,7 +158,15 @@ def application_create(request, payload: ApplicationIn):
 
 @router.get("/applications/{application_id}", response=ApplicationOut)
 def application_detail(request, application_id: int):
-    return _out(selectors.application_get(user=request.user, application_id=application_id))
+    app = selectors.application_get(user=request.user, application_id=application_id)
+    audit_read(
+        request.user,
+        "application.view",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+    )
+    return _out(app)
 
 
 @router.get("/applications/{application_id}/events", response=list[EventOut])
