@@ -13,9 +13,45 @@ from ninja.security import django_auth
 
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "code": {"type": "string"},
+        "message": {"type": "string", "description": "中文说明"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["code", "message", "errors"],
+}
+# Every operation can answer these (the handlers below); the description says so.
+COMMON_ERRORS = {
+    "400": "业务规则拒绝（字段和原因见 errors）",
+    "401": "未登录、须修改密码或须完成动态口令验证",
+    "403": "没有办理该事项的权限",
+    "404": "未找到，或不在您的管辖范围内",
+    "422": "请求参数格式不正确",
+}
+
+
+class JiuzhuAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for item in schema.get("paths", {}).values():
+            for op in item.values():
+                responses = op.setdefault("responses", {})
+                for code, text in COMMON_ERRORS.items():
+                    responses.setdefault(code, {"description": text, **ref})
+        return schema
+
+
 # The docs (/api/v1/docs) and the OpenAPI description are for signed-in staff only; Swagger UI is
 # served from django-ninja's own static files ("ninja" in INSTALLED_APPS), never from a CDN.
-api = NinjaAPI(
+api = JiuzhuAPI(
     urls_namespace="api",
     version="1",
     title="Jiuzhu API",

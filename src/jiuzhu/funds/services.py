@@ -1109,7 +1109,9 @@ def bank_file_export(*, actor, payroll_id: int, profile_id: int | None = None) -
         raise PermissionDenied(Capability.PAYROLL_PREPARE)
     if payroll.status not in (PayrollStatus.RELEASED, PayrollStatus.CLOSED):
         raise ServiceError(_("发放批次拨付后才能下载银行代发文件"), code="wrong_state")
-    profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
+    profile = BankProfile.objects.filter(pk=profile_id).first() if profile_id else default_profile()
+    if profile is None:
+        raise ServiceError(_("银行格式 %(id)s 不存在") % {"id": profile_id}, field="profile")
     with transaction.atomic():
         existing = BankFile.objects.filter(
             payroll=payroll, profile=profile, kind=BankFileKind.EXPORT
@@ -1160,7 +1162,9 @@ def bank_return_import(
     require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
     if payroll.status != PayrollStatus.RELEASED:
         raise ServiceError(_("只有已拨付、未结清的发放批次可以导入回盘文件"), code="wrong_state")
-    profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
+    profile = BankProfile.objects.filter(pk=profile_id).first() if profile_id else default_profile()
+    if profile is None:
+        raise ServiceError(_("银行格式 %(id)s 不存在") % {"id": profile_id}, field="profile")
     try:
         rows, trailer = bankfiles.read_return(profile, data, file_name)
     except bankfiles.FileProblems as exc:

@@ -10,7 +10,7 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from jiuzhu.accounts.scoping import access, require_capability
 from jiuzhu.audit.services import audit_read
@@ -92,8 +92,8 @@ def run_determinations(
     run_id: int,
     flag: str | None = None,
     programme: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10**9),
 ):
     """A run's determinations in the user's areas (missed / wrongly_included / amount_diff)."""
     require_capability(request.user, POLICY_VIEW)
