@@ -227,9 +227,7 @@ def application_move(request, application_id: int, name: str, payload: Transitio
     if "reason" in params:
         kwargs["reason"] = payload.reason
     missing = sorted(
-        p
-        for p in params
-        if signature[p].default is inspect.Parameter.empty and p not in kwargs
+        p for p in params if signature[p].default is inspect.Parameter.empty and p not in kwargs
     )
     if missing:
         raise ServiceError(
@@ -243,7 +241,8 @@ def application_move(request, application_id: int, name: str, payload: Transitio
         )
     except (TypeError, ValueError, ArithmeticError) as exc:  # a value of the wrong kind in data
         raise ServiceError(
-            _("“%(step)s”的字段值格式不正确，请检查 data 中各字段") % {"step": _(TRANSITIONS[name].label)},
+            _("“%(step)s”的字段值格式不正确，请检查 data 中各字段")
+            % {"step": _(TRANSITIONS[name].label)},
             field="data",
         ) from exc
     return Status(200, _out(app))
