@@ -40,6 +40,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _chain_anchors(tmp_path, settings):
+    """Hash-chain anchors (signed head files outside the database) go to a per-test folder: a
+    test database starts with empty chains, so an anchor from another test must not apply."""
+    settings.JIUZHU_ANCHOR_DIR = str(tmp_path / "anchors")
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Cached aggregates (dashboards) must not leak from one test into the next."""
     from django.core.cache import cache

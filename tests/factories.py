@@ -48,6 +48,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def _save(obj, create, extracted, **kwargs):
         if create:
+            obj._jiuzhu_password_audited = True  # a fixture, not an account action
             obj.save()
 
 

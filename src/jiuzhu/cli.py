@@ -14,6 +14,9 @@ def main(argv: list[str] | None = None) -> None:
 
     argv = list(sys.argv if argv is None else argv)
     argv[0] = "jiuzhu"
+    if len(argv) > 1 and argv[1] == "demo":
+        # The local demo: plain http, demo logins (docs/security.md, "The demo").
+        os.environ.setdefault("JIUZHU_DEMO", "1")
     execute_from_command_line(argv)
 
 

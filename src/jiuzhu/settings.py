@@ -5,7 +5,8 @@ default (SQLite + database task queue, zero set-up) and a production PostgreSQL 
 
 - ``JIUZHU_DATABASE_URL``: database URL (default: SQLite file ``var/jiuzhu.sqlite3``).
 - ``JIUZHU_TEST_DATABASE_URL``: used instead when running the test suite, if set.
-- ``JIUZHU_SECRET_KEY``, ``JIUZHU_DEBUG``, ``JIUZHU_ALLOWED_HOSTS``.
+- ``JIUZHU_SECRET_KEY`` (required unless DEBUG or the demo), ``JIUZHU_DEBUG``,
+  ``JIUZHU_ALLOWED_HOSTS``; the security settings are listed in docs/security.md.
 """
 
 import os
@@ -20,10 +21,24 @@ VAR_DIR = Path(os.environ.get("JIUZHU_VAR_DIR", PROJECT_DIR / "var"))
 
 TESTING = "pytest" in sys.modules or os.environ.get("JIUZHU_TESTING") == "1"
 
-SECRET_KEY = os.environ.get(
-    "JIUZHU_SECRET_KEY", "insecure-dev-key-change-me-in-production-0123456789abcdef"
-)
 DEBUG = os.environ.get("JIUZHU_DEBUG", "0") == "1"
+# A demo site (`jiuzhu demo` sets it): plain http on 127.0.0.1, the demo logins exempt from the
+# second factor and the forced password change. Never set it on a real site.
+DEMO = os.environ.get("JIUZHU_DEMO", "0") == "1"
+JIUZHU_DEMO = DEMO
+
+DEV_SECRET_KEY = "insecure-dev-key-change-me-in-production-0123456789abcdef"
+SECRET_KEY = os.environ.get("JIUZHU_SECRET_KEY", "")
+if not SECRET_KEY and (DEBUG or TESTING or DEMO):
+    SECRET_KEY = DEV_SECRET_KEY
+if not DEBUG and not TESTING and not DEMO and (not SECRET_KEY or SECRET_KEY == DEV_SECRET_KEY):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "JIUZHU_SECRET_KEY is not set (or is the development default) and JIUZHU_DEBUG is off: "
+        "refusing to start. Set JIUZHU_SECRET_KEY to a long random value (see docs/security.md). "
+        "未设置 JIUZHU_SECRET_KEY（或仍为开发默认值），拒绝启动。"
+    )
 ALLOWED_HOSTS = os.environ.get("JIUZHU_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
 INSTALLED_APPS = [
@@ -35,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # Swagger UI from the package's own static files (no CDN)
     "jiuzhu.core",
     "jiuzhu.areas",
     "jiuzhu.accounts",
@@ -52,11 +68,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "jiuzhu.core.middleware.ContentSecurityPolicyMiddleware",
     "jiuzhu.core.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "jiuzhu.accounts.security.AccountSecurityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -105,8 +123,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# Password policy: at least 10 characters, not all digits, not a common password, not close to
+# the user's name (11111111 fails three ways).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("JIUZHU_PASSWORD_MIN_LENGTH", "10"))},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -119,6 +148,38 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sign-in security (jiuzhu.accounts.security; docs/security.md).
+JIUZHU_IDLE_TIMEOUT_MINUTES = int(os.environ.get("JIUZHU_IDLE_TIMEOUT_MINUTES", "30"))
+JIUZHU_LOGIN_MAX_FAILURES = int(os.environ.get("JIUZHU_LOGIN_MAX_FAILURES", "5"))
+JIUZHU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(
+    os.environ.get("JIUZHU_LOGIN_MAX_FAILURES_PER_ADDRESS", "20")
+)
+JIUZHU_LOGIN_LOCKOUT_MINUTES = int(os.environ.get("JIUZHU_LOGIN_LOCKOUT_MINUTES", "15"))
+JIUZHU_TRUSTED_PROXY_HEADER = os.environ.get("JIUZHU_TRUSTED_PROXY_HEADER", "")
+# The second factor (TOTP) for roles that can reveal PII, decide, pay or manage accounts. On by
+# default; the test suite turns it off (its own tests turn it on).
+JIUZHU_REQUIRE_TOTP = os.environ.get("JIUZHU_REQUIRE_TOTP", "0" if TESTING else "1") == "1"
+
+# Transport and browser security: on by default outside DEBUG and the local demo.
+_SECURE = not (DEBUG or DEMO or TESTING)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = _SECURE
+SECURE_SSL_REDIRECT = _SECURE and os.environ.get("JIUZHU_SSL_REDIRECT", "1") == "1"
+SECURE_HSTS_SECONDS = int(os.environ.get("JIUZHU_HSTS_SECONDS", "31536000")) if _SECURE else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _SECURE
+SECURE_HSTS_PRELOAD = _SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if os.environ.get("JIUZHU_BEHIND_TLS_PROXY", "0") == "1":
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy (core.middleware): same-origin scripts and the per-request nonce.
+JIUZHU_CSP = os.environ.get(
+    "JIUZHU_CSP",
+    "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

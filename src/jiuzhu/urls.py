@@ -1,14 +1,16 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from jiuzhu.accounts import auth_views
 from jiuzhu.api import api
 from jiuzhu.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", auth_views.login_view, name="login"),
+    path("login/totp/", auth_views.totp_verify, name="totp_verify"),
+    path("login/totp/enrol/", auth_views.totp_enrol, name="totp_enrol"),
+    path("logout/", auth_views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("registry/", include("jiuzhu.registry.urls")),

@@ -5,7 +5,7 @@ import pytest
 from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.scoping import access, scoped, user_scope
-from jiuzhu.accounts.services import role_assign, role_revoke
+from jiuzhu.accounts.services import role_approve, role_assign, role_revoke
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.registry.models import Household
@@ -85,6 +85,8 @@ def test_revoked_role_stops_working_today():
         area_code=CHENGDONG,
         valid_from=datetime.date(2024, 1, 1),
     )
+    role_approve(actor=user_with_role(Role.SYSADMIN, "321200000000"), assignment_id=a.pk)
+    assert not user_scope(type(user).objects.get(pk=user.pk), Capability.REGISTRY_VIEW).empty
     role_revoke(actor=admin, assignment_id=a.pk, reason="调岗")
     user = type(user).objects.get(pk=user.pk)
     assert user_scope(user, Capability.REGISTRY_VIEW).empty

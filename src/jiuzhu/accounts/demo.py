@@ -35,6 +35,8 @@ DEMO_ACCOUNTS = [
     ("bumen", "吴部门（公安数据员）", Role.DEPARTMENT_DATA, "321200000000", "police"),
     ("shenji", "孙审计（市纪检审计）", Role.AUDITOR, "321200000000", ""),
     ("admin", "系统管理员", Role.SYSADMIN, "321200000000", ""),
+    # A second administrator: role grants need another administrator's approval (maker-checker).
+    ("admin2", "系统管理员（复核）", Role.SYSADMIN, "321200000000", ""),
 ]
 
 

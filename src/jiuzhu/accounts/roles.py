@@ -140,7 +140,23 @@ INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
         (Role.AUDITOR, Role.FINANCE),
         (Role.COUNTY_APPROVER, Role.FINANCE),
         (Role.TOWNSHIP_REVIEWER, Role.FINANCE),
+        # System administration (accounts, chains, rules) and business work never in one
+        # person: an administrator who could also approve or pay could grant itself the power
+        # it then uses (三员分立 / 等保 2.0 separation of administrators).
+        *((Role.SYSADMIN, r) for r in Role if r != Role.SYSADMIN),
     ]
+)
+
+# Capabilities whose holders must sign in with a second factor (TOTP): whoever can see full
+# ID and phone numbers, decide on benefits, move money or manage accounts.
+SECOND_FACTOR_CAPABILITIES: frozenset[str] = frozenset(
+    {
+        Capability.PII_REVEAL,
+        Capability.CASE_APPROVE,
+        Capability.PAYROLL_APPROVE,
+        Capability.PAYROLL_RELEASE,
+        Capability.ACCOUNTS_MANAGE,
+    }
 )
 
 

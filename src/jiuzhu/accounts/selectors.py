@@ -6,10 +6,10 @@ an area inside that scope; an assignment is in scope when its area is.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from jiuzhu.accounts.models import RoleAssignment, User
+from jiuzhu.accounts.models import LoginAttempt, RoleAssignment, User
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area, AreaLevel
@@ -55,3 +55,26 @@ def assignable_areas(*, manager) -> list[Area]:
     return list(
         Area.objects.filter(scope.q("code")).exclude(level=AreaLevel.PROVINCE).order_by("code")
     )
+
+
+def pending_grants(*, manager) -> QuerySet[RoleAssignment]:
+    """Grants waiting for a second administrator, inside the manager's scope."""
+    return (
+        RoleAssignment.objects.filter(_scope_q(manager, "area"), pending=True, revoked_at=None)
+        .select_related("user", "area", "granted_by")
+        .order_by("created_at")
+    )
+
+
+def login_attempts_visible(*, viewer, username: str = "") -> QuerySet[LoginAttempt]:
+    """登录日志 rows a viewer may read: attempts on accounts with a role inside the viewer's
+    audit or account-management scope, and attempts on names that match no account."""
+    q = Q(user__isnull=True)
+    for cap in (Capability.AUDIT_VIEW, Capability.ACCOUNTS_MANAGE):
+        scope = user_scope(viewer, cap)
+        if not scope.empty:
+            q |= Q(user__in=RoleAssignment.objects.filter(scope.q("area")).values("user_id"))
+    qs = LoginAttempt.objects.filter(q)
+    if username:
+        qs = qs.filter(username=username)
+    return qs.order_by("-at", "-pk")

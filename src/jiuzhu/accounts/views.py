@@ -8,17 +8,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts import services
-from jiuzhu.accounts.forms import RevokeForm, RoleAssignForm, UserCreateForm
+from jiuzhu.accounts.forms import (
+    PasswordResetForm,
+    ReasonForm,
+    RevokeForm,
+    RoleAssignForm,
+    UserCreateForm,
+)
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.accounts.selectors import (
     assignable_areas,
     assignment_for_manage,
+    pending_grants,
     user_for_manage,
     users_in_scope,
 )
@@ -52,7 +60,11 @@ def user_list(request):
     except ValueError:
         number = 1
     page = paginate(users_in_scope(manager=request.user), page=number, per_page=50)
-    return render(request, "accounts/user_list.html", {"page": page})
+    return render(
+        request,
+        "accounts/user_list.html",
+        {"page": page, "pending": pending_grants(manager=request.user)},
+    )
 
 
 @login_required
@@ -90,13 +102,87 @@ def user_detail(request, pk: int):
         except ServiceError as exc:
             apply_service_error(exc, {"": form})
         else:
-            messages.success(request, _("已分配角色"))
+            messages.success(request, _("已提交角色分配，须另一名系统管理员复核后生效"))
             return redirect("accounts:user_detail", target.pk)
     return render(
         request,
         "accounts/user_detail.html",
-        {"target": target, "form": form, "today": clock.today()},
+        {
+            "target": target,
+            "form": form,
+            "today": clock.today(),
+            "reset_form": PasswordResetForm(prefix="reset"),
+            "reason_form": ReasonForm(prefix="r"),
+        },
     )
+
+
+@login_required
+@require_POST
+def role_approve(request, pk: int):
+    _require_manage(request)
+    assignment = assignment_for_manage(manager=request.user, assignment_id=pk)
+    try:
+        services.role_approve(actor=request.user, assignment_id=assignment.pk)
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    else:
+        messages.success(request, _("已复核，角色生效"))
+    return redirect("accounts:user_detail", assignment.user_id)
+
+
+@login_required
+@require_POST
+def password_reset(request, pk: int):
+    _require_manage(request)
+    target = user_for_manage(manager=request.user, user_id=pk)
+    form = PasswordResetForm(request.POST, prefix="reset")
+    if form.is_valid():
+        try:
+            services.password_reset(
+                actor=request.user,
+                user_id=target.pk,
+                new_password=form.cleaned_data["password"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            for msgs in exc.errors.values():
+                for m in msgs:
+                    messages.error(request, m)
+            if not exc.errors:
+                messages.error(request, exc.text())
+        else:
+            messages.success(request, _("密码已重置，用户下次登录时须修改"))
+    else:
+        messages.error(request, _("重置密码须填写新的初始密码和理由"))
+    return redirect("accounts:user_detail", target.pk)
+
+
+@login_required
+@require_POST
+def user_action(request, pk: int, action: str):
+    """Disable / re-enable an account, or clear its authenticator (each with a reason)."""
+    _require_manage(request)
+    if action not in ("activate", "deactivate", "totp_reset"):
+        raise Http404
+    target = user_for_manage(manager=request.user, user_id=pk)
+    form = ReasonForm(request.POST, prefix="r")
+    if not form.is_valid():
+        messages.error(request, _("须填写理由"))
+        return redirect("accounts:user_detail", target.pk)
+    reason = form.cleaned_data["reason"]
+    try:
+        if action == "totp_reset":
+            services.totp_reset(actor=request.user, user_id=target.pk, reason=reason)
+        else:
+            services.user_set_active(
+                actor=request.user, user_id=target.pk, active=action == "activate", reason=reason
+            )
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    else:
+        messages.success(request, _("已办理"))
+    return redirect("accounts:user_detail", target.pk)
 
 
 @login_required
@@ -106,10 +192,14 @@ def role_revoke(request, pk: int):
     assignment = assignment_for_manage(manager=request.user, assignment_id=pk)
     form = RevokeForm(request.POST)
     if form.is_valid():
-        services.role_revoke(
-            actor=request.user, assignment_id=assignment.pk, reason=form.cleaned_data["reason"]
-        )
-        messages.success(request, _("已撤销角色"))
+        try:
+            services.role_revoke(
+                actor=request.user, assignment_id=assignment.pk, reason=form.cleaned_data["reason"]
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.text())
+        else:
+            messages.success(request, _("已撤销角色"))
     else:
         messages.error(request, _("撤销角色须填写理由"))
     return redirect("accounts:user_detail", assignment.user_id)

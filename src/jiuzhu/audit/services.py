@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import decimal
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,20 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.audit.models import AuditChainHead, AuditEvent
+from jiuzhu.core import clock
+from jiuzhu.core.hashchain import ZERO_HASH, anchor_problem, anchor_read, anchor_write, link_hash
+from jiuzhu.core.hashchain import canonical_json as canonical_json
 
-
-def _default(value):
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def canonical_json(value) -> str:
-    return json.dumps(
-        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default
-    )
+CHAIN = "audit"
 
 
 def jsonable(value):
@@ -35,7 +24,7 @@ def jsonable(value):
 
 
 def event_hash(event: AuditEvent) -> str:
-    """SHA-256 over the previous hash and the event's canonical content."""
+    """The keyed link hash (core.hashchain) over the previous hash and the event's content."""
     body = canonical_json(
         [
             event.seq,
@@ -53,7 +42,7 @@ def event_hash(event: AuditEvent) -> str:
             event.extra,
         ]
     )
-    return hashlib.sha256((event.prev_hash + body).encode("utf-8")).hexdigest()
+    return link_hash(event.prev_hash, body)
 
 
 def audit_record(
@@ -130,6 +119,33 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
     return rows
 
 
+def audit_read(
+    user, action: str, *, subject_type: str, subject_id, household_id=None, area_code: str = ""
+) -> None:
+    """Record a read of personal data (a page, a PDF, a scan), in its own transaction.
+
+    Call it after the object was fetched through the scoping mechanism; the area defaults to the
+    household's, so the event shows in the audit log of that area."""
+    if not area_code and household_id:
+        from jiuzhu.registry.models import Household
+
+        area_code = (
+            Household.objects.filter(pk=household_id)
+            .values_list("hukou_area_id", flat=True)
+            .first()
+            or ""
+        )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            household_id=household_id,
+            area_code=area_code,
+        )
+
+
 @dataclass
 class VerifyResult:
     ok: bool
@@ -142,11 +158,15 @@ def _events() -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("seq").iterator(chunk_size=5000)
 
 
-def audit_verify() -> VerifyResult:
-    """Recompute the chain: an edited, deleted or inserted event breaks it at that event."""
-    prev_hash = "0" * 64
+def audit_verify(*, anchor: bool = False) -> VerifyResult:
+    """Recompute the keyed chain: an edited, deleted or inserted event breaks it at that event;
+    a chain shorter than (or different from) its signed anchor outside the database fails too.
+    With ``anchor=True`` a passing chain moves the anchor to the current head."""
+    prev_hash = ZERO_HASH
     expected_seq = 1
     checked = 0
+    anchored = anchor_read(CHAIN)
+    seen: dict[int, str] = {}
     for e in _events():
         if e.seq != expected_seq:
             return VerifyResult(
@@ -157,6 +177,8 @@ def audit_verify() -> VerifyResult:
         digest = event_hash(e)  # e.prev_hash == prev_hash, checked above
         if digest != e.hash:
             return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件内容被修改")
+        if anchored is not None and e.seq == anchored.seq:
+            seen[e.seq] = e.hash
         prev_hash = e.hash
         expected_seq += 1
         checked += 1
@@ -168,4 +190,9 @@ def audit_verify() -> VerifyResult:
             checked + 1,
             f"链尾不符：记录应有 {head.last_seq} 条，实有 {checked} 条（末尾事件被删除）",
         )
+    problem = anchor_problem(CHAIN, seen, checked)
+    if problem:
+        return VerifyResult(False, checked, None, "审计链" + problem)
+    if anchor and checked:
+        anchor_write(CHAIN, checked, prev_hash, clock.now())
     return VerifyResult(True, checked, None, f"审计链完整，共 {checked} 条事件")

@@ -21,7 +21,7 @@ def audit_verify_task(scheduled: str = "") -> dict:
     from jiuzhu.core.schedule import schedule_chain
 
     with schedule_chain(scheduled):
-        result = audit_verify()
+        result = audit_verify(anchor=True)
         if not result.ok:
             logger.error("审计链校验失败：%s", result.message)
             raise AuditChainBroken(result.message)

@@ -6,4 +6,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="event_list"),
     path("verify/", views.verify, name="verify"),
+    path("events/<int:seq>/reveal/<str:path>/", views.event_reveal, name="event_reveal"),
 ]

@@ -2,14 +2,19 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
-from jiuzhu.accounts.scoping import has_capability
+from jiuzhu.accounts.scoping import has_capability, scoped, user_scope
 from jiuzhu.audit.forms import AuditFilterForm
+from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.selectors import AuditFilters, audit_search
-from jiuzhu.audit.services import audit_verify
+from jiuzhu.audit.services import audit_record, audit_verify
+from jiuzhu.core.masking import sensitive_kind
 from jiuzhu.registry.display import describe_events
 from jiuzhu.registry.selectors import paginate
 
@@ -42,6 +47,7 @@ def event_list(request):
             "form": form,
             "page": page,
             "events": describe_events(page.items),
+            "can_reveal": has_capability(request.user, Capability.PII_REVEAL),
             "query": query.urlencode(),
             "verify": request.session.pop("audit_verify", None),
         },
@@ -60,3 +66,53 @@ def verify(request):
         "message": result.message,
     }
     return redirect("audit:event_list")
+
+
+@login_required
+@require_POST
+def event_reveal(request, seq: int, path: str):
+    """Show one masked identifier of an audit event's before/after data; the reveal is audited.
+
+    The viewer must see the event (the audit log in scope, or the household's timeline) and hold
+    ``pii.reveal`` over the event's area; only identifier fields can be asked for."""
+    side, _sep, key = path.partition(".")
+    keys = key.split(".") if key else []
+    if side not in ("before", "after") or not keys or sensitive_kind(keys[-1]) is None:
+        raise Http404
+    event = _visible_event(request.user, seq)
+    if not event.area_code or not user_scope(request.user, Capability.PII_REVEAL).contains(
+        event.area_code
+    ):
+        raise PermissionDenied(Capability.PII_REVEAL)
+    value = getattr(event, side)
+    for k in keys:
+        value = value.get(k) if isinstance(value, dict) else None
+    if value in (None, "") or isinstance(value, dict | list):
+        raise Http404
+    with transaction.atomic():
+        audit_record(
+            actor=request.user,
+            action="audit.reveal",
+            subject_type="audit_event",
+            subject_id=event.seq,
+            household_id=event.household_id,
+            area_code=event.area_code,
+            extra={"field": path},
+        )
+    return HttpResponse(format_html('<span class="revealed">{}</span>', value))
+
+
+def _visible_event(user, seq: int) -> AuditEvent:
+    from jiuzhu.registry.models import Household
+
+    event = scoped(AuditEvent.objects.filter(seq=seq), user, Capability.AUDIT_VIEW).first()
+    if event is None:
+        event = AuditEvent.objects.filter(seq=seq, household_id__isnull=False).first()
+        if (
+            event is None
+            or not scoped(
+                Household.objects.filter(pk=event.household_id), user, Capability.REGISTRY_VIEW
+            ).exists()
+        ):
+            raise Http404
+    return event

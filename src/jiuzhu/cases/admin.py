@@ -1,12 +1,17 @@
-"""The admin pages where an administrator sets approval chains and working-day corrections."""
+"""Read-only admin views of approval chains and working-day corrections.
+
+They are changed in the application, whose services validate, audit and ask a second person;
+the admin is never a way around them (issue 14).
+"""
 
 from django.contrib import admin
 
 from jiuzhu.cases.models import ApprovalChain, WorkingDayOverride
+from jiuzhu.core.admin_readonly import ReadOnlyAdmin
 
 
 @admin.register(ApprovalChain)
-class ApprovalChainAdmin(admin.ModelAdmin):
+class ApprovalChainAdmin(ReadOnlyAdmin):
     list_display = (
         "area",
         "programme",
@@ -25,6 +30,6 @@ class ApprovalChainAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingDayOverride)
-class WorkingDayOverrideAdmin(admin.ModelAdmin):
+class WorkingDayOverrideAdmin(ReadOnlyAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from jiuzhu.audit.services import audit_read
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.models import Application, Material, State
 from jiuzhu.cases.workflow import TRANSITIONS, available
@@ -108,6 +109,9 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]]
 
 
+INTERNAL_PARAMS = frozenset({"today", "now", "visited_at"})
+
+
 def _out(app: Application) -> dict:
     return {
         "id": app.pk,
@@ -140,11 +144,16 @@ def _out(app: Application) -> dict:
 
 
 @router.get("/applications", response=list[ApplicationOut])
-def application_list(request, state: str = "", limit: int = 50, offset: int = 0):
+def application_list(
+    request,
+    state: str = "",
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10**9),
+):
     qs = selectors.applications_visible(request.user).select_related("decided_by", "reviewed_by")
     if state:
         qs = qs.filter(state=state)
-    qs = qs.order_by("-id").prefetch_related("outstanding")[offset : offset + min(limit, 200)]
+    qs = qs.order_by("-id").prefetch_related("outstanding")[offset : offset + limit]
     return [_out(a) for a in qs]
 
 
@@ -157,7 +166,15 @@ def application_create(request, payload: ApplicationIn):
 
 @router.get("/applications/{application_id}", response=ApplicationOut)
 def application_detail(request, application_id: int):
-    return _out(selectors.application_get(user=request.user, application_id=application_id))
+    app = selectors.application_get(user=request.user, application_id=application_id)
+    audit_read(
+        request.user,
+        "application.view",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+    )
+    return _out(app)
 
 
 @router.get("/applications/{application_id}/events", response=list[EventOut])
@@ -195,7 +212,10 @@ def application_move(request, application_id: int, name: str, payload: Transitio
     if name not in TRANSITIONS:
         raise ServiceError(_("没有“%(name)s”这一办理环节") % {"name": name}, code="unknown")
     fn = services.MOVES[name]
-    params = set(inspect.signature(fn).parameters) - {"actor", "application_id", "version"}
+    signature = inspect.signature(fn).parameters
+    # Only the fields a person fills in: the clock and the visit time are the server's
+    # (a home visit cannot be back-dated through the API; issue 14).
+    params = set(signature) - {"actor", "application_id", "version"} - INTERNAL_PARAMS
     unknown = set(payload.data) - params
     if unknown:
         raise ServiceError(
@@ -206,7 +226,25 @@ def application_move(request, application_id: int, name: str, payload: Transitio
     kwargs = dict(payload.data)
     if "reason" in params:
         kwargs["reason"] = payload.reason
-    app = fn(actor=request.user, application_id=application_id, version=payload.version, **kwargs)
+    missing = sorted(
+        p for p in params if signature[p].default is inspect.Parameter.empty and p not in kwargs
+    )
+    if missing:
+        raise ServiceError(
+            _("“%(step)s”缺少字段：%(fields)s")
+            % {"step": _(TRANSITIONS[name].label), "fields": "、".join(missing)},
+            field="data",
+        )
+    try:
+        app = fn(
+            actor=request.user, application_id=application_id, version=payload.version, **kwargs
+        )
+    except (TypeError, ValueError, ArithmeticError) as exc:  # a value of the wrong kind in data
+        raise ServiceError(
+            _("“%(step)s”的字段值格式不正确，请检查 data 中各字段")
+            % {"step": _(TRANSITIONS[name].label)},
+            field="data",
+        ) from exc
     return Status(200, _out(app))
 
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.audit.services import audit_read
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
@@ -211,6 +212,13 @@ def apply(request, household_id: int):
 def detail(request, pk: int):
     ctx = selectors.case_page(user=request.user, application_id=pk)
     app = ctx["app"]
+    audit_read(
+        request.user,
+        "application.view",
+        subject_type="application",
+        subject_id=pk,
+        household_id=app.household_id,
+    )
     ctx.update(
         {
             "missing_now": services.materials_missing(app),
@@ -366,7 +374,14 @@ def visit(request, pk: int):
 @login_required
 def letter(request, pk: int):
     letter = get_object_or_404(DecisionLetter, pk=pk)
-    selectors.application_get(user=request.user, application_id=letter.application_id)
+    app = selectors.application_get(user=request.user, application_id=letter.application_id)
+    audit_read(
+        request.user,
+        "letter.view",
+        subject_type="letter",
+        subject_id=pk,
+        household_id=app.household_id,
+    )
     resp = HttpResponse(bytes(letter.pdf), content_type="application/pdf")
     resp["Content-Disposition"] = f'inline; filename="{letter.number}.pdf"'
     return resp
@@ -375,6 +390,13 @@ def letter(request, pk: int):
 @login_required
 def material_file(request, pk: int):
     m = access(Material.objects.all(), request.user, Capability.CASE_VIEW, pk=pk)
+    audit_read(
+        request.user,
+        "material.view",
+        subject_type="material",
+        subject_id=pk,
+        household_id=m.household_id,
+    )
     with m.file.open("rb") as fh:
         data = fh.read()
     # Always a download with a policy that allows nothing (issue 14.19): an uploaded PDF or

@@ -235,6 +235,54 @@ def schedule_waiting(*names: str) -> dict:
     return waiting
 
 
+class LeaseExpired(Exception):
+    """A task stayed RUNNING past its lease: its worker was killed or lost in the middle."""
+
+
+def lease_minutes() -> int:
+    return int(getattr(settings, "JIUZHU_TASK_LEASE_MINUTES", 120))
+
+
+def schedule_recover(*, now: datetime.datetime | None = None, all_running: bool = False) -> list:
+    """End tasks whose lease expired: a task RUNNING for longer than ``JIUZHU_TASK_LEASE_MINUTES``
+    (default 120; the longest job takes minutes) was left by a killed worker. It is marked FAILED
+    with a ``LeaseExpired`` message saying so (visible in ``jiuzhu schedule --list`` and the task
+    list), and a scheduled job gets its next occurrence queued again (``schedule_ensure``), so it
+    is retried at its next time. ``all_running``: every RUNNING task (a single worker restarting:
+    nothing can still be running). Runs before each worker start (``jiuzhu schedule``) and at the
+    end of every scheduled run. Returns the ids marked failed."""
+    import logging
+
+    from django_tasks_db.models import DBTaskResult
+
+    now = now or clock.now()
+    qs = DBTaskResult.objects.filter(status="RUNNING")
+    if not all_running:
+        qs = qs.filter(started_at__lt=now - datetime.timedelta(minutes=lease_minutes()))
+    failed = []
+    for row in qs:
+        started = timezone.localtime(row.started_at) if row.started_at else None
+        exc = LeaseExpired(
+            f"任务运行中断：工作进程在运行中被终止（开始于 {started:%Y-%m-%d %H:%M}），"
+            f"超过 {lease_minutes()} 分钟租约仍未结束，已标记为失败"
+            if started
+            else "任务运行中断：工作进程在运行中被终止，已标记为失败"
+        )
+        updated = DBTaskResult.objects.filter(pk=row.pk, status="RUNNING").update(
+            status="FAILED",
+            finished_at=now,
+            exception_class_path=f"{LeaseExpired.__module__}.{LeaseExpired.__qualname__}",
+            traceback=str(exc),
+            return_value=None,
+        )
+        if updated:
+            failed.append(row.pk)
+            logging.getLogger("jiuzhu.schedule").error("%s: %s", row.task_path, exc)
+    if failed:
+        schedule_ensure()
+    return failed
+
+
 def schedule_ensure(
     *names: str, now: datetime.datetime | None = None
 ) -> dict[str, datetime.datetime] | None:
@@ -286,6 +334,7 @@ def schedule_chain(scheduled: str) -> Iterator[None]:
     finally:
         if scheduled:
             schedule_ensure(scheduled)
+            schedule_recover()
 
 
 @dataclass(frozen=True)

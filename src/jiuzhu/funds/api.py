@@ -230,8 +230,8 @@ def _page_bounds(limit: int, offset: int) -> tuple[int, int]:
         raise ServiceError(
             _("每页条数 limit 应在 1 至 %(max)s 之间") % {"max": MAX_LIMIT}, field="limit"
         )
-    if offset < 0:
-        raise ServiceError(_("起始位置 offset 不能为负数"), field="offset")
+    if offset < 0 or offset > 10**9:
+        raise ServiceError(_("起始位置 offset 应在 0 至 1000000000 之间"), field="offset")
     return offset, offset + limit
 
 

@@ -1,8 +1,10 @@
 """The ledger (资金台账): append-only money movements, hash-chained like the audit log.
 
-Each entry's hash covers the previous entry's hash and the entry's canonical content, so editing,
-deleting or inserting any row breaks the chain at that row; the chain head (last sequence and
-hash, one locked row) catches the removal of the last entries. ``ledger_append`` must run inside
+Each entry's hash covers the previous entry's hash and the entry's canonical content — including
+the bank account the money went to — so editing, deleting or inserting any row breaks the chain
+at that row; the chain head (last sequence and hash, one locked row) and the signed anchor
+outside the database (``core.hashchain``, the same keyed implementation as the audit log) catch
+the removal of the last entries. ``ledger_append`` must run inside
 the transaction of the change it records; writers queue on the head row.
 """
 
@@ -10,16 +12,16 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import hashlib
 from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from jiuzhu.audit.services import canonical_json
+from jiuzhu.core import clock
+from jiuzhu.core.hashchain import ZERO_HASH, anchor_problem, anchor_read, anchor_write, link_hash
 from jiuzhu.funds.models import LedgerChainHead, LedgerEntry
 
-ZERO_HASH = "0" * 64
+CHAIN = "ledger"
 _FIELDS = [
     "seq",
     "created_at",
@@ -34,6 +36,7 @@ _FIELDS = [
     "reverses_seq",
     "actor_id",
     "note",
+    "account_number",
     "prev_hash",
     "hash",
 ]
@@ -44,28 +47,28 @@ def _amount_text(value) -> str:
 
 
 def entry_hash(e: dict) -> str:
-    """SHA-256 over the previous hash and the entry's canonical content (Decimal as text)."""
+    """The keyed link hash over the previous hash and the entry's content (Decimal as text)."""
     created = e["created_at"]
     if isinstance(created, datetime.datetime):
         created = created.astimezone(datetime.UTC).isoformat(timespec="microseconds")
-    body = canonical_json(
-        [
-            e["seq"],
-            created,
-            e["kind"],
-            _amount_text(e["amount"]),
-            e["programme"],
-            e["area_code"],
-            e["month"].isoformat() if hasattr(e["month"], "isoformat") else str(e["month"]),
-            e["payroll_id"],
-            e["line_id"],
-            e["household_id"],
-            e["reverses_seq"],
-            e["actor_id"],
-            e["note"],
-        ]
-    )
-    return hashlib.sha256((e["prev_hash"] + body).encode("utf-8")).hexdigest()
+    body = [
+        e["seq"],
+        created,
+        e["kind"],
+        _amount_text(e["amount"]),
+        e["programme"],
+        e["area_code"],
+        e["month"].isoformat() if hasattr(e["month"], "isoformat") else str(e["month"]),
+        e["payroll_id"],
+        e["line_id"],
+        e["household_id"],
+        e["reverses_seq"],
+        e["actor_id"],
+        e["note"],
+    ]
+    if e.get("account_number"):  # the payee's account (payroll lines); entries before it had none
+        body.append(e["account_number"])
+    return link_hash(e["prev_hash"], body)
 
 
 def ledger_append(rows: list[dict], *, actor=None) -> tuple[int, int]:
@@ -98,6 +101,7 @@ def ledger_append(rows: list[dict], *, actor=None) -> tuple[int, int]:
             "reverses_seq": r.get("reverses_seq"),
             "actor_id": actor_id,
             "note": r.get("note", ""),
+            "account_number": r.get("account_number") or "",
             "prev_hash": prev,
         }
         e["hash"] = prev = entry_hash(e)
@@ -142,11 +146,14 @@ class LedgerVerifyResult:
     message: str = ""
 
 
-def ledger_verify() -> LedgerVerifyResult:
-    """Recompute the chain from the stored rows; report the first edited, deleted or inserted entry."""
+def ledger_verify(*, anchor: bool = False) -> LedgerVerifyResult:
+    """Recompute the chain from the stored rows; report the first edited, deleted or inserted
+    entry, or a chain that contradicts its signed anchor. ``anchor=True`` moves the anchor."""
     prev = ZERO_HASH
     expected = 1
     checked = 0
+    anchored = anchor_read(CHAIN)
+    seen: dict[int, str] = {}
     qs = LedgerEntry.objects.order_by("seq").values(*_FIELDS).iterator(chunk_size=20_000)
     for e in qs:
         if e["seq"] != expected:
@@ -161,6 +168,8 @@ def ledger_verify() -> LedgerVerifyResult:
             return LedgerVerifyResult(
                 False, checked, e["seq"], f"资金台账第 {e['seq']} 号分录内容被修改"
             )
+        if anchored is not None and e["seq"] == anchored.seq:
+            seen[e["seq"]] = e["hash"]
         prev = e["hash"]
         expected += 1
         checked += 1
@@ -172,4 +181,9 @@ def ledger_verify() -> LedgerVerifyResult:
             checked + 1,
             f"资金台账链尾不符：应有 {head.last_seq} 条，实有 {checked} 条（末尾分录被删除）",
         )
+    problem = anchor_problem(CHAIN, seen, checked)
+    if problem:
+        return LedgerVerifyResult(False, checked, None, "资金台账" + problem)
+    if anchor and checked:
+        anchor_write(CHAIN, checked, prev, clock.now())
     return LedgerVerifyResult(True, checked, None, f"资金台账完整，共 {checked} 条分录")

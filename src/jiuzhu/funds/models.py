@@ -556,6 +556,8 @@ class LedgerEntry(models.Model):
     reverses_seq = models.BigIntegerField(_("冲正的序号"), null=True, blank=True)
     actor_id = models.BigIntegerField(null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True)
+    # The account paid (payroll lines), covered by the hash: a redirected payment shows.
+    account_number = models.CharField(_("账号"), max_length=32, blank=True, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

@@ -1035,10 +1035,11 @@ def _ledger_lines(
     payroll: Payroll, kind: str, actor, *, statuses: list[str], note: str = ""
 ) -> None:
     df = read_frame(
-        f"SELECT l.id, l.household_id, {fen_sql('l.amount')} FROM funds_payrollline l "
+        f"SELECT l.id, l.household_id, {fen_sql('l.amount')}, l.account_number"
+        " FROM funds_payrollline l "
         f"WHERE l.payroll_id = %s AND l.status IN ({', '.join(['%s'] * len(statuses))}) ORDER BY l.seq",
         [payroll.pk, *statuses],
-        {"id": pl.Int64, "household_id": pl.Int64, "fen": pl.Int64},
+        {"id": pl.Int64, "household_id": pl.Int64, "fen": pl.Int64, "account_number": pl.Utf8},
     )
     ledger_append(
         [
@@ -1052,8 +1053,9 @@ def _ledger_lines(
                 "line_id": line_id,
                 "household_id": hh,
                 "note": note,
+                "account_number": account or "",
             }
-            for line_id, hh, fen in df.iter_rows()
+            for line_id, hh, fen, account in df.iter_rows()
         ],
         actor=actor,
     )
@@ -1321,7 +1323,9 @@ def bank_file_export(*, actor, payroll_id: int, profile_id: int | None = None) -
         raise PermissionDenied(Capability.PAYROLL_PREPARE)
     if payroll.status not in (PayrollStatus.RELEASED, PayrollStatus.CLOSED):
         raise ServiceError(_("发放批次拨付后才能下载银行代发文件"), code="wrong_state")
-    profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
+    profile = BankProfile.objects.filter(pk=profile_id).first() if profile_id else default_profile()
+    if profile is None:
+        raise ServiceError(_("银行格式 %(id)s 不存在") % {"id": profile_id}, field="profile")
     with transaction.atomic():
         existing = BankFile.objects.filter(
             payroll=payroll, profile=profile, kind=BankFileKind.EXPORT
@@ -1381,7 +1385,9 @@ def bank_return_import(
     require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
     if payroll.status != PayrollStatus.RELEASED:
         raise ServiceError(_("只有已拨付、未结清的发放批次可以导入回盘文件"), code="wrong_state")
-    profile = BankProfile.objects.get(pk=profile_id) if profile_id else default_profile()
+    profile = BankProfile.objects.filter(pk=profile_id).first() if profile_id else default_profile()
+    if profile is None:
+        raise ServiceError(_("银行格式 %(id)s 不存在") % {"id": profile_id}, field="profile")
     try:
         rows, trailer = bankfiles.read_return(profile, data, file_name)
     except bankfiles.FileProblems as exc:

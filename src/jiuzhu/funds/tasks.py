@@ -42,7 +42,7 @@ def ledger_verify_task(scheduled: str = "") -> dict:
     from jiuzhu.funds.ledger import ledger_verify
 
     with schedule_chain(scheduled):
-        result = ledger_verify()
+        result = ledger_verify(anchor=True)
         if not result.ok:
             logger.error("资金台账校验失败：%s", result.message)
             raise LedgerChainBroken(result.message)

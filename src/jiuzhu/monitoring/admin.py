@@ -6,18 +6,8 @@ values and write the audit log; the admin's own log is not our audit trail, so i
 
 from django.contrib import admin
 
+from jiuzhu.core.admin_readonly import ReadOnlyAdmin
 from jiuzhu.monitoring.models import AlertRule, MonitorRun, ProgrammeRoute, RiskClass
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AlertRule)

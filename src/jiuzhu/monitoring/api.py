@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_capability
@@ -199,8 +199,8 @@ def alert_list(
     cause: str = "",
     area: str = "",
     overdue: bool = False,
-    limit: int = 50,
-    offset: int = 0,
+    limit: int = Query(50, ge=1, le=200),
+    offset: int = Query(0, ge=0, le=10**9),
 ):
     """Alerts in my areas (``mine=true``: waiting on me), filtered by status (open/closed/all),
     cause (rule kind), area (code prefix) and ``overdue``; oldest deadline first."""

@@ -10,9 +10,10 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from jiuzhu.accounts.scoping import access, require_capability
+from jiuzhu.audit.services import audit_read
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.policy import selectors
@@ -60,6 +61,13 @@ def calculate(request, payload: CalculateIn):
 def calculate_household(request, household_id: int, date: datetime.date | None = None):
     """The calculator for a household in the registry (404 outside the user's areas)."""
     access(Household, request.user, POLICY_VIEW, pk=household_id)
+    audit_read(
+        request.user,
+        "policy_calculator.view",
+        subject_type="household",
+        subject_id=household_id,
+        household_id=household_id,
+    )
     try:
         return selectors.calculate_household(household_id=household_id, on=date or clock.today())
     except (DocumentError, ValueError) as exc:
@@ -84,8 +92,8 @@ def run_determinations(
     run_id: int,
     flag: str | None = None,
     programme: str | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=10**9),
 ):
     """A run's determinations in the user's areas (missed / wrongly_included / amount_diff)."""
     require_capability(request.user, POLICY_VIEW)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import access, require_capability, user_scope
+from jiuzhu.audit.services import audit_read
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.programmes import programme_label
@@ -47,6 +48,13 @@ def calculator(request):
     household = None
     if request.GET.get("household"):
         household = access(Household, request.user, POLICY_VIEW, pk=request.GET["household"])
+        audit_read(
+            request.user,
+            "policy_calculator.view",
+            subject_type="household",
+            subject_id=household.pk,
+            household_id=household.pk,
+        )
         on = clock.today()
         result = selectors.calculate_household(household_id=household.pk, on=on)
         form = CalculatorForm(initial={"area_code": household.hukou_area_id, "on": on})

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
+from jiuzhu.core.masking import mask_sensitive, sensitive_kind
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,
@@ -45,6 +46,23 @@ ACTION_LABELS = {
     "role.assign": gettext_lazy("分配角色"),
     "role.revoke": gettext_lazy("撤销角色"),
     "areas.import": gettext_lazy("导入行政区划"),
+    "audit.reveal": gettext_lazy("查看审计记录中的完整证件号/电话/账号"),
+    "role.approve": gettext_lazy("复核角色分配"),
+    "role.reject": gettext_lazy("驳回角色分配"),
+    "user.password_change": gettext_lazy("本人修改密码"),
+    "user.password_reset": gettext_lazy("管理员重置密码"),
+    "user.password_set": gettext_lazy("在账号页面以外设置密码"),
+    "check_report.view": gettext_lazy("查看核对报告"),
+    "check_report_pdf.view": gettext_lazy("下载核对报告 PDF"),
+    "letter.view": gettext_lazy("查看决定书"),
+    "material.view": gettext_lazy("查看申请材料（证件扫描件等）"),
+    "application.view": gettext_lazy("查看申请"),
+    "policy_calculator.view": gettext_lazy("对在册家庭运行政策计算器"),
+    "login_log.view": gettext_lazy("查看登录日志"),
+    "user.totp_enrol": gettext_lazy("启用动态口令"),
+    "user.totp_reset": gettext_lazy("重置动态口令"),
+    "user.activate": gettext_lazy("启用账号"),
+    "user.deactivate": gettext_lazy("停用账号"),
 }
 
 
@@ -69,6 +87,11 @@ EXTRA_LABELS = {
     "full_name": gettext_lazy("姓名"),
     "assignment": gettext_lazy("角色分配编号"),
     "field": gettext_lazy("字段"),
+    "id_number": gettext_lazy("身份证号"),
+    "phone": gettext_lazy("联系电话"),
+    "contact_phone": gettext_lazy("联系电话"),
+    "account_number": gettext_lazy("账号"),
+    "pending": gettext_lazy("待复核"),
 }
 
 
@@ -82,6 +105,9 @@ class Change:
     label: str
     before: str | None  # None: the field had no "before" (a creation)
     after: str | None  # None: the field has no "after" (a deletion)
+    # Masked personal identifiers: the path to reveal ("after.head.id_number"), else "".
+    reveal_before: str = ""
+    reveal_after: str = ""
 
 
 @dataclass
@@ -163,23 +189,36 @@ def _value(model, name: str, value, lookups: _Lookups) -> str:
     return str(value)
 
 
-def _changes(model, before: dict | None, after: dict | None, lookups) -> list[Change]:
+def _changes(
+    model, before: dict | None, after: dict | None, lookups, path: str = ""
+) -> list[Change]:
+    """The changed fields; ID, phone and account numbers masked exactly as on the pages (a reveal
+    is per field and audited: ``audit.views.event_reveal``)."""
     before, after = before or {}, after or {}
     out = []
     for name in list(dict.fromkeys([*before.keys(), *after.keys()])):
         if name == "head" and isinstance(after.get(name), dict):
-            for sub in _changes(Person, None, after[name], lookups):
+            for sub in _changes(Person, None, after[name], lookups, path=f"{path}head."):
                 sub.label = f"{_('户主')} · {sub.label}"
                 out.append(sub)
             continue
-        out.append(
-            Change(
-                label=_field_label(model, name),
-                before=_value(model, name, before[name], lookups) if name in before else None,
-                after=_value(model, name, after[name], lookups) if name in after else None,
-            )
+        secret = sensitive_kind(name) is not None
+        change = Change(
+            label=_field_label(model, name),
+            before=_shown(model, name, before[name], lookups) if name in before else None,
+            after=_shown(model, name, after[name], lookups) if name in after else None,
         )
+        if secret:
+            change.reveal_before = f"before.{path}{name}" if before.get(name) else ""
+            change.reveal_after = f"after.{path}{name}" if after.get(name) else ""
+        out.append(change)
     return out
+
+
+def _shown(model, name: str, value, lookups: _Lookups) -> str:
+    if sensitive_kind(name) is not None and value:
+        return mask_sensitive(name, value)
+    return _value(model, name, value, lookups)
 
 
 def describe_events(events) -> list[EventView]:
@@ -190,7 +229,9 @@ def describe_events(events) -> list[EventView]:
     for e in events:
         model = SUBJECT_MODELS.get(e.subject_type)
         note = ""
-        if e.action == "person.reveal" and e.extra:
+        if e.action == "audit.reveal" and e.extra:
+            note = _field_label(None, str(e.extra.get("field", "")).rsplit(".", 1)[-1])
+        elif e.action == "person.reveal" and e.extra:
             f = e.extra.get("field", "")
             note = (
                 _("打开修改表单（显示完整证件号和电话）")
@@ -198,7 +239,7 @@ def describe_events(events) -> list[EventView]:
                 else _field_label(Person, f)
             )
         elif e.extra and not (e.before or e.after):
-            note = "，".join(f"{k}: {v}" for k, v in e.extra.items())
+            note = "，".join(f"{k}: {mask_sensitive(k, v)}" for k, v in e.extra.items())
         views.append(
             EventView(
                 event=e,

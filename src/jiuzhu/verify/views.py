@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability, user_departments, user_scope
+from jiuzhu.audit.services import audit_read
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.verify import selectors, services
@@ -110,14 +111,23 @@ def feed_import_detail(request, pk: int):
 
 @login_required
 def check_report(request, pk: int):
-    return render(
-        request, "verify/report.html", selectors.check_report(user=request.user, household_id=pk)
+    ctx = selectors.check_report(user=request.user, household_id=pk)
+    audit_read(
+        request.user, "check_report.view", subject_type="household", subject_id=pk, household_id=pk
     )
+    return render(request, "verify/report.html", ctx)
 
 
 @login_required
 def check_report_pdf(request, pk: int):
     data = selectors.check_report_pdf(user=request.user, household_id=pk)
+    audit_read(
+        request.user,
+        "check_report_pdf.view",
+        subject_type="household",
+        subject_id=pk,
+        household_id=pk,
+    )
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="check-report-{pk}.pdf"'
     return response

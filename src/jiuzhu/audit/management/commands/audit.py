@@ -10,7 +10,7 @@ class Command(BaseCommand):
         parser.add_argument("action", choices=["verify"])
 
     def handle(self, *args, action, **options):
-        result = audit_verify()
+        result = audit_verify(anchor=True)
         if not result.ok:
             raise CommandError(result.message)
         self.stdout.write(self.style.SUCCESS(result.message))

@@ -48,7 +48,9 @@ class Command(BaseCommand):
         # Monitoring: a first alert run, this month's review tasks (both idempotent), and the
         # 公安 death file to import during the demo (jiuzhu import feed police FILE).
         call_command("monitor", "nightly", verbosity=0)
-        call_command("schedule", verbosity=0)  # recurring jobs: the worker's own clock
+        # Recurring jobs on the worker's own clock; the demo has one worker, so a task left
+        # "running" by a killed earlier run is marked failed and re-queued.
+        call_command("schedule", worker_restart=True, verbosity=0)
         death_file = settings.VAR_DIR / "demo-police-deaths.csv"
         call_command("monitor", "demo-death-file", "--out", str(death_file), verbosity=0)
         self.stdout.write(

@@ -11,6 +11,7 @@ from jiuzhu.core.schedule import (
     schedule_cancel,
     schedule_ensure,
     schedule_next,
+    schedule_recover,
     schedule_run_now,
 )
 
@@ -33,6 +34,11 @@ class Command(BaseCommand):
             "--cron", action="store_true", help="打印建议的 cron 行（不用后台定时时）"
         )
         mode.add_argument("--run", metavar="JOB", help="在本进程立即运行一个任务（供 cron 调用）")
+        parser.add_argument(
+            "--worker-restart",
+            action="store_true",
+            help="单个工作进程重启前：把所有“运行中”的任务标记为失败（进程已被终止）并重新排定",
+        )
 
     def handle(self, *args, jobs, **o):
         try:
@@ -51,6 +57,8 @@ class Command(BaseCommand):
         elif o["list"]:
             self._list(jobs)
         else:
+            for pk in schedule_recover(all_running=o.get("worker_restart", False)):
+                self.stderr.write(f"任务 {pk} 在运行中被终止（租约过期），已标记为失败并重新排定")
             if schedule_ensure(*jobs) is None:
                 raise CommandError(
                     "当前后台任务后端不支持定时执行；请用 cron 运行定时任务（jiuzhu schedule --cron）"

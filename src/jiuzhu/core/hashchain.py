@@ -1,0 +1,156 @@
+"""The one hash-chain implementation (audit log and funds ledger).
+
+Each link is ``HMAC-SHA256(key, prev_hash + canonical_json(body))``. The key lives outside the
+database — ``JIUZHU_CHAIN_KEY`` (environment) or the key file ``JIUZHU_CHAIN_KEY_FILE`` (default
+``<var>/keys/chain.key``, created with mode 0600 on first use) — so someone who can write the
+database but not read the key cannot recompute a chain after rewriting an entry.
+
+Deleting the newest entries and moving the head row back leaves a valid shorter chain; that is
+caught by the *anchor*: a signed head file (``<var>/anchors/<chain>.json``: last seq, its hash,
+time, HMAC signature) written outside the database by every successful verify (the daily
+check, ``jiuzhu audit verify``, ``jiuzhu ledger verify``). A chain shorter than its anchor, or
+whose entry at the anchored seq has another hash, fails verification. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+ZERO_HASH = "0" * 64
+
+
+def _default(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def canonical_json(value) -> str:
+    return json.dumps(
+        value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=_default
+    )
+
+
+def _key_file() -> Path:
+    configured = getattr(settings, "JIUZHU_CHAIN_KEY_FILE", "")
+    return Path(configured) if configured else Path(settings.VAR_DIR) / "keys" / "chain.key"
+
+
+_cached: tuple[str, bytes] | None = None
+
+
+def chain_key() -> bytes:
+    """The HMAC key: the environment variable, else the key file (created once if missing)."""
+    global _cached
+    env = os.environ.get("JIUZHU_CHAIN_KEY", "")
+    if env:
+        return env.encode("utf-8")
+    path = _key_file()
+    if _cached is not None and _cached[0] == str(path):
+        return _cached[1]
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    key = path.read_text().strip().encode("utf-8")
+    if len(key) < 32:
+        raise RuntimeError(f"hash-chain key in {path} is too short (at least 32 characters)")
+    _cached = (str(path), key)
+    return key
+
+
+def link_hash(prev_hash: str, body) -> str:
+    """The hash of one link: keyed over the previous hash and the canonical body."""
+    text = body if isinstance(body, str) else canonical_json(body)
+    return hmac.new(chain_key(), (prev_hash + text).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --- anchors: the signed head outside the database -------------------------------------------
+
+
+def _anchor_path(chain: str) -> Path:
+    configured = getattr(settings, "JIUZHU_ANCHOR_DIR", "")
+    base = Path(configured) if configured else Path(settings.VAR_DIR) / "anchors"
+    return base / f"{chain}.json"
+
+
+def _signature(chain: str, seq: int, digest: str, at: str) -> str:
+    msg = f"{chain}|{seq}|{digest}|{at}".encode()
+    return hmac.new(chain_key(), msg, hashlib.sha256).hexdigest()
+
+
+def anchor_write(chain: str, seq: int, digest: str, at: datetime.datetime) -> Path:
+    """Record the verified head of ``chain`` outside the database (never moves backwards)."""
+    current = anchor_read(chain)
+    if current is not None and current.seq > seq:
+        return _anchor_path(chain)
+    path = _anchor_path(chain)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    stamp = at.astimezone(datetime.UTC).isoformat(timespec="seconds")
+    data = {
+        "chain": chain,
+        "seq": seq,
+        "hash": digest,
+        "at": stamp,
+        "signature": _signature(chain, seq, digest, stamp),
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=1))
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    hash: str
+    at: str
+    valid: bool
+
+
+def anchor_read(chain: str) -> Anchor | None:
+    path = _anchor_path(chain)
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text())
+        seq, digest, at = int(data["seq"]), str(data["hash"]), str(data["at"])
+        valid = hmac.compare_digest(_signature(chain, seq, digest, at), str(data["signature"]))
+    except (ValueError, KeyError, TypeError):
+        return Anchor(0, "", "", False)
+    return Anchor(seq, digest, at, valid)
+
+
+def anchor_problem(chain: str, hashes_by_seq: dict[int, str], last_seq: int) -> str:
+    """A message if the chain contradicts its anchor, else "". ``hashes_by_seq`` needs only the
+    anchored seq."""
+    anchor = anchor_read(chain)
+    if anchor is None:
+        return ""
+    if not anchor.valid:
+        return "链头锚定文件签名无效（被篡改或密钥不符）"
+    if last_seq < anchor.seq:
+        return (
+            f"链尾早于锚定：{anchor.at} 已锚定至第 {anchor.seq} 号，现只有 {last_seq} 号"
+            "（末尾记录被删除）"
+        )
+    if hashes_by_seq.get(anchor.seq) != anchor.hash:
+        return f"第 {anchor.seq} 号记录与 {anchor.at} 的锚定不符（被改写后重算）"
+    return ""
