@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
@@ -76,8 +77,8 @@ def intake(request):
     found = []
     if q:
         hhs = scoped(Household.objects.all(), request.user, Capability.CASE_INTAKE)
-        if len(q) == 18:
-            found = hhs.filter(members__id_number=q.upper())
+        if len(normalise_id(q)) == 18 and normalise_id(q)[:17].isdigit():
+            found = hhs.filter(members__id_number=normalise_id(q))
         else:
             found = hhs.filter(members__name__startswith=q)
         found = found.distinct().order_by("number")[:20]

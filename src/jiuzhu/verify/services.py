@@ -94,8 +94,16 @@ def feed_import(
             _("未知部门“%(department)s”") % {"department": department}, field="department"
         )
     _require_department(actor, department)
-    extracted_on = extracted_on or clock.today()
-    parsed = parse_feed(department, data, file_name)
+    today = clock.today()
+    if extracted_on is not None and extracted_on > today:
+        raise ServiceError(
+            _("数据提取日期%(date)s晚于今天，不可能：请填写部门实际导出数据的日期")
+            % {"date": extracted_on.isoformat()},
+            field="extracted_on",
+            code="future_extraction",
+        )
+    extracted_on = extracted_on or today
+    parsed = parse_feed(department, data, file_name, extracted_on=extracted_on)
     earlier = FeedImport.objects.filter(
         department=department, checksum=parsed.checksum, status=ImportStatus.ACCEPTED
     ).first()
@@ -106,6 +114,12 @@ def feed_import(
         hint = _looks_like(file_name, data, department)
         if hint:
             report.insert(0, {"file": file_name, "row": None, "field": "", "reason": hint})
+    keep_good_rows = (
+        FEEDS[department].mode == "rows"
+        and not parsed.fatal
+        and not parsed.truncated
+        and bool(parsed.rows)
+    )
     with transaction.atomic():
         imp = FeedImport(
             department=department,
@@ -115,12 +129,12 @@ def feed_import(
             checksum=parsed.checksum,
             extracted_on=extracted_on,
             rows_total=parsed.rows_read,
+            rows_rejected=len(parsed.bad_rows),
             uploaded_by=actor if actor is not None and actor.is_authenticated else None,
             report=report,
         )
-        if parsed.issues:
+        if parsed.errors and not keep_good_rows:
             imp.status = ImportStatus.REJECTED if parsed.fatal else ImportStatus.QUARANTINED
-            imp.rows_rejected = len({i.row for i in parsed.issues if i.row})
             imp.save()
             _quarantine(imp, data)
             audit_record(
@@ -139,12 +153,21 @@ def feed_import(
             .values_list("record_key", "id", "data")
             .iterator(chunk_size=20_000)
         }
-        new, changed = [], []
+        new, changed, kept = [], [], []
         for row in parsed.rows:
             row_no = row.pop("_row")
+            id_invalid = row.pop("_id_invalid", False)
+            row = {k: v for k, v in row.items() if not k.startswith("_")} | {
+                f"{k[1:]}": v for k, v in row.items() if k in ("_id_raw", "_id_repaired")
+            }
             fields = record_fields(department, row)
             prior = existing.get(fields["record_key"])
             if prior is not None and prior[1] == row:
+                imp.rows_unchanged += 1
+                continue
+            if prior is not None and (id_invalid or row.get("id_raw") or row.get("id_repaired")):
+                # a dirty ID never replaces the record the department sent before
+                kept.append(row_no)
                 imp.rows_unchanged += 1
                 continue
             rec = FeedRecord(
@@ -180,7 +203,17 @@ def feed_import(
                 batch_size=2000,
             )
         imp.rows_created, imp.rows_updated = len(new), len(changed)
-        imp.save(update_fields=["rows_created", "rows_updated", "rows_unchanged"])
+        for row_no in kept[:200]:
+            imp.report.append(
+                {
+                    "file": file_name,
+                    "row": row_no,
+                    "field": "id_number",
+                    "reason": _("身份证号有误（见上），该记录编号已有记录：保留原记录，本行未覆盖"),
+                    "severity": "warning",
+                }
+            )
+        imp.save(update_fields=["rows_created", "rows_updated", "rows_unchanged", "report"])
         audit_record(
             actor=actor,
             action="verify.feed_imported",
