@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
-from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.cases import selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
@@ -31,6 +30,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
 

@@ -135,7 +135,9 @@ def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumb
     if _SCIENTIFIC.match(number):
         raise IdNumberError(
             "scientific",
-            _("身份证号“%(value)s”是Excel科学计数法，后几位已丢失，无法恢复：请把该列设为文本后重新导出")
+            _(
+                "身份证号“%(value)s”是Excel科学计数法，后几位已丢失，无法恢复：请把该列设为文本后重新导出"
+            )
             % {"value": str(value).strip()},
         )
     if len(number) != 18:

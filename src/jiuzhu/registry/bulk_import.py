@@ -191,7 +191,9 @@ def _normalised_ids(ids: pl.Series) -> pl.Series:
     clean = ids.is_null() | ids.str.contains(r"^\d{17}[\dX]$|^\d{15}$")
     if clean.all():
         return ids
-    fixed = [v if ok else normalise_id(v) for v, ok in zip(ids.to_list(), clean.to_list(), strict=True)]
+    fixed = [
+        v if ok else normalise_id(v) for v, ok in zip(ids.to_list(), clean.to_list(), strict=True)
+    ]
     return pl.Series(ids.name, fixed, dtype=pl.Utf8)
 
 

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.core import clock
-from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.programmes import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
     DISABILITY_GRADES,

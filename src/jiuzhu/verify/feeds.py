@@ -517,7 +517,9 @@ def parse_month(value: str) -> str:
 
 
 # What departments write for "none" in an optional column.
-NONE_VALUES = frozenset(["-", "－", "—", "--", "/", "无", "空", "null", "NULL", "None", "N/A", "n/a"])
+NONE_VALUES = frozenset(
+    ["-", "－", "—", "--", "/", "无", "空", "null", "NULL", "None", "N/A", "n/a"]
+)
 
 # Known aliases of code values (beyond the Chinese labels in CODE_LABELS, accepted too), as
 # departments' own systems export them. Matched per column, only among that column's codes.
@@ -773,9 +775,7 @@ def _too_late(feed: Feed, row: dict, extracted_on: datetime.date | None) -> list
     return out
 
 
-def _check_rows(
-    feed: Feed, parsed: Parsed, header: list[str], raw_rows, extracted_on=None
-) -> None:
+def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows, extracted_on=None) -> None:
     width = len(header)
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_rows, start=2):
@@ -847,7 +847,9 @@ def _xlsx_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
         if isinstance(v, datetime.date):
             return v.isoformat()
         if isinstance(v, float) and v.is_integer():
-            return str(int(v))
+            # Excel holds 15 significant digits: write what it shows, not the binary float's
+            # tail (3.2120219750621E+17 is 321202197506210000, not …209984)
+            return str(int(Decimal(format(v, ".15g")))) if abs(v) >= 1e15 else str(int(v))
         return str(v)
 
     rows = [[text(v) for v in r] for r in sheet.iter_rows(values_only=True)]
