@@ -87,8 +87,14 @@ def feed_import(
     data: bytes,
     file_name: str,
     extracted_on: datetime.date | None = None,
+    period: tuple[datetime.date, datetime.date] | None = None,
 ) -> ImportResult:
-    """Import one department file: all rows or none; the same file twice changes nothing."""
+    """Import one department file; the same file twice changes nothing.
+
+    Rows with an error are reported by row and left out where the department's mode is "rows"
+    (the good rows go in); in mode "whole" (and for a truncated file) nothing goes in. ``period``
+    is the first and last month a monthly extract (人社) covers; by default the span of the months
+    in the file."""
     if department not in FEEDS:
         raise ServiceError(
             _("未知部门“%(department)s”") % {"department": department}, field="department"
@@ -146,6 +152,7 @@ def feed_import(
             )
             return ImportResult(imp)
         imp.status = ImportStatus.ACCEPTED
+        imp.period_start, imp.period_end = period or _period_of(department, parsed.rows)
         imp.save()
         existing = {
             key: (pk, data_)
@@ -232,6 +239,20 @@ def feed_import(
         # Monitoring alerts on what this file changed, once it is committed (background task).
         transaction.on_commit(_enqueue_monitoring)
     return ImportResult(imp)
+
+
+def _period_of(department: str, rows: list[dict]):
+    """The months a monthly extract covers when the department did not say: first to last."""
+    feed = FEEDS[department]
+    if feed.column(feed.date_column).type != "month":
+        return None, None
+    months = sorted({r[feed.date_column] for r in rows if r.get(feed.date_column)})
+    if not months:
+        return None, None
+    return (
+        datetime.date.fromisoformat(months[0] + "-01"),
+        datetime.date.fromisoformat(months[-1] + "-01"),
+    )
 
 
 def _enqueue_monitoring() -> None:
@@ -598,8 +619,17 @@ def _household_findings(household_id: int, *, today) -> pl.DataFrame:
         records=records,
         links=links,
         today=today,
+        covered_months=_hrss_covered(today),
     )
     return pl.concat([found, _duplicate_findings([household_id])])
+
+
+def _hrss_covered(today: datetime.date) -> frozenset[str]:
+    """The months the 人社 extracts cover in the rules' look-back window."""
+    from jiuzhu.verify.selectors import covered_months
+
+    since = today - datetime.timedelta(days=rules.RuleParams().lookback_days)
+    return covered_months(department="hrss", since=since, upto=today)
 
 
 def _duplicate_findings(household_ids) -> pl.DataFrame:
@@ -737,6 +767,7 @@ def batch_check(
         records=records,
         links=links,
         today=today,
+        covered_months=_hrss_covered(today),
     )
     found = pl.concat([found, _duplicate_findings(household_ids)])
     timings["rules"] = time.perf_counter() - t0
