@@ -12,12 +12,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
 from jiuzhu.core.frames import fen_sql, json_text, read_frame
 from jiuzhu.monitoring import loader
 from jiuzhu.monitoring import params as P
+from jiuzhu.verify.rules import monthly_rates
+from jiuzhu.verify.selectors import covered_months
 
 CANDIDATE_SCHEMA = {
     "household_id": pl.Int64,
@@ -142,6 +146,11 @@ def _yuan(expr: pl.Expr) -> pl.Expr:
     return (expr / 100).round(2).cast(pl.Utf8)
 
 
+def _fen_exact(value: Fraction) -> int:
+    """Round an exact amount once, at the end, half up to the fen (for display)."""
+    return int(Decimal(value.numerator) / Decimal(value.denominator) + Decimal("0.5"))
+
+
 def _on_roll(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
     """Keep rows whose household is on a roll; add its programme and household-level entry."""
     return frame.join(ctx.roll_by_household(), on="household_id", how="inner")
@@ -180,7 +189,6 @@ def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
 
 def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     """Department income (wages, pensions, business) puts a roll household above the standard."""
-    from decimal import Decimal
 
     half = f"{ctx.as_of.year}H{1 if ctx.as_of.month <= 6 else 2}"
     from_policy = _income_from_policy(ctx, half) if p.use_policy_run else empty()
@@ -194,44 +202,57 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     if not affected:
         return from_policy
     since = ctx.as_of - datetime.timedelta(days=round(p.months * 30.44))
-    wages = loader.window_sums(
+    # 人社 amounts (monthly): each earner over the months the extracts cover from the earner's
+    # first month, not over a fixed 12 (verify.rules.monthly_rates, the rule 核对 uses).
+    wages = loader.person_month_sums(
         department="hrss",
         kinds=list(p.kinds),
         since=since,
         upto=ctx.as_of,
         household_ids=None if ctx.full else affected,
     )
-    sums = [wages]
-    if p.include_business:
-        sums.append(
-            loader.window_sums(
-                department="tax",
-                kinds=["business"],
-                since=since,
-                upto=ctx.as_of,
-                household_ids=None if ctx.full else affected,
-            )
-        )
-    total = (
-        pl.concat(sums).group_by("household_id").agg(pl.col("total_fen").sum()) if sums else empty()
+    covered = covered_months(department="hrss", since=since, upto=ctx.as_of)
+    rates = monthly_rates(
+        (
+            ((hh, person), month, fen)
+            for hh, person, month, fen in wages.select(
+                "household_id", "person_id", "month", "total_fen"
+            ).rows()
+        ),
+        covered,
+        ctx.as_of.strftime("%Y-%m"),
     )
+    monthly: dict[int, Fraction] = {}
+    for (hh_id, _person), rate in rates.items():
+        monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + rate
+    totals = dict(wages.group_by("household_id").agg(pl.col("total_fen").sum()).rows())
+    if p.include_business:  # 税务 经营所得 is yearly: over the window's months
+        business = loader.window_sums(
+            department="tax",
+            kinds=["business"],
+            since=since,
+            upto=ctx.as_of,
+            household_ids=None if ctx.full else affected,
+        )
+        for hh_id, fen in business.rows():
+            monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + Fraction(int(fen or 0), p.months)
+            totals[hh_id] = totals.get(hh_id, 0) + int(fen or 0)
     sizes = loader.roll_members(None if ctx.full else affected)
-    sizes = (
+    sizes = dict(
         sizes.filter(pl.col("is_counted"))
         .group_by("household_id")
         .agg(size=pl.len().cast(pl.Int64))
+        .rows()
     )
-    frame = (
-        total.join(hh, on="household_id", how="inner")
-        .join(sizes, on="household_id", how="left")
-        .join(
-            ctx.roll.group_by("household_id").agg(area_code=pl.col("area_code").first()),
-            on="household_id",
-        )
-        .with_columns(size=pl.col("size").fill_null(1).clip(1, None))
-        .with_columns(
-            per_capita=(pl.col("total_fen") / p.months / pl.col("size")).round(0).cast(pl.Int64)
-        )
+    exact = {hh_id: amount / max(1, sizes.get(hh_id) or 1) for hh_id, amount in monthly.items()}
+    total = pl.DataFrame(
+        [(hh_id, totals.get(hh_id, 0), _fen_exact(v)) for hh_id, v in exact.items()],
+        schema={"household_id": pl.Int64, "total_fen": pl.Int64, "per_capita": pl.Int64},
+        orient="row",
+    )
+    frame = total.join(hh, on="household_id", how="inner").join(
+        ctx.roll.group_by("household_id").agg(area_code=pl.col("area_code").first()),
+        on="household_id",
     )
     if frame.is_empty():
         return from_policy
@@ -239,14 +260,21 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     lines = {
         a: int(Decimal(ctx.standard_fen(a)) * mult) for a in frame["area_code"].unique().to_list()
     }
+    above = [
+        hh_id
+        for hh_id, area in frame.select("household_id", "area_code").rows()
+        if exact[hh_id] > Fraction(Decimal(ctx.standard_fen(area)) * mult)
+    ]
     frame = frame.with_columns(
         line=pl.col("area_code").replace_strict(lines, return_dtype=pl.Int64)
-    ).filter(pl.col("per_capita") > pl.col("line"))
+    ).filter(pl.col("household_id").is_in(above))
     found = _finish(
         frame,
         person_id=pl.lit(None, dtype=pl.Int64),
         key=pl.lit(f"income:{half}"),
-        summary=pl.lit(f"部门收入数据：近{p.months}个月工资、养老金、经营收入合计")
+        summary=pl.lit(
+            f"部门收入数据：近{p.months}个月（按数据实际覆盖的月份）工资、养老金、经营收入合计"
+        )
         + _yuan(pl.col("total_fen"))
         + pl.lit("元，人均月收入约")
         + _yuan(pl.col("per_capita"))

@@ -792,7 +792,7 @@ def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows, extract
                 )
             )
             continue
-        row: dict = {c.name: "" for c in feed.columns if c.name not in header}
+        row: dict = {}
         bad = False
         for name, value in zip(header, raw, strict=True):
             if not name:

@@ -17,9 +17,9 @@ amount_fen, summary (Chinese, names the source and date). Thresholds are ``RuleP
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from dataclasses import dataclass
 
 import polars as pl
 

@@ -46,14 +46,14 @@ def covered_months(*, department: str, since, upto) -> frozenset[str]:
     for start, end in periods:
         covered.update(range(max(lo, month_index(start)), min(hi, month_index(end)) + 1))
     days = (
-        FeedRecord.objects.filter(department=department, event_date__gte=since, event_date__lte=upto)
+        FeedRecord.objects.filter(
+            department=department, event_date__gte=since, event_date__lte=upto
+        )
         .values_list("event_date", flat=True)
         .distinct()
     )
     covered.update(month_index(d) for d in days if lo <= month_index(d) <= hi)
-    return frozenset(
-        datetime.date(i // 12, i % 12 + 1, 1).strftime("%Y-%m") for i in covered
-    )
+    return frozenset(datetime.date(i // 12, i % 12 + 1, 1).strftime("%Y-%m") for i in covered)
 
 
 def findings_for(*, kinds: list[str] | None = None, household_ids=None) -> QuerySet[Finding]:

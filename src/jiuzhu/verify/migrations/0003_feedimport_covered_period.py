@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('verify', '0002_feedrecord_birth_name_indexes'),
+        ("verify", "0002_feedrecord_birth_name_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='feedimport',
-            name='period_end',
-            field=models.DateField(blank=True, null=True, verbose_name='覆盖截止月份'),
+            model_name="feedimport",
+            name="period_end",
+            field=models.DateField(blank=True, null=True, verbose_name="覆盖截止月份"),
         ),
         migrations.AddField(
-            model_name='feedimport',
-            name='period_start',
-            field=models.DateField(blank=True, null=True, verbose_name='覆盖起始月份'),
+            model_name="feedimport",
+            name="period_start",
+            field=models.DateField(blank=True, null=True, verbose_name="覆盖起始月份"),
         ),
     ]
