@@ -22,7 +22,16 @@ def _last_months(n: int) -> list[str]:
 
 
 def _wage(person, month: str, amount: str) -> list:
-    return [f"W{person.pk}-{month}", person.id_number, person.name, "", "某厂", "wage", month, amount]
+    return [
+        f"W{person.pk}-{month}",
+        person.id_number,
+        person.name,
+        "",
+        "某厂",
+        "wage",
+        month,
+        amount,
+    ]
 
 
 def test_single_month_wage_feed_alerts_at_its_monthly_value(cast):

@@ -89,6 +89,8 @@ class Context:
     roll_changed_since: str | None = None
     standard_fen: Callable[[str], int] | None = None  # 低保标准 (fen) for an area code
     policy_conditions: dict = field(default_factory=dict)  # programme → condition names (bits)
+    # the previous run's start: records linked (or link-confirmed) since are new too
+    linked_since: datetime.datetime | None = None
     _linked: dict = field(default_factory=dict)
 
     def linked(self, departments: tuple[str, ...] | list[str]) -> pl.DataFrame:
@@ -99,6 +101,7 @@ class Context:
                 after_import=0 if self.full else self.after_import,
                 upto_import=self.upto_import,
                 departments=list(key),
+                linked_since=None if self.full else self.linked_since,
             )
         return self._linked[key]
 
@@ -933,10 +936,12 @@ def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     from jiuzhu.monitoring import seams
 
     # Lines are dated by the month they pay (its first day): an incremental run reads the lines
-    # of the previous run's month onwards, so this month's payroll is read on any day of it.
-    rows = seams.payments_disagreeing_with_roll(
-        since=None if ctx.full else loader.month_start(ctx.since)
-    )
+    # of the month before the previous run's month onwards, so this month's payroll is read on
+    # any day of it, and a change to last month's paid line is seen tonight, not on Sunday.
+    since = None
+    if not ctx.full:
+        since = (loader.month_start(ctx.since) - datetime.timedelta(days=1)).replace(day=1)
+    rows = seams.payments_disagreeing_with_roll(since=since)
     if not rows:
         return empty()
     frame = pl.DataFrame(
