@@ -65,3 +65,13 @@ def test_a_link_a_reviewer_confirms_alerts_in_the_next_incremental_run(cast):
     link.save(update_fields=["status"])
     monitor_run(trigger="nightly")
     assert Alert.objects.get(household=hh).cause == "death"
+
+
+def test_a_death_dated_after_today_is_never_acted_on(cast):
+    """22.2: a death record stored before the import refused future dates (or dated after the
+    run's day) raises no alert and no payment hold."""
+    hh, (head,), _ = on_roll(cast.village)
+    import_rows("police", [police_death(head, clock.today() - datetime.timedelta(days=1))])
+    FeedRecord.objects.update(event_date=clock.today() + datetime.timedelta(days=30))
+    monitor_run(full=True)
+    assert not Alert.objects.filter(household=hh).exists()

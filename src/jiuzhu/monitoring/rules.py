@@ -164,7 +164,11 @@ def _on_roll(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
 
 def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
     """A death reported by 公安 for a person on any roll (the person's own or the household's)."""
-    rec = ctx.linked(("police",)).filter(pl.col("kind") == "death")
+    # a death dated after today is bad data (the import refuses those after the extraction
+    # date; this guards records stored before): never acted on, no payment hold
+    rec = ctx.linked(("police",)).filter(
+        (pl.col("kind") == "death") & (pl.col("event_date") <= pl.lit(ctx.as_of))
+    )
     if rec.is_empty():
         return empty()
     own = ctx.roll.filter(pl.col("person_id").is_not_null()).select(

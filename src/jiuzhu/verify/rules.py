@@ -223,7 +223,10 @@ def findings(
 
     # 死亡: a death the registry does not know.
     deaths = linked.filter(
-        (dept == "police") & (pl.col("kind") == "death") & pl.col("death_date").is_null()
+        (dept == "police")
+        & (pl.col("kind") == "death")
+        & pl.col("death_date").is_null()
+        & (pl.col("event_date") <= pl.lit(today))  # a future death is bad data, never acted on
     )
     emit(
         deaths,
