@@ -1038,3 +1038,49 @@ def display_value(column: Column, value: str) -> str:
     if column.type == "code" and value in CODE_LABELS:
         return CODE_LABELS[value]
     return value
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def template_csv(department: str) -> bytes:
+    """An empty file with the Chinese header, UTF-8 with BOM (Excel opens it with the Chinese
+    intact); GBK files are accepted too."""
+    feed = FEEDS[department]
+    return ("\ufeff" + ",".join(c.label for c in feed.columns) + "\r\n").encode("utf-8")
+
+
+def template_xlsx(department: str) -> bytes:
+    """An Excel template: the Chinese header, and every column stored as text ("@") so that
+    Excel keeps ID numbers whole (no 3.21E+17, no zeroed last digits) and dates as written."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    feed = FEEDS[department]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = feed.label
+    for i, c in enumerate(feed.columns, start=1):
+        cell = sheet.cell(row=1, column=i, value=c.label)
+        cell.font = Font(bold=True)
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = max(12, len(c.label) * 2 + 4)
+        sheet.column_dimensions[letter].number_format = "@"
+        for row in range(2, 1002):  # the first thousand rows pre-formatted as text
+            sheet.cell(row=row, column=i).number_format = "@"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+TYPE_TEXT = {
+    "str": gettext_noop("文字"),
+    "id_number": gettext_noop("身份证号（18位，也收15位旧号；全角数字、空格、短横线会自动去掉）"),
+    "date": gettext_noop("日期，如 2026-03-05、2026/3/5、2026年3月5日"),
+    "month": gettext_noop("月份，如 2026-03"),
+    "money": gettext_noop("金额（元），最多两位小数"),
+    "decimal": gettext_noop("数字"),
+    "int": gettext_noop("整数"),
+    "code": gettext_noop("代码，可写中文"),
+    "area": gettext_noop("区划代码（12位，也收6位县级、9位乡级代码）"),
+}
