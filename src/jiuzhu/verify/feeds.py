@@ -779,9 +779,9 @@ def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows, extract
     width = len(header)
     seen: dict[str, int] = {}
     for i, raw in enumerate(raw_rows, start=2):
-        parsed.rows_read += 1
         if all((v is None or str(v).strip() == "") for v in raw):
-            continue  # blank line
+            continue  # blank line (still counted in the row numbers, as a spreadsheet does)
+        parsed.rows_read += 1
         if len(raw) != width:
             parsed.issues.append(
                 Issue(

@@ -178,7 +178,20 @@ def feed_template(request, department: str, fmt: str):
 def feed_import_detail(request, pk: int):
     _require(request.user, Capability.FEED_UPLOAD)
     imp = get_object_or_404(FeedImport, pk=pk, department__in=user_departments(request.user))
-    return render(request, "verify/feed_import.html", {"imp": imp})
+    report = [{**r, "field_label": _field_label(r.get("field") or "")} for r in imp.report]
+    return render(request, "verify/feed_import.html", {"imp": imp, "report": report})
+
+
+def _field_label(field: str) -> str:
+    """ "id_number(身份证号)" as people read it: the column's label, translated."""
+    inner = field[field.find("(") + 1 : -1] if field.endswith(")") and "(" in field else ""
+    if inner:
+        return _(inner)
+    for feed in FEEDS.values():
+        for c in feed.columns:
+            if c.name == field:
+                return _(c.label)
+    return field
 
 
 @login_required
