@@ -4,11 +4,16 @@ Plain Python (no Django). One format per department, documented in ``docs/data-f
 shipped as a JSON Schema per feed (``jiuzhu/verify/schemas/<department>.schema.json``, generated
 from ``FEEDS`` by ``json_schema``; a test keeps them in step).
 
-A feed is CSV (UTF-8, with or without BOM, or GBK/GB18030 — detected) or Parquet. The header row
-names the columns, in English or in the Chinese label. Every row is checked; dates in other common
-forms (2024/3/5, 20240305, 2024年3月5日, 2024.03.05) are normalised to ISO, anything else is an
-error naming the file, row, field and rule. ID numbers are *not* required to be valid — dirty
-numbers are what the matching engine is for — but must look like one (15 or 18 characters).
+A feed is Excel (xlsx), CSV (UTF-8, with or without BOM, or GBK/GB18030 — detected) or Parquet.
+The header row names the columns, in English, in the Chinese label or a known alias; an extra
+column is ignored and a missing optional one read as empty (warnings). Every row is checked; rows
+are numbered as the registry import numbers them (header = row 1). A row with an error is left
+out and reported; the good rows are kept where the department's ``mode`` is "rows" (all but the
+bank). Values are read forgivingly: dates in common forms, Chinese code labels and aliases, "-"
+for none, 6/9-digit area codes padded. ID numbers go through ``core.idcard.normalise``; a dirty
+but plausible number is kept (for the matching engine) with a warning, Excel-damaged ones
+(scientific notation, a zeroed tail) are blanked with a warning, a 17-digit one is completed.
+See docs/data-formats.md.
 """
 
 from __future__ import annotations
