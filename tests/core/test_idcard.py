@@ -73,3 +73,52 @@ def test_made_numbers_parse_back(birth, seq, sex):
     number = make_id_number("321202", birth, seq, sex)
     parsed = validate_id_number(number, birth_date=birth, sex=sex)
     assert parsed.number[17] == check_digit(parsed.number[:17])
+
+
+# ---- 13.10 / 22.6: one normalisation for every input path -------------------------------
+from jiuzhu.core.idcard import is_scientific, looks_zeroed  # noqa: E402
+from jiuzhu.core.idcard import normalise as normalise_id  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "３２１２０２１９７５０６２１００３１",  # full-width digits (a Chinese IME in Excel)
+        "３２１２０２ １９７５０６２１ ００３１",  # with full-width and ASCII spaces
+        "321202-19750621-0031",
+        "321202－19750621－0031",  # full-width dash
+        "'321202197506210031",  # Excel's "text" apostrophe
+        " 321202 19750621 0031 ",
+    ],
+)
+def test_typed_forms_of_one_number_normalise_to_it(typed):
+    assert normalise_id(typed) == "321202197506210031"
+    assert parse_id_number(typed).number == "321202197506210031"
+
+
+def test_full_width_and_lower_case_x_become_x():
+    assert normalise_id("１１０１０１１９９０１２３１００１ｘ") == "11010119901231001X"
+    assert normalise_id("11010119901231001Ｘ") == "11010119901231001X"
+    assert normalise_id("11010119901231001x") == "11010119901231001X"
+
+
+def test_excel_scientific_notation_is_refused_as_unrecoverable():
+    assert is_scientific("3.21202E+17") and is_scientific("3.21202e17")
+    with pytest.raises(IdNumberError) as exc:
+        parse_id_number("3.21202E+17")
+    assert exc.value.part == "scientific" and "科学计数法" in exc.value.message
+
+
+def test_excel_zeroed_tail_is_suspicious_even_with_a_passing_check_digit():
+    # search for a …000 number whose check digit passes (about 1 in 11 do)
+    from jiuzhu.core.idcard import check_digit
+
+    passing = next(
+        f"321202197506{day:02d}{seq}000"
+        for day in range(1, 29)
+        for seq in range(10)
+        if check_digit(f"321202197506{day:02d}{seq}00") == "0"
+    )
+    assert parse_id_number(passing).number == passing  # the check digit alone does not catch it
+    assert looks_zeroed(passing)
+    assert not looks_zeroed("321202197506210031")

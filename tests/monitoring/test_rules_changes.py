@@ -49,7 +49,10 @@ def test_the_education_feed_accepts_old_files_and_checks_the_new_status_column()
     parsed = parse_feed("education", old, "old.csv")
     assert parsed.ok and "status" not in parsed.rows[0]
     new = (EDU_STATUS + "\nE1,,张三,,泰州中学,senior,2024-09-01,,退学,2026-03-01\n").encode()
-    bad = parse_feed("education", new, "new.csv")
+    # the Chinese value is accepted (issue 13.12), an unknown one is refused naming the column
+    chinese = parse_feed("education", new, "new.csv")
+    assert chinese.ok and chinese.rows[0]["status"] == "dropped_out"
+    bad = parse_feed("education", new.replace("退学".encode(), "不读了".encode()), "new.csv")
     assert not bad.ok and "status(学籍状态)" in bad.issues[0].text()
     good = parse_feed("education", new.replace("退学".encode(), b"dropped_out"), "new.csv")
     assert good.ok and good.rows[0]["left_on"] == "2026-03-01"

@@ -73,12 +73,13 @@ def test_pension_and_unemployment_benefit_count_as_income_and_small_amounts_do_n
     pensioner, (p1,), _ = on_roll(cast.village)
     jobless, (p2,), _ = on_roll(cast.village)
     small, (p3,), _ = on_roll(cast.village)
-    # 6 × 2000 over 12 months = 1000 a month, above the standard; 6 × 1000 = 500 is below.
+    # The extract covers 6 months (issue 13.9: judged over the months it covers, not 12):
+    # 2000 a month is above the standard; 600 a month is below.
     import_rows(
         "hrss",
         _hrss(p1, "pension", "2000")
         + _hrss(p2, "unemployment", "2000")
-        + _hrss(p3, "pension", "1000"),
+        + _hrss(p3, "pension", "600"),
     )
     monitor_run()
     assert causes(pensioner) == ["income_above_line"]
@@ -87,7 +88,7 @@ def test_pension_and_unemployment_benefit_count_as_income_and_small_amounts_do_n
     a = Alert.objects.get(household=pensioner)
     line = _standard_lookup(today())(pensioner.hukou_area_id) / 100  # 低保标准 of the area
     assert line < 1000
-    assert "12000.0" in a.summary and "1000.0" in a.summary and f"高于标准{line}元" in a.summary
+    assert "12000.0" in a.summary and "2000.0" in a.summary and f"高于标准{line}元" in a.summary
     assert a.programme == "dibao" and a.evidence["records"][0]["source"] == "人社/税务"
 
 
@@ -162,11 +163,12 @@ def test_income_of_records_linked_by_the_matching_engine_counts_once(cast):
 
 def test_income_is_per_counted_member_of_the_household(cast):
     couple, (head, spouse), _ = on_roll(cast.village, size=2)
-    # 6 × 2000 / 12 = 1000 a month for the household, 500 per member: below the standard.
-    import_rows("hrss", _hrss(head, "pension", "2000"))
+    # 1000 a month (over the 6 months the extract covers) for the household, 500 per member:
+    # below the standard.
+    import_rows("hrss", _hrss(head, "pension", "1000"))
     monitor_run()
     assert causes(couple) == []
-    import_rows("hrss", _hrss(spouse, "pension", "1300"))  # (12000 + 7800) / 12 / 2 = 825
+    import_rows("hrss", _hrss(spouse, "pension", "650"))  # (6000 + 3900) / 6 / 2 = 825
     monitor_run()
     assert causes(couple) == ["income_above_line"]
     assert "人均月收入约825.0元" in Alert.objects.get(household=couple).summary

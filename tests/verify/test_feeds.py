@@ -68,8 +68,9 @@ def test_bad_date_and_bad_id_named_by_row_and_field():
     ]
     parsed = parse_feed("police", csv_bytes("police", rows), "p.csv")
     texts = [i.text() for i in parsed.issues]
-    assert any("第2行" in t and "birth_date" in t and "无法识别" in t for t in texts)
-    assert any("第2行" in t and "id_number" in t and "不像身份证号" in t for t in texts)
+    # the second data row is row 3, as the registry import (and the spreadsheet) counts it
+    assert any("第3行" in t and "birth_date" in t and "无法识别" in t for t in texts)
+    assert any("第3行" in t and "id_number" in t and "不像身份证号" in t for t in texts)
 
 
 @pytest.mark.django_db
@@ -96,7 +97,8 @@ def test_truncated_file_quarantined_nothing_half_imported(taizhou):
     result = feed_import(actor=None, department="police", data=data, file_name="cut.csv")
     imp = result.feed_import
     assert imp.status == "quarantined"
-    assert any("第5行" in f"第{r['row']}行" and "截断" in r["reason"] for r in imp.report)
+    # rows are counted as the registry import counts them: the header is row 1
+    assert any("第6行" in f"第{r['row']}行" and "截断" in r["reason"] for r in imp.report)
     assert FeedRecord.objects.count() == 0
 
 

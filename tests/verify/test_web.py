@@ -83,7 +83,7 @@ def test_cli_import_feed(tmp_path, taizhou):
     assert "gbk" in out.getvalue() and "新增 1" in out.getvalue()
     bad = tmp_path / "bad.csv"
     bad.write_bytes(csv_bytes("police", [ROW.replace("death", "born")]))
-    with pytest.raises(CommandError, match="第1行 event"):
+    with pytest.raises(CommandError, match="第2行 event"):
         call_command("import", "feed", "police", str(bad))
 
 

@@ -32,6 +32,7 @@ from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core import clock
 from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
 
@@ -78,8 +79,8 @@ def intake(request):
     found = []
     if q:
         hhs = scoped(Household.objects.all(), request.user, Capability.CASE_INTAKE)
-        if len(q) == 18:
-            found = hhs.filter(members__id_number=q.upper())
+        if len(normalise_id(q)) == 18 and normalise_id(q)[:17].isdigit():
+            found = hhs.filter(members__id_number=normalise_id(q))
         else:
             found = hhs.filter(members__name__startswith=q)
         found = found.distinct().order_by("number")[:20]

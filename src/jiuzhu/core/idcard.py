@@ -10,6 +10,8 @@ translated only when Django settings are configured (see ``_``).
 from __future__ import annotations
 
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from jiuzhu.core import clock
@@ -99,13 +101,45 @@ class IdNumber:
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
 
 
-def normalise(value: str) -> str:
-    return (value or "").strip().replace(" ", "").upper()
+# Characters people and spreadsheets put inside a number: spaces (ASCII, full-width, no-break),
+# dashes and hyphens of every width, and Excel's leading apostrophe ("text, not a number").
+_NOISE = re.compile(r"[\s\u00a0\u3000'\u2018\u2019`\-\u2010-\u2015\u2212\ufe58\ufe63\uff0d_]")
+# Excel's scientific notation (3.21281E+17): the last digits are gone for good.
+_SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
+def normalise(value: str | None) -> str:
+    """The one normalisation of an ID number typed or exported anywhere (forms, API, imports,
+    feeds, searches): full-width digits and X (３２１２…Ｘ, a Chinese IME) become ASCII, a lower-case
+    x becomes X, and spaces, dashes and a leading apostrophe inside the number are dropped. It does
+    not validate: ``parse_id_number`` does."""
+    text = unicodedata.normalize("NFKC", str(value or ""))
+    return _NOISE.sub("", text).upper()
+
+
+def is_scientific(value: str | None) -> bool:
+    """Excel showed (and saved) the number as ``3.21281E+17``: unrecoverable, not a typo."""
+    return bool(_SCIENTIFIC.match(normalise(value)))
+
+
+def looks_zeroed(number: str) -> bool:
+    """An 18-digit number ending in ``000``: what Excel leaves of an ID stored as a number (15
+    significant digits). About 1 in 11 such numbers still passes the check digit, so a passing
+    check digit does not clear it; a genuine ``…000`` is rare (sequence ``x00`` and check ``0``)."""
+    return len(number) == 18 and number.isdigit() and number.endswith("000")
 
 
 def parse_id_number(value: str, *, today: datetime.date | None = None) -> IdNumber:
     """Parse and validate; raise ``IdNumberError`` with a Chinese message naming the wrong part."""
     number = normalise(value)
+    if _SCIENTIFIC.match(number):
+        raise IdNumberError(
+            "scientific",
+            _(
+                "身份证号“%(value)s”是Excel科学计数法，后几位已丢失，无法恢复：请把该列设为文本后重新导出"
+            )
+            % {"value": str(value).strip()},
+        )
     if len(number) != 18:
         raise IdNumberError("length", _("身份证号应为18位，实际为%(n)s位") % {"n": len(number)})
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):

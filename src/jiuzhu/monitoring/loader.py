@@ -70,12 +70,19 @@ LINKED_SCHEMA = {
 
 
 def linked_records(
-    *, after_import: int, departments: list[str], upto_import: int | None = None
+    *,
+    after_import: int,
+    departments: list[str],
+    upto_import: int | None = None,
+    linked_since=None,
 ) -> pl.DataFrame:
     """Department records of imports after ``after_import``, with the registry person they are.
 
     A record is that person when the ID numbers agree exactly or the matching engine accepted
-    the link (``RecordLink``): new files are alerted on at once, before any matching run.
+    the link (``RecordLink``): new files are alerted on at once, before any matching run. With
+    ``linked_since`` (a timestamp: the previous run's start), records of *earlier* imports whose
+    link was made (by a matching run) or confirmed (by a reviewer) since then are new too: a
+    dirty-ID record 核对 linked tonight alerts tonight (issue 13.8).
     """
     if not departments:
         return pl.DataFrame(schema=LINKED_SCHEMA)
@@ -111,7 +118,38 @@ def linked_records(
         "JOIN registry_household h ON h.id = p.household_id "
         f"WHERE {where}"
     )
-    return read_frame(sql, params + params, LINKED_SCHEMA)
+    if linked_since is None:
+        return read_frame(sql, params + params, LINKED_SCHEMA)
+    stamp = _stamp(linked_since)
+    newly = (
+        f"r.department IN ({marks}){upto} AND r.feed_import_id <= %s AND ("
+        "l.run_id IN (SELECT id FROM verify_matchrun WHERE started_at > %s) OR r.id IN "
+        "(SELECT record_id FROM verify_reviewdecision WHERE decision = 'confirmed' "
+        "AND decided_at > %s))"
+    )
+    newly_params = [
+        *departments,
+        *([upto_import] if upto_import is not None else []),
+        after_import,
+        stamp,
+        stamp,
+    ]
+    sql += (
+        " UNION "
+        f"SELECT {cols} FROM verify_feedrecord r "
+        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
+        "JOIN registry_person p ON p.id = l.person_id "
+        "JOIN registry_household h ON h.id = p.household_id "
+        f"WHERE {newly}"
+    )
+    return read_frame(sql, params + params + newly_params, LINKED_SCHEMA)
+
+
+def _stamp(value) -> str:
+    """A timestamp as the database compares it with a stored one (SQLite stores UTC text)."""
+    if is_postgresql():
+        return value.isoformat()
+    return value.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
 def window_sums(

@@ -12,12 +12,16 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
 from jiuzhu.core.frames import fen_sql, json_text, read_frame
 from jiuzhu.monitoring import loader
 from jiuzhu.monitoring import params as P
+from jiuzhu.verify.rules import monthly_rates
+from jiuzhu.verify.selectors import covered_months
 
 CANDIDATE_SCHEMA = {
     "household_id": pl.Int64,
@@ -85,6 +89,8 @@ class Context:
     roll_changed_since: str | None = None
     standard_fen: Callable[[str], int] | None = None  # 低保标准 (fen) for an area code
     policy_conditions: dict = field(default_factory=dict)  # programme → condition names (bits)
+    # the previous run's start: records linked (or link-confirmed) since are new too
+    linked_since: datetime.datetime | None = None
     _linked: dict = field(default_factory=dict)
 
     def linked(self, departments: tuple[str, ...] | list[str]) -> pl.DataFrame:
@@ -95,6 +101,7 @@ class Context:
                 after_import=0 if self.full else self.after_import,
                 upto_import=self.upto_import,
                 departments=list(key),
+                linked_since=None if self.full else self.linked_since,
             )
         return self._linked[key]
 
@@ -140,6 +147,11 @@ def _date(col: str = "event_date") -> pl.Expr:
 
 def _yuan(expr: pl.Expr) -> pl.Expr:
     return (expr / 100).round(2).cast(pl.Utf8)
+
+
+def _fen_exact(value: Fraction) -> int:
+    """Round an exact amount once, at the end, half up to the fen (for display)."""
+    return int(Decimal(value.numerator) / Decimal(value.denominator) + Decimal("0.5"))
 
 
 def _on_roll(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
@@ -214,7 +226,6 @@ def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
 
 def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     """Department income (wages, pensions, business) puts a roll household above the standard."""
-    from decimal import Decimal
 
     half = f"{ctx.as_of.year}H{1 if ctx.as_of.month <= 6 else 2}"
     from_policy = _income_from_policy(ctx, half) if p.use_policy_run else empty()
@@ -228,44 +239,57 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     if not affected:
         return from_policy
     since = ctx.as_of - datetime.timedelta(days=round(p.months * 30.44))
-    wages = loader.window_sums(
+    # 人社 amounts (monthly): each earner over the months the extracts cover from the earner's
+    # first month, not over a fixed 12 (verify.rules.monthly_rates, the rule 核对 uses).
+    wages = loader.person_month_sums(
         department="hrss",
         kinds=list(p.kinds),
         since=since,
         upto=ctx.as_of,
         household_ids=None if ctx.full else affected,
     )
-    sums = [wages]
-    if p.include_business:
-        sums.append(
-            loader.window_sums(
-                department="tax",
-                kinds=["business"],
-                since=since,
-                upto=ctx.as_of,
-                household_ids=None if ctx.full else affected,
-            )
-        )
-    total = (
-        pl.concat(sums).group_by("household_id").agg(pl.col("total_fen").sum()) if sums else empty()
+    covered = covered_months(department="hrss", since=since, upto=ctx.as_of)
+    rates = monthly_rates(
+        (
+            ((hh, person), month, fen)
+            for hh, person, month, fen in wages.select(
+                "household_id", "person_id", "month", "total_fen"
+            ).rows()
+        ),
+        covered,
+        ctx.as_of.strftime("%Y-%m"),
     )
+    monthly: dict[int, Fraction] = {}
+    for (hh_id, _person), rate in rates.items():
+        monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + rate
+    totals = dict(wages.group_by("household_id").agg(pl.col("total_fen").sum()).rows())
+    if p.include_business:  # 税务 经营所得 is yearly: over the window's months
+        business = loader.window_sums(
+            department="tax",
+            kinds=["business"],
+            since=since,
+            upto=ctx.as_of,
+            household_ids=None if ctx.full else affected,
+        )
+        for hh_id, fen in business.rows():
+            monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + Fraction(int(fen or 0), p.months)
+            totals[hh_id] = totals.get(hh_id, 0) + int(fen or 0)
     sizes = loader.roll_members(None if ctx.full else affected)
-    sizes = (
+    sizes = dict(
         sizes.filter(pl.col("is_counted"))
         .group_by("household_id")
         .agg(size=pl.len().cast(pl.Int64))
+        .rows()
     )
-    frame = (
-        total.join(hh, on="household_id", how="inner")
-        .join(sizes, on="household_id", how="left")
-        .join(
-            ctx.roll.group_by("household_id").agg(area_code=pl.col("area_code").first()),
-            on="household_id",
-        )
-        .with_columns(size=pl.col("size").fill_null(1).clip(1, None))
-        .with_columns(
-            per_capita=(pl.col("total_fen") / p.months / pl.col("size")).round(0).cast(pl.Int64)
-        )
+    exact = {hh_id: amount / max(1, sizes.get(hh_id) or 1) for hh_id, amount in monthly.items()}
+    total = pl.DataFrame(
+        [(hh_id, totals.get(hh_id, 0), _fen_exact(v)) for hh_id, v in exact.items()],
+        schema={"household_id": pl.Int64, "total_fen": pl.Int64, "per_capita": pl.Int64},
+        orient="row",
+    )
+    frame = total.join(hh, on="household_id", how="inner").join(
+        ctx.roll.group_by("household_id").agg(area_code=pl.col("area_code").first()),
+        on="household_id",
     )
     if frame.is_empty():
         return from_policy
@@ -273,14 +297,21 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     lines = {
         a: int(Decimal(ctx.standard_fen(a)) * mult) for a in frame["area_code"].unique().to_list()
     }
+    above = [
+        hh_id
+        for hh_id, area in frame.select("household_id", "area_code").rows()
+        if exact[hh_id] > Fraction(Decimal(ctx.standard_fen(area)) * mult)
+    ]
     frame = frame.with_columns(
         line=pl.col("area_code").replace_strict(lines, return_dtype=pl.Int64)
-    ).filter(pl.col("per_capita") > pl.col("line"))
+    ).filter(pl.col("household_id").is_in(above))
     found = _finish(
         frame,
         person_id=pl.lit(None, dtype=pl.Int64),
         key=pl.lit(f"income:{half}"),
-        summary=pl.lit(f"部门收入数据：近{p.months}个月工资、养老金、经营收入合计")
+        summary=pl.lit(
+            f"部门收入数据：近{p.months}个月（按数据实际覆盖的月份）工资、养老金、经营收入合计"
+        )
         + _yuan(pl.col("total_fen"))
         + pl.lit("元，人均月收入约")
         + _yuan(pl.col("per_capita"))
@@ -939,10 +970,12 @@ def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     from jiuzhu.monitoring import seams
 
     # Lines are dated by the month they pay (its first day): an incremental run reads the lines
-    # of the previous run's month onwards, so this month's payroll is read on any day of it.
-    rows = seams.payments_disagreeing_with_roll(
-        since=None if ctx.full else loader.month_start(ctx.since)
-    )
+    # of the month before the previous run's month onwards, so this month's payroll is read on
+    # any day of it, and a change to last month's paid line is seen tonight, not on Sunday.
+    since = None
+    if not ctx.full:
+        since = (loader.month_start(ctx.since) - datetime.timedelta(days=1)).replace(day=1)
+    rows = seams.payments_disagreeing_with_roll(since=since)
     if not rows:
         return empty()
     frame = pl.DataFrame(

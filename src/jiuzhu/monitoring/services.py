@@ -164,6 +164,7 @@ def _evaluate(run: MonitorRun, previous, *, full: bool, on: datetime.date, actor
         ),
         standard_fen=_standard_lookup(on),
         policy_conditions=latest_policy.programmes if latest_policy else {},
+        linked_since=previous.started_at if previous and not full else None,
     )
     by_kind = _rules_by_kind()
     frames = []

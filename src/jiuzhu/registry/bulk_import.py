@@ -27,6 +27,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.idcard import CHECK_CHARS, PROVINCE_CODES, WEIGHTS, IdNumberError
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.idcard import validate_id_number as _validate_id
 from jiuzhu.core.money import fen_to_text
 from jiuzhu.registry import models as m
@@ -176,10 +177,24 @@ def _read_table(path: Path, table: str, report: RegistryImportReport) -> pl.Data
     cols = [c for c, _, _ in TABLES[table]]
     df = df.with_columns(pl.lit(None, dtype=pl.Utf8).alias(c) for c in cols if c not in df.columns)
     df = df.select(cols).with_columns(pl.col(c).str.strip_chars() for c in cols)
+    if "id_number" in cols:
+        df = df.with_columns(_normalised_ids(df["id_number"]))
     df = df.with_columns(
         pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in cols
     )
     return df.with_row_index("_row", offset=2)
+
+
+def _normalised_ids(ids: pl.Series) -> pl.Series:
+    """core.idcard's one normalisation (full-width digits and X, lower-case x, spaces, dashes),
+    applied in Python only to the few values that are not already clean."""
+    clean = ids.is_null() | ids.str.contains(r"^\d{17}[\dX]$|^\d{15}$")
+    if clean.all():
+        return ids
+    fixed = [
+        v if ok else normalise_id(v) for v, ok in zip(ids.to_list(), clean.to_list(), strict=True)
+    ]
+    return pl.Series(ids.name, fixed, dtype=pl.Utf8)
 
 
 def _find(directory: Path, table: str) -> Path | None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.programmes import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
     DISABILITY_GRADES,
@@ -189,7 +190,8 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     id_number = forms.CharField(
         label=gettext_lazy("身份证号"),
         required=False,
-        max_length=18,
+        # room for spaces and dashes typed inside the number (normalised in clean_id_number)
+        max_length=30,
         widget=forms.TextInput(attrs={"size": 20, "autocomplete": "off"}),
     )
     sex = choice(gettext_lazy("性别"), Sex.choices, required=True)
@@ -256,7 +258,7 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
         return self.cleaned_data.get("obligor_status") or ObligorStatus.UNKNOWN
 
     def clean_id_number(self):
-        return (self.cleaned_data.get("id_number") or "").strip().upper()
+        return normalise_id(self.cleaned_data.get("id_number"))
 
     def service_data(self) -> dict:
         skip = {"reason", "version"}

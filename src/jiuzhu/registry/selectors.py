@@ -19,6 +19,7 @@ from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
+from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.registry.models import Household, HouseholdStatus, Person, RollEntry, RollStatus
 
 COUNT_CAP = 10_000
@@ -52,6 +53,8 @@ def households_visible(user) -> QuerySet[Household]:
 def household_search(*, user, filters: HouseholdFilters) -> QuerySet[Household]:
     qs = households_visible(user).filter(status=HouseholdStatus.ACTIVE)
     q = filters.q.strip().upper()
+    if q and normalise_id(q)[:17].isdigit() and len(normalise_id(q)) == 18:
+        q = normalise_id(q)  # an ID typed with a Chinese IME (full-width) or with spaces
     if q:
         if len(q) == 18 and q[:17].isdigit():
             qs = qs.filter(pk__in=Person.objects.filter(id_number=q).values("household_id"))

@@ -4,11 +4,16 @@ Plain Python (no Django). One format per department, documented in ``docs/data-f
 shipped as a JSON Schema per feed (``jiuzhu/verify/schemas/<department>.schema.json``, generated
 from ``FEEDS`` by ``json_schema``; a test keeps them in step).
 
-A feed is CSV (UTF-8, with or without BOM, or GBK/GB18030 — detected) or Parquet. The header row
-names the columns, in English or in the Chinese label. Every row is checked; dates in other common
-forms (2024/3/5, 20240305, 2024年3月5日, 2024.03.05) are normalised to ISO, anything else is an
-error naming the file, row, field and rule. ID numbers are *not* required to be valid — dirty
-numbers are what the matching engine is for — but must look like one (15 or 18 characters).
+A feed is Excel (xlsx), CSV (UTF-8, with or without BOM, or GBK/GB18030 — detected) or Parquet.
+The header row names the columns, in English, in the Chinese label or a known alias; an extra
+column is ignored and a missing optional one read as empty (warnings). Every row is checked; rows
+are numbered as the registry import numbers them (header = row 1). A row with an error is left
+out and reported; the good rows are kept where the department's ``mode`` is "rows" (all but the
+bank). Values are read forgivingly: dates in common forms, Chinese code labels and aliases, "-"
+for none, 6/9-digit area codes padded. ID numbers go through ``core.idcard.normalise``; a dirty
+but plausible number is kept (for the matching engine) with a warning, Excel-damaged ones
+(scientific notation, a zeroed tail) are blanked with a warning, a 17-digit one is completed.
+See docs/data-formats.md.
 """
 
 from __future__ import annotations
@@ -19,9 +24,19 @@ import hashlib
 import io
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from jiuzhu.core.idcard import (
+    IdNumberError,
+    check_digit,
+    is_scientific,
+    looks_zeroed,
+    parse_id_number,
+)
+from jiuzhu.core.idcard import normalise as normalise_id
 
 
 def gettext_noop(text: str) -> str:
@@ -53,6 +68,9 @@ class Feed:
     date_column: str  # the date the row describes (its "as of")
     amount_column: str | None
     columns: tuple[Column, ...]
+    # What happens to a file with bad rows: "rows" imports the good rows and reports the bad ones
+    # by row; "whole" imports nothing (a snapshot read as a whole, e.g. the bank's balances).
+    mode: str = "rows"
 
     @property
     def column_names(self) -> list[str]:
@@ -223,6 +241,7 @@ FEEDS: dict[str, Feed] = {
                 Column("balance", gettext_noop("余额(元)"), "money", True),
                 Column("balance_date", gettext_noop("余额日期"), "date", True),
             ),
+            mode="whole",
         ),
         Feed(
             "tax",
@@ -381,17 +400,27 @@ def write_schemas(directory: Path = SCHEMA_DIR) -> None:
 @dataclass
 class Issue:
     file: str
-    row: int | None  # 1-based data row (the header is row 0); None for the file as a whole
+    # data row as the registry import counts it: the header is row 1, the first data row is row 2
+    # (the row number a spreadsheet shows); None for the file as a whole
+    row: int | None
     field: str
     reason: str
+    severity: str = "error"  # "error": the row (or file) is refused; "warning": kept, reported
 
     def text(self) -> str:
         where = f"第{self.row}行" if self.row else "文件"
         col = f"字段“{self.field}”" if self.field else ""
-        return f"{self.file} {where}{col}：{self.reason}"
+        note = "（提示）" if self.severity == "warning" else ""
+        return f"{self.file} {where}{col}{note}：{self.reason}"
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "row": self.row, "field": self.field, "reason": self.reason}
+        return {
+            "file": self.file,
+            "row": self.row,
+            "field": self.field,
+            "reason": self.reason,
+            "severity": self.severity,
+        }
 
 
 @dataclass
@@ -401,18 +430,40 @@ class Parsed:
     checksum: str
     encoding: str
     file_format: str
-    rows: list[dict] = field(default_factory=list)  # normalised, in file order
+    rows: list[dict] = field(default_factory=list)  # normalised good rows, in file order
     issues: list[Issue] = field(default_factory=list)
     fatal: bool = False  # the file as a whole is unusable (header, encoding, format)
+    truncated: bool = False  # cut mid-row: the file is incomplete, nothing of it is imported
     rows_read: int = 0
 
     @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def bad_rows(self) -> set[int]:
+        return {i.row for i in self.errors if i.row}
+
+    @property
     def ok(self) -> bool:
-        return not self.issues
+        return not self.errors
 
 
 class FeedFormatError(ValueError):
     pass
+
+
+class RowWarning(ValueError):
+    """A value kept (perhaps repaired or blanked) but worth telling the department about."""
+
+    def __init__(self, value: str, message: str, **flags):
+        super().__init__(message)
+        self.value = value
+        self.flags = flags
 
 
 def checksum(data: bytes) -> str:
@@ -450,7 +501,7 @@ _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日"
 
 
 def parse_date(value: str) -> datetime.date:
-    v = value.strip()
+    v = unicodedata.normalize("NFKC", value).strip()
     v = re.sub(r"[T ]00:00(:00)?$", "", v)
     for fmt in _DATE_FORMATS:
         try:
@@ -463,36 +514,180 @@ def parse_date(value: str) -> datetime.date:
 
 
 def parse_month(value: str) -> str:
-    v = value.strip()
+    v = unicodedata.normalize("NFKC", value).strip()
     m = re.fullmatch(r"(\d{4})[-/.年]?(\d{1,2})月?", v)
     if not m or not 1 <= int(m.group(2)) <= 12:
         raise ValueError(f"月份“{value}”无法识别，应为 YYYY-MM")
     return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
 
 
+# What departments write for "none" in an optional column.
+NONE_VALUES = frozenset(
+    ["-", "－", "—", "--", "/", "无", "空", "null", "NULL", "None", "N/A", "n/a"]
+)
+
+# Known aliases of code values (beyond the Chinese labels in CODE_LABELS, accepted too), as
+# departments' own systems export them. Matched per column, only among that column's codes.
+CODE_ALIASES: dict[str, str] = {
+    "男性": "M",
+    "女性": "F",
+    "1": "M",  # GB/T 2261.1: 1 男, 2 女
+    "2": "F",
+    "死亡": "death",
+    "死亡注销": "death",
+    "注销户口": "death",
+    "户籍迁出": "move_out",
+    "迁出": "move_out",
+    "户口登记": "hukou",
+    "登记": "hukou",
+    "工资薪金": "wage",
+    "工资薪金所得": "wage",
+    "退休金": "pension",
+    "基本养老金": "pension",
+    "失业保险金": "unemployment",
+    "缴费": "contribution",
+    "社保缴费": "contribution",
+    "经营所得": "business",
+    "生产经营所得": "business",
+    "财产租赁所得": "property",
+    "其他所得": "other",
+    "法人": "legal_rep",
+    "法定代表人": "legal_rep",
+    "投资人": "shareholder",
+    "负责人": "owner",
+    "个体户经营者": "owner",
+    "在业": "active",
+    "存续（在营、开业、在册）": "active",
+    "开业": "active",
+    "在营": "active",
+    "轿车": "car",
+    "小型轿车": "car",
+    "小型普通客车": "car",
+    "货车": "truck",
+    "普通二轮摩托车": "motorcycle",
+    "存款": "deposit",
+    "活期存款": "deposit",
+    "定期存款": "deposit",
+    "理财产品": "wealth",
+    "股票": "security",
+    "基金": "security",
+    "住宅": "residential",
+    "商业服务": "commercial",
+    "一级": "1",
+    "二级": "2",
+    "三级": "3",
+    "四级": "4",
+}
+
+# Header names departments' own systems use, besides our English and Chinese column names.
+HEADER_ALIASES: dict[str, str] = {
+    "公民身份号码": "id_number",
+    "身份证号码": "id_number",
+    "证件号码": "id_number",
+    "身份证件号码": "id_number",
+    "性别代码": "sex",
+    "出生年月日": "birth_date",
+}
+
+_NAME_SEPARATORS = re.compile(r"\s*[・･•‧∙⋅·\-－—–‐]\s*")
+
+
+def normalise_name(value: str) -> str:
+    """A name as the registry stores it: the separator of a minority name (阿不都·热合曼) written
+    with ``・``, ``-``, ``•`` or a full-width dash becomes the middle dot ``·``."""
+    name = value.strip()
+    name = _NAME_SEPARATORS.sub("·", name).strip("·")
+    return re.sub(r"\s+", "", name) if re.search(r"[\u4e00-\u9fff]", name) else name
+
+
+def _code(col: Column, value: str) -> str:
+    if value in col.choices:
+        return value
+    lowered = {c.lower(): c for c in col.choices}
+    if value.lower() in lowered:
+        return lowered[value.lower()]
+    for code in col.choices:
+        if CODE_LABELS.get(code) == value:
+            return code
+    alias = CODE_ALIASES.get(value)
+    if alias in col.choices:
+        return alias
+    allowed = "/".join(f"{c}（{CODE_LABELS[c]}）" if c in CODE_LABELS else c for c in col.choices)
+    raise ValueError(f"“{value}”不在允许值 {allowed} 中")
+
+
+def _id_number(value: str) -> str:
+    """A feed's ID cell: normalised (core.idcard), repaired where it safely can be, else blanked
+    with a warning; a dirty but plausible number is kept for the matching engine."""
+    v = normalise_id(value)
+    if not v:
+        return ""
+    if is_scientific(value):
+        raise RowWarning(
+            "",
+            f"身份证号“{value.strip()}”是Excel科学计数法，后几位已丢失，无法恢复：本行按无身份证号处理"
+            "（请把该列设为“文本”格式后重新导出）",
+            id_raw=value.strip(),
+        )
+    if re.fullmatch(r"\d{17}", v):
+        fixed = v + check_digit(v)
+        raise RowWarning(
+            fixed,
+            f"身份证号“{v}”只有17位，已按前17位补全校验码为“{fixed}”（末位X可能被Excel删去），请核实",
+            id_repaired=True,
+        )
+    if not re.fullmatch(r"\d{15}|\d{17}[\dX]", v):
+        raise ValueError(f"“{value.strip()}”不像身份证号（应为15位数字或18位，末位可为X）")
+    if looks_zeroed(v):
+        raise RowWarning(
+            "",
+            f"身份证号“{v}”以000结尾，疑似Excel按数字存储丢失了末3位：本行按无身份证号处理"
+            "（校验码通过也不可信，请把该列设为“文本”格式后重新导出）",
+            id_raw=v,
+        )
+    if len(v) == 18:
+        try:
+            parse_id_number(v)
+        except IdNumberError as exc:
+            raise RowWarning(
+                v, f"{exc.message}：保留原号供匹配核对，不覆盖已有记录", id_invalid=True
+            ) from exc
+    return v
+
+
+def _area(value: str) -> str:
+    v = unicodedata.normalize("NFKC", value).strip()
+    if re.fullmatch(r"\d{12}", v):
+        return v
+    if re.fullmatch(r"\d{6}|\d{9}", v):
+        return v.ljust(12, "0")  # a county (6) or township (9) code: the area's 12-digit form
+    raise ValueError(f"区划代码“{value}”应为12位数字（也接受6位县级、9位乡级代码）")
+
+
 def _check_value(col: Column, raw: str) -> str:
     value = raw.strip()
+    if value in NONE_VALUES:
+        value = ""
     if value == "":
         if col.required:
             raise ValueError("必填字段为空")
         return ""
     t = col.type
     if t == "str":
+        if col.name == "name":
+            value = normalise_name(value)
         if len(value) > col.max_length:
             raise ValueError(f"长度{len(value)}超过上限{col.max_length}")
         return value
     if t == "id_number":
-        v = value.replace(" ", "").upper()
-        if not re.fullmatch(r"\d{15}|\d{17}[\dX]", v):
-            raise ValueError(f"“{value}”不像身份证号（应为15位数字或18位，末位可为X）")
-        return v
+        return _id_number(value)
     if t == "date":
         return parse_date(value).isoformat()
     if t == "month":
         return parse_month(value)
     if t in ("money", "decimal"):
         try:
-            d = Decimal(value.replace(",", ""))
+            d = Decimal(unicodedata.normalize("NFKC", value).replace(",", "").replace("，", ""))
         except InvalidOperation as exc:
             raise ValueError(f"“{value}”不是数字") from exc
         if not d.is_finite() or d < 0:
@@ -503,62 +698,95 @@ def _check_value(col: Column, raw: str) -> str:
             return str(d.quantize(Decimal("0.01")))
         return str(d)
     if t == "int":
+        value = unicodedata.normalize("NFKC", value)
+        if col.choices and value not in col.choices:
+            value = CODE_ALIASES.get(value, value)
         if not value.isdigit():
             raise ValueError(f"“{value}”不是整数")
-        if col.choices and value not in col.choices:
+        if col.choices and str(int(value)) not in col.choices:
             raise ValueError(f"“{value}”不在允许值 {'/'.join(col.choices)} 中")
         return str(int(value))
     if t == "code":
-        if value not in col.choices:
-            raise ValueError(f"“{value}”不在允许值 {'/'.join(col.choices)} 中")
-        return value
+        return _code(col, value)
     if t == "area":
-        if not re.fullmatch(r"\d{12}", value):
-            raise ValueError(f"区划代码“{value}”应为12位数字")
-        return value
+        return _area(value)
     raise AssertionError(t)
 
 
 def _header_map(feed: Feed, header: list[str], file_name: str) -> tuple[list[str], list[Issue]]:
+    """Map the header to column names. A missing required column is fatal; an unknown (extra)
+    column is ignored and a missing optional one read as empty, each with a warning."""
     names = {}
     for c in feed.columns:
         names[c.name] = c.name
+        names[c.name.lower()] = c.name
         names[c.label] = c.name
-    mapped = [names.get(h.strip().lstrip("\ufeff")) for h in header]
+    for alias, name in HEADER_ALIASES.items():
+        if name in names.values():
+            names.setdefault(alias, name)
+    cleaned = [unicodedata.normalize("NFKC", h or "").strip().lstrip("\ufeff") for h in header]
+    mapped = [names.get(h) or names.get(h.replace(" ", "")) for h in cleaned]
     issues = []
-    unknown = [h for h, m in zip(header, mapped, strict=True) if m is None]
-    missing = [c.name for c in feed.columns if c.name not in mapped and not c.optional_in_header]
+    unknown = [h for h, m in zip(cleaned, mapped, strict=True) if m is None and h]
+    missing = [c for c in feed.columns if c.name not in mapped and not c.optional_in_header]
     if unknown:
         issues.append(
             Issue(
                 file_name,
                 None,
                 "",
-                f"表头有未知列：{'、'.join(unknown)}（{feed.label}数据的列见 docs/data-formats.md）",
+                f"表头有本系统不用的列：{'、'.join(unknown)}，已忽略",
+                "warning",
             )
         )
-    if missing:
-        issues.append(
-            Issue(
-                file_name,
-                None,
-                "",
-                "表头缺少列：" + "、".join(f"{m}({feed.column(m).label})" for m in missing),
+    for c in missing:
+        if c.required:
+            issues.append(Issue(file_name, None, "", f"表头缺少必填列：{c.name}({c.label})"))
+        else:
+            issues.append(
+                Issue(
+                    file_name,
+                    None,
+                    "",
+                    f"表头没有选填列 {c.name}({c.label})，各行按空值处理",
+                    "warning",
+                )
             )
-        )
     dup = {m for m in mapped if m and mapped.count(m) > 1}
     if dup:
         issues.append(Issue(file_name, None, "", f"表头列重复：{'、'.join(sorted(dup))}"))
     return [m or "" for m in mapped], issues
 
 
-def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows) -> None:
+def _too_late(feed: Feed, row: dict, extracted_on: datetime.date | None) -> list[tuple[str, str]]:
+    """Dates a row cannot have: after the extraction date (a death next month is bad data)."""
+    if extracted_on is None:
+        return []
+    out = []
+    for col in feed.columns:
+        value = row.get(col.name)
+        if not value or col.type not in ("date", "month"):
+            continue
+        day = datetime.date.fromisoformat(value + "-01" if col.type == "month" else value)
+        if day > extracted_on:
+            what = "死亡日期" if row.get("event") == "death" else col.label
+            out.append(
+                (
+                    f"{col.name}({col.label})",
+                    f"{what}“{value}”晚于数据提取日期{extracted_on.isoformat()}，"
+                    "是不可能的日期，本行不导入",
+                )
+            )
+    return out
+
+
+def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows, extracted_on=None) -> None:
     width = len(header)
     seen: dict[str, int] = {}
-    for i, raw in enumerate(raw_rows, start=1):
+    for i, raw in enumerate(raw_rows, start=2):
+        if all((v is None or str(v).strip() == "") for v in raw):
+            continue  # blank line (still counted in the row numbers, as a spreadsheet does)
         parsed.rows_read += 1
-        if len(raw) == 1 and raw[0].strip() == "" and width > 1:
-            continue  # blank line
         if len(raw) != width:
             parsed.issues.append(
                 Issue(
@@ -569,16 +797,30 @@ def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows) -> None
                 )
             )
             continue
-        row = {}
+        row: dict = {}
+        bad = False
         for name, value in zip(header, raw, strict=True):
+            if not name:
+                continue  # an extra column, ignored
             col = feed.column(name)
+            where = f"{name}({col.label})"
             try:
                 row[name] = _check_value(col, "" if value is None else str(value))
+            except RowWarning as w:
+                row[name] = w.value
+                for flag, flag_value in w.flags.items():
+                    row[f"_{flag}"] = flag_value
+                parsed.issues.append(Issue(parsed.file_name, i, where, str(w), "warning"))
             except ValueError as exc:
-                parsed.issues.append(Issue(parsed.file_name, i, f"{name}({col.label})", str(exc)))
+                bad = True
+                parsed.issues.append(Issue(parsed.file_name, i, where, str(exc)))
+        for where, reason in _too_late(feed, row, extracted_on):
+            bad = True
+            parsed.issues.append(Issue(parsed.file_name, i, where, reason))
         key = row.get("record_id")
         if key:
             if key in seen:
+                bad = True
                 parsed.issues.append(
                     Issue(
                         parsed.file_name,
@@ -588,35 +830,103 @@ def _check_rows(feed: Feed, parsed: Parsed, header: list[str], raw_rows) -> None
                     )
                 )
             seen[key] = i
-        row["_row"] = i
-        parsed.rows.append(row)
+        if not bad:
+            row["_row"] = i
+            parsed.rows.append(row)
 
 
-def parse_feed(department: str, data: bytes, file_name: str) -> Parsed:
-    """Read and check a whole file. Never raises for bad content: issues are collected."""
+def _xlsx_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """The first sheet of an Excel workbook as text cells. A number-formatted ID cell comes back
+    as a number: written out in full (Excel kept 15 significant digits, so it ends in zeros and
+    is flagged), never as ``3.21E+17``; a date cell becomes its ISO date."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    sheet = book.worksheets[0]
+
+    def text(v) -> str:
+        if v is None:
+            return ""
+        if isinstance(v, datetime.datetime):
+            return v.date().isoformat()
+        if isinstance(v, datetime.date):
+            return v.isoformat()
+        if isinstance(v, float) and v.is_integer():
+            # Excel holds 15 significant digits: write what it shows, not the binary float's
+            # tail (3.2120219750621E+17 is 321202197506210000, not …209984)
+            return str(int(Decimal(format(v, ".15g")))) if abs(v) >= 1e15 else str(int(v))
+        return str(v)
+
+    rows = [[text(v) for v in r] for r in sheet.iter_rows(values_only=True)]
+    book.close()
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        return [], []
+    header = rows[0]
+    while header and not header[-1]:
+        header = header[:-1]
+    width = len(header)
+    body = []
+    for r in rows[1:]:
+        extra = r[width:]
+        body.append(r[:width] if not any(extra) else r)
+    return header, body
+
+
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def parse_feed(
+    department: str,
+    data: bytes,
+    file_name: str,
+    *,
+    extracted_on: datetime.date | None = None,
+) -> Parsed:
+    """Read and check a whole file. Never raises for bad content: issues are collected.
+
+    ``parsed.rows`` holds the good rows; rows with an error are reported (by row number, counted
+    as the registry import counts them) and left out; warnings keep their row."""
     if department not in FEEDS:
         raise FeedFormatError(f"未知部门“{department}”")
     feed = FEEDS[department]
-    fmt = "parquet" if data[:4] == b"PAR1" else "csv"
+    if data[:4] == b"PAR1":
+        fmt = "parquet"
+    elif data[:4] == ZIP_MAGIC:
+        fmt = "xlsx"
+    else:
+        fmt = "csv"
     parsed = Parsed(department, file_name, checksum(data), "", fmt)
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
+    if fmt in ("parquet", "xlsx"):
         try:
-            table = pq.read_table(io.BytesIO(data))
+            if fmt == "parquet":
+                import pyarrow.parquet as pq
+
+                table = pq.read_table(io.BytesIO(data))
+                names = table.column_names
+                cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
+                body = [["" if v is None else str(v) for v in vs] for vs in zip(*cols, strict=True)]
+            else:
+                names, body = _xlsx_rows(data)
         except Exception as exc:  # noqa: BLE001 - any reader error means the file is unusable
             parsed.fatal = True
-            parsed.issues.append(Issue(file_name, None, "", f"Parquet文件无法读取：{exc}"))
+            what = "Parquet" if fmt == "parquet" else "Excel"
+            parsed.issues.append(Issue(file_name, None, "", f"{what}文件无法读取：{exc}"))
             return parsed
-        parsed.encoding = "parquet"
-        header, issues = _header_map(feed, table.column_names, file_name)
-        if issues:
+        parsed.encoding = fmt
+        if not names:
             parsed.fatal = True
-            parsed.issues.extend(issues)
+            parsed.issues.append(Issue(file_name, None, "", "文件为空"))
             return parsed
-        cols = [table.column(i).to_pylist() for i in range(table.num_columns)]
-        rows = (["" if v is None else str(v) for v in values] for values in zip(*cols, strict=True))
-        _check_rows(feed, parsed, header, rows)
+        header, issues = _header_map(feed, names, file_name)
+        parsed.issues.extend(issues)
+        if any(i.severity == "error" for i in issues):
+            parsed.fatal = True
+            return parsed
+        _check_rows(feed, parsed, header, body, extracted_on)
+        if parsed.rows_read == 0:
+            parsed.issues.append(Issue(file_name, None, "", "文件只有表头，没有数据行"))
         return parsed
     try:
         text, parsed.encoding = decode(data)
@@ -632,20 +942,28 @@ def parse_feed(department: str, data: bytes, file_name: str) -> Parsed:
         parsed.issues.append(Issue(file_name, None, "", "文件为空"))
         return parsed
     header, issues = _header_map(feed, header, file_name)
-    if issues:
+    parsed.issues.extend(issues)
+    if any(i.severity == "error" for i in issues):
         parsed.fatal = True
-        parsed.issues.extend(issues)
         return parsed
     try:
-        _check_rows(feed, parsed, header, reader)
+        _check_rows(feed, parsed, header, reader, extracted_on)
     except csv.Error as exc:
         parsed.fatal = True
         parsed.issues.append(Issue(file_name, reader.line_num, "", f"CSV格式错误：{exc}"))
-    if not text.endswith(("\n", "\r")) and parsed.rows and not parsed.issues:
-        # A file cut mid-row usually ends without a newline *and* with a short row (caught
-        # above); a complete last row without a newline is fine.
-        pass
-    if parsed.rows_read == 0 and not parsed.issues:
+    last = parsed.issues[-1] if parsed.issues else None
+    if (
+        not text.endswith(("\n", "\r"))
+        and last is not None
+        and last.row == parsed.rows_read + 1
+        and "列，表头为" in last.reason
+    ):
+        # the last row is short and the file ends without a newline: cut in transfer
+        parsed.truncated = True
+        parsed.issues.append(
+            Issue(file_name, None, "", "文件在最后一行中间被截断（传输不完整），整个文件不导入")
+        )
+    if parsed.rows_read == 0 and not parsed.errors:
         parsed.issues.append(Issue(file_name, None, "", "文件只有表头，没有数据行"))
     return parsed
 
@@ -725,3 +1043,49 @@ def display_value(column: Column, value: str) -> str:
     if column.type == "code" and value in CODE_LABELS:
         return CODE_LABELS[value]
     return value
+
+
+# --------------------------------------------------------------------------- templates
+
+
+def template_csv(department: str) -> bytes:
+    """An empty file with the Chinese header, UTF-8 with BOM (Excel opens it with the Chinese
+    intact); GBK files are accepted too."""
+    feed = FEEDS[department]
+    return ("\ufeff" + ",".join(c.label for c in feed.columns) + "\r\n").encode("utf-8")
+
+
+def template_xlsx(department: str) -> bytes:
+    """An Excel template: the Chinese header, and every column stored as text ("@") so that
+    Excel keeps ID numbers whole (no 3.21E+17, no zeroed last digits) and dates as written."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    feed = FEEDS[department]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = feed.label
+    for i, c in enumerate(feed.columns, start=1):
+        cell = sheet.cell(row=1, column=i, value=c.label)
+        cell.font = Font(bold=True)
+        letter = cell.column_letter
+        sheet.column_dimensions[letter].width = max(12, len(c.label) * 2 + 4)
+        sheet.column_dimensions[letter].number_format = "@"
+        for row in range(2, 1002):  # the first thousand rows pre-formatted as text
+            sheet.cell(row=row, column=i).number_format = "@"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+TYPE_TEXT = {
+    "str": gettext_noop("文字"),
+    "id_number": gettext_noop("身份证号（18位，也收15位旧号；全角数字、空格、短横线会自动去掉）"),
+    "date": gettext_noop("日期，如 2026-03-05、2026/3/5、2026年3月5日"),
+    "month": gettext_noop("月份，如 2026-03"),
+    "money": gettext_noop("金额（元），最多两位小数"),
+    "decimal": gettext_noop("数字"),
+    "int": gettext_noop("整数"),
+    "code": gettext_noop("代码，可写中文"),
+    "area": gettext_noop("区划代码（12位，也收6位县级、9位乡级代码）"),
+}

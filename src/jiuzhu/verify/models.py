@@ -45,6 +45,11 @@ class FeedImport(models.Model):
     encoding = models.CharField(_("编码"), max_length=16, blank=True)
     checksum = models.CharField(_("SHA-256"), max_length=64)
     extracted_on = models.DateField(_("数据提取日期"))
+    # The months the extract covers (monthly feeds: 人社). Income is judged over these months, not
+    # over a fixed 12: a file with only the latest month's wage covers one month. Default: from the
+    # earliest to the latest month in the file; empty for feeds that are not monthly.
+    period_start = models.DateField(_("覆盖起始月份"), null=True, blank=True)
+    period_end = models.DateField(_("覆盖截止月份"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=12, choices=ImportStatus.choices)
     rows_total = models.PositiveIntegerField(_("总行数"), default=0)
     rows_created = models.PositiveIntegerField(_("新增"), default=0)

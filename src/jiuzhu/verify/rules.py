@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import polars as pl
 
@@ -63,7 +65,11 @@ class RuleParams:
 
 
 def _yuan(expr: pl.Expr) -> pl.Expr:
-    return (expr / 100).round(2).cast(pl.Utf8)
+    """Fen as yuan text with two decimals (5200.00, not 5200.0)."""
+    fen = expr.round(0).cast(pl.Int64)
+    sign = pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    fen = fen.abs()
+    return sign + (fen // 100).cast(pl.Utf8) + pl.lit(".") + (fen % 100).cast(pl.Utf8).str.zfill(2)
 
 
 def _area_note(code: pl.Expr, home: pl.Expr) -> pl.Expr:
@@ -76,6 +82,94 @@ def _area_note(code: pl.Expr, home: pl.Expr) -> pl.Expr:
     )
 
 
+def monthly_rates(rows, covered: frozenset[str], upto: str) -> dict:
+    """Exact monthly amount per key (an earner) from ``(key, "YYYY-MM", fen)`` rows: the sum of
+    the key's amounts divided by the months covered from the key's first month to ``upto``.
+
+    A department that sends only the latest month covers one month (5,200 in it is 5,200 a
+    month, not 433); a job started three months ago is judged over three months; a steady wage
+    over twelve covered months over twelve. Months a key has a row for always count as covered."""
+    sums: dict = {}
+    seen: dict = {}
+    for key, month, fen in rows:
+        sums[key] = sums.get(key, 0) + int(fen or 0)
+        seen.setdefault(key, set()).add(month)
+    out = {}
+    for key, total in sums.items():
+        first = min(seen[key])
+        span = {m for m in covered | seen[key] if first <= m <= upto}
+        out[key] = Fraction(total, max(1, len(span)))
+    return out
+
+
+def _wage_households(wages, declared, months, today, params) -> pl.DataFrame:
+    """Households whose members' current wages put them above the line (exact fractions)."""
+    upto = today.strftime("%Y-%m")
+    rows = wages.select(
+        "household_id", "person_id", pl.col("event_date").dt.strftime("%Y-%m"), "amount_fen"
+    ).rows()
+    rates = monthly_rates(
+        (((hh, person), month, fen) for hh, person, month, fen in rows), months, upto
+    )
+    monthly: dict[int, Fraction] = {}
+    for (hh, _person), rate in rates.items():
+        monthly[hh] = monthly.get(hh, Fraction(0)) + rate
+    decl = dict(
+        declared.filter(pl.col("category") == "income:wage")
+        .group_by("household_id")
+        .agg(pl.col("amount_fen").sum())
+        .rows()
+    )
+    other = dict(
+        declared.filter(
+            pl.col("category").str.starts_with("income:") & (pl.col("category") != "income:wage")
+        )
+        .group_by("household_id")
+        .agg(pl.col("amount_fen").sum())
+        .rows()
+    )
+    info = wages.group_by("household_id").agg(
+        feed_fen=pl.col("amount_fen").sum(),
+        person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
+        record_id=pl.col("record_id").sort_by("event_date", descending=True).first(),
+        event_date=pl.col("event_date").max(),
+        size=pl.col("size").first(),
+        first_month=pl.col("event_date").min().dt.strftime("%Y-%m"),
+    )
+    tolerance = Fraction(Decimal(str(params.wage_tolerance)))
+    line = Fraction(params.line_monthly_per_capita_fen)
+    keep = []
+    for hh, size, first in info.select("household_id", "size", "first_month").rows():
+        wage_month = monthly.get(hh, Fraction(0))
+        declared_year = Fraction(decl.get(hh) or 0)
+        per_capita = (wage_month + Fraction(other.get(hh) or 0, 12)) / max(1, size or 1)
+        if wage_month * 12 > declared_year * (1 + tolerance) and per_capita > line:
+            n = len({m for m in months if first <= m <= upto} | {first})
+            keep.append(
+                (
+                    hh,
+                    _round_fen(wage_month),
+                    _round_fen(per_capita),
+                    int(declared_year),
+                    f"{first}至{upto}数据覆盖的{n}个月",
+                )
+            )
+    schema = {
+        "household_id": pl.Int64,
+        "monthly_fen": pl.Int64,
+        "per_capita": pl.Int64,
+        "declared_fen": pl.Int64,
+        "months_text": pl.Utf8,
+    }
+    found = pl.DataFrame(keep, schema=schema, orient="row")
+    return info.join(found, on="household_id").with_columns(department=pl.lit("hrss"))
+
+
+def _round_fen(value: Fraction) -> int:
+    """Round once, at the end, half up to the fen."""
+    return int(Decimal(value.numerator) / Decimal(value.denominator) + Decimal("0.5"))
+
+
 def findings(
     *,
     persons: pl.DataFrame,
@@ -85,7 +179,10 @@ def findings(
     links: pl.DataFrame,
     today: datetime.date,
     params: RuleParams = RuleParams(),
+    covered_months: frozenset[str] | None = None,
 ) -> pl.DataFrame:
+    """``covered_months``: the months ("YYYY-MM") the 人社 extracts cover in the look-back window
+    (``verify.selectors.covered_months``); wages are divided by them, not by 12."""
     since = today - datetime.timedelta(days=params.lookback_days)
     linked = (
         links.select("record_id", "person_id")
@@ -126,7 +223,10 @@ def findings(
 
     # 死亡: a death the registry does not know.
     deaths = linked.filter(
-        (dept == "police") & (pl.col("kind") == "death") & pl.col("death_date").is_null()
+        (dept == "police")
+        & (pl.col("kind") == "death")
+        & pl.col("death_date").is_null()
+        & (pl.col("event_date") <= pl.lit(today))  # a future death is bad data, never acted on
     )
     emit(
         deaths,
@@ -232,51 +332,26 @@ def findings(
             .agg(declared_fen=pl.col("amount_fen").sum())
         )
 
-    # 工资 above the line: feed wages over 12 months, against what was declared.
+    # 工资 above the line: each earner's wages over the months the extracts cover (from the
+    # first month the earner has a wage), not over a fixed 12; against what was declared.
     wages = recent.filter((dept == "hrss") & (pl.col("kind") == "wage"))
     if not wages.is_empty():
-        per_hh = (
-            wages.group_by("household_id")
-            .agg(
-                feed_fen=pl.col("amount_fen").sum(),
-                person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
-                record_id=pl.col("record_id").sort_by("event_date", descending=True).first(),
-                event_date=pl.col("event_date").max(),
-                size=pl.col("size").first(),
-                months=pl.col("event_date").n_unique(),
+        months = covered_months
+        if months is None:  # no department-wide view given: the months in these records
+            months = frozenset(
+                recent.filter(dept == "hrss")["event_date"].dt.strftime("%Y-%m").to_list()
             )
-            .join(declared_sum(["income:wage"]), on="household_id", how="left")
-            .join(
-                declared.filter(
-                    pl.col("category").str.starts_with("income:")
-                    & (pl.col("category") != "income:wage")
-                )
-                .group_by("household_id")
-                .agg(other_fen=pl.col("amount_fen").sum()),
-                on="household_id",
-                how="left",
-            )
-            .with_columns(
-                pl.col("declared_fen").fill_null(0),
-                pl.col("other_fen").fill_null(0),
-                department=pl.lit("hrss"),
-            )
-            .with_columns(
-                per_capita=(
-                    (pl.col("feed_fen") + pl.col("other_fen")) / 12 / pl.col("size").clip(1, None)
-                ).round(0)
-            )
-            .filter(
-                (pl.col("feed_fen") > pl.col("declared_fen") * (1 + params.wage_tolerance))
-                & (pl.col("per_capita") > params.line_monthly_per_capita_fen)
-            )
-        )
+        per_hh = _wage_households(wages, declared, months, today, params)
         emit(
             per_hh,
             "wage_above_line",
-            pl.lit("人社工资记录：近12个月工资合计")
+            pl.lit("人社工资记录：")
+            + pl.col("months_text")
+            + pl.lit("工资合计")
             + _yuan(pl.col("feed_fen"))
-            + pl.lit("元（申报")
+            + pl.lit("元，按覆盖月数折合每月")
+            + _yuan(pl.col("monthly_fen"))
+            + pl.lit("元（申报全年")
             + _yuan(pl.col("declared_fen"))
             + pl.lit("元），按此家庭人均月收入约")
             + _yuan(pl.col("per_capita"))

@@ -25,11 +25,39 @@ from jiuzhu.verify.models import (
     Check,
     DuplicatePair,
     FeedImport,
+    FeedRecord,
     Finding,
     LinkMethod,
     LinkStatus,
     RecordLink,
 )
+
+
+def covered_months(*, department: str, since, upto) -> frozenset[str]:
+    """The months ("YYYY-MM") within ``since``..``upto`` that a department's extracts cover: the
+    declared (or defaulted) period of every accepted import, and every month it has records for.
+    Income from a monthly feed is divided by these months, never by a fixed 12."""
+    import datetime
+
+    def month_index(day) -> int:
+        return day.year * 12 + day.month - 1
+
+    lo, hi = month_index(since), month_index(upto)
+    covered: set[int] = set()
+    periods = FeedImport.objects.filter(
+        department=department, status="accepted", period_start__isnull=False
+    ).values_list("period_start", "period_end")
+    for start, end in periods:
+        covered.update(range(max(lo, month_index(start)), min(hi, month_index(end)) + 1))
+    days = (
+        FeedRecord.objects.filter(
+            department=department, event_date__gte=since, event_date__lte=upto
+        )
+        .values_list("event_date", flat=True)
+        .distinct()
+    )
+    covered.update(month_index(d) for d in days if lo <= month_index(d) <= hi)
+    return frozenset(datetime.date(i // 12, i % 12 + 1, 1).strftime("%Y-%m") for i in covered)
 
 
 def findings_for(*, kinds: list[str] | None = None, household_ids=None) -> QuerySet[Finding]:

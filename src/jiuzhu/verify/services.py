@@ -88,15 +88,29 @@ def feed_import(
     data: bytes,
     file_name: str,
     extracted_on: datetime.date | None = None,
+    period: tuple[datetime.date, datetime.date] | None = None,
 ) -> ImportResult:
-    """Import one department file: all rows or none; the same file twice changes nothing."""
+    """Import one department file; the same file twice changes nothing.
+
+    Rows with an error are reported by row and left out where the department's mode is "rows"
+    (the good rows go in); in mode "whole" (and for a truncated file) nothing goes in. ``period``
+    is the first and last month a monthly extract (人社) covers; by default the span of the months
+    in the file."""
     if department not in FEEDS:
         raise ServiceError(
             _("未知部门“%(department)s”") % {"department": department}, field="department"
         )
     _require_department(actor, department)
-    extracted_on = extracted_on or clock.today()
-    parsed = parse_feed(department, data, file_name)
+    today = clock.today()
+    if extracted_on is not None and extracted_on > today:
+        raise ServiceError(
+            _("数据提取日期%(date)s晚于今天，不可能：请填写部门实际导出数据的日期")
+            % {"date": extracted_on.isoformat()},
+            field="extracted_on",
+            code="future_extraction",
+        )
+    extracted_on = extracted_on or today
+    parsed = parse_feed(department, data, file_name, extracted_on=extracted_on)
     earlier = FeedImport.objects.filter(
         department=department, checksum=parsed.checksum, status=ImportStatus.ACCEPTED
     ).first()
@@ -107,6 +121,12 @@ def feed_import(
         hint = _looks_like(file_name, data, department)
         if hint:
             report.insert(0, {"file": file_name, "row": None, "field": "", "reason": hint})
+    keep_good_rows = (
+        FEEDS[department].mode == "rows"
+        and not parsed.fatal
+        and not parsed.truncated
+        and bool(parsed.rows)
+    )
     with transaction.atomic():
         imp = FeedImport(
             department=department,
@@ -116,12 +136,12 @@ def feed_import(
             checksum=parsed.checksum,
             extracted_on=extracted_on,
             rows_total=parsed.rows_read,
+            rows_rejected=len(parsed.bad_rows),
             uploaded_by=actor if actor is not None and actor.is_authenticated else None,
             report=report,
         )
-        if parsed.issues:
+        if parsed.errors and not keep_good_rows:
             imp.status = ImportStatus.REJECTED if parsed.fatal else ImportStatus.QUARANTINED
-            imp.rows_rejected = len({i.row for i in parsed.issues if i.row})
             imp.save()
             _quarantine(imp, data)
             audit_record(
@@ -133,6 +153,7 @@ def feed_import(
             )
             return ImportResult(imp)
         imp.status = ImportStatus.ACCEPTED
+        imp.period_start, imp.period_end = period or _period_of(department, parsed.rows)
         imp.save()
         existing = {
             key: (pk, data_)
@@ -140,12 +161,21 @@ def feed_import(
             .values_list("record_key", "id", "data")
             .iterator(chunk_size=20_000)
         }
-        new, changed = [], []
+        new, changed, kept = [], [], []
         for row in parsed.rows:
             row_no = row.pop("_row")
+            id_invalid = row.pop("_id_invalid", False)
+            row = {k: v for k, v in row.items() if not k.startswith("_")} | {
+                f"{k[1:]}": v for k, v in row.items() if k in ("_id_raw", "_id_repaired")
+            }
             fields = record_fields(department, row)
             prior = existing.get(fields["record_key"])
             if prior is not None and prior[1] == row:
+                imp.rows_unchanged += 1
+                continue
+            if prior is not None and (id_invalid or row.get("id_raw") or row.get("id_repaired")):
+                # a dirty ID never replaces the record the department sent before
+                kept.append(row_no)
                 imp.rows_unchanged += 1
                 continue
             rec = FeedRecord(
@@ -181,7 +211,17 @@ def feed_import(
                 batch_size=2000,
             )
         imp.rows_created, imp.rows_updated = len(new), len(changed)
-        imp.save(update_fields=["rows_created", "rows_updated", "rows_unchanged"])
+        for row_no in kept[:200]:
+            imp.report.append(
+                {
+                    "file": file_name,
+                    "row": row_no,
+                    "field": "id_number",
+                    "reason": _("身份证号有误（见上），该记录编号已有记录：保留原记录，本行未覆盖"),
+                    "severity": "warning",
+                }
+            )
+        imp.save(update_fields=["rows_created", "rows_updated", "rows_unchanged", "report"])
         audit_record(
             actor=actor,
             action="verify.feed_imported",
@@ -200,6 +240,20 @@ def feed_import(
         # Monitoring alerts on what this file changed, once it is committed (background task).
         transaction.on_commit(_enqueue_monitoring)
     return ImportResult(imp)
+
+
+def _period_of(department: str, rows: list[dict]):
+    """The months a monthly extract covers when the department did not say: first to last."""
+    feed = FEEDS[department]
+    if feed.column(feed.date_column).type != "month":
+        return None, None
+    months = sorted({r[feed.date_column] for r in rows if r.get(feed.date_column)})
+    if not months:
+        return None, None
+    return (
+        datetime.date.fromisoformat(months[0] + "-01"),
+        datetime.date.fromisoformat(months[-1] + "-01"),
+    )
 
 
 def _enqueue_monitoring() -> None:
@@ -625,8 +679,17 @@ def _household_findings(household_id: int, *, today) -> pl.DataFrame:
         records=records,
         links=links,
         today=today,
+        covered_months=_hrss_covered(today),
     )
     return pl.concat([found, _duplicate_findings([household_id])])
+
+
+def _hrss_covered(today: datetime.date) -> frozenset[str]:
+    """The months the 人社 extracts cover in the rules' look-back window."""
+    from jiuzhu.verify.selectors import covered_months
+
+    since = today - datetime.timedelta(days=rules.RuleParams().lookback_days)
+    return covered_months(department="hrss", since=since, upto=today)
 
 
 def _duplicate_findings(household_ids) -> pl.DataFrame:
@@ -779,6 +842,7 @@ def batch_check(
         records=records,
         links=links,
         today=today,
+        covered_months=_hrss_covered(today),
     )
     found = pl.concat([found, _duplicate_findings(household_ids)])
     timings["rules"] = time.perf_counter() - t0

@@ -7,6 +7,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("feeds/upload/", views.feed_upload, name="feed_upload"),
     path("feeds/<int:pk>/", views.feed_import_detail, name="feed_import"),
+    path(
+        "feeds/template/<str:department>.<str:fmt>",
+        views.feed_template,
+        name="feed_template",
+    ),
     path("households/<int:pk>/report/", views.check_report, name="report"),
     path("households/<int:pk>/report.pdf", views.check_report_pdf, name="report_pdf"),
     path("households/<int:pk>/check/", views.check_request, name="check"),

@@ -1,12 +1,13 @@
 """Thin views: parse, call a service or selector, render."""
 
 import datetime
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,14 @@ from jiuzhu.audit.services import audit_read
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.verify import selectors, services
-from jiuzhu.verify.feeds import DEPARTMENT_LABELS
+from jiuzhu.verify.feeds import (
+    CODE_LABELS,
+    DEPARTMENT_LABELS,
+    FEEDS,
+    TYPE_TEXT,
+    template_csv,
+    template_xlsx,
+)
 from jiuzhu.verify.models import FeedImport
 
 
@@ -41,6 +49,47 @@ def home(request):
     )
 
 
+def _formats(departments) -> list[dict]:
+    """What each of the user's feeds holds, as people read it (for the upload page)."""
+    out = []
+    for code, label in departments:
+        feed = FEEDS[code]
+        columns = []
+        for c in feed.columns:
+            values = "、".join(_(CODE_LABELS.get(v, v)) for v in c.choices)
+            columns.append(
+                {
+                    "label": _(c.label),
+                    "required": c.required,
+                    "kind": _(TYPE_TEXT.get(c.type, TYPE_TEXT["str"])),
+                    "values": values,
+                }
+            )
+        out.append(
+            {
+                "code": code,
+                "label": label,
+                "description": _(feed.description),
+                "whole": feed.mode == "whole",
+                "monthly": feed.column(feed.date_column).type == "month",
+                "columns": columns,
+            }
+        )
+    return out
+
+
+def _month(text: str, label: str) -> datetime.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text[:7] + "-01")
+    except ValueError as exc:
+        raise ValueError(
+            _("%(label)s“%(value)s”格式应为 YYYY-MM") % {"label": label, "value": text[:20]}
+        ) from exc
+
+
 @login_required
 def feed_upload(request):
     _require(request.user, Capability.FEED_UPLOAD)
@@ -49,64 +98,102 @@ def feed_upload(request):
         for d in sorted(user_departments(request.user))
         if d in DEPARTMENT_LABELS
     ]
-    result = None
-    if request.method == "POST":
-        upload = request.FILES.get("file")
-        extracted_text = request.POST.get("extracted_on", "").strip()
+    typed = {
+        k: request.POST.get(k, "").strip()[:20]
+        for k in ("department", "extracted_on", "period_start", "period_end")
+    }
+
+    def page(status=200):
+        return render(
+            request,
+            "verify/feed_upload.html",
+            {
+                "departments": departments,
+                "formats": _formats(departments),
+                "typed": typed,
+                "imports": selectors.feed_imports(user=request.user)[:20],
+            },
+            status=status,
+        )
+
+    if request.method != "POST":
+        return page()
+    upload = request.FILES.get("file")
+    try:
+        text = typed["extracted_on"]
         try:
-            extracted = datetime.date.fromisoformat(extracted_text) if extracted_text else None
-        except ValueError:
-            # a wrong extraction date would be stored with every row: nothing is imported
-            messages.error(
-                request,
-                _("数据提取日期“%(value)s”格式应为 YYYY-MM-DD") % {"value": extracted_text[:20]},
-            )
-            return render(
-                request,
-                "verify/feed_upload.html",
-                {
-                    "departments": departments,
-                    "imports": selectors.feed_imports(user=request.user)[:20],
-                },
-                status=400,
-            )
-        if upload is None:
-            messages.error(request, _("请选择要上传的文件"))
-        else:
-            try:
-                result = services.feed_import(
-                    actor=request.user,
-                    department=request.POST.get("department", ""),
-                    data=upload.read(),
-                    file_name=upload.name,
-                    extracted_on=extracted,
-                )
-            except ServiceError as exc:
-                messages.error(request, exc.text())
-                return render(
-                    request,
-                    "verify/feed_upload.html",
-                    {
-                        "departments": departments,
-                        "imports": selectors.feed_imports(user=request.user)[:20],
-                    },
-                    status=403 if exc.code == "wrong_department" else 400,
-                )
-            if result.duplicate:
-                messages.info(request, _("该文件已导入过，未做任何更改"))
-            return redirect("verify:feed_import", pk=result.feed_import.pk)
-    return render(
-        request,
-        "verify/feed_upload.html",
-        {"departments": departments, "imports": selectors.feed_imports(user=request.user)[:20]},
+            extracted = datetime.date.fromisoformat(text) if text else None
+        except ValueError as exc:
+            raise ValueError(
+                _("数据提取日期“%(value)s”格式应为 YYYY-MM-DD") % {"value": text}
+            ) from exc
+        start = _month(typed["period_start"], _("覆盖起始月份"))
+        end = _month(typed["period_end"], _("覆盖截止月份"))
+        if bool(start) != bool(end) or (start and end and start > end):
+            raise ValueError(_("数据覆盖月份须同时填写起止月份，且起始月份不晚于截止月份"))
+    except ValueError as exc:
+        # a wrong date would be stored with every row: nothing is imported
+        messages.error(request, str(exc))
+        return page(400)
+    if upload is None:
+        messages.error(request, _("请选择要上传的文件"))
+        return page(400)
+    try:
+        result = services.feed_import(
+            actor=request.user,
+            department=typed["department"],
+            data=upload.read(),
+            file_name=upload.name,
+            extracted_on=extracted,
+            period=(start, end) if start else None,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+        return page(403 if exc.code == "wrong_department" else 400)
+    if result.duplicate:
+        messages.info(request, _("该文件已导入过，未做任何更改"))
+    return redirect("verify:feed_import", pk=result.feed_import.pk)
+
+
+@login_required
+def feed_template(request, department: str, fmt: str):
+    """The empty template file of a department's feed (Chinese header), xlsx or CSV."""
+    _require(request.user, Capability.FEED_UPLOAD)
+    if department not in FEEDS or fmt not in ("xlsx", "csv"):
+        raise Http404
+    label = _(DEPARTMENT_LABELS[department])
+    if fmt == "xlsx":
+        data = template_xlsx(department)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        data = template_csv(department)
+        kind = "text/csv; charset=utf-8"
+    response = HttpResponse(data, content_type=kind)
+    name = quote(f"{label}数据模板.{fmt}")
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{department}-template.{fmt}\"; filename*=UTF-8''{name}"
     )
+    return response
 
 
 @login_required
 def feed_import_detail(request, pk: int):
     _require(request.user, Capability.FEED_UPLOAD)
     imp = get_object_or_404(FeedImport, pk=pk, department__in=user_departments(request.user))
-    return render(request, "verify/feed_import.html", {"imp": imp})
+    report = [{**r, "field_label": _field_label(r.get("field") or "")} for r in imp.report]
+    return render(request, "verify/feed_import.html", {"imp": imp, "report": report})
+
+
+def _field_label(field: str) -> str:
+    """ "id_number(身份证号)" as people read it: the column's label, translated."""
+    inner = field[field.find("(") + 1 : -1] if field.endswith(")") and "(" in field else ""
+    if inner:
+        return _(inner)
+    for feed in FEEDS.values():
+        for c in feed.columns:
+            if c.name == field:
+                return _(c.label)
+    return field
 
 
 @login_required

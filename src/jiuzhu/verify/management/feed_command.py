@@ -37,7 +37,13 @@ def import_feed(department: str, path: Path, extracted: str | None) -> str:
         raise CommandError(
             f"{path.name}：{imp.get_status_display()}，未导入任何行。\n" + "\n".join(lines)
         )
-    return (
+    summary = (
         f"{path.name}（{imp.encoding}）：共 {imp.rows_total} 行，新增 {imp.rows_created}，"
         f"更新 {imp.rows_updated}，未变 {imp.rows_unchanged}"
     )
+    if imp.rows_rejected:
+        summary += f"，有错未导入 {imp.rows_rejected} 行"
+    notes = [
+        f"{r['file']} 第{r['row'] or '-'}行 {r['field']}：{r['reason']}" for r in imp.report[:50]
+    ]
+    return "\n".join([summary, *notes])
