@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jiuzhu.policy",
     "jiuzhu.monitoring",
     "jiuzhu.funds",
+    "jiuzhu.stats",
 ]
 
 MIDDLEWARE = [

@@ -220,3 +220,18 @@ def _check_report_pdf(*, user, household_id: int) -> bytes:
     return pdf.render_pdf(
         title="家庭经济状况核对报告", blocks=blocks, footer="家庭经济状况核对报告"
     )
+
+
+def last_check_frame():
+    """Each household's latest 核对 date: ``household_id``, ``checked`` (for jiuzhu.stats'
+    coverage KPI and data-quality worklist)."""
+    import polars as pl
+
+    from jiuzhu.core.frames import date_sql, is_postgresql, read_frame
+
+    day = "MAX(checked_at)::date" if is_postgresql() else "MAX(checked_at)"
+    return read_frame(
+        f"SELECT household_id, {date_sql(day)} FROM verify_check GROUP BY household_id",
+        None,
+        {"household_id": pl.Int64, "checked": pl.Date},
+    )
