@@ -80,6 +80,9 @@ class SnapshotRow(models.Model):
     class Meta:
         indexes = [models.Index(fields=["snapshot", "area_code"], name="stats_row_snap_area")]
 
+    def __str__(self) -> str:
+        return f"{self.snapshot_id}:{self.household_id}:{self.programme}"
+
 
 class Tier(models.TextChoices):
     FLOOR = "floor", _("兜底保障")
@@ -97,6 +100,9 @@ class HouseholdTier(models.Model):
     tier = models.CharField(_("层级"), max_length=10, choices=Tier.choices)
     month = models.DateField(_("认定月份"))
 
+    def __str__(self) -> str:
+        return f"{self.household_id} {self.tier}"
+
 
 class ReportRun(models.Model):
     """A report produced (page, xlsx, CSV, command): who asked for which area and month."""
@@ -112,8 +118,10 @@ class ReportRun(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
+    # ---------------------------------------------------------------- supervision
 
-# ---------------------------------------------------------------- supervision
+    def __str__(self) -> str:
+        return f"{self.area_code} {self.month:%Y-%m} {self.fmt}"
 
 
 class ItemStatus(models.TextChoices):
@@ -149,6 +157,9 @@ class SupervisionItem(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"督办 {self.application_number}"
+
 
 class SpotCheckPlan(models.Model):
     """抽查计划: which decisions of a county and a period to review, at what share, with a seed."""
@@ -169,6 +180,9 @@ class SpotCheckPlan(models.Model):
 
     class Meta:
         ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class SpotResult(models.TextChoices):
@@ -203,6 +217,9 @@ class SpotCheckSample(models.Model):
             models.UniqueConstraint(fields=["plan", "application_id"], name="stats_sample_once")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.plan_id}:{self.application_number}"
+
 
 class QualityKind(models.TextChoices):
     NO_ID = "no_id", _("成员缺身份证号")
@@ -225,3 +242,6 @@ class DataQualityItem(models.Model):
     class Meta:
         ordering = ["kind", "area_code", "household_id"]
         indexes = [models.Index(fields=["area_code", "kind"], name="stats_dq_area_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.household_id}"
