@@ -354,7 +354,7 @@ _NUMBER = re.compile(r"\d|[一二三四五六七八九十百]+(号|组|幢|栋|�
 
 def address_parses(address: str) -> bool:
     a = (address or "").strip()
-    return len(a) >= 6 and bool(_PLACE.search(a)) and bool(_NUMBER.search(a))
+    return len(a) >= 4 and bool(_PLACE.search(a)) and bool(_NUMBER.search(a))
 
 
 def data_quality_refresh(*, today: datetime.date | None = None, actor=None) -> dict[str, int]:
