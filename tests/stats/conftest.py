@@ -45,6 +45,10 @@ def pay(household, programme, month, amount, *, kind="paid"):
 
 @pytest.fixture
 def roll(db, fixed_clock):
+    return make_roll()
+
+
+def make_roll():
     """Two streets of 海陵区: in 城东 an urban 低保 household of 3 (on since 2025) and a rural one
     of 2 (new in March); in 城西 an urban 低保 household of 2 that left after February. Paid
     through the ledger, with a 冲正 of one March payment."""
