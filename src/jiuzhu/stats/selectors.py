@@ -449,22 +449,41 @@ def kpis(*, user, area_code: str, month: datetime.date) -> dict:
 
 
 def trend(*, area: Area, month: datetime.date, ids: list[str], months: int = 12) -> dict:
-    """The chosen indicators over the last ``months`` closed snapshots (trend lines)."""
+    """The chosen indicators over the closed snapshots of the last ``months`` months (trend
+    lines), summed in one query grouped by snapshot."""
     form = engine.load_form()
     by_id = form.by_id()
     m = engine.month_start(month)
+    snaps = {
+        s.pk: s
+        for s in Snapshot.objects.filter(
+            kind=SnapshotKind.CLOSE, month__gt=engine.add_months(m, -months), month__lte=m
+        )
+    }
     labels, series = [], {i: [] for i in ids}
-    prefix = area_prefix(area.code)
-    for k in range(months - 1, -1, -1):
-        mm = engine.add_months(m, -k)
-        snap = snapshot_for(mm)
-        if snap is None:
-            continue
-        values = engine.evaluate(form, snapshot_grouped(snap, prefix))
-        labels.append(f"{mm:%Y-%m}")
-        for i in ids:
-            v = engine.display(by_id[i].unit, values[i])
-            series[i].append(None if v is None else float(v))  # chart data only
+    if snaps:
+        lo, hi = _range(area_prefix(area.code))
+        sums = ", ".join(
+            "SUM(standard_fen * people)" if c == "standard_people_fen" else f"SUM({c})"
+            for c in engine.MEASURES
+        )
+        marks = ", ".join(["%s"] * len(snaps))
+        schema = {"snapshot_id": pl.Int64, "programme": pl.Utf8, "urban_rural": pl.Utf8}
+        schema |= {"tier": pl.Utf8} | {c: pl.Int64 for c in engine.MEASURES}
+        grouped = read_frame(
+            f"SELECT snapshot_id, programme, urban_rural, tier, {sums} "
+            f"FROM {SnapshotRow._meta.db_table} WHERE snapshot_id IN ({marks}) "
+            "AND area_code >= %s AND area_code < %s "
+            "GROUP BY snapshot_id, programme, urban_rural, tier",
+            [*snaps, lo, hi],
+            schema,
+        )
+        for snap in sorted(snaps.values(), key=lambda s: s.month):
+            values = engine.evaluate(form, grouped.filter(pl.col("snapshot_id") == snap.pk))
+            labels.append(f"{snap.month:%Y-%m}")
+            for i in ids:
+                v = engine.display(by_id[i].unit, values[i])
+                series[i].append(None if v is None else float(v))  # chart data only
     return {"labels": labels, "series": [{"name": by_id[i].name, "data": series[i]} for i in ids]}
 
 
