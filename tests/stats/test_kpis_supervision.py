@@ -195,6 +195,11 @@ def test_the_handling_kpis_from_the_cases(decided_cases, users, roll):
     assert k["handling"]["returned"] == Decimal("10.0")
     assert k["handling"]["within_limit"] == Decimal("60.0")  # decided 10–15 March of 10–19
     assert k["tiers"]["floor"] == 2
+    east = [c for c in k["children"] if c["area"].code == EAST][0]
+    assert east["decided"] == 10  # all ten cases are in 城东; the other streets have none
+    assert k["children"][0]["area"].code == EAST
+    street = selectors.kpis(user=users["west"], area_code=WEST, month=D(2026, 3, 1))
+    assert street["handling"]["decided"] == 0  # a street sees its own cases only
 
 
 def test_an_overdue_case_is_escalated_to_the_county(db, fixed_clock, users):

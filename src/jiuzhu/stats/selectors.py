@@ -429,6 +429,17 @@ def kpis(*, user, area_code: str, month: datetime.date) -> dict:
         .height
     )
     alerts = [a for a in alerts_closed_between(start=m, end=end) if a[0].startswith(prefix)]
+    child = CHILD_LEVEL.get(AreaLevel(area.level))
+    children = []
+    if child is not None:
+        scope = user_scope(user, Capability.STATS_VIEW)
+        for a in Area.objects.filter(parent=area).order_by("code"):
+            if not scope.contains(a.prefix):
+                continue
+            mine = [d for d in decisions if d["area_code"].startswith(a.prefix)]
+            children.append({"area": a, **handling_kpis(mine)})
+        # fastest first; areas with no decision last
+        children.sort(key=lambda r: (r["mean_days"] is None, r["mean_days"] or 0, r["area"].code))
     tiers = {
         t: rows.filter((pl.col("tier") == t) & (pl.col("households") > 0))
         .get_column("household_id")
@@ -445,6 +456,7 @@ def kpis(*, user, area_code: str, month: datetime.date) -> dict:
         "alerts_closed": len(alerts),
         "alerts_on_time": _pct(sum(1 for _a, due, closed in alerts if closed <= due), len(alerts)),
         "tiers": tiers,
+        "children": children,
     }
 
 
