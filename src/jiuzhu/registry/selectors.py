@@ -397,14 +397,20 @@ def household_income_summary(
 # callers are the scheduler's jobs; what a person then sees is scoped by the stats app.
 
 
-def household_places_frame():
-    """Every household: ``id``, ``area_code`` (户籍地), ``urban_rural``, ``status``."""
+def household_places_frame(*, on_roll_only: bool = False):
+    """Every household (``on_roll_only``: every household with a roll entry, current or past):
+    ``id``, ``area_code`` (户籍地), ``urban_rural``, ``status``."""
     import polars as pl
 
     from jiuzhu.core.frames import read_frame
 
+    where = (
+        " WHERE id IN (SELECT DISTINCT household_id FROM registry_rollentry)"
+        if on_roll_only
+        else ""
+    )
     return read_frame(
-        "SELECT id, hukou_area_id, urban_rural, status FROM registry_household",
+        "SELECT id, hukou_area_id, urban_rural, status FROM registry_household" + where,
         None,
         {"id": pl.Int64, "area_code": pl.Utf8, "urban_rural": pl.Utf8, "status": pl.Utf8},
     )
@@ -435,19 +441,36 @@ def roll_entries_frame(*, first_month: datetime.date, last_month: datetime.date)
     )
 
 
-def counted_members_frame(*, on: datetime.date):
+def counted_members_frame(*, on: datetime.date, on_roll_since: datetime.date | None = None):
     """Members counted in each household's size (共同生活), alive on ``on``:
-    ``household_id``, ``members``."""
+    ``household_id``, ``members``. ``on_roll_since``: only households with a roll entry paid for
+    a month from that date to ``on``."""
     import polars as pl
 
     from jiuzhu.core.frames import read_frame
 
-    return read_frame(
-        "SELECT household_id, COUNT(*) FROM registry_person WHERE is_counted "
-        "AND (death_date IS NULL OR death_date > %s) GROUP BY household_id",
-        [on],
+    if on_roll_since is None:
+        sql = (
+            "SELECT household_id, COUNT(*) FROM registry_person WHERE is_counted "
+            "AND (death_date IS NULL OR death_date > %s) GROUP BY household_id"
+        )
+        params: list = [on]
+    else:
+        # one index lookup per household on the roll: far less than grouping every person
+        sql = (
+            "SELECT r.household_id, (SELECT COUNT(*) FROM registry_person p "
+            "WHERE p.household_id = r.household_id AND p.is_counted "
+            "AND (p.death_date IS NULL OR p.death_date > %s)) "
+            "FROM (SELECT DISTINCT household_id FROM registry_rollentry "
+            "WHERE start_month <= %s AND (end_month IS NULL OR end_month >= %s)) r"
+        )
+        params = [on, on, on_roll_since]
+    frame = read_frame(
+        sql,
+        params,
         {"household_id": pl.Int64, "members": pl.Int64},
     )
+    return frame.filter(pl.col("members") > 0)
 
 
 def quality_frames():

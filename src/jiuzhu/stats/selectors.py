@@ -97,7 +97,7 @@ def snapshot_grouped(snap: Snapshot, prefix: str, by_area_len: int | None = None
     sql = (
         f"SELECT {area}, programme, urban_rural, tier, {sums} FROM {table} "
         f"WHERE snapshot_id = %s AND area_code >= %s AND area_code < %s "
-        f"GROUP BY {area}, programme, urban_rural, tier"
+        f"GROUP BY {area + ', ' if by_area_len else ''}programme, urban_rural, tier"
     )
     schema = {"area": pl.Utf8, "programme": pl.Utf8, "urban_rural": pl.Utf8, "tier": pl.Utf8}
     schema |= {m: pl.Int64 for m in engine.MEASURES}

@@ -58,9 +58,10 @@ def snapshot_frames(*, month: datetime.date) -> tuple[pl.DataFrame, pl.DataFrame
     m = engine.month_start(month)
     first = min(engine.add_months(m, -1), m.replace(month=1))
     form = engine.load_form()
-    places = household_places_frame()
+    # Only households that were ever on a roll can have a row (the ledger pays roll entries).
+    places = household_places_frame(on_roll_only=True)
     entries = roll_entries_frame(first_month=first, last_month=m)
-    members = counted_members_frame(on=engine.month_end(m))
+    members = counted_members_frame(on=engine.month_end(m), on_roll_since=first)
     ledger = ledger_paid_frame(first_month=m.replace(month=1), last_month=m)
     flags = flags_frame(on=engine.month_end(m))
     watch = flags.filter((pl.col("programme") == "poverty_watch") & pl.col("eligible"))
