@@ -54,5 +54,10 @@ def test_report_drilldown_and_export(live_server, taizhou, chromium, monkeypatch
         ws = openpyxl.load_workbook(info.value.path()).active
         assert ws["A1"].value == "民政统计月报表（社会救助）"
         assert [c.value for c in ws[6]][:4] == ["指标名称", "单位", "代码", "本期"]
+        # the KPI page with the streets ranked
+        page.goto(f"{base}/stats/kpis/?area={data.HAILING}&month=2026-03")
+        assert "城东街道" in page.inner_text("#ranking")
+        page.wait_for_selector("#tier-chart canvas")
+        page.screenshot(path=str(shots / f"stats-kpis-{width}.png"), full_page=True)
     finally:
         context.close()
