@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("width", [1440, 390])
-def test_report_drilldown_and_export(live_server, taizhou, chromium, monkeypatch, width):
+def test_report_drilldown_and_export(live_server, taizhou, chromium, monkeypatch, tmp_path, width):
     from jiuzhu.core import clock
     from jiuzhu.stats.services import snapshot_take
     from tests.stats import conftest as data
@@ -51,7 +51,10 @@ def test_report_drilldown_and_export(live_server, taizhou, chromium, monkeypatch
         page.go_back()
         with page.expect_download() as info:
             page.click("#export-xlsx")
-        ws = openpyxl.load_workbook(info.value.path()).active
+        assert info.value.suggested_filename == "monthly-321202000000-202603.xlsx"
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        ws = openpyxl.load_workbook(saved).active
         assert ws["A1"].value == "民政统计月报表（社会救助）"
         assert [c.value for c in ws[6]][:4] == ["指标名称", "单位", "代码", "本期"]
         # the KPI page with the streets ranked

@@ -92,3 +92,26 @@ def test_supervision_pages_need_the_capability(client, closed, users):
     assert client.get(reverse("stats:supervision")).status_code == 403
     client.force_login(users["county"])
     assert client.get(reverse("stats:supervision")).status_code == 200
+
+
+def test_a_refused_spot_check_plan_keeps_what_was_typed(client, users, fixed_clock):
+    client.force_login(users["county"])
+    response = client.post(
+        reverse("stats:spot_plan_new"),
+        {
+            "name": "一季度特困抽查",
+            "area": HAILING,
+            "period_start": "2026-01-01",
+            "period_end": "2026-03-31",
+            "tekun": "20",
+            "dibao_street_final": "10",
+            "seed": "123",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "不得低于 30%" in page
+    assert 'value="一季度特困抽查"' in page and 'value="123"' in page and 'value="20"' in page
+    from jiuzhu.stats.models import SpotCheckPlan
+
+    assert not SpotCheckPlan.objects.exists()

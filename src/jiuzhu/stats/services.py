@@ -252,11 +252,13 @@ def spot_plan_create(
         raise ServiceError(errors=errors)
     if seed is None:
         seed = random.SystemRandom().randrange(1, 2**31)
-    prefix = area_code.rstrip("0")
+    from jiuzhu.areas.models import PREFIX_LENGTH, level_for_code
+
+    prefix = area_code[: PREFIX_LENGTH[level_for_code(area_code)]]
     decisions = [
         d
         for d in decisions_between(start=period_start, end=period_end)
-        if d["area_code"].startswith(prefix[: max(len(prefix), 6)])
+        if d["area_code"].startswith(prefix)
     ]
     sample = spot_sample(decisions, shares=shares, seed=seed)
     by_id = {d["id"]: d for d in decisions}
