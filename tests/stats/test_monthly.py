@@ -154,3 +154,22 @@ def test_the_command_names_a_bad_month():
 
     with pytest.raises(CommandError, match="--month"):
         call_command("report", "monthly", "--area", HAILING, "--month", "March")
+
+
+def test_the_scheduled_job_closes_last_month_once(roll):
+    from jiuzhu.stats.tasks import snapshot_month_task
+
+    first = snapshot_month_task.call()
+    assert first["month"] == "2026-03" and first["rows"] == 3  # the clock says 10 April
+    assert snapshot_month_task.call() == {"month": "2026-03", "skipped": True}
+    assert Snapshot.objects.filter(month=MARCH, kind="close").count() == 1
+
+
+def test_the_trend_reads_the_closed_months(roll):
+    from jiuzhu.stats.selectors import trend
+
+    snapshot_take(month=datetime.date(2026, 2, 1))
+    snapshot_take(month=MARCH)
+    t = trend(area=Area.objects.get(code=HAILING), month=MARCH, ids=["people_dibao_urban"])
+    assert t["labels"] == ["2026-02", "2026-03"]
+    assert t["series"][0]["data"] == [5.0, 3.0]
