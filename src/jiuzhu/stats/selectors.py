@@ -295,11 +295,12 @@ def drilldown(
         capability=Capability.STATS_VIEW,
     )
     items = []
-    for r in chunk.iter_rows(named=True):
+    for n, r in enumerate(chunk.iter_rows(named=True), start=(page - 1) * per_page + 1):
         b = brief.get(r["household_id"], {})
         items.append(
             {
                 **r,
+                "seq": n,
                 "number": b.get("number", ""),
                 "head_name": b.get("head_name", ""),
                 "area_name": b.get("area_name", ""),
