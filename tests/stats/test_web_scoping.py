@@ -115,3 +115,12 @@ def test_a_refused_spot_check_plan_keeps_what_was_typed(client, users, fixed_clo
     from jiuzhu.stats.models import SpotCheckPlan
 
     assert not SpotCheckPlan.objects.exists()
+
+
+def test_the_household_profile_shows_its_stored_tier(client, closed, users):
+    client.force_login(users["county"])
+    page = client.get(reverse("registry:household_detail", args=[closed["a"].pk])).content.decode()
+    assert 'id="tier"' in page and "兜底保障" in page and "2026-03" in page
+    # a household with no stored tier (left the roll) shows no tier line
+    page = client.get(reverse("registry:household_detail", args=[closed["c"].pk])).content.decode()
+    assert 'id="tier"' not in page

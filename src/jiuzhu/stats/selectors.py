@@ -540,3 +540,17 @@ def data_quality_counts(*, user) -> dict[str, int]:
 
     qs = scoped(DataQualityItem.objects.all(), user, Capability.SUPERVISE)
     return dict(qs.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
+
+
+def household_tier_section(*, user, household) -> dict | None:
+    """For ``core.profile_sections``: the household's stored 分层分类 tier (from the latest
+    month-end snapshot), or None when the user may not see statistics there or none is stored."""
+    from jiuzhu.stats.models import HouseholdTier
+
+    scope = user_scope(user, Capability.STATS_VIEW)
+    if not scope.contains(household.hukou_area_id):
+        return None
+    tier = HouseholdTier.objects.filter(household_id=household.pk).first()
+    if tier is None:
+        return None
+    return {"tier": tier.get_tier_display(), "month": tier.month}
