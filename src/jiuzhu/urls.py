@@ -22,5 +22,6 @@ urlpatterns = [
     path("policy/", include("jiuzhu.policy.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
+    path("stats/", include("jiuzhu.stats.urls")),
     path("api/v1/", api.urls),
 ]

@@ -27,6 +27,7 @@ class Capability:
     PII_REVEAL = "pii.reveal"  # see a full ID or phone number (each reveal is logged)
     AUDIT_VIEW = "audit.view"  # read the audit log of the area
     STATS_VIEW = "stats.view"  # dashboards and statistics
+    SUPERVISE = "stats.supervise"  # 督办, spot-check plans and reviews, data-quality worklist
     FEED_UPLOAD = "feed.upload"  # upload the department's own data feed
     ACCOUNTS_MANAGE = "accounts.manage"  # users, role assignments, org units
     AREAS_MANAGE = "areas.manage"  # administrative-division table
@@ -83,6 +84,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_VISIT,
             Capability.CASE_APPROVE,
             Capability.ALERT_HANDLE,
+            Capability.SUPERVISE,
         }
     ),
     Role.PAYMENTS_OFFICER: frozenset(
@@ -112,6 +114,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.STATS_VIEW,
             Capability.CASE_VIEW,
             Capability.FUNDS_VIEW,
+            Capability.SUPERVISE,
         }
     ),
     Role.SYSADMIN: frozenset(

@@ -176,3 +176,93 @@ def roll_visible(user) -> QuerySet[RollEntry]:
     return scoped(
         RollEntry.objects.select_related("household"), user, Capability.CASE_VIEW
     ).order_by("-created_at", "-id")
+
+
+# ---------------------------------------------------------------- statistics (jiuzhu.stats)
+
+
+def decisions_between(*, start: datetime.date, end: datetime.date) -> list[dict]:
+    """Applications decided (approved or refused) from ``start`` to ``end``, for the handling
+    KPIs and spot-check sampling: id, number, area, programme, applied (local date), accepted,
+    decided, decision due, state, the times it was sent back for papers (退回补正), materials
+    uploaded, and whether the street's decision was final (初审即终审). No user: the stats app
+    scopes what a person sees."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from jiuzhu.cases.models import CaseEvent, State
+
+    apps = list(
+        Application.objects.filter(
+            decided_on__gte=start,
+            decided_on__lte=end,
+            state__in=[State.APPROVED, State.REFUSED, State.STOPPED],
+        )
+        .order_by("id")
+        .values(
+            "id",
+            "number",
+            "area_id",
+            "programme",
+            "submitted_at",
+            "accepted_on",
+            "decided_on",
+            "decision_due",
+            "state",
+            "chain",
+        )
+    )
+    ids = [a["id"] for a in apps]
+    returns = dict(
+        CaseEvent.objects.filter(application_id__in=ids, action="return_to_worker")
+        .values("application_id")
+        .annotate(n=Count("id"))
+        .values_list("application_id", "n")
+    )
+    materials = dict(
+        Material.objects.filter(application_id__in=ids)
+        .values("application_id")
+        .annotate(n=Count("id"))
+        .values_list("application_id", "n")
+    )
+    out = []
+    for a in apps:
+        chain = a.pop("chain") or {}
+        a["area_code"] = a.pop("area_id")
+        a["applied_on"] = timezone.localtime(a.pop("submitted_at")).date()
+        a["returns"] = returns.get(a["id"], 0)
+        a["materials"] = materials.get(a["id"], 0)
+        a["street_final"] = bool(chain.get("review_is_final"))
+        a["total_days"] = chain.get("total_days")
+        out.append(a)
+    return out
+
+
+def overdue_applications(*, today: datetime.date) -> list[dict]:
+    """Open applications past their decision deadline (办结期限) on ``today``: id, number, area,
+    programme, decision_due. For 督办 (jiuzhu.stats)."""
+    from jiuzhu.cases.workflow import OPEN_STATES
+
+    return list(
+        Application.objects.filter(state__in=OPEN_STATES, decision_due__lt=today)
+        .order_by("id")
+        .annotate(area_code=F("area_id"))
+        .values("id", "number", "area_code", "programme", "decision_due")
+    )
+
+
+def open_applications_count(*, today: datetime.date) -> list[dict]:
+    """Open applications per area with how many are past their deadline (for the KPI page)."""
+    from django.db.models import Count
+
+    from jiuzhu.cases.workflow import OPEN_STATES
+
+    return list(
+        Application.objects.filter(state__in=OPEN_STATES)
+        .values("area_id")
+        .annotate(
+            open=Count("id"),
+            overdue=Count("id", filter=Q(decision_due__lt=today)),
+        )
+        .values_list("area_id", "open", "overdue")
+    )

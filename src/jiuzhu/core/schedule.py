@@ -181,6 +181,18 @@ JOBS: tuple[Job, ...] = (
         daily(4, 10),
         "jiuzhu.funds.tasks.ledger_verify_task",
     ),
+    Job(
+        "stats_month_close",
+        _("月末统计快照"),
+        monthly(1, 0, 30),
+        "jiuzhu.stats.tasks.snapshot_month_task",
+    ),
+    Job(
+        "stats_supervision",
+        _("每晚督办与数据质量检查"),
+        daily(3, 30),
+        "jiuzhu.stats.tasks.supervision_nightly_task",
+    ),
 )
 _BY_NAME = {j.name: j for j in JOBS}
 

@@ -616,3 +616,28 @@ def account_notice(*, user, notice_id: int) -> AccountNotice:
     if notice is None:
         raise Http404
     return notice
+
+
+def ledger_paid_frame(*, first_month: datetime.date, last_month: datetime.date):
+    """Money that reached the payees for payroll months in [first_month, last_month], from the
+    ledger: ``household_id``, ``programme``, ``area_code`` (the payroll's), ``month``, ``fen``.
+    Net: 已到账 entries, less the 冲正 entries reversing them. For jiuzhu.stats' snapshots (whole
+    ledger, no user: the stats app scopes what a person sees)."""
+    import polars as pl
+
+    from jiuzhu.core.frames import date_sql, fen_sql, read_frame
+
+    return read_frame(
+        f"SELECT e.household_id, e.programme, e.area_code, {date_sql('e.month')}, "
+        f"{fen_sql('e.amount')} FROM funds_ledgerentry e "
+        "WHERE e.month >= %s AND e.month <= %s AND (e.kind = 'paid' OR (e.kind = 'reversed' "
+        "AND e.reverses_seq IN (SELECT p.seq FROM funds_ledgerentry p WHERE p.kind = 'paid')))",
+        [first_month, last_month],
+        {
+            "household_id": pl.Int64,
+            "programme": pl.Utf8,
+            "area_code": pl.Utf8,
+            "month": pl.Date,
+            "fen": pl.Int64,
+        },
+    )

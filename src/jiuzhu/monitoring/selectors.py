@@ -294,3 +294,21 @@ def review_get(*, user, review_id: int) -> ReviewTask:
         Capability.ALERT_HANDLE,
         pk=review_id,
     )
+
+
+def alerts_closed_between(*, start: datetime.date, end: datetime.date) -> list[tuple]:
+    """Alerts closed from ``start`` to ``end``: (area code, due date, closed date (local)), for
+    jiuzhu.stats' "closed within the deadline" KPI."""
+    from django.utils import timezone
+
+    rows = Alert.objects.filter(
+        closed_at__isnull=False,
+        closed_at__date__gte=start - datetime.timedelta(days=1),
+        closed_at__date__lte=end + datetime.timedelta(days=1),
+    ).values_list("area_id", "due_date", "closed_at")
+    out = []
+    for area, due, closed in rows:
+        day = timezone.localtime(closed).date()
+        if start <= day <= end:
+            out.append((area, due, day))
+    return out

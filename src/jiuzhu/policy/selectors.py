@@ -348,3 +348,39 @@ def current_parameter_table(*, on: datetime.date) -> list[dict]:
                 }
             )
     return out
+
+
+def parameter_for_areas(*, name: str, area_codes, on: datetime.date) -> dict:
+    """One parameter's value in force on ``on`` for each area (inheritance as in the engine):
+    e.g. the 低保标准 of every village for the statistics' 平均标准."""
+    from jiuzhu.policy.engine.params import resolve
+
+    specs, _defaults = param_catalogue()
+    rows = [r for r in param_rows() if r.name == name]
+    spec = {name: specs[name]}
+    return {code: resolve(rows, code, on, spec)[name].value for code in area_codes}
+
+
+def flags_frame(*, on: datetime.date) -> pl.DataFrame:
+    """The 政策找人 conclusions of the latest finished run assessed on or before ``on``:
+    ``household_id``, ``area_code``, ``programme``, ``flag`` (missed / wrongly included / …) and
+    ``eligible``. Empty when there is no such run."""
+    from jiuzhu.core.frames import read_frame
+
+    schema = {
+        "household_id": pl.Int64,
+        "area_code": pl.Utf8,
+        "programme": pl.Utf8,
+        "flag": pl.Utf8,
+        "eligible": pl.Boolean,
+    }
+    run = PolicyRun.objects.filter(status="done", on_date__lte=on).order_by("-on_date", "-id")
+    run = run.first()
+    if run is None:
+        return pl.DataFrame(schema=schema)
+    return read_frame(
+        "SELECT household_id, area_code, programme, flag, eligible FROM policy_determination "
+        "WHERE run_id = %s AND (flag <> '' OR eligible)",
+        [run.pk],
+        schema,
+    )

@@ -393,3 +393,138 @@ def household_income_summary(
         monthly=_half_up(total / months),
         per_capita_monthly=_half_up(total / (months * n)) if n else None,
     )
+
+
+# ---------------------------------------------------------------- whole-registry reads (statistics)
+# Columnar reads for jiuzhu.stats (month-end snapshots, data-quality worklist). No user: the
+# callers are the scheduler's jobs; what a person then sees is scoped by the stats app.
+
+
+def household_places_frame(*, on_roll_only: bool = False):
+    """Every household (``on_roll_only``: every household with a roll entry, current or past):
+    ``id``, ``area_code`` (户籍地), ``urban_rural``, ``status``."""
+    import polars as pl
+
+    from jiuzhu.core.frames import read_frame
+
+    where = (
+        " WHERE id IN (SELECT DISTINCT household_id FROM registry_rollentry)"
+        if on_roll_only
+        else ""
+    )
+    return read_frame(
+        "SELECT id, hukou_area_id, urban_rural, status FROM registry_household" + where,
+        None,
+        {"id": pl.Int64, "area_code": pl.Utf8, "urban_rural": pl.Utf8, "status": pl.Utf8},
+    )
+
+
+def roll_entries_frame(*, first_month: datetime.date, last_month: datetime.date):
+    """Roll entries paid for any month in [first_month, last_month] (by their start and end
+    months, whatever their status now): ``id``, ``household_id``, ``person_id``, ``programme``,
+    ``amount_fen``, ``start_month``, ``end_month`` (null: open-ended)."""
+    import polars as pl
+
+    from jiuzhu.core.frames import date_sql, fen_sql, read_frame
+
+    return read_frame(
+        f"SELECT id, household_id, person_id, programme, {fen_sql('monthly_amount')}, "
+        f"{date_sql('start_month')}, {date_sql('end_month')} FROM registry_rollentry "
+        "WHERE start_month <= %s AND (end_month IS NULL OR end_month >= %s)",
+        [last_month, first_month],
+        {
+            "id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "programme": pl.Utf8,
+            "amount_fen": pl.Int64,
+            "start_month": pl.Date,
+            "end_month": pl.Date,
+        },
+    )
+
+
+def counted_members_frame(*, on: datetime.date, on_roll_since: datetime.date | None = None):
+    """Members counted in each household's size (共同生活), alive on ``on``:
+    ``household_id``, ``members``. ``on_roll_since``: only households with a roll entry paid for
+    a month from that date to ``on``."""
+    import polars as pl
+
+    from jiuzhu.core.frames import read_frame
+
+    if on_roll_since is None:
+        sql = (
+            "SELECT household_id, COUNT(*) FROM registry_person WHERE is_counted "
+            "AND (death_date IS NULL OR death_date > %s) GROUP BY household_id"
+        )
+        params: list = [on]
+    else:
+        # one index lookup per household on the roll: far less than grouping every person
+        sql = (
+            "SELECT r.household_id, (SELECT COUNT(*) FROM registry_person p "
+            "WHERE p.household_id = r.household_id AND p.is_counted "
+            "AND (p.death_date IS NULL OR p.death_date > %s)) "
+            "FROM (SELECT DISTINCT household_id FROM registry_rollentry "
+            "WHERE start_month <= %s AND (end_month IS NULL OR end_month >= %s)) r"
+        )
+        params = [on, on, on_roll_since]
+    frame = read_frame(
+        sql,
+        params,
+        {"household_id": pl.Int64, "members": pl.Int64},
+    )
+    return frame.filter(pl.col("members") > 0)
+
+
+def quality_frames():
+    """What the data-quality worklist checks: households (``id``, ``area_code``, ``address``,
+    ``phone``, ``updated``) and persons (``id``, ``household_id``, ``area_code``, ``has_id``,
+    ``phone``, ``updated``, ``dead``)."""
+    import polars as pl
+
+    from jiuzhu.core.frames import date_sql, is_postgresql, read_frame
+
+    cast = "::date" if is_postgresql() else ""
+    households = read_frame(
+        f"SELECT id, hukou_area_id, address, phone, {date_sql('updated_at' + cast)} "
+        "FROM registry_household WHERE status = 'active'",
+        None,
+        {
+            "id": pl.Int64,
+            "area_code": pl.Utf8,
+            "address": pl.Utf8,
+            "phone": pl.Utf8,
+            "updated": pl.Date,
+        },
+    )
+    persons = read_frame(
+        f"SELECT p.id, p.household_id, h.hukou_area_id, "
+        f"CASE WHEN p.id_number IS NULL OR p.id_number = '' THEN 0 ELSE 1 END, p.phone, "
+        f"{date_sql('p.updated_at' + cast)}, CASE WHEN p.death_date IS NULL THEN 0 ELSE 1 END "
+        "FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
+        "WHERE h.status = 'active'",
+        None,
+        {
+            "id": pl.Int64,
+            "household_id": pl.Int64,
+            "area_code": pl.Utf8,
+            "has_id": pl.Boolean,
+            "phone": pl.Utf8,
+            "updated": pl.Date,
+            "dead": pl.Boolean,
+        },
+    )
+    return households, persons
+
+
+def households_brief(*, user, household_ids, capability: str = Capability.REGISTRY_VIEW):
+    """Number, head's name and area name of the given households the user may see (others are
+    left out: a drill-down never names a household outside the user's areas)."""
+    rows = (
+        scoped(Household.objects.filter(pk__in=list(household_ids)), user, capability)
+        .select_related("hukou_area")
+        .values_list("pk", "number", "head_name", "hukou_area__name", "hukou_area_id")
+    )
+    return {
+        pk: {"number": n, "head_name": h, "area_name": a, "area_code": c} for pk, n, h, a, c in rows
+    }

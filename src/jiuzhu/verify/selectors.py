@@ -432,3 +432,18 @@ def linkage_quality(*, user) -> dict:
         "review_threshold": matching.REVIEW_PROBABILITY,
         "hold": hold,
     }
+
+
+def last_check_frame():
+    """Each household's latest 核对 date: ``household_id``, ``checked`` (for jiuzhu.stats'
+    coverage KPI and data-quality worklist)."""
+    import polars as pl
+
+    from jiuzhu.core.frames import date_sql, is_postgresql, read_frame
+
+    day = "MAX(checked_at)::date" if is_postgresql() else "MAX(checked_at)"
+    return read_frame(
+        f"SELECT household_id, {date_sql(day)} FROM verify_check GROUP BY household_id",
+        None,
+        {"household_id": pl.Int64, "checked": pl.Date},
+    )

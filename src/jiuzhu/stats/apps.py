@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class StatsConfig(AppConfig):
+    name = "jiuzhu.stats"
+    verbose_name = _("统计监督")
+
+    def ready(self) -> None:
+        from jiuzhu.accounts.roles import Capability
+        from jiuzhu.core.navigation import register_nav
+
+        register_nav(_("统计月报"), "stats:monthly", capability=Capability.STATS_VIEW, order=80)
+        register_nav(_("绩效指标"), "stats:kpis", capability=Capability.STATS_VIEW, order=81)
+        register_nav(_("督办抽查"), "stats:supervision", capability=Capability.SUPERVISE, order=82)
+
+        from jiuzhu.core.profile_sections import register_profile_section
+        from jiuzhu.stats.selectors import household_tier_section
+
+        register_profile_section("stats/_household_tier.html", household_tier_section, order=15)

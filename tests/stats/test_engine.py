@@ -1,0 +1,228 @@
+"""The form's engine on tiny frames, every indicator against figures computed by hand."""
+
+import datetime
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from jiuzhu.stats import engine
+
+M = datetime.date(2026, 3, 1)
+VILLAGE_A = "321202001001"  # street 001
+VILLAGE_B = "321202002001"  # street 002
+
+
+def entries(rows):
+    return pl.DataFrame(
+        rows,
+        schema={
+            "id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "programme": pl.Utf8,
+            "amount_fen": pl.Int64,
+            "start_month": pl.Date,
+            "end_month": pl.Date,
+        },
+        orient="row",
+    )
+
+
+def d(y, m):
+    return datetime.date(y, m, 1)
+
+
+@pytest.fixture
+def fixture_rows():
+    # household 1: urban dibao, 3 members, on since 2025; household 2: rural dibao, 2 members,
+    # new in March; household 3: urban dibao, 1 member, last paid February (exits in March);
+    # household 4: rural tekun, 1 member; household 5: temporary aid granted in January and
+    # March; household 6: an orphan (per-person entry) in street B.
+    e = entries(
+        [
+            (1, 1, None, "dibao", 150000, d(2025, 5), None),
+            (2, 2, None, "dibao", 90000, d(2026, 3), None),
+            (3, 3, None, "dibao", 40000, d(2025, 1), d(2026, 2)),
+            (4, 4, None, "tekun", 120000, d(2024, 1), None),
+            (5, 5, None, "temporary_aid", 200000, d(2026, 1), d(2026, 1)),
+            (6, 5, None, "temporary_aid", 100000, d(2026, 3), d(2026, 3)),
+            (7, 6, 60, "orphan_allowance", 180000, d(2025, 1), None),
+        ]
+    )
+    members = pl.DataFrame(
+        {"household_id": [1, 2, 3, 4, 5, 6], "members": [3, 2, 1, 1, 4, 3]},
+        schema={"household_id": pl.Int64, "members": pl.Int64},
+    )
+    places = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "area_code": [VILLAGE_A, VILLAGE_A, VILLAGE_A, VILLAGE_A, VILLAGE_A, VILLAGE_B],
+            "urban_rural": ["urban", "rural", "urban", "rural", "urban", "urban"],
+        }
+    )
+    ledger = pl.DataFrame(
+        [
+            # household 1 paid Jan–Mar 1500.00 each; household 3 Jan–Feb 400.00
+            *[(1, "dibao", "321202000000", d(2026, k), 150000) for k in (1, 2, 3)],
+            *[(3, "dibao", "321202000000", d(2026, k), 40000) for k in (1, 2)],
+            (2, "dibao", "321202000000", d(2026, 3), 90000),
+            *[(4, "tekun", "321202000000", d(2026, k), 120000) for k in (1, 2, 3)],
+            (5, "temporary_aid", "321202000000", d(2026, 1), 200000),
+            (5, "temporary_aid", "321202000000", d(2026, 3), 100000),
+            *[(6, "orphan_allowance", "321202000000", d(2026, k), 180000) for k in (1, 2, 3)],
+            # last year's December: not in 2026's cumulative figures
+            (1, "dibao", "321202000000", d(2025, 12), 150000),
+        ],
+        schema={
+            "household_id": pl.Int64,
+            "programme": pl.Utf8,
+            "area_code": pl.Utf8,
+            "month": pl.Date,
+            "fen": pl.Int64,
+        },
+        orient="row",
+    )
+    form = engine.load_form()
+    rows, tiers = engine.build_snapshot(
+        month=M,
+        entries=e,
+        members=members,
+        places=places,
+        ledger=ledger,
+        standards={VILLAGE_A: 71000, VILLAGE_B: 80000},
+        tiers=form.tiers,
+    )
+    return form, rows, tiers
+
+
+def test_every_indicator_against_hand_computed_values(fixture_rows):
+    form, rows, _tiers = fixture_rows
+    v = engine.evaluate(form, engine.group(rows))
+    # money, fen: urban dibao = 3 × 150000 + 2 × 40000; rural dibao = 90000
+    assert v["spend_dibao_urban_benefit"] == 530000
+    assert v["spend_dibao_urban_price"] == 0
+    assert v["spend_dibao_rural"] == 90000
+    assert v["spend_dibao"] == 620000
+    assert v["spend_tekun_rural"] == 360000
+    assert v["spend_tekun_urban"] == 0
+    assert v["spend_temp"] == 300000
+    assert v["spend_orphan"] == 540000
+    assert v["spend_total"] == 620000 + 360000 + 300000 + 540000
+    # caseload
+    assert v["people_dibao_urban"] == 3  # household 3 left after February
+    assert v["hh_dibao_urban"] == 1
+    assert v["new_dibao_urban"] == 0
+    assert v["exit_dibao_urban"] == 1
+    assert v["people_dibao_rural"] == 2 and v["new_dibao_rural"] == 2 and v["hh_dibao_rural"] == 1
+    assert v["exit_dibao_rural"] == 0
+    assert v["people_tekun_rural"] == 1 and v["people_tekun"] == 1
+    assert v["people_orphan"] == 1  # a per-person entry counts the person, not the household
+    assert v["temp_events"] == 1 and v["temp_events_ytd"] == 2
+    # levels: standards weighted by people; spending per person in the month
+    assert v["std_dibao_urban"] == 71000  # fen
+    assert v["level_dibao_urban"] == 50000  # 150000 fen ÷ 3 people
+    assert v["level_dibao_rural"] == 45000
+    shown = {i.id: engine.display(i.unit, v[i.id]) for i in form.shown()}
+    assert shown["spend_total"] == Decimal("1.8")  # 18200.00 yuan = 1.82 万元 → 1.8
+    assert shown["spend_dibao_urban"] == Decimal("0.5")  # 5300 yuan = 0.53 万元
+    assert shown["level_dibao_urban"] == Decimal("500.00")
+    assert shown["std_dibao_urban"] == Decimal("710.00")
+
+
+def test_rounding_happens_only_at_the_end(fixture_rows):
+    form, rows, _tiers = fixture_rows
+    v = engine.evaluate(form, engine.group(rows))
+    parts = ["spend_dibao", "spend_tekun", "spend_temp", "spend_orphan", "spend_unsupported"]
+    # the total is the exact sum of the exact parts, then rounded once
+    assert engine.display("万元", v["spend_total"]) == engine.display(
+        "万元", sum(v[p] for p in parts)
+    )
+
+
+def test_a_county_equals_the_sum_of_its_streets(fixture_rows):
+    form, rows, _tiers = fixture_rows
+    county = engine.evaluate(
+        form, engine.group(rows.filter(pl.col("area_code").str.starts_with("321202")))
+    )
+    a = engine.evaluate(
+        form, engine.group(rows.filter(pl.col("area_code").str.starts_with("321202001")))
+    )
+    b = engine.evaluate(
+        form, engine.group(rows.filter(pl.col("area_code").str.starts_with("321202002")))
+    )
+    for ind in form.indicators:
+        if ind.measure:
+            assert county[ind.id] == a[ind.id] + b[ind.id], ind.id
+    assert b["spend_orphan"] == 540000 and a["spend_orphan"] == 0
+
+
+def test_tiers_are_derived_per_household(fixture_rows):
+    _form, _rows, tiers = fixture_rows
+    got = dict(tiers.select("household_id", "tier").iter_rows())
+    # household 3 left the roll; household 5's March grant (start = end = March) is 专项
+    assert got == {1: "floor", 2: "floor", 4: "floor", 5: "special", 6: "floor"}
+
+
+def test_the_watch_tier_comes_from_the_calculator(fixture_rows):
+    form, _rows, _tiers = fixture_rows
+    e = entries([(1, 1, None, "dibao", 1000, d(2025, 5), None)])
+    places = pl.DataFrame(
+        {"id": [1, 7], "area_code": [VILLAGE_A, VILLAGE_A], "urban_rural": ["urban", "rural"]}
+    )
+    empty_ledger = pl.DataFrame(
+        schema={
+            "household_id": pl.Int64,
+            "programme": pl.Utf8,
+            "area_code": pl.Utf8,
+            "month": pl.Date,
+            "fen": pl.Int64,
+        }
+    )
+    members = pl.DataFrame(schema={"household_id": pl.Int64, "members": pl.Int64})
+    watch = pl.DataFrame({"household_id": [1, 7]})
+    _rows, tiers = engine.build_snapshot(
+        month=M,
+        entries=e,
+        members=members,
+        places=places,
+        ledger=empty_ledger,
+        standards={},
+        tiers=form.tiers,
+        watch=watch,
+    )
+    # on 低保 and on the watch list: 兜底 wins; only on the watch list: 监测
+    assert dict(tiers.select("household_id", "tier").iter_rows()) == {1: "floor", 7: "watch"}
+
+
+def test_change_and_display():
+    assert engine.change_pct(Decimal(110), Decimal(100)) == Decimal("10.0")
+    assert engine.change_pct(Decimal(1), Decimal(0)) is None
+    assert engine.display("万元", Decimal(1_050_000)) == Decimal("1.1")  # half up at .05
+    assert engine.display("人", Decimal(3)) == 3
+
+
+def test_a_province_adds_a_row_as_data(tmp_path):
+    src = (engine.FORM_DIR / "monthly.yaml").read_text(encoding="utf-8")
+    src += "  - {id: hh_tekun, name: 特困户数, unit: 户, code: X1, measure: households, where: {programme: [tekun]}}\n"
+    path = tmp_path / "form.yaml"
+    path.write_text(src, encoding="utf-8")
+    form = engine.load_form(path)
+    assert form.by_id()["hh_tekun"].code == "X1"
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("{id: x, name: X, unit: 人, formula: 'nope + 1'}", "未定义的指标"),
+        ("{id: x, name: X, unit: 人, measure: bogus}", "未知的统计量"),
+        ("{id: x, name: X, unit: 人, formula: '__import__(1)'}", "只能使用"),
+        ("{id: x, name: X, unit: 人, formula: 'x + 1'}", "循环引用"),
+    ],
+)
+def test_a_bad_form_is_refused_naming_the_row(tmp_path, row, message):
+    src = (engine.FORM_DIR / "monthly.yaml").read_text(encoding="utf-8") + f"  - {row}\n"
+    path = tmp_path / "form.yaml"
+    path.write_text(src, encoding="utf-8")
+    with pytest.raises(engine.FormError, match=message):
+        engine.load_form(path)
