@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jiuzhu.policy",
     "jiuzhu.monitoring",
     "jiuzhu.funds",
+    "jiuzhu.portal",
 ]
 
 MIDDLEWARE = [
@@ -157,3 +158,7 @@ LOGGING = {
 
 # Page sizes and privacy.
 JIUZHU_PAGE_SIZE = 25
+
+# Citizen portal (/m/): the SMS backend for sign-in codes and notices (see jiuzhu/portal/sms.py).
+JIUZHU_SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "memory" if TESTING else "console")
+JIUZHU_SMS_FILE = os.environ.get("JIUZHU_SMS_FILE", str(VAR_DIR / "sms-outbox.txt"))

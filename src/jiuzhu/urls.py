@@ -20,5 +20,6 @@ urlpatterns = [
     path("policy/", include("jiuzhu.policy.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
+    path("m/", include("jiuzhu.portal.urls")),
     path("api/v1/", api.urls),
 ]

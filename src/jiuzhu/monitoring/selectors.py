@@ -294,3 +294,11 @@ def review_get(*, user, review_id: int) -> ReviewTask:
         Capability.ALERT_HANDLE,
         pk=review_id,
     )
+
+
+def household_next_review(*, household_id: int) -> datetime.date | None:
+    """The month of the household's next open 动态复核 (for the citizen portal), or None."""
+    task = (
+        ReviewTask.objects.filter(household_id=household_id, done=False).order_by("period").first()
+    )
+    return task.period if task else None

@@ -1,0 +1,169 @@
+"""The citizen side's reads. Other apps are read through their selectors; the caller has
+already bound the citizen to one household, and a case of another household is a 404."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.audit.services import audit_record
+from jiuzhu.cases import selectors as cases_selectors
+from jiuzhu.cases.models import Application, State
+from jiuzhu.cases.workdays import working_days_between
+from jiuzhu.core import clock
+from jiuzhu.core.programmes import programme_label
+from jiuzhu.funds import selectors as funds_selectors
+from jiuzhu.monitoring import selectors as monitoring_selectors
+from jiuzhu.portal.models import Citizen, Report
+from jiuzhu.portal.services import query_hash
+
+STAGES = [
+    ("accept", _("受理")),
+    ("investigate", _("入户调查")),
+    ("review", _("审核")),
+    ("notice", _("公示")),
+    ("decide", _("审批")),
+]
+# state → (stage, which office level holds it, which due date field)
+STATE_STAGE = {
+    State.SUBMITTED: ("accept", AreaLevel.TOWNSHIP, "intake_due"),
+    State.INVESTIGATING: ("investigate", AreaLevel.VILLAGE, "visit_due"),
+    State.COMMUNITY_REVIEW: ("investigate", AreaLevel.VILLAGE, "visit_due"),
+    State.REVIEWING: ("review", AreaLevel.TOWNSHIP, "review_due"),
+    State.RETURNED: ("review", AreaLevel.TOWNSHIP, "review_due"),
+    State.NOTICE: ("notice", AreaLevel.TOWNSHIP, "decision_due"),
+    State.APPROVING: ("decide", AreaLevel.COUNTY, "decision_due"),
+}
+OFFICE_NAMES = {
+    AreaLevel.VILLAGE: _("%(area)s（村/社区）社会救助协理员"),
+    AreaLevel.TOWNSHIP: _("%(area)s社会救助经办机构"),
+    AreaLevel.COUNTY: _("%(area)s民政局"),
+}
+
+
+def citizen_get(pk) -> Citizen | None:
+    if not pk:
+        return None
+    return Citizen.objects.select_related("person", "household").filter(pk=pk).first()
+
+
+def _office(app: Application, level: str) -> str:
+    area = app.area
+    chain = [*area.ancestors(), area]
+    holder = next((a for a in chain if a.level == level), area)
+    return OFFICE_NAMES[level] % {"area": holder.name}
+
+
+def _read(citizen: Citizen, what: str, subject_id) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action=f"portal.view.{what}",
+            subject_type="citizen",
+            subject_id=citizen.pk,
+            household_id=citizen.household_id,
+            after={"subject": subject_id},
+        )
+
+
+def home(citizen: Citizen) -> dict:
+    data = cases_selectors.household_cases(household_id=citizen.household_id)
+    _read(citizen, "home", citizen.household_id)
+    return {
+        "applications": data["applications"],
+        "open": next(
+            (a for a in data["applications"] if a.state in STATE_STAGE),
+            None,
+        ),
+    }
+
+
+def progress(citizen: Citizen, application_id: int) -> dict:
+    """Where one case of the citizen's household is; 404 for anyone else's."""
+    if citizen.household_id is None:
+        raise Http404
+    data = cases_selectors.household_cases(household_id=citizen.household_id)
+    app = next((a for a in data["applications"] if a.pk == application_id), None)
+    if app is None:
+        raise Http404
+    today = clock.today()
+    stage = STATE_STAGE.get(app.state)
+    steps, due, days_left, office = [], None, None, ""
+    if stage:
+        current = [k for k, _l in STAGES].index(stage[0])
+        office = _office(app, stage[1])
+        due = getattr(app, stage[2])
+        if due is not None:
+            days_left = working_days_between(today, due) if due >= today else 0
+    else:
+        current = len(STAGES)
+    for i, (key, label) in enumerate(STAGES):
+        steps.append({"key": key, "label": label, "done": i < current, "now": i == current})
+    _read(citizen, "case", app.pk)
+    return {
+        "app": app,
+        "programme": programme_label(app.programme) if app.programme else _("待确定（模糊申请）"),
+        "proposals": app.proposed_programmes,
+        "steps": steps,
+        "stage": STAGES[current][1] if current < len(STAGES) else app.get_state_display(),
+        "finished": stage is None,
+        "office": office,
+        "due": due,
+        "days_left": days_left,
+        "overdue": due is not None and due < today,
+        "outstanding": [o for o in data["outstanding"] if o.application_id == app.pk],
+        "letters": [x for x in data["letters"] if x.application_id == app.pk],
+    }
+
+
+def assistance(citizen: Citizen) -> dict:
+    """我的救助: programmes and amounts on the roll, the last 12 payments, the next review."""
+    data = cases_selectors.household_cases(household_id=citizen.household_id)
+    payments = funds_selectors.household_recent_payments(
+        household_id=citizen.household_id, limit=12
+    )
+    for p in payments:
+        p["programme_label"] = programme_label(p["programme"])
+    _read(citizen, "assistance", citizen.household_id)
+    return {
+        "roll": [
+            {
+                "label": programme_label(r.programme),
+                "amount": r.monthly_amount,
+                "since": r.start_month,
+            }
+            for r in data["roll"]
+        ],
+        "payments": payments,
+        "next_review": monitoring_selectors.household_next_review(
+            household_id=citizen.household_id
+        ),
+    }
+
+
+def letter(citizen: Citizen, letter_id: int):
+    row = cases_selectors.household_letter_pdf(
+        household_id=citizen.household_id, letter_id=letter_id
+    )
+    if row is None:
+        raise Http404
+    _read(citizen, "letter", row.pk)
+    return row
+
+
+def report_by_code(code: str) -> Report | None:
+    if not code or len(code.strip()) != 10:
+        return None
+    return (
+        Report.objects.select_related("area", "office_area")
+        .filter(query_hash=query_hash(code))
+        .first()
+    )
+
+
+def report_areas() -> list[Area]:
+    """Townships and streets to choose from on the 举报 form."""
+    return list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code"))
