@@ -15,17 +15,20 @@ from tests.portal.conftest import last_code, registered
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _send_after_commit(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        yield
+@pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    def f(phone=PHONE):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.code_request(phone=phone)
+
+    return f
 
 
 PHONE = "13812345678"
 
 
-def test_code_is_sent_through_the_backend_and_only_its_hash_kept(taizhou):
-    services.code_request(phone=PHONE)
+def test_code_is_sent_through_the_backend_and_only_its_hash_kept(taizhou, send):
+    send()
     code = last_code(PHONE)
     row = SmsCode.objects.get(phone=PHONE)
     assert code not in row.code_hash and len(row.code_hash) == 64
@@ -34,39 +37,39 @@ def test_code_is_sent_through_the_backend_and_only_its_hash_kept(taizhou):
     assert AuditEvent.objects.filter(action="portal.login", subject_id=str(citizen.pk)).exists()
 
 
-def test_a_code_works_once(taizhou):
-    services.code_request(phone=PHONE)
+def test_a_code_works_once(taizhou, send):
+    send()
     code = last_code(PHONE)
     services.code_verify(phone=PHONE, code=code)
     with pytest.raises(ServiceError, match="验证码"):
         services.code_verify(phone=PHONE, code=code)
 
 
-def test_bad_phone_is_refused_with_the_field_named(taizhou):
+def test_bad_phone_is_refused_with_the_field_named(taizhou, send):
     with pytest.raises(ServiceError) as e:
         services.code_request(phone="12345")
     assert "手机号" in e.value.errors["phone"][0]
 
 
-def test_one_code_a_minute_and_five_an_hour(taizhou):
+def test_one_code_a_minute_and_five_an_hour(taizhou, send):
     start = datetime.datetime(2026, 11, 18, 10, 0, tzinfo=datetime.UTC)
     with time_machine.travel(start, tick=False) as t:
-        services.code_request(phone=PHONE)
+        send()
         with pytest.raises(ServiceError) as e:
-            services.code_request(phone=PHONE)
+            send()
         assert e.value.code == "too_soon"
         for _ in range(4):
             t.shift(61)
-            services.code_request(phone=PHONE)
+            send()
         t.shift(61)
         with pytest.raises(ServiceError) as e:
-            services.code_request(phone=PHONE)
+            send()
         assert e.value.code == "rate"
     assert len(MemoryBackend.outbox) == 5
 
 
-def test_five_wrong_codes_lock_the_phone_even_with_the_right_code(taizhou):
-    services.code_request(phone=PHONE)
+def test_five_wrong_codes_lock_the_phone_even_with_the_right_code(taizhou, send):
+    send()
     code = last_code(PHONE)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(4):

@@ -24,6 +24,9 @@ class Citizen(models.Model):
         verbose_name = _("群众用户")
         verbose_name_plural = _("群众用户")
 
+    def __str__(self) -> str:
+        return str(self.phone)
+
 
 class SmsCode(models.Model):
     """One sign-in code sent to a phone. Only its hash is kept."""
@@ -35,6 +38,9 @@ class SmsCode(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return str(self.phone)
+
 
 class PhoneLock(models.Model):
     """Wrong codes counted per phone; locked for a while after too many."""
@@ -42,6 +48,9 @@ class PhoneLock(models.Model):
     phone = models.CharField(max_length=11, primary_key=True)
     failures = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.phone)
 
 
 class SignatureEvidence(models.Model):
@@ -55,6 +64,9 @@ class SignatureEvidence(models.Model):
     png = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     signed_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return str(self.kind)
 
 
 class ReportCategory(models.TextChoices):
@@ -98,9 +110,15 @@ class Report(models.Model):
         verbose_name = _("举报投诉")
         verbose_name_plural = _("举报投诉")
 
+    def __str__(self) -> str:
+        return str(self.number)
+
 
 class ReportPhoto(models.Model):
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
     content_type = models.CharField(max_length=40)
     data = models.BinaryField()
     size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return str(self.content_type)
