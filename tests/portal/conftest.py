@@ -1,3 +1,4 @@
+import random
 import re
 import struct
 import zlib
@@ -8,8 +9,8 @@ from jiuzhu.portal.sms import MemoryBackend
 from tests.factories import HouseholdFactory, PersonFactory
 
 
-def png_bytes(w: int = 40, h: int = 30, rgb=(200, 30, 40)) -> bytes:
-    """A real (decodable) PNG, as a phone camera would give after compression."""
+def png_bytes(w: int = 40, h: int = 30, rgb=(200, 30, 40), noise: bool = False) -> bytes:
+    """A real (decodable) PNG; with ``noise`` a photo-like one that JPEG makes smaller."""
 
     def chunk(kind, data):
         return (
@@ -19,11 +20,15 @@ def png_bytes(w: int = 40, h: int = 30, rgb=(200, 30, 40)) -> bytes:
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
         )
 
-    row = b"\x00" + bytes(rgb) * w
+    rnd = random.Random(7)
+    if noise:
+        rows = b"".join(b"\x00" + rnd.randbytes(3 * w) for _ in range(h))
+    else:
+        rows = (b"\x00" + bytes(rgb) * w) * h
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(row * h))
+        + chunk(b"IDAT", zlib.compress(rows))
         + chunk(b"IEND", b"")
     )
 

@@ -36,7 +36,8 @@ def citizen_required(view):
 
 
 def _errors(exc: ServiceError) -> dict:
-    return {k: v for k, v in exc.errors.items()}
+    """Field → messages; the general ones under ``all`` (templates cannot read ``__all__``)."""
+    return {("all" if k == "__all__" else k): v for k, v in exc.errors.items()}
 
 
 def login(request):
@@ -175,7 +176,7 @@ def report(request):
     }
     if request.method == "POST":
         if _rate_limited(request, "report"):
-            ctx["errors"] = {"__all__": [_("提交过于频繁，请1小时后再试")]}
+            ctx["errors"] = {"all": [_("提交过于频繁，请1小时后再试")]}
         else:
             try:
                 filed, code = services.report_submit(

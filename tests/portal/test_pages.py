@@ -1,0 +1,35 @@
+"""The portal's pages through the test client: sign-in flow, 404 on others' cases."""
+
+import pytest
+
+from jiuzhu.portal.models import Citizen
+from tests.portal.conftest import last_code, registered
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sign_in_bind_and_home(taizhou, client, django_capture_on_commit_callbacks):
+    hh, person = registered("13812345678")
+    assert client.get("/m/").url == "/m/login/"
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/m/login/", {"phone": "13812345678", "action": "send"})
+    assert "验证码已发送" in r.content.decode()
+    r = client.post("/m/login/", {"phone": "13812345678", "action": "verify", "code": "x"})
+    assert "不正确" in r.content.decode() and 'value="13812345678"' in r.content.decode()
+    code = last_code("13812345678")
+    r = client.post("/m/login/", {"phone": "13812345678", "action": "verify", "code": code})
+    assert r.url == "/m/"
+    assert client.get("/m/").url == "/m/bind/"
+    r = client.post("/m/bind/", {"name": person.name, "id_number": person.id_number})
+    assert r.url == "/m/"
+    page = client.get("/m/").content.decode()
+    assert "申请救助" in page and person.name in page
+    assert client.get("/m/assistance/").status_code == 200
+    assert Citizen.objects.get(phone="13812345678").household_id == hh.pk
+
+
+def test_pages_need_a_citizen(taizhou, client):
+    for url in ("/m/", "/m/apply/", "/m/assistance/", "/m/case/1/"):
+        assert client.get(url).url == "/m/login/"
+    assert client.get("/m/report/").status_code == 200
+    assert client.get("/m/report/query/?code=ABCDEFGHJK").status_code == 200
