@@ -36,7 +36,7 @@ STATE_STAGE = {
     State.APPROVING: ("decide", AreaLevel.COUNTY, "decision_due"),
 }
 OFFICE_NAMES = {
-    AreaLevel.VILLAGE: _("%(area)s（村/社区）社会救助协理员"),
+    AreaLevel.VILLAGE: _("%(area)s社会救助工作站"),
     AreaLevel.TOWNSHIP: _("%(area)s社会救助经办机构"),
     AreaLevel.COUNTY: _("%(area)s民政局"),
 }
