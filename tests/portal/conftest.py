@@ -7,6 +7,7 @@ import pytest
 
 from jiuzhu.portal.sms import MemoryBackend
 from tests.factories import HouseholdFactory, PersonFactory
+from tests.funds.conftest import bank_profiles, officers  # noqa: F401  (fixtures for 我的救助)
 
 
 def png_bytes(w: int = 40, h: int = 30, rgb=(200, 30, 40), noise: bool = False) -> bytes:

@@ -5,7 +5,7 @@ import pytest
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.portal import selectors, services
 from jiuzhu.portal.models import Citizen
-from tests.funds.conftest import bank_profiles, household, officers, on_roll  # noqa: F401
+from tests.funds.conftest import household, on_roll
 from tests.funds.helpers import released
 
 pytestmark = pytest.mark.django_db
