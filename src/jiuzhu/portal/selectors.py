@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel, level_for_code
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases import selectors as cases_selectors
 from jiuzhu.cases.models import Application, State
@@ -15,8 +15,10 @@ from jiuzhu.core import clock
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.funds import selectors as funds_selectors
 from jiuzhu.monitoring import selectors as monitoring_selectors
+from jiuzhu.policy import selectors as policy_selectors
 from jiuzhu.portal.models import Citizen, Report
 from jiuzhu.portal.services import query_hash
+from jiuzhu.registry import selectors as registry_selectors
 
 STAGES = [
     ("accept", _("受理")),
@@ -167,3 +169,55 @@ def report_by_code(code: str) -> Report | None:
 def report_areas() -> list[Area]:
     """Townships and streets to choose from on the 举报 form."""
     return list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code"))
+
+
+def _applies(param_area: str, area_code: str) -> bool:
+    if not param_area:
+        return True
+    prefix = param_area[: PREFIX_LENGTH[level_for_code(param_area)]]
+    return area_code.startswith(prefix)
+
+
+def local_standards(*, area_code: str) -> list[dict]:
+    """Money standards in force for the area today, and approved future values with dates
+    (policy parameters; the most specific area wins)."""
+    specs, _defaults = policy_selectors.param_catalogue()
+    today = clock.today()
+    out = []
+    rows = [r for r in policy_selectors.param_rows() if _applies(r.area_code, area_code)]
+    for name, spec in specs.items():
+        if not (spec.unit or "").startswith("元"):
+            continue
+        mine = sorted(
+            (r for r in rows if r.name == name),
+            key=lambda r: (len(r.area_code), r.effective_from),
+        )
+        current = [r for r in mine if r.effective_from <= today]
+        if not current:
+            continue
+        best = max(len(r.area_code) for r in current)
+        now = max((r for r in current if len(r.area_code) == best), key=lambda r: r.effective_from)
+        future = sorted(
+            (r for r in mine if r.effective_from > today and len(r.area_code) >= best),
+            key=lambda r: r.effective_from,
+        )
+        out.append(
+            {
+                "label": spec.label,
+                "unit": spec.unit,
+                "value": now.value,
+                "since": now.effective_from if now.effective_from.year > 1900 else None,
+                "future": [{"value": r.value, "from": r.effective_from} for r in future],
+            }
+        )
+    return out
+
+
+def public_roll(*, village_code: str) -> tuple[Area, list[dict]]:
+    area = Area.objects.filter(pk=village_code, level=AreaLevel.VILLAGE).first()
+    if area is None:
+        raise Http404
+    rows = registry_selectors.public_roll(village_code=village_code)
+    for r in rows:
+        r["programme_label"] = programme_label(r["programme"])
+    return area, rows

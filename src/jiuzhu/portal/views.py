@@ -253,3 +253,21 @@ def staff_report_photo(request, report_id: int, photo_id: int):
     response["Content-Disposition"] = f'attachment; filename="report-{row.pk}-{photo.pk}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# ---------------------------------------------------------------- public pages (no login)
+
+
+def standards(request):
+    areas = selectors.report_areas()
+    code = request.GET.get("area") or (areas[0].code if areas else "")
+    return render(
+        request,
+        "portal/standards.html",
+        {"areas": areas, "area": code, "rows": selectors.local_standards(area_code=code)},
+    )
+
+
+def public_roll(request, village_code: str):
+    area, rows = selectors.public_roll(village_code=village_code)
+    return render(request, "portal/public_roll.html", {"area": area, "rows": rows})

@@ -390,3 +390,25 @@ def household_income_summary(
         monthly=_half_up(total / months),
         per_capita_monthly=_half_up(total / (months * n)) if n else None,
     )
+
+
+def public_roll(*, village_code: str) -> list[dict]:
+    """The standing public list of one village (no login): who is on the roll, masked as the
+    公示 masks (name), with household size, programme, monthly amount and since when."""
+    from jiuzhu.core.masking import mask_name
+
+    rows = (
+        RollEntry.objects.filter(household__hukou_area_id=village_code, status=RollStatus.ACTIVE)
+        .select_related("household")
+        .order_by("household__number", "programme")
+    )
+    return [
+        {
+            "name": mask_name(r.household.head_name),
+            "size": r.household.size,
+            "programme": r.programme,
+            "amount": r.monthly_amount,
+            "since": r.start_month,
+        }
+        for r in rows
+    ]
