@@ -196,6 +196,19 @@ def test_citizen_applies_follows_and_reports(live_server, taizhou, phone_context
     page.goto(f"{base}/m/report/query/?code=ABCDEFGHJK")
     assert "没有找到" in page.inner_text("#query-result")
 
+    # -- public pages: the self-check (仅供参考, nothing stored) and the local standards
+    page.goto(f"{base}/m/self-check/")
+    page.select_option("#area", CHENGDONG)
+    page.fill("#age0", "68")
+    page.fill("#income", "0")
+    page.click("#do-check")
+    page.wait_for_selector("#results")
+    assert "仅供参考" in page.inner_text("#for-reference")
+    page.screenshot(path=str(shots / "portal-self-check.png"), full_page=True)
+    page.goto(f"{base}/m/standards/?area={CHENGDONG}")
+    assert "低保" in page.inner_text("#standards")
+    page.screenshot(path=str(shots / "portal-standards.png"), full_page=True)
+
 
 def _id_of(phone):
     from jiuzhu.registry.models import Person

@@ -57,3 +57,23 @@ def test_public_roll_masks_names_and_lists_only_active_entries(taizhou, client):
     assert "赵" not in page.split('id="roll"')[1] and "钱" not in page.split('id="roll"')[1]
     assert client.get(f"/m/roll/{CHENGDONG}/").status_code == 404  # a township is not a village
     assert client.get(f"/m/standards/?area={CHENGDONG}").status_code == 200
+
+
+def test_self_check_proposes_with_reasons_stores_nothing_and_keeps_input(taizhou, client):
+    from jiuzhu.audit.models import AuditEvent
+    from jiuzhu.portal.models import Citizen, Report
+
+    before = AuditEvent.objects.count()
+    page = client.get("/m/self-check/").content.decode()
+    assert "仅供参考" in page
+    r = client.post("/m/self-check/", {"area": CHENGDONG, "age0": "68", "income": "0"})
+    page = r.content.decode()
+    assert 'id="results"' in page
+    results = page.split('id="results"')[1]
+    assert "<strong>" in results  # at least one programme proposed, with its reasons
+    r = client.post("/m/self-check/", {"area": "", "age0": "abc", "income": "-5"})
+    page = r.content.decode()
+    assert "所在乡镇" in page and "0到120" in page and "金额数字" in page
+    assert 'value="abc"' in page  # typed input kept
+    assert AuditEvent.objects.count() == before
+    assert not Citizen.objects.exists() and not Report.objects.exists()

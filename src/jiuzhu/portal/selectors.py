@@ -3,6 +3,8 @@ already bound the citizen to one household, and a case of another household is a
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -221,3 +223,85 @@ def public_roll(*, village_code: str) -> tuple[Area, list[dict]]:
     for r in rows:
         r["programme_label"] = programme_label(r["programme"])
     return area, rows
+
+
+def _yuan(value: str, field: str, label: str, errors: dict) -> Decimal:
+    value = (value or "").strip() or "0"
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if amount < 0 or amount > Decimal("100000000"):
+        errors[field] = [_("%(label)s：请填写不小于0的金额数字") % {"label": label}]
+        return Decimal(0)
+    return amount
+
+
+def self_check(data) -> tuple[list[dict], dict]:
+    """The anonymous self-check (nothing stored): a few answers → the policy calculator's
+    programmes with reasons, for the township chosen. Returns (programmes, errors)."""
+    errors: dict[str, list[str]] = {}
+    area = Area.objects.filter(pk=data.get("area", ""), level=AreaLevel.TOWNSHIP).first()
+    if area is None:
+        errors["area"] = [_("所在乡镇（街道）：请选择")]
+    ages = []
+    for i in range(4):
+        raw = (data.get(f"age{i}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) > 120:
+            errors[f"age{i}"] = [_("年龄：请填写0到120之间的整数")]
+        else:
+            ages.append(int(raw))
+    if not ages and not any(k.startswith("age") for k in errors):
+        errors["age0"] = [_("年龄：请至少填写一位家庭成员的年龄")]
+    income = _yuan(data.get("income"), "income", _("全家每月收入"), errors)
+    deposits = _yuan(data.get("deposits"), "deposits", _("存款"), errors)
+    if errors:
+        return [], errors
+    ill = data.get("illness") == "yes"
+    members = [
+        {
+            "id": i + 1,
+            "age": age,
+            "disability_type": "",
+            "disability_grade": None,
+            "major_illness": ill and i == 0,
+            "labour_capacity": "none" if (age >= 60 or age < 16 or (ill and i == 0)) else "full",
+            "self_care": "full",
+            "employment": "na",
+            "school_stage": "none",
+            "child_status": "none",
+        }
+        for i, age in enumerate(ages)
+    ]
+    doc = {
+        "household": {
+            "urban_rural": "rural" if data.get("urban_rural") == "rural" else "urban",
+            "emergency_event": False,
+            "obligor_able": False,
+        },
+        "members": members,
+        "income": [{"kind": "other", "amount": str(income * 12)}] if income else [],
+        "assets": [{"kind": "deposit", "value": str(deposits)}] if deposits else [],
+        "expenses": [],
+        "roll": [],
+    }
+    for kind in ("vehicle", "property"):
+        if data.get(kind) == "yes":
+            doc["assets"].append({"kind": kind, "value": "0"})
+    result = policy_selectors.calculate_document(doc=doc, area_code=area.code, on=clock.today())
+    out = []
+    for p in result.get("programmes", []):
+        if not p.get("eligible"):
+            continue
+        passed = [c["label"] for c in p.get("conditions", []) if c.get("passed")]
+        amount = p.get("amount")
+        out.append(
+            {
+                "label": str(p.get("name") or programme_label(p.get("programme", ""))),
+                "amount": amount if amount not in (None, "", "0", "0.00") else None,
+                "why": "；".join(str(x) for x in passed[:4]),
+            }
+        )
+    return out, errors

@@ -18,6 +18,7 @@ urlpatterns = [
     path("report/", views.report, name="report"),
     path("report/query/", views.report_query, name="report_query"),
     path("standards/", views.standards, name="standards"),
+    path("self-check/", views.self_check, name="self_check"),
     path("roll/<str:village_code>/", views.public_roll, name="public_roll"),
     path("staff/reports/", views.staff_reports, name="staff_reports"),
     path("staff/reports/<int:report_id>/", views.staff_report, name="staff_report"),

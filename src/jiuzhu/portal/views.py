@@ -271,3 +271,28 @@ def standards(request):
 def public_roll(request, village_code: str):
     area, rows = selectors.public_roll(village_code=village_code)
     return render(request, "portal/public_roll.html", {"area": area, "rows": rows})
+
+
+def self_check(request):
+    """自助测算: nothing is stored, nothing audited (no personal data is asked)."""
+    results, errors, asked = [], {}, request.method == "POST"
+    if asked:
+        if _rate_limited(request, "selfcheck", limit=60):
+            errors = {"all": [_("测算过于频繁，请稍后再试")]}
+        else:
+            results, errors = selectors.self_check(request.POST)
+    return render(
+        request,
+        "portal/self_check.html",
+        {
+            "form": request.POST,
+            "errors": errors,
+            "results": results,
+            "asked": asked and not errors,
+            "areas": selectors.report_areas(),
+            "ages": [
+                (f"age{i}", request.POST.get(f"age{i}", ""), errors.get(f"age{i}", []))
+                for i in range(4)
+            ],
+        },
+    )
