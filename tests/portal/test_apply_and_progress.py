@@ -135,3 +135,24 @@ def test_the_channel_account_cannot_sign_in_and_holds_rights_for_the_day_only(ta
     ra = u.role_assignments.get()
     assert ra.valid_from == ra.valid_until == clock.today()
     assert ra.area_id == citizen.household.hukou_area_id
+
+
+def test_rating_after_the_visit_once_and_counted_for_kpis(taizhou):
+    citizen = bound()
+    app = do_apply(citizen)
+    with pytest.raises(ServiceError) as e:
+        services.rate(citizen=citizen, application_id=app.pk, score=5)
+    assert e.value.code == "too_early"
+    Application.objects.filter(pk=app.pk).update(state=State.REVIEWING)  # the visit is done
+    assert selectors.progress(citizen, app.pk)["can_rate"] == "visit"
+    with pytest.raises(ServiceError, match="1到5"):
+        services.rate(citizen=citizen, application_id=app.pk, score=9)
+    services.rate(citizen=citizen, application_id=app.pk, score=4, comment="态度很好")
+    assert selectors.progress(citizen, app.pk)["can_rate"] == ""
+    with pytest.raises(ServiceError, match="已评价"):
+        services.rate(citizen=citizen, application_id=app.pk, score=5)
+    Application.objects.filter(pk=app.pk).update(state=State.APPROVED)
+    services.rate(citizen=citizen, application_id=app.pk, score=2)
+    kpi = selectors.satisfaction(area_prefix=CHENGDONG[:9])
+    assert kpi == {"visit": {"count": 1, "average": 4}, "decision": {"count": 1, "average": 2}}
+    assert selectors.satisfaction(area_prefix="321204") == {}

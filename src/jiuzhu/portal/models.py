@@ -122,3 +122,25 @@ class ReportPhoto(models.Model):
 
     def __str__(self) -> str:
         return str(self.content_type)
+
+
+class Rating(models.Model):
+    """满意度: one tap (1–5) and a comment after the home visit or the decision."""
+
+    STAGE_CHOICES = [("visit", _("入户调查")), ("decision", _("审批决定"))]
+
+    application = models.ForeignKey("cases.Application", on_delete=models.PROTECT, related_name="+")
+    citizen = models.ForeignKey(Citizen, on_delete=models.PROTECT, related_name="ratings")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    stage = models.CharField(max_length=10, choices=STAGE_CHOICES)
+    score = models.PositiveSmallIntegerField()
+    comment = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "stage"], name="portal_rating_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage}:{self.score}"

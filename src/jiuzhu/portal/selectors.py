@@ -18,8 +18,8 @@ from jiuzhu.core.programmes import programme_label
 from jiuzhu.funds import selectors as funds_selectors
 from jiuzhu.monitoring import selectors as monitoring_selectors
 from jiuzhu.policy import selectors as policy_selectors
-from jiuzhu.portal.models import Citizen, Report
-from jiuzhu.portal.services import query_hash
+from jiuzhu.portal.models import Citizen, Rating, Report
+from jiuzhu.portal.services import query_hash, rating_stage
 from jiuzhu.registry import selectors as registry_selectors
 
 STAGES = [
@@ -107,7 +107,11 @@ def progress(citizen: Citizen, application_id: int) -> dict:
     for i, (key, label) in enumerate(STAGES):
         steps.append({"key": key, "label": label, "done": i < current, "now": i == current})
     _read(citizen, "case", app.pk)
+    can_rate = rating_stage(app)
+    if can_rate and Rating.objects.filter(application=app, stage=can_rate).exists():
+        can_rate = ""
     return {
+        "can_rate": can_rate,
         "app": app,
         "programme": programme_label(app.programme) if app.programme else _("待确定（模糊申请）"),
         "proposals": app.proposed_programmes,
@@ -305,3 +309,15 @@ def self_check(data) -> tuple[list[dict], dict]:
             }
         )
     return out, errors
+
+
+def satisfaction(*, area_prefix: str = "") -> dict:
+    """For KPIs: number of ratings and the average score (1–5), per stage, in an area subtree."""
+    from django.db.models import Avg, Count
+
+    rows = (
+        Rating.objects.filter(area_id__startswith=area_prefix)
+        .values("stage")
+        .annotate(n=Count("id"), avg=Avg("score"))
+    )
+    return {r["stage"]: {"count": r["n"], "average": round(r["avg"], 2)} for r in rows}

@@ -522,3 +522,58 @@ def report_reply(*, actor, report_id: int, reply: str) -> Report:
         after={"reply": reply[:500]},
     )
     return report
+
+
+# ---------------------------------------------------------------- 满意度
+
+AFTER_VISIT = {"reviewing", "returned", "community_review", "notice", "approving"}
+DECIDED = {"approved", "refused"}
+
+
+def rating_stage(app: Application) -> str:
+    """Which step may be rated now: the decision once decided, the visit once it is done."""
+    if app.state in DECIDED:
+        return "decision"
+    if app.state in AFTER_VISIT:
+        return "visit"
+    return ""
+
+
+@transaction.atomic
+def rate(*, citizen: Citizen, application_id: int, score, comment: str = "") -> None:
+    from django.http import Http404
+
+    from jiuzhu.portal.models import Rating
+
+    _require_bound(citizen)
+    app = Application.objects.filter(pk=application_id, household_id=citizen.household_id).first()
+    if app is None:
+        raise Http404
+    stage = rating_stage(app)
+    if not stage:
+        raise ServiceError(_("入户调查完成或审批决定后才能评价"), code="too_early")
+    if str(score) not in {"1", "2", "3", "4", "5"}:
+        raise ServiceError(_("满意度：请选择1到5颗星"), field="score")
+    comment = (comment or "").strip()
+    if len(comment) > 300:
+        raise ServiceError(_("意见：不超过300字"), field="comment")
+    if Rating.objects.filter(application=app, stage=stage).exists():
+        raise ServiceError(_("您已评价过这一环节，谢谢"), code="rated")
+    r = Rating.objects.create(
+        application=app,
+        citizen=citizen,
+        area_id=app.area_id,
+        stage=stage,
+        score=int(score),
+        comment=comment,
+    )
+    _audit(
+        "portal.rate",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+        area=app.area_id,
+        rating=r.pk,
+        score=r.score,
+        stage=stage,
+    )

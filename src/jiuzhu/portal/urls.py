@@ -13,6 +13,7 @@ urlpatterns = [
     path("apply/", views.apply, name="apply"),
     path("case/<int:application_id>/", views.case, name="case"),
     path("case/<int:application_id>/upload/", views.upload, name="upload"),
+    path("case/<int:application_id>/rate/", views.rate, name="rate"),
     path("letter/<int:letter_id>/", views.letter, name="letter"),
     path("assistance/", views.assistance, name="assistance"),
     path("report/", views.report, name="report"),

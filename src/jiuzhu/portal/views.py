@@ -142,6 +142,22 @@ def upload(request, application_id: int):
 
 
 @citizen_required
+@require_POST
+def rate(request, application_id: int):
+    try:
+        services.rate(
+            citizen=request.citizen,
+            application_id=application_id,
+            score=request.POST.get("score", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("感谢您的评价"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("portal:case", application_id=application_id)
+
+
+@citizen_required
 def letter(request, letter_id: int):
     row = selectors.letter(request.citizen, letter_id)
     response = HttpResponse(bytes(row.pdf), content_type="application/pdf")
