@@ -316,7 +316,7 @@ def satisfaction(*, area_prefix: str = "") -> dict:
     from django.db.models import Avg, Count
 
     rows = (
-        Rating.objects.filter(area_id__startswith=area_prefix)
+        Rating.objects.filter(area__code__startswith=area_prefix)
         .values("stage")
         .annotate(n=Count("id"), avg=Avg("score"))
     )
