@@ -33,3 +33,15 @@ def test_pages_need_a_citizen(taizhou, client):
         assert client.get(url).url == "/m/login/"
     assert client.get("/m/report/").status_code == 200
     assert client.get("/m/report/query/?code=ABCDEFGHJK").status_code == 200
+
+
+def test_demo_prints_where_the_portal_is_and_whom_to_sign_in_as(taizhou):
+    import io
+
+    from jiuzhu.core.management.commands.demo import Command
+
+    hh, person = registered("13812345678")
+    cmd = Command(stdout=io.StringIO())
+    cmd._portal_hint("127.0.0.1", 8000)
+    out = cmd.stdout.getvalue()
+    assert "http://127.0.0.1:8000/m/" in out and "13812345678" in out and person.id_number in out
