@@ -45,3 +45,33 @@ def test_demo_prints_where_the_portal_is_and_whom_to_sign_in_as(taizhou):
     cmd._portal_hint("127.0.0.1", 8000)
     out = cmd.stdout.getvalue()
     assert "http://127.0.0.1:8000/m/" in out and "13812345678" in out and person.id_number in out
+
+
+def test_decision_letter_downloads_as_an_attachment_for_the_household_only(taizhou, client):
+    from jiuzhu.cases.models import Application, DecisionLetter
+    from tests.factories import UserFactory
+    from tests.portal.test_apply_and_progress import bound, do_apply
+
+    citizen = bound()
+    app = do_apply(citizen)
+    letter = DecisionLetter.objects.create(
+        application=app,
+        kind="approval",
+        number="泰海民救〔2026〕1号",
+        pdf=b"%PDF-1.4 x",
+        issued_by=UserFactory(),
+    )
+    Application.objects.filter(pk=app.pk).update(state="approved")
+    session = client.session
+    session["portal_citizen"] = citizen.pk
+    session.save()
+    page = client.get(f"/m/case/{app.pk}/").content.decode()
+    assert f"/m/letter/{letter.pk}/" in page
+    r = client.get(f"/m/letter/{letter.pk}/")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r["Content-Disposition"].startswith("attachment") and r.content.startswith(b"%PDF")
+    other = bound("13900001111", "李四")
+    session["portal_citizen"] = other.pk
+    session.save()
+    assert client.get(f"/m/letter/{letter.pk}/").status_code == 404
+    assert client.get(f"/m/case/{app.pk}/").status_code == 404
