@@ -96,6 +96,7 @@ def test_staff_page_shows_the_reporter_only_to_discipline(taizhou, client):
     client.force_login(county)
     assert client.get(f"/m/staff/reports/{named.pk}/").status_code == 404
     client.force_login(shenji)
+    assert "/m/staff/reports/" in client.get("/").content.decode()  # in the top menu
     page = client.get(f"/m/staff/reports/{named.pk}/").content.decode()
     assert "赵举报" in page and "13700000000" in page
 
