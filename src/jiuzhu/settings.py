@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "jiuzhu.monitoring",
     "jiuzhu.funds",
     "jiuzhu.stats",
+    "jiuzhu.portal",
 ]
 
 MIDDLEWARE = [
@@ -219,3 +220,7 @@ LOGGING = {
 
 # Page sizes and privacy.
 JIUZHU_PAGE_SIZE = 25
+
+# Citizen portal (/m/): the SMS backend for sign-in codes and notices (see jiuzhu/portal/sms.py).
+JIUZHU_SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "memory" if TESTING else "console")
+JIUZHU_SMS_FILE = os.environ.get("JIUZHU_SMS_FILE", str(VAR_DIR / "sms-outbox.txt"))

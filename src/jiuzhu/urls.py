@@ -23,5 +23,6 @@ urlpatterns = [
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
     path("stats/", include("jiuzhu.stats.urls")),
+    path("m/", include("jiuzhu.portal.urls")),
     path("api/v1/", api.urls),
 ]

@@ -266,3 +266,41 @@ def open_applications_count(*, today: datetime.date) -> list[dict]:
         )
         .values_list("area_id", "open", "overdue")
     )
+
+
+def household_cases(*, household_id: int) -> dict:
+    """One household's applications, open 容缺 items, decision letters and roll entries, for
+    the household's own member on the citizen portal (the caller has bound the household)."""
+    from jiuzhu.cases.models import DecisionLetter, OutstandingItem
+
+    apps = list(
+        Application.objects.filter(household_id=household_id)
+        .select_related("area")
+        .order_by("-submitted_at")
+    )
+    ids = [a.pk for a in apps]
+    return {
+        "applications": apps,
+        "outstanding": list(
+            OutstandingItem.objects.filter(application_id__in=ids, received__isnull=True)
+        ),
+        "letters": list(
+            DecisionLetter.objects.filter(application_id__in=ids)
+            .defer("pdf")
+            .order_by("-issued_at")
+        ),
+        "roll": list(
+            RollEntry.objects.filter(household_id=household_id, status="active").order_by(
+                "programme"
+            )
+        ),
+    }
+
+
+def household_letter_pdf(*, household_id: int, letter_id: int):
+    """A decision letter of one household (None if it is not theirs)."""
+    from jiuzhu.cases.models import DecisionLetter
+
+    return DecisionLetter.objects.filter(
+        pk=letter_id, application__household_id=household_id
+    ).first()

@@ -641,3 +641,28 @@ def ledger_paid_frame(*, first_month: datetime.date, last_month: datetime.date):
             "fen": pl.Int64,
         },
     )
+
+
+def household_recent_payments(*, household_id: int, limit: int = 12) -> list[dict]:
+    """The last payments of one household for its own member (the citizen portal binds the
+    household first): paid/sent lines, newest first, account masked."""
+    lines = (
+        PayrollLine.objects.filter(
+            household_id=household_id, status__in=[LineStatus.PAID, LineStatus.SENT]
+        )
+        .select_related("payroll")
+        .order_by("-payroll__month", "-pk")[:limit]
+    )
+    return [
+        {
+            "date": (line.payroll.released_at.date() if line.payroll.released_at else None)
+            or line.payroll.month,
+            "month": line.payroll.month,
+            "programme": line.programme,
+            "amount": line.amount,
+            "bank": line.bank_name,
+            "account": mask_account(line.account_number),
+            "status": line.get_status_display(),
+        }
+        for line in lines
+    ]

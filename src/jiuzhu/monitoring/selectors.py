@@ -312,3 +312,11 @@ def alerts_closed_between(*, start: datetime.date, end: datetime.date) -> list[t
         if start <= day <= end:
             out.append((area, due, day))
     return out
+
+
+def household_next_review(*, household_id: int) -> datetime.date | None:
+    """The month of the household's next open 动态复核 (for the citizen portal), or None."""
+    task = (
+        ReviewTask.objects.filter(household_id=household_id, done=False).order_by("period").first()
+    )
+    return task.period if task else None

@@ -528,3 +528,25 @@ def households_brief(*, user, household_ids, capability: str = Capability.REGIST
     return {
         pk: {"number": n, "head_name": h, "area_name": a, "area_code": c} for pk, n, h, a, c in rows
     }
+
+
+def public_roll(*, village_code: str) -> list[dict]:
+    """The standing public list of one village (no login): who is on the roll, masked as the
+    公示 masks (name), with household size, programme, monthly amount and since when."""
+    from jiuzhu.core.masking import mask_name
+
+    rows = (
+        RollEntry.objects.filter(household__hukou_area_id=village_code, status=RollStatus.ACTIVE)
+        .select_related("household")
+        .order_by("household__number", "programme")
+    )
+    return [
+        {
+            "name": mask_name(r.household.head_name),
+            "size": r.household.size,
+            "programme": r.programme,
+            "amount": r.monthly_amount,
+            "since": r.start_month,
+        }
+        for r in rows
+    ]

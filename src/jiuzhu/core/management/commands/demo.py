@@ -61,6 +61,7 @@ class Command(BaseCommand):
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         for username, role, area in rows:
             self.stdout.write(f"  {username:<10} {role:<12} {area}")
+        self._portal_hint(host, port)
         if no_serve:
             return
         worker = subprocess.Popen([sys.executable, "-m", "jiuzhu", "db_worker"], env={**os.environ})
@@ -77,3 +78,19 @@ class Command(BaseCommand):
                 worker.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 worker.kill()
+
+    def _portal_hint(self, host, port):
+        """The citizen side (/m/): a registered person to sign in as; codes print here."""
+        from jiuzhu.registry.models import Person
+
+        person = (
+            Person.objects.filter(death_date__isnull=True, id_number__isnull=False)
+            .exclude(phone="")
+            .order_by("pk")
+            .first()
+        )
+        self.stdout.write(f"群众端（掌上办）：http://{host}:{port}/m/  短信验证码显示在本窗口")
+        if person is not None:
+            self.stdout.write(
+                f"  手机号 {person.phone}  姓名 {person.name}  身份证号 {person.id_number}"
+            )

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    name = "jiuzhu.portal"
+    label = "portal"
+    verbose_name = _("群众端（掌上办）")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from jiuzhu.accounts.roles import Capability
+        from jiuzhu.core.navigation import register_nav
+
+        # The list shows only what is routed to the user's office (empty for others).
+        register_nav(
+            _("举报投诉"), "portal:staff_reports", capability=Capability.CASE_VIEW, order=80
+        )

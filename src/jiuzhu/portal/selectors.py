@@ -1,0 +1,323 @@
+"""The citizen side's reads. Other apps are read through their selectors; the caller has
+already bound the citizen to one household, and a case of another household is a 404."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel, level_for_code
+from jiuzhu.audit.services import audit_record
+from jiuzhu.cases import selectors as cases_selectors
+from jiuzhu.cases.models import Application, State
+from jiuzhu.cases.workdays import working_days_between
+from jiuzhu.core import clock
+from jiuzhu.core.programmes import programme_label
+from jiuzhu.funds import selectors as funds_selectors
+from jiuzhu.monitoring import selectors as monitoring_selectors
+from jiuzhu.policy import selectors as policy_selectors
+from jiuzhu.portal.models import Citizen, Rating, Report
+from jiuzhu.portal.services import query_hash, rating_stage
+from jiuzhu.registry import selectors as registry_selectors
+
+STAGES = [
+    ("accept", _("受理")),
+    ("investigate", _("入户调查")),
+    ("review", _("审核")),
+    ("notice", _("公示")),
+    ("decide", _("审批")),
+]
+# state → (stage, which office level holds it, which due date field)
+STATE_STAGE = {
+    State.SUBMITTED: ("accept", AreaLevel.TOWNSHIP, "intake_due"),
+    State.INVESTIGATING: ("investigate", AreaLevel.VILLAGE, "visit_due"),
+    State.COMMUNITY_REVIEW: ("investigate", AreaLevel.VILLAGE, "visit_due"),
+    State.REVIEWING: ("review", AreaLevel.TOWNSHIP, "review_due"),
+    State.RETURNED: ("review", AreaLevel.TOWNSHIP, "review_due"),
+    State.NOTICE: ("notice", AreaLevel.TOWNSHIP, "decision_due"),
+    State.APPROVING: ("decide", AreaLevel.COUNTY, "decision_due"),
+}
+OFFICE_NAMES = {
+    AreaLevel.VILLAGE: _("%(area)s社会救助工作站"),
+    AreaLevel.TOWNSHIP: _("%(area)s社会救助经办机构"),
+    AreaLevel.COUNTY: _("%(area)s民政局"),
+}
+
+
+def citizen_get(pk) -> Citizen | None:
+    if not pk:
+        return None
+    return Citizen.objects.select_related("person", "household").filter(pk=pk).first()
+
+
+def _office(app: Application, level: str) -> str:
+    area = app.area
+    chain = [*area.ancestors(), area]
+    holder = next((a for a in chain if a.level == level), area)
+    return OFFICE_NAMES[level] % {"area": holder.name}
+
+
+def _read(citizen: Citizen, what: str, subject_id) -> None:
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(
+            actor=None,
+            action=f"portal.view.{what}",
+            subject_type="citizen",
+            subject_id=citizen.pk,
+            household_id=citizen.household_id,
+            after={"subject": subject_id},
+        )
+
+
+def home(citizen: Citizen) -> dict:
+    data = cases_selectors.household_cases(household_id=citizen.household_id)
+    _read(citizen, "home", citizen.household_id)
+    return {
+        "applications": data["applications"],
+        "open": next(
+            (a for a in data["applications"] if a.state in STATE_STAGE),
+            None,
+        ),
+    }
+
+
+def progress(citizen: Citizen, application_id: int) -> dict:
+    """Where one case of the citizen's household is; 404 for anyone else's."""
+    if citizen.household_id is None:
+        raise Http404
+    data = cases_selectors.household_cases(household_id=citizen.household_id)
+    app = next((a for a in data["applications"] if a.pk == application_id), None)
+    if app is None:
+        raise Http404
+    today = clock.today()
+    stage = STATE_STAGE.get(app.state)
+    steps, due, days_left, office = [], None, None, ""
+    if stage:
+        current = [k for k, _l in STAGES].index(stage[0])
+        office = _office(app, stage[1])
+        due = getattr(app, stage[2])
+        if due is not None:
+            days_left = working_days_between(today, due) if due >= today else 0
+    else:
+        current = len(STAGES)
+    for i, (key, label) in enumerate(STAGES):
+        steps.append({"key": key, "label": label, "done": i < current, "now": i == current})
+    _read(citizen, "case", app.pk)
+    can_rate = rating_stage(app)
+    if can_rate and Rating.objects.filter(application=app, stage=can_rate).exists():
+        can_rate = ""
+    return {
+        "can_rate": can_rate,
+        "app": app,
+        "programme": programme_label(app.programme) if app.programme else _("待确定（模糊申请）"),
+        "proposals": app.proposed_programmes,
+        "steps": steps,
+        "stage": STAGES[current][1] if current < len(STAGES) else app.get_state_display(),
+        "finished": stage is None,
+        "office": office,
+        "due": due,
+        "days_left": days_left,
+        "overdue": due is not None and due < today,
+        "outstanding": [o for o in data["outstanding"] if o.application_id == app.pk],
+        "letters": [x for x in data["letters"] if x.application_id == app.pk],
+    }
+
+
+def assistance(citizen: Citizen) -> dict:
+    """我的救助: programmes and amounts on the roll, the last 12 payments, the next review."""
+    data = cases_selectors.household_cases(household_id=citizen.household_id)
+    payments = funds_selectors.household_recent_payments(
+        household_id=citizen.household_id, limit=12
+    )
+    for p in payments:
+        p["programme_label"] = programme_label(p["programme"])
+    _read(citizen, "assistance", citizen.household_id)
+    return {
+        "roll": [
+            {
+                "label": programme_label(r.programme),
+                "amount": r.monthly_amount,
+                "since": r.start_month,
+            }
+            for r in data["roll"]
+        ],
+        "payments": payments,
+        "next_review": monitoring_selectors.household_next_review(
+            household_id=citizen.household_id
+        ),
+    }
+
+
+def letter(citizen: Citizen, letter_id: int):
+    row = cases_selectors.household_letter_pdf(
+        household_id=citizen.household_id, letter_id=letter_id
+    )
+    if row is None:
+        raise Http404
+    _read(citizen, "letter", row.pk)
+    return row
+
+
+def report_by_code(code: str) -> Report | None:
+    if not code or len(code.strip()) != 10:
+        return None
+    return (
+        Report.objects.select_related("area", "office_area")
+        .filter(query_hash=query_hash(code))
+        .first()
+    )
+
+
+def report_areas() -> list[Area]:
+    """Townships and streets to choose from on the 举报 form."""
+    return list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code"))
+
+
+def _applies(param_area: str, area_code: str) -> bool:
+    if not param_area:
+        return True
+    prefix = param_area[: PREFIX_LENGTH[level_for_code(param_area)]]
+    return area_code.startswith(prefix)
+
+
+def local_standards(*, area_code: str) -> list[dict]:
+    """Money standards in force for the area today, and approved future values with dates
+    (policy parameters; the most specific area wins)."""
+    specs, _defaults = policy_selectors.param_catalogue()
+    today = clock.today()
+    out = []
+    rows = [r for r in policy_selectors.param_rows() if _applies(r.area_code, area_code)]
+    for name, spec in specs.items():
+        if not (spec.unit or "").startswith("元"):
+            continue
+        mine = sorted(
+            (r for r in rows if r.name == name),
+            key=lambda r: (len(r.area_code), r.effective_from),
+        )
+        current = [r for r in mine if r.effective_from <= today]
+        if not current:
+            continue
+        best = max(len(r.area_code) for r in current)
+        now = max((r for r in current if len(r.area_code) == best), key=lambda r: r.effective_from)
+        future = sorted(
+            (r for r in mine if r.effective_from > today and len(r.area_code) >= best),
+            key=lambda r: r.effective_from,
+        )
+        out.append(
+            {
+                "label": spec.label,
+                "unit": spec.unit,
+                "value": now.value,
+                "since": now.effective_from if now.effective_from.year > 1900 else None,
+                "future": [{"value": r.value, "from": r.effective_from} for r in future],
+            }
+        )
+    return out
+
+
+def public_roll(*, village_code: str) -> tuple[Area, list[dict]]:
+    area = Area.objects.filter(pk=village_code, level=AreaLevel.VILLAGE).first()
+    if area is None:
+        raise Http404
+    rows = registry_selectors.public_roll(village_code=village_code)
+    for r in rows:
+        r["programme_label"] = programme_label(r["programme"])
+    return area, rows
+
+
+def _yuan(value: str, field: str, label: str, errors: dict) -> Decimal:
+    value = (value or "").strip() or "0"
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if amount < 0 or amount > Decimal("100000000"):
+        errors[field] = [_("%(label)s：请填写不小于0的金额数字") % {"label": label}]
+        return Decimal(0)
+    return amount
+
+
+def self_check(data) -> tuple[list[dict], dict]:
+    """The anonymous self-check (nothing stored): a few answers → the policy calculator's
+    programmes with reasons, for the township chosen. Returns (programmes, errors)."""
+    errors: dict[str, list[str]] = {}
+    area = Area.objects.filter(pk=data.get("area", ""), level=AreaLevel.TOWNSHIP).first()
+    if area is None:
+        errors["area"] = [_("所在乡镇（街道）：请选择")]
+    ages = []
+    for i in range(4):
+        raw = (data.get(f"age{i}") or "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) > 120:
+            errors[f"age{i}"] = [_("年龄：请填写0到120之间的整数")]
+        else:
+            ages.append(int(raw))
+    if not ages and not any(k.startswith("age") for k in errors):
+        errors["age0"] = [_("年龄：请至少填写一位家庭成员的年龄")]
+    income = _yuan(data.get("income"), "income", _("全家每月收入"), errors)
+    deposits = _yuan(data.get("deposits"), "deposits", _("存款"), errors)
+    if errors:
+        return [], errors
+    ill = data.get("illness") == "yes"
+    members = [
+        {
+            "id": i + 1,
+            "age": age,
+            "disability_type": "",
+            "disability_grade": None,
+            "major_illness": ill and i == 0,
+            "labour_capacity": "none" if (age >= 60 or age < 16 or (ill and i == 0)) else "full",
+            "self_care": "full",
+            "employment": "na",
+            "school_stage": "none",
+            "child_status": "none",
+        }
+        for i, age in enumerate(ages)
+    ]
+    doc = {
+        "household": {
+            "urban_rural": "rural" if data.get("urban_rural") == "rural" else "urban",
+            "emergency_event": False,
+            "obligor_able": False,
+        },
+        "members": members,
+        "income": [{"kind": "other", "amount": str(income * 12)}] if income else [],
+        "assets": [{"kind": "deposit", "value": str(deposits)}] if deposits else [],
+        "expenses": [],
+        "roll": [],
+    }
+    for kind in ("vehicle", "property"):
+        if data.get(kind) == "yes":
+            doc["assets"].append({"kind": kind, "value": "0"})
+    result = policy_selectors.calculate_document(doc=doc, area_code=area.code, on=clock.today())
+    out = []
+    for p in result.get("programmes", []):
+        if not p.get("eligible"):
+            continue
+        passed = [c["label"] for c in p.get("conditions", []) if c.get("passed")]
+        amount = p.get("amount")
+        out.append(
+            {
+                "label": str(p.get("name") or programme_label(p.get("programme", ""))),
+                "amount": amount if amount not in (None, "", "0", "0.00") else None,
+                "why": "；".join(str(x) for x in passed[:4]),
+            }
+        )
+    return out, errors
+
+
+def satisfaction(*, area_prefix: str = "") -> dict:
+    """For KPIs: number of ratings and the average score (1–5), per stage, in an area subtree."""
+    from django.db.models import Avg, Count
+
+    rows = (
+        Rating.objects.filter(area__code__startswith=area_prefix)
+        .values("stage")
+        .annotate(n=Count("id"), avg=Avg("score"))
+    )
+    return {r["stage"]: {"count": r["n"], "average": round(r["avg"], 2)} for r in rows}

@@ -1,0 +1,31 @@
+"""The citizen side, mounted at /m/ (掌上办)."""
+
+from django.urls import path
+
+from jiuzhu.portal import views
+
+app_name = "portal"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("bind/", views.bind, name="bind"),
+    path("apply/", views.apply, name="apply"),
+    path("case/<int:application_id>/", views.case, name="case"),
+    path("case/<int:application_id>/upload/", views.upload, name="upload"),
+    path("case/<int:application_id>/rate/", views.rate, name="rate"),
+    path("letter/<int:letter_id>/", views.letter, name="letter"),
+    path("assistance/", views.assistance, name="assistance"),
+    path("report/", views.report, name="report"),
+    path("report/query/", views.report_query, name="report_query"),
+    path("standards/", views.standards, name="standards"),
+    path("self-check/", views.self_check, name="self_check"),
+    path("roll/<str:village_code>/", views.public_roll, name="public_roll"),
+    path("staff/reports/", views.staff_reports, name="staff_reports"),
+    path("staff/reports/<int:report_id>/", views.staff_report, name="staff_report"),
+    path(
+        "staff/reports/<int:report_id>/photo/<int:photo_id>/",
+        views.staff_report_photo,
+        name="staff_report_photo",
+    ),
+]

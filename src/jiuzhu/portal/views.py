@@ -1,0 +1,314 @@
+"""Phone-first pages of the citizen side (/m/). Thin: services write, selectors read."""
+
+from __future__ import annotations
+
+import base64
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiuzhu.cases.models import MaterialKind
+from jiuzhu.core.errors import ServiceError
+from jiuzhu.portal import selectors, services
+from jiuzhu.portal.models import ReportCategory
+
+SESSION_KEY = "portal_citizen"
+
+
+def citizen_required(view):
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        citizen = selectors.citizen_get(request.session.get(SESSION_KEY))
+        if citizen is None:
+            return redirect("portal:login")
+        if citizen.household_id is None and view.__name__ != "bind":
+            return redirect("portal:bind")
+        request.citizen = citizen
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _errors(exc: ServiceError) -> dict:
+    """Field → messages; the general ones under ``all`` (templates cannot read ``__all__``)."""
+    return {("all" if k == "__all__" else k): v for k, v in exc.errors.items()}
+
+
+def login(request):
+    ctx = {"phone": request.POST.get("phone", request.GET.get("phone", "")), "errors": {}}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "send":
+                services.code_request(phone=ctx["phone"])
+                ctx["sent"] = True
+            else:
+                citizen = services.code_verify(phone=ctx["phone"], code=request.POST.get("code"))
+                request.session.cycle_key()
+                request.session[SESSION_KEY] = citizen.pk
+                return redirect("portal:home")
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+            ctx["sent"] = action != "send"
+    return render(request, "portal/login.html", ctx)
+
+
+@require_POST
+def logout(request):
+    request.session.pop(SESSION_KEY, None)
+    return redirect("portal:login")
+
+
+@citizen_required
+def bind(request):
+    if request.citizen.household_id:
+        return redirect("portal:home")
+    ctx = {"form": request.POST, "errors": {}}
+    if request.method == "POST":
+        try:
+            services.identity_bind(
+                citizen=request.citizen,
+                name=request.POST.get("name", ""),
+                id_number=request.POST.get("id_number", ""),
+            )
+            return redirect("portal:home")
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+    return render(request, "portal/bind.html", ctx)
+
+
+@citizen_required
+def home(request):
+    return render(request, "portal/home.html", {**selectors.home(request.citizen)})
+
+
+@citizen_required
+def apply(request):
+    ctx = {"form": request.POST, "errors": {}, "questions": services.QUESTIONS}
+    if request.method == "POST":
+        try:
+            app = services.apply(
+                citizen=request.citizen,
+                reason=request.POST.get("reason", ""),
+                answers={k: request.POST.get(k, "") for k in services.QUESTIONS},
+                photos=request.FILES.getlist("photos"),
+                pledge_png=_data_url(request.POST.get("pledge_sig", "")),
+                authorisation_png=_data_url(request.POST.get("authorisation_sig", "")),
+                client_ref=request.POST.get("client_ref", ""),
+            )
+            return redirect("portal:case", application_id=app.pk)
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+    return render(request, "portal/apply.html", ctx)
+
+
+def _data_url(value: str) -> bytes:
+    prefix = "data:image/png;base64,"
+    if not value.startswith(prefix):
+        return b""
+    try:
+        return base64.b64decode(value[len(prefix) :], validate=True)
+    except ValueError:
+        return b""
+
+
+@citizen_required
+def case(request, application_id: int):
+    ctx = selectors.progress(request.citizen, application_id)
+    ctx["material_kinds"] = MaterialKind
+    return render(request, "portal/case.html", ctx)
+
+
+@citizen_required
+@require_POST
+def upload(request, application_id: int):
+    try:
+        services.upload_missing(
+            citizen=request.citizen,
+            application_id=application_id,
+            kind=request.POST.get("kind", ""),
+            uploaded=request.FILES.get("file") or b"",
+        )
+        messages.success(request, _("材料已上传"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("portal:case", application_id=application_id)
+
+
+@citizen_required
+@require_POST
+def rate(request, application_id: int):
+    try:
+        services.rate(
+            citizen=request.citizen,
+            application_id=application_id,
+            score=request.POST.get("score", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, _("感谢您的评价"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("portal:case", application_id=application_id)
+
+
+@citizen_required
+def letter(request, letter_id: int):
+    row = selectors.letter(request.citizen, letter_id)
+    response = HttpResponse(bytes(row.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="letter-{row.pk}.pdf"'
+    return response
+
+
+@citizen_required
+def assistance(request):
+    return render(request, "portal/assistance.html", selectors.assistance(request.citizen))
+
+
+# ---------------------------------------------------------------- 举报 / 投诉 (no login)
+
+
+def _rate_limited(request, key: str, limit: int = 5) -> bool:
+    ip = request.META.get("REMOTE_ADDR", "")
+    k = f"portal:{key}:{ip}"
+    n = cache.get(k, 0)
+    if n >= limit:
+        return True
+    cache.set(k, n + 1, 3600)
+    return False
+
+
+def report(request):
+    ctx = {
+        "form": request.POST,
+        "errors": {},
+        "categories": ReportCategory.choices,
+        "areas": selectors.report_areas(),
+    }
+    if request.method == "POST":
+        if _rate_limited(request, "report"):
+            ctx["errors"] = {"all": [_("提交过于频繁，请1小时后再试")]}
+        else:
+            try:
+                filed, code = services.report_submit(
+                    category=request.POST.get("category", ""),
+                    area_code=request.POST.get("area", ""),
+                    text=request.POST.get("text", ""),
+                    anonymous=request.POST.get("anonymous") == "1",
+                    reporter_name=request.POST.get("reporter_name", ""),
+                    reporter_phone=request.POST.get("reporter_phone", ""),
+                    photos=request.FILES.getlist("photos"),
+                )
+                return render(request, "portal/report_done.html", {"report": filed, "code": code})
+            except ServiceError as exc:
+                ctx["errors"] = _errors(exc)
+    return render(request, "portal/report.html", ctx)
+
+
+def report_query(request):
+    code = request.GET.get("code", "")
+    found, asked = None, bool(code)
+    if asked:
+        if _rate_limited(request, "query", limit=30):
+            raise Http404
+        found = selectors.report_by_code(code)
+    return render(
+        request, "portal/report_query.html", {"code": code, "found": found, "asked": asked}
+    )
+
+
+# ---------------------------------------------------------------- staff side of 举报
+
+
+@login_required
+def staff_reports(request):
+    rows = services.reports_for(request.user).select_related("area", "office_area")
+    return render(request, "portal/staff_reports.html", {"reports": rows})
+
+
+@login_required
+def staff_report(request, report_id: int):
+    row = services.reports_for(request.user).filter(pk=report_id).first()
+    if row is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            services.report_reply(
+                actor=request.user, report_id=row.pk, reply=request.POST.get("reply", "")
+            )
+            messages.success(request, _("已答复，举报人可凭查询码查看"))
+            return redirect("portal:staff_report", report_id=row.pk)
+        except ServiceError as exc:
+            error = exc.text()
+    return render(
+        request,
+        "portal/staff_report.html",
+        {
+            "r": row,
+            "error": error,
+            "reply": request.POST.get("reply", ""),
+            "sees_reporter": services.sees_reporter(request.user, row),
+            "photos": row.photos.all(),
+        },
+    )
+
+
+@login_required
+def staff_report_photo(request, report_id: int, photo_id: int):
+    row = services.reports_for(request.user).filter(pk=report_id).first()
+    photo = row.photos.filter(pk=photo_id).first() if row else None
+    if photo is None:
+        raise Http404
+    response = HttpResponse(bytes(photo.data), content_type=photo.content_type)
+    response["Content-Disposition"] = f'attachment; filename="report-{row.pk}-{photo.pk}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- public pages (no login)
+
+
+def standards(request):
+    areas = selectors.report_areas()
+    code = request.GET.get("area") or (areas[0].code if areas else "")
+    return render(
+        request,
+        "portal/standards.html",
+        {"areas": areas, "area": code, "rows": selectors.local_standards(area_code=code)},
+    )
+
+
+def public_roll(request, village_code: str):
+    area, rows = selectors.public_roll(village_code=village_code)
+    return render(request, "portal/public_roll.html", {"area": area, "rows": rows})
+
+
+def self_check(request):
+    """自助测算: nothing is stored, nothing audited (no personal data is asked)."""
+    results, errors, asked = [], {}, request.method == "POST"
+    if asked:
+        if _rate_limited(request, "selfcheck", limit=60):
+            errors = {"all": [_("测算过于频繁，请稍后再试")]}
+        else:
+            results, errors = selectors.self_check(request.POST)
+    return render(
+        request,
+        "portal/self_check.html",
+        {
+            "form": request.POST,
+            "errors": errors,
+            "results": results,
+            "asked": asked and not errors,
+            "areas": selectors.report_areas(),
+            "ages": [
+                (f"age{i}", request.POST.get(f"age{i}", ""), errors.get(f"age{i}", []))
+                for i in range(4)
+            ],
+        },
+    )
