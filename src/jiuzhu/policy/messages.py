@@ -74,7 +74,7 @@ TRANSLATIONS = {
     "syntax_not_allowed": pgettext_lazy(
         "policy engine",
         "不允许的语法 “%(node)s”（表达式语言只允许名称、数字、比较、and/or/not、"
-        "+ - * /、if…else 和 min/max/ceil_yuan/round_fen）",
+        "+ - * /、if…else 和 min/max/ceil_yuan/ceil_fen/round_fen）",
     ),
     "expression_empty": pgettext_lazy("policy engine", "表达式不能为空"),
     "expression_too_long": pgettext_lazy("policy engine", "表达式过长（最多 %(max)s 个字符）"),

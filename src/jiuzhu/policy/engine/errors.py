@@ -58,7 +58,7 @@ MESSAGES: dict[str, str] = {
     "call_needs_money": "“%(name)s” 需要一个金额参数",
     "syntax_not_allowed": (
         "不允许的语法 “%(node)s”（表达式语言只允许名称、数字、比较、"
-        "and/or/not、+ - * /、if…else 和 min/max/ceil_yuan/round_fen）"
+        "and/or/not、+ - * /、if…else 和 min/max/ceil_yuan/ceil_fen/round_fen）"
     ),
     "expression_empty": "表达式不能为空",
     "expression_too_long": "表达式过长（最多 %(max)s 个字符）",

@@ -604,8 +604,21 @@ def obligor_facts(obligors: pl.DataFrame) -> pl.DataFrame:
     return obligors.with_columns(obligor_reason=reason)
 
 
+def _first(rules: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """The reason of the first rule that holds (null if none)."""
+    out = pl.when(rules[0][1]).then(pl.lit(rules[0][0]))
+    for code, cond in rules[1:]:
+        out = out.when(cond).then(pl.lit(code))
+    return out
+
+
 def person_facts(
-    persons: pl.DataFrame, on: datetime.date, roll: pl.DataFrame, obligors: pl.DataFrame
+    persons: pl.DataFrame,
+    on: datetime.date,
+    roll: pl.DataFrame,
+    obligors: pl.DataFrame,
+    *,
+    reasons: bool = True,
 ) -> pl.DataFrame:
     """Per person: age, alive, and each determination the rules make from the facts, with the
     reason (a stable code, ``PERSON_REASONS``) — the same for the calculator and the batch.
@@ -673,43 +686,30 @@ def person_facts(
     rel = pl.col("relation")
     together = pl.col("lives_together").fill_null(False)
     # --- 共同生活家庭成员 (低保办法 Art. 7) ---
-    exclusion = (
-        pl.when(pl.col("religious_site_years").fill_null(0) >= 3)
-        .then(pl.lit("clergy_apart"))
-        .when(pl.col("in_prison").fill_null(False))
-        .then(pl.lit("in_prison"))
-        .when(pl.col("in_drug_rehab").fill_null(False))
-        .then(pl.lit("in_drug_rehab"))
-        .when(pl.col("declared_missing").fill_null(False))
-        .then(pl.lit("declared_missing"))
-    )
-    inclusion = (
-        pl.when(rel == "head")
-        .then(pl.lit("applicant"))
-        .when(rel == "spouse")
-        .then(pl.lit("spouse"))
-        .when((rel == "child") & (a < 18))
-        .then(pl.lit("minor_child"))
-        .when((rel == "child") & stage.is_in(STUDENT_TO_BACHELOR))
-        .then(pl.lit("student_child"))
-        .when((rel == "child") & pl.col("cannot_live_independently").fill_null(False))
-        .then(pl.lit("dependent_child"))
-        .when(rel.is_in(DUTY_RELATIONS) & together)
-        .then(pl.lit("duty_co_resident"))
-    )
-    derived_reason = (
-        pl.when(rel.is_null())
-        .then(pl.lit("recorded"))
-        .when(exclusion.is_not_null())
-        .then(pl.lit("excluded_") + exclusion)
-        .when(inclusion.is_not_null())
-        .then(inclusion)
-        .otherwise(pl.lit("not_family"))
-    )
+    # (reason, condition) in order: the boolean and the reason read the same list.
+    exclusions = [
+        ("clergy_apart", pl.col("religious_site_years").fill_null(0) >= 3),
+        ("in_prison", pl.col("in_prison").fill_null(False)),
+        ("in_drug_rehab", pl.col("in_drug_rehab").fill_null(False)),
+        ("declared_missing", pl.col("declared_missing").fill_null(False)),
+    ]
+    inclusions = [
+        ("applicant", rel == "head"),
+        ("spouse", rel == "spouse"),
+        ("minor_child", (rel == "child") & (a < 18)),
+        ("student_child", (rel == "child") & stage.is_in(STUDENT_TO_BACHELOR)),
+        (
+            "dependent_child",
+            (rel == "child") & pl.col("cannot_live_independently").fill_null(False),
+        ),
+        ("duty_co_resident", rel.is_in(DUTY_RELATIONS) & together),
+    ]
+    excluded = pl.any_horizontal([c.fill_null(False) for _, c in exclusions])
+    included = pl.any_horizontal([c.fill_null(False) for _, c in inclusions])
     counted_raw = (
         pl.when(rel.is_null())
         .then(pl.col("is_counted").fill_null(True))
-        .otherwise(exclusion.is_null() & inclusion.is_not_null())
+        .otherwise(~excluded & included)
     )
     # --- 生活自理能力 (特困办法 Art. 20–23) ---
     items = pl.col("adl_unable")
@@ -724,30 +724,36 @@ def person_facts(
     )
     # --- 无劳动能力 (特困办法 Art. 5; ages 16–18) ---
     sup = pl.col("supported")
-    unable_reason = (
-        pl.when(a >= 60)
-        .then(pl.lit("age_60"))
-        .when(a < 16)
-        .then(pl.lit("under_16"))
-        .when(sup & (a < 18))
-        .then(pl.lit("supported_minor"))
-        .when(sup & stage.is_in(TEKUN_SCHOOL_STAGES))
-        .then(pl.lit("supported_student"))
-        .when(dtype.is_in(["intellectual", "mental"]) & grade.is_between(1, 3))
-        .then(pl.lit("disability_intellectual_mental"))
-        .when(dtype.is_in(["physical", "multiple"]) & grade.is_between(1, 2))
-        .then(pl.lit("disability_physical"))
-        .when((dtype == "visual") & (grade == 1))
-        .then(pl.lit("disability_visual"))
-        .when(pl.col("labour_capacity") == "none")
-        .then(pl.lit("recorded"))
-    )
+    unable_rules = [
+        ("age_60", a >= 60),
+        ("under_16", a < 16),
+        ("supported_minor", sup & (a < 18)),
+        ("supported_student", sup & stage.is_in(TEKUN_SCHOOL_STAGES)),
+        (
+            "disability_intellectual_mental",
+            dtype.is_in(["intellectual", "mental"]) & grade.is_between(1, 3),
+        ),
+        ("disability_physical", dtype.is_in(["physical", "multiple"]) & grade.is_between(1, 2)),
+        ("disability_visual", (dtype == "visual") & (grade == 1)),
+        ("recorded", pl.col("labour_capacity") == "none"),
+    ]
     p = p.with_columns(
         counted=pl.col("alive") & counted_raw,
-        counted_reason=derived_reason,
         self_care_level=self_care,
-        unable_reason=unable_reason,
-    ).with_columns(unable=pl.col("unable_reason").is_not_null())
+        # a null fact is not a reason (as in the reason chain): never a null decision
+        unable=pl.any_horizontal([c.fill_null(False) for _, c in unable_rules]),
+    )
+    if reasons:
+        p = p.with_columns(
+            counted_reason=pl.when(rel.is_null())
+            .then(pl.lit("recorded"))
+            .when(excluded)
+            .then(pl.lit("excluded_") + _first(exclusions))
+            .when(included)
+            .then(_first(inclusions))
+            .otherwise(pl.lit("not_family")),
+            unable_reason=_first(unable_rules),
+        )
 
     # --- 法定义务人 (特困办法 Art. 8) ---
     o = obligor_facts(obligors)
@@ -802,7 +808,7 @@ def compute_features(
     eval_m = month_index(on)
     on_lit = pl.lit(on, dtype=pl.Date)
 
-    p = person_facts(persons, on, roll, obligors)
+    p = person_facts(persons, on, roll, obligors, reasons=False)
     grade = pl.col("disability_grade").fill_null(0)
     dtype = pl.col("disability_type").fill_null("")
     stage = pl.col("school_stage").fill_null("none")
