@@ -207,9 +207,26 @@ def apply(request, household_id: int):
 
 
 @login_required
-def detail(request, pk: int):
+def detail(request, pk: int, kept: dict | None = None):
     ctx = selectors.case_page(user=request.user, application_id=pk)
     app = ctx["app"]
+    support = None
+    if {"review", "approve"} & set(ctx["actions"]) or app.state in ("reviewing", "approving"):
+        support = selectors.decision_support(user=request.user, app=app)
+    ctx.update(
+        {
+            "support": support,
+            "kept": kept or {},
+            "declarations": selectors.declarations_beside_registry(app=app),
+            "signed_pledge": any(p.kind == "truth" for p in ctx["pledges"]),
+            "signed_authorisation": bool(ctx["authorisations"]),
+            "sign_kinds": [
+                (k, MaterialKind(k).label)
+                for k in (MaterialKind.TRUTH_PLEDGE, MaterialKind.CHECK_AUTH)
+            ],
+            "max_upload": services.MAX_UPLOAD_BYTES,
+        }
+    )
     ctx.update(
         {
             "missing_now": services.materials_missing(app),
@@ -219,17 +236,19 @@ def detail(request, pk: int):
             "can_intake": user_scope(request.user, Capability.CASE_INTAKE).contains(app.area_id),
             "labels": {n: _(t.label) for n, t in TRANSITIONS.items()},
             "open_objections": app.objections.filter(resolved=False),
-            "suggested_amount": _suggested(app),
+            "suggested_amount": _suggested(app, support),
         }
     )
     return render(request, "cases/detail.html", ctx)
 
 
-def _suggested(app):
+def _suggested(app, support=None):
     if app.monthly_amount:
         return app.monthly_amount
     if app.one_off_amount:
         return app.one_off_amount
+    if support is not None and support.amount:
+        return support.amount
     for p in app.proposed_programmes or []:
         if p.get("programme") == app.programme and p.get("amount"):
             return p["amount"]
@@ -240,9 +259,12 @@ def _move_kwargs(name: str, p) -> dict:
     kw: dict = {"reason": p.get("reason", "")}
     if name in ("grant_emergency", "approve", "change_amount"):
         kw["amount"] = p.get("amount", "")
+    if name == "approve":
+        kw["amount_reason"] = p.get("amount_reason", "")
     if name == "review":
         kw["recommend"] = p.get("recommend") == "yes"
         kw["amount"] = p.get("amount", "")
+        kw["amount_reason"] = p.get("amount_reason", "")
     if name == "accept_with_pledge":
         kw["missing"] = p.getlist("missing")
         kw["signer_name"] = p.get("signer_name", "")
@@ -267,6 +289,13 @@ def move(request, pk: int, name: str):
     app = selectors.application_get(user=request.user, application_id=pk)
     if name not in services.MOVES or name == "submit_visit":
         raise Http404
+    if name in CONFIRMED_MOVES and not request.POST.get("confirm"):
+        messages.error(
+            request,
+            _("请勾选“已核对测算结果、核对报告和金额，确认%(step)s”后再提交")
+            % {"step": _(TRANSITIONS[name].label)},
+        )
+        return _back_to_form(request, app, name)
     try:
         version = int(request.POST.get("version", "0"))
         services.MOVES[name](
@@ -277,11 +306,71 @@ def move(request, pk: int, name: str):
         )
     except ServiceError as exc:
         _errors(request, exc)
+        return _back_to_form(request, app, name)
     except ValueError:
         messages.error(request, _("表单数据有误，请检查后重试"))
+        return _back_to_form(request, app, name)
     else:
         messages.success(request, _("已办理：%(step)s") % {"step": _(TRANSITIONS[name].label)})
     return redirect("cases:detail", pk=app.pk)
+
+
+# Decisions on money: the page asks the officer to confirm having read the figures.
+CONFIRMED_MOVES = ("review", "approve")
+
+
+def _back_to_form(request, app, name: str):
+    """After a refused move, the case page again with what was typed in that form kept."""
+    return detail(request, app.pk, kept={"form": name, **request.POST.dict()})
+
+
+@login_required
+@require_POST
+def declaration_reconcile(request, pk: int, declaration_id: int):
+    app = selectors.application_get(user=request.user, application_id=pk)
+    try:
+        services.declaration_reconcile(
+            actor=request.user,
+            declaration_id=declaration_id,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("您没有核对该申请申报的权限"))
+    else:
+        messages.success(request, _("申报已核对"))
+    return redirect(f"{reverse('cases:detail', args=[app.pk])}#declarations")
+
+
+@login_required
+@require_POST
+def sign(request, pk: int):
+    """补签 the 诚信承诺书/核对授权书: on screen, or by uploading the signed paper."""
+    app = selectors.application_get(user=request.user, application_id=pk)
+    f = request.FILES.get("file")
+    try:
+        done = services.signatures_record(
+            actor=request.user,
+            application_id=app.pk,
+            pledge=bool(request.POST.get("pledge")),
+            authorisation=bool(request.POST.get("authorisation")),
+            signer_name=request.POST.get("signer_name", ""),
+            uploaded=f,
+            kind=request.POST.get("kind", "") if f is not None else "",
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("您没有为该申请补签的权限"))
+    else:
+        labels = {"pledge": _("诚信承诺书"), "authorisation": _("核对授权书")}
+        messages.success(
+            request,
+            _("已补签：%(papers)s") % {"papers": _("、").join(str(labels[d]) for d in done)},
+        )
+    return redirect(f"{reverse('cases:detail', args=[app.pk])}#signatures")
 
 
 @login_required

@@ -97,7 +97,13 @@ def alert_detail(request, pk: int):
     return render(
         request,
         "monitoring/alert_detail.html",
-        {**page, "outcomes": Outcome.choices, "programmes": Programme.choices},
+        {
+            **page,
+            "outcomes": Outcome.choices,
+            "programmes": Programme.choices,
+            "expected_outcome": services.expected_outcome(page["alert"].cause),
+            "expected_outcomes": services.EXPECTED_OUTCOMES.get(page["alert"].cause, ()),
+        },
     )
 
 
@@ -117,6 +123,7 @@ def alert_close(request, pk: int):
             amount=p.get("amount") or None,
             roll_entry_id=_int(p.get("roll_entry")),
             phase_out_months=_int(p.get("phase_out_months")),
+            override_reason=p.get("override_reason", "") if p.get("override") else "",
         )
     except ServiceError as exc:
         _errors(request, exc)

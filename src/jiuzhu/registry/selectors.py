@@ -177,9 +177,13 @@ def household_timeline(*, user, household_id: int, limit: int = 200) -> list[Aud
     )
 
 
+# Fields shown masked unless revealed (audited). The 残疾证号 holds the whole ID number.
+REVEALABLE = ("id_number", "phone", "disability_certificate")
+
+
 def person_reveal(*, user, person_id: int, field: str) -> str:
-    """The full ID or phone number, for roles that need it; every reveal is audited."""
-    if field not in ("id_number", "phone"):
+    """The full ID number, phone or 残疾证号, for roles that need it; every reveal is audited."""
+    if field not in REVEALABLE:
         raise ValueError(field)
     person = access(
         Person.objects.select_related("household"), user, Capability.PII_REVEAL, pk=person_id
@@ -369,7 +373,11 @@ def household_income_summary(
     w1 = _month_index(on) - 1
     w0 = w1 - months + 1
     counted_ids = {
-        p.pk for p in members if p.is_counted and (p.death_date is None or p.death_date > on)
+        p.pk
+        for p in members
+        if p.is_counted
+        and (p.death_date is None or p.death_date > on)
+        and p.birth_date <= on  # an unborn member never counts
     }
     total = Decimal("0.00")
     for item in income_items:

@@ -28,6 +28,7 @@ from jiuzhu.registry.forms import (
     apply_service_error,
 )
 from jiuzhu.registry.selectors import (
+    REVEALABLE,
     HouseholdFilters,
     editable_villages,
     fact_for_edit,
@@ -104,7 +105,7 @@ def household_detail(request, pk: int):
 @login_required
 @require_POST
 def person_reveal_view(request, pk: int, field: str):
-    if field not in ("id_number", "phone"):
+    if field not in REVEALABLE:
         raise Http404
     _require(request, Capability.PII_REVEAL)
     value = person_reveal(user=request.user, person_id=pk, field=field)
@@ -253,6 +254,33 @@ def fact_add(request, pk: int, kind: str):
             messages.success(request, _("已保存"))
             return redirect("registry:household_detail", hh.pk)
     return render(request, "registry/fact_form.html", {"form": form, "household": hh, "kind": kind})
+
+
+@login_required
+def person_remove(request, pk: int):
+    """Remove a member registered by mistake, with a reason (audited)."""
+    _require(request, Capability.REGISTRY_EDIT)
+    person = person_for_edit(user=request.user, person_id=pk)
+    form = DeleteReasonForm(request.POST or None)
+    form.fields["reason"].label = _("移除理由")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_remove(
+                actor=request.user,
+                person_id=person.pk,
+                version=int(request.POST.get("version") or 0),
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            apply_service_error(exc, {"": form})
+        else:
+            messages.success(request, _("已移除该成员，移除前的内容保留在审计日志中"))
+            return redirect("registry:household_detail", person.household_id)
+    return render(
+        request,
+        "registry/person_remove.html",
+        {"form": form, "person": person, "household": person.household},
+    )
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped
-from jiuzhu.core import pdf
+from jiuzhu.core import clock, pdf
 from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.registry.models import Household, Person, source_label
@@ -159,7 +159,7 @@ def _check_report_pdf(*, user, household_id: int) -> bytes:
     blocks: list = [
         pdf.Para(f"家庭编号：{hh.number}　户主：{hh.head_name}　户籍地：{hh.hukou_area_id}"),
         pdf.Para(
-            f"核对时间：{r['check'].checked_at:%Y-%m-%d %H:%M}　事由：{r['check'].reason}"
+            f"核对时间：{clock.local(r['check'].checked_at):%Y-%m-%d %H:%M}　事由：{r['check'].reason}"
             if r["check"]
             else "尚未核对",
             small=True,
