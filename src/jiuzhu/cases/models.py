@@ -740,13 +740,13 @@ class Declaration(_Row):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(_("核对说明"), max_length=500, blank=True)
 
+    class Meta:
+        verbose_name = _("家庭申报")
+        verbose_name_plural = _("家庭申报")
+
     @property
     def kind_label(self) -> str:
         from jiuzhu.registry.models import AssetKind, ExpenseKind, IncomeKind
 
         choices = {"income": IncomeKind, "asset": AssetKind, "expense": ExpenseKind}[self.fact]
         return str(dict(choices.choices).get(self.kind, self.kind))
-
-    class Meta:
-        verbose_name = _("家庭申报")
-        verbose_name_plural = _("家庭申报")

@@ -56,7 +56,9 @@ class TodoItem:
     days_left: int | None
 
 
-def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> list[TodoItem]:
+def todo_for(
+    *, user, today: datetime.date | None = None, limit: int | None = None
+) -> list[TodoItem]:
     """Everything waiting on me in my areas: overdue first, then by limit, then oldest."""
     today = today or clock.today()
     clauses = [Q(role=a.role, area__code__startswith=a.area.prefix) for a in user_roles(user)]
@@ -67,8 +69,10 @@ def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> l
         .filter(reduce(or_, clauses))
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
         .select_related("application", "application__household", "application__applicant", "area")
-        .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")[:limit]
+        .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")
     )
+    if limit is not None:
+        qs = qs[:limit]
     out = []
     for t in qs:
         days_left = working_days_between(today, t.due_date) if t.due_date else None

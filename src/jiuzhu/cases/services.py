@@ -135,6 +135,11 @@ def _tasks_close(app: Application, *kinds: str) -> None:
 # ---------------------------------------------------------------- materials
 
 
+def sniff_upload(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an accepted file from its first bytes, else None."""
+    return _sniff(head)
+
+
 def _sniff(head: bytes) -> tuple[str, str] | None:
     for magic, kind in ALLOWED_TYPES.items():
         if head.startswith(magic):
@@ -819,7 +824,18 @@ def signatures_record(
     if uploaded is not None:
         if kind not in SIGNED_PAPERS:
             raise ServiceError(_("上传的签字件须为《诚信承诺书》或《核对授权书》"), field="kind")
-        m = material_upload(
+        which = SIGNED_PAPERS[kind]
+        had = (
+            app.pledges.filter(kind="truth").exists()
+            if which == "pledge"
+            else app.authorisations.exists()
+        )
+        if had:
+            raise ServiceError(
+                _("%(paper)s已签署，无需重复补签") % {"paper": MaterialKind(kind).label},
+                field="kind",
+            )
+        m = material_upload(  # records the signature of a signed paper (``_record_signed_paper``)
             actor=actor,
             household_id=app.household_id,
             kind=kind,
@@ -828,10 +844,8 @@ def signatures_record(
         )
         if m.application_id is None:
             Material.objects.filter(pk=m.pk).update(application=app)
-        recorded = _record_signed_paper(app, actor, m)
-        if not recorded:
-            raise ServiceError(_("该签字件已登记过，无需重复补签"), field="kind")
-        done.append(recorded)
+        _record_signed_paper(app, actor, m)  # a paper this household had handed in before
+        done.append(which)
     signer_name = (signer_name or "").strip()
     if (pledge or authorisation) and not signer_name:
         raise ServiceError(_("请填写签署人姓名"), field="signer_name")

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
-from jiuzhu.cases import selectors, services
+from jiuzhu.cases import pending, selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
     VISIT_CHECKLIST,
@@ -30,6 +30,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.workflow import TRANSITIONS
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
 
@@ -59,13 +60,20 @@ def _errors(request, exc: ServiceError):
 @login_required
 def todo(request):
     _need(request.user, Capability.CASE_VIEW)
-    items = selectors.todo_rows(user=request.user)
-    recent = (
+    page = page_request(request, selectors.todo_rows(user=request.user), per_page=50)
+    recent = page_request(
+        request,
         selectors.applications_visible(request.user)
         .select_related("household", "applicant")
-        .order_by("-id")[:20]
+        .order_by("-id"),
+        per_page=25,
+        prefix="a",
     )
-    return render(request, "cases/todo.html", {"items": items, "recent": recent})
+    return render(
+        request,
+        "cases/todo.html",
+        {"items": page.items, "page": page, "recent": recent.items, "recent_page": recent},
+    )
 
 
 @login_required
@@ -74,18 +82,20 @@ def intake(request):
     _need(request.user, Capability.CASE_INTAKE)
     q = request.GET.get("q", "").strip()
     found = []
+    page = None
     if q:
         hhs = scoped(Household.objects.all(), request.user, Capability.CASE_INTAKE)
         if len(q) == 18:
             found = hhs.filter(members__id_number=q.upper())
         else:
             found = hhs.filter(members__name__startswith=q)
-        found = found.distinct().order_by("number")[:20]
+        page = page_request(request, found.distinct().order_by("number"), per_page=25)
+        found = page.items
     scope = user_scope(request.user, Capability.CASE_INTAKE)
-    villages = (
+    villages = (  # every village of the worker's areas: a choice list is never cut short
         Area.objects.filter(level=AreaLevel.VILLAGE)
         .filter(_prefix_q(scope.prefixes))
-        .order_by("code")[:500]
+        .order_by("code")
     )
     if request.method == "POST":
         head = {
@@ -111,7 +121,17 @@ def intake(request):
             messages.error(request, _("所选村/社区不在您的管辖区域内"))
         else:
             return redirect("cases:apply", household_id=hh.pk)
-    return render(request, "cases/intake.html", {"q": q, "found": found, "villages": villages})
+    return render(
+        request,
+        "cases/intake.html",
+        {
+            "q": q,
+            "found": found,
+            "page": page,
+            "villages": villages,
+            "form": request.POST if request.method == "POST" else {},
+        },
+    )
 
 
 def _prefix_q(prefixes):
@@ -139,12 +159,19 @@ def apply(request, household_id: int):
     hh = access(Household.objects.all(), request.user, Capability.CASE_INTAKE, pk=household_id)
     members = Person.objects.filter(household=hh).order_by("id")
     have = set(Material.objects.filter(household=hh).values_list("kind", flat=True))
+    kept_files: list[dict] = []
+    token = ""
     if request.method == "POST":
         p = request.POST
-        files = []
+        token = p.get("pending_token", "")
+        new_files = []
         for kind in UPLOAD_KINDS:
             for f in request.FILES.getlist(f"file_{kind}"):
-                files.append((kind, f))
+                new_files.append((kind, f))
+        fresh = {kind for kind, _f in new_files}
+        files = new_files + [
+            (kind, f) for kind, f in pending.files(request, token) if kind not in fresh
+        ]
         today = clock.today()
         year_ago = (today.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
         last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
@@ -187,18 +214,28 @@ def apply(request, household_id: int):
             )
         except ServiceError as exc:
             _errors(request, exc)
+            # Nothing typed or chosen is lost: the fields come back, the files are kept.
+            token, kept_files = pending.stash(request, token, new_files)
         else:
+            pending.drop(request, token)
             messages.success(request, _("已登记申请 %(number)s") % {"number": app.number})
             return redirect("cases:detail", pk=app.pk)
     required = REQUIRED_MATERIALS
+    kept_by_kind = {k["field"]: k["name"] for k in kept_files}
     return render(
         request,
         "cases/apply.html",
         {
+            "form": request.POST if request.method == "POST" else {},
+            "pending_token": token,
+            "kept_by_kind": kept_by_kind,
+            "max_upload": services.MAX_UPLOAD_BYTES,
             "hh": hh,
             "members": members,
             "have": have,
-            "kinds": [(k, MaterialKind(k).label, k in have) for k in UPLOAD_KINDS],
+            "kinds": [
+                (k, MaterialKind(k).label, k in have, kept_by_kind.get(k, "")) for k in UPLOAD_KINDS
+            ],
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
             "required": required,
@@ -421,8 +458,12 @@ def visit(request, pk: int):
     """The home-visit form, made for a phone."""
     app = selectors.application_get(user=request.user, application_id=pk)
     _need(request.user, Capability.CASE_VISIT)
+    token, kept_files = "", []
     if request.method == "POST":
         p = request.POST
+        token = p.get("pending_token", "")
+        new_photos = [("photos", f) for f in request.FILES.getlist("photos")]
+        photos = [f for _k, f in pending.files(request, token)] + [f for _k, f in new_photos]
         sig = p.get("signature", "")
         png = b""
         if sig.startswith("data:image/png;base64,"):
@@ -436,7 +477,7 @@ def visit(request, pk: int):
                 application_id=app.pk,
                 version=int(p.get("version", "0")),
                 signature_png=png,
-                photos=request.FILES.getlist("photos"),
+                photos=photos,
                 checklist={k: k in p.getlist("checklist") for k, _label in VISIT_CHECKLIST},
                 findings=p.get("findings", ""),
                 latitude=p.get("latitude") or None,
@@ -445,10 +486,26 @@ def visit(request, pk: int):
             )
         except ServiceError as exc:
             _errors(request, exc)
+            # The photos taken and the signature drawn are kept with everything typed.
+            token, kept_files = pending.stash(request, token, new_photos, replace=False)
         else:
+            pending.drop(request, token)
             messages.success(request, _("入户调查已提交"))
             return redirect("cases:detail", pk=app.pk)
-    return render(request, "cases/visit.html", {"app": app, "checklist": VISIT_CHECKLIST})
+    form = request.POST if request.method == "POST" else {}
+    return render(
+        request,
+        "cases/visit.html",
+        {
+            "app": app,
+            "checklist": VISIT_CHECKLIST,
+            "form": form,
+            "checked": form.getlist("checklist") if form else [],
+            "pending_token": token,
+            "kept_files": kept_files,
+            "max_upload": services.MAX_UPLOAD_BYTES,
+        },
+    )
 
 
 @login_required
@@ -471,8 +528,8 @@ def material_file(request, pk: int):
 @login_required
 def roll(request):
     _need(request.user, Capability.CASE_VIEW)
-    entries = selectors.roll_visible(request.user)[:200]
-    return render(request, "cases/roll.html", {"entries": entries})
+    page = page_request(request, selectors.roll_visible(request.user), per_page=50)
+    return render(request, "cases/roll.html", {"entries": page.items, "page": page})
 
 
 # ---------------------------------------------------------------- public (no login)

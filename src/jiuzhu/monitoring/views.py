@@ -18,6 +18,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring import reviews, selectors, services
 from jiuzhu.monitoring.models import (
@@ -76,8 +77,9 @@ def alert_list(request):
         request,
         "monitoring/alert_list.html",
         {
-            "alerts": qs[:300],
-            "count": qs.count(),
+            "alerts": (page := page_request(request, qs, per_page=50)).items,
+            "page": page,
+            "count": page.count,
             "status": status,
             "cause": cause,
             "overdue": overdue,
@@ -381,6 +383,8 @@ def review_schedule(request):
     _need(request.user, Capability.ALERT_HANDLE)
     month = _month(request.GET.get("month"))
     data = selectors.review_schedule(user=request.user, month=month)
+    page = page_request(request, data["tasks"], per_page=50)
+    data.update(tasks=page.items, page=page)
     return render(
         request,
         "monitoring/reviews.html",

@@ -19,9 +19,9 @@ from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
+from jiuzhu.core.pagination import COUNT_CAP, Page, paginate  # noqa: F401 - the one paginator
 from jiuzhu.registry.models import Household, HouseholdStatus, Person, RollEntry, RollStatus
 
-COUNT_CAP = 10_000
 SORTS = {
     # By area, then number: served straight from the (hukou_area, number) index for any scope,
     # so a city-wide first page reads 26 index entries, not a million rows.
@@ -88,39 +88,6 @@ def household_search(*, user, filters: HouseholdFilters) -> QuerySet[Household]:
     if filters.separated:
         qs = qs.filter(residence_area__isnull=False).exclude(residence_area=F("hukou_area"))
     return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
-
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    has_next: bool
-    count: int
-    count_capped: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def paginate(qs: QuerySet, *, page: int, per_page: int, count_order: tuple[str, ...] = ()) -> Page:
-    """Offset pagination with a capped count: a city-wide list never counts a million rows.
-
-    ``count_order``: an order an index serves; counting the first 10,001 rows in that order is
-    an index range scan, where an unordered capped count may let the planner scan the heap
-    until enough rows match (fast or slow depending on where the scope's rows lie on disk).
-    """
-    page = max(1, page)
-    start = (page - 1) * per_page
-    rows = list(qs[start : start + per_page + 1])
-    count = qs.order_by(*count_order)[: COUNT_CAP + 1].count() if page == 1 or rows else 0
-    return Page(
-        items=rows[:per_page],
-        number=page,
-        has_next=len(rows) > per_page,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
-    )
 
 
 def area_names(codes: set[str]) -> dict[str, str]:

@@ -142,7 +142,20 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
     if not (p.name or "").strip():
         errors.setdefault("name", []).append(_("“姓名”为必填项"))
     today = clock.today()
-    if p.birth_date is None:
+    for name, label in (("birth_date", _("出生日期")), ("death_date", _("死亡日期"))):
+        value = getattr(p, name)
+        if isinstance(value, str):  # from the API or an import: text until it is parsed
+            try:
+                setattr(p, name, datetime.date.fromisoformat(value.strip()) if value else None)
+            except ValueError:
+                setattr(p, name, None if name == "death_date" else value)
+                errors.setdefault(name, []).append(
+                    _("“%(label)s”不是有效日期，请按 年-月-日 填写，如 1980-05-17")
+                    % {"label": label}
+                )
+    if isinstance(p.birth_date, str):
+        pass  # already reported
+    elif p.birth_date is None:
         errors.setdefault("birth_date", []).append(_("“出生日期”为必填项"))
     elif p.birth_date > today:
         errors.setdefault("birth_date", []).append(
@@ -156,7 +169,11 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         errors.setdefault("death_date", []).append(_("“死亡日期”不能晚于今天"))
     if p.id_number:
         try:
-            parsed = validate_id_number(p.id_number, birth_date=p.birth_date, sex=p.sex or None)
+            parsed = validate_id_number(
+                p.id_number,
+                birth_date=p.birth_date if isinstance(p.birth_date, datetime.date) else None,
+                sex=p.sex or None,
+            )
             p.id_number = parsed.number
         except IdNumberError as exc:
             errors.setdefault("id_number", []).append(exc.message)
@@ -172,7 +189,7 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         errors.setdefault("phone", []).append(
             _("“联系电话”格式不正确：应为11位手机号或带区号的固话")
         )
-    if p.death_date and p.birth_date and p.death_date < p.birth_date:
+    if p.death_date and isinstance(p.birth_date, datetime.date) and p.death_date < p.birth_date:
         errors.setdefault("death_date", []).append(_("“死亡日期”不能早于出生日期"))
     if p.id_number and Person.objects.filter(id_number=p.id_number).exclude(pk=p.pk).exists():
         errors.setdefault("id_number", []).append(

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability, user_departments
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.verify import selectors, services
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS
@@ -31,8 +32,8 @@ def home(request):
         request,
         "verify/home.html",
         {
-            "review": selectors.review_queue(user=request.user)[:50],
-            "duplicates": selectors.duplicate_queue(user=request.user)[:50],
+            "review_count": selectors.review_queue(user=request.user).count(),
+            "duplicates_count": selectors.duplicate_queue(user=request.user).count(),
             "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
             "schedule": schedule_for_page("verify_monthly", "verify_nightly"),
         },
@@ -64,7 +65,9 @@ def feed_upload(request):
                 "verify/feed_upload.html",
                 {
                     "departments": departments,
-                    "imports": selectors.feed_imports(user=request.user)[:20],
+                    "imports": page_request(
+                        request, selectors.feed_imports(user=request.user), per_page=20
+                    ),
                 },
                 status=400,
             )
@@ -86,7 +89,9 @@ def feed_upload(request):
                     "verify/feed_upload.html",
                     {
                         "departments": departments,
-                        "imports": selectors.feed_imports(user=request.user)[:20],
+                        "imports": page_request(
+                            request, selectors.feed_imports(user=request.user), per_page=20
+                        ),
                     },
                     status=403 if exc.code == "wrong_department" else 400,
                 )
@@ -96,7 +101,12 @@ def feed_upload(request):
     return render(
         request,
         "verify/feed_upload.html",
-        {"departments": departments, "imports": selectors.feed_imports(user=request.user)[:20]},
+        {
+            "departments": departments,
+            "imports": page_request(
+                request, selectors.feed_imports(user=request.user), per_page=20
+            ),
+        },
     )
 
 
@@ -152,9 +162,8 @@ def batch_start(request):
 @login_required
 def review_list(request):
     _require(request.user, Capability.REGISTRY_VIEW)
-    return render(
-        request, "verify/review.html", {"links": selectors.review_queue(user=request.user)[:200]}
-    )
+    page = page_request(request, selectors.review_queue(user=request.user), per_page=50)
+    return render(request, "verify/review.html", {"links": page.items, "page": page})
 
 
 @login_required
@@ -179,7 +188,12 @@ def duplicate_list(request):
     return render(
         request,
         "verify/duplicates.html",
-        {"pairs": selectors.duplicate_queue(user=request.user)[:200]},
+        {
+            "pairs": (
+                page := page_request(request, selectors.duplicate_queue(user=request.user))
+            ).items,
+            "page": page,
+        },
     )
 
 
