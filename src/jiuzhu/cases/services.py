@@ -397,6 +397,15 @@ def application_create(
         errors.setdefault("channel", []).append(_("渠道须为 window、visit、online 或 api"))
     if errors:
         raise ServiceError(errors=errors)
+    if applicant_id:
+        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
+        if applicant is None:
+            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
+    else:
+        applicant = Person.objects.filter(household=hh, relation="head").first()
+        if applicant is None:
+            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
+    _refuse_deceased(applicant, hh)  # before anything else: never for a deceased person
     open_same = Application.objects.filter(
         household=hh,
         state__in=[
@@ -418,15 +427,6 @@ def application_create(
             actor=actor, household_id=hh.pk, data=member, reason="申请时登记"
         )
     declarations = _declarations_parse(declared or {})
-    if applicant_id:
-        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
-        if applicant is None:
-            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
-    else:
-        applicant = Person.objects.filter(household=hh, relation="head").first()
-        if applicant is None:
-            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
-    _refuse_deceased(applicant, hh)
     chain = chain_for(area_code=hh.hukou_area_id, programme=programme or Programme.DIBAO)
     today = clock.today()
     app = Application(
