@@ -27,7 +27,7 @@ from jiuzhu.cases.models import (
     Programme,
     TempAidKind,
 )
-from jiuzhu.cases.workflow import TRANSITIONS
+from jiuzhu.cases.workflow import TRANSITIONS, guard
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.pagination import page_request
@@ -326,7 +326,11 @@ def move(request, pk: int, name: str):
     app = selectors.application_get(user=request.user, application_id=pk)
     if name not in services.MOVES or name == "submit_visit":
         raise Http404
-    if name in CONFIRMED_MOVES and not request.POST.get("confirm"):
+    if (
+        name in CONFIRMED_MOVES
+        and not request.POST.get("confirm")
+        and guard(request.user, app, name)[0] is None  # a refused move says why, not "tick"
+    ):
         messages.error(
             request,
             _("请勾选“已核对测算结果、核对报告和金额，确认%(step)s”后再提交")
