@@ -133,14 +133,15 @@ def household_profile(*, user, household_id: int) -> dict:
     }
 
 
-def household_timeline(*, user, household_id: int, limit: int = 200) -> list[AuditEvent]:
-    """Changes to the household and everything in it, newest first (reads left out)."""
+def household_timeline(*, user, household_id: int) -> QuerySet[AuditEvent]:
+    """Changes to the household and everything in it, newest first (reads left out); the page
+    paginates it."""
     hh = access(Household.objects.all(), user, Capability.REGISTRY_VIEW, pk=household_id)
-    return list(
+    return (
         AuditEvent.objects.filter(household_id=hh.pk)
         .exclude(action__endswith=".view")
         .exclude(action__endswith=".reveal")
-        .order_by("-seq")[:limit]
+        .order_by("-seq")
     )
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.registry import services
 from jiuzhu.registry.display import describe_events
@@ -87,7 +88,10 @@ def household_list(request):
 def household_detail(request, pk: int):
     _require(request, Capability.REGISTRY_VIEW)
     profile = household_profile(user=request.user, household_id=pk)
-    timeline = describe_events(household_timeline(user=request.user, household_id=pk))
+    timeline_page = page_request(
+        request, household_timeline(user=request.user, household_id=pk), per_page=50, prefix="t"
+    )
+    timeline = describe_events(timeline_page.items)
     income = household_income_summary(
         members=profile["members"], income_items=profile["income_items"]
     )
@@ -98,7 +102,14 @@ def household_detail(request, pk: int):
     return render(
         request,
         "registry/household_detail.html",
-        {**profile, "timeline": timeline, "income": income, "roll": roll, "sections": sections},
+        {
+            **profile,
+            "timeline": timeline,
+            "timeline_page": timeline_page,
+            "income": income,
+            "roll": roll,
+            "sections": sections,
+        },
     )
 
 
