@@ -43,6 +43,9 @@ def page(request, live_server, taizhou, settings, tmp_path, chromium):
         permissions=["geolocation"],
     )
     context.set_default_timeout(15_000)
+    # The first page of a session imports the whole project in the live server: on a shared,
+    # loaded machine that alone can take longer than an ordinary step.
+    context.set_default_navigation_timeout(60_000)
     p = context.new_page()
     p.base = live_server.url
     p.width_name = request.param
