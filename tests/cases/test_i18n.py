@@ -20,6 +20,19 @@ def cast(taizhou):
     return make_cast()
 
 
+def _condition_labels() -> list[str]:
+    """The policy calculator's condition labels shown at 初审/审批: the shipped programme
+    definitions' Chinese (data, as on the calculator page)."""
+    from jiuzhu.cases import seams
+    from jiuzhu.registry.models import Household
+
+    labels = []
+    for hh in Household.objects.all():
+        for p in (seams.calculation(household=hh) or {}).get("programmes", []):
+            labels += [c.get("label", "") for c in p.get("conditions", [])]
+    return labels
+
+
 def _data() -> list[str]:
     """Chinese that is data, not the page's text: names of areas and users, stored reasons,
     to-do notes and notice periods (written in Chinese by design)."""
@@ -29,6 +42,7 @@ def _data() -> list[str]:
         *CaseEvent.objects.values_list("reason", flat=True),
         *Task.objects.values_list("note", flat=True),
         *PublicNotice.objects.values_list("period", flat=True),
+        *_condition_labels(),
     ]
 
 

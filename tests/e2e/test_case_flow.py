@@ -187,7 +187,9 @@ def test_case_from_window_to_roll(live_server, taizhou, browser_context):
     login(page, base, reviewer.username)
     page.goto(f"{base}/cases/{app.pk}/")
     page.fill("#form-review input[name=amount]", "680.00")
+    page.fill("#form-review input[name=amount_reason]", "入户核实：有少量零工收入")
     page.fill("#form-review textarea[name=reason]", "入户调查属实，人均收入低于低保标准，建议批准")
+    page.check("#confirm-review")
     page.click("#do-review")
     page.wait_for_selector("#state >> text=公示中")
 
@@ -241,7 +243,9 @@ def test_case_from_window_to_roll(live_server, taizhou, browser_context):
     # -- the county approver approves; the decision letter and the roll entry follow
     login(page, base, approver.username)
     page.goto(f"{base}/cases/{app.pk}/")
+    assert page.input_value("#form-approve input[name=amount]") == "680.00"  # 初审's amount
     page.fill("#form-approve textarea[name=reason]", f"经审核确认，符合{label}条件")
+    page.check("#confirm-approve")
     page.click("#do-approve")
     page.wait_for_selector("#state >> text=已批准")
     assert "陈区县" in page.inner_text("#decided-by")

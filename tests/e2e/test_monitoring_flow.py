@@ -71,18 +71,22 @@ def test_death_file_to_todo_to_reduce_to_stop_case(live_server, taizhou, browser
     assert "停发" in page.inner_text("#purpose")
     app = Application.objects.get(origin=f"alert:{alert.pk}")
     assert app.purpose == "stop" and app.target_roll_entry_id == entry.pk
+    hold.refresh_from_db()
+    assert hold.released_at is None  # the roll has not changed yet (issue 13, item 6)
 
     # -- 街道审核 初审, 区县 审批
     login(page, base, cast.reviewer.username)
     page.click("nav.mainnav >> text=待办")
     page.click(f"#todo >> text={app.number}")
     page.fill("#form-review textarea[name=reason]", "死亡属实，同意停发")
+    page.check("#confirm-review")
     page.click("#do-review")
     page.wait_for_selector("#state >> text=待审批")
     login(page, base, cast.approver.username)
     page.click("nav.mainnav >> text=待办")
     page.click(f"#todo >> text={app.number}")
     page.fill("#form-approve textarea[name=reason]", "同意停发")
+    page.check("#confirm-approve")
     page.click("#do-approve")
     page.wait_for_selector("#state >> text=已批准")
     entry.refresh_from_db()

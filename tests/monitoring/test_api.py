@@ -126,7 +126,7 @@ def test_no_action_with_a_reason_releases_the_hold(cast, alerts):
     east, _ = alerts
     r = _client(cast.worker).post(
         f"{URL}/{east.pk}/close",
-        {"outcome": "no_action", "reason": "公安误报，本人健在"},
+        {"outcome": "no_action", "reason": "公安误报，本人健在", "override_reason": "核实本人健在"},
         content_type="application/json",
     )
     assert r.status_code == 200 and r.json()["outcome_label"] == "无需处理"

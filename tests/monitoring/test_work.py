@@ -134,7 +134,9 @@ def test_death_holds_payment_and_stop_outcome_opens_the_stop_case_that_stops_the
     a = alert_close(actor=cast.worker, alert_id=a.pk, outcome="stop", reason="入户核实已死亡")
     assert a.status == "closed" and a.application.purpose == "stop"
     hold.refresh_from_db()
-    assert hold.released_at is not None and hold.outcome == "confirmed"
+    assert hold.released_at is None  # held until the roll actually changes (issue 13, item 6)
+    head.refresh_from_db()
+    assert head.death_date == today()  # the death is recorded in the registry
     app = a.application
     assert app.state == "reviewing" and app.target_roll_entry == entry
     assert app.origin == f"alert:{a.pk}" and "公安死亡注销" in app.evidence["records"][0]["text"]
@@ -143,6 +145,8 @@ def test_death_holds_payment_and_stop_outcome_opens_the_stop_case_that_stops_the
     assert app.state == "approved" and entry.status == "stopped"
     assert entry.end_month == today().replace(day=1)
     assert app.letters.filter(kind="adjustment").exists()
+    hold.refresh_from_db()
+    assert hold.released_at is not None and hold.outcome == "confirmed"
 
 
 def test_no_action_needs_a_reason_and_clears_the_hold(cast):
@@ -154,7 +158,13 @@ def test_no_action_needs_a_reason_and_clears_the_hold(cast):
     a = Alert.objects.get(household=hh)
     with pytest.raises(ServiceError, match="处理说明"):
         alert_close(actor=cast.worker, alert_id=a.pk, outcome="no_action", reason=" ")
-    alert_close(actor=cast.worker, alert_id=a.pk, outcome="no_action", reason="公安误报，本人健在")
+    alert_close(
+        actor=cast.worker,
+        alert_id=a.pk,
+        outcome="no_action",
+        reason="公安误报，本人健在",
+        override_reason="入户核实本人健在",
+    )
     hold = PaymentHold.objects.get(source=f"alert:{a.pk}")
     assert hold.outcome == "cleared"
     with pytest.raises(ServiceError, match="已办结"):

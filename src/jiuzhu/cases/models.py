@@ -711,3 +711,59 @@ class Task(_Row):
         verbose_name = _("待办")
         verbose_name_plural = _("待办")
         indexes = [models.Index(fields=["role", "done_at", "area"], name="task_role_open")]
+
+
+class DeclarationStatus(models.TextChoices):
+    PENDING = "pending", _("待核对")
+    REPLACED = "replaced", _("以申报替换信息库记录")
+    CONFIRMED = "confirmed", _("信息库记录无误，申报不入库")
+    BOTH = "both", _("申报与信息库记录并存")
+    WITHDRAWN = "withdrawn", _("随申请撤回")
+
+
+class Declaration(_Row):
+    """What the household declared at intake (收入、存款、医疗支出), tied to its application.
+
+    A declaration is not a registry fact: it is shown beside the registry's facts of the same
+    kind and the clerk reconciles it (``declaration_reconcile``): replace the registry's facts of
+    that kind with it, confirm the registry and keep it out, or keep both. Only then does it
+    enter the registry (``fact_id``); a withdrawn application withdraws its declarations and the
+    facts they created.
+    """
+
+    FACT_CHOICES = [("income", _("收入")), ("asset", _("财产")), ("expense", _("刚性支出"))]
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="declarations"
+    )
+    fact = models.CharField(_("申报类别"), max_length=8, choices=FACT_CHOICES)
+    kind = models.CharField(_("类型"), max_length=20)
+    amount = MoneyField(_("金额(元)"))
+    period_start = models.DateField(_("起始月"), null=True, blank=True)
+    period_end = models.DateField(_("截止月"), null=True, blank=True)
+    as_of = models.DateField(_("申报日期"))
+    status = models.CharField(
+        _("核对结果"),
+        max_length=12,
+        choices=DeclarationStatus.choices,
+        default=DeclarationStatus.PENDING,
+    )
+    fact_id = models.PositiveIntegerField(_("入库记录"), null=True, blank=True)
+    # Snapshots of the registry facts a "replace" removed, restored if the application is withdrawn.
+    replaced = models.JSONField(default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("核对说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("家庭申报")
+        verbose_name_plural = _("家庭申报")
+
+    @property
+    def kind_label(self) -> str:
+        from jiuzhu.registry.models import AssetKind, ExpenseKind, IncomeKind
+
+        choices = {"income": IncomeKind, "asset": AssetKind, "expense": ExpenseKind}[self.fact]
+        return str(dict(choices.choices).get(self.kind, self.kind))

@@ -74,13 +74,45 @@ def propose_programmes(*, household) -> list[dict]:
     return _simple_screen(household)
 
 
+def calculation(*, household) -> dict | None:
+    """The policy calculator's result for the household today, or None when it cannot answer."""
+    calc = _policy_calculator()
+    if calc is None:
+        return None
+    try:
+        return calc(household_id=household.pk, on=clock.today())
+    except Exception:  # another module's engine: a page must still open
+        log.exception("policy calculator failed for household %s", household.pk)
+        return None
+
+
+def programme_amount(*, household, programme: str) -> Decimal | None:
+    """The monthly amount the calculator gives the household for ``programme`` (None: not
+    eligible or no answer); the simple screen's amount when the engine is missing."""
+    result = calculation(household=household)
+    if result is None:
+        rows = [p for p in _simple_screen(household) if p.get("programme") == programme]
+        return Decimal(rows[0]["amount"]) if rows and rows[0].get("amount") else None
+    for p in result.get("programmes", []):
+        if p.get("programme") == programme:
+            if not p.get("eligible") or p.get("amount") in (None, "", "0", "0.00"):
+                return None
+            return Decimal(str(p["amount"]))
+    return None
+
+
 def _simple_screen(household) -> list[dict]:
     """A first screen from declared facts (not a decision): per-capita income vs the standard."""
     from jiuzhu.registry.models import IncomeItem, Person
 
     today = clock.today()
     members = list(
-        Person.objects.filter(household=household, is_counted=True, death_date__isnull=True)
+        Person.objects.filter(
+            household=household,
+            is_counted=True,
+            death_date__isnull=True,
+            birth_date__lte=today,  # an unborn member never counts
+        )
     )
     size = max(len(members), 1)
     year_ago = today - datetime.timedelta(days=366)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import reduce
 from operator import or_
 
@@ -22,7 +23,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.workdays import working_days_between
 from jiuzhu.cases.workflow import available
 from jiuzhu.core import clock
-from jiuzhu.registry.models import RollEntry
+from jiuzhu.registry.models import IncomeItem, Person, RollEntry
 
 NEAR_WORKING_DAYS = 1  # flag a task this many working days before its limit
 
@@ -55,7 +56,9 @@ class TodoItem:
     days_left: int | None
 
 
-def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> list[TodoItem]:
+def todo_for(
+    *, user, today: datetime.date | None = None, limit: int | None = None
+) -> list[TodoItem]:
     """Everything waiting on me in my areas: overdue first, then by limit, then oldest."""
     today = today or clock.today()
     clauses = [Q(role=a.role, area__code__startswith=a.area.prefix) for a in user_roles(user)]
@@ -66,8 +69,10 @@ def todo_for(*, user, today: datetime.date | None = None, limit: int = 200) -> l
         .filter(reduce(or_, clauses))
         .filter(Q(assigned_to__isnull=True) | Q(assigned_to=user))
         .select_related("application", "application__household", "application__applicant", "area")
-        .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")[:limit]
+        .order_by(F("due_date").asc(nulls_last=True), "created_at", "id")
     )
+    if limit is not None:
+        qs = qs[:limit]
     out = []
     for t in qs:
         days_left = working_days_between(today, t.due_date) if t.due_date else None
@@ -159,6 +164,96 @@ def case_page(*, user, application_id: int) -> dict:
             subject_type="application", subject_id=str(app.pk)
         ).order_by("seq"),
     }
+
+
+@dataclass
+class DecisionSupport:
+    """What 初审 and 审批 decide on: the calculator for this household, the 核对 findings and the
+    household's declarations beside the registry's income."""
+
+    available: bool  # the calculator answered
+    programme_label: str
+    eligible: bool | None
+    amount: Decimal | None  # the calculator's monthly (or one-off) amount for the programme
+    conditions: list  # (label, passed)
+    findings: list  # the latest 核对's findings: (kind label, person, summary, source)
+    checked_at: datetime.datetime | None
+    declared_income: Decimal | None  # the application's declared income (12 months)
+    declared_per_capita: Decimal | None
+    registry_income: Decimal | None  # the registry's income, 12 months, counted members
+    registry_per_capita: Decimal | None
+    declarations: list
+
+
+def decision_support(*, user, app: Application) -> DecisionSupport:
+    """The figures the 初审/审批 pages show beside the amount (read-only, scoped by ``app``)."""
+    from jiuzhu.cases import seams
+    from jiuzhu.core.programmes import programme_label
+    from jiuzhu.registry.selectors import household_income_summary
+    from jiuzhu.verify.selectors import household_findings
+
+    hh = app.household
+    result = seams.calculation(household=hh)
+    row = None
+    for p in (result or {}).get("programmes", []):
+        if p.get("programme") == app.programme:
+            row = p
+    amount = None
+    if row and row.get("eligible") and row.get("amount") not in (None, ""):
+        amount = Decimal(str(row["amount"]))
+    conditions = [
+        (c.get("label", ""), bool(c.get("passed"))) for c in (row or {}).get("conditions", [])
+    ]
+    findings = [
+        (f.get_kind_display(), f.person.name if f.person else "", f.summary, f.source)
+        for f in household_findings(household_id=hh.pk)
+    ]
+    checks = hh.checks.order_by("-checked_at", "-id").values_list("checked_at", flat=True)[:1]
+    members = list(Person.objects.filter(household=hh))
+    income_items = list(IncomeItem.objects.filter(household=hh))
+    summary = household_income_summary(members=members, income_items=income_items)
+    declarations = list(app.declarations.all().order_by("id"))
+    declared_income = (
+        sum(
+            (d.amount for d in declarations if d.fact == "income" and d.status != "withdrawn"),
+            Decimal("0"),
+        )
+        if any(d.fact == "income" for d in declarations)
+        else None
+    )
+    n = summary.counted_members
+    return DecisionSupport(
+        available=result is not None,
+        programme_label=programme_label(app.programme) if app.programme else "",
+        eligible=bool(row.get("eligible")) if row else None,
+        amount=amount,
+        conditions=conditions,
+        findings=findings,
+        checked_at=checks[0] if checks else None,
+        declared_income=declared_income,
+        declared_per_capita=(declared_income / 12 / n).quantize(Decimal("0.01"))
+        if declared_income is not None and n
+        else None,
+        registry_income=summary.total,
+        registry_per_capita=summary.per_capita_monthly,
+        declarations=declarations,
+    )
+
+
+def declarations_beside_registry(*, app: Application) -> list[dict]:
+    """Each declaration of the application with the registry's facts of the same kind."""
+    from jiuzhu.registry.services import FACT_MODELS
+
+    out = []
+    for d in app.declarations.all().order_by("id"):
+        model = FACT_MODELS[d.fact]
+        facts = list(
+            model.objects.filter(household_id=app.household_id, kind=d.kind)
+            .select_related("person")
+            .order_by("id")
+        )
+        out.append({"declaration": d, "registry": facts})
+    return out
 
 
 def public_notices(*, area_code: str, today: datetime.date | None = None) -> tuple[Area, list]:

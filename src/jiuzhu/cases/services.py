@@ -39,6 +39,8 @@ from jiuzhu.cases.models import (
     CheckAuthorisation,
     CommunityReview,
     DecisionLetter,
+    Declaration,
+    DeclarationStatus,
     HomeVisit,
     Material,
     MaterialKind,
@@ -133,6 +135,11 @@ def _tasks_close(app: Application, *kinds: str) -> None:
 
 
 # ---------------------------------------------------------------- materials
+
+
+def sniff_upload(head: bytes) -> tuple[str, str] | None:
+    """(content type, extension) of an accepted file from its first bytes, else None."""
+    return _sniff(head)
 
 
 def _sniff(head: bytes) -> tuple[str, str] | None:
@@ -262,6 +269,7 @@ def material_upload(
     existing = Material.objects.filter(household=hh, sha256=digest).first()
     if existing is not None:
         _receive_outstanding(app, existing)
+        _record_signed_paper(app, actor, existing)
         return existing
     m = Material(
         household=hh,
@@ -290,6 +298,7 @@ def material_upload(
             after={"kind": kind, "size": m.size, "sha256": digest, "application": application_id},
         )
         _receive_outstanding(app, m)
+        _record_signed_paper(app, actor, m)
     except BaseException:
         if stored:
             default_storage.delete(stored)
@@ -440,6 +449,15 @@ def application_create(
         errors.setdefault("channel", []).append(_("渠道须为 window、visit、online 或 api"))
     if errors:
         raise ServiceError(errors=errors)
+    if applicant_id:
+        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
+        if applicant is None:
+            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
+    else:
+        applicant = Person.objects.filter(household=hh, relation="head").first()
+        if applicant is None:
+            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
+    _refuse_deceased(applicant, hh)  # before anything else: never for a deceased person
     open_same = Application.objects.filter(
         household=hh,
         state__in=[
@@ -460,23 +478,7 @@ def application_create(
         registry_services.person_add(
             actor=actor, household_id=hh.pk, data=member, reason="申请时登记"
         )
-    for kind in ("income", "asset", "expense"):
-        for item in (declared or {}).get(kind, []):
-            registry_services.fact_add(
-                actor=actor,
-                household_id=hh.pk,
-                kind=kind,
-                data={**item, "source": "declared"},
-                reason="申请时申报",
-            )
-    if applicant_id:
-        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
-        if applicant is None:
-            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
-    else:
-        applicant = Person.objects.filter(household=hh, relation="head").first()
-        if applicant is None:
-            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
+    declarations = _declarations_parse(declared or {})
     chain = chain_for(area_code=hh.hukou_area_id, programme=programme or Programme.DIBAO)
     today = clock.today()
     app = Application(
@@ -504,6 +506,9 @@ def application_create(
         raise ServiceError(_("外部请求编号已被使用"), field="client_ref", code="duplicate") from exc
     app.number = _number(app)
     Application.objects.filter(pk=app.pk).update(number=app.number)
+    for d in declarations:  # tied to this application; the registry is changed on reconciling
+        d.application = app
+    Declaration.objects.bulk_create(declarations)
     # Signed on the same screen: recorded in the submit event (one audit append, not three).
     signed = {}
     if pledge:
@@ -529,10 +534,230 @@ def application_create(
             "vague": app.vague,
             "channel": channel,
             "proposed": [p.get("programme") for p in app.proposed_programmes],
+            "declared": [
+                {"fact": d.fact, "kind": d.kind, "amount": d.amount} for d in declarations
+            ],
             **signed,
         },
     )
     return app
+
+
+DECLARED_KINDS = {  # what the intake screen declares: (registry fact, money field, kinds)
+    "income": ("amount", ("wage", "business", "property", "transfer", "other")),
+    "asset": ("value", None),
+    "expense": ("amount", None),
+}
+DECLARATION_LABELS = {
+    "income": gettext_noop("收入"),
+    "asset": gettext_noop("财产"),
+    "expense": gettext_noop("刚性支出"),
+}
+
+
+def _declarations_parse(declared: dict) -> list[Declaration]:
+    """The household's declarations, checked (amount in yuan to the fen, not negative)."""
+    out: list[Declaration] = []
+    errors: dict[str, list[str]] = {}
+    today = clock.today()
+    for fact in ("income", "asset", "expense"):
+        money_field, _kinds = DECLARED_KINDS[fact]
+        for item in declared.get(fact, []) or []:
+            raw = item.get(money_field, item.get("amount"))
+            label = _(DECLARATION_LABELS[fact])
+            try:
+                value = decimal.Decimal(str(raw).strip())
+            except (decimal.InvalidOperation, TypeError):
+                errors.setdefault(f"declared.{fact}", []).append(
+                    _("申报%(label)s金额“%(value)s”须为数字") % {"label": label, "value": raw}
+                )
+                continue
+            if not value.is_finite() or value < 0:
+                errors.setdefault(f"declared.{fact}", []).append(
+                    _("申报%(label)s金额不能为负数") % {"label": label}
+                )
+                continue
+            if value != value.quantize(decimal.Decimal("0.01")) or value >= decimal.Decimal("1e12"):
+                errors.setdefault(f"declared.{fact}", []).append(
+                    _("申报%(label)s金额最多保留两位小数（到分）") % {"label": label}
+                )
+                continue
+            start, end = item.get("period_start"), item.get("period_end")
+            as_of = item.get("as_of") or today
+            if as_of > today or (end and end > today):
+                errors.setdefault(f"declared.{fact}", []).append(
+                    _("申报%(label)s的日期不能晚于今天") % {"label": label}
+                )
+                continue
+            out.append(
+                Declaration(
+                    fact=fact,
+                    kind=item.get("kind") or ("wage" if fact == "income" else "deposit"),
+                    amount=value,
+                    period_start=start,
+                    period_end=end,
+                    as_of=as_of,
+                )
+            )
+    if errors:
+        raise ServiceError(errors=errors)
+    return out
+
+
+def _registry_facts(household_id: int, fact: str, kind: str) -> list:
+    """The registry's facts a declaration of ``fact``/``kind`` stands beside."""
+    model = registry_services.FACT_MODELS[fact]
+    return list(model.objects.filter(household_id=household_id, kind=kind).order_by("id"))
+
+
+RECONCILE_CHOICES = (
+    DeclarationStatus.REPLACED,
+    DeclarationStatus.CONFIRMED,
+    DeclarationStatus.BOTH,
+)
+
+
+@transaction.atomic
+def declaration_reconcile(
+    *, actor, declaration_id: int, decision: str, reason: str = ""
+) -> Declaration:
+    """The clerk reconciles one declaration with the registry (audited):
+
+    - ``replaced``: the registry's facts of the same kind that do not come from a department feed
+      are removed and the declaration enters the registry in their place;
+    - ``confirmed``: the registry is right; the declaration stays on the case only;
+    - ``both``: the declaration enters the registry beside the existing facts (a second source).
+    """
+    d = (
+        Declaration.objects.select_for_update()
+        .select_related("application")
+        .filter(pk=declaration_id)
+        .first()
+    )
+    if d is None:
+        raise ServiceError(_("申报记录不存在"), code="not_found")
+    app = access(Application.objects.all(), actor, Capability.CASE_INTAKE, pk=d.application_id)
+    if decision not in RECONCILE_CHOICES:
+        raise ServiceError(_("核对结果须为“以申报替换”“信息库无误”或“两者并存”"), field="decision")
+    if d.status != DeclarationStatus.PENDING:
+        raise ServiceError(_("该申报已核对，不能重复处理"), code="wrong_state")
+    if app.state in (State.WITHDRAWN, State.REJECTED_INTAKE, State.REFUSED):
+        raise ServiceError(_("申请已结束，申报不再入库"), code="wrong_state")
+    reason = (reason or "").strip()
+    if decision == DeclarationStatus.REPLACED and not reason:
+        raise ServiceError(_("以申报替换信息库记录须填写理由"), field="reason")
+    money_field, _kinds = DECLARED_KINDS[d.fact]
+    replaced = []
+    if decision == DeclarationStatus.REPLACED:
+        for f in _registry_facts(app.household_id, d.fact, d.kind):
+            if f.source.startswith("feed"):
+                continue  # department data is evidence, never overwritten by a declaration
+            replaced.append(
+                {
+                    k: (f.person_id if k == "person" else getattr(f, k))
+                    for k in registry_services.FACT_FIELDS[d.fact]
+                }
+            )
+            registry_services.fact_delete(
+                actor=actor,
+                kind=d.fact,
+                fact_id=f.pk,
+                reason=f"申请{app.number}核对申报：以申报替换。{reason}"[:500],
+            )
+    if decision in (DeclarationStatus.REPLACED, DeclarationStatus.BOTH):
+        data = {
+            "kind": d.kind,
+            money_field: d.amount,
+            "source": "declared",
+            "as_of": d.as_of,
+            "note": f"申请{app.number}申报"[:200],
+        }
+        if d.fact in ("income", "expense"):
+            data.update(period_start=d.period_start, period_end=d.period_end)
+        fact = registry_services.fact_add(
+            actor=actor,
+            household_id=app.household_id,
+            kind=d.fact,
+            data=data,
+            reason=f"申请{app.number}申报入库",
+        )
+        d.fact_id = fact.pk
+    d.status = decision
+    d.replaced = jsonable(replaced)
+    d.decided_by = actor
+    d.decided_at = timezone.now()
+    d.decision_reason = reason[:500]
+    d.save()
+    audit_record(
+        actor=actor,
+        action="case.declaration.reconcile",
+        subject_type="application",
+        subject_id=app.pk,
+        household_id=app.household_id,
+        area_code=app.area_id,
+        reason=reason,
+        before={"status": DeclarationStatus.PENDING},
+        after={
+            "declaration": d.pk,
+            "fact": d.fact,
+            "kind": d.kind,
+            "amount": d.amount,
+            "status": decision,
+            "registry_fact": d.fact_id,
+            "replaced": len(replaced),
+        },
+    )
+    return d
+
+
+def _declarations_withdraw(app: Application, actor, reason: str) -> int:
+    """Withdraw the application's declarations: facts they created leave the registry and facts
+    a replacement removed come back (each change audited by the registry service)."""
+    n = 0
+    for d in app.declarations.select_for_update().exclude(status=DeclarationStatus.WITHDRAWN):
+        money_field, _kinds = DECLARED_KINDS[d.fact]
+        model = registry_services.FACT_MODELS[d.fact]
+        if d.fact_id and model.objects.filter(pk=d.fact_id).exists():
+            registry_services.fact_delete(
+                actor=actor,
+                kind=d.fact,
+                fact_id=d.fact_id,
+                reason=f"申请{app.number}撤回，申报随之撤回：{reason}"[:500],
+            )
+        for old in d.replaced or []:
+            data = dict(old)
+            for k in ("period_start", "period_end", "as_of"):
+                if isinstance(data.get(k), str):
+                    data[k] = datetime.date.fromisoformat(data[k])
+            registry_services.fact_add(
+                actor=actor,
+                household_id=app.household_id,
+                kind=d.fact,
+                data=data,
+                reason=f"申请{app.number}撤回，恢复被申报替换的记录",
+            )
+        d.status = DeclarationStatus.WITHDRAWN
+        d.save(update_fields=["status"])
+        n += 1
+    return n
+
+
+def _refuse_deceased(applicant: Person, hh: Household) -> None:
+    """No application is ever created for a deceased person, nor for a household with nobody
+    alive in it (whoever calls: the window, the API, a monitoring alert)."""
+    if applicant.death_date is not None:
+        raise ServiceError(
+            _(
+                "申请人%(name)s已于%(date)s死亡，不能为其登记申请；如家庭其他成员需要救助，请由其作为申请人"
+            )
+            % {"name": applicant.name, "date": _ymd(applicant.death_date)},
+            field="applicant",
+            code="deceased",
+        )
+    if not Person.objects.filter(household=hh, death_date__isnull=True).exists():
+        raise ServiceError(
+            _("该家庭成员均已死亡，不能登记申请"), field="applicant", code="deceased"
+        )
 
 
 def _pledge(
@@ -606,6 +831,90 @@ def _authorisation(
         after={"signer": signer_name, "signer_role": signer_role, "method": method},
     )
     return a
+
+
+SIGNED_PAPERS = {MaterialKind.TRUTH_PLEDGE: "pledge", MaterialKind.CHECK_AUTH: "authorisation"}
+
+
+def _record_signed_paper(app: Application | None, actor, m: Material) -> str:
+    """An uploaded signed 诚信承诺书/核对授权书 is the signature itself (method "upload"), recorded
+    for the application if it has none yet. Returns "pledge"/"authorisation" or ""."""
+    which = SIGNED_PAPERS.get(m.kind, "")
+    if app is None or not which:
+        return ""
+    if which == "pledge" and not app.pledges.filter(kind="truth").exists():
+        _pledge(app, actor, kind="truth", method=SignMethod.UPLOAD, material_id=m.pk)
+        return which
+    if which == "authorisation" and not app.authorisations.exists():
+        _authorisation(app, actor, method=SignMethod.UPLOAD, material_id=m.pk)
+        return which
+    return ""
+
+
+@transaction.atomic
+def signatures_record(
+    *,
+    actor,
+    application_id: int,
+    pledge: bool = False,
+    authorisation: bool = False,
+    signer_name: str = "",
+    uploaded=None,
+    kind: str = "",
+) -> list[str]:
+    """补签: record a missing 诚信承诺书/核对授权书 after submission, on screen (the applicant
+    confirms in front of the clerk) or by uploading the signed paper (``uploaded`` of ``kind``
+    truth_pledge/check_auth). Each signature is audited; returns what was recorded."""
+    app = access(
+        Application.objects.select_for_update().select_related("applicant"),
+        actor,
+        Capability.CASE_INTAKE,
+        pk=application_id,
+    )
+    if app.state in (State.WITHDRAWN, State.REJECTED_INTAKE, State.REFUSED, State.STOPPED):
+        raise ServiceError(_("申请已结束，不能再补签"), code="wrong_state")
+    done: list[str] = []
+    if uploaded is not None:
+        if kind not in SIGNED_PAPERS:
+            raise ServiceError(_("上传的签字件须为《诚信承诺书》或《核对授权书》"), field="kind")
+        which = SIGNED_PAPERS[kind]
+        had = (
+            app.pledges.filter(kind="truth").exists()
+            if which == "pledge"
+            else app.authorisations.exists()
+        )
+        if had:
+            raise ServiceError(
+                _("%(paper)s已签署，无需重复补签") % {"paper": MaterialKind(kind).label},
+                field="kind",
+            )
+        m = material_upload(  # records the signature of a signed paper (``_record_signed_paper``)
+            actor=actor,
+            household_id=app.household_id,
+            kind=kind,
+            uploaded=uploaded,
+            application_id=app.pk,
+        )
+        if m.application_id is None:
+            Material.objects.filter(pk=m.pk).update(application=app)
+        _record_signed_paper(app, actor, m)  # a paper this household had handed in before
+        done.append(which)
+    signer_name = (signer_name or "").strip()
+    if (pledge or authorisation) and not signer_name:
+        raise ServiceError(_("请填写签署人姓名"), field="signer_name")
+    if pledge:
+        if app.pledges.filter(kind="truth").exists():
+            raise ServiceError(_("诚信承诺书已签署，无需重复补签"), field="pledge")
+        _pledge(app, actor, kind="truth", signer_name=signer_name)
+        done.append("pledge")
+    if authorisation:
+        if app.authorisations.exists():
+            raise ServiceError(_("核对授权书已签署，无需重复补签"), field="authorisation")
+        _authorisation(app, actor, signer_name=signer_name)
+        done.append("authorisation")
+    if not done:
+        raise ServiceError(_("请勾选要补签的文书，或上传申请人签字的文书"), field="pledge")
+    return done
 
 
 @transaction.atomic
@@ -1045,8 +1354,45 @@ def _money(value, field) -> decimal.Decimal:
     return d
 
 
+def _amount_against_calculator(app: Application, value, amount_reason: str | None) -> dict:
+    """The calculator's amount for this household beside the one chosen. A page passes
+    ``amount_reason`` (None: a caller that does not show the calculator); a chosen amount other
+    than the calculator's needs a reason, kept in the case's event."""
+    calculated = seams.programme_amount(household=app.household, programme=app.programme)
+    data = {"calculated": calculated}
+    if amount_reason is None:
+        return data
+    amount_reason = amount_reason.strip()
+    if calculated is not None and value != calculated and not amount_reason:
+        raise ServiceError(
+            _("金额 %(amount)s 元与测算金额 %(calculated)s 元不同，须填写调整金额的理由")
+            % {"amount": value, "calculated": calculated},
+            field="amount_reason",
+            code="amount_reason_required",
+        )
+    if amount_reason:
+        data["amount_reason"] = amount_reason
+    return data
+
+
+def _amount_given(amount, field: str = "amount"):
+    """An amount field posted empty is an error, never "use the proposed amount"."""
+    if isinstance(amount, str) and not amount.strip():
+        raise ServiceError(
+            _("请填写金额（可参考系统测算金额）"), field=field, code="amount_required"
+        )
+    return amount
+
+
 def application_review(
-    *, actor, application_id: int, version: int, recommend: bool, reason: str, amount=None
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    recommend: bool,
+    reason: str,
+    amount=None,
+    amount_reason: str | None = None,
 ) -> Application:
     """初审: recommend (with the proposed amount) → 公示; or not → straight to the decider."""
 
@@ -1063,7 +1409,8 @@ def application_review(
                 add_working_days(clock.today(), app.chain["refusal_notice_days"]),
             )
             return State.APPROVING, {"recommend": False}
-        value = _money(amount, "amount")
+        value = _money(_amount_given(amount), "amount")
+        against = _amount_against_calculator(app, value, amount_reason)
         if app.programme == Programme.TEMPORARY_AID:
             app.one_off_amount = value
             app.monthly_amount = None
@@ -1079,6 +1426,7 @@ def application_review(
         return State.NOTICE, {
             "recommend": True,
             "amount": value,
+            **against,
             "notice": notice.pk,
             "notice_end": notice.end_date,
         }
@@ -1355,9 +1703,18 @@ def _holds_role(user, role: str) -> bool:
 
 
 def application_approve(
-    *, actor, application_id: int, version: int, reason: str, amount=None
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    reason: str,
+    amount=None,
+    amount_reason: str | None = None,
 ) -> Application:
-    """批准: the decision, the decision letter, and the roll entry from the following month."""
+    """批准: the decision, the decision letter, and the roll entry from the following month.
+
+    ``amount`` None keeps the amount proposed at 初审 (and shown in the 公示); an amount posted
+    empty is refused — a page pre-fills it, so an empty field is a mistake, never a default."""
 
     def body(app):
         if _holds_role(actor, Role.PAYMENTS_OFFICER):
@@ -1371,10 +1728,13 @@ def application_approve(
             data = _adjust_roll(app, actor, amount, reason)
             _tasks_close(app)
             data["letter"] = _letter(app, actor, "adjustment", reason).number
+            # The roll has changed now: the hold the alert placed is settled (confirmed).
+            data["hold_released"] = _origin_hold_release(app, actor, confirmed=True, note=reason)
             return None, data
+        _amount_given(amount)
         value = _money(
             amount
-            if amount not in (None, "")
+            if amount is not None
             else (
                 app.one_off_amount
                 if app.programme == Programme.TEMPORARY_AID
@@ -1383,6 +1743,19 @@ def application_approve(
             "amount",
         )
         one_off = app.programme == Programme.TEMPORARY_AID
+        against = {}
+        if amount_reason is not None:  # from the page: the calculator and 初审 beside it
+            proposed = app.one_off_amount if one_off else app.monthly_amount
+            if proposed is not None and value != proposed and not amount_reason.strip():
+                raise ServiceError(
+                    _("批准金额 %(amount)s 元与初审、公示金额 %(proposed)s 元不同，须填写理由")
+                    % {"amount": value, "proposed": proposed},
+                    field="amount_reason",
+                    code="amount_reason_required",
+                )
+            against = _amount_against_calculator(app, value, None)  # recorded beside it
+            if amount_reason.strip():
+                against["amount_reason"] = amount_reason.strip()
         if one_off:
             app.one_off_amount = value
         else:
@@ -1395,6 +1768,7 @@ def application_approve(
         letter = _letter(app, actor, "approval", reason)
         return None, {
             "amount": value,
+            **against,
             "letter": letter.number,
             "roll_entry": app.roll_entry_id,
             "start_month": app.roll_entry.start_month,
@@ -1418,7 +1792,10 @@ def application_refuse(*, actor, application_id: int, version: int, reason: str)
         _tasks_close(app)
         app.notices.filter(closed=False).update(closed=True)
         letter = _letter(app, actor, "refusal", reason)
-        return None, {"letter": letter.number}
+        data = {"letter": letter.number}
+        if app.is_adjustment:  # the stop/change was refused: the alert's hold was not warranted
+            data["hold_released"] = _origin_hold_release(app, actor, confirmed=False, note=reason)
+        return None, data
 
     return _move(
         actor=actor,
@@ -1435,7 +1812,8 @@ def application_withdraw(*, actor, application_id: int, version: int, reason: st
         _tasks_close(app)
         app.paused = False
         app.notices.filter(closed=False).update(closed=True)
-        return None, {}
+        withdrawn = _declarations_withdraw(app, actor, reason)
+        return None, {"declarations_withdrawn": withdrawn}
 
     return _move(
         actor=actor,
@@ -1784,6 +2162,117 @@ def _adjust_roll(app: Application, actor, amount, reason: str) -> dict:
     return after
 
 
+def _origin_hold_release(app: Application, actor, *, confirmed: bool, note: str) -> bool:
+    """Settle the payment hold placed by the alert this case came from (``origin`` alert:N),
+    once the case is decided: the hold lasts as long as the roll has not changed."""
+    if not (app.origin or "").startswith("alert:"):
+        return False
+    from jiuzhu.funds import services as funds_services
+
+    funds_services.payment_hold_release(
+        source=app.origin, actor=actor, confirmed=confirmed, note=note[:300]
+    )
+    return True
+
+
+@transaction.atomic
+def death_record(*, actor, person_id: int, death_date: datetime.date, reason: str) -> Person:
+    """Record a confirmed death in the registry (audited there), once."""
+    person = access(
+        Person.objects.select_for_update(), actor, Capability.ALERT_HANDLE, pk=person_id
+    )
+    if death_date > clock.today():
+        raise ServiceError(_("“死亡日期”不能晚于今天"), field="death_date")
+    if person.death_date is None:
+        person = registry_services.person_update(
+            actor=actor,
+            person_id=person.pk,
+            version=person.version,
+            data={"death_date": death_date},
+            reason=f"死亡核实：{reason}"[:500],
+        )
+    return person
+
+
+@transaction.atomic
+def death_adjustment(
+    *,
+    actor,
+    person_id: int,
+    death_date: datetime.date,
+    reason: str,
+    stop: bool = False,
+    amount=None,
+    roll_entry_id: int | None = None,
+    evidence: dict | None = None,
+    origin: str = "",
+) -> Application:
+    """A confirmed death (an alert from the police feed, a report): record it in the registry and
+    open the case that follows from it for the roll entry that pays the person —
+
+    - the person's own entry (特困 and other individual entries) → 停发;
+    - the household's entry → 核减: ``amount`` if the clerk gives one, else the calculator
+      recomputes the household without the deceased; an amount still due opens a change case,
+      none (or nobody left alive, or ``stop``) a stop case.
+
+    The roll changes only when the case is approved (初审 → 审批)."""
+    person = access(
+        Person.objects.select_for_update().select_related("household"),
+        actor,
+        Capability.ALERT_HANDLE,
+        pk=person_id,
+    )
+    death_record(actor=actor, person_id=person.pk, death_date=death_date, reason=reason)
+    entries = RollEntry.objects.filter(
+        household_id=person.household_id, status__in=ADJUSTABLE_STATES
+    ).order_by("id")
+    entry = None
+    if roll_entry_id:
+        entry = entries.filter(pk=roll_entry_id).first()
+    entry = (
+        entry
+        or entries.filter(person_id=person.pk).first()
+        or entries.filter(person__isnull=True).first()
+    )
+    if entry is None:
+        raise ServiceError(
+            _("该人员及其家庭没有在发的名册记录，无需停发或核减"), field="roll_entry"
+        )
+    survivors = Person.objects.filter(
+        household_id=person.household_id, is_counted=True, death_date__isnull=True
+    ).exists()
+    if entry.person_id == person.pk or stop or not survivors:
+        return adjustment_create(
+            actor=actor,
+            roll_entry_id=entry.pk,
+            purpose=Purpose.STOP,
+            reason=reason,
+            evidence=evidence,
+            origin=origin,
+        )
+    if amount in (None, ""):
+        amount = seams.programme_amount(household=person.household, programme=entry.programme)
+    else:
+        amount = _money(amount, "amount")
+    purpose = Purpose.CHANGE if amount else Purpose.STOP
+    if amount is not None and amount == entry.monthly_amount:
+        raise ServiceError(
+            _("按测算，去世成员不影响该家庭的救助金额（%(amount)s 元/月）；请核实后手工发起变更")
+            % {"amount": amount},
+            field="amount",
+            code="no_change",
+        )
+    return adjustment_create(
+        actor=actor,
+        roll_entry_id=entry.pk,
+        purpose=purpose,
+        reason=reason,
+        amount=amount,
+        evidence={**(evidence or {}), "recomputed": str(amount) if amount else None},
+        origin=origin,
+    )
+
+
 def payment_officer_check(*, application: Application, user) -> None:
     """For the payments module: whoever reviewed or decided a case may not pay it."""
     if user.pk in (application.reviewed_by_id, application.decided_by_id):
@@ -1845,17 +2334,22 @@ def intake_submit(
     **application,
 ) -> Application:
     """The intake screen: papers and application together, all or nothing."""
+    papers = []
     with _FilesUndo() as undo:
         for kind, uploaded in files:
-            undo.keep(
-                material_upload(
-                    actor=actor, household_id=household_id, kind=kind, uploaded=uploaded
+            papers.append(
+                undo.keep(
+                    material_upload(
+                        actor=actor, household_id=household_id, kind=kind, uploaded=uploaded
+                    )
                 )
             )
         app = application_create(actor=actor, household_id=household_id, **application)
     Material.objects.filter(household_id=household_id, application__isnull=True).update(
         application=app
     )
+    for m in papers:  # a signed paper handed in with the application is its signature
+        _record_signed_paper(app, actor, m)
     return app
 
 

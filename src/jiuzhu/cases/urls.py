@@ -11,6 +11,12 @@ urlpatterns = [
     path("<int:pk>/move/<str:name>/", views.move, name="move"),
     path("<int:pk>/programme/", views.set_programme, name="set_programme"),
     path("<int:pk>/upload/", views.upload, name="upload"),
+    path("<int:pk>/sign/", views.sign, name="sign"),
+    path(
+        "<int:pk>/declarations/<int:declaration_id>/",
+        views.declaration_reconcile,
+        name="declaration_reconcile",
+    ),
     path("<int:pk>/visit/", views.visit, name="visit"),
     path("letters/<int:pk>/", views.letter, name="letter"),
     path("materials/<int:pk>/", views.material_file, name="material"),

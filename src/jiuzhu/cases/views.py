@@ -18,7 +18,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.audit.services import audit_read
-from jiuzhu.cases import selectors, services
+from jiuzhu.cases import pending, selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
     VISIT_CHECKLIST,
@@ -28,11 +28,12 @@ from jiuzhu.cases.models import (
     Programme,
     TempAidKind,
 )
-from jiuzhu.cases.workflow import TRANSITIONS
+from jiuzhu.cases.workflow import TRANSITIONS, guard
 from jiuzhu.core import clock
 from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.idcard import normalise as normalise_id
+from jiuzhu.core.pagination import page_request
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
 
@@ -62,13 +63,20 @@ def _errors(request, exc: ServiceError):
 @login_required
 def todo(request):
     _need(request.user, Capability.CASE_VIEW)
-    items = selectors.todo_rows(user=request.user)
-    recent = (
+    page = page_request(request, selectors.todo_rows(user=request.user), per_page=50)
+    recent = page_request(
+        request,
         selectors.applications_visible(request.user)
         .select_related("household", "applicant")
-        .order_by("-id")[:20]
+        .order_by("-id"),
+        per_page=25,
+        prefix="a",
     )
-    return render(request, "cases/todo.html", {"items": items, "recent": recent})
+    return render(
+        request,
+        "cases/todo.html",
+        {"items": page.items, "page": page, "recent": recent.items, "recent_page": recent},
+    )
 
 
 @login_required
@@ -77,18 +85,20 @@ def intake(request):
     _need(request.user, Capability.CASE_INTAKE)
     q = request.GET.get("q", "").strip()
     found = []
+    page = None
     if q:
         hhs = scoped(Household.objects.all(), request.user, Capability.CASE_INTAKE)
         if len(normalise_id(q)) == 18 and normalise_id(q)[:17].isdigit():
             found = hhs.filter(members__id_number=normalise_id(q))
         else:
             found = hhs.filter(members__name__startswith=q)
-        found = found.distinct().order_by("number")[:20]
+        page = page_request(request, found.distinct().order_by("number"), per_page=25)
+        found = page.items
     scope = user_scope(request.user, Capability.CASE_INTAKE)
-    villages = (
+    villages = (  # every village of the worker's areas: a choice list is never cut short
         Area.objects.filter(level=AreaLevel.VILLAGE)
         .filter(_prefix_q(scope.prefixes))
-        .order_by("code")[:500]
+        .order_by("code")
     )
     if request.method == "POST":
         head = {
@@ -114,7 +124,17 @@ def intake(request):
             messages.error(request, _("所选村/社区不在您的管辖区域内"))
         else:
             return redirect("cases:apply", household_id=hh.pk)
-    return render(request, "cases/intake.html", {"q": q, "found": found, "villages": villages})
+    return render(
+        request,
+        "cases/intake.html",
+        {
+            "q": q,
+            "found": found,
+            "page": page,
+            "villages": villages,
+            "form": request.POST if request.method == "POST" else {},
+        },
+    )
 
 
 def _prefix_q(prefixes):
@@ -142,12 +162,19 @@ def apply(request, household_id: int):
     hh = access(Household.objects.all(), request.user, Capability.CASE_INTAKE, pk=household_id)
     members = Person.objects.filter(household=hh).order_by("id")
     have = set(Material.objects.filter(household=hh).values_list("kind", flat=True))
+    kept_files: list[dict] = []
+    token = ""
     if request.method == "POST":
         p = request.POST
-        files = []
+        token = p.get("pending_token", "")
+        new_files = []
         for kind in UPLOAD_KINDS:
             for f in request.FILES.getlist(f"file_{kind}"):
-                files.append((kind, f))
+                new_files.append((kind, f))
+        fresh = {kind for kind, _f in new_files}
+        files = new_files + [
+            (kind, f) for kind, f in pending.files(request, token) if kind not in fresh
+        ]
         today = clock.today()
         year_ago = (today.replace(day=1) - datetime.timedelta(days=330)).replace(day=1)
         last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
@@ -190,18 +217,28 @@ def apply(request, household_id: int):
             )
         except ServiceError as exc:
             _errors(request, exc)
+            # Nothing typed or chosen is lost: the fields come back, the files are kept.
+            token, kept_files = pending.stash(request, token, new_files)
         else:
+            pending.drop(request, token)
             messages.success(request, _("已登记申请 %(number)s") % {"number": app.number})
             return redirect("cases:detail", pk=app.pk)
     required = REQUIRED_MATERIALS
+    kept_by_kind = {k["field"]: k["name"] for k in kept_files}
     return render(
         request,
         "cases/apply.html",
         {
+            "form": request.POST if request.method == "POST" else {},
+            "pending_token": token,
+            "kept_by_kind": kept_by_kind,
+            "max_upload": services.MAX_UPLOAD_BYTES,
             "hh": hh,
             "members": members,
             "have": have,
-            "kinds": [(k, MaterialKind(k).label, k in have) for k in UPLOAD_KINDS],
+            "kinds": [
+                (k, MaterialKind(k).label, k in have, kept_by_kind.get(k, "")) for k in UPLOAD_KINDS
+            ],
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
             "required": required,
@@ -210,7 +247,7 @@ def apply(request, household_id: int):
 
 
 @login_required
-def detail(request, pk: int):
+def detail(request, pk: int, kept: dict | None = None):
     ctx = selectors.case_page(user=request.user, application_id=pk)
     app = ctx["app"]
     audit_read(
@@ -219,6 +256,23 @@ def detail(request, pk: int):
         subject_type="application",
         subject_id=pk,
         household_id=app.household_id,
+    )
+    support = None
+    if {"review", "approve"} & set(ctx["actions"]) or app.state in ("reviewing", "approving"):
+        support = selectors.decision_support(user=request.user, app=app)
+    ctx.update(
+        {
+            "support": support,
+            "kept": kept or {},
+            "declarations": selectors.declarations_beside_registry(app=app),
+            "signed_pledge": any(p.kind == "truth" for p in ctx["pledges"]),
+            "signed_authorisation": bool(ctx["authorisations"]),
+            "sign_kinds": [
+                (k, MaterialKind(k).label)
+                for k in (MaterialKind.TRUTH_PLEDGE, MaterialKind.CHECK_AUTH)
+            ],
+            "max_upload": services.MAX_UPLOAD_BYTES,
+        }
     )
     ctx.update(
         {
@@ -229,17 +283,19 @@ def detail(request, pk: int):
             "can_intake": user_scope(request.user, Capability.CASE_INTAKE).contains(app.area_id),
             "labels": {n: _(t.label) for n, t in TRANSITIONS.items()},
             "open_objections": app.objections.filter(resolved=False),
-            "suggested_amount": _suggested(app),
+            "suggested_amount": _suggested(app, support),
         }
     )
     return render(request, "cases/detail.html", ctx)
 
 
-def _suggested(app):
+def _suggested(app, support=None):
     if app.monthly_amount:
         return app.monthly_amount
     if app.one_off_amount:
         return app.one_off_amount
+    if support is not None and support.amount:
+        return support.amount
     for p in app.proposed_programmes or []:
         if p.get("programme") == app.programme and p.get("amount"):
             return p["amount"]
@@ -250,9 +306,12 @@ def _move_kwargs(name: str, p) -> dict:
     kw: dict = {"reason": p.get("reason", "")}
     if name in ("grant_emergency", "approve", "change_amount"):
         kw["amount"] = p.get("amount", "")
+    if name == "approve":
+        kw["amount_reason"] = p.get("amount_reason", "")
     if name == "review":
         kw["recommend"] = p.get("recommend") == "yes"
         kw["amount"] = p.get("amount", "")
+        kw["amount_reason"] = p.get("amount_reason", "")
     if name == "accept_with_pledge":
         kw["missing"] = p.getlist("missing")
         kw["signer_name"] = p.get("signer_name", "")
@@ -277,6 +336,17 @@ def move(request, pk: int, name: str):
     app = selectors.application_get(user=request.user, application_id=pk)
     if name not in services.MOVES or name == "submit_visit":
         raise Http404
+    if (
+        name in CONFIRMED_MOVES
+        and not request.POST.get("confirm")
+        and guard(request.user, app, name)[0] is None  # a refused move says why, not "tick"
+    ):
+        messages.error(
+            request,
+            _("请勾选“已核对测算结果、核对报告和金额，确认%(step)s”后再提交")
+            % {"step": _(TRANSITIONS[name].label)},
+        )
+        return _back_to_form(request, app, name)
     try:
         version = int(request.POST.get("version", "0"))
         services.MOVES[name](
@@ -287,11 +357,71 @@ def move(request, pk: int, name: str):
         )
     except ServiceError as exc:
         _errors(request, exc)
+        return _back_to_form(request, app, name)
     except ValueError:
         messages.error(request, _("表单数据有误，请检查后重试"))
+        return _back_to_form(request, app, name)
     else:
         messages.success(request, _("已办理：%(step)s") % {"step": _(TRANSITIONS[name].label)})
     return redirect("cases:detail", pk=app.pk)
+
+
+# Decisions on money: the page asks the officer to confirm having read the figures.
+CONFIRMED_MOVES = ("review", "approve")
+
+
+def _back_to_form(request, app, name: str):
+    """After a refused move, the case page again with what was typed in that form kept."""
+    return detail(request, app.pk, kept={"form": name, **request.POST.dict()})
+
+
+@login_required
+@require_POST
+def declaration_reconcile(request, pk: int, declaration_id: int):
+    app = selectors.application_get(user=request.user, application_id=pk)
+    try:
+        services.declaration_reconcile(
+            actor=request.user,
+            declaration_id=declaration_id,
+            decision=request.POST.get("decision", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("您没有核对该申请申报的权限"))
+    else:
+        messages.success(request, _("申报已核对"))
+    return redirect(f"{reverse('cases:detail', args=[app.pk])}#declarations")
+
+
+@login_required
+@require_POST
+def sign(request, pk: int):
+    """补签 the 诚信承诺书/核对授权书: on screen, or by uploading the signed paper."""
+    app = selectors.application_get(user=request.user, application_id=pk)
+    f = request.FILES.get("file")
+    try:
+        done = services.signatures_record(
+            actor=request.user,
+            application_id=app.pk,
+            pledge=bool(request.POST.get("pledge")),
+            authorisation=bool(request.POST.get("authorisation")),
+            signer_name=request.POST.get("signer_name", ""),
+            uploaded=f,
+            kind=request.POST.get("kind", "") if f is not None else "",
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    except PermissionDenied:
+        messages.error(request, _("您没有为该申请补签的权限"))
+    else:
+        labels = {"pledge": _("诚信承诺书"), "authorisation": _("核对授权书")}
+        messages.success(
+            request,
+            _("已补签：%(papers)s") % {"papers": _("、").join(str(labels[d]) for d in done)},
+        )
+    return redirect(f"{reverse('cases:detail', args=[app.pk])}#signatures")
 
 
 @login_required
@@ -342,8 +472,12 @@ def visit(request, pk: int):
     """The home-visit form, made for a phone."""
     app = selectors.application_get(user=request.user, application_id=pk)
     _need(request.user, Capability.CASE_VISIT)
+    token, kept_files = "", []
     if request.method == "POST":
         p = request.POST
+        token = p.get("pending_token", "")
+        new_photos = [("photos", f) for f in request.FILES.getlist("photos")]
+        photos = [f for _k, f in pending.files(request, token)] + [f for _k, f in new_photos]
         sig = p.get("signature", "")
         png = b""
         if sig.startswith("data:image/png;base64,"):
@@ -357,7 +491,7 @@ def visit(request, pk: int):
                 application_id=app.pk,
                 version=int(p.get("version", "0")),
                 signature_png=png,
-                photos=request.FILES.getlist("photos"),
+                photos=photos,
                 checklist={k: k in p.getlist("checklist") for k, _label in VISIT_CHECKLIST},
                 findings=p.get("findings", ""),
                 latitude=p.get("latitude") or None,
@@ -366,10 +500,26 @@ def visit(request, pk: int):
             )
         except ServiceError as exc:
             _errors(request, exc)
+            # The photos taken and the signature drawn are kept with everything typed.
+            token, kept_files = pending.stash(request, token, new_photos, replace=False)
         else:
+            pending.drop(request, token)
             messages.success(request, _("入户调查已提交"))
             return redirect("cases:detail", pk=app.pk)
-    return render(request, "cases/visit.html", {"app": app, "checklist": VISIT_CHECKLIST})
+    form = request.POST if request.method == "POST" else {}
+    return render(
+        request,
+        "cases/visit.html",
+        {
+            "app": app,
+            "checklist": VISIT_CHECKLIST,
+            "form": form,
+            "checked": form.getlist("checklist") if form else [],
+            "pending_token": token,
+            "kept_files": kept_files,
+            "max_upload": services.MAX_UPLOAD_BYTES,
+        },
+    )
 
 
 @login_required
@@ -409,8 +559,8 @@ def material_file(request, pk: int):
 @login_required
 def roll(request):
     _need(request.user, Capability.CASE_VIEW)
-    entries = selectors.roll_visible(request.user)[:200]
-    return render(request, "cases/roll.html", {"entries": entries})
+    page = page_request(request, selectors.roll_visible(request.user), per_page=50)
+    return render(request, "cases/roll.html", {"entries": page.items, "page": page})
 
 
 # ---------------------------------------------------------------- public (no login)

@@ -20,3 +20,11 @@ def now() -> datetime.datetime:
 def today() -> datetime.date:
     """Today's date in China (a server set to UTC is eight hours behind until 08:00)."""
     return now().date()
+
+
+def local(moment: datetime.datetime) -> datetime.datetime:
+    """A stored moment (aware, usually UTC from the database) as China's wall-clock time, for
+    text that is printed (PDFs, messages): a time written without this reads eight hours off."""
+    if moment.tzinfo is None:
+        raise ValueError("a naive datetime has no zone to convert from")
+    return moment.astimezone(CHINA)

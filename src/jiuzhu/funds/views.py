@@ -25,6 +25,7 @@ from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.core import clock
 from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.funds import selectors, services
@@ -314,12 +315,13 @@ def return_upload(request, pk: int):
 @login_required
 def reissue_queue(request):
     _require(request.user, Capability.FUNDS_VIEW)
-    lines = selectors.reissue_queue(user=request.user)[:500]
+    page = page_request(request, selectors.reissue_queue(user=request.user), per_page=100)
     return render(
         request,
         "funds/reissue.html",
         {
-            "rows": selectors.lines_for_display(lines),
+            "page": page,
+            "rows": selectors.lines_for_display(page.items),
             "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
         },
     )
@@ -332,7 +334,10 @@ def recovery_list(request):
         request,
         "funds/recoveries.html",
         {
-            "recoveries": selectors.recoveries(user=request.user)[:500],
+            "recoveries": (
+                page := page_request(request, selectors.recoveries(user=request.user), per_page=100)
+            ).items,
+            "page": page,
             "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
         },
     )

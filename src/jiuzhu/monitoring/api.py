@@ -109,6 +109,7 @@ class CloseIn(Schema):
     amount: Decimal | None = None  # 核减: the new monthly amount (a change case)
     roll_entry_id: int | None = None  # 核减/停发: the entry (default the alert's)
     phase_out_months: int | None = None  # 核减: 渐退 over this many months
+    override_reason: str = ""  # an outcome the cause does not support (death → 核增/无需处理)
 
 
 def _out(a: Alert, today: datetime.date) -> dict:
@@ -244,5 +245,6 @@ def alert_close(request, alert_id: int, payload: CloseIn):
         amount=payload.amount,
         roll_entry_id=payload.roll_entry_id,
         phase_out_months=payload.phase_out_months,
+        override_reason=payload.override_reason,
     )
     return _detail(request.user, alert_id)

@@ -60,7 +60,7 @@ def my_reviews(user) -> QuerySet[ReviewTask]:
     return scoped(ReviewTask.objects.filter(done=False), user, Capability.ALERT_HANDLE).filter(q)
 
 
-def todo_source(*, user, today: datetime.date, limit: int = 200) -> list[TodoRow]:
+def todo_source(*, user, today: datetime.date, limit: int | None = None) -> list[TodoRow]:
     """Alerts and review tasks for the 待办 page."""
     rows = []
     for a in my_alerts(user).select_related("household").order_by("due_date", "id")[:limit]:
@@ -280,7 +280,7 @@ def review_schedule(*, user, month: datetime.date) -> dict:
     )
     return {
         "classes": list(RiskClass.objects.order_by("order", "code")),
-        "tasks": tasks.order_by("done", "due_date", "id")[:300],
+        "tasks": tasks.order_by("done", "due_date", "id"),  # the page paginates
         "total": tasks.count(),
         "done": tasks.filter(done=True).count(),
         "by_class": by_class,

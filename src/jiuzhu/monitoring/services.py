@@ -398,6 +398,7 @@ def alert_close(
     amount=None,
     roll_entry_id: int | None = None,
     phase_out_months: int | None = None,
+    override_reason: str = "",
 ) -> Alert:
     """Close an alert with its outcome. 核增 opens an application; 核减 a change case (new
     ``amount``), a 渐退 case (``phase_out_months``) or, with neither, a stop case; 停发 a stop
@@ -411,12 +412,47 @@ def alert_close(
         raise ServiceError(_("处理结果须为核增、核减、停发或无需处理"), field="outcome")
     if not reason:
         raise ServiceError(_("须填写处理说明（无需处理的须写明理由）"), field="reason")
+    override_reason = (override_reason or "").strip()
+    expected = EXPECTED_OUTCOMES.get(alert.cause)
+    overridden = bool(expected) and outcome not in expected
+    if overridden and not override_reason:
+        raise ServiceError(
+            _(
+                "预警原因为“%(cause)s”，处理结果应为%(expected)s；"
+                "如证据有误或确需其他处理，须勾选“不按证据处理”并写明理由"
+            )
+            % {
+                "cause": RuleKind(alert.cause).label,
+                "expected": "、".join(str(Outcome(o).label) for o in expected),
+            },
+            field="outcome",
+            code="contradicts_evidence",
+        )
     evidence = {
         "summary": f"预警#{alert.pk}（{stored_text(RuleKind(alert.cause).label)}）：{alert.summary}",
         "records": alert.evidence.get("records", []),
     }
     app = None
-    if outcome == Outcome.ADD:
+    death = alert.cause == RuleKind.DEATH and alert.person_id and outcome != Outcome.NO_ACTION
+    if death and outcome in (Outcome.REDUCE, Outcome.STOP):
+        # 停发/核减 for that person, the household's amount recomputed; the hold stays until
+        # the case is decided and the roll changes.
+        app = cases.death_adjustment(
+            actor=actor,
+            person_id=alert.person_id,
+            death_date=_death_date(alert),
+            reason=f"预警{stored_text(Outcome(outcome).label)}：{reason}",
+            stop=outcome == Outcome.STOP,
+            amount=amount,
+            roll_entry_id=roll_entry_id or alert.roll_entry_id,
+            evidence=evidence,
+            origin=f"alert:{alert.pk}",
+        )
+    elif outcome == Outcome.ADD:
+        if death:  # survivors may need help: the death is recorded first, so the guard holds
+            cases.death_record(
+                actor=actor, person_id=alert.person_id, death_date=_death_date(alert), reason=reason
+            )
         app = cases.application_create(
             actor=actor,
             household_id=alert.household_id,
@@ -444,7 +480,10 @@ def alert_close(
             evidence=evidence,
             origin=f"alert:{alert.pk}",
         )
-    if alert.payment_hold:
+    # A hold is settled only where the roll is settled: 无需处理 clears it (the report was wrong)
+    # and 核增 changes nobody's payment; a 核减/停发 case settles it when it is decided.
+    hold_released = alert.payment_hold and outcome in (Outcome.NO_ACTION, Outcome.ADD)
+    if hold_released:
         seams.payment_hold_release(
             source=f"alert:{alert.pk}",
             actor=actor,
@@ -453,7 +492,7 @@ def alert_close(
         )
     alert.status = AlertStatus.CLOSED
     alert.outcome = outcome
-    alert.outcome_reason = reason
+    alert.outcome_reason = f"{reason}（不按证据处理：{override_reason}）" if overridden else reason
     alert.application = app
     alert.closed_at = timezone.now()
     alert.closed_by = actor
@@ -473,10 +512,36 @@ def alert_close(
             "status": "closed",
             "outcome": outcome,
             "application": app.number if app else None,
-            "hold_released": alert.payment_hold,
+            "hold_released": hold_released,
+            "override": override_reason if overridden else None,
         },
     )
     return alert
+
+
+# The outcomes an alert's cause supports; any other needs an explicit override with a reason.
+EXPECTED_OUTCOMES = {
+    RuleKind.DEATH: (Outcome.STOP, Outcome.REDUCE),
+}
+
+
+def expected_outcome(cause: str) -> str:
+    """The outcome the page selects first for an alert of ``cause``."""
+    expected = EXPECTED_OUTCOMES.get(cause)
+    return expected[0] if expected else Outcome.ADD
+
+
+def _death_date(alert: Alert) -> datetime.date:
+    """The date of death the evidence gives (the latest dated record), else today."""
+    days = []
+    for r in alert.evidence.get("records", []):
+        try:
+            days.append(datetime.date.fromisoformat(str(r.get("date", ""))[:10]))
+        except ValueError:
+            continue
+    today = clock.today()
+    days = [d for d in days if d <= today]
+    return max(days) if days else today
 
 
 ADD_PROGRAMMES = {

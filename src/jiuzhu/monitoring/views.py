@@ -18,6 +18,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring import reviews, selectors, services
 from jiuzhu.monitoring.models import (
@@ -76,8 +77,9 @@ def alert_list(request):
         request,
         "monitoring/alert_list.html",
         {
-            "alerts": qs[:300],
-            "count": qs.count(),
+            "alerts": (page := page_request(request, qs, per_page=50)).items,
+            "page": page,
+            "count": page.count,
             "status": status,
             "cause": cause,
             "overdue": overdue,
@@ -97,7 +99,13 @@ def alert_detail(request, pk: int):
     return render(
         request,
         "monitoring/alert_detail.html",
-        {**page, "outcomes": Outcome.choices, "programmes": Programme.choices},
+        {
+            **page,
+            "outcomes": Outcome.choices,
+            "programmes": Programme.choices,
+            "expected_outcome": services.expected_outcome(page["alert"].cause),
+            "expected_outcomes": services.EXPECTED_OUTCOMES.get(page["alert"].cause, ()),
+        },
     )
 
 
@@ -117,6 +125,7 @@ def alert_close(request, pk: int):
             amount=p.get("amount") or None,
             roll_entry_id=_int(p.get("roll_entry")),
             phase_out_months=_int(p.get("phase_out_months")),
+            override_reason=p.get("override_reason", "") if p.get("override") else "",
         )
     except ServiceError as exc:
         _errors(request, exc)
@@ -374,6 +383,8 @@ def review_schedule(request):
     _need(request.user, Capability.ALERT_HANDLE)
     month = _month(request.GET.get("month"))
     data = selectors.review_schedule(user=request.user, month=month)
+    page = page_request(request, data["tasks"], per_page=50)
+    data.update(tasks=page.items, page=page)
     return render(
         request,
         "monitoring/reviews.html",

@@ -18,6 +18,7 @@ from jiuzhu.accounts.scoping import access, require_capability, user_scope
 from jiuzhu.audit.services import audit_read
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.policy import selectors, services
@@ -119,7 +120,8 @@ def run_list(request):
         request,
         "policy/run_list.html",
         {
-            "runs": selectors.runs()[:50],
+            "runs": (page := page_request(request, selectors.runs(), per_page=50)).items,
+            "page": page,
             "can_run": can_run,
             "schedule": schedule_for_page("policy_nightly"),
         },
@@ -256,7 +258,8 @@ def parameters(request):
     pending = ParameterValue.objects.filter(status=ParameterStatus.PROPOSED).select_related(
         "proposed_by"
     )
-    history = selectors.parameter_history()[:200]
+    page = page_request(request, selectors.parameter_history(), per_page=50)
+    history = page.items
     return render(
         request,
         "policy/parameters.html",

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
-from jiuzhu.core.masking import mask_sensitive, sensitive_kind
+from jiuzhu.core.masking import mask_id_number, mask_phone, mask_sensitive, sensitive_kind
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,
@@ -172,6 +172,10 @@ def _value(model, name: str, value, lookups: _Lookups) -> str:
         return f"{lookups.areas.get(str(value), '')} ({value})".strip()
     if name == "person":
         return lookups.persons.get(int(value), f"#{value}")
+    if name in ("id_number", "disability_certificate"):  # the history never reveals them
+        return mask_id_number(str(value))
+    if name == "phone":
+        return mask_phone(str(value))
     if name == "source":
         return source_label(str(value))
     if name == "role":

@@ -20,9 +20,9 @@ from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.idcard import normalise as normalise_id
+from jiuzhu.core.pagination import COUNT_CAP, Page, paginate  # noqa: F401 - the one paginator
 from jiuzhu.registry.models import Household, HouseholdStatus, Person, RollEntry, RollStatus
 
-COUNT_CAP = 10_000
 SORTS = {
     # By area, then number: served straight from the (hukou_area, number) index for any scope,
     # so a city-wide first page reads 26 index entries, not a million rows.
@@ -93,39 +93,6 @@ def household_search(*, user, filters: HouseholdFilters) -> QuerySet[Household]:
     return qs.order_by(*SORTS.get(filters.sort, SORTS["number"]))
 
 
-@dataclass
-class Page:
-    items: list
-    number: int
-    has_next: bool
-    count: int
-    count_capped: bool
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-
-def paginate(qs: QuerySet, *, page: int, per_page: int, count_order: tuple[str, ...] = ()) -> Page:
-    """Offset pagination with a capped count: a city-wide list never counts a million rows.
-
-    ``count_order``: an order an index serves; counting the first 10,001 rows in that order is
-    an index range scan, where an unordered capped count may let the planner scan the heap
-    until enough rows match (fast or slow depending on where the scope's rows lie on disk).
-    """
-    page = max(1, page)
-    start = (page - 1) * per_page
-    rows = list(qs[start : start + per_page + 1])
-    count = qs.order_by(*count_order)[: COUNT_CAP + 1].count() if page == 1 or rows else 0
-    return Page(
-        items=rows[:per_page],
-        number=page,
-        has_next=len(rows) > per_page,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
-    )
-
-
 def area_names(codes: set[str]) -> dict[str, str]:
     return dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
 
@@ -169,20 +136,25 @@ def household_profile(*, user, household_id: int) -> dict:
     }
 
 
-def household_timeline(*, user, household_id: int, limit: int = 200) -> list[AuditEvent]:
-    """Changes to the household and everything in it, newest first (reads left out)."""
+def household_timeline(*, user, household_id: int) -> QuerySet[AuditEvent]:
+    """Changes to the household and everything in it, newest first (reads left out); the page
+    paginates it."""
     hh = access(Household.objects.all(), user, Capability.REGISTRY_VIEW, pk=household_id)
-    return list(
+    return (
         AuditEvent.objects.filter(household_id=hh.pk)
         .exclude(action__endswith=".view")
         .exclude(action__endswith=".reveal")
-        .order_by("-seq")[:limit]
+        .order_by("-seq")
     )
 
 
+# Fields shown masked unless revealed (audited). The 残疾证号 holds the whole ID number.
+REVEALABLE = ("id_number", "phone", "disability_certificate")
+
+
 def person_reveal(*, user, person_id: int, field: str) -> str:
-    """The full ID or phone number, for roles that need it; every reveal is audited."""
-    if field not in ("id_number", "phone"):
+    """The full ID number, phone or 残疾证号, for roles that need it; every reveal is audited."""
+    if field not in REVEALABLE:
         raise ValueError(field)
     person = access(
         Person.objects.select_related("household"), user, Capability.PII_REVEAL, pk=person_id
@@ -372,7 +344,11 @@ def household_income_summary(
     w1 = _month_index(on) - 1
     w0 = w1 - months + 1
     counted_ids = {
-        p.pk for p in members if p.is_counted and (p.death_date is None or p.death_date > on)
+        p.pk
+        for p in members
+        if p.is_counted
+        and (p.death_date is None or p.death_date > on)
+        and p.birth_date <= on  # an unborn member never counts
     }
     total = Decimal("0.00")
     for item in income_items:

@@ -5,6 +5,7 @@ transaction, so an error leaves nothing half-saved. Optimistic locking: the call
 
 from __future__ import annotations
 
+import datetime
 import decimal
 import re
 from typing import Any
@@ -31,6 +32,7 @@ from jiuzhu.registry.models import (
     RigidExpense,
 )
 
+EARLIEST_BIRTH = datetime.date(1890, 1, 1)  # the same bound as the registry import (1880) or later
 PHONE_RE = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8})$")
 
 HOUSEHOLD_FIELDS = ("hukou_area", "residence_area", "urban_rural", "address", "phone")
@@ -139,11 +141,39 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         )
     if not (p.name or "").strip():
         errors.setdefault("name", []).append(_("“姓名”为必填项"))
-    if p.birth_date is None:
+    today = clock.today()
+    for name, label in (("birth_date", _("出生日期")), ("death_date", _("死亡日期"))):
+        value = getattr(p, name)
+        if isinstance(value, str):  # from the API or an import: text until it is parsed
+            try:
+                setattr(p, name, datetime.date.fromisoformat(value.strip()) if value else None)
+            except ValueError:
+                setattr(p, name, None if name == "death_date" else value)
+                errors.setdefault(name, []).append(
+                    _("“%(label)s”不是有效日期，请按 年-月-日 填写，如 1980-05-17")
+                    % {"label": label}
+                )
+    if isinstance(p.birth_date, str):
+        pass  # already reported
+    elif p.birth_date is None:
         errors.setdefault("birth_date", []).append(_("“出生日期”为必填项"))
+    elif p.birth_date > today:
+        errors.setdefault("birth_date", []).append(
+            _("“出生日期”不能晚于今天（尚未出生的人不能登记为家庭成员）")
+        )
+    elif p.birth_date < EARLIEST_BIRTH:
+        errors.setdefault("birth_date", []).append(
+            _("“出生日期”不合理：不能早于%(year)s年") % {"year": EARLIEST_BIRTH.year}
+        )
+    if p.death_date and p.death_date > today:
+        errors.setdefault("death_date", []).append(_("“死亡日期”不能晚于今天"))
     if p.id_number:
         try:
-            parsed = validate_id_number(p.id_number, birth_date=p.birth_date, sex=p.sex or None)
+            parsed = validate_id_number(
+                p.id_number,
+                birth_date=p.birth_date if isinstance(p.birth_date, datetime.date) else None,
+                sex=p.sex or None,
+            )
             p.id_number = parsed.number
         except IdNumberError as exc:
             errors.setdefault("id_number", []).append(exc.message)
@@ -159,7 +189,7 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         errors.setdefault("phone", []).append(
             _("“联系电话”格式不正确：应为11位手机号或带区号的固话")
         )
-    if p.death_date and p.birth_date and p.death_date < p.birth_date:
+    if p.death_date and isinstance(p.birth_date, datetime.date) and p.death_date < p.birth_date:
         errors.setdefault("death_date", []).append(_("“死亡日期”不能早于出生日期"))
     if p.id_number and Person.objects.filter(id_number=p.id_number).exclude(pk=p.pk).exists():
         errors.setdefault("id_number", []).append(
@@ -170,7 +200,10 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
 def _refresh_household_summary(household_id: int) -> None:
     head = Person.objects.filter(household_id=household_id, relation=Relation.HEAD).first()
     size = Person.objects.filter(
-        household_id=household_id, is_counted=True, death_date__isnull=True
+        household_id=household_id,
+        is_counted=True,
+        death_date__isnull=True,
+        birth_date__lte=clock.today(),  # an unborn member never counts
     ).count()
     Household.objects.filter(pk=household_id).update(head_name=head.name if head else "", size=size)
 
@@ -378,6 +411,61 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
     return person
 
 
+@transaction.atomic
+def person_remove(*, actor, person_id: int, version: int, reason: str) -> None:
+    """Remove a member registered by mistake (a typo'd birth date, a person of another household).
+
+    A reason is required; the audit log keeps the whole record and the facts removed with it. The
+    户主 cannot be removed (change the head first), nor a person a case or the roll names — mark
+    them 不共同生活 or record a death instead."""
+    from django.db.models import ProtectedError
+
+    person = access(
+        Person.objects.select_for_update().select_related("household"),
+        actor,
+        Capability.REGISTRY_EDIT,
+        pk=person_id,
+    )
+    if person.version != version:
+        raise ConcurrentEditError(_("该成员信息"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("移除成员须填写理由"), field="reason")
+    if person.relation == Relation.HEAD:
+        raise ServiceError(
+            _("户主不能移除；如需变更户主，请先把另一成员设为户主"), field="relation"
+        )
+    before = snapshot(person, PERSON_FIELDS)
+    facts = {
+        kind: [f.pk for f in model.objects.filter(person=person)]
+        for kind, model in FACT_MODELS.items()
+    }
+    hh = person.household
+    try:
+        with transaction.atomic():
+            person.delete()
+    except ProtectedError as exc:
+        raise ServiceError(
+            _(
+                "该成员是申请人、救助名册或其他记录中的对象，不能移除；"
+                "请改为“不共同生活”或登记死亡日期"
+            ),
+            code="protected",
+        ) from exc
+    _refresh_household_summary(hh.pk)
+    Household.objects.filter(pk=hh.pk).update(version=F("version") + 1)
+    audit_record(
+        actor=actor,
+        action="person.remove",
+        subject_type="person",
+        subject_id=person_id,
+        household_id=hh.pk,
+        area_code=hh.hukou_area_id,
+        reason=reason,
+        before={**before, "facts": {k: v for k, v in facts.items() if v}},
+    )
+
+
 FACT_MODELS = {
     "income": IncomeItem,
     "asset": Asset,
@@ -449,6 +537,8 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
         setattr(fact, money_field, value)
     if fact.as_of is None:
         errors.setdefault("as_of", []).append(_("“数据日期”为必填项"))
+    elif fact.as_of > clock.today():
+        errors.setdefault("as_of", []).append(_("“数据日期”不能晚于今天"))
     if kind == "event":
         if fact.event_date is None:
             errors.setdefault("event_date", []).append(_("“发生日期”为必填项"))

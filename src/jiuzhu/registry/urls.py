@@ -11,6 +11,7 @@ urlpatterns = [
     path("households/<int:pk>/members/new/", views.person_add, name="person_add"),
     path("households/<int:pk>/<str:kind>/new/", views.fact_add, name="fact_add"),
     path("persons/<int:pk>/edit/", views.person_edit, name="person_edit"),
+    path("persons/<int:pk>/remove/", views.person_remove, name="person_remove"),
     path("persons/<int:pk>/reveal/<str:field>/", views.person_reveal_view, name="person_reveal"),
     path("facts/<str:kind>/<int:pk>/delete/", views.fact_delete, name="fact_delete"),
 ]

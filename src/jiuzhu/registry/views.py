@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.registry import services
 from jiuzhu.registry.display import describe_events
@@ -28,6 +29,7 @@ from jiuzhu.registry.forms import (
     apply_service_error,
 )
 from jiuzhu.registry.selectors import (
+    REVEALABLE,
     HouseholdFilters,
     editable_villages,
     fact_for_edit,
@@ -86,7 +88,10 @@ def household_list(request):
 def household_detail(request, pk: int):
     _require(request, Capability.REGISTRY_VIEW)
     profile = household_profile(user=request.user, household_id=pk)
-    timeline = describe_events(household_timeline(user=request.user, household_id=pk))
+    timeline_page = page_request(
+        request, household_timeline(user=request.user, household_id=pk), per_page=50, prefix="t"
+    )
+    timeline = describe_events(timeline_page.items)
     income = household_income_summary(
         members=profile["members"], income_items=profile["income_items"]
     )
@@ -97,14 +102,21 @@ def household_detail(request, pk: int):
     return render(
         request,
         "registry/household_detail.html",
-        {**profile, "timeline": timeline, "income": income, "roll": roll, "sections": sections},
+        {
+            **profile,
+            "timeline": timeline,
+            "timeline_page": timeline_page,
+            "income": income,
+            "roll": roll,
+            "sections": sections,
+        },
     )
 
 
 @login_required
 @require_POST
 def person_reveal_view(request, pk: int, field: str):
-    if field not in ("id_number", "phone"):
+    if field not in REVEALABLE:
         raise Http404
     _require(request, Capability.PII_REVEAL)
     value = person_reveal(user=request.user, person_id=pk, field=field)
@@ -253,6 +265,33 @@ def fact_add(request, pk: int, kind: str):
             messages.success(request, _("已保存"))
             return redirect("registry:household_detail", hh.pk)
     return render(request, "registry/fact_form.html", {"form": form, "household": hh, "kind": kind})
+
+
+@login_required
+def person_remove(request, pk: int):
+    """Remove a member registered by mistake, with a reason (audited)."""
+    _require(request, Capability.REGISTRY_EDIT)
+    person = person_for_edit(user=request.user, person_id=pk)
+    form = DeleteReasonForm(request.POST or None)
+    form.fields["reason"].label = _("移除理由")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.person_remove(
+                actor=request.user,
+                person_id=person.pk,
+                version=int(request.POST.get("version") or 0),
+                reason=form.cleaned_data["reason"],
+            )
+        except ServiceError as exc:
+            apply_service_error(exc, {"": form})
+        else:
+            messages.success(request, _("已移除该成员，移除前的内容保留在审计日志中"))
+            return redirect("registry:household_detail", person.household_id)
+    return render(
+        request,
+        "registry/person_remove.html",
+        {"form": form, "person": person, "household": person.household},
+    )
 
 
 @login_required

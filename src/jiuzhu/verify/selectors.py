@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
-from jiuzhu.core import pdf
+from jiuzhu.core import clock, pdf
 from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
 from jiuzhu.registry.models import Household, Person, source_label
@@ -204,7 +204,7 @@ def _check_report_pdf(*, user, household_id: int) -> bytes:
     blocks: list = [
         pdf.Para(f"家庭编号：{hh.number}　户主：{hh.head_name}　户籍地：{hh.hukou_area_id}"),
         pdf.Para(
-            f"核对时间：{r['check'].checked_at:%Y-%m-%d %H:%M}　事由：{r['check'].reason}"
+            f"核对时间：{clock.local(r['check'].checked_at):%Y-%m-%d %H:%M}　事由：{r['check'].reason}"
             if r["check"]
             else "尚未核对",
             small=True,
@@ -329,13 +329,12 @@ def link_evidence(link: RecordLink) -> dict:
     }
 
 
-def review_page(*, user, limit: int = 200) -> dict:
-    """The review queue with its evidence (the read is audited: it shows personal data)."""
+def review_page(*, user, links) -> dict:
+    """One page of the review queue (``links``, from ``review_queue``) with its evidence; the
+    read is audited: it shows personal data."""
     from jiuzhu.audit.services import audit_record
 
-    qs = review_queue(user=user)
-    total = qs.count()
-    links = [link_evidence(link) for link in qs[:limit]]
+    links = [link_evidence(link) for link in links]
     audit_record(
         actor=user,
         action="verify.review_view",
@@ -343,7 +342,7 @@ def review_page(*, user, limit: int = 200) -> dict:
         subject_id=0,
         after={"shown": [e["link"].pk for e in links]},
     )
-    return {"links": links, "total": total, "shown": len(links)}
+    return {"links": links}
 
 
 BANDS = (

@@ -16,6 +16,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability, user_departments, user_scope
 from jiuzhu.audit.services import audit_read
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.verify import selectors, services
 from jiuzhu.verify.feeds import (
@@ -41,8 +42,8 @@ def home(request):
         request,
         "verify/home.html",
         {
-            "review": selectors.review_queue(user=request.user)[:50],
-            "duplicates": selectors.duplicate_queue(user=request.user)[:50],
+            "review_count": selectors.review_queue(user=request.user).count(),
+            "duplicates_count": selectors.duplicate_queue(user=request.user).count(),
             "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
             "schedule": schedule_for_page("verify_monthly", "verify_nightly"),
         },
@@ -111,7 +112,9 @@ def feed_upload(request):
                 "departments": departments,
                 "formats": _formats(departments),
                 "typed": typed,
-                "imports": selectors.feed_imports(user=request.user)[:20],
+                "imports": page_request(
+                    request, selectors.feed_imports(user=request.user), per_page=20
+                ),
             },
             status=status,
         )
@@ -272,11 +275,13 @@ def batch_start(request):
 @login_required
 def review_list(request):
     _require(request.user, Capability.REGISTRY_VIEW)
+    page = page_request(request, selectors.review_queue(user=request.user), per_page=50)
     return render(
         request,
         "verify/review.html",
         {
-            **selectors.review_page(user=request.user),
+            **selectors.review_page(user=request.user, links=page.items),
+            "page": page,
             "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
         },
     )
@@ -312,8 +317,8 @@ def duplicate_list(request):
         request,
         "verify/duplicates.html",
         {
-            "pairs": pairs[:200],
-            "total": pairs.count(),
+            "pairs": (page := page_request(request, pairs)).items,
+            "page": page,
             "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
             "running": services.duplicate_run_running(),
         },

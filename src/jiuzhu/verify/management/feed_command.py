@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 
 
 def import_feed(department: str, path: Path, extracted: str | None) -> str:
+    from jiuzhu.core import clock
     from jiuzhu.core.errors import ServiceError
     from jiuzhu.verify.services import feed_import
 
@@ -28,7 +29,7 @@ def import_feed(department: str, path: Path, extracted: str | None) -> str:
         raise CommandError(exc.text()) from exc
     imp = result.feed_import
     if result.duplicate:
-        return f"{path.name}：该文件已于 {imp.created_at:%Y-%m-%d %H:%M} 导入，未做任何更改"
+        return f"{path.name}：该文件已于 {clock.local(imp.created_at):%Y-%m-%d %H:%M} 导入，未做任何更改"
     if imp.status != "accepted":
         lines = [
             f"{r['file']} 第{r['row'] or '-'}行 {r['field']}：{r['reason']}"
