@@ -133,7 +133,7 @@ AUTH_PASSWORD_VALIDATORS = [
         "OPTIONS": {"user_attributes": ("username", "full_name")},
     },
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "jiuzhu.accounts.validators.MinimumLength",
         "OPTIONS": {"min_length": int(os.environ.get("JIUZHU_PASSWORD_MIN_LENGTH", "10"))},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -326,3 +326,8 @@ def django_atomic():
     from django.db import transaction
 
     return transaction.atomic()
+
+
+def test_admin_login_goes_through_the_site_login(client):
+    r = client.get("/admin/login/?next=/admin/")
+    assert r.status_code == 302 and r["Location"].startswith("/login/")

@@ -84,8 +84,9 @@ OPERATIONS = _operations()
 
 
 def test_the_description_documents_error_bodies():
+    schema = api.get_openapi_schema(path_prefix="/api/v1")
     for method, path, *_rest in OPERATIONS:
-        op = api.get_openapi_schema(path_prefix="/api/v1")["paths"][path][method]
+        op = schema["paths"][path][method]
         for code in ("400", "401", "403", "404", "422"):
             assert code in op["responses"], (method, path, code)
 

@@ -57,12 +57,3 @@ def test_internal_parameters_are_refused(client, cast):
         r = _move(client, app, name, {field: "2020-01-01"})
         assert r.status_code == 400, (name, r.content)
         assert "不接受字段" in r.json()["message"] and field in r.json()["message"]
-
-
-def test_unknown_bank_profile_is_refused_not_a_500(client, taizhou):
-    from jiuzhu.core.errors import ServiceError
-    from jiuzhu.funds import services
-
-    with pytest.raises(ServiceError) as exc:
-        services.bank_file_export(actor=None, payroll_id=0, profile_id=999)
-    assert "999" in exc.value.text() or exc.value.errors

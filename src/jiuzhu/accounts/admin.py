@@ -9,6 +9,7 @@ roles), no task edits.
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.contrib.auth.views import redirect_to_login
 from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
@@ -61,6 +62,14 @@ class LoginAttemptAdmin(ReadOnlyAdmin):
 
 
 admin.site.unregister(Group)
+
+
+def _login_through_the_site(request, extra_context=None):
+    """The admin has no login of its own: throttling, lockout, TOTP and the login log apply."""
+    return redirect_to_login(request.get_full_path())
+
+
+admin.site.login = _login_through_the_site
 if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
 
