@@ -1,12 +1,28 @@
-"""The admin pages where an administrator sets approval chains and working-day corrections."""
+"""Approval chains and working-day corrections in the admin: read-only.
+
+They are edited in the application (系统管理 › 审批流程与工作日, ``cases.config``): validated
+against the national rules, approved by a second administrator and audited. The admin is never
+a way around that service (issue 14.4).
+"""
 
 from django.contrib import admin
 
-from jiuzhu.cases.models import ApprovalChain, WorkingDayOverride
+from jiuzhu.cases.models import ApprovalChain, ConfigChange, WorkingDayOverride
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ApprovalChain)
-class ApprovalChainAdmin(admin.ModelAdmin):
+class ApprovalChainAdmin(ReadOnlyAdmin):
     list_display = (
         "area",
         "programme",
@@ -19,12 +35,16 @@ class ApprovalChainAdmin(admin.ModelAdmin):
         "active",
     )
     list_filter = ("programme", "review_is_final", "community_review", "active")
-    autocomplete_fields = ()
-    raw_id_fields = ("area",)
     search_fields = ("area__name", "area__code")
 
 
 @admin.register(WorkingDayOverride)
-class WorkingDayOverrideAdmin(admin.ModelAdmin):
+class WorkingDayOverrideAdmin(ReadOnlyAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
+
+
+@admin.register(ConfigChange)
+class ConfigChangeAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "target_id", "status", "proposed_by", "decided_by", "proposed_at")
+    list_filter = ("kind", "status")
