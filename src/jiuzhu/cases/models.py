@@ -684,8 +684,14 @@ class Objection(_Row):
         _("处理结果"),
         max_length=12,
         blank=True,
-        choices=[("dismissed", _("异议不成立")), ("upheld", _("异议成立，重新调查"))],
+        choices=[
+            ("dismissed", _("异议不成立")),
+            ("upheld", _("异议成立，重新调查")),
+            ("abusive", _("恶意或滥用异议")),
+        ],
     )
+    # Where it came from, for the rate limit: a keyed hash of the address, never the address.
+    client_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     resolution = models.TextField(_("处理说明"), blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
