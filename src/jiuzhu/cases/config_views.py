@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.scoping import has_capability
+from jiuzhu.areas.models import Area
 from jiuzhu.cases import config
 from jiuzhu.cases.models import (
     ApprovalChain,
@@ -36,6 +37,9 @@ def _defaults() -> dict:
 
 
 def _value(field: str, value) -> str:
+    if field == "area_id" and value:
+        area = Area.objects.filter(code=value).first()
+        return area.name if area else str(value)
     if field in config.BOOL_FIELDS or field == "is_working_day":
         return _("是") if value else _("否")
     if field in ("review_role", "approve_role") and value in Role.values:
