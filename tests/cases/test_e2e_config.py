@@ -30,8 +30,8 @@ def login(page, base, username):
 def test_a_chain_is_proposed_checked_and_approved_by_a_second_admin(
     live_server,
     taizhou,
-    chromium,
-    width,  # noqa: F811
+    chromium,  # noqa: F811 - the shared browser fixture
+    width,
 ):
     SHOTS.mkdir(parents=True, exist_ok=True)
     user_with_role(Role.SYSADMIN, "321200000000", username="admin_a", full_name="管理员甲")

@@ -32,8 +32,8 @@ def test_an_account_change_is_confirmed_by_a_second_officer(
     live_server,
     taizhou,
     bank_profiles,
-    chromium,
-    width,  # noqa: F811
+    chromium,  # noqa: F811 - the shared browser fixture
+    width,
 ):
     SHOTS.mkdir(parents=True, exist_ok=True)
     zijin = user_with_role(Role.PAYMENTS_OFFICER, HAILING, username="zijin", full_name="周资金")
