@@ -149,3 +149,13 @@ def test_a_new_or_changed_account_is_flagged_on_the_next_payroll_only(officers):
     )
     line = PayrollLine.objects.get(payroll=nxt, household=hh)
     assert not [f for f in line.flags if f["code"] == "new_account"]
+
+
+def test_the_household_page_shows_a_pending_change_as_pending(client, officers):
+    from django.urls import reverse
+
+    hh, _ = household(officers["zijin"], name="何英")
+    _set(officers, hh, holder_name="何英", reason="换卡")
+    client.force_login(officers["zijin2"])
+    page = client.get(reverse("registry:household_detail", args=[hh.pk])).content.decode()
+    assert "（变更待确认）" in page

@@ -25,7 +25,7 @@ from jiuzhu.registry.models import RollEntry
 from tests.conftest import HAILING
 from tests.e2e.conftest import PASSWORD, chromium  # noqa: F401 - the shared browser fixture
 from tests.factories import user_with_role
-from tests.funds.conftest import household, on_roll
+from tests.funds.conftest import card, household, on_roll
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -118,9 +118,17 @@ def test_payroll_done_when(live_server, taizhou, bank_profiles, page):
         page.goto(
             f"{base}/funds/households/{line.household_id}/account/?next=/funds/payrolls/{payroll.pk}/"
         )
-        page.fill("#account_number", f"62284400000000{n:04d}")
+        page.fill("#account_number", card(f"6228440000000{n:04d}"))
+        page.fill("#reason", "原账号错误，银行退回")
         page.click("#save-account")
-        page.wait_for_selector("text=发放账户已更新")
+        page.wait_for_selector("text=须由另一名工作人员")
+    # A second officer confirms the changes (maker-checker, issue 14.5).
+    login(page, base, "zijin2")
+    page.goto(f"{base}/funds/accounts/changes/")
+    for _ in failed:
+        page.locator("#pending-changes button[value=confirm]").first.click()
+        page.wait_for_selector("text=账户变更已确认")
+    login(page, base, "zijin")
     page.goto(detail)
     page.click("#reissue")
     page.wait_for_selector("text=已生成补发批次")

@@ -1,12 +1,13 @@
-"""Read-only admin views of approval chains and working-day corrections.
+"""Approval chains and working-day corrections in the admin: read-only.
 
-They are changed in the application, whose services validate, audit and ask a second person;
-the admin is never a way around them (issue 14).
+They are edited in the application (系统管理 › 审批流程与工作日, ``cases.config``): validated
+against the national rules, approved by a second administrator and audited. The admin is never
+a way around that service (issue 14.4).
 """
 
 from django.contrib import admin
 
-from jiuzhu.cases.models import ApprovalChain, WorkingDayOverride
+from jiuzhu.cases.models import ApprovalChain, ConfigChange, WorkingDayOverride
 from jiuzhu.core.admin_readonly import ReadOnlyAdmin
 
 
@@ -24,8 +25,6 @@ class ApprovalChainAdmin(ReadOnlyAdmin):
         "active",
     )
     list_filter = ("programme", "review_is_final", "community_review", "active")
-    autocomplete_fields = ()
-    raw_id_fields = ("area",)
     search_fields = ("area__name", "area__code")
 
 
@@ -33,3 +32,9 @@ class ApprovalChainAdmin(ReadOnlyAdmin):
 class WorkingDayOverrideAdmin(ReadOnlyAdmin):
     list_display = ("date", "is_working_day", "note")
     list_filter = ("is_working_day",)
+
+
+@admin.register(ConfigChange)
+class ConfigChangeAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "target_id", "status", "proposed_by", "decided_by", "proposed_at")
+    list_filter = ("kind", "status")

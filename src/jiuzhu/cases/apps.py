@@ -13,3 +13,7 @@ class CasesConfig(AppConfig):
         register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
         register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
         register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)
+        # 系统管理: approval chains and the working-day calendar, maker-checker (issue 14.4).
+        register_nav(
+            _("审批流程与工作日"), "cases:config", capability=Capability.CASE_CONFIGURE, order=91
+        )

@@ -159,6 +159,51 @@ class WorkingDayOverride(models.Model):
         return f"{self.date} {gettext('工作日') if self.is_working_day else gettext('休息日')}"
 
 
+class ConfigKind(models.TextChoices):
+    CHAIN = "chain", _("审批流程")
+    WORKDAY = "workday", _("工作日调整")
+
+
+class ConfigStatus(models.TextChoices):
+    PENDING = "pending", _("待复核")
+    APPROVED = "approved", _("已生效")
+    REJECTED = "rejected", _("已退回")
+
+
+class ConfigChange(models.Model):
+    """A proposed change of an approval chain or of the working-day calendar (maker-checker).
+
+    Proposed by one administrator, validated against the national rules, and applied only when a
+    second administrator approves it (never the proposer). Both steps are in the audit chain."""
+
+    kind = models.CharField(_("类型"), max_length=8, choices=ConfigKind.choices)
+    target_id = models.PositiveIntegerField(_("对象"), null=True, blank=True)
+    delete = models.BooleanField(_("删除"), default=False)
+    data = models.JSONField(_("内容"), default=dict)
+    before = models.JSONField(_("原内容"), default=dict, blank=True)
+    reason = models.CharField(_("原因"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=8, choices=ConfigStatus.choices, default=ConfigStatus.PENDING
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("复核意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("配置变更")
+        verbose_name_plural = _("配置变更")
+        ordering = ["-proposed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.target_id or '+'} {self.status}"
+
+
 def client_office_for(area_code: str) -> str:
     """The accepting office (township, 12-digit code) of an application in ``area_code``."""
     return area_code[:9] + "000" if len(area_code) == 12 else area_code
@@ -639,8 +684,14 @@ class Objection(_Row):
         _("处理结果"),
         max_length=12,
         blank=True,
-        choices=[("dismissed", _("异议不成立")), ("upheld", _("异议成立，重新调查"))],
+        choices=[
+            ("dismissed", _("异议不成立")),
+            ("upheld", _("异议成立，重新调查")),
+            ("abusive", _("恶意或滥用异议")),
+        ],
     )
+    # Where it came from, for the rate limit: a keyed hash of the address, never the address.
+    client_hash = models.CharField(max_length=64, blank=True, default="", db_default="")
     resolution = models.TextField(_("处理说明"), blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

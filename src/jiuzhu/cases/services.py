@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -1595,11 +1596,64 @@ def application_close_notice(
     )
 
 
+# Public objections (issue 14.14): per source address at most this many an hour and a day; a
+# source whose objection a reviewer marked abusive is refused for ABUSE_BLOCK_DAYS.
+OBJECTIONS_PER_HOUR = 3
+OBJECTIONS_PER_DAY = 10
+ABUSE_BLOCK_DAYS = 30
+
+
+def objection_client_hash(address: str) -> str:
+    """A keyed hash of the submitter's address: enough to rate-limit, not to identify."""
+    if not address:
+        return ""
+    key = settings.SECRET_KEY.encode()
+    return hashlib.sha256(key + b"|objection|" + address.encode()).hexdigest()
+
+
+def _objection_limits(*, notice, client_hash: str, contact_phone: str) -> None:
+    now = timezone.now()
+    if client_hash:
+        mine = Objection.objects.filter(client_hash=client_hash)
+        if mine.filter(
+            outcome="abusive", resolved_at__gte=now - datetime.timedelta(days=ABUSE_BLOCK_DAYS)
+        ).exists():
+            raise ServiceError(
+                _(
+                    "来自该网络的异议曾被认定为恶意或滥用，暂不接受在线提交；"
+                    "请拨打监督电话或到村（居）委会当面提出"
+                ),
+                code="abusive_source",
+            )
+        if (
+            mine.filter(submitted_at__gte=now - datetime.timedelta(hours=1)).count()
+            >= OBJECTIONS_PER_HOUR
+            or mine.filter(submitted_at__gte=now - datetime.timedelta(days=1)).count()
+            >= OBJECTIONS_PER_DAY
+        ):
+            raise ServiceError(
+                _("提交过于频繁，请一小时后再试，或拨打监督电话反映"), code="rate_limited"
+            )
+    if Objection.objects.filter(
+        notice=notice, contact_phone=contact_phone.strip(), resolved=False
+    ).exists():
+        raise ServiceError(_("您对该户的异议已在核查中，无需重复提交"), code="duplicate_objection")
+
+
 @transaction.atomic
 def objection_submit(
-    *, notice_id: int, contact_name: str, contact_phone: str, content: str
+    *,
+    notice_id: int,
+    contact_name: str,
+    contact_phone: str,
+    content: str,
+    area_code: str | None = None,
+    client_address: str = "",
 ) -> Objection:
-    """An objection from the public page (no login): pause the case, task the deciding office."""
+    """An objection from the public page (no login): pause the case, task the deciding office.
+
+    Accepted only through the notice's own page (``area_code`` is the notice's village or
+    community), with a contact name and phone, and within the rate limit of its source."""
     errors: dict[str, list[str]] = {}
     if not (contact_name or "").strip():
         errors.setdefault("contact_name", []).append(_("请填写联系人姓名"))
@@ -1616,15 +1670,20 @@ def objection_submit(
     notice = PublicNotice.objects.select_for_update().filter(pk=notice_id, closed=False).first()
     if notice is None:
         raise ServiceError(_("该公示已结束，不能再提出异议"), code="notice_closed")
+    if area_code is not None and notice.area_id != area_code:
+        raise ServiceError(_("请在该户所在村（社区）的公示页面提出异议"), code="wrong_notice_page")
     app = Application.objects.select_for_update().get(pk=notice.application_id)
     if app.state != State.NOTICE:
         raise ServiceError(_("该公示已结束，不能再提出异议"), code="notice_closed")
+    client_hash = objection_client_hash(client_address)
+    _objection_limits(notice=notice, client_hash=client_hash, contact_phone=contact_phone)
     o = Objection.objects.create(
         notice=notice,
         application=app,
         contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(),
         content=content.strip(),
+        client_hash=client_hash,
     )
     was_paused = app.paused
     Application.objects.filter(pk=app.pk).update(paused=True, version=F("version") + 1)
@@ -1650,16 +1709,28 @@ def objection_submit(
 
 
 def objection_resolve(
-    *, actor, application_id: int, version: int, objection_id: int, upheld: bool, reason: str
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    objection_id: int,
+    upheld: bool,
+    reason: str,
+    abusive: bool = False,
 ) -> Application:
-    """Handle an objection: dismissed → the notice runs on; upheld → investigate again."""
+    """Handle an objection: dismissed → the notice runs on; upheld → investigate again;
+    abusive (with a reason) → dismissed, the case un-paused, and its source refused online for a
+    while (issue 14.14)."""
+    if abusive and not (reason or "").strip():
+        raise ServiceError(errors={"reason": [_("认定为恶意或滥用异议须填写理由")]})
+    upheld = upheld and not abusive
 
     def body(app):
         o = app.objections.filter(pk=objection_id, resolved=False).first()
         if o is None:
             raise ServiceError(_("该异议不存在或已处理"), field="objection")
         o.resolved = True
-        o.outcome = "upheld" if upheld else "dismissed"
+        o.outcome = "abusive" if abusive else "upheld" if upheld else "dismissed"
         o.resolution = reason
         o.resolved_by = actor
         o.resolved_at = timezone.now()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuzhu.cases import views
+from jiuzhu.cases import config_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -21,4 +21,8 @@ urlpatterns = [
     path("letters/<int:pk>/", views.letter, name="letter"),
     path("materials/<int:pk>/", views.material_file, name="material"),
     path("roll/", views.roll, name="roll"),
+    path("config/", config_views.config_page, name="config"),
+    path("config/chains/", config_views.config_chain_propose, name="config_chain"),
+    path("config/workdays/", config_views.config_workday_propose, name="config_workday"),
+    path("config/changes/<int:pk>/", config_views.config_decide, name="config_decide"),
 ]

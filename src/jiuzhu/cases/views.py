@@ -318,6 +318,7 @@ def _move_kwargs(name: str, p) -> dict:
     if name == "resolve_objection":
         kw["objection_id"] = int(p.get("objection_id") or 0)
         kw["upheld"] = p.get("upheld") == "yes"
+        kw["abusive"] = p.get("upheld") == "abusive"
     if name == "record_community_review":
         kw.pop("reason")
         kw.update(
@@ -582,6 +583,8 @@ def public_objection(request, area_code: str, notice_id: int):
             contact_name=request.POST.get("contact_name", ""),
             contact_phone=request.POST.get("contact_phone", ""),
             content=request.POST.get("content", ""),
+            area_code=area_code,
+            client_address=request.META.get("REMOTE_ADDR", ""),
         )
     except ServiceError as exc:
         _errors(request, exc)
