@@ -308,13 +308,16 @@ def review_page(*, user, limit: int = 200) -> dict:
     qs = review_queue(user=user)
     total = qs.count()
     links = [link_evidence(link) for link in qs[:limit]]
-    audit_record(
-        actor=user,
-        action="verify.review_view",
-        subject_type="record_link",
-        subject_id=0,
-        after={"shown": [e["link"].pk for e in links]},
-    )
+    from django.db import transaction
+
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="verify.review_view",
+            subject_type="record_link",
+            subject_id=0,
+            after={"shown": [e["link"].pk for e in links]},
+        )
     return {"links": links, "total": total, "shown": len(links)}
 
 
