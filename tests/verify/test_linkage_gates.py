@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.http import Http404
 from django.utils import timezone
@@ -265,3 +266,18 @@ def test_a_batch_completes_over_full_width_and_unreadable_id_numbers(taizhou):
     wide_link = RecordLink.objects.get(record__record_key="FW1")
     assert wide_link.person == head and wide_link.method == "exact"
     assert RecordLink.objects.get(record__record_key="BAD1").person == head
+
+
+def test_a_users_duplicate_run_covers_only_the_households_in_scope(taizhou):
+    PersonFactory(household=HouseholdFactory(hukou_area_id=first_village(CHENGDONG)))
+    PersonFactory(household=HouseholdFactory(hukou_area_id=first_village(CHENGXI)))
+    PersonFactory(household=HouseholdFactory(hukou_area_id=first_village(CHENGXI)))
+    reviewer = user_with_role(Role.TOWNSHIP_REVIEWER, CHENGDONG)
+    assert duplicates_detect(actor=reviewer) == 0
+    run = MatchRun.objects.get(kind=MatchRun.KIND_REGISTRY)
+    assert run.stats["scope"] == [CHENGDONG[:9]] and run.stats["persons"] == 1
+    assert run.started_by == reviewer and run.finished_at is not None
+    event = AuditEvent.objects.get(action="verify.duplicates_detect")
+    assert event.after["scope"] == [CHENGDONG[:9]]
+    with pytest.raises(PermissionDenied):
+        duplicates_detect(actor=user_with_role(Role.FINANCE, HAILING))
