@@ -21,6 +21,7 @@ indexed query per person per department, measured on a sample and extrapolated.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sqlite3
 import subprocess
@@ -254,8 +255,11 @@ def _household_decoys(persons: pl.DataFrame, seed: int, n: int):
 
     rnd = random.Random(seed)
     given = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀英华宇浩然欣怡梓涵子轩"
+    # born before 1990: people who had an old 15-digit number (issued until 1999)
     pool = persons.filter(
-        pl.col("id_number").is_not_null() & (pl.col("name").str.len_chars() >= 2)
+        pl.col("id_number").is_not_null()
+        & (pl.col("name").str.len_chars() >= 2)
+        & (pl.col("birth_date") < datetime.date(1990, 1, 1))
     ).to_dicts()
     picked = rnd.sample(pool, 3 * n)
     rows, truth = [], []
@@ -299,7 +303,7 @@ def _household_decoys(persons: pl.DataFrame, seed: int, n: int):
     return pl.DataFrame(rows, schema=persons.schema), pl.DataFrame(truth)
 
 
-def duplicates(households: int, seeds: list[int], decoys: int = 20) -> None:
+def duplicates(households: int, seeds: list[int], decoys: int = 20, engine: str = "new") -> None:
     """Duplicate detection inside the registry against the planted duplicates
     (``jiuzhu.verify.synth_duplicates``): the registry plus its duplicates export, deduplicated
     by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``), with
@@ -351,7 +355,7 @@ def duplicates(households: int, seeds: list[int], decoys: int = 20) -> None:
                 frame = pl.concat([frame, extra])
                 truth = pl.concat([truth, extra_truth], how="diagonal_relaxed")
             t0 = time.perf_counter()
-            pairs, _ = matching.find_duplicates(
+            pairs, _ = _engine(engine).find_duplicates(
                 frame.select([*matching.PERSON_SCHEMA, "household_id"])
             )
             secs = time.perf_counter() - t0
@@ -388,6 +392,7 @@ def _engine(name: str):
     path.write_text(code)
     spec = importlib.util.spec_from_file_location("matching_old", path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules["matching_old"] = module
     spec.loader.exec_module(module)
     return module
 
@@ -960,6 +965,7 @@ def main(argv=None) -> None:
     du.add_argument("--households", type=int, default=3000)
     du.add_argument("--seeds", type=int, nargs="+", default=[7, 23])
     du.add_argument("--decoys", type=int, default=20, help="of each household-aware kind")
+    du.add_argument("--engine", default="new", help="new, or old[:REV] (default base a89a9af)")
     d = sub.add_parser("database")
     d.add_argument("--database-url", required=True)
     d.add_argument("--registry", type=Path, required=True, help="the imported registry export")
@@ -982,7 +988,7 @@ def main(argv=None) -> None:
     elif args.what == "febrl":
         febrl()
     elif args.what == "duplicates":
-        duplicates(args.households, args.seeds, args.decoys)
+        duplicates(args.households, args.seeds, args.decoys, args.engine)
     elif args.what == "database":
         database(
             args.database_url, args.registry, args.rows, args.sample, args.checks, args.load_only

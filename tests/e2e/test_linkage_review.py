@@ -61,6 +61,7 @@ def test_review_queue_and_duplicates_button(live_server, taizhou, browser_contex
     approver = user_with_role(Role.COUNTY_APPROVER, HAILING, full_name="陈区县")
     page, base, shots = browser_context.new_page(), live_server.url, shots_dir()
     page.set_viewport_size({"width": width, "height": 900})
+    page.set_default_timeout(90_000)  # a shared, loaded machine: the live server can be slow
     login(page, base, approver.username)
 
     page.goto(f"{base}/verify/review/")

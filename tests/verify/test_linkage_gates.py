@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.http import Http404
 from django.utils import timezone
@@ -222,3 +223,61 @@ def test_the_duplicates_button_queues_a_scoped_audited_run(
     response = client.post("/verify/duplicates/run/", follow=True)
     assert "正在运行" in response.content.decode()
     assert DBTaskResult.objects.filter(task_path__endswith="duplicates_detect_task").count() == 1
+
+
+# --------------------------------------------------------------------------- a bad record
+
+
+def test_a_batch_completes_over_full_width_and_unreadable_id_numbers(taizhou):
+    """13.10: rows already stored with full-width digits (typed with a Chinese IME) or letters in
+    the ID column crashed every batch (``matching._check_chars``); now the full-width number is
+    read and linked, the unreadable one is compared without its number and reported."""
+    from jiuzhu.verify.models import FeedImport
+    from jiuzhu.verify.services import batch_check
+
+    hh, (head,), _ = on_roll(first_village(CHENGDONG))
+    imp = FeedImport.objects.create(
+        department="police",
+        file_name="old.csv",
+        file_format="csv",
+        checksum="0" * 64,
+        extracted_on=DAY,
+        status="accepted",
+    )
+    wide = "".join(chr(0xFF10 + int(c)) if c.isdigit() else c for c in head.id_number)
+    for key, number in (("FW1", wide), ("BAD1", "32120A" + head.id_number[6:])):
+        FeedRecord.objects.create(
+            department="police",
+            record_key=key,
+            feed_import=imp,
+            row_no=1,
+            kind="move_out",
+            id_number=number[:18],
+            name=head.name,
+            sex=head.sex,
+            birth_date=head.birth_date,
+            area_code=hh.hukou_area_id,
+            event_date=DAY,
+            data={},
+        )
+    batch = batch_check(reason="测试")
+    assert batch.finished_at is not None
+    assert batch.stats["bad_ids"] == 1
+    wide_link = RecordLink.objects.get(record__record_key="FW1")
+    assert wide_link.person == head and wide_link.method == "exact"
+    assert RecordLink.objects.get(record__record_key="BAD1").person == head
+
+
+def test_a_users_duplicate_run_covers_only_the_households_in_scope(taizhou):
+    PersonFactory(household=HouseholdFactory(hukou_area_id=first_village(CHENGDONG)))
+    PersonFactory(household=HouseholdFactory(hukou_area_id=first_village(CHENGXI)))
+    PersonFactory(household=HouseholdFactory(hukou_area_id=first_village(CHENGXI)))
+    reviewer = user_with_role(Role.TOWNSHIP_REVIEWER, CHENGDONG)
+    assert duplicates_detect(actor=reviewer) == 0
+    run = MatchRun.objects.get(kind=MatchRun.KIND_REGISTRY)
+    assert run.stats["scope"] == [CHENGDONG[:9]] and run.stats["persons"] == 1
+    assert run.started_by == reviewer and run.finished_at is not None
+    event = AuditEvent.objects.get(action="verify.duplicates_detect")
+    assert event.after["scope"] == [CHENGDONG[:9]]
+    with pytest.raises(PermissionDenied):
+        duplicates_detect(actor=user_with_role(Role.FINANCE, HAILING))

@@ -279,6 +279,15 @@ def _level_rows(link_comparison: dict) -> dict[str, tuple[str, float | None]]:
     return out
 
 
+def _area_name(code: str) -> str:
+    """An area by its name (people read names, not codes); an unknown code as written."""
+    from jiuzhu.areas.models import Area
+
+    if not code:
+        return ""
+    return Area.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
 def _sex_label(value: str) -> str:
     return {"M": _("男"), "F": _("女")}.get(value or "", value or "")
 
@@ -297,7 +306,7 @@ def link_evidence(link: RecordLink) -> dict:
             person.birth_date.isoformat() if person.birth_date else "",
         ),
         "sex": (_sex_label(rec.sex), _sex_label(person.sex)),
-        "area": (rec.area_code, person.household.hukou_area_id),
+        "area": (_area_name(rec.area_code), _area_name(person.household.hukou_area_id)),
     }
     rows = []
     for col, label in matching.FIELD_LABELS.items():
@@ -332,16 +341,19 @@ def link_evidence(link: RecordLink) -> dict:
 def review_page(*, user, links) -> dict:
     """One page of the review queue (``links``, from ``review_queue``) with its evidence; the
     read is audited: it shows personal data."""
+    from django.db import transaction
+
     from jiuzhu.audit.services import audit_record
 
     links = [link_evidence(link) for link in links]
-    audit_record(
-        actor=user,
-        action="verify.review_view",
-        subject_type="record_link",
-        subject_id=0,
-        after={"shown": [e["link"].pk for e in links]},
-    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="verify.review_view",
+            subject_type="record_link",
+            subject_id=0,
+            after={"shown": [e["link"].pk for e in links]},
+        )
     return {"links": links}
 
 

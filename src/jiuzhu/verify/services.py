@@ -1005,14 +1005,15 @@ def duplicates_request(*, actor) -> None:
         raise ServiceError(_("疑似重复检测正在运行，请等它完成后再启动"), code="duplicates_running")
     from jiuzhu.verify.tasks import duplicates_detect_task
 
-    audit_record(
-        actor=actor,
-        action="verify.duplicates_requested",
-        subject_type="match_run",
-        subject_id=0,
-        after={"scope": list(prefixes)},
-    )
-    transaction.on_commit(lambda: duplicates_detect_task.enqueue(actor_id=actor.pk))
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="verify.duplicates_requested",
+            subject_type="match_run",
+            subject_id=0,
+            after={"scope": list(prefixes)},
+        )
+        transaction.on_commit(lambda: duplicates_detect_task.enqueue(actor_id=actor.pk))
 
 
 def duplicates_detect(*, actor=None) -> int:
