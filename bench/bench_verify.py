@@ -256,7 +256,9 @@ def accuracy(households: int, seeds: list[int], ime_dirt: float = 0.02) -> None:
                 flush=True,
             )
     print()
-    print("| seed | dirt kind | rows of registry persons | linked correctly | recall | linked wrongly |")
+    print(
+        "| seed | dirt kind | rows of registry persons | linked correctly | recall | linked wrongly |"
+    )
     print("|---|---|---|---|---|---|")
     for seed, rows in kinds:
         for kind, n, ok, wrong in rows:
