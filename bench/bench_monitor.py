@@ -129,7 +129,9 @@ def accuracy(args) -> None:
     expected_worker = _workers()
     # dated as of the run: the rules' windows (job_loss: benefit new in the last 3 months) count
     # back from the monitoring run's date
-    fs = synth_feeds.generate(synth_feeds.registry_frame(reg), seed=args.seed, today=clock.today())
+    fs = synth_feeds.generate(
+        synth_feeds.registry_frame(reg), seed=args.seed, today=clock.today(), ime_dirt=args.ime_dirt
+    )
     feed_dir = work / "feeds"
     synth_feeds.write(fs, feed_dir)
     t = time.perf_counter()
@@ -143,6 +145,10 @@ def accuracy(args) -> None:
     print(
         f"feeds imported: {sum(f.height for f in fs.feeds.values()):,} rows in {time.perf_counter() - t:.1f} s"
     )
+    single = _single_month_wages(args.single_month)
+    nightly = args.order == "nightly"
+    if nightly:  # the import's own run, before 核对 has linked the dirty-ID rows
+        monitor_run(trigger="import")
     t = time.perf_counter()
     link_run()  # the matching engine links records whose ID number is dirty or missing
     print(f"matching run: {time.perf_counter() - t:.1f} s")
@@ -151,9 +157,11 @@ def accuracy(args) -> None:
 
     planted_dup = plant_cases(seed=args.seed, n=args.duplicates, kinds=DUPLICATE_KINDS)
     t = time.perf_counter()
-    run = monitor_run(full=True, trigger="bench")
+    # the documented night: import → 核对 → monitoring (incremental); or one full run
+    run = monitor_run(full=not nightly, trigger="nightly" if nightly else "bench")
     print(
-        f"monitoring run (full): {time.perf_counter() - t:.1f} s, {run.alerts_created} alerts, {run.counts}"
+        f"monitoring run ({'incremental, after 核对' if nightly else 'full'}): "
+        f"{time.perf_counter() - t:.1f} s, {run.alerts_created} alerts, {run.counts}"
     )
 
     from jiuzhu.registry.models import Household, RollEntry
@@ -178,6 +186,10 @@ def accuracy(args) -> None:
     for row in truth.iter_rows(named=True):
         if row["kind"] in EXPECTED_CAUSE:
             expected.add((row["household_number"], EXPECTED_CAUSE[row["kind"]]))
+    for number in single:
+        if number in on_roll:
+            expected.add((number, "income_above_line"))
+    dirty_kinds = _dirty_planted(fs)
     dup_kind: dict[tuple[str, str], str] = {}
     for item in planted_dup:
         key = (number_of[item["household_id"]], EXPECTED_CAUSE[item["kind"]])
@@ -229,9 +241,65 @@ def accuracy(args) -> None:
         f"more than one alert: {sum(1 for k in hit if got[k] > 1)}, "
         f"routing accuracy {routed_right / max(1, len(alerts)):.3f} ({routed_right}/{len(alerts)})"
     )
+    single_e = {(n, "income_above_line") for n in single if n in on_roll}
+    print(
+        f"  planted wage_single_month {len(single_e):>4} {len(single_e & set(got)):>6} "
+        f"{len(single_e & set(got)) / max(1, len(single_e)):>7.3f}"
+    )
+    for dirt, keys in sorted(dirty_kinds.items()):
+        e = {k for k in keys if k in expected}
+        print(
+            f"  planted cases whose row has dirt {dirt:<12} {len(e):>5} {len(e & set(got)):>6} "
+            f"{len(e & set(got)) / max(1, len(e)):>7.3f}"
+        )
     missed = sorted(expected - set(got))[:10]
     if missed:
         print("missed (first 10):", missed)
+
+
+def _single_month_wages(n: int) -> list[str]:
+    """A 人社 file holding only the latest month's wage (5,200 元) for ``n`` roll heads who have
+    no other wage: judged over the one month it covers, each must raise income_above_line."""
+    from jiuzhu.registry.models import Person, RollEntry
+    from jiuzhu.verify.models import FeedRecord
+    from jiuzhu.verify.services import feed_import
+
+    if n <= 0:
+        return []
+    earners = set(FeedRecord.objects.filter(department="hrss").values_list("id_number", flat=True))
+    month = (clock.today().replace(day=1) - datetime.timedelta(days=1)).strftime("%Y-%m")
+    rows, numbers = [], []
+    heads = Person.objects.filter(
+        relation="head",
+        id_number__isnull=False,
+        death_date__isnull=True,
+        household__in=RollEntry.objects.filter(status="active").values("household_id"),
+    ).select_related("household")
+    for person in heads.order_by("id").iterator():
+        if person.id_number in earners:
+            continue
+        rows.append(
+            f"ONE{len(rows) + 1:06d},{person.id_number},{person.name},,某厂,工资,{month},5200.00"
+        )
+        numbers.append(person.household.number)
+        if len(rows) >= n:
+            break
+    header = "记录编号,身份证号,姓名,出生日期,单位名称,类别,所属月份,金额(元)"
+    data = ("\n".join([header, *rows]) + "\n").encode("gbk")
+    r = feed_import(actor=None, department="hrss", data=data, file_name="人社-最近一个月.csv")
+    assert r.feed_import.status == "accepted", r.feed_import.report[:3]
+    return numbers
+
+
+def _dirty_planted(fs) -> dict[str, set]:
+    """Expected (household, cause) of planted feed cases, by the dirt of their row."""
+    out: dict[str, set] = {}
+    t = fs.truth.filter(pl.col("planted") != "")
+    for row in t.iter_rows(named=True):
+        cause = EXPECTED_CAUSE.get(row["planted"])
+        if cause and row["dirt"] != "none":
+            out.setdefault(row["dirt"], set()).add((row["household_number"], cause))
+    return out
 
 
 def _load_feeds(reg: Path, seed: int, consistent: float) -> int:
@@ -422,6 +490,16 @@ def main(argv=None) -> None:
     a.add_argument("--database-url", default="")
     a.add_argument(
         "--duplicates", type=int, default=25, help="duplicate payments planted of each kind"
+    )
+    a.add_argument("--ime-dirt", type=float, default=0.02, help="full-width / mistyped old IDs")
+    a.add_argument(
+        "--single-month", type=int, default=20, help="roll heads in a latest-month-only wage file"
+    )
+    a.add_argument(
+        "--order",
+        choices=("nightly", "full"),
+        default="nightly",
+        help="nightly: import → import's run → 核对 → incremental run (documented); full: one full run",
     )
     s = sub.add_parser("speed")
     s.add_argument("--database-url", required=True)

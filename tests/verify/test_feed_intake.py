@@ -217,3 +217,19 @@ def test_death_after_the_extraction_date_is_refused_never_stored(taizhou):
     assert list(FeedRecord.objects.values_list("record_key", flat=True)) == ["P2"]
     bad = [r for r in imp.report if r["row"] == 2]
     assert bad and "死亡日期" in bad[0]["reason"] and "晚于数据提取日期" in bad[0]["reason"]
+
+
+@pytest.mark.parametrize("department", list(FEEDS))
+def test_templates_read_back_as_an_empty_file_of_their_feed(department):
+    from jiuzhu.verify.feeds import template_csv, template_xlsx
+
+    for data in (template_csv(department), template_xlsx(department)):
+        parsed = parse_feed(department, data, "template")
+        assert not parsed.fatal and not parsed.warnings, [i.text() for i in parsed.issues]
+        assert parsed.rows_read == 0
+    book = openpyxl.load_workbook(io.BytesIO(template_xlsx(department)))
+    header = [c.value for c in book.active[1]]
+    assert header == [c.label for c in FEEDS[department].columns]
+    assert all(
+        book.active.cell(row=2, column=i + 1).number_format == "@" for i in range(len(header))
+    )

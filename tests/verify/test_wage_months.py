@@ -92,3 +92,28 @@ def Role_county():
     from jiuzhu.accounts.roles import Role
 
     return Role.COUNTY_APPROVER
+
+
+@pytest.mark.django_db
+def test_cli_records_the_declared_period_and_refuses_a_reversed_one(taizhou, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "人社.csv"
+    path.write_bytes(_hrss(["W1,,张三,,某厂,工资,2026-10,5200.00"]))
+    call_command(
+        "import",
+        "feed",
+        "hrss",
+        str(path),
+        "--extracted",
+        "2026-11-30",
+        "--period",
+        "2026-01:2026-10",
+    )
+    imp = FeedImport.objects.get()
+    assert (imp.period_start, imp.period_end) == (
+        datetime.date(2026, 1, 1),
+        datetime.date(2026, 10, 1),
+    )
+    with pytest.raises(CommandError, match="起始月份晚于截止月份"):
+        call_command("import", "feed", "hrss", str(path), "--period", "2026-10:2026-01")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import json
@@ -500,7 +501,15 @@ def decode(data: bytes) -> tuple[str, str]:
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
 def parse_date(value: str) -> datetime.date:
+    if _ISO_DATE.match(value):
+        try:
+            return datetime.date.fromisoformat(value)
+        except ValueError:
+            pass
     v = unicodedata.normalize("NFKC", value).strip()
     v = re.sub(r"[T ]00:00(:00)?$", "", v)
     for fmt in _DATE_FORMATS:
@@ -619,7 +628,7 @@ def _code(col: Column, value: str) -> str:
 def _id_number(value: str) -> str:
     """A feed's ID cell: normalised (core.idcard), repaired where it safely can be, else blanked
     with a warning; a dirty but plausible number is kept for the matching engine."""
-    v = normalise_id(value)
+    v = value if _CLEAN_ID.match(value) else normalise_id(value)
     if not v:
         return ""
     if is_scientific(value):
@@ -646,13 +655,24 @@ def _id_number(value: str) -> str:
             id_raw=v,
         )
     if len(v) == 18:
-        try:
-            parse_id_number(v)
-        except IdNumberError as exc:
-            raise RowWarning(
-                v, f"{exc.message}：保留原号供匹配核对，不覆盖已有记录", id_invalid=True
-            ) from exc
+        problem = _id_problem(v)
+        if problem:
+            raise RowWarning(v, f"{problem}：保留原号供匹配核对，不覆盖已有记录", id_invalid=True)
     return v
+
+
+_CLEAN_ID = re.compile(r"[0-9]{17}[0-9X]\Z")  # ASCII only: \\d also matches ３
+
+
+@functools.lru_cache(maxsize=65_536)
+def _id_problem(number: str) -> str:
+    """Why an 18-character number is not a valid ID ("" when it is); one person's number comes
+    in many rows of a monthly feed, so the answer is cached."""
+    try:
+        parse_id_number(number)
+    except IdNumberError as exc:
+        return exc.message
+    return ""
 
 
 def _area(value: str) -> str:

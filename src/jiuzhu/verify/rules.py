@@ -149,6 +149,7 @@ def _wage_households(wages, declared, months, today, params) -> pl.DataFrame:
                 (
                     hh,
                     _round_fen(wage_month),
+                    _round_fen(wage_month * 12),
                     _round_fen(per_capita),
                     int(declared_year),
                     f"{first}至{upto}数据覆盖的{n}个月",
@@ -157,6 +158,7 @@ def _wage_households(wages, declared, months, today, params) -> pl.DataFrame:
     schema = {
         "household_id": pl.Int64,
         "monthly_fen": pl.Int64,
+        "annual_fen": pl.Int64,
         "per_capita": pl.Int64,
         "declared_fen": pl.Int64,
         "months_text": pl.Utf8,
@@ -358,7 +360,9 @@ def findings(
             + pl.lit("元，高于标准")
             + pl.lit(f"{params.line_monthly_per_capita_fen / 100:.2f}")
             + pl.lit("元"),
-            pl.col("feed_fen"),
+            # the amount the policy engine reads as the member's 12-month wage: the monthly
+            # rate over the covered months × 12 (not the raw sum of however many months came)
+            pl.col("annual_fen"),
         )
 
     # 养老金/失业金 received and not declared as transfer income.

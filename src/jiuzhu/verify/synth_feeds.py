@@ -259,6 +259,30 @@ def apply_dirt(rng, frame: pl.DataFrame, share: float) -> pl.DataFrame:
     return f.with_columns(name=pl.Series(names, dtype=pl.Utf8)).drop("_pos", "_bump")
 
 
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+
+def _ime_dirt(rng, feeds: dict, truths: list, share: float):
+    """Full-width IDs on clean rows and one-digit typos in old 15-digit IDs (issue 13.10/13.11)."""
+    out_truths = []
+    for (dept, frame), truth in zip(feeds.items(), truths, strict=True):
+        ids = frame["id_number"].to_list()
+        dirt = truth["dirt"].to_list()
+        for i, (number, kind) in enumerate(zip(ids, dirt, strict=True)):
+            if kind == "none" and len(number) == 18 and rng.random() < share:
+                wide = number.translate(FULL_WIDTH)
+                ids[i] = wide[:6] + " " + wide[6:] if rng.random() < 0.5 else wide
+                dirt[i] = "full_width"
+            elif kind == "id15" and len(number) == 15 and rng.random() < 0.5:
+                pos = int(rng.integers(0, 15))
+                digit = str((int(number[pos]) + int(rng.integers(1, 10))) % 10)
+                ids[i] = number[:pos] + digit + number[pos + 1 :]
+                dirt[i] = "id15_typo"
+        feeds[dept] = frame.with_columns(id_number=pl.Series(ids, dtype=pl.Utf8))
+        out_truths.append(truth.with_columns(dirt=pl.Series(dirt, dtype=pl.Utf8)))
+    return feeds, out_truths
+
+
 def _money(rng, n, low, high) -> pl.Series:
     fen = pl.Series(rng.integers(low * 100, high * 100, n))
     return (fen // 100).cast(pl.Utf8) + "." + (fen % 100).cast(pl.Utf8).str.zfill(2)
@@ -479,11 +503,15 @@ def generate(
     county_factor: float = 1.0,
     consistent_share: float = 0.3,
     plant_changes: bool = True,
+    ime_dirt: float = 0.0,
 ) -> FeedSet:
     """Ten feeds for ``registry`` (``registry_frame``). ``county_factor``: rows of people outside
     the registry per registry member, per feed; ``consistent_share``: members with ordinary,
     agreeing data per feed; ``plant_changes``: also the ``CHANGE_KINDS`` (rows appended after the
-    others; without them the 教育 file has no ``status``/``left_on`` columns)."""
+    others; without them the 教育 file has no ``status``/``left_on`` columns); ``ime_dirt``: the
+    share of clean rows whose ID is typed in full-width digits (a Chinese IME, some with a space),
+    and the same share of old 15-digit IDs mistyped by one digit (``full_width``/``id15_typo``;
+    own random stream, 0 leaves the files as before)."""
     rng = np.random.default_rng(seed)
     reg = registry.with_row_index("_i").with_columns(pl.col("_i").cast(pl.Int64))
     alive = reg.filter(
@@ -655,6 +683,8 @@ def generate(
             )
         )
         feeds[dept] = rows.select(columns).with_columns(pl.all().cast(pl.Utf8).fill_null(""))
+    if ime_dirt > 0:
+        feeds, truths = _ime_dirt(np.random.default_rng(seed + 7919), feeds, truths, ime_dirt)
     truth = pl.concat(truths)
     planted = (
         truth.filter(pl.col("planted") != "")

@@ -6,7 +6,21 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 
-def import_feed(department: str, path: Path, extracted: str | None) -> str:
+def _period(text: str | None):
+    if not text:
+        return None
+    try:
+        start, end = (datetime.date.fromisoformat(p.strip()[:7] + "-01") for p in text.split(":"))
+    except ValueError as exc:
+        raise CommandError(f"--period “{text}”应为 YYYY-MM:YYYY-MM") from exc
+    if start > end:
+        raise CommandError(f"--period “{text}”：起始月份晚于截止月份")
+    return start, end
+
+
+def import_feed(
+    department: str, path: Path, extracted: str | None, *, period: str | None = None
+) -> str:
     from jiuzhu.core import clock
     from jiuzhu.core.errors import ServiceError
     from jiuzhu.verify.services import feed_import
@@ -24,6 +38,7 @@ def import_feed(department: str, path: Path, extracted: str | None) -> str:
             data=path.read_bytes(),
             file_name=path.name,
             extracted_on=day,
+            period=_period(period),
         )
     except ServiceError as exc:
         raise CommandError(exc.text()) from exc

@@ -24,12 +24,24 @@ class Command(BaseCommand):
         )
         feed.add_argument("path", type=Path)
         feed.add_argument("--extracted", default=None, help="数据提取日期 YYYY-MM-DD（默认今天）")
+        feed.add_argument(
+            "--period",
+            default=None,
+            help="数据覆盖月份 YYYY-MM:YYYY-MM（按月数据如人社；默认为文件中最早到最晚的月份）",
+        )
 
     def handle(self, *args, what, path, **options):
         if what == "feed":
             from jiuzhu.verify.management.feed_command import import_feed
 
-            self.stdout.write(import_feed(options["department"], path, options.get("extracted")))
+            self.stdout.write(
+                import_feed(
+                    options["department"],
+                    path,
+                    options.get("extracted"),
+                    period=options.get("period"),
+                )
+            )
             return
         if what == "areas":
             from jiuzhu.areas.services import AreaImportError, areas_import_csv
