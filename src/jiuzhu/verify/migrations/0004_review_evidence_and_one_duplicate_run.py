@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("verify", "0002_feedrecord_birth_name_indexes"),
+        ("verify", "0003_feedimport_covered_period"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

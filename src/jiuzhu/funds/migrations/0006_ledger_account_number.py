@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("funds", "0004_bank_profile_xlsx"),
+        ("funds", "0005_account_maker_checker_and_notice"),
     ]
 
     operations = [

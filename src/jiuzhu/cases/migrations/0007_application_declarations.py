@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cases", "0003_adjustment_cases"),
+        ("cases", "0006_objection_source_and_abusive_outcome"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
