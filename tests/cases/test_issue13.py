@@ -640,7 +640,13 @@ def test_no_list_view_slices_a_queryset_silently():
                 continue  # a text cut to a column's width, not a list
             offenders.append(f"{path.relative_to(src)}:{line}")
     # Left for their owners (dashboards' "latest N" panels say so on the page):
-    allowed = {"monitoring/selectors.py", "funds/selectors.py", "funds/views.py"}
+    allowed = {
+        "monitoring/selectors.py",
+        "funds/selectors.py",
+        "funds/views.py",
+        "verify/selectors.py",  # the quality page's 20 latest false-link reports, said so
+        "verify/views.py",  # typed text kept after an error, cut to a date's width
+    }
     assert [o for o in offenders if o.split(":")[0] not in allowed] == [], offenders
 
 

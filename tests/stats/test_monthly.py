@@ -123,7 +123,8 @@ def test_the_xlsx_has_the_form_layout_and_escapes_formulas(roll):
     assert ws["D7"].value == Decimal("0.5") or ws["D7"].value == 0.5
     assert any("四舍五入" in t for t in texts)
     assert export.safe_text("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert export.safe_text("-1") == "'-1"
+    assert export.safe_text("-1+HYPERLINK(1)") == "'-1+HYPERLINK(1)"
+    assert export.safe_text("-1") == "-1"  # a plain number is no formula
 
 
 def test_the_csv_and_the_console_command(roll, tmp_path):

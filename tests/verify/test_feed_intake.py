@@ -16,6 +16,15 @@ from jiuzhu.core.errors import ServiceError
 from jiuzhu.verify.feeds import FEEDS, normalise_name, parse_feed
 from jiuzhu.verify.models import FeedImport, FeedRecord
 from jiuzhu.verify.services import feed_import
+from tests.clock import travel_to
+
+
+@pytest.fixture(autouse=True)
+def _written_on():
+    """The dates in these tests were written on 2026-12-07: that is today for them."""
+    with travel_to(datetime.date(2026, 12, 7)):
+        yield
+
 
 EXTRACTED = datetime.date(2026, 11, 30)
 GOOD_ID = "321202197506210031"

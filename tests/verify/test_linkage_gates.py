@@ -36,9 +36,18 @@ from jiuzhu.verify.services import (
     duplicates_detect,
     review_decide,
 )
+from tests.clock import travel_to
 from tests.conftest import CHENGDONG, CHENGXI, HAILING
 from tests.factories import HouseholdFactory, PersonFactory, first_village, user_with_role
 from tests.monitoring.helpers import import_rows, on_roll, police_death
+
+
+@pytest.fixture(autouse=True)
+def _written_on():
+    """The dates in these tests were written on 2026-12-07: that is today for them."""
+    with travel_to(datetime.date(2026, 12, 7)):
+        yield
+
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 11, 20)
@@ -94,8 +103,21 @@ def test_an_exact_id_death_holds_without_a_probabilistic_note(taizhou):
 
 
 def test_a_death_dated_after_the_run_or_the_extraction_is_never_acted_on(taizhou):
+    from jiuzhu.verify.services import feed_import
+    from tests.monitoring.helpers import HEADERS
+
     hh, (head,), _ = on_roll(first_village(CHENGDONG))
-    import_rows("police", [police_death(head, DAY + datetime.timedelta(days=30))])
+    later = DAY + datetime.timedelta(days=30)
+    row = ",".join(str(v) for v in police_death(head, later))
+    result = feed_import(
+        actor=None,
+        department="police",
+        data=f"{HEADERS['police']}\n{row}\n".encode(),
+        file_name="police-future.csv",
+        extracted_on=DAY,
+    )
+    assert result.feed_import.rows_created == 0
+    assert any("晚于数据提取日期" in r["reason"] for r in result.feed_import.report)
     monitor_run(on=DAY)
     assert not Alert.objects.filter(household=hh, cause="death").exists()
 

@@ -14,9 +14,18 @@ from jiuzhu.verify.models import FeedImport
 from jiuzhu.verify.rules import monthly_rates
 from jiuzhu.verify.selectors import covered_months
 from jiuzhu.verify.services import check_household, feed_import
+from tests.clock import travel_to
 from tests.conftest import HAILING
 from tests.factories import first_village, user_with_role
 from tests.verify.helpers import couple_on_roll
+
+
+@pytest.fixture(autouse=True)
+def _written_on():
+    """The dates in these tests were written on 2026-12-07: that is today for them."""
+    with travel_to(datetime.date(2026, 12, 7)):
+        yield
+
 
 TODAY = datetime.date(2026, 12, 7)
 HEADER = "记录编号,身份证号,姓名,出生日期,单位名称,类别,所属月份,金额(元)"

@@ -88,8 +88,9 @@ def intake(request):
     page = None
     if q:
         hhs = scoped(Household.objects.all(), request.user, Capability.CASE_INTAKE)
-        if len(normalise_id(q)) == 18 and normalise_id(q)[:17].isdigit():
-            found = hhs.filter(members__id_number=normalise_id(q))
+        as_id = normalise_id(q)
+        if len(as_id) == 18 and as_id[:17].isdigit():
+            found = hhs.filter(members__id_number=as_id)
         else:
             found = hhs.filter(members__name__startswith=q)
         page = page_request(request, found.distinct().order_by("number"), per_page=25)

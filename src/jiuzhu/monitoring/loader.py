@@ -136,7 +136,8 @@ def linked_records(
     ]
     sql += (
         " UNION "
-        f"SELECT {cols} FROM verify_feedrecord r "
+        f"SELECT {link_cols} FROM verify_feedrecord r "
+        "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
         "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
         "JOIN registry_person p ON p.id = l.person_id "
         "JOIN registry_household h ON h.id = p.household_id "

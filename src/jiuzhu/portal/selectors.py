@@ -283,7 +283,6 @@ def self_check(data) -> tuple[list[dict], dict]:
         "household": {
             "urban_rural": "rural" if data.get("urban_rural") == "rural" else "urban",
             "emergency_event": False,
-            "obligor_able": False,
         },
         "members": members,
         "income": [{"kind": "other", "amount": str(income * 12)}] if income else [],

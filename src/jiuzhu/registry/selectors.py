@@ -53,8 +53,9 @@ def households_visible(user) -> QuerySet[Household]:
 def household_search(*, user, filters: HouseholdFilters) -> QuerySet[Household]:
     qs = households_visible(user).filter(status=HouseholdStatus.ACTIVE)
     q = filters.q.strip().upper()
-    if q and normalise_id(q)[:17].isdigit() and len(normalise_id(q)) == 18:
-        q = normalise_id(q)  # an ID typed with a Chinese IME (full-width) or with spaces
+    as_id = normalise_id(q)
+    if q and len(as_id) == 18 and as_id[:17].isdigit():
+        q = as_id  # an ID typed with a Chinese IME (full-width) or with spaces
     if q:
         if len(q) == 18 and q[:17].isdigit():
             qs = qs.filter(pk__in=Person.objects.filter(id_number=q).values("household_id"))

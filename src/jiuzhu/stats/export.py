@@ -3,18 +3,17 @@ would read as a formula (= + - @) are escaped with a leading apostrophe."""
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from jiuzhu.core.spreadsheet import csv_writer, safe_cell
 
 
 def safe_text(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+    """Text for a cell, escaped by the one spreadsheet helper."""
+    return safe_cell("" if value is None else str(value))
 
 
 def _number_format(unit: str) -> str:
@@ -101,7 +100,7 @@ def report_xlsx(report) -> bytes:
 
 def report_csv(report) -> str:
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = csv_writer(buf)
     form = report["form"]
     w.writerow(
         [

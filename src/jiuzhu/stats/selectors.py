@@ -56,7 +56,7 @@ def default_area(user, capability: str = Capability.STATS_VIEW) -> Area | None:
     """The widest area of the user's scope (their county, their street …)."""
     scope = user_scope(user, capability)
     for prefix in scope.prefixes:
-        code = (prefix + "0" * 12)[:12]
+        code = prefix.ljust(12, "0")
         area = Area.objects.filter(code=code).first()
         if area:
             return area
@@ -67,7 +67,7 @@ def reporting_areas(user, capability: str = Capability.STATS_VIEW) -> list[Area]
     """Areas the user may report on, down to streets (for the area picker)."""
     scope = user_scope(user, capability)
     qs = Area.objects.filter(scope.q("code")).exclude(level=AreaLevel.VILLAGE)
-    return list(qs.order_by("code")[:400])
+    return list(qs.order_by("code"))
 
 
 # ---------------------------------------------------------------- snapshot reads

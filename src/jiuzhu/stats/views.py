@@ -18,6 +18,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability, require_capability
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.stats import engine, export, selectors, services
 from jiuzhu.stats.models import QualityKind, SpotResult
@@ -188,7 +189,9 @@ def kpis(request):
 @login_required
 def supervision(request):
     require_capability(request.user, Capability.SUPERVISE)
-    items = list(selectors.supervision_items(user=request.user)[:200])
+    items_page = page_request(request, selectors.supervision_items(user=request.user))
+    plans = page_request(request, selectors.spot_plans(user=request.user), prefix="plans_")
+    items = items_page.items
     for i in items:
         i.programme_label = programme_label(i.programme)
     return render(
@@ -196,7 +199,8 @@ def supervision(request):
         "stats/supervision.html",
         {
             "items": items,
-            "plans": list(selectors.spot_plans(user=request.user)[:50]),
+            "items_page": items_page,
+            "plans": plans,
             "quality": [
                 (label, selectors.data_quality_counts(user=request.user).get(k, 0), k)
                 for k, label in QualityKind.choices

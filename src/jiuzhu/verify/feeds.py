@@ -38,6 +38,7 @@ from jiuzhu.core.idcard import (
     parse_id_number,
 )
 from jiuzhu.core.idcard import normalise as normalise_id
+from jiuzhu.core.spreadsheet import safe_cell
 
 
 def gettext_noop(text: str) -> str:
@@ -1086,7 +1087,7 @@ def template_xlsx(department: str) -> bytes:
     sheet = book.active
     sheet.title = feed.label
     for i, c in enumerate(feed.columns, start=1):
-        cell = sheet.cell(row=1, column=i, value=c.label)
+        cell = sheet.cell(row=1, column=i, value=safe_cell(c.label))
         cell.font = Font(bold=True)
         letter = cell.column_letter
         sheet.column_dimensions[letter].width = max(12, len(c.label) * 2 + 4)

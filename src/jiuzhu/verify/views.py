@@ -99,7 +99,7 @@ def feed_upload(request):
         for d in sorted(user_departments(request.user))
         if d in DEPARTMENT_LABELS
     ]
-    typed = {
+    typed = {  # what the user typed, kept after an error (each cut to a date's width)
         k: request.POST.get(k, "").strip()[:20]
         for k in ("department", "extracted_on", "period_start", "period_end")
     }
