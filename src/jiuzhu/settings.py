@@ -179,7 +179,7 @@ if os.environ.get("JIUZHU_BEHIND_TLS_PROXY", "0") == "1":
 JIUZHU_CSP = os.environ.get(
     "JIUZHU_CSP",
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
 )
 

@@ -5,6 +5,7 @@ Excel users do (an ID in full-width digits, one ID cell left as a number so Exce
 tail, a Chinese code value, one row with a wrong date), uploads it, and reads the report: the
 bad row named by its Excel row number, the good rows imported, the zeroed ID flagged."""
 
+import datetime
 import io
 
 import openpyxl
@@ -12,6 +13,7 @@ import pytest
 
 from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Role
+from jiuzhu.core import clock
 from jiuzhu.verify.models import FeedImport, FeedRecord
 from tests.e2e.test_case_flow import browser_context, login, shots_dir  # noqa: F401
 from tests.factories import user_with_role
@@ -65,7 +67,7 @@ def test_template_to_report(live_server, taizhou, browser_context, tmp_path, wid
     filled.write_bytes(buf.getvalue())
 
     page.select_option("select[name=department]", "police")
-    page.fill("input[name=extracted_on]", "2026-11-30")
+    page.fill("input[name=extracted_on]", (clock.today() - datetime.timedelta(days=1)).isoformat())
     page.set_input_files("input[name=file]", str(filled))
     with page.expect_navigation():
         page.click("form.card button[type=submit]")
