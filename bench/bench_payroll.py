@@ -30,6 +30,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# A benchmark is a developer's tool: the development settings (no production key needed),
+# for this process and the jiuzhu commands it starts.
+os.environ.setdefault("JIUZHU_DEBUG", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 MONTH = datetime.date(2026, 11, 1)
 

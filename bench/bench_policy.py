@@ -26,6 +26,10 @@ import sys
 import time
 from pathlib import Path
 
+# A benchmark is a developer's tool: the development settings (no production key needed),
+# for this process and the jiuzhu commands it starts.
+os.environ.setdefault("JIUZHU_DEBUG", "1")
+
 from jiuzhu.core import clock
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))

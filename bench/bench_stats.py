@@ -26,6 +26,10 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
+# A benchmark is a developer's tool: the development settings (no production key needed),
+# for this process and the jiuzhu commands it starts.
+os.environ.setdefault("JIUZHU_DEBUG", "1")
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
 

@@ -32,6 +32,10 @@ from pathlib import Path
 
 import polars as pl
 
+# A benchmark is a developer's tool: the development settings (no production key needed),
+# for this process and the jiuzhu commands it starts.
+os.environ.setdefault("JIUZHU_DEBUG", "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 

@@ -337,6 +337,10 @@ def main() -> None:
         **os.environ,
         "JIUZHU_DATABASE_URL": args.db,
         "JIUZHU_DEBUG": "0",
+        # production settings refuse the development key: a random one for this run
+        "JIUZHU_SECRET_KEY": os.environ.get("JIUZHU_SECRET_KEY") or secrets.token_urlsafe(50),
+        # plain http on loopback (the demo's switch: no HTTPS redirect or secure-only cookies)
+        "JIUZHU_DEMO": os.environ.get("JIUZHU_DEMO", "1"),
         "JIUZHU_ALLOWED_HOSTS": "127.0.0.1",
         "JIUZHU_VAR_DIR": os.environ.get("JIUZHU_VAR_DIR", "/tmp/jiuzhu-load"),
     }
@@ -346,6 +350,8 @@ def main() -> None:
             for k in (
                 "JIUZHU_DATABASE_URL",
                 "JIUZHU_DEBUG",
+                "JIUZHU_SECRET_KEY",
+                "JIUZHU_DEMO",
                 "JIUZHU_ALLOWED_HOSTS",
                 "JIUZHU_VAR_DIR",
             )
