@@ -3,15 +3,15 @@
     jiuzhu bench monitor -- accuracy [--households 20000] [--database-url URL]
     jiuzhu bench monitor -- speed --database-url postgres://…/jz_monitor --households 1000000
 
-Accuracy: a synthetic county (``jiuzhu synth``, imported with ``jiuzhu import registry``), its
-department feeds (``jiuzhu.verify.synth_feeds``, imported file by file through
+Accuracy: a synthetic county (``jiuzhu.demo.synth``, imported with ``jiuzhu import registry``), its
+department feeds (``jiuzhu.demo.synth_feeds``, imported file by file through
 ``verify.services.feed_import``), one 政策找人 run, then one monitoring run. Expected alerts come
 from the two ground truths: planted deaths, hidden assets (vehicle, company, property) and wage
 rises of households on the roll, and changes in them — a member of 16–18 who left school,
 a 户籍 moved to another county, a first unemployment benefit (``synth_feeds.CHANGE_KINDS``, one
 alert each of the rule of the same name) — (feeds), income rises (``ineligible_income_rose``) and
 eligible-but-not-enrolled households (registry), and duplicate payments planted after the
-政策找人 run by ``funds.synthetic.plant_cases`` (``--duplicates`` households on the 低保 roll
+政策找人 run by ``demo.funds_synthetic.plant_cases`` (``--duplicates`` households on the 低保 roll
 twice, as many heads also put on the programme that excludes 低保 person by person in
 ``policy.engine.exclusions``). Recall, precision (against planted cases only) and routing
 accuracy (the village's worker, else the street's reviewer, computed here independently of
@@ -58,8 +58,8 @@ EXPECTED_CAUSE = {
     "school_leaving": "school_leaving",
     "hukou_move_out": "hukou_move_out",
     "job_loss": "job_loss",
-    "duplicate": "duplicate_benefit",  # funds.synthetic: the same roll entry twice
-    "excluded": "duplicate_benefit",  # funds.synthetic: the head on an excluding programme too
+    "duplicate": "duplicate_benefit",  # demo.funds_synthetic: the same roll entry twice
+    "excluded": "duplicate_benefit",  # demo.funds_synthetic: the head on an excluding programme too
 }
 DUPLICATE_KINDS = ("duplicate", "excluded")
 
@@ -76,11 +76,11 @@ def _django(url: str) -> None:
 
 
 def _registry(households: int, seed: int, work: Path) -> Path:
+    from jiuzhu.demo.synth.export import write_export
+    from jiuzhu.demo.synth.generator import SynthConfig, generate
+    from jiuzhu.demo.synth.services import areas_ensure_demo
     from jiuzhu.registry.bulk_import import registry_import
     from jiuzhu.registry.models import Household
-    from jiuzhu.synth.export import write_export
-    from jiuzhu.synth.generator import SynthConfig, generate
-    from jiuzhu.synth.services import areas_ensure_demo
 
     areas_ensure_demo()
     if Household.objects.exists():
@@ -122,10 +122,10 @@ def accuracy(args) -> None:
     _django(args.database_url or f"sqlite:///{work}/bench.sqlite3")
     from django.db import connection
 
+    from jiuzhu.demo import synth_feeds
     from jiuzhu.monitoring.models import Alert
     from jiuzhu.monitoring.services import monitor_run
     from jiuzhu.policy.services import policy_run
-    from jiuzhu.verify import synth_feeds
     from jiuzhu.verify.services import feed_import, link_run
 
     print(f"database: {connection.vendor}; households: {args.households:,}; seed {args.seed}")
@@ -157,7 +157,7 @@ def accuracy(args) -> None:
     link_run()  # the matching engine links records whose ID number is dirty or missing
     print(f"matching run: {time.perf_counter() - t:.1f} s")
     policy_run(on=clock.today())
-    from jiuzhu.funds.synthetic import plant_cases
+    from jiuzhu.demo.funds_synthetic import plant_cases
 
     planted_dup = plant_cases(seed=args.seed, n=args.duplicates, kinds=DUPLICATE_KINDS)
     t = time.perf_counter()
@@ -308,7 +308,7 @@ def _dirty_planted(fs) -> dict[str, set]:
 
 def _load_feeds(reg: Path, seed: int, consistent: float) -> int:
     """Department rows for the registry, loaded with COPY (as bench_verify does)."""
-    from jiuzhu.verify import synth_feeds
+    from jiuzhu.demo import synth_feeds
 
     t = time.perf_counter()
     fs = synth_feeds.generate(

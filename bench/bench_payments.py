@@ -3,7 +3,7 @@
     jiuzhu bench payments -- --households 20000 --plant 25 --seed 2026
 
 A fresh SQLite database (under /tmp; never the one you work in) gets the synthetic 泰州 county
-(``jiuzhu.synth``), payment accounts from ``jiuzhu funds accounts-synth`` with ``--plant`` cases
+(``jiuzhu.demo.synth``), payment accounts from ``jiuzhu funds accounts-synth`` with ``--plant`` cases
 of each kind planted (a dead payee, the same household twice on the roll, a head also on 特困,
 an account shared with an unrelated household) and their ground truth; then this month's 低保
 payroll of every county is generated and each planted case is looked up: the first three must be
@@ -73,10 +73,10 @@ def inner(args) -> None:
     django.setup()
     from django.core.management import call_command
 
+    from jiuzhu.demo.funds_synthetic import accounts_synth, planted_recall
+    from jiuzhu.demo.synth.services import demo_load
     from jiuzhu.funds.models import PayrollLine
     from jiuzhu.funds.services import payroll_generate
-    from jiuzhu.funds.synthetic import accounts_synth, planted_recall
-    from jiuzhu.synth.services import demo_load
 
     call_command("migrate", interactive=False, verbosity=0)
     t = time.perf_counter()

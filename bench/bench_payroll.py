@@ -383,6 +383,7 @@ def inner(args) -> None:
     with connection.cursor() as cur:  # fresh statistics, as autovacuum would have after a load
         cur.execute("ANALYZE")
     users = built["users"]
+    from jiuzhu.demo.funds_synthetic import return_file_for
     from jiuzhu.funds.ledger import ledger_verify
     from jiuzhu.funds.models import PayrollLine
     from jiuzhu.funds.services import (
@@ -393,7 +394,6 @@ def inner(args) -> None:
         payroll_release,
         payroll_submit,
     )
-    from jiuzhu.funds.synthetic import return_file_for
 
     out = {
         "database": connection.vendor,

@@ -5,11 +5,11 @@
         --households 1000000 --db --baseline 2000                           # + policy run + ORM
     .venv/bin/jiuzhu bench policy --households 1000000                      # the same, as command
 
-1. In memory: random registry-shaped frames (``engine.synthetic``), features, all programmes,
+1. In memory: random registry-shaped frames (``jiuzhu.demo.policy_frames``), features, all programmes,
    and a simulation (低保标准 +40 yuan in one county; and everywhere).
 2. ``--db``: ``jiuzhu policy run`` end to end (read the registry columnar, evaluate, store the
    determinations, update hardship scores) on whatever the database holds — load it first with
-   ``jiuzhu synth`` + ``jiuzhu import registry`` (or ``--load N`` here).
+   ``jiuzhu.demo.synth`` + ``jiuzhu import registry`` (or ``--load N`` here).
 3. ``--baseline K``: the way systems in use today evaluate (OpenSPP/openIMIS style): a loop over
    households through the ORM, a query per table per household, each household evaluated on its
    own with the same rules. Timed on K households and extrapolated linearly to 100,000 (stated in
@@ -70,12 +70,12 @@ def _best(repeat: int, f, *a, **k):
 def in_memory(n: int, repeat: int = 3) -> dict:
     import polars as pl
 
+    from jiuzhu.demo.policy_frames import random_frames
     from jiuzhu.policy.engine.evaluate import Plan, evaluate
     from jiuzhu.policy.engine.features import compute_features
     from jiuzhu.policy.engine.params import ParamValue, load_catalogue, resolve_frame
     from jiuzhu.policy.engine.programmes import load_documents
     from jiuzhu.policy.engine.simulate import compare
-    from jiuzhu.policy.engine.synthetic import random_frames
 
     specs, defaults = load_catalogue()
     plan = Plan.from_documents(load_documents(), specs)
@@ -255,7 +255,7 @@ def load(n: int) -> None:
     import django
 
     django.setup()
-    from jiuzhu.synth.services import demo_load
+    from jiuzhu.demo.synth.services import demo_load
 
     demo_load(n)
 

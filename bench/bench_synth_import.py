@@ -50,11 +50,11 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from jiuzhu.demo.synth.export import write_export
+    from jiuzhu.demo.synth.generator import SynthConfig, generate
+    from jiuzhu.demo.synth.services import areas_ensure_demo
     from jiuzhu.registry import models as m
     from jiuzhu.registry.bulk_import import registry_import
-    from jiuzhu.synth.export import write_export
-    from jiuzhu.synth.generator import SynthConfig, generate
-    from jiuzhu.synth.services import areas_ensure_demo
 
     call_command("migrate", verbosity=0)
     areas_ensure_demo()

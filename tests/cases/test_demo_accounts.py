@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from jiuzhu.accounts.demo import demo_users_ensure
 from jiuzhu.accounts.models import User
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import State
 from jiuzhu.core.idcard import make_id_number
+from jiuzhu.demo.accounts import demo_users_ensure
 from jiuzhu.registry.services import household_create
 from tests.cases.helpers import png
 

@@ -17,10 +17,10 @@ from django.db import connection
 from django.utils import timezone
 
 from jiuzhu.accounts.roles import Role
+from jiuzhu.demo.funds_synthetic import return_file_for
 from jiuzhu.funds.ledger import ledger_verify
 from jiuzhu.funds.models import Payroll, PayrollLine, PayrollStatus
 from jiuzhu.funds.services import payment_hold_place
-from jiuzhu.funds.synthetic import return_file_for
 from jiuzhu.registry.models import RollEntry
 from tests.conftest import HAILING
 from tests.e2e.conftest import PASSWORD, chromium  # noqa: F401 - the shared browser fixture

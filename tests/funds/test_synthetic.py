@@ -1,9 +1,9 @@
-"""funds.synthetic.plant_cases: chosen kinds alone, with their truth, for other benchmarks."""
+"""demo.funds_synthetic.plant_cases: chosen kinds alone, with their truth, for other benchmarks."""
 
 import pytest
 
+from jiuzhu.demo.funds_synthetic import excluded_partner, plant_cases
 from jiuzhu.funds.models import PaymentAccount
-from jiuzhu.funds.synthetic import excluded_partner, plant_cases
 from jiuzhu.policy.engine.exclusions import exclusion_between
 from jiuzhu.registry.models import RollEntry
 from tests.funds.conftest import MONTH, household, on_roll

@@ -9,10 +9,10 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from jiuzhu.demo.funds_synthetic import return_file_for
 from jiuzhu.funds.bankfiles import DEFAULT_PROFILES, bank_profiles_ensure
 from jiuzhu.funds.models import BankFile, BankProfile, LineStatus, PayrollLine, ReissueStatus
 from jiuzhu.funds.services import bank_file_export, bank_return_import
-from jiuzhu.funds.synthetic import return_file_for
 from tests.funds.conftest import household, on_roll
 from tests.funds.helpers import released
 from tests.funds.test_return_file import _refused

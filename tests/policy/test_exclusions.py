@@ -12,6 +12,7 @@ import re
 import polars as pl
 import pytest
 
+from jiuzhu.demo.policy_frames import random_frames
 from jiuzhu.policy.engine.calculator import DocumentError, document_frames
 from jiuzhu.policy.engine.evaluate import Plan, evaluate, single_area_params
 from jiuzhu.policy.engine.exclusions import (
@@ -23,7 +24,6 @@ from jiuzhu.policy.engine.exclusions import (
 from jiuzhu.policy.engine.features import compute_features
 from jiuzhu.policy.engine.params import load_catalogue, resolve
 from jiuzhu.policy.engine.programmes import load_documents
-from jiuzhu.policy.engine.synthetic import random_frames
 
 SPECS, DEFAULTS = load_catalogue()
 DOCS = {d["code"]: d for d in load_documents()}

@@ -22,11 +22,11 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from jiuzhu.demo.synth.generator import PLANTED_KINDS
+from jiuzhu.demo.synth.services import synth_to_database
 from jiuzhu.policy import services
 from jiuzhu.policy.models import Determination
 from jiuzhu.registry.models import Household
-from jiuzhu.synth.generator import PLANTED_KINDS
-from jiuzhu.synth.services import synth_to_database
 
 SEED = 3
 HOUSEHOLDS = 3_000

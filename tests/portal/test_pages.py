@@ -38,7 +38,7 @@ def test_pages_need_a_citizen(taizhou, client):
 def test_demo_prints_where_the_portal_is_and_whom_to_sign_in_as(taizhou):
     import io
 
-    from jiuzhu.core.management.commands.demo import Command
+    from jiuzhu.demo.management.commands.demo import Command
 
     hh, person = registered("13812345678")
     cmd = Command(stdout=io.StringIO())

@@ -14,11 +14,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.demo.synth.export import sha256_file, write_export
+from jiuzhu.demo.synth.generator import SynthConfig, generate
+from jiuzhu.demo.synth.services import synth_to_database
 from jiuzhu.registry import models as m
 from jiuzhu.registry.bulk_import import RegistryImportError, registry_import
-from jiuzhu.synth.export import sha256_file, write_export
-from jiuzhu.synth.generator import SynthConfig, generate
-from jiuzhu.synth.services import synth_to_database
 
 N = 300
 MODELS = [

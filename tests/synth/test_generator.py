@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from jiuzhu.core.idcard import validate_id_number
-from jiuzhu.synth.export import write_export
-from jiuzhu.synth.generator import DIBAO_STANDARD_FEN, SynthConfig, generate
+from jiuzhu.demo.synth.export import write_export
+from jiuzhu.demo.synth.generator import DIBAO_STANDARD_FEN, SynthConfig, generate
 
 N = 20_000
 

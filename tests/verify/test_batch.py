@@ -7,11 +7,11 @@ from django.core.management import call_command
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.core import clock, frames
+from jiuzhu.demo.synth_feeds import generate, registry_frame
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verify.models import Check, FeedRecord, Finding
 from jiuzhu.verify.selectors import findings_for
 from jiuzhu.verify.services import batch_check, check_household, feed_import
-from jiuzhu.verify.synth_feeds import generate, registry_frame
 from tests.conftest import HAILING
 from tests.factories import RollEntryFactory, first_village, user_with_role
 from tests.verify.helpers import couple_on_roll, csv_bytes

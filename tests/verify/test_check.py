@@ -7,10 +7,10 @@ from django.core.management import call_command
 from jiuzhu.accounts.roles import Role
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.demo.synth_feeds import generate, registry_frame
 from jiuzhu.registry.models import Household, Person
 from jiuzhu.verify.models import Finding, RecordLink, ReviewDecision
 from jiuzhu.verify.services import batch_check, check_household, feed_import, review_decide
-from jiuzhu.verify.synth_feeds import generate, registry_frame
 from tests.conftest import HAILING, JIANGYAN
 from tests.factories import RollEntryFactory, first_village, user_with_role
 from tests.verify.helpers import couple_on_roll, csv_bytes, one_wrong_digit

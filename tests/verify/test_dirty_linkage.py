@@ -10,11 +10,11 @@ import pytest
 from django.core.management import call_command
 
 from jiuzhu.core.idcard import check_digit
+from jiuzhu.demo.synth_feeds import DIRT_KINDS, generate, registry_frame
 from jiuzhu.registry.models import Person
 from jiuzhu.verify.matching import COMPARISON_COLUMNS, LinkModel
 from jiuzhu.verify.models import FeedRecord, LinkStatus, MatchRun, RecordLink
 from jiuzhu.verify.services import feed_import, link_run
-from jiuzhu.verify.synth_feeds import DIRT_KINDS, generate, registry_frame
 from tests.conftest import HAILING
 
 

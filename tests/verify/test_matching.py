@@ -1,8 +1,10 @@
 """The matching engine on tiny in-memory frames (no database)."""
 
 import datetime
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import polars as pl
 
@@ -11,8 +13,13 @@ from jiuzhu.verify import matching
 
 
 def test_engine_imports_no_django():
-    code = "import sys, jiuzhu.verify.matching, jiuzhu.verify.rules, jiuzhu.verify.feeds, jiuzhu.verify.synth_feeds; print('django' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = "import sys, jiuzhu.verify.matching, jiuzhu.verify.rules, jiuzhu.verify.feeds, jiuzhu.demo.synth_feeds; print('django' in sys.modules)"
+    # The child imports this checkout's code, not whichever copy is installed.
+    src = str(Path(matching.__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": src}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
     assert out.stdout.strip() == "False"
 
 

@@ -7,11 +7,11 @@ import polars as pl
 import pytest
 from django.core.management import call_command
 
+from jiuzhu.demo import synth_duplicates
+from jiuzhu.demo.synth_feeds import CHANGE_KINDS, generate, registry_frame
 from jiuzhu.registry.models import Person
-from jiuzhu.verify import synth_duplicates
 from jiuzhu.verify.models import DuplicatePair
 from jiuzhu.verify.services import duplicates_detect
-from jiuzhu.verify.synth_feeds import CHANGE_KINDS, generate, registry_frame
 from tests.conftest import HAILING
 
 

@@ -69,7 +69,7 @@ class Command(BaseCommand):
         )
 
     def _accounts_synth(self, *, seed, area, programme, plant, month, truth, **_):
-        from jiuzhu.funds.synthetic import accounts_synth
+        from jiuzhu.demo.funds_synthetic import accounts_synth
 
         result = accounts_synth(
             seed=seed,
@@ -83,8 +83,8 @@ class Command(BaseCommand):
             Path(truth).write_text(json.dumps(result["truth"], ensure_ascii=False, indent=1))
 
     def _demo_return(self, *, payroll, fail, seed, profile, out, **_):
+        from jiuzhu.demo.funds_synthetic import return_file_for
         from jiuzhu.funds.models import BankProfile, Payroll
-        from jiuzhu.funds.synthetic import return_file_for
 
         p = Payroll.objects.get(pk=payroll)
         if p.status != "released":
@@ -108,6 +108,6 @@ class Command(BaseCommand):
         self.stdout.write(f"新建追缴记录 {recoveries_detect()} 条")
 
     def _demo(self, **_):
-        from jiuzhu.funds.demo import funds_demo
+        from jiuzhu.demo.funds import funds_demo
 
         self.stdout.write(json.dumps(funds_demo(), ensure_ascii=False, default=str))

@@ -69,7 +69,7 @@ class Command(BaseCommand):
         self.stdout.write(f"生成复核任务 {review_tasks_generate(month=month)} 条")
 
     def do_demo_death_file(self, o):
-        from jiuzhu.monitoring.demo import death_file
+        from jiuzhu.demo.monitoring import death_file
 
         data, people = death_file()
         if not people:

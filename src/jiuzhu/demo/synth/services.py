@@ -5,9 +5,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from jiuzhu.demo.synth.export import write_export
+from jiuzhu.demo.synth.generator import DEFAULT_AREA, SynthConfig, SynthResult, generate
 from jiuzhu.registry.bulk_import import RegistryImportReport, registry_import
-from jiuzhu.synth.export import write_export
-from jiuzhu.synth.generator import DEFAULT_AREA, SynthConfig, SynthResult, generate
 
 DEMO_SEED = 20260101
 

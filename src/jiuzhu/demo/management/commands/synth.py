@@ -25,8 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, households, seed, out, format, area, as_of, areas_file, **options):
-        from jiuzhu.synth.export import write_export
-        from jiuzhu.synth.generator import DEFAULT_AS_OF, SynthConfig, generate, read_areas
+        from jiuzhu.demo.synth.export import write_export
+        from jiuzhu.demo.synth.generator import DEFAULT_AS_OF, SynthConfig, generate, read_areas
 
         if households < 1:
             raise CommandError("--households 必须为正整数")

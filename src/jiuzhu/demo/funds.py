@@ -10,10 +10,10 @@ from django.db import transaction
 from django.db.models import Sum
 
 from jiuzhu.core import clock
+from jiuzhu.demo.funds_synthetic import accounts_synth
 from jiuzhu.funds.generation import month_from_index, month_index
 from jiuzhu.funds.models import Budget, FundingSource, FundsCutover, PaymentHold
 from jiuzhu.funds.services import budget_set, cutover_set, payment_hold_place
-from jiuzhu.funds.synthetic import accounts_synth
 from jiuzhu.registry.models import Person, RollEntry
 
 HAILING = "321202000000"

@@ -34,8 +34,8 @@ class Command(BaseCommand):
     def handle(
         self, *args, registry, seed, out, format, dirt, county_factor, duplicate_share, **options
     ):
-        from jiuzhu.verify import synth_duplicates
-        from jiuzhu.verify.synth_feeds import generate, registry_frame, write
+        from jiuzhu.demo import synth_duplicates
+        from jiuzhu.demo.synth_feeds import generate, registry_frame, write
 
         t0 = time.perf_counter()
         try:

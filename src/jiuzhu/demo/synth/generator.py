@@ -18,9 +18,9 @@ import numpy as np
 import polars as pl
 
 from jiuzhu.core.money import fen_to_text
-from jiuzhu.synth import names as N
+from jiuzhu.demo.synth import names as N
 
-DEMO_AREA_FILE = Path(__file__).resolve().parent.parent / "areas" / "data" / "taizhou-321200.csv"
+DEMO_AREA_FILE = Path(__file__).resolve().parents[2] / "areas" / "data" / "taizhou-321200.csv"
 DEFAULT_AREA = "321200000000"
 DEFAULT_AS_OF = datetime.date(2026, 10, 31)
 DIBAO_STANDARD_FEN = 71_000  # 710 yuan per person per month (泰州, seed 002)

@@ -6,6 +6,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from jiuzhu.demo.synth.generator import SynthResult
 from jiuzhu.registry.export_format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -15,7 +16,6 @@ from jiuzhu.registry.export_format import (
     TABLES,
     file_name,
 )
-from jiuzhu.synth.generator import SynthResult
 
 
 def sha256_file(path: Path) -> str:

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         from jiuzhu.registry.models import Household
 
         if not Household.objects.exists():
-            from jiuzhu.synth.services import demo_load
+            from jiuzhu.demo.synth.services import demo_load
 
             self.stdout.write(f"正在生成合成演示数据（{households} 户）…")
             demo_load(households=households, seed=seed)
@@ -36,13 +36,13 @@ class Command(BaseCommand):
             # there from the start; the worker runs the next ones.
             self.stdout.write("正在运行政策找人…")
             call_command("policy", "run", verbosity=0)
-        from jiuzhu.accounts.demo import DEMO_PASSWORD, demo_users_ensure
+        from jiuzhu.demo.accounts import DEMO_PASSWORD, demo_users_ensure
 
         rows = demo_users_ensure()
         # Example applications at every stage of the process, made through the case services.
         call_command("cases_demo", verbosity=0)
         # Payment accounts, budget and this month's two planted payroll cases (资金发放).
-        from jiuzhu.funds.demo import funds_demo
+        from jiuzhu.demo.funds import funds_demo
 
         funds_demo()
         # Monitoring: a first alert run, this month's review tasks (both idempotent), and the

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from jiuzhu.verify.synth_feeds import _variant, read_table
+from jiuzhu.demo.synth_feeds import _variant, read_table
 
 TABLES = ("households", "persons", "income_items", "assets", "rigid_expenses", "roll_entries")
 TRUTH_FILE = "duplicates_ground_truth.csv"
