@@ -453,6 +453,21 @@ def counted_members_frame(*, on: datetime.date, on_roll_since: datetime.date | N
     return frame.filter(pl.col("members") > 0)
 
 
+def centralized_persons_frame(*, on: datetime.date):
+    """Counted members alive on ``on`` whose 特困 support is 集中供养 (in a care institution):
+    ``person_id``, ``household_id``."""
+    import polars as pl
+
+    from jiuzhu.core.frames import read_frame
+
+    return read_frame(
+        "SELECT id, household_id FROM registry_person WHERE support_mode = 'centralized' "
+        "AND is_counted AND (death_date IS NULL OR death_date > %s)",
+        [on],
+        {"person_id": pl.Int64, "household_id": pl.Int64},
+    )
+
+
 def quality_frames():
     """What the data-quality worklist checks: households (``id``, ``area_code``, ``address``,
     ``phone``, ``updated``) and persons (``id``, ``household_id``, ``area_code``, ``has_id``,

@@ -54,7 +54,8 @@ class SnapshotRow(models.Model):
     Money is integer fen. ``people``/``households`` are the caseload at month end (0 when the
     row is only there for money paid earlier in the year); ``entered_people`` joined in the
     month; ``exited_people`` were on the roll last month and are not this month;
-    ``events`` counts one-off grants starting in the month (临时救助 人次)."""
+    ``events`` counts one-off grants starting in the month (临时救助 人次);
+    ``centralized_people`` are the row's people in 集中供养 (a care institution) at month end."""
 
     SCOPE_AREA_FIELD = "area_code"
 
@@ -72,6 +73,7 @@ class SnapshotRow(models.Model):
     exited_people = models.IntegerField(default=0)
     events = models.IntegerField(default=0)
     events_ytd = models.IntegerField(default=0)
+    centralized_people = models.IntegerField(default=0, db_default=0)
     amount_fen = models.BigIntegerField(default=0)  # monthly amount the decision set
     standard_fen = models.BigIntegerField(default=0)  # 低保标准 in force for the area
     paid_fen = models.BigIntegerField(default=0)  # paid in the month (ledger, net)

@@ -276,11 +276,7 @@ def drilldown(
     source = source_for(month)
     rows = source.rows(area_prefix(area.code))
     scope = user_scope(user, Capability.STATS_VIEW)
-    parts = []
-    for leaf in engine.leaves(form, indicator):
-        part = rows.filter(engine.where_expr(leaf.where) & (pl.col(leaf.measure) != 0))
-        parts.append(part)
-    found = pl.concat(parts).unique(maintain_order=True) if parts else rows.head(0)
+    found = rows.filter(engine.drill_expr(form, indicator))
     found = found.filter(
         pl.any_horizontal(pl.col("area_code").str.starts_with(p) for p in scope.prefixes)
         if scope.prefixes

@@ -50,6 +50,7 @@ def snapshot_frames(*, month: datetime.date) -> tuple[pl.DataFrame, pl.DataFrame
     from jiuzhu.funds.selectors import ledger_paid_frame
     from jiuzhu.policy.selectors import flags_frame, parameter_for_areas
     from jiuzhu.registry.selectors import (
+        centralized_persons_frame,
         counted_members_frame,
         household_places_frame,
         roll_entries_frame,
@@ -81,6 +82,7 @@ def snapshot_frames(*, month: datetime.date) -> tuple[pl.DataFrame, pl.DataFrame
         standards=standards,
         tiers=form.tiers,
         watch=watch,
+        centralized=centralized_persons_frame(on=engine.month_end(m)),
     )
 
 
