@@ -244,3 +244,51 @@ def test_the_data_quality_worklist(db, fixed_clock, users):
     assert kinds == {"no_id", "bad_address", "no_check"}
     assert counts["no_id"] >= 1
     assert selectors.data_quality(user=users["county"]).filter(household_id=hh.pk).count() == 3
+
+
+def test_a_phone_is_stale_by_the_day_it_changed_not_the_last_edit(db, fixed_clock, users):
+    """The worklist reads the phone's own date: a household edited yesterday whose phone dates
+    from two years ago is listed; a phone changed through the registry form today is not; a
+    member's phone counts too."""
+    from jiuzhu.registry import services as registry_services
+    from jiuzhu.registry.models import Household, Person
+
+    west = first_village(WEST)
+    today = NOW.date()
+    old = household_with_head(hukou_area_id=west, phone="13800000001")
+    Household.objects.filter(pk=old.pk).update(
+        phone_updated_on=today - datetime.timedelta(days=800)
+    )
+    fresh = household_with_head(hukou_area_id=west, phone="13800000002")
+    Household.objects.filter(pk=fresh.pk).update(
+        phone_updated_on=today - datetime.timedelta(days=800)
+    )
+    registry_services.household_update(
+        actor=users["county"],
+        household_id=fresh.pk,
+        version=fresh.version,
+        data={"phone": "13800000003"},
+        reason="电话变更",
+    )
+    fresh.refresh_from_db()
+    assert fresh.phone_updated_on == today
+    member = Person.objects.get(household=fresh)
+    Person.objects.filter(pk=member.pk).update(
+        phone="13900000001", phone_updated_on=today - datetime.timedelta(days=366)
+    )
+    services.data_quality_refresh(today=today)
+    stale = set(
+        DataQualityItem.objects.filter(kind="stale_phone").values_list("household_id", "person_id")
+    )
+    assert (old.pk, None) in stale  # edited today (updated_at), phone two years old
+    assert (fresh.pk, None) not in stale
+    assert (fresh.pk, member.pk) in stale
+    registry_services.person_update(
+        actor=users["county"],
+        person_id=member.pk,
+        version=Person.objects.get(pk=member.pk).version,
+        data={"phone": "13900000002"},
+        reason="电话变更",
+    )
+    services.data_quality_refresh(today=today)
+    assert not DataQualityItem.objects.filter(kind="stale_phone", person_id=member.pk).exists()

@@ -470,16 +470,17 @@ def centralized_persons_frame(*, on: datetime.date):
 
 def quality_frames():
     """What the data-quality worklist checks: households (``id``, ``area_code``, ``address``,
-    ``phone``, ``updated``) and persons (``id``, ``household_id``, ``area_code``, ``has_id``,
-    ``phone``, ``updated``, ``dead``)."""
+    ``phone``, ``updated``, ``phone_updated``) and persons (``id``, ``household_id``,
+    ``area_code``, ``has_id``, ``phone``, ``updated``, ``dead``, ``phone_updated``).
+    ``phone_updated`` is the day the phone number last changed (null: never recorded)."""
     import polars as pl
 
     from jiuzhu.core.frames import date_sql, is_postgresql, read_frame
 
     cast = "::date" if is_postgresql() else ""
     households = read_frame(
-        f"SELECT id, hukou_area_id, address, phone, {date_sql('updated_at' + cast)} "
-        "FROM registry_household WHERE status = 'active'",
+        f"SELECT id, hukou_area_id, address, phone, {date_sql('updated_at' + cast)}, "
+        f"{date_sql('phone_updated_on')} FROM registry_household WHERE status = 'active'",
         None,
         {
             "id": pl.Int64,
@@ -487,12 +488,14 @@ def quality_frames():
             "address": pl.Utf8,
             "phone": pl.Utf8,
             "updated": pl.Date,
+            "phone_updated": pl.Date,
         },
     )
     persons = read_frame(
         f"SELECT p.id, p.household_id, h.hukou_area_id, "
         f"CASE WHEN p.id_number IS NULL OR p.id_number = '' THEN 0 ELSE 1 END, p.phone, "
-        f"{date_sql('p.updated_at' + cast)}, CASE WHEN p.death_date IS NULL THEN 0 ELSE 1 END "
+        f"{date_sql('p.updated_at' + cast)}, CASE WHEN p.death_date IS NULL THEN 0 ELSE 1 END, "
+        f"{date_sql('p.phone_updated_on')} "
         "FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
         "WHERE h.status = 'active'",
         None,
@@ -504,6 +507,7 @@ def quality_frames():
             "phone": pl.Utf8,
             "updated": pl.Date,
             "dead": pl.Boolean,
+            "phone_updated": pl.Date,
         },
     )
     return households, persons
