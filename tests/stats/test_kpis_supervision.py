@@ -292,3 +292,77 @@ def test_a_phone_is_stale_by_the_day_it_changed_not_the_last_edit(db, fixed_cloc
     )
     services.data_quality_refresh(today=today)
     assert not DataQualityItem.objects.filter(kind="stale_phone", person_id=member.pk).exists()
+
+
+def test_satisfaction_per_area_and_month_with_a_scoped_drilldown(db, fixed_clock, users, client):
+    """Hand-computed: in March 城东 has visit ratings 5 and 3 and a decision rating 4; 城西 one
+    visit rating 2; an April rating (5) is not March's. 海陵区: 4 ratings, mean (5+3+4+2)/4 =
+    3.50, satisfied (≥ 4) 2 of 4 = 50.0 %; 城东 3 ratings, mean 4.00, 66.7 %; 城西 1, 2.00, 0.0 %."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from jiuzhu.portal.models import Citizen, Rating
+
+    east, west = first_village(EAST), first_village(WEST)
+
+    def rated(n, area, stage, score, day):
+        hh = household_with_head(hukou_area_id=area)
+        app = Application.objects.create(
+            number=f"SQM{n:04d}",
+            household=hh,
+            applicant=hh.members.first(),
+            area_id=area,
+            programme="dibao",
+            created_by=users["county"],
+            state="approved",
+        )
+        citizen = Citizen.objects.create(phone=f"1390000{n:04d}", household=hh)
+        r = Rating.objects.create(
+            application=app, citizen=citizen, area_id=area, stage=stage, score=score
+        )
+        at = timezone.make_aware(datetime.datetime(2026, day[0], day[1], 9, 0))
+        Rating.objects.filter(pk=r.pk).update(created_at=at)
+        return r
+
+    rated(1, east, "visit", 5, (3, 2))
+    rated(2, east, "visit", 3, (3, 31))
+    rated(3, east, "decision", 4, (3, 15))
+    rated(4, west, "visit", 2, (3, 20))
+    rated(5, east, "visit", 5, (4, 1))
+    k = selectors.kpis(user=users["county"], area_code=HAILING, month=D(2026, 3, 1))
+    sat = k["satisfaction"]
+    assert sat["overall"] == {
+        "count": 4,
+        "mean": Decimal("3.50"),
+        "satisfied": 2,
+        "satisfied_pct": Decimal("50.0"),
+    }
+    assert sat["stages"]["visit"]["count"] == 3 and sat["stages"]["visit"]["mean"] == Decimal(
+        "3.33"
+    )
+    assert sat["stages"]["decision"]["satisfied_pct"] == Decimal("100.0")
+    ranked = {r["area"].code: r for r in sat["children"]}
+    assert (ranked[EAST]["count"], ranked[EAST]["mean"]) == (3, Decimal("4.00"))
+    assert ranked[EAST]["satisfied_pct"] == Decimal("66.7")
+    assert (ranked[WEST]["count"], ranked[WEST]["satisfied_pct"]) == (1, Decimal("0.0"))
+    assert [r["area"].code for r in sat["children"]][:2] == [EAST, WEST]  # best mean first
+    # a county equals the sum of its streets
+    assert sum(r["count"] for r in sat["children"]) == sat["overall"]["count"]
+    # a street sees only its own figures and ratings; another street's are not found
+    east_k = selectors.kpis(user=users["east"], area_code=EAST, month=D(2026, 3, 1))
+    assert east_k["satisfaction"]["overall"]["count"] == 3
+    client.force_login(users["east"])
+    page = client.get(reverse("stats:ratings"), {"area": EAST, "month": "2026-03"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "SQM0001" in text and "SQM0003" in text and "SQM0004" not in text
+    assert "SQM0005" not in text  # April's
+    assert "共 3 条" in text
+    assert (
+        client.get(reverse("stats:ratings"), {"area": WEST, "month": "2026-03"}).status_code == 404
+    )
+    assert AuditEvent.objects.filter(action="stats.ratings_view").count() == 1
+    kpi_page = client.get(
+        reverse("stats:kpis"), {"area": EAST, "month": "2026-03"}
+    ).content.decode()
+    assert "群众满意度" in kpi_page and "66.7" in kpi_page

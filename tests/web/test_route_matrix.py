@@ -262,6 +262,7 @@ MATRIX = {
     "stats:drill": (C.STATS_VIEW, "GET", none, None),
     "stats:snapshot_take": (C.SUPERVISE, "POST", none, None),
     "stats:kpis": (C.STATS_VIEW, "GET", none, None),
+    "stats:ratings": (C.STATS_VIEW, "GET", none, None),
     "stats:supervision": (C.SUPERVISE, "GET", none, None),
     "stats:spot_plan_new": (C.SUPERVISE, "GET", none, None),
     "stats:spot_plan": (C.SUPERVISE, "GET", lambda w, s: {"plan_id": NONE}, None),

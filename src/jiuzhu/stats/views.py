@@ -182,7 +182,30 @@ def kpis(request):
             "month_text": f"{month:%Y-%m}",
             "tier_rows": [(TIER_LABELS[k], v) for k, v in data["tiers"].items()],
             "chart": {"tiers": tiers},
+            "stage_rows": [(STAGE_LABELS[k], v) for k, v in data["satisfaction"]["stages"].items()],
         },
+    )
+
+
+STAGE_LABELS = {"visit": gettext_lazy("入户调查"), "decision": gettext_lazy("审批决定")}
+
+
+@login_required
+def ratings(request):
+    """满意度 drill-down: the ratings behind the month's figures, scoped, paginated, audited."""
+    require_capability(request.user, Capability.STATS_VIEW)
+    month = _month(request)
+    area, qs = selectors.satisfaction_ratings(
+        user=request.user, area_code=_area_code(request), month=month
+    )
+    page = page_request(request, qs)
+    selectors.ratings_viewed(user=request.user, area=area, month=month, ratings=page.items)
+    for r in page.items:
+        r.stage_label = STAGE_LABELS.get(r.stage, "")
+    return render(
+        request,
+        "stats/ratings.html",
+        {"area": area, "page": page, "month_text": f"{month:%Y-%m}"},
     )
 
 
