@@ -268,6 +268,7 @@ MATRIX = {
     "stats:spot_plan": (C.SUPERVISE, "GET", lambda w, s: {"plan_id": NONE}, None),
     "stats:spot_result": (C.SUPERVISE, "POST", lambda w, s: {"sample_id": NONE}, None),
     "stats:quality": (C.SUPERVISE, "GET", none, None),
+    "stats:street_maps": (C.AREAS_MANAGE, "GET", none, None),
     "portal:home": (PUBLIC, "GET", none, None),
     "portal:login": (PUBLIC, "GET", none, None),
     "portal:logout": (PUBLIC, "POST", none, None),

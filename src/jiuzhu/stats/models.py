@@ -247,3 +247,29 @@ class DataQualityItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.household_id}"
+
+
+class StreetMap(models.Model):
+    """A county's street (乡镇/街道) boundaries, imported from the GeoJSON the province supplies
+    (no package carries them). Validated on import: every feature a township of the county in
+    the area table, each once, all of them present; stored normalised (``code`` and ``name``
+    from the area table) for the county's choropleth."""
+
+    SCOPE_AREA_FIELD = "county_code"
+
+    county_code = models.CharField(_("县(区)代码"), max_length=12, unique=True)
+    geojson = models.TextField()
+    features = models.PositiveIntegerField(_("街道数"), default=0)
+    sha256 = models.CharField(max_length=64)
+    source_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("街道边界")
+        verbose_name_plural = _("街道边界")
+
+    def __str__(self) -> str:
+        return self.county_code

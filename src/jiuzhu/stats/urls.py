@@ -16,4 +16,5 @@ urlpatterns = [
     path("spotchecks/<int:plan_id>/", views.spot_plan, name="spot_plan"),
     path("spotchecks/sample/<int:sample_id>/", views.spot_result, name="spot_result"),
     path("quality/", views.quality, name="quality"),
+    path("street-maps/", views.street_maps, name="street_maps"),
 ]
