@@ -406,9 +406,10 @@ def test_support_mode_in_chinese_and_phone_dates(db, taizhou, export, generated)
     _rewrite(directory, "persons", bad)
     with pytest.raises(RegistryImportError) as err:
         registry_import(directory=directory)
-    assert "persons.csv 第2行 字段“care_institution（供养机构）”：集中供养须填写供养机构" in [
-        str(e) for e in err.value.report.errors
-    ]
+    assert (
+        "persons.csv 第2行 字段“care_institution（供养机构）”：集中供养须填写供养机构（敬老院、福利院等）"
+        in [str(e) for e in err.value.report.errors]
+    )
     _rewrite(directory, "persons", persons)
     registry_import(directory=directory)
     people = list(m.Person.objects.order_by("pk"))  # loaded in the file's order
