@@ -309,3 +309,60 @@ def test_drilldown_of_the_average_standard_reads_the_weighted_rows(fixture_rows)
     form, rows, _tiers = fixture_rows
     found = rows.filter(engine.drill_expr(form, "std_dibao_urban"))
     assert found.get_column("household_id").to_list() == [1]
+
+
+def test_the_remaining_rows_against_hand_computed_values(fixture_rows):
+    """The helper rows and the rows the main fixture leaves at zero: the weighted standards
+    (household 1: 3 people × 710.00 urban; household 2: 2 × 710.00 rural), the month's 低保金
+    (1500.00 urban, 900.00 rural); then a rural 价格临时补贴 of 50.00 in January and March and an
+    事实无人抚养儿童 paid 1200.00 a month since February."""
+    form, rows, _tiers = fixture_rows
+    v = engine.evaluate(form, engine.group(rows))
+    assert v["std_people_dibao_urban"] == 3 * 71000
+    assert v["std_people_dibao_rural"] == 2 * 71000
+    assert v["std_dibao_rural"] == 71000
+    assert v["paid_dibao_urban"] == 150000 and v["paid_dibao_rural"] == 90000
+    assert v["spend_dibao_rural_price"] == 0 and v["people_unsupported"] == 0
+    e = entries(
+        [
+            (1, 2, None, "price_subsidy", 5000, d(2026, 1), d(2026, 1)),
+            (2, 2, None, "price_subsidy", 5000, d(2026, 3), d(2026, 3)),
+            (3, 7, 70, "unsupported_child_allowance", 120000, d(2026, 2), None),
+        ]
+    )
+    ledger = pl.DataFrame(
+        [
+            (2, "price_subsidy", "321202000000", d(2026, 1), 5000),
+            (2, "price_subsidy", "321202000000", d(2026, 3), 5000),
+            (7, "unsupported_child_allowance", "321202000000", d(2026, 2), 120000),
+            (7, "unsupported_child_allowance", "321202000000", d(2026, 3), 120000),
+        ],
+        schema={
+            "household_id": pl.Int64,
+            "programme": pl.Utf8,
+            "area_code": pl.Utf8,
+            "month": pl.Date,
+            "fen": pl.Int64,
+        },
+        orient="row",
+    )
+    more, _ = engine.build_snapshot(
+        month=M,
+        entries=e,
+        members=pl.DataFrame(
+            {"household_id": [2, 7], "members": [2, 3]},
+            schema={"household_id": pl.Int64, "members": pl.Int64},
+        ),
+        places=pl.DataFrame(
+            {"id": [2, 7], "area_code": [VILLAGE_A, VILLAGE_B], "urban_rural": ["rural", "urban"]}
+        ),
+        ledger=ledger,
+        standards={},
+        tiers=form.tiers,
+    )
+    w = engine.evaluate(form, engine.group(more))
+    assert w["spend_dibao_rural_price"] == 10000
+    assert w["spend_dibao_rural"] == 10000  # no 低保金 in this frame
+    assert w["spend_unsupported"] == 240000
+    assert w["people_unsupported"] == 1  # a per-person entry: the child, not the household
+    assert w["spend_total"] == 10000 + 240000
