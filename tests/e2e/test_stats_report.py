@@ -24,10 +24,10 @@ def test_report_drilldown_and_export(live_server, taizhou, chromium, monkeypatch
 
     monkeypatch.setattr(clock, "now", lambda: data.NOW)
     households = data.make_roll()  # three households in two streets
-    tekun = _tekun_and_ratings(data)
+    approver = user_with_role(Role.COUNTY_APPROVER, data.HAILING, full_name="陈区县")
+    tekun = _tekun_and_ratings(data, approver)
     snapshot_take(month=datetime.date(2026, 2, 1))
     snapshot_take(month=datetime.date(2026, 3, 1))
-    approver = user_with_role(Role.COUNTY_APPROVER, data.HAILING, full_name="陈区县")
     context = chromium.new_context(
         locale="zh-CN", viewport={"width": width, "height": 900}, accept_downloads=True
     )
@@ -87,7 +87,7 @@ def test_report_drilldown_and_export(live_server, taizhou, chromium, monkeypatch
         context.close()
 
 
-def _tekun_and_ratings(data):
+def _tekun_and_ratings(data, approver):
     """A rural 特困 household of two in 城东 (one in the 敬老院, one at home), on the roll since
     2025; two ratings in March: 5 after the visit, 3 after the decision."""
     from django.utils import timezone
@@ -113,6 +113,7 @@ def _tekun_and_ratings(data):
         applicant=hh.members.first(),
         area_id=east,
         programme="tekun",
+        created_by=approver,
         state="approved",
     )
     citizen = Citizen.objects.create(phone="13900009999", household=hh)
