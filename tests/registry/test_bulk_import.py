@@ -362,3 +362,63 @@ def test_failure_after_loading_rolls_back_rows_and_rebuilt_indexes(
         registry_import(directory=export("csv"))
     assert counts() == before
     assert indexes() == idx
+
+
+def test_support_mode_in_chinese_and_phone_dates(db, taizhou, export, generated):
+    """集中/分散 (and 集中供养/分散供养) read as the codes; 集中 without the institution, or an
+    institution without 集中, names the row; a phone's date comes from the file, else the import
+    day; no phone, no date."""
+    import datetime
+
+    from jiuzhu.core import clock
+
+    directory = export("csv")
+    persons = pl.read_csv(directory / "persons.csv", infer_schema=False)
+    has_phone = pl.col("phone").fill_null("") != ""
+    with_phone = persons.with_row_index("i").filter(has_phone)["i"].to_list()
+    i_dated, i_undated = with_phone[0], with_phone[1]
+    no_phone = persons.with_row_index("i").filter(~has_phone)["i"][0]
+    modes = ["集中", "分散供养", "分散"]
+    persons = persons.with_columns(
+        pl.when(pl.int_range(pl.len()) < 3)
+        .then(pl.Series(modes + [None] * (persons.height - 3)))
+        .otherwise(pl.col("support_mode"))
+        .alias("support_mode"),
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("城东街道敬老院"))
+        .when(pl.int_range(pl.len()) < 3)
+        .then(None)
+        .otherwise(pl.col("care_institution"))
+        .alias("care_institution"),
+        pl.when(pl.int_range(pl.len()) == i_dated)
+        .then(pl.lit("2024-05-06"))
+        .when(pl.int_range(pl.len()) == i_undated)
+        .then(None)
+        .otherwise(pl.col("phone_updated_on"))
+        .alias("phone_updated_on"),
+    )
+    bad = persons.with_columns(
+        pl.when(pl.int_range(pl.len()) == 0)
+        .then(None)
+        .otherwise(pl.col("care_institution"))
+        .alias("care_institution")
+    )
+    _rewrite(directory, "persons", bad)
+    with pytest.raises(RegistryImportError) as err:
+        registry_import(directory=directory)
+    assert (
+        "persons.csv 第2行 字段“care_institution（供养机构）”：集中供养须填写供养机构（敬老院、福利院等）"
+        in [str(e) for e in err.value.report.errors]
+    )
+    _rewrite(directory, "persons", persons)
+    registry_import(directory=directory)
+    people = list(m.Person.objects.order_by("pk"))  # loaded in the file's order
+
+    def person(i):
+        return people[i]
+
+    assert (person(0).support_mode, person(0).care_institution) == ("centralized", "城东街道敬老院")
+    assert person(1).support_mode == "dispersed" and person(2).support_mode == "dispersed"
+    assert person(i_dated).phone_updated_on == datetime.date(2024, 5, 6)
+    assert person(i_undated).phone_updated_on == clock.today()
+    assert person(no_phone).phone_updated_on is None

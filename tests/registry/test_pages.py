@@ -95,3 +95,23 @@ def test_emergency_event_form_and_page(client, household, reviewer):
     assert ev.get_kind_display() == "突发重大疾病"
     page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
     assert 'id="events"' in page and "突发重大疾病" in page and "2026-10-03" in page
+
+
+def test_person_form_records_the_tekun_support_mode_with_the_institution(
+    client, household, reviewer
+):
+    client.force_login(reviewer)
+    head = household.members.get()
+    url = reverse("registry:person_edit", args=[head.pk])
+    r = client.post(url, _person_post(head, support_mode="centralized", care_institution=""))
+    assert r.status_code == 200
+    assert "供养机构" in r.context["form"].errors["care_institution"][0]
+    assert r.context["form"]["support_mode"].value() == "centralized"  # what was typed stays
+    r = client.post(
+        url, _person_post(head, support_mode="centralized", care_institution="城东街道敬老院")
+    )
+    assert r.status_code == 302
+    head.refresh_from_db()
+    assert (head.support_mode, head.care_institution) == ("centralized", "城东街道敬老院")
+    page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
+    assert "集中供养" in page and "城东街道敬老院" in page

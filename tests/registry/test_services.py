@@ -339,3 +339,68 @@ def test_emergency_event_add_and_delete_are_audited(household, reviewer):
     fact_delete(actor=reviewer, kind="event", fact_id=event.pk, reason="登记错户")
     deleted = AuditEvent.objects.filter(action="event.delete").latest("seq")
     assert deleted.before["kind"] == "fire" and deleted.before["loss"] == "35000.00"
+
+
+def test_support_mode_needs_the_institution_when_centralized(household, reviewer):
+    head = household.members.get()
+    with pytest.raises(ServiceError) as err:
+        person_update(
+            actor=reviewer,
+            person_id=head.pk,
+            version=head.version,
+            data={"support_mode": "centralized", "care_institution": ""},
+            reason="特困认定",
+        )
+    assert "供养机构" in str(err.value.errors["care_institution"])
+    with pytest.raises(ServiceError) as err:
+        person_update(
+            actor=reviewer,
+            person_id=head.pk,
+            version=head.version,
+            data={"support_mode": "dispersed", "care_institution": "城东敬老院"},
+            reason="特困认定",
+        )
+    assert "只有集中供养" in str(err.value.errors["care_institution"])
+    p = person_update(
+        actor=reviewer,
+        person_id=head.pk,
+        version=head.version,
+        data={"support_mode": "centralized", "care_institution": " 城东敬老院 "},
+        reason="特困认定",
+    )
+    assert (p.support_mode, p.care_institution) == ("centralized", "城东敬老院")
+    event = AuditEvent.objects.filter(action="person.update").last()
+    assert event.after["support_mode"] == "centralized"
+
+
+def test_a_phone_is_stamped_when_registered_or_changed(reviewer):
+    from jiuzhu.core import clock
+
+    hh = household_create(
+        actor=reviewer,
+        hukou_area_code=first_village(CHENGDONG),
+        urban_rural="rural",
+        head=_head(phone="13812345678"),
+        phone="13812345679",
+        reason="新登记",
+    )
+    head = hh.members.get()
+    assert hh.phone_updated_on == clock.today() and head.phone_updated_on == clock.today()
+    Household.objects.filter(pk=hh.pk).update(phone_updated_on=datetime.date(2020, 1, 1))
+    hh.refresh_from_db()
+    household_update(
+        actor=reviewer, household_id=hh.pk, version=hh.version, data={"address": "新址1号"}
+    )
+    hh.refresh_from_db()
+    assert hh.phone_updated_on == datetime.date(2020, 1, 1)  # the phone did not change
+    household_update(
+        actor=reviewer, household_id=hh.pk, version=hh.version, data={"phone": "13900000000"}
+    )
+    hh.refresh_from_db()
+    assert hh.phone_updated_on == clock.today()
+    member = person_add(
+        actor=reviewer,
+        household_id=hh.pk,
+        data={**_head(name="刘芳", sex="F", id_number=None, phone=""), "relation": "spouse"},
+    )
+    assert member.phone_updated_on is None

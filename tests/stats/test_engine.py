@@ -226,3 +226,143 @@ def test_a_bad_form_is_refused_naming_the_row(tmp_path, row, message):
     path.write_text(src, encoding="utf-8")
     with pytest.raises(engine.FormError, match=message):
         engine.load_form(path)
+
+
+def test_tekun_centralized_and_dispersed_against_hand_computed_values():
+    """特困 城市/农村 × 集中/分散: household 11 (urban, a household entry, 2 members, one of them in
+    the 敬老院); household 12 (rural, per-person entries for persons 70 in care and 71 at home,
+    3 members); household 13 (rural, 1 member at home); household 14 (rural, in care, left the
+    roll in February: not counted in March)."""
+    e = entries(
+        [
+            (1, 11, None, "tekun", 120000, d(2025, 1), None),
+            (2, 12, 70, "tekun", 120000, d(2025, 1), None),
+            (3, 12, 71, "tekun", 120000, d(2026, 3), None),
+            (4, 13, None, "tekun", 120000, d(2025, 1), None),
+            (5, 14, None, "tekun", 120000, d(2025, 1), d(2026, 2)),
+        ]
+    )
+    members = pl.DataFrame(
+        {"household_id": [11, 12, 13, 14], "members": [2, 3, 1, 1]},
+        schema={"household_id": pl.Int64, "members": pl.Int64},
+    )
+    places = pl.DataFrame(
+        {
+            "id": [11, 12, 13, 14],
+            "area_code": [VILLAGE_A, VILLAGE_A, VILLAGE_B, VILLAGE_B],
+            "urban_rural": ["urban", "rural", "rural", "rural"],
+        }
+    )
+    centralized = pl.DataFrame(
+        {"person_id": [110, 70, 140], "household_id": [11, 12, 14]},
+        schema={"person_id": pl.Int64, "household_id": pl.Int64},
+    )
+    ledger = pl.DataFrame(
+        schema={
+            "household_id": pl.Int64,
+            "programme": pl.Utf8,
+            "area_code": pl.Utf8,
+            "month": pl.Date,
+            "fen": pl.Int64,
+        }
+    )
+    form = engine.load_form()
+    rows, _tiers = engine.build_snapshot(
+        month=M,
+        entries=e,
+        members=members,
+        places=places,
+        ledger=ledger,
+        standards={},
+        tiers=form.tiers,
+        centralized=centralized,
+    )
+    v = engine.evaluate(form, engine.group(rows))
+    assert v["people_tekun_urban"] == 2
+    assert v["people_tekun_urban_central"] == 1
+    assert v["people_tekun_urban_dispersed"] == 1
+    assert v["people_tekun_rural"] == 3  # persons 70 and 71, household 13
+    assert v["people_tekun_rural_central"] == 1  # person 70 (person 71 is not in care)
+    assert v["people_tekun_rural_dispersed"] == 2
+    assert v["people_tekun"] == 5
+    shown = [i.id for i in form.shown()]
+    assert shown.index("people_tekun_urban_central") == shown.index("people_tekun_urban") + 1
+    # the drill-down of 分散供养 lists the rows with someone at home, not the ones all in care
+    dispersed = rows.filter(engine.drill_expr(form, "people_tekun_rural_dispersed"))
+    assert sorted(dispersed.get_column("household_id").to_list()) == [12, 13]
+    central = rows.filter(engine.drill_expr(form, "people_tekun_rural_central"))
+    assert central.get_column("household_id").to_list() == [12]
+    # a county equals the sum of its streets for the new rows too
+    by_street = engine.group(
+        rows.with_columns(pl.col("area_code").str.slice(0, 9).alias("street")),
+        ("street", *engine.DIMENSIONS),
+    )
+    parts = [
+        engine.evaluate(form, by_street.filter(pl.col("street") == s))
+        for s in ("321202001", "321202002")
+    ]
+    for rid in ("people_tekun_rural_central", "people_tekun_rural_dispersed"):
+        assert sum(p[rid] for p in parts) == v[rid]
+
+
+def test_drilldown_of_the_average_standard_reads_the_weighted_rows(fixture_rows):
+    form, rows, _tiers = fixture_rows
+    found = rows.filter(engine.drill_expr(form, "std_dibao_urban"))
+    assert found.get_column("household_id").to_list() == [1]
+
+
+def test_the_remaining_rows_against_hand_computed_values(fixture_rows):
+    """The helper rows and the rows the main fixture leaves at zero: the weighted standards
+    (household 1: 3 people × 710.00 urban; household 2: 2 × 710.00 rural), the month's 低保金
+    (1500.00 urban, 900.00 rural); then a rural 价格临时补贴 of 50.00 in January and March and an
+    事实无人抚养儿童 paid 1200.00 a month since February."""
+    form, rows, _tiers = fixture_rows
+    v = engine.evaluate(form, engine.group(rows))
+    assert v["std_people_dibao_urban"] == 3 * 71000
+    assert v["std_people_dibao_rural"] == 2 * 71000
+    assert v["std_dibao_rural"] == 71000
+    assert v["paid_dibao_urban"] == 150000 and v["paid_dibao_rural"] == 90000
+    assert v["spend_dibao_rural_price"] == 0 and v["people_unsupported"] == 0
+    e = entries(
+        [
+            (1, 2, None, "price_subsidy", 5000, d(2026, 1), d(2026, 1)),
+            (2, 2, None, "price_subsidy", 5000, d(2026, 3), d(2026, 3)),
+            (3, 7, 70, "unsupported_child_allowance", 120000, d(2026, 2), None),
+        ]
+    )
+    ledger = pl.DataFrame(
+        [
+            (2, "price_subsidy", "321202000000", d(2026, 1), 5000),
+            (2, "price_subsidy", "321202000000", d(2026, 3), 5000),
+            (7, "unsupported_child_allowance", "321202000000", d(2026, 2), 120000),
+            (7, "unsupported_child_allowance", "321202000000", d(2026, 3), 120000),
+        ],
+        schema={
+            "household_id": pl.Int64,
+            "programme": pl.Utf8,
+            "area_code": pl.Utf8,
+            "month": pl.Date,
+            "fen": pl.Int64,
+        },
+        orient="row",
+    )
+    more, _ = engine.build_snapshot(
+        month=M,
+        entries=e,
+        members=pl.DataFrame(
+            {"household_id": [2, 7], "members": [2, 3]},
+            schema={"household_id": pl.Int64, "members": pl.Int64},
+        ),
+        places=pl.DataFrame(
+            {"id": [2, 7], "area_code": [VILLAGE_A, VILLAGE_B], "urban_rural": ["rural", "urban"]}
+        ),
+        ledger=ledger,
+        standards={},
+        tiers=form.tiers,
+    )
+    w = engine.evaluate(form, engine.group(more))
+    assert w["spend_dibao_rural_price"] == 10000
+    assert w["spend_dibao_rural"] == 10000  # no 低保金 in this frame
+    assert w["spend_unsupported"] == 240000
+    assert w["people_unsupported"] == 1  # a per-person entry: the child, not the household
+    assert w["spend_total"] == 10000 + 240000

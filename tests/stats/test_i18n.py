@@ -43,3 +43,14 @@ def test_drilldown_in_english(roll, users):
     data = [*area_names(), *form_text(), "张伟"]
     assert "Minimum" in page.content.decode()  # the programme's label, translated
     assert_no_chinese(main_text(page, data=data))
+
+
+@pytest.mark.parametrize("name", ["stats:ratings", "stats:street_maps"])
+def test_new_pages_in_english(roll, name):
+    from tests.factories import user_with_role
+
+    user = user_with_role("sysadmin", HAILING)
+    client = english_client(user)
+    page = client.get(reverse(name) + f"?area={HAILING}&month=2026-03")
+    assert page.status_code == 200
+    assert_no_chinese(main_text(page, data=[*area_names()]))

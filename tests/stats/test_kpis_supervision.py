@@ -244,3 +244,125 @@ def test_the_data_quality_worklist(db, fixed_clock, users):
     assert kinds == {"no_id", "bad_address", "no_check"}
     assert counts["no_id"] >= 1
     assert selectors.data_quality(user=users["county"]).filter(household_id=hh.pk).count() == 3
+
+
+def test_a_phone_is_stale_by_the_day_it_changed_not_the_last_edit(db, fixed_clock, users):
+    """The worklist reads the phone's own date: a household edited yesterday whose phone dates
+    from two years ago is listed; a phone changed through the registry form today is not; a
+    member's phone counts too."""
+    from jiuzhu.registry import services as registry_services
+    from jiuzhu.registry.models import Household, Person
+
+    west = first_village(WEST)
+    today = NOW.date()
+    old = household_with_head(hukou_area_id=west, phone="13800000001")
+    Household.objects.filter(pk=old.pk).update(
+        phone_updated_on=today - datetime.timedelta(days=800)
+    )
+    fresh = household_with_head(hukou_area_id=west, phone="13800000002")
+    Household.objects.filter(pk=fresh.pk).update(
+        phone_updated_on=today - datetime.timedelta(days=800)
+    )
+    registry_services.household_update(
+        actor=users["county"],
+        household_id=fresh.pk,
+        version=fresh.version,
+        data={"phone": "13800000003"},
+        reason="电话变更",
+    )
+    fresh.refresh_from_db()
+    assert fresh.phone_updated_on == today
+    member = Person.objects.get(household=fresh)
+    Person.objects.filter(pk=member.pk).update(
+        phone="13900000001", phone_updated_on=today - datetime.timedelta(days=366)
+    )
+    services.data_quality_refresh(today=today)
+    stale = set(
+        DataQualityItem.objects.filter(kind="stale_phone").values_list("household_id", "person_id")
+    )
+    assert (old.pk, None) in stale  # edited today (updated_at), phone two years old
+    assert (fresh.pk, None) not in stale
+    assert (fresh.pk, member.pk) in stale
+    registry_services.person_update(
+        actor=users["county"],
+        person_id=member.pk,
+        version=Person.objects.get(pk=member.pk).version,
+        data={"phone": "13900000002"},
+        reason="电话变更",
+    )
+    services.data_quality_refresh(today=today)
+    assert not DataQualityItem.objects.filter(kind="stale_phone", person_id=member.pk).exists()
+
+
+def test_satisfaction_per_area_and_month_with_a_scoped_drilldown(db, fixed_clock, users, client):
+    """Hand-computed: in March 城东 has visit ratings 5 and 3 and a decision rating 4; 城西 one
+    visit rating 2; an April rating (5) is not March's. 海陵区: 4 ratings, mean (5+3+4+2)/4 =
+    3.50, satisfied (≥ 4) 2 of 4 = 50.0 %; 城东 3 ratings, mean 4.00, 66.7 %; 城西 1, 2.00, 0.0 %."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from jiuzhu.portal.models import Citizen, Rating
+
+    east, west = first_village(EAST), first_village(WEST)
+
+    def rated(n, area, stage, score, day):
+        hh = household_with_head(hukou_area_id=area)
+        app = Application.objects.create(
+            number=f"SQM{n:04d}",
+            household=hh,
+            applicant=hh.members.first(),
+            area_id=area,
+            programme="dibao",
+            created_by=users["county"],
+            state="approved",
+        )
+        citizen = Citizen.objects.create(phone=f"1390000{n:04d}", household=hh)
+        r = Rating.objects.create(
+            application=app, citizen=citizen, area_id=area, stage=stage, score=score
+        )
+        at = timezone.make_aware(datetime.datetime(2026, day[0], day[1], 9, 0))
+        Rating.objects.filter(pk=r.pk).update(created_at=at)
+        return r
+
+    rated(1, east, "visit", 5, (3, 2))
+    rated(2, east, "visit", 3, (3, 31))
+    rated(3, east, "decision", 4, (3, 15))
+    rated(4, west, "visit", 2, (3, 20))
+    rated(5, east, "visit", 5, (4, 1))
+    k = selectors.kpis(user=users["county"], area_code=HAILING, month=D(2026, 3, 1))
+    sat = k["satisfaction"]
+    assert sat["overall"] == {
+        "count": 4,
+        "mean": Decimal("3.50"),
+        "satisfied": 2,
+        "satisfied_pct": Decimal("50.0"),
+    }
+    assert sat["stages"]["visit"]["count"] == 3 and sat["stages"]["visit"]["mean"] == Decimal(
+        "3.33"
+    )
+    assert sat["stages"]["decision"]["satisfied_pct"] == Decimal("100.0")
+    ranked = {r["area"].code: r for r in sat["children"]}
+    assert (ranked[EAST]["count"], ranked[EAST]["mean"]) == (3, Decimal("4.00"))
+    assert ranked[EAST]["satisfied_pct"] == Decimal("66.7")
+    assert (ranked[WEST]["count"], ranked[WEST]["satisfied_pct"]) == (1, Decimal("0.0"))
+    assert [r["area"].code for r in sat["children"]][:2] == [EAST, WEST]  # best mean first
+    # a county equals the sum of its streets
+    assert sum(r["count"] for r in sat["children"]) == sat["overall"]["count"]
+    # a street sees only its own figures and ratings; another street's are not found
+    east_k = selectors.kpis(user=users["east"], area_code=EAST, month=D(2026, 3, 1))
+    assert east_k["satisfaction"]["overall"]["count"] == 3
+    client.force_login(users["east"])
+    page = client.get(reverse("stats:ratings"), {"area": EAST, "month": "2026-03"})
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "SQM0001" in text and "SQM0003" in text and "SQM0004" not in text
+    assert "SQM0005" not in text  # April's
+    assert "共 3 条" in text
+    assert (
+        client.get(reverse("stats:ratings"), {"area": WEST, "month": "2026-03"}).status_code == 404
+    )
+    assert AuditEvent.objects.filter(action="stats.ratings_view").count() == 1
+    kpi_page = client.get(
+        reverse("stats:kpis"), {"area": EAST, "month": "2026-03"}
+    ).content.decode()
+    assert "群众满意度" in kpi_page and "66.7" in kpi_page

@@ -174,3 +174,56 @@ def test_the_trend_reads_the_closed_months(roll):
     t = trend(area=Area.objects.get(code=HAILING), month=MARCH, ids=["people_dibao_urban"])
     assert t["labels"] == ["2026-02", "2026-03"]
     assert t["series"][0]["data"] == [5.0, 3.0]
+
+
+def test_tekun_centralized_and_dispersed_from_the_registry(roll, users):
+    """Hand-computed: 城东 an urban 特困 household of 1 in the 敬老院 and a rural one of 2 (one in
+    care, one at home); 城西 a rural 特困 household of 1 at home. The person's support mode in the
+    registry decides; a county equals its streets; the drill-down of 分散供养 is scoped."""
+    from jiuzhu.stats.selectors import drilldown
+    from tests.factories import PersonFactory, RollEntryFactory, first_village, household_with_head
+
+    east, west = first_village(EAST), first_village(WEST)
+    u = household_with_head(hukou_area_id=east, urban_rural="urban")
+    u.members.update(support_mode="centralized", care_institution="城东街道敬老院")
+    r = household_with_head(hukou_area_id=east, urban_rural="rural")
+    r.members.update(support_mode="centralized", care_institution="城东街道敬老院")
+    PersonFactory(
+        household=r,
+        relation="spouse",
+        sex="F",
+        birth_date=datetime.date(1950, 2, 2),
+        support_mode="dispersed",
+    )
+    w = household_with_head(hukou_area_id=west, urban_rural="rural")
+    w.members.update(support_mode="dispersed")
+    for hh in (u, r, w):
+        RollEntryFactory(household=hh, programme="tekun", start_month=datetime.date(2025, 1, 1))
+    snapshot_take(month=MARCH)
+    county = monthly_form(area=Area.objects.get(code=HAILING), month=MARCH)
+    v = county["values"]
+    assert (v["people_tekun_urban"], v["people_tekun_urban_central"]) == (1, 1)
+    assert v["people_tekun_urban_dispersed"] == 0
+    assert (v["people_tekun_rural"], v["people_tekun_rural_central"]) == (3, 1)
+    assert v["people_tekun_rural_dispersed"] == 2
+    names = [row["name"] for row in county["rows"]]
+    assert names.count("集中供养") == 2 and names.count("分散供养") == 2
+    east_v = monthly_form(area=Area.objects.get(code=EAST), month=MARCH)["values"]
+    west_v = monthly_form(area=Area.objects.get(code=WEST), month=MARCH)["values"]
+    for rid in ("people_tekun_rural_central", "people_tekun_rural_dispersed"):
+        assert v[rid] == east_v[rid] + west_v[rid]
+    assert (east_v["people_tekun_rural_dispersed"], west_v["people_tekun_rural_dispersed"]) == (
+        1,
+        1,
+    )
+    d = drilldown(
+        user=users["county"],
+        area_code=HAILING,
+        month=MARCH,
+        indicator="people_tekun_rural_dispersed",
+    )
+    assert sorted(i["household_id"] for i in d["items"]) == sorted([r.pk, w.pk])
+    d = drilldown(
+        user=users["east"], area_code=EAST, month=MARCH, indicator="people_tekun_rural_dispersed"
+    )
+    assert [i["household_id"] for i in d["items"]] == [r.pk]

@@ -276,3 +276,21 @@ def test_orphans_obligors_and_emergencies(county):
         "orphan_allowance",
         "unsupported_child_allowance",
     }
+
+
+def test_tekun_people_on_the_roll_carry_a_support_mode(county):
+    """Exactly the members with a 特困 roll entry have 集中/分散供养; 集中 names the township's
+    敬老院; phones carry the day they were last confirmed, no phone no date."""
+    p = county.tables["persons"]
+    roll = county.tables["roll_entries"].filter(pl.col("programme") == "tekun")
+    on_tekun = roll.select("household_number", pl.col("member_no").cast(pl.Int64)).unique()
+    modes = p.filter(pl.col("support_mode") != "").select(
+        "household_number", pl.col("member_no").cast(pl.Int64), "support_mode", "care_institution"
+    )
+    assert modes.height == on_tekun.height > 0
+    assert modes.join(on_tekun, on=["household_number", "member_no"]).height == modes.height
+    assert set(modes["support_mode"]) == {"centralized", "dispersed"}
+    central = modes.filter(pl.col("support_mode") == "centralized")
+    assert central["care_institution"].str.ends_with("敬老院").all()
+    assert (modes.filter(pl.col("support_mode") == "dispersed")["care_institution"] == "").all()
+    assert (p["phone"] != "").eq(p["phone_updated_on"].is_not_null()).all()

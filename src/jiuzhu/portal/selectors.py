@@ -320,3 +320,54 @@ def satisfaction(*, area_prefix: str = "") -> dict:
         .annotate(n=Count("id"), avg=Avg("score"))
     )
     return {r["stage"]: {"count": r["n"], "average": round(r["avg"], 2)} for r in rows}
+
+
+SATISFIED_FROM = 4  # 满意 and 非常满意 on the 1–5 scale
+
+
+def _ratings_in(area_prefix: str, start, end):
+    """Ratings given in [start, end] (dates, China time) by citizens of an area subtree."""
+    return Rating.objects.filter(
+        area__code__startswith=area_prefix,
+        created_at__date__gte=start,
+        created_at__date__lte=end,
+    )
+
+
+def satisfaction_sums(*, area_prefix: str, start, end, by_area_len: int | None = None) -> list:
+    """For the statistics KPIs: per (child area prefix when ``by_area_len``) and stage, the
+    number of ratings, the sum of scores and how many were satisfied (score ≥ 4) — exact
+    integers; the caller derives the mean and the share."""
+    from django.db.models import Count, Q, Sum
+    from django.db.models.functions import Substr
+
+    qs = _ratings_in(area_prefix, start, end)
+    group = ["stage"]
+    if by_area_len:
+        qs = qs.annotate(prefix=Substr("area_id", 1, by_area_len))
+        group.insert(0, "prefix")
+    rows = qs.values(*group).annotate(
+        n=Count("id"),
+        total=Sum("score"),
+        satisfied=Count("id", filter=Q(score__gte=SATISFIED_FROM)),
+    )
+    return [
+        {
+            "prefix": r.get("prefix", area_prefix),
+            "stage": r["stage"],
+            "count": r["n"],
+            "score_sum": r["total"] or 0,
+            "satisfied": r["satisfied"],
+        }
+        for r in rows.order_by(*group)
+    ]
+
+
+def ratings_between(*, area_prefix: str, start, end):
+    """The ratings behind the figures (drill-down): newest first, with the case number, stage,
+    score, comment and the area's name. The caller scopes the area and paginates."""
+    return (
+        _ratings_in(area_prefix, start, end)
+        .select_related("application", "area")
+        .order_by("-created_at", "-id")
+    )

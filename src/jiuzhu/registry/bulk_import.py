@@ -58,11 +58,21 @@ CHOICES = {
     ("persons", "child_status"): m.ChildStatus.values,
     ("persons", "obligor_status"): m.ObligorStatus.values,
     ("persons", "obligor_unable_reason"): m.ObligorUnableReason.values,
+    ("persons", "support_mode"): m.SupportMode.values,
     ("emergency_events", "kind"): m.EventKind.values,
     ("income_items", "kind"): m.IncomeKind.values,
     ("assets", "kind"): m.AssetKind.values,
     ("rigid_expenses", "kind"): m.ExpenseKind.values,
     ("roll_entries", "status"): m.RollStatus.values,
+}
+# Chinese values a department's file may carry for a code column, read as the code.
+CODE_ALIASES = {
+    ("persons", "support_mode"): {
+        "集中": "centralized",
+        "集中供养": "centralized",
+        "分散": "dispersed",
+        "分散供养": "dispersed",
+    },
 }
 MODELS = {
     "households": m.Household,
@@ -181,6 +191,11 @@ def _read_table(path: Path, table: str, report: RegistryImportReport) -> pl.Data
         df = df.with_columns(_normalised_ids(df["id_number"]))
     df = df.with_columns(
         pl.when(pl.col(c) == "").then(None).otherwise(pl.col(c)).alias(c) for c in cols
+    )
+    df = df.with_columns(
+        pl.col(c).replace(aliases)
+        for (t, c), aliases in CODE_ALIASES.items()
+        if t == table and c in cols
     )
     return df.with_row_index("_row", offset=2)
 
@@ -544,6 +559,23 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         _label("persons", "obligor_unable_reason"),
         "义务人无履行能力时须填写情形（特困人员认定办法第八条）",
     )
+    _emit(
+        report,
+        f_p,
+        p,
+        (pl.col("support_mode") == "centralized") & pl.col("care_institution").is_null(),
+        _label("persons", "care_institution"),
+        "集中供养须填写供养机构（敬老院、福利院等）",
+    )
+    _emit(
+        report,
+        f_p,
+        p,
+        pl.col("care_institution").is_not_null()
+        & (pl.col("support_mode").fill_null("") != "centralized"),
+        _label("persons", "care_institution"),
+        "只有集中供养（support_mode = 集中）才填写供养机构",
+    )
     ev = t["emergency_events"]
     _emit(
         report,
@@ -649,8 +681,18 @@ def _blank(col: str) -> pl.Expr:
     return pl.col(col).fill_null("")
 
 
+def _phone_date(today: str) -> pl.Expr:
+    """The phone's last confirmation: the file's date, else the import day when there is a phone."""
+    return (
+        pl.when(pl.col("phone").is_null())
+        .then(pl.lit(None, pl.Utf8))
+        .otherwise(pl.coalesce(pl.col("phone_updated_on"), pl.lit(today)))
+    )
+
+
 def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict[str, pl.DataFrame]:
     """Database rows (columns named as in the tables) with their primary and foreign keys."""
+    today = clock.today().isoformat()
     hh = t["households"].with_row_index("id", offset=base["household"] + 1)
     p = t["persons"].with_row_index("id", offset=base["person"] + 1)
     hh_ids = hh.select(
@@ -671,6 +713,7 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         urban_rural="urban_rural",
         address=_blank("address"),
         phone=_blank("phone"),
+        phone_updated_on=_phone_date(today),
         status="status",
         head_name=_blank("head_name"),
         size=pl.col("size").fill_null(0),
@@ -703,6 +746,9 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         child_status=pl.col("child_status").fill_null("none"),
         obligor_status=pl.col("obligor_status").fill_null("unknown"),
         obligor_unable_reason=_blank("obligor_unable_reason"),
+        phone_updated_on=_phone_date(today),
+        support_mode=_blank("support_mode"),
+        care_institution=_blank("care_institution"),
         version=pl.lit(1),
         created_at=pl.lit(now),
         updated_at=pl.lit(now),

@@ -30,6 +30,7 @@ TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("urban_rural", "code", True),
         ("address", "str", False),
         ("phone", "phone", False),
+        ("phone_updated_on", "date", False),
         ("status", "code", True),
     ],
     "persons": [
@@ -56,6 +57,9 @@ TABLES: dict[str, list[tuple[str, str, bool]]] = {
         ("child_status", "code", False),
         ("obligor_status", "code", False),
         ("obligor_unable_reason", "code", False),
+        ("phone_updated_on", "date", False),
+        ("support_mode", "code", False),
+        ("care_institution", "str", False),
     ],
     "income_items": [
         ("household_number", "ref", True),
@@ -122,6 +126,12 @@ ADDED_COLUMNS: dict[tuple[str, str], str] = {
     ("persons", "child_status"): "none",
     ("persons", "obligor_status"): "unknown",
     ("persons", "obligor_unable_reason"): "",
+    # Added in the same version without a bump (optional, blank by default): the phone's last
+    # confirmation (blank: the import date when there is a phone) and the 特困 support mode.
+    ("households", "phone_updated_on"): "",
+    ("persons", "phone_updated_on"): "",
+    ("persons", "support_mode"): "",
+    ("persons", "care_institution"): "",
 }
 
 # Maximum lengths of text columns (the database's).
@@ -133,6 +143,7 @@ MAX_LENGTH = {
     ("persons", "phone"): 20,
     ("persons", "disability_certificate"): 24,
     ("persons", "illness_note"): 200,
+    ("persons", "care_institution"): 100,
     ("assets", "description"): 200,
     ("assets", "registration_no"): 64,
     ("roll_entries", "programme"): 40,

@@ -34,6 +34,7 @@ from jiuzhu.registry.models import (
     SelfCare,
     Sex,
     Source,
+    SupportMode,
     UrbanRural,
 )
 from jiuzhu.registry.selectors import SORTS
@@ -225,6 +226,13 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     obligor_unable_reason = choice(
         gettext_lazy("义务人无履行能力的情形"), ObligorUnableReason.choices
     )
+    support_mode = choice(gettext_lazy("特困供养方式"), SupportMode.choices)
+    care_institution = forms.CharField(
+        label=gettext_lazy("供养机构"),
+        required=False,
+        max_length=100,
+        help_text=gettext_lazy("集中供养的敬老院、福利院等；分散供养不填"),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, head: bool = False, **kwargs):
@@ -239,6 +247,9 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
         self.fields["school_stage"].initial = SchoolStage.NONE
         self.fields["child_status"].initial = ChildStatus.NONE
         self.fields["obligor_status"].initial = ObligorStatus.UNKNOWN
+        self.fields["support_mode"].help_text = _(
+            "仅特困人员填写：在供养机构生活为集中供养，在家生活为分散供养"
+        )
         self.fields["obligor_status"].help_text = _(
             "赡养、抚养、扶养义务人；认定特困须核实（特困人员认定办法第四、八条）"
         )

@@ -53,6 +53,9 @@ class Household(models.Model):
     urban_rural = models.CharField(_("城乡类别"), max_length=5, choices=UrbanRural.choices)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Set whenever ``phone`` changes (registry forms and services, the import, the generator);
+    # the data-quality worklist lists phones not confirmed for a year.
+    phone_updated_on = models.DateField(_("联系电话更新日期"), null=True, blank=True)
     status = models.CharField(
         _("状态"), max_length=8, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
@@ -162,6 +165,13 @@ class ChildStatus(models.TextChoices):
     UNSUPPORTED = "unsupported", _("事实无人抚养儿童")
 
 
+class SupportMode(models.TextChoices):
+    """特困人员供养方式 (特困人员认定办法 Art. 16-17): in a care institution, or at home."""
+
+    CENTRALIZED = "centralized", _("集中供养")
+    DISPERSED = "dispersed", _("分散供养")
+
+
 class ObligorStatus(models.TextChoices):
     """法定赡养、抚养、扶养义务人的情况 (特困人员认定办法 Art. 4 and 8).
 
@@ -209,6 +219,7 @@ class Person(models.Model):
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices)
     birth_date = models.DateField(_("出生日期"))
     phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone_updated_on = models.DateField(_("联系电话更新日期"), null=True, blank=True)
     disability_type = models.CharField(
         _("残疾类别"), max_length=12, choices=DisabilityType.choices, blank=True
     )
@@ -257,6 +268,19 @@ class Person(models.Model):
         blank=True,
         default="",
         db_default="",
+    )
+    # The 特困 person's support arrangement, recorded with the 特困 decision: blank for everyone
+    # else. 集中供养 names the care institution (敬老院 / 福利院).
+    support_mode = models.CharField(
+        _("特困供养方式"),
+        max_length=12,
+        choices=SupportMode.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    care_institution = models.CharField(
+        _("供养机构"), max_length=100, blank=True, default="", db_default=""
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -453,18 +453,34 @@ def counted_members_frame(*, on: datetime.date, on_roll_since: datetime.date | N
     return frame.filter(pl.col("members") > 0)
 
 
+def centralized_persons_frame(*, on: datetime.date):
+    """Counted members alive on ``on`` whose 特困 support is 集中供养 (in a care institution):
+    ``person_id``, ``household_id``."""
+    import polars as pl
+
+    from jiuzhu.core.frames import read_frame
+
+    return read_frame(
+        "SELECT id, household_id FROM registry_person WHERE support_mode = 'centralized' "
+        "AND is_counted AND (death_date IS NULL OR death_date > %s)",
+        [on],
+        {"person_id": pl.Int64, "household_id": pl.Int64},
+    )
+
+
 def quality_frames():
     """What the data-quality worklist checks: households (``id``, ``area_code``, ``address``,
-    ``phone``, ``updated``) and persons (``id``, ``household_id``, ``area_code``, ``has_id``,
-    ``phone``, ``updated``, ``dead``)."""
+    ``phone``, ``updated``, ``phone_updated``) and persons (``id``, ``household_id``,
+    ``area_code``, ``has_id``, ``phone``, ``updated``, ``dead``, ``phone_updated``).
+    ``phone_updated`` is the day the phone number last changed (null: never recorded)."""
     import polars as pl
 
     from jiuzhu.core.frames import date_sql, is_postgresql, read_frame
 
     cast = "::date" if is_postgresql() else ""
     households = read_frame(
-        f"SELECT id, hukou_area_id, address, phone, {date_sql('updated_at' + cast)} "
-        "FROM registry_household WHERE status = 'active'",
+        f"SELECT id, hukou_area_id, address, phone, {date_sql('updated_at' + cast)}, "
+        f"{date_sql('phone_updated_on')} FROM registry_household WHERE status = 'active'",
         None,
         {
             "id": pl.Int64,
@@ -472,12 +488,14 @@ def quality_frames():
             "address": pl.Utf8,
             "phone": pl.Utf8,
             "updated": pl.Date,
+            "phone_updated": pl.Date,
         },
     )
     persons = read_frame(
         f"SELECT p.id, p.household_id, h.hukou_area_id, "
         f"CASE WHEN p.id_number IS NULL OR p.id_number = '' THEN 0 ELSE 1 END, p.phone, "
-        f"{date_sql('p.updated_at' + cast)}, CASE WHEN p.death_date IS NULL THEN 0 ELSE 1 END "
+        f"{date_sql('p.updated_at' + cast)}, CASE WHEN p.death_date IS NULL THEN 0 ELSE 1 END, "
+        f"{date_sql('p.phone_updated_on')} "
         "FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
         "WHERE h.status = 'active'",
         None,
@@ -489,6 +507,7 @@ def quality_frames():
             "phone": pl.Utf8,
             "updated": pl.Date,
             "dead": pl.Boolean,
+            "phone_updated": pl.Date,
         },
     )
     return households, persons

@@ -30,6 +30,7 @@ from jiuzhu.registry.models import (
     Person,
     Relation,
     RigidExpense,
+    SupportMode,
 )
 
 EARLIEST_BIRTH = datetime.date(1890, 1, 1)  # the same bound as the registry import (1880) or later
@@ -58,6 +59,8 @@ PERSON_FIELDS = (
     "child_status",
     "obligor_status",
     "obligor_unable_reason",
+    "support_mode",
+    "care_institution",
 )
 
 
@@ -126,9 +129,17 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
             "child_status",
             "obligor_status",
             "obligor_unable_reason",
+            "support_mode",
         ),
         errors,
     )
+    p.care_institution = (p.care_institution or "").strip()
+    if p.support_mode == SupportMode.CENTRALIZED and not p.care_institution:
+        errors.setdefault("care_institution", []).append(
+            _("“特困供养方式”为集中供养时，须填写“供养机构”（敬老院、福利院等）")
+        )
+    elif p.support_mode != SupportMode.CENTRALIZED and p.care_institution:
+        errors.setdefault("care_institution", []).append(_("只有集中供养才填写“供养机构”"))
     if p.obligor_status == ObligorStatus.UNABLE and not p.obligor_unable_reason:
         errors.setdefault("obligor_unable_reason", []).append(
             _(
@@ -197,6 +208,11 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         )
 
 
+def _phone_touched(obj: Household | Person) -> None:
+    """A new row with a phone: the phone is as fresh as today."""
+    obj.phone_updated_on = clock.today() if obj.phone else None
+
+
 def _refresh_household_summary(household_id: int) -> None:
     head = Person.objects.filter(household_id=household_id, relation=Relation.HEAD).first()
     size = Person.objects.filter(
@@ -243,9 +259,11 @@ def household_create(
         urban_rural=urban_rural,
         address=address,
         phone=phone,
+        phone_updated_on=clock.today() if phone else None,
     )
     _validate_household(hh, errors)
     person = Person(**{**head, "relation": Relation.HEAD})
+    _phone_touched(person)
     person_errors: dict[str, list[str]] = {}
     _validate_person(person, person_errors)
     errors.update({f"head.{k}": v for k, v in person_errors.items()})
@@ -303,8 +321,10 @@ def household_update(
     old, new = _diff(before, snapshot(hh, HOUSEHOLD_FIELDS))
     if not new:
         return hh
+    stamp = {"phone_updated_on": clock.today()} if "phone" in new else {}
     updated = Household.objects.filter(pk=hh.pk, version=version).update(
         **{hh._meta.get_field(k).attname: getattr(hh, hh._meta.get_field(k).attname) for k in new},
+        **stamp,
         version=F("version") + 1,
     )
     if updated != 1:
@@ -330,6 +350,7 @@ def person_add(*, actor, household_id: int, data: dict, reason: str = "") -> Per
         Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id
     )
     person = Person(household=hh, **{k: v for k, v in data.items() if k in PERSON_FIELDS})
+    _phone_touched(person)
     errors: dict[str, list[str]] = {}
     _validate_person(person, errors)
     if person.relation == Relation.HEAD:
@@ -387,8 +408,9 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
         return person
     try:
         with transaction.atomic():
+            stamp = {"phone_updated_on": clock.today()} if "phone" in new else {}
             updated = Person.objects.filter(pk=person.pk, version=version).update(
-                **{k: getattr(person, k) for k in new}, version=F("version") + 1
+                **{k: getattr(person, k) for k in new}, **stamp, version=F("version") + 1
             )
     except IntegrityError as exc:
         raise ServiceError(_("该身份证号已登记，不能重复登记"), field="id_number") from exc

@@ -13,6 +13,9 @@ class StatsConfig(AppConfig):
         register_nav(_("统计月报"), "stats:monthly", capability=Capability.STATS_VIEW, order=80)
         register_nav(_("绩效指标"), "stats:kpis", capability=Capability.STATS_VIEW, order=81)
         register_nav(_("督办抽查"), "stats:supervision", capability=Capability.SUPERVISE, order=82)
+        register_nav(
+            _("街道边界"), "stats:street_maps", capability=Capability.AREAS_MANAGE, order=83
+        )
 
         from jiuzhu.core.profile_sections import register_profile_section
         from jiuzhu.stats.selectors import household_tier_section

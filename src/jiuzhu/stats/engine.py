@@ -26,6 +26,7 @@ MEASURES = (
     "exited_people",
     "events",
     "events_ytd",
+    "centralized_people",
     "paid_fen",
     "paid_ytd_fen",
     "amount_fen",
@@ -49,6 +50,7 @@ ROW_SCHEMA = {
     "exited_people": pl.Int64,
     "events": pl.Int64,
     "events_ytd": pl.Int64,
+    "centralized_people": pl.Int64,
     "amount_fen": pl.Int64,
     "standard_fen": pl.Int64,
     "paid_fen": pl.Int64,
@@ -236,6 +238,7 @@ def build_snapshot(
     standards: dict[str, int],
     tiers: dict[str, list[str]],
     watch: pl.DataFrame | None = None,
+    centralized: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One row per household × programme for ``month`` (see ``ROW_SCHEMA``), and each
     household's tier (``household_id``, ``area_code``, ``tier``).
@@ -245,21 +248,37 @@ def build_snapshot(
     at month end (household_id, members); places: every household (id, area_code, urban_rural);
     ledger: net paid (household_id, programme, area_code, month, fen) from January of the year
     through ``month``; standards: the 低保标准 in fen per area code; watch: households the
-    calculator puts on the 监测 watch (household_id)."""
+    calculator puts on the 监测 watch (household_id); centralized: the counted members alive at
+    month end whose support is 集中供养 (person_id, household_id) — an entry for a person counts
+    that person, a household entry counts its members in care."""
     m = month_start(month)
     prev = add_months(m, -1)
     year_start = m.replace(month=1)
-    e = entries.join(members, on="household_id", how="left").with_columns(
-        pl.when(pl.col("person_id").is_not_null())
-        .then(1)
-        .otherwise(pl.col("members").fill_null(1))
-        .cast(pl.Int64)
-        .alias("n"),
-        _covers(m).alias("on_m"),
-        _covers(prev).alias("on_prev"),
+    if centralized is None:
+        centralized = pl.DataFrame(schema={"person_id": pl.Int64, "household_id": pl.Int64})
+    in_care = centralized.group_by("household_id").agg(pl.len().cast(pl.Int64).alias("hh_central"))
+    cared = set(centralized.get_column("person_id").to_list())
+    e = (
+        entries.join(members, on="household_id", how="left")
+        .join(in_care, on="household_id", how="left")
+        .with_columns(
+            pl.when(pl.col("person_id").is_not_null())
+            .then(1)
+            .otherwise(pl.col("members").fill_null(1))
+            .cast(pl.Int64)
+            .alias("n"),
+            pl.when(pl.col("person_id").is_not_null())
+            .then(pl.col("person_id").is_in(list(cared)).cast(pl.Int64))
+            .otherwise(pl.col("hh_central").fill_null(0))
+            .cast(pl.Int64)
+            .alias("n_central"),
+            _covers(m).alias("on_m"),
+            _covers(prev).alias("on_prev"),
+        )
     )
     case = e.group_by("household_id", "programme").agg(
         pl.col("n").filter(pl.col("on_m")).sum().alias("people"),
+        pl.col("n_central").filter(pl.col("on_m")).sum().alias("centralized_people"),
         pl.col("on_m").any().cast(pl.Int64).alias("households"),
         pl.col("n").filter(pl.col("on_prev")).sum().alias("people_prev"),
         pl.col("on_prev").any().alias("was_on"),
@@ -302,6 +321,7 @@ def build_snapshot(
         "exited_people",
         "events",
         "events_ytd",
+        "centralized_people",
         "amount_fen",
         "paid_fen",
         "paid_ytd_fen",
@@ -371,6 +391,34 @@ def where_expr(where: dict) -> pl.Expr:
     for key, values in where.items():
         expr = expr & pl.col(key).is_in(values)
     return expr
+
+
+def drill_expr(form: Form, rid: str) -> pl.Expr:
+    """The snapshot rows behind a figure. A measure row: the rows it sums that are not zero. A
+    difference of two measures over the same rows (分散供养 = 特困人数 − 集中供养): the rows where
+    the difference is not zero. Any other formula: the rows behind any of its measures."""
+    ind = form.by_id()[rid]
+    if ind.formula:
+        body = ast.parse(ind.formula, mode="eval").body
+        if (
+            isinstance(body, ast.BinOp)
+            and isinstance(body.op, ast.Sub)
+            and isinstance(body.left, ast.Name)
+            and isinstance(body.right, ast.Name)
+        ):
+            a, b = form.by_id()[body.left.id], form.by_id()[body.right.id]
+            if a.measure and b.measure and a.where == b.where:
+                return where_expr(a.where) & ((_measure(a.measure) - _measure(b.measure)) != 0)
+    return pl.any_horizontal(
+        [where_expr(leaf.where) & (_measure(leaf.measure) != 0) for leaf in leaves(form, rid)]
+    )
+
+
+def _measure(name: str) -> pl.Expr:
+    """A measure on snapshot rows (the weighted standard is a product, not a stored column)."""
+    if name == "standard_people_fen":
+        return pl.col("standard_fen") * pl.col("people")
+    return pl.col(name)
 
 
 def evaluate(form: Form, grouped: pl.DataFrame) -> dict[str, Decimal | None]:

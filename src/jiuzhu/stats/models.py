@@ -54,7 +54,8 @@ class SnapshotRow(models.Model):
     Money is integer fen. ``people``/``households`` are the caseload at month end (0 when the
     row is only there for money paid earlier in the year); ``entered_people`` joined in the
     month; ``exited_people`` were on the roll last month and are not this month;
-    ``events`` counts one-off grants starting in the month (临时救助 人次)."""
+    ``events`` counts one-off grants starting in the month (临时救助 人次);
+    ``centralized_people`` are the row's people in 集中供养 (a care institution) at month end."""
 
     SCOPE_AREA_FIELD = "area_code"
 
@@ -72,6 +73,7 @@ class SnapshotRow(models.Model):
     exited_people = models.IntegerField(default=0)
     events = models.IntegerField(default=0)
     events_ytd = models.IntegerField(default=0)
+    centralized_people = models.IntegerField(default=0, db_default=0)
     amount_fen = models.BigIntegerField(default=0)  # monthly amount the decision set
     standard_fen = models.BigIntegerField(default=0)  # 低保标准 in force for the area
     paid_fen = models.BigIntegerField(default=0)  # paid in the month (ledger, net)
@@ -245,3 +247,29 @@ class DataQualityItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.household_id}"
+
+
+class StreetMap(models.Model):
+    """A county's street (乡镇/街道) boundaries, imported from the GeoJSON the province supplies
+    (no package carries them). Validated on import: every feature a township of the county in
+    the area table, each once, all of them present; stored normalised (``code`` and ``name``
+    from the area table) for the county's choropleth."""
+
+    SCOPE_AREA_FIELD = "county_code"
+
+    county_code = models.CharField(_("县(区)代码"), max_length=12, unique=True)
+    geojson = models.TextField()
+    features = models.PositiveIntegerField(_("街道数"), default=0)
+    sha256 = models.CharField(max_length=64)
+    source_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("导入时间"))
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("街道边界")
+        verbose_name_plural = _("街道边界")
+
+    def __str__(self) -> str:
+        return self.county_code

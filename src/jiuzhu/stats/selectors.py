@@ -276,11 +276,7 @@ def drilldown(
     source = source_for(month)
     rows = source.rows(area_prefix(area.code))
     scope = user_scope(user, Capability.STATS_VIEW)
-    parts = []
-    for leaf in engine.leaves(form, indicator):
-        part = rows.filter(engine.where_expr(leaf.where) & (pl.col(leaf.measure) != 0))
-        parts.append(part)
-    found = pl.concat(parts).unique(maintain_order=True) if parts else rows.head(0)
+    found = rows.filter(engine.drill_expr(form, indicator))
     found = found.filter(
         pl.any_horizontal(pl.col("area_code").str.starts_with(p) for p in scope.prefixes)
         if scope.prefixes
@@ -441,6 +437,7 @@ def kpis(*, user, area_code: str, month: datetime.date) -> dict:
             children.append({"area": a, **handling_kpis(mine)})
         # fastest first; areas with no decision last
         children.sort(key=lambda r: (r["mean_days"] is None, r["mean_days"] or 0, r["area"].code))
+    satisfaction = satisfaction_kpis(user=user, area=area, month=m)
     tiers = {
         t: rows.filter((pl.col("tier") == t) & (pl.col("households") > 0))
         .get_column("household_id")
@@ -458,7 +455,64 @@ def kpis(*, user, area_code: str, month: datetime.date) -> dict:
         "alerts_on_time": _pct(sum(1 for _a, due, closed in alerts if closed <= due), len(alerts)),
         "tiers": tiers,
         "children": children,
+        "satisfaction": satisfaction,
     }
+
+
+def _satisfaction_figures(rows: list[dict]) -> dict:
+    """count, mean score (two decimals) and share satisfied (%, one decimal) of rating sums."""
+    n = sum(r["count"] for r in rows)
+    total = sum(r["score_sum"] for r in rows)
+    satisfied = sum(r["satisfied"] for r in rows)
+    return {
+        "count": n,
+        "mean": (Decimal(total) / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if n
+        else None,
+        "satisfied": satisfied,
+        "satisfied_pct": _pct(satisfied, n),
+    }
+
+
+def satisfaction_kpis(*, user, area: Area, month: datetime.date) -> dict:
+    """满意度: the citizens' ratings given in the month in the area (through the portal's
+    selector), overall and per stage (入户调查 / 审批决定), and each child area inside the
+    user's scope ranked by the mean score."""
+    from jiuzhu.portal.selectors import satisfaction_sums
+
+    m = engine.month_start(month)
+    end = engine.month_end(m)
+    prefix = area_prefix(area.code)
+    rows = satisfaction_sums(area_prefix=prefix, start=m, end=end)
+    stages = {
+        stage: _satisfaction_figures([r for r in rows if r["stage"] == stage])
+        for stage in ("visit", "decision")
+    }
+    children = []
+    child = CHILD_LEVEL.get(AreaLevel(area.level))
+    if child is not None:
+        scope = user_scope(user, Capability.STATS_VIEW)
+        by_child = satisfaction_sums(
+            area_prefix=prefix, start=m, end=end, by_area_len=PREFIX_LENGTH[child]
+        )
+        for a in Area.objects.filter(parent=area).order_by("code"):
+            if scope.contains(a.prefix):
+                mine = [r for r in by_child if r["prefix"] == a.prefix]
+                children.append({"area": a, **_satisfaction_figures(mine)})
+        children.sort(key=lambda r: (r["mean"] is None, -(r["mean"] or 0), r["area"].code))
+    return {"overall": _satisfaction_figures(rows), "stages": stages, "children": children}
+
+
+def satisfaction_ratings(*, user, area_code: str, month: datetime.date):
+    """The ratings behind the satisfaction figures (drill-down), inside the user's scope: an
+    area outside it is 404. The caller paginates and audits the page it shows."""
+    from jiuzhu.portal.selectors import ratings_between
+
+    area = area_for(user, area_code)
+    m = engine.month_start(month)
+    return area, ratings_between(
+        area_prefix=area_prefix(area.code), start=m, end=engine.month_end(m)
+    )
 
 
 def trend(*, area: Area, month: datetime.date, ids: list[str], months: int = 12) -> dict:
@@ -554,3 +608,17 @@ def household_tier_section(*, user, household) -> dict | None:
     if tier is None:
         return None
     return {"tier": tier.get_tier_display(), "month": tier.month}
+
+
+def ratings_viewed(*, user, area: Area, month: datetime.date, ratings) -> None:
+    """Audit one page of the ratings drill-down (the citizens' comments are personal data)."""
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="stats.ratings_view",
+            subject_type="stats_indicator",
+            subject_id=0,
+            area_code=area.code,
+            reason=f"满意度 {engine.month_start(month):%Y-%m}",
+            extra={"ratings": [r.pk for r in ratings]},
+        )

@@ -50,6 +50,7 @@ def snapshot_frames(*, month: datetime.date) -> tuple[pl.DataFrame, pl.DataFrame
     from jiuzhu.funds.selectors import ledger_paid_frame
     from jiuzhu.policy.selectors import flags_frame, parameter_for_areas
     from jiuzhu.registry.selectors import (
+        centralized_persons_frame,
         counted_members_frame,
         household_places_frame,
         roll_entries_frame,
@@ -81,6 +82,7 @@ def snapshot_frames(*, month: datetime.date) -> tuple[pl.DataFrame, pl.DataFrame
         standards=standards,
         tiers=form.tiers,
         watch=watch,
+        centralized=centralized_persons_frame(on=engine.month_end(m)),
     )
 
 
@@ -376,13 +378,27 @@ def data_quality_refresh(*, today: datetime.date | None = None, actor=None) -> d
         pl.col("id").alias("person_id"),
         "area_code",
     )
-    stale = households.filter(
-        (pl.col("phone").fill_null("") != "") & (pl.col("updated") < year_ago)
-    ).select(
-        pl.lit(QualityKind.STALE_PHONE.value).alias("kind"),
-        pl.col("id").alias("household_id"),
-        pl.lit(None, dtype=pl.Int64).alias("person_id"),
-        "area_code",
+    # a phone not changed or confirmed for a year (the registry stamps the day it changes; a
+    # phone without a date predates the stamp and counts as stale)
+    stale_phone = (pl.col("phone").fill_null("") != "") & (
+        pl.col("phone_updated").is_null() | (pl.col("phone_updated") < year_ago)
+    )
+
+    stale = pl.concat(
+        [
+            households.filter(stale_phone).select(
+                pl.lit(QualityKind.STALE_PHONE.value).alias("kind"),
+                pl.col("id").alias("household_id"),
+                pl.lit(None, dtype=pl.Int64).alias("person_id"),
+                "area_code",
+            ),
+            alive.filter(stale_phone).select(
+                pl.lit(QualityKind.STALE_PHONE.value).alias("kind"),
+                "household_id",
+                pl.col("id").alias("person_id"),
+                "area_code",
+            ),
+        ]
     )
     bad = households.filter(
         ~pl.col("address").fill_null("").map_elements(address_parses, return_dtype=pl.Boolean)

@@ -10,9 +10,11 @@ urlpatterns = [
     path("monthly/drill/", views.drill, name="drill"),
     path("snapshot/", views.snapshot_take_view, name="snapshot_take"),
     path("kpis/", views.kpis, name="kpis"),
+    path("kpis/ratings/", views.ratings, name="ratings"),
     path("supervision/", views.supervision, name="supervision"),
     path("spotchecks/new/", views.spot_plan_new, name="spot_plan_new"),
     path("spotchecks/<int:plan_id>/", views.spot_plan, name="spot_plan"),
     path("spotchecks/sample/<int:sample_id>/", views.spot_result, name="spot_result"),
     path("quality/", views.quality, name="quality"),
+    path("street-maps/", views.street_maps, name="street_maps"),
 ]

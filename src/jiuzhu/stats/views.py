@@ -20,7 +20,7 @@ from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
-from jiuzhu.stats import engine, export, selectors, services
+from jiuzhu.stats import engine, export, selectors, services, streetmap
 from jiuzhu.stats.models import QualityKind, SpotResult
 
 TREND_IDS = ["people_dibao_urban", "people_dibao_rural", "people_tekun"]
@@ -81,6 +81,10 @@ def monthly(request):
             {"name": r["area"].name, "value": float(r["values"][0] or 0)} for r in ranking
         ],
     }
+    street_geo = streetmap.street_map_for(area.code) if area.level == "county" else None
+    if street_geo is not None:  # the province's boundaries, imported: draw the streets
+        chart["map"] = "streets"
+        chart["street_geo"] = street_geo
     return render(
         request,
         "stats/monthly.html",
@@ -92,6 +96,8 @@ def monthly(request):
             "month_text": f"{report['month']:%Y-%m}",
             "chart": chart,
             "can_snapshot": has_capability(request.user, Capability.SUPERVISE),
+            "street_map_missing": area.level == "county" and street_geo is None,
+            "can_import_map": has_capability(request.user, Capability.AREAS_MANAGE),
         },
     )
 
@@ -182,7 +188,30 @@ def kpis(request):
             "month_text": f"{month:%Y-%m}",
             "tier_rows": [(TIER_LABELS[k], v) for k, v in data["tiers"].items()],
             "chart": {"tiers": tiers},
+            "stage_rows": [(STAGE_LABELS[k], v) for k, v in data["satisfaction"]["stages"].items()],
         },
+    )
+
+
+STAGE_LABELS = {"visit": gettext_lazy("入户调查"), "decision": gettext_lazy("审批决定")}
+
+
+@login_required
+def ratings(request):
+    """满意度 drill-down: the ratings behind the month's figures, scoped, paginated, audited."""
+    require_capability(request.user, Capability.STATS_VIEW)
+    month = _month(request)
+    area, qs = selectors.satisfaction_ratings(
+        user=request.user, area_code=_area_code(request), month=month
+    )
+    page = page_request(request, qs)
+    selectors.ratings_viewed(user=request.user, area=area, month=month, ratings=page.items)
+    for r in page.items:
+        r.stage_label = STAGE_LABELS.get(r.stage, "")
+    return render(
+        request,
+        "stats/ratings.html",
+        {"area": area, "page": page, "month_text": f"{month:%Y-%m}"},
     )
 
 
@@ -330,4 +359,30 @@ def quality(request):
         request,
         "stats/quality.html",
         {"items": items, "total": total, "kind": kind, "kinds": QualityKind.choices},
+    )
+
+
+@login_required
+def street_maps(request):
+    """街道边界: an administrator imports the province's GeoJSON of a county's streets."""
+    require_capability(request.user, Capability.AREAS_MANAGE)
+    error = ""
+    chosen = request.POST.get("county", "")
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None:
+                raise ServiceError(_("文件：请选择 GeoJSON 文件"), field="file")
+            obj = streetmap.street_map_import(
+                actor=request.user, county_code=chosen, data=upload.read(), filename=upload.name
+            )
+        except ServiceError as exc:
+            error = exc.text()
+        else:
+            messages.success(request, _("已导入 %(n)s 个街道的边界") % {"n": obj.features})
+            return redirect("stats:street_maps")
+    return render(
+        request,
+        "stats/street_maps.html",
+        {"rows": streetmap.street_maps(user=request.user), "error": error, "chosen": chosen},
     )

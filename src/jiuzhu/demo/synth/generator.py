@@ -251,6 +251,7 @@ class _Gen:
     def __init__(self, config: SynthConfig, areas: pl.DataFrame):
         self.c = config
         self.rng = np.random.default_rng(config.seed)
+        self.config_seed = config.seed
         self.n = config.households
         self.as_of = config.as_of
         self.month0 = config.as_of.replace(day=1)
@@ -1198,6 +1199,7 @@ class _Gen:
         self.tekun_missing = np.sort(tk_all[:k_tk])
         on_tekun = tekun.copy()
         on_tekun[self.tekun_missing] = False
+        self.on_tekun = on_tekun
         tp = np.flatnonzero(self.tekun_person & on_tekun[self.p_hh])
         care = np.select(
             [self.self_care[tp] == "none", self.self_care[tp] == "partial"],
@@ -1622,6 +1624,22 @@ class _Gen:
         ).to_series()
         address = tname + vname + detail
         head_phone = self.p_phone.gather(self.hh_first)
+        # Own stream: the phone dates and the 特困 support mode leave every other draw unchanged.
+        rng3 = np.random.default_rng([self.config_seed, 3])
+        m = self.p_hh.size
+        age_days = rng3.integers(0, 900, m)  # about 40 % older than a year: the worklist's share
+        phone_date = pl.Series(
+            np.where(self.p_has_phone, (as_of - EPOCH).days - age_days, 0), dtype=pl.Int32
+        ).cast(pl.Date)
+        phone_date = pl.select(pl.when(pl.Series(self.p_has_phone)).then(phone_date)).to_series()
+        tekun_p = self.tekun_person & self.on_tekun[self.p_hh]
+        # about a quarter of 特困 people live in the township's 敬老院 (集中供养)
+        central = tekun_p & (rng3.random(m) < 0.25)
+        support = np.where(central, "centralized", np.where(tekun_p, "dispersed", "")).astype(
+            object
+        )
+        home = (tname.gather(self.p_hh) + "敬老院").to_numpy()
+        institution = np.where(central, home, "").astype(object)
         households = pl.DataFrame(
             {
                 "number": hh_num,
@@ -1630,6 +1648,7 @@ class _Gen:
                 "urban_rural": pl.Series(["rural", "urban"]).gather(self.urban.astype(np.int64)),
                 "address": address,
                 "phone": head_phone,
+                "phone_updated_on": phone_date.gather(self.hh_first),
                 "status": "active",
             }
         )
@@ -1663,6 +1682,9 @@ class _Gen:
                 "child_status": _s(self.child_status),
                 "obligor_status": _s(self.obligor),
                 "obligor_unable_reason": _s(self.obligor_reason),
+                "phone_updated_on": phone_date,
+                "support_mode": _s(support),
+                "care_institution": _s(institution),
             }
         ).with_columns(
             disability_grade=pl.when(pl.col("disability_grade") > 0).then(

@@ -37,7 +37,16 @@
   }
   if (data.ranking && data.ranking.names.length) {
     var node = document.getElementById('rank-chart');
-    if (data.map && window.JIUZHU_TAIZHOU_GEO && node) {
+    if (data.map === 'streets' && data.street_geo && node) {
+      // the county's streets, from the boundaries the province supplied (imported, validated)
+      echarts.registerMap('streets', data.street_geo);
+      var top = Math.max.apply(null, data.map_values.map(function (v) { return v.value; }).concat([1]));
+      make('rank-chart', {
+        tooltip: { trigger: 'item' },
+        visualMap: { min: 0, max: top, left: 10, bottom: 10, calculable: true, text: [data.ranking.label, ''] },
+        series: [{ type: 'map', map: 'streets', label: { show: true, fontSize: 10 }, data: data.map_values }]
+      });
+    } else if (data.map === true && window.JIUZHU_TAIZHOU_GEO && node) {
       echarts.registerMap('taizhou', window.JIUZHU_TAIZHOU_GEO);
       var max = Math.max.apply(null, data.map_values.map(function (v) { return v.value; }).concat([1]));
       make('rank-chart', {
