@@ -10,7 +10,9 @@ into someone else's. ``link_report_wrong`` lets the officer who checks it say so
   each listed in the audit event);
 - the modules that acted on the link are told (``link_withdrawn``, a signal): monitoring closes the
   alerts whose only evidence was this record and has the payment holds they placed released as
-  "the report was wrong" (the payroll lines go back to be paid), re-queues the others without it.
+  "the report was wrong" (``funds.services.payment_hold_release``, not confirmed), re-queues the
+  others without it; funds stops the withdrawn findings from holding payroll lines
+  (``funds.hold_release``), so a line nothing else holds goes back to be paid.
 
 A rejected review item (``services.review_decide``) goes through the same withdrawal, so that a
 link accepted by an earlier run and sent to review by a later one releases what it held.
@@ -29,9 +31,9 @@ from jiuzhu.core.errors import ServiceError
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS
 from jiuzhu.verify.models import Finding, LinkStatus, RecordLink, ReviewDecision
 
-# Sent inside the transaction of a withdrawal, after the link is gone. Keyword arguments:
+# Sent inside the transaction of a withdrawal, after the findings are gone. Keyword arguments:
 # actor, person_id, household_id, record_id, record_key, department (code), department_label
-# (Chinese, as the alerts' evidence names it), reason. Receivers return a dict of what they did
+# (Chinese, as the alerts' evidence names it), reason, findings_withdrawn (id, kind, summary). Receivers return a dict of what they did
 # (it goes into the audit event); an exception undoes the whole report.
 link_withdrawn = Signal()
 
@@ -69,6 +71,7 @@ def withdraw_consequences(*, actor, link: RecordLink, reason: str) -> dict:
         department=rec.department,
         department_label=DEPARTMENT_LABELS.get(rec.department, rec.department),
         reason=reason,
+        findings_withdrawn=withdrawn,
     )
     out: dict = {"findings_withdrawn": withdrawn}
     for _receiver, reply in replies:

@@ -1011,7 +1011,9 @@ def predict_pairs(
     predictions = linker.inference.predict(
         threshold_match_probability=threshold, warning_mode="never"
     )
-    return pl.from_arrow(predictions.as_duckdbpyrelation().arrow())
+    relation = predictions.as_duckdbpyrelation()
+    # no pair at all (a record with nothing to compare against) is an empty frame, not an error
+    return relation.pl()
 
 
 def link_records(
