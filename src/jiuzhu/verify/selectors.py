@@ -471,6 +471,7 @@ def linkage_quality(*, user) -> dict:
         version, review = model.version, model.review
         w = model.weights()
         clamped = {c["level"]: c for c in review.get("clamped", [])}
+        learnt = {c["level"]: c for c in review.get("false_link_adjusted", [])}
         for col, levels in matching.LEVELS.items():
             for key, label in levels:
                 lo, hi = matching.WEIGHT_BOUNDS[key]
@@ -482,6 +483,7 @@ def linkage_quality(*, user) -> dict:
                         "low": lo,
                         "high": hi,
                         "clamped": clamped.get(key),
+                        "learnt": learnt.get(key),
                         "veto": key in matching.VETO_LEVELS,
                     }
                 )
@@ -492,9 +494,15 @@ def linkage_quality(*, user) -> dict:
         .select_related("record", "person__household", "decided_by")
         .order_by("-decided_at")[:20]
     )
+    from jiuzhu.verify import adapters
+
+    reported_total = len(matching.false_link_patterns(adapters.decisions_frame()))
+    learnt_total = int(review.get("false_link_reports", 0) or 0)
     return {
         "bands": bands,
         "review_total": counts["review"],
+        "reports_pending": max(0, reported_total - learnt_total) if run is not None else 0,
+        "patterns_constrained": len(review.get("false_link_patterns", {}) or {}),
         "run": run,
         "version": version,
         "model_review": review,
