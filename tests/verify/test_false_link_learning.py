@@ -10,6 +10,8 @@ import json
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jiuzhu.core.idcard import make_id_number
 from jiuzhu.verify import matching
@@ -177,3 +179,56 @@ def test_a_namesake_with_another_old_number_is_not_accepted(registry_model):
     )
     links = matching.link_records(persons, records, model=model).links
     assert links.filter(pl.col("status") == matching.STATUS_ACCEPTED).is_empty()
+
+
+# --------------------------------------------------------------------------- the property, end to end
+
+SINGLE_DISAGREEMENT = ("sex", "birth_date", "township")
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    field=st.sampled_from(SINGLE_DISAGREEMENT),
+    who=st.integers(0, 599),
+    id_form=st.sampled_from(["none", "old15_typo", "one_digit"]),
+    name_form=st.sampled_from(["same", "traditional"]),
+)
+def test_one_disagreement_is_never_outweighed_through_the_whole_engine(
+    registry_model, field, who, id_form, name_form
+):
+    """The property of ``test_linkage_model`` (on ``decide``) through ``link_records`` itself:
+    a death record that agrees with a registry person on everything it can — the same or a
+    traditional-character name, an ID number one explainable error away or none, the same
+    village — but disagrees on sex, birth date or township is never linked to that person
+    automatically."""
+    people, persons, model = registry_model
+    p = people[who]
+    number = p["id_number"]
+    old = number[:6] + number[8:17]
+    ids = {
+        "none": None,
+        "old15_typo": old[:3] + str((int(old[3]) + 1) % 10) + old[4:],
+        "one_digit": number[:15] + str((int(number[15]) + 1) % 10) + number[16:],
+    }
+    record = {
+        "record_id": 1,
+        "id_number": ids[id_form],
+        "name": p["name"] if name_form == "same" else p["name"].replace("张", "張"),
+        "sex": p["sex"],
+        "birth_date": p["birth_date"],
+        "area_code": p["area_code"],
+    }
+    if field == "sex":
+        record["sex"] = "F" if p["sex"] == "M" else "M"
+    elif field == "birth_date":
+        record["birth_date"] = p["birth_date"] + datetime.timedelta(days=400)
+    else:
+        township = int(p["area_code"][6:9])
+        record["area_code"] = f"{p['area_code'][:6]}{township % 5 + 6:03d}{p['area_code'][9:]}"
+    links = matching.link_records(
+        persons, pl.DataFrame([record], schema=matching.RECORD_SCHEMA), model=model
+    ).links
+    wrong = links.filter(
+        (pl.col("person_id") == p["person_id"]) & (pl.col("status") == matching.STATUS_ACCEPTED)
+    )
+    assert wrong.is_empty(), (field, id_form, links.to_dicts())
