@@ -88,8 +88,16 @@ def frames(reg: pl.DataFrame, fs) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFr
                 name="name",
                 sex=pl.col("sex") if "sex" in f.columns else pl.lit(""),
                 birth_date=pl.col("birth_date").str.to_date(strict=False),
-                # only the police state where the person is registered (services.PERSON_AREA_DEPARTMENTS)
-                area_code=pl.col("area_code")
+                # only the police state where the person is registered
+                # (services.PERSON_AREA_DEPARTMENTS), and a move-out names the new place
+                # (services.AREA_ELSEWHERE_KINDS)
+                area_code=(
+                    pl.when(pl.col("event") == "move_out")
+                    .then(pl.lit(""))
+                    .otherwise(pl.col("area_code"))
+                    if "event" in f.columns
+                    else pl.col("area_code")
+                )
                 if "area_code" in f.columns and dept == "police"
                 else pl.lit(""),
             )

@@ -257,6 +257,7 @@ MATRIX = {
         None,
     ),
     "verify:quality": (C.REGISTRY_VIEW, "GET", none, None),
+    "verify:link": (C.REGISTRY_VIEW, "GET", pk_none, None),
     "stats:monthly": (C.STATS_VIEW, "GET", none, None),
     "stats:monthly_export": (C.STATS_VIEW, "GET", none, None),
     "stats:drill": (C.STATS_VIEW, "GET", none, None),

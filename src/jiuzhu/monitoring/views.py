@@ -95,6 +95,16 @@ def alert_detail(request, pk: int):
     _need(request.user, Capability.ALERT_HANDLE)
     page = selectors.alert_page(user=request.user, alert_id=pk)
     from jiuzhu.cases.models import Programme
+    from jiuzhu.verify.selectors import links_of_evidence
+
+    records = page["alert"].evidence.get("records", [])
+    links = (
+        links_of_evidence(
+            person_id=page["alert"].person_id, sources=[r.get("source", "") for r in records]
+        )
+        if has_capability(request.user, Capability.REGISTRY_VIEW)
+        else {}
+    )
 
     return render(
         request,
@@ -105,6 +115,7 @@ def alert_detail(request, pk: int):
             "programmes": Programme.choices,
             "expected_outcome": services.expected_outcome(page["alert"].cause),
             "expected_outcomes": services.EXPECTED_OUTCOMES.get(page["alert"].cause, ()),
+            "evidence": [(r, links.get(r.get("source", ""))) for r in records],
         },
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import polars as pl
@@ -178,8 +179,20 @@ def declared_frame(household_ids=None) -> pl.DataFrame:
 
 
 def decisions_frame() -> pl.DataFrame:
-    rows = list(ReviewDecision.objects.values_list("record_id", "person_id", "decision"))
-    schema = {"record_id": pl.Int64, "person_id": pl.Int64, "decision": pl.Utf8}
+    """People's decisions on pairs, with the comparison as they saw it (JSON text): the
+    rejected ones are the false-link reports the next trained model learns from."""
+    rows = [
+        (r, p, d, json.dumps(c or {}, ensure_ascii=False))
+        for r, p, d, c in ReviewDecision.objects.values_list(
+            "record_id", "person_id", "decision", "comparison"
+        )
+    ]
+    schema = {
+        "record_id": pl.Int64,
+        "person_id": pl.Int64,
+        "decision": pl.Utf8,
+        "comparison": pl.Utf8,
+    }
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 

@@ -60,7 +60,7 @@ REVIEW_PROBABILITY = 0.60
 # an exact ID match or a person's confirmation always does. Documented in docs/verification-model.md.
 HOLD_PROBABILITY = 0.999
 # The comparisons and bounds below; a saved model of another version is not reused.
-MODEL_VERSION = "2026.12-safe-1"
+MODEL_VERSION = "2026.12-safe-2"
 # An accepted link must beat the next candidate for the same record by this many match-weight
 # points (a factor of 2**4 = 16 in the odds); otherwise a person decides.
 MARGIN_WEIGHT = 4.0
@@ -254,6 +254,12 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
         birth_date=pl.coalesce(
             pl.col("birth_date"), pl.when(pl.col("id_valid")).then(pl.col("id_birth"))
         ),
+        # a birth date read from an old 15-digit number (no check digit: a typo there goes
+        # unnoticed) is the same evidence as the number itself; compared against a side that has
+        # a number, the ID comparison alone judges those digits (see the birth comparison)
+        birth_id15=(
+            pl.col("birth_date").is_null() & pl.col("id_valid") & pl.col("id_was15")
+        ).fill_null(False),
         area_code=pl.col("area_code").cast(pl.Utf8),
     )
     idc = pl.col("id_clean")
@@ -262,6 +268,8 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
         id_seq3=idc.str.slice(14, 3),
         id_addr6=idc.str.slice(0, 6),
         id_tail4=idc.str.slice(14, 4),
+        id_year4=idc.str.slice(6, 4),
+        id_mmdd4=idc.str.slice(10, 4),
         id17=idc.str.slice(0, 17),
         # a checked 18-digit number as written (a converted 15-digit number has no check digit)
         id_trusted=(pl.col("id_valid") & ~pl.col("id_was15")).fill_null(False),
@@ -290,7 +298,10 @@ def prepare(frame: pl.DataFrame | pl.LazyFrame, uid: str, *, cleaned: bool = Fal
         "id_seq3",
         "id_addr6",
         "id_tail4",
+        "id_year4",
+        "id_mmdd4",
         "id17",
+        "birth_id15",
     ]
     return lf.select(cols).collect()
 
@@ -456,7 +467,11 @@ def _comparisons():
             output_column_name="birth_date",
             comparison_description="出生日期",
             comparison_levels=[
-                cll.NullLevel("birth_str"),
+                cll.CustomLevel(
+                    "birth_str_l IS NULL OR birth_str_r IS NULL"
+                    " OR (birth_id15_l AND id_clean_r IS NOT NULL)"
+                    " OR (birth_id15_r AND id_clean_l IS NOT NULL)"
+                ).configure(is_null_level=True),
                 _level(cll.ExactMatchLevel("birth_str"), "birth_exact", 0.95),
                 _level(cll.DamerauLevenshteinLevel("birth_str", 1), "birth_one", 0.03),
                 _level(cll.ElseLevel(), "birth_other", 0.02),
@@ -499,6 +514,12 @@ BLOCKING_RULES = [
     "l.id_birth8 = r.id_birth8 and l.id_seq3 = r.id_seq3",
     "l.id_addr6 = r.id_addr6 and l.id_tail4 = r.id_tail4 and l.surname_py = r.surname_py",
     "l.id_addr6 = r.id_addr6 and l.id_birth8 = r.id_birth8 and l.surname_py = r.surname_py",
+    # a wrong digit in the birth date of an old 15-digit number changes the recomputed check
+    # digit too: the address, the sequence and either half of the birth date are left
+    "l.id_addr6 = r.id_addr6 and l.id_seq3 = r.id_seq3 and l.id_year4 = r.id_year4"
+    " and l.surname_py = r.surname_py",
+    "l.id_addr6 = r.id_addr6 and l.id_seq3 = r.id_seq3 and l.id_mmdd4 = r.id_mmdd4"
+    " and l.surname_py = r.surname_py",
     # no number at all: name and birth date
     "l.birth_str = r.birth_str and l.surname_py = r.surname_py",
     "l.name_py = r.name_py and l.area6 = r.area6",
@@ -643,7 +664,7 @@ def _train(
     seed: int,
     u_pairs: float = 1e6,
     name_tf: pl.DataFrame | None = None,
-    false_links: int = 0,
+    negatives: list[dict[str, str]] | None = None,
 ) -> LinkModel:
     linker = _linker(con, tables, _settings(link_type, prior), name_tf)
     linker.training.estimate_u_using_random_sampling(
@@ -674,13 +695,107 @@ def _train(
     # The prior is fixed by the data's shape (each record is at most one of the persons), not
     # left to EM, which can drive it anywhere on a small or skewed run.
     settings["probability_two_random_records_match"] = prior
+    negatives = [n for n in (negatives or []) if usable_pattern(n)]
+    settings, adjusted = apply_false_links(settings, negatives, matches=len(tables[0]))
     settings, clamped = review_model(settings)
+    patterns: dict[str, int] = {}
+    for n in negatives:
+        if not all_agree(n):
+            patterns[pattern_key(n)] = patterns.get(pattern_key(n), 0) + 1
     return LinkModel(
         settings=settings,
         trained_on={"rows": [len(t) for t in tables], "seed": seed, "link_type": link_type},
         version=MODEL_VERSION,
-        review={"bounds": "WEIGHT_BOUNDS", "clamped": clamped, "false_link_reports": false_links},
+        review={
+            "bounds": "WEIGHT_BOUNDS",
+            "clamped": clamped,
+            # reviewers' "not the same person" decisions on proposed or accepted links: labelled
+            # non-matches, taken out of the trained m (``apply_false_links``), and their
+            # patterns (unless every field agrees, ``all_agree``) never accepted automatically
+            # again (``link_records``)
+            "false_link_reports": len(negatives),
+            "false_link_adjusted": adjusted,
+            "false_link_patterns": patterns,
+        },
     )
+
+
+def pattern_key(levels: dict[str, str | None]) -> str:
+    """A pair's comparison pattern (each field's level key, ``-`` for missing) as one string."""
+    return "|".join(str(levels.get(col) or "-") for col in LEVELS)
+
+
+def all_agree(levels: dict[str, str | None]) -> bool:
+    """Every field present is at its best level: nothing in such a pattern sets a false link
+    apart from a true one (a namesake born the same day in the same village), so it is learnt
+    from through the weights only, never made a constraint — that would send every record
+    without a number to a person."""
+    return all(k is None or k == LEVELS[col][0][0] for col, k in levels.items() if col in LEVELS)
+
+
+def usable_pattern(levels: dict) -> bool:
+    """A false-link report the model can learn from: the levels of this engine's comparisons
+    (an exact-number link has only ``id_exact``; a link of an older engine has numbers)."""
+    known = [k for col, k in levels.items() if col in LEVELS and k in dict(LEVELS[col])]
+    return len(known) >= 2 and all(
+        k is None or (col in LEVELS and k in dict(LEVELS[col])) for col, k in levels.items()
+    )
+
+
+def apply_false_links(
+    settings: dict, negatives: list[dict[str, str]], *, matches: int
+) -> tuple[dict, list[dict]]:
+    """Labelled non-matches in the trained model (semi-supervised correction of EM's m).
+
+    EM estimates each level's m as the share of the (expected) matches showing that level; the
+    pairs a reviewer marked "not the same person" were counted there as matches. With their
+    posterior fixed at 0, each comparison's m counts lose them:
+    ``m' = (m·M − c) / (M − n)``, where ``M`` is the number of matches EM counted (taken as the
+    number of records trained on — each is at most one person — so the correction is the
+    smallest the reports justify), ``c`` the reports showing the level and ``n`` the reports
+    with that field present. m is floored at ``M_FLOOR`` and renormalised. Returns the settings
+    and the weights changed (level, before, after)."""
+    if not negatives:
+        return settings, []
+    big_m = max(float(matches), 2.0 * len(negatives))
+    changed = []
+    for comparison in settings["comparisons"]:
+        col = comparison["output_column_name"]
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        counts = {lv.get("label_for_charts"): 0 for lv in levels}
+        for n in negatives:
+            key = n.get(col)
+            if key in counts:
+                counts[key] += 1
+        present = sum(counts.values())
+        if not present:
+            continue
+        before = {
+            lv["label_for_charts"]: math.log2(lv["m_probability"] / lv["u_probability"])
+            for lv in levels
+            if lv.get("m_probability") and lv.get("u_probability")
+        }
+        ms = [
+            max(lv.get("m_probability", M_FLOOR) * big_m - counts[lv.get("label_for_charts")], 0)
+            / (big_m - present)
+            for lv in levels
+        ]
+        ms = [max(m, M_FLOOR) for m in ms]
+        total = sum(ms)
+        for lv, m in zip(levels, ms, strict=True):
+            lv["m_probability"] = m / total
+            key = lv.get("label_for_charts")
+            if key in before and counts[key]:
+                after = math.log2(lv["m_probability"] / lv["u_probability"])
+                changed.append(
+                    {
+                        "level": key,
+                        "reports": counts[key],
+                        "before": round(before[key], 3),
+                        "after": round(after, 3),
+                    }
+                )
+    return settings, changed
 
 
 M_FLOOR = 0.001
@@ -728,9 +843,10 @@ def train_link_model(
     seed: int = 1,
     sample: int = 200_000,
     name_tf: pl.DataFrame | None = None,
-    false_links: int = 0,
+    negatives: list[dict[str, str]] | None = None,
 ) -> LinkModel:
-    """Train on the records that need probabilistic linkage (prepared frames)."""
+    """Train on the records that need probabilistic linkage (prepared frames). ``negatives``:
+    the comparison levels of pairs people marked "not the same person" (``apply_false_links``)."""
     left = _sample(residual, sample, seed)
     prior = min(0.5, max(1e-9, 0.5 / max(1, len(persons))))
     con = duckdb.connect()
@@ -742,7 +858,7 @@ def train_link_model(
             prior,
             seed,
             name_tf=name_frequencies(persons) if name_tf is None else name_tf,
-            false_links=false_links,
+            negatives=negatives,
         )
     finally:
         con.close()
@@ -813,6 +929,50 @@ def _empty_links() -> pl.DataFrame:
     return pl.DataFrame(schema=LINK_SCHEMA)
 
 
+def false_link_patterns(decisions: pl.DataFrame | None) -> list[dict[str, str]]:
+    """The comparison levels of the rejected pairs of ``decisions`` (its optional ``comparison``
+    column: the link as the reviewer saw it, JSON ``{field: {"level": key, …}}``)."""
+    if decisions is None or decisions.is_empty() or "comparison" not in decisions.columns:
+        return []
+    out = []
+    for text in decisions.filter(pl.col("decision") == "rejected")["comparison"].to_list():
+        try:
+            data = json.loads(text) if isinstance(text, str) else (text or {})
+        except ValueError:
+            continue
+        levels = {
+            col: (v.get("level") if isinstance(v, dict) else None)
+            for col, v in data.items()
+            if col in LEVELS
+        }
+        if usable_pattern(levels):
+            out.append(levels)
+    return out
+
+
+def _pattern_expr(frame: pl.DataFrame) -> pl.Expr:
+    parts = []
+    for col, levels in LEVELS.items():
+        n = len(levels)
+        keys = {n - 1 - i: key for i, (key, _label) in enumerate(levels)}
+        if f"gamma_{col}" in frame.columns:
+            parts.append(
+                pl.col(f"gamma_{col}").replace_strict(keys, default="-", return_dtype=pl.Utf8)
+            )
+        else:
+            parts.append(pl.lit("-"))
+    return pl.concat_str(parts, separator="|")
+
+
+def _reported_expr(frame: pl.DataFrame, model: LinkModel) -> pl.Expr:
+    """True where a pair shows a pattern people reported as a false link before: such a pair is
+    never accepted automatically again (a person decides)."""
+    patterns = list((model.review or {}).get("false_link_patterns", {}) or {})
+    if not patterns:
+        return pl.lit(False)
+    return _pattern_expr(frame).is_in(patterns)
+
+
 def _decision_frame(decisions: pl.DataFrame | None) -> pl.DataFrame:
     schema = {"record_id": pl.Int64, "person_id": pl.Int64, "decision": pl.Utf8}
     if decisions is None or decisions.is_empty():
@@ -851,7 +1011,9 @@ def predict_pairs(
     predictions = linker.inference.predict(
         threshold_match_probability=threshold, warning_mode="never"
     )
-    return pl.from_arrow(predictions.as_duckdbpyrelation().arrow())
+    relation = predictions.as_duckdbpyrelation()
+    # no pair at all (a record with nothing to compare against) is an empty frame, not an error
+    return relation.pl()
 
 
 def link_records(
@@ -933,7 +1095,7 @@ def link_records(
                     seed=seed,
                     sample=train_sample,
                     name_tf=tf,
-                    false_links=int((dec["decision"] == "rejected").sum()),
+                    negatives=false_link_patterns(decisions),
                 )
                 stats["seconds_train"] = round(time.perf_counter() - t0, 2)
             t0 = time.perf_counter()
@@ -950,7 +1112,7 @@ def link_records(
                 pl.col("uid_r").cast(pl.Int64).alias("person_id"),
                 "match_weight",
                 "match_probability",
-                _veto_expr(pairs).alias("veto"),
+                (_veto_expr(pairs) | _reported_expr(pairs, model)).alias("veto"),
                 _comparison_json(pairs).alias("comparison"),
             )
             # people's rejections remove a pair before the best candidate is chosen

@@ -182,6 +182,9 @@ def check_report(*, user, household_id: int) -> dict:
                 }
             )
     findings = list(check.findings.select_related("person").order_by("kind")) if check else []
+    link_of = links_of_findings(findings)
+    for f in findings:
+        f.link_id = link_of.get(f.pk)
     return {
         "household": household,
         "check": check,
@@ -357,6 +360,73 @@ def review_page(*, user, links) -> dict:
     return {"links": links}
 
 
+def link_page(*, user, link_id: int) -> dict:
+    """One link with its evidence side by side, for the 核对 officer to check and, if it is
+    someone else's record, report it wrong (``false_links.link_report_wrong``). Scoped to the
+    person's household; the read is audited (it shows personal data)."""
+    from django.db import transaction
+
+    from jiuzhu.audit.services import audit_record
+
+    link = access(
+        RecordLink.objects.select_related("person__household", "record"),
+        user,
+        Capability.REGISTRY_VIEW,
+        pk=link_id,
+    )
+    evidence = link_evidence(link)
+    if not evidence["probabilistic"]:
+        # an exact number (or a person's confirmation) compared nothing else: no level to show
+        for row, col in zip(evidence["rows"], matching.FIELD_LABELS, strict=True):
+            if _level_rows(link.comparison)[col][0] is None:
+                row["level"] = ""
+    findings = list(
+        Finding.objects.filter(person_id=link.person_id, detail__record_id=link.record_id)
+    )
+    with transaction.atomic():
+        audit_record(
+            actor=user,
+            action="verify.link_view",
+            subject_type="record_link",
+            subject_id=link.pk,
+            household_id=link.person.household_id,
+            area_code=link.person.household.hukou_area_id,
+        )
+    return {"e": evidence, "findings": findings, "exact": not evidence["probabilistic"]}
+
+
+def links_of_findings(findings) -> dict[int, int]:
+    """Finding id → the id of the link its department record came through (for the report's
+    "核对匹配" links)."""
+    wanted = {
+        (f.person_id, (f.detail or {}).get("record_id")): f.pk
+        for f in findings
+        if (f.detail or {}).get("record_id")
+    }
+    if not wanted:
+        return {}
+    rows = RecordLink.objects.filter(record_id__in={r for _p, r in wanted}).values_list(
+        "pk", "person_id", "record_id"
+    )
+    return {wanted[(p, r)]: pk for pk, p, r in rows if (p, r) in wanted}
+
+
+def links_of_evidence(*, person_id: int | None, sources: list[str]) -> dict[str, int]:
+    """Evidence line source (as another module's alert shows it, e.g. ``公安 记录P00012``) →
+    the id of this person's link to that department record, for the "核对匹配" link."""
+    if not person_id or not sources:
+        return {}
+    out = {}
+    for pk, dept, key in RecordLink.objects.filter(person_id=person_id).values_list(
+        "pk", "record__department", "record__record_key"
+    ):
+        label = DEPARTMENT_LABELS.get(dept, dept)
+        for src in sources:
+            if key and src.startswith(label) and src.endswith(key):
+                out[src] = pk
+    return out
+
+
 BANDS = (
     ("exact", gettext_noop("身份证号一致（含15位升级）")),
     ("confirmed", gettext_noop("人工确认")),
@@ -401,6 +471,7 @@ def linkage_quality(*, user) -> dict:
         version, review = model.version, model.review
         w = model.weights()
         clamped = {c["level"]: c for c in review.get("clamped", [])}
+        learnt = {c["level"]: c for c in review.get("false_link_adjusted", [])}
         for col, levels in matching.LEVELS.items():
             for key, label in levels:
                 lo, hi = matching.WEIGHT_BOUNDS[key]
@@ -412,6 +483,7 @@ def linkage_quality(*, user) -> dict:
                         "low": lo,
                         "high": hi,
                         "clamped": clamped.get(key),
+                        "learnt": learnt.get(key),
                         "veto": key in matching.VETO_LEVELS,
                     }
                 )
@@ -422,9 +494,15 @@ def linkage_quality(*, user) -> dict:
         .select_related("record", "person__household", "decided_by")
         .order_by("-decided_at")[:20]
     )
+    from jiuzhu.verify import adapters
+
+    reported_total = len(matching.false_link_patterns(adapters.decisions_frame()))
+    learnt_total = int(review.get("false_link_reports", 0) or 0)
     return {
         "bands": bands,
         "review_total": counts["review"],
+        "reports_pending": max(0, reported_total - learnt_total) if run is not None else 0,
+        "patterns_constrained": len(review.get("false_link_patterns", {}) or {}),
         "run": run,
         "version": version,
         "model_review": review,

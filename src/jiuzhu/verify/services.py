@@ -274,10 +274,11 @@ def _quarantine(imp: FeedImport, data: bytes) -> None:
 # --------------------------------------------------------------------------- matching
 
 
-def _latest_model() -> matching.LinkModel | None:
+def _latest_model(*, learn: bool = False) -> matching.LinkModel | None:
     """The model of the latest run, if this engine may use it: a model of an earlier engine
     version (other comparisons) or with a weight outside its bounds is refused, and the next
-    run trains a new one."""
+    run trains a new one. ``learn`` (the batch run): also refused when people reported false
+    links since it was trained, so that the batch retrains with them."""
     run = (
         MatchRun.objects.filter(kind=MatchRun.KIND_FEEDS, model__isnull=False)
         .order_by("-id")
@@ -290,7 +291,16 @@ def _latest_model() -> matching.LinkModel | None:
         matching.check_model(model)
     except matching.ModelRefused:
         return None
+    if learn and _false_link_reports() > int(
+        (model.review or {}).get("false_link_reports", 0) or 0
+    ):
+        return None  # reviewers reported false links since: the next run learns from them
     return model
+
+
+def _false_link_reports() -> int:
+    """How many false-link reports a model trained now would learn from."""
+    return len(matching.false_link_patterns(adapters.decisions_frame()))
 
 
 def _name_frequencies() -> pl.DataFrame:
@@ -393,15 +403,20 @@ def _delete_link_ids(ids: list[int]) -> None:
 # state where a car, company, property or school is: not evidence about who the person is, so
 # the engine does not compare it (a car registered in the next county is no namesake's sign).
 PERSON_AREA_DEPARTMENTS = ("police",)
+# Records of these kinds name the area the person moved *to* (户籍迁出: the new 户籍地), not the
+# one the registry knows: their area is no evidence either.
+AREA_ELSEWHERE_KINDS = ("move_out",)
 
 
 def _engine_records(where: str = "") -> pl.DataFrame:
     """Department records as the engine reads them (RECORD_SCHEMA), the area only where it is
     the person's (``PERSON_AREA_DEPARTMENTS``)."""
     depts = ", ".join(f"'{d}'" for d in PERSON_AREA_DEPARTMENTS)
+    elsewhere = ", ".join(f"'{k}'" for k in AREA_ELSEWHERE_KINDS)
     sql = (
         "SELECT id, id_number, name, sex, birth_date, "
-        f"CASE WHEN department IN ({depts}) THEN area_code ELSE '' END "
+        f"CASE WHEN department IN ({depts}) AND kind NOT IN ({elsewhere}) THEN area_code "
+        "ELSE '' END "
         f"FROM {FeedRecord._meta.db_table}" + (f" WHERE {where}" if where else "")
     )  # noqa: S608 - fixed names; ``where`` is fixed SQL built by this module
     return read_frame(sql, None, dict(matching.RECORD_SCHEMA), blank_as_null=True)
@@ -409,7 +424,10 @@ def _engine_records(where: str = "") -> pl.DataFrame:
 
 def _person_area_only(records: pl.DataFrame) -> pl.DataFrame:
     return records.with_columns(
-        area_code=pl.when(pl.col("department").is_in(list(PERSON_AREA_DEPARTMENTS)))
+        area_code=pl.when(
+            pl.col("department").is_in(list(PERSON_AREA_DEPARTMENTS))
+            & ~pl.col("kind").fill_null("").is_in(list(AREA_ELSEWHERE_KINDS))
+        )
         .then(pl.col("area_code"))
         .otherwise(None)
     )
@@ -437,7 +455,7 @@ def link_run(
     max_import = FeedImport.objects.order_by("-id").values_list("id", flat=True).first() or 0
     timings["read"] = timings.get("read", 0) + time.perf_counter() - t0
     t0 = time.perf_counter()
-    model = None if retrain else _latest_model()
+    model = None if retrain else _latest_model(learn=True)
     result = matching.link_records(
         adapters.engine_persons(persons),
         records,
@@ -493,10 +511,15 @@ def review_decide(*, actor, link_id: int, decision: str, note: str = "") -> Reco
             },
         )
         before = {"status": link.status, "probability": link.match_probability}
+        withdrawn = {}
         if decision == ReviewDecision.CONFIRMED:
             link.status, link.method = LinkStatus.ACCEPTED, "confirmed"
             link.save(update_fields=["status", "method"])
         else:
+            # a link an earlier run accepted may have raised findings, alerts and holds
+            from jiuzhu.verify.false_links import withdraw_consequences
+
+            withdrawn = withdraw_consequences(actor=actor, link=link, reason=note or _("人工否定"))
             link.delete()
         audit_record(
             actor=actor,
@@ -507,7 +530,12 @@ def review_decide(*, actor, link_id: int, decision: str, note: str = "") -> Reco
             area_code=link.person.household.hukou_area_id,
             reason=note,
             before=before,
-            after={"decision": decision, "record": link.record_id, "person": link.person_id},
+            after={
+                "decision": decision,
+                "record": link.record_id,
+                "person": link.person_id,
+                **withdrawn,
+            },
         )
     return link if decision == ReviewDecision.CONFIRMED else None
 
@@ -536,6 +564,12 @@ def _near_numbers(number: str) -> set[str]:
                 out.add(n[:i] + d + n[i + 1 :])
         if i < 17 and n[i] != n[i + 1]:
             out.add(n[:i] + n[i + 1] + n[i] + n[i + 2 :])
+    # the old 15-digit form with one wrong digit (no check digit catches it)
+    old = n[:6] + n[8:17]
+    for i in range(15):
+        for d in "0123456789":
+            if d != old[i]:
+                out.add(old[:i] + d + old[i + 1 :])
     return out
 
 

@@ -21,5 +21,6 @@ urlpatterns = [
     path("duplicates/", views.duplicate_list, name="duplicates"),
     path("duplicates/run/", views.duplicates_start, name="duplicates_start"),
     path("quality/", views.quality, name="quality"),
+    path("links/<int:pk>/", views.link_detail, name="link"),
     path("duplicates/<int:pk>/", views.duplicate_resolve, name="duplicate_resolve"),
 ]

@@ -18,7 +18,7 @@ from jiuzhu.audit.services import audit_read
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.pagination import page_request
 from jiuzhu.core.schedule import schedule_for_page
-from jiuzhu.verify import selectors, services
+from jiuzhu.verify import false_links, selectors, services
 from jiuzhu.verify.feeds import (
     CODE_LABELS,
     DEPARTMENT_LABELS,
@@ -353,3 +353,41 @@ def duplicate_resolve(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.text())
     return redirect("verify:duplicates")
+
+
+@login_required
+def link_detail(request, pk: int):
+    """One link's evidence; the officer who checks it may report it wrong (POST, with a
+    reason). After an error the page is shown again with what was typed."""
+    _require(request.user, Capability.REGISTRY_VIEW)
+    can_edit = has_capability(request.user, Capability.REGISTRY_EDIT)
+    reason, error = "", ""
+    if request.method == "POST":
+        _require(request.user, Capability.REGISTRY_EDIT)
+        reason = request.POST.get("reason", "")
+        try:
+            done = false_links.link_report_wrong(actor=request.user, link_id=pk, reason=reason)
+        except ServiceError as exc:
+            error = exc.text()
+        else:
+            messages.success(
+                request,
+                _(
+                    "已记录为匹配错误：撤回核对结果 %(findings)s 条，撤回预警 %(alerts)s 条，"
+                    "解除暂停发放 %(holds)s 项；下次训练模型时将参考此报告。"
+                )
+                % {
+                    "findings": len(done.get("findings_withdrawn", [])),
+                    "alerts": len(done.get("alerts_closed", []))
+                    + len(done.get("alerts_requeued", [])),
+                    "holds": done.get("holds_released", 0),
+                },
+            )
+            return redirect("verify:report", done["household_id"])
+    ctx = selectors.link_page(user=request.user, link_id=pk)
+    return render(
+        request,
+        "verify/link.html",
+        {**ctx, "can_edit": can_edit, "reason": reason, "error": error},
+        status=400 if error else 200,
+    )
