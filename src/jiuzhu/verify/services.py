@@ -393,15 +393,19 @@ def _delete_link_ids(ids: list[int]) -> None:
 # state where a car, company, property or school is: not evidence about who the person is, so
 # the engine does not compare it (a car registered in the next county is no namesake's sign).
 PERSON_AREA_DEPARTMENTS = ("police",)
+# …except a 户籍迁出 record, whose area is the 户籍地 *after* the move: by definition not the
+# registry's, so comparing it would push the record of every mover with a dirty ID to review.
+AREA_AFTER_EVENT_KINDS = ("move_out",)
 
 
 def _engine_records(where: str = "") -> pl.DataFrame:
     """Department records as the engine reads them (RECORD_SCHEMA), the area only where it is
     the person's (``PERSON_AREA_DEPARTMENTS``)."""
     depts = ", ".join(f"'{d}'" for d in PERSON_AREA_DEPARTMENTS)
+    kinds = ", ".join(f"'{k}'" for k in AREA_AFTER_EVENT_KINDS)
     sql = (
         "SELECT id, id_number, name, sex, birth_date, "
-        f"CASE WHEN department IN ({depts}) THEN area_code ELSE '' END "
+        f"CASE WHEN department IN ({depts}) AND kind NOT IN ({kinds}) THEN area_code ELSE '' END "
         f"FROM {FeedRecord._meta.db_table}" + (f" WHERE {where}" if where else "")
     )  # noqa: S608 - fixed names; ``where`` is fixed SQL built by this module
     return read_frame(sql, None, dict(matching.RECORD_SCHEMA), blank_as_null=True)
@@ -409,7 +413,10 @@ def _engine_records(where: str = "") -> pl.DataFrame:
 
 def _person_area_only(records: pl.DataFrame) -> pl.DataFrame:
     return records.with_columns(
-        area_code=pl.when(pl.col("department").is_in(list(PERSON_AREA_DEPARTMENTS)))
+        area_code=pl.when(
+            pl.col("department").is_in(list(PERSON_AREA_DEPARTMENTS))
+            & ~pl.col("kind").is_in(list(AREA_AFTER_EVENT_KINDS))
+        )
         .then(pl.col("area_code"))
         .otherwise(None)
     )
