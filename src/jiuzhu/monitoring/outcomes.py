@@ -20,6 +20,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
@@ -43,74 +44,78 @@ RULES: dict[str, OutcomeRule] = {
     RuleKind.DEATH: OutcomeRule(
         STOP,
         (STOP, REDUCE),
-        "公安死亡记录：停发本人待遇，家庭名册按去世后人数重新测算核减",
+        gettext_lazy("公安死亡记录：停发本人待遇，家庭名册按去世后人数重新测算核减"),
         person=True,
     ),
     RuleKind.INCOME_ABOVE_LINE: OutcomeRule(
         REDUCE,
         (REDUCE, STOP),
-        "部门收入高于标准：按部门收入重新测算，核减或停保",
+        gettext_lazy("部门收入高于标准：按部门收入重新测算，核减或停保"),
         recompute="income",
     ),
     RuleKind.NEW_ASSET: OutcomeRule(
         REDUCE,
         (REDUCE, STOP, NONE),
-        "新增车辆/企业/房产：入户核查是否计入家庭财产，超标停保，豁免的写明理由无需处理",
+        gettext_lazy(
+            "新增车辆/企业/房产：入户核查是否计入家庭财产，超标停保，豁免的写明理由无需处理"
+        ),
     ),
     RuleKind.MEDICAL_SPENDING: OutcomeRule(
         ADD,
         (ADD, NONE),
-        "自付医疗费用高：核增支出型救助（刚性支出），不得据此核减或停发",
+        gettext_lazy("自付医疗费用高：核增支出型救助（刚性支出），不得据此核减或停发"),
     ),
     RuleKind.AGE_THRESHOLD: OutcomeRule(
         NONE,
         (NONE, REDUCE),
-        "年龄变化：按新年龄重新测算",
+        gettext_lazy("年龄变化：按新年龄重新测算"),
         recompute="registry",
     ),
     RuleKind.SEVERE_DISABILITY: OutcomeRule(
         ADD,
         (ADD, NONE),
-        "新办重度残疾证：核增（单人保、残疾人补贴），不得据此核减或停发",
+        gettext_lazy("新办重度残疾证：核增（单人保、残疾人补贴），不得据此核减或停发"),
     ),
     RuleKind.SCHOOL_CHANGE: OutcomeRule(
-        ADD, (ADD, NONE), "入学/升学：核增教育救助，不得据此核减或停发"
+        ADD, (ADD, NONE), gettext_lazy("入学/升学：核增教育救助，不得据此核减或停发")
     ),
     RuleKind.SCHOOL_LEAVING: OutcomeRule(
         REDUCE,
         (REDUCE, STOP, NONE),
-        "离校：16周岁以上视为有劳动能力，重新测算核减；教育救助、满18周岁的特困/孤儿停发",
+        gettext_lazy(
+            "离校：16周岁以上视为有劳动能力，重新测算核减；教育救助、满18周岁的特困/孤儿停发"
+        ),
         person=True,
         recompute="registry",
     ),
     RuleKind.HUKOU_MOVE_OUT: OutcomeRule(
         REDUCE,
         (REDUCE, STOP),
-        "户籍迁出：本人单独在册的停发，家庭名册不计迁出人员重新测算核减",
+        gettext_lazy("户籍迁出：本人单独在册的停发，家庭名册不计迁出人员重新测算核减"),
         person=True,
         recompute="leave_out",
     ),
     RuleKind.JOB_LOSS: OutcomeRule(
         REDUCE,
         (REDUCE, ADD, NONE),
-        "新领失业金：在册家庭填新金额变更，未在册家庭核增，不得据此停发",
+        gettext_lazy("新领失业金：在册家庭填新金额变更，未在册家庭核增，不得据此停发"),
     ),
     RuleKind.DUPLICATE_BENEFIT: OutcomeRule(
         STOP,
         (STOP, REDUCE),
-        "重复享受/互斥项目：停发重复的一项（选择名册记录）",
+        gettext_lazy("重复享受/互斥项目：停发重复的一项（选择名册记录）"),
         person=True,
     ),
     RuleKind.PAYMENT_MISMATCH: OutcomeRule(
         NONE,
         (NONE, REDUCE, STOP),
-        "发放与名册不符：核对发放（无需处理写明核对结果），名册有误的核减或停发",
+        gettext_lazy("发放与名册不符：核对发放（无需处理写明核对结果），名册有误的核减或停发"),
     ),
     RuleKind.ELIGIBLE_NOT_ENROLLED: OutcomeRule(
-        ADD, (ADD, NONE), "政策找人应保未保：核增，不在名册不能核减或停发"
+        ADD, (ADD, NONE), gettext_lazy("政策找人应保未保：核增，不在名册不能核减或停发")
     ),
     RuleKind.LOW_INCOME_RISK: OutcomeRule(
-        ADD, (ADD, NONE), "低收入返贫致贫风险：核增（低保边缘）或写明理由无需处理"
+        ADD, (ADD, NONE), gettext_lazy("低收入返贫致贫风险：核增（低保边缘）或写明理由无需处理")
     ),
 }
 assert set(RULES) == set(RuleKind.values), "every alert cause needs an outcome rule"
@@ -119,19 +124,21 @@ AGE_RULES = {
     16: OutcomeRule(
         REDUCE,
         (REDUCE, NONE),
-        "年满16周岁：不在校的视为有劳动能力，重新测算核减；仍在校的写明无需处理",
+        gettext_lazy("年满16周岁：不在校的视为有劳动能力，重新测算核减；仍在校的写明无需处理"),
         recompute="registry",
     ),
     18: OutcomeRule(
         STOP,
         (STOP, NONE),
-        "年满18周岁：本人特困/孤儿待遇停发；仍在校（义务教育、高中、中职）的写明无需处理",
+        gettext_lazy(
+            "年满18周岁：本人特困/孤儿待遇停发；仍在校（义务教育、高中、中职）的写明无需处理"
+        ),
         person=True,
     ),
     60: OutcomeRule(
         NONE,
         (NONE, ADD, REDUCE),
-        "年满60周岁：视为无劳动能力，可核增（特困）或重新测算金额，不得据此停发",
+        gettext_lazy("年满60周岁：视为无劳动能力，可核增（特困）或重新测算金额，不得据此停发"),
         recompute="registry",
     ),
 }
