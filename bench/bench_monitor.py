@@ -307,7 +307,9 @@ def _plant_dirt(fs, n: int, seed: int):
     """Give ``n`` planted (household, cause) cases of each kind in ``FORCED_DIRT`` that dirt on
     every row that plants them (with ``--ime-dirt`` alone a 3,000-household county has a
     handful per kind, too few for a recall of 0.95 to mean anything). Households on the roll
-    only (the cases monitoring must find); old 15-digit forms only for 19xx births."""
+    only (the cases monitoring must find); old 15-digit forms only for 19xx births; no ID only
+    where the rows give a birth date (a row with neither names nobody: the generator's own
+    ``no_id`` dirt, which may blank both, is still counted under ``dirt no_id``)."""
     from jiuzhu.registry.models import Household, RollEntry
     from jiuzhu.verify.synth_feeds import FULL_WIDTH
 
@@ -325,6 +327,12 @@ def _plant_dirt(fs, n: int, seed: int):
     ).with_columns(cause=pl.col("planted").replace_strict(EXPECTED_CAUSE, default=""))
     ids = {
         dept: dict(zip(f["record_id"].to_list(), f["id_number"].to_list(), strict=True))
+        for dept, f in fs.feeds.items()
+    }
+    births = {
+        dept: dict(zip(f["record_id"].to_list(), f["birth_date"].to_list(), strict=True))
+        if "birth_date" in f.columns
+        else {}
         for dept, f in fs.feeds.items()
     }
     keys = planted.group_by(["household_number", "cause"], maintain_order=True).agg(
@@ -348,6 +356,10 @@ def _plant_dirt(fs, n: int, seed: int):
                 continue
             if kind.startswith("id15") and not all(x[6:8] == "19" for x in numbers):
                 continue
+            if kind == "no_id" and not all(
+                births[d].get(r) for d, r in zip(k["depts"], k["recs"], strict=True)
+            ):
+                continue  # neither an ID number nor a birth date: a name alone names nobody
             for t, d, r, x in zip(k["rows"], k["depts"], k["recs"], numbers, strict=True):
                 if kind == "full_width":
                     y = x.translate(FULL_WIDTH)
