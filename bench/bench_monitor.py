@@ -41,10 +41,13 @@ import polars as pl
 # for this process and the jiuzhu commands it starts.
 os.environ.setdefault("JIUZHU_DEBUG", "1")
 
-from jiuzhu.core import clock
-
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+# This checkout's code, before anything of it is imported (a shared environment may have
+# another checkout installed).
+if not os.environ.get("JIUZHU_BENCH_SRC"):
+    sys.path.insert(0, str(ROOT / "src"))
+
+from jiuzhu.core import clock  # noqa: E402
 
 EXPECTED_CAUSE = {
     "death": "death",
@@ -136,6 +139,8 @@ def accuracy(args) -> None:
     fs = synth_feeds.generate(
         synth_feeds.registry_frame(reg), seed=args.seed, today=clock.today(), ime_dirt=args.ime_dirt
     )
+    if args.dirty_planted:
+        fs = _plant_dirt(fs, args.dirty_planted, args.seed)
     feed_dir = work / "feeds"
     synth_feeds.write(fs, feed_dir)
     t = time.perf_counter()
@@ -293,6 +298,93 @@ def _single_month_wages(n: int) -> list[str]:
     r = feed_import(actor=None, department="hrss", data=data, file_name="人社-最近一个月.csv")
     assert r.feed_import.status == "accepted", r.feed_import.report[:3]
     return numbers
+
+
+FORCED_DIRT = ("full_width", "id15", "id15_typo", "id_typo", "no_id")
+
+
+def _plant_dirt(fs, n: int, seed: int):
+    """Give ``n`` planted (household, cause) cases of each kind in ``FORCED_DIRT`` that dirt on
+    every row that plants them (with ``--ime-dirt`` alone a 3,000-household county has a
+    handful per kind, too few for a recall of 0.95 to mean anything). Households on the roll
+    only (the cases monitoring must find); old 15-digit forms only for 19xx births; no ID only
+    where the rows give a birth date (a row with neither names nobody: the generator's own
+    ``no_id`` dirt, which may blank both, is still counted under ``dirt no_id``)."""
+    from jiuzhu.registry.models import Household, RollEntry
+    from jiuzhu.verify.synth_feeds import FULL_WIDTH
+
+    rng = random.Random(seed + 1313)
+    on_roll = set(
+        Household.objects.filter(
+            id__in=RollEntry.objects.filter(status="active").values("household_id")
+        ).values_list("number", flat=True)
+    )
+    truth = fs.truth.with_row_index("_t")
+    planted = truth.filter(
+        (pl.col("planted") != "")
+        & pl.col("planted").is_in(list(EXPECTED_CAUSE))
+        & pl.col("household_number").is_in(list(on_roll))
+    ).with_columns(cause=pl.col("planted").replace_strict(EXPECTED_CAUSE, default=""))
+    ids = {
+        dept: dict(zip(f["record_id"].to_list(), f["id_number"].to_list(), strict=True))
+        for dept, f in fs.feeds.items()
+    }
+    births = {
+        dept: dict(zip(f["record_id"].to_list(), f["birth_date"].to_list(), strict=True))
+        if "birth_date" in f.columns
+        else {}
+        for dept, f in fs.feeds.items()
+    }
+    keys = planted.group_by(["household_number", "cause"], maintain_order=True).agg(
+        rows=pl.col("_t"),
+        depts=pl.col("department"),
+        recs=pl.col("record_id"),
+        dirt=pl.col("dirt"),
+    )
+    pool = [k for k in keys.iter_rows(named=True) if all(d == "none" for d in k["dirt"])]
+    rng.shuffle(pool)
+    new_dirt = truth["dirt"].to_list()
+    new_ids = {dept: dict(m) for dept, m in ids.items()}
+    used = 0
+    for kind in FORCED_DIRT:
+        done = 0
+        while done < n and used < len(pool):
+            k = pool[used]
+            used += 1
+            numbers = [ids[d][r] for d, r in zip(k["depts"], k["recs"], strict=True)]
+            if not all(len(x) == 18 for x in numbers):
+                continue
+            if kind.startswith("id15") and not all(x[6:8] == "19" for x in numbers):
+                continue
+            if kind == "no_id" and not all(
+                births[d].get(r) for d, r in zip(k["depts"], k["recs"], strict=True)
+            ):
+                continue  # neither an ID number nor a birth date: a name alone names nobody
+            for t, d, r, x in zip(k["rows"], k["depts"], k["recs"], numbers, strict=True):
+                if kind == "full_width":
+                    y = x.translate(FULL_WIDTH)
+                elif kind in ("id15", "id15_typo"):
+                    y = x[:6] + x[8:17]
+                    if kind == "id15_typo":
+                        pos = rng.randrange(6, 15)  # not the 户籍 address: a typo, not a move
+                        y = y[:pos] + str((int(y[pos]) + rng.randrange(1, 10)) % 10) + y[pos + 1 :]
+                elif kind == "id_typo":
+                    pos = rng.randrange(6, 17)
+                    y = x[:pos] + str((int(x[pos]) + rng.randrange(1, 10)) % 10) + x[pos + 1 :]
+                else:
+                    y = ""
+                new_ids[d][r] = y
+                new_dirt[t] = kind
+            done += 1
+        print(f"planted dirt {kind}: {done} cases")
+    feeds = {
+        dept: f.with_columns(
+            id_number=pl.Series([new_ids[dept][r] for r in f["record_id"].to_list()], dtype=pl.Utf8)
+        )
+        for dept, f in fs.feeds.items()
+    }
+    truth = fs.truth.with_columns(dirt=pl.Series(new_dirt, dtype=pl.Utf8))
+    return type(fs)(feeds=feeds, truth=truth, planted=fs.planted)
 
 
 def _dirty_planted(fs) -> dict[str, set]:
@@ -498,6 +590,13 @@ def main(argv=None) -> None:
     a.add_argument("--ime-dirt", type=float, default=0.02, help="full-width / mistyped old IDs")
     a.add_argument(
         "--single-month", type=int, default=20, help="roll heads in a latest-month-only wage file"
+    )
+    a.add_argument(
+        "--dirty-planted",
+        type=int,
+        default=0,
+        help="planted cases given each dirt kind on all their rows (full-width, old 15-digit, "
+        "mistyped old 15-digit, one wrong digit, no ID), for a per-kind recall",
     )
     a.add_argument(
         "--order",

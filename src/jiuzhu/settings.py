@@ -220,6 +220,9 @@ LOGGING = {
 
 # Page sizes and privacy.
 JIUZHU_PAGE_SIZE = 25
+# Files kept across a refused form (cases.pending) that nobody sent again: deleted by the daily
+# ``pending_sweep`` job once older than this.
+JIUZHU_PENDING_UPLOAD_HOURS = int(os.environ.get("JIUZHU_PENDING_UPLOAD_HOURS", "48"))
 
 # Citizen portal (/m/): the SMS backend for sign-in codes and notices (see jiuzhu/portal/sms.py).
 JIUZHU_SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "memory" if TESTING else "console")

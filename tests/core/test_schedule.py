@@ -45,6 +45,7 @@ NAMES = [
     "monitor_nightly",
     "audit_daily",
     "ledger_daily",
+    "pending_sweep",
     "stats_month_close",
     "stats_supervision",
 ]
@@ -82,6 +83,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "monitor_nightly": at(2026, 12, 1, 2, 40),
         "audit_daily": at(2026, 12, 1, 4, 0),
         "ledger_daily": at(2026, 12, 1, 4, 10),
+        "pending_sweep": at(2026, 12, 1, 4, 20),
         "stats_month_close": at(2026, 12, 1, 0, 30),
         "stats_supervision": at(2026, 12, 1, 3, 30),
     }
@@ -95,6 +97,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "monitor_nightly": at(2026, 12, 1, 2, 40),
         "audit_daily": at(2026, 12, 1, 4, 0),
         "ledger_daily": at(2026, 12, 1, 4, 10),
+        "pending_sweep": at(2026, 12, 1, 4, 20),
         "stats_month_close": at(2027, 1, 1, 0, 30),
         "stats_supervision": at(2026, 12, 1, 3, 30),
     }
@@ -207,6 +210,7 @@ def test_ensure_queues_each_job_once_and_is_idempotent():
         "monitor_nightly",
         "audit_daily",
         "ledger_daily",
+        "pending_sweep",
         "stats_month_close",
         "stats_supervision",
     }

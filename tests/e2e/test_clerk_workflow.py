@@ -333,6 +333,55 @@ def test_a_death_alert_defaults_to_stop_and_refuses_a_new_application(page):
         s.application_create(actor=cast.worker, household_id=hh.pk, programme="dibao")
 
 
+def test_a_move_out_alert_follows_its_evidence(page):
+    """Item 6, the class: a non-death alert (户籍迁出 of one of two members) selects 核减, says
+    why, refuses 核增 without an override, and 核减 to a typed amount opens the change case."""
+    from jiuzhu.monitoring.defaults import ensure_defaults
+    from jiuzhu.monitoring.models import Alert, AlertRule, RiskClass
+    from jiuzhu.monitoring.services import monitor_run
+    from tests.monitoring.helpers import Cast, import_rows, on_roll
+
+    ensure_defaults(AlertRule, RiskClass)
+    cast = Cast()
+    hh, (head, spouse), entry = on_roll(cast.village, size=2, amount="1420.00")
+    day = (clock.today() - datetime.timedelta(days=5)).isoformat()
+    row = [
+        "MV1",
+        spouse.id_number,
+        spouse.name,
+        spouse.sex,
+        spouse.birth_date.isoformat(),
+        "320102001001",
+        "南京市玄武区",
+        "move_out",
+        day,
+    ]
+    import_rows("police", [row])
+    monitor_run()
+    alert = Alert.objects.get(household=hh, cause="hukou_move_out")
+    base = page.base
+    login(page, base, cast.worker.username)
+    page.goto(f"{base}/monitoring/alerts/{alert.pk}/")
+    assert page.is_checked("#form-close input[value=reduce]")  # the evidence's default
+    assert "户籍迁出" in page.inner_text("#outcome-rule")
+    no_overflow(page)
+    page.check("#form-close input[value=add]")
+    page.fill("#form-close textarea[name=reason]", "按默认处理")
+    page.click("#do-close")
+    page.wait_for_selector(".messages >> text=处理结果应为核减、停发")
+    assert Alert.objects.get(pk=alert.pk).status == "open"
+    page.check("#form-close input[value=reduce]")
+    page.fill("#form-close input[name=amount]", "710.00")
+    page.fill("#form-close textarea[name=reason]", "配偶户籍已迁往南京，按一人重新核定")
+    shot(page, "moveout-alert")
+    page.click("#do-close")
+    page.wait_for_selector("#purpose")
+    app = Application.objects.get(origin=f"alert:{alert.pk}")
+    assert app.purpose == "change" and app.monthly_amount == Decimal("710.00")
+    assert app.target_roll_entry_id == entry.pk
+    shot(page, "moveout-case")
+
+
 # ---------------------------------------------------------------- item 7
 
 

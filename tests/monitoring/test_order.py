@@ -75,3 +75,57 @@ def test_a_death_dated_after_today_is_never_acted_on(cast):
     FeedRecord.objects.update(event_date=clock.today() + datetime.timedelta(days=30))
     monitor_run(full=True)
     assert not Alert.objects.filter(household=hh).exists()
+
+
+def test_a_near_certain_link_left_for_review_alerts_unconfirmed_without_a_hold(cast):
+    """13.11 on the monitoring side: a mistyped old ID the engine links at ≥ 0.99 but leaves
+    for review (a vetoing ID disagreement) alerts tonight, marked 身份待核对确认, never holding
+    the payment; below 0.99 it waits for the review (the test above)."""
+    from jiuzhu.funds.models import PaymentHold
+
+    hh, (head,), _ = on_roll(cast.village)
+    import_rows("police", [_mistyped(head)])
+    monitor_run(trigger="import")
+    RecordLink.objects.create(
+        record=FeedRecord.objects.get(),
+        person=head,
+        run=MatchRun.objects.create(),
+        method="probabilistic",
+        status="review",
+        match_probability=0.99999,
+    )
+    monitor_run(trigger="nightly")
+    alert = Alert.objects.get(household=hh)
+    assert alert.cause == "death" and "身份待核对确认" in alert.summary
+    assert not alert.payment_hold and not PaymentHold.objects.exists()
+
+
+def test_a_move_out_with_a_dirty_id_alerts_once_linked(cast):
+    """A 户籍迁出 record's area is the destination; once linked (or proposed at ≥ 0.99) it
+    alerts, with the unconfirmed note when the link is not accepted."""
+    hh, (head, _spouse), _ = on_roll(cast.village, size=2)
+    row = [
+        "MV1",
+        "",  # no ID number at all
+        head.name,
+        head.sex,
+        head.birth_date.isoformat(),
+        "320102001001",  # 南京: another county
+        "南京市玄武区",
+        "move_out",
+        (clock.today() - datetime.timedelta(days=5)).isoformat(),
+    ]
+    import_rows("police", [row])
+    monitor_run(trigger="import")
+    assert not Alert.objects.filter(household=hh).exists()
+    RecordLink.objects.create(
+        record=FeedRecord.objects.get(),
+        person=head,
+        run=MatchRun.objects.create(),
+        method="probabilistic",
+        status="review",
+        match_probability=0.995,
+    )
+    monitor_run(trigger="nightly")
+    alert = Alert.objects.get(household=hh)
+    assert alert.cause == "hukou_move_out" and "身份待核对确认" in alert.summary

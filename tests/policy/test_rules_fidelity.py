@@ -96,6 +96,47 @@ def test_tekun_income_one_fen_either_side_of_the_standard(n, delta):
     assert tekun["eligible"] is (delta < 0), (n, delta)
 
 
+def yearly(n, total_year, ages=None):
+    """``n`` members; the first has one income item over the look-back year of ``total_year``:
+    the monthly per-capita value is total / 12 / n — not exact in fen for any n, 1 included."""
+    ages = ages or [40 - i for i in range(n)]
+    members = [{"id": i + 1, "age": a} for i, a in enumerate(ages)]
+    return {"members": members, "income": [{"member": 1, "kind": "wage", "amount": total_year}]}
+
+
+LIMITS = {  # programme → (monthly per-capita limit, eligible exactly at the limit)
+    "dibao": (Decimal("800.00"), False),  # below the standard
+    "dibao_edge": (Decimal("1200.00"), False),  # below 1.5 × the standard
+}
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+@pytest.mark.parametrize("programme", list(LIMITS))
+def test_yearly_income_one_fen_either_side_with_per_capita_not_exact_in_fen(n, delta, programme):
+    # A year's income of limit × 12 × n ± 0.01: per capita limit ± 0.01/(12n) a month, never a
+    # whole fen, for households of 1–6 — decided on the exact value, never a rounded one.
+    limit, at_limit = LIMITS[programme]
+    total = limit * 12 * n + Decimal(delta) / 100
+    r = calc(yearly(n, str(total)))
+    exact = Fraction(str(total)) / 12 / n
+    assert (exact * 100).denominator != 1 or delta == 0  # not exact in fen
+    assert abs(Fraction(r["features"]["per_capita_income"]) - exact) < Fraction(1, 10**15)
+    expected = exact < Fraction(str(limit)) or (at_limit and exact == Fraction(str(limit)))
+    assert prog(r, programme)["eligible"] is expected, (programme, n, delta)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("delta", [-1, 0, 1])
+def test_tekun_yearly_income_one_fen_either_side_not_exact_in_fen(n, delta):
+    total = Decimal(STD) * 12 * n + Decimal(delta) / 100
+    doc = yearly(n, str(total), ages=[70 + i for i in range(n)])
+    for m in doc["members"]:
+        m["obligors"] = []
+    tekun = prog(calc(doc), "tekun")
+    assert tekun["eligible"] is (delta < 0), (n, delta)
+
+
 def test_the_issue_examples():
     # 3 members with 2,399.99 in all: 799.9966… < 800.00 — eligible, gap exactly 0.01.
     r = calc(household(3, "2399.99"))

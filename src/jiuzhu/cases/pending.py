@@ -10,10 +10,13 @@ can use a token; a file that is itself the problem (too large, not JPG/PNG/PDF) 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import os
 import secrets
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django_tasks import task
 
 from jiuzhu.cases.services import MAX_UPLOAD_BYTES, sniff_upload
 
@@ -88,3 +91,66 @@ def _delete(items: list[dict]) -> None:
     for item in items:
         with contextlib.suppress(OSError):
             default_storage.delete(item["path"])
+
+
+# ---------------------------------------------------------------- the scheduled clean-up
+
+PREFIX = "pending"
+
+
+def pending_sweep(*, older_than_hours: int | None = None, now=None) -> int:
+    """Delete kept uploads older than ``older_than_hours`` (setting
+    ``JIUZHU_PENDING_UPLOAD_HOURS``, default 48): a form refused and never sent again leaves its
+    files behind (a session that ends forgets the token, not the files). Returns the number of
+    files deleted; the count is audited (``pending.sweep``) when there were any."""
+    from django.conf import settings
+    from django.db import transaction
+
+    from jiuzhu.audit.services import audit_record
+    from jiuzhu.core import clock
+
+    hours = older_than_hours
+    if hours is None:
+        hours = int(getattr(settings, "JIUZHU_PENDING_UPLOAD_HOURS", 48))
+    limit = (now or clock.now()) - datetime.timedelta(hours=hours)
+    deleted, tokens = 0, 0
+    try:
+        dirs, _files = default_storage.listdir(PREFIX)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    for token in dirs:
+        folder = f"{PREFIX}/{token}"
+        _sub, names = default_storage.listdir(folder)
+        left = len(names)
+        for name in names:
+            path = f"{folder}/{name}"
+            with contextlib.suppress(OSError):
+                if default_storage.get_modified_time(path) < limit:
+                    default_storage.delete(path)
+                    deleted += 1
+                    left -= 1
+        if left == 0 and not _sub:
+            tokens += 1
+            with contextlib.suppress(OSError, NotImplementedError):
+                os.rmdir(default_storage.path(folder))
+    if deleted:
+        with transaction.atomic():
+            audit_record(
+                actor=None,
+                action="pending.sweep",
+                subject_type="pending_upload",
+                subject_id="",
+                reason=f"删除超过{hours}小时未再提交的暂存上传文件",
+                after={"deleted": deleted, "folders": tokens, "older_than_hours": hours},
+            )
+    return deleted
+
+
+@task()
+def pending_sweep_task(scheduled: str = "") -> dict:
+    """The scheduled clean-up of abandoned kept uploads (``core.schedule`` job
+    ``pending_sweep``)."""
+    from jiuzhu.core.schedule import schedule_chain
+
+    with schedule_chain(scheduled):
+        return {"deleted": pending_sweep()}

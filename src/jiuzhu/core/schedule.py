@@ -182,6 +182,12 @@ JOBS: tuple[Job, ...] = (
         "jiuzhu.funds.tasks.ledger_verify_task",
     ),
     Job(
+        "pending_sweep",
+        _("每日清理暂存上传文件"),
+        daily(4, 20),
+        "jiuzhu.cases.pending.pending_sweep_task",
+    ),
+    Job(
         "stats_month_close",
         _("月末统计快照"),
         monthly(1, 0, 30),

@@ -69,6 +69,14 @@ LINKED_SCHEMA = {
 }
 
 
+# A link the matching engine proposed with a high probability but could not accept on its own
+# (another candidate too close, a vetoing disagreement such as a mistyped old ID): its record
+# still raises the alert — marked ``link_method = UNCONFIRMED``, never holding a payment — so a
+# worker checks the person now instead of after the review queue (issue 13.8/13.11).
+UNCONFIRMED = "unconfirmed"
+UNCONFIRMED_PROBABILITY = 0.99
+
+
 def linked_records(
     *,
     after_import: int,
@@ -79,7 +87,8 @@ def linked_records(
     """Department records of imports after ``after_import``, with the registry person they are.
 
     A record is that person when the ID numbers agree exactly or the matching engine accepted
-    the link (``RecordLink``): new files are alerted on at once, before any matching run. With
+    the link (``RecordLink``) — or proposed it for review at ``UNCONFIRMED_PROBABILITY`` or more
+    (``link_method`` = ``UNCONFIRMED``): new files are alerted on at once, before any matching run. With
     ``linked_since`` (a timestamp: the previous run's start), records of *earlier* imports whose
     link was made (by a matching run) or confirmed (by a reviewer) since then are new too: a
     dirty-ID record 核对 linked tonight alerts tonight (issue 13.8).
@@ -103,7 +112,13 @@ def linked_records(
     where = f"r.feed_import_id > %s{upto} AND r.department IN ({marks})"
     params = [after_import, *([upto_import] if upto_import is not None else []), *departments]
     exact_cols = cols.replace("{method}", "'exact'").replace("{probability}", "1.0")
-    link_cols = cols.replace("{method}", "l.method").replace("{probability}", "l.match_probability")
+    link_cols = cols.replace(
+        "{method}", f"CASE WHEN l.status = 'accepted' THEN l.method ELSE '{UNCONFIRMED}' END"
+    ).replace("{probability}", "l.match_probability")
+    linked = (
+        "(l.status = 'accepted' OR (l.status = 'review' "
+        f"AND l.match_probability >= {UNCONFIRMED_PROBABILITY}))"
+    )
     sql = (
         f"SELECT {exact_cols} FROM verify_feedrecord r "
         "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
@@ -113,7 +128,7 @@ def linked_records(
         "UNION "
         f"SELECT {link_cols} FROM verify_feedrecord r "
         "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
-        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
+        f"JOIN verify_recordlink l ON l.record_id = r.id AND {linked} "
         "JOIN registry_person p ON p.id = l.person_id "
         "JOIN registry_household h ON h.id = p.household_id "
         f"WHERE {where}"
@@ -138,7 +153,7 @@ def linked_records(
         " UNION "
         f"SELECT {link_cols} FROM verify_feedrecord r "
         "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
-        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
+        f"JOIN verify_recordlink l ON l.record_id = r.id AND {linked} "
         "JOIN registry_person p ON p.id = l.person_id "
         "JOIN registry_household h ON h.id = p.household_id "
         f"WHERE {newly}"

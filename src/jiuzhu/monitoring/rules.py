@@ -154,6 +154,19 @@ def _fen_exact(value: Fraction) -> int:
     return int(Decimal(value.numerator) / Decimal(value.denominator) + Decimal("0.5"))
 
 
+def _unconfirmed_note() -> pl.Expr:
+    """The summary's warning when the record is this person only by an unconfirmed link."""
+    return (
+        pl.when(pl.col("link_method") == loader.UNCONFIRMED)
+        .then(
+            pl.lit("（身份待核对确认：记录身份证号与此人不一致或缺失，按姓名、出生日期等匹配，概率")
+            + pl.col("link_probability").round(4).cast(pl.Utf8)
+            + pl.lit("，请先核实是否本人）")
+        )
+        .otherwise(pl.lit(""))
+    )
+
+
 def _on_roll(ctx: Context, frame: pl.DataFrame) -> pl.DataFrame:
     """Keep rows whose household is on a roll; add its programme and household-level entry."""
     return frame.join(ctx.roll_by_household(), on="household_id", how="inner")
@@ -185,9 +198,11 @@ def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
     certain = pl.col("link_method").is_null() | pl.col("link_method").is_in(
         list(LINK_METHODS_CERTAIN)
     )
+    accepted = pl.col("link_method").fill_null("") != loader.UNCONFIRMED
     rec = (
         rec.with_columns(
-            _certain=certain | (pl.col("link_probability").fill_null(0) >= HOLD_PROBABILITY)
+            _certain=certain
+            | (accepted & (pl.col("link_probability").fill_null(0) >= HOLD_PROBABILITY))
         )
         .sort("record_id", "_certain", descending=[False, True])
         .unique("record_id", keep="first", maintain_order=True)
@@ -211,6 +226,12 @@ def death(ctx: Context, p: P.DeathParams) -> pl.DataFrame:
         + pl.lit("死亡，仍在救助名册")
         + pl.when(pl.col("link_method").fill_null("exact").is_in(list(LINK_METHODS_CERTAIN)))
         .then(pl.lit(""))
+        .when(pl.col("link_method") == loader.UNCONFIRMED)
+        .then(
+            pl.lit("（该死亡记录的身份待核对确认：概率匹配到此人，匹配概率")
+            + pl.col("link_probability").round(4).cast(pl.Utf8)
+            + pl.lit("，未自动暂停发放，请先核实是否本人）")
+        )
         .otherwise(
             pl.lit("（该死亡记录按姓名、出生日期等概率匹配到此人，匹配概率")
             + pl.col("link_probability").round(4).cast(pl.Utf8)
@@ -408,7 +429,8 @@ def new_asset(ctx: Context, p: P.AssetParams) -> pl.DataFrame:
         + what
         + pl.lit("，登记日期")
         + _date()
-        + pl.lit("，未申报"),
+        + pl.lit("，未申报")
+        + _unconfirmed_note(),
         source=pl.col("department").replace_strict(DEPARTMENT_LABELS, default="")
         + pl.lit(" 记录")
         + pl.col("record_key"),
@@ -536,7 +558,8 @@ def severe_disability(ctx: Context, p: P.DisabilityParams) -> pl.DataFrame:
         + pl.col("record_key")
         + pl.lit("，发证")
         + _date()
-        + pl.lit("）：可能符合重度残疾人护理补贴、单人保"),
+        + pl.lit("）：可能符合重度残疾人护理补贴、单人保")
+        + _unconfirmed_note(),
         source=pl.lit("残联 证号") + pl.col("record_key"),
         event_date=_date(),
         hold=pl.lit(False),
@@ -568,7 +591,8 @@ def school_change(ctx: Context, p: P.SchoolParams) -> pl.DataFrame:
         + pl.col("school_stage")
         .fill_null("none")
         .replace_strict(STAGE_LABELS, default=pl.col("school_stage"))
-        + pl.lit("）"),
+        + pl.lit("）")
+        + _unconfirmed_note(),
         source=pl.lit("教育 学籍号") + pl.col("record_key"),
         event_date=_date(),
         hold=pl.lit(False),
@@ -645,7 +669,8 @@ def school_leaving(ctx: Context, p: P.SchoolLeavingParams) -> pl.DataFrame:
         + pl.lit("，离校")
         + _date("left_on").replace("", "日期未报")
         + pl.lit("。")
-        + note,
+        + note
+        + _unconfirmed_note(),
         source=pl.lit("教育 学籍号") + pl.col("record_key"),
         event_date=pl.coalesce(_date("left_on").replace("", None), _date()),
         hold=pl.lit(False),
@@ -707,7 +732,8 @@ def hukou_move_out(ctx: Context, p: P.MoveOutParams) -> pl.DataFrame:
         + pl.lit("于")
         + _date()
         + pl.lit("户籍迁出")
-        + where,
+        + where
+        + _unconfirmed_note(),
         source=pl.lit("公安 记录") + pl.col("record_key"),
         event_date=_date(),
         hold=pl.lit(False),

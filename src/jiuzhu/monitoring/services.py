@@ -27,7 +27,7 @@ from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.frames import read_frame
 from jiuzhu.core.language import stored_text
-from jiuzhu.monitoring import loader, rules, seams
+from jiuzhu.monitoring import loader, outcomes, rules, seams
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring.models import (
     Alert,
@@ -413,21 +413,7 @@ def alert_close(
     if not reason:
         raise ServiceError(_("须填写处理说明（无需处理的须写明理由）"), field="reason")
     override_reason = (override_reason or "").strip()
-    expected = EXPECTED_OUTCOMES.get(alert.cause)
-    overridden = bool(expected) and outcome not in expected
-    if overridden and not override_reason:
-        raise ServiceError(
-            _(
-                "预警原因为“%(cause)s”，处理结果应为%(expected)s；"
-                "如证据有误或确需其他处理，须勾选“不按证据处理”并写明理由"
-            )
-            % {
-                "cause": RuleKind(alert.cause).label,
-                "expected": "、".join(str(Outcome(o).label) for o in expected),
-            },
-            field="outcome",
-            code="contradicts_evidence",
-        )
+    overridden = outcomes.check(alert, outcome, override_reason)
     evidence = {
         "summary": f"预警#{alert.pk}（{stored_text(RuleKind(alert.cause).label)}）：{alert.summary}",
         "records": alert.evidence.get("records", []),
@@ -461,15 +447,25 @@ def alert_close(
         )
         type(app).objects.filter(pk=app.pk).update(origin=f"alert:{alert.pk}", evidence=evidence)
     elif outcome in (Outcome.REDUCE, Outcome.STOP):
-        entry_id = roll_entry_id or alert.roll_entry_id or _main_entry(alert.household_id)
+        entry_id = (
+            roll_entry_id
+            or (outcomes.person_entry_id(alert) if outcome == Outcome.STOP else None)
+            or alert.roll_entry_id
+            or _main_entry(alert.household_id)
+        )
         if entry_id is None:
             raise ServiceError(_("该家庭没有在发的名册记录，不能核减或停发"), field="roll_entry")
-        # 核减 to a new amount is a change case, over months a 渐退 case, to nothing a stop case.
+        # 核减 to a new amount is a change case, over months a 渐退 case, to nothing a stop case;
+        # with neither, a cause that changes the household's amount asks the calculator.
         purpose = "stop"
         if outcome == Outcome.REDUCE and phase_out_months:
             purpose = "phase_out"
         elif outcome == Outcome.REDUCE and amount not in (None, ""):
             purpose = "change"
+        elif outcome == Outcome.REDUCE:
+            purpose, amount = _recomputed(alert, entry_id)
+            if amount is not None:
+                evidence["recomputed"] = str(amount)
         app = cases.adjustment_create(
             actor=actor,
             roll_entry_id=entry_id,
@@ -519,16 +515,33 @@ def alert_close(
     return alert
 
 
-# The outcomes an alert's cause supports; any other needs an explicit override with a reason.
-EXPECTED_OUTCOMES = {
-    RuleKind.DEATH: (Outcome.STOP, Outcome.REDUCE),
-}
+def expected_outcome(alert: Alert) -> str:
+    """The outcome the page selects first for ``alert`` (``outcomes.RULES``, refined)."""
+    return outcomes.rule_for(alert).default
 
 
-def expected_outcome(cause: str) -> str:
-    """The outcome the page selects first for an alert of ``cause``."""
-    expected = EXPECTED_OUTCOMES.get(cause)
-    return expected[0] if expected else Outcome.ADD
+def _recomputed(alert: Alert, entry_id: int) -> tuple[str, Decimal | None]:
+    """核减 with neither amount nor months: the calculator's new amount (a change case), none
+    (a stop case); the same amount is refused, the clerk types one or closes 无需处理."""
+    from jiuzhu.registry.models import RollEntry
+
+    entry = RollEntry.objects.filter(pk=entry_id).first()
+    asked, amount = outcomes.recomputed_amount(alert, entry)
+    if not asked:
+        return "stop", None
+    if amount is None:
+        return "stop", None
+    if amount == entry.monthly_amount:
+        raise ServiceError(
+            _(
+                "按预警证据重新测算，该家庭的救助金额不变（%(amount)s 元/月）；"
+                "请核实后填写新金额，或选择“无需处理”并写明理由"
+            )
+            % {"amount": amount},
+            field="amount",
+            code="no_change",
+        )
+    return "change", amount
 
 
 def _death_date(alert: Alert) -> datetime.date:

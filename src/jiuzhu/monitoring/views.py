@@ -19,6 +19,7 @@ from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.pagination import page_request
+from jiuzhu.monitoring import outcomes as outcome_rules
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring import reviews, selectors, services
 from jiuzhu.monitoring.models import (
@@ -113,8 +114,9 @@ def alert_detail(request, pk: int):
             **page,
             "outcomes": Outcome.choices,
             "programmes": Programme.choices,
-            "expected_outcome": services.expected_outcome(page["alert"].cause),
-            "expected_outcomes": services.EXPECTED_OUTCOMES.get(page["alert"].cause, ()),
+            "outcome_rule": (rule := outcome_rules.rule_for(page["alert"])),
+            "expected_outcome": rule.default,
+            "expected_outcomes": rule.allowed,
             "evidence": [(r, links.get(r.get("source", ""))) for r in records],
         },
     )

@@ -92,15 +92,38 @@ def calculate_document(
 
 
 def calculate_household(
-    *, household_id: int, on: datetime.date, overrides: dict | None = None
+    *,
+    household_id: int,
+    on: datetime.date,
+    overrides: dict | None = None,
+    leave_out: tuple[int, ...] = (),
+    income_rows: list[dict] | None = None,
 ) -> dict:
-    """The calculator for a household in the registry (read columnar, like the batch)."""
+    """The calculator for a household in the registry (read columnar, like the batch).
+
+    For a change the registry does not show yet (monitoring's evidence): ``leave_out`` drops
+    members (moved away, deceased) with their income; ``income_rows`` (the ``income`` input
+    schema) replace the registry's income of the persons they name (a department's figures)."""
     from jiuzhu.policy.engine.calculator import calculate_frames
+    from jiuzhu.policy.engine.features import INPUT_SCHEMAS
     from jiuzhu.policy.loader import registry_frames
 
     frames = registry_frames(household_ids=[household_id])
     if frames["households"].height == 0:
         raise LookupError(household_id)
+    gone = [int(p) for p in leave_out]
+    if gone:
+        for name in ("persons", "income"):
+            if name in frames and "person_id" in frames[name].columns:
+                frames[name] = frames[name].filter(~pl.col("person_id").is_in(gone))
+    if income_rows:
+        named = {int(r["person_id"]) for r in income_rows if r.get("person_id") is not None}
+        schema = INPUT_SCHEMAS["income"]
+        extra = pl.DataFrame(
+            [{c: r.get(c) for c in schema} for r in income_rows], schema=schema, orient="row"
+        )
+        kept = frames["income"].filter(~pl.col("person_id").is_in(list(named)))
+        frames["income"] = pl.concat([kept, extra.select(kept.columns)], how="vertical_relaxed")
     area = frames["households"]["area_code"][0]
     return calculate_frames(
         frames,
