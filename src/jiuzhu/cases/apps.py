@@ -17,3 +17,8 @@ class CasesConfig(AppConfig):
         register_nav(
             _("审批流程与工作日"), "cases:config", capability=Capability.CASE_CONFIGURE, order=91
         )
+
+        from jiuzhu.cases.labels import AUDIT_ACTIONS
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

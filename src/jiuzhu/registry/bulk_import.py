@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.areas.models import Area
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.idcard import CHECK_CHARS, PROVINCE_CODES, WEIGHTS, IdNumberError
@@ -973,6 +974,7 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
         audit_record(
             actor=actor,
             action="registry.import",
+            area_code=NATIONAL,
             subject_type="registry_export",
             subject_id=directory.name[:40],
             extra={

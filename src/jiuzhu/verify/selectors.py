@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.core import clock, pdf
 from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
@@ -350,6 +351,7 @@ def review_page(*, user, links) -> dict:
         audit_record(
             actor=user,
             action="verify.review_view",
+            area_code=NATIONAL,
             subject_type="record_link",
             subject_id=0,
             after={"shown": [e["link"].pk for e in links]},
