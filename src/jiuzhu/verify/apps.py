@@ -60,3 +60,12 @@ class VerifyConfig(AppConfig):
         from jiuzhu.verify.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from django.utils.translation import gettext_lazy
+
+        from jiuzhu.core.labels import DEPARTMENT, VEHICLE_KIND
+        from jiuzhu.verify.feeds import DEPARTMENT_LABELS, VEHICLE_KIND_LABELS
+
+        # The texts are marked (gettext_noop) where they are defined; translated when read.
+        labels_register(DEPARTMENT, {k: gettext_lazy(v) for k, v in DEPARTMENT_LABELS.items()})
+        labels_register(VEHICLE_KIND, {k: gettext_lazy(v) for k, v in VEHICLE_KIND_LABELS.items()})

@@ -24,6 +24,8 @@ from fractions import Fraction
 
 import polars as pl
 
+from jiuzhu.verify.feeds import VEHICLE_KIND_LABELS
+
 FINDING_SCHEMA = {
     "household_id": pl.Int64,
     "person_id": pl.Int64,
@@ -35,12 +37,7 @@ FINDING_SCHEMA = {
     "summary": pl.Utf8,
 }
 
-VEHICLE_LABELS = {
-    "car": "小型汽车",
-    "truck": "货车",
-    "motorcycle": "摩托车",
-    "disability_scooter": "残疾人代步车",
-}
+VEHICLE_LABELS = VEHICLE_KIND_LABELS
 ROLE_LABELS = {"legal_rep": "法定代表人", "shareholder": "股东", "owner": "经营者"}
 DISABILITY_LABELS = {
     "physical": "肢体",
