@@ -529,6 +529,8 @@ def speed(persons: int, rows: int, sample: int) -> None:
         t_link = time.perf_counter() - t0
         import datetime
 
+        from jiuzhu.demo.parameters import demo_lines_fen
+
         found = rules.findings(
             persons=rp,
             households=rh,
@@ -536,6 +538,7 @@ def speed(persons: int, rows: int, sample: int) -> None:
             records=pl.read_parquet(Path(tmp) / "rule_records.parquet"),
             links=res.links.filter(pl.col("status") == "accepted").select("record_id", "person_id"),
             today=datetime.date(2026, 10, 31),
+            params=rules.RuleParams(lines_fen=demo_lines_fen(rp["home_area"].unique().to_list())),
         )
         engine = time.perf_counter() - t0
         print(

@@ -3,10 +3,10 @@ from django.urls import include, path
 
 from jiuzhu.accounts import auth_views
 from jiuzhu.api import api
-from jiuzhu.core import views as core_views
+from jiuzhu.registry import views as registry_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", registry_views.home, name="home"),
     path("login/", auth_views.login_view, name="login"),
     path("login/totp/", auth_views.totp_verify, name="totp_verify"),
     path("login/totp/enrol/", auth_views.totp_enrol, name="totp_enrol"),

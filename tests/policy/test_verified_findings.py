@@ -1,5 +1,5 @@
 """政策找人 reads what a 核对 found: a company 市场监管 registered, wages 人社 paid, a car 车管
-registered (features.merge_verified, loader._verified_sql).
+registered (features.merge_verified, verify.selectors.verified_facts_sql).
 
 Given three households on the 低保 roll that the registry alone finds eligible, when a batch 核对
 links department data to them and 政策找人 runs again, then the household with a company and the

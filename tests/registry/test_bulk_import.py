@@ -336,10 +336,10 @@ def test_failure_after_loading_rolls_back_rows_and_rebuilt_indexes(
     must leave both the rows and the indexes as they were."""
     from django.db import connection
 
+    from jiuzhu.core import frames
     from jiuzhu.registry import bulk_import
 
-    monkeypatch.setattr(bulk_import, "SQLITE_REBUILD_INDEXES_ABOVE", 0)
-    monkeypatch.setattr(bulk_import, "POSTGRES_REBUILD_ABOVE", 0)
+    monkeypatch.setattr(frames, "REBUILD_KEYS_ABOVE", 0)  # the one bulk writer's threshold
 
     def boom(**kwargs):
         raise RuntimeError("audit failed")

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Role
-from jiuzhu.audit.models import AuditEvent
+from jiuzhu.audit.models import NATIONAL, AuditEvent
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense
 from tests.conftest import CHENGDONG, CHENGXI, HAILING, JIANGYAN
 from tests.factories import first_village, user_with_role
@@ -379,7 +379,30 @@ def test_audit_log_is_scoped(client, east_household, east_reviewer):
     actions = [v.event.action for v in client.get(reverse("audit:event_list")).context["events"]]
     assert "person.update" in actions
     client.force_login(west_auditor)
-    assert list(client.get(reverse("audit:event_list")).context["events"]) == []
+    west = [v.event for v in client.get(reverse("audit:event_list")).context["events"]]
+    # nothing of 城东; only the national events (the area table's import), which every auditor sees
+    assert [e.action for e in west if e.area_code != NATIONAL] == []
+    assert "areas.import" in [e.action for e in west]
+
+
+def test_national_audit_events_are_shown_to_every_auditor_and_no_one_else(client, east_reviewer):
+    # given an event about no one place (a programme's rules)
+    from jiuzhu.audit.services import audit_record
+
+    audit_record(
+        actor=None,
+        action="policy.programme.save",
+        area_code=NATIONAL,
+        subject_type="programme",
+        subject_id="dibao",
+    )
+    # then an auditor of any area sees it; a reviewer (no audit capability) is refused the page
+    for area in (CHENGDONG, JIANGYAN):
+        client.force_login(user_with_role(Role.AUDITOR, area))
+        events = client.get(reverse("audit:event_list")).context["events"]
+        assert "policy.programme.save" in [v.event.action for v in events]
+    client.force_login(east_reviewer)
+    assert client.get(reverse("audit:event_list")).status_code in (302, 403)
 
 
 # --- accounts -------------------------------------------------------------------------------

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "jiuzhu.accounts"
     verbose_name = _("用户与角色")
+
+    def ready(self) -> None:
+        from jiuzhu.accounts.labels import AUDIT_ACTIONS
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

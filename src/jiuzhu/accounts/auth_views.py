@@ -25,10 +25,11 @@ from jiuzhu.accounts.models import LoginAttempt
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.accounts.selectors import login_attempts_visible
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.registry.forms import apply_service_error
-from jiuzhu.registry.selectors import paginate
+from jiuzhu.core.forms import apply_service_error
+from jiuzhu.core.pagination import paginate
 
 Outcome = LoginAttempt.Outcome
 
@@ -179,6 +180,7 @@ def login_log(request):
         audit_record(
             actor=request.user,
             action="login_log.view",
+            area_code=NATIONAL,
             subject_type="login_log",
             subject_id=username or "*",
         )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import AreaLevel
-from jiuzhu.registry.forms import DateInput, NamedErrorsMixin
+from jiuzhu.core.forms import DateInput, NamedErrorsMixin
 
 INDENT = {AreaLevel.CITY: 0, AreaLevel.COUNTY: 1, AreaLevel.TOWNSHIP: 2, AreaLevel.VILLAGE: 3}
 

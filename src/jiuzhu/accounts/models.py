@@ -40,12 +40,14 @@ class User(AbstractUser):
         if changed and not getattr(self, "_jiuzhu_password_audited", False):
             from django.db import transaction
 
+            from jiuzhu.audit.models import NATIONAL
             from jiuzhu.audit.services import audit_record
 
             with transaction.atomic():
                 audit_record(
                     actor=None,
                     action="user.password_set",
+                    area_code=NATIONAL,
                     subject_type="user",
                     subject_id=self.pk,
                     reason="outside the account pages",

@@ -14,6 +14,7 @@ from jiuzhu.accounts.models import RoleAssignment, User
 from jiuzhu.accounts.roles import Capability, Role, roles_incompatible
 from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
@@ -33,6 +34,7 @@ def user_create(*, actor, username: str, password: str, full_name: str = "", org
     audit_record(
         actor=actor,
         action="user.create",
+        area_code=NATIONAL,
         subject_type="user",
         subject_id=user.pk,
         after={"username": username, "full_name": full_name},

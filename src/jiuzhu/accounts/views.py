@@ -32,8 +32,8 @@ from jiuzhu.accounts.selectors import (
 )
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.registry.forms import apply_service_error
-from jiuzhu.registry.selectors import paginate
+from jiuzhu.core.forms import apply_service_error
+from jiuzhu.core.pagination import paginate
 
 
 def _require_manage(request) -> None:

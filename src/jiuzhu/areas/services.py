@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from jiuzhu.areas.models import Area, AreaLevel, level_for_code, parent_code
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -129,6 +130,7 @@ def areas_import_csv(*, path: Path | str, actor=None) -> AreaImportReport:
         audit_record(
             actor=actor,
             action="areas.import",
+            area_code=NATIONAL,
             subject_type="area_table",
             subject_id=path.name,
             extra={"created": report.created, "updated": report.updated},

@@ -4,3 +4,23 @@ from django.apps import AppConfig
 class AuditConfig(AppConfig):
     name = "jiuzhu.audit"
     verbose_name = "审计日志"
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
+        from jiuzhu.core.schedule import Job, daily, job_register
+
+        job_register(
+            Job(
+                "audit_daily",
+                _("每日审计链校验"),
+                daily(4, 0),
+                "jiuzhu.audit.tasks.audit_verify_task",
+            ),
+            order=60,
+        )
+
+        from jiuzhu.audit.labels import AUDIT_ACTIONS
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

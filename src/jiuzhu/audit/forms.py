@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from jiuzhu.registry.display import ACTION_LABELS
+from jiuzhu.core.labels import AUDIT_ACTION, labels
 
 
 class AuditFilterForm(forms.Form):
@@ -22,7 +22,7 @@ class AuditFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["action"].choices = [("", gettext_lazy("全部"))] + [
-            (k, v) for k, v in ACTION_LABELS.items()
+            (k, v) for k, v in sorted(labels(AUDIT_ACTION).items())
         ]
 
     def filters_kwargs(self) -> dict:

@@ -20,6 +20,12 @@ class AuditChainHead(models.Model):
         return f"audit chain head #{self.last_seq}"
 
 
+# The area code of an event about no one place (a programme's rules, the area table, a nightly
+# run over every area): shown to every auditor, whatever their areas. Every audit call passes an
+# area or this marker (tests/test_audit_calls.py).
+NATIONAL = "000000000000"
+
+
 class AuditEvent(models.Model):
     SCOPE_AREA_FIELD = "area_code"
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from jiuzhu.accounts.roles import Capability
-from jiuzhu.accounts.scoping import scoped
-from jiuzhu.audit.models import AuditEvent
-from jiuzhu.registry.models import Household
+from jiuzhu.accounts.scoping import has_capability, user_scope
+from jiuzhu.audit.hooks import audit_hooks
+from jiuzhu.audit.models import NATIONAL, AuditEvent
 
 
 @dataclass
@@ -27,9 +27,17 @@ def _day_start(d: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(d, datetime.time.min))
 
 
+def audit_visible(qs: QuerySet[AuditEvent], user) -> QuerySet[AuditEvent]:
+    """The events of ``qs`` the user may audit: those in their areas, and the national ones (for
+    anyone who audits somewhere)."""
+    if not has_capability(user, Capability.AUDIT_VIEW):
+        return qs.none()
+    return qs.filter(user_scope(user, Capability.AUDIT_VIEW).q("area_code") | Q(area_code=NATIONAL))
+
+
 def audit_search(*, user, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Events in the user's audit scope, newest first."""
-    qs = scoped(AuditEvent.objects.all(), user, Capability.AUDIT_VIEW)
+    qs = audit_visible(AuditEvent.objects.all(), user)
     if filters.action:
         qs = qs.filter(action=filters.action)
     if filters.actor:
@@ -39,7 +47,7 @@ def audit_search(*, user, filters: AuditFilters) -> QuerySet[AuditEvent]:
         if ref.isdigit():
             qs = qs.filter(household_id=int(ref))
         else:
-            hh_id = Household.objects.filter(number=ref).values_list("pk", flat=True).first()
+            hh_id = audit_hooks().household_id(ref)
             qs = qs.filter(household_id=hh_id if hh_id is not None else -1)
     if filters.date_from:
         qs = qs.filter(created_at__gte=_day_start(filters.date_from))

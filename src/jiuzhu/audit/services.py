@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from jiuzhu.audit.models import AuditChainHead, AuditEvent
+from jiuzhu.audit.models import NATIONAL, AuditChainHead, AuditEvent  # noqa: F401 - NATIONAL: for callers
 from jiuzhu.core import clock
 from jiuzhu.core.hashchain import ZERO_HASH, anchor_problem, anchor_read, anchor_write, link_hash
 from jiuzhu.core.hashchain import canonical_json as canonical_json
@@ -127,14 +127,9 @@ def audit_read(
     Call it after the object was fetched through the scoping mechanism; the area defaults to the
     household's, so the event shows in the audit log of that area."""
     if not area_code and household_id:
-        from jiuzhu.registry.models import Household
+        from jiuzhu.audit.hooks import audit_hooks
 
-        area_code = (
-            Household.objects.filter(pk=household_id)
-            .values_list("hukou_area_id", flat=True)
-            .first()
-            or ""
-        )
+        area_code = audit_hooks().household_area(household_id)
     with transaction.atomic():
         audit_record(
             actor=user,

@@ -9,14 +9,14 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
-from jiuzhu.accounts.scoping import has_capability, scoped, user_scope
+from jiuzhu.accounts.scoping import has_capability, user_scope
 from jiuzhu.audit.forms import AuditFilterForm
+from jiuzhu.audit.hooks import audit_hooks
 from jiuzhu.audit.models import AuditEvent
-from jiuzhu.audit.selectors import AuditFilters, audit_search
+from jiuzhu.audit.selectors import AuditFilters, audit_search, audit_visible
 from jiuzhu.audit.services import audit_record, audit_verify
 from jiuzhu.core.masking import sensitive_kind
-from jiuzhu.registry.display import describe_events
-from jiuzhu.registry.selectors import paginate
+from jiuzhu.core.pagination import paginate
 
 PER_PAGE = 50
 
@@ -46,7 +46,7 @@ def event_list(request):
         {
             "form": form,
             "page": page,
-            "events": describe_events(page.items),
+            "events": audit_hooks().describe_events(page.items),
             "can_reveal": has_capability(request.user, Capability.PII_REVEAL),
             "query": query.urlencode(),
             "verify": request.session.pop("audit_verify", None),
@@ -103,16 +103,9 @@ def event_reveal(request, seq: int, path: str):
 
 
 def _visible_event(user, seq: int) -> AuditEvent:
-    from jiuzhu.registry.models import Household
-
-    event = scoped(AuditEvent.objects.filter(seq=seq), user, Capability.AUDIT_VIEW).first()
+    event = audit_visible(AuditEvent.objects.filter(seq=seq), user).first()
     if event is None:
         event = AuditEvent.objects.filter(seq=seq, household_id__isnull=False).first()
-        if (
-            event is None
-            or not scoped(
-                Household.objects.filter(pk=event.household_id), user, Capability.REGISTRY_VIEW
-            ).exists()
-        ):
+        if event is None or not audit_hooks().household_visible(user, event.household_id):
             raise Http404
     return event

@@ -17,3 +17,20 @@ class CasesConfig(AppConfig):
         register_nav(
             _("审批流程与工作日"), "cases:config", capability=Capability.CASE_CONFIGURE, order=91
         )
+
+        from jiuzhu.cases.labels import AUDIT_ACTIONS
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.core.schedule import Job, daily, job_register
+
+        job_register(
+            Job(
+                "pending_sweep",
+                _("每日清理暂存上传文件"),
+                daily(4, 20),
+                "jiuzhu.cases.pending.pending_sweep_task",
+            ),
+            order=75,
+        )

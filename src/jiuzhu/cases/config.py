@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.scoping import has_capability, user_scope
 from jiuzhu.areas.models import Area
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases.models import (
     ApprovalChain,
@@ -222,6 +223,7 @@ def workday_propose(
         audit_record(
             actor=actor,
             action="cases.workday_propose",
+            area_code=NATIONAL,
             subject_type="config_change",
             subject_id=change.pk,
             reason=reason,
@@ -309,6 +311,7 @@ def config_change_reject(*, actor, change_id: int, note: str) -> ConfigChange:
         audit_record(
             actor=actor,
             action="cases.config_reject",
+            area_code=NATIONAL,
             subject_type="config_change",
             subject_id=change.pk,
             reason=note,

@@ -26,7 +26,6 @@ import contextlib
 import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -135,72 +134,21 @@ class Job:
         return not ({"all", self.name} & off)
 
 
-JOBS: tuple[Job, ...] = (
-    Job(
-        "verify_monthly",
-        _("每月全量核对"),
-        monthly(1, 1, 30),
-        "jiuzhu.verify.tasks.batch_check_task",
-        MappingProxyType({"reason": "每月定期核对（全量）"}),
-    ),
-    Job(
-        "policy_nightly",
-        _("每晚政策找人"),
-        daily(2, 15),
-        "jiuzhu.policy.tasks.policy_run_task",
-    ),
-    Job(
-        "verify_nightly",
-        _("每晚增量核对"),
-        daily(2, 25),
-        "jiuzhu.verify.tasks.batch_check_task",
-        MappingProxyType({"reason": "每晚增量核对", "incremental": True}),
-    ),
-    Job(
-        "duplicates_weekly",
-        _("每周疑似重复人员检测"),
-        weekly(5, 23, 30),
-        "jiuzhu.verify.tasks.duplicates_detect_task",
-    ),
-    Job(
-        "monitor_nightly",
-        _("每晚监测预警"),
-        daily(2, 40),
-        "jiuzhu.monitoring.tasks.monitor_nightly_task",
-        on_weekday=MappingProxyType({6: MappingProxyType({"full": True})}),  # Sunday: full run
-    ),
-    Job(
-        "audit_daily",
-        _("每日审计链校验"),
-        daily(4, 0),
-        "jiuzhu.audit.tasks.audit_verify_task",
-    ),
-    Job(
-        "ledger_daily",
-        _("每日资金台账校验"),
-        daily(4, 10),
-        "jiuzhu.funds.tasks.ledger_verify_task",
-    ),
-    Job(
-        "pending_sweep",
-        _("每日清理暂存上传文件"),
-        daily(4, 20),
-        "jiuzhu.cases.pending.pending_sweep_task",
-    ),
-    Job(
-        "stats_month_close",
-        _("月末统计快照"),
-        monthly(1, 0, 30),
-        "jiuzhu.stats.tasks.snapshot_month_task",
-    ),
-    Job(
-        "stats_supervision",
-        _("每晚督办与数据质量检查"),
-        daily(3, 30),
-        "jiuzhu.stats.tasks.supervision_nightly_task",
-    ),
-)
-_BY_NAME = {j.name: j for j in JOBS}
+# Filled by each app's ``AppConfig.ready()`` (``job_register``): core imports no domain app. The
+# list keeps the night's order (``order``), so that listings and ``--cron`` read top to bottom.
+JOBS: list[Job] = []
+_ORDER: dict[str, int] = {}
+_BY_NAME: dict[str, Job] = {}
+
+
+def job_register(job: Job, *, order: int) -> None:
+    """Add a recurring job (idempotent by name: a second registration replaces the first)."""
+    if job.name in _BY_NAME:
+        JOBS.remove(_BY_NAME[job.name])
+    _BY_NAME[job.name] = job
+    _ORDER[job.name] = order
+    JOBS.append(job)
+    JOBS.sort(key=lambda j: _ORDER[j.name])  # in place: ``from … import JOBS`` sees the same list
 
 
 class UnknownJob(KeyError):

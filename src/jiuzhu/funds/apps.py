@@ -25,3 +25,20 @@ class FundsConfig(AppConfig):
         from jiuzhu.verify.false_links import link_withdrawn
 
         link_withdrawn.connect(on_link_withdrawn, dispatch_uid="funds.hold_release")
+
+        from jiuzhu.core.schedule import Job, daily, job_register
+
+        job_register(
+            Job(
+                "ledger_daily",
+                _("每日资金台账校验"),
+                daily(4, 10),
+                "jiuzhu.funds.tasks.ledger_verify_task",
+            ),
+            order=70,
+        )
+
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.funds.labels import AUDIT_ACTIONS
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

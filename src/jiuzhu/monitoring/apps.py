@@ -27,3 +27,25 @@ class MonitoringConfig(AppConfig):
         register_profile_section(
             "monitoring/_household_alerts.html", selectors.household_section, order=60
         )
+
+        from types import MappingProxyType
+
+        from django.utils.translation import gettext_lazy as _
+
+        from jiuzhu.core.schedule import Job, daily, job_register
+
+        job_register(
+            Job(
+                "monitor_nightly",
+                _("每晚监测预警"),
+                daily(2, 40),
+                "jiuzhu.monitoring.tasks.monitor_nightly_task",
+                on_weekday=MappingProxyType({6: MappingProxyType({"full": True})}),  # Sunday: full
+            ),
+            order=50,
+        )
+
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.monitoring.labels import AUDIT_ACTIONS
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.verify.feeds import VEHICLE_KIND_LABELS
 
 
 @dataclass(frozen=True)
@@ -265,10 +266,7 @@ CHOICE_LABELS = {
     "vehicles": gettext_lazy("车管(车辆)"),
     "market": gettext_lazy("市场监管(企业)"),
     "property": gettext_lazy("不动产(房产)"),
-    "car": gettext_lazy("小型汽车"),
-    "truck": gettext_lazy("货车"),
-    "motorcycle": gettext_lazy("摩托车"),
-    "disability_scooter": gettext_lazy("残疾人代步车"),
+    **{code: gettext_lazy(text) for code, text in VEHICLE_KIND_LABELS.items()},  # noqa: INT001
     "graduated": gettext_lazy("毕业"),
     "dropped_out": gettext_lazy("退学"),
     "suspended": gettext_lazy("休学"),

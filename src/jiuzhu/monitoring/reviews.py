@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core import clock
@@ -161,6 +162,7 @@ def review_tasks_generate(*, month: datetime.date | None = None, actor=None) -> 
     audit_record(
         actor=actor,
         action="review.generate",
+        area_code=NATIONAL,
         subject_type="review_month",
         subject_id=f"{month:%Y-%m}",
         after={"tasks": len(tasks), "by_class": by_class},

@@ -20,6 +20,8 @@ import polars as pl
 from jiuzhu.core.frames import fen_sql, json_text, read_frame
 from jiuzhu.monitoring import loader
 from jiuzhu.monitoring import params as P
+from jiuzhu.verify.feeds import DEPARTMENT_LABELS
+from jiuzhu.verify.feeds import VEHICLE_KIND_LABELS as VEHICLE_LABELS
 from jiuzhu.verify.rules import monthly_rates
 from jiuzhu.verify.selectors import covered_months
 
@@ -52,19 +54,6 @@ PROGRAMME_ORDER = [
     "temporary_aid",
     "poverty_watch",
 ]
-DEPARTMENT_LABELS = {
-    "police": "公安",
-    "hrss": "人社",
-    "market": "市场监管",
-    "property": "不动产",
-    "vehicles": "车管",
-    "bank": "银行",
-    "tax": "税务",
-    "medical_insurance": "医保",
-    "disability_federation": "残联",
-    "education": "教育",
-}
-VEHICLE_LABELS = {"car": "小型汽车", "truck": "货车", "motorcycle": "摩托车"}
 STAGE_LABELS = {
     "preschool": "学前",
     "primary": "小学",

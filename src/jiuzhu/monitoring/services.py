@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, require_capability
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record, jsonable
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core import clock
@@ -60,8 +61,8 @@ def _standard_lookup(on: datetime.date):
 
     def standard_fen(area_code: str) -> int:
         if area_code not in cache:
-            value = resolve(rows, area_code, on, specs).get("dibao.standard")
-            cache[area_code] = int(Decimal(str(value.value)) * 100) if value is not None else 71_000
+            value = resolve(rows, area_code, on, specs)["dibao.standard"]  # a default exists
+            cache[area_code] = int(Decimal(str(value.value)) * 100)
         return cache[area_code]
 
     return standard_fen
@@ -195,6 +196,7 @@ def _evaluate(run: MonitorRun, previous, *, full: bool, on: datetime.date, actor
     audit_record(
         actor=actor if getattr(actor, "pk", None) else None,
         action="monitor.run",
+        area_code=NATIONAL,
         subject_type="monitor_run",
         subject_id=run.pk,
         reason=f"{stored_text(MonitorRunKind(run.kind).label)}预警运行（{run.trigger}）",
@@ -684,6 +686,7 @@ def alert_rule_save(
     audit_record(
         actor=actor,
         action="alert_rule.save",
+        area_code=NATIONAL,
         subject_type="alert_rule",
         subject_id=rule.pk,
         before=before,
@@ -783,6 +786,7 @@ def risk_class_save(
     audit_record(
         actor=actor,
         action="risk_class.save",
+        area_code=NATIONAL,
         subject_type="risk_class",
         subject_id=rc.pk,
         before=before,
@@ -814,6 +818,7 @@ def risk_class_delete(*, actor, class_id: int, reason: str) -> None:
     audit_record(
         actor=actor,
         action="risk_class.delete",
+        area_code=NATIONAL,
         subject_type="risk_class",
         subject_id=pk,
         reason=reason,
@@ -872,6 +877,7 @@ def programme_route_save(
     audit_record(
         actor=actor,
         action="programme_route.save",
+        area_code=NATIONAL,
         subject_type="programme_route",
         subject_id=route.pk,
         before=before,
@@ -896,6 +902,7 @@ def programme_route_delete(*, actor, route_id: int, reason: str) -> None:
     audit_record(
         actor=actor,
         action="programme_route.delete",
+        area_code=NATIONAL,
         subject_type="programme_route",
         subject_id=pk,
         reason=reason,

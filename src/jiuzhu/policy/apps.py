@@ -16,3 +16,20 @@ class PolicyConfig(AppConfig):
         register_nav(_("政策找人"), "policy:runs", capability=POLICY_VIEW, order=31)
         register_nav(_("政策模拟"), "policy:simulation", capability=POLICY_VIEW, order=32)
         register_nav(_("政策参数"), "policy:parameters", capability=POLICY_VIEW, order=33)
+
+        from jiuzhu.core.schedule import Job, daily, job_register
+
+        job_register(
+            Job(
+                "policy_nightly",
+                _("每晚政策找人"),
+                daily(2, 15),
+                "jiuzhu.policy.tasks.policy_run_task",
+            ),
+            order=20,
+        )
+
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.policy.labels import AUDIT_ACTIONS
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.scoping import user_scope
 from jiuzhu.areas.models import Area
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import write_frame
@@ -92,6 +93,7 @@ def programme_save(*, actor, doc: dict, reason: str = "", check_set: bool = True
         audit_record(
             actor=actor,
             action="policy.programme.save",
+            area_code=NATIONAL,
             subject_type="policy.programme",
             subject_id=prog.code,
             reason=reason,

@@ -16,3 +16,8 @@ class PortalConfig(AppConfig):
         register_nav(
             _("举报投诉"), "portal:staff_reports", capability=Capability.CASE_VIEW, order=80
         )
+
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.portal.labels import AUDIT_ACTIONS
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

@@ -62,6 +62,9 @@ def _office(app: Application, level: str) -> str:
 def _read(citizen: Citizen, what: str, subject_id) -> None:
     from django.db import transaction
 
+    from jiuzhu.audit.models import NATIONAL
+    from jiuzhu.registry.selectors import household_area_code
+
     with transaction.atomic():
         audit_record(
             actor=None,
@@ -69,6 +72,9 @@ def _read(citizen: Citizen, what: str, subject_id) -> None:
             subject_type="citizen",
             subject_id=citizen.pk,
             household_id=citizen.household_id,
+            area_code=household_area_code(citizen.household_id)
+            if citizen.household_id
+            else NATIONAL,
             after={"subject": subject_id},
         )
 

@@ -26,6 +26,7 @@ from jiuzhu.accounts.models import RoleAssignment, User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.accounts.scoping import scoped, user_roles
 from jiuzhu.areas.models import Area, AreaLevel
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.cases import services as cases_services
 from jiuzhu.cases.models import Application, MaterialKind
@@ -112,7 +113,7 @@ def code_request(*, phone: str) -> None:
     SmsCode.objects.create(
         phone=phone, code_hash=_hash(phone, code), created_at=now, expires_at=now + CODE_TTL
     )
-    _audit("portal.code.send", subject_type="phone", subject_id=phone[-4:])
+    _audit("portal.code.send", subject_type="phone", subject_id=phone[-4:], area=NATIONAL)
     transaction.on_commit(
         lambda: sms.send(
             phone,
@@ -147,7 +148,7 @@ def code_verify(*, phone: str, code: str) -> Citizen:
             PhoneLock.objects.filter(phone=phone).update(failures=0)
             citizen, _created = Citizen.objects.get_or_create(phone=phone)
             Citizen.objects.filter(pk=citizen.pk).update(last_login_at=now)
-            _audit("portal.login", subject_type="citizen", subject_id=citizen.pk)
+            _audit("portal.login", subject_type="citizen", subject_id=citizen.pk, area=NATIONAL)
             return citizen
         lock, _created = PhoneLock.objects.select_for_update().get_or_create(phone=phone)
         lock.failures += 1
@@ -155,7 +156,13 @@ def code_verify(*, phone: str, code: str) -> Citizen:
         if now_locked:
             lock.locked_until, lock.failures = now + LOCK_FOR, 0
         lock.save()
-        _audit("portal.login.fail", subject_type="phone", subject_id=phone[-4:], locked=now_locked)
+        _audit(
+            "portal.login.fail",
+            subject_type="phone",
+            subject_id=phone[-4:],
+            locked=now_locked,
+            area=NATIONAL,
+        )
     if now_locked:
         raise ServiceError(locked_msg, code="locked")
     raise ServiceError(_("验证码：不正确或已过期，请重新输入或重新获取"), field="code")
@@ -180,7 +187,7 @@ def identity_bind(*, citizen: Citizen, name: str, id_number: str) -> Citizen:
     )
     phones = {person.phone, person.household.phone} if person else set()
     if person is None or person.name != name or citizen.phone not in phones:
-        _audit("portal.bind.fail", subject_type="citizen", subject_id=citizen.pk)
+        _audit("portal.bind.fail", subject_type="citizen", subject_id=citizen.pk, area=NATIONAL)
         raise ServiceError(
             _("姓名、身份证号、手机号与登记信息不一致。") + str(WINDOW_HINT), code="mismatch"
         )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import io
 import json
 import time
 from dataclasses import dataclass, field
@@ -24,8 +23,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.areas.models import Area
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
+from jiuzhu.core.frames import is_postgresql, write_frame
 from jiuzhu.core.idcard import CHECK_CHARS, PROVINCE_CODES, WEIGHTS, IdNumberError
 from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.idcard import validate_id_number as _validate_id
@@ -822,91 +823,21 @@ def _max_id(cur, table: str) -> int:
     return int(cur.fetchone()[0])
 
 
-POSTGRES_REBUILD_ABOVE = 200_000  # rows; below this, plain COPY into the live tables
-
-
-def _load_postgresql(rows: dict[str, pl.DataFrame]) -> None:
-    """COPY each table (CSV through psycopg 3) inside the caller's transaction.
-
-    For a large load, the foreign keys *from* the six tables and their plain indexes are dropped
-    first and re-created afterwards: re-adding a foreign key checks all rows with one join instead
-    of one trigger call per row at COMMIT, and an index is built with one sort. Unique indexes
-    stay. All of it is inside the one transaction, so a failure restores everything."""
-    with connection.cursor() as cur:
-        restore: list[str] = []
-        if sum(df.height for df in rows.values()) > POSTGRES_REBUILD_ABOVE:
-            tables = list(rows)
-            cur.execute(
-                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-                "FROM pg_constraint c WHERE c.contype = 'f' "
-                "AND c.conrelid::regclass::text = ANY(%s)",
-                [tables],
-            )
-            fks = cur.fetchall()
-            cur.execute(
-                "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-                "FROM pg_index i WHERE i.indrelid::regclass::text = ANY(%s) "
-                "AND NOT i.indisunique AND NOT i.indisprimary",
-                [tables],
-            )
-            indexes = cur.fetchall()
-            for table, name, _ in fks:
-                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-            for name, _ in indexes:
-                cur.execute(f"DROP INDEX {name}")
-            restore = [create for _, create in indexes] + [
-                f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-                for table, name, definition in fks
-            ]
-        for table, df in rows.items():
-            cols = ", ".join(df.columns)
-            with cur.copy(f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)") as copy:
-                for start in range(0, df.height, 200_000):
-                    buf = io.BytesIO()
-                    df.slice(start, 200_000).write_csv(
-                        buf, include_header=False, quote_style="necessary"
-                    )
-                    copy.write(buf.getvalue())
-            if "id" in df.columns:
-                cur.execute(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                )
-        for statement in restore:
-            cur.execute(statement)
-
-
-SQLITE_REBUILD_INDEXES_ABOVE = 200_000  # rows; below this, plain inserts are faster
-
-
-def _load_sqlite(rows: dict[str, pl.DataFrame]) -> None:
-    """Insert through the raw sqlite3 connection (inside Django's transaction).
-
-    For a large load the plain secondary indexes of the six tables are dropped and rebuilt
-    afterwards (one sort each instead of millions of random B-tree inserts); unique indexes stay,
-    so uniqueness is enforced row by row as usual. All of it is inside the one transaction."""
-    raw = connection.connection
-    rebuild = []
-    if sum(df.height for df in rows.values()) > SQLITE_REBUILD_INDEXES_ABOVE:
-        marks = ", ".join("?" * len(rows))
-        rebuild = raw.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-            f"AND sql NOT LIKE 'CREATE UNIQUE%' AND tbl_name IN ({marks})",
-            list(rows),
-        ).fetchall()
-        for name, _sql in rebuild:
-            raw.execute(f'DROP INDEX "{name}"')
+def _load(rows: dict[str, pl.DataFrame]) -> None:
+    """Write each table through the one bulk writer (``core.frames.write_frame``: COPY on
+    PostgreSQL, executemany on SQLite; for a large load the keys and plain indexes are dropped and
+    rebuilt), inside the caller's transaction; then move PostgreSQL's id sequences past the ids
+    written."""
     for table, df in rows.items():
-        df = df.with_columns(
-            pl.col(c).cast(pl.Int8) for c, dt in df.schema.items() if dt == pl.Boolean
-        )
-        cols = ", ".join(df.columns)
-        marks = ", ".join("?" * len(df.columns))
-        sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"  # noqa: S608 - fixed names
-        for start in range(0, df.height, 100_000):
-            raw.executemany(sql, df.slice(start, 100_000).iter_rows())
-    for _name, create in rebuild:
-        raw.execute(create)
+        write_frame(table, df, rebuild_keys=True)
+    if is_postgresql():
+        with connection.cursor() as cur:
+            for table, df in rows.items():
+                if "id" in df.columns:
+                    cur.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                    )
 
 
 # ---------------------------------------------------------------------------------- entry
@@ -1011,14 +942,12 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
         else:
             now = now_dt.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(sep=" ")
         rows = _prepare(tables, base, now)
-        if vendor == "postgresql":
-            _load_postgresql(rows)
-        else:
-            _load_sqlite(rows)
+        _load(rows)
         report.counts = {t: tables[t].height for t in TABLE_ORDER}
         audit_record(
             actor=actor,
             action="registry.import",
+            area_code=NATIONAL,
             subject_type="registry_export",
             subject_id=directory.name[:40],
             extra={

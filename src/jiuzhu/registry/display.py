@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
+from jiuzhu.core.labels import AUDIT_ACTION, label
 from jiuzhu.core.masking import mask_id_number, mask_phone, mask_sensitive, sensitive_kind
 from jiuzhu.registry.models import (
     Asset,
@@ -26,45 +27,6 @@ from jiuzhu.registry.models import (
     RigidExpense,
     source_label,
 )
-
-ACTION_LABELS = {
-    "household.create": gettext_lazy("登记家庭"),
-    "household.update": gettext_lazy("修改家庭信息"),
-    "household.view": gettext_lazy("查看家庭档案"),
-    "person.add": gettext_lazy("添加成员"),
-    "person.update": gettext_lazy("修改成员信息"),
-    "person.reveal": gettext_lazy("查看完整证件号/电话"),
-    "income.add": gettext_lazy("添加收入"),
-    "income.delete": gettext_lazy("删除收入"),
-    "asset.add": gettext_lazy("添加财产"),
-    "asset.delete": gettext_lazy("删除财产"),
-    "expense.add": gettext_lazy("添加刚性支出"),
-    "expense.delete": gettext_lazy("删除刚性支出"),
-    "event.add": gettext_lazy("登记急难事件"),
-    "event.delete": gettext_lazy("删除急难事件"),
-    "user.create": gettext_lazy("创建用户"),
-    "role.assign": gettext_lazy("分配角色"),
-    "role.revoke": gettext_lazy("撤销角色"),
-    "areas.import": gettext_lazy("导入行政区划"),
-    "audit.reveal": gettext_lazy("查看审计记录中的完整证件号/电话/账号"),
-    "role.approve": gettext_lazy("复核角色分配"),
-    "role.reject": gettext_lazy("驳回角色分配"),
-    "user.password_change": gettext_lazy("本人修改密码"),
-    "user.password_reset": gettext_lazy("管理员重置密码"),
-    "user.password_set": gettext_lazy("在账号页面以外设置密码"),
-    "check_report.view": gettext_lazy("查看核对报告"),
-    "check_report_pdf.view": gettext_lazy("下载核对报告 PDF"),
-    "letter.view": gettext_lazy("查看决定书"),
-    "material.view": gettext_lazy("查看申请材料（证件扫描件等）"),
-    "application.view": gettext_lazy("查看申请"),
-    "policy_calculator.view": gettext_lazy("对在册家庭运行政策计算器"),
-    "login_log.view": gettext_lazy("查看登录日志"),
-    "user.totp_enrol": gettext_lazy("启用动态口令"),
-    "user.totp_reset": gettext_lazy("重置动态口令"),
-    "user.activate": gettext_lazy("启用账号"),
-    "user.deactivate": gettext_lazy("停用账号"),
-}
-
 
 SUBJECT_MODELS: dict[str, type[models.Model]] = {
     "household": Household,
@@ -96,8 +58,7 @@ EXTRA_LABELS = {
 
 
 def action_label(action: str) -> str:
-    label = ACTION_LABELS.get(action)
-    return str(label) if label else action
+    return label(AUDIT_ACTION, action)
 
 
 @dataclass

@@ -546,3 +546,22 @@ def public_roll(*, village_code: str) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def household_area_code(household_id: int) -> str:
+    """The household's 户籍 area code ("" for an unknown id)."""
+    return (
+        Household.objects.filter(pk=household_id).values_list("hukou_area_id", flat=True).first()
+        or ""
+    )
+
+
+def household_id_by_number(number: str) -> int | None:
+    return Household.objects.filter(number=number).values_list("pk", flat=True).first()
+
+
+def household_visible(user, household_id: int) -> bool:
+    """May ``user`` see this household (registry scope)?"""
+    return scoped(
+        Household.objects.filter(pk=household_id), user, Capability.REGISTRY_VIEW
+    ).exists()

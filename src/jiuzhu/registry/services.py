@@ -635,3 +635,48 @@ def fact_delete(*, actor, kind: str, fact_id: int, reason: str) -> None:
         reason=reason,
         before=before,
     )
+
+
+def hardship_scores_write(df) -> None:
+    """Set each household's ``hardship_score`` from a frame (household_id, score): the policy
+    run's scores, written by the registry (the owner of the table)."""
+    import polars as pl
+    from django.db import connection
+
+    from jiuzhu.core.frames import is_postgresql, write_frame
+
+    if df.height == 0:
+        return
+    with connection.cursor() as cur:
+        if is_postgresql():
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS registry_tmp_score "
+                "(id bigint PRIMARY KEY, score numeric(6,2)) ON COMMIT DROP"
+            )
+            cur.execute("TRUNCATE registry_tmp_score")
+        else:
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS registry_tmp_score "
+                "(id integer PRIMARY KEY, score text)"
+            )
+            cur.execute("DELETE FROM registry_tmp_score")
+    write_frame(
+        "registry_tmp_score",
+        df.select(pl.col("household_id").alias("id"), pl.col("score").cast(pl.Utf8).alias("score")),
+    )
+    with connection.cursor() as cur:
+        if is_postgresql():
+            cur.execute("ANALYZE registry_tmp_score")
+            # Only rows whose score changes: a nightly run rewrites few rows, not the table.
+            cur.execute(
+                "UPDATE registry_household h SET hardship_score = t.score "
+                "FROM registry_tmp_score t WHERE h.id = t.id "
+                "AND h.hardship_score IS DISTINCT FROM t.score"
+            )
+        else:
+            cur.execute(
+                "UPDATE registry_household SET hardship_score = t.score "
+                "FROM registry_tmp_score t WHERE registry_household.id = t.id "
+                "AND registry_household.hardship_score IS NOT CAST(t.score AS REAL)"
+            )
+            cur.execute("DROP TABLE registry_tmp_score")

@@ -21,3 +21,29 @@ class StatsConfig(AppConfig):
         from jiuzhu.stats.selectors import household_tier_section
 
         register_profile_section("stats/_household_tier.html", household_tier_section, order=15)
+
+        from jiuzhu.core.schedule import Job, daily, job_register, monthly
+
+        job_register(
+            Job(
+                "stats_month_close",
+                _("月末统计快照"),
+                monthly(1, 0, 30),
+                "jiuzhu.stats.tasks.snapshot_month_task",
+            ),
+            order=80,
+        )
+        job_register(
+            Job(
+                "stats_supervision",
+                _("每晚督办与数据质量检查"),
+                daily(3, 30),
+                "jiuzhu.stats.tasks.supervision_nightly_task",
+            ),
+            order=90,
+        )
+
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.stats.labels import AUDIT_ACTIONS
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_area
 from jiuzhu.areas.models import parent_code
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
@@ -122,6 +123,7 @@ def snapshot_take(*, month: datetime.date, actor=None, reason: str = "") -> Snap
             action="stats.snapshot_close"
             if kind == SnapshotKind.CLOSE
             else "stats.snapshot_adjust",
+            area_code=NATIONAL,
             subject_type="stats_snapshot",
             subject_id=snap.pk,
             reason=reason or "月末快照",
@@ -426,6 +428,7 @@ def data_quality_refresh(*, today: datetime.date | None = None, actor=None) -> d
         audit_record(
             actor=actor,
             action="stats.data_quality_refresh",
+            area_code=NATIONAL,
             subject_type="stats_data_quality",
             subject_id=0,
             reason="数据质量检查",

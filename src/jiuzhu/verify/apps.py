@@ -14,3 +14,58 @@ class VerifyConfig(AppConfig):
             _("部门数据上传"), "verify:feed_upload", capability=Capability.FEED_UPLOAD, order=60
         )
         register_nav(_("核对"), "verify:home", capability=Capability.REGISTRY_VIEW, order=40)
+
+        from types import MappingProxyType
+
+        from jiuzhu.core.schedule import Job, daily, job_register, monthly, weekly
+
+        job_register(
+            Job(
+                "verify_monthly",
+                _("每月全量核对"),
+                monthly(1, 1, 30),
+                "jiuzhu.verify.tasks.batch_check_task",
+                MappingProxyType({"reason": "每月定期核对（全量）"}),
+            ),
+            order=10,
+        )
+        job_register(
+            Job(
+                "verify_nightly",
+                _("每晚增量核对"),
+                daily(2, 25),
+                "jiuzhu.verify.tasks.batch_check_task",
+                MappingProxyType({"reason": "每晚增量核对", "incremental": True}),
+            ),
+            order=30,
+        )
+        job_register(
+            Job(
+                "duplicates_weekly",
+                _("每周疑似重复人员检测"),
+                weekly(5, 23, 30),
+                "jiuzhu.verify.tasks.duplicates_detect_task",
+            ),
+            order=40,
+        )
+
+        from jiuzhu.core.importers import Importer, importer_register
+        from jiuzhu.verify.management.feed_command import configure, run
+
+        importer_register(
+            Importer("feed", "a department data feed (see docs/data-formats.md)", configure, run)
+        )
+
+        from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.verify.labels import AUDIT_ACTIONS
+
+        labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from django.utils.translation import gettext_lazy
+
+        from jiuzhu.core.labels import DEPARTMENT, VEHICLE_KIND
+        from jiuzhu.verify.feeds import DEPARTMENT_LABELS, VEHICLE_KIND_LABELS
+
+        # The texts are marked (gettext_noop) where they are defined; translated when read.
+        labels_register(DEPARTMENT, {k: gettext_lazy(v) for k, v in DEPARTMENT_LABELS.items()})
+        labels_register(VEHICLE_KIND, {k: gettext_lazy(v) for k, v in VEHICLE_KIND_LABELS.items()})

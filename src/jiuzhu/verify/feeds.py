@@ -1010,6 +1010,15 @@ def record_fields(department: str, row: dict) -> dict:
     }
 
 
+# The vehicle kinds of the 车管 feed: the one place their labels live (verify's and monitoring's
+# rules, the alert-rule forms and jiuzhu.core.labels read them from here).
+VEHICLE_KIND_LABELS = {
+    "car": gettext_noop("小型汽车"),
+    "truck": gettext_noop("货车"),
+    "motorcycle": gettext_noop("摩托车"),
+    "disability_scooter": gettext_noop("残疾人代步车"),
+}
+
 CODE_LABELS = {
     "hukou": gettext_noop("户籍登记"),
     "death": gettext_noop("死亡注销"),
@@ -1027,10 +1036,7 @@ CODE_LABELS = {
     "residential": gettext_noop("住宅"),
     "commercial": gettext_noop("商业"),
     "other": gettext_noop("其他"),
-    "car": gettext_noop("小型汽车"),
-    "truck": gettext_noop("货车"),
-    "motorcycle": gettext_noop("摩托车"),
-    "disability_scooter": gettext_noop("残疾人代步车"),
+    **VEHICLE_KIND_LABELS,
     "deposit": gettext_noop("存款"),
     "wealth": gettext_noop("理财"),
     "security": gettext_noop("证券"),

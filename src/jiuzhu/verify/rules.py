@@ -17,11 +17,14 @@ amount_fen, summary (Chinese, names the source and date). Thresholds are ``RuleP
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
 import polars as pl
+
+from jiuzhu.verify.feeds import VEHICLE_KIND_LABELS
 
 FINDING_SCHEMA = {
     "household_id": pl.Int64,
@@ -34,12 +37,7 @@ FINDING_SCHEMA = {
     "summary": pl.Utf8,
 }
 
-VEHICLE_LABELS = {
-    "car": "小型汽车",
-    "truck": "货车",
-    "motorcycle": "摩托车",
-    "disability_scooter": "残疾人代步车",
-}
+VEHICLE_LABELS = VEHICLE_KIND_LABELS
 ROLE_LABELS = {"legal_rep": "法定代表人", "shareholder": "股东", "owner": "经营者"}
 DISABILITY_LABELS = {
     "physical": "肢体",
@@ -54,14 +52,24 @@ DISABILITY_LABELS = {
 
 @dataclass(frozen=True)
 class RuleParams:
-    """Thresholds (yuan). Defaults are demo values; a site sets its own (see docs/verification.md)."""
+    """Thresholds. The 低保标准 comes from the policy parameters of each household's area; the
+    tolerances are this engine's own (see docs/verification.md)."""
 
-    line_monthly_per_capita_fen: int = 71_000  # 低保标准 (Taizhou 710 yuan, seed 002)
+    # 低保标准 in fen per area code, for the areas of the households checked: the caller reads
+    # them from the dated per-area policy parameters (``verify.services.dibao_lines``).
+    lines_fen: Mapping[str, int] = field(default_factory=dict)
     wage_tolerance: float = 0.10  # feed wages more than 10 % above what was declared
     large_medical_fen: int = 1_000_000  # out-of-pocket ≥ 10,000 yuan in 12 months
     deposit_tolerance_fen: int = 500_000  # balances more than 5,000 yuan above the declaration
     exempt_vehicle_types: tuple[str, ...] = ("motorcycle", "disability_scooter")
     lookback_days: int = 366
+
+    def line_fen(self, area_code: str) -> int:
+        """The 低保标准 of the area; a missing one is an error, never a made-up number."""
+        try:
+            return self.lines_fen[area_code]
+        except KeyError:
+            raise ValueError(f"no 低保标准 given for area {area_code}") from None
 
 
 def _yuan(expr: pl.Expr) -> pl.Expr:
@@ -135,11 +143,12 @@ def _wage_households(wages, declared, months, today, params) -> pl.DataFrame:
         event_date=pl.col("event_date").max(),
         size=pl.col("size").first(),
         first_month=pl.col("event_date").min().dt.strftime("%Y-%m"),
+        area=pl.col("home_area").first(),
     )
     tolerance = Fraction(Decimal(str(params.wage_tolerance)))
-    line = Fraction(params.line_monthly_per_capita_fen)
     keep = []
-    for hh, size, first in info.select("household_id", "size", "first_month").rows():
+    for hh, size, first, area in info.select("household_id", "size", "first_month", "area").rows():
+        line = Fraction(params.line_fen(area))
         wage_month = monthly.get(hh, Fraction(0))
         declared_year = Fraction(decl.get(hh) or 0)
         per_capita = (wage_month + Fraction(other.get(hh) or 0, 12)) / max(1, size or 1)
@@ -153,6 +162,7 @@ def _wage_households(wages, declared, months, today, params) -> pl.DataFrame:
                     _round_fen(per_capita),
                     int(declared_year),
                     f"{first}至{upto}数据覆盖的{n}个月",
+                    int(line),
                 )
             )
     schema = {
@@ -162,6 +172,7 @@ def _wage_households(wages, declared, months, today, params) -> pl.DataFrame:
         "per_capita": pl.Int64,
         "declared_fen": pl.Int64,
         "months_text": pl.Utf8,
+        "line_fen": pl.Int64,
     }
     found = pl.DataFrame(keep, schema=schema, orient="row")
     return info.join(found, on="household_id").with_columns(department=pl.lit("hrss"))
@@ -358,7 +369,7 @@ def findings(
             + pl.lit("元），按此家庭人均月收入约")
             + _yuan(pl.col("per_capita"))
             + pl.lit("元，高于标准")
-            + pl.lit(f"{params.line_monthly_per_capita_fen / 100:.2f}")
+            + _yuan(pl.col("line_fen"))
             + pl.lit("元"),
             # the amount the policy engine reads as the member's 12-month wage: the monthly
             # rate over the covered months × 12 (not the raw sum of however many months came)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop, pgettext_lazy
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_scope
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.core import clock, pdf
 from jiuzhu.core.language import official_language
 from jiuzhu.core.masking import mask_id_number
@@ -353,6 +354,7 @@ def review_page(*, user, links) -> dict:
         audit_record(
             actor=user,
             action="verify.review_view",
+            area_code=NATIONAL,
             subject_type="record_link",
             subject_id=0,
             after={"shown": [e["link"].pk for e in links]},
@@ -535,4 +537,38 @@ def last_check_frame():
         f"SELECT household_id, {date_sql(day)} FROM verify_check GROUP BY household_id",
         None,
         {"household_id": pl.Int64, "checked": pl.Date},
+    )
+
+
+# The department record fields that name a vehicle, company or property (the registration number
+# a registry asset carries), as jiuzhu.verify.adapters.REF_FIELDS.
+_REF_FIELDS = ("plate_no", "credit_code", "record_id")
+
+
+def verified_facts_sql(scope_sql: str, kinds) -> str:
+    """SQL for the ``kinds`` of 核对 findings that are facts about assets and income (the policy
+    engine's features.merge_verified), of each household's latest check (the check with the
+    highest id), without the assets the registry already holds under the same registration
+    number (a worker entered the car the 核对 found). ``scope_sql`` restricts ``h``, the
+    household (``registry.frames.registry_frame_queries`` passes it)."""
+    from jiuzhu.core.frames import date_sql, fen_sql, json_text
+
+    kinds = ", ".join(f"'{k}'" for k in kinds)
+    ref = (
+        "COALESCE("
+        + ", ".join(f"NULLIF({json_text('r.data', k)}, '')" for k in _REF_FIELDS)
+        + ", '')"
+    )
+    return (
+        f"SELECT f.household_id, f.person_id, f.kind, {fen_sql('f.amount')}, "
+        f"{date_sql('f.as_of')}, f.department FROM verify_finding f "
+        "JOIN registry_household h ON h.id = f.household_id "
+        "LEFT JOIN verify_feedrecord r "
+        f"ON r.id = CAST({json_text('f.detail', 'record_id')} AS BIGINT) "
+        f"WHERE h.status = 'active' AND f.kind IN ({kinds}) "
+        "AND f.check_run_id = "
+        "(SELECT MAX(c.id) FROM verify_check c WHERE c.household_id = f.household_id) "
+        "AND NOT EXISTS (SELECT 1 FROM registry_asset a WHERE a.household_id = f.household_id "
+        f"AND a.kind = f.kind AND a.registration_no <> '' AND a.registration_no = {ref})"
+        + scope_sql
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_departments, user_scope
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
@@ -147,6 +148,7 @@ def feed_import(
             audit_record(
                 actor=actor,
                 action=f"verify.feed_{imp.status}",
+                area_code=NATIONAL,
                 subject_type="feed_import",
                 subject_id=imp.pk,
                 after={"department": department, "file": file_name, "issues": len(parsed.issues)},
@@ -225,6 +227,7 @@ def feed_import(
         audit_record(
             actor=actor,
             action="verify.feed_imported",
+            area_code=NATIONAL,
             subject_type="feed_import",
             subject_id=imp.pk,
             after={
@@ -478,6 +481,7 @@ def link_run(
         audit_record(
             actor=actor,
             action="verify.match_run",
+            area_code=NATIONAL,
             subject_type="match_run",
             subject_id=run.pk,
             after=result.stats,
@@ -713,9 +717,23 @@ def _household_findings(household_id: int, *, today) -> pl.DataFrame:
         records=records,
         links=links,
         today=today,
+        params=_rule_params(persons, today),
         covered_months=_hrss_covered(today),
     )
     return pl.concat([found, _duplicate_findings([household_id])])
+
+
+def dibao_lines(area_codes, on: datetime.date) -> dict[str, int]:
+    """The 低保标准 in fen of each area on ``on``, from the dated per-area policy parameters."""
+    from jiuzhu.policy.selectors import parameter_for_areas
+
+    codes = sorted({c for c in area_codes if c})
+    values = parameter_for_areas(name="dibao.standard", area_codes=codes, on=on)
+    return {code: int(Decimal(str(v)) * 100) for code, v in values.items()}
+
+
+def _rule_params(persons: pl.DataFrame, on: datetime.date) -> rules.RuleParams:
+    return rules.RuleParams(lines_fen=dibao_lines(persons["home_area"].unique().to_list(), on))
 
 
 def _hrss_covered(today: datetime.date) -> frozenset[str]:
@@ -876,6 +894,7 @@ def batch_check(
         records=records,
         links=links,
         today=today,
+        params=_rule_params(checked, today),
         covered_months=_hrss_covered(today),
     )
     found = pl.concat([found, _duplicate_findings(household_ids)])
@@ -925,6 +944,7 @@ def batch_check(
         audit_record(
             actor=actor,
             action="verify.batch_check",
+            area_code=NATIONAL,
             subject_type="check_batch",
             subject_id=batch.pk,
             reason=reason,
@@ -1043,6 +1063,7 @@ def duplicates_request(*, actor) -> None:
         audit_record(
             actor=actor,
             action="verify.duplicates_requested",
+            area_code=NATIONAL,
             subject_type="match_run",
             subject_id=0,
             after={"scope": list(prefixes)},
@@ -1117,6 +1138,7 @@ def _duplicates_detect(actor, run: MatchRun, prefixes: tuple[str, ...]) -> int:
         audit_record(
             actor=actor,
             action="verify.duplicates_detect",
+            area_code=NATIONAL,
             subject_type="match_run",
             subject_id=run.pk,
             after={"new_pairs": len(new), "scope": list(prefixes)},

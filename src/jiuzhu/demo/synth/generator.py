@@ -12,27 +12,37 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from jiuzhu.core.money import fen_to_text
+from jiuzhu.demo.parameters import demo_dibao_standard_fen, demo_parameter, demo_tekun_basic_fen
 from jiuzhu.demo.synth import names as N
+
+
+def _fen(name: str) -> int:
+    return int(Decimal(demo_parameter(name)) * 100)
+
 
 DEMO_AREA_FILE = Path(__file__).resolve().parents[2] / "areas" / "data" / "taizhou-321200.csv"
 DEFAULT_AREA = "321200000000"
 DEFAULT_AS_OF = datetime.date(2026, 10, 31)
-DIBAO_STANDARD_FEN = 71_000  # 710 yuan per person per month (泰州, seed 002)
-TEKUN_BASIC_FEN = 92_300  # 1.3 × 低保标准, rounded up to whole yuan
-TEKUN_CARE_FEN = {"full": 22_800, "partial": 38_000, "none": 76_000}  # 1/10, 1/6, 1/3 of 2,280
-DISABILITY_LIVING_FEN = {1: 27_700, 2: 27_700, 3: 18_500, 4: 18_500}
-DISABILITY_CARE_FEN = 27_700
-CHILD_ALLOWANCE_FEN = 150_000  # 孤儿 / 事实无人抚养儿童基本生活费 per child per month (demo)
-EDGE_MULTIPLIER_TENTHS = 15  # 低保边缘: per-capita income below 1.5 × the standard
-ASSET_MONTHS = 24  # 低保 and 特困: financial assets per person ≤ 24 months of the standard
-EDGE_ASSET_MONTHS = 36  # 低保边缘 (and 单人保): ≤ 36 months
-PHASE_OUT_MULTIPLIER = 2  # 渐退: per-capita income below 2 × the standard
+# The demo county's policy amounts, from the shipped parameter files (never typed in here).
+DIBAO_STANDARD_FEN = demo_dibao_standard_fen()  # 低保标准 per person per month
+TEKUN_BASIC_FEN = demo_tekun_basic_fen()  # multiplier × 低保标准, rounded up to whole yuan
+TEKUN_CARE_FEN = {k: _fen(f"tekun.care_{k}") for k in ("full", "partial", "none")}
+DISABILITY_LIVING_FEN = {
+    g: _fen("disability.living_12" if g <= 2 else "disability.living_34") for g in (1, 2, 3, 4)
+}
+DISABILITY_CARE_FEN = _fen("disability.care")
+CHILD_ALLOWANCE_FEN = _fen("orphan.amount")  # 孤儿 / 事实无人抚养儿童基本生活费 per child per month
+EDGE_MULTIPLIER_TENTHS = int(Decimal(demo_parameter("dibao_edge.multiplier")) * 10)  # 低保边缘
+ASSET_MONTHS = int(demo_parameter("dibao.asset_months"))  # 低保 and 特困: assets ≤ N months
+EDGE_ASSET_MONTHS = int(demo_parameter("dibao_edge.asset_months"))  # 低保边缘 (and 单人保)
+PHASE_OUT_MULTIPLIER = int(demo_parameter("phase_out.income_multiplier"))  # 渐退
 TEMPORARY_AID_MONTHS = 3  # 急难型临时救助: 3 months of the standard per member …
 TEMPORARY_AID_CAP_FEN = 1_000_000  # … at most 10,000 yuan
 EMERGENCY_WINDOW_MONTHS = 3  # an emergency counts for 3 months after it happened

@@ -1,4 +1,4 @@
-"""`jiuzhu import feed DEPT FILE` (wired into core's import command)."""
+"""`jiuzhu import feed DEPT FILE` (registered with core's import command by verify)."""
 
 import datetime
 from pathlib import Path
@@ -63,3 +63,18 @@ def import_feed(
         f"{r['file']} 第{r['row'] or '-'}行 {r['field']}：{r['reason']}" for r in imp.report[:50]
     ]
     return "\n".join([summary, *notes])
+
+
+def configure(parser) -> None:
+    parser.add_argument("department", help="police, hrss, market, property, vehicles, bank, tax, …")
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--extracted", default=None, help="数据提取日期 YYYY-MM-DD（默认今天）")
+    parser.add_argument(
+        "--period",
+        default=None,
+        help="数据覆盖月份 YYYY-MM:YYYY-MM（按月数据如人社；默认为文件中最早到最晚的月份）",
+    )
+
+
+def run(*, department, path, extracted=None, period=None, **_options) -> str:
+    return import_feed(department, path, extracted, period=period)

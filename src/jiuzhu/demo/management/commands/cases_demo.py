@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import struct
 import zlib
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
@@ -13,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from jiuzhu.accounts.models import User
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import Application
+from jiuzhu.core import clock
 from jiuzhu.core.idcard import make_id_number
 from jiuzhu.registry.models import Household
 from jiuzhu.registry.services import household_create
@@ -140,10 +142,18 @@ class Command(BaseCommand):
                 today=end + datetime.timedelta(days=1),
             )
 
+        def standard_of(hh) -> str:
+            from jiuzhu.policy.selectors import parameter_for_areas
+
+            area = hh.hukou_area_id
+            value = parameter_for_areas(name="dibao.standard", area_codes=[area], on=clock.today())
+            return f"{Decimal(str(value[area])):.2f}"
+
         done = []
         hh = free[0]
         papers(hh)
-        app = to_approving(create(hh, "dibao", why="无固定收入"), "710.00")
+        # No income: the full 低保标准 of the household's area, from the policy parameters.
+        app = to_approving(create(hh, "dibao", why="无固定收入"), standard_of(hh))
         app = s.application_approve(
             actor=quxian,
             application_id=app.pk,

@@ -1,0 +1,7 @@
+"""Labels of the codes this app owns, registered with ``jiuzhu.core.labels`` in ``ready()``."""
+
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_ACTIONS = {
+    "audit.reveal": _("查看审计记录中的完整证件号/电话/账号"),
+}

@@ -1,0 +1,38 @@
+"""Labels of the codes this app owns, registered with ``jiuzhu.core.labels`` in ``ready()``."""
+
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_ACTIONS = {
+    "application.view": _("查看申请"),
+    "letter.view": _("查看决定书"),
+    "material.view": _("查看申请材料（证件扫描件等）"),
+    "material.upload": _("上传申请材料"),
+    "case.authorisation": _("录入核对授权书"),
+    "case.declaration.reconcile": _("核对申报与核对结果"),
+    "case.pledge.truth": _("签署诚信承诺书"),
+    "case.pledge.missing_papers": _("签署容缺承诺书"),
+    "case.submit": _("申请登记"),
+    "case.set_programme": _("确定救助项目"),
+    "case.objection": _("公示异议"),
+    "case.submit_adjustment": _("发起变更/停发/渐退"),
+    "roll.add": _("纳入救助名册"),
+    "roll.change": _("变更名册救助金额"),
+    "roll.stop": _("名册停发"),
+    "roll.apply": _("批准后纳入救助名册"),
+    "roll.phase_out": _("名册渐退"),
+    "cases.chain_propose": _("提出审批流程配置变更"),
+    "cases.chain_change": _("生效审批流程配置"),
+    "cases.workday_propose": _("提出工作日历变更"),
+    "cases.workday_change": _("生效工作日历变更"),
+    "cases.config_reject": _("驳回流程配置变更"),
+}
+
+
+def _transitions() -> dict:
+    from jiuzhu.cases.workflow import TRANSITIONS
+
+    # The workflow's steps (``case.<step>``), labelled as the case history labels them.
+    return {f"case.{name}": _(t.label) for name, t in TRANSITIONS.items()}  # noqa: INT001
+
+
+AUDIT_ACTIONS.update(_transitions())

@@ -1,0 +1,17 @@
+"""Labels of the codes this app owns, registered with ``jiuzhu.core.labels`` in ``ready()``."""
+
+from django.utils.translation import gettext_lazy as _
+
+AUDIT_ACTIONS = {
+    "monitor.run": _("运行监测预警"),
+    "alert.view": _("查看预警"),
+    "alert.close": _("办结预警"),
+    "alert.escalate": _("预警升级"),
+    "alert_rule.save": _("保存预警规则"),
+    "risk_class.save": _("保存风险分类"),
+    "risk_class.delete": _("删除风险分类"),
+    "programme_route.save": _("保存预警分派规则"),
+    "programme_route.delete": _("删除预警分派规则"),
+    "review.generate": _("生成定期复核任务"),
+    "review.complete": _("完成定期复核"),
+}
