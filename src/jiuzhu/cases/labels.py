@@ -25,6 +25,7 @@ AUDIT_ACTIONS = {
     "cases.workday_propose": _("提出工作日历变更"),
     "cases.workday_change": _("生效工作日历变更"),
     "cases.config_reject": _("驳回流程配置变更"),
+    "pending.sweep": _("清理暂存上传文件"),
 }
 
 

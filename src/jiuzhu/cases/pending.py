@@ -106,6 +106,7 @@ def pending_sweep(*, older_than_hours: int | None = None, now=None) -> int:
     from django.conf import settings
     from django.db import transaction
 
+    from jiuzhu.audit.models import NATIONAL
     from jiuzhu.audit.services import audit_record
     from jiuzhu.core import clock
 
@@ -140,6 +141,7 @@ def pending_sweep(*, older_than_hours: int | None = None, now=None) -> int:
                 action="pending.sweep",
                 subject_type="pending_upload",
                 subject_id="",
+                area_code=NATIONAL,
                 reason=f"删除超过{hours}小时未再提交的暂存上传文件",
                 after={"deleted": deleted, "folders": tokens, "older_than_hours": hours},
             )

@@ -14,4 +14,6 @@ AUDIT_ACTIONS = {
     "programme_route.delete": _("删除预警分派规则"),
     "review.generate": _("生成定期复核任务"),
     "review.complete": _("完成定期复核"),
+    "monitoring.alert_requeue": _("匹配撤销后预警保留待办"),
+    "monitoring.alert_withdraw": _("匹配撤销后关闭预警"),
 }

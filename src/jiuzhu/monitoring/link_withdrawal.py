@@ -60,7 +60,7 @@ def on_link_withdrawn(
             alert.version += 1
             alert.save(update_fields=["evidence", "version"])
             requeued.append(alert.pk)
-            action = "monitoring.alert_requeue"
+            kept_open = True
         else:
             alert.status = AlertStatus.CLOSED
             alert.outcome = Outcome.NO_ACTION
@@ -81,14 +81,14 @@ def on_link_withdrawn(
                 ]
             )
             closed.append(alert.pk)
-            action = "monitoring.alert_withdraw"
+            kept_open = False
             if alert.payment_hold and seams.payment_hold_release(
                 source=f"alert:{alert.pk}", actor=actor, confirmed=False, note=note[:300]
             ):
                 released += 1
         audit_record(
             actor=actor,
-            action=action,
+            action="monitoring.alert_requeue" if kept_open else "monitoring.alert_withdraw",
             subject_type="alert",
             subject_id=alert.pk,
             household_id=alert.household_id,

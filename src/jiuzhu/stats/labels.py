@@ -10,4 +10,6 @@ AUDIT_ACTIONS = {
     "stats.spotcheck_result": _("录入抽查结果"),
     "stats.data_quality_refresh": _("刷新数据质量检查"),
     "stats.supervision_open": _("发起督办"),
+    "stats.ratings_view": _("查看群众评价明细"),
+    "stats.street_map_import": _("导入街道边界"),
 }

@@ -18,4 +18,6 @@ AUDIT_ACTIONS = {
     "verify.duplicate_merge": _("合并重复人员"),
     "verify.duplicate_distinct": _("确认不是同一人"),
     "verify.review_view": _("查看待复核比对"),
+    "verify.link_report_wrong": _("报告匹配错误"),
+    "verify.link_view": _("查看核对匹配证据"),
 }
