@@ -278,6 +278,7 @@ MATRIX = {
     "portal:bind": (CITIZEN, "GET", none, None),
     "portal:apply": (CITIZEN, "GET", none, None),
     "portal:assistance": (CITIZEN, "GET", none, None),
+    "portal:change": (CITIZEN, "GET", none, None),
     "portal:case": (CITIZEN, "GET", lambda w, s: {"application_id": w[s]["app"].pk}, None),
     "portal:upload": (CITIZEN, "POST", lambda w, s: {"application_id": w[s]["app"].pk}, None),
     "portal:rate": (CITIZEN, "POST", lambda w, s: {"application_id": w[s]["app"].pk}, None),

@@ -522,6 +522,9 @@ def alert_close(
 # The outcomes an alert's cause supports; any other needs an explicit override with a reason.
 EXPECTED_OUTCOMES = {
     RuleKind.DEATH: (Outcome.STOP, Outcome.REDUCE),
+    # 主动申报 can go either way (income up or down, a member in or out); the first is the
+    # page's default, the change reported (``evidence["change"]``) narrows it in self_reports.
+    RuleKind.SELF_REPORT: (Outcome.REDUCE, Outcome.STOP, Outcome.ADD, Outcome.NO_ACTION),
 }
 
 

@@ -320,3 +320,21 @@ def satisfaction(*, area_prefix: str = "") -> dict:
         .annotate(n=Count("id"), avg=Avg("score"))
     )
     return {r["stage"]: {"count": r["n"], "average": round(r["avg"], 2)} for r in rows}
+
+
+def household_members(citizen: Citizen) -> list:
+    """The living members of the citizen's household (names only, for choosing on a form)."""
+    from jiuzhu.registry.models import Person
+
+    return list(
+        Person.objects.filter(household_id=citizen.household_id, death_date__isnull=True)
+        .order_by("id")
+        .only("id", "name")
+    )
+
+
+def self_reports(citizen: Citizen) -> list[dict]:
+    from jiuzhu.monitoring.self_reports import household_self_reports
+
+    _read(citizen, "self_reports", citizen.household_id)
+    return household_self_reports(household_id=citizen.household_id)

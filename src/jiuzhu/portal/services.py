@@ -577,3 +577,62 @@ def rate(*, citizen: Citizen, application_id: int, score, comment: str = "") -> 
         score=r.score,
         stage=stage,
     )
+
+
+# ---------------------------------------------------------------- 主动申报
+
+
+def change_report(
+    *,
+    citizen: Citizen,
+    change: str,
+    text: str,
+    person_id=None,
+    event_date: str = "",
+    amount: str = "",
+    household_id: int | None = None,
+):
+    """主动申报 a change of the household: a routed monitoring alert (cause ``self_report``)."""
+    from jiuzhu.monitoring import self_reports
+
+    _require_bound(citizen)
+    household_id = household_id or citizen.household_id
+    day = None
+    errors: dict[str, list[str]] = {}
+    if (event_date or "").strip():
+        try:
+            day = datetime.date.fromisoformat(event_date.strip())
+        except ValueError:
+            errors["event_date"] = [_("发生日期：请按 年-月-日 填写，如 2026-11-01")]
+    amount = (amount or "").strip()
+    if amount and not re.match(r"^\d{1,9}(\.\d{1,2})?$", amount):
+        errors["amount"] = [_("每月金额：请填写金额数字，如 1500")]
+    pid = None
+    if person_id not in (None, ""):
+        try:
+            pid = int(person_id)
+        except (TypeError, ValueError):
+            errors["person"] = [_("家庭成员：请从本户成员中选择")]
+    try:
+        with transaction.atomic():  # every field checked at once; nothing kept on an error
+            alert = self_reports.self_report_raise(
+                household_id=household_id,
+                change=change,
+                text=text,
+                person_id=pid,
+                event_date=day,
+                amount=amount,
+                reported_by=f"portal:citizen:{citizen.pk}",
+            )
+            if errors:
+                raise ServiceError(errors=errors)
+    except ServiceError as exc:
+        raise ServiceError(errors={**exc.errors, **errors}) from exc
+    transaction.on_commit(
+        lambda: sms.send(
+            citizen.phone,
+            _("【智慧救助】您申报的家庭变化已转%(office)s办理，办理期限%(due)s。")
+            % {"office": alert.get_level_display(), "due": f"{alert.due_date:%Y-%m-%d}"},
+        )
+    )
+    return alert

@@ -16,6 +16,7 @@ urlpatterns = [
     path("case/<int:application_id>/rate/", views.rate, name="rate"),
     path("letter/<int:letter_id>/", views.letter, name="letter"),
     path("assistance/", views.assistance, name="assistance"),
+    path("change/", views.change, name="change"),
     path("report/", views.report, name="report"),
     path("report/query/", views.report_query, name="report_query"),
     path("standards/", views.standards, name="standards"),

@@ -312,3 +312,38 @@ def self_check(request):
             ],
         },
     )
+
+
+# ---------------------------------------------------------------- 主动申报
+
+
+@citizen_required
+def change(request):
+    from jiuzhu.monitoring.self_reports import CHANGES
+
+    ctx = {
+        "form": request.POST,
+        "errors": {},
+        "changes": list(CHANGES.items()),
+        "members": selectors.household_members(request.citizen),
+    }
+    if request.method == "POST":
+        try:
+            alert = services.change_report(
+                citizen=request.citizen,
+                change=request.POST.get("change", ""),
+                text=request.POST.get("text", ""),
+                person_id=request.POST.get("person", ""),
+                event_date=request.POST.get("event_date", ""),
+                amount=request.POST.get("amount", ""),
+            )
+            messages.success(
+                request,
+                _("已提交，转%(office)s办理，期限%(due)s")
+                % {"office": alert.get_level_display(), "due": f"{alert.due_date:%Y-%m-%d}"},
+            )
+            return redirect("portal:change")
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+    ctx["reports"] = selectors.self_reports(request.citizen)
+    return render(request, "portal/change.html", ctx)
