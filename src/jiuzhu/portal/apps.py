@@ -11,6 +11,9 @@ class PortalConfig(AppConfig):
     def ready(self):
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.navigation import register_nav
+        from jiuzhu.portal import notify
+
+        notify.connect()
 
         # The list shows only what is routed to the user's office (empty for others).
         register_nav(

@@ -144,3 +144,34 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}:{self.score}"
+
+
+class NoticeMoment(models.TextChoices):
+    ACCEPTED = "accepted", _("已受理")
+    MISSING = "missing", _("需补齐材料")
+    NOTICE = "notice", _("公示")
+    DECISION = "decision", _("审批决定")
+    PAYMENT = "payment", _("救助金发放")
+
+
+class Notice(models.Model):
+    """A message to a household on the portal (and by SMS to its bound phones)."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        "cases.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moment = models.CharField(_("事项"), max_length=10, choices=NoticeMoment.choices)
+    key = models.CharField(max_length=80)  # what it is about, so a moment is told once
+    text = models.CharField(_("内容"), max_length=300)
+    sms_to = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "key"], name="portal_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.text)

@@ -77,6 +77,7 @@ def home(citizen: Citizen) -> dict:
     data = cases_selectors.household_cases(household_id=citizen.household_id)
     _read(citizen, "home", citizen.household_id)
     return {
+        "notices": notices(citizen),
         "applications": data["applications"],
         "open": next(
             (a for a in data["applications"] if a.state in STATE_STAGE),
@@ -111,6 +112,7 @@ def progress(citizen: Citizen, application_id: int) -> dict:
     if can_rate and Rating.objects.filter(application=app, stage=can_rate).exists():
         can_rate = ""
     return {
+        "notices": notices(citizen, application_id=app.pk),
         "can_rate": can_rate,
         "app": app,
         "programme": programme_label(app.programme) if app.programme else _("待确定（模糊申请）"),
@@ -338,3 +340,13 @@ def self_reports(citizen: Citizen) -> list[dict]:
 
     _read(citizen, "self_reports", citizen.household_id)
     return household_self_reports(household_id=citizen.household_id)
+
+
+def notices(citizen: Citizen, *, application_id: int | None = None, limit: int = 10) -> list:
+    """The household's latest messages (受理, 补材料, 公示, 决定, 发放), newest first."""
+    from jiuzhu.portal.models import Notice
+
+    rows = Notice.objects.filter(household_id=citizen.household_id)
+    if application_id is not None:
+        rows = rows.filter(application_id=application_id)
+    return list(rows[:limit])
