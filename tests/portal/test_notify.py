@@ -120,6 +120,3 @@ def test_payment_released_is_told_with_the_masked_account(
     [sms] = texts()
     assert "680.00元" in sms and "已拨付" in sms and "*" in sms
     assert not Notice.objects.filter(household_id=other.pk).exists()  # nobody bound there
-
-
-from tests.funds.conftest import bank_profiles, officers  # noqa: E402,F401
