@@ -279,6 +279,10 @@ MATRIX = {
     "portal:apply": (CITIZEN, "GET", none, None),
     "portal:assistance": (CITIZEN, "GET", none, None),
     "portal:change": (CITIZEN, "GET", none, None),
+    "portal:proxy": (CITIZEN, "GET", none, None),
+    "portal:proxy_act": (CITIZEN, "POST", lambda w, s: {"grant_id": NONE}, None),
+    "portal:proxy_stop": (CITIZEN, "POST", none, None),
+    "portal:staff_proxy": (LOGIN, "GET", none, None),  # lists only the area's grants
     "portal:case": (CITIZEN, "GET", lambda w, s: {"application_id": w[s]["app"].pk}, None),
     "portal:upload": (CITIZEN, "POST", lambda w, s: {"application_id": w[s]["app"].pk}, None),
     "portal:rate": (CITIZEN, "POST", lambda w, s: {"application_id": w[s]["app"].pk}, None),

@@ -19,3 +19,6 @@ class PortalConfig(AppConfig):
         register_nav(
             _("举报投诉"), "portal:staff_reports", capability=Capability.CASE_VIEW, order=80
         )
+        register_nav(
+            _("代办授权"), "portal:staff_proxy", capability=Capability.CASE_INTAKE, order=81
+        )

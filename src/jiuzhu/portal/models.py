@@ -175,3 +175,40 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return str(self.text)
+
+
+class ProxyHow(models.TextChoices):
+    WINDOW = "window", _("本人到窗口办理，工作人员登记")
+    ONLINE = "online", _("本人登录掌上救助授权")
+
+
+class ProxyGrant(models.Model):
+    """代办授权: the registry person ``grantor`` lets the phone ``agent_phone`` act for their
+    household on the portal, until ``valid_until`` or revocation."""
+
+    SCOPE_AREA_FIELD = "grantor__household__hukou_area"
+
+    grantor = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    agent_phone = models.CharField(_("代办人手机号"), max_length=11, db_index=True)
+    agent_name = models.CharField(_("代办人姓名"), max_length=60)
+    relation = models.CharField(_("与被代办人关系"), max_length=30)
+    how = models.CharField(_("授权方式"), max_length=8, choices=ProxyHow.choices)
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by_citizen = models.ForeignKey(
+        Citizen, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("有效期至"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("代办授权")
+        verbose_name_plural = _("代办授权")
+
+    def __str__(self) -> str:
+        return f"{self.grantor_id}→{self.agent_phone[-4:]}"

@@ -69,8 +69,14 @@ def _read(citizen: Citizen, what: str, subject_id) -> None:
             subject_type="citizen",
             subject_id=citizen.pk,
             household_id=citizen.household_id,
-            after={"subject": subject_id},
+            after={"subject": subject_id, **_acting_for(citizen)},
         )
+
+
+def _acting_for(citizen) -> dict:
+    """代办: the grant the citizen acts on, named in every audit record of the visit."""
+    grant = getattr(citizen, "acting_for", None)
+    return {"acting_for_grant": grant.pk} if grant is not None else {}
 
 
 def home(citizen: Citizen) -> dict:
@@ -350,3 +356,37 @@ def notices(citizen: Citizen, *, application_id: int | None = None, limit: int =
     if application_id is not None:
         rows = rows.filter(application_id=application_id)
     return list(rows[:limit])
+
+
+def proxy_page(citizen: Citizen) -> dict:
+    """Whom this phone may act for (active grants) and, for a bound member, the grants given."""
+    from jiuzhu.core.masking import mask_name, mask_phone
+    from jiuzhu.portal.models import ProxyGrant
+    from jiuzhu.portal.services import proxy_active
+
+    acting = getattr(citizen, "acting_for", None)
+    given = []
+    if acting is None and citizen.person_id:
+        for g in ProxyGrant.objects.filter(grantor_id=citizen.person_id)[:20]:
+            g.phone_masked = mask_phone(g.agent_phone)
+            given.append(g)
+    for_me = list(proxy_active(citizen.phone))
+    for g in for_me:
+        g.grantor_masked = mask_name(g.grantor.name)
+    _read(citizen, "proxy", citizen.household_id)
+    return {"acting": acting, "given": given, "for_me": for_me, "today": clock.today()}
+
+
+def proxy_started(citizen: Citizen, grant_id: int) -> None:
+    _read(citizen, "proxy.act", grant_id)
+
+
+def staff_proxy_grants(user):
+    """The 代办 grants of the worker's area (one scoping mechanism)."""
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import scoped
+    from jiuzhu.portal.models import ProxyGrant
+
+    return scoped(
+        ProxyGrant.objects.select_related("grantor", "recorded_by"), user, Capability.CASE_INTAKE
+    ).order_by("-created_at", "-id")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 
 from django.contrib import messages
@@ -15,10 +16,32 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.cases.models import MaterialKind
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.portal import selectors, services
 from jiuzhu.portal.models import ReportCategory
 
 SESSION_KEY = "portal_citizen"
+ACTING_KEY = "portal_acting"
+
+
+def _acting(request, citizen):
+    """代办: while acting on an active grant, the citizen stands in the grantor's household
+    (audited as the agent, acting for the grant); a grant expired or revoked ends it."""
+    grant_id = request.session.get(ACTING_KEY)
+    if not grant_id:
+        return citizen
+    grant = services.proxy_active(citizen.phone).filter(pk=grant_id).first()
+    if grant is None:
+        request.session.pop(ACTING_KEY, None)
+        return citizen
+    agent = copy.copy(citizen)
+    agent.person, agent.household = grant.grantor, grant.grantor.household
+    agent.person_id, agent.household_id = grant.grantor_id, grant.grantor.household_id
+    agent.acting_for = grant
+    return agent
+
+
+UNBOUND_VIEWS = {"bind", "proxy", "proxy_act", "proxy_stop"}
 
 
 def citizen_required(view):
@@ -27,9 +50,9 @@ def citizen_required(view):
         citizen = selectors.citizen_get(request.session.get(SESSION_KEY))
         if citizen is None:
             return redirect("portal:login")
-        if citizen.household_id is None and view.__name__ != "bind":
+        request.citizen = _acting(request, citizen)
+        if request.citizen.household_id is None and view.__name__ not in UNBOUND_VIEWS:
             return redirect("portal:bind")
-        request.citizen = citizen
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -62,6 +85,7 @@ def login(request):
 @require_POST
 def logout(request):
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(ACTING_KEY, None)
     return redirect("portal:login")
 
 
@@ -347,3 +371,94 @@ def change(request):
             ctx["errors"] = _errors(exc)
     ctx["reports"] = selectors.self_reports(request.citizen)
     return render(request, "portal/change.html", ctx)
+
+
+# ---------------------------------------------------------------- 代办
+
+
+@citizen_required
+def proxy(request):
+    """My 代办: whom I may act for, whom I let act for me (grant, revoke)."""
+    citizen = request.citizen
+    ctx = {"form": request.POST, "errors": {}}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                services.proxy_revoke(
+                    grant_id=int(request.POST.get("grant", 0) or 0),
+                    citizen=citizen,
+                    reason=_("本人撤销"),
+                )
+                messages.success(request, _("授权已撤销"))
+            else:
+                services.proxy_grant_online(
+                    citizen=citizen,
+                    agent_phone=request.POST.get("agent_phone", ""),
+                    agent_name=request.POST.get("agent_name", ""),
+                    relation=request.POST.get("relation", ""),
+                    valid_until=request.POST.get("valid_until", ""),
+                )
+                messages.success(request, _("已授权，对方用其手机号登录后即可代办"))
+            return redirect("portal:proxy")
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+    ctx.update(selectors.proxy_page(citizen))
+    return render(request, "portal/proxy.html", ctx)
+
+
+@citizen_required
+@require_POST
+def proxy_act(request, grant_id: int):
+    """Start acting for the grantor of an active grant to this phone; 404 without one."""
+    if not services.proxy_active(request.citizen.phone).filter(pk=grant_id).exists():
+        raise Http404
+    request.session[ACTING_KEY] = grant_id
+    selectors.proxy_started(request.citizen, grant_id)
+    return redirect("portal:home")
+
+
+@citizen_required
+@require_POST
+def proxy_stop(request):
+    request.session.pop(ACTING_KEY, None)
+    return redirect("portal:proxy")
+
+
+@login_required
+def staff_proxy(request):
+    """The window records a 代办 authorisation the member gives in person (or revokes one)."""
+    error, errors = "", {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                services.proxy_revoke(
+                    grant_id=int(request.POST.get("grant", 0) or 0),
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("授权已撤销"))
+            else:
+                services.proxy_grant_at_window(
+                    actor=request.user,
+                    id_number=request.POST.get("id_number", ""),
+                    agent_phone=request.POST.get("agent_phone", ""),
+                    agent_name=request.POST.get("agent_name", ""),
+                    relation=request.POST.get("relation", ""),
+                    valid_until=request.POST.get("valid_until", ""),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("代办授权已登记"))
+            return redirect("portal:staff_proxy")
+        except ServiceError as exc:
+            errors = _errors(exc)
+            error = exc.text()
+    return render(
+        request,
+        "portal/staff_proxy.html",
+        {
+            "form": request.POST,
+            "errors": errors,
+            "error": error,
+            "page": page_request(request, selectors.staff_proxy_grants(request.user), per_page=30),
+        },
+    )
