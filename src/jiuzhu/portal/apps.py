@@ -22,3 +22,6 @@ class PortalConfig(AppConfig):
         register_nav(
             _("代办授权"), "portal:staff_proxy", capability=Capability.CASE_INTAKE, order=81
         )
+        register_nav(
+            _("一码通办海报"), "portal:staff_posters", capability=Capability.CASE_VIEW, order=82
+        )

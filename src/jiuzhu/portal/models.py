@@ -212,3 +212,15 @@ class ProxyGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grantor_id}→{self.agent_phone[-4:]}"
+
+
+class ObjectionReceipt(models.Model):
+    """The receipt of a 公示 objection filed on the portal: its number and the phone given
+    look it up (the objection itself is the cases app's)."""
+
+    number = models.CharField(_("回执编号"), max_length=20, unique=True)
+    objection = models.OneToOneField("cases.Objection", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.number)

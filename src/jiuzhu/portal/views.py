@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.cases.models import MaterialKind
+from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.pagination import page_request
 from jiuzhu.portal import selectors, services
+from jiuzhu.portal import village as village_mod
 from jiuzhu.portal.models import ReportCategory
 
 SESSION_KEY = "portal_citizen"
@@ -209,7 +211,7 @@ def _rate_limited(request, key: str, limit: int = 5) -> bool:
 
 def report(request):
     ctx = {
-        "form": request.POST,
+        "form": request.POST if request.method == "POST" else request.GET,
         "errors": {},
         "categories": ReportCategory.choices,
         "areas": selectors.report_areas(),
@@ -462,3 +464,95 @@ def staff_proxy(request):
             "page": page_request(request, selectors.staff_proxy_grants(request.user), per_page=30),
         },
     )
+
+
+# ---------------------------------------------------------------- 一码通办: the village's pages
+
+
+def village(request, village_code: str):
+    """Where the village's QR code lands: what can be done here, for this village."""
+    area = village_mod.village_get(village_code)
+    request.session["portal_village"] = area.code
+    return render(
+        request,
+        "portal/village.html",
+        {"area": area, "township": area.parent_id},
+    )
+
+
+def village_notices(request, village_code: str):
+    area, rows = village_mod.notices(village_code)
+    return render(
+        request,
+        "portal/village_notices.html",
+        {"area": area, "rows": rows, "form": {}, "errors": {}, "open_notice": None},
+    )
+
+
+@require_POST
+def village_objection(request, village_code: str, notice_id: int):
+    area, rows = village_mod.notices(village_code)
+    if _rate_limited(request, "objection", limit=10):
+        errors = {"all": [_("提交过于频繁，请1小时后再试")]}
+    else:
+        try:
+            receipt = village_mod.objection_file(
+                village_code=area.code,
+                notice_id=notice_id,
+                contact_name=request.POST.get("contact_name", ""),
+                contact_phone=request.POST.get("contact_phone", ""),
+                content=request.POST.get("content", ""),
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
+            return render(request, "portal/objection_done.html", {"area": area, "receipt": receipt})
+        except ServiceError as exc:
+            errors = _errors(exc)
+    return render(
+        request,
+        "portal/village_notices.html",
+        {
+            "area": area,
+            "rows": rows,
+            "form": request.POST,
+            "errors": errors,
+            "open_notice": notice_id,
+        },
+    )
+
+
+def objection_query(request):
+    number, phone = request.GET.get("number", ""), request.GET.get("phone", "")
+    asked, found = bool(number or phone), None
+    if asked:
+        if _rate_limited(request, "objection_query", limit=30):
+            raise Http404
+        found = village_mod.objection_lookup(number=number, phone=phone)
+    return render(
+        request,
+        "portal/objection_query.html",
+        {"number": number, "phone": phone, "asked": asked, "found": found},
+    )
+
+
+@login_required
+def staff_posters(request):
+    """一码通办 posters of the villages in the user's scope, one PDF each."""
+    page = page_request(request, village_mod.villages_for_staff(request.user), per_page=30)
+    return render(request, "portal/staff_posters.html", {"page": page})
+
+
+@login_required
+def staff_poster(request, village_code: str):
+    area, pdf = village_mod.poster_for_staff(
+        user=request.user, village_code=village_code, base=request.build_absolute_uri("/")
+    )
+    return attachment(pdf, content_type="application/pdf", filename=f"一码通办-{area.name}.pdf")
+
+
+def village_qr_png(request, village_code: str):
+    """The village's QR code as a PNG (public: it is printed on the notice board anyway)."""
+    area = village_mod.village_get(village_code)
+    png = village_mod.qr_png(village_mod.village_url(area.code, request.build_absolute_uri("/")))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
