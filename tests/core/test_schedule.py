@@ -47,6 +47,7 @@ NAMES = [
     "ledger_daily",
     "stats_month_close",
     "stats_supervision",
+    "reports_escalate",
 ]
 
 

@@ -193,6 +193,12 @@ JOBS: tuple[Job, ...] = (
         daily(3, 30),
         "jiuzhu.stats.tasks.supervision_nightly_task",
     ),
+    Job(
+        "reports_escalate",
+        _("每晚举报投诉逾期升级"),
+        daily(3, 45),
+        "jiuzhu.portal.tasks.reports_escalate_task",
+    ),
 )
 _BY_NAME = {j.name: j for j in JOBS}
 

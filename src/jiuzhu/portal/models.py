@@ -98,6 +98,9 @@ class Report(models.Model):
     reporter_name = models.CharField(_("举报人姓名"), max_length=60, blank=True)
     reporter_phone = models.CharField(_("举报人电话"), max_length=20, blank=True)
     due_date = models.DateField(_("答复期限"))
+    escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    # [{"at": date, "from_office", "from_area", "to_office", "to_area", "due"}], oldest first
+    history = models.JSONField(default=list, blank=True)
     reply = models.TextField(_("答复"), blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     replied_by = models.ForeignKey(

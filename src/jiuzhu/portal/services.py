@@ -814,3 +814,60 @@ def proxy_revoke(*, grant_id: int, citizen: Citizen | None = None, actor=None, r
         after={"by_citizen": citizen.pk if citizen is not None else None},
     )
     return grant
+
+
+# ---------------------------------------------------------------- 举报 escalation
+
+ESCALATION_DAYS = 5  # working days the office above gets
+# An overdue report goes to the office one level up: the township's to the county bureau; the
+# county bureau's and the discipline office's to the same office of the area above.
+ESCALATE_OFFICE = {
+    ReportOffice.TOWNSHIP: ReportOffice.COUNTY,
+    ReportOffice.COUNTY: ReportOffice.COUNTY,
+    ReportOffice.DISCIPLINE: ReportOffice.DISCIPLINE,
+}
+
+
+@transaction.atomic
+def reports_escalate(*, today: datetime.date | None = None) -> int:
+    """督办: unanswered reports past their working-day deadline go to the level above with a
+    new deadline (run nightly by the scheduler). Returns how many were escalated."""
+    today = today or clock.today()
+    overdue = list(
+        Report.objects.select_for_update()
+        .select_related("office_area")
+        .filter(replied_at__isnull=True, due_date__lt=today)
+    )
+    due = add_working_days(today, ESCALATION_DAYS)
+    moved = 0
+    for r in overdue:
+        above = r.office_area.parent
+        if above is None:  # already at the top: stays, flagged by its overdue date
+            continue
+        step = {
+            "at": today.isoformat(),
+            "from_office": r.office,
+            "from_area": r.office_area_id,
+            "to_office": ESCALATE_OFFICE[r.office],
+            "to_area": above.code,
+            "due": due.isoformat(),
+        }
+        Report.objects.filter(pk=r.pk).update(
+            office=step["to_office"],
+            office_area=above,
+            due_date=due,
+            escalations=r.escalations + 1,
+            history=[*r.history, step],
+        )
+        audit_record(
+            actor=None,
+            action="portal.report.escalate",
+            subject_type="report",
+            subject_id=r.pk,
+            area_code=r.area_id,
+            reason="举报投诉逾期未答复，升级至上一级",
+            before={"office": r.office, "office_area": r.office_area_id, "due": r.due_date},
+            after={"office": step["to_office"], "office_area": above.code, "due": due},
+        )
+        moved += 1
+    return moved

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.cases.models import MaterialKind
+from jiuzhu.core import clock
 from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.pagination import page_request
@@ -244,7 +245,9 @@ def report_query(request):
             raise Http404
         found = selectors.report_by_code(code)
     return render(
-        request, "portal/report_query.html", {"code": code, "found": found, "asked": asked}
+        request,
+        "portal/report_query.html",
+        {"code": code, "found": found, "asked": asked, "today": clock.today()},
     )
 
 
@@ -254,7 +257,12 @@ def report_query(request):
 @login_required
 def staff_reports(request):
     rows = services.reports_for(request.user).select_related("area", "office_area")
-    return render(request, "portal/staff_reports.html", {"reports": rows})
+    page = page_request(request, rows, per_page=30)
+    return render(
+        request,
+        "portal/staff_reports.html",
+        {"reports": page.items, "page": page, "today": clock.today()},
+    )
 
 
 @login_required
