@@ -107,6 +107,7 @@ def self_report_raise(
     record = {
         "key": f"self:{clock.now():%Y%m%d%H%M%S%f}",
         "text": summary,
+        "note": text,  # what the household wrote, as written
         "source": "self_report",
         "date": (event_date or today).isoformat(),
         "change": change,
@@ -178,7 +179,7 @@ def household_self_reports(*, household_id: int) -> list[dict]:
             out.append(
                 {
                     "label": str(CHANGES.get(r.get("change"), "")),
-                    "text": r.get("text", ""),
+                    "text": r.get("note", r.get("text", "")),
                     "date": r.get("date", ""),
                     "open": a.status == AlertStatus.OPEN,
                     "status": a.get_status_display(),

@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel, level_for_code
 from jiuzhu.audit.services import audit_record
@@ -23,11 +24,11 @@ from jiuzhu.portal.services import query_hash, rating_stage
 from jiuzhu.registry import selectors as registry_selectors
 
 STAGES = [
-    ("accept", _("受理")),
-    ("investigate", _("入户调查")),
-    ("review", _("审核")),
-    ("notice", _("公示")),
-    ("decide", _("审批")),
+    ("accept", gettext_lazy("受理")),
+    ("investigate", gettext_lazy("入户调查")),
+    ("review", gettext_lazy("审核")),
+    ("notice", gettext_lazy("公示")),
+    ("decide", gettext_lazy("审批")),
 ]
 # state → (stage, which office level holds it, which due date field)
 STATE_STAGE = {
@@ -40,9 +41,9 @@ STATE_STAGE = {
     State.APPROVING: ("decide", AreaLevel.COUNTY, "decision_due"),
 }
 OFFICE_NAMES = {
-    AreaLevel.VILLAGE: _("%(area)s社会救助工作站"),
-    AreaLevel.TOWNSHIP: _("%(area)s社会救助经办机构"),
-    AreaLevel.COUNTY: _("%(area)s民政局"),
+    AreaLevel.VILLAGE: gettext_lazy("%(area)s社会救助工作站"),
+    AreaLevel.TOWNSHIP: gettext_lazy("%(area)s社会救助经办机构"),
+    AreaLevel.COUNTY: gettext_lazy("%(area)s民政局"),
 }
 
 
@@ -367,7 +368,7 @@ def proxy_page(citizen: Citizen) -> dict:
     acting = getattr(citizen, "acting_for", None)
     given = []
     if acting is None and citizen.person_id:
-        for g in ProxyGrant.objects.filter(grantor_id=citizen.person_id)[:20]:
+        for g in ProxyGrant.objects.filter(grantor_id=citizen.person_id):
             g.phone_masked = mask_phone(g.agent_phone)
             given.append(g)
     for_me = list(proxy_active(citizen.phone))
