@@ -204,6 +204,8 @@ def main() -> None:
         "JIUZHU_VAR_DIR": os.environ.get("JIUZHU_VAR_DIR", "/tmp/jiuzhu-portal-load"),
         "JIUZHU_SCHEDULE_OFF": "all",
         "JIUZHU_SMS_BACKEND": "memory",
+        # this checkout's code, not whichever one the virtualenv's editable install points at
+        "PYTHONPATH": str(ROOT / "src"),
     }
     keys = ("JIUZHU_DATABASE_URL", "JIUZHU_DEBUG", "JIUZHU_SECRET_KEY", "JIUZHU_DEMO")
     keys += ("JIUZHU_ALLOWED_HOSTS", "JIUZHU_VAR_DIR", "JIUZHU_SCHEDULE_OFF")
@@ -220,6 +222,7 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
         print(f"demo built in {time.monotonic() - t:.0f} s", flush=True)
+    subprocess.run([PY, "-m", "jiuzhu", "migrate", "-v0"], check=True, env=env)
     cfgs = seed(args.clients)
     bases = [f"http://127.0.0.1:{args.port + k}" for k in range(args.servers)]
     servers = [
