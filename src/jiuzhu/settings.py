@@ -227,3 +227,6 @@ JIUZHU_PENDING_UPLOAD_HOURS = int(os.environ.get("JIUZHU_PENDING_UPLOAD_HOURS", 
 # Citizen portal (/m/): the SMS backend for sign-in codes and notices (see jiuzhu/portal/sms.py).
 JIUZHU_SMS_BACKEND = os.environ.get("JIUZHU_SMS_BACKEND", "memory" if TESTING else "console")
 JIUZHU_SMS_FILE = os.environ.get("JIUZHU_SMS_FILE", str(VAR_DIR / "sms-outbox.txt"))
+# The public address printed in the village QR posters (一码通办), e.g. https://jiuzhu.example.gov.cn;
+# blank: the address the staff member downloading the poster is using.
+JIUZHU_PORTAL_URL = os.environ.get("JIUZHU_PORTAL_URL", "").rstrip("/")

@@ -9,6 +9,8 @@ and read back with its query code. Another citizen gets 404 on the first one's c
 Set ``JIUZHU_DOC_SHOTS=1`` to write the screenshots used by docs/user-guide-citizen.md.
 """
 
+from pathlib import Path
+
 import pytest
 
 from jiuzhu.accounts.roles import Role
@@ -18,6 +20,7 @@ from jiuzhu.portal.models import Report, SignatureEvidence
 from tests.conftest import CHENGDONG, HAILING
 from tests.e2e.test_case_flow import login, shots_dir
 from tests.factories import user_with_role
+from tests.funds.conftest import bank_profiles, officers  # noqa: F401
 from tests.portal.conftest import last_code, png_bytes, registered
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -69,12 +72,18 @@ def citizen_login(page, base, phone, shots=None):
     page.click("#do-login")
 
 
-def test_citizen_applies_follows_and_reports(live_server, taizhou, phone_context, staff_context):
+def test_citizen_applies_follows_and_reports(
+    live_server,
+    taizhou,
+    officers,  # noqa: F811
+    phone_context,
+    staff_context,
+):
     hh, person = registered("13812345678", "王秀英")
     registered("13900001111", "李四")
     reviewer = user_with_role(Role.TOWNSHIP_REVIEWER, CHENGDONG, full_name="王街道")
     worker = user_with_role(Role.VILLAGE_WORKER, hh.hukou_area_id, full_name="李村居")
-    user_with_role(Role.COUNTY_APPROVER, HAILING, full_name="陈区县")
+    approver = user_with_role(Role.COUNTY_APPROVER, HAILING, full_name="陈区县")
     page, base, shots = phone_context.new_page(), live_server.url, shots_dir()
 
     # -- sign in with the SMS code; first time: bind to the registry record
@@ -162,6 +171,80 @@ def test_citizen_applies_follows_and_reports(live_server, taizhou, phone_context
     response = page.goto(f"{base}/m/case/{app.pk}/")
     assert response.status == 404
 
+    # -- the case goes on: visit, review, 公示, approval; then the first payment is released
+    from types import SimpleNamespace
+
+    from jiuzhu.funds.services import payment_account_set
+    from jiuzhu.portal import services as portal_services
+    from jiuzhu.portal.models import Citizen, Notice
+    from tests.cases.helpers import advance
+    from tests.funds.conftest import card
+    from tests.funds.helpers import released
+
+    portal_services.upload_missing(
+        citizen=Citizen.objects.get(phone="13812345678"),
+        application_id=app.pk,
+        kind="income_proof",
+        uploaded=png_bytes(30, 30, (90, 9, 9)),
+    )
+    cast = SimpleNamespace(
+        worker=worker, reviewer=reviewer, approver=approver, village=hh.hukou_area_id
+    )
+    app.refresh_from_db()
+    app = advance(cast, app, State.APPROVED)
+    payment_account_set(
+        actor=officers["zijin"],
+        household_id=hh.pk,
+        bank_name="江苏泰州农村商业银行",
+        account_number=(account := card(622202000000777)),
+        holder_name="王秀英",
+    )
+    hh.payment_accounts.update(review_first_payment=False)
+    released(officers, month=app.roll_entry.start_month)
+    assert set(Notice.objects.filter(household=hh).values_list("moment", flat=True)) >= {
+        "accepted",
+        "missing",
+        "notice",
+        "decision",
+        "payment",
+    }
+
+    # -- the citizen reads the news, downloads the decision letter, sees the first payment
+    from jiuzhu.portal.models import SmsCode
+
+    SmsCode.objects.filter(phone="13812345678").delete()  # the one-a-minute limit is tested apart
+    citizen_login(page, base, "13812345678")
+    page.wait_for_selector("#notices")
+    notices = page.inner_text("#notices")
+    assert "已批准" in notices and "已拨付" in notices
+    page.screenshot(path=str(shots / "portal-notices.png"), full_page=True)
+    page.goto(f"{base}/m/case/{app.pk}/")
+    with page.expect_download() as dl:
+        page.click("#letters a.letter")
+    letter = dl.value
+    assert letter.suggested_filename.endswith(".pdf")
+    assert Path(letter.path()).read_bytes()[:5] == b"%PDF-"
+    page.screenshot(path=str(shots / "portal-decided.png"), full_page=True)
+    page.goto(f"{base}/m/assistance/")
+    payments = page.inner_text("#payments")
+    assert "710.00" in payments and "江苏泰州农村商业银行" in payments
+    assert account[-4:] in payments and account[4:-4] not in payments  # masked
+    page.screenshot(path=str(shots / "portal-assistance.png"), full_page=True)
+
+    # -- 主动申报: a change becomes a task for the village worker with a deadline
+    page.goto(f"{base}/m/change/")
+    page.select_option("#change", "income_up")
+    page.fill("#text", "女儿在城里找到工作，每月工资3000元")
+    page.fill("#amount", "3000")
+    page.click("#submit-change")
+    page.wait_for_selector("#my-changes")
+    assert "期限" in page.inner_text("#my-changes")
+    page.screenshot(path=str(shots / "portal-change.png"), full_page=True)
+    from jiuzhu.monitoring.models import Alert
+
+    alert = Alert.objects.get(household=hh, cause="self_report")
+    assert alert.assigned_to == worker
+
     # -- a 举报 filed anonymously, answered by the office it was routed to, read back
     page.context.clear_cookies()
     page.goto(f"{base}/m/report/")
@@ -214,3 +297,46 @@ def _id_of(phone):
     from jiuzhu.registry.models import Person
 
     return Person.objects.get(phone=phone).id_number
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1440, 900)])
+def test_village_qr_page_notices_and_objection_receipt(
+    live_server, taizhou, chromium, width, height
+):
+    """Scanning the village's code opens its page; its 公示 takes an objection and gives a
+    receipt number that reads the state back."""
+    from jiuzhu.cases.models import PublicNotice
+    from tests.cases.helpers import advance, make_cast, new_case
+
+    cast = make_cast()
+    app = advance(cast, new_case(cast), State.NOTICE)
+    notice = PublicNotice.objects.get(application=app, closed=False)
+    context = chromium.new_context(
+        locale="zh-CN", viewport={"width": width, "height": height}, is_mobile=width < 500
+    )
+    context.set_default_timeout(30_000)
+    page, base, shots = context.new_page(), live_server.url, shots_dir()
+    try:
+        page.goto(f"{base}/m/v/{notice.area_id}/")
+        assert "一码通办" in page.inner_text("main")
+        if width < 500:
+            page.screenshot(path=str(shots / "portal-village.png"), full_page=True)
+        page.click("#tile-notices")
+        row = page.locator(f"#notice-{notice.pk}")
+        assert notice.masked_name in row.inner_text()
+        row.locator("summary").click()
+        row.locator("input[name=contact_name]").fill("张三")
+        row.locator("input[name=contact_phone]").fill("13911112222")
+        row.locator("textarea").fill("该户儿子开公司，家里有两辆车")
+        if width < 500:
+            page.screenshot(path=str(shots / "portal-notices-village.png"), full_page=True)
+        row.locator("button").click()
+        number = page.inner_text("#receipt-number").strip()
+        assert number.startswith("YY")
+        page.click("text=查询处理结果")
+        page.fill("#phone", "13911112222")
+        page.click("#objection-query-form button")
+        assert "核查中" in page.inner_text("#objection-outcome")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    finally:
+        context.close()

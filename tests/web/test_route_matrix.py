@@ -281,6 +281,33 @@ MATRIX = {
     "portal:bind": (CITIZEN, "GET", none, None),
     "portal:apply": (CITIZEN, "GET", none, None),
     "portal:assistance": (CITIZEN, "GET", none, None),
+    "portal:change": (CITIZEN, "GET", none, None),
+    "portal:proxy": (CITIZEN, "GET", none, None),
+    "portal:proxy_act": (CITIZEN, "POST", lambda w, s: {"grant_id": NONE}, None),
+    "portal:proxy_stop": (CITIZEN, "POST", none, None),
+    "portal:staff_proxy": (LOGIN, "GET", none, None),  # lists only the area's grants
+    "portal:village": (PUBLIC, "GET", lambda w, s: {"village_code": w[s]["village"]}, None),
+    "portal:village_qr": (PUBLIC, "GET", lambda w, s: {"village_code": w[s]["village"]}, None),
+    "portal:village_notices": (
+        PUBLIC,
+        "GET",
+        lambda w, s: {"village_code": w[s]["village"]},
+        None,
+    ),
+    "portal:village_objection": (
+        PUBLIC,
+        "POST",
+        lambda w, s: {"village_code": w[s]["village"], "notice_id": NONE},
+        None,
+    ),
+    "portal:objection_query": (PUBLIC, "GET", none, None),
+    "portal:staff_posters": (LOGIN, "GET", none, None),  # lists only the villages in scope
+    "portal:staff_poster": (
+        C.CASE_VIEW,
+        "GET",
+        lambda w, s: {"village_code": w[s]["village"]},
+        "area",
+    ),
     "portal:case": (CITIZEN, "GET", lambda w, s: {"application_id": w[s]["app"].pk}, None),
     "portal:upload": (CITIZEN, "POST", lambda w, s: {"application_id": w[s]["app"].pk}, None),
     "portal:rate": (CITIZEN, "POST", lambda w, s: {"application_id": w[s]["app"].pk}, None),

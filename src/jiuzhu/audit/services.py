@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.audit.models import NATIONAL, AuditChainHead, AuditEvent  # noqa: F401 - NATIONAL: for callers
+from jiuzhu.audit.signals import audit_recorded
 from jiuzhu.core import clock
 from jiuzhu.core.hashchain import ZERO_HASH, anchor_problem, anchor_read, anchor_write, link_hash
 from jiuzhu.core.hashchain import canonical_json as canonical_json
@@ -116,6 +117,7 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
         rows.append(event)
     AuditEvent.objects.bulk_create(rows, batch_size=2000)
     AuditChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
+    audit_recorded.send(sender=AuditEvent, events=rows)
     return rows
 
 

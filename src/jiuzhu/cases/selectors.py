@@ -17,6 +17,7 @@ from jiuzhu.audit.models import AuditEvent
 from jiuzhu.cases.models import (
     Application,
     Material,
+    Objection,
     PublicNotice,
     Task,
 )
@@ -399,3 +400,23 @@ def household_letter_pdf(*, household_id: int, letter_id: int):
     return DecisionLetter.objects.filter(
         pk=letter_id, application__household_id=household_id
     ).first()
+
+
+def objection_status(*, objection_id: int, contact_phone: str) -> dict | None:
+    """What the person who objected may see of their objection (matched on the phone they
+    gave): the notice's masked household, when, and the outcome once handled."""
+    o = (
+        Objection.objects.select_related("notice__area")
+        .filter(pk=objection_id, contact_phone=(contact_phone or "").strip())
+        .first()
+    )
+    if o is None:
+        return None
+    return {
+        "area": o.notice.area.name,
+        "masked_name": o.notice.masked_name,
+        "submitted_at": o.submitted_at,
+        "resolved": o.resolved,
+        "outcome": o.get_outcome_display() if o.resolved else "",
+        "resolved_at": o.resolved_at,
+    }

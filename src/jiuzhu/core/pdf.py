@@ -26,6 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Image as RLImage
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as RLTable
 
@@ -83,7 +84,16 @@ class Gap:
     height_mm: float = 4
 
 
-Block = Heading | Para | Table | Gap
+@dataclass
+class Picture:
+    """A PNG (e.g. a QR code), centred, ``width_mm`` wide (square unless ``height_mm``)."""
+
+    png: bytes
+    width_mm: float
+    height_mm: float | None = None
+
+
+Block = Heading | Para | Table | Gap | Picture
 
 
 def render_pdf(*, title: str, blocks: list[Block], footer: str = "") -> bytes:
@@ -108,6 +118,12 @@ def render_pdf(*, title: str, blocks: list[Block], footer: str = "") -> bytes:
             )
         elif isinstance(b, Gap):
             story.append(Spacer(1, b.height_mm * mm))
+        elif isinstance(b, Picture):
+            img = RLImage(
+                io.BytesIO(b.png), width=b.width_mm * mm, height=(b.height_mm or b.width_mm) * mm
+            )
+            img.hAlign = "CENTER"
+            story.append(img)
         elif isinstance(b, Table):
             data = [[Paragraph(_esc(c), _SMALL) for c in row] for row in b.rows]
             widths = [w * mm for w in b.col_widths_mm] if b.col_widths_mm else None

@@ -666,3 +666,23 @@ def household_recent_payments(*, household_id: int, limit: int = 12) -> list[dic
         }
         for line in lines
     ]
+
+
+def payroll_sent_lines(*, payroll_id: int) -> list[dict]:
+    """The lines a released payroll sent to the bank: household, amount, bank, masked account
+    (the citizen portal tells each household its payment)."""
+    lines = PayrollLine.objects.filter(
+        payroll_id=payroll_id, status__in=[LineStatus.SENT, LineStatus.PAID]
+    ).select_related("payroll")
+    return [
+        {
+            "household_id": line.household_id,
+            "line_id": line.pk,
+            "month": line.payroll.month,
+            "programme": line.programme,
+            "amount": line.amount,
+            "bank": line.bank_name,
+            "account": mask_account(line.account_number),
+        }
+        for line in lines
+    ]

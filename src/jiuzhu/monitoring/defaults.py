@@ -22,6 +22,7 @@ RULES = [
     ("payment_mismatch", "发放数据与名册不符", 5, []),
     ("eligible_not_enrolled", "应保未保（政策找人）", 10, ["dibao", "dibao_single", "tekun"]),
     ("low_income_risk", "低收入家庭返贫致贫风险", 15, []),
+    ("self_report", "群众主动申报家庭变化（收入、人口、住址、死亡）", 5, []),
 ]
 CLASSES = [
     ("A", "A类（高风险）", "open_alert", 1, 1),

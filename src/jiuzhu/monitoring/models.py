@@ -35,6 +35,7 @@ class RuleKind(models.TextChoices):
     PAYMENT_MISMATCH = "payment_mismatch", _("发放数据与名册不符")
     ELIGIBLE_NOT_ENROLLED = "eligible_not_enrolled", _("应保未保(政策找人)")
     LOW_INCOME_RISK = "low_income_risk", _("低收入家庭返贫致贫风险")
+    SELF_REPORT = "self_report", _("群众主动申报变化")
 
 
 class AlertRule(models.Model):
@@ -198,7 +199,10 @@ class Alert(models.Model):
     )
     cause = models.CharField(_("预警原因"), max_length=24, choices=RuleKind.choices)
     rule = models.ForeignKey(AlertRule, on_delete=models.PROTECT, related_name="alerts")
-    run = models.ForeignKey(MonitorRun, on_delete=models.PROTECT, related_name="alerts")
+    # Blank for an alert raised outside a run (a citizen's 主动申报).
+    run = models.ForeignKey(
+        MonitorRun, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
     programme = models.CharField(_("相关救助项目"), max_length=40, blank=True)
     roll_entry = models.ForeignKey(
         "registry.RollEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

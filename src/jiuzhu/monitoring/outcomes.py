@@ -117,6 +117,14 @@ RULES: dict[str, OutcomeRule] = {
     RuleKind.LOW_INCOME_RISK: OutcomeRule(
         ADD, (ADD, NONE), gettext_lazy("低收入返贫致贫风险：核增（低保边缘）或写明理由无需处理")
     ),
+    RuleKind.SELF_REPORT: OutcomeRule(
+        REDUCE,
+        (REDUCE, STOP, ADD, NONE),
+        gettext_lazy(
+            "群众主动申报变化：核实后处理——收入增加、成员减少核减或停保，收入减少、成员增加核增，"
+            "家中有人去世停发本人待遇"
+        ),
+    ),
 }
 assert set(RULES) == set(RuleKind.values), "every alert cause needs an outcome rule"
 
@@ -157,6 +165,10 @@ def rule_for(alert: Alert) -> OutcomeRule:
             return replace(rule, default=STOP)
         if alert.cause == RuleKind.DEATH:
             return replace(rule, default=REDUCE)
+    if alert.cause == RuleKind.SELF_REPORT:
+        # the change the citizen reported narrows the outcomes (portal: self_reports.CHANGE_OUTCOMES)
+        allowed = tuple(alert.evidence.get("allowed_outcomes") or rule.allowed)
+        return replace(rule, default=allowed[0], allowed=allowed)
     if alert.cause == RuleKind.JOB_LOSS and not _household_entries(alert):
         return replace(rule, default=ADD)
     return rule

@@ -106,6 +106,11 @@ class LowIncomeParams:
     near_multiplier: str = "1.5"  # … and per capita now at most this × the 低保标准
 
 
+@dataclass(frozen=True)
+class SelfReportParams:
+    """主动申报 is raised by the citizen, not evaluated: only the deadline is configured."""
+
+
 PARAMS = {
     "death": DeathParams,
     "income_above_line": IncomeParams,
@@ -121,6 +126,7 @@ PARAMS = {
     "payment_mismatch": PaymentParams,
     "eligible_not_enrolled": ListParams,
     "low_income_risk": LowIncomeParams,
+    "self_report": SelfReportParams,
 }
 
 

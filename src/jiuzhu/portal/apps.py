@@ -11,13 +11,34 @@ class PortalConfig(AppConfig):
     def ready(self):
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.navigation import register_nav
+        from jiuzhu.portal import notify
+
+        notify.connect()
 
         # The list shows only what is routed to the user's office (empty for others).
         register_nav(
             _("举报投诉"), "portal:staff_reports", capability=Capability.CASE_VIEW, order=80
+        )
+        register_nav(
+            _("代办授权"), "portal:staff_proxy", capability=Capability.CASE_INTAKE, order=81
+        )
+        register_nav(
+            _("一码通办海报"), "portal:staff_posters", capability=Capability.CASE_VIEW, order=82
         )
 
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
         from jiuzhu.portal.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.core.schedule import Job, daily, job_register
+
+        job_register(
+            Job(
+                "reports_escalate",
+                _("每晚举报投诉逾期升级"),
+                daily(3, 45),
+                "jiuzhu.portal.tasks.reports_escalate_task",
+            ),
+            order=95,
+        )

@@ -98,6 +98,9 @@ class Report(models.Model):
     reporter_name = models.CharField(_("举报人姓名"), max_length=60, blank=True)
     reporter_phone = models.CharField(_("举报人电话"), max_length=20, blank=True)
     due_date = models.DateField(_("答复期限"))
+    escalations = models.PositiveSmallIntegerField(_("升级次数"), default=0)
+    # [{"at": date, "from_office", "from_area", "to_office", "to_area", "due"}], oldest first
+    history = models.JSONField(default=list, blank=True)
     reply = models.TextField(_("答复"), blank=True)
     replied_at = models.DateTimeField(null=True, blank=True)
     replied_by = models.ForeignKey(
@@ -144,3 +147,83 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage}:{self.score}"
+
+
+class NoticeMoment(models.TextChoices):
+    ACCEPTED = "accepted", _("已受理")
+    MISSING = "missing", _("需补齐材料")
+    NOTICE = "notice", _("公示")
+    DECISION = "decision", _("审批决定")
+    PAYMENT = "payment", _("救助金发放")
+
+
+class Notice(models.Model):
+    """A message to a household on the portal (and by SMS to its bound phones)."""
+
+    household = models.ForeignKey("registry.Household", on_delete=models.PROTECT, related_name="+")
+    application = models.ForeignKey(
+        "cases.Application", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    moment = models.CharField(_("事项"), max_length=10, choices=NoticeMoment.choices)
+    key = models.CharField(max_length=80)  # what it is about, so a moment is told once
+    text = models.CharField(_("内容"), max_length=300)
+    sms_to = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["household", "key"], name="portal_notice_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
+class ProxyHow(models.TextChoices):
+    WINDOW = "window", _("本人到窗口办理，工作人员登记")
+    ONLINE = "online", _("本人登录掌上救助授权")
+
+
+class ProxyGrant(models.Model):
+    """代办授权: the registry person ``grantor`` lets the phone ``agent_phone`` act for their
+    household on the portal, until ``valid_until`` or revocation."""
+
+    SCOPE_AREA_FIELD = "grantor__household__hukou_area"
+
+    grantor = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    agent_phone = models.CharField(_("代办人手机号"), max_length=11, db_index=True)
+    agent_name = models.CharField(_("代办人姓名"), max_length=60)
+    relation = models.CharField(_("与被代办人关系"), max_length=30)
+    how = models.CharField(_("授权方式"), max_length=8, choices=ProxyHow.choices)
+    recorded_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by_citizen = models.ForeignKey(
+        Citizen, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("有效期至"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoke_reason = models.CharField(_("撤销原因"), max_length=200, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("代办授权")
+        verbose_name_plural = _("代办授权")
+
+    def __str__(self) -> str:
+        return f"{self.grantor_id}→{self.agent_phone[-4:]}"
+
+
+class ObjectionReceipt(models.Model):
+    """The receipt of a 公示 objection filed on the portal: its number and the phone given
+    look it up (the objection itself is the cases app's)."""
+
+    number = models.CharField(_("回执编号"), max_length=20, unique=True)
+    objection = models.OneToOneField("cases.Objection", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.number)

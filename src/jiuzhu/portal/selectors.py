@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel, level_for_code
 from jiuzhu.audit.services import audit_record
@@ -23,11 +24,11 @@ from jiuzhu.portal.services import query_hash, rating_stage
 from jiuzhu.registry import selectors as registry_selectors
 
 STAGES = [
-    ("accept", _("受理")),
-    ("investigate", _("入户调查")),
-    ("review", _("审核")),
-    ("notice", _("公示")),
-    ("decide", _("审批")),
+    ("accept", gettext_lazy("受理")),
+    ("investigate", gettext_lazy("入户调查")),
+    ("review", gettext_lazy("审核")),
+    ("notice", gettext_lazy("公示")),
+    ("decide", gettext_lazy("审批")),
 ]
 # state → (stage, which office level holds it, which due date field)
 STATE_STAGE = {
@@ -40,9 +41,9 @@ STATE_STAGE = {
     State.APPROVING: ("decide", AreaLevel.COUNTY, "decision_due"),
 }
 OFFICE_NAMES = {
-    AreaLevel.VILLAGE: _("%(area)s社会救助工作站"),
-    AreaLevel.TOWNSHIP: _("%(area)s社会救助经办机构"),
-    AreaLevel.COUNTY: _("%(area)s民政局"),
+    AreaLevel.VILLAGE: gettext_lazy("%(area)s社会救助工作站"),
+    AreaLevel.TOWNSHIP: gettext_lazy("%(area)s社会救助经办机构"),
+    AreaLevel.COUNTY: gettext_lazy("%(area)s民政局"),
 }
 
 
@@ -75,14 +76,21 @@ def _read(citizen: Citizen, what: str, subject_id) -> None:
             area_code=household_area_code(citizen.household_id)
             if citizen.household_id
             else NATIONAL,
-            after={"subject": subject_id},
+            after={"subject": subject_id, **_acting_for(citizen)},
         )
+
+
+def _acting_for(citizen) -> dict:
+    """代办: the grant the citizen acts on, named in every audit record of the visit."""
+    grant = getattr(citizen, "acting_for", None)
+    return {"acting_for_grant": grant.pk} if grant is not None else {}
 
 
 def home(citizen: Citizen) -> dict:
     data = cases_selectors.household_cases(household_id=citizen.household_id)
     _read(citizen, "home", citizen.household_id)
     return {
+        "notices": notices(citizen),
         "applications": data["applications"],
         "open": next(
             (a for a in data["applications"] if a.state in STATE_STAGE),
@@ -117,6 +125,7 @@ def progress(citizen: Citizen, application_id: int) -> dict:
     if can_rate and Rating.objects.filter(application=app, stage=can_rate).exists():
         can_rate = ""
     return {
+        "notices": notices(citizen, application_id=app.pk),
         "can_rate": can_rate,
         "app": app,
         "programme": programme_label(app.programme) if app.programme else _("待确定（模糊申请）"),
@@ -377,3 +386,65 @@ def ratings_between(*, area_prefix: str, start, end):
         .select_related("application", "area")
         .order_by("-created_at", "-id")
     )
+
+
+def household_members(citizen: Citizen) -> list:
+    """The living members of the citizen's household (names only, for choosing on a form)."""
+    from jiuzhu.registry.models import Person
+
+    return list(
+        Person.objects.filter(household_id=citizen.household_id, death_date__isnull=True)
+        .order_by("id")
+        .only("id", "name")
+    )
+
+
+def self_reports(citizen: Citizen) -> list[dict]:
+    from jiuzhu.monitoring.self_reports import household_self_reports
+
+    _read(citizen, "self_reports", citizen.household_id)
+    return household_self_reports(household_id=citizen.household_id)
+
+
+def notices(citizen: Citizen, *, application_id: int | None = None, limit: int = 10) -> list:
+    """The household's latest messages (受理, 补材料, 公示, 决定, 发放), newest first."""
+    from jiuzhu.portal.models import Notice
+
+    rows = Notice.objects.filter(household_id=citizen.household_id)
+    if application_id is not None:
+        rows = rows.filter(application_id=application_id)
+    return list(rows[:limit])
+
+
+def proxy_page(citizen: Citizen) -> dict:
+    """Whom this phone may act for (active grants) and, for a bound member, the grants given."""
+    from jiuzhu.core.masking import mask_name, mask_phone
+    from jiuzhu.portal.models import ProxyGrant
+    from jiuzhu.portal.services import proxy_active
+
+    acting = getattr(citizen, "acting_for", None)
+    given = []
+    if acting is None and citizen.person_id:
+        for g in ProxyGrant.objects.filter(grantor_id=citizen.person_id):
+            g.phone_masked = mask_phone(g.agent_phone)
+            given.append(g)
+    for_me = list(proxy_active(citizen.phone))
+    for g in for_me:
+        g.grantor_masked = mask_name(g.grantor.name)
+    _read(citizen, "proxy", citizen.household_id)
+    return {"acting": acting, "given": given, "for_me": for_me, "today": clock.today()}
+
+
+def proxy_started(citizen: Citizen, grant_id: int) -> None:
+    _read(citizen, "proxy.act", grant_id)
+
+
+def staff_proxy_grants(user):
+    """The 代办 grants of the worker's area (one scoping mechanism)."""
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import scoped
+    from jiuzhu.portal.models import ProxyGrant
+
+    return scoped(
+        ProxyGrant.objects.select_related("grantor", "recorded_by"), user, Capability.CASE_INTAKE
+    ).order_by("-created_at", "-id")

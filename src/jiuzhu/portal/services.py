@@ -66,6 +66,9 @@ def _hash(phone: str, code: str) -> str:
 
 
 def _audit(action: str, *, subject_type: str, subject_id, household_id=None, area="", **after):
+    citizen = after.pop("acting", None)
+    if getattr(citizen, "acting_for", None) is not None:
+        after["acting_for_grant"] = citizen.acting_for.pk
     audit_record(
         actor=None,
         action=action,
@@ -346,6 +349,7 @@ def apply(
         household_id=app.household_id,
         area=app.area_id,
         citizen=citizen.pk,
+        acting=citizen,
         photos=len(files),
     )
     number = app.number
@@ -384,6 +388,7 @@ def upload_missing(*, citizen: Citizen, application_id: int, kind: str, uploaded
         household_id=app.household_id,
         area=app.area_id,
         citizen=citizen.pk,
+        acting=citizen,
         material=m.pk,
         kind=kind,
     )
@@ -584,3 +589,292 @@ def rate(*, citizen: Citizen, application_id: int, score, comment: str = "") -> 
         score=r.score,
         stage=stage,
     )
+
+
+# ---------------------------------------------------------------- 主动申报
+
+
+def change_report(
+    *,
+    citizen: Citizen,
+    change: str,
+    text: str,
+    person_id=None,
+    event_date: str = "",
+    amount: str = "",
+    household_id: int | None = None,
+):
+    """主动申报 a change of the household: a routed monitoring alert (cause ``self_report``)."""
+    from jiuzhu.monitoring import self_reports
+
+    _require_bound(citizen)
+    household_id = household_id or citizen.household_id
+    day = None
+    errors: dict[str, list[str]] = {}
+    if (event_date or "").strip():
+        try:
+            day = datetime.date.fromisoformat(event_date.strip())
+        except ValueError:
+            errors["event_date"] = [_("发生日期：请按 年-月-日 填写，如 2026-11-01")]
+    amount = (amount or "").strip()
+    if amount and not re.match(r"^\d{1,9}(\.\d{1,2})?$", amount):
+        errors["amount"] = [_("每月金额：请填写金额数字，如 1500")]
+    pid = None
+    if person_id not in (None, ""):
+        try:
+            pid = int(person_id)
+        except (TypeError, ValueError):
+            errors["person"] = [_("家庭成员：请从本户成员中选择")]
+    try:
+        with transaction.atomic():  # every field checked at once; nothing kept on an error
+            alert = self_reports.self_report_raise(
+                household_id=household_id,
+                change=change,
+                text=text,
+                person_id=pid,
+                event_date=day,
+                amount=amount,
+                reported_by=f"portal:citizen:{citizen.pk}",
+            )
+            if errors:
+                raise ServiceError(errors=errors)
+    except ServiceError as exc:
+        raise ServiceError(errors={**exc.errors, **errors}) from exc
+    transaction.on_commit(
+        lambda: sms.send(
+            citizen.phone,
+            _("【智慧救助】您申报的家庭变化已转%(office)s办理，办理期限%(due)s。")
+            % {"office": alert.get_level_display(), "due": f"{alert.due_date:%Y-%m-%d}"},
+        )
+    )
+    return alert
+
+
+# ---------------------------------------------------------------- 代办
+
+MAX_PROXY_DAYS = 366
+
+
+def _proxy_fields(agent_phone, agent_name, relation, valid_until) -> tuple:
+    errors: dict[str, list[str]] = {}
+    agent_phone = (agent_phone or "").strip()
+    if not PHONE_RE.match(agent_phone):
+        errors["agent_phone"] = [_("代办人手机号：请填写11位手机号码")]
+    agent_name = (agent_name or "").strip()
+    if not agent_name:
+        errors["agent_name"] = [_("代办人姓名：请填写")]
+    relation = (relation or "").strip()
+    if not relation:
+        errors["relation"] = [_("与被代办人关系：请填写，如 子女")]
+    today = clock.today()
+    until = None
+    try:
+        until = datetime.date.fromisoformat((valid_until or "").strip())
+    except ValueError:
+        errors["valid_until"] = [_("有效期至：请按 年-月-日 填写")]
+    if until is not None and not (
+        today <= until <= today + datetime.timedelta(days=MAX_PROXY_DAYS)
+    ):
+        errors["valid_until"] = [_("有效期至：须在今天到一年之内")]
+    return errors, agent_phone, agent_name[:60], relation[:30], until
+
+
+@transaction.atomic
+def proxy_grant_online(
+    *, citizen: Citizen, agent_phone: str, agent_name: str, relation: str, valid_until: str
+):
+    """The member, signed in themselves, lets another phone act for the household."""
+    from jiuzhu.portal.models import ProxyGrant, ProxyHow
+
+    _require_bound(citizen)
+    if getattr(citizen, "acting_for", None) is not None:
+        raise ServiceError(_("代办人不能再转授权"), code="agent")
+    errors, phone, name, relation, until = _proxy_fields(
+        agent_phone, agent_name, relation, valid_until
+    )
+    if phone == citizen.phone:
+        errors["agent_phone"] = [_("代办人手机号：不能是本人的手机号")]
+    if errors:
+        raise ServiceError(errors=errors)
+    grant = ProxyGrant.objects.create(
+        grantor=citizen.person,
+        agent_phone=phone,
+        agent_name=name,
+        relation=relation,
+        how=ProxyHow.ONLINE,
+        granted_by_citizen=citizen,
+        valid_from=clock.today(),
+        valid_until=until,
+        created_at=clock.now(),
+    )
+    _audit(
+        "portal.proxy.grant",
+        subject_type="proxy_grant",
+        subject_id=grant.pk,
+        household_id=citizen.household_id,
+        area=citizen.household.hukou_area_id,
+        how="online",
+        agent=phone[-4:],
+        until=until,
+    )
+    return grant
+
+
+@transaction.atomic
+def proxy_grant_at_window(
+    *,
+    actor,
+    id_number: str,
+    agent_phone: str,
+    agent_name: str,
+    relation: str,
+    valid_until: str,
+    note: str = "",
+):
+    """A worker records the authorisation the member gave in person at the window."""
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import scoped as _scoped
+    from jiuzhu.portal.models import ProxyGrant, ProxyHow
+
+    errors, phone, name, relation, until = _proxy_fields(
+        agent_phone, agent_name, relation, valid_until
+    )
+    person = (
+        _scoped(Person.objects.select_related("household"), actor, Capability.CASE_INTAKE)
+        .filter(id_number=(id_number or "").strip().upper(), death_date__isnull=True)
+        .first()
+    )
+    if person is None:
+        errors["id_number"] = [_("被代办人身份证号：本辖区登记人员中没有此人")]
+    if errors:
+        raise ServiceError(errors=errors)
+    grant = ProxyGrant.objects.create(
+        grantor=person,
+        agent_phone=phone,
+        agent_name=name,
+        relation=relation,
+        how=ProxyHow.WINDOW,
+        recorded_by=actor,
+        valid_from=clock.today(),
+        valid_until=until,
+        created_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="portal.proxy.grant",
+        subject_type="proxy_grant",
+        subject_id=grant.pk,
+        household_id=person.household_id,
+        area_code=person.household.hukou_area_id,
+        reason=(note or "").strip()[:200],
+        after={"how": "window", "agent": phone[-4:], "until": until},
+    )
+    return grant
+
+
+def proxy_active(agent_phone: str):
+    """The grants a phone may act on today (not expired, not revoked, grantor alive)."""
+    from jiuzhu.portal.models import ProxyGrant
+
+    today = clock.today()
+    return ProxyGrant.objects.select_related("grantor__household").filter(
+        agent_phone=agent_phone,
+        revoked_at__isnull=True,
+        valid_from__lte=today,
+        valid_until__gte=today,
+        grantor__death_date__isnull=True,
+    )
+
+
+@transaction.atomic
+def proxy_revoke(*, grant_id: int, citizen: Citizen | None = None, actor=None, reason: str = ""):
+    """The member (signed in), the agent, or a worker of the area revokes a grant."""
+    from django.http import Http404
+
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import scoped as _scoped
+    from jiuzhu.portal.models import ProxyGrant
+
+    rows = ProxyGrant.objects.select_for_update().filter(pk=grant_id, revoked_at__isnull=True)
+    if actor is not None:
+        rows = _scoped(rows, actor, Capability.CASE_INTAKE)
+    elif citizen is not None and getattr(citizen, "acting_for", None) is None:
+        from django.db.models import Q
+
+        rows = rows.filter(Q(grantor_id=citizen.person_id) | Q(agent_phone=citizen.phone))
+    else:
+        rows = rows.none()
+    grant = rows.select_related("grantor__household").first()
+    if grant is None:
+        raise Http404
+    grant.revoked_at = clock.now()
+    grant.revoke_reason = (reason or "").strip()[:200]
+    grant.save(update_fields=["revoked_at", "revoke_reason"])
+    audit_record(
+        actor=actor,
+        action="portal.proxy.revoke",
+        subject_type="proxy_grant",
+        subject_id=grant.pk,
+        household_id=grant.grantor.household_id,
+        area_code=grant.grantor.household.hukou_area_id,
+        reason=grant.revoke_reason,
+        after={"by_citizen": citizen.pk if citizen is not None else None},
+    )
+    return grant
+
+
+# ---------------------------------------------------------------- 举报 escalation
+
+ESCALATION_DAYS = 5  # working days the office above gets
+# An overdue report goes to the office one level up: the township's to the county bureau; the
+# county bureau's and the discipline office's to the same office of the area above.
+ESCALATE_OFFICE = {
+    ReportOffice.TOWNSHIP: ReportOffice.COUNTY,
+    ReportOffice.COUNTY: ReportOffice.COUNTY,
+    ReportOffice.DISCIPLINE: ReportOffice.DISCIPLINE,
+}
+
+
+@transaction.atomic
+def reports_escalate(*, today: datetime.date | None = None) -> int:
+    """督办: unanswered reports past their working-day deadline go to the level above with a
+    new deadline (run nightly by the scheduler). Returns how many were escalated."""
+    today = today or clock.today()
+    overdue = list(
+        Report.objects.select_for_update()
+        .select_related("office_area")
+        .filter(replied_at__isnull=True, due_date__lt=today)
+    )
+    due = add_working_days(today, ESCALATION_DAYS)
+    moved = 0
+    for r in overdue:
+        above = r.office_area.parent
+        if above is None:  # already at the top: stays, flagged by its overdue date
+            continue
+        step = {
+            "at": today.isoformat(),
+            "from_office": r.office,
+            "from_area": r.office_area_id,
+            "to_office": ESCALATE_OFFICE[r.office],
+            "to_area": above.code,
+            "due": due.isoformat(),
+        }
+        Report.objects.filter(pk=r.pk).update(
+            office=step["to_office"],
+            office_area=above,
+            due_date=due,
+            escalations=r.escalations + 1,
+            history=[*r.history, step],
+        )
+        audit_record(
+            actor=None,
+            action="portal.report.escalate",
+            subject_type="report",
+            subject_id=r.pk,
+            area_code=r.area_id,
+            reason="举报投诉逾期未答复，升级至上一级",
+            before={"office": r.office, "office_area": r.office_area_id, "due": r.due_date},
+            after={"office": step["to_office"], "office_area": above.code, "due": due},
+        )
+        moved += 1
+    return moved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 
 from django.contrib import messages
@@ -14,11 +15,36 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiuzhu.cases.models import MaterialKind
+from jiuzhu.core import clock
+from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.portal import selectors, services
+from jiuzhu.portal import village as village_mod
 from jiuzhu.portal.models import ReportCategory
 
 SESSION_KEY = "portal_citizen"
+ACTING_KEY = "portal_acting"
+
+
+def _acting(request, citizen):
+    """代办: while acting on an active grant, the citizen stands in the grantor's household
+    (audited as the agent, acting for the grant); a grant expired or revoked ends it."""
+    grant_id = request.session.get(ACTING_KEY)
+    if not grant_id:
+        return citizen
+    grant = services.proxy_active(citizen.phone).filter(pk=grant_id).first()
+    if grant is None:
+        request.session.pop(ACTING_KEY, None)
+        return citizen
+    agent = copy.copy(citizen)
+    agent.person, agent.household = grant.grantor, grant.grantor.household
+    agent.person_id, agent.household_id = grant.grantor_id, grant.grantor.household_id
+    agent.acting_for = grant
+    return agent
+
+
+UNBOUND_VIEWS = {"bind", "proxy", "proxy_act", "proxy_stop"}
 
 
 def citizen_required(view):
@@ -27,9 +53,9 @@ def citizen_required(view):
         citizen = selectors.citizen_get(request.session.get(SESSION_KEY))
         if citizen is None:
             return redirect("portal:login")
-        if citizen.household_id is None and view.__name__ != "bind":
+        request.citizen = _acting(request, citizen)
+        if request.citizen.household_id is None and view.__name__ not in UNBOUND_VIEWS:
             return redirect("portal:bind")
-        request.citizen = citizen
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -62,6 +88,7 @@ def login(request):
 @require_POST
 def logout(request):
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(ACTING_KEY, None)
     return redirect("portal:login")
 
 
@@ -185,7 +212,7 @@ def _rate_limited(request, key: str, limit: int = 5) -> bool:
 
 def report(request):
     ctx = {
-        "form": request.POST,
+        "form": request.POST if request.method == "POST" else request.GET,
         "errors": {},
         "categories": ReportCategory.choices,
         "areas": selectors.report_areas(),
@@ -218,7 +245,9 @@ def report_query(request):
             raise Http404
         found = selectors.report_by_code(code)
     return render(
-        request, "portal/report_query.html", {"code": code, "found": found, "asked": asked}
+        request,
+        "portal/report_query.html",
+        {"code": code, "found": found, "asked": asked, "today": clock.today()},
     )
 
 
@@ -228,7 +257,12 @@ def report_query(request):
 @login_required
 def staff_reports(request):
     rows = services.reports_for(request.user).select_related("area", "office_area")
-    return render(request, "portal/staff_reports.html", {"reports": rows})
+    page = page_request(request, rows, per_page=30)
+    return render(
+        request,
+        "portal/staff_reports.html",
+        {"reports": page.items, "page": page, "today": clock.today()},
+    )
 
 
 @login_required
@@ -312,3 +346,221 @@ def self_check(request):
             ],
         },
     )
+
+
+# ---------------------------------------------------------------- 主动申报
+
+
+@citizen_required
+def change(request):
+    from jiuzhu.monitoring.self_reports import CHANGES
+
+    ctx = {
+        "form": request.POST,
+        "errors": {},
+        "changes": list(CHANGES.items()),
+        "members": selectors.household_members(request.citizen),
+    }
+    if request.method == "POST":
+        try:
+            alert = services.change_report(
+                citizen=request.citizen,
+                change=request.POST.get("change", ""),
+                text=request.POST.get("text", ""),
+                person_id=request.POST.get("person", ""),
+                event_date=request.POST.get("event_date", ""),
+                amount=request.POST.get("amount", ""),
+            )
+            messages.success(
+                request,
+                _("已提交，转%(office)s办理，期限%(due)s")
+                % {"office": alert.get_level_display(), "due": f"{alert.due_date:%Y-%m-%d}"},
+            )
+            return redirect("portal:change")
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+    ctx["reports"] = selectors.self_reports(request.citizen)
+    return render(request, "portal/change.html", ctx)
+
+
+# ---------------------------------------------------------------- 代办
+
+
+@citizen_required
+def proxy(request):
+    """My 代办: whom I may act for, whom I let act for me (grant, revoke)."""
+    citizen = request.citizen
+    ctx = {"form": request.POST, "errors": {}}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                services.proxy_revoke(
+                    grant_id=int(request.POST.get("grant", 0) or 0),
+                    citizen=citizen,
+                    reason=_("本人撤销"),
+                )
+                messages.success(request, _("授权已撤销"))
+            else:
+                services.proxy_grant_online(
+                    citizen=citizen,
+                    agent_phone=request.POST.get("agent_phone", ""),
+                    agent_name=request.POST.get("agent_name", ""),
+                    relation=request.POST.get("relation", ""),
+                    valid_until=request.POST.get("valid_until", ""),
+                )
+                messages.success(request, _("已授权，对方用其手机号登录后即可代办"))
+            return redirect("portal:proxy")
+        except ServiceError as exc:
+            ctx["errors"] = _errors(exc)
+    ctx.update(selectors.proxy_page(citizen))
+    return render(request, "portal/proxy.html", ctx)
+
+
+@citizen_required
+@require_POST
+def proxy_act(request, grant_id: int):
+    """Start acting for the grantor of an active grant to this phone; 404 without one."""
+    if not services.proxy_active(request.citizen.phone).filter(pk=grant_id).exists():
+        raise Http404
+    request.session[ACTING_KEY] = grant_id
+    selectors.proxy_started(request.citizen, grant_id)
+    return redirect("portal:home")
+
+
+@citizen_required
+@require_POST
+def proxy_stop(request):
+    request.session.pop(ACTING_KEY, None)
+    return redirect("portal:proxy")
+
+
+@login_required
+def staff_proxy(request):
+    """The window records a 代办 authorisation the member gives in person (or revokes one)."""
+    error, errors = "", {}
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "revoke":
+                services.proxy_revoke(
+                    grant_id=int(request.POST.get("grant", 0) or 0),
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
+                messages.success(request, _("授权已撤销"))
+            else:
+                services.proxy_grant_at_window(
+                    actor=request.user,
+                    id_number=request.POST.get("id_number", ""),
+                    agent_phone=request.POST.get("agent_phone", ""),
+                    agent_name=request.POST.get("agent_name", ""),
+                    relation=request.POST.get("relation", ""),
+                    valid_until=request.POST.get("valid_until", ""),
+                    note=request.POST.get("note", ""),
+                )
+                messages.success(request, _("代办授权已登记"))
+            return redirect("portal:staff_proxy")
+        except ServiceError as exc:
+            errors = _errors(exc)
+            error = exc.text()
+    return render(
+        request,
+        "portal/staff_proxy.html",
+        {
+            "form": request.POST,
+            "errors": errors,
+            "error": error,
+            "page": page_request(request, selectors.staff_proxy_grants(request.user), per_page=30),
+        },
+    )
+
+
+# ---------------------------------------------------------------- 一码通办: the village's pages
+
+
+def village(request, village_code: str):
+    """Where the village's QR code lands: what can be done here, for this village."""
+    area = village_mod.village_get(village_code)
+    request.session["portal_village"] = area.code
+    return render(
+        request,
+        "portal/village.html",
+        {"area": area, "township": area.parent_id},
+    )
+
+
+def village_notices(request, village_code: str):
+    area, rows = village_mod.notices(village_code)
+    return render(
+        request,
+        "portal/village_notices.html",
+        {"area": area, "rows": rows, "form": {}, "errors": {}, "open_notice": None},
+    )
+
+
+@require_POST
+def village_objection(request, village_code: str, notice_id: int):
+    area, rows = village_mod.notices(village_code)
+    if _rate_limited(request, "objection", limit=10):
+        errors = {"all": [_("提交过于频繁，请1小时后再试")]}
+    else:
+        try:
+            receipt = village_mod.objection_file(
+                village_code=area.code,
+                notice_id=notice_id,
+                contact_name=request.POST.get("contact_name", ""),
+                contact_phone=request.POST.get("contact_phone", ""),
+                content=request.POST.get("content", ""),
+                client_address=request.META.get("REMOTE_ADDR", ""),
+            )
+            return render(request, "portal/objection_done.html", {"area": area, "receipt": receipt})
+        except ServiceError as exc:
+            errors = _errors(exc)
+    return render(
+        request,
+        "portal/village_notices.html",
+        {
+            "area": area,
+            "rows": rows,
+            "form": request.POST,
+            "errors": errors,
+            "open_notice": notice_id,
+        },
+    )
+
+
+def objection_query(request):
+    number, phone = request.GET.get("number", ""), request.GET.get("phone", "")
+    asked, found = bool(number or phone), None
+    if asked:
+        if _rate_limited(request, "objection_query", limit=30):
+            raise Http404
+        found = village_mod.objection_lookup(number=number, phone=phone)
+    return render(
+        request,
+        "portal/objection_query.html",
+        {"number": number, "phone": phone, "asked": asked, "found": found},
+    )
+
+
+@login_required
+def staff_posters(request):
+    """一码通办 posters of the villages in the user's scope, one PDF each."""
+    page = page_request(request, village_mod.villages_for_staff(request.user), per_page=30)
+    return render(request, "portal/staff_posters.html", {"page": page})
+
+
+@login_required
+def staff_poster(request, village_code: str):
+    area, pdf = village_mod.poster_for_staff(
+        user=request.user, village_code=village_code, base=request.build_absolute_uri("/")
+    )
+    return attachment(pdf, content_type="application/pdf", filename=f"一码通办-{area.name}.pdf")
+
+
+def village_qr_png(request, village_code: str):
+    """The village's QR code as a PNG (public: it is printed on the notice board anyway)."""
+    area = village_mod.village_get(village_code)
+    png = village_mod.qr_png(village_mod.village_url(area.code, request.build_absolute_uri("/")))
+    response = HttpResponse(png, content_type="image/png")
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
