@@ -221,3 +221,34 @@ def audit_anchor() -> VerifyResult:
     anchored = anchor_read(CHAIN)
     seq = anchored.seq if anchored else 0
     return VerifyResult(True, seq, None, f"审计链已锚定至第 {seq} 号事件")
+
+
+def audit_rechain() -> tuple[int, str]:
+    """Recompute every link of the audit chain under the key in force (``jiuzhu audit rekey``
+    runs this under the new key, after verifying under the old one). Content is not touched;
+    only ``prev_hash``/``hash`` and the head row. Returns (events, new head hash). Must run in
+    the rekey's transaction: the head row is locked, so no event is appended meanwhile."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_rechain must run inside the rekey's transaction")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    prev, n, batch = ZERO_HASH, 0, []
+    from django.db import connection
+
+    def flush():
+        with connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s", batch
+            )
+        batch.clear()
+
+    for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=5000):
+        e.prev_hash = prev
+        prev = event_hash(e)
+        batch.append((e.prev_hash, prev, e.seq))
+        n += 1
+        if len(batch) >= 5000:
+            flush()
+    if batch:
+        flush()
+    AuditChainHead.objects.filter(id=1).update(last_seq=n, last_hash=prev)
+    return n, prev

@@ -16,6 +16,7 @@ whose entry at the anchored seq has another hash, fails verification. See docs/s
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import hashlib
@@ -51,18 +52,37 @@ def _key_file() -> Path:
     return Path(configured) if configured else Path(settings.VAR_DIR) / "keys" / "chain.key"
 
 
-_cached: tuple[str, bytes] | None = None
+_cached: tuple[str, tuple | None, bytes] | None = None
+_override: list[bytes] = []
+
+
+@contextlib.contextmanager
+def key_override(key: bytes):
+    """Hash and sign with ``key`` inside the block (``jiuzhu audit rekey``)."""
+    _override.append(key)
+    try:
+        yield
+    finally:
+        _override.pop()
 
 
 def chain_key() -> bytes:
-    """The HMAC key: the environment variable, else the key file (created once if missing)."""
+    """The HMAC key: the environment variable, else the key file (created once if missing).
+    The file is re-read when it changes (a rekey), so a running process follows it."""
     global _cached
+    if _override:
+        return _override[-1]
     env = os.environ.get("JIUZHU_CHAIN_KEY", "")
     if env:
         return env.encode("utf-8")
     path = _key_file()
-    if _cached is not None and _cached[0] == str(path):
-        return _cached[1]
+    try:
+        st = path.stat()
+        mtime = (st.st_mtime_ns, st.st_ino)
+    except FileNotFoundError:
+        mtime = None
+    if _cached is not None and _cached[0] == str(path) and _cached[1] == mtime:
+        return _cached[2]
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -75,8 +95,31 @@ def chain_key() -> bytes:
     key = path.read_text().strip().encode("utf-8")
     if len(key) < 32:
         raise RuntimeError(f"hash-chain key in {path} is too short (at least 32 characters)")
-    _cached = (str(path), key)
+    st = path.stat()
+    _cached = (str(path), (st.st_mtime_ns, st.st_ino), key)
     return key
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name for a key (in the audit log of a rekey): reveals nothing of it."""
+    return hashlib.sha256(b"jiuzhu-chain-key|" + key).hexdigest()[:16]
+
+
+def key_file_install(new_key: bytes, *, stamp: str) -> Path | None:
+    """Make ``new_key`` the key file's content (mode 0600, atomically); the old file is kept
+    next to it as ``chain.key.retired-<stamp>`` (returned) for the archive of old exports."""
+    path = _key_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    retired = None
+    if path.exists():
+        retired = path.with_name(f"{path.name}.retired-{stamp}")
+        os.link(path, retired)
+    tmp = path.with_name(f"{path.name}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(new_key.decode("utf-8"))
+    os.replace(tmp, path)
+    return retired
 
 
 def link_hash(prev_hash: str, body) -> str:

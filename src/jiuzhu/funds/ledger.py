@@ -228,3 +228,33 @@ def anchor_after_release() -> None:
     for result in (ledger_anchor(), audit_anchor()):
         if not result.ok:
             logger.error("拨付后锚定失败：%s", result.message)
+
+
+def ledger_rechain() -> tuple[int, str]:
+    """Recompute every link of the ledger under the key in force (``jiuzhu audit rekey``, after
+    verifying under the old key). Only ``prev_hash``/``hash`` and the head row change; returns
+    (entries, new head hash). Runs in the rekey's transaction with the head row locked."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_rechain must run inside the rekey's transaction")
+    LedgerChainHead.objects.select_for_update().get_or_create(id=1)
+    prev, n, batch = ZERO_HASH, 0, []
+
+    def flush():
+        with connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE funds_ledgerentry SET prev_hash = %s, hash = %s WHERE seq = %s", batch
+            )
+        batch.clear()
+
+    qs = LedgerEntry.objects.order_by("seq").values(*_FIELDS).iterator(chunk_size=20_000)
+    for e in qs:
+        e["prev_hash"] = prev
+        prev = entry_hash(e)
+        batch.append((e["prev_hash"], prev, e["seq"]))
+        n += 1
+        if len(batch) >= 20_000:
+            flush()
+    if batch:
+        flush()
+    LedgerChainHead.objects.filter(id=1).update(last_seq=n, last_hash=prev)
+    return n, prev
