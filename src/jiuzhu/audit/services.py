@@ -97,7 +97,10 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
         raise RuntimeError("audit events must be recorded inside the transaction of the change")
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    actor_name = actor.get_username() if actor_id else "system"
+    # A channel principal (accounts.channels) is recorded with the person it acts for.
+    actor_name = (
+        (getattr(actor, "audit_name", "") or actor.get_username()) if actor_id else "system"
+    )
     created_at = timezone.now()
     seq, prev = head.last_seq, head.last_hash
     rows = []
