@@ -25,6 +25,7 @@ object parameter is not a real object fails ``test_every_object_parameter_is_a_r
 import datetime
 from decimal import Decimal
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -62,6 +63,7 @@ class Row(NamedTuple):
     # the capability (or any of several) whose scope decides "outside" (default: cap)
     scope_cap: str | tuple | None = None
     outside: int = 404  # the answer for an object outside the principal's area
+    query: object = None  # (world, side) -> query string parameters (an area to drill into)
 
 
 def none(w, side):
@@ -280,9 +282,16 @@ MATRIX = {
     "api:alert_list": Row(C.ALERT_HANDLE),
     "api:alert_detail": Row(C.ALERT_HANDLE, "GET", pk("alert", "alert_id"), "alert"),
     "api:alert_close": Row(C.ALERT_HANDLE, "POST", pk("alert", "alert_id"), "alert"),
-    "stats:monthly": Row(C.STATS_VIEW),
-    "stats:monthly_export": Row(C.STATS_VIEW),
-    "stats:drill": Row(C.STATS_VIEW),
+    # The statistics name their area in the query: the county inside and the one outside.
+    "stats:monthly": Row(C.STATS_VIEW, obj="county", query=lambda w, s: {"area": w[s]["county"]}),
+    "stats:monthly_export": Row(
+        C.STATS_VIEW, obj="county", query=lambda w, s: {"area": w[s]["county"], "format": "csv"}
+    ),
+    "stats:drill": Row(
+        C.STATS_VIEW,
+        obj="county",
+        query=lambda w, s: {"area": w[s]["county"], "month": "2026-11", "indicator": "spend_dibao"},
+    ),
     "stats:snapshot_take": Row(C.SUPERVISE, "POST"),
     "stats:kpis": Row(C.STATS_VIEW),
     "stats:supervision": Row(C.SUPERVISE),
@@ -595,8 +604,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "param": county,
         "plan": county,
         "report": township,
+        "county": county,
     }
-    return {**objects, "village": village, "area": areas}
+    return {**objects, "village": village, "county": county, "area": areas}
 
 
 def _build():
@@ -721,9 +731,11 @@ def test_permission_matrix(world, name):
     row = MATRIX[name]
     kwargs_for = row.kwargs or none
     problems = []
-    sides = ("in", "out") if row.kwargs is not None else ("in",)
+    sides = ("in", "out") if row.kwargs is not None or row.query is not None else ("in",)
     for side in sides:
         url = reverse(name, kwargs=kwargs_for(world, side))
+        if row.query is not None:
+            url += "?" + urlencode(row.query(world, side))
         for who, user in world["principals"].items():
             client = _client(world, who)
             r = client.get(url) if row.method == "GET" else client.post(url, row.data or {})
