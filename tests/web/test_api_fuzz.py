@@ -162,7 +162,9 @@ def world(django_db_setup, django_db_blocker):
                 c = Client()
                 c.force_login(user)
                 sessions.append(c.cookies[django_settings.SESSION_COOKIE_NAME].value)
-            yield {"cast": cast, "app": app, "sessions": sessions}
+            # One client per user for the module (a new client loads the middleware again).
+            clients = [Client() for _ in sessions]
+            yield {"cast": cast, "app": app, "sessions": sessions, "clients": clients}
         finally:
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
@@ -242,18 +244,16 @@ def test_fuzz_operation_never_5xx(world, method, path, params, body, multipart, 
     """Never a 5xx; every status answered is one the description documents for the operation;
     every error is the documented body (code, Chinese message, errors) — 404s included."""
     from django.conf import settings as django_settings
-    from django.test import Client
 
     app = world["app"]
     sessions = world["sessions"]
     ids = [app.pk, app.household_id, 1]
     strategy = _request_strategy(method, path, params, body, multipart, defs, ids)
     documented = set(SCHEMA["paths"][path][method]["responses"])
-    clients = []
-    for key in sessions:
-        c = Client()
+    clients = world["clients"]
+    for c, key in zip(clients, sessions, strict=True):
+        c.cookies.clear()
         c.cookies[django_settings.SESSION_COOKIE_NAME] = key
-        clients.append(c)
 
     @settings(
         max_examples=EXAMPLES,

@@ -657,7 +657,11 @@ def _build():
             c = Client()
             c.force_login(user)
             sessions[who] = c.cookies[settings.SESSION_COOKIE_NAME].value
-    world.update(principals=principals, sessions=sessions)
+    # One test client per principal for the whole module: a new client builds a new handler,
+    # and loading the middleware (WhiteNoise scanning the static files) cost more than the
+    # request itself. Its session cookie is put back before every request (a logout flushes it).
+    clients = {who: Client() for who in principals}
+    world.update(principals=principals, sessions=sessions, clients=clients)
     return world
 
 
@@ -686,7 +690,8 @@ def _caps(user):
 
 
 def _client(world, who):
-    c = Client()
+    c = world["clients"][who]
+    c.cookies.clear()
     if who in world["sessions"]:
         c.cookies[settings.SESSION_COOKIE_NAME] = world["sessions"][who]
     return c
