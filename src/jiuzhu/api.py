@@ -36,16 +36,82 @@ COMMON_ERRORS = {
 }
 
 
+def _enums() -> tuple[dict, dict]:
+    """The closed value sets the API accepts, declared in the description (the handlers refuse
+    anything else with a 4xx and a Chinese message). Parameters by (path suffix, name), where
+    "" means "any"; body fields by (component, field)."""
+    from jiuzhu.cases.models import MaterialKind, SignMethod, State, TempAidKind
+    from jiuzhu.cases.workflow import TRANSITIONS
+    from jiuzhu.core.programmes import PROGRAMME_LABELS
+    from jiuzhu.funds.models import PayrollStatus
+    from jiuzhu.funds.selectors import LINE_FILTERS
+    from jiuzhu.monitoring.models import AlertStatus, Outcome, RuleKind
+    from jiuzhu.policy.models import Flag
+
+    programmes = list(PROGRAMME_LABELS)
+    params = {
+        ("/cases/applications", "state"): ["", *State.values],
+        ("/transitions/{name}", "name"): list(TRANSITIONS),
+        ("/determinations", "flag"): [v for v in Flag.values if v],
+        ("/determinations", "programme"): programmes,
+        ("/funds/payrolls", "programme"): ["", *programmes],
+        ("/funds/payrolls", "status"): ["", *PayrollStatus.values],
+        ("/lines", "show"): ["", *LINE_FILTERS],
+        ("/monitoring/alerts", "status"): [*AlertStatus.values, "all"],
+        ("/monitoring/alerts", "cause"): ["", *RuleKind.values],
+    }
+    fields = {
+        ("ApplicationIn", "programme"): ["", *programmes],
+        ("ApplicationIn", "temp_aid_kind"): ["", *TempAidKind.values],
+        ("ApplicationIn", "channel"): ["window", "visit", "online", "api"],
+        ("SignatureIn", "method"): SignMethod.values,
+        ("CloseIn", "outcome"): Outcome.values,
+        ("CloseIn", "programme"): ["", *programmes],
+        ("MultiPartBodyParams", "kind"): MaterialKind.values,
+    }
+    return params, fields
+
+
+def _with_enum(schema: dict, values: list) -> None:
+    """Put ``enum`` on a string schema (inside ``anyOf`` for an optional one)."""
+    for option in schema.get("anyOf", [schema]):
+        if option.get("type") == "string":
+            option["enum"] = list(values)
+
+
 class JiuzhuAPI(NinjaAPI):
     def get_openapi_schema(self, *args, **kwargs):
         schema = super().get_openapi_schema(*args, **kwargs)
-        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components["Error"] = ERROR_SCHEMA
         ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        for item in schema.get("paths", {}).values():
-            for op in item.values():
-                responses = op.setdefault("responses", {})
-                for code, text in COMMON_ERRORS.items():
+        params, fields = _enums()
+        for path, item in schema.get("paths", {}).items():
+            for method, op in item.items():
+                # One key per status code: a route's own {400: ErrorOut} and the common ones
+                # would otherwise be two keys "400" in the JSON.
+                responses = {str(k): v for k, v in op.get("responses", {}).items()}
+                common = dict(COMMON_ERRORS)
+                if method == "post":
+                    common["409"] = "记录已被他人修改（版本不符），请刷新后重试"
+                for code, text in common.items():
                     responses.setdefault(code, {"description": text, **ref})
+                    responses[code]["content"] = ref["content"]
+                op["responses"] = responses
+                for p in op.get("parameters", []):
+                    for (suffix, name), values in params.items():
+                        if p["name"] == name and path.endswith(suffix):
+                            _with_enum(p.setdefault("schema", {}), values)
+                for content in op.get("requestBody", {}).get("content", {}).values():
+                    body = content.get("schema", {})
+                    title = body.get("title", "")
+                    for (component, field), values in fields.items():
+                        if component == title and field in body.get("properties", {}):
+                            _with_enum(body["properties"][field], values)
+        for (component, field), values in fields.items():
+            props = components.get(component, {}).get("properties", {})
+            if field in props:
+                _with_enum(props[field], values)
         return schema
 
 

@@ -6,6 +6,7 @@ import datetime
 
 import pyotp
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from jiuzhu.accounts import services
@@ -259,9 +260,40 @@ def test_totp_enrolment_and_verification(client, settings):
     assert client.get(reverse("home"))["Location"] == reverse("totp_verify")
     client.post(reverse("totp_verify"), {"code": "123456"})
     assert LoginAttempt.objects.filter(username="approver", outcome="bad_totp").exists()
-    r = client.post(reverse("totp_verify"), {"code": pyotp.TOTP(secret).at(clock.now())})
+    # The code of the next time step (the enrolment used this one; one step of drift is allowed).
+    later = clock.now() + datetime.timedelta(seconds=30)
+    r = client.post(reverse("totp_verify"), {"code": pyotp.TOTP(secret).at(later)})
     assert r.status_code == 302
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_totp_code_is_not_accepted_twice(client, settings):
+    """Issue 14 follow-up: a TOTP code accepted once cannot be replayed within its window —
+    not at the next sign-in, not by a second session; nor can the enrolment code be reused."""
+    settings.JIUZHU_REQUIRE_TOTP = True
+    user = user_with_role(Role.COUNTY_APPROVER, HAILING, username="approver")
+    secret = pyotp.random_base32()
+    totp = pyotp.TOTP(secret)
+    services.totp_confirm(user=user, secret=secret, code=totp.at(clock.now()))
+    # The enrolment code is used up.
+    _login(client, "approver", "pass-1234")
+    r = client.post(reverse("totp_verify"), {"code": totp.at(clock.now())})
+    assert r.status_code == 200 and "动态口令" in r.content.decode()
+    assert client.get(reverse("home"))["Location"] == reverse("totp_verify")
+    # A fresh code (next step) passes once ...
+    code = totp.at(clock.now() + datetime.timedelta(seconds=30))
+    assert client.post(reverse("totp_verify"), {"code": code}).status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+    # ... and an attacker who overheard it cannot use it in another session.
+    other = Client()
+    _login(other, "approver", "pass-1234")
+    r = other.post(reverse("totp_verify"), {"code": code})
+    assert r.status_code == 200
+    assert other.get(reverse("home"))["Location"] == reverse("totp_verify")
+    assert LoginAttempt.objects.filter(username="approver", outcome="bad_totp").count() == 2
+    # Nor can an older code of the window.
+    r = other.post(reverse("totp_verify"), {"code": totp.at(clock.now())})
+    assert r.status_code == 200
 
 
 def test_roles_without_pii_or_money_need_no_second_factor(client, settings):

@@ -161,3 +161,32 @@ def test_ledger_truncation_fails_against_its_anchor():
     assert not result.ok and "末尾记录被删除" in result.message
     with pytest.raises(CommandError):
         call_command("ledger", "verify")
+
+
+def test_the_hourly_anchor_moves_forward_and_catches_a_cut_after_it():
+    """Item 6 of the follow-up: the anchor moves every hour (not only at the daily verify), after
+    checking what was appended since; a chain cut back after that is caught."""
+    from jiuzhu.audit.services import audit_anchor
+    from jiuzhu.audit.tasks import AuditChainBroken, audit_anchor_task
+
+    _write(3)
+    n = AuditEvent.objects.count()
+    assert audit_anchor_task.call(scheduled="")["anchored"] == n
+    assert hashchain.anchor_read("audit").seq == n
+    _write(2, start=3)
+    assert audit_anchor().ok and hashchain.anchor_read("audit").seq == n + 2
+    # An entry appended after the anchor is rewritten without the key: the next hourly run
+    # refuses to anchor it.
+    _write(1, start=5)
+    _raw("UPDATE audit_auditevent SET reason = 'x' WHERE seq = %s", [n + 3])
+    result = audit_anchor()
+    assert not result.ok and f"第 {n + 3} 号记录内容被修改" in result.message
+    assert hashchain.anchor_read("audit").seq == n + 2
+    # The newest entries are cut off and the head moved back below the anchor.
+    keep = AuditEvent.objects.get(seq=n + 1)
+    _raw("DELETE FROM audit_auditevent WHERE seq >= %s", [n + 2])
+    AuditChainHead.objects.filter(id=1).update(last_seq=n + 1, last_hash=keep.hash)
+    assert "末尾记录被删除" in audit_verify().message
+    with pytest.raises(AuditChainBroken):
+        audit_anchor_task.call(scheduled="")
+    assert hashchain.anchor_read("audit").seq == n + 2

@@ -46,6 +46,8 @@ NAMES = [
     "audit_daily",
     "ledger_daily",
     "pending_sweep",
+    "audit_anchor_hourly",
+    "ledger_anchor_hourly",
     "stats_month_close",
     "stats_supervision",
     "reports_escalate",
@@ -85,6 +87,8 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "audit_daily": at(2026, 12, 1, 4, 0),
         "ledger_daily": at(2026, 12, 1, 4, 10),
         "pending_sweep": at(2026, 12, 1, 4, 20),
+        "audit_anchor_hourly": at(2026, 11, 30, 23, 5),
+        "ledger_anchor_hourly": at(2026, 11, 30, 23, 7),
         "stats_month_close": at(2026, 12, 1, 0, 30),
         "stats_supervision": at(2026, 12, 1, 3, 30),
         "reports_escalate": at(2026, 12, 1, 3, 45),
@@ -100,6 +104,8 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "audit_daily": at(2026, 12, 1, 4, 0),
         "ledger_daily": at(2026, 12, 1, 4, 10),
         "pending_sweep": at(2026, 12, 1, 4, 20),
+        "audit_anchor_hourly": at(2026, 12, 1, 3, 5),
+        "ledger_anchor_hourly": at(2026, 12, 1, 3, 7),
         "stats_month_close": at(2027, 1, 1, 0, 30),
         "stats_supervision": at(2026, 12, 1, 3, 30),
         "reports_escalate": at(2026, 12, 1, 3, 45),
@@ -128,6 +134,13 @@ def test_monthly_on_the_28th_and_weekly_across_boundaries():
         monthly(29, 1, 0)  # not every month has a 29th
     with pytest.raises(ValueError):
         When(datetime.time(1, 0), day=1, weekday=0)
+
+
+def test_hourly_anchoring_runs_every_hour_at_its_minute():
+    h = job_get("audit_anchor_hourly").when
+    assert h.next_after(at(2026, 12, 31, 23, 5)) == at(2027, 1, 1, 0, 5)  # across the year
+    assert h.next_after(at(2026, 12, 1, 3, 4, 59)) == at(2026, 12, 1, 3, 5)
+    assert h.cron() == "5 * * * *" and str(h.text()) == "每小时第5分"
 
 
 def test_the_cron_fields_say_the_same_times():
@@ -214,6 +227,8 @@ def test_ensure_queues_each_job_once_and_is_idempotent():
         "audit_daily",
         "ledger_daily",
         "pending_sweep",
+        "audit_anchor_hourly",
+        "ledger_anchor_hourly",
         "stats_month_close",
         "stats_supervision",
         "reports_escalate",

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
@@ -123,18 +124,52 @@ def test_progress_shows_stage_office_and_deadline_and_hides_other_households(tai
         )
 
 
-def test_the_channel_account_cannot_sign_in_and_holds_rights_for_the_day_only(taizhou):
-    from jiuzhu.core import clock
+def test_the_channel_principal_holds_no_role_and_only_intake_rights_for_the_call(taizhou):
+    """Issue 14 follow-up (item 8): the portal acts in the cases services as an intake-only
+    channel principal — no RoleAssignment (so no role maker-checker is bypassed), intake rights
+    only in the household's village and only on the object handed to the service, audited as
+    the citizen via the channel."""
+    from jiuzhu.accounts.models import RoleAssignment, User
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import has_capability, user_scope
+    from jiuzhu.audit.models import AuditEvent
 
     citizen = bound()
-    do_apply(citizen)
-    from jiuzhu.accounts.models import User
-
+    app = do_apply(citizen)
     u = User.objects.get(username=services.CHANNEL_USERNAME)
     assert not u.has_usable_password()
-    ra = u.role_assignments.get()
-    assert ra.valid_from == ra.valid_until == clock.today()
-    assert ra.area_id == citizen.household.hukou_area_id
+    assert not RoleAssignment.objects.filter(user=u).exists()
+    # Read back from the database (as a session would), the account has no right at all.
+    assert not has_capability(u, Capability.CASE_INTAKE)
+    assert not has_capability(u, Capability.REGISTRY_VIEW)
+    # The object handed to the service: intake and view in the one village, nothing else.
+    village = citizen.household.hukou_area_id
+    actor = services.channel_actor(village, citizen)
+    assert user_scope(actor, Capability.CASE_INTAKE).prefixes == (village,)
+    for cap in (
+        Capability.REGISTRY_EDIT,
+        Capability.CASE_VISIT,
+        Capability.CASE_REVIEW,
+        Capability.CASE_APPROVE,
+        Capability.PII_REVEAL,
+        Capability.PAYROLL_PREPARE,
+        Capability.ACCOUNTS_MANAGE,
+    ):
+        assert not has_capability(actor, cap), cap
+    # The cases service's own audit events name the channel and the citizen.
+    created = AuditEvent.objects.filter(subject_type="application", subject_id=str(app.pk))
+    names = set(created.values_list("actor_name", flat=True))
+    assert f"portal-online（群众#{citizen.pk}）" in names
+    # Outside the household's village the principal is refused (the service's own check).
+    from django.core.exceptions import PermissionDenied
+
+    from jiuzhu.cases import services as cases_services
+
+    other = services.channel_actor("321204001001", citizen)
+    with pytest.raises((PermissionDenied, Http404)):
+        cases_services.application_create(
+            actor=other, household_id=citizen.household_id, programme="dibao", reason="生活困难"
+        )
 
 
 def test_rating_after_the_visit_once_and_counted_for_kpis(taizhou):

@@ -96,7 +96,7 @@ def totp_verify(request):
             logout(request)
             messages.error(request, _("失败次数过多，账号已临时锁定，请稍后再试"))
             return redirect("login")
-        if security.totp_valid(user.totp_secret, form.cleaned_data["code"]):
+        if security.totp_accept(user, form.cleaned_data["code"]):
             request.session[security.SESSION_2FA] = True
             return redirect(_next_url(request))
         security.record_attempt(request, user.username, Outcome.BAD_TOTP, user)

@@ -24,6 +24,9 @@ class User(AbstractUser):
     # TOTP second factor (RFC 6238): the base32 secret, confirmed once the user enters a code.
     totp_secret = models.CharField(max_length=64, blank=True, editable=False)
     totp_confirmed_at = models.DateTimeField(_("动态口令启用时间"), null=True, blank=True)
+    # The last accepted TOTP time step (unix time // 30): a code is good once, never replayed
+    # within its window (RFC 6238 section 5.2).
+    totp_last_step = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("用户")

@@ -93,6 +93,9 @@ def _assignments(user, on: datetime.date):
 def user_scope(user, capability: str, on: datetime.date | None = None) -> Scope:
     if user is None or not user.is_authenticated or not user.is_active:
         return Scope(capability, ())
+    grant = getattr(user, "_jiuzhu_channel", None)  # a channel principal (accounts.channels)
+    if grant is not None:
+        return Scope(capability, (grant.area_code,) if capability in grant.capabilities else ())
     on = on or clock.today()
     prefixes = {
         a.area.code[: PREFIX_LENGTH[AreaLevel(a.area.level)]]
@@ -103,7 +106,7 @@ def user_scope(user, capability: str, on: datetime.date | None = None) -> Scope:
 
 
 def user_roles(user, on: datetime.date | None = None) -> list:
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or hasattr(user, "_jiuzhu_channel"):
         return []
     return _assignments(user, on or clock.today())
 

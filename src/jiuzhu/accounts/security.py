@@ -122,11 +122,43 @@ def totp_uri(user: User, secret: str) -> str:
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name="Jiuzhu")
 
 
-def totp_valid(secret: str, code: str) -> bool:
+def totp_step(secret: str, code: str) -> int | None:
+    """The time step (unix time // 30) whose code is ``code``, within one step either side of
+    now (clock drift), or None."""
     code = (code or "").strip().replace(" ", "")
     if not secret or not code.isdigit() or len(code) != 6:
+        return None
+    totp = pyotp.TOTP(secret)
+    now = clock.now()
+    here = totp.timecode(now)
+    for step in (here - 1, here, here + 1):
+        if pyotp.utils.strings_equal(code, totp.generate_otp(step)):
+            return step
+    return None
+
+
+def totp_valid(secret: str, code: str) -> bool:
+    return totp_step(secret, code) is not None
+
+
+def totp_accept(user: User, code: str) -> bool:
+    """Check ``code`` against the user's confirmed secret and use it up: a code accepted once
+    (or any code of an earlier step) is refused afterwards, so one overheard or phished code
+    cannot be replayed within its window. The step is claimed with one conditional UPDATE, so
+    two simultaneous sign-ins with the same code cannot both pass."""
+    from django.db.models import Q
+
+    step = totp_step(user.totp_secret, code)
+    if step is None:
         return False
-    return pyotp.TOTP(secret).verify(code, for_time=clock.now(), valid_window=1)
+    claimed = (
+        User.objects.filter(pk=user.pk)
+        .filter(Q(totp_last_step__isnull=True) | Q(totp_last_step__lt=step))
+        .update(totp_last_step=step)
+    )
+    if claimed:
+        user.totp_last_step = step
+    return bool(claimed)
 
 
 # Paths a half-signed-in user (forced change, second factor pending) may still reach.

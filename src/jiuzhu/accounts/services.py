@@ -289,16 +289,18 @@ def user_set_active(*, actor, user_id: int, active: bool, reason: str) -> None:
 @transaction.atomic
 def totp_confirm(*, user, secret: str, code: str) -> None:
     """Turn the second factor on once the user proves the authenticator app shows ``code``."""
-    from jiuzhu.accounts.security import totp_valid
+    from jiuzhu.accounts.security import totp_step
 
-    if not totp_valid(secret, code):
+    step = totp_step(secret, code)
+    if step is None:
         raise ServiceError(
             errors={"code": [_("“动态口令”不正确，请输入验证器中当前显示的6位数字")]}
         )
     user = User.objects.select_for_update().get(pk=user.pk)
     user.totp_secret = secret
     user.totp_confirmed_at = clock.now()
-    user.save(update_fields=["totp_secret", "totp_confirmed_at"])
+    user.totp_last_step = step  # the enrolment code cannot be used again to sign in
+    user.save(update_fields=["totp_secret", "totp_confirmed_at", "totp_last_step"])
     audit_record(
         actor=user,
         action="user.totp_enrol",

@@ -8,7 +8,7 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from jiuzhu.core.schedule import Job, daily, job_register
+        from jiuzhu.core.schedule import Job, daily, hourly, job_register
 
         job_register(
             Job(
@@ -18,6 +18,15 @@ class AuditConfig(AppConfig):
                 "jiuzhu.audit.tasks.audit_verify_task",
             ),
             order=60,
+        )
+        job_register(
+            Job(
+                "audit_anchor_hourly",
+                _("每小时审计链锚定"),
+                hourly(5),
+                "jiuzhu.audit.tasks.audit_anchor_task",
+            ),
+            order=76,
         )
 
         from jiuzhu.audit.labels import AUDIT_ACTIONS

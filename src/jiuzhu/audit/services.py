@@ -13,7 +13,14 @@ from django.utils import timezone
 from jiuzhu.audit.models import NATIONAL, AuditChainHead, AuditEvent  # noqa: F401 - NATIONAL: for callers
 from jiuzhu.audit.signals import audit_recorded
 from jiuzhu.core import clock
-from jiuzhu.core.hashchain import ZERO_HASH, anchor_problem, anchor_read, anchor_write, link_hash
+from jiuzhu.core.hashchain import (
+    ZERO_HASH,
+    anchor_advance,
+    anchor_problem,
+    anchor_read,
+    anchor_write,
+    link_hash,
+)
 from jiuzhu.core.hashchain import canonical_json as canonical_json
 
 CHAIN = "audit"
@@ -91,7 +98,10 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
         raise RuntimeError("audit events must be recorded inside the transaction of the change")
     head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    actor_name = actor.get_username() if actor_id else "system"
+    # A channel principal (accounts.channels) is recorded with the person it acts for.
+    actor_name = (
+        (getattr(actor, "audit_name", "") or actor.get_username()) if actor_id else "system"
+    )
     created_at = timezone.now()
     seq, prev = head.last_seq, head.last_hash
     rows = []
@@ -193,3 +203,52 @@ def audit_verify(*, anchor: bool = False) -> VerifyResult:
     if anchor and checked:
         anchor_write(CHAIN, checked, prev_hash, clock.now())
     return VerifyResult(True, checked, None, f"审计链完整，共 {checked} 条事件")
+
+
+def audit_anchor() -> VerifyResult:
+    """Move the audit chain's anchor (the signed head file outside the database) to the current
+    head, checking the events since the last anchor. Run hourly and after a payroll release, so
+    that cutting the newest events off is caught even between two daily verifies."""
+
+    def rows_from(seq):
+        for e in AuditEvent.objects.filter(seq__gte=seq).order_by("seq").iterator(chunk_size=2000):
+            yield e.seq, e.prev_hash, e.hash, event_hash(e)
+
+    head = AuditChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+    problem = anchor_advance(CHAIN, rows_from=rows_from, head=head, at=clock.now())
+    if problem:
+        return VerifyResult(False, 0, None, "审计链" + problem)
+    anchored = anchor_read(CHAIN)
+    seq = anchored.seq if anchored else 0
+    return VerifyResult(True, seq, None, f"审计链已锚定至第 {seq} 号事件")
+
+
+def audit_rechain() -> tuple[int, str]:
+    """Recompute every link of the audit chain under the key in force (``jiuzhu audit rekey``
+    runs this under the new key, after verifying under the old one). Content is not touched;
+    only ``prev_hash``/``hash`` and the head row. Returns (events, new head hash). Must run in
+    the rekey's transaction: the head row is locked, so no event is appended meanwhile."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_rechain must run inside the rekey's transaction")
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
+    prev, n, batch = ZERO_HASH, 0, []
+    from django.db import connection
+
+    def flush():
+        with connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE audit_auditevent SET prev_hash = %s, hash = %s WHERE seq = %s", batch
+            )
+        batch.clear()
+
+    for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=5000):
+        e.prev_hash = prev
+        prev = event_hash(e)
+        batch.append((e.prev_hash, prev, e.seq))
+        n += 1
+        if len(batch) >= 5000:
+            flush()
+    if batch:
+        flush()
+    AuditChainHead.objects.filter(id=1).update(last_seq=n, last_hash=prev)
+    return n, prev

@@ -26,3 +26,18 @@ def audit_verify_task(scheduled: str = "") -> dict:
             logger.error("审计链校验失败：%s", result.message)
             raise AuditChainBroken(result.message)
         return {"checked": result.checked, "message": result.message}
+
+
+@task()
+def audit_anchor_task(scheduled: str = "") -> dict:
+    """Hourly: move the audit chain's anchor forward after checking the events since the last
+    one; a chain cut back below its anchor (or rewritten after it) fails the task."""
+    from jiuzhu.audit.services import audit_anchor
+    from jiuzhu.core.schedule import schedule_chain
+
+    with schedule_chain(scheduled):
+        result = audit_anchor()
+        if not result.ok:
+            logger.error("审计链锚定失败：%s", result.message)
+            raise AuditChainBroken(result.message)
+        return {"anchored": result.checked, "message": result.message}

@@ -150,6 +150,12 @@ def application_list(
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=10**9),
 ):
+    if state and state not in State.values:
+        raise ServiceError(
+            _("状态 state 应为 %(allowed)s 之一，实为“%(value)s”")
+            % {"allowed": "、".join(State.values), "value": state},
+            field="state",
+        )
     qs = selectors.applications_visible(request.user).select_related("decided_by", "reviewed_by")
     if state:
         qs = qs.filter(state=state)

@@ -578,17 +578,34 @@ def public_notice(request, area_code: str):
 
 @require_POST
 def public_objection(request, area_code: str, notice_id: int):
+    """A 公示 objection. Refused input re-renders the page with what was typed, the form of that
+    notice open, and each message next to its field (400); accepted, back to the page."""
+    typed = {f: request.POST.get(f, "") for f in ("contact_name", "contact_phone", "content")}
     try:
         services.objection_submit(
             notice_id=notice_id,
-            contact_name=request.POST.get("contact_name", ""),
-            contact_phone=request.POST.get("contact_phone", ""),
-            content=request.POST.get("content", ""),
             area_code=area_code,
             client_address=request.META.get("REMOTE_ADDR", ""),
+            **typed,
         )
     except ServiceError as exc:
-        _errors(request, exc)
-    else:
-        messages.success(request, _("您的异议已提交，民政部门将在10个工作日内核查处理"))
+        try:
+            area, notices = selectors.public_notices(area_code=area_code)
+        except Area.DoesNotExist as missing:
+            raise Http404 from missing
+        errors = {f: msgs for f, msgs in exc.errors.items() if f != "__all__"}
+        general = list(exc.errors.get("__all__", []))
+        listed = any(n.pk == notice_id for n in notices)
+        if not listed:  # no form to show it in: say it on top
+            general += [m for msgs in errors.values() for m in msgs]
+        objection = {
+            "notice_id": notice_id,
+            "listed": listed,
+            "values": typed,
+            "errors": errors,
+            "general": general,
+        }
+        context = {"area": area, "notices": notices, "objection": objection}
+        return render(request, "cases/public_notice.html", context, status=400)
+    messages.success(request, _("您的异议已提交，民政部门将在10个工作日内核查处理"))
     return redirect(reverse("public:notice", kwargs={"area_code": area_code}))

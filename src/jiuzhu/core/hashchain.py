@@ -8,12 +8,15 @@ database but not read the key cannot recompute a chain after rewriting an entry.
 Deleting the newest entries and moving the head row back leaves a valid shorter chain; that is
 caught by the *anchor*: a signed head file (``<var>/anchors/<chain>.json``: last seq, its hash,
 time, HMAC signature) written outside the database by every successful verify (the daily
-check, ``jiuzhu audit verify``, ``jiuzhu ledger verify``). A chain shorter than its anchor, or
+check, ``jiuzhu audit verify``, ``jiuzhu ledger verify``), and moved forward — after checking
+what came since — every hour (``audit_anchor_hourly``, ``ledger_anchor_hourly``) and after each
+payroll release (``anchor_advance``). A chain shorter than its anchor, or
 whose entry at the anchored seq has another hash, fails verification. See docs/security.md.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import decimal
 import hashlib
@@ -21,6 +24,7 @@ import hmac
 import json
 import os
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,18 +52,37 @@ def _key_file() -> Path:
     return Path(configured) if configured else Path(settings.VAR_DIR) / "keys" / "chain.key"
 
 
-_cached: tuple[str, bytes] | None = None
+_cached: tuple[str, tuple | None, bytes] | None = None
+_override: list[bytes] = []
+
+
+@contextlib.contextmanager
+def key_override(key: bytes):
+    """Hash and sign with ``key`` inside the block (``jiuzhu audit rekey``)."""
+    _override.append(key)
+    try:
+        yield
+    finally:
+        _override.pop()
 
 
 def chain_key() -> bytes:
-    """The HMAC key: the environment variable, else the key file (created once if missing)."""
+    """The HMAC key: the environment variable, else the key file (created once if missing).
+    The file is re-read when it changes (a rekey), so a running process follows it."""
     global _cached
+    if _override:
+        return _override[-1]
     env = os.environ.get("JIUZHU_CHAIN_KEY", "")
     if env:
         return env.encode("utf-8")
     path = _key_file()
-    if _cached is not None and _cached[0] == str(path):
-        return _cached[1]
+    try:
+        st = path.stat()
+        mtime = (st.st_mtime_ns, st.st_ino)
+    except FileNotFoundError:
+        mtime = None
+    if _cached is not None and _cached[0] == str(path) and _cached[1] == mtime:
+        return _cached[2]
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -72,8 +95,31 @@ def chain_key() -> bytes:
     key = path.read_text().strip().encode("utf-8")
     if len(key) < 32:
         raise RuntimeError(f"hash-chain key in {path} is too short (at least 32 characters)")
-    _cached = (str(path), key)
+    st = path.stat()
+    _cached = (str(path), (st.st_mtime_ns, st.st_ino), key)
     return key
+
+
+def key_fingerprint(key: bytes) -> str:
+    """A short public name for a key (in the audit log of a rekey): reveals nothing of it."""
+    return hashlib.sha256(b"jiuzhu-chain-key|" + key).hexdigest()[:16]
+
+
+def key_file_install(new_key: bytes, *, stamp: str) -> Path | None:
+    """Make ``new_key`` the key file's content (mode 0600, atomically); the old file is kept
+    next to it as ``chain.key.retired-<stamp>`` (returned) for the archive of old exports."""
+    path = _key_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    retired = None
+    if path.exists():
+        retired = path.with_name(f"{path.name}.retired-{stamp}")
+        os.link(path, retired)
+    tmp = path.with_name(f"{path.name}.new")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(new_key.decode("utf-8"))
+    os.replace(tmp, path)
+    return retired
 
 
 def link_hash(prev_hash: str, body) -> str:
@@ -153,4 +199,51 @@ def anchor_problem(chain: str, hashes_by_seq: dict[int, str], last_seq: int) -> 
         )
     if hashes_by_seq.get(anchor.seq) != anchor.hash:
         return f"第 {anchor.seq} 号记录与 {anchor.at} 的锚定不符（被改写后重算）"
+    return ""
+
+
+def anchor_advance(
+    chain: str,
+    *,
+    rows_from: Callable[[int], Iterable[tuple[int, str, str, str]]],
+    head: tuple[int, str] | None,
+    at: datetime.datetime,
+) -> str:
+    """Move the anchor of ``chain`` to its current head, checking only what was appended since
+    the last anchor (cheap enough to run hourly and after every payroll release; the daily
+    verify still recomputes the whole chain).
+
+    ``rows_from(seq)`` yields ``(seq, prev_hash, stored_hash, recomputed_hash)`` for every entry
+    from ``seq`` on, in order; ``head`` is the head row's ``(last_seq, last_hash)``. Returns ""
+    when the anchor moved (or there is nothing to anchor), else the problem — and the anchor
+    stays where it was: a chain cut back below its anchor, an anchored entry rewritten, a link
+    broken after it, or a head row that disagrees with the entries."""
+    anchor = anchor_read(chain)
+    if anchor is not None and not anchor.valid:
+        return "链头锚定文件签名无效（被篡改或密钥不符）"
+    start = anchor.seq if anchor is not None else 0
+    prev = anchor.hash if anchor is not None else ZERO_HASH
+    last = start
+    rows = iter(rows_from(max(start, 1)))
+    if anchor is not None and start > 0:
+        first = next(rows, None)
+        if first is None or first[0] != start:
+            return (
+                f"链尾早于锚定：{anchor.at} 已锚定至第 {anchor.seq} 号，现已不存在"
+                "（末尾记录被删除）"
+            )
+        if first[2] != anchor.hash:
+            return f"第 {anchor.seq} 号记录与 {anchor.at} 的锚定不符（被改写后重算）"
+    for seq, prev_hash, stored, digest in rows:
+        if seq != last + 1:
+            return f"第 {last + 1} 号记录缺失（被删除或序号被改动）"
+        if prev_hash != prev:
+            return f"第 {seq} 号记录的前序哈希不符"
+        if digest != stored:
+            return f"第 {seq} 号记录内容被修改"
+        prev, last = stored, seq
+    if head is not None and (head[0] != last or head[1] != prev):
+        return f"链尾不符：链头记为第 {head[0]} 号，实有至第 {last} 号（末尾记录被删除）"
+    if last > start:
+        anchor_write(chain, last, prev, at)
     return ""

@@ -12,7 +12,8 @@ the waiting occurrence when it comes back, then returns to the normal times.
 The night's order matters: 政策找人 (02:15, ~80 s on 1M persons), then the incremental 核对
 (02:25, ~50 s), then monitoring (02:40, 2–3 min on Sunday's full run), which reads both; the
 monthly full 核对 runs on the 1st at 01:30, before all of them; the audit chain check at 04:00,
-the funds ledger chain check at 04:10.
+the funds ledger chain check at 04:10; every hour (at :05 and :07) the anchors of both chains
+move forward after a check of what was appended since.
 
 A site that prefers cron sets ``JIUZHU_SCHEDULE_OFF`` (job names, or ``all``), runs
 ``jiuzhu schedule --cancel`` and installs ``jiuzhu schedule --cron``'s lines, which run a job in
@@ -49,11 +50,13 @@ _LOCK_KEY = 4_612_027  # PostgreSQL advisory lock: two ensures never queue the s
 
 @dataclass(frozen=True)
 class When:
-    """Daily at ``at``; monthly on ``day`` (1–28, so every month has it); weekly on ``weekday``."""
+    """Daily at ``at``; monthly on ``day`` (1–28, so every month has it); weekly on ``weekday``;
+    ``hourly``: every hour at ``at``'s minute."""
 
     at: datetime.time
     day: int | None = None
     weekday: int | None = None
+    hourly: bool = False
 
     def __post_init__(self):
         if self.day is not None and not 1 <= self.day <= 28:
@@ -62,10 +65,15 @@ class When:
             raise ValueError(f"weekday {self.weekday}: 0 (Monday) … 6 (Sunday)")
         if self.day is not None and self.weekday is not None:
             raise ValueError("monthly or weekly, not both")
+        if self.hourly and (self.day is not None or self.weekday is not None):
+            raise ValueError("hourly is neither monthly nor weekly")
 
     def next_after(self, now: datetime.datetime | None = None) -> datetime.datetime:
         """The first occurrence strictly after ``now`` (local time, an aware datetime)."""
         local = timezone.localtime(now or timezone.now())
+        if self.hourly:
+            when = local.replace(minute=self.at.minute, second=0, microsecond=0)
+            return when if when > local else when + datetime.timedelta(hours=1)
         day = local.date()
         if self.day is not None:
             day = day.replace(day=self.day)
@@ -83,6 +91,8 @@ class When:
 
     def text(self) -> str:
         at = f"{self.at:%H:%M}"
+        if self.hourly:
+            return _("每小时第%(minute)s分") % {"minute": self.at.minute}
         if self.day is not None:
             return _("每月%(day)s日 %(at)s") % {"day": self.day, "at": at}
         if self.weekday is not None:
@@ -91,6 +101,8 @@ class When:
 
     def cron(self) -> str:
         """The crontab time fields (minute hour day-of-month month day-of-week)."""
+        if self.hourly:
+            return f"{self.at.minute} * * * *"
         dom = str(self.day) if self.day is not None else "*"
         dow = str((self.weekday + 1) % 7) if self.weekday is not None else "*"  # cron: 0 = Sunday
         return f"{self.at.minute} {self.at.hour} {dom} * {dow}"
@@ -98,6 +110,10 @@ class When:
 
 def daily(hour: int, minute: int) -> When:
     return When(datetime.time(hour, minute))
+
+
+def hourly(minute: int) -> When:
+    return When(datetime.time(0, minute), hourly=True)
 
 
 def monthly(day: int, hour: int, minute: int) -> When:

@@ -26,7 +26,7 @@ class FundsConfig(AppConfig):
 
         link_withdrawn.connect(on_link_withdrawn, dispatch_uid="funds.hold_release")
 
-        from jiuzhu.core.schedule import Job, daily, job_register
+        from jiuzhu.core.schedule import Job, daily, hourly, job_register
 
         job_register(
             Job(
@@ -36,6 +36,15 @@ class FundsConfig(AppConfig):
                 "jiuzhu.funds.tasks.ledger_verify_task",
             ),
             order=70,
+        )
+        job_register(
+            Job(
+                "ledger_anchor_hourly",
+                _("每小时资金台账锚定"),
+                hourly(7),
+                "jiuzhu.funds.tasks.ledger_anchor_task",
+            ),
+            order=77,
         )
 
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register

@@ -18,7 +18,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from jiuzhu.core import clock
-from jiuzhu.core.hashchain import ZERO_HASH, anchor_problem, anchor_read, anchor_write, link_hash
+from jiuzhu.core.hashchain import (
+    ZERO_HASH,
+    anchor_advance,
+    anchor_problem,
+    anchor_read,
+    anchor_write,
+    link_hash,
+)
 from jiuzhu.funds.models import LedgerChainHead, LedgerEntry
 
 CHAIN = "ledger"
@@ -107,6 +114,8 @@ def ledger_append(rows: list[dict], *, actor=None) -> tuple[int, int]:
         e["hash"] = prev = entry_hash(e)
         out.append(e)
     _insert(out, now)
+    if any(r["kind"] == "sent" for r in rows):  # a payroll released: anchor once it commits
+        transaction.on_commit(anchor_after_release)
     first = head.last_seq + 1
     LedgerChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
     return (first, seq)
@@ -187,3 +196,65 @@ def ledger_verify(*, anchor: bool = False) -> LedgerVerifyResult:
     if anchor and checked:
         anchor_write(CHAIN, checked, prev, clock.now())
     return LedgerVerifyResult(True, checked, None, f"资金台账完整，共 {checked} 条分录")
+
+
+def ledger_anchor() -> LedgerVerifyResult:
+    """Move the ledger's anchor (the signed head file outside the database) to the current head,
+    checking the entries since the last anchor (hourly, and after every payroll release)."""
+
+    def rows_from(seq):
+        qs = LedgerEntry.objects.filter(seq__gte=seq).order_by("seq").values(*_FIELDS)
+        for e in qs.iterator(chunk_size=20_000):
+            yield e["seq"], e["prev_hash"], e["hash"], entry_hash(e)
+
+    head = LedgerChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+    problem = anchor_advance(CHAIN, rows_from=rows_from, head=head, at=clock.now())
+    if problem:
+        return LedgerVerifyResult(False, 0, None, "资金台账" + problem)
+    anchored = anchor_read(CHAIN)
+    seq = anchored.seq if anchored else 0
+    return LedgerVerifyResult(True, seq, None, f"资金台账已锚定至第 {seq} 号分录")
+
+
+def anchor_after_release() -> None:
+    """After a payroll release commits: anchor the ledger and the audit log, so the money just
+    sent cannot be cut from either chain unnoticed. A failure is logged, never raised (the
+    release is done); the hourly and daily checks then fail visibly."""
+    import logging
+
+    from jiuzhu.audit.services import audit_anchor
+
+    logger = logging.getLogger("jiuzhu.funds")
+    for result in (ledger_anchor(), audit_anchor()):
+        if not result.ok:
+            logger.error("拨付后锚定失败：%s", result.message)
+
+
+def ledger_rechain() -> tuple[int, str]:
+    """Recompute every link of the ledger under the key in force (``jiuzhu audit rekey``, after
+    verifying under the old key). Only ``prev_hash``/``hash`` and the head row change; returns
+    (entries, new head hash). Runs in the rekey's transaction with the head row locked."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger_rechain must run inside the rekey's transaction")
+    LedgerChainHead.objects.select_for_update().get_or_create(id=1)
+    prev, n, batch = ZERO_HASH, 0, []
+
+    def flush():
+        with connection.cursor() as cur:
+            cur.executemany(
+                "UPDATE funds_ledgerentry SET prev_hash = %s, hash = %s WHERE seq = %s", batch
+            )
+        batch.clear()
+
+    qs = LedgerEntry.objects.order_by("seq").values(*_FIELDS).iterator(chunk_size=20_000)
+    for e in qs:
+        e["prev_hash"] = prev
+        prev = entry_hash(e)
+        batch.append((e["prev_hash"], prev, e["seq"]))
+        n += 1
+        if len(batch) >= 20_000:
+            flush()
+    if batch:
+        flush()
+    LedgerChainHead.objects.filter(id=1).update(last_seq=n, last_hash=prev)
+    return n, prev

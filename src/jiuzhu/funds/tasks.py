@@ -47,3 +47,18 @@ def ledger_verify_task(scheduled: str = "") -> dict:
             logger.error("资金台账校验失败：%s", result.message)
             raise LedgerChainBroken(result.message)
         return {"checked": result.checked, "message": result.message}
+
+
+@task()
+def ledger_anchor_task(scheduled: str = "") -> dict:
+    """Hourly: move the ledger's anchor forward after checking the entries since the last one;
+    a ledger cut back below its anchor (or rewritten after it) fails the task."""
+    from jiuzhu.core.schedule import schedule_chain
+    from jiuzhu.funds.ledger import ledger_anchor
+
+    with schedule_chain(scheduled):
+        result = ledger_anchor()
+        if not result.ok:
+            logger.error("资金台账锚定失败：%s", result.message)
+            raise LedgerChainBroken(result.message)
+        return {"anchored": result.checked, "message": result.message}

@@ -2,10 +2,10 @@
 
 Citizens are not staff users: a signed-in citizen is a ``Citizen`` row in the session, bound to
 one registry person and household. Writes to a case go through the cases services exactly as at
-the window, with ``channel="online"``; the acting account there is the portal's channel account
-(``portal-online``, no password, cannot sign in), holding the village worker role only in the
-household's own village and only for the day, so the audit log names both the channel and,
-in the portal's own event, the citizen.
+the window, with ``channel="online"``; the acting account there is the portal's channel principal
+(``portal-online``, no password, cannot sign in, no role: ``accounts.channels``), allowed intake
+only, in the household's own village, for that one call; the audit log names the channel and
+the citizen it acted for.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiuzhu.accounts.models import RoleAssignment, User
+from jiuzhu.accounts.channels import channel_principal
+from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.accounts.scoping import scoped, user_roles
 from jiuzhu.areas.models import Area, AreaLevel
@@ -213,26 +214,16 @@ def identity_bind(*, citizen: Citizen, name: str, id_number: str) -> Citizen:
 # ---------------------------------------------------------------- the channel account
 
 
-def channel_actor(area_code: str) -> User:
-    """The account the online channel acts as in the cases services: village worker rights in
-    this one village, valid today only (a fresh assignment each day it is used)."""
-    user, created = User.objects.get_or_create(
-        username=CHANNEL_USERNAME, defaults={"full_name": "网上申请（群众端）"}
+def channel_actor(area_code: str, citizen: Citizen | None = None) -> User:
+    """The online channel's principal for one cases-service call: intake rights only, in this
+    one village, held by this object alone — no role assignment (``accounts.channels``)."""
+    return channel_principal(
+        channel="online",
+        username=CHANNEL_USERNAME,
+        full_name="网上申请（群众端）",
+        area_code=area_code,
+        on_behalf_of=f"群众#{citizen.pk}" if citizen is not None else "群众",
     )
-    if created:
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    today = clock.today()
-    RoleAssignment.objects.get_or_create(
-        user=user,
-        role=Role.VILLAGE_WORKER,
-        area_id=area_code,
-        valid_from=today,
-        defaults={"valid_until": today},
-    )
-    if hasattr(user, "_jiuzhu_assignments"):
-        del user._jiuzhu_assignments
-    return user
 
 
 def _require_bound(citizen: Citizen) -> None:
@@ -322,7 +313,7 @@ def apply(
         facts.append(_("共同生活%(v)s人") % {"v": members})
     if answers.get("illness") == "yes":
         facts.append(_("家中有重病、残疾或失能人员"))
-    actor = channel_actor(person.household.hukou_area_id)
+    actor = channel_actor(person.household.hukou_area_id, citizen)
     app = cases_services.intake_submit(
         actor=actor,
         household_id=citizen.household_id,
@@ -373,7 +364,7 @@ def upload_missing(*, citizen: Citizen, application_id: int, kind: str, uploaded
 
         raise Http404
     data, _ctype = _image(uploaded, field="file", limit=MAX_PHOTO_BYTES)
-    actor = channel_actor(app.household.hukou_area_id)
+    actor = channel_actor(app.household.hukou_area_id, citizen)
     m = cases_services.material_upload(
         actor=actor,
         household_id=app.household_id,

@@ -1011,9 +1011,9 @@ def predict_pairs(
     predictions = linker.inference.predict(
         threshold_match_probability=threshold, warning_mode="never"
     )
-    relation = predictions.as_duckdbpyrelation()
-    # no pair at all (a record with nothing to compare against) is an empty frame, not an error
-    return relation.pl()
+    # A table, not a batch reader: no pair above the threshold is an empty frame with the
+    # columns, not "Must pass schema, or at least one RecordBatch" (a 500 on 核对).
+    return pl.from_arrow(predictions.as_duckdbpyrelation().to_arrow_table())
 
 
 def link_records(

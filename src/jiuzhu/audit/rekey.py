@@ -1,0 +1,122 @@
+"""Re-keying the hash chains (``jiuzhu audit rekey``): the audit log and the funds ledger are
+recomputed under a new HMAC key — after both verify under the old one, in one transaction,
+audited, and anchored under the new key. See docs/operations.md ("Rotating the chain key").
+
+Order (each step only if the previous one held):
+1. both chains verify in full under the current key, anchors included (a chain that is already
+   broken is never "laundered" into a valid one under a new key);
+2. in one transaction, with both head rows locked: every link recomputed under the new key
+   (content untouched), a ``chain.rekey`` event appended (old and new key fingerprints, the old
+   and new heads), the key file replaced (the old one kept as ``chain.key.retired-<time>``);
+3. after commit: both anchors rewritten under the new key (the old anchor files kept as
+   ``*.retired-<time>``), then both chains verified in full again.
+Stop the web server and the worker first: a process that appends between the commit and its
+next key read would link under the old key (each process re-reads the key file when it changes).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from jiuzhu.audit.services import audit_rechain, audit_record, audit_verify
+from jiuzhu.core import clock, hashchain
+
+
+class RekeyRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class RekeyResult:
+    audit_events: int
+    ledger_entries: int
+    old_fingerprint: str
+    new_fingerprint: str
+    retired_key: str
+    message: str
+
+
+def chains_rekey(*, reason: str, new_key: bytes | None = None) -> RekeyResult:
+    from jiuzhu.funds.ledger import ledger_rechain, ledger_verify
+
+    if not (reason or "").strip():
+        raise RekeyRefused("须填写重新设置密钥的理由（--reason）")
+    if os.environ.get("JIUZHU_CHAIN_KEY"):
+        raise RekeyRefused(
+            "密钥来自环境变量 JIUZHU_CHAIN_KEY：请先改用密钥文件（JIUZHU_CHAIN_KEY_FILE）再重新设置"
+        )
+    old_key = hashchain.chain_key()
+    checks = (audit_verify(), ledger_verify())
+    broken = [c.message for c in checks if not c.ok]
+    if broken:
+        raise RekeyRefused("旧密钥下校验未通过，拒绝重新设置密钥：" + "；".join(broken))
+    new_key = (new_key or secrets.token_hex(32).encode("ascii")).strip()
+    if len(new_key) < 32:
+        raise RekeyRefused("新密钥太短（至少 32 个字符）")
+    if new_key == old_key:
+        raise RekeyRefused("新密钥与现用密钥相同")
+    old_fp, new_fp = hashchain.key_fingerprint(old_key), hashchain.key_fingerprint(new_key)
+    stamp = clock.now().strftime("%Y%m%d%H%M%S")
+    old_heads = (audit_head(), ledger_head())
+    retired = None
+    installed = False
+    try:
+        with transaction.atomic(), hashchain.key_override(new_key):
+            n_ledger, ledger_hash = ledger_rechain()
+            n_audit, _ = audit_rechain()
+            audit_record(
+                actor=None,
+                action="chain.rekey",
+                subject_type="chain",
+                subject_id="audit+ledger",
+                reason=reason.strip(),
+                before={"key": old_fp, "audit_head": old_heads[0], "ledger_head": old_heads[1]},
+                after={"key": new_fp, "ledger_head": [n_ledger, ledger_hash]},
+                extra={"audit_events": n_audit, "ledger_entries": n_ledger},
+            )
+            retired = hashchain.key_file_install(new_key, stamp=stamp)
+            installed = True
+    except Exception:
+        if installed:  # the transaction did not commit: the old key goes back
+            hashchain.key_file_install(old_key, stamp=f"{stamp}-failed")
+        raise
+    # After commit, under the new key: new anchors (the old ones were signed with the old key).
+    for chain, head in (("audit", audit_head()), ("ledger", ledger_head())):
+        old_anchor = hashchain._anchor_path(chain)
+        if old_anchor.exists():
+            shutil.copy2(old_anchor, old_anchor.with_name(f"{old_anchor.name}.retired-{stamp}"))
+            old_anchor.unlink()
+        if head[0]:
+            hashchain.anchor_write(chain, head[0], head[1], clock.now())
+    after = (audit_verify(anchor=True), ledger_verify(anchor=True))
+    if not all(c.ok for c in after):
+        raise RekeyRefused("新密钥下校验未通过：" + "；".join(c.message for c in after))
+    return RekeyResult(
+        audit_events=after[0].checked,
+        ledger_entries=after[1].checked,
+        old_fingerprint=old_fp,
+        new_fingerprint=new_fp,
+        retired_key=str(retired or ""),
+        message=f"已用新密钥（指纹 {new_fp}）重算并锚定：{after[0].message}；{after[1].message}",
+    )
+
+
+def audit_head() -> list:
+    from jiuzhu.audit.models import AuditChainHead
+
+    head = AuditChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+    return list(head) if head else [0, hashchain.ZERO_HASH]
+
+
+def ledger_head() -> list:
+    from jiuzhu.funds.models import LedgerChainHead
+
+    head = LedgerChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+    return list(head) if head else [0, hashchain.ZERO_HASH]
