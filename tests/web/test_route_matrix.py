@@ -101,6 +101,7 @@ API_APP = pk("app", "application_id")
 def VILLAGE(w, side):  # noqa: N802 - a URL-kwargs builder like pk()
     return {"village_code": w[side]["village"]}
 
+
 MATRIX = {
     "home": Row(LOGIN),
     "login": Row(PUBLIC),
@@ -326,6 +327,12 @@ MATRIX = {
         LOGIN, "GET", pk("report", "report_id"), "report", scope_cap=C.CASE_REVIEW
     ),
     "portal:staff_report_photo": Row(
+        LOGIN,
+        "GET",
+        lambda w, s: {"report_id": w[s]["report"].pk, "photo_id": w[s]["photo"].pk},
+        "report",
+        scope_cap=C.CASE_REVIEW,
+    ),
     "verify:link": Row(C.REGISTRY_VIEW, "GET", pk("link"), "household"),
     "stats:ratings": Row(C.STATS_VIEW),
     "stats:street_maps": Row(C.AREAS_MANAGE),
@@ -341,12 +348,6 @@ MATRIX = {
     "portal:objection_query": Row(PUBLIC),
     "portal:staff_posters": Row(LOGIN),  # lists only the villages in scope
     "portal:staff_poster": Row(C.CASE_VIEW, "GET", VILLAGE, "household"),
-        LOGIN,
-        "GET",
-        lambda w, s: {"report_id": w[s]["report"].pk, "photo_id": w[s]["photo"].pk},
-        "report",
-        scope_cap=C.CASE_REVIEW,
-    ),
 }
 
 
