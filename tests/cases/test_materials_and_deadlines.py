@@ -6,7 +6,7 @@ import os
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from jiuzhu.cases import seams
+from jiuzhu.cases import checks
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import Material, OutstandingItem, State, Task, WorkingDayOverride
 from jiuzhu.cases.selectors import todo_for
@@ -96,7 +96,7 @@ def test_upload_outside_area_refused(cast, hh):
 
 def test_accept_needs_pledge_and_authorisation_before_any_check(cast, monkeypatch):
     calls = []
-    monkeypatch.setattr(seams, "request_check", lambda app: calls.append(app.pk))
+    monkeypatch.setattr(checks, "request_check", lambda app: calls.append(app.pk))
     app = new_case(cast, signatures=False)
     with pytest.raises(ServiceError) as e:
         s.application_accept(actor=cast.reviewer, application_id=app.pk, version=app.version)

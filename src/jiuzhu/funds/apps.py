@@ -19,3 +19,7 @@ class FundsConfig(AppConfig):
         from jiuzhu.funds.selectors import household_section
 
         register_profile_section("funds/_household_payments.html", household_section, order=60)
+
+        from jiuzhu.funds import subscribers
+
+        subscribers.subscribe()

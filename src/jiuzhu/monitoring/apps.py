@@ -22,3 +22,7 @@ class MonitoringConfig(AppConfig):
         register_profile_section(
             "monitoring/_household_alerts.html", selectors.household_section, order=60
         )
+
+        from jiuzhu.monitoring import subscribers
+
+        subscribers.subscribe()

@@ -7,13 +7,12 @@ import decimal
 import uuid
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access
 from jiuzhu.audit.services import audit_record, jsonable
-from jiuzhu.cases import seams
+from jiuzhu.cases import calculator
 from jiuzhu.cases.models import (
     Application,
     Purpose,
@@ -31,9 +30,10 @@ from jiuzhu.cases.services._common import (
     chain_for,
 )
 from jiuzhu.cases.workdays import add_working_days
-from jiuzhu.core import clock
+from jiuzhu.core import clock, events
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.language import stored_text
+from jiuzhu.registry import roll
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Person, RollEntry, RollStatus
 
@@ -185,49 +185,43 @@ def phase_out_amounts(amount: decimal.Decimal, months: int) -> list[decimal.Deci
 
 def _adjust_roll(app: Application, actor, amount, reason: str) -> dict:
     """Apply an approved change/stop/渐退 to its target entry (paid to this month, new from next)."""
-    entry = RollEntry.objects.select_for_update().get(pk=app.target_roll_entry_id)
+    entry = roll.roll_entry_lock(app.target_roll_entry_id)
     if entry.status not in ADJUSTABLE_STATES:
         raise ServiceError(_("该名册记录已停发，不能再变更或停发"), code="wrong_state")
     today = clock.today()
     this_month = today.replace(day=1)
     start = _month_after(today)
-    entry.end_month = max(this_month, entry.start_month)
-    entry.status = RollStatus.STOPPED
-    entry.version = F("version") + 1
-    entry.save()
+    before_amount = entry.monthly_amount
+    roll.roll_end(entry, end_month=max(this_month, entry.start_month))
     created: list[RollEntry] = []
     if app.purpose == Purpose.CHANGE:
         value = _money(amount if amount not in (None, "") else app.monthly_amount, "amount")
         app.monthly_amount = value
         created.append(
-            RollEntry(
+            roll.roll_add(
                 household_id=entry.household_id,
                 person_id=entry.person_id,
                 programme=entry.programme,
-                monthly_amount=value,
+                amount=value,
                 start_month=start,
                 decision_ref=app.number,
-                source="case",
             )
         )
     elif app.purpose == Purpose.PHASE_OUT:
         month = start
-        for value in phase_out_amounts(entry.monthly_amount, app.phase_out_months or 1):
+        for value in phase_out_amounts(before_amount, app.phase_out_months or 1):
             created.append(
-                RollEntry(
+                roll.roll_add(
                     household_id=entry.household_id,
                     person_id=entry.person_id,
                     programme="phase_out",
-                    monthly_amount=value,
+                    amount=value,
                     start_month=month,
                     end_month=month,
                     decision_ref=app.number,
-                    source="case",
                 )
             )
             month = _month_after(month)
-    for row in created:
-        row.save()
     app.roll_entry = created[0] if app.purpose == Purpose.CHANGE else entry
     after = {
         "purpose": app.purpose,
@@ -261,13 +255,19 @@ def _adjust_roll(app: Application, actor, amount, reason: str) -> dict:
 
 def _origin_hold_release(app: Application, actor, *, confirmed: bool, note: str) -> bool:
     """Settle the payment hold placed by the alert this case came from (``origin`` alert:N),
-    once the case is decided: the hold lasts as long as the roll has not changed."""
+    once the case is decided: the hold lasts as long as the roll has not changed. Published as
+    ``CaseDecided`` (funds settles the hold once the decision commits)."""
     if not (app.origin or "").startswith("alert:"):
         return False
-    from jiuzhu.funds import services as funds_services
-
-    funds_services.payment_hold_release(
-        source=app.origin, actor=actor, confirmed=confirmed, note=note[:300]
+    events.publish(
+        events.CaseDecided(
+            application_id=app.pk,
+            purpose=str(app.purpose or ""),
+            origin=app.origin,
+            approved=confirmed,
+            actor_id=getattr(actor, "pk", None),
+            note=note[:300],
+        )
     )
     return True
 
@@ -348,7 +348,7 @@ def death_adjustment(
             origin=origin,
         )
     if amount in (None, ""):
-        amount = seams.programme_amount(household=person.household, programme=entry.programme)
+        amount = calculator.programme_amount(household=person.household, programme=entry.programme)
     else:
         amount = _money(amount, "amount")
     purpose = Purpose.CHANGE if amount else Purpose.STOP

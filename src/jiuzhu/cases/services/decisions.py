@@ -7,7 +7,7 @@ import datetime
 from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Role
-from jiuzhu.cases import seams
+from jiuzhu.cases import calculator
 from jiuzhu.cases.models import (
     Application,
     Programme,
@@ -37,7 +37,7 @@ def _amount_against_calculator(app: Application, value, amount_reason: str | Non
     """The calculator's amount for this household beside the one chosen. A page passes
     ``amount_reason`` (None: a caller that does not show the calculator); a chosen amount other
     than the calculator's needs a reason, kept in the case's event."""
-    calculated = seams.programme_amount(household=app.household, programme=app.programme)
+    calculated = calculator.programme_amount(household=app.household, programme=app.programme)
     data = {"calculated": calculated}
     if amount_reason is None:
         return data

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_noop
 
 from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.scoping import access, require_area
-from jiuzhu.cases import seams
+from jiuzhu.cases import calculator
 from jiuzhu.cases.models import (
     CORE_MATERIALS,
     Application,
@@ -73,6 +73,8 @@ def application_create(
     authorisation: dict | None = None,
     channel: str = "window",
     client_ref: str | None = None,
+    origin: str = "",
+    evidence: dict | None = None,
 ) -> Application:
     """Register an application (申请). ``programme`` empty = 模糊申请: the system proposes.
 
@@ -80,6 +82,8 @@ def application_create(
     "expense": [...]}`` in the registry's fact fields; ``members`` adds persons not yet in the
     registry. ``pledge``/``authorisation`` record on-screen signatures (``{"signer_name": …}``).
     An online channel passes ``client_ref``; submitting the same one again returns the first.
+    ``origin``/``evidence``: where the case came from (e.g. "alert:N" from monitoring) and what
+    that source found.
     """
     hh = access(
         Household.objects.select_for_update(), actor, Capability.REGISTRY_VIEW, pk=household_id
@@ -152,9 +156,11 @@ def application_create(
         chain=chain,
         created_by=actor,
         intake_due=add_working_days(today, chain["intake_days"]),
+        origin=origin,
+        evidence=evidence or {},
     )
     if app.vague:
-        app.proposed_programmes = seams.propose_programmes(household=hh)
+        app.proposed_programmes = calculator.propose_programmes(household=hh)
     app.number = f"TMP{uuid.uuid4().hex[:20]}"
     try:
         with transaction.atomic():

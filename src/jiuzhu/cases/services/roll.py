@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from jiuzhu.audit.services import audit_record
@@ -13,6 +12,7 @@ from jiuzhu.cases.models import (
 from jiuzhu.cases.services._common import _money, _month_after, _move
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.registry import roll
 from jiuzhu.registry.models import RollEntry, RollStatus
 
 
@@ -20,14 +20,13 @@ def _roll_add(app: Application, actor, amount, *, one_off: bool) -> RollEntry:
     start = _month_after(app.decided_on or clock.today())
     if one_off:
         start = (app.decided_on or clock.today()).replace(day=1)
-    entry = RollEntry.objects.create(
+    entry = roll.roll_add(
         household_id=app.household_id,
         programme=app.programme,
-        monthly_amount=amount,
+        amount=amount,
         start_month=start,
         end_month=start if one_off else None,
         decision_ref=app.number,
-        source="case",
     )
     app.roll_entry = entry
     audit_record(
@@ -53,26 +52,21 @@ def roll_change(*, actor, application_id: int, version: int, amount, reason: str
 
     def body(app):
         value = _money(amount, "amount")
-        old = RollEntry.objects.select_for_update().get(pk=app.roll_entry_id)
+        old = roll.roll_entry_lock(app.roll_entry_id)
         if old.status != RollStatus.ACTIVE:
             raise ServiceError(_("名册记录已不在保，不能变更"), code="wrong_state")
         if app.programme == Programme.TEMPORARY_AID:
             raise ServiceError(_("临时救助为一次性救助，不能变更金额"), code="wrong_state")
         today = clock.today()
         start = _month_after(today)
-        old.end_month = today.replace(day=1)
-        old.status = RollStatus.STOPPED if old.start_month >= start else old.status
-        old.version = F("version") + 1
-        old.save()
-        new = RollEntry.objects.create(
+        roll.roll_end(old, end_month=today.replace(day=1))  # paid to this month
+        new = roll.roll_add(
             household_id=app.household_id,
             programme=app.programme,
-            monthly_amount=value,
+            amount=value,
             start_month=start,
             decision_ref=app.number,
-            source="case",
         )
-        RollEntry.objects.filter(pk=old.pk).update(status=RollStatus.STOPPED)
         audit_record(
             actor=actor,
             action="roll.change",
@@ -103,12 +97,9 @@ def roll_stop(*, actor, application_id: int, version: int, reason: str) -> Appli
     """停发: paid up to this month, stopped from the next."""
 
     def body(app):
-        entry = RollEntry.objects.select_for_update().get(pk=app.roll_entry_id)
+        entry = roll.roll_entry_lock(app.roll_entry_id)
         today = clock.today()
-        entry.end_month = max(today.replace(day=1), entry.start_month)
-        entry.status = RollStatus.STOPPED
-        entry.version = F("version") + 1
-        entry.save()
+        roll.roll_end(entry, end_month=max(today.replace(day=1), entry.start_month))
         audit_record(
             actor=actor,
             action="roll.stop",

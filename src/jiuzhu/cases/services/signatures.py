@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.scoping import access
-from jiuzhu.cases import seams
+from jiuzhu.cases import checks
 from jiuzhu.cases.models import (
     Application,
     CheckAuthorisation,
@@ -133,7 +133,7 @@ def _start_investigation(app: Application, actor, visitor_id: int | None) -> dic
     app.visit_due = add_working_days(today, chain["visit_days"])
     app.review_due = add_working_days(today, chain["review_days"])
     app.decision_due = add_working_days(today, chain["total_days"])
-    ref = seams.request_check(app)  # pledge and authorisation are on file (checked above)
+    ref = checks.request_check(app)  # pledge and authorisation are on file (checked above)
     app.check_requested_at = timezone.now()
     app.check_reference = ref or ""
     HomeVisit.objects.create(application=app, assigned_to_id=visitor_id, due_date=app.visit_due)
