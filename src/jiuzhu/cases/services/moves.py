@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from jiuzhu.cases.models import (
-    Application,
-)
+from jiuzhu.cases.models import Application
 from jiuzhu.cases.services.decisions import (
     application_approve,
     application_refuse,

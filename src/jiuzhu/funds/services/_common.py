@@ -11,9 +11,7 @@ from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
 from jiuzhu.core.errors import ConcurrentEditError
-from jiuzhu.funds.generation import (
-    area_prefix,
-)
+from jiuzhu.funds.generation import area_prefix
 from jiuzhu.funds.models import (
     HoldOutcome,
     LineStatus,
