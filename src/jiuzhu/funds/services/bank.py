@@ -154,53 +154,18 @@ def _report(problems: list[str]) -> ServiceError:
     return ServiceError(errors={"file": shown}, code="bad_return_file")
 
 
-def bank_return_import(
-    *, actor, payroll_id: int, data: bytes, file_name: str, profile_id: int | None = None
-) -> dict:
-    """对账: read the bank's return file and record each line as paid or failed.
-
-    All or nothing: unknown lines, lines of another payroll, amounts or accounts that differ,
-    a wrong 合计, an encoding other than the profile's, or lines already reconciled refuse the
-    whole file with a row-level report (``ServiceError.errors['file']``) and nothing is written.
-    Failed lines go to the re-issue queue with the bank's reason."""
-    payroll = Payroll.objects.get(pk=payroll_id)
-    require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
-    if payroll.status != PayrollStatus.RELEASED:
-        raise ServiceError(_("只有已拨付、未结清的发放批次可以导入回盘文件"), code="wrong_state")
-    profile = BankProfile.objects.filter(pk=profile_id).first() if profile_id else default_profile()
-    if profile is None:
-        raise ServiceError(_("银行格式 %(id)s 不存在") % {"id": profile_id}, field="profile")
-    try:
-        rows, trailer = bankfiles.read_return(profile, data, file_name)
-    except bankfiles.FileProblems as exc:
-        raise _report(exc.problems) from exc
-    problems: list[str] = []
-    other_batches = rows.filter(pl.col("batch") != payroll.number)["batch"].unique().to_list()
-    if other_batches and rows.filter(pl.col("batch") == payroll.number).height == 0:
-        raise _report(
-            [
-                _("该回盘文件属于批次 %(batches)s，不是本批次 %(number)s")
-                % {"batches": "、".join(sorted(other_batches)[:3]), "number": payroll.number}
-            ]
-        )
-    sent = _sent_frame(payroll).select(
-        "id",
-        "ref",
-        pl.col("account_number").alias("l_account"),
-        pl.col("amount_fen").alias("l_fen"),
-        "status",
-    )
-    j = rows.join(sent, on="ref", how="left")
+def _return_checks(number: str) -> list:
+    """The rules a return file's line must pass: (condition that flags the line, message)."""
     checks = [
         (
-            pl.col("batch") != payroll.number,
+            pl.col("batch") != number,
             lambda r: (
                 _("第 %(row)s 行：批次号 %(batch)s 不是本批次 %(number)s")
-                % {"row": r["row_no"], "batch": r["batch"], "number": payroll.number}
+                % {"row": r["row_no"], "batch": r["batch"], "number": number}
             ),
         ),
         (
-            pl.col("id").is_null() & (pl.col("batch") == payroll.number),
+            pl.col("id").is_null() & (pl.col("batch") == number),
             lambda r: (
                 _("第 %(row)s 行：明细编号 %(ref)s 不在本批次的代发明细中")
                 % {"row": r["row_no"], "ref": r["ref"]}
@@ -259,6 +224,13 @@ def bank_return_import(
             ),
         ),
     ]
+    return checks
+
+
+def _return_problems(rows: pl.DataFrame, trailer: dict | None, j: pl.DataFrame, number: str):
+    """Every problem of the file (row-level, then the 合计 line) and the file's total in fen."""
+    problems: list[str] = []
+    checks = _return_checks(number)
     bad = j.with_columns(
         [cond.fill_null(False).alias(f"c{i}") for i, (cond, _msg) in enumerate(checks)]
     )
@@ -279,9 +251,12 @@ def bank_return_import(
             _("合计金额 %(total)s 元与明细金额之和 %(sum)s 元不符")
             % {"total": _yuan(trailer["amount_fen"]), "sum": _yuan(file_total)}
         )
-    if problems:
-        raise _report(problems)
-    result = j.select(
+    return problems, file_total
+
+
+def _return_results(j: pl.DataFrame) -> pl.DataFrame:
+    """Each line's new status and failure reason (the bank's text as a code)."""
+    return j.select(
         "id",
         pl.when(pl.col("result") == bankfiles.RESULT_PAID)
         .then(pl.lit(LineStatus.PAID))
@@ -295,6 +270,11 @@ def bank_return_import(
         .alias("failure_reason"),
         "l_fen",
     )
+
+
+def _return_book(*, actor, payroll, profile, result, rows, data, file_name, file_total) -> dict:
+    """Write the reconciliation: line statuses, ledger entries, the file, the audit event and
+    the recoveries it reveals — in one transaction."""
     with transaction.atomic():
         locked = _lock(payroll.pk, None)
         if locked.status != PayrollStatus.RELEASED:
@@ -354,6 +334,57 @@ def bank_return_import(
         )
         recoveries_detect(payroll_id=payroll.pk, actor=actor)
     return summary
+
+
+def bank_return_import(
+    *, actor, payroll_id: int, data: bytes, file_name: str, profile_id: int | None = None
+) -> dict:
+    """对账: read the bank's return file and record each line as paid or failed.
+
+    All or nothing: unknown lines, lines of another payroll, amounts or accounts that differ,
+    a wrong 合计, an encoding other than the profile's, or lines already reconciled refuse the
+    whole file with a row-level report (``ServiceError.errors['file']``) and nothing is written.
+    Failed lines go to the re-issue queue with the bank's reason."""
+    payroll = Payroll.objects.get(pk=payroll_id)
+    require_area(actor, Capability.PAYROLL_PREPARE, payroll.area_id)
+    if payroll.status != PayrollStatus.RELEASED:
+        raise ServiceError(_("只有已拨付、未结清的发放批次可以导入回盘文件"), code="wrong_state")
+    profile = BankProfile.objects.filter(pk=profile_id).first() if profile_id else default_profile()
+    if profile is None:
+        raise ServiceError(_("银行格式 %(id)s 不存在") % {"id": profile_id}, field="profile")
+    try:
+        rows, trailer = bankfiles.read_return(profile, data, file_name)
+    except bankfiles.FileProblems as exc:
+        raise _report(exc.problems) from exc
+    other_batches = rows.filter(pl.col("batch") != payroll.number)["batch"].unique().to_list()
+    if other_batches and rows.filter(pl.col("batch") == payroll.number).height == 0:
+        raise _report(
+            [
+                _("该回盘文件属于批次 %(batches)s，不是本批次 %(number)s")
+                % {"batches": "、".join(sorted(other_batches)[:3]), "number": payroll.number}
+            ]
+        )
+    sent = _sent_frame(payroll).select(
+        "id",
+        "ref",
+        pl.col("account_number").alias("l_account"),
+        pl.col("amount_fen").alias("l_fen"),
+        "status",
+    )
+    j = rows.join(sent, on="ref", how="left")
+    problems, file_total = _return_problems(rows, trailer, j, payroll.number)
+    if problems:
+        raise _report(problems)
+    return _return_book(
+        actor=actor,
+        payroll=payroll,
+        profile=profile,
+        result=_return_results(j),
+        rows=rows,
+        data=data,
+        file_name=file_name,
+        file_total=file_total,
+    )
 
 
 def _apply_results(payroll: Payroll, result: pl.DataFrame) -> None:
