@@ -97,44 +97,9 @@ def application_create(
             if existing.household_id != household_id:
                 raise ServiceError(_("外部请求编号已被其他申请使用"), field="client_ref")
             return existing
-    errors: dict[str, list[str]] = {}
-    if programme and programme not in Programme.values:
-        errors.setdefault("programme", []).append(
-            _("救助项目“%(programme)s”不存在") % {"programme": programme}
-        )
-    if programme == Programme.TEMPORARY_AID and temp_aid_kind not in TempAidKind.values:
-        errors.setdefault("temp_aid_kind", []).append(_("临时救助须选择“急难型”或“支出型”"))
-    if programme != Programme.TEMPORARY_AID:
-        temp_aid_kind = ""
-    if channel not in ("window", "visit", "online", "api"):
-        errors.setdefault("channel", []).append(_("渠道须为 window、visit、online 或 api"))
-    if errors:
-        raise ServiceError(errors=errors)
-    if applicant_id:
-        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
-        if applicant is None:
-            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
-    else:
-        applicant = Person.objects.filter(household=hh, relation="head").first()
-        if applicant is None:
-            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
-    _refuse_deceased(applicant, hh)  # before anything else: never for a deceased person
-    open_same = Application.objects.filter(
-        household=hh,
-        state__in=[
-            s
-            for s in State.values
-            if s not in ("rejected_intake", "approved", "refused", "withdrawn", "stopped")
-        ],
-    )
-    if programme:
-        open_same = open_same.filter(programme=programme)
-    if open_same.exists():
-        raise ServiceError(
-            _("该家庭已有办理中的申请（%(number)s），不能重复申请")
-            % {"number": open_same.first().number},
-            code="duplicate",
-        )
+    temp_aid_kind = _input_check(programme, temp_aid_kind, channel)
+    applicant = _applicant_for(hh, applicant_id)
+    _refuse_open_application(hh, programme)
     for member in members or []:
         registry_services.person_add(
             actor=actor, household_id=hh.pk, data=member, reason="申请时登记"
@@ -172,6 +137,73 @@ def application_create(
     for d in declarations:  # tied to this application; the registry is changed on reconciling
         d.application = app
     Declaration.objects.bulk_create(declarations)
+    _submission_record(
+        app,
+        actor,
+        declarations=declarations,
+        pledge=pledge,
+        authorisation=authorisation,
+        reason=reason,
+    )
+    return app
+
+
+def _input_check(programme: str, temp_aid_kind: str, channel: str) -> str:
+    """Refuse an unknown programme or channel; returns the 临时救助 kind ("" for others)."""
+    errors: dict[str, list[str]] = {}
+    if programme and programme not in Programme.values:
+        errors.setdefault("programme", []).append(
+            _("救助项目“%(programme)s”不存在") % {"programme": programme}
+        )
+    if programme == Programme.TEMPORARY_AID and temp_aid_kind not in TempAidKind.values:
+        errors.setdefault("temp_aid_kind", []).append(_("临时救助须选择“急难型”或“支出型”"))
+    if programme != Programme.TEMPORARY_AID:
+        temp_aid_kind = ""
+    if channel not in ("window", "visit", "online", "api"):
+        errors.setdefault("channel", []).append(_("渠道须为 window、visit、online 或 api"))
+    if errors:
+        raise ServiceError(errors=errors)
+    return temp_aid_kind
+
+
+def _applicant_for(hh: Household, applicant_id: int | None) -> Person:
+    """The applicant: the member given, else the head; never a deceased person."""
+    if applicant_id:
+        applicant = Person.objects.filter(pk=applicant_id, household=hh).first()
+        if applicant is None:
+            raise ServiceError(_("申请人须是该家庭的成员"), field="applicant")
+    else:
+        applicant = Person.objects.filter(household=hh, relation="head").first()
+        if applicant is None:
+            raise ServiceError(_("该家庭没有户主，请先登记户主"), field="applicant")
+    _refuse_deceased(applicant, hh)  # before anything else: never for a deceased person
+    return applicant
+
+
+def _refuse_open_application(hh: Household, programme: str) -> None:
+    """One open application per household (and programme, when given)."""
+    open_same = Application.objects.filter(
+        household=hh,
+        state__in=[
+            s
+            for s in State.values
+            if s not in ("rejected_intake", "approved", "refused", "withdrawn", "stopped")
+        ],
+    )
+    if programme:
+        open_same = open_same.filter(programme=programme)
+    if open_same.exists():
+        raise ServiceError(
+            _("该家庭已有办理中的申请（%(number)s），不能重复申请")
+            % {"number": open_same.first().number},
+            code="duplicate",
+        )
+
+
+def _submission_record(
+    app: Application, actor, *, declarations, pledge, authorisation, reason: str
+) -> None:
+    """The signatures given on the intake screen, the 受理 task and the submit event."""
     # Signed on the same screen: recorded in the submit event (one audit append, not three).
     signed = {}
     if pledge:
@@ -182,7 +214,7 @@ def application_create(
         signed["authorisation"] = {"signer": a.signer_name, "method": a.method}
     # The to-do task before the event: the audit append (which serialises writers on the chain
     # head) is the last statement of the transaction, so the lock is held for the least time.
-    _task_open(app, TaskKind.ACCEPT, chain["review_role"], app.intake_due)
+    _task_open(app, TaskKind.ACCEPT, app.chain["review_role"], app.intake_due)
     _event(
         app,
         actor=actor,
@@ -193,9 +225,9 @@ def application_create(
         role=_intake_role(actor, app.area_id),
         reason=reason,
         data={
-            "programme": programme,
+            "programme": app.programme,
             "vague": app.vague,
-            "channel": channel,
+            "channel": app.channel,
             "proposed": [p.get("programme") for p in app.proposed_programmes],
             "declared": [
                 {"fact": d.fact, "kind": d.kind, "amount": d.amount} for d in declarations
@@ -203,7 +235,6 @@ def application_create(
             **signed,
         },
     )
-    return app
 
 
 def _refuse_deceased(applicant: Person, hh: Household) -> None:
