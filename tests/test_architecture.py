@@ -96,6 +96,14 @@ def test_each_event_reaches_its_subscriber(event, handler):
     assert handler in names
 
 
+def test_verify_finds_the_check_authorisation_through_cases_lookup():
+    """Registered in CasesConfig.ready(); without it a check refuses loudly (RuntimeError)."""
+    from jiuzhu.cases import checks
+    from jiuzhu.verify import services
+
+    assert services._authorisation_lookup is checks.check_authorisation_for
+
+
 def test_monitoring_holds_payments_through_the_funds_service_itself():
     """No seam that says "no funds module, no hold": monitoring calls funds' services directly,
     so renaming them breaks the import (loudly), never silently stops holds on the dead."""

@@ -6,7 +6,7 @@ import logging
 
 from django.db import transaction
 
-from jiuzhu.verify.services import check_household
+from jiuzhu.verify.services import authorisation_lookup_register, check_household
 
 log = logging.getLogger("jiuzhu.cases")
 
@@ -34,3 +34,18 @@ def request_check(application) -> str:
 
     transaction.on_commit(run)
     return ""
+
+
+def check_authorisation_for(household_id: int, application_id: int | None):
+    """The household's latest 核对授权书 (of the application, when given), or None."""
+    from jiuzhu.cases.models import CheckAuthorisation
+
+    qs = CheckAuthorisation.objects.filter(household_id=household_id)
+    if application_id is not None:
+        qs = qs.filter(application_id=application_id)
+    return qs.order_by("-id").first()
+
+
+def register() -> None:
+    """Called from ``CasesConfig.ready()``: verify's checks find the authorisation here."""
+    authorisation_lookup_register(check_authorisation_for)

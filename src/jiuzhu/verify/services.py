@@ -515,13 +515,21 @@ def review_decide(*, actor, link_id: int, decision: str, note: str = "") -> Reco
 # --------------------------------------------------------------------------- checks
 
 
-def _authorisation_for(household_id: int, application_id: int | None):
-    from jiuzhu.cases.models import CheckAuthorisation
+# The 核对授权书 is signed for an application and kept by cases, an app above verify: cases
+# registers its lookup here in ``CasesConfig.ready()`` (verify does not import cases).
+_authorisation_lookup = None
 
-    qs = CheckAuthorisation.objects.filter(household_id=household_id)
-    if application_id is not None:
-        qs = qs.filter(application_id=application_id)
-    return qs.order_by("-id").first()
+
+def authorisation_lookup_register(lookup) -> None:
+    """``lookup(household_id, application_id | None)`` → the latest authorisation or None."""
+    global _authorisation_lookup
+    _authorisation_lookup = lookup
+
+
+def _authorisation_for(household_id: int, application_id: int | None):
+    if _authorisation_lookup is None:  # never a silent "no authorisation": a wiring error
+        raise RuntimeError("no 核对授权书 lookup registered (jiuzhu.cases registers it)")
+    return _authorisation_lookup(household_id, application_id)
 
 
 def _near_numbers(number: str) -> set[str]:
