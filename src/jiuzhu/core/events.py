@@ -111,7 +111,7 @@ class CaseDecided(Event):
 
 @dataclasses.dataclass(frozen=True)
 class RollChanged(Event):
-    """A payment on the roll (``registry.RollEntry``) was added, changed, suspended or stopped.
+    """A payment on the roll (``registry.RollEntry``) was added, ended, or moved to another person.
 
     Publisher: ``registry.roll`` (the only writer of the roll). Subscribers: none yet (funds
     reads the roll when it generates a payroll)."""
@@ -119,7 +119,7 @@ class RollChanged(Event):
     roll_entry_id: int
     household_id: int
     programme: str
-    change: str  # "added" | "amount" | "status"
+    change: str  # "added" | "status" (ended) | "person" (a merged duplicate)
     status: str
     amount: Decimal | None
     effective: datetime.date | None
