@@ -25,9 +25,6 @@ ALLOWED = {
     # Not yet: the low-income trend rule's own editable threshold (stored per alert rule, changed
     # by maker-checker) defaults to the 低保边缘 multiplier instead of reading it per area.
     ("monitoring/params.py", Decimal("1.5")),
-    # The intake fallback screen, removed by the branch that replaces cases/seams.py with events.
-    ("cases/seams.py", Decimal("710")),
-    ("cases/seams.py", Decimal("1.5")),
 }
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import ApprovalChain, State
+from jiuzhu.core.errors import ServiceError
 from tests.cases.helpers import _sig, make_cast, new_case
 from tests.conftest import CHENGDONG, HAILING
 
@@ -71,12 +72,12 @@ def test_final_at_township_with_community_review(taizhou):
         version=app.version,
         today=end + datetime.timedelta(days=1),
     )
-    with pytest.raises(s.ServiceError) as e:  # the county no longer decides here
+    with pytest.raises(ServiceError) as e:  # the county no longer decides here
         s.application_approve(
             actor=cast.approver, application_id=app.pk, version=app.version, reason="x"
         )
     assert e.value.code == "wrong_role"
-    with pytest.raises(s.ServiceError) as e:  # nor the reviewer of this case
+    with pytest.raises(ServiceError) as e:  # nor the reviewer of this case
         s.application_approve(
             actor=cast.reviewer, application_id=app.pk, version=app.version, reason="x"
         )
@@ -92,6 +93,6 @@ def test_notice_cannot_close_early(taizhou):
     from tests.cases.helpers import advance
 
     app = advance(cast, new_case(cast), State.NOTICE)
-    with pytest.raises(s.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         s.application_close_notice(actor=cast.reviewer, application_id=app.pk, version=app.version)
     assert e.value.code == "notice_running" and "公示期至" in str(e.value)

@@ -8,6 +8,7 @@ import pytest
 from jiuzhu.accounts.models import User
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import State
+from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.idcard import make_id_number
 from jiuzhu.demo.accounts import demo_users_ensure
 from jiuzhu.registry.services import household_create
@@ -93,7 +94,7 @@ def test_full_path_with_demo_accounts(demo, programme):
         version=app.version,
         today=end + datetime.timedelta(days=1),
     )
-    with pytest.raises(s.ServiceError):  # the payments officer never decides
+    with pytest.raises(ServiceError):  # the payments officer never decides
         s.application_approve(
             actor=demo["zijin"], application_id=app.pk, version=app.version, reason="x"
         )

@@ -23,12 +23,12 @@ def cast(taizhou):
 def _condition_labels() -> list[str]:
     """The policy calculator's condition labels shown at 初审/审批: the shipped programme
     definitions' Chinese (data, as on the calculator page)."""
-    from jiuzhu.cases import seams
+    from jiuzhu.cases import calculator
     from jiuzhu.registry.models import Household
 
     labels = []
     for hh in Household.objects.all():
-        for p in (seams.calculation(household=hh) or {}).get("programmes", []):
+        for p in calculator.calculation(household=hh).get("programmes", []):
             labels += [c.get("label", "") for c in p.get("conditions", [])]
     return labels
 

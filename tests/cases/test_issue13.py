@@ -502,12 +502,12 @@ def test_the_approve_page_needs_confirmation_and_a_reason_for_another_amount(cas
 
 
 def test_the_review_page_prefills_the_calculators_amount(cast, monkeypatch):
-    from jiuzhu.cases import seams
+    from jiuzhu.cases import calculator
 
     app = advance(cast, new_case(cast), State.REVIEWING)
-    monkeypatch.setattr(seams, "programme_amount", lambda **kw: Decimal("655.00"))
+    monkeypatch.setattr(calculator, "programme_amount", lambda **kw: Decimal("655.00"))
     monkeypatch.setattr(
-        seams,
+        calculator,
         "calculation",
         lambda **kw: {
             "programmes": [
@@ -560,7 +560,7 @@ def test_no_application_for_a_deceased_person(cast):
 
 
 def test_a_death_reduces_the_household_with_the_amount_recomputed(cast, monkeypatch):
-    from jiuzhu.cases import seams
+    from jiuzhu.cases import calculator
 
     hh = HouseholdFactory(hukou_area_id=cast.village, size=2)
     head = PersonFactory(household=hh)
@@ -576,7 +576,7 @@ def test_a_death_reduces_the_household_with_the_amount_recomputed(cast, monkeypa
         )
         return Decimal("710.00")
 
-    monkeypatch.setattr(seams, "programme_amount", amount)
+    monkeypatch.setattr(calculator, "programme_amount", amount)
     app = s.death_adjustment(
         actor=cast.worker,
         person_id=spouse.pk,

@@ -6,9 +6,11 @@ import os
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from jiuzhu.cases import checks
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import Material, OutstandingItem, State, Task, WorkingDayOverride
 from jiuzhu.cases.selectors import todo_for
+from jiuzhu.cases.services import materials
 from jiuzhu.cases.workdays import add_working_days, is_working_day, working_days_between
 from jiuzhu.core.errors import ServiceError
 from tests.cases.helpers import JPEG, PDF, PNG, make_cast, new_case, png
@@ -76,7 +78,7 @@ def test_interrupted_save_leaves_no_file(cast, hh, settings, monkeypatch):
     def boom(**kw):
         raise RuntimeError("连接中断")
 
-    monkeypatch.setattr(s, "audit_record", boom)
+    monkeypatch.setattr(materials, "audit_record", boom)
     with pytest.raises(RuntimeError):
         s.material_upload(actor=cast.worker, household_id=hh.pk, kind="hukou", uploaded=png())
     assert not Material.objects.filter(household=hh).exists()
@@ -94,7 +96,7 @@ def test_upload_outside_area_refused(cast, hh):
 
 def test_accept_needs_pledge_and_authorisation_before_any_check(cast, monkeypatch):
     calls = []
-    monkeypatch.setattr(s.seams, "request_check", lambda app: calls.append(app.pk))
+    monkeypatch.setattr(checks, "request_check", lambda app: calls.append(app.pk))
     app = new_case(cast, signatures=False)
     with pytest.raises(ServiceError) as e:
         s.application_accept(actor=cast.reviewer, application_id=app.pk, version=app.version)

@@ -14,6 +14,7 @@ from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import CaseEvent, State
+from jiuzhu.cases.services import decisions
 from jiuzhu.cases.workflow import TRANSITIONS, guard
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.registry.models import RollEntry
@@ -189,7 +190,7 @@ def test_crash_mid_transition_leaves_previous_state(taizhou, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("数据库写入中断")
 
-    monkeypatch.setattr(s, "_letter", boom)  # after the roll entry was written
+    monkeypatch.setattr(decisions, "_letter", boom)  # after the roll entry was written
     with pytest.raises(RuntimeError):
         s.application_approve(
             actor=cast.approver, application_id=app.pk, version=app.version, reason="符合条件"

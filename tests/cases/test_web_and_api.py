@@ -5,6 +5,7 @@ from django.test import Client
 
 from jiuzhu.cases import services as s
 from jiuzhu.cases.models import Application, State, Task
+from jiuzhu.core.errors import ServiceError
 from tests.cases.helpers import PNG, advance, make_cast, new_case, png
 from tests.factories import household_with_head
 
@@ -47,7 +48,7 @@ def test_public_notice_masks_and_objection_pauses(cast):
     task = Task.objects.get(application=app, kind="objection", done_at__isnull=True)
     assert task.role == "county_approver"
     # paused: the notice cannot close and nobody can decide
-    with pytest.raises(s.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         s.application_close_notice(actor=cast.reviewer, application_id=app.pk, version=app.version)
     assert e.value.code == "paused" and "异议" in str(e.value)
     o = app.objections.get()
@@ -87,7 +88,7 @@ def test_upheld_objection_sends_case_back_to_investigation(cast):
 
 def test_objection_input_checked(cast):
     app = advance(cast, new_case(cast), State.NOTICE)
-    with pytest.raises(s.ServiceError) as e:
+    with pytest.raises(ServiceError) as e:
         s.objection_submit(
             notice_id=app.notices.get().pk, contact_name="", contact_phone="123", content="不"
         )

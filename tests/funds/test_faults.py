@@ -22,6 +22,7 @@ from jiuzhu.funds.models import (
     PayrollStatus,
     Recovery,
 )
+from jiuzhu.funds.services import bank, payrolls, recoveries
 from tests.conftest import HAILING
 from tests.funds.conftest import MONTH, household, on_roll
 from tests.funds.helpers import released, return_file
@@ -71,7 +72,7 @@ def test_a_crash_while_regenerating_leaves_the_previous_draft(officers, monkeypa
     events = AuditEvent.objects.count()
 
     calls: list = []
-    monkeypatch.setattr(services, "write_frame", _after(services.write_frame, calls))
+    monkeypatch.setattr(payrolls, "write_frame", _after(payrolls.write_frame, calls))
     with pytest.raises(Crash):
         _gen(officers)
     assert calls  # the new lines were written before the crash …
@@ -97,7 +98,7 @@ def test_a_crash_while_regenerating_leaves_the_previous_draft(officers, monkeypa
 def test_a_crash_during_the_first_generation_leaves_no_payroll(officers, monkeypatch):
     hh, _ = household(officers["zijin"])
     on_roll(hh)
-    monkeypatch.setattr(services, "write_frame", _after(services.write_frame, []))
+    monkeypatch.setattr(payrolls, "write_frame", _after(payrolls.write_frame, []))
     with pytest.raises(Crash):
         _gen(officers)
     assert not Payroll.objects.exists() and not PayrollLine.objects.exists()
@@ -128,7 +129,9 @@ def test_a_crash_during_reconciliation_leaves_the_payroll_unreconciled(officers,
     events = AuditEvent.objects.count()
 
     calls: list = []
-    monkeypatch.setattr(services, "ledger_append", _after(services.ledger_append, calls))
+    crash = _after(bank.ledger_append, calls)
+    monkeypatch.setattr(bank, "ledger_append", crash)  # the reconciliation's entries …
+    monkeypatch.setattr(recoveries, "ledger_append", crash)  # … and a recovery it books
     with pytest.raises(Crash):
         services.bank_return_import(actor=z, payroll_id=p.pk, data=data, file_name="back.csv")
     first_seq, last_seq = calls[0]

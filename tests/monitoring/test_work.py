@@ -121,7 +121,9 @@ def _reviewed_and_approved(app, cast):
     )
 
 
-def test_death_holds_payment_and_stop_outcome_opens_the_stop_case_that_stops_the_entry(cast):
+def test_death_holds_payment_and_stop_outcome_opens_the_stop_case_that_stops_the_entry(
+    cast, django_capture_on_commit_callbacks
+):
     from jiuzhu.funds.models import PaymentHold
 
     hh, (head,), entry = on_roll(cast.village)
@@ -140,7 +142,8 @@ def test_death_holds_payment_and_stop_outcome_opens_the_stop_case_that_stops_the
     app = a.application
     assert app.state == "reviewing" and app.target_roll_entry == entry
     assert app.origin == f"alert:{a.pk}" and "公安死亡注销" in app.evidence["records"][0]["text"]
-    app = _reviewed_and_approved(app, cast)
+    with django_capture_on_commit_callbacks(execute=True):  # funds settles on CaseDecided
+        app = _reviewed_and_approved(app, cast)
     entry.refresh_from_db()
     assert app.state == "approved" and entry.status == "stopped"
     assert entry.end_month == today().replace(day=1)

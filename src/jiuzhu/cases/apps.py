@@ -8,8 +8,10 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
+        from jiuzhu.cases import checks
         from jiuzhu.core.navigation import register_nav
 
+        checks.register()  # verify's 核对 asks cases for the household's 核对授权书
         register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
         register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
         register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)

@@ -173,6 +173,7 @@ class DecisionSupport:
     household's declarations beside the registry's income."""
 
     available: bool  # the calculator answered
+    unavailable_reason: str  # why not (the engine's error, in Chinese), "" when it answered
     programme_label: str
     eligible: bool | None
     amount: Decimal | None  # the calculator's monthly (or one-off) amount for the programme
@@ -188,13 +189,17 @@ class DecisionSupport:
 
 def decision_support(*, user, app: Application) -> DecisionSupport:
     """The figures the 初审/审批 pages show beside the amount (read-only, scoped by ``app``)."""
-    from jiuzhu.cases import seams
+    from jiuzhu.cases import calculator
     from jiuzhu.core.programmes import programme_label
     from jiuzhu.registry.selectors import household_income_summary
     from jiuzhu.verify.selectors import household_findings
 
     hh = app.household
-    result = seams.calculation(household=hh)
+    try:
+        result = calculator.calculation(household=hh)
+        unavailable = ""
+    except calculator.CalculatorError as exc:  # the page opens and says why there is no figure
+        result, unavailable = None, exc.text()
     row = None
     for p in (result or {}).get("programmes", []):
         if p.get("programme") == app.programme:
@@ -225,6 +230,7 @@ def decision_support(*, user, app: Application) -> DecisionSupport:
     n = summary.counted_members
     return DecisionSupport(
         available=result is not None,
+        unavailable_reason=unavailable,
         programme_label=programme_label(app.programme) if app.programme else "",
         eligible=bool(row.get("eligible")) if row else None,
         amount=amount,

@@ -261,7 +261,7 @@ def return_file_for(payroll, *, fail: int = 0, profile=None, seed: int = 0) -> b
     except ``fail`` lines (chosen by ``seed``; 0 = the first ones), failed with the three
     reasons in turn."""
     from jiuzhu.funds import bankfiles
-    from jiuzhu.funds.services import _sent_frame, default_profile
+    from jiuzhu.funds.services.bank import _sent_frame, default_profile
 
     profile = profile or default_profile()
     frame = _sent_frame(payroll, profile).filter(pl.col("status") == "sent")

@@ -51,3 +51,7 @@ class FundsConfig(AppConfig):
         from jiuzhu.funds.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.funds import subscribers
+
+        subscribers.subscribe()

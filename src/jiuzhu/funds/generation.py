@@ -395,9 +395,9 @@ def _flags_frame(rows: pl.DataFrame, code: str, reason: pl.Expr, ev_type: str, e
     )
 
 
-def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Return (lines, flags). ``lines`` has one row per line in ``seq`` order; ``flags`` is long
-    (line_idx, code, reason, ev_type, ev_id, ev_household)."""
+def _due_lines(inp: Inputs) -> pl.DataFrame:
+    """One row per roll entry with something due this payroll: the months from the first unpaid
+    (after the cut-over and the lines already paid) to this month or the entry's end."""
     m = month_index(inp.month)
     e = inp.entries.with_columns(
         _mi("start_month").alias("start_i"),
@@ -442,8 +442,13 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     )
     e = e.with_columns((pl.col("monthly_fen") * pl.col("months")).alias("amount_fen"))
 
+    return e
+
+
+def _with_accounts(e: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
+    """The account each line pays into and the payee."""
     # Account: the member's own for per-person lines, else the household account.
-    acc = inp.accounts.sort("account_id")
+    acc = accounts.sort("account_id")
     own = acc.filter(pl.col("acct_person_id").is_not_null()).unique(
         ["household_id", "acct_person_id"], keep="first"
     )
@@ -485,9 +490,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
     # The payee: the line's person, else the account's person, else the head (found via deaths).
     e = e.with_columns(pl.coalesce("person_id", "acct_person_id").alias("payee_id"))
 
-    flags: list[pl.DataFrame] = []
-    base = e.select("line_idx", "household_id", "person_id", "payee_id", "programme", "entry_id")
+    return e
 
+
+def _flags_dead(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """Dead payees (registered deaths) and, for household lines, dead members."""
+    flags: list[pl.DataFrame] = []
     # Dead payee (death_date in the registry).
     dead = inp.dead
     d_person = base.filter(pl.col("payee_id").is_not_null()).join(
@@ -542,6 +550,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("dead_id"),
         )
     )
+    return flags
+
+
+def _flags_holds(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """Open payment holds on the person's own lines and the household's lines."""
+    flags: list[pl.DataFrame] = []
     # Open holds: the person's own lines and the household's lines (of the programme if set).
     holds = inp.holds
     h_person = base.filter(pl.col("person_id").is_not_null()).join(
@@ -565,6 +579,13 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
                 pl.col("hold_id"),
             )
         )
+    return flags
+
+
+def _flags_findings(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """Open death findings of 核对 (the latest check of the household)."""
+    dead = inp.dead
+    flags: list[pl.DataFrame] = []
     # Open death findings of 核对 (the latest check of the household).
     fd = inp.death_findings.filter(pl.col("person_id").is_not_null())
     f_payee = base.filter(pl.col("payee_id").is_not_null()).join(
@@ -609,6 +630,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("finding_id"),
         )
     )
+    return flags
+
+
+def _flags_roll(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """Suspended roll entries and the same person paid twice."""
+    flags: list[pl.DataFrame] = []
     # Suspended roll entries.
     susp = e.filter(pl.col("status") == "suspended")
     flags.append(
@@ -686,6 +713,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
                 pl.col("pair_id"),
             )
         )
+    return flags
+
+
+def _flags_exclusions(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """Two rolls that exclude each other."""
+    flags: list[pl.DataFrame] = []
     # Two rolls that exclude each other (policy.engine.exclusions).
     rules = pl.DataFrame(
         [(x.first, x.second, x.unit, x.rule) for x in EXCLUSIONS]
@@ -718,6 +751,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("other_entry_id"),
         )
     )
+    return flags
+
+
+def _flags_accounts(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """No account, a new account's first payment, an account shared between households."""
+    flags: list[pl.DataFrame] = []
     # No account to pay into.
     noacc = e.filter(pl.col("account_id").is_null())
     flags.append(
@@ -759,6 +798,12 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("other_hh"),
         )
     )
+    return flags
+
+
+def _flags_decisions(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:
+    """The line against the latest decision for its entry."""
+    flags: list[pl.DataFrame] = []
     # Amount different from the latest decision for the entry, whatever the case's purpose:
     # the latest case that set the entry's amount (application, change, 渐退 step) …
     dec = inp.decisions.with_columns(pl.col("purpose").replace_strict(PURPOSE_LABELS, default=""))
@@ -808,6 +853,26 @@ def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
             pl.col("application_id"),
         )
     )
+    return flags
+
+
+FLAG_STEPS = (
+    _flags_dead,
+    _flags_holds,
+    _flags_findings,
+    _flags_roll,
+    _flags_exclusions,
+    _flags_accounts,
+    _flags_decisions,
+)
+
+
+def compute_lines(inp: Inputs) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Return (lines, flags). ``lines`` has one row per line in ``seq`` order; ``flags`` is long
+    (line_idx, code, reason, ev_type, ev_id, ev_household)."""
+    e = _with_accounts(_due_lines(inp), inp.accounts)
+    base = e.select("line_idx", "household_id", "person_id", "payee_id", "programme", "entry_id")
+    flags = [f for step in FLAG_STEPS for f in step(e, base, inp)]
     flag_df = pl.concat(flags, how="vertical_relaxed").sort("line_idx", "code", "ev_id")
     held_idx = flag_df.filter(pl.col("code").is_in(list(HOLDING))).select("line_idx").unique()
     lines = e.with_columns(

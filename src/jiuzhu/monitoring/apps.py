@@ -49,3 +49,7 @@ class MonitoringConfig(AppConfig):
         from jiuzhu.monitoring.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.monitoring import subscribers
+
+        subscribers.subscribe()

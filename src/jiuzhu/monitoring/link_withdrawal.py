@@ -20,7 +20,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from jiuzhu.audit.services import audit_record
-from jiuzhu.monitoring import seams
+from jiuzhu.funds.services.holds import payment_hold_release
 from jiuzhu.monitoring.models import Alert, AlertStatus, Outcome
 
 
@@ -82,7 +82,7 @@ def on_link_withdrawn(
             )
             closed.append(alert.pk)
             kept_open = False
-            if alert.payment_hold and seams.payment_hold_release(
+            if alert.payment_hold and payment_hold_release(
                 source=f"alert:{alert.pk}", actor=actor, confirmed=False, note=note[:300]
             ):
                 released += 1

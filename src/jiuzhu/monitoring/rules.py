@@ -982,7 +982,7 @@ def _fen(amount) -> int:
 
 def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     """Payroll lines (funds) that disagree with the roll."""
-    from jiuzhu.monitoring import seams
+    from jiuzhu.funds.selectors import payments_disagreeing_with_roll
 
     # Lines are dated by the month they pay (its first day): an incremental run reads the lines
     # of the month before the previous run's month onwards, so this month's payroll is read on
@@ -990,7 +990,7 @@ def payment_mismatch(ctx: Context, p: P.PaymentParams) -> pl.DataFrame:
     since = None
     if not ctx.full:
         since = (loader.month_start(ctx.since) - datetime.timedelta(days=1)).replace(day=1)
-    rows = seams.payments_disagreeing_with_roll(since=since)
+    rows = list(payments_disagreeing_with_roll(since=since))
     if not rows:
         return empty()
     frame = pl.DataFrame(

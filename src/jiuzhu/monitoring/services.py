@@ -28,7 +28,8 @@ from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.frames import read_frame
 from jiuzhu.core.language import stored_text
-from jiuzhu.monitoring import loader, outcomes, rules, seams
+from jiuzhu.funds.services.holds import payment_hold_release, payment_holds_place_many
+from jiuzhu.monitoring import loader, outcomes, rules
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring.models import (
     Alert,
@@ -340,18 +341,19 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
     t_holds = time.monotonic()
     wanted = [a for a in new_alerts if a.evidence.get("hold_wanted") and a.person_id]
     held = []
-    if wanted and seams.payment_holds_place_many(
-        holds=[
-            {
-                "person_id": a.person_id,
-                "household_id": a.household_id,
-                "reason": f"预警#{a.pk}：{a.summary}"[:200],
-                "source": f"alert:{a.pk}",
-            }
-            for a in wanted
-        ],
-        actor=actor if getattr(actor, "pk", None) else None,
-    ):
+    if wanted:  # the payments of the people a finding is about stop until the case decides
+        payment_holds_place_many(
+            holds=[
+                {
+                    "person_id": a.person_id,
+                    "household_id": a.household_id,
+                    "reason": f"预警#{a.pk}：{a.summary}"[:200],
+                    "source": f"alert:{a.pk}",
+                }
+                for a in wanted
+            ],
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
         held = [a.pk for a in wanted]
     if held:
         Alert.objects.filter(pk__in=held).update(payment_hold=True)
@@ -446,8 +448,9 @@ def alert_close(
             household_id=alert.household_id,
             programme=programme or _add_programme(alert),
             reason=f"预警核增：{alert.summary}；{reason}"[:1000],
+            origin=f"alert:{alert.pk}",
+            evidence=evidence,
         )
-        type(app).objects.filter(pk=app.pk).update(origin=f"alert:{alert.pk}", evidence=evidence)
     elif outcome in (Outcome.REDUCE, Outcome.STOP):
         entry_id = (
             roll_entry_id
@@ -482,7 +485,7 @@ def alert_close(
     # and 核增 changes nobody's payment; a 核减/停发 case settles it when it is decided.
     hold_released = alert.payment_hold and outcome in (Outcome.NO_ACTION, Outcome.ADD)
     if hold_released:
-        seams.payment_hold_release(
+        payment_hold_release(
             source=f"alert:{alert.pk}",
             actor=actor,
             confirmed=outcome != Outcome.NO_ACTION,

@@ -24,10 +24,11 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_departments, user_scope
 from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
-from jiuzhu.core import clock
+from jiuzhu.core import clock, events
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.core.money import fen_to_text
+from jiuzhu.registry.merging import person_merge
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense, RollEntry
 from jiuzhu.verify import adapters, matching, rules
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS, FEEDS, parse_feed, record_fields
@@ -240,8 +241,13 @@ def feed_import(
                 "unchanged": imp.rows_unchanged,
             },
         )
-        # Monitoring alerts on what this file changed, once it is committed (background task).
-        transaction.on_commit(_enqueue_monitoring)
+        # Monitoring alerts on what this file changed, once it is committed (its subscriber
+        # queues the run).
+        events.publish(
+            events.FeedImported(
+                import_id=imp.pk, department=department, created=len(new), updated=len(changed)
+            )
+        )
     return ImportResult(imp)
 
 
@@ -257,12 +263,6 @@ def _period_of(department: str, rows: list[dict]):
         datetime.date.fromisoformat(months[0] + "-01"),
         datetime.date.fromisoformat(months[-1] + "-01"),
     )
-
-
-def _enqueue_monitoring() -> None:
-    from jiuzhu.monitoring.tasks import monitor_run_task
-
-    monitor_run_task.enqueue(trigger="import")
 
 
 def _quarantine(imp: FeedImport, data: bytes) -> None:
@@ -547,13 +547,21 @@ def review_decide(*, actor, link_id: int, decision: str, note: str = "") -> Reco
 # --------------------------------------------------------------------------- checks
 
 
-def _authorisation_for(household_id: int, application_id: int | None):
-    from jiuzhu.cases.models import CheckAuthorisation
+# The 核对授权书 is signed for an application and kept by cases, an app above verify: cases
+# registers its lookup here in ``CasesConfig.ready()`` (verify does not import cases).
+_authorisation_lookup = None
 
-    qs = CheckAuthorisation.objects.filter(household_id=household_id)
-    if application_id is not None:
-        qs = qs.filter(application_id=application_id)
-    return qs.order_by("-id").first()
+
+def authorisation_lookup_register(lookup) -> None:
+    """``lookup(household_id, application_id | None)`` → the latest authorisation or None."""
+    global _authorisation_lookup
+    _authorisation_lookup = lookup
+
+
+def _authorisation_for(household_id: int, application_id: int | None):
+    if _authorisation_lookup is None:  # never a silent "no authorisation": a wiring error
+        raise RuntimeError("no 核对授权书 lookup registered (jiuzhu.cases registers it)")
+    return _authorisation_lookup(household_id, application_id)
 
 
 def _near_numbers(number: str) -> set[str]:
@@ -1180,30 +1188,17 @@ def duplicate_resolve(
             from django.forms.models import model_to_dict
 
             before = model_to_dict(dropped)
-            for model in (IncomeItem, Asset, RigidExpense):
-                model.objects.filter(person=dropped).update(person=kept, household=kept.household)
-            RollEntry.objects.filter(person=dropped).update(person=kept)
             RecordLink.objects.filter(person=dropped).update(person=kept)
             Finding.objects.filter(person=dropped).update(person=None)
             DuplicatePair.objects.filter(person_b=dropped).exclude(pk=pair.pk).delete()
             DuplicatePair.objects.filter(person_a=dropped).exclude(pk=pair.pk).delete()
-            number = dropped.id_number if not kept.id_number and dropped.id_number else None
-            dropped_household = dropped.household
             pair.person_b = kept if pair.person_b_id == dropped.pk else pair.person_b
             pair.person_a = kept if pair.person_a_id == dropped.pk else pair.person_a
             pair.status = DuplicatePair.MERGED
             pair.resolved_by, pair.resolved_at, pair.note = actor, timezone.now(), note[:200]
             pair.save()
             ReviewDecision.objects.filter(person=dropped).delete()
-            dropped.delete()
-            if number:
-                kept.id_number = number
-                kept.save(update_fields=["id_number"])
-            remaining = Person.objects.filter(household=dropped_household).count()
-            dropped_household.size = remaining
-            if remaining == 0:
-                dropped_household.status = "closed"
-            dropped_household.save(update_fields=["size", "status"])
+            person_merge(kept=kept, dropped=dropped)  # the registry rewrites its own rows
         else:
             pair.status = DuplicatePair.DISTINCT
             pair.resolved_by, pair.resolved_at, pair.note = actor, timezone.now(), note[:200]
