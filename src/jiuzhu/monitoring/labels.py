@@ -16,4 +16,5 @@ AUDIT_ACTIONS = {
     "review.complete": _("完成定期复核"),
     "monitoring.alert_requeue": _("匹配撤销后预警保留待办"),
     "monitoring.alert_withdraw": _("匹配撤销后关闭预警"),
+    "alert.self_report": _("群众主动申报变化"),
 }

@@ -17,4 +17,9 @@ AUDIT_ACTIONS = {
     "portal.view.case": _("群众查看申请进度"),
     "portal.view.assistance": _("群众查看救助情况"),
     "portal.view.letter": _("群众查看决定书"),
+    "portal.proxy.grant": _("登记代办授权"),
+    "portal.proxy.revoke": _("撤销代办授权"),
+    "portal.report.escalate": _("举报投诉逾期升级"),
+    "portal.objection": _("提交公示异议（群众端）"),
+    "portal.poster": _("下载一码通办海报"),
 }

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_area
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.frames import date_sql, fen_sql, read_frame
@@ -20,6 +21,7 @@ from jiuzhu.funds.generation import (
 from jiuzhu.funds.ledger import ledger_append
 from jiuzhu.funds.models import (
     LedgerKind,
+    Payroll,
     Recovery,
     RecoveryStatus,
 )
@@ -85,6 +87,13 @@ def recoveries_detect(*, payroll_id: int | None = None, actor=None) -> int:
             action="funds.recoveries_detect",
             subject_type="payroll",
             subject_id=payroll_id or "",
+            # a payroll's run is filed under its county; a run over every payroll is national
+            area_code=(
+                Payroll.objects.filter(pk=payroll_id).values_list("area_id", flat=True).first()
+                if payroll_id is not None
+                else None
+            )
+            or NATIONAL,
             after={"recoveries": len(made)},
         )
     return len(made)
