@@ -6,11 +6,10 @@ states; the ground-truth file must list exactly the households that break it."""
 import datetime
 
 import polars as pl
-
-from jiuzhu.policy.engine.features import obligor_facts
 import pytest
 
 from jiuzhu.core.idcard import validate_id_number
+from jiuzhu.policy.engine.features import obligor_facts
 from jiuzhu.synth.export import write_export
 from jiuzhu.synth.generator import DIBAO_STANDARD_FEN, SynthConfig, generate
 
