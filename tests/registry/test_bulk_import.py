@@ -330,6 +330,9 @@ def test_an_id_number_already_in_the_database_is_refused(db, taizhou, export, ge
         "assets",
         "rigid_expenses",
         "emergency_events",
+        "self_care_assessments",
+        "obligors",
+        "job_offers",
         "roll_entries",
     ):
         df = pl.read_csv(again / f"{table}.csv", infer_schema=False).with_columns(

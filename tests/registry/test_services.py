@@ -297,7 +297,7 @@ def test_person_facts_and_member_facts_are_validated_and_audited(household, revi
     event = household_timeline(user=reviewer, household_id=household.pk)[0]
     assert event.after == {
         "declared_missing": True,
-        "obligors_checked_on": datetime.date(2026, 11, 1),
+        "obligors_checked_on": "2026-11-01",
     }
     with pytest.raises(ServiceError) as exc:
         fact_add(

@@ -612,6 +612,11 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
         errors.setdefault(money_field, []).append(_("“%(label)s”超出允许范围") % {"label": label})
     else:
         setattr(fact, money_field, value)
+    if isinstance(fact.as_of, str):  # from the API or a test: text until parsed
+        try:
+            fact.as_of = datetime.date.fromisoformat(fact.as_of.strip())
+        except ValueError:
+            fact.as_of = None
     if fact.as_of is None:
         errors.setdefault("as_of", []).append(_("“数据日期”为必填项"))
     elif fact.as_of > clock.today():
