@@ -278,9 +278,8 @@ def registry_frames(
         .unique("person_id", keep="last")
         .select("person_id", "adl_unable")
     )
-    persons = frames["persons"]
     frames["persons"] = (
-        persons.drop([c for c in PERSON_STATUS_SCHEMA if c != "person_id"] + ["adl_unable"])
+        frames["persons"]
         .join(status, on="person_id", how="left")
         .join(care, on="person_id", how="left")
         .with_columns(
@@ -295,7 +294,6 @@ def registry_frames(
                 "obligors_checked",
             ).fill_null(False)
         )
-        .select(persons.columns)
     )
     return frames
 
