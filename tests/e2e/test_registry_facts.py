@@ -79,7 +79,7 @@ def test_reviewer_records_self_care_obligor_and_job_offer(page):
     page.screenshot(
         path=str(shots_dir() / f"registry-selfcare-{page.width_name}.png"), full_page=True
     )
-    page.click("form button[type=submit]")
+    page.click("form.card button[type=submit]")
     page.wait_for_url(f"{base}/registry/households/{hh.pk}/")
     assert SelfCareAssessment.objects.get(person=head).items_unable == 4
 
@@ -91,7 +91,7 @@ def test_reviewer_records_self_care_obligor_and_job_offer(page):
     page.fill("#id_birth_date", "1976-05-04")
     page.check("#id_in_prison")
     page.select_option("#id_property_within_limits", "true")
-    page.click("form button[type=submit]")
+    page.click("form.card button[type=submit]")
     page.wait_for_url(f"{base}/registry/households/{hh.pk}/")
     assert Obligor.objects.get(person=head).in_prison
 
@@ -100,12 +100,12 @@ def test_reviewer_records_self_care_obligor_and_job_offer(page):
     page.select_option("#id_kind", "referral")
     page.fill("#id_employer", "城东保洁公司")
     page.check("#id_refused")
-    page.click("form button[type=submit]")
+    page.click("form.card button[type=submit]")
     assert "“成员”为必填项" in page.content()
     assert page.input_value("#id_employer") == "城东保洁公司"
     assert page.is_checked("#id_refused")
     page.select_option("#id_person", str(head.pk))
-    page.click("form button[type=submit]")
+    page.click("form.card button[type=submit]")
     page.wait_for_url(f"{base}/registry/households/{hh.pk}/")
     assert JobOffer.objects.filter(person=head, refused=True).count() == 1
 

@@ -22,8 +22,11 @@ from jiuzhu.registry.models import (
     EmergencyEvent,
     Household,
     IncomeItem,
+    JobOffer,
+    Obligor,
     Person,
     RigidExpense,
+    SelfCareAssessment,
     source_label,
 )
 
@@ -42,6 +45,12 @@ ACTION_LABELS = {
     "expense.delete": gettext_lazy("删除刚性支出"),
     "event.add": gettext_lazy("登记急难事件"),
     "event.delete": gettext_lazy("删除急难事件"),
+    "selfcare.add": gettext_lazy("登记自理能力评估"),
+    "selfcare.delete": gettext_lazy("删除自理能力评估"),
+    "obligor.add": gettext_lazy("登记法定义务人"),
+    "obligor.delete": gettext_lazy("删除法定义务人"),
+    "joboffer.add": gettext_lazy("登记就业推荐"),
+    "joboffer.delete": gettext_lazy("删除就业推荐"),
     "user.create": gettext_lazy("创建用户"),
     "role.assign": gettext_lazy("分配角色"),
     "role.revoke": gettext_lazy("撤销角色"),
@@ -73,6 +82,9 @@ SUBJECT_MODELS: dict[str, type[models.Model]] = {
     "asset": Asset,
     "expense": RigidExpense,
     "event": EmergencyEvent,
+    "selfcare": SelfCareAssessment,
+    "obligor": Obligor,
+    "joboffer": JobOffer,
 }
 
 EXTRA_LABELS = {
