@@ -13,8 +13,10 @@ Rules followed (RULES.md):
 - property (Art. 14): non-exempt assets only;
 - rigid spending (刚性支出办法 Art. 4–5): the 12 months before the evaluation month;
 - age at the evaluation date; 无劳动能力 as 特困办法 Art. 5 (with minors and students to 18+);
-- legal obligors (特困办法 Art. 4, 8): each member who could be 特困 carries ``obligor_status``
-  (``unknown`` / ``none`` / ``unable`` / ``able``; a frame without the column reads as unknown);
+- legal obligors (特困办法 Art. 4, 8): the ``obligors`` frame holds each obligor's facts and
+  ``obligors_checked`` says they were looked at; ``obligor_status`` (a recorded conclusion, read
+  only where ``obligors_checked`` is false; the registry no longer has one) defaults to unknown;
+- refused job offers (低保办法 Art. 34): the ``job_offers`` frame (``refusals_in_a_row``);
 - emergencies (临时救助急难型): events dated in the ``emergency_months`` before the evaluation date
   (inclusive of both ends, same day of the month);
 - 核对 findings (optional ``verified`` frame): a vehicle, company or property a department
@@ -87,8 +89,9 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "orphan": pl.Boolean,
         "unsupported_child": pl.Boolean,
         "obligor_status": pl.Utf8,
-        # Facts the rules test (calculator documents; null where the registry keeps only the
-        # worker's conclusion: ``is_counted``, ``self_care``, ``obligor_status``).
+        # Facts the rules test (the registry and calculator documents give these; the three
+        # conclusions above — ``is_counted``, ``self_care``, ``obligor_status`` — are read only
+        # where the facts are absent, i.e. a calculator document that gives the conclusion).
         "relation": pl.Utf8,  # to the applicant (head): 低保办法 Art. 7
         "lives_together": pl.Boolean,  # long-term co-residence
         "cannot_live_independently": pl.Boolean,  # an adult child (Art. 7)
