@@ -175,6 +175,8 @@ def orm_baseline(k: int) -> dict:
         expenses = list(h.rigidexpenses.all())
         roll = list(h.roll_entries.filter(status="active"))
         events = list(h.emergencyevents.all())
+        care = {c.person_id: c for c in h.selfcareassessments.order_by("as_of", "id")}
+        obligors = list(h.obligors.all())
         doc = {
             "household": {
                 "urban_rural": h.urban_rural,
@@ -188,18 +190,58 @@ def orm_baseline(k: int) -> dict:
                     "id": m.pk,
                     "birth_date": m.birth_date,
                     "death_date": m.death_date,
-                    "is_counted": m.is_counted,
+                    "relation": m.relation,
+                    "lives_together": m.lives_together,
+                    "cannot_live_independently": m.cannot_live_independently,
+                    "religious_site_years": m.religious_site_years,
+                    "in_prison": m.in_prison,
+                    "in_drug_rehab": m.in_drug_rehab,
+                    "declared_missing": m.declared_missing,
+                    "other_exclusion": bool(m.other_exclusion),
                     "disability_type": m.disability_type,
                     "disability_grade": m.disability_grade,
                     "major_illness": m.major_illness,
                     "labour_capacity": m.labour_capacity,
-                    "self_care": m.self_care,
+                    **(
+                        {
+                            "self_care_items": {
+                                k: getattr(care[m.pk], k)
+                                for k in ("eating", "dressing", "transfer")
+                                + ("toileting", "walking", "bathing")
+                            }
+                        }
+                        if m.pk in care
+                        else {}
+                    ),
                     "employment": m.employment,
                     "school_stage": m.school_stage
                     if m.school_stage != "postgraduate"
                     else "postgraduate",
                     "child_status": m.child_status,
-                    "obligor_status": m.obligor_status,
+                    **(
+                        {
+                            "obligors": [
+                                {
+                                    "birth_date": o.birth_date,
+                                    "on_tekun": o.on_tekun,
+                                    "on_dibao": o.on_dibao,
+                                    "disability_type": o.disability_type,
+                                    "disability_grade": o.disability_grade,
+                                    "income_year": None
+                                    if o.income_year is None
+                                    else str(o.income_year),
+                                    "property_within_limits": o.property_within_limits,
+                                    "no_legal_capacity": o.no_legal_capacity,
+                                    "declared_missing": o.declared_missing,
+                                    "in_prison": o.in_prison,
+                                }
+                                for o in obligors
+                                if o.person_id == m.pk
+                            ]
+                        }
+                        if m.obligors_checked_on or any(o.person_id == m.pk for o in obligors)
+                        else {}
+                    ),
                 }
                 for m in members
             ],

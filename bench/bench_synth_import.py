@@ -145,7 +145,7 @@ def _orm_baseline(tables, m, transaction) -> None:
                     chronic_illness=r["chronic_illness"],
                     illness_note=r["illness_note"],
                     labour_capacity=r["labour_capacity"],
-                    self_care=r["self_care"],
+                    lives_together=r["lives_together"],
                     employment=r["employment"],
                     school_stage=r["school_stage"],
                     death_date=d(r["death_date"]),

@@ -37,7 +37,11 @@ def county(taizhou):
     # Lone 72-year-old with a small pension and no legal obligor (checked): 特困, not on any
     # roll → 应保未保 (tekun).
     h1 = HouseholdFactory()
-    p1 = PersonFactory(household=h1, birth_date=datetime.date(1954, 3, 1), obligor_status="none")
+    p1 = PersonFactory(
+        household=h1,
+        birth_date=datetime.date(1954, 3, 1),
+        obligors_checked_on=datetime.date(2026, 10, 1),
+    )
     monthly_wage(p1, "300.00")
     # Adult earning 5,000 a month, on the 低保 roll → 错保.
     h2 = HouseholdFactory()
@@ -156,3 +160,67 @@ def test_run_summary_keeps_yearly_and_one_off_amounts_apart_from_monthly(county)
     assert Decimal(run.summary["by_period"]["year"]) == Decimal("8500.00")
     d = Determination.objects.get(run=run, household_id=h3.pk, programme="medical_aid")
     assert d.amount == Decimal("7500.00")  # stored in the programme's unit (yuan per year)
+
+
+@pytest.mark.django_db
+def test_the_batch_decides_from_the_registry_facts_as_the_calculator_does(taizhou):
+    from jiuzhu.registry.models import JobOffer, Obligor, SelfCareAssessment
+
+    # A 75-year-old whose only obligor, a son, is in prison with property within the limits
+    # (特困办法 Art. 8) and who cannot do four of the six self-care items (Art. 20–23).
+    hh = HouseholdFactory()
+    old = PersonFactory(household=hh, birth_date=datetime.date(1951, 3, 1))
+    monthly_wage(old, "300.00")
+    Obligor.objects.create(
+        household=hh,
+        person=old,
+        kind="child",
+        birth_date=datetime.date(1975, 1, 1),
+        in_prison=True,
+        property_within_limits=True,
+        as_of=datetime.date(2026, 10, 1),
+    )
+    SelfCareAssessment.objects.create(
+        household=hh,
+        person=old,
+        eating=False,
+        dressing=False,
+        transfer=False,
+        toileting=False,
+        assessor="镇卫生院",
+        as_of=datetime.date(2026, 10, 1),
+    )
+    # A couple on no income where the husband refused three offers in a row (低保办法 Art. 34).
+    h2 = HouseholdFactory()
+    head = PersonFactory(household=h2, birth_date=datetime.date(1986, 1, 1))
+    PersonFactory(
+        household=h2, relation="spouse", birth_date=datetime.date(1987, 1, 1), name="李芳"
+    )
+    for month in (7, 8, 9):
+        JobOffer.objects.create(
+            household=h2,
+            person=head,
+            employer="镇保洁公司",
+            refused=True,
+            as_of=datetime.date(2026, month, 1),
+        )
+    run = services.policy_run(on=ON)
+    tekun = Determination.objects.get(run=run, household_id=hh.pk, programme="tekun")
+    calc = selectors.calculate_household(household_id=hh.pk, on=ON)
+    member = calc["members"][0]
+    assert member["obligors"]["value"] == "unable"
+    assert member["obligors"]["each"][0]["reason"] == "no_capacity"
+    assert member["self_care"] == {
+        "value": "none",
+        "items_unable": 4,
+        "article": "特困办法第二十至二十三条",
+    }
+    p = next(p for p in calc["programmes"] if p["programme"] == "tekun")
+    assert tekun.eligible and p["eligible"] and str(tekun.amount) == p["amount"]
+    dibao = Determination.objects.get(run=run, household_id=h2.pk, programme="dibao")
+    calc2 = selectors.calculate_household(household_id=h2.pk, on=ON)
+    p2 = next(p for p in calc2["programmes"] if p["programme"] == "dibao")
+    assert p2["amount_values"]["n_refused_work"] == 1
+    assert str(dibao.amount) == p2["amount"]
+    # one share: the standard less nothing, for the wife only
+    assert dibao.amount == Decimal(p2["amount_values"]["dibao.standard"]["value"])

@@ -81,7 +81,11 @@ def test_calc_on_an_unmigrated_database_says_to_migrate(tmp_path, db, monkeypatc
 @pytest.mark.django_db
 def test_policy_load_run_compare_simulate_and_task(taizhou):
     hh = HouseholdFactory()
-    PersonFactory(household=hh, birth_date=datetime.date(1950, 1, 1), obligor_status="none")
+    PersonFactory(
+        household=hh,
+        birth_date=datetime.date(1950, 1, 1),
+        obligors_checked_on=datetime.date(2026, 1, 5),
+    )
     out = StringIO()
     call_command("policy", "load", stdout=out)
     assert "项目定义更新 14 个" in out.getvalue()

@@ -43,6 +43,19 @@ obligor = st.fixed_dictionaries(
         "in_prison": st.booleans(),
     },
 )
+# An obligor known by birth date instead of age (the registry's form), or by neither.
+obligor = obligor | st.fixed_dictionaries(
+    {},
+    optional={
+        "birth_date": st.sampled_from(["1964-12-31", "1965-01-01", "1965-01-02", "1955-01-01"]),
+        "on_dibao": st.booleans(),
+        "property_within_limits": st.booleans(),
+    },
+)
+offer = st.fixed_dictionaries(
+    {"offered_on": st.sampled_from(["2024-03-01", "2024-06-01", "2024-09-01", "2025-02-01"])},
+    optional={"refused": st.booleans()},
+)
 member = st.fixed_dictionaries(
     {
         "age": st.integers(0, 95),
@@ -70,6 +83,8 @@ member = st.fixed_dictionaries(
         ),
         "tekun_supported": st.booleans(),
         "obligors": st.lists(obligor, max_size=2),
+        "other_exclusion": st.booleans(),
+        "job_offers": st.lists(offer, max_size=4),
     },
 )
 month = st.sampled_from(["2023-06", "2023-12", "2024-01", "2024-05", "2024-10", "2024-12"])

@@ -610,3 +610,87 @@ def test_care_subsidy_may_widen_to_non_severe_intellectual_and_mental_disability
 def test_unknown_keys_are_refused_naming_them(doc, where, keys):
     with pytest.raises(DocumentError, match=f"{where}.*不认识的字段 {keys}"):
         calc(doc)
+
+
+# --- 低保办法 Art. 34: three refused offers of suitable work in a row --------------------------
+
+
+def _offers(*refused):
+    return [{"offered_on": f"2024-{i + 1:02d}-10", "refused": r} for i, r in enumerate(refused)]
+
+
+@pytest.mark.parametrize(
+    ("offers", "stopped"),
+    [
+        (_offers(True, True), False),  # two refusals: not yet
+        (_offers(True, True, True), True),  # three in a row: the member's share stops
+        (_offers(True, False, True, True), False),  # an accepted offer breaks the run
+        (_offers(False, True, True, True), True),
+    ],
+)
+def test_article_34_three_refusals_in_a_row_stop_the_members_own_share(offers, stopped):
+    # Two adults, no income: 800 × 2 = 1,600; the refusing member's share (800) stops.
+    doc = {"members": [{"id": 1, "age": 40, "job_offers": offers}, {"id": 2, "age": 38}]}
+    r = calc(doc)
+    dibao = prog(r, "dibao")
+    assert dibao["eligible"] is True
+    assert dibao["amount"] == ("800.00" if stopped else "1600.00")
+    assert dibao["amount_values"]["n_refused_work"] == (1 if stopped else 0)
+    why = r["members"][0]["refused_work"]
+    assert why["article"] == "低保办法第三十四条" and why["value"] is stopped
+
+
+def test_article_34_reduce_instead_of_stop_is_a_local_ratio_and_only_for_those_able_to_work():
+    refusing = {"id": 1, "age": 40, "job_offers": _offers(True, True, True)}
+    r = calc(
+        {"members": [refusing, {"id": 2, "age": 38}]}, **{"dibao.refused_work_share_kept": "0.5"}
+    )
+    assert prog(r, "dibao")["amount"] == "1200.00"
+    assert r["members"][0]["refused_work"]["share_kept"] == "0.5"
+    # a 62-year-old cannot be required to work (特困办法 Art. 5): no reduction
+    old = {**refusing, "age": 62}
+    r = calc({"members": [old, {"id": 2, "age": 38}]})
+    assert prog(r, "dibao")["amount"] == "1600.00"
+    assert r["members"][0]["refused_work"]["value"] is False
+    # an offer after the evaluation date does not count yet
+    late = {
+        **refusing,
+        "job_offers": _offers(True, True) + [{"offered_on": "2025-02-01", "refused": True}],
+    }
+    assert prog(calc({"members": [late, {"id": 2, "age": 38}]}), "dibao")["amount"] == "1600.00"
+
+
+def test_job_offers_refuse_unknown_keys_and_need_a_date():
+    with pytest.raises(DocumentError, match="refusd"):
+        calc(
+            {"members": [{"age": 40, "job_offers": [{"offered_on": "2024-01-01", "refusd": True}]}]}
+        )
+    with pytest.raises(DocumentError, match="推荐日期"):
+        calc({"members": [{"age": 40, "job_offers": [{"refused": True}]}]})
+
+
+def test_an_obligor_with_no_situation_and_no_age_is_undetermined_and_a_birth_date_decides():
+    # 特困办法 Art. 8: on 低保 and 60+ is a situation; without an age it cannot be ruled out.
+    r = calc({"members": [{"age": 75, "obligors": [{"on_dibao": True}]}]})
+    assert r["members"][0]["obligors"]["value"] == "unknown"
+    assert prog(r, "tekun")["eligible"] is False
+    born = {"on_dibao": True, "birth_date": "1965-01-01"}  # 60 on 2025-01-01
+    r = calc({"members": [{"age": 75, "obligors": [born]}]})
+    assert r["members"][0]["obligors"]["each"][0]["reason"] == "dibao_elderly"
+    assert prog(r, "tekun")["eligible"] is True
+    younger = {"on_dibao": True, "birth_date": "1965-01-02"}  # 59 the day before
+    r = calc({"members": [{"age": 75, "obligors": [younger]}]})
+    assert r["members"][0]["obligors"]["value"] == "able"
+
+
+def test_other_exclusion_named_by_the_province_leaves_a_spouse_out():
+    # 低保办法 Art. 7: others the province names are not counted.
+    doc = {
+        "members": [
+            {"id": 1, "age": 40, "relation": "head"},
+            {"id": 2, "age": 38, "relation": "spouse", "other_exclusion": True},
+        ]
+    }
+    r = calc(doc)
+    assert r["members"][1]["counted"]["reason"] == "excluded_other"
+    assert r["features"]["counted_members"] == 1

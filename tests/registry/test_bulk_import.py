@@ -113,20 +113,25 @@ def test_import_loads_exactly_what_synth_wrote(db, taizhou, export, generated, f
     event = AuditEvent.objects.order_by("-seq").first()
     assert event.action == "registry.import"
     assert event.extra["counts"]["persons"] == t["persons"].height
-    assert len(event.extra["sha256"]) == 7
+    assert len(event.extra["sha256"]) == 10
     # The child / obligor columns and the emergency events arrive as written.
     p = t["persons"]
-    stored = dict(
-        m.Person.objects.values_list("id_number", "obligor_status").filter(
-            id_number__in=p["id_number"].to_list()
-        )
+    assert (
+        m.Person.objects.exclude(obligors_checked_on=None).count()
+        == p["obligors_checked_on"].is_not_null().sum()
     )
-    assert stored == dict(p.select("id_number", "obligor_status").iter_rows())
     assert (
         m.Person.objects.exclude(child_status="none").count() == (p["child_status"] != "none").sum()
     )
-    unable = m.Person.objects.filter(obligor_status="unable")
-    assert not unable.filter(obligor_unable_reason="").exists()
+    # The facts behind the conclusions: self-care items, obligors (Art. 8)
+    assert m.SelfCareAssessment.objects.count() == t["self_care_assessments"].height
+    assert m.Obligor.objects.count() == t["obligors"].height
+    ob = t["obligors"].filter(pl.col("income_year").is_not_null()).row(0, named=True)
+    stored_ob = m.Obligor.objects.get(
+        household__number=ob["household_number"], income_year=Decimal(ob["income_year"])
+    )
+    assert stored_ob.person.household.number == ob["household_number"]
+    assert m.Obligor.objects.filter(person=None).count() == 0
     ev = t["emergency_events"].row(0, named=True)
     stored_ev = m.EmergencyEvent.objects.get(
         household__number=ev["household_number"], event_date=ev["event_date"]
@@ -138,39 +143,75 @@ def test_a_version_1_export_without_the_new_columns_and_file_imports_with_defaul
     db, taizhou, export
 ):
     directory = export("csv")
-    persons = pl.read_csv(directory / "persons.csv", infer_schema=False).drop(
-        "child_status", "obligor_status", "obligor_unable_reason"
-    )
+    new = [
+        "child_status",
+        "lives_together",
+        "cannot_live_independently",
+        "religious_site_years",
+        "in_prison",
+        "in_drug_rehab",
+        "declared_missing",
+        "other_exclusion",
+        "obligors_checked_on",
+    ]
+    persons = pl.read_csv(directory / "persons.csv", infer_schema=False).drop(new)
     _rewrite(directory, "persons", persons)
-    (directory / "emergency_events.csv").unlink()
     manifest = json.loads((directory / "manifest.json").read_text())
+    for table in ("emergency_events", "self_care_assessments", "obligors", "job_offers"):
+        (directory / f"{table}.csv").unlink()
+        del manifest["tables"][table]
     manifest["version"] = 1
-    del manifest["tables"]["emergency_events"]
     (directory / "manifest.json").write_text(json.dumps(manifest))
     report = registry_import(directory=directory)
     assert report.counts["emergency_events"] == 0
     assert m.Person.objects.count() == persons.height
-    assert set(m.Person.objects.values_list("child_status", "obligor_status").distinct()) == {
-        ("none", "unknown")
-    }
+    # not checked; the old is_counted read as co-residence (the database migration's mapping)
+    assert set(
+        m.Person.objects.values_list(
+            "child_status", "obligors_checked_on", "lives_together"
+        ).distinct()
+    ) == {("none", None, True)}
 
 
-def test_an_unable_reason_without_unable_obligors_is_refused_naming_the_field(db, taizhou, export):
+def test_chinese_code_values_are_accepted_and_a_half_filled_disability_is_refused(
+    db, taizhou, export
+):
     directory = export("csv")
     persons = pl.read_csv(directory / "persons.csv", infer_schema=False).with_columns(
-        obligor_status=pl.when(pl.int_range(pl.len()) == 0)
-        .then(pl.lit("able"))
-        .otherwise(pl.col("obligor_status")),
-        obligor_unable_reason=pl.when(pl.int_range(pl.len()) == 0)
-        .then(pl.lit("tekun"))
-        .otherwise(pl.col("obligor_unable_reason")),
+        relation=pl.col("relation").replace({"head": "户主", "spouse": "配偶"}),
+        lives_together=pl.lit("是"),
     )
     _rewrite(directory, "persons", persons)
+    obligors = pl.read_csv(directory / "obligors.csv", infer_schema=False).with_columns(
+        kind=pl.lit("子女"),
+        disability_type=pl.when(pl.int_range(pl.len()) == 0)
+        .then(pl.lit("肢体"))
+        .otherwise(pl.col("disability_type")),
+        disability_grade=pl.when(pl.int_range(pl.len()) == 0)
+        .then(None)
+        .otherwise(pl.col("disability_grade")),
+    )
+    _rewrite(directory, "obligors", obligors)
     with pytest.raises(RegistryImportError) as exc:
         registry_import(directory=directory)
-    assert "persons.csv 第2行" in str(exc.value)
-    assert "obligor_unable_reason" in str(exc.value)
+    assert "obligors.csv 第2行" in str(exc.value)
+    assert "disability_grade" in str(exc.value) and "同时填写" in str(exc.value)
+    assert "relation" not in str(exc.value)  # 户主 / 配偶 read as codes
     assert m.Person.objects.count() == 0
+    _rewrite(
+        directory,
+        "obligors",
+        obligors.with_columns(
+            disability_type=pl.lit(None, pl.Utf8), disability_grade=pl.lit(None, pl.Utf8)
+        ),
+    )
+    registry_import(directory=directory)
+    assert (
+        m.Person.objects.filter(relation="head").count()
+        == persons.filter(pl.col("relation") == "户主").height
+    )
+    assert not m.Person.objects.exclude(lives_together=True).exists()
+    assert set(m.Obligor.objects.values_list("kind", flat=True)) == {"child"}
 
 
 def test_importing_the_same_export_twice_is_refused(db, taizhou, export):
@@ -289,6 +330,9 @@ def test_an_id_number_already_in_the_database_is_refused(db, taizhou, export, ge
         "assets",
         "rigid_expenses",
         "emergency_events",
+        "self_care_assessments",
+        "obligors",
+        "job_offers",
         "roll_entries",
     ):
         df = pl.read_csv(again / f"{table}.csv", infer_schema=False).with_columns(

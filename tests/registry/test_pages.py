@@ -46,33 +46,104 @@ def _person_post(p: Person, **kw) -> dict:
         "birth_date": p.birth_date.isoformat(),
         "is_counted": "on",
         "labour_capacity": p.labour_capacity,
-        "self_care": p.self_care,
         "employment": p.employment,
         "school_stage": p.school_stage,
         "child_status": p.child_status,
-        "obligor_status": p.obligor_status,
-        "obligor_unable_reason": p.obligor_unable_reason,
         "version": p.version,
         "reason": "入户核实",
     }
     return {**data, **kw}
 
 
-def test_person_form_edits_the_obligors_and_names_the_missing_reason(client, household, reviewer):
+def test_person_form_records_the_article_7_facts_and_the_obligor_check(client, household, reviewer):
     client.force_login(reviewer)
     head = household.members.get()
     url = reverse("registry:person_edit", args=[head.pk])
-    r = client.post(url, _person_post(head, obligor_status="unable"))
-    assert r.status_code == 200
-    assert "第八条" in r.context["form"].errors["obligor_unable_reason"][0]
+    r = client.post(url, _person_post(head, religious_site_years="abc", other_exclusion="外出"))
+    assert r.status_code == 200  # typed input kept, the error names the field
+    assert "在宗教活动场所居住年数" in str(r.context["form"].errors["religious_site_years"])
+    assert r.context["form"]["other_exclusion"].value() == "外出"
     r = client.post(
-        url, _person_post(head, obligor_status="unable", obligor_unable_reason="dibao_elderly")
+        url,
+        _person_post(
+            head, lives_together="false", in_prison="on", obligors_checked_on="2026-10-08"
+        ),
     )
     assert r.status_code == 302
     head.refresh_from_db()
-    assert head.obligor_unable_reason == "dibao_elderly"
+    assert head.lives_together is False and head.in_prison
+    assert head.obligors_checked_on == datetime.date(2026, 10, 8)
     page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
-    assert "义务人无履行能力" in page and "60周岁以上的低保对象" in page
+    assert "在监狱服刑" in page and "2026-10-08" in page
+
+
+def test_self_care_obligor_and_job_offer_forms_keep_typed_input_and_save(
+    client, household, reviewer
+):
+    client.force_login(reviewer)
+    head = household.members.get()
+    url = reverse("registry:fact_add", args=[household.pk, "selfcare"])
+    page = client.get(url).content.decode()
+    for label in ("能自行进食", "能自行穿衣", "能自行上下床", "能自行如厕", "能自行室内行走"):
+        assert label in page
+    # the assessor is missing: the ticks typed stay as typed
+    r = client.post(
+        url,
+        {"person": str(head.pk), "eating": "on", "source": "home_visit", "as_of": "2026-11-01"},
+    )
+    assert r.status_code == 200
+    assert "评估人/机构" in str(r.context["form"].errors["assessor"])
+    assert r.context["form"]["eating"].value() is True
+    assert not r.context["form"]["bathing"].value()
+    r = client.post(
+        url,
+        {
+            "person": str(head.pk),
+            "eating": "on",
+            "dressing": "on",
+            "assessor": "镇卫生院",
+            "source": "home_visit",
+            "as_of": "2026-11-01",
+            "reason": "入户评估",
+        },
+    )
+    assert r.status_code == 302
+    assessment = head.selfcareassessments.get()
+    assert assessment.items_unable == 4
+    url = reverse("registry:fact_add", args=[household.pk, "obligor"])
+    bad = {
+        "person": str(head.pk),
+        "kind": "child",
+        "name": "张强",
+        "birth_date": "1970-02-30",
+        "income_year": "12000.50",
+        "source": "home_visit",
+        "as_of": "2026-11-01",
+    }
+    r = client.post(url, bad)
+    assert r.status_code == 200
+    assert "义务人出生日期" in str(r.context["form"].errors["birth_date"])
+    assert r.context["form"]["name"].value() == "张强"
+    r = client.post(url, {**bad, "birth_date": "1970-02-28", "in_prison": "on"})
+    assert r.status_code == 302
+    obligor = head.obligors.get()
+    assert obligor.in_prison and obligor.property_within_limits is None
+    url = reverse("registry:fact_add", args=[household.pk, "joboffer"])
+    r = client.post(
+        url,
+        {
+            "person": "",
+            "kind": "referral",
+            "employer": "镇保洁公司",
+            "refused": "on",
+            "source": "declared",
+            "as_of": "2026-10-01",
+        },
+    )
+    assert r.status_code == 200 and "成员" in str(r.context["form"].errors["person"])
+    assert r.context["form"]["employer"].value() == "镇保洁公司"
+    page = client.get(reverse("registry:household_detail", args=[household.pk])).content.decode()
+    assert "镇卫生院" in page and "张强" in page and "上下床" in page
 
 
 def test_emergency_event_form_and_page(client, household, reviewer):

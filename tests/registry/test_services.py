@@ -275,37 +275,66 @@ def test_payments_officer_cannot_reveal_ids(household):
         person_reveal(user=officer, person_id=household.members.get().pk, field="id_number")
 
 
-def test_obligor_situation_is_validated_and_audited(household, reviewer):
+def test_person_facts_and_member_facts_are_validated_and_audited(household, reviewer):
     head = household.members.get()
-    assert (head.child_status, head.obligor_status) == ("none", "unknown")  # defaults
+    assert head.lives_together is None and head.obligors_checked_on is None  # not checked
     with pytest.raises(ServiceError) as exc:
         person_update(
             actor=reviewer,
             person_id=head.pk,
             version=head.version,
-            data={"obligor_status": "unable"},
+            data={"religious_site_years": 101, "obligors_checked_on": "2026-13-01"},
         )
-    assert "第八条" in exc.value.errors["obligor_unable_reason"][0]
-    with pytest.raises(ServiceError) as exc:
-        person_update(
-            actor=reviewer,
-            person_id=head.pk,
-            version=head.version,
-            data={"obligor_status": "able", "obligor_unable_reason": "tekun"},
-        )
-    assert "obligor_unable_reason" in exc.value.errors
+    assert "0至100" in exc.value.errors["religious_site_years"][0]
+    assert "法定义务人核实日期" in exc.value.errors["obligors_checked_on"][0]
     person_update(
         actor=reviewer,
         person_id=head.pk,
         version=head.version,
-        data={"obligor_status": "unable", "obligor_unable_reason": "no_capacity"},
-        reason="子女服刑，入户核实",
+        data={"declared_missing": True, "obligors_checked_on": "2026-11-01"},
+        reason="法院宣告失踪",
     )
-    head.refresh_from_db()
-    assert (head.obligor_status, head.obligor_unable_reason) == ("unable", "no_capacity")
     event = household_timeline(user=reviewer, household_id=household.pk)[0]
-    assert event.before == {"obligor_status": "unknown", "obligor_unable_reason": ""}
-    assert event.after == {"obligor_status": "unable", "obligor_unable_reason": "no_capacity"}
+    assert event.after == {
+        "declared_missing": True,
+        "obligors_checked_on": "2026-11-01",
+    }
+    with pytest.raises(ServiceError) as exc:
+        fact_add(
+            actor=reviewer,
+            household_id=household.pk,
+            kind="obligor",
+            data={"kind": "child", "disability_type": "physical", "as_of": "2026-11-01"},
+        )
+    assert "成员" in exc.value.errors["person"][0]
+    assert "同时填写" in exc.value.errors["disability_grade"][0]
+    ob = fact_add(
+        actor=reviewer,
+        household_id=household.pk,
+        kind="obligor",
+        data={
+            "person": head.pk,
+            "kind": "child",
+            "on_dibao": True,
+            "birth_date": datetime.date(1960, 1, 1),
+            "as_of": datetime.date(2026, 11, 1),
+        },
+        reason="入户核实",
+    )
+    assert ob.income_year is None  # left empty: not checked
+    offer = fact_add(
+        actor=reviewer,
+        household_id=household.pk,
+        kind="joboffer",
+        data={
+            "person": head.pk,
+            "kind": "referral",
+            "employer": "保洁",
+            "refused": True,
+            "as_of": datetime.date(2026, 10, 1),
+        },
+    )
+    assert offer.refused
 
 
 def test_child_status_out_of_range_is_refused(household, reviewer):

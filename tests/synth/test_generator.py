@@ -11,6 +11,7 @@ import pytest
 from jiuzhu.core.idcard import validate_id_number
 from jiuzhu.demo.synth.export import write_export
 from jiuzhu.demo.synth.generator import DIBAO_STANDARD_FEN, SynthConfig, generate
+from jiuzhu.policy.engine.features import obligor_facts
 
 N = 20_000
 
@@ -228,20 +229,36 @@ def test_orphans_obligors_and_emergencies(county):
     assert (kids["relation"] == "grandchild").all()
     assert (kids["birth_date"] > datetime.date(2008, 11, 1)).all()
     # Obligors were checked only for people who cannot work, in households where nobody can;
-    # a reason is given exactly when the obligor is unable.
-    checked = p.filter(pl.col("obligor_status") != "unknown")
+    # they are facts (特困办法 Art. 8): the engine finds the situation from them.
+    checked = p.filter(pl.col("obligors_checked_on").is_not_null())
     assert checked.height > 0.01 * p.height
-    assert (
-        (checked["obligor_unable_reason"] != "") == (checked["obligor_status"] == "unable")
-    ).all()
-    assert (p.filter(pl.col("obligor_status") == "unknown")["obligor_unable_reason"] == "").all()
+    ob = county.tables["obligors"]
+    key = ["household_number", "member_no"]
+    assert ob.join(checked, on=key, how="anti").height == 0  # no obligor of an unchecked person
+    facts = ob.with_columns(
+        pl.col("birth_date").cast(pl.Date),
+        pl.col("disability_grade").cast(pl.Int64),
+        income_year_fen=pl.col("income_year").str.replace(r"\.", "").cast(pl.Int64),
+        age=pl.lit(None, dtype=pl.Int64),
+    )
+    judged = obligor_facts(facts, datetime.date(2026, 1, 1))
+    # Every obligor either meets one of the five situations or, aged and known, is able.
+    assert judged.filter(pl.col("obligor_undetermined")).height == 0
+    tested = judged.filter(
+        pl.col("obligor_reason").is_in(["elderly_low_income", "severe_disability"])
+    )
+    assert (tested["income_year_fen"] < 4_131_400).all()
     # 特困 on the roll: every member with obligors absent or unable, per-person entries.
     roll = county.tables["roll_entries"]
-    tekun = roll.filter(pl.col("programme") == "tekun").join(
-        p, on=["household_number", "member_no"]
-    )
+    tekun = roll.filter(pl.col("programme") == "tekun").join(p, on=key)
     assert tekun.height > 0
-    assert tekun["obligor_status"].is_in(["none", "unable"]).all()
+    assert tekun["obligors_checked_on"].is_not_null().all()
+    able = judged.filter(pl.col("obligor_reason").is_null()).select(key)
+    assert tekun.join(able, on=key, how="semi").height == 0
+    # Self-care: an assessment (six items) for everyone not fully self-caring who was assessed.
+    sc = county.tables["self_care_assessments"]
+    assert sc.height > 0
+    assert sc.join(p, on=key, how="anti").height == 0
     # Child allowances: one entry per child, 1,500 yuan; the planted ones are left off.
     allowances = roll.filter(
         pl.col("programme").is_in(["orphan_allowance", "unsupported_child_allowance"])

@@ -51,12 +51,16 @@ def random_frames(
             "person_id": np.arange(1, pn + 1, dtype=np.int64),
             "household_id": p_hh,
             "birth_date": (birth_ord - epoch).astype("int32"),
-            "is_counted": rng.random(pn) < 0.97,
+            # Art. 7 facts: head first, then relatives; 3 % do not live with the household
+            "lives_together": rng.random(pn) < 0.97,
             "disability_type": np.where(grade > 0, dtype_, ""),
             "disability_grade": grade.astype(np.int64),
             "major_illness": rng.random(pn) < 0.03,
             "labour_capacity": np.where(rng.random(pn) < 0.05, "none", "full"),
-            "self_care": rng.choice(["full", "partial", "none"], size=pn, p=[0.9, 0.07, 0.03]),
+            # how many of the six self-care items cannot be done (特困办法 Art. 20–23)
+            "adl_unable": rng.choice(
+                [0, 1, 2, 3, 4, 5, 6], size=pn, p=[0.9, 0.03, 0.02, 0.02, 0.01, 0.01, 0.01]
+            ),
             "employment": np.where(
                 (ages >= 18) & (ages < 60) & (rng.random(pn) < 0.7), "employed", "na"
             ),
@@ -124,10 +128,29 @@ def random_frames(
         }
     ).with_columns(pl.col("end_month").cast(pl.Date))
     # Drawn last, so the frames above stay what they were before these columns existed.
-    persons = persons.with_columns(
-        obligor_status=pl.Series(
-            rng.choice(["unknown", "none", "unable", "able"], size=pn, p=[0.4, 0.2, 0.15, 0.25])
-        )
+    # Relation to the head: the first member of each household is the head.
+    first = np.r_[True, p_hh[1:] != p_hh[:-1]]
+    rel = np.where(
+        first,
+        "head",
+        rng.choice(["spouse", "child", "parent", "grandchild", "child_in_law"], size=pn),
+    )
+    checked = rng.random(pn) < 0.6
+    persons = persons.with_columns(relation=pl.Series(rel), obligors_checked=pl.Series(checked))
+    # One obligor for most checked people, with the facts 特困办法 Art. 8 tests.
+    oi = np.flatnonzero(checked & (rng.random(pn) < 0.7))
+    no = oi.size
+    obligors = pl.DataFrame(
+        {
+            "household_id": p_hh[oi],
+            "person_id": oi.astype(np.int64) + 1,
+            "age": rng.integers(20, 90, no).astype(np.int64),
+            "on_tekun": rng.random(no) < 0.02,
+            "on_dibao": rng.random(no) < 0.1,
+            "income_year_fen": rng.integers(0, 8_000_000, no).astype(np.int64),
+            "property_within_limits": rng.random(no) < 0.5,
+            "in_prison": rng.random(no) < 0.01,
+        }
     )
     nv = max(1, n // 100)
     events = pl.DataFrame(
@@ -141,6 +164,7 @@ def random_frames(
     return {
         "households": households,
         "persons": persons,
+        "obligors": obligors,
         "income": income,
         "assets": assets,
         "expenses": expenses,

@@ -209,9 +209,12 @@ def features_md() -> str:
     out += [
         "",
         "From the registry: `n_orphans` / `n_unsupported_children` from `Person.child_status`; "
-        "`obligor_able` / `n_obligor_unverified` from `Person.obligor_status` (`unknown` until a "
-        "worker records what the obligors' situation is: 特困 is then not recognised — the "
-        "registry never assumes that a person living alone has no obligor); `emergency_event` / "
+        "`obligor_able` / `n_obligor_unverified` from the `Obligor` rows (their Art. 8 facts) "
+        "and `Person.obligors_checked_on` (neither: not checked, and 特困 is then not "
+        "recognised — the registry never assumes that a person living alone has no obligor); "
+        "`counted_members` from `Person.relation` and the Art. 7 facts; the self-care levels "
+        "from the latest `SelfCareAssessment` (six items); `n_refused_work` from `JobOffer` "
+        "rows (docs/registry-facts.md); `emergency_event` / "
         "`emergency_loss` from `EmergencyEvent` rows dated within "
         "`temporary_aid.emergency_window_months` before the evaluation date. In a calculator "
         "document each member's `obligors` list gives the obligors' facts (特困办法 Art. 8: on "

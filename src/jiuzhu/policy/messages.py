@@ -151,6 +151,7 @@ TRANSLATIONS = {
     ),
     "period_end_before_start": pgettext_lazy("policy engine", "截止月不能早于起始月"),
     "event_date_required": pgettext_lazy("policy engine", "必须填写发生日期"),
+    "offered_on_required": pgettext_lazy("policy engine", "必须填写推荐日期（低保办法第三十四条）"),
 }
 
 

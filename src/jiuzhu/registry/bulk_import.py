@@ -53,13 +53,13 @@ CHOICES = {
     ("persons", "sex"): m.Sex.values,
     ("persons", "disability_type"): m.DisabilityType.values,
     ("persons", "labour_capacity"): m.Capacity.values,
-    ("persons", "self_care"): m.SelfCare.values,
     ("persons", "employment"): m.Employment.values,
     ("persons", "school_stage"): m.SchoolStage.values,
     ("persons", "child_status"): m.ChildStatus.values,
-    ("persons", "obligor_status"): m.ObligorStatus.values,
-    ("persons", "obligor_unable_reason"): m.ObligorUnableReason.values,
     ("persons", "support_mode"): m.SupportMode.values,
+    ("obligors", "kind"): m.ObligorRelation.values,
+    ("obligors", "disability_type"): m.DisabilityType.values,
+    ("job_offers", "kind"): [c for c, _ in m.JobOffer._meta.get_field("kind").choices],
     ("emergency_events", "kind"): m.EventKind.values,
     ("income_items", "kind"): m.IncomeKind.values,
     ("assets", "kind"): m.AssetKind.values,
@@ -82,8 +82,27 @@ MODELS = {
     "assets": m.Asset,
     "rigid_expenses": m.RigidExpense,
     "emergency_events": m.EmergencyEvent,
+    "self_care_assessments": m.SelfCareAssessment,
+    "obligors": m.Obligor,
+    "job_offers": m.JobOffer,
     "roll_entries": m.RollEntry,
 }
+
+
+def _chinese_codes(table: str, column: str) -> dict[str, str]:
+    """The Chinese labels of a code column → its codes (a clerk's file says 户主, not head)."""
+    field_ = MODELS[table]._meta.get_field(column)
+    out = {}
+    for value, label in field_.flatchoices:
+        text = str(label)
+        out[text] = value
+        # "半护理(部分丧失)" style labels: the part before a bracket or slash alone too
+        for sep in ("(", "（", "/"):
+            if sep in text:
+                out.setdefault(text.split(sep)[0], value)
+    return out
+
+
 TRUE = ("true", "1", "t", "yes", "y", "是")
 FALSE = ("false", "0", "f", "no", "n", "否")
 
@@ -274,6 +293,13 @@ def _check_table(table, df, file, report, areas: set[str]) -> pl.DataFrame:
     def _emit(report, file, df, mask, field_, reason):  # deferred: one pass for all checks
         pending.append((mask, field_, reason))
 
+    codes = {
+        col: _chinese_codes(table, col)
+        for col, typ, _ in TABLES[table]
+        if typ == "code" and (table, col) in CHOICES
+    }
+    if codes:
+        df = df.with_columns(pl.col(col).replace(mapping) for col, mapping in codes.items())
     for col, typ, required in TABLES[table]:
         lab = _label(table, col)
         c = pl.col(col)
@@ -308,6 +334,15 @@ def _check_table(table, df, file, report, areas: set[str]) -> pl.DataFrame:
                 present & ~c.str.contains(r"^[1-9]\d{0,5}$"),
                 lab,
                 pl.concat_str(pl.lit("取值"), _val(col), pl.lit("不是正整数")),
+            )
+        elif typ == "count":
+            _emit(
+                report,
+                file,
+                df,
+                present & ~c.str.contains(r"^\d{1,3}$"),
+                lab,
+                pl.concat_str(pl.lit("取值"), _val(col), pl.lit("不是0–999的整数")),
             )
         elif typ == "bool":
             _emit(
@@ -543,22 +578,23 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         "死亡日期早于出生日期",
     )
     members = p.select("household_number", "member_no").drop_nulls()
+    ob = t["obligors"]
     _emit(
         report,
-        f_p,
-        p,
-        pl.col("obligor_unable_reason").is_not_null()
-        & (pl.col("obligor_status").fill_null("unknown") != "unable"),
-        _label("persons", "obligor_unable_reason"),
-        "只有“义务人无履行能力”（obligor_status = unable）才填写无履行能力的情形",
+        files["obligors"],
+        ob,
+        pl.col("disability_grade").is_not_null()
+        & ~pl.col("disability_grade").is_in(["1", "2", "3", "4"]),
+        _label("obligors", "disability_grade"),
+        "残疾等级应为 1–4",
     )
     _emit(
         report,
-        f_p,
-        p,
-        (pl.col("obligor_status") == "unable") & pl.col("obligor_unable_reason").is_null(),
-        _label("persons", "obligor_unable_reason"),
-        "义务人无履行能力时须填写情形（特困人员认定办法第八条）",
+        files["obligors"],
+        ob,
+        pl.col("disability_type").is_not_null() != pl.col("disability_grade").is_not_null(),
+        _label("obligors", "disability_grade"),
+        "义务人残疾类别与残疾等级须同时填写或同时为空",
     )
     _emit(
         report,
@@ -586,7 +622,16 @@ def _check_relations(t: dict[str, pl.DataFrame], files: dict[str, str], report) 
         _label("emergency_events", "event_date"),
         "发生日期晚于今天",
     )
-    for table in ("income_items", "assets", "rigid_expenses", "emergency_events", "roll_entries"):
+    for table in (
+        "income_items",
+        "assets",
+        "rigid_expenses",
+        "emergency_events",
+        "self_care_assessments",
+        "obligors",
+        "job_offers",
+        "roll_entries",
+    ):
         df, f = t[table], files[table]
         _emit(
             report,
@@ -740,16 +785,23 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         chronic_illness=_bool("chronic_illness"),
         illness_note=_blank("illness_note"),
         labour_capacity="labour_capacity",
-        self_care="self_care",
         employment="employment",
         school_stage="school_stage",
         death_date="death_date",
         child_status=pl.col("child_status").fill_null("none"),
-        obligor_status=pl.col("obligor_status").fill_null("unknown"),
-        obligor_unable_reason=_blank("obligor_unable_reason"),
         phone_updated_on=_phone_date(today),
         support_mode=_blank("support_mode"),
         care_institution=_blank("care_institution"),
+        lives_together=pl.when(pl.col("lives_together").is_null())
+        .then(None)
+        .otherwise(_bool("lives_together")),
+        cannot_live_independently=_bool("cannot_live_independently").fill_null(False),
+        religious_site_years=pl.col("religious_site_years").cast(pl.Int64),
+        in_prison=_bool("in_prison").fill_null(False),
+        in_drug_rehab=_bool("in_drug_rehab").fill_null(False),
+        declared_missing=_bool("declared_missing").fill_null(False),
+        other_exclusion=_blank("other_exclusion"),
+        obligors_checked_on="obligors_checked_on",
         version=pl.lit(1),
         created_at=pl.lit(now),
         updated_at=pl.lit(now),
@@ -799,6 +851,43 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         kind="kind",
         event_date="event_date",
         loss=_money("loss"),
+        **common,
+    )
+    out["registry_selfcareassessment"] = facts("self_care_assessments").select(
+        "household_id",
+        "person_id",
+        *[_bool(k).alias(k) for k in ("eating", "dressing", "transfer", "toileting")],
+        *[_bool(k).alias(k) for k in ("walking", "bathing")],
+        assessor="assessor",
+        **common,
+    )
+    out["registry_obligor"] = facts("obligors").select(
+        "household_id",
+        "person_id",
+        kind="kind",
+        name=_blank("name"),
+        birth_date="birth_date",
+        on_tekun=_bool("on_tekun").fill_null(False),
+        on_dibao=_bool("on_dibao").fill_null(False),
+        disability_type=_blank("disability_type"),
+        disability_grade=pl.col("disability_grade").cast(pl.Int64),
+        income_year=pl.when(pl.col("income_year").is_null())
+        .then(None)
+        .otherwise(_money("income_year")),
+        property_within_limits=pl.when(pl.col("property_within_limits").is_null())
+        .then(None)
+        .otherwise(_bool("property_within_limits")),
+        no_legal_capacity=_bool("no_legal_capacity").fill_null(False),
+        declared_missing=_bool("declared_missing").fill_null(False),
+        in_prison=_bool("in_prison").fill_null(False),
+        **common,
+    )
+    out["registry_joboffer"] = facts("job_offers").select(
+        "household_id",
+        "person_id",
+        kind="kind",
+        employer="employer",
+        refused=_bool("refused"),
         **common,
     )
     out["registry_rollentry"] = facts("roll_entries").select(
@@ -913,6 +1002,12 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
             tables[table] = _check_table(table, df, files[table], report, areas)
     if report.errors:
         raise RegistryImportError(report)
+    if manifest.get("version", 3) < 3:
+        # A version 1–2 export holds only the conclusion is_counted: read it as the fact it
+        # stands for (long-term co-residence), as the database migration did.
+        tables["persons"] = tables["persons"].with_columns(
+            lives_together=pl.coalesce("lives_together", "is_counted")
+        )
     _check_id_numbers(tables["persons"], files["persons"], report)
     _check_relations(tables, files, report)
     if report.errors:
@@ -928,6 +1023,7 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
                 cur.execute(
                     "LOCK TABLE registry_household, registry_person, registry_incomeitem, "
                     "registry_asset, registry_rigidexpense, registry_emergencyevent, "
+                    "registry_selfcareassessment, registry_obligor, registry_joboffer, "
                     "registry_rollentry IN SHARE ROW EXCLUSIVE MODE"
                 )
             _check_database(tables, files, report)

@@ -23,8 +23,11 @@ from jiuzhu.registry.models import (
     EmergencyEvent,
     Household,
     IncomeItem,
+    JobOffer,
+    Obligor,
     Person,
     RigidExpense,
+    SelfCareAssessment,
     source_label,
 )
 
@@ -35,6 +38,9 @@ SUBJECT_MODELS: dict[str, type[models.Model]] = {
     "asset": Asset,
     "expense": RigidExpense,
     "event": EmergencyEvent,
+    "selfcare": SelfCareAssessment,
+    "obligor": Obligor,
+    "joboffer": JobOffer,
 }
 
 EXTRA_LABELS = {

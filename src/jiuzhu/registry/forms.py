@@ -27,11 +27,10 @@ from jiuzhu.registry.models import (
     EventKind,
     ExpenseKind,
     IncomeKind,
-    ObligorStatus,
-    ObligorUnableReason,
+    JobOffer,
+    ObligorRelation,
     Relation,
     SchoolStage,
-    SelfCare,
     Sex,
     Source,
     SupportMode,
@@ -40,6 +39,11 @@ from jiuzhu.registry.models import (
 from jiuzhu.registry.selectors import SORTS
 
 BLANK = [("", "——")]
+UNKNOWN_YES_NO = [
+    ("", gettext_lazy("未核实")),
+    ("true", gettext_lazy("是")),
+    ("false", gettext_lazy("否")),
+]
 
 
 def choice(label, choices, *, required: bool = False, blank: bool = True):
@@ -172,7 +176,28 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     birth_date = forms.DateField(label=gettext_lazy("出生日期"), widget=DateInput)
     phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=20)
     is_counted = forms.BooleanField(
-        label=gettext_lazy("共同生活家庭成员(计入家庭人口和收入)"), required=False, initial=True
+        label=gettext_lazy("计入家庭人数(名单用)"), required=False, initial=True
+    )
+    # 共同生活家庭成员的事实 (低保审核确认办法第七条)
+    lives_together = forms.NullBooleanField(
+        label=gettext_lazy("与申请人长期共同生活"),
+        required=False,
+        widget=forms.Select(choices=UNKNOWN_YES_NO),
+    )
+    cannot_live_independently = forms.BooleanField(
+        label=gettext_lazy("成年子女不能独立生活"), required=False
+    )
+    religious_site_years = forms.IntegerField(
+        label=gettext_lazy("在宗教活动场所居住年数(宗教教职人员)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+    )
+    in_prison = forms.BooleanField(label=gettext_lazy("在监狱服刑"), required=False)
+    in_drug_rehab = forms.BooleanField(label=gettext_lazy("强制隔离戒毒"), required=False)
+    declared_missing = forms.BooleanField(label=gettext_lazy("宣告失踪"), required=False)
+    other_exclusion = forms.CharField(
+        label=gettext_lazy("省级规定的其他不计入情形"), required=False, max_length=200
     )
     disability_type = choice(gettext_lazy("残疾类别"), DisabilityType.choices)
     disability_grade = forms.CharField(
@@ -189,15 +214,13 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     chronic_illness = forms.BooleanField(label=gettext_lazy("慢性病"), required=False)
     illness_note = forms.CharField(label=gettext_lazy("病情说明"), required=False, max_length=200)
     labour_capacity = choice(gettext_lazy("劳动能力"), Capacity.choices, required=True, blank=False)
-    self_care = choice(gettext_lazy("生活自理能力"), SelfCare.choices, required=True, blank=False)
     employment = choice(gettext_lazy("就业状况"), Employment.choices, required=True, blank=False)
     school_stage = choice(gettext_lazy("就学阶段"), SchoolStage.choices, required=True, blank=False)
     death_date = forms.DateField(label=gettext_lazy("死亡日期"), required=False, widget=DateInput)
     # Not required: a post without them (an older client) keeps the defaults.
     child_status = choice(gettext_lazy("孤儿/事实无人抚养"), ChildStatus.choices, blank=False)
-    obligor_status = choice(gettext_lazy("法定义务人情况"), ObligorStatus.choices, blank=False)
-    obligor_unable_reason = choice(
-        gettext_lazy("义务人无履行能力的情形"), ObligorUnableReason.choices
+    obligors_checked_on = forms.DateField(
+        label=gettext_lazy("法定义务人核实日期"), required=False, widget=DateInput
     )
     support_mode = choice(gettext_lazy("特困供养方式"), SupportMode.choices)
     care_institution = forms.CharField(
@@ -215,16 +238,18 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
             del self.fields["reason"]
             del self.fields["version"]
         self.fields["labour_capacity"].initial = Capacity.FULL
-        self.fields["self_care"].initial = SelfCare.FULL
         self.fields["employment"].initial = Employment.NOT_APPLICABLE
         self.fields["school_stage"].initial = SchoolStage.NONE
         self.fields["child_status"].initial = ChildStatus.NONE
-        self.fields["obligor_status"].initial = ObligorStatus.UNKNOWN
         self.fields["support_mode"].help_text = _(
             "仅特困人员填写：在供养机构生活为集中供养，在家生活为分散供养"
         )
-        self.fields["obligor_status"].help_text = _(
-            "赡养、抚养、扶养义务人；认定特困须核实（特困人员认定办法第四、八条）"
+        self.fields["lives_together"].help_text = _(
+            "父母、子女、祖孙、兄弟姐妹等长期共同居住的计入共同生活家庭成员（低保审核确认办法第七条）"
+        )
+        self.fields["obligors_checked_on"].help_text = _(
+            "核实后填写；义务人逐人登记在“法定义务人”中，没有义务人的只填日期"
+            "（特困人员认定办法第四、八条）；空为未核实"
         )
 
     def clean_disability_grade(self):
@@ -238,8 +263,8 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     def clean_child_status(self):
         return self.cleaned_data.get("child_status") or ChildStatus.NONE
 
-    def clean_obligor_status(self):
-        return self.cleaned_data.get("obligor_status") or ObligorStatus.UNKNOWN
+    def clean_other_exclusion(self):
+        return (self.cleaned_data.get("other_exclusion") or "").strip()
 
     def clean_id_number(self):
         return normalise_id(self.cleaned_data.get("id_number"))
@@ -276,6 +301,48 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
     loss = forms.DecimalField(
         label=gettext_lazy("损失/费用(元)"), decimal_places=2, max_digits=14, initial=0
     )
+    # 自理能力评估 (特困人员认定办法第二十条): ticked = can do it unaided
+    eating = forms.BooleanField(label=gettext_lazy("能自行进食"), required=False)
+    dressing = forms.BooleanField(label=gettext_lazy("能自行穿衣"), required=False)
+    transfer = forms.BooleanField(label=gettext_lazy("能自行上下床"), required=False)
+    toileting = forms.BooleanField(label=gettext_lazy("能自行如厕"), required=False)
+    walking = forms.BooleanField(label=gettext_lazy("能自行室内行走"), required=False)
+    bathing = forms.BooleanField(label=gettext_lazy("能自行洗澡"), required=False)
+    assessor = forms.CharField(label=gettext_lazy("评估人/机构"), max_length=60)
+    # 法定义务人 (第八条)
+    name = forms.CharField(label=gettext_lazy("义务人姓名"), required=False, max_length=60)
+    birth_date = forms.DateField(
+        label=gettext_lazy("义务人出生日期"), required=False, widget=DateInput
+    )
+    on_tekun = forms.BooleanField(label=gettext_lazy("义务人为特困人员"), required=False)
+    on_dibao = forms.BooleanField(label=gettext_lazy("义务人为低保对象"), required=False)
+    disability_type = choice(gettext_lazy("义务人残疾类别"), DisabilityType.choices)
+    disability_grade = forms.CharField(
+        label=gettext_lazy("义务人残疾等级"),
+        required=False,
+        widget=forms.Select(
+            choices=[("", "——")] + [(str(g), label) for g, label in DISABILITY_GRADES]
+        ),
+    )
+    income_year = forms.DecimalField(
+        label=gettext_lazy("义务人上年人均收入(元)"),
+        required=False,
+        decimal_places=2,
+        max_digits=14,
+    )
+    property_within_limits = forms.NullBooleanField(
+        label=gettext_lazy("义务人财产符合低收入家庭财产条件"),
+        required=False,
+        widget=forms.Select(choices=UNKNOWN_YES_NO),
+    )
+    no_legal_capacity = forms.BooleanField(
+        label=gettext_lazy("义务人无民事行为能力"), required=False
+    )
+    declared_missing = forms.BooleanField(label=gettext_lazy("义务人被宣告失踪"), required=False)
+    in_prison = forms.BooleanField(label=gettext_lazy("义务人在监狱服刑"), required=False)
+    # 就业推荐 (低保审核确认办法第三十四条)
+    employer = forms.CharField(label=gettext_lazy("用人单位/岗位"), max_length=100)
+    refused = forms.BooleanField(label=gettext_lazy("无正当理由拒绝"), required=False)
     source = choice(gettext_lazy("来源"), SOURCE_CHOICES, required=True, blank=False)
     as_of = forms.DateField(label=gettext_lazy("数据日期"), widget=DateInput)
     note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=200)
@@ -285,13 +352,48 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
         "asset": ("person", "kind", "value", "description", "registration_no", "exempt"),
         "expense": ("person", "kind", "amount", "period_start", "period_end"),
         "event": ("person", "kind", "event_date", "loss"),
+        "selfcare": (
+            "person",
+            "eating",
+            "dressing",
+            "transfer",
+            "toileting",
+            "walking",
+            "bathing",
+            "assessor",
+        ),
+        "obligor": (
+            "person",
+            "kind",
+            "name",
+            "birth_date",
+            "on_tekun",
+            "on_dibao",
+            "disability_type",
+            "disability_grade",
+            "income_year",
+            "property_within_limits",
+            "no_legal_capacity",
+            "declared_missing",
+            "in_prison",
+        ),
+        "joboffer": ("person", "kind", "employer", "refused"),
     }
     KINDS = {
-        "income": IncomeKind,
-        "asset": AssetKind,
-        "expense": ExpenseKind,
-        "event": EventKind,
+        "income": IncomeKind.choices,
+        "asset": AssetKind.choices,
+        "expense": ExpenseKind.choices,
+        "event": EventKind.choices,
+        "obligor": ObligorRelation.choices,
+        "joboffer": JobOffer._meta.get_field("kind").choices,
     }
+    # What ``as_of`` means for each kind, and the member field's label.
+    AS_OF_LABELS = {
+        "selfcare": gettext_lazy("评估日期"),
+        "obligor": gettext_lazy("核实日期"),
+        "joboffer": gettext_lazy("推荐日期"),
+    }
+    PER_PERSON = ("selfcare", "obligor", "joboffer")
     COMMON = ("source", "as_of", "note", "reason")
 
     def __init__(self, *args, kind_of_fact: str, members=(), **kwargs):
@@ -300,15 +402,58 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
-        self.fields["kind"].widget = forms.Select(
-            choices=BLANK + list(self.KINDS[kind_of_fact].choices)
-        )
-        self.fields["person"].widget = forms.Select(
-            choices=[("", _("全家/不指定"))] + [(str(p.pk), p.name) for p in members]
-        )
+        if "kind" in self.fields:
+            self.fields["kind"].widget = forms.Select(
+                choices=BLANK + list(self.KINDS[kind_of_fact])
+            )
+        if kind_of_fact == "obligor":
+            self.fields["kind"].label = _("义务人与该成员关系")
+        elif kind_of_fact == "joboffer":
+            self.fields["kind"].label = _("推荐方式")
+        if kind_of_fact in self.PER_PERSON:
+            self.fields["person"].required = True
+            self.fields["person"].label = (
+                _("被供养/申请成员") if kind_of_fact == "obligor" else _("成员")
+            )
+            self.fields["person"].error_messages["required"] = _("“%(label)s”为必填项") % {
+                "label": self.fields["person"].label
+            }
+            self.fields["person"].widget = forms.Select(
+                choices=BLANK + [(str(p.pk), p.name) for p in members]
+            )
+        else:
+            self.fields["person"].widget = forms.Select(
+                choices=[("", _("全家/不指定"))] + [(str(p.pk), p.name) for p in members]
+            )
+        if kind_of_fact in self.AS_OF_LABELS:
+            self.fields["as_of"].label = self.AS_OF_LABELS[kind_of_fact]
+            self.fields["as_of"].error_messages["required"] = _("“%(label)s”为必填项") % {
+                "label": self.fields["as_of"].label
+            }
+        if kind_of_fact == "selfcare":
+            for name in ("eating", "dressing", "transfer", "toileting", "walking", "bathing"):
+                self.fields[name].initial = True
+            self.fields["eating"].help_text = _(
+                "勾选能自行完成的项目；6项都能为自理，1–3项不能为部分丧失，4项以上不能为完全丧失"
+                "（特困人员认定办法第二十一条）"
+            )
         self.fields["as_of"].initial = clock.today()
         if "amount" in self.fields:
             self.fields["amount"].help_text = _("起止月份内的合计金额")
+
+    def clean_disability_grade(self):
+        value = (self.cleaned_data.get("disability_grade") or "").strip()
+        if not value:
+            return None
+        if not value.isdigit():
+            raise forms.ValidationError(_("“义务人残疾等级”须为1至4级"))
+        return int(value)
+
+    def clean_person(self):
+        value = (self.cleaned_data.get("person") or "").strip()
+        if value and not value.isdigit():
+            raise forms.ValidationError(_("所选成员不属于该家庭"))
+        return value
 
     def service_data(self) -> dict:
         d = dict(self.cleaned_data)

@@ -19,4 +19,10 @@ AUDIT_ACTIONS = {
     "event.add": _("登记急难事件"),
     "event.delete": _("删除急难事件"),
     "registry.import": _("批量导入救助对象信息"),
+    "selfcare.add": _("登记自理能力评估"),
+    "selfcare.delete": _("删除自理能力评估"),
+    "obligor.add": _("登记法定义务人"),
+    "obligor.delete": _("删除法定义务人"),
+    "joboffer.add": _("登记就业推荐"),
+    "joboffer.delete": _("删除就业推荐"),
 }

@@ -128,14 +128,6 @@ class Capacity(models.TextChoices):
     NONE = "none", _("无劳动能力")
 
 
-class SelfCare(models.TextChoices):
-    """生活自理能力 (特困人员认定办法 Art. 20–23)."""
-
-    FULL = "full", _("全自理")
-    PARTIAL = "partial", _("半护理(部分丧失)")
-    NONE = "none", _("全护理(完全丧失)")
-
-
 class Employment(models.TextChoices):
     EMPLOYED = "employed", _("就业")
     FLEXIBLE = "flexible", _("灵活就业")
@@ -172,31 +164,6 @@ class SupportMode(models.TextChoices):
     DISPERSED = "dispersed", _("分散供养")
 
 
-class ObligorStatus(models.TextChoices):
-    """法定赡养、抚养、扶养义务人的情况 (特困人员认定办法 Art. 4 and 8).
-
-    ``unknown`` is the state of a person nobody has checked: the policy engine does not recognise
-    特困 for a member whose obligors were never looked at."""
-
-    UNKNOWN = "unknown", _("未核实")
-    NONE = "none", _("无法定义务人")
-    UNABLE = "unable", _("义务人无履行能力")
-    ABLE = "able", _("义务人有履行能力")
-
-
-class ObligorUnableReason(models.TextChoices):
-    """Why the obligor cannot support (特困人员认定办法 Art. 8)."""
-
-    TEKUN = "tekun", _("义务人为特困人员")
-    DIBAO_ELDERLY = "dibao_elderly", _("义务人为60周岁以上的低保对象")
-    ELDERLY_LOW_INCOME = "elderly_low_income", _("义务人70周岁以上，收入和财产符合低收入条件")
-    SEVERE_DISABILITY = (
-        "severe_disability",
-        _("义务人重度残疾或三级智力/精神残疾，收入和财产符合条件"),
-    )
-    NO_CAPACITY = "no_capacity", _("义务人无民事行为能力、被宣告失踪或在监狱服刑")
-
-
 DISABILITY_GRADES = [(1, _("1级")), (2, _("2级")), (3, _("3级")), (4, _("4级"))]
 
 
@@ -212,7 +179,10 @@ class Person(models.Model):
     is_counted = models.BooleanField(
         _("共同生活家庭成员"),
         default=True,
-        help_text=_("计入家庭人口和收入（低保审核确认办法第七条）"),
+        help_text=_(
+            "计入家庭人口（供家庭人数、核对名单等使用）；救助认定由政策引擎按下列事实和"
+            "低保审核确认办法第七条另行判断"
+        ),
     )
     id_number = models.CharField(_("身份证号"), max_length=18, unique=True, null=True, blank=True)
     name = models.CharField(_("姓名"), max_length=60, db_index=True)
@@ -233,9 +203,6 @@ class Person(models.Model):
     labour_capacity = models.CharField(
         _("劳动能力"), max_length=8, choices=Capacity.choices, default=Capacity.FULL
     )
-    self_care = models.CharField(
-        _("生活自理能力"), max_length=8, choices=SelfCare.choices, default=SelfCare.FULL
-    )
     employment = models.CharField(
         _("就业状况"), max_length=12, choices=Employment.choices, default=Employment.NOT_APPLICABLE
     )
@@ -253,21 +220,33 @@ class Person(models.Model):
         db_default=ChildStatus.NONE,
         help_text=_("父母双亡或失踪为孤儿；父母重残、重病、服刑、失联等为事实无人抚养儿童"),
     )
-    obligor_status = models.CharField(
-        _("法定义务人情况"),
-        max_length=8,
-        choices=ObligorStatus.choices,
-        default=ObligorStatus.UNKNOWN,
-        db_default=ObligorStatus.UNKNOWN,
-        help_text=_("赡养、抚养、扶养义务人（特困人员认定办法第四、八条）"),
+    # 共同生活家庭成员的事实 (低保审核确认办法第七条): the engine decides who is counted from
+    # the relation to the head and these facts; null/false read as "not recorded".
+    lives_together = models.BooleanField(
+        _("与申请人长期共同生活"),
+        null=True,
+        blank=True,
+        help_text=_("赡养、抚养、扶养关系的亲属长期共同居住的计入（第七条）；空为未核实"),
     )
-    obligor_unable_reason = models.CharField(
-        _("义务人无履行能力的情形"),
-        max_length=20,
-        choices=ObligorUnableReason.choices,
+    cannot_live_independently = models.BooleanField(
+        _("成年子女不能独立生活"), default=False, db_default=False
+    )
+    religious_site_years = models.PositiveSmallIntegerField(
+        _("在宗教活动场所居住年数"),
+        null=True,
+        blank=True,
+        help_text=_("宗教教职人员在宗教场所居住满3年的不计入（第七条），可单独申请（第八条）"),
+    )
+    in_prison = models.BooleanField(_("在监狱服刑"), default=False, db_default=False)
+    in_drug_rehab = models.BooleanField(_("强制隔离戒毒"), default=False, db_default=False)
+    declared_missing = models.BooleanField(_("宣告失踪"), default=False, db_default=False)
+    other_exclusion = models.CharField(
+        _("省级规定的其他不计入情形"),
+        max_length=200,
         blank=True,
         default="",
         db_default="",
+        help_text=_("填写情形即不计入共同生活家庭成员（第七条）"),
     )
     # The 特困 person's support arrangement, recorded with the 特困 decision: blank for everyone
     # else. 集中供养 names the care institution (敬老院 / 福利院).
@@ -282,6 +261,9 @@ class Person(models.Model):
     care_institution = models.CharField(
         _("供养机构"), max_length=100, blank=True, default="", db_default=""
     )
+    # 法定义务人 (特困人员认定办法第四、八条): the obligors are rows of ``Obligor``; this date says
+    # they were checked (no rows and a date = 无法定义务人; no date = 未核实).
+    obligors_checked_on = models.DateField(_("法定义务人核实日期"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -482,6 +464,112 @@ class EmergencyEvent(Fact):
     class Meta:
         verbose_name = _("急难事件")
         verbose_name_plural = _("急难事件")
+
+
+# The six self-care items (特困人员认定办法第二十条), in the order of the assessment form.
+SELF_CARE_ITEMS = (
+    ("eating", _("进食")),
+    ("dressing", _("穿衣")),
+    ("transfer", _("上下床")),
+    ("toileting", _("如厕")),
+    ("walking", _("室内行走")),
+    ("bathing", _("洗澡")),
+)
+
+
+class SelfCareAssessment(Fact):
+    """One assessment of a person's self-care (特困人员认定办法第二十至二十三条).
+
+    Each item is true when the person can do it unaided. The engine reads the latest assessment
+    (``as_of`` = the date assessed): unable on none → 自理, on 1–3 → 部分丧失, on 4+ → 完全丧失."""
+
+    eating = models.BooleanField(_("能自行进食"), default=True)
+    dressing = models.BooleanField(_("能自行穿衣"), default=True)
+    transfer = models.BooleanField(_("能自行上下床"), default=True)
+    toileting = models.BooleanField(_("能自行如厕"), default=True)
+    walking = models.BooleanField(_("能自行室内行走"), default=True)
+    bathing = models.BooleanField(_("能自行洗澡"), default=True)
+    assessor = models.CharField(_("评估人/机构"), max_length=60)
+
+    class Meta:
+        verbose_name = _("自理能力评估")
+        verbose_name_plural = _("自理能力评估")
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.as_of}"
+
+    @property
+    def items_unable(self) -> int:
+        return sum(1 for name, _label in SELF_CARE_ITEMS if not getattr(self, name))
+
+    def get_kind_display(self) -> str:  # the fact lists show a kind for every fact
+        return gettext("不能自理%(n)d项") % {"n": self.items_unable}
+
+
+class ObligorRelation(models.TextChoices):
+    SPOUSE = "spouse", _("配偶")
+    CHILD = "child", _("子女")
+    PARENT = "parent", _("父母")
+    GRANDCHILD = "grandchild", _("孙子女/外孙子女")
+    GRANDPARENT = "grandparent", _("祖父母/外祖父母")
+    SIBLING = "sibling", _("兄弟姐妹")
+    OTHER = "other", _("其他")
+
+
+class Obligor(Fact):
+    """A legal obligor (法定赡养、抚养、扶养义务人) of ``person``, with the facts 特困人员认定办法
+    第八条 tests: age, 特困/低保 status, disability, income and property, whereabouts.
+
+    ``as_of`` is the date checked. The engine finds which of Art. 8's five situations applies;
+    a fact left empty (birth date, income, property) leaves the obligor undetermined."""
+
+    kind = models.CharField(_("与该成员关系"), max_length=12, choices=ObligorRelation.choices)
+    name = models.CharField(_("义务人姓名"), max_length=60, blank=True)
+    birth_date = models.DateField(_("义务人出生日期"), null=True, blank=True)
+    on_tekun = models.BooleanField(_("义务人为特困人员"), default=False)
+    on_dibao = models.BooleanField(_("义务人为低保对象"), default=False)
+    disability_type = models.CharField(
+        _("义务人残疾类别"), max_length=12, choices=DisabilityType.choices, blank=True
+    )
+    disability_grade = models.PositiveSmallIntegerField(
+        _("义务人残疾等级"), null=True, blank=True, choices=DISABILITY_GRADES
+    )
+    income_year = MoneyField(
+        _("义务人上年人均收入(元)"),
+        null=True,
+        blank=True,
+        help_text=_("与当地上年人均可支配收入比较（第八条）；空为未核实"),
+    )
+    property_within_limits = models.BooleanField(
+        _("义务人财产符合低收入家庭财产条件"), null=True, blank=True
+    )
+    no_legal_capacity = models.BooleanField(_("义务人无民事行为能力"), default=False)
+    declared_missing = models.BooleanField(_("义务人被宣告失踪"), default=False)
+    in_prison = models.BooleanField(_("义务人在监狱服刑"), default=False)
+
+    class Meta:
+        verbose_name = _("法定义务人")
+        verbose_name_plural = _("法定义务人")
+
+
+class JobOffer(Fact):
+    """A suitable job offered to a member able to work, and whether they refused it
+    (低保审核确认办法第三十四条: three refusals in a row reduce or stop their own share).
+
+    ``as_of`` is the date offered."""
+
+    kind = models.CharField(
+        _("推荐方式"),
+        max_length=12,
+        choices=[("referral", _("推荐就业")), ("public_job", _("公益性岗位"))],
+        default="referral",
+    )
+    employer = models.CharField(_("用人单位/岗位"), max_length=100)
+    refused = models.BooleanField(_("无正当理由拒绝"), default=False)
+
+    class Meta:
+        verbose_name = _("就业推荐")
+        verbose_name_plural = _("就业推荐")
 
 
 class RollStatus(models.TextChoices):

@@ -130,6 +130,11 @@ def household_profile(*, user, household_id: int) -> dict:
         "assets": list(hh.assets.select_related("person").order_by("kind")),
         "expenses": list(hh.rigidexpenses.select_related("person").order_by("-period_end")),
         "events": list(hh.emergencyevents.select_related("person").order_by("-event_date")),
+        "self_care_assessments": list(
+            hh.selfcareassessments.select_related("person").order_by("person_id", "-as_of", "-id")
+        ),
+        "obligors": list(hh.obligors.select_related("person").order_by("person_id", "id")),
+        "job_offers": list(hh.joboffers.select_related("person").order_by("person_id", "-as_of")),
         "roll_entries": list(hh.roll_entries.select_related("person").order_by("-start_month")),
         "area_path": [*hh.hukou_area.ancestors(), hh.hukou_area],
         "can_edit": user_scope(user, Capability.REGISTRY_EDIT).contains(hh.hukou_area_id),

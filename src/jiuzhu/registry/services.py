@@ -26,10 +26,12 @@ from jiuzhu.registry.models import (
     EmergencyEvent,
     Household,
     IncomeItem,
-    ObligorStatus,
+    JobOffer,
+    Obligor,
     Person,
     Relation,
     RigidExpense,
+    SelfCareAssessment,
     SupportMode,
 )
 
@@ -52,15 +54,21 @@ PERSON_FIELDS = (
     "chronic_illness",
     "illness_note",
     "labour_capacity",
-    "self_care",
     "employment",
     "school_stage",
     "death_date",
     "child_status",
-    "obligor_status",
-    "obligor_unable_reason",
     "support_mode",
     "care_institution",
+    # 共同生活家庭成员的事实 (低保办法第七条) and when the obligors were checked (特困办法第八条)
+    "lives_together",
+    "cannot_live_independently",
+    "religious_site_years",
+    "in_prison",
+    "in_drug_rehab",
+    "declared_missing",
+    "other_exclusion",
+    "obligors_checked_on",
 )
 
 
@@ -123,12 +131,9 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
             "sex",
             "disability_type",
             "labour_capacity",
-            "self_care",
             "employment",
             "school_stage",
             "child_status",
-            "obligor_status",
-            "obligor_unable_reason",
             "support_mode",
         ),
         errors,
@@ -140,16 +145,20 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         )
     elif p.support_mode != SupportMode.CENTRALIZED and p.care_institution:
         errors.setdefault("care_institution", []).append(_("只有集中供养才填写“供养机构”"))
-    if p.obligor_status == ObligorStatus.UNABLE and not p.obligor_unable_reason:
-        errors.setdefault("obligor_unable_reason", []).append(
-            _(
-                "“法定义务人情况”为义务人无履行能力时，须选择无履行能力的情形（特困人员认定办法第八条）"
+    years = p.religious_site_years
+    if years not in (None, ""):
+        try:
+            years = int(years)
+        except (TypeError, ValueError):
+            years = -1
+        if not 0 <= years <= 100:
+            errors.setdefault("religious_site_years", []).append(
+                _("“在宗教活动场所居住年数”须为0至100的整数")
             )
-        )
-    elif p.obligor_status != ObligorStatus.UNABLE and p.obligor_unable_reason:
-        errors.setdefault("obligor_unable_reason", []).append(
-            _("只有义务人无履行能力时才填写“义务人无履行能力的情形”")
-        )
+        else:
+            p.religious_site_years = years
+    else:
+        p.religious_site_years = None
     if not (p.name or "").strip():
         errors.setdefault("name", []).append(_("“姓名”为必填项"))
     today = clock.today()
@@ -176,6 +185,19 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         errors.setdefault("birth_date", []).append(
             _("“出生日期”不合理：不能早于%(year)s年") % {"year": EARLIEST_BIRTH.year}
         )
+    checked = p.obligors_checked_on
+    if isinstance(checked, str):
+        try:
+            p.obligors_checked_on = (
+                datetime.date.fromisoformat(checked.strip()) if checked else None
+            )
+        except ValueError:
+            p.obligors_checked_on = None
+            errors.setdefault("obligors_checked_on", []).append(
+                _("“法定义务人核实日期”不是有效日期，请按 年-月-日 填写，如 2026-05-17")
+            )
+    if p.obligors_checked_on and p.obligors_checked_on > today:
+        errors.setdefault("obligors_checked_on", []).append(_("“法定义务人核实日期”不能晚于今天"))
     if p.death_date and p.death_date > today:
         errors.setdefault("death_date", []).append(_("“死亡日期”不能晚于今天"))
     if p.id_number:
@@ -493,7 +515,12 @@ FACT_MODELS = {
     "asset": Asset,
     "expense": RigidExpense,
     "event": EmergencyEvent,
+    "selfcare": SelfCareAssessment,
+    "obligor": Obligor,
+    "joboffer": JobOffer,
 }
+# Facts about one member: the member is required.
+PER_PERSON_FACTS = ("selfcare", "obligor", "joboffer")
 FACT_FIELDS = {
     "income": (
         "person",
@@ -528,22 +555,72 @@ FACT_FIELDS = {
         "note",
     ),
     "event": ("person", "kind", "event_date", "loss", "source", "as_of", "note"),
+    "selfcare": (
+        "person",
+        "eating",
+        "dressing",
+        "transfer",
+        "toileting",
+        "walking",
+        "bathing",
+        "assessor",
+        "source",
+        "as_of",
+        "note",
+    ),
+    "obligor": (
+        "person",
+        "kind",
+        "name",
+        "birth_date",
+        "on_tekun",
+        "on_dibao",
+        "disability_type",
+        "disability_grade",
+        "income_year",
+        "property_within_limits",
+        "no_legal_capacity",
+        "declared_missing",
+        "in_prison",
+        "source",
+        "as_of",
+        "note",
+    ),
+    "joboffer": ("person", "kind", "employer", "refused", "source", "as_of", "note"),
 }
-MONEY_FIELD = {"income": "amount", "asset": "value", "expense": "amount", "event": "loss"}
+MONEY_FIELD = {
+    "income": "amount",
+    "asset": "value",
+    "expense": "amount",
+    "event": "loss",
+    "obligor": "income_year",
+}
+# Money that may be left empty (not yet checked).
+OPTIONAL_MONEY = ("obligor",)
 
 
 def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
-    _check_choices(fact, ("kind",), errors)
-    if not fact.kind:
-        errors.setdefault("kind", []).append(_("“类型”为必填项"))
-    money_field = MONEY_FIELD[kind]
-    value = getattr(fact, money_field)
-    label = fact._meta.get_field(money_field).verbose_name
+    if hasattr(fact, "kind"):
+        _check_choices(fact, ("kind",), errors)
+        if not fact.kind:
+            label = fact._meta.get_field("kind").verbose_name
+            errors.setdefault("kind", []).append(_("“%(label)s”为必填项") % {"label": label})
+    if kind in PER_PERSON_FACTS:
+        _validate_person_fact(fact, kind, errors)
+    money_field = MONEY_FIELD.get(kind)
+    if money_field is None:
+        value = label = None
+    else:
+        value = getattr(fact, money_field)
+        label = fact._meta.get_field(money_field).verbose_name
     try:
         value = decimal.Decimal(str(value)) if value not in (None, "") else None
     except decimal.InvalidOperation:
         value = "bad"
-    if value is None:
+    if money_field is None or (value is None and kind in OPTIONAL_MONEY):
+        if money_field:
+            setattr(fact, money_field, None)
+    elif value is None:
         errors.setdefault(money_field, []).append(_("“%(label)s”为必填项") % {"label": label})
     elif value == "bad" or not value.is_finite():
         errors.setdefault(money_field, []).append(_("“%(label)s”须为数字") % {"label": label})
@@ -557,6 +634,11 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
         errors.setdefault(money_field, []).append(_("“%(label)s”超出允许范围") % {"label": label})
     else:
         setattr(fact, money_field, value)
+    if isinstance(fact.as_of, str):  # from the API or a test: text until parsed
+        try:
+            fact.as_of = datetime.date.fromisoformat(fact.as_of.strip())
+        except ValueError:
+            fact.as_of = None
     if fact.as_of is None:
         errors.setdefault("as_of", []).append(_("“数据日期”为必填项"))
     elif fact.as_of > clock.today():
@@ -580,10 +662,47 @@ def _validate_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
         errors.setdefault("person", []).append(_("所选成员不属于该家庭"))
 
 
+def _validate_person_fact(fact, kind: str, errors: dict[str, list[str]]) -> None:
+    """The member-level facts: 自理能力评估, 法定义务人, 就业推荐."""
+    if not fact.person_id:
+        errors.setdefault("person", []).append(_("“成员”为必填项"))
+    if kind == "selfcare" and not (fact.assessor or "").strip():
+        errors.setdefault("assessor", []).append(_("“评估人/机构”为必填项"))
+    if kind == "joboffer" and not (fact.employer or "").strip():
+        errors.setdefault("employer", []).append(_("“用人单位/岗位”为必填项"))
+    if kind == "obligor":
+        _check_choices(fact, ("disability_type",), errors)
+        if bool(fact.disability_type) != (fact.disability_grade is not None):
+            errors.setdefault("disability_grade", []).append(
+                _("“义务人残疾类别”和“义务人残疾等级”须同时填写或同时为空")
+            )
+        elif fact.disability_grade is not None and not 1 <= int(fact.disability_grade) <= 4:
+            errors.setdefault("disability_grade", []).append(_("“义务人残疾等级”须为1至4级"))
+        if isinstance(fact.birth_date, str):
+            try:
+                fact.birth_date = (
+                    datetime.date.fromisoformat(fact.birth_date.strip())
+                    if fact.birth_date
+                    else None
+                )
+            except ValueError:
+                fact.birth_date = None
+                errors.setdefault("birth_date", []).append(
+                    _("“义务人出生日期”不是有效日期，请按 年-月-日 填写，如 1950-05-17")
+                )
+        if fact.birth_date and fact.birth_date > clock.today():
+            errors.setdefault("birth_date", []).append(_("“义务人出生日期”不能晚于今天"))
+        elif fact.birth_date and fact.birth_date < EARLIEST_BIRTH:
+            errors.setdefault("birth_date", []).append(
+                _("“义务人出生日期”不合理：不能早于%(year)s年") % {"year": EARLIEST_BIRTH.year}
+            )
+
+
 @transaction.atomic
 def fact_add(*, actor, household_id: int, kind: str, data: dict, reason: str = ""):
-    """Add an income item, asset, rigid expense or emergency event
-    (``kind`` = income / asset / expense / event)."""
+    """Add an income item, asset, rigid expense, emergency event, self-care assessment, legal
+    obligor or job offer (``kind`` = income / asset / expense / event / selfcare / obligor /
+    joboffer)."""
     model = FACT_MODELS[kind]
     hh = access(
         Household.objects.select_for_update(), actor, Capability.REGISTRY_EDIT, pk=household_id

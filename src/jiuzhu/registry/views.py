@@ -44,7 +44,7 @@ from jiuzhu.registry.selectors import (
 )
 
 PER_PAGE = 25
-FACT_KINDS = {"income", "asset", "expense", "event"}
+FACT_KINDS = {"income", "asset", "expense", "event", "selfcare", "obligor", "joboffer"}
 
 
 def _require(request, capability: str) -> None:

@@ -21,6 +21,7 @@ import polars as pl
 from jiuzhu.core.money import fen_to_text
 from jiuzhu.demo.parameters import demo_dibao_standard_fen, demo_parameter, demo_tekun_basic_fen
 from jiuzhu.demo.synth import names as N
+from jiuzhu.registry.export_format import TABLES as EXPORT_TABLES
 
 
 def _fen(name: str) -> int:
@@ -868,6 +869,105 @@ class _Gen:
             | (self.labour == "none")
         )
 
+    def fact_tables(self, person_no: pl.DataFrame, as_of) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """The facts behind the generated self-care levels and obligor findings, written so that
+        the engine derives the same conclusions (特困办法 Art. 8, 20–23).
+
+        Self-care: a person at 部分丧失 cannot do 1–3 of the six items, at 完全丧失 4–6 (which
+        ones drawn at random); people who could be 特困 and are 自理 get an assessment with all
+        six done. Obligors: 无 → checked, no rows; 有能力 → one child aged 30–55 with no Art. 8
+        situation; 无能力 → one obligor with the facts of the drawn situation (income below
+        the disposable-income line and property within limits where Art. 8 tests them)."""
+        rng = np.random.default_rng([self.c.seed, 3])  # a third stream: the others unchanged
+        m = self.p_hh.size
+        items = np.array(["eating", "dressing", "transfer", "toileting", "walking", "bathing"])
+        level = self.self_care
+        assessed = (level != "full") | (self.obligor != "unknown")
+        idx = np.flatnonzero(assessed)
+        k = np.where(
+            level[idx] == "partial",
+            rng.integers(1, 4, idx.size),
+            np.where(level[idx] == "none", rng.integers(4, 7, idx.size), 0),
+        )
+        order = np.argsort(rng.random((idx.size, 6)), axis=1)
+        # item j is unable when its rank in the random order is below k
+        ranks = np.argsort(order, axis=1)
+        able = ranks >= k[:, None]
+        sc = (
+            person_no[idx]
+            .with_columns([pl.Series(name, able[:, j]) for j, name in enumerate(items)])
+            .with_columns(
+                assessor=pl.lit("乡镇社会救助经办人员"),
+                source=pl.lit("home_visit"),
+                as_of=pl.lit(as_of),
+                note=pl.lit(""),
+            )
+        )
+        # Obligors
+        status = self.obligor
+        reason = self.obligor_reason
+        oidx = np.flatnonzero(np.isin(status, ["able", "unable"]))
+        r = reason[oidx]
+        st = status[oidx]
+        u = rng.random(oidx.size)
+        eval_year = self.eval_date.year
+
+        def born(lo, hi):
+            years = eval_year - rng.integers(lo, hi + 1, oidx.size) - 1
+            return [datetime.date(int(y), 6, 15) for y in years]
+
+        age_default = born(30, 55)
+        age_60 = born(60, 75)
+        age_70 = born(71, 85)
+        birth = [
+            age_60[i]
+            if r[i] == "dibao_elderly"
+            else age_70[i]
+            if r[i] == "elderly_low_income"
+            else age_default[i]
+            for i in range(oidx.size)
+        ]
+        unable = st == "unable"
+        tested = unable & np.isin(r, ["elderly_low_income", "severe_disability", "no_capacity"])
+        income = np.where(
+            unable & np.isin(r, ["elderly_low_income", "severe_disability"]),
+            np.round(u * 20_000) * 100,  # below the ¥41,314 default line
+            -1,
+        )
+        ob = (
+            person_no[oidx]
+            .with_columns(
+                kind=pl.lit("child"),
+                name=pl.lit(""),
+                birth_date=pl.Series(birth, dtype=pl.Date),
+                on_tekun=pl.Series(unable & (r == "tekun")),
+                on_dibao=pl.Series(unable & (r == "dibao_elderly")),
+                disability_type=pl.Series(
+                    np.where(unable & (r == "severe_disability"), "physical", "").tolist(),
+                    dtype=pl.Utf8,
+                ),
+                disability_grade=pl.Series(
+                    np.where(unable & (r == "severe_disability"), 1, 0), dtype=pl.Int64
+                ),
+                income_year=pl.Series(income, dtype=pl.Int64),
+                property_within_limits=pl.Series(tested),
+                no_legal_capacity=pl.lit(False),
+                declared_missing=pl.lit(False),
+                in_prison=pl.Series(unable & (r == "no_capacity")),
+                source=pl.lit("home_visit"),
+                as_of=pl.lit(as_of),
+                note=pl.lit(""),
+            )
+            .with_columns(
+                disability_grade=pl.when(pl.col("disability_grade") > 0).then("disability_grade"),
+                disability_type=pl.when(pl.col("disability_type") != "").then("disability_type"),
+                income_year=pl.when(pl.col("income_year") >= 0).then(_money_str("income_year")),
+                property_within_limits=pl.when(pl.col("property_within_limits")).then(True),
+            )
+        )
+        del m
+        return sc, ob
+
     def care_and_obligors(self) -> None:
         """Orphans and de-facto unsupported children; obligors of people who cannot work; 特困.
 
@@ -1685,21 +1785,42 @@ class _Gen:
                 "chronic_illness": self.chronic,
                 "illness_note": _s(self.ill_note),
                 "labour_capacity": _s(self.labour),
-                "self_care": _s(self.self_care),
                 "employment": _s(self.employment),
                 "school_stage": _s(self.stage),
                 "death_date": death,
                 "child_status": _s(self.child_status),
-                "obligor_status": _s(self.obligor),
-                "obligor_unable_reason": _s(self.obligor_reason),
                 "phone_updated_on": phone_date,
                 "support_mode": _s(support),
                 "care_institution": _s(institution),
+                # Art. 7 facts: every generated member lives with the household
+                "lives_together": np.ones(self.p_hh.size, bool),
+                "cannot_live_independently": np.zeros(self.p_hh.size, bool),
+                "religious_site_years": pl.Series([None] * self.p_hh.size, dtype=pl.Int64),
+                "in_prison": np.zeros(self.p_hh.size, bool),
+                "in_drug_rehab": np.zeros(self.p_hh.size, bool),
+                "declared_missing": np.zeros(self.p_hh.size, bool),
+                "other_exclusion": pl.Series([None] * self.p_hh.size, dtype=pl.Utf8),
+                "obligors_checked_on": pl.select(
+                    pl.when(pl.Series(self.obligor != "unknown")).then(pl.lit(as_of))
+                ).to_series(),
             }
         ).with_columns(
             disability_grade=pl.when(pl.col("disability_grade") > 0).then(
                 pl.col("disability_grade")
             )
+        )
+        person_no = pl.DataFrame(
+            {
+                "household_number": persons["household_number"],
+                "member_no": persons["member_no"],
+            }
+        )
+        self_care_assessments, obligors = self.fact_tables(person_no, as_of)
+        job_offers = pl.DataFrame(
+            schema={
+                c: (pl.Int64 if c == "member_no" else pl.Utf8)
+                for c, _, _ in EXPORT_TABLES["job_offers"]
+            }
         )
         month0 = self.month0
 
@@ -1842,6 +1963,9 @@ class _Gen:
                 "assets": assets,
                 "rigid_expenses": rigid,
                 "emergency_events": emergency_events,
+                "self_care_assessments": self_care_assessments,
+                "obligors": obligors,
+                "job_offers": job_offers,
                 "roll_entries": roll,
             },
             ground_truth=truth,

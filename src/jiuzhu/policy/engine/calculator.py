@@ -98,6 +98,7 @@ SCHEMA: dict[str, frozenset[str]] = {
             "in_prison",
             "in_drug_rehab",
             "declared_missing",
+            "other_exclusion",
             "is_counted",
             "disability_type",
             "disability_grade",
@@ -110,6 +111,7 @@ SCHEMA: dict[str, frozenset[str]] = {
             "child_status",
             "tekun_supported",
             "obligors",
+            "job_offers",
             "monthly_income",
         }
     ),
@@ -117,6 +119,7 @@ SCHEMA: dict[str, frozenset[str]] = {
         {
             "relation",
             "age",
+            "birth_date",
             "on_tekun",
             "on_dibao",
             "disability_type",
@@ -138,6 +141,8 @@ SCHEMA: dict[str, frozenset[str]] = {
         {"programme", "member", "monthly_amount", "start_month", "end_month", "status"}
     ),
     "event": frozenset({"kind", "event_date", "loss"}),
+    # A suitable job offered to the member and whether refused (低保办法 Art. 34).
+    "job_offer": frozenset({"offered_on", "refused", "note"}),
 }
 
 
@@ -252,7 +257,7 @@ def document_frames(
     if not isinstance(members, list) or not members:
         raise DocumentError("members_required", where="members")
     rows, ids = [], {}
-    income_rows, obligor_rows = [], []
+    income_rows, obligor_rows, offer_rows = [], [], []
     window_start, window_end = (
         _add_months(on.replace(day=1), -lookback),
         _add_months(on.replace(day=1), -1),
@@ -306,6 +311,7 @@ def document_frames(
                         "household_id": household_id,
                         "person_id": pid,
                         "age": _int(o.get("age"), f"{g}.age", high=130),
+                        "birth_date": parse_date(o.get("birth_date"), f"{g}.birth_date"),
                         "on_tekun": _bool(o.get("on_tekun"), f"{g}.on_tekun"),
                         "on_dibao": _bool(o.get("on_dibao"), f"{g}.on_dibao"),
                         "disability_type": _choice(
@@ -332,6 +338,20 @@ def document_frames(
                         "in_prison": _bool(o.get("in_prison"), f"{g}.in_prison"),
                     }
                 )
+        for j, rawj in enumerate(_list(m.get("job_offers"), f"{f}.job_offers")):
+            g = f"{f}.job_offers[{j}]"
+            jo = _known(rawj, "job_offer", g)
+            day = parse_date(jo.get("offered_on"), f"{g}.offered_on")
+            if day is None:
+                raise DocumentError("offered_on_required", where=f"{g}.offered_on")
+            offer_rows.append(
+                {
+                    "household_id": household_id,
+                    "person_id": pid,
+                    "offered_on": day,
+                    "refused": bool(_bool(jo.get("refused"), f"{g}.refused")),
+                }
+            )
         rows.append(
             {
                 "person_id": pid,
@@ -374,6 +394,7 @@ def document_frames(
                 "in_prison": _bool(m.get("in_prison"), f"{f}.in_prison"),
                 "in_drug_rehab": _bool(m.get("in_drug_rehab"), f"{f}.in_drug_rehab"),
                 "declared_missing": _bool(m.get("declared_missing"), f"{f}.declared_missing"),
+                "other_exclusion": _bool(m.get("other_exclusion"), f"{f}.other_exclusion"),
                 "adl_unable": adl_unable,
                 "tekun_supported": _bool(m.get("tekun_supported"), f"{f}.tekun_supported"),
                 "obligors_checked": obligors is not None,
@@ -491,6 +512,7 @@ def document_frames(
         "households": households,
         "persons": pl.DataFrame(rows, schema=INPUT_SCHEMAS["persons"]),
         "obligors": frame("obligors", obligor_rows),
+        "job_offers": frame("job_offers", offer_rows),
         "income": frame("income", income_rows),
         "assets": frame("assets", assets),
         "expenses": frame("expenses", expenses),
@@ -582,19 +604,31 @@ def _values(area_code, on, plan, param_rows, overrides) -> dict[str, ParamValue]
 def member_determinations(frames: dict, on: datetime.date, values: dict) -> list[dict]:
     """Per member, each determination the rules make from the facts, with its article and
     reason code (features.person_facts — the same expressions the features count)."""
-    from jiuzhu.policy.engine.features import _ensure, obligor_facts, person_facts
+    from jiuzhu.policy.engine.features import (
+        REFUSALS_IN_A_ROW,
+        _ensure,
+        obligor_facts,
+        person_facts,
+        refusals_in_a_row,
+    )
 
-    obligors = obligor_facts(_ensure(frames.get("obligors"), "obligors"))
+    obligors = obligor_facts(_ensure(frames.get("obligors"), "obligors"), on)
     people = person_facts(
         _ensure(frames.get("persons"), "persons"),
         on,
         _ensure(frames.get("roll"), "roll"),
         _ensure(frames.get("obligors"), "obligors"),
     )
+    refusals = refusals_in_a_row(_ensure(frames.get("job_offers"), "job_offers"), on)
+    people = people.join(refusals.drop("household_id"), on="person_id", how="left").with_columns(
+        pl.col("refused_in_a_row").fill_null(0)
+    )
+    kept = values.get("dibao.refused_work_share_kept")
     line = values.get("stats.disposable_income_year")
     out = []
     for p in people.sort("person_id").iter_rows(named=True):
         mine = obligors.filter(pl.col("person_id") == p["person_id"])
+        refused = p["counted"] and not p["unable"] and p["refused_in_a_row"] >= REFUSALS_IN_A_ROW
         out.append(
             {
                 "id": p["person_id"],
@@ -609,6 +643,12 @@ def member_determinations(frames: dict, on: datetime.date, values: dict) -> list
                     "value": p["unable"],
                     "reason": p["unable_reason"],
                     "article": "特困办法第五条",
+                },
+                "refused_work": {
+                    "value": refused,
+                    "refusals_in_a_row": p["refused_in_a_row"],
+                    "share_kept": None if kept is None or not refused else str(kept.value),
+                    "article": "低保办法第三十四条",
                 },
                 "self_care": {
                     "value": p["self_care_level"],

@@ -116,6 +116,7 @@ MESSAGES: dict[str, str] = {
     "self_care_items_missing": "生活自理六项必须全部填写（特困办法第二十条），缺少：%(items)s",
     "period_end_before_start": "截止月不能早于起始月",
     "event_date_required": "必须填写发生日期",
+    "offered_on_required": "必须填写推荐日期（低保办法第三十四条）",
 }
 
 Template = Callable[[str], str]

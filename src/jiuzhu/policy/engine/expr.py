@@ -144,6 +144,8 @@ def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
     if rt == LITERAL:
         return lt
     if op in ("+", "-", "min", "max", COMPARE):
+        if {lt, rt} == {COUNT, NUMBER}:
+            return NUMBER  # a whole number meets a ratio exactly (3 − 1 × 0.5 = 2.5)
         if lt != rt:
             raise ExpressionError(
                 "operand_types_differ",

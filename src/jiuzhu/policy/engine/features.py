@@ -13,8 +13,10 @@ Rules followed (RULES.md):
 - property (Art. 14): non-exempt assets only;
 - rigid spending (刚性支出办法 Art. 4–5): the 12 months before the evaluation month;
 - age at the evaluation date; 无劳动能力 as 特困办法 Art. 5 (with minors and students to 18+);
-- legal obligors (特困办法 Art. 4, 8): each member who could be 特困 carries ``obligor_status``
-  (``unknown`` / ``none`` / ``unable`` / ``able``; a frame without the column reads as unknown);
+- legal obligors (特困办法 Art. 4, 8): the ``obligors`` frame holds each obligor's facts and
+  ``obligors_checked`` says they were looked at; ``obligor_status`` (a recorded conclusion, read
+  only where ``obligors_checked`` is false; the registry no longer has one) defaults to unknown;
+- refused job offers (低保办法 Art. 34): the ``job_offers`` frame (``refusals_in_a_row``);
 - emergencies (临时救助急难型): events dated in the ``emergency_months`` before the evaluation date
   (inclusive of both ends, same day of the month);
 - 核对 findings (optional ``verified`` frame): a vehicle, company or property a department
@@ -87,8 +89,9 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "orphan": pl.Boolean,
         "unsupported_child": pl.Boolean,
         "obligor_status": pl.Utf8,
-        # Facts the rules test (calculator documents; null where the registry keeps only the
-        # worker's conclusion: ``is_counted``, ``self_care``, ``obligor_status``).
+        # Facts the rules test (the registry and calculator documents give these; the three
+        # conclusions above — ``is_counted``, ``self_care``, ``obligor_status`` — are read only
+        # where the facts are absent, i.e. a calculator document that gives the conclusion).
         "relation": pl.Utf8,  # to the applicant (head): 低保办法 Art. 7
         "lives_together": pl.Boolean,  # long-term co-residence
         "cannot_live_independently": pl.Boolean,  # an adult child (Art. 7)
@@ -96,6 +99,7 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "in_prison": pl.Boolean,
         "in_drug_rehab": pl.Boolean,
         "declared_missing": pl.Boolean,
+        "other_exclusion": pl.Boolean,  # another situation the province names (Art. 7)
         "adl_unable": pl.Int64,  # how many of the six self-care items cannot be done (Art. 20–23)
         "tekun_supported": pl.Boolean,  # already supported as 特困 (on the roll): Art. 5, 16–18
         "obligors_checked": pl.Boolean,  # the obligors frame lists this member's obligors
@@ -104,7 +108,8 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "obligors": {
         "household_id": pl.Int64,
         "person_id": pl.Int64,
-        "age": pl.Int64,
+        "age": pl.Int64,  # at the evaluation date (or from ``birth_date``)
+        "birth_date": pl.Date,
         "on_tekun": pl.Boolean,
         "on_dibao": pl.Boolean,
         "disability_type": pl.Utf8,
@@ -114,6 +119,13 @@ INPUT_SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "no_legal_capacity": pl.Boolean,
         "declared_missing": pl.Boolean,
         "in_prison": pl.Boolean,
+    },
+    # Suitable jobs offered to a member, and whether refused (低保办法 Art. 34).
+    "job_offers": {
+        "household_id": pl.Int64,
+        "person_id": pl.Int64,
+        "offered_on": pl.Date,
+        "refused": pl.Boolean,
     },
     "events": {
         "household_id": pl.Int64,
@@ -336,6 +348,14 @@ FEATURES: list[Feature] = [
         "低保办法第七、八条（不计入家庭成员，可单独申请）",
     ),
     _f("single_clergy_income", MONEY, "单人保：教职人员本人月收入合计", "同上"),
+    _f(
+        "n_refused_work",
+        COUNT,
+        "连续3次拒绝适当工作的有劳动能力成员数",
+        "低保办法第三十四条：共同生活成员中有劳动能力（不属无劳动能力）的人，评估日前最近"
+        "连续无正当理由拒绝推荐的适当工作达3次（最后一次接受之后的拒绝次数）；其本人份额按"
+        "dibao.refused_work_share_kept 减发或停发",
+    ),
     _f(
         "emergency_event",
         BOOL,
@@ -574,11 +594,26 @@ OBLIGOR_REASONS = (
 )
 
 
-def obligor_facts(obligors: pl.DataFrame) -> pl.DataFrame:
+def obligor_facts(obligors: pl.DataFrame, on: datetime.date | None = None) -> pl.DataFrame:
     """Each obligor with ``obligor_reason``: the first of the five situations of 特困办法 Art. 8
-    that applies (null: none applies, the obligor is able to support). ``elderly_low_income``
-    and ``severe_disability`` also need the obligor's income below last year's local per-capita
-    disposable income — a parameter, tested in the 特困 condition (``obligor_income_max``)."""
+    that applies (null: none applies). ``elderly_low_income`` and ``severe_disability`` also need
+    the obligor's income below last year's local per-capita disposable income — a parameter,
+    tested in the 特困 condition (``obligor_income_max``).
+
+    The age is ``age``, else reckoned from ``birth_date`` at ``on`` (the registry keeps the birth
+    date). ``obligor_undetermined``: no situation applies but the age is unknown, so two of the
+    five (60+ on 低保, 70+) cannot be ruled out — the obligor is neither able nor unable."""
+    if on is not None and "birth_date" in obligors.columns:
+        born = pl.col("birth_date")
+        from_birth = (
+            pl.lit(on.year)
+            - born.dt.year()
+            - (
+                (born.dt.month() > on.month)
+                | ((born.dt.month() == on.month) & (born.dt.day() > on.day))
+            ).cast(pl.Int32)
+        ).cast(pl.Int64)
+        obligors = obligors.with_columns(age=pl.coalesce(pl.col("age"), from_birth))
     og = pl.col("disability_grade").fill_null(0)
     ot = pl.col("disability_type").fill_null("")
     prop_ok = pl.col("property_within_limits").fill_null(False)
@@ -601,7 +636,9 @@ def obligor_facts(obligors: pl.DataFrame) -> pl.DataFrame:
         .when(severe & prop_ok)
         .then(pl.lit("severe_disability"))
     )
-    return obligors.with_columns(obligor_reason=reason)
+    return obligors.with_columns(obligor_reason=reason).with_columns(
+        obligor_undetermined=pl.col("obligor_reason").is_null() & pl.col("age").is_null()
+    )
 
 
 def _first(rules: list[tuple[str, pl.Expr]]) -> pl.Expr:
@@ -692,6 +729,7 @@ def person_facts(
         ("in_prison", pl.col("in_prison").fill_null(False)),
         ("in_drug_rehab", pl.col("in_drug_rehab").fill_null(False)),
         ("declared_missing", pl.col("declared_missing").fill_null(False)),
+        ("other", pl.col("other_exclusion").fill_null(False)),
     ]
     inclusions = [
         ("applicant", rel == "head"),
@@ -756,12 +794,15 @@ def person_facts(
         )
 
     # --- 法定义务人 (特困办法 Art. 8) ---
-    o = obligor_facts(obligors)
+    o = obligor_facts(obligors, on)
     tested = pl.col("obligor_reason").is_in(["elderly_low_income", "severe_disability"])
+    undetermined = pl.col("obligor_undetermined")
     ob = o.group_by("household_id", "person_id").agg(
         n_obligors=pl.len().cast(pl.Int64),
-        n_able_fixed=pl.col("obligor_reason").is_null().sum().cast(pl.Int64),
-        n_income_unknown=(tested & pl.col("income_year_fen").is_null()).sum().cast(pl.Int64),
+        n_able_fixed=(pl.col("obligor_reason").is_null() & ~undetermined).sum().cast(pl.Int64),
+        n_income_unknown=((tested & pl.col("income_year_fen").is_null()) | undetermined)
+        .sum()
+        .cast(pl.Int64),
         obligor_income_fen=pl.col("income_year_fen").filter(tested).max(),
     )
     p = p.join(ob, on=["household_id", "person_id"], how="left")
@@ -780,6 +821,25 @@ def person_facts(
         obligor_income_fen=pl.when(checked).then(pl.col("obligor_income_fen")),
     ).drop("n_obligors", "n_able_fixed", "n_income_unknown")
     return p
+
+
+# 低保办法 Art. 34: refusals in a row that reduce or stop the member's own share.
+REFUSALS_IN_A_ROW = 3
+
+
+def refusals_in_a_row(job_offers: pl.DataFrame, on: datetime.date) -> pl.DataFrame:
+    """Per member, how many suitable job offers they refused since the last one they accepted,
+    counting offers made up to ``on`` (低保办法 Art. 34): ``refused_in_a_row``."""
+    offers = job_offers.filter(pl.col("offered_on") <= pl.lit(on, dtype=pl.Date))
+    refused = pl.col("refused").fill_null(False)
+    last_accepted = pl.col("offered_on").filter(~refused).max()
+    return offers.group_by("household_id", "person_id").agg(
+        refused_in_a_row=(
+            refused & (last_accepted.is_null() | (pl.col("offered_on") > last_accepted))
+        )
+        .sum()
+        .cast(pl.Int64)
+    )
 
 
 def compute_features(
@@ -809,6 +869,11 @@ def compute_features(
     on_lit = pl.lit(on, dtype=pl.Date)
 
     p = person_facts(persons, on, roll, obligors, reasons=False)
+    offers = _ensure(frames.get("job_offers"), "job_offers")
+    if offers.height:
+        p = p.join(refusals_in_a_row(offers, on), on=["household_id", "person_id"], how="left")
+    else:
+        p = p.with_columns(refused_in_a_row=pl.lit(None, dtype=pl.Int64))
     grade = pl.col("disability_grade").fill_null(0)
     dtype = pl.col("disability_type").fill_null("")
     stage = pl.col("school_stage").fill_null("none")
@@ -882,6 +947,7 @@ def compute_features(
         n_single_severe_ill=n_class("severe_ill"),
         n_single_unemployed_severe=n_class("unemployed_severe"),
         n_single_clergy=n_class("clergy"),
+        n_refused_work=n(~unable & (pl.col("refused_in_a_row").fill_null(0) >= REFUSALS_IN_A_ROW)),
         member_obligor_able=n(tekun_candidate & (obligor == "able")) > 0,
         n_obligor_unverified=n(tekun_candidate & (obligor == "unknown")),
         obligor_income_max=pl.col("obligor_income_fen")
