@@ -310,8 +310,8 @@ def _plant_dirt(fs, n: int, seed: int):
     only (the cases monitoring must find); old 15-digit forms only for 19xx births; no ID only
     where the rows give a birth date (a row with neither names nobody: the generator's own
     ``no_id`` dirt, which may blank both, is still counted under ``dirt no_id``)."""
+    from jiuzhu.demo.synth_feeds import FULL_WIDTH
     from jiuzhu.registry.models import Household, RollEntry
-    from jiuzhu.verify.synth_feeds import FULL_WIDTH
 
     rng = random.Random(seed + 1313)
     on_roll = set(
