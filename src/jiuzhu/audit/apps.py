@@ -33,3 +33,18 @@ class AuditConfig(AppConfig):
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        # the audit log is a hash chain re-keyed by ``jiuzhu audit rekey`` (last: the event
+        # recording the rekey goes into it)
+        from jiuzhu.audit.rekey import audit_head
+        from jiuzhu.audit.services import audit_rechain, audit_verify
+        from jiuzhu.core.hashchain import chain_register
+
+        chain_register(
+            "audit",
+            verify=audit_verify,
+            rechain=audit_rechain,
+            head=audit_head,
+            count_key="audit_events",
+            order=0,
+        )

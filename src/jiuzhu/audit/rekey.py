@@ -1,4 +1,5 @@
-"""Re-keying the hash chains (``jiuzhu audit rekey``): the audit log and the funds ledger are
+"""Re-keying the hash chains (``jiuzhu audit rekey``): every chain registered with
+``hashchain.chain_register`` (the audit log by the audit app, the funds ledger by the funds app) is
 recomputed under a new HMAC key — after both verify under the old one, in one transaction,
 audited, and anchored under the new key. See docs/operations.md ("Rotating the chain key").
 
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from jiuzhu.audit.services import audit_rechain, audit_record, audit_verify
+from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock, hashchain
 
 
@@ -35,25 +36,33 @@ class RekeyRefused(Exception):
 
 @dataclass
 class RekeyResult:
-    audit_events: int
-    ledger_entries: int
+    counts: dict[str, int]  # links verified under the new key, by chain name
     old_fingerprint: str
     new_fingerprint: str
     retired_key: str
     message: str
 
+    @property
+    def audit_events(self) -> int:
+        return self.counts.get("audit", 0)
+
+    @property
+    def ledger_entries(self) -> int:
+        return self.counts.get("ledger", 0)
+
 
 def chains_rekey(*, reason: str, new_key: bytes | None = None) -> RekeyResult:
-    from jiuzhu.funds.ledger import ledger_rechain, ledger_verify
-
+    """Re-key every chain registered with ``hashchain.chain_register`` (the audit log by the
+    audit app, the funds ledger by the funds app)."""
     if not (reason or "").strip():
         raise RekeyRefused("须填写重新设置密钥的理由（--reason）")
     if os.environ.get("JIUZHU_CHAIN_KEY"):
         raise RekeyRefused(
             "密钥来自环境变量 JIUZHU_CHAIN_KEY：请先改用密钥文件（JIUZHU_CHAIN_KEY_FILE）再重新设置"
         )
+    chains = hashchain.chains_registered()
     old_key = hashchain.chain_key()
-    checks = (audit_verify(), ledger_verify())
+    checks = [c.verify() for c in chains]
     broken = [c.message for c in checks if not c.ok]
     if broken:
         raise RekeyRefused("旧密钥下校验未通过，拒绝重新设置密钥：" + "；".join(broken))
@@ -64,22 +73,22 @@ def chains_rekey(*, reason: str, new_key: bytes | None = None) -> RekeyResult:
         raise RekeyRefused("新密钥与现用密钥相同")
     old_fp, new_fp = hashchain.key_fingerprint(old_key), hashchain.key_fingerprint(new_key)
     stamp = clock.now().strftime("%Y%m%d%H%M%S")
-    old_heads = (audit_head(), ledger_head())
+    old_heads = {f"{c.name}_head": c.head() for c in chains}
     retired = None
     installed = False
     try:
         with transaction.atomic(), hashchain.key_override(new_key):
-            n_ledger, ledger_hash = ledger_rechain()
-            n_audit, _ = audit_rechain()
+            rechained = {c.name: c.rechain() for c in reversed(chains)}
             audit_record(
                 actor=None,
                 action="chain.rekey",
                 subject_type="chain",
-                subject_id="audit+ledger",
+                subject_id="+".join(c.name for c in chains),
                 reason=reason.strip(),
-                before={"key": old_fp, "audit_head": old_heads[0], "ledger_head": old_heads[1]},
-                after={"key": new_fp, "ledger_head": [n_ledger, ledger_hash]},
-                extra={"audit_events": n_audit, "ledger_entries": n_ledger},
+                before={"key": old_fp, **old_heads},
+                after={"key": new_fp}
+                | {f"{c.name}_head": list(rechained[c.name]) for c in chains if c.name != "audit"},
+                extra={c.count_key: rechained[c.name][0] for c in chains},
             )
             retired = hashchain.key_file_install(new_key, stamp=stamp)
             installed = True
@@ -88,23 +97,23 @@ def chains_rekey(*, reason: str, new_key: bytes | None = None) -> RekeyResult:
             hashchain.key_file_install(old_key, stamp=f"{stamp}-failed")
         raise
     # After commit, under the new key: new anchors (the old ones were signed with the old key).
-    for chain, head in (("audit", audit_head()), ("ledger", ledger_head())):
-        old_anchor = hashchain._anchor_path(chain)
+    for c in chains:
+        head = c.head()
+        old_anchor = hashchain._anchor_path(c.name)
         if old_anchor.exists():
             shutil.copy2(old_anchor, old_anchor.with_name(f"{old_anchor.name}.retired-{stamp}"))
             old_anchor.unlink()
         if head[0]:
-            hashchain.anchor_write(chain, head[0], head[1], clock.now())
-    after = (audit_verify(anchor=True), ledger_verify(anchor=True))
-    if not all(c.ok for c in after):
-        raise RekeyRefused("新密钥下校验未通过：" + "；".join(c.message for c in after))
+            hashchain.anchor_write(c.name, head[0], head[1], clock.now())
+    after = [c.verify(anchor=True) for c in chains]
+    if not all(r.ok for r in after):
+        raise RekeyRefused("新密钥下校验未通过：" + "；".join(r.message for r in after))
     return RekeyResult(
-        audit_events=after[0].checked,
-        ledger_entries=after[1].checked,
+        counts={c.name: r.checked for c, r in zip(chains, after, strict=True)},
         old_fingerprint=old_fp,
         new_fingerprint=new_fp,
         retired_key=str(retired or ""),
-        message=f"已用新密钥（指纹 {new_fp}）重算并锚定：{after[0].message}；{after[1].message}",
+        message=f"已用新密钥（指纹 {new_fp}）重算并锚定：" + "；".join(r.message for r in after),
     )
 
 
@@ -112,11 +121,4 @@ def audit_head() -> list:
     from jiuzhu.audit.models import AuditChainHead
 
     head = AuditChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
-    return list(head) if head else [0, hashchain.ZERO_HASH]
-
-
-def ledger_head() -> list:
-    from jiuzhu.funds.models import LedgerChainHead
-
-    head = LedgerChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
     return list(head) if head else [0, hashchain.ZERO_HASH]

@@ -247,3 +247,41 @@ def anchor_advance(
     if last > start:
         anchor_write(chain, last, prev, at)
     return ""
+
+
+@dataclass(frozen=True)
+class Chain:
+    """A hash chain that ``jiuzhu audit rekey`` re-keys: registered by the app owning it (the
+    kernel never imports a domain app). ``verify(anchor=...)`` returns a result with ``ok``,
+    ``message`` and ``checked``; ``rechain()`` recomputes every link under the key in force
+    inside the rekey's transaction and returns (links, new head hash); ``head()`` is
+    [last seq, last hash]; ``count_key`` names the link count in the ``chain.rekey`` event."""
+
+    name: str
+    verify: Callable
+    rechain: Callable[[], tuple[int, str]]
+    head: Callable[[], list]
+    count_key: str
+    order: int = 50
+
+
+_CHAINS: dict[str, Chain] = {}
+
+
+def chain_register(
+    name: str,
+    *,
+    verify: Callable,
+    rechain: Callable[[], tuple[int, str]],
+    head: Callable[[], list],
+    count_key: str,
+    order: int = 50,
+) -> None:
+    """Register a chain for re-keying (from the owning app's ``AppConfig.ready``). Chains are
+    verified in ``order`` and re-chained in reverse order (the audit log, order 0, last: the
+    ``chain.rekey`` event goes into it)."""
+    _CHAINS[name] = Chain(name, verify, rechain, head, count_key, order)
+
+
+def chains_registered() -> list[Chain]:
+    return sorted(_CHAINS.values(), key=lambda c: (c.order, c.name))

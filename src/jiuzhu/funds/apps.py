@@ -52,6 +52,19 @@ class FundsConfig(AppConfig):
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
 
+        # the ledger is a hash chain re-keyed by ``jiuzhu audit rekey``
+        from jiuzhu.core.hashchain import chain_register
+        from jiuzhu.funds.ledger import ledger_head, ledger_rechain, ledger_verify
+
+        chain_register(
+            "ledger",
+            verify=ledger_verify,
+            rechain=ledger_rechain,
+            head=ledger_head,
+            count_key="ledger_entries",
+            order=10,
+        )
+
         from jiuzhu.funds import subscribers
 
         subscribers.subscribe()

@@ -258,3 +258,9 @@ def ledger_rechain() -> tuple[int, str]:
         flush()
     LedgerChainHead.objects.filter(id=1).update(last_seq=n, last_hash=prev)
     return n, prev
+
+
+def ledger_head() -> list:
+    """[last seq, last hash] of the ledger (for ``jiuzhu audit rekey``)."""
+    head = LedgerChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+    return list(head) if head else [0, ZERO_HASH]

@@ -33,3 +33,9 @@ class PolicyConfig(AppConfig):
         from jiuzhu.policy.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        # the verify rules read the 低保标准 per area through this (verify is below policy)
+        from jiuzhu.policy.selectors import parameter_for_areas
+        from jiuzhu.verify.policy_hooks import PARAMETERS
+
+        PARAMETERS["for_areas"] = parameter_for_areas

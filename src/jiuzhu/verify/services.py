@@ -733,8 +733,11 @@ def _household_findings(household_id: int, *, today) -> pl.DataFrame:
 
 def dibao_lines(area_codes, on: datetime.date) -> dict[str, int]:
     """The 低保标准 in fen of each area on ``on``, from the dated per-area policy parameters."""
-    from jiuzhu.policy.selectors import parameter_for_areas
+    from jiuzhu.verify.policy_hooks import PARAMETERS
 
+    if "for_areas" not in PARAMETERS:
+        raise RuntimeError("verify needs the policy app (jiuzhu.policy) for the 低保标准")
+    parameter_for_areas = PARAMETERS["for_areas"]
     codes = sorted({c for c in area_codes if c})
     values = parameter_for_areas(name="dibao.standard", area_codes=codes, on=on)
     return {code: int(Decimal(str(v)) * 100) for code, v in values.items()}

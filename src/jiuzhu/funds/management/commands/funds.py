@@ -24,6 +24,17 @@ def _month(text: str) -> datetime.date:
         raise CommandError(f"月份格式应为 YYYY-MM：{text}") from exc
 
 
+def _synthetic(name: str, command: str):
+    """A helper lent by the demo app (``jiuzhu.funds.synthetic_hooks``)."""
+    from jiuzhu.funds.synthetic_hooks import SYNTHETIC
+
+    if name not in SYNTHETIC:
+        raise CommandError(
+            f"“jiuzhu funds {command}”需要演示与合成数据包（jiuzhu.demo），本系统未安装该包"
+        )
+    return SYNTHETIC[name]
+
+
 class Command(BaseCommand):
     help = "资金发放：生成发放批次、合成发放账户、演示回盘文件、切换月、追缴。"
 
@@ -69,8 +80,7 @@ class Command(BaseCommand):
         )
 
     def _accounts_synth(self, *, seed, area, programme, plant, month, truth, **_):
-        from jiuzhu.demo.funds_synthetic import accounts_synth
-
+        accounts_synth = _synthetic("accounts_synth", "accounts-synth")
         result = accounts_synth(
             seed=seed,
             area_code=area,
@@ -83,8 +93,9 @@ class Command(BaseCommand):
             Path(truth).write_text(json.dumps(result["truth"], ensure_ascii=False, indent=1))
 
     def _demo_return(self, *, payroll, fail, seed, profile, out, **_):
-        from jiuzhu.demo.funds_synthetic import return_file_for
         from jiuzhu.funds.models import BankProfile, Payroll
+
+        return_file_for = _synthetic("return_file_for", "demo-return")
 
         p = Payroll.objects.get(pk=payroll)
         if p.status != "released":
@@ -108,6 +119,5 @@ class Command(BaseCommand):
         self.stdout.write(f"新建追缴记录 {recoveries_detect()} 条")
 
     def _demo(self, **_):
-        from jiuzhu.demo.funds import funds_demo
-
+        funds_demo = _synthetic("funds_demo", "demo")
         self.stdout.write(json.dumps(funds_demo(), ensure_ascii=False, default=str))

@@ -69,9 +69,13 @@ class Command(BaseCommand):
         self.stdout.write(f"生成复核任务 {review_tasks_generate(month=month)} 条")
 
     def do_demo_death_file(self, o):
-        from jiuzhu.demo.monitoring import death_file
+        from jiuzhu.monitoring.synthetic_hooks import SYNTHETIC
 
-        data, people = death_file()
+        if "death_file" not in SYNTHETIC:
+            raise CommandError(
+                "“jiuzhu monitor demo-death-file”需要演示与合成数据包（jiuzhu.demo），本系统未安装该包"
+            )
+        data, people = SYNTHETIC["death_file"]()
         if not people:
             raise CommandError("演示名册上没有可用人员（请先运行 jiuzhu demo 载入演示数据）")
         Path(o["out"]).write_bytes(data)
