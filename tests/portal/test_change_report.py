@@ -8,6 +8,7 @@ from jiuzhu.accounts.roles import Role
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.monitoring import outcomes as outcome_rules
 from jiuzhu.monitoring import services as monitoring_services
 from jiuzhu.monitoring.models import Alert, AlertRule, Outcome
 from jiuzhu.monitoring.self_reports import CHANGE_OUTCOMES
@@ -35,7 +36,7 @@ def test_a_change_becomes_an_alert_for_the_village_worker_with_a_deadline(
     assert alert.due_date == add_working_days(clock.today(), rule.deadline_days)
     assert alert.run is None and alert.household_id == citizen.household_id
     assert alert.evidence["allowed_outcomes"] == list(CHANGE_OUTCOMES["income_up"])
-    assert monitoring_services.expected_outcome("self_report") == Outcome.REDUCE
+    assert outcome_rules.RULES["self_report"].default == Outcome.REDUCE
     assert any("期限" in t for p, t in MemoryBackend.outbox if p == citizen.phone)
 
 

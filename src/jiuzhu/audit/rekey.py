@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from jiuzhu.audit.models import NATIONAL
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock, hashchain
 
@@ -84,6 +85,7 @@ def chains_rekey(*, reason: str, new_key: bytes | None = None) -> RekeyResult:
                 action="chain.rekey",
                 subject_type="chain",
                 subject_id="+".join(c.name for c in chains),
+                area_code=NATIONAL,
                 reason=reason.strip(),
                 before={"key": old_fp, **old_heads},
                 after={"key": new_fp}

@@ -82,9 +82,10 @@ def on_link_withdrawn(
             )
             closed.append(alert.pk)
             kept_open = False
-            if alert.payment_hold and payment_hold_release(
-                source=f"alert:{alert.pk}", actor=actor, confirmed=False, note=note[:300]
-            ):
+            if alert.payment_hold:
+                payment_hold_release(
+                    source=f"alert:{alert.pk}", actor=actor, confirmed=False, note=note[:300]
+                )
                 released += 1
         audit_record(
             actor=actor,
