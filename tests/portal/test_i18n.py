@@ -1,9 +1,12 @@
 """The citizen portal in English: every page's own text is translated (names and stored
 texts, data in Chinese by design, are cut out)."""
 
+import datetime
+
 import pytest
 
 from jiuzhu.cases.models import State
+from jiuzhu.core import clock
 from jiuzhu.portal import services
 from tests.cases.helpers import advance, make_cast, new_case
 from tests.conftest import CHENGDONG
@@ -33,7 +36,7 @@ def test_citizen_pages_in_english(taizhou):
         agent_phone=son.phone,
         agent_name="李强",
         relation="子女",
-        valid_until="2026-12-31",
+        valid_until=(clock.today() + datetime.timedelta(days=30)).isoformat(),
     )
     services.change_report(citizen=citizen, change="income_up", text="儿子找到工作了")
     data = [*area_names(), citizen.person.name, "李强", "子女", app.number, "儿子找到工作了"]
