@@ -17,9 +17,11 @@ from fractions import Fraction
 
 import polars as pl
 
-from jiuzhu.core.frames import fen_sql, json_text, read_frame
 from jiuzhu.monitoring import loader
 from jiuzhu.monitoring import params as P
+from jiuzhu.policy.selectors import determinations_frame
+from jiuzhu.registry import frames as registry_frames
+from jiuzhu.verify import frames as verify_frames
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS
 from jiuzhu.verify.feeds import VEHICLE_KIND_LABELS as VEHICLE_LABELS
 from jiuzhu.verify.rules import monthly_rates
@@ -389,12 +391,7 @@ def new_asset(ctx: Context, p: P.AssetParams) -> pl.DataFrame:
     rec = _on_roll(ctx, rec.unique("record_id"))
     if rec.is_empty():
         return empty()
-    declared = read_frame(
-        "SELECT household_id, registration_no FROM registry_asset WHERE registration_no <> '' "
-        f"AND household_id IN ({', '.join(str(h) for h in rec['household_id'].unique())})",
-        [],
-        {"household_id": pl.Int64, "ref": pl.Utf8},
-    )
+    declared = registry_frames.declared_registrations(rec["household_id"].unique().to_list())
     rec = rec.join(declared, on=["household_id", "ref"], how="anti")
     what = (
         pl.when(pl.col("department") == "vehicles")
@@ -744,27 +741,7 @@ def job_loss(ctx: Context, p: P.JobLossParams) -> pl.DataFrame:
         return empty()
     persons = new["person_id"].unique().to_list()
     start = _month_back(ctx.as_of, p.new_within_months + p.quiet_months)
-    ids = ", ".join(str(int(x)) for x in persons)
-    cols = "p.id, r.kind, r.event_date, r.employer"
-    where = (
-        "r.department = 'hrss' AND r.kind IN ('unemployment', 'wage', 'contribution') "
-        f"AND r.event_date >= %s AND r.event_date <= %s AND p.id IN ({ids})"
-    )
-    employer = json_text("r.data", "employer")
-    sql = (
-        f"SELECT {cols.replace('r.employer', employer)} FROM verify_feedrecord r "
-        f"JOIN registry_person p ON p.id_number = r.id_number WHERE {where} AND r.id_number <> '' "
-        "UNION "
-        f"SELECT {cols.replace('r.employer', employer)} FROM verify_feedrecord r "
-        "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
-        f"JOIN registry_person p ON p.id = l.person_id WHERE {where}"
-    )
-    window = [start.isoformat(), ctx.as_of.isoformat()]
-    hist = read_frame(
-        sql,
-        window + window,
-        {"person_id": pl.Int64, "kind": pl.Utf8, "event_date": pl.Date, "employer": pl.Utf8},
-    )
+    hist = verify_frames.hrss_history(persons, start, ctx.as_of)
     first = (
         hist.filter(pl.col("kind") == "unemployment")
         .group_by("person_id")
@@ -941,18 +918,7 @@ def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
         )
     )
     if p.include_duplicate_pairs:
-        dup = read_frame(
-            "SELECT d.id, pa.household_id, pb.household_id, pa.name FROM verify_duplicatepair d "
-            "JOIN registry_person pa ON pa.id = d.person_a_id "
-            "JOIN registry_person pb ON pb.id = d.person_b_id WHERE d.status = 'open'",
-            [],
-            {
-                "pair_id": pl.Int64,
-                "household_id": pl.Int64,
-                "other_household": pl.Int64,
-                "person_name": pl.Utf8,
-            },
-        )
+        dup = verify_frames.open_duplicate_pairs()
         on_roll = ctx.roll["household_id"].unique().implode()
         dup = dup.filter(
             pl.col("household_id").is_in(on_roll) & pl.col("other_household").is_in(on_roll)
@@ -1040,13 +1006,7 @@ def _determinations(ctx: Context, where: str, with_failed: bool = False) -> pl.D
         not ctx.full and ctx.policy_run_id == ctx.previous_policy_run_id
     ):
         return pl.DataFrame(schema=schema)
-    return read_frame(
-        f"SELECT household_id, programme, {fen_sql('amount')}"
-        + (", failed" if with_failed else "")
-        + f" FROM policy_determination WHERE run_id = %s AND {where}",
-        [ctx.policy_run_id],
-        schema,
-    )
+    return determinations_frame(ctx.policy_run_id, where, schema, with_failed=with_failed)
 
 
 def _half(day: datetime.date, months: int) -> str:
@@ -1180,12 +1140,7 @@ def _income_falling(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
         .group_by("household_id")
         .agg(size=pl.len().cast(pl.Int64))
     )
-    areas = read_frame(
-        "SELECT id, hukou_area_id FROM registry_household "
-        f"WHERE id IN ({', '.join(str(int(h)) for h in ids)})",
-        [],
-        {"household_id": pl.Int64, "area_code": pl.Utf8},
-    )
+    areas = registry_frames.household_areas(ids)
     frame = (
         frame.join(sizes, on="household_id", how="left")
         .join(areas, on="household_id")

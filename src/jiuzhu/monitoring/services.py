@@ -43,6 +43,7 @@ from jiuzhu.monitoring.models import (
     RuleKind,
 )
 from jiuzhu.monitoring.routing import Router
+from jiuzhu.registry import frames as registry_frames
 
 MAX_EVIDENCE = 20  # records kept on one alert (the rest are counted)
 ESCALATION_DAYS = 3  # working days the next level gets after an escalation
@@ -222,11 +223,7 @@ def _roll_stamp(value) -> str:
 def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, dict]:
     cands = cands.unique(["household_id", "cause", "key"], keep="first", maintain_order=True)
     households = cands["household_id"].unique().to_list()
-    areas = read_frame(
-        f"SELECT id, hukou_area_id FROM registry_household WHERE id IN ({_ids_sql(households)})",
-        [],
-        {"household_id": pl.Int64, "area_code": pl.Utf8},
-    )
+    areas = registry_frames.household_areas(households)
     cands = cands.join(areas, on="household_id")
     # Per-area overrides and programme scope: a row stays with the rule of its kind whose area
     # prefix is the most specific for the household's village.

@@ -407,3 +407,19 @@ def flags_frame(*, on: datetime.date) -> pl.DataFrame:
         [run.pk],
         schema,
     )
+
+
+def determinations_frame(
+    run_id: int, where: str, schema: dict, *, with_failed: bool = False
+) -> pl.DataFrame:
+    """A run's determinations as a frame: ``household_id, programme, amount_fen`` (and
+    ``failed``) of the rows matching ``where`` (fixed SQL on the determination table)."""
+    from jiuzhu.core.frames import fen_sql, read_frame
+
+    return read_frame(
+        f"SELECT household_id, programme, {fen_sql('amount')}"
+        + (", failed" if with_failed else "")
+        + f" FROM policy_determination WHERE run_id = %s AND {where}",
+        [run_id],
+        schema,
+    )

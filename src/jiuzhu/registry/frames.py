@@ -10,7 +10,7 @@ import datetime
 
 import polars as pl
 
-from jiuzhu.core.frames import date_sql, fen_sql
+from jiuzhu.core.frames import date_sql, fen_sql, read_frame
 
 # Facts that differ from their defaults for a few people in a hundred: read apart and joined on.
 PERSON_STATUS_SCHEMA = {
@@ -299,3 +299,264 @@ def persons_with_status(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFra
         )
     )
     return frames
+
+
+# ------------------------------------------------------------------ SQL for other apps' readers
+# Another app's columnar reader that must join the registry in the database (a join of millions
+# of rows cannot go through Python) takes these fragments: the registry's table names and the
+# meaning of its columns (an area subtree, a current roll entry, a household's head) stay here.
+# The columns another app may read: person ``id, household_id, id_number, name, relation,
+# death_date, disability_grade, school_stage``; household ``id, hukou_area_id, status``;
+# roll entry ``id, household_id, person_id, programme, monthly_amount, start_month, end_month,
+# status, decision_ref``; asset ``household_id, kind, registration_no``.
+
+
+def person_table(alias: str) -> str:
+    """``FROM`` item: the registry's persons as ``alias``."""
+    return f"registry_person {alias}"
+
+
+def household_table(alias: str) -> str:
+    """``FROM`` item: the registry's households as ``alias``."""
+    return f"registry_household {alias}"
+
+
+def join_person(alias: str, on: str, *, left: bool = False) -> str:
+    """``JOIN`` the person whose id is ``on`` as ``alias``."""
+    return f"{'LEFT ' if left else ''}JOIN registry_person {alias} ON {alias}.id = {on}"
+
+
+def join_person_by_id_number(alias: str, id_number: str) -> str:
+    """``JOIN`` the person whose (clean, 18-character) ID number is ``id_number``."""
+    return f"JOIN registry_person {alias} ON {alias}.id_number = {id_number}"
+
+
+def join_household(alias: str, on: str) -> str:
+    """``JOIN`` the household whose id is ``on`` as ``alias``."""
+    return f"JOIN registry_household {alias} ON {alias}.id = {on}"
+
+
+def join_roll_entry(alias: str, on: str) -> str:
+    """``JOIN`` the roll entry whose id is ``on`` as ``alias``."""
+    return f"JOIN registry_rollentry {alias} ON {alias}.id = {on}"
+
+
+def in_area(alias: str) -> str:
+    """The household ``alias`` lies in an area subtree: two parameters, ``[prefix, prefix_end]``."""
+    return f"{alias}.hukou_area_id >= %s AND {alias}.hukou_area_id < %s"
+
+
+def head_of(household: str) -> str:
+    """A sub-query: the id of the head of the household whose id is ``household``."""
+    return (
+        f"(SELECT hd.id FROM registry_person hd WHERE hd.household_id = {household} "
+        "AND hd.relation = 'head' ORDER BY hd.id LIMIT 1)"
+    )
+
+
+def on_roll_households_sql() -> str:
+    """A sub-query: the ids of the households with an active roll entry."""
+    return "SELECT household_id FROM registry_rollentry WHERE status = 'active'"
+
+
+def declared_asset_exists(household: str, kind: str, ref: str) -> str:
+    """A condition: the household ``household`` declared an asset of ``kind`` registered as ``ref``
+    (a non-empty registration number)."""
+    return (
+        f"EXISTS (SELECT 1 FROM registry_asset a WHERE a.household_id = {household} "
+        f"AND a.kind = {kind} AND a.registration_no <> '' AND a.registration_no = {ref})"
+    )
+
+
+# ------------------------------------------------------------------ columnar readers
+
+
+ROLL_ENTRY_SCHEMA = {
+    "entry_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_id": pl.Int64,
+    "programme": pl.Utf8,
+    "monthly_fen": pl.Int64,
+    "start_month": pl.Date,
+    "end_month": pl.Date,
+    "status": pl.Utf8,
+    "decision_ref": pl.Utf8,
+    "source": pl.Utf8,
+    "hukou_area_id": pl.Utf8,
+}
+
+
+def roll_entries_in_area(
+    area_range: list[str], programmes: list[str], month: datetime.date
+) -> pl.DataFrame:
+    """Every roll entry of ``programmes`` in the area subtree ``[start, end)`` that started by
+    ``month`` (stopped and ended ones included: a payroll reads their history)."""
+    marks = ", ".join(["%s"] * len(programmes))
+    return read_frame(
+        f"SELECT r.id, r.household_id, r.person_id, r.programme, {fen_sql('r.monthly_amount')}, "
+        f"{date_sql('r.start_month')}, {date_sql('r.end_month')}, r.status, r.decision_ref, "
+        "r.source, h.hukou_area_id "
+        "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
+        f"WHERE {in_area('h')} AND r.programme IN ({marks}) AND r.start_month <= %s",
+        [*area_range, *programmes, month],
+        ROLL_ENTRY_SCHEMA,
+    )
+
+
+CURRENT_ENTRY_SCHEMA = {
+    "other_entry_id": pl.Int64,
+    "household_id": pl.Int64,
+    "other_person_id": pl.Int64,
+    "other_programme": pl.Utf8,
+}
+
+
+def current_entries_in_area(
+    area_range: list[str], programmes: list[str], month: datetime.date
+) -> pl.DataFrame:
+    """Roll entries of ``programmes`` in the area subtree current in ``month`` (not stopped)."""
+    if not programmes:
+        return pl.DataFrame(schema=CURRENT_ENTRY_SCHEMA)
+    marks = ", ".join(["%s"] * len(programmes))
+    return read_frame(
+        "SELECT r.id, r.household_id, r.person_id, r.programme "
+        "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
+        f"WHERE {in_area('h')} AND r.programme IN ({marks}) AND r.start_month <= %s "
+        "AND (r.end_month IS NULL OR r.end_month >= %s) AND r.status <> 'stopped'",
+        [*area_range, *programmes, month, month],
+        CURRENT_ENTRY_SCHEMA,
+    )
+
+
+def dead_persons_in_area(area_range: list[str]) -> pl.DataFrame:
+    """Persons with a death date in the area subtree."""
+    return read_frame(
+        f"SELECT p.id, p.household_id, p.relation, {date_sql('p.death_date')}, p.name "
+        "FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
+        f"WHERE {in_area('h')} AND p.death_date IS NOT NULL",
+        area_range,
+        {
+            "person_id": pl.Int64,
+            "household_id": pl.Int64,
+            "relation": pl.Utf8,
+            "death_date": pl.Date,
+            "name": pl.Utf8,
+        },
+    )
+
+
+def paid_roll(month: str) -> pl.DataFrame:
+    """Active roll entries paying in ``month`` (ISO first day): who, programme, fen, area."""
+    return read_frame(
+        "SELECT r.id, r.household_id, r.person_id, r.programme, "
+        f"{fen_sql('r.monthly_amount')}, h.hukou_area_id, r.updated_at "
+        "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
+        "WHERE r.status = 'active' AND r.start_month <= %s "
+        "AND (r.end_month IS NULL OR r.end_month >= %s)",
+        [month, month],
+        {
+            "roll_entry_id": pl.Int64,
+            "household_id": pl.Int64,
+            "person_id": pl.Int64,
+            "programme": pl.Utf8,
+            "amount_fen": pl.Int64,
+            "area_code": pl.Utf8,
+            "updated_at": pl.Utf8,
+        },
+    )
+
+
+MEMBER_SCHEMA = {
+    "person_id": pl.Int64,
+    "household_id": pl.Int64,
+    "person_name": pl.Utf8,
+    "birth_date": pl.Date,
+    "labour_capacity": pl.Utf8,
+    "is_counted": pl.Boolean,
+}
+
+
+def _ids(ids) -> str:
+    return ", ".join(str(int(i)) for i in ids)
+
+
+def living_members(household_ids: list[int] | None) -> pl.DataFrame:
+    """Living members of the given households (or of every household on a roll)."""
+    if household_ids is not None and not household_ids:
+        return pl.DataFrame(schema=MEMBER_SCHEMA)
+    where = (
+        f"p.household_id IN ({_ids(household_ids)})"
+        if household_ids is not None
+        else f"p.household_id IN ({on_roll_households_sql()})"
+    )
+    return read_frame(
+        "SELECT p.id, p.household_id, p.name, p.birth_date, p.labour_capacity, p.is_counted "
+        f"FROM registry_person p WHERE {where} AND p.death_date IS NULL",
+        [],
+        MEMBER_SCHEMA,
+    )
+
+
+def persons_born_between(ranges: list[tuple[datetime.date, datetime.date, int]]) -> pl.DataFrame:
+    """Living persons of households on a roll born in (start, end] of any range, with the age."""
+    if not ranges:
+        return pl.DataFrame(schema={**MEMBER_SCHEMA, "age": pl.Int64})
+    parts, params = [], []
+    for start, end, age in ranges:
+        parts.append(
+            f"SELECT p.id, p.household_id, p.name, p.birth_date, p.labour_capacity, "
+            f"p.is_counted, {int(age)} FROM registry_person p "
+            "WHERE p.birth_date > %s AND p.birth_date <= %s AND p.death_date IS NULL "
+            f"AND p.household_id IN ({on_roll_households_sql()})"
+        )
+        params += [start.isoformat(), end.isoformat()]
+    return read_frame(" UNION ALL ".join(parts), params, {**MEMBER_SCHEMA, "age": pl.Int64})
+
+
+def household_areas(household_ids) -> pl.DataFrame:
+    """``household_id, area_code`` (the 户籍 village) of the given households."""
+    schema = {"household_id": pl.Int64, "area_code": pl.Utf8}
+    ids = _ids(household_ids)
+    if not ids:
+        return pl.DataFrame(schema=schema)
+    return read_frame(
+        f"SELECT id, hukou_area_id FROM registry_household WHERE id IN ({ids})", [], schema
+    )
+
+
+def declared_registrations(household_ids) -> pl.DataFrame:
+    """``household_id, ref``: the registration numbers of the assets the households declared."""
+    if not _ids(household_ids):
+        return pl.DataFrame(schema={"household_id": pl.Int64, "ref": pl.Utf8})
+    return read_frame(
+        "SELECT household_id, registration_no FROM registry_asset WHERE registration_no <> '' "
+        f"AND household_id IN ({_ids(household_ids)})",
+        [],
+        {"household_id": pl.Int64, "ref": pl.Utf8},
+    )
+
+
+def name_counts() -> pl.DataFrame:
+    """``name, n``: how many registry persons bear each name."""
+    return read_frame(
+        "SELECT name, COUNT(*) FROM registry_person GROUP BY name",
+        None,
+        {"name": pl.Utf8, "n": pl.Int64},
+    )
+
+
+def persons_by_id_number(numbers: list[str]) -> pl.DataFrame:
+    """``person_id, id_number`` of the persons bearing any of the (clean) ``numbers``."""
+    schema = {"person_id": pl.Int64, "id_number": pl.Utf8}
+    parts = [pl.DataFrame(schema=schema)]
+    for i in range(0, len(numbers), 5000):
+        block = numbers[i : i + 5000]
+        parts.append(
+            read_frame(
+                "SELECT id, id_number FROM registry_person "
+                f"WHERE id_number IN ({', '.join(['%s'] * len(block))})",
+                block,
+                schema,
+            )
+        )
+    return pl.concat(parts)
