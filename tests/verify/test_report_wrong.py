@@ -17,7 +17,7 @@ from jiuzhu.funds.models import PaymentHold, PayrollLine, ReissueStatus
 from jiuzhu.monitoring.models import Alert
 from jiuzhu.monitoring.services import monitor_run
 from jiuzhu.verify import matching
-from jiuzhu.verify.false_links import link_report_wrong
+from jiuzhu.verify.false_links import link_report_wrong, withdrawal_effects
 from jiuzhu.verify.models import (
     Check,
     FeedRecord,
@@ -87,6 +87,7 @@ def _finding(link):
 
 
 def test_reporting_a_link_wrong_withdraws_the_alert_releases_the_hold_and_pays_the_line(
+    django_capture_on_commit_callbacks,
     officers,  # noqa: F811
 ):
     hh, head = household(officers["zijin"], name="周秀兰")
@@ -102,9 +103,10 @@ def test_reporting_a_link_wrong_withdraws_the_alert_releases_the_hold_and_pays_t
     assert line.status == "held"
 
     officer = user_with_role(Role.COUNTY_APPROVER, HAILING)
-    done = link_report_wrong(
-        actor=officer, link_id=link.pk, reason="同名同姓，本人健在，已入户核实"
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # LinkWithdrawn: on commit
+        done = link_report_wrong(
+            actor=officer, link_id=link.pk, reason="同名同姓，本人健在，已入户核实"
+        )
 
     assert not RecordLink.objects.filter(pk=link.pk).exists()
     decision = ReviewDecision.objects.get(record=link.record, person=head)
@@ -121,7 +123,10 @@ def test_reporting_a_link_wrong_withdraws_the_alert_releases_the_hold_and_pays_t
     assert line.reissue_status == ReissueStatus.QUEUED, (
         line.flags
     )  # paid in the supplementary batch
-    assert done["alerts_closed"] == [alert.pk] and done["holds_released"] == 1
+    assert withdrawal_effects(household_id=hh.pk, after_seq=done["audit_seq"]) == {
+        "alerts": 1,
+        "holds": 1,
+    }
     event = AuditEvent.objects.get(action="verify.link_report_wrong")
     assert event.reason.startswith("同名同姓") and event.before["person"] == head.pk
     assert [f["id"] for f in event.after["findings_withdrawn"]] == [finding.pk]
@@ -132,7 +137,9 @@ def test_reporting_a_link_wrong_withdraws_the_alert_releases_the_hold_and_pays_t
     assert not Alert.objects.filter(household=hh, cause="death", status="open").exists()
 
 
-def test_an_alert_with_other_evidence_is_requeued_without_the_record(taizhou):
+def test_an_alert_with_other_evidence_is_requeued_without_the_record(
+    taizhou, django_capture_on_commit_callbacks
+):
     hh, (head,), _ = on_roll(first_village(CHENGDONG))
     link = _linked_death(head)
     monitor_run(on=DAY)
@@ -141,9 +148,10 @@ def test_an_alert_with_other_evidence_is_requeued_without_the_record(taizhou):
         {"key": "x", "text": "另一条记录", "source": "民政 火化记录H1", "date": "2026-11-19"}
     )
     alert.save()
-    link_report_wrong(
-        actor=user_with_role(Role.COUNTY_APPROVER, HAILING), link_id=link.pk, reason="不是本人"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        link_report_wrong(
+            actor=user_with_role(Role.COUNTY_APPROVER, HAILING), link_id=link.pk, reason="不是本人"
+        )
     alert.refresh_from_db()
     assert alert.status == "open"
     assert [r["source"] for r in alert.evidence["records"]] == ["民政 火化记录H1"]
@@ -174,7 +182,9 @@ def test_a_reason_is_required_and_only_accepted_links_in_scope_are_reported(taiz
     assert not AuditEvent.objects.filter(action="verify.link_report_wrong").exists()
 
 
-def test_rejecting_a_review_item_releases_the_hold_an_earlier_run_placed(taizhou):
+def test_rejecting_a_review_item_releases_the_hold_an_earlier_run_placed(
+    taizhou, django_capture_on_commit_callbacks
+):
     hh, (head,), _ = on_roll(first_village(CHENGDONG))
     link = _linked_death(head)
     monitor_run(on=DAY)
@@ -182,21 +192,45 @@ def test_rejecting_a_review_item_releases_the_hold_an_earlier_run_placed(taizhou
     hold = PaymentHold.objects.get(source=f"alert:{alert.pk}")
     link.status = LinkStatus.REVIEW  # a retrained model sent it to a person
     link.save()
-    review_decide(
-        actor=user_with_role(Role.COUNTY_APPROVER, HAILING),
-        link_id=link.pk,
-        decision="rejected",
-        note="出生地不同，不是本人",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        review_decide(
+            actor=user_with_role(Role.COUNTY_APPROVER, HAILING),
+            link_id=link.pk,
+            decision="rejected",
+            note="出生地不同，不是本人",
+        )
     hold.refresh_from_db()
     alert.refresh_from_db()
     assert hold.released_at is not None and hold.outcome == "cleared"
     assert alert.status == "closed"
     event = AuditEvent.objects.get(action="verify.link_rejected")
-    assert event.after["alerts_closed"] == [alert.pk]
+    withdrawn = AuditEvent.objects.get(action="monitoring.alert_withdraw")
+    assert withdrawn.subject_id == str(alert.pk) and withdrawn.seq > event.seq
 
 
-def test_the_link_page_shows_the_evidence_and_the_button_and_keeps_typed_input(client, taizhou):
+def test_a_withdrawal_that_rolls_back_tells_nobody(taizhou, django_capture_on_commit_callbacks):
+    """The event is dispatched on commit: a report undone by an error later in the same
+    transaction leaves the alert and its hold alone."""
+    from django.db import transaction
+
+    hh, (head,), _ = on_roll(first_village(CHENGDONG))
+    link = _linked_death(head)
+    monitor_run(on=DAY)
+    alert = Alert.objects.get(household=hh, cause="death")
+    capture = django_capture_on_commit_callbacks(execute=True)
+    with capture, pytest.raises(RuntimeError), transaction.atomic():
+        link_report_wrong(
+            actor=user_with_role(Role.COUNTY_APPROVER, HAILING), link_id=link.pk, reason="不是本人"
+        )
+        raise RuntimeError("a later step failed")
+    alert.refresh_from_db()
+    assert alert.status == "open" and RecordLink.objects.filter(pk=link.pk).exists()
+    assert PaymentHold.objects.get(source=f"alert:{alert.pk}").released_at is None
+
+
+def test_the_link_page_shows_the_evidence_and_the_button_and_keeps_typed_input(
+    client, taizhou, django_capture_on_commit_callbacks
+):
     hh, (head,), _ = on_roll(first_village(CHENGDONG))
     link = _linked_death(head)
     _finding(link)
@@ -220,10 +254,13 @@ def test_the_link_page_shows_the_evidence_and_the_button_and_keeps_typed_input(c
     response = client.post(f"/verify/links/{link.pk}/", {"reason": typed})
     assert response.status_code == 400
     assert typed in response.content.decode() and "200" in response.content.decode()
-    response = client.post(f"/verify/links/{link.pk}/", {"reason": "不是本人"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/verify/links/{link.pk}/", {"reason": "不是本人"})
     assert response.status_code == 302 and response["Location"].endswith(
         f"/verify/households/{hh.pk}/report/"
     )
+    alert.refresh_from_db()
+    assert alert.status == "closed"
     assert not RecordLink.objects.filter(pk=link.pk).exists()
     # a worker who may only view cannot report
     link2 = _linked_death(head, key="GAP2")

@@ -11,14 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiuzhu.audit.models import NATIONAL, AuditChainHead, AuditEvent  # noqa: F401 - NATIONAL: for callers
-from jiuzhu.audit.signals import audit_recorded
 from jiuzhu.core import clock
+from jiuzhu.core import events as events_bus
 from jiuzhu.core.hashchain import (
     ZERO_HASH,
-    anchor_advance,
-    anchor_problem,
-    anchor_read,
-    anchor_write,
+    ChainText,
+    chain_anchor,
+    chain_verify,
     link_hash,
 )
 from jiuzhu.core.hashchain import canonical_json as canonical_json
@@ -127,7 +126,12 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
         rows.append(event)
     AuditEvent.objects.bulk_create(rows, batch_size=2000)
     AuditChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
-    audit_recorded.send(sender=AuditEvent, events=rows)
+    if events_bus.subscribers(events_bus.AuditRecorded):
+        events_bus.publish(
+            events_bus.AuditRecorded(
+                rows=tuple((r.seq, r.action, r.subject_type, r.subject_id) for r in rows)
+            )
+        )
     return rows
 
 
@@ -165,44 +169,22 @@ def _events() -> Iterator[AuditEvent]:
     return AuditEvent.objects.order_by("seq").iterator(chunk_size=5000)
 
 
+AUDIT_TEXT = ChainText(title="审计链", prefix="", noun="事件")
+
+
+def _audit_head() -> tuple[int, str] | None:
+    return AuditChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+
+
 def audit_verify(*, anchor: bool = False) -> VerifyResult:
     """Recompute the keyed chain: an edited, deleted or inserted event breaks it at that event;
     a chain shorter than (or different from) its signed anchor outside the database fails too.
     With ``anchor=True`` a passing chain moves the anchor to the current head."""
-    prev_hash = ZERO_HASH
-    expected_seq = 1
-    checked = 0
-    anchored = anchor_read(CHAIN)
-    seen: dict[int, str] = {}
-    for e in _events():
-        if e.seq != expected_seq:
-            return VerifyResult(
-                False, checked, expected_seq, f"第 {expected_seq} 号事件缺失（被删除或序号被改动）"
-            )
-        if e.prev_hash != prev_hash:
-            return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件的前序哈希不符")
-        digest = event_hash(e)  # e.prev_hash == prev_hash, checked above
-        if digest != e.hash:
-            return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件内容被修改")
-        if anchored is not None and e.seq == anchored.seq:
-            seen[e.seq] = e.hash
-        prev_hash = e.hash
-        expected_seq += 1
-        checked += 1
-    head = AuditChainHead.objects.filter(id=1).first()
-    if head is not None and (head.last_seq != checked or head.last_hash != prev_hash):
-        return VerifyResult(
-            False,
-            checked,
-            checked + 1,
-            f"链尾不符：记录应有 {head.last_seq} 条，实有 {checked} 条（末尾事件被删除）",
-        )
-    problem = anchor_problem(CHAIN, seen, checked)
-    if problem:
-        return VerifyResult(False, checked, None, "审计链" + problem)
-    if anchor and checked:
-        anchor_write(CHAIN, checked, prev_hash, clock.now())
-    return VerifyResult(True, checked, None, f"审计链完整，共 {checked} 条事件")
+    rows = ((e.seq, e.prev_hash, e.hash, event_hash(e)) for e in _events())
+    result = chain_verify(
+        CHAIN, rows, head=_audit_head(), text=AUDIT_TEXT, anchor=anchor, at=clock.now()
+    )
+    return VerifyResult(result.ok, result.checked, result.problem_seq, result.message)
 
 
 def audit_anchor() -> VerifyResult:
@@ -214,13 +196,10 @@ def audit_anchor() -> VerifyResult:
         for e in AuditEvent.objects.filter(seq__gte=seq).order_by("seq").iterator(chunk_size=2000):
             yield e.seq, e.prev_hash, e.hash, event_hash(e)
 
-    head = AuditChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
-    problem = anchor_advance(CHAIN, rows_from=rows_from, head=head, at=clock.now())
-    if problem:
-        return VerifyResult(False, 0, None, "审计链" + problem)
-    anchored = anchor_read(CHAIN)
-    seq = anchored.seq if anchored else 0
-    return VerifyResult(True, seq, None, f"审计链已锚定至第 {seq} 号事件")
+    result = chain_anchor(
+        CHAIN, rows_from=rows_from, head=_audit_head(), text=AUDIT_TEXT, at=clock.now()
+    )
+    return VerifyResult(result.ok, result.checked, result.problem_seq, result.message)
 
 
 def audit_rechain() -> tuple[int, str]:

@@ -69,6 +69,16 @@ def publish(event: Event, *, using: str | None = None) -> None:
     transaction.on_commit(lambda: dispatch(event), using=using)
 
 
+def event_actor(actor_id: int | None):
+    """The user an event's ``actor_id`` names (None for the system or a deleted user): what a
+    subscriber passes on as the actor of the changes it makes."""
+    if actor_id is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(pk=actor_id).first()
+
+
 def dispatch(event: Event) -> None:
     """Run the subscribers of ``event`` now (``publish`` calls this on commit)."""
     for handler in subscribers(type(event)):
@@ -125,4 +135,46 @@ class RollChanged(Event):
     effective: datetime.date | None
 
 
-CATALOGUE: tuple[type[Event], ...] = (FeedImported, CaseDecided, RollChanged)
+@dataclasses.dataclass(frozen=True)
+class LinkWithdrawn(Event):
+    """A department record's link to a registry person was reported wrong (or rejected in
+    review) and removed; the 核对 findings that came from it are already withdrawn (deleted).
+
+    ``department_label`` is the department's Chinese name as the alerts' evidence names it;
+    ``findings_withdrawn`` the ids of the deleted findings.
+    Publisher: ``verify.false_links.withdraw_consequences`` (report wrong, review rejected).
+    Subscribers: monitoring closes the open alerts whose only evidence was the record (their
+    payment holds released as not confirmed) and re-queues the others without it
+    (``monitoring.link_withdrawal``); funds stops the withdrawn findings from holding payroll
+    lines (``funds.hold_release``). Each subscriber audits what it did."""
+
+    actor_id: int | None
+    person_id: int
+    household_id: int
+    record_id: int
+    record_key: str
+    department: str
+    department_label: str
+    reason: str
+    findings_withdrawn: tuple[int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class AuditRecorded(Event):
+    """Rows were appended to the audit chain: ``rows`` is ``(seq, action, subject_type,
+    subject_id)`` of each, in order.
+
+    Publisher: ``audit.services.audit_record_many`` (only while someone subscribes).
+    Subscribers: portal tells each household of a released payroll that its money was paid
+    (action ``funds.payroll_release``; ``portal.notify``)."""
+
+    rows: tuple[tuple[int, str, str, str], ...]
+
+
+CATALOGUE: tuple[type[Event], ...] = (
+    FeedImported,
+    CaseDecided,
+    RollChanged,
+    LinkWithdrawn,
+    AuditRecorded,
+)

@@ -250,6 +250,85 @@ def anchor_advance(
 
 
 @dataclass(frozen=True)
+class ChainText:
+    """How a chain's messages name it: ``title`` the whole (审计链, 资金台账), ``prefix`` before
+    an entry's number ("" or 资金台账), ``noun`` one entry (事件, 分录)."""
+
+    title: str
+    prefix: str
+    noun: str
+
+
+@dataclass
+class ChainCheck:
+    ok: bool
+    checked: int
+    problem_seq: int | None = None
+    message: str = ""
+
+
+def chain_verify(
+    chain: str,
+    rows: Iterable[tuple[int, str, str, str]],
+    *,
+    head: tuple[int, str] | None,
+    text: ChainText,
+    anchor: bool,
+    at: datetime.datetime,
+) -> ChainCheck:
+    """Recompute a whole chain: ``rows`` yields ``(seq, prev_hash, stored_hash,
+    recomputed_hash)`` in order, ``head`` is the head row's ``(last_seq, last_hash)``. An
+    edited, deleted or inserted entry breaks it at that entry; a chain shorter than (or
+    different from) its signed anchor fails too. With ``anchor`` a passing chain moves the
+    anchor to its head."""
+    prev, expected, checked = ZERO_HASH, 1, 0
+    anchored = anchor_read(chain)
+    seen: dict[int, str] = {}
+    at_entry = f"{text.prefix}第 {{seq}} 号{text.noun}"
+    for seq, prev_hash, stored, digest in rows:
+        if seq != expected:
+            message = at_entry.format(seq=expected) + "缺失（被删除或序号被改动）"
+            return ChainCheck(False, checked, expected, message)
+        if prev_hash != prev:
+            return ChainCheck(False, checked, seq, at_entry.format(seq=seq) + "的前序哈希不符")
+        if digest != stored:
+            return ChainCheck(False, checked, seq, at_entry.format(seq=seq) + "内容被修改")
+        if anchored is not None and seq == anchored.seq:
+            seen[seq] = stored
+        prev = stored
+        expected += 1
+        checked += 1
+    if head is not None and (head[0] != checked or head[1] != prev):
+        message = (
+            f"{text.prefix}链尾不符：应有 {head[0]} 条，实有 {checked} 条（末尾{text.noun}被删除）"
+        )
+        return ChainCheck(False, checked, checked + 1, message)
+    problem = anchor_problem(chain, seen, checked)
+    if problem:
+        return ChainCheck(False, checked, None, text.title + problem)
+    if anchor and checked:
+        anchor_write(chain, checked, prev, at)
+    return ChainCheck(True, checked, None, f"{text.title}完整，共 {checked} 条{text.noun}")
+
+
+def chain_anchor(
+    chain: str,
+    *,
+    rows_from: Callable[[int], Iterable[tuple[int, str, str, str]]],
+    head: tuple[int, str] | None,
+    text: ChainText,
+    at: datetime.datetime,
+) -> ChainCheck:
+    """``anchor_advance`` with the chain's own words: where the anchor now stands, or why not."""
+    problem = anchor_advance(chain, rows_from=rows_from, head=head, at=at)
+    if problem:
+        return ChainCheck(False, 0, None, text.title + problem)
+    anchored = anchor_read(chain)
+    seq = anchored.seq if anchored else 0
+    return ChainCheck(True, seq, None, f"{text.title}已锚定至第 {seq} 号{text.noun}")
+
+
+@dataclass(frozen=True)
 class Chain:
     """A hash chain that ``jiuzhu audit rekey`` re-keys: registered by the app owning it (the
     kernel never imports a domain app). ``verify(anchor=...)`` returns a result with ``ok``,

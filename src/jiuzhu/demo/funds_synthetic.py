@@ -26,11 +26,12 @@ from django.db import transaction
 
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
-from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.funds.accountcheck import luhn_check_digit
 from jiuzhu.funds.generation import area_prefix, month_from_index, month_index
 from jiuzhu.funds.models import PaymentAccount, PayrollLine
+from jiuzhu.funds.services.accounts import accounts_active_households, accounts_bulk_insert
 from jiuzhu.policy.engine.exclusions import EXCLUSIONS
+from jiuzhu.registry import frames as registry_frames
 from jiuzhu.registry.models import Person, RollEntry
 
 BANKS = [
@@ -58,14 +59,9 @@ def accounts_synth(
 ) -> dict:
     """Accounts for every household on ``programme``'s roll without one; plant ``plant`` cases of
     each kind. Returns {"accounts": n, "truth": [{kind, household_id, entry_id, …}]}."""
-    prefix, rng_sql, params = _area_range(area_code)
-    hh = read_frame(
-        "SELECT DISTINCT h.id, h.head_name FROM registry_household h "
-        "JOIN registry_rollentry r ON r.household_id = h.id "
-        "WHERE r.status = 'active' AND NOT EXISTS (SELECT 1 FROM funds_paymentaccount a "
-        f"WHERE a.household_id = h.id AND a.active = %s){rng_sql} ORDER BY h.id",
-        [True, *params],
-        {"household_id": pl.Int64, "head_name": pl.Utf8},
+    area_range = _area_range(area_code)
+    hh = registry_frames.roll_households(area_range).join(
+        accounts_active_households(), on="household_id", how="anti", maintain_order="left"
     )
     accounts = hh.with_columns(
         pl.col("household_id")
@@ -77,29 +73,7 @@ def accounts_synth(
     )
     truth: list[dict] = []
     with transaction.atomic():
-        if accounts.height:
-            start = (
-                PaymentAccount.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-            ) + 1
-            from django.utils import timezone
-
-            now = timezone.now()
-            write_frame(
-                PaymentAccount._meta.db_table,
-                accounts.select(
-                    pl.int_range(start, start + accounts.height, dtype=pl.Int64).alias("id"),
-                    "household_id",
-                    pl.lit(None, dtype=pl.Int64).alias("person_id"),
-                    "bank_name",
-                    "account_number",
-                    pl.col("head_name").fill_null("").alias("holder_name"),
-                    pl.lit(True).alias("active"),
-                    pl.lit(1).alias("version"),
-                    pl.lit(now.isoformat()).alias("created_at"),
-                    pl.lit(now.isoformat()).alias("updated_at"),
-                ),
-            )
-            _sequence_reset()
+        accounts_bulk_insert(accounts)
         if plant:
             truth = plant_cases(
                 seed=seed, n=plant, area_code=area_code, programme=programme, month=month
@@ -115,28 +89,13 @@ def accounts_synth(
     return {"accounts": accounts.height, "truth": truth}
 
 
-def _sequence_reset() -> None:
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute(
-                "SELECT setval(pg_get_serial_sequence('funds_paymentaccount', 'id'), "
-                "(SELECT COALESCE(MAX(id), 1) FROM funds_paymentaccount))"
-            )
-
-
-def _area_range(area_code: str) -> tuple[str, str, list]:
+def _area_range(area_code: str) -> list[str] | None:
     prefix = area_prefix(area_code) if area_code else ""
     if not prefix:
-        return "", "", []
+        return None
     from jiuzhu.accounts.scoping import prefix_end
 
-    return (
-        prefix,
-        " AND h.hukou_area_id >= %s AND h.hukou_area_id < %s",
-        [prefix, prefix_end(prefix)],
-    )
+    return [prefix, prefix_end(prefix)]
 
 
 def excluded_partner(programme: str) -> str:
@@ -158,29 +117,21 @@ def plant_cases(
 ) -> list[dict]:
     """Plant ``n`` cases of each of ``kinds`` in households of ``programme``'s roll chosen by
     ``seed``; returns the truth [{kind, household_id, entry_id, …}] (``shared`` needs accounts)."""
-    _prefix, rng_sql, params = _area_range(area_code)
     with transaction.atomic():
         return _plant(
             random.Random(seed),
             kinds=kinds,
-            params=params,
-            rng_sql=rng_sql,
+            area_range=_area_range(area_code),
             programme=programme,
             n=n,
             month=month or clock.today().replace(day=1),
         )
 
 
-def _plant(rnd, *, kinds, params, rng_sql, programme, n, month) -> list[dict]:
-    candidates = read_frame(
-        "SELECT r.id, r.household_id, p.id FROM registry_rollentry r "
-        "JOIN registry_household h ON h.id = r.household_id "
-        "JOIN registry_person p ON p.household_id = h.id AND p.relation = 'head' "
-        f"WHERE r.programme = %s AND r.status = 'active' AND r.person_id IS NULL "
-        f"AND r.end_month IS NULL AND p.death_date IS NULL{rng_sql} ORDER BY r.id",
-        [programme, *params],
-        {"entry_id": pl.Int64, "household_id": pl.Int64, "head_id": pl.Int64},
-    ).unique("household_id", keep="first", maintain_order=True)
+def _plant(rnd, *, kinds, area_range, programme, n, month) -> list[dict]:
+    candidates = registry_frames.roll_heads(programme, area_range).unique(
+        "household_id", keep="first", maintain_order=True
+    )
     rows = candidates.rows()
     need = n * len(kinds) + (n if "shared" in kinds else 0)
     if len(rows) < need:

@@ -20,12 +20,6 @@ class FundsConfig(AppConfig):
 
         register_profile_section("funds/_household_payments.html", household_section, order=60)
 
-        # a 核对 link reported wrong: the lines its withdrawn findings held go back to be paid
-        from jiuzhu.funds.hold_release import on_link_withdrawn
-        from jiuzhu.verify.false_links import link_withdrawn
-
-        link_withdrawn.connect(on_link_withdrawn, dispatch_uid="funds.hold_release")
-
         from jiuzhu.core.schedule import Job, daily, hourly, job_register
 
         job_register(

@@ -34,9 +34,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_noop
 
 from jiuzhu.accounts.scoping import prefix_end
-from jiuzhu.core.frames import date_sql, fen_sql, read_frame
+from jiuzhu.cases import frames as cases_frames
+from jiuzhu.core.frames import date_sql, read_frame
 from jiuzhu.core.money import fen_to_text
 from jiuzhu.policy.engine.exclusions import EXCLUSIONS
+from jiuzhu.registry import frames as registry_frames
 
 # The programmes each payroll pays: 分类施保 (a separate roll entry) goes out with the 低保 payroll.
 PAYROLL_PROGRAMMES = {"dibao": ["dibao", "category_supplement"]}
@@ -96,53 +98,71 @@ def _range(prefix: str) -> list[str]:
 def load_inputs(
     *, programme: str, area_code: str, month: datetime.date, exclude_payroll_id: int | None
 ) -> Inputs:
-    from jiuzhu.funds.models import FundsCutover, PaymentHold
-    from jiuzhu.verify.selectors import findings_for
+    from jiuzhu.funds.models import FundsCutover
+    from jiuzhu.verify.frames import open_duplicate_pairs
 
     prefix = area_prefix(area_code)
     rng = _range(prefix)
     progs = programmes_paid(programme)
-    pmarks = ", ".join(["%s"] * len(progs))
-    hh_in_area = "h.hukou_area_id >= %s AND h.hukou_area_id < %s"
-    entries = read_frame(
-        f"SELECT r.id, r.household_id, r.person_id, r.programme, {fen_sql('r.monthly_amount')}, "
-        f"{date_sql('r.start_month')}, {date_sql('r.end_month')}, r.status, r.decision_ref, "
-        "r.source, h.hukou_area_id "
-        "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
-        f"WHERE {hh_in_area} AND r.programme IN ({pmarks}) AND r.start_month <= %s",
-        [*rng, *progs, month],
-        {
-            "entry_id": pl.Int64,
-            "household_id": pl.Int64,
-            "person_id": pl.Int64,
-            "programme": pl.Utf8,
-            "monthly_fen": pl.Int64,
-            "start_month": pl.Date,
-            "end_month": pl.Date,
-            "status": pl.Utf8,
-            "decision_ref": pl.Utf8,
-            "source": pl.Utf8,
-            "hukou_area_id": pl.Utf8,
-        },
-    )
-    history = read_frame(
-        f"SELECT l.roll_entry_id, MAX({date_sql('l.months_to')}) "
-        "FROM funds_payrollline l JOIN funds_payroll p ON p.id = l.payroll_id "
-        "JOIN registry_rollentry r ON r.id = l.roll_entry_id "
-        "JOIN registry_household h ON h.id = r.household_id "
-        f"WHERE {hh_in_area} AND r.programme IN ({pmarks}) AND p.status <> 'draft' "
-        "AND p.id <> %s GROUP BY l.roll_entry_id",
-        [*rng, *progs, exclude_payroll_id or 0],
-        {"entry_id": pl.Int64, "covered_to": pl.Date},
-    )
     cutovers = [
         (area_prefix(c.area_id), c.paid_through)
         for c in FundsCutover.objects.filter(Q(programme="") | Q(programme=programme))
         if c.area_id.startswith(prefix) or prefix.startswith(area_prefix(c.area_id))
     ]
+    accounts, shared, new_accounts = _account_frames(rng, exclude_payroll_id)
+    holds, findings = _hold_frames(rng)
+    partners = sorted(
+        {e.second for e in EXCLUSIONS if e.first in progs}
+        | {e.first for e in EXCLUSIONS if e.second in progs}
+    )
+    return Inputs(
+        programme=programme,
+        month=month,
+        area_code=area_code,
+        entries=registry_frames.roll_entries_in_area(rng, progs, month),
+        history=_history(rng, progs, exclude_payroll_id),
+        cutovers=cutovers,
+        accounts=accounts,
+        shared_numbers=shared,
+        dead=registry_frames.dead_persons_in_area(rng),
+        new_accounts=new_accounts,
+        holds=holds,
+        death_findings=findings,
+        others=registry_frames.current_entries_in_area(rng, partners, month),
+        decisions=_decisions(rng, with_steps="phase_out" in progs),
+        duplicate_pairs=open_duplicate_pairs(rng).select(
+            "pair_id", household_a=pl.col("household_id"), household_b=pl.col("other_household")
+        ),
+    )
+
+
+_HH_IN_AREA = registry_frames.in_area("h")
+
+
+def _history(rng: list[str], progs: list[str], exclude_payroll_id: int | None) -> pl.DataFrame:
+    """``entry_id, covered_to``: the last month each roll entry of ``progs`` in the area was
+    paid through by a payroll past draft (but ``exclude_payroll_id``)."""
+    pmarks = ", ".join(["%s"] * len(progs))
+    hh_in_area = _HH_IN_AREA
+    return read_frame(
+        f"SELECT l.roll_entry_id, MAX({date_sql('l.months_to')}) "
+        "FROM funds_payrollline l JOIN funds_payroll p ON p.id = l.payroll_id "
+        f"{registry_frames.join_roll_entry('r', 'l.roll_entry_id')} "
+        f"{registry_frames.join_household('h', 'r.household_id')} "
+        f"WHERE {hh_in_area} AND r.programme IN ({pmarks}) AND p.status <> 'draft' "
+        "AND p.id <> %s GROUP BY l.roll_entry_id",
+        [*rng, *progs, exclude_payroll_id or 0],
+        {"entry_id": pl.Int64, "covered_to": pl.Date},
+    )
+
+
+def _account_frames(rng: list[str], exclude_payroll_id: int | None):
+    """The area's active accounts, the account numbers shared by several households, and the
+    accounts to review before their first payment."""
+    hh_in_area = _HH_IN_AREA
     accounts = read_frame(
         "SELECT a.id, a.household_id, a.person_id, a.bank_name, a.account_number, a.holder_name "
-        "FROM funds_paymentaccount a JOIN registry_household h ON h.id = a.household_id "
+        f"FROM funds_paymentaccount a {registry_frames.join_household('h', 'a.household_id')} "
         f"WHERE {hh_in_area} AND a.active = %s",
         [*rng, True],
         {
@@ -163,8 +183,8 @@ def load_inputs(
         {"account_number": pl.Utf8, "household_id": pl.Int64},
     )
     new_accounts = read_frame(
-        "SELECT a.id FROM funds_paymentaccount a JOIN registry_household h "
-        "ON h.id = a.household_id "
+        "SELECT a.id FROM funds_paymentaccount a "
+        f"{registry_frames.join_household('h', 'a.household_id')} "
         f"WHERE {hh_in_area} AND a.active = %s AND a.review_first_payment = %s "
         "AND NOT EXISTS (SELECT 1 FROM funds_payrollline l JOIN funds_payroll p "
         "ON p.id = l.payroll_id WHERE l.account_id = a.id AND p.status <> 'draft' "
@@ -172,19 +192,14 @@ def load_inputs(
         [*rng, True, True, exclude_payroll_id or 0],
         {"account_id": pl.Int64},
     )
-    dead = read_frame(
-        f"SELECT p.id, p.household_id, p.relation, {date_sql('p.death_date')}, p.name "
-        "FROM registry_person p JOIN registry_household h ON h.id = p.household_id "
-        f"WHERE {hh_in_area} AND p.death_date IS NOT NULL",
-        rng,
-        {
-            "person_id": pl.Int64,
-            "household_id": pl.Int64,
-            "relation": pl.Utf8,
-            "death_date": pl.Date,
-            "name": pl.Utf8,
-        },
-    )
+    return accounts, shared, new_accounts
+
+
+def _hold_frames(rng: list[str]):
+    """The area's open payment holds and 核对 death findings."""
+    from jiuzhu.funds.models import PaymentHold
+    from jiuzhu.verify.selectors import findings_for
+
     holds = pl.DataFrame(
         list(
             PaymentHold.objects.filter(
@@ -217,76 +232,14 @@ def load_inputs(
         },
         orient="row",
     )
-    partners = sorted(
-        {e.second for e in EXCLUSIONS if e.first in progs}
-        | {e.first for e in EXCLUSIONS if e.second in progs}
-    )
-    if partners:
-        omarks = ", ".join(["%s"] * len(partners))
-        others = read_frame(
-            "SELECT r.id, r.household_id, r.person_id, r.programme "
-            "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
-            f"WHERE {hh_in_area} AND r.programme IN ({omarks}) AND r.start_month <= %s "
-            "AND (r.end_month IS NULL OR r.end_month >= %s) AND r.status <> 'stopped'",
-            [*rng, *partners, month, month],
-            {
-                "other_entry_id": pl.Int64,
-                "household_id": pl.Int64,
-                "other_person_id": pl.Int64,
-                "other_programme": pl.Utf8,
-            },
-        )
-    else:
-        others = pl.DataFrame(
-            schema={
-                "other_entry_id": pl.Int64,
-                "household_id": pl.Int64,
-                "other_person_id": pl.Int64,
-                "other_programme": pl.Utf8,
-            }
-        )
-    decisions = _decisions(rng, hh_in_area, with_steps="phase_out" in progs)
-    duplicate_pairs = read_frame(
-        "SELECT d.id, pa.household_id, pb.household_id FROM verify_duplicatepair d "
-        "JOIN registry_person pa ON pa.id = d.person_a_id "
-        "JOIN registry_person pb ON pb.id = d.person_b_id "
-        "JOIN registry_household h ON h.id = pa.household_id "
-        f"WHERE d.status = 'open' AND pa.household_id <> pb.household_id AND {hh_in_area}",
-        rng,
-        {"pair_id": pl.Int64, "household_a": pl.Int64, "household_b": pl.Int64},
-    )
-    return Inputs(
-        programme=programme,
-        month=month,
-        area_code=area_code,
-        entries=entries,
-        history=history,
-        cutovers=cutovers,
-        accounts=accounts,
-        shared_numbers=shared,
-        dead=dead,
-        new_accounts=new_accounts,
-        holds=holds,
-        death_findings=findings,
-        others=others,
-        decisions=decisions,
-        duplicate_pairs=duplicate_pairs,
-    )
+    return holds, findings
 
 
-DECISION_SCHEMA = {
-    "entry_id": pl.Int64,
-    "decided_fen": pl.Int64,
-    "application_id": pl.Int64,
-    "application_number": pl.Utf8,
-    "purpose": pl.Utf8,
-    "decided_on": pl.Date,
-    "role": pl.Utf8,
-}
+DECISION_SCHEMA = {**cases_frames.AMOUNT_SCHEMA, "role": pl.Utf8}
 PURPOSE_LABELS = {"apply": "批准", "change": "变更", "stop": "停发", "phase_out": "渐退"}
 
 
-def _decisions(rng: list[str], hh_in_area: str, *, with_steps: bool) -> pl.DataFrame:
+def _decisions(rng: list[str], *, with_steps: bool) -> pl.DataFrame:
     """Every decided case that says what a roll entry pays, one row per (entry, case, role):
 
     * ``amount``: a case that put the entry on the roll with its amount — an application
@@ -299,51 +252,15 @@ def _decisions(rng: list[str], hh_in_area: str, *, with_steps: bool) -> pl.DataF
 
     Only decided cases count (``roll_entry`` is set at approval). Steps are read only for a
     payroll that pays ``phase_out`` entries."""
-    in_area = "a.area_id >= %s AND a.area_id < %s"
-    amounts = read_frame(
-        f"SELECT a.roll_entry_id, {fen_sql('a.monthly_amount')}, a.id, a.number, a.purpose, "
-        f"{date_sql('a.decided_on')} FROM cases_application a "
-        "WHERE a.roll_entry_id IS NOT NULL AND a.monthly_amount IS NOT NULL "
-        f"AND a.purpose IN ('apply', 'change') AND {in_area}",
-        rng,
-        {k: v for k, v in DECISION_SCHEMA.items() if k != "role"},
-    ).with_columns(pl.lit("amount").alias("role"))
-    ends = read_frame(
-        f"SELECT a.target_roll_entry_id, a.id, a.number, a.purpose, {date_sql('a.decided_on')} "
-        "FROM cases_application a WHERE a.target_roll_entry_id IS NOT NULL "
-        "AND a.roll_entry_id IS NOT NULL AND a.decided_on IS NOT NULL "
-        f"AND a.purpose IN ('change', 'stop', 'phase_out') AND {in_area}",
-        rng,
-        {
-            "entry_id": pl.Int64,
-            "application_id": pl.Int64,
-            "application_number": pl.Utf8,
-            "purpose": pl.Utf8,
-            "decided_on": pl.Date,
-        },
-    ).with_columns(pl.lit(None, dtype=pl.Int64).alias("decided_fen"), pl.lit("end").alias("role"))
-    step_schema = {
-        "entry_id": pl.Int64,
-        "start_month": pl.Date,
-        "base_fen": pl.Int64,
-        "months": pl.Int64,
-        "application_id": pl.Int64,
-        "application_number": pl.Utf8,
-        "decided_on": pl.Date,
-    }
-    steps = pl.DataFrame(schema=step_schema)
-    if with_steps:
-        steps = read_frame(
-            f"SELECT r.id, {date_sql('r.start_month')}, {fen_sql('a.monthly_amount')}, "
-            f"a.phase_out_months, a.id, a.number, {date_sql('a.decided_on')} "
-            "FROM registry_rollentry r JOIN registry_household h ON h.id = r.household_id "
-            "JOIN cases_application a ON a.number = r.decision_ref "
-            f"WHERE {hh_in_area} AND r.programme = 'phase_out' AND a.purpose = 'phase_out' "
-            "AND a.roll_entry_id IS NOT NULL AND a.monthly_amount IS NOT NULL "
-            "AND a.decided_on IS NOT NULL",
-            rng,
-            step_schema,
-        )
+    amounts = cases_frames.decided_amounts(rng).with_columns(pl.lit("amount").alias("role"))
+    ends = cases_frames.decided_ends(rng).with_columns(
+        pl.lit(None, dtype=pl.Int64).alias("decided_fen"), pl.lit("end").alias("role")
+    )
+    steps = (
+        cases_frames.phase_out_steps(rng)
+        if with_steps
+        else pl.DataFrame(schema=cases_frames.STEP_SCHEMA)
+    )
     # Step i (1-based; the month after the decision is step 1) of n pays base × (n+1−i)/(n+1),
     # rounded half up to the fen — cases.services.phase_out_amounts in integer arithmetic.
     n = pl.col("months").fill_null(1)

@@ -3,8 +3,7 @@
 A payroll line is held by its flags: a payment hold (``PaymentHold``, released through
 ``services.payment_hold_release``) or a finding of the 核对 itself (a death reported by 公安,
 ``evidence.type == "finding"``). When the 核对 officer reports the link behind such a finding as
-someone else's record, verify withdraws the finding and says so (``verify.false_links.
-link_withdrawn``); this module then stops the finding's flags from holding the household's lines
+someone else's record, verify withdraws the finding and says so (the ``core.events.LinkWithdrawn`` event); this module then stops the finding's flags from holding the household's lines
 of submitted payrolls, and a line that nothing else holds any more (no other flag, or only holds
 that were cleared as wrong reports) goes to the re-issue queue — paid in the supplementary batch,
 as a cleared hold is. A draft payroll picks the change up when it is regenerated (the finding is
@@ -101,17 +100,3 @@ def lines_release_withdrawn_findings(
                 },
             )
     return queued
-
-
-def on_link_withdrawn(sender, *, actor, household_id: int, findings_withdrawn=(), reason="", **kw):
-    """``verify.false_links.link_withdrawn`` receiver."""
-    ids = [f["id"] for f in findings_withdrawn]
-    note = f"部门记录与此人的匹配已被判定为错误：{reason}"
-    return {
-        "lines_requeued": lines_release_withdrawn_findings(
-            actor=actor if getattr(actor, "pk", None) else None,
-            household_id=household_id,
-            finding_ids=ids,
-            note=note,
-        )
-    }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import connection, transaction
@@ -20,10 +21,9 @@ from django.utils import timezone
 from jiuzhu.core import clock
 from jiuzhu.core.hashchain import (
     ZERO_HASH,
-    anchor_advance,
-    anchor_problem,
-    anchor_read,
-    anchor_write,
+    ChainText,
+    chain_anchor,
+    chain_verify,
     link_hash,
 )
 from jiuzhu.funds.models import LedgerChainHead, LedgerEntry
@@ -155,65 +155,43 @@ class LedgerVerifyResult:
     message: str = ""
 
 
+LEDGER_TEXT = ChainText(title="资金台账", prefix="资金台账", noun="分录")
+
+
+def _ledger_head() -> tuple[int, str] | None:
+    return LedgerChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
+
+
+def _ledger_rows(qs) -> Iterator[tuple[int, str, str, str]]:
+    for e in qs.order_by("seq").values(*_FIELDS).iterator(chunk_size=20_000):
+        yield e["seq"], e["prev_hash"], e["hash"], entry_hash(e)
+
+
 def ledger_verify(*, anchor: bool = False) -> LedgerVerifyResult:
     """Recompute the chain from the stored rows; report the first edited, deleted or inserted
     entry, or a chain that contradicts its signed anchor. ``anchor=True`` moves the anchor."""
-    prev = ZERO_HASH
-    expected = 1
-    checked = 0
-    anchored = anchor_read(CHAIN)
-    seen: dict[int, str] = {}
-    qs = LedgerEntry.objects.order_by("seq").values(*_FIELDS).iterator(chunk_size=20_000)
-    for e in qs:
-        if e["seq"] != expected:
-            return LedgerVerifyResult(
-                False, checked, expected, f"资金台账第 {expected} 号分录缺失（被删除或序号被改动）"
-            )
-        if e["prev_hash"] != prev:
-            return LedgerVerifyResult(
-                False, checked, e["seq"], f"资金台账第 {e['seq']} 号分录的前序哈希不符"
-            )
-        if entry_hash(e) != e["hash"]:
-            return LedgerVerifyResult(
-                False, checked, e["seq"], f"资金台账第 {e['seq']} 号分录内容被修改"
-            )
-        if anchored is not None and e["seq"] == anchored.seq:
-            seen[e["seq"]] = e["hash"]
-        prev = e["hash"]
-        expected += 1
-        checked += 1
-    head = LedgerChainHead.objects.filter(id=1).first()
-    if head is not None and (head.last_seq != checked or head.last_hash != prev):
-        return LedgerVerifyResult(
-            False,
-            checked,
-            checked + 1,
-            f"资金台账链尾不符：应有 {head.last_seq} 条，实有 {checked} 条（末尾分录被删除）",
-        )
-    problem = anchor_problem(CHAIN, seen, checked)
-    if problem:
-        return LedgerVerifyResult(False, checked, None, "资金台账" + problem)
-    if anchor and checked:
-        anchor_write(CHAIN, checked, prev, clock.now())
-    return LedgerVerifyResult(True, checked, None, f"资金台账完整，共 {checked} 条分录")
+    result = chain_verify(
+        CHAIN,
+        _ledger_rows(LedgerEntry.objects.all()),
+        head=_ledger_head(),
+        text=LEDGER_TEXT,
+        anchor=anchor,
+        at=clock.now(),
+    )
+    return LedgerVerifyResult(result.ok, result.checked, result.problem_seq, result.message)
 
 
 def ledger_anchor() -> LedgerVerifyResult:
     """Move the ledger's anchor (the signed head file outside the database) to the current head,
     checking the entries since the last anchor (hourly, and after every payroll release)."""
-
-    def rows_from(seq):
-        qs = LedgerEntry.objects.filter(seq__gte=seq).order_by("seq").values(*_FIELDS)
-        for e in qs.iterator(chunk_size=20_000):
-            yield e["seq"], e["prev_hash"], e["hash"], entry_hash(e)
-
-    head = LedgerChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
-    problem = anchor_advance(CHAIN, rows_from=rows_from, head=head, at=clock.now())
-    if problem:
-        return LedgerVerifyResult(False, 0, None, "资金台账" + problem)
-    anchored = anchor_read(CHAIN)
-    seq = anchored.seq if anchored else 0
-    return LedgerVerifyResult(True, seq, None, f"资金台账已锚定至第 {seq} 号分录")
+    result = chain_anchor(
+        CHAIN,
+        rows_from=lambda seq: _ledger_rows(LedgerEntry.objects.filter(seq__gte=seq)),
+        head=_ledger_head(),
+        text=LEDGER_TEXT,
+        at=clock.now(),
+    )
+    return LedgerVerifyResult(result.ok, result.checked, result.problem_seq, result.message)
 
 
 def anchor_after_release() -> None:

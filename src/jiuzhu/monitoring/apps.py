@@ -19,11 +19,6 @@ class MonitoringConfig(AppConfig):
             "预警规则", "monitoring:rules", capability=Capability.ALERT_CONFIGURE, order=46
         )
         register_todo_source(selectors.todo_source)
-        # a link reported wrong in 核对 withdraws the alerts (and holds) raised from it
-        from jiuzhu.monitoring.link_withdrawal import on_link_withdrawn
-        from jiuzhu.verify.false_links import link_withdrawn
-
-        link_withdrawn.connect(on_link_withdrawn, dispatch_uid="monitoring.link_withdrawal")
         register_profile_section(
             "monitoring/_household_alerts.html", selectors.household_section, order=60
         )

@@ -1,6 +1,6 @@
 """Alerts raised from a department record that the 核对 officer found was someone else's.
 
-``verify.false_links.link_withdrawn`` tells this module that the link of a record to a person was
+The ``core.events.LinkWithdrawn`` event (``monitoring.subscribers``) tells this module that the link of a record to a person was
 reported wrong (or rejected in review). Every *open* alert of that person whose evidence names the
 record is withdrawn:
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import events
 from jiuzhu.funds.services.holds import payment_hold_release
 from jiuzhu.monitoring.models import Alert, AlertStatus, Outcome
 
@@ -30,17 +31,12 @@ def _from_record(source: str, department_label: str, record_key: str) -> bool:
     return bool(record_key) and source.startswith(department_label) and source.endswith(record_key)
 
 
-def on_link_withdrawn(
-    sender,
-    *,
-    actor,
-    person_id: int,
-    household_id: int,
-    record_key: str,
-    department_label: str,
-    reason: str,
-    **kwargs,
-) -> dict:
+def alerts_withdraw(event: events.LinkWithdrawn, *, actor) -> dict:
+    """Withdraw (close or re-queue) the open alerts raised from the withdrawn link's record;
+    returns the alerts closed and re-queued and the holds released."""
+    person_id, household_id = event.person_id, event.household_id
+    record_key, department_label = event.record_key, event.department_label
+    reason = event.reason
     closed, requeued, released = [], [], 0
     alerts = Alert.objects.select_for_update().filter(
         person_id=person_id, household_id=household_id, status=AlertStatus.OPEN

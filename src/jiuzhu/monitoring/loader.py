@@ -33,21 +33,9 @@ def roll_frame(on: datetime.date) -> pl.DataFrame:
     return registry_frames.paid_roll(month_start(on).isoformat())
 
 
-def linked_records(
-    *,
-    after_import: int,
-    departments: list[str],
-    upto_import: int | None = None,
-    linked_since=None,
-) -> pl.DataFrame:
-    """Department records of imports after ``after_import``, with the registry person they are
-    (``verify.frames.linked_records``)."""
-    return verify_frames.linked_records(
-        after_import=after_import,
-        departments=departments,
-        upto_import=upto_import,
-        linked_since=linked_since,
-    )
+# Department records of new imports with the registry person they are (cleaned ID numbers and
+# the matching engine's links): verify's reader.
+linked_records = verify_frames.linked_records
 
 
 def roll_members(household_ids: list[int] | None) -> pl.DataFrame:

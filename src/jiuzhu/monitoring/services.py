@@ -224,24 +224,7 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
     cands = cands.unique(["household_id", "cause", "key"], keep="first", maintain_order=True)
     households = cands["household_id"].unique().to_list()
     areas = registry_frames.household_areas(households)
-    cands = cands.join(areas, on="household_id")
-    # Per-area overrides and programme scope: a row stays with the rule of its kind whose area
-    # prefix is the most specific for the household's village.
-    rule_by_id = {r.pk: r for rs in by_kind.values() for r in rs}
-    keep_rows = []
-    area_codes = cands["area_code"].unique().to_list()
-    for rs in by_kind.values():
-        prefixes = sorted({r.area_prefix for r in rs})
-        winner = {a: _winning_prefix(a, prefixes) for a in area_codes}
-        for r in rs:
-            if not r.enabled:
-                continue
-            mine = [a for a, w in winner.items() if w == r.area_prefix]
-            part = cands.filter((pl.col("rule_id") == r.pk) & pl.col("area_code").is_in(mine))
-            if r.programmes:
-                part = part.filter(pl.col("programme").is_in(list(r.programmes)))
-            keep_rows.append(part)
-    cands = pl.concat(keep_rows) if keep_rows else cands.head(0)
+    cands = _in_rule_scope(cands.join(areas, on="household_id"), by_kind)
     if cands.is_empty():
         return 0, 0, {}
     households = cands["household_id"].unique().to_list()
@@ -261,6 +244,50 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
     cands = cands.join(open_, on=["household_id", "cause"], how="left")
     to_merge = cands.filter(pl.col("alert_id").is_not_null())
     fresh = cands.filter(pl.col("alert_id").is_null())
+    keys = _merge_evidence(to_merge)
+    rule_by_id = {r.pk: r for rs in by_kind.values() for r in rs}
+    new_alerts = _new_alerts(run, fresh, rule_by_id, on=on)
+    Alert.objects.bulk_create(new_alerts, batch_size=2000)
+    if new_alerts and new_alerts[0].pk is None:  # a backend without RETURNING
+        ids = {
+            (h, c): pk
+            for h, c, pk in Alert.objects.filter(run=run).values_list("household_id", "cause", "id")
+        }
+        for a in new_alerts:
+            a.pk = ids[(a.household_id, a.cause)]
+    for a in new_alerts:
+        for k in a.evidence.pop("keys"):
+            keys.append(AlertKey(alert_id=a.pk, household_id=a.household_id, cause=a.cause, key=k))
+    AlertKey.objects.bulk_create(keys, batch_size=5000)
+    _hold_payments(run, new_alerts, actor=actor)
+    counts: dict[str, int] = {}
+    for a in new_alerts:
+        counts[a.cause] = counts.get(a.cause, 0) + 1
+    return len(new_alerts), to_merge.height, counts
+
+
+def _in_rule_scope(cands: pl.DataFrame, by_kind) -> pl.DataFrame:
+    """The candidates each enabled rule keeps: per-area overrides and programme scope."""
+    # Per-area overrides and programme scope: a row stays with the rule of its kind whose area
+    # prefix is the most specific for the household's village.
+    keep_rows = []
+    area_codes = cands["area_code"].unique().to_list()
+    for rs in by_kind.values():
+        prefixes = sorted({r.area_prefix for r in rs})
+        winner = {a: _winning_prefix(a, prefixes) for a in area_codes}
+        for r in rs:
+            if not r.enabled:
+                continue
+            mine = [a for a, w in winner.items() if w == r.area_prefix]
+            part = cands.filter((pl.col("rule_id") == r.pk) & pl.col("area_code").is_in(mine))
+            if r.programmes:
+                part = part.filter(pl.col("programme").is_in(list(r.programmes)))
+            keep_rows.append(part)
+    return pl.concat(keep_rows) if keep_rows else cands.head(0)
+
+
+def _merge_evidence(to_merge: pl.DataFrame) -> list[AlertKey]:
+    """Add the candidates' evidence to the open alerts they belong to; return their keys."""
     keys: list[AlertKey] = []
     # Evidence for an open alert is added to it: one open alert per household and cause.
     if to_merge.height:
@@ -283,6 +310,11 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
                     records.append(_record(row))
             a.evidence = {**a.evidence, "records": records}
         Alert.objects.bulk_update(alerts, ["evidence"], batch_size=1000)
+    return keys
+
+
+def _new_alerts(run, fresh: pl.DataFrame, rule_by_id: dict, *, on) -> list[Alert]:
+    """One new alert per household and cause of the fresh candidates, routed (not saved)."""
     router = Router(on)
     due_for: dict[int, datetime.date] = {}
     new_alerts: list[Alert] = []
@@ -323,18 +355,11 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
                 due_date=due_for[rule.deadline_days],
             )
         )
-    Alert.objects.bulk_create(new_alerts, batch_size=2000)
-    if new_alerts and new_alerts[0].pk is None:  # a backend without RETURNING
-        ids = {
-            (h, c): pk
-            for h, c, pk in Alert.objects.filter(run=run).values_list("household_id", "cause", "id")
-        }
-        for a in new_alerts:
-            a.pk = ids[(a.household_id, a.cause)]
-    for a in new_alerts:
-        for k in a.evidence.pop("keys"):
-            keys.append(AlertKey(alert_id=a.pk, household_id=a.household_id, cause=a.cause, key=k))
-    AlertKey.objects.bulk_create(keys, batch_size=5000)
+    return new_alerts
+
+
+def _hold_payments(run, new_alerts: list[Alert], *, actor) -> None:
+    """Place the payment holds the new alerts want (the person's payments stop until decided)."""
     t_holds = time.monotonic()
     wanted = [a for a in new_alerts if a.evidence.get("hold_wanted") and a.person_id]
     held = []
@@ -355,10 +380,6 @@ def _store(run, cands: pl.DataFrame, by_kind, *, on, actor) -> tuple[int, int, d
     if held:
         Alert.objects.filter(pk__in=held).update(payment_hold=True)
     run.timings = {**(run.timings or {}), "holds": round(time.monotonic() - t_holds, 3)}
-    counts: dict[str, int] = {}
-    for a in new_alerts:
-        counts[a.cause] = counts.get(a.cause, 0) + 1
-    return len(new_alerts), to_merge.height, counts
 
 
 def _record(row: dict) -> dict:

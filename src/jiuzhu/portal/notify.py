@@ -3,9 +3,9 @@
 Five moments: 受理 (accepted), a missing paper (容缺 item or 退回补正), 公示, the decision and a
 payment. The portal subscribes without touching the cases or funds services: a case step is a
 ``CaseEvent`` row and a 容缺 item an ``OutstandingItem`` row (``post_save``), a payroll release an
-audit record (``jiuzhu.audit.signals.audit_recorded``). Every subscription ends in ``dispatch`` —
-the one function to rewire to ``jiuzhu.core.events`` when that lands. Messages go out after the
-change commits; a moment is told once per household (``Notice.key``).
+audit record (the ``jiuzhu.core.events.AuditRecorded`` event, dispatched once the release
+commits). Every subscription ends in ``dispatch``. Messages go out after the change commits; a
+moment is told once per household (``Notice.key``).
 """
 
 from __future__ import annotations
@@ -106,10 +106,12 @@ def on_outstanding(sender, instance, created, **kwargs):
     )
 
 
-def on_audit(sender, events, **kwargs):
-    for e in events:
-        if e.action == "funds.payroll_release":
-            _payroll_released(int(e.subject_id))
+def on_audit(event) -> None:
+    """``core.events.AuditRecorded`` subscriber: a released payroll is told to its households."""
+    for _seq, action, _subject_type, subject_id in event.rows:
+        if action == "funds.payroll_release":
+            with transaction.atomic():
+                _payroll_released(int(subject_id))
 
 
 def _payroll_released(payroll_id: int) -> None:
@@ -144,9 +146,9 @@ def _payroll_released(payroll_id: int) -> None:
 def connect() -> None:
     from django.db.models.signals import post_save
 
-    from jiuzhu.audit.signals import audit_recorded
     from jiuzhu.cases.models import CaseEvent, OutstandingItem
+    from jiuzhu.core import events
 
     post_save.connect(on_case_event, sender=CaseEvent, dispatch_uid="portal.notify.case")
     post_save.connect(on_outstanding, sender=OutstandingItem, dispatch_uid="portal.notify.missing")
-    audit_recorded.connect(on_audit, dispatch_uid="portal.notify.audit")
+    events.subscribe(events.AuditRecorded, on_audit)

@@ -37,6 +37,7 @@ from jiuzhu.registry.models import (
     UrbanRural,
 )
 from jiuzhu.registry.selectors import SORTS
+from jiuzhu.registry.services import FACT_FIELDS, PER_PERSON_FACTS
 
 BLANK = [("", "——")]
 UNKNOWN_YES_NO = [
@@ -347,37 +348,11 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
     as_of = forms.DateField(label=gettext_lazy("数据日期"), widget=DateInput)
     note = forms.CharField(label=gettext_lazy("备注"), required=False, max_length=200)
 
+    # The fields of each kind are the service's (one list, ``registry.services.FACT_FIELDS``),
+    # less the common ones shown at the end of every form.
     FIELDS = {
-        "income": ("person", "kind", "amount", "period_start", "period_end", "excluded"),
-        "asset": ("person", "kind", "value", "description", "registration_no", "exempt"),
-        "expense": ("person", "kind", "amount", "period_start", "period_end"),
-        "event": ("person", "kind", "event_date", "loss"),
-        "selfcare": (
-            "person",
-            "eating",
-            "dressing",
-            "transfer",
-            "toileting",
-            "walking",
-            "bathing",
-            "assessor",
-        ),
-        "obligor": (
-            "person",
-            "kind",
-            "name",
-            "birth_date",
-            "on_tekun",
-            "on_dibao",
-            "disability_type",
-            "disability_grade",
-            "income_year",
-            "property_within_limits",
-            "no_legal_capacity",
-            "declared_missing",
-            "in_prison",
-        ),
-        "joboffer": ("person", "kind", "employer", "refused"),
+        kind: tuple(f for f in fields if f not in ("source", "as_of", "note"))
+        for kind, fields in FACT_FIELDS.items()
     }
     KINDS = {
         "income": IncomeKind.choices,
@@ -393,7 +368,7 @@ class FactForm(NamedErrorsMixin, ReasonMixin):
         "obligor": gettext_lazy("核实日期"),
         "joboffer": gettext_lazy("推荐日期"),
     }
-    PER_PERSON = ("selfcare", "obligor", "joboffer")
+    PER_PERSON = PER_PERSON_FACTS
     COMMON = ("source", "as_of", "note", "reason")
 
     def __init__(self, *args, kind_of_fact: str, members=(), **kwargs):

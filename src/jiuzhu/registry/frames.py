@@ -321,6 +321,11 @@ def household_table(alias: str) -> str:
     return f"registry_household {alias}"
 
 
+def roll_entry_table(alias: str) -> str:
+    """``FROM`` item: the registry's roll entries as ``alias``."""
+    return f"registry_rollentry {alias}"
+
+
 def join_person(alias: str, on: str, *, left: bool = False) -> str:
     """``JOIN`` the person whose id is ``on`` as ``alias``."""
     return f"{'LEFT ' if left else ''}JOIN registry_person {alias} ON {alias}.id = {on}"
@@ -560,3 +565,35 @@ def persons_by_id_number(numbers: list[str]) -> pl.DataFrame:
             )
         )
     return pl.concat(parts)
+
+
+def roll_households(area_range: list[str] | None = None) -> pl.DataFrame:
+    """``household_id, head_name`` of every household with an active roll entry (in the area
+    subtree ``[start, end)`` if given), by id."""
+    where, params = "", []
+    if area_range:
+        where, params = f" AND {in_area('h')}", list(area_range)
+    return read_frame(
+        "SELECT DISTINCT h.id, h.head_name FROM registry_household h "
+        "JOIN registry_rollentry r ON r.household_id = h.id "
+        f"WHERE r.status = 'active'{where} ORDER BY h.id",
+        params,
+        {"household_id": pl.Int64, "head_name": pl.Utf8},
+    )
+
+
+def roll_heads(programme: str, area_range: list[str] | None = None) -> pl.DataFrame:
+    """``entry_id, household_id, head_id``: the open household-level entries of ``programme``
+    (active, no end month) whose head is alive (in the area subtree if given), by entry id."""
+    where, params = "", [programme]
+    if area_range:
+        where, params = f" AND {in_area('h')}", [programme, *area_range]
+    return read_frame(
+        "SELECT r.id, r.household_id, p.id FROM registry_rollentry r "
+        "JOIN registry_household h ON h.id = r.household_id "
+        "JOIN registry_person p ON p.household_id = h.id AND p.relation = 'head' "
+        "WHERE r.programme = %s AND r.status = 'active' AND r.person_id IS NULL "
+        f"AND r.end_month IS NULL AND p.death_date IS NULL{where} ORDER BY r.id",
+        params,
+        {"entry_id": pl.Int64, "household_id": pl.Int64, "head_id": pl.Int64},
+    )

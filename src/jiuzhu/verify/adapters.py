@@ -9,6 +9,7 @@ import polars as pl
 from django.db.models import Count, Q, QuerySet
 
 from jiuzhu.core.frames import fen_sql, json_text, read_frame
+from jiuzhu.registry import frames as registry_frames
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense, RollEntry
 from jiuzhu.verify import matching
 from jiuzhu.verify.models import FeedRecord, LinkStatus, RecordLink, ReviewDecision
@@ -234,12 +235,12 @@ PERSON_TABLE_SCHEMA = {
 
 def persons_table(where: str = "") -> pl.DataFrame:
     """Registry persons with what the engine and the rules read (``where``: fixed SQL on ``p``)."""
-    person, household = Person._meta.db_table, Household._meta.db_table
     sql = (
         "SELECT p.id, p.household_id, p.id_number, p.name, p.sex, p.birth_date, h.hukou_area_id, "
         "p.death_date, p.disability_type, p.school_stage, "
         "CASE WHEN p.is_counted THEN 1 ELSE 0 END "
-        f"FROM {person} p JOIN {household} h ON h.id = p.household_id"
+        f"FROM {registry_frames.person_table('p')} "
+        f"{registry_frames.join_household('h', 'p.household_id')}"
         + (f" WHERE {where}" if where else "")
     )
     frame = read_frame(sql, None, PERSON_TABLE_SCHEMA, blank_as_null=True)

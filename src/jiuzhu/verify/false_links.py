@@ -8,11 +8,13 @@ into someone else's. ``link_report_wrong`` lets the officer who checks it say so
   batch run retrains when reports arrived since its model was trained);
 - the link is removed, and the findings of the 核对 that came from it are withdrawn (deleted,
   each listed in the audit event);
-- the modules that acted on the link are told (``link_withdrawn``, a signal): monitoring closes the
-  alerts whose only evidence was this record and has the payment holds they placed released as
-  "the report was wrong" (``funds.services.payment_hold_release``, not confirmed), re-queues the
-  others without it; funds stops the withdrawn findings from holding payroll lines
-  (``funds.hold_release``), so a line nothing else holds goes back to be paid.
+- the modules that acted on the link are told (the ``core.events.LinkWithdrawn`` event, dispatched
+  when the withdrawal commits): monitoring closes the alerts whose only evidence was this record
+  and has the payment holds they placed released as "the report was wrong"
+  (``funds.services.payment_hold_release``, not confirmed), re-queues the others without it; funds
+  stops the withdrawn findings from holding payroll lines (``funds.hold_release``), so a line
+  nothing else holds goes back to be paid. Each audits what it did; ``withdrawal_effects`` reads
+  those audit events back for the officer's confirmation message.
 
 A rejected review item (``services.review_decide``) goes through the same withdrawal, so that a
 link accepted by an earlier run and sent to review by a later one releases what it held.
@@ -21,21 +23,20 @@ link accepted by an earlier run and sent to review by a later one releases what 
 from __future__ import annotations
 
 from django.db import transaction
-from django.dispatch import Signal
 from django.utils.translation import gettext as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access
+from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import events
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS
 from jiuzhu.verify.models import Finding, LinkStatus, RecordLink, ReviewDecision
 
-# Sent inside the transaction of a withdrawal, after the findings are gone. Keyword arguments:
-# actor, person_id, household_id, record_id, record_key, department (code), department_label
-# (Chinese, as the alerts' evidence names it), reason, findings_withdrawn (id, kind, summary). Receivers return a dict of what they did
-# (it goes into the audit event); an exception undoes the whole report.
-link_withdrawn = Signal()
+# The audit actions of what the subscribers of ``LinkWithdrawn`` did (``withdrawal_effects``).
+ALERT_ACTIONS = ("monitoring.alert_withdraw", "monitoring.alert_requeue")
+HOLD_ACTIONS = ("funds.hold_release",)
 
 REASON_MAX = 200
 
@@ -53,7 +54,8 @@ def _clean_reason(reason: str) -> str:
 
 def withdraw_consequences(*, actor, link: RecordLink, reason: str) -> dict:
     """Undo what a link caused (inside the caller's transaction): its findings and, through
-    ``link_withdrawn``, the alerts and payment holds other modules placed from it."""
+    ``LinkWithdrawn`` once the transaction commits, the alerts and payment holds other modules
+    placed from it."""
     findings = list(
         Finding.objects.filter(person_id=link.person_id, detail__record_id=link.record_id)
     )
@@ -61,23 +63,33 @@ def withdraw_consequences(*, actor, link: RecordLink, reason: str) -> dict:
     if findings:
         Finding.objects.filter(pk__in=[f.pk for f in findings]).delete()
     rec = link.record
-    replies = link_withdrawn.send(
-        sender=RecordLink,
-        actor=actor,
-        person_id=link.person_id,
-        household_id=link.person.household_id,
-        record_id=link.record_id,
-        record_key=rec.record_key,
-        department=rec.department,
-        department_label=DEPARTMENT_LABELS.get(rec.department, rec.department),
-        reason=reason,
-        findings_withdrawn=withdrawn,
+    events.publish(
+        events.LinkWithdrawn(
+            actor_id=getattr(actor, "pk", None),
+            person_id=link.person_id,
+            household_id=link.person.household_id,
+            record_id=link.record_id,
+            record_key=rec.record_key,
+            department=rec.department,
+            department_label=DEPARTMENT_LABELS.get(rec.department, rec.department),
+            reason=reason,
+            findings_withdrawn=tuple(f.pk for f in findings),
+        )
     )
-    out: dict = {"findings_withdrawn": withdrawn}
-    for _receiver, reply in replies:
-        if isinstance(reply, dict):
-            out.update(reply)
-    return out
+    return {"findings_withdrawn": withdrawn}
+
+
+def withdrawal_effects(*, household_id: int, after_seq: int) -> dict:
+    """What the subscribers of a withdrawal did, read from the audit chain after the
+    withdrawal's own event ``after_seq``: ``alerts`` withdrawn or re-queued, ``holds`` released."""
+    rows = AuditEvent.objects.filter(
+        household_id=household_id, seq__gt=after_seq, action__in=ALERT_ACTIONS + HOLD_ACTIONS
+    ).values_list("action", flat=True)
+    actions = list(rows)
+    return {
+        "alerts": sum(a in ALERT_ACTIONS for a in actions),
+        "holds": sum(a in HOLD_ACTIONS for a in actions),
+    }
 
 
 def link_report_wrong(*, actor, link_id: int, reason: str) -> dict:
@@ -121,7 +133,7 @@ def link_report_wrong(*, actor, link_id: int, reason: str) -> dict:
         done = withdraw_consequences(actor=actor, link=link, reason=reason)
         household = link.person.household
         link.delete()
-        audit_record(
+        event = audit_record(
             actor=actor,
             action="verify.link_report_wrong",
             subject_type="record_link",
@@ -132,4 +144,4 @@ def link_report_wrong(*, actor, link_id: int, reason: str) -> dict:
             before=before,
             after=done,
         )
-    return {**done, "household_id": household.pk}
+    return {**done, "household_id": household.pk, "audit_seq": event.seq}

@@ -93,23 +93,34 @@ def _pairs_sql(pairs: pl.DataFrame) -> str:
     return f"(VALUES {rows}) m"
 
 
-def _exact_branches(select: str, where: str, pairs: pl.DataFrame, joins: str = "") -> str:
-    """``select`` (on ``r``, ``p`` and ``joins``) for the records of ``where`` that are a person
-    by exact ID number: the clean numbers joined in the database, the cleaned ones by ``pairs``."""
+def _exact_branches(
+    select: str,
+    where: str,
+    params: list,
+    pairs: pl.DataFrame,
+    *,
+    joins: str = "",
+    household: bool = True,
+    pair_where: str = "",
+) -> tuple[str, list]:
+    """``select`` (on ``r``, ``p``, ``h`` if ``household`` and ``joins``) for the records of
+    ``where`` (with ``params``) that are a person by exact ID number: the clean numbers joined
+    in the database, the cleaned ones by ``pairs`` (and ``pair_where``). Returns the SQL and
+    its parameters."""
+    hh = f"{registry.join_household('h', 'p.household_id')} " if household else ""
     sql = (
         f"SELECT {select} FROM verify_feedrecord r {joins}"
-        f"{registry.join_person_by_id_number('p', 'r.id_number')} "
-        f"{registry.join_household('h', 'p.household_id')} "
+        f"{registry.join_person_by_id_number('p', 'r.id_number')} {hh}"
         f"WHERE {where} AND r.id_number <> ''"
     )
-    if not pairs.is_empty():
-        sql += (
-            f" UNION ALL SELECT {select} FROM verify_feedrecord r {joins}"
-            f"JOIN {_pairs_sql(pairs)} ON m.column1 = r.id "
-            f"{registry.join_person('p', 'm.column2')} "
-            f"{registry.join_household('h', 'p.household_id')} WHERE {where}"
-        )
-    return sql
+    if pairs.is_empty():
+        return sql, list(params)
+    sql += (
+        f" UNION ALL SELECT {select} FROM verify_feedrecord r {joins}"
+        f"JOIN {_pairs_sql(pairs)} ON m.column1 = r.id "
+        f"{registry.join_person('p', 'm.column2')} {hh}WHERE {where}{pair_where}"
+    )
+    return sql, [*params, *params]
 
 
 def linked_records(
@@ -156,8 +167,7 @@ def linked_records(
     )
     imports = "JOIN verify_feedimport fi ON fi.id = r.feed_import_id "
     pairs = cleaned_id_matches(where, params)
-    exact = _exact_branches(exact_cols, where, pairs, imports)
-    exact_params = params * (1 if pairs.is_empty() else 2)
+    exact, exact_params = _exact_branches(exact_cols, where, params, pairs, joins=imports)
     link_from = (
         f"FROM verify_feedrecord r {imports}"
         f"JOIN verify_recordlink l ON l.record_id = r.id AND {linked} "
@@ -210,23 +220,18 @@ def _by_person(extra: str, where: str, params: list, record_where: str, record_p
     cols = f"r.id AS rid, p.household_id AS household_id, p.id AS person_id{extra}, "
     cols += f"{fen_sql('r.amount')} AS fen"
     pairs = cleaned_id_matches(record_where, record_params)
-    # the linked branch without the exact pairs: no sort to drop duplicates
-    exact = (
-        f"SELECT {cols} FROM verify_feedrecord r "
-        f"{registry.join_person_by_id_number('p', 'r.id_number')} "
-        f"WHERE {where} AND r.id_number <> ''"
+    # a cleaned pair the engine also linked is counted once, by the link
+    exact, out_params = _exact_branches(
+        cols,
+        where,
+        params,
+        pairs,
+        household=False,
+        pair_where=" AND NOT EXISTS (SELECT 1 FROM verify_recordlink k WHERE k.record_id = r.id "
+        "AND k.person_id = p.id AND k.status = 'accepted')",
     )
+    # the linked branch without the exact pairs: no sort to drop duplicates
     not_exact = "(r.id_number = '' OR p.id_number IS NULL OR p.id_number <> r.id_number)"
-    out_params = list(params)
-    if not pairs.is_empty():
-        exact += (
-            f" UNION ALL SELECT {cols} FROM verify_feedrecord r "
-            f"JOIN {_pairs_sql(pairs)} ON m.column1 = r.id "
-            f"{registry.join_person('p', 'm.column2')} WHERE {where} "
-            "AND NOT EXISTS (SELECT 1 FROM verify_recordlink k WHERE k.record_id = r.id "
-            "AND k.person_id = p.id AND k.status = 'accepted')"
-        )
-        out_params += params
     sql = (
         f"{exact} UNION ALL SELECT {cols} FROM verify_feedrecord r "
         "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "
@@ -315,19 +320,7 @@ def hrss_history(person_ids: list[int], since: datetime.date, upto: datetime.dat
     where = f"{records} AND p.id IN ({ids})"
     window = [since.isoformat(), upto.isoformat()]
     pairs = cleaned_id_matches(records, window)
-    exact = (
-        f"SELECT {cols} FROM verify_feedrecord r "
-        f"{registry.join_person_by_id_number('p', 'r.id_number')} "
-        f"WHERE {where} AND r.id_number <> ''"
-    )
-    params = list(window)
-    if not pairs.is_empty():
-        exact += (
-            f" UNION SELECT {cols} FROM verify_feedrecord r "
-            f"JOIN {_pairs_sql(pairs)} ON m.column1 = r.id "
-            f"{registry.join_person('p', 'm.column2')} WHERE {where}"
-        )
-        params += window
+    exact, params = _exact_branches(cols, where, window, pairs, household=False)
     sql = (
         f"{exact} UNION SELECT {cols} FROM verify_feedrecord r "
         "JOIN verify_recordlink l ON l.record_id = r.id AND l.status = 'accepted' "

@@ -552,6 +552,7 @@ def verified_facts_sql(scope_sql: str, kinds) -> str:
     number (a worker entered the car the 核对 found). ``scope_sql`` restricts ``h``, the
     household (``registry.frames.registry_frame_queries`` passes it)."""
     from jiuzhu.core.frames import date_sql, fen_sql, json_text
+    from jiuzhu.registry import frames as registry_frames
 
     kinds = ", ".join(f"'{k}'" for k in kinds)
     ref = (
@@ -562,13 +563,12 @@ def verified_facts_sql(scope_sql: str, kinds) -> str:
     return (
         f"SELECT f.household_id, f.person_id, f.kind, {fen_sql('f.amount')}, "
         f"{date_sql('f.as_of')}, f.department FROM verify_finding f "
-        "JOIN registry_household h ON h.id = f.household_id "
+        f"{registry_frames.join_household('h', 'f.household_id')} "
         "LEFT JOIN verify_feedrecord r "
         f"ON r.id = CAST({json_text('f.detail', 'record_id')} AS BIGINT) "
         f"WHERE h.status = 'active' AND f.kind IN ({kinds}) "
         "AND f.check_run_id = "
         "(SELECT MAX(c.id) FROM verify_check c WHERE c.household_id = f.household_id) "
-        "AND NOT EXISTS (SELECT 1 FROM registry_asset a WHERE a.household_id = f.household_id "
-        f"AND a.kind = f.kind AND a.registration_no <> '' AND a.registration_no = {ref})"
+        f"AND NOT {registry_frames.declared_asset_exists('f.household_id', 'f.kind', ref)}"
         + scope_sql
     )

@@ -28,6 +28,7 @@ from jiuzhu.core import clock, events
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.frames import read_frame, write_frame
 from jiuzhu.core.money import fen_to_text
+from jiuzhu.registry import frames as registry_frames
 from jiuzhu.registry.merging import person_merge
 from jiuzhu.registry.models import Asset, Household, IncomeItem, Person, RigidExpense, RollEntry
 from jiuzhu.verify import adapters, matching, rules
@@ -98,20 +99,7 @@ def feed_import(
     (the good rows go in); in mode "whole" (and for a truncated file) nothing goes in. ``period``
     is the first and last month a monthly extract (人社) covers; by default the span of the months
     in the file."""
-    if department not in FEEDS:
-        raise ServiceError(
-            _("未知部门“%(department)s”") % {"department": department}, field="department"
-        )
-    _require_department(actor, department)
-    today = clock.today()
-    if extracted_on is not None and extracted_on > today:
-        raise ServiceError(
-            _("数据提取日期%(date)s晚于今天，不可能：请填写部门实际导出数据的日期")
-            % {"date": extracted_on.isoformat()},
-            field="extracted_on",
-            code="future_extraction",
-        )
-    extracted_on = extracted_on or today
+    extracted_on = _feed_extraction_date(actor, department, extracted_on)
     parsed = parse_feed(department, data, file_name, extracted_on=extracted_on)
     earlier = FeedImport.objects.filter(
         department=department, checksum=parsed.checksum, status=ImportStatus.ACCEPTED
@@ -143,87 +131,14 @@ def feed_import(
             report=report,
         )
         if parsed.errors and not keep_good_rows:
-            imp.status = ImportStatus.REJECTED if parsed.fatal else ImportStatus.QUARANTINED
-            imp.save()
-            _quarantine(imp, data)
-            audit_record(
-                actor=actor,
-                action=f"verify.feed_{imp.status}",
-                area_code=NATIONAL,
-                subject_type="feed_import",
-                subject_id=imp.pk,
-                after={"department": department, "file": file_name, "issues": len(parsed.issues)},
-            )
-            return ImportResult(imp)
+            return _feed_refused(imp, parsed, data, file_name, actor=actor)
         imp.status = ImportStatus.ACCEPTED
         imp.period_start, imp.period_end = period or _period_of(department, parsed.rows)
         imp.save()
-        existing = {
-            key: (pk, data_)
-            for key, pk, data_ in FeedRecord.objects.filter(department=department)
-            .values_list("record_key", "id", "data")
-            .iterator(chunk_size=20_000)
-        }
-        new, changed, kept = [], [], []
-        for row in parsed.rows:
-            row_no = row.pop("_row")
-            id_invalid = row.pop("_id_invalid", False)
-            row = {k: v for k, v in row.items() if not k.startswith("_")} | {
-                f"{k[1:]}": v for k, v in row.items() if k in ("_id_raw", "_id_repaired")
-            }
-            fields = record_fields(department, row)
-            prior = existing.get(fields["record_key"])
-            if prior is not None and prior[1] == row:
-                imp.rows_unchanged += 1
-                continue
-            if prior is not None and (id_invalid or row.get("id_raw") or row.get("id_repaired")):
-                # a dirty ID never replaces the record the department sent before
-                kept.append(row_no)
-                imp.rows_unchanged += 1
-                continue
-            rec = FeedRecord(
-                department=department,
-                feed_import=imp,
-                row_no=row_no,
-                data=row,
-                **{**fields, "amount": Decimal(fields["amount"]) if fields["amount"] else None},
-            )
-            if prior is None:
-                new.append(rec)
-            else:
-                rec.pk = prior[0]
-                changed.append(rec)
-        FeedRecord.objects.bulk_create(new, batch_size=5000)
-        if changed:
-            RecordLink.objects.filter(record_id__in=[r.pk for r in changed]).delete()
-            FeedRecord.objects.bulk_update(
-                changed,
-                [
-                    "feed_import",
-                    "row_no",
-                    "kind",
-                    "id_number",
-                    "name",
-                    "sex",
-                    "birth_date",
-                    "area_code",
-                    "event_date",
-                    "amount",
-                    "data",
-                ],
-                batch_size=2000,
-            )
+        new, changed, kept = _records_sorted(imp, parsed.rows)
+        _records_write(new, changed)
         imp.rows_created, imp.rows_updated = len(new), len(changed)
-        for row_no in kept[:200]:
-            imp.report.append(
-                {
-                    "file": file_name,
-                    "row": row_no,
-                    "field": "id_number",
-                    "reason": _("身份证号有误（见上），该记录编号已有记录：保留原记录，本行未覆盖"),
-                    "severity": "warning",
-                }
-            )
+        imp.report.extend(_kept_rows_report(file_name, kept))
         imp.save(update_fields=["rows_created", "rows_updated", "rows_unchanged", "report"])
         audit_record(
             actor=actor,
@@ -249,6 +164,122 @@ def feed_import(
             )
         )
     return ImportResult(imp)
+
+
+def _feed_extraction_date(actor, department: str, extracted_on) -> datetime.date:
+    """The department is known and the actor may import it; the extraction date (today by
+    default) is not in the future."""
+    if department not in FEEDS:
+        raise ServiceError(
+            _("未知部门“%(department)s”") % {"department": department}, field="department"
+        )
+    _require_department(actor, department)
+    today = clock.today()
+    if extracted_on is not None and extracted_on > today:
+        raise ServiceError(
+            _("数据提取日期%(date)s晚于今天，不可能：请填写部门实际导出数据的日期")
+            % {"date": extracted_on.isoformat()},
+            field="extracted_on",
+            code="future_extraction",
+        )
+    return extracted_on or today
+
+
+def _feed_refused(imp: FeedImport, parsed, data: bytes, file_name: str, *, actor) -> ImportResult:
+    """A file with errors that cannot go in: rejected (unreadable) or quarantined, kept apart."""
+    imp.status = ImportStatus.REJECTED if parsed.fatal else ImportStatus.QUARANTINED
+    imp.save()
+    _quarantine(imp, data)
+    audit_record(
+        actor=actor,
+        action=f"verify.feed_{imp.status}",
+        area_code=NATIONAL,
+        subject_type="feed_import",
+        subject_id=imp.pk,
+        after={"department": imp.department, "file": file_name, "issues": len(parsed.issues)},
+    )
+    return ImportResult(imp)
+
+
+def _kept_rows_report(file_name: str, kept: list[int]) -> list[dict]:
+    """Report lines for the dirty-ID rows that did not replace an earlier record (200 at most)."""
+    return [
+        {
+            "file": file_name,
+            "row": row_no,
+            "field": "id_number",
+            "reason": _("身份证号有误（见上），该记录编号已有记录：保留原记录，本行未覆盖"),
+            "severity": "warning",
+        }
+        for row_no in kept[:200]
+    ]
+
+
+def _records_sorted(imp: FeedImport, rows: list[dict]):
+    """The file's rows as records: new ones, changed ones (with the stored record's id), and
+    the row numbers of dirty-ID rows kept out (the earlier record stands). Counts the
+    unchanged rows on ``imp``."""
+    department = imp.department
+    existing = {
+        key: (pk, data_)
+        for key, pk, data_ in FeedRecord.objects.filter(department=department)
+        .values_list("record_key", "id", "data")
+        .iterator(chunk_size=20_000)
+    }
+    new, changed, kept = [], [], []
+    for row in rows:
+        row_no = row.pop("_row")
+        id_invalid = row.pop("_id_invalid", False)
+        row = {k: v for k, v in row.items() if not k.startswith("_")} | {
+            f"{k[1:]}": v for k, v in row.items() if k in ("_id_raw", "_id_repaired")
+        }
+        fields = record_fields(department, row)
+        prior = existing.get(fields["record_key"])
+        if prior is not None and prior[1] == row:
+            imp.rows_unchanged += 1
+            continue
+        if prior is not None and (id_invalid or row.get("id_raw") or row.get("id_repaired")):
+            # a dirty ID never replaces the record the department sent before
+            kept.append(row_no)
+            imp.rows_unchanged += 1
+            continue
+        rec = FeedRecord(
+            department=department,
+            feed_import=imp,
+            row_no=row_no,
+            data=row,
+            **{**fields, "amount": Decimal(fields["amount"]) if fields["amount"] else None},
+        )
+        if prior is None:
+            new.append(rec)
+        else:
+            rec.pk = prior[0]
+            changed.append(rec)
+    return new, changed, kept
+
+
+def _records_write(new: list[FeedRecord], changed: list[FeedRecord]) -> None:
+    """Create the new records and update the changed ones (their links are dropped)."""
+    FeedRecord.objects.bulk_create(new, batch_size=5000)
+    if changed:
+        RecordLink.objects.filter(record_id__in=[r.pk for r in changed]).delete()
+        FeedRecord.objects.bulk_update(
+            changed,
+            [
+                "feed_import",
+                "row_no",
+                "kind",
+                "id_number",
+                "name",
+                "sex",
+                "birth_date",
+                "area_code",
+                "event_date",
+                "amount",
+                "data",
+            ],
+            batch_size=2000,
+        )
 
 
 def _period_of(department: str, rows: list[dict]):
@@ -310,11 +341,7 @@ def _name_frequencies() -> pl.DataFrame:
     """The registry's name frequency table (``name_norm``, ``tf_name_norm``) for runs that link
     only a part of the registry (one household's check)."""
     total = Person.objects.count() or 1
-    rows = read_frame(
-        f"SELECT name, COUNT(*) FROM {Person._meta.db_table} GROUP BY name",  # noqa: S608
-        None,
-        {"name": pl.Utf8, "n": pl.Int64},
-    )
+    rows = registry_frames.name_counts()
     return (
         rows.with_columns(name_norm=matching.normalise_name(pl.col("name")))
         .group_by("name_norm")
@@ -830,7 +857,7 @@ def check_household(
 
 
 def _on_roll_sql() -> str:
-    return f"SELECT household_id FROM {RollEntry._meta.db_table} WHERE status = 'active'"
+    return registry_frames.on_roll_households_sql()
 
 
 def batch_check(
@@ -870,26 +897,18 @@ def batch_check(
     on_roll = set(read_frame(roll_sql, None, {"household_id": pl.Int64})["household_id"].to_list())
     household_ids = sorted(on_roll if changed is None else on_roll & changed)
     if area_prefixes and "" not in area_prefixes:  # a run for some areas only (issue 14.7)
-        in_area = Q()
-        for p in area_prefixes:
-            in_area |= Q(hukou_area__code__startswith=p)
-        inside = set(
-            Household.objects.filter(in_area)
-            .values_list("pk", flat=True)
-            .iterator(chunk_size=20000)
-        )
-        household_ids = [h for h in household_ids if h in inside]
+        household_ids = _in_areas(household_ids, area_prefixes)
     checked = persons.filter(pl.col("household_id").is_in(household_ids))
     link_sql = (
         f"SELECT l.record_id, l.person_id FROM {RecordLink._meta.db_table} l "
-        f"JOIN {Person._meta.db_table} p ON p.id = l.person_id "
+        f"{registry_frames.join_person('p', 'l.person_id')} "
         f"WHERE l.status = 'accepted' AND p.household_id IN ({roll_sql})"
     )
     links = read_frame(link_sql, None, {"record_id": pl.Int64, "person_id": pl.Int64})
     links = links.join(checked.select("person_id"), on="person_id")
     records = adapters.rule_records_table(
         f"id IN (SELECT l.record_id FROM {RecordLink._meta.db_table} l "
-        f"JOIN {Person._meta.db_table} p ON p.id = l.person_id "
+        f"{registry_frames.join_person('p', 'l.person_id')} "
         f"WHERE l.status = 'accepted' AND p.household_id IN ({roll_sql}))"
     )
     declared = adapters.declared_frame(
@@ -911,6 +930,33 @@ def batch_check(
     found = pl.concat([found, _duplicate_findings(household_ids)])
     timings["rules"] = time.perf_counter() - t0
 
+    return _batch_store(
+        actor=actor,
+        reason=reason,
+        run=run,
+        household_ids=household_ids,
+        found=found,
+        incremental=changed is not None,
+        timings=timings,
+        started=started,
+    )
+
+
+def _in_areas(household_ids: list[int], area_prefixes: list[str]) -> list[int]:
+    """The households of ``household_ids`` in any of the area subtrees."""
+    in_area = Q()
+    for p in area_prefixes:
+        in_area |= Q(hukou_area__code__startswith=p)
+    inside = set(
+        Household.objects.filter(in_area).values_list("pk", flat=True).iterator(chunk_size=20000)
+    )
+    return [h for h in household_ids if h in inside]
+
+
+def _batch_store(
+    *, actor, reason, run, household_ids, found, incremental, timings, started
+) -> CheckBatch:
+    """Write a batch's checks and findings in bulk, with its statistics, audited."""
     t0 = time.perf_counter()
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -947,7 +993,7 @@ def batch_check(
         batch.stats = {
             "households": len(household_ids),
             "findings": len(rows),
-            "incremental": changed is not None,
+            "incremental": incremental,
             "seconds": {k: round(v, 2) for k, v in timings.items()},
             **run.stats,
         }

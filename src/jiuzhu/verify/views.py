@@ -370,6 +370,9 @@ def link_detail(request, pk: int):
         except ServiceError as exc:
             error = exc.text()
         else:
+            effects = false_links.withdrawal_effects(
+                household_id=done["household_id"], after_seq=done["audit_seq"]
+            )
             messages.success(
                 request,
                 _(
@@ -378,9 +381,8 @@ def link_detail(request, pk: int):
                 )
                 % {
                     "findings": len(done.get("findings_withdrawn", [])),
-                    "alerts": len(done.get("alerts_closed", []))
-                    + len(done.get("alerts_requeued", [])),
-                    "holds": done.get("holds_released", 0),
+                    "alerts": effects["alerts"],
+                    "holds": effects["holds"],
                 },
             )
             return redirect("verify:report", done["household_id"])

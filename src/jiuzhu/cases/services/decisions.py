@@ -135,71 +135,90 @@ def _review_adjustment(app: Application, *, recommend: bool, amount) -> tuple[st
     return State.APPROVING, data
 
 
-def application_return_to_worker(
-    *, actor, application_id: int, version: int, reason: str
+def _close_notices(app: Application) -> None:
+    PublicNotice.objects.filter(application=app, closed=False).update(closed=True)
+
+
+# Back and forth: the task closed, the task opened and for whom (``_hand_over``).
+_HAND_OVERS = {
+    "return_to_worker": dict(
+        name="return_to_worker",
+        close=TaskKind.REVIEW,
+        kind=TaskKind.CORRECT,
+        role=Role.VILLAGE_WORKER,
+    ),
+    "resubmit": dict(
+        name="resubmit",
+        close=TaskKind.CORRECT,
+        kind=TaskKind.REVIEW,
+        chain_role="review_role",
+        due=lambda app: app.review_due,
+    ),
+    "return_to_reviewer": dict(
+        name="return_to_reviewer",
+        close=TaskKind.APPROVE,
+        kind=TaskKind.REVIEW,
+        chain_role="review_role",
+        before=_close_notices,
+    ),
+}
+
+
+def _hand_over(
+    *,
+    actor,
+    application_id: int,
+    version: int,
+    name: str,
+    reason: str,
+    close: str,
+    kind: str,
+    role: str = "",
+    chain_role: str = "",
+    due=None,
+    before=None,
 ) -> Application:
+    """Move a case back or forth by handing its work on: the open ``close`` tasks are closed
+    and a ``kind`` task opened for ``role`` (or the case chain's ``chain_role``), due ``due``
+    (default: 5 working days, the reason as its note); ``before(app)`` runs first."""
+
     def body(app):
-        _tasks_close(app, TaskKind.REVIEW)
-        _task_open(
-            app,
-            TaskKind.CORRECT,
-            Role.VILLAGE_WORKER,
-            add_working_days(clock.today(), 5),
-            note=reason[:200],
-        )
+        _tasks_close(app, close)
+        if before is not None:
+            before(app)
+        if due is None:
+            deadline, note = add_working_days(clock.today(), 5), reason[:200]
+        else:
+            deadline, note = due(app), ""
+        _task_open(app, kind, app.chain[chain_role] if chain_role else role, deadline, note=note)
         return None, {}
 
     return _move(
         actor=actor,
         application_id=application_id,
         version=version,
-        name="return_to_worker",
+        name=name,
         reason=reason,
         body=body,
     )
+
+
+def application_return_to_worker(
+    *, actor, application_id: int, version: int, reason: str
+) -> Application:
+    return _hand_over(**locals(), **_HAND_OVERS["return_to_worker"])
 
 
 def application_resubmit(
     *, actor, application_id: int, version: int, reason: str = ""
 ) -> Application:
-    def body(app):
-        _tasks_close(app, TaskKind.CORRECT)
-        _task_open(app, TaskKind.REVIEW, app.chain["review_role"], app.review_due)
-        return None, {}
-
-    return _move(
-        actor=actor,
-        application_id=application_id,
-        version=version,
-        name="resubmit",
-        reason=reason,
-        body=body,
-    )
+    return _hand_over(**locals(), **_HAND_OVERS["resubmit"])
 
 
 def application_return_to_reviewer(
     *, actor, application_id: int, version: int, reason: str
 ) -> Application:
-    def body(app):
-        _tasks_close(app, TaskKind.APPROVE)
-        PublicNotice.objects.filter(application=app, closed=False).update(closed=True)
-        _task_open(
-            app,
-            TaskKind.REVIEW,
-            app.chain["review_role"],
-            add_working_days(clock.today(), 5),
-            note=reason[:200],
-        )
-        return None, {}
-
-    return _move(
-        actor=actor,
-        application_id=application_id,
-        version=version,
-        name="return_to_reviewer",
-        reason=reason,
-        body=body,
-    )
+    return _hand_over(**locals(), **_HAND_OVERS["return_to_reviewer"])
 
 
 def application_approve(

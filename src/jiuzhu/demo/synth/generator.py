@@ -684,58 +684,45 @@ class _Gen:
         )
         # Household-level items: support from children, rent, excluded rewards.
         all_old = np.bincount(self.p_hh, weights=(age >= 60), minlength=n) == self.size
-        sup = all_old & (rng.random(n) < 0.7)
-        rows.append(
-            dict(
-                hh=np.flatnonzero(sup),
+
+        def household_item(mask, kind, fen, *, excluded, source, note):
+            return dict(
+                hh=np.flatnonzero(mask),
                 member=None,
-                kind="transfer",
-                fen=np.round(rng.uniform(500, 2000, sup.sum()) * 1200).astype(np.int64),
-                excluded=False,
-                source="declared",
-                note="子女赡养费",
+                kind=kind,
+                fen=fen,
+                excluded=excluded,
+                source=source,
+                note=note,
                 months=12,
+            )
+
+        sup = all_old & (rng.random(n) < 0.7)
+        fen = np.round(rng.uniform(500, 2000, sup.sum()) * 1200).astype(np.int64)
+        rows.append(
+            household_item(
+                sup, "transfer", fen, excluded=False, source="declared", note="子女赡养费"
             )
         )
         rent = rng.random(n) < 0.06
+        fen = np.round(rng.uniform(800, 3000, rent.sum()) * 1200).astype(np.int64)
         rows.append(
-            dict(
-                hh=np.flatnonzero(rent),
-                member=None,
-                kind="property",
-                fen=np.round(rng.uniform(800, 3000, rent.sum()) * 1200).astype(np.int64),
-                excluded=False,
-                source="declared",
-                note="房屋出租收入",
-                months=12,
+            household_item(
+                rent, "property", fen, excluded=False, source="declared", note="房屋出租收入"
             )
         )
         any_old = np.bincount(self.p_hh, weights=(age >= 60), minlength=n) > 0
         reward = any_old & ~self.urban & (rng.random(n) < 0.04)
+        fen = np.full(reward.sum(), 96_000, dtype=np.int64)
+        note = "计划生育奖励扶助金（不计入收入）"
         rows.append(
-            dict(
-                hh=np.flatnonzero(reward),
-                member=None,
-                kind="transfer",
-                fen=np.full(reward.sum(), 96_000, dtype=np.int64),
-                excluded=True,
-                source="feed:health",
-                note="计划生育奖励扶助金（不计入收入）",
-                months=12,
-            )
+            household_item(reward, "transfer", fen, excluded=True, source="feed:health", note=note)
         )
         fu = rng.random(n) < 0.005
+        fen = np.round(rng.uniform(6000, 20000, fu.sum()) * 100).astype(np.int64)
+        note = "优待抚恤金（不计入收入）"
         rows.append(
-            dict(
-                hh=np.flatnonzero(fu),
-                member=None,
-                kind="transfer",
-                fen=np.round(rng.uniform(6000, 20000, fu.sum()) * 100).astype(np.int64),
-                excluded=True,
-                source="feed:veterans",
-                note="优待抚恤金（不计入收入）",
-                months=12,
-            )
+            household_item(fu, "transfer", fen, excluded=True, source="feed:veterans", note=note)
         )
         self.income_parts = rows
 

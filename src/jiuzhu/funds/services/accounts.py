@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from django.db import transaction
+import polars as pl
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -323,3 +324,50 @@ def payment_account_reveal(*, user, account_id: int) -> str:
             area_code=acct.household.hukou_area_id,
         )
     return acct.account_number
+
+
+# ---------------------------------------------------------------- bulk (synthetic data, benchmarks)
+
+
+def accounts_active_households() -> pl.DataFrame:
+    """``household_id`` of every household with an active payment account."""
+    from jiuzhu.core.frames import read_frame
+
+    return read_frame(
+        "SELECT DISTINCT household_id FROM funds_paymentaccount WHERE active = %s",
+        [True],
+        {"household_id": pl.Int64},
+    )
+
+
+def accounts_bulk_insert(accounts: pl.DataFrame) -> int:
+    """Write new active accounts at once (synthetic data and benchmarks; no audit, no checks —
+    the caller audits the batch): ``household_id, bank_name, account_number, head_name``."""
+    from jiuzhu.core.frames import write_frame
+
+    if not accounts.height:
+        return 0
+    start = (PaymentAccount.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    now = timezone.now()
+    write_frame(
+        PaymentAccount._meta.db_table,
+        accounts.select(
+            pl.int_range(start, start + accounts.height, dtype=pl.Int64).alias("id"),
+            "household_id",
+            pl.lit(None, dtype=pl.Int64).alias("person_id"),
+            "bank_name",
+            "account_number",
+            pl.col("head_name").fill_null("").alias("holder_name"),
+            pl.lit(True).alias("active"),
+            pl.lit(1).alias("version"),
+            pl.lit(now.isoformat()).alias("created_at"),
+            pl.lit(now.isoformat()).alias("updated_at"),
+        ),
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT setval(pg_get_serial_sequence('funds_paymentaccount', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM funds_paymentaccount))"
+            )
+    return accounts.height

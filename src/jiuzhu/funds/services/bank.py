@@ -26,6 +26,7 @@ from jiuzhu.funds.models import (
 )
 from jiuzhu.funds.services._common import _lock, _yuan
 from jiuzhu.funds.services.recoveries import recoveries_detect
+from jiuzhu.registry import frames as registry_frames
 
 # ---------------------------------------------------------------- bank files
 
@@ -49,10 +50,12 @@ def _sent_frame(payroll: Payroll, profile: BankProfile | None = None) -> pl.Data
     id_field = next((f for f in bankfiles.ID_FIELDS if f in cols), None)
     id_sql = ", p.id_number" if id_field else ""
     id_join = (
-        " LEFT JOIN funds_paymentaccount a ON a.id = l.account_id"
-        " LEFT JOIN registry_person p ON p.id = COALESCE(l.person_id, a.person_id,"
-        " (SELECT h.id FROM registry_person h WHERE h.household_id = l.household_id"
-        " AND h.relation = 'head' ORDER BY h.id LIMIT 1))"
+        " LEFT JOIN funds_paymentaccount a ON a.id = l.account_id "
+        + registry_frames.join_person(
+            "p",
+            f"COALESCE(l.person_id, a.person_id, {registry_frames.head_of('l.household_id')})",
+            left=True,
+        )
         if id_field
         else ""
     )

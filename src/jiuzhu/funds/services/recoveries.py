@@ -26,6 +26,7 @@ from jiuzhu.funds.models import (
     RecoveryStatus,
 )
 from jiuzhu.funds.services._common import CENT, _yuan
+from jiuzhu.registry import frames as registry_frames
 
 # ---------------------------------------------------------------- recoveries (追缴)
 
@@ -41,7 +42,7 @@ def recoveries_detect(*, payroll_id: int | None = None, actor=None) -> int:
     sql = (
         f"SELECT l.id, l.household_id, p.id, {fen_sql('l.monthly_amount')}, "
         f"{date_sql('l.months_from')}, {date_sql('l.months_to')}, {date_sql('p.death_date')}, p.name "
-        "FROM registry_person p "
+        f"FROM {registry_frames.person_table('p')} "
         "JOIN funds_payrollline l ON l.household_id = p.household_id "
         "LEFT JOIN funds_paymentaccount a ON a.id = l.account_id "
         "WHERE p.death_date IS NOT NULL AND l.status = 'paid' AND p.death_date < l.months_to "
