@@ -597,40 +597,43 @@ def _flags_roll(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.Dat
         )
     )
     # …or one person registered in two households (an open duplicate pair of 核对), both paid.
-    pairs = inp.duplicate_pairs
-    if pairs.height:
-        paid_hh = e.group_by("household_id", "programme").agg(pl.col("line_idx").min())
-        both = pairs.join(
-            paid_hh.rename({"household_id": "household_a", "line_idx": "idx_a"}), on="household_a"
-        ).join(
-            paid_hh.rename({"household_id": "household_b", "line_idx": "idx_b"}),
-            on=["household_b", "programme"],
-        )
-        second = both.select(
-            pl.when(pl.col("household_a") > pl.col("household_b"))
-            .then("idx_a")
-            .otherwise("idx_b")
-            .alias("line_idx"),
-            pl.when(pl.col("household_a") > pl.col("household_b"))
-            .then("household_a")
-            .otherwise("household_b")
-            .alias("household_id"),
-            pl.when(pl.col("household_a") > pl.col("household_b"))
-            .then("household_b")
-            .otherwise("household_a")
-            .alias("other_hh"),
-            "pair_id",
-        ).unique(["line_idx", "pair_id"])
-        flags.append(
-            _flags_frame(
-                second,
-                "duplicate",
-                pl.format("重复发放：疑似同一人在另一户（家庭 #{}）也领取", pl.col("other_hh")),
-                "duplicate",
-                pl.col("pair_id"),
-            )
-        )
+    if inp.duplicate_pairs.height:
+        flags.append(_flags_pair_paid_twice(e, inp.duplicate_pairs))
     return flags
+
+
+def _flags_pair_paid_twice(e: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+    """Both households of an open duplicate pair paid by the programme: the line of the later
+    household (the higher id) is flagged."""
+    paid_hh = e.group_by("household_id", "programme").agg(pl.col("line_idx").min())
+    both = pairs.join(
+        paid_hh.rename({"household_id": "household_a", "line_idx": "idx_a"}), on="household_a"
+    ).join(
+        paid_hh.rename({"household_id": "household_b", "line_idx": "idx_b"}),
+        on=["household_b", "programme"],
+    )
+    second = both.select(
+        pl.when(pl.col("household_a") > pl.col("household_b"))
+        .then("idx_a")
+        .otherwise("idx_b")
+        .alias("line_idx"),
+        pl.when(pl.col("household_a") > pl.col("household_b"))
+        .then("household_a")
+        .otherwise("household_b")
+        .alias("household_id"),
+        pl.when(pl.col("household_a") > pl.col("household_b"))
+        .then("household_b")
+        .otherwise("household_a")
+        .alias("other_hh"),
+        "pair_id",
+    ).unique(["line_idx", "pair_id"])
+    return _flags_frame(
+        second,
+        "duplicate",
+        pl.format("重复发放：疑似同一人在另一户（家庭 #{}）也领取", pl.col("other_hh")),
+        "duplicate",
+        pl.col("pair_id"),
+    )
 
 
 def _flags_exclusions(e: pl.DataFrame, base: pl.DataFrame, inp: Inputs) -> list[pl.DataFrame]:

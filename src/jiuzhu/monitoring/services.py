@@ -426,7 +426,6 @@ def alert_close(
     ``amount``), a 渐退 case (``phase_out_months``) or, with neither, a stop case; 停发 a stop
     case for the roll entry; 无需处理 needs a reason. A payment hold is released: confirmed for
     核减/停发/核增, not confirmed for 无需处理 (the report was wrong)."""
-    from jiuzhu.cases import services as cases
 
     alert = _alert_for_update(actor, alert_id, version)
     reason = (reason or "").strip()
@@ -440,65 +439,17 @@ def alert_close(
         "summary": f"预警#{alert.pk}（{stored_text(RuleKind(alert.cause).label)}）：{alert.summary}",
         "records": alert.evidence.get("records", []),
     }
-    app = None
-    death = alert.cause == RuleKind.DEATH and alert.person_id and outcome != Outcome.NO_ACTION
-    if death and outcome in (Outcome.REDUCE, Outcome.STOP):
-        # 停发/核减 for that person, the household's amount recomputed; the hold stays until
-        # the case is decided and the roll changes.
-        app = cases.death_adjustment(
-            actor=actor,
-            person_id=alert.person_id,
-            death_date=_death_date(alert),
-            reason=f"预警{stored_text(Outcome(outcome).label)}：{reason}",
-            stop=outcome == Outcome.STOP,
-            amount=amount,
-            roll_entry_id=roll_entry_id or alert.roll_entry_id,
-            evidence=evidence,
-            origin=f"alert:{alert.pk}",
-        )
-    elif outcome == Outcome.ADD:
-        if death:  # survivors may need help: the death is recorded first, so the guard holds
-            cases.death_record(
-                actor=actor, person_id=alert.person_id, death_date=_death_date(alert), reason=reason
-            )
-        app = cases.application_create(
-            actor=actor,
-            household_id=alert.household_id,
-            programme=programme or _add_programme(alert),
-            reason=f"预警核增：{alert.summary}；{reason}"[:1000],
-            origin=f"alert:{alert.pk}",
-            evidence=evidence,
-        )
-    elif outcome in (Outcome.REDUCE, Outcome.STOP):
-        entry_id = (
-            roll_entry_id
-            or (outcomes.person_entry_id(alert) if outcome == Outcome.STOP else None)
-            or alert.roll_entry_id
-            or _main_entry(alert.household_id)
-        )
-        if entry_id is None:
-            raise ServiceError(_("该家庭没有在发的名册记录，不能核减或停发"), field="roll_entry")
-        # 核减 to a new amount is a change case, over months a 渐退 case, to nothing a stop case;
-        # with neither, a cause that changes the household's amount asks the calculator.
-        purpose = "stop"
-        if outcome == Outcome.REDUCE and phase_out_months:
-            purpose = "phase_out"
-        elif outcome == Outcome.REDUCE and amount not in (None, ""):
-            purpose = "change"
-        elif outcome == Outcome.REDUCE:
-            purpose, amount = _recomputed(alert, entry_id)
-            if amount is not None:
-                evidence["recomputed"] = str(amount)
-        app = cases.adjustment_create(
-            actor=actor,
-            roll_entry_id=entry_id,
-            purpose=purpose,
-            reason=f"预警{stored_text(Outcome(outcome).label)}：{reason}",
-            amount=amount,
-            phase_out_months=phase_out_months,
-            evidence=evidence,
-            origin=f"alert:{alert.pk}",
-        )
+    app = _case_for_outcome(
+        actor,
+        alert,
+        outcome,
+        reason,
+        evidence,
+        programme=programme,
+        amount=amount,
+        roll_entry_id=roll_entry_id,
+        phase_out_months=phase_out_months,
+    )
     # A hold is settled only where the roll is settled: 无需处理 clears it (the report was wrong)
     # and 核增 changes nobody's payment; a 核减/停发 case settles it when it is decided.
     hold_released = alert.payment_hold and outcome in (Outcome.NO_ACTION, Outcome.ADD)
@@ -536,6 +487,95 @@ def alert_close(
         },
     )
     return alert
+
+
+def _case_for_outcome(
+    actor,
+    alert: Alert,
+    outcome: str,
+    reason: str,
+    evidence: dict,
+    *,
+    programme: str,
+    amount,
+    roll_entry_id: int | None,
+    phase_out_months: int | None,
+):
+    """The case an alert's outcome opens (None for 无需处理): 核增 an application; 核减/停发 of
+    a death an adjustment for that person; other 核减/停发 a change, 渐退 or stop case."""
+    from jiuzhu.cases import services as cases
+
+    app = None
+    death = alert.cause == RuleKind.DEATH and alert.person_id and outcome != Outcome.NO_ACTION
+    if death and outcome in (Outcome.REDUCE, Outcome.STOP):
+        # 停发/核减 for that person, the household's amount recomputed; the hold stays until
+        # the case is decided and the roll changes.
+        app = cases.death_adjustment(
+            actor=actor,
+            person_id=alert.person_id,
+            death_date=_death_date(alert),
+            reason=f"预警{stored_text(Outcome(outcome).label)}：{reason}",
+            stop=outcome == Outcome.STOP,
+            amount=amount,
+            roll_entry_id=roll_entry_id or alert.roll_entry_id,
+            evidence=evidence,
+            origin=f"alert:{alert.pk}",
+        )
+    elif outcome == Outcome.ADD:
+        if death:  # survivors may need help: the death is recorded first, so the guard holds
+            cases.death_record(
+                actor=actor, person_id=alert.person_id, death_date=_death_date(alert), reason=reason
+            )
+        app = cases.application_create(
+            actor=actor,
+            household_id=alert.household_id,
+            programme=programme or _add_programme(alert),
+            reason=f"预警核增：{alert.summary}；{reason}"[:1000],
+            origin=f"alert:{alert.pk}",
+            evidence=evidence,
+        )
+    elif outcome in (Outcome.REDUCE, Outcome.STOP):
+        app = _adjustment_for_outcome(
+            actor, alert, outcome, reason, evidence, amount, roll_entry_id, phase_out_months
+        )
+    return app
+
+
+def _adjustment_for_outcome(
+    actor, alert, outcome, reason, evidence, amount, roll_entry_id, phase_out_months
+):
+    """核减 or 停发 of a roll entry: a change, 渐退 or stop case (or one the calculator picks)."""
+    from jiuzhu.cases import services as cases
+
+    entry_id = (
+        roll_entry_id
+        or (outcomes.person_entry_id(alert) if outcome == Outcome.STOP else None)
+        or alert.roll_entry_id
+        or _main_entry(alert.household_id)
+    )
+    if entry_id is None:
+        raise ServiceError(_("该家庭没有在发的名册记录，不能核减或停发"), field="roll_entry")
+    # 核减 to a new amount is a change case, over months a 渐退 case, to nothing a stop case;
+    # with neither, a cause that changes the household's amount asks the calculator.
+    purpose = "stop"
+    if outcome == Outcome.REDUCE and phase_out_months:
+        purpose = "phase_out"
+    elif outcome == Outcome.REDUCE and amount not in (None, ""):
+        purpose = "change"
+    elif outcome == Outcome.REDUCE:
+        purpose, amount = _recomputed(alert, entry_id)
+        if amount is not None:
+            evidence["recomputed"] = str(amount)
+    return cases.adjustment_create(
+        actor=actor,
+        roll_entry_id=entry_id,
+        purpose=purpose,
+        reason=f"预警{stored_text(Outcome(outcome).label)}：{reason}",
+        amount=amount,
+        phase_out_months=phase_out_months,
+        evidence=evidence,
+        origin=f"alert:{alert.pk}",
+    )
 
 
 def expected_outcome(alert: Alert) -> str:

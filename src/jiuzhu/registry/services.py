@@ -138,6 +138,44 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
         ),
         errors,
     )
+    _validate_person_support(p, errors)
+    if not (p.name or "").strip():
+        errors.setdefault("name", []).append(_("“姓名”为必填项"))
+    today = _validate_person_dates(p, errors)
+    if p.death_date and p.death_date > today:
+        errors.setdefault("death_date", []).append(_("“死亡日期”不能晚于今天"))
+    if p.id_number:
+        try:
+            parsed = validate_id_number(
+                p.id_number,
+                birth_date=p.birth_date if isinstance(p.birth_date, datetime.date) else None,
+                sex=p.sex or None,
+            )
+            p.id_number = parsed.number
+        except IdNumberError as exc:
+            errors.setdefault("id_number", []).append(exc.message)
+    else:
+        p.id_number = None
+    if bool(p.disability_type) != (p.disability_grade is not None):
+        errors.setdefault("disability_grade", []).append(
+            _("“残疾类别”和“残疾等级”须同时填写或同时为空")
+        )
+    if p.disability_grade is not None and not 1 <= int(p.disability_grade) <= 4:
+        errors.setdefault("disability_grade", []).append(_("“残疾等级”须为1至4级"))
+    if p.phone and not PHONE_RE.match(p.phone):
+        errors.setdefault("phone", []).append(
+            _("“联系电话”格式不正确：应为11位手机号或带区号的固话")
+        )
+    if p.death_date and isinstance(p.birth_date, datetime.date) and p.death_date < p.birth_date:
+        errors.setdefault("death_date", []).append(_("“死亡日期”不能早于出生日期"))
+    if p.id_number and Person.objects.filter(id_number=p.id_number).exclude(pk=p.pk).exists():
+        errors.setdefault("id_number", []).append(
+            _("该身份证号已登记在其他家庭，请先核实（同一人不能重复登记）")
+        )
+
+
+def _validate_person_support(p: Person, errors: dict[str, list[str]]) -> None:
+    """特困 support mode and institution; years lived at a religious site (低保办法第七条)."""
     p.care_institution = (p.care_institution or "").strip()
     if p.support_mode == SupportMode.CENTRALIZED and not p.care_institution:
         errors.setdefault("care_institution", []).append(
@@ -159,8 +197,11 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
             p.religious_site_years = years
     else:
         p.religious_site_years = None
-    if not (p.name or "").strip():
-        errors.setdefault("name", []).append(_("“姓名”为必填项"))
+
+
+def _validate_person_dates(p: Person, errors: dict[str, list[str]]) -> datetime.date:
+    """Birth and death dates and the obligors' check date: parsed when typed as text, not in
+    the future, a birth not before ``EARLIEST_BIRTH``. Returns today."""
     today = clock.today()
     for name, label in (("birth_date", _("出生日期")), ("death_date", _("死亡日期"))):
         value = getattr(p, name)
@@ -198,36 +239,7 @@ def _validate_person(p: Person, errors: dict[str, list[str]]) -> None:
             )
     if p.obligors_checked_on and p.obligors_checked_on > today:
         errors.setdefault("obligors_checked_on", []).append(_("“法定义务人核实日期”不能晚于今天"))
-    if p.death_date and p.death_date > today:
-        errors.setdefault("death_date", []).append(_("“死亡日期”不能晚于今天"))
-    if p.id_number:
-        try:
-            parsed = validate_id_number(
-                p.id_number,
-                birth_date=p.birth_date if isinstance(p.birth_date, datetime.date) else None,
-                sex=p.sex or None,
-            )
-            p.id_number = parsed.number
-        except IdNumberError as exc:
-            errors.setdefault("id_number", []).append(exc.message)
-    else:
-        p.id_number = None
-    if bool(p.disability_type) != (p.disability_grade is not None):
-        errors.setdefault("disability_grade", []).append(
-            _("“残疾类别”和“残疾等级”须同时填写或同时为空")
-        )
-    if p.disability_grade is not None and not 1 <= int(p.disability_grade) <= 4:
-        errors.setdefault("disability_grade", []).append(_("“残疾等级”须为1至4级"))
-    if p.phone and not PHONE_RE.match(p.phone):
-        errors.setdefault("phone", []).append(
-            _("“联系电话”格式不正确：应为11位手机号或带区号的固话")
-        )
-    if p.death_date and isinstance(p.birth_date, datetime.date) and p.death_date < p.birth_date:
-        errors.setdefault("death_date", []).append(_("“死亡日期”不能早于出生日期"))
-    if p.id_number and Person.objects.filter(id_number=p.id_number).exclude(pk=p.pk).exists():
-        errors.setdefault("id_number", []).append(
-            _("该身份证号已登记在其他家庭，请先核实（同一人不能重复登记）")
-        )
+    return today
 
 
 def _phone_touched(obj: Household | Person) -> None:

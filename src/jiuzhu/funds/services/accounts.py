@@ -124,20 +124,8 @@ def payment_account_set(
             kind=kind,
             proxy_reason=proxy_reason,
         )
-        old = list(
-            PaymentAccount.objects.select_for_update().filter(
-                household=hh, person_id=person_id, active=True
-            )
-        )
+        old = _accounts_to_replace(hh, person_id, reason)
         change = bool(old)
-        if change and not reason:
-            raise ServiceError(
-                errors={"reason": [_("更正已有发放账户须填写更正原因（由另一名工作人员确认）")]}
-            )
-        # A newer request replaces an unconfirmed one for the same payee.
-        PaymentAccount.objects.filter(
-            household=hh, person_id=person_id, pending=True, active=False
-        ).update(pending=False, rejected_reason=stored_text(gettext_lazy("被新的变更申请取代")))
         acct = PaymentAccount.objects.create(
             household=hh,
             person_id=person_id,
@@ -171,6 +159,25 @@ def payment_account_set(
             },
         )
         return acct
+
+
+def _accounts_to_replace(hh: Household, person_id: int | None, reason: str) -> list:
+    """The payee's active accounts (locked): a new one replacing them needs a reason. An
+    unconfirmed earlier request for the same payee is superseded."""
+    old = list(
+        PaymentAccount.objects.select_for_update().filter(
+            household=hh, person_id=person_id, active=True
+        )
+    )
+    if old and not reason:
+        raise ServiceError(
+            errors={"reason": [_("更正已有发放账户须填写更正原因（由另一名工作人员确认）")]}
+        )
+    # A newer request replaces an unconfirmed one for the same payee.
+    PaymentAccount.objects.filter(
+        household=hh, person_id=person_id, pending=True, active=False
+    ).update(pending=False, rejected_reason=stored_text(gettext_lazy("被新的变更申请取代")))
+    return old
 
 
 def _pending_account(actor, account_id: int, version: int | None) -> PaymentAccount:

@@ -57,20 +57,7 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
     Idempotent: the same roll, history and checks give the same lines and the same ``digest``.
     A crash leaves the previous draft (the replacement is one transaction)."""
     month = first_of_month(month)
-    if level_for_code(area_code) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
-        raise ServiceError(_("发放批次按县(区)或乡镇(街道)生成"), field="area_code")
-    if actor is not None:
-        require_area(actor, Capability.PAYROLL_PREPARE, area_code)
-    Area.objects.get(code=area_code)
-    existing = Payroll.objects.filter(
-        programme=programme, area_id=area_code, month=month, kind=PayrollKind.REGULAR
-    ).first()
-    if existing is not None and existing.status != PayrollStatus.DRAFT:
-        raise ServiceError(
-            _("发放批次 %(number)s 已提交（%(status)s），不能重新生成")
-            % {"number": existing.number, "status": existing.get_status_display()},
-            code="wrong_state",
-        )
+    existing = _draft_to_regenerate(actor, programme=programme, area_code=area_code, month=month)
     _cutover_ensure(actor=actor, programme=programme, area_code=area_code, month=month)
     inputs = load_inputs(
         programme=programme,
@@ -137,6 +124,26 @@ def payroll_generate(*, actor, programme: str, area_code: str, month: datetime.d
             },
         )
     return payroll
+
+
+def _draft_to_regenerate(actor, *, programme: str, area_code: str, month: datetime.date):
+    """The regular payroll of the programme, area and month if there is one (it must still be a
+    draft); the area must be a county or township the actor prepares payrolls for."""
+    if level_for_code(area_code) not in (AreaLevel.COUNTY, AreaLevel.TOWNSHIP):
+        raise ServiceError(_("发放批次按县(区)或乡镇(街道)生成"), field="area_code")
+    if actor is not None:
+        require_area(actor, Capability.PAYROLL_PREPARE, area_code)
+    Area.objects.get(code=area_code)
+    existing = Payroll.objects.filter(
+        programme=programme, area_id=area_code, month=month, kind=PayrollKind.REGULAR
+    ).first()
+    if existing is not None and existing.status != PayrollStatus.DRAFT:
+        raise ServiceError(
+            _("发放批次 %(number)s 已提交（%(status)s），不能重新生成")
+            % {"number": existing.number, "status": existing.get_status_display()},
+            code="wrong_state",
+        )
+    return existing
 
 
 def _line_rows(payroll_id: int, lines: pl.DataFrame, flags: dict[int, list[dict]]) -> pl.DataFrame:

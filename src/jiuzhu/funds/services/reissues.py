@@ -54,24 +54,7 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
         if not queued:
             raise ServiceError(_("没有待补发的明细"), code="empty")
         accounts = _current_accounts({ln.household_id for ln in queued})
-        problems = []
-        for ln in queued:
-            acct = accounts.get((ln.household_id, ln.person_id)) or accounts.get(
-                (ln.household_id, None)
-            )
-            if acct is None:
-                problems.append(_("第 %(seq)s 笔：该户没有有效发放账户") % {"seq": ln.seq})
-            elif (
-                ln.status == LineStatus.FAILED
-                and ln.failure_reason != "other"
-                and (
-                    acct.account_number == ln.account_number and acct.holder_name == ln.holder_name
-                )
-            ):
-                problems.append(
-                    _("第 %(seq)s 笔：发放失败原因为“%(reason)s”，请先更正发放账户再补发")
-                    % {"seq": ln.seq, "reason": ln.get_failure_reason_display()}
-                )
+        problems = _reissue_problems(queued, accounts)
         if problems:
             raise ServiceError(errors={"lines": problems}, code="account_not_fixed")
         n = parent.supplements.count() + 1
@@ -86,49 +69,7 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
             generated_by=actor,
             inputs={"reissue_of": parent.number, "lines": [ln.seq for ln in queued]},
         )
-        new = []
-        for i, ln in enumerate(queued, start=1):
-            acct = accounts.get((ln.household_id, ln.person_id)) or accounts.get(
-                (ln.household_id, None)
-            )
-            reason = (
-                ln.get_failure_reason_display() if ln.status == LineStatus.FAILED else "暂停解除"
-            )
-            new.append(
-                PayrollLine(
-                    payroll=supp,
-                    seq=i,
-                    roll_entry_id=ln.roll_entry_id,
-                    household_id=ln.household_id,
-                    person_id=ln.person_id,
-                    programme=ln.programme,
-                    decision_ref=ln.decision_ref,
-                    months_from=ln.months_from,
-                    months_to=ln.months_to,
-                    months=ln.months,
-                    monthly_amount=ln.monthly_amount,
-                    amount=ln.amount,
-                    status=LineStatus.PAYABLE,
-                    flags=[
-                        {
-                            "code": "reissue",
-                            "label": gettext_noop("补发"),
-                            "held": False,
-                            "reason": f"原批次 {parent.number} 第 {ln.seq} 笔（{reason}）补发",
-                            "evidence": {
-                                "type": "line",
-                                "id": ln.pk,
-                                "household_id": ln.household_id,
-                            },
-                        }
-                    ],
-                    account=acct,
-                    bank_name=acct.bank_name,
-                    account_number=acct.account_number,
-                    holder_name=acct.holder_name,
-                    reissue_of=ln,
-                )
-            )
+        new = [_reissue_line(supp, i, ln, accounts) for i, ln in enumerate(queued, start=1)]
         PayrollLine.objects.bulk_create(new)
         PayrollLine.objects.filter(pk__in=[ln.pk for ln in queued]).update(
             reissue_status=ReissueStatus.REISSUED
@@ -148,3 +89,67 @@ def payroll_reissue(*, actor, payroll_id: int, line_ids: list[int] | None = None
             after={"parent": parent.number, "lines": len(new), "amount": supp.total_amount},
         )
         return supp
+
+
+def _account_of(accounts: dict, ln: PayrollLine):
+    """The payee's current account: the line's person's, else the household's."""
+    return accounts.get((ln.household_id, ln.person_id)) or accounts.get((ln.household_id, None))
+
+
+def _reissue_problems(queued: list[PayrollLine], accounts: dict) -> list[str]:
+    """Why some queued lines cannot be re-issued (no account, or the account that failed)."""
+    problems = []
+    for ln in queued:
+        acct = _account_of(accounts, ln)
+        if acct is None:
+            problems.append(_("第 %(seq)s 笔：该户没有有效发放账户") % {"seq": ln.seq})
+        elif (
+            ln.status == LineStatus.FAILED
+            and ln.failure_reason != "other"
+            and (acct.account_number == ln.account_number and acct.holder_name == ln.holder_name)
+        ):
+            problems.append(
+                _("第 %(seq)s 笔：发放失败原因为“%(reason)s”，请先更正发放账户再补发")
+                % {"seq": ln.seq, "reason": ln.get_failure_reason_display()}
+            )
+    return problems
+
+
+def _reissue_line(supp: Payroll, seq: int, ln: PayrollLine, accounts: dict) -> PayrollLine:
+    """The supplementary batch's line ``seq`` re-issuing ``ln`` into the current account."""
+    parent = supp.parent
+    acct = _account_of(accounts, ln)
+    reason = ln.get_failure_reason_display() if ln.status == LineStatus.FAILED else "暂停解除"
+    return PayrollLine(
+        payroll=supp,
+        seq=seq,
+        roll_entry_id=ln.roll_entry_id,
+        household_id=ln.household_id,
+        person_id=ln.person_id,
+        programme=ln.programme,
+        decision_ref=ln.decision_ref,
+        months_from=ln.months_from,
+        months_to=ln.months_to,
+        months=ln.months,
+        monthly_amount=ln.monthly_amount,
+        amount=ln.amount,
+        status=LineStatus.PAYABLE,
+        flags=[
+            {
+                "code": "reissue",
+                "label": gettext_noop("补发"),
+                "held": False,
+                "reason": f"原批次 {parent.number} 第 {ln.seq} 笔（{reason}）补发",
+                "evidence": {
+                    "type": "line",
+                    "id": ln.pk,
+                    "household_id": ln.household_id,
+                },
+            }
+        ],
+        account=acct,
+        bank_name=acct.bank_name,
+        account_number=acct.account_number,
+        holder_name=acct.holder_name,
+        reissue_of=ln,
+    )
