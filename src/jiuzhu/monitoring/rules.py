@@ -822,33 +822,45 @@ def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
             "rule": [e.rule for e in EXCLUSIONS],
         }
     )
-    out = []
-    # Twice on the same programme: the same household (or person) with two entries paid now.
+    return pl.concat(
+        [
+            _paid_twice(ctx, roll),
+            _excluded_programmes_of_persons(ctx, roll, excl),
+            _excluded_programmes_of_households(ctx, roll, excl),
+            *([_duplicate_pairs_on_roll(ctx)] if p.include_duplicate_pairs else []),
+        ]
+    )
+
+
+def _paid_twice(ctx: Context, roll: pl.DataFrame) -> pl.DataFrame:
+    """The same household (or person) with two entries of one programme paid now."""
     twice = (
         roll.group_by("household_id", "person_id", "programme")
         .agg(n=pl.len(), roll_entry_id=pl.col("roll_entry_id").max())
         .filter(pl.col("n") > 1)
     )
-    out.append(
-        _finish(
-            twice,
-            key=pl.lit("twice:")
-            + pl.col("programme")
-            + ":"
-            + pl.col("person_id").cast(pl.Utf8).fill_null("hh"),
-            summary=pl.lit("同一")
-            + pl.when(pl.col("person_id").is_null()).then(pl.lit("家庭")).otherwise(pl.lit("人员"))
-            + pl.lit("在")
-            + pl.col("programme")
-            + pl.lit("名册中有")
-            + pl.col("n").cast(pl.Utf8)
-            + pl.lit("条同时在发的记录（重复救助）"),
-            source=pl.lit("救助名册"),
-            event_date=pl.lit(ctx.as_of.isoformat()),
-            hold=pl.lit(False),
-        )
+    return _finish(
+        twice,
+        key=pl.lit("twice:")
+        + pl.col("programme")
+        + ":"
+        + pl.col("person_id").cast(pl.Utf8).fill_null("hh"),
+        summary=pl.lit("同一")
+        + pl.when(pl.col("person_id").is_null()).then(pl.lit("家庭")).otherwise(pl.lit("人员"))
+        + pl.lit("在")
+        + pl.col("programme")
+        + pl.lit("名册中有")
+        + pl.col("n").cast(pl.Utf8)
+        + pl.lit("条同时在发的记录（重复救助）"),
+        source=pl.lit("救助名册"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
     )
-    # Excluding programmes: each member's programmes are their own entries plus the household's.
+
+
+def _excluded_programmes_of_persons(ctx: Context, roll: pl.DataFrame, excl) -> pl.DataFrame:
+    """A person on two programmes that exclude each other person by person: each member's
+    programmes are their own entries plus the household's."""
     members = loader.roll_members(roll["household_id"].unique().to_list())
     hh_level = roll.filter(pl.col("person_id").is_null()).select(
         "household_id", "programme", "roll_entry_id"
@@ -869,29 +881,31 @@ def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
         .rename({"programme": "a", "programme_2": "b"})
         .join(excl.filter(pl.col("unit") == "person"), on=["a", "b"])
     )
-    out.append(
-        _finish(
-            pairs,
-            programme=pl.col("a"),
-            roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
-            key=pl.lit("excl:")
-            + pl.col("person_id").cast(pl.Utf8)
-            + ":"
-            + pl.col("a")
-            + "+"
-            + pl.col("b"),
-            summary=pl.col("person_name").fill_null("")
-            + pl.lit("同时在")
-            + pl.col("a")
-            + pl.lit("与")
-            + pl.col("b")
-            + pl.lit("名册中：")
-            + pl.col("rule"),
-            source=pl.lit("救助名册"),
-            event_date=pl.lit(ctx.as_of.isoformat()),
-            hold=pl.lit(False),
-        )
+    return _finish(
+        pairs,
+        programme=pl.col("a"),
+        roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
+        key=pl.lit("excl:")
+        + pl.col("person_id").cast(pl.Utf8)
+        + ":"
+        + pl.col("a")
+        + "+"
+        + pl.col("b"),
+        summary=pl.col("person_name").fill_null("")
+        + pl.lit("同时在")
+        + pl.col("a")
+        + pl.lit("与")
+        + pl.col("b")
+        + pl.lit("名册中：")
+        + pl.col("rule"),
+        source=pl.lit("救助名册"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
     )
+
+
+def _excluded_programmes_of_households(ctx: Context, roll: pl.DataFrame, excl) -> pl.DataFrame:
+    """A household on two programmes that exclude each other household by household."""
     hh_pairs = (
         roll.select("household_id", "programme", "roll_entry_id")
         .unique(["household_id", "programme"])
@@ -900,44 +914,42 @@ def duplicate_benefit(ctx: Context, p: P.DuplicateParams) -> pl.DataFrame:
         .rename({"programme": "a", "programme_2": "b"})
         .join(excl.filter(pl.col("unit") == "household"), on=["a", "b"])
     )
-    out.append(
-        _finish(
-            hh_pairs,
-            programme=pl.col("a"),
-            roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
-            key=pl.lit("excl:hh:") + pl.col("a") + "+" + pl.col("b"),
-            summary=pl.lit("同一家庭同时在")
-            + pl.col("a")
-            + pl.lit("与")
-            + pl.col("b")
-            + pl.lit("名册中：")
-            + pl.col("rule"),
-            source=pl.lit("救助名册"),
-            event_date=pl.lit(ctx.as_of.isoformat()),
-            hold=pl.lit(False),
-        )
+    return _finish(
+        hh_pairs,
+        programme=pl.col("a"),
+        roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
+        key=pl.lit("excl:hh:") + pl.col("a") + "+" + pl.col("b"),
+        summary=pl.lit("同一家庭同时在")
+        + pl.col("a")
+        + pl.lit("与")
+        + pl.col("b")
+        + pl.lit("名册中：")
+        + pl.col("rule"),
+        source=pl.lit("救助名册"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
     )
-    if p.include_duplicate_pairs:
-        dup = verify_frames.open_duplicate_pairs()
-        on_roll = ctx.roll["household_id"].unique().implode()
-        dup = dup.filter(
-            pl.col("household_id").is_in(on_roll) & pl.col("other_household").is_in(on_roll)
-        )
-        dup = _on_roll(ctx, dup)
-        out.append(
-            _finish(
-                dup,
-                key=pl.lit("pair:") + pl.col("pair_id").cast(pl.Utf8),
-                summary=pl.col("person_name")
-                + pl.lit("疑似在两户重复登记且两户均在救助名册（另一户编号")
-                + pl.col("other_household").cast(pl.Utf8)
-                + pl.lit("）"),
-                source=pl.lit("疑似重复人员"),
-                event_date=pl.lit(ctx.as_of.isoformat()),
-                hold=pl.lit(False),
-            )
-        )
-    return pl.concat(out)
+
+
+def _duplicate_pairs_on_roll(ctx: Context) -> pl.DataFrame:
+    """An open duplicate pair of 核对 whose two households are both on a roll."""
+    dup = verify_frames.open_duplicate_pairs()
+    on_roll = ctx.roll["household_id"].unique().implode()
+    dup = dup.filter(
+        pl.col("household_id").is_in(on_roll) & pl.col("other_household").is_in(on_roll)
+    )
+    dup = _on_roll(ctx, dup)
+    return _finish(
+        dup,
+        key=pl.lit("pair:") + pl.col("pair_id").cast(pl.Utf8),
+        summary=pl.col("person_name")
+        + pl.lit("疑似在两户重复登记且两户均在救助名册（另一户编号")
+        + pl.col("other_household").cast(pl.Utf8)
+        + pl.lit("）"),
+        source=pl.lit("疑似重复人员"),
+        event_date=pl.lit(ctx.as_of.isoformat()),
+        hold=pl.lit(False),
+    )
 
 
 def _fen(amount) -> int:
