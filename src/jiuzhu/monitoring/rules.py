@@ -251,41 +251,7 @@ def income_above_line(ctx: Context, p: P.IncomeParams) -> pl.DataFrame:
     if not affected:
         return from_policy
     since = ctx.as_of - datetime.timedelta(days=round(p.months * 30.44))
-    # 人社 amounts (monthly): each earner over the months the extracts cover from the earner's
-    # first month, not over a fixed 12 (verify.rules.monthly_rates, the rule 核对 uses).
-    wages = loader.person_month_sums(
-        department="hrss",
-        kinds=list(p.kinds),
-        since=since,
-        upto=ctx.as_of,
-        household_ids=None if ctx.full else affected,
-    )
-    covered = covered_months(department="hrss", since=since, upto=ctx.as_of)
-    rates = monthly_rates(
-        (
-            ((hh, person), month, fen)
-            for hh, person, month, fen in wages.select(
-                "household_id", "person_id", "month", "total_fen"
-            ).rows()
-        ),
-        covered,
-        ctx.as_of.strftime("%Y-%m"),
-    )
-    monthly: dict[int, Fraction] = {}
-    for (hh_id, _person), rate in rates.items():
-        monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + rate
-    totals = dict(wages.group_by("household_id").agg(pl.col("total_fen").sum()).rows())
-    if p.include_business:  # 税务 经营所得 is yearly: over the window's months
-        business = loader.window_sums(
-            department="tax",
-            kinds=["business"],
-            since=since,
-            upto=ctx.as_of,
-            household_ids=None if ctx.full else affected,
-        )
-        for hh_id, fen in business.rows():
-            monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + Fraction(int(fen or 0), p.months)
-            totals[hh_id] = totals.get(hh_id, 0) + int(fen or 0)
+    monthly, totals = _department_income(ctx, p, since, None if ctx.full else affected)
     sizes = loader.roll_members(None if ctx.full else affected)
     sizes = dict(
         sizes.filter(pl.col("is_counted"))
@@ -1117,56 +1083,11 @@ def _income_falling(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
     rows = rows.join(basic, on="household_id", how="anti")
     if rows.is_empty():
         return empty()
-    last = rows.group_by("household_id").agg(last_month=pl.col("month").max())
-    now_rows = rows.join(last, on="household_id").filter(pl.col("month") == pl.col("last_month"))
-    rows = rows.join(now_rows.select("household_id", "person_id"), on=["household_id", "person_id"])
-    first = rows.group_by("household_id").agg(first_month=pl.col("month").min())
-    per_month = rows.group_by("household_id", "month").agg(pl.col("total_fen").sum())
-    frame = (
-        last.join(first, on="household_id")
-        .filter(pl.col("first_month") < pl.col("last_month"))
-        .join(
-            per_month.rename({"month": "first_month", "total_fen": "then_fen"}),
-            on=["household_id", "first_month"],
-        )
-        .join(
-            per_month.rename({"month": "last_month", "total_fen": "now_fen"}),
-            on=["household_id", "last_month"],
-        )
-    )
-    share = Decimal(p.fall_share)
-    basis = 10_000
-    frame = frame.filter(
-        (pl.col("then_fen") > 0)
-        & (
-            (pl.col("then_fen") - pl.col("now_fen")) * basis
-            >= pl.col("then_fen") * int(share * basis)
-        )
-    )
+    frame = _fallen_households(rows, p.fall_share)
     if frame.is_empty():
         return empty()
-    ids = frame["household_id"].to_list()
-    sizes = (
-        loader.roll_members(ids)
-        .filter(pl.col("is_counted"))
-        .group_by("household_id")
-        .agg(size=pl.len().cast(pl.Int64))
-    )
-    areas = registry_frames.household_areas(ids)
-    frame = (
-        frame.join(sizes, on="household_id", how="left")
-        .join(areas, on="household_id")
-        .with_columns(size=pl.col("size").fill_null(1).clip(1, None))
-        .with_columns(per_capita=(pl.col("now_fen") / pl.col("size")).round(0).cast(pl.Int64))
-    )
+    frame = _per_capita_near_line(ctx, frame, p.near_multiplier)
     mult = Decimal(p.near_multiplier)
-    standards = {a: ctx.standard_fen(a) for a in frame["area_code"].unique().to_list()}
-    frame = frame.with_columns(
-        standard=pl.col("area_code").replace_strict(standards, return_dtype=pl.Int64),
-        line=pl.col("area_code").replace_strict(
-            {a: int(Decimal(v) * mult) for a, v in standards.items()}, return_dtype=pl.Int64
-        ),
-    ).filter(pl.col("per_capita") <= pl.col("line"))
     what = "、".join(HRSS_KIND_LABELS.get(k, k) for k in kinds)
     fall_pct = (
         ((pl.col("then_fen") - pl.col("now_fen")) * 100 / pl.col("then_fen"))
@@ -1210,6 +1131,112 @@ def _income_falling(ctx: Context, p: P.LowIncomeParams) -> pl.DataFrame:
         event_date=pl.col("last_month") + pl.lit("-01"),
         hold=pl.lit(False),
     )
+
+
+def _department_income(ctx: Context, p: P.IncomeParams, since, households) -> tuple[dict, dict]:
+    """Each household's monthly department income (exact fractions of fen) and its total over
+    the window: 人社 per earner over the months the extracts cover, 税务 经营所得 over the
+    window's months (``include_business``)."""
+    # 人社 amounts (monthly): each earner over the months the extracts cover from the earner's
+    # first month, not over a fixed 12 (verify.rules.monthly_rates, the rule 核对 uses).
+    wages = loader.person_month_sums(
+        department="hrss",
+        kinds=list(p.kinds),
+        since=since,
+        upto=ctx.as_of,
+        household_ids=households,
+    )
+    covered = covered_months(department="hrss", since=since, upto=ctx.as_of)
+    rates = monthly_rates(
+        (
+            ((hh, person), month, fen)
+            for hh, person, month, fen in wages.select(
+                "household_id", "person_id", "month", "total_fen"
+            ).rows()
+        ),
+        covered,
+        ctx.as_of.strftime("%Y-%m"),
+    )
+    monthly: dict[int, Fraction] = {}
+    for (hh_id, _person), rate in rates.items():
+        monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + rate
+    totals = dict(wages.group_by("household_id").agg(pl.col("total_fen").sum()).rows())
+    if p.include_business:  # 税务 经营所得 is yearly: over the window's months
+        business = loader.window_sums(
+            department="tax",
+            kinds=["business"],
+            since=since,
+            upto=ctx.as_of,
+            household_ids=households,
+        )
+        for hh_id, fen in business.rows():
+            monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + Fraction(int(fen or 0), p.months)
+            totals[hh_id] = totals.get(hh_id, 0) + int(fen or 0)
+    return monthly, totals
+
+
+def _fallen_households(rows: pl.DataFrame, fall_share) -> pl.DataFrame:
+    """Households whose income (of the persons with income in their newest month) fell from
+    their first month to their newest by at least ``fall_share``: ``household_id,
+    first_month, last_month, then_fen, now_fen``."""
+    from decimal import Decimal
+
+    last = rows.group_by("household_id").agg(last_month=pl.col("month").max())
+    now_rows = rows.join(last, on="household_id").filter(pl.col("month") == pl.col("last_month"))
+    rows = rows.join(now_rows.select("household_id", "person_id"), on=["household_id", "person_id"])
+    first = rows.group_by("household_id").agg(first_month=pl.col("month").min())
+    per_month = rows.group_by("household_id", "month").agg(pl.col("total_fen").sum())
+    frame = (
+        last.join(first, on="household_id")
+        .filter(pl.col("first_month") < pl.col("last_month"))
+        .join(
+            per_month.rename({"month": "first_month", "total_fen": "then_fen"}),
+            on=["household_id", "first_month"],
+        )
+        .join(
+            per_month.rename({"month": "last_month", "total_fen": "now_fen"}),
+            on=["household_id", "last_month"],
+        )
+    )
+    share = Decimal(fall_share)
+    basis = 10_000
+    frame = frame.filter(
+        (pl.col("then_fen") > 0)
+        & (
+            (pl.col("then_fen") - pl.col("now_fen")) * basis
+            >= pl.col("then_fen") * int(share * basis)
+        )
+    )
+    return frame
+
+
+def _per_capita_near_line(ctx: Context, frame: pl.DataFrame, near_multiplier) -> pl.DataFrame:
+    """The households whose income now, per counted member, is at most ``near_multiplier`` ×
+    their area's 低保标准 (``size``, ``per_capita``, ``standard`` and ``line`` added)."""
+    from decimal import Decimal
+
+    ids = frame["household_id"].to_list()
+    sizes = (
+        loader.roll_members(ids)
+        .filter(pl.col("is_counted"))
+        .group_by("household_id")
+        .agg(size=pl.len().cast(pl.Int64))
+    )
+    areas = registry_frames.household_areas(ids)
+    frame = (
+        frame.join(sizes, on="household_id", how="left")
+        .join(areas, on="household_id")
+        .with_columns(size=pl.col("size").fill_null(1).clip(1, None))
+        .with_columns(per_capita=(pl.col("now_fen") / pl.col("size")).round(0).cast(pl.Int64))
+    )
+    mult = Decimal(near_multiplier)
+    standards = {a: ctx.standard_fen(a) for a in frame["area_code"].unique().to_list()}
+    return frame.with_columns(
+        standard=pl.col("area_code").replace_strict(standards, return_dtype=pl.Int64),
+        line=pl.col("area_code").replace_strict(
+            {a: int(Decimal(v) * mult) for a, v in standards.items()}, return_dtype=pl.Int64
+        ),
+    ).filter(pl.col("per_capita") <= pl.col("line"))
 
 
 EVALUATORS: dict[str, Callable[[Context, object], pl.DataFrame]] = {

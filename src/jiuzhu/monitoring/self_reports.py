@@ -65,20 +65,9 @@ def _rule_for(area_code: str) -> AlertRule:
     return max(rules, key=lambda r: len(r.area_prefix)) if rules else _rule()
 
 
-@transaction.atomic
-def self_report_raise(
-    *,
-    household_id: int,
-    change: str,
-    text: str,
-    person_id: int | None = None,
-    event_date: datetime.date | None = None,
-    amount: str = "",
-    reported_by: str = "",
-) -> Alert:
-    """Record a household's own report of a change as a routed alert with a deadline.
-
-    ``reported_by`` names who reported (e.g. "portal:citizen:12"); the audit names it too."""
+def _self_report_checked(household_id, change, text, person_id, event_date, today):
+    """The household, the member named (if any) and the stripped text of a self-report; every
+    field's error at once (a ServiceError), a missing household alone."""
     errors: dict[str, list[str]] = {}
     if change not in CHANGES:
         errors["change"] = [_("变化类型：请选择收入、人口、住址或死亡")]
@@ -87,7 +76,6 @@ def self_report_raise(
         errors["text"] = [_("情况说明：请用几句话说明变化（至少4个字）")]
     if len(text) > 1000:
         errors["text"] = [_("情况说明：不超过1000字")]
-    today = clock.today()
     if event_date is not None and event_date > today:
         errors["event_date"] = [_("发生日期：不能晚于今天")]
     household = Household.objects.filter(pk=household_id).first()
@@ -102,6 +90,41 @@ def self_report_raise(
         errors["person"] = [_("家庭成员：申报去世须选择是哪一位家庭成员")]
     if errors:
         raise ServiceError(errors=errors)
+    return household, person, text
+
+
+def _add_report(alert: Alert, record: dict, change: str) -> Alert:
+    """Another report of a household with an open self-report alert: added to its evidence."""
+    records = alert.evidence.get("records", [])
+    if len(records) < MAX_RECORDS:
+        records.append(record)
+    alert.evidence = {
+        **alert.evidence,
+        "records": records,
+        "changes": sorted({*alert.evidence.get("changes", []), change}),
+    }
+    alert.save(update_fields=["evidence"])
+    return alert
+
+
+@transaction.atomic
+def self_report_raise(
+    *,
+    household_id: int,
+    change: str,
+    text: str,
+    person_id: int | None = None,
+    event_date: datetime.date | None = None,
+    amount: str = "",
+    reported_by: str = "",
+) -> Alert:
+    """Record a household's own report of a change as a routed alert with a deadline.
+
+    ``reported_by`` names who reported (e.g. "portal:citizen:12"); the audit names it too."""
+    today = clock.today()
+    household, person, text = _self_report_checked(
+        household_id, change, text, person_id, event_date, today
+    )
     label = str(CHANGES[change])
     summary = f"{label}：{text}"[:300]
     record = {
@@ -122,16 +145,7 @@ def self_report_raise(
         .first()
     )
     if open_alert is not None:
-        records = open_alert.evidence.get("records", [])
-        if len(records) < MAX_RECORDS:
-            records.append(record)
-        open_alert.evidence = {
-            **open_alert.evidence,
-            "records": records,
-            "changes": sorted({*open_alert.evidence.get("changes", []), change}),
-        }
-        open_alert.save(update_fields=["evidence"])
-        alert, merged = open_alert, True
+        alert, merged = _add_report(open_alert, record, change), True
     else:
         rule = _rule_for(area_code)
         who = Router(today).route(area_code)
