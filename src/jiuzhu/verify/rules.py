@@ -231,9 +231,36 @@ def findings(
             ).cast(FINDING_SCHEMA)
         )
 
+    _registry_gaps(linked, declared, today, params, emit)
+    recent = linked.filter(pl.col("event_date") >= since)
+    _income_above_declared(recent, linked, declared, today, params, covered_months, emit)
+    _balances_and_costs(recent, linked, declared, params, emit)
+    if not out:
+        return pl.DataFrame(schema=FINDING_SCHEMA)
+    return pl.concat(out).sort("household_id", "kind", "record_id")
+
+
+def _declared_sum(declared: pl.DataFrame, prefixes: list[str]) -> pl.DataFrame:
+    """``household_id, declared_fen``: what each household declared in these categories."""
+    return (
+        declared.filter(pl.col("category").is_in(prefixes))
+        .group_by("household_id")
+        .agg(declared_fen=pl.col("amount_fen").sum())
+    )
+
+
+def _declared_refs(declared: pl.DataFrame) -> pl.DataFrame:
+    """``household_id, ref``: the registration numbers of the declared assets."""
+    return declared.filter(
+        pl.col("registration_no").is_not_null() & (pl.col("registration_no") != "")
+    ).select("household_id", pl.col("registration_no").alias("ref"))
+
+
+def _registry_gaps(linked, declared, today, params, emit) -> None:
+    """What the departments know and the registry does not: a death, a vehicle, a company or a
+    property not declared, a disability certificate, a school place."""
     dept = pl.col("department")
     date_s = pl.col("event_date").dt.strftime("%Y-%m-%d")
-
     # 死亡: a death the registry does not know.
     deaths = linked.filter(
         (dept == "police")
@@ -252,9 +279,7 @@ def findings(
         .otherwise(pl.lit("，信息库仍登记为在世")),
     )
 
-    declared_refs = declared.filter(
-        pl.col("registration_no").is_not_null() & (pl.col("registration_no") != "")
-    ).select("household_id", pl.col("registration_no").alias("ref"))
+    declared_refs = _declared_refs(declared)
 
     # 车辆 not declared (exempt types ignored).
     cars = linked.filter(
@@ -310,6 +335,13 @@ def findings(
         pl.col("amount_fen"),
     )
 
+    _statuses_unknown(linked, emit)
+
+
+def _statuses_unknown(linked, emit) -> None:
+    """A disability certificate or a school place the registry does not record."""
+    dept = pl.col("department")
+    date_s = pl.col("event_date").dt.strftime("%Y-%m-%d")
     # 残疾 unknown to the registry.
     dis = linked.filter(
         (dept == "disability_federation")
@@ -336,46 +368,12 @@ def findings(
     )
     emit(stu, "student", pl.lit("教育学籍：在读于") + pl.col("label") + pl.lit("，入学") + date_s)
 
-    recent = linked.filter(pl.col("event_date") >= since)
 
-    def declared_sum(prefixes: list[str]) -> pl.DataFrame:
-        return (
-            declared.filter(pl.col("category").is_in(prefixes))
-            .group_by("household_id")
-            .agg(declared_fen=pl.col("amount_fen").sum())
-        )
-
-    # 工资 above the line: each earner's wages over the months the extracts cover (from the
-    # first month the earner has a wage), not over a fixed 12; against what was declared.
-    wages = recent.filter((dept == "hrss") & (pl.col("kind") == "wage"))
-    if not wages.is_empty():
-        months = covered_months
-        if months is None:  # no department-wide view given: the months in these records
-            months = frozenset(
-                recent.filter(dept == "hrss")["event_date"].dt.strftime("%Y-%m").to_list()
-            )
-        per_hh = _wage_households(wages, declared, months, today, params)
-        emit(
-            per_hh,
-            "wage_above_line",
-            pl.lit("人社工资记录：")
-            + pl.col("months_text")
-            + pl.lit("工资合计")
-            + _yuan(pl.col("feed_fen"))
-            + pl.lit("元，按覆盖月数折合每月")
-            + _yuan(pl.col("monthly_fen"))
-            + pl.lit("元（申报全年")
-            + _yuan(pl.col("declared_fen"))
-            + pl.lit("元），按此家庭人均月收入约")
-            + _yuan(pl.col("per_capita"))
-            + pl.lit("元，高于标准")
-            + _yuan(pl.col("line_fen"))
-            + pl.lit("元"),
-            # the amount the policy engine reads as the member's 12-month wage: the monthly
-            # rate over the covered months × 12 (not the raw sum of however many months came)
-            pl.col("annual_fen"),
-        )
-
+def _income_above_declared(recent, linked, declared, today, params, covered_months, emit) -> None:
+    """Income the departments paid above what was declared: wages above the line, pensions and
+    unemployment benefit, taxable income."""
+    dept = pl.col("department")
+    _wages_above_line(recent, declared, today, params, covered_months, emit)
     # 养老金/失业金 received and not declared as transfer income.
     pens = recent.filter((dept == "hrss") & pl.col("kind").is_in(["pension", "unemployment"]))
     if not pens.is_empty():
@@ -387,7 +385,7 @@ def findings(
                 event_date=pl.col("event_date").max(),
                 department=pl.col("department").first(),
             )
-            .join(declared_sum(["income:transfer"]), on="household_id", how="left")
+            .join(_declared_sum(declared, ["income:transfer"]), on="household_id", how="left")
             .filter(
                 pl.col("feed_fen")
                 > pl.col("declared_fen").fill_null(0) * (1 + params.wage_tolerance)
@@ -399,39 +397,6 @@ def findings(
             pl.lit("人社发放养老金/失业金：近12个月")
             + _yuan(pl.col("feed_fen"))
             + pl.lit("元，申报转移性收入")
-            + _yuan(pl.col("declared_fen").fill_null(0))
-            + pl.lit("元"),
-            pl.col("feed_fen"),
-        )
-
-    # 存款/金融资产 above the declaration.
-    bank = linked.filter(dept == "bank")
-    if not bank.is_empty():
-        agg = (
-            bank.group_by("household_id")
-            .agg(
-                feed_fen=pl.col("amount_fen").sum(),
-                person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
-                record_id=pl.col("record_id").max(),
-                event_date=pl.col("event_date").max(),
-                department=pl.col("department").first(),
-            )
-            .join(
-                declared_sum(["asset:deposit", "asset:security", "asset:insurance"]),
-                on="household_id",
-                how="left",
-            )
-            .filter(
-                pl.col("feed_fen")
-                > pl.col("declared_fen").fill_null(0) + params.deposit_tolerance_fen
-            )
-        )
-        emit(
-            agg,
-            "deposit",
-            pl.lit("银行存款及金融资产余额合计")
-            + _yuan(pl.col("feed_fen"))
-            + pl.lit("元，申报")
             + _yuan(pl.col("declared_fen").fill_null(0))
             + pl.lit("元"),
             pl.col("feed_fen"),
@@ -472,6 +437,78 @@ def findings(
             pl.col("feed_fen"),
         )
 
+
+def _wages_above_line(recent, declared, today, params, covered_months, emit) -> None:
+    """Each earner's wages over the months the 人社 extracts cover, per member above the line."""
+    dept = pl.col("department")
+    # 工资 above the line: each earner's wages over the months the extracts cover (from the
+    # first month the earner has a wage), not over a fixed 12; against what was declared.
+    wages = recent.filter((dept == "hrss") & (pl.col("kind") == "wage"))
+    if not wages.is_empty():
+        months = covered_months
+        if months is None:  # no department-wide view given: the months in these records
+            months = frozenset(
+                recent.filter(dept == "hrss")["event_date"].dt.strftime("%Y-%m").to_list()
+            )
+        per_hh = _wage_households(wages, declared, months, today, params)
+        emit(
+            per_hh,
+            "wage_above_line",
+            pl.lit("人社工资记录：")
+            + pl.col("months_text")
+            + pl.lit("工资合计")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元，按覆盖月数折合每月")
+            + _yuan(pl.col("monthly_fen"))
+            + pl.lit("元（申报全年")
+            + _yuan(pl.col("declared_fen"))
+            + pl.lit("元），按此家庭人均月收入约")
+            + _yuan(pl.col("per_capita"))
+            + pl.lit("元，高于标准")
+            + _yuan(pl.col("line_fen"))
+            + pl.lit("元"),
+            # the amount the policy engine reads as the member's 12-month wage: the monthly
+            # rate over the covered months × 12 (not the raw sum of however many months came)
+            pl.col("annual_fen"),
+        )
+
+
+def _balances_and_costs(recent, linked, declared, params, emit) -> None:
+    """Deposits above the declaration; large medical costs out of pocket."""
+    dept = pl.col("department")
+    # 存款/金融资产 above the declaration.
+    bank = linked.filter(dept == "bank")
+    if not bank.is_empty():
+        agg = (
+            bank.group_by("household_id")
+            .agg(
+                feed_fen=pl.col("amount_fen").sum(),
+                person_id=pl.col("person_id").sort_by("amount_fen", descending=True).first(),
+                record_id=pl.col("record_id").max(),
+                event_date=pl.col("event_date").max(),
+                department=pl.col("department").first(),
+            )
+            .join(
+                _declared_sum(declared, ["asset:deposit", "asset:security", "asset:insurance"]),
+                on="household_id",
+                how="left",
+            )
+            .filter(
+                pl.col("feed_fen")
+                > pl.col("declared_fen").fill_null(0) + params.deposit_tolerance_fen
+            )
+        )
+        emit(
+            agg,
+            "deposit",
+            pl.lit("银行存款及金融资产余额合计")
+            + _yuan(pl.col("feed_fen"))
+            + pl.lit("元，申报")
+            + _yuan(pl.col("declared_fen").fill_null(0))
+            + pl.lit("元"),
+            pl.col("feed_fen"),
+        )
+
     # 大额医疗 out-of-pocket (may make the household eligible for 刚性支出/医疗救助).
     med = recent.filter(dept == "medical_insurance")
     if not med.is_empty():
@@ -485,7 +522,7 @@ def findings(
                 department=pl.col("department").first(),
             )
             .filter(pl.col("feed_fen") >= params.large_medical_fen)
-            .join(declared_sum(["expense:medical"]), on="household_id", how="left")
+            .join(_declared_sum(declared, ["expense:medical"]), on="household_id", how="left")
         )
         emit(
             agg,
@@ -497,7 +534,3 @@ def findings(
             + pl.lit("元）"),
             pl.col("feed_fen"),
         )
-
-    if not out:
-        return pl.DataFrame(schema=FINDING_SCHEMA)
-    return pl.concat(out).sort("household_id", "kind", "record_id")

@@ -438,6 +438,32 @@ BANDS = (
 )
 
 
+def _model_weights(model) -> list[dict]:
+    """Each comparison level's weight in ``model``, with its bounds, whether it was clamped or
+    learnt from false-link reports, and whether it vetoes a link."""
+    review = model.review
+    w = model.weights()
+    clamped = {c["level"]: c for c in review.get("clamped", [])}
+    learnt = {c["level"]: c for c in review.get("false_link_adjusted", [])}
+    weights = []
+    for col, levels in matching.LEVELS.items():
+        for key, label in levels:
+            lo, hi = matching.WEIGHT_BOUNDS[key]
+            weights.append(
+                {
+                    "field": _(matching.FIELD_LABELS[col]),
+                    "level": _(label),
+                    "weight": w.get(key),
+                    "low": lo,
+                    "high": hi,
+                    "clamped": clamped.get(key),
+                    "learnt": learnt.get(key),
+                    "veto": key in matching.VETO_LEVELS,
+                }
+            )
+    return weights
+
+
 def linkage_quality(*, user) -> dict:
     """The 核对 officer's linkage quality page: links by band and review queue size (in the
     user's scope), the current model's weights with the bounds and what was clamped, and the
@@ -471,24 +497,7 @@ def linkage_quality(*, user) -> dict:
     if run is not None:
         model = matching.LinkModel.from_dict(run.model)
         version, review = model.version, model.review
-        w = model.weights()
-        clamped = {c["level"]: c for c in review.get("clamped", [])}
-        learnt = {c["level"]: c for c in review.get("false_link_adjusted", [])}
-        for col, levels in matching.LEVELS.items():
-            for key, label in levels:
-                lo, hi = matching.WEIGHT_BOUNDS[key]
-                weights.append(
-                    {
-                        "field": _(matching.FIELD_LABELS[col]),
-                        "level": _(label),
-                        "weight": w.get(key),
-                        "low": lo,
-                        "high": hi,
-                        "clamped": clamped.get(key),
-                        "learnt": learnt.get(key),
-                        "veto": key in matching.VETO_LEVELS,
-                    }
-                )
+        weights = _model_weights(model)
     scope = user_scope(user, Capability.REGISTRY_VIEW)
     reports = (
         ReviewDecision.objects.filter(decision=ReviewDecision.REJECTED)
