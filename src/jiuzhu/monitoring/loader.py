@@ -38,6 +38,26 @@ def roll_frame(on: datetime.date) -> pl.DataFrame:
 linked_records = verify_frames.linked_records
 
 
+def hrss_earner_rates(wages: pl.DataFrame, *, since: datetime.date, upto: datetime.date) -> dict:
+    """(household, person) → each earner's monthly 人社 rate (a Fraction of fen) from
+    ``person_month_sums`` rows: over the months the extracts cover from the earner's first
+    month (``verify.rules.monthly_rates``, the rule 核对 uses), not over a fixed 12."""
+    from jiuzhu.verify.rules import monthly_rates
+    from jiuzhu.verify.selectors import covered_months
+
+    covered = covered_months(department="hrss", since=since, upto=upto)
+    return monthly_rates(
+        (
+            ((hh, person), month, fen)
+            for hh, person, month, fen in wages.select(
+                "household_id", "person_id", "month", "total_fen"
+            ).rows()
+        ),
+        covered,
+        upto.strftime("%Y-%m"),
+    )
+
+
 def roll_members(household_ids: list[int] | None) -> pl.DataFrame:
     """Living members of the given households (or of every household on a roll)."""
     return registry_frames.living_members(household_ids)

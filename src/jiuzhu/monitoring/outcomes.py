@@ -256,8 +256,6 @@ def department_income_rows(household_id: int) -> list[dict]:
     for those earners: the monthly rate × 12 over the last twelve whole months."""
     from jiuzhu.monitoring import loader
     from jiuzhu.monitoring.params import IncomeParams
-    from jiuzhu.verify.rules import monthly_rates
-    from jiuzhu.verify.selectors import covered_months
 
     p = IncomeParams()
     today = clock.today()
@@ -271,17 +269,7 @@ def department_income_rows(household_id: int) -> list[dict]:
     )
     if wages.is_empty():
         return []
-    covered = covered_months(department="hrss", since=since, upto=today)
-    rates = monthly_rates(
-        (
-            ((hh, person), month, fen)
-            for hh, person, month, fen in wages.select(
-                "household_id", "person_id", "month", "total_fen"
-            ).rows()
-        ),
-        covered,
-        today.strftime("%Y-%m"),
-    )
+    rates = loader.hrss_earner_rates(wages, since=since, upto=today)
     end = today.replace(day=1) - datetime.timedelta(days=1)
     start = datetime.date(end.year - 1, end.month, 1) + datetime.timedelta(days=32)
     start = start.replace(day=1)

@@ -24,8 +24,6 @@ from jiuzhu.registry import frames as registry_frames
 from jiuzhu.verify import frames as verify_frames
 from jiuzhu.verify.feeds import DEPARTMENT_LABELS
 from jiuzhu.verify.feeds import VEHICLE_KIND_LABELS as VEHICLE_LABELS
-from jiuzhu.verify.rules import monthly_rates
-from jiuzhu.verify.selectors import covered_months
 
 CANDIDATE_SCHEMA = {
     "household_id": pl.Int64,
@@ -847,27 +845,10 @@ def _excluded_programmes_of_persons(ctx: Context, roll: pl.DataFrame, excl) -> p
         .rename({"programme": "a", "programme_2": "b"})
         .join(excl.filter(pl.col("unit") == "person"), on=["a", "b"])
     )
-    return _finish(
-        pairs,
-        programme=pl.col("a"),
-        roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
-        key=pl.lit("excl:")
-        + pl.col("person_id").cast(pl.Utf8)
-        + ":"
-        + pl.col("a")
-        + "+"
-        + pl.col("b"),
-        summary=pl.col("person_name").fill_null("")
-        + pl.lit("同时在")
-        + pl.col("a")
-        + pl.lit("与")
-        + pl.col("b")
-        + pl.lit("名册中：")
-        + pl.col("rule"),
-        source=pl.lit("救助名册"),
-        event_date=pl.lit(ctx.as_of.isoformat()),
-        hold=pl.lit(False),
+    key = (
+        pl.lit("excl:") + pl.col("person_id").cast(pl.Utf8) + ":" + pl.col("a") + "+" + pl.col("b")
     )
+    return _excluded_pair_alerts(ctx, pairs, key, pl.col("person_name").fill_null(""))
 
 
 def _excluded_programmes_of_households(ctx: Context, roll: pl.DataFrame, excl) -> pl.DataFrame:
@@ -880,12 +861,19 @@ def _excluded_programmes_of_households(ctx: Context, roll: pl.DataFrame, excl) -
         .rename({"programme": "a", "programme_2": "b"})
         .join(excl.filter(pl.col("unit") == "household"), on=["a", "b"])
     )
+    key = pl.lit("excl:hh:") + pl.col("a") + "+" + pl.col("b")
+    return _excluded_pair_alerts(ctx, hh_pairs, key, pl.lit("同一家庭"))
+
+
+def _excluded_pair_alerts(ctx: Context, pairs: pl.DataFrame, key: pl.Expr, who: pl.Expr):
+    """The alerts of pairs of excluding programmes ``a`` and ``b`` (with their ``rule``)."""
     return _finish(
-        hh_pairs,
+        pairs,
         programme=pl.col("a"),
         roll_entry_id=pl.max_horizontal("roll_entry_id", "roll_entry_id_2"),
-        key=pl.lit("excl:hh:") + pl.col("a") + "+" + pl.col("b"),
-        summary=pl.lit("同一家庭同时在")
+        key=key,
+        summary=who
+        + pl.lit("同时在")
         + pl.col("a")
         + pl.lit("与")
         + pl.col("b")
@@ -1146,17 +1134,7 @@ def _department_income(ctx: Context, p: P.IncomeParams, since, households) -> tu
         upto=ctx.as_of,
         household_ids=households,
     )
-    covered = covered_months(department="hrss", since=since, upto=ctx.as_of)
-    rates = monthly_rates(
-        (
-            ((hh, person), month, fen)
-            for hh, person, month, fen in wages.select(
-                "household_id", "person_id", "month", "total_fen"
-            ).rows()
-        ),
-        covered,
-        ctx.as_of.strftime("%Y-%m"),
-    )
+    rates = loader.hrss_earner_rates(wages, since=since, upto=ctx.as_of)
     monthly: dict[int, Fraction] = {}
     for (hh_id, _person), rate in rates.items():
         monthly[hh_id] = monthly.get(hh_id, Fraction(0)) + rate

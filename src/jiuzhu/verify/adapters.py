@@ -85,22 +85,24 @@ REF_FIELDS = ("plate_no", "credit_code", "record_id")
 LABEL_FIELDS = ("company_name", "address", "school", "bank_name", "hospital")
 
 
+# A department record's own fields (after its department, import and row).
+RECORD_FIELDS = (
+    "kind",
+    "id_number",
+    "name",
+    "sex",
+    "birth_date",
+    "area_code",
+    "event_date",
+    "amount",
+    "data",
+)
+
+
 def records_frame(queryset=None) -> pl.DataFrame:
     qs = queryset if queryset is not None else FeedRecord.objects.all()
     out = []
-    for r in qs.values_list(
-        "id",
-        "department",
-        "kind",
-        "id_number",
-        "name",
-        "sex",
-        "birth_date",
-        "area_code",
-        "event_date",
-        "amount",
-        "data",
-    ).iterator(chunk_size=20_000):
+    for r in qs.values_list("id", "department", *RECORD_FIELDS).iterator(chunk_size=20_000):
         data = r[10] or {}
         ref = next((data[f] for f in REF_FIELDS if data.get(f)), "")
         label = next((data[f] for f in LABEL_FIELDS if data.get(f)), "")

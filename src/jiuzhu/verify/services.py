@@ -264,21 +264,7 @@ def _records_write(new: list[FeedRecord], changed: list[FeedRecord]) -> None:
     if changed:
         RecordLink.objects.filter(record_id__in=[r.pk for r in changed]).delete()
         FeedRecord.objects.bulk_update(
-            changed,
-            [
-                "feed_import",
-                "row_no",
-                "kind",
-                "id_number",
-                "name",
-                "sex",
-                "birth_date",
-                "area_code",
-                "event_date",
-                "amount",
-                "data",
-            ],
-            batch_size=2000,
+            changed, ["feed_import", "row_no", *adapters.RECORD_FIELDS], batch_size=2000
         )
 
 
