@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from jiuzhu.audit.models import NATIONAL, AuditChainHead, AuditEvent  # noqa: F401 - NATIONAL: for callers
 from jiuzhu.core import clock
-from jiuzhu.core import events as events_bus
 from jiuzhu.core.hashchain import (
     ZERO_HASH,
     ChainText,
@@ -126,12 +125,6 @@ def audit_record_many(*, actor, events: list[dict]) -> list[AuditEvent]:
         rows.append(event)
     AuditEvent.objects.bulk_create(rows, batch_size=2000)
     AuditChainHead.objects.filter(id=1).update(last_seq=seq, last_hash=prev)
-    if events_bus.subscribers(events_bus.AuditRecorded):
-        events_bus.publish(
-            events_bus.AuditRecorded(
-                rows=tuple((r.seq, r.action, r.subject_type, r.subject_id) for r in rows)
-            )
-        )
     return rows
 
 

@@ -160,15 +160,17 @@ class LinkWithdrawn(Event):
 
 
 @dataclasses.dataclass(frozen=True)
-class AuditRecorded(Event):
-    """Rows were appended to the audit chain: ``rows`` is ``(seq, action, subject_type,
-    subject_id)`` of each, in order.
+class PayrollReleased(Event):
+    """A payroll was released to the bank (拨付): its payable lines are sent.
 
-    Publisher: ``audit.services.audit_record_many`` (only while someone subscribes).
-    Subscribers: portal tells each household of a released payroll that its money was paid
-    (action ``funds.payroll_release``; ``portal.notify``)."""
+    Publisher: ``funds.services.payrolls.payroll_release``. Subscribers: portal tells each
+    household bound to a citizen account that its money was paid (``portal.notify``; it
+    replaced audit's ``audit_recorded`` signal, which the portal watched for this action)."""
 
-    rows: tuple[tuple[int, str, str, str], ...]
+    payroll_id: int
+    area_code: str
+    amount: Decimal
+    lines: int
 
 
 CATALOGUE: tuple[type[Event], ...] = (
@@ -176,5 +178,5 @@ CATALOGUE: tuple[type[Event], ...] = (
     CaseDecided,
     RollChanged,
     LinkWithdrawn,
-    AuditRecorded,
+    PayrollReleased,
 )

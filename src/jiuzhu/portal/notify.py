@@ -2,10 +2,10 @@
 
 Five moments: 受理 (accepted), a missing paper (容缺 item or 退回补正), 公示, the decision and a
 payment. The portal subscribes without touching the cases or funds services: a case step is a
-``CaseEvent`` row and a 容缺 item an ``OutstandingItem`` row (``post_save``), a payroll release an
-audit record (the ``jiuzhu.core.events.AuditRecorded`` event, dispatched once the release
-commits). Every subscription ends in ``dispatch``. Messages go out after the change commits; a
-moment is told once per household (``Notice.key``).
+``CaseEvent`` row and a 容缺 item an ``OutstandingItem`` row (``post_save``), a payroll release
+the ``jiuzhu.core.events.PayrollReleased`` event (dispatched once the release commits). Every
+subscription ends in ``dispatch``. Messages go out after the change commits; a moment is told
+once per household (``Notice.key``).
 """
 
 from __future__ import annotations
@@ -106,12 +106,10 @@ def on_outstanding(sender, instance, created, **kwargs):
     )
 
 
-def on_audit(event) -> None:
-    """``core.events.AuditRecorded`` subscriber: a released payroll is told to its households."""
-    for _seq, action, _subject_type, subject_id in event.rows:
-        if action == "funds.payroll_release":
-            with transaction.atomic():
-                _payroll_released(int(subject_id))
+def on_payroll_released(event) -> None:
+    """``core.events.PayrollReleased`` subscriber: the payroll's households are told."""
+    with transaction.atomic():
+        _payroll_released(event.payroll_id)
 
 
 def _payroll_released(payroll_id: int) -> None:
@@ -151,4 +149,4 @@ def connect() -> None:
 
     post_save.connect(on_case_event, sender=CaseEvent, dispatch_uid="portal.notify.case")
     post_save.connect(on_outstanding, sender=OutstandingItem, dispatch_uid="portal.notify.missing")
-    events.subscribe(events.AuditRecorded, on_audit)
+    events.subscribe(events.PayrollReleased, on_payroll_released)

@@ -16,6 +16,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import require_area, user_roles
 from jiuzhu.areas.models import Area, AreaLevel, level_for_code
 from jiuzhu.audit.services import audit_record
+from jiuzhu.core import events
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.frames import date_sql, fen_sql, read_frame, write_frame
 from jiuzhu.core.money import fen_to_text
@@ -527,6 +528,14 @@ def payroll_release(*, actor, payroll_id: int, version: int) -> Payroll:
             subject_id=payroll.pk,
             area_code=payroll.area_id,
             after={"amount": payroll.payable_amount, "lines": payroll.payable_count},
+        )
+        events.publish(
+            events.PayrollReleased(
+                payroll_id=payroll.pk,
+                area_code=payroll.area_id,
+                amount=payroll.payable_amount,
+                lines=payroll.payable_count,
+            )
         )
         payroll.refresh_from_db()
         return payroll
