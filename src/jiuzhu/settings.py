@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jiuzhu.funds",
     "jiuzhu.stats",
     "jiuzhu.portal",
+    "jiuzhu.interop",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,59 @@
+"""Reads of the interop app: persons as another system may see them (agreed fields only,
+masked unless the agreement says otherwise), transactions for txn/status."""
+
+from __future__ import annotations
+
+from jiuzhu.core.masking import mask_id_number, mask_name, mask_phone
+from jiuzhu.core.programmes import programme_label
+from jiuzhu.interop.models import ServiceAccount
+from jiuzhu.registry.models import RollEntry, RollStatus
+
+_MASKS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
+
+
+def _programmes(person_ids: list[int], household_ids: list[int]) -> dict[int, list[str]]:
+    by_household: dict[int, set[str]] = {}
+    for hh, prog in RollEntry.objects.filter(
+        household_id__in=household_ids, status=RollStatus.ACTIVE
+    ).values_list("household_id", "programme"):
+        by_household.setdefault(hh, set()).add(prog)
+    return {hh: sorted(p) for hh, p in by_household.items()}
+
+
+def person_records(account: ServiceAccount, persons) -> list[dict]:
+    """Each person as a dict of the agreed fields; ``id_number``, ``phone`` and ``name`` are
+    masked unless listed in the agreement's ``reveal``."""
+    persons = list(persons)
+    fields, reveal = set(account.fields), set(account.reveal)
+    progs = (
+        _programmes([p.id for p in persons], [p.household_id for p in persons])
+        if "programmes" in fields
+        else {}
+    )
+    out = []
+    for p in persons:
+        hh = p.household
+        values = {
+            "name": p.name,
+            "sex": p.sex,
+            "birth_date": p.birth_date.isoformat(),
+            "id_number": p.id_number or "",
+            "phone": p.phone or hh.phone,
+            "area": hh.hukou_area_id,
+            "household_number": hh.number,
+            "household_size": hh.size,
+            "relation": p.relation,
+            "programmes": [
+                {"code": c, "label": programme_label(c)} for c in progs.get(p.household_id, [])
+            ],
+            "death_date": p.death_date.isoformat() if p.death_date else None,
+        }
+        record = {}
+        for key in sorted(fields):
+            value = values[key]
+            if key in _MASKS and key not in reveal:
+                value = _MASKS[key](value)
+            record[key] = value
+        record["person_ref"] = f"P{p.pk}"
+        out.append(record)
+    return out
