@@ -18,7 +18,7 @@ from jiuzhu.interop.services import ScopeError, TokenError, authenticate
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse(envelope.http_error(code, message), status=status)
+    return JsonResponse(envelope.http_error(code, message, clock.now()), status=status)
 
 
 def _checked(request, action: str):

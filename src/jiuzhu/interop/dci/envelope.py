@@ -128,8 +128,13 @@ def err(correlation_id: str, code: str, message: str, now: dt.datetime) -> dict:
     }
 
 
-def http_error(code: str, message: str) -> dict:
-    return {"errors": [{"code": code, "message": message[:999]}]}
+def http_error(code: str, message: str, now: dt.datetime) -> dict:
+    """An HTTP 4xx body: the spec's ``HttpErrorResponse`` (``errors``) and, beside it, the
+    ``message`` of an ERR acknowledgement — the conformance kit reads only the latter, the
+    spec defines only the former (docs/interop.md lists this discrepancy)."""
+    body = err("", code, message, now)
+    body["errors"] = [{"code": code, "message": message[:999]}]
+    return body
 
 
 def callback_header(

@@ -51,6 +51,10 @@ class Command(BaseCommand):
         r.add_argument("--reason", required=True)
         k = sub.add_parser("keypair", help="make a sender key pair (JWK) for a test client")
         k.add_argument("--out", required=True)
+        s = sub.add_parser("assertion", help="a sender assertion (JWS) signed with a key pair")
+        s.add_argument("--key", required=True)
+        s.add_argument("--sender-id", required=True)
+        s.add_argument("--hours", type=int, default=2)
         c = sub.add_parser("crvs-subscribe")
         c.add_argument("--url", required=True)
         c.add_argument("--token", required=True)
@@ -103,6 +107,13 @@ class Command(BaseCommand):
         with open(o["out"], "w") as f:
             json.dump(key.as_dict(private=True), f)
         self.stdout.write(json.dumps(key.as_dict(private=False)))
+
+    def _assertion(self, **o):
+        from joserfc.jwk import ECKey
+
+        with open(o["key"]) as f:
+            key = ECKey.import_key(json.load(f))
+        self.stdout.write(signing.sender_assertion(o["sender_id"], key, ttl=o["hours"] * 3600))
 
     def _crvs_subscribe(self, **o):
         import httpx
