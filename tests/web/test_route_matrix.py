@@ -51,6 +51,9 @@ C = Capability
 LOGIN = "login"  # any signed-in user
 PUBLIC = "public"
 CITIZEN = "citizen"  # the citizen portal's own sign-in (SMS code), never a staff session
+# Another system's bearer token (interop: /api/v1/registry/, /dci/): no staff session and no
+# anonymous caller ever gets an answer; scopes and revocation are tested in tests/interop.
+TOKEN = "token"
 IN_NAME, OUT_NAME = "城东内区户", "姜堰外区户"
 
 
@@ -348,6 +351,18 @@ MATRIX = {
     "portal:objection_query": Row(PUBLIC),
     "portal:staff_posters": Row(LOGIN),  # lists only the villages in scope
     "portal:staff_poster": Row(C.CASE_VIEW, "GET", VILLAGE, "household"),
+    "api:persons": Row(TOKEN),
+    "api:parameters": Row(TOKEN),
+    "api:feed_upload": Row(TOKEN, "POST"),
+    "api:feed_status": Row(TOKEN, "GET", pk("feed", "import_id")),
+    "dci:search": Row(TOKEN, "POST"),
+    "dci:subscribe": Row(TOKEN, "POST"),
+    "dci:unsubscribe": Row(TOKEN, "POST"),
+    "dci:txn_status": Row(TOKEN, "POST"),
+    "dci:sync_search": Row(TOKEN, "POST"),
+    "dci:sync_txn_status": Row(TOKEN, "POST"),
+    "dci:crvs_notify": Row(TOKEN, "POST"),
+    "dci:jwks": Row(PUBLIC),
 }
 
 
@@ -740,7 +755,7 @@ def test_every_object_parameter_is_a_real_object(world):
                 if f"<int:{key}>" in pattern and not isinstance(value, int):
                     problems.append(f"{name}: {key}={value!r}")
         kinds = set(_kinds(row))
-        if row.cap not in (PUBLIC, CITIZEN) and row.obj is None and not kinds <= city_wide:
+        if row.cap not in (PUBLIC, CITIZEN, TOKEN) and row.obj is None and not kinds <= city_wide:
             problems.append(f"{name}: an object of an area without the outside check")
         if row.kwargs(world, "in") == row.kwargs(world, "out") and not kinds <= city_wide:
             problems.append(f"{name}: the same object inside and outside")
@@ -772,6 +787,10 @@ def test_permission_matrix(world, name):
             if row.cap == CITIZEN:  # a staff session is no citizen sign-in
                 if code in (200, 201):
                     problems.append(f"{where}: citizen page answered {code}")
+                continue
+            if row.cap == TOKEN:  # neither a session nor nobody is another system
+                if code != 401:
+                    problems.append(f"{where}: token route answered {code}, not 401")
                 continue
             if user is None:
                 if row.cap != PUBLIC:

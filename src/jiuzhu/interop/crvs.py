@@ -23,7 +23,7 @@ from jiuzhu.interop.dci.envelope import EnvelopeError, Request
 from jiuzhu.interop.models import AccessToken
 from jiuzhu.interop.services import call_record, require_scope
 from jiuzhu.monitoring.self_reports import self_report_raise
-from jiuzhu.registry.models import Person
+from jiuzhu.registry.selectors import living_person_by_id_number
 from jiuzhu.verify.services import feed_import
 
 DEATH = ("death",)
@@ -136,7 +136,7 @@ def notify_receive(token: AccessToken, req: Request) -> dict:
         imported = result.feed_import.pk
     call_record(
         token,
-        "interop.crvs.notify",
+        "crvs.notify",
         rows=len(deaths) + births,
         extra={
             "txn": req.transaction_id,
@@ -151,7 +151,7 @@ def notify_receive(token: AccessToken, req: Request) -> dict:
 def _birth(token: AccessToken, record: dict) -> int:
     born = _date(record.get("birth_date"))
     for parent_id in _parents(record):
-        parent = Person.objects.filter(id_number=parent_id, death_date=None).first()
+        parent = living_person_by_id_number(parent_id)
         if parent is None:
             continue
         self_report_raise(

@@ -96,7 +96,7 @@ def search(token: AccessToken, req: Request, correlation_id: str) -> dict:
         resp, n = _search_one(token, item)
         responses.append(resp)
         rows += n
-    call_record(token, "interop.dci.search", rows=rows, extra={"txn": req.transaction_id})
+    call_record(token, "dci.search", rows=rows, extra={"txn": req.transaction_id})
     return {
         "transaction_id": req.transaction_id,
         "correlation_id": correlation_id,
@@ -135,7 +135,7 @@ def subscribe(token: AccessToken, req: Request, correlation_id: str) -> dict:
             code=f"sub-{envelope.new_id()}",
             event_types=[event],
             notify_uri=_notify_uri(req, criteria)[:300],
-            area_code=token.account.area_id,
+            area_code=token.account.area.prefix,
         )
         out.append(
             base
@@ -152,7 +152,7 @@ def subscribe(token: AccessToken, req: Request, correlation_id: str) -> dict:
                 ],
             }
         )
-    call_record(token, "interop.dci.subscribe", rows=len(out), extra={"txn": req.transaction_id})
+    call_record(token, "dci.subscribe", rows=len(out), extra={"txn": req.transaction_id})
     return {
         "transaction_id": req.transaction_id,
         "correlation_id": correlation_id,
@@ -174,9 +174,7 @@ def unsubscribe(token: AccessToken, req: Request, correlation_id: str) -> dict:
         statuses.append({"code": str(code), "status": "unsubscribe"})
         if not ended:  # unknown to this sender, or already ended: say so, change nothing
             statuses[-1]["status"] = "unsubscribe"
-    call_record(
-        token, "interop.dci.unsubscribe", rows=len(codes), extra={"txn": req.transaction_id}
-    )
+    call_record(token, "dci.unsubscribe", rows=len(codes), extra={"txn": req.transaction_id})
     return {
         "transaction_id": req.transaction_id,
         "correlation_id": correlation_id,
@@ -212,7 +210,7 @@ def txn_status(token: AccessToken, req: Request, correlation_id: str) -> dict:
             "correlation_id": found.correlation_id if found else correlation_id,
             "search_response": [],
         }
-    call_record(token, "interop.dci.txn_status", extra={"txn": req.transaction_id})
+    call_record(token, "dci.txn_status", extra={"txn": req.transaction_id})
     return {
         "transaction_id": req.transaction_id,
         "correlation_id": correlation_id,

@@ -6,18 +6,9 @@ from __future__ import annotations
 from jiuzhu.core.masking import mask_id_number, mask_name, mask_phone
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.interop.models import ServiceAccount
-from jiuzhu.registry.models import RollEntry, RollStatus
+from jiuzhu.registry.selectors import active_programmes
 
 _MASKS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}
-
-
-def _programmes(person_ids: list[int], household_ids: list[int]) -> dict[int, list[str]]:
-    by_household: dict[int, set[str]] = {}
-    for hh, prog in RollEntry.objects.filter(
-        household_id__in=household_ids, status=RollStatus.ACTIVE
-    ).values_list("household_id", "programme"):
-        by_household.setdefault(hh, set()).add(prog)
-    return {hh: sorted(p) for hh, p in by_household.items()}
 
 
 def person_records(account: ServiceAccount, persons) -> list[dict]:
@@ -25,11 +16,7 @@ def person_records(account: ServiceAccount, persons) -> list[dict]:
     masked unless listed in the agreement's ``reveal``."""
     persons = list(persons)
     fields, reveal = set(account.fields), set(account.reveal)
-    progs = (
-        _programmes([p.id for p in persons], [p.household_id for p in persons])
-        if "programmes" in fields
-        else {}
-    )
+    progs = active_programmes({p.household_id for p in persons}) if "programmes" in fields else {}
     out = []
     for p in persons:
         hh = p.household

@@ -42,6 +42,9 @@ AGREEABLE_FIELDS = {
     "death_date": "死亡日期",
 }
 MAX_TOKEN_DAYS = 366
+# Scopes that put rows into verify's department feeds (a CRVS death notify is imported as the
+# police death-registration feed): the account holds the department data role.
+UPLOADING = {Scope.FEED_UPLOAD, Scope.CRVS_NOTIFY}
 
 
 class TokenError(Exception):
@@ -108,8 +111,10 @@ def service_account_create(
             errors.setdefault("public_key", []).append(_("验签公钥须是 JWK（JSON）"))
     if signature_mode != "none" and not public_key:
         errors.setdefault("public_key", []).append(_("验签须登记对方的公钥"))
-    if Scope.FEED_UPLOAD in scopes and not department:
-        errors.setdefault("department", []).append(_("上传部门数据须指定所属部门"))
+    if set(scopes) & UPLOADING and not department:
+        errors.setdefault("department", []).append(
+            _("上传部门数据（含出生死亡登记通知）须指定所属部门")
+        )
     if errors:
         raise ServiceError(errors=errors)
     _require_manager(actor, area_code)
@@ -117,11 +122,11 @@ def service_account_create(
     user.set_unusable_password()
     user.save(update_fields=["password"])
     by_console = actor is None
-    role = Role.DEPARTMENT_DATA if Scope.FEED_UPLOAD in scopes else Role.INTERFACE
+    role = Role.DEPARTMENT_DATA if set(scopes) & UPLOADING else Role.INTERFACE
     account_services.role_assign(
         actor=actor, user=user, role=role, area_code=area_code, department=department
     )
-    if role == Role.DEPARTMENT_DATA and set(scopes) - {Scope.FEED_UPLOAD}:
+    if role == Role.DEPARTMENT_DATA and set(scopes) - UPLOADING:
         account_services.role_assign(
             actor=actor, user=user, role=Role.INTERFACE, area_code=area_code
         )
@@ -278,13 +283,13 @@ def require_scope(token: AccessToken, scope: str) -> None:
         raise ScopeError(scope)
 
 
-def call_record(token: AccessToken, action: str, *, rows: int | None = None, extra=None) -> None:
+def call_record(token: AccessToken, what: str, *, rows: int | None = None, extra=None) -> None:
     """The audit of one call, with the account's purpose (every call of another system)."""
     account = token.account
     with transaction.atomic():
         audit_record(
             actor=account.user,
-            action=action,
+            action=f"interop.{what}",
             subject_type="service_account",
             subject_id=account.pk,
             area_code=account.area_id,

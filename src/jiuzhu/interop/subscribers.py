@@ -9,15 +9,11 @@ def _roll_changed(event: RollChanged) -> None:
     from jiuzhu.interop.models import Subscription
     from jiuzhu.interop.registry_interface import notify_subscribers
     from jiuzhu.interop.selectors import person_records
-    from jiuzhu.registry.models import Person
+    from jiuzhu.registry.selectors import household_members
 
     if not Subscription.objects.filter(active=True).exists():
         return
-    persons = list(
-        Person.objects.filter(household_id=event.household_id)
-        .select_related("household")
-        .order_by("id")
-    )
+    persons = household_members(event.household_id)
     if not persons:
         return
     hh = persons[0].household

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -97,6 +98,8 @@ def crvs_notify(request):
     token, req = checked
     try:
         crvs.notify_receive(token, req)
+    except PermissionDenied:
+        return _error(403, "err.forbidden", "the account may not upload death registrations")
     except ScopeError as exc:
         return _error(403, "err.forbidden", f"the token lacks the scope {exc}")
     except EnvelopeError as exc:

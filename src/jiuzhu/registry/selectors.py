@@ -653,3 +653,24 @@ def person_search(
         parts = [_search_q(f, o, v, today) for f, o, v in conditions]
         qs = qs.filter(reduce(and_ if join == "and" else or_, parts))
     return qs.select_related("household", "household__hukou_area").order_by("id")
+
+
+def active_programmes(household_ids) -> dict[int, list[str]]:
+    """Household id → the programmes it is on the roll for today (active entries)."""
+    out: dict[int, set[str]] = {}
+    for hh, prog in RollEntry.objects.filter(
+        household_id__in=list(household_ids), status=RollStatus.ACTIVE
+    ).values_list("household_id", "programme"):
+        out.setdefault(hh, set()).add(prog)
+    return {hh: sorted(p) for hh, p in out.items()}
+
+
+def household_members(household_id: int) -> list[Person]:
+    """The persons of one household (the dead included), with the household, by id."""
+    return list(
+        Person.objects.filter(household_id=household_id).select_related("household").order_by("id")
+    )
+
+
+def living_person_by_id_number(id_number: str) -> Person | None:
+    return Person.objects.filter(id_number=normalise_id(id_number), death_date=None).first()
