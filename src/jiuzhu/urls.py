@@ -26,4 +26,5 @@ urlpatterns = [
     path("m/", include("jiuzhu.portal.urls")),
     path("api/v1/", api.urls),
     path("dci/", include("jiuzhu.interop.urls")),
+    path("interop/", include("jiuzhu.interop.staff_urls")),
 ]

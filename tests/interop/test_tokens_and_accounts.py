@@ -154,3 +154,53 @@ def test_a_department_token_uploads_only_its_own_feed(client, taizhou):
         ).status_code
         == 404
     )
+
+
+def test_the_administrators_pages_register_approve_issue_and_revoke(client, admins):
+    """系统管理 → 接入系统, as two administrators click it: register, the other approves, a
+    token is shown once, then revoked with a reason."""
+    maker, checker = admins
+    client.force_login(maker)
+    r = client.post(
+        "/interop/accounts/new/",
+        {
+            "name": "市住建局",
+            "sender_id": "zjj-3212",
+            "area": "321200000000",
+            "purpose": "公租房申请家庭核对",
+            "scopes": ["registry.search"],
+            "fields": ["name", "id_number"],
+            "signature_mode": "none",
+        },
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    detail = r["Location"]
+    page = client.get(detail).content.decode()
+    assert "待复核" in page and "须由另一名系统管理员复核" in page
+    assert "registry.search" not in page and "查询救助对象" in page  # labels, not codes
+    client.force_login(checker)
+    client.post(detail + "approve/")
+    r = client.post(detail + "tokens/", {"days": "30"}, follow=True)
+    page = r.content.decode()
+    token = AccessToken.objects.get(account__sender_id="zjj-3212")
+    assert f"jz_{token.prefix}_" in page and "只显示这一次" in page
+    again = client.get(detail).content.decode()
+    assert "只显示这一次" not in again  # shown once
+    r = client.post(f"{detail}tokens/{token.pk}/revoke/", {"reason": ""}, follow=True)
+    token.refresh_from_db()
+    assert token.revoked_at is None and "请填写吊销原因" in r.content.decode()
+    client.post(f"{detail}tokens/{token.pk}/revoke/", {"reason": "合同到期"})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_a_form_error_keeps_what_was_typed(client, admins):
+    client.force_login(admins[0])
+    r = client.post(
+        "/interop/accounts/new/",
+        {"name": "市住建局", "sender_id": "zjj", "area": "321200000000", "purpose": "",
+         "scopes": ["registry.search"], "signature_mode": "message"},
+    )
+    page = r.content.decode()
+    assert r.status_code == 200 and 'value="市住建局"' in page
+    assert "验签须登记对方的公钥" in page or "用途" in page

@@ -363,6 +363,27 @@ MATRIX = {
     "dci:sync_txn_status": Row(TOKEN, "POST"),
     "dci:crvs_notify": Row(TOKEN, "POST"),
     "dci:jwks": Row(PUBLIC),
+    "interop:accounts": Row(C.ACCOUNTS_MANAGE),
+    "interop:account_create": Row(C.ACCOUNTS_MANAGE),
+    "interop:account_detail": Row(
+        C.ACCOUNTS_MANAGE, "GET", pk("service_account"), "service_account"
+    ),
+    "interop:account_approve": Row(
+        C.ACCOUNTS_MANAGE, "POST", pk("service_account"), "service_account", {}
+    ),
+    "interop:account_disable": Row(
+        C.ACCOUNTS_MANAGE, "POST", pk("service_account"), "service_account", {"reason": "x"}
+    ),
+    "interop:token_issue": Row(
+        C.ACCOUNTS_MANAGE, "POST", pk("service_account"), "service_account", {"days": "1"}
+    ),
+    "interop:token_revoke": Row(
+        C.ACCOUNTS_MANAGE,
+        "POST",
+        both(pk("service_account"), pk("service_token", "token_id")),
+        "service_account",
+        {"reason": "x"},
+    ),
 }
 
 
@@ -598,6 +619,19 @@ def _side(cast, village, county, township, name, worker, admin_user):
         created_at=datetime.datetime(2026, 11, 18, 9, tzinfo=datetime.UTC),
     )
     photo = ReportPhoto.objects.create(report=report, content_type="image/png", data=b"x", size=1)
+    from jiuzhu.interop import services as interop_services
+
+    service_account = interop_services.service_account_create(
+        actor=None,
+        name=f"{name}医保",
+        sender_id=f"svc-{county}",
+        purpose="资助参保",
+        area_code=county,
+        scopes=["registry.search"],
+        fields=["name"],
+        signature_mode="none",
+    )
+    service_token, _raw = interop_services.token_issue(actor=None, account_id=service_account.pk)
     objects = {
         "household": hh,
         "person": head,
@@ -627,6 +661,8 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "sample": sample,
         "report": report,
         "photo": photo,
+        "service_account": service_account,
+        "service_token": service_token,
     }
     areas = {
         "household": village,
@@ -639,6 +675,7 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "param": county,
         "plan": county,
         "report": township,
+        "service_account": county,
         "county": county,
     }
     return {**objects, "village": village, "county": county, "area": areas}

@@ -9,12 +9,17 @@ class InteropConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
+        from jiuzhu.core.navigation import register_nav
         from jiuzhu.core.schedule import Job, daily, job_register
         from jiuzhu.interop import subscribers
         from jiuzhu.interop.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+        register_nav(
+            _("接入系统"), "interop:accounts", capability=Capability.ACCOUNTS_MANAGE, order=92
+        )
         subscribers.connect()
         job_register(
             Job(

@@ -21,6 +21,22 @@ class Scope(models.TextChoices):
     CRVS_NOTIFY = "crvs.notify", _("推送出生死亡登记")
 
 
+# The person fields an agreement may name (``ServiceAccount.fields``), with their labels.
+AGREEABLE_FIELDS = {
+    "name": _("姓名"),
+    "sex": _("性别"),
+    "birth_date": _("出生日期"),
+    "id_number": _("身份证号"),
+    "phone": _("联系电话"),
+    "area": _("户籍地"),
+    "household_number": _("家庭编号"),
+    "household_size": _("家庭人数"),
+    "relation": _("与户主关系"),
+    "programmes": _("在册救助项目"),
+    "death_date": _("死亡日期"),
+}
+
+
 class ServiceAccount(models.Model):
     """Another system's identity. ``fields`` is the agreement: which person fields it may
     receive (anything else is never sent); ``reveal`` lists the agreed fields sent unmasked."""
@@ -76,6 +92,30 @@ class ServiceAccount(models.Model):
     @property
     def active(self) -> bool:
         return self.approved_at is not None and self.disabled_at is None
+
+    @property
+    def status_label(self):
+        if self.disabled_at is not None:
+            return _("已停用")
+        return _("生效") if self.approved_at is not None else _("待复核")
+
+    @property
+    def department_label(self) -> str:
+        from jiuzhu.core.labels import DEPARTMENT, label
+
+        return label(DEPARTMENT, self.department) if self.department else ""
+
+    @property
+    def scope_labels(self) -> list:
+        return [Scope(s).label for s in self.scopes if s in Scope.values]
+
+    @property
+    def field_labels(self) -> list:
+        return [AGREEABLE_FIELDS[f] for f in self.fields if f in AGREEABLE_FIELDS]
+
+    @property
+    def reveal_labels(self) -> list:
+        return [AGREEABLE_FIELDS[f] for f in self.reveal if f in AGREEABLE_FIELDS]
 
 
 class AccessToken(models.Model):

@@ -44,3 +44,28 @@ def person_records(account: ServiceAccount, persons) -> list[dict]:
         record["person_ref"] = f"P{p.pk}"
         out.append(record)
     return out
+
+
+def accounts_in_scope(*, manager):
+    """The service accounts of the manager's areas (accounts.manage), newest first."""
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import scoped
+
+    return (
+        scoped(ServiceAccount.objects.all(), manager, Capability.ACCOUNTS_MANAGE)
+        .select_related("area", "created_by", "approved_by")
+        .prefetch_related("tokens")
+        .order_by("-created_at")
+    )
+
+
+def account_for_manage(*, manager, account_id: int) -> ServiceAccount:
+    from jiuzhu.accounts.roles import Capability
+    from jiuzhu.accounts.scoping import access
+
+    return access(
+        ServiceAccount.objects.select_related("area"),
+        manager,
+        Capability.ACCOUNTS_MANAGE,
+        pk=account_id,
+    )

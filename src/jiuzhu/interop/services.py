@@ -25,22 +25,8 @@ from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.interop.models import AccessToken, Scope, ServiceAccount
+from jiuzhu.interop.models import AGREEABLE_FIELDS, AccessToken, Scope, ServiceAccount
 
-# The person fields an agreement may name (``ServiceAccount.fields``) with their labels.
-AGREEABLE_FIELDS = {
-    "name": "姓名",
-    "sex": "性别",
-    "birth_date": "出生日期",
-    "id_number": "身份证号",
-    "phone": "联系电话",
-    "area": "户籍地",
-    "household_number": "家庭编号",
-    "household_size": "家庭人数",
-    "relation": "与户主关系",
-    "programmes": "在册救助项目",
-    "death_date": "死亡日期",
-}
 MAX_TOKEN_DAYS = 366
 # Scopes that put rows into verify's department feeds (a CRVS death notify is imported as the
 # police death-registration feed): the account holds the department data role.
