@@ -198,8 +198,14 @@ def test_a_form_error_keeps_what_was_typed(client, admins):
     client.force_login(admins[0])
     r = client.post(
         "/interop/accounts/new/",
-        {"name": "市住建局", "sender_id": "zjj", "area": "321200000000", "purpose": "",
-         "scopes": ["registry.search"], "signature_mode": "message"},
+        {
+            "name": "市住建局",
+            "sender_id": "zjj",
+            "area": "321200000000",
+            "purpose": "",
+            "scopes": ["registry.search"],
+            "signature_mode": "message",
+        },
     )
     page = r.content.decode()
     assert r.status_code == 200 and 'value="市住建局"' in page
