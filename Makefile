@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 PYTEST_ARGS ?= -n auto
 
-.PHONY: install demo test test-fast test-e2e lint format vendor bench clean browser
+.PHONY: install demo test test-fast test-e2e lint format vendor bench clean browser conformance
 
 # Create the virtualenv and install the locked dependencies (uv.lock) into it.
 $(VENV)/.installed: pyproject.toml uv.lock
@@ -51,6 +51,10 @@ vendor:
 	npm ci --no-audit --no-fund
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE src/jiuzhu/static/vendor/echarts/
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE src/jiuzhu/static/vendor/htmx/
+
+# The SPDCI conformance kit's Social Registry suite against a local demo (docs/interop.md).
+conformance: install
+	scripts/conformance.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -210,5 +210,10 @@ def _mount() -> None:
 
     api.add_router("/monitoring/", monitoring_router)
 
+    # Other systems' service accounts (bearer token), not staff sessions.
+    from jiuzhu.interop.api import router as registry_router
+
+    api.add_router("/registry/", registry_router)
+
 
 _mount()

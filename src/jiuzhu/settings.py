@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jiuzhu.funds",
     "jiuzhu.stats",
     "jiuzhu.portal",
+    "jiuzhu.interop",
 ]
 
 MIDDLEWARE = [
@@ -152,6 +153,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Sign-in security (jiuzhu.accounts.security; docs/security.md).
+# The SPDCI interface's signing key (a JWK file); made once under VAR_DIR when unset.
+DCI_SIGNING_KEY = os.environ.get("JIUZHU_DCI_SIGNING_KEY", "")
 JIUZHU_IDLE_TIMEOUT_MINUTES = int(os.environ.get("JIUZHU_IDLE_TIMEOUT_MINUTES", "30"))
 JIUZHU_LOGIN_MAX_FAILURES = int(os.environ.get("JIUZHU_LOGIN_MAX_FAILURES", "5"))
 JIUZHU_LOGIN_MAX_FAILURES_PER_ADDRESS = int(

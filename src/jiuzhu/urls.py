@@ -25,4 +25,6 @@ urlpatterns = [
     path("stats/", include("jiuzhu.stats.urls")),
     path("m/", include("jiuzhu.portal.urls")),
     path("api/v1/", api.urls),
+    path("dci/", include("jiuzhu.interop.urls")),
+    path("interop/", include("jiuzhu.interop.staff_urls")),
 ]

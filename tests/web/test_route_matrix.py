@@ -51,6 +51,9 @@ C = Capability
 LOGIN = "login"  # any signed-in user
 PUBLIC = "public"
 CITIZEN = "citizen"  # the citizen portal's own sign-in (SMS code), never a staff session
+# Another system's bearer token (interop: /api/v1/registry/, /dci/): no staff session and no
+# anonymous caller ever gets an answer; scopes and revocation are tested in tests/interop.
+TOKEN = "token"
 IN_NAME, OUT_NAME = "城东内区户", "姜堰外区户"
 
 
@@ -348,6 +351,39 @@ MATRIX = {
     "portal:objection_query": Row(PUBLIC),
     "portal:staff_posters": Row(LOGIN),  # lists only the villages in scope
     "portal:staff_poster": Row(C.CASE_VIEW, "GET", VILLAGE, "household"),
+    "api:persons": Row(TOKEN),
+    "api:parameters": Row(TOKEN),
+    "api:feed_upload": Row(TOKEN, "POST"),
+    "api:feed_status": Row(TOKEN, "GET", pk("feed", "import_id")),
+    "dci:search": Row(TOKEN, "POST"),
+    "dci:subscribe": Row(TOKEN, "POST"),
+    "dci:unsubscribe": Row(TOKEN, "POST"),
+    "dci:txn_status": Row(TOKEN, "POST"),
+    "dci:sync_search": Row(TOKEN, "POST"),
+    "dci:sync_txn_status": Row(TOKEN, "POST"),
+    "dci:crvs_notify": Row(TOKEN, "POST"),
+    "dci:jwks": Row(PUBLIC),
+    "interop:accounts": Row(C.ACCOUNTS_MANAGE),
+    "interop:account_create": Row(C.ACCOUNTS_MANAGE),
+    "interop:account_detail": Row(
+        C.ACCOUNTS_MANAGE, "GET", pk("service_account"), "service_account"
+    ),
+    "interop:account_approve": Row(
+        C.ACCOUNTS_MANAGE, "POST", pk("service_account"), "service_account", {}
+    ),
+    "interop:account_disable": Row(
+        C.ACCOUNTS_MANAGE, "POST", pk("service_account"), "service_account", {"reason": "x"}
+    ),
+    "interop:token_issue": Row(
+        C.ACCOUNTS_MANAGE, "POST", pk("service_account"), "service_account", {"days": "1"}
+    ),
+    "interop:token_revoke": Row(
+        C.ACCOUNTS_MANAGE,
+        "POST",
+        both(pk("service_account"), pk("service_token", "token_id")),
+        "service_account",
+        {"reason": "x"},
+    ),
 }
 
 
@@ -583,6 +619,19 @@ def _side(cast, village, county, township, name, worker, admin_user):
         created_at=datetime.datetime(2026, 11, 18, 9, tzinfo=datetime.UTC),
     )
     photo = ReportPhoto.objects.create(report=report, content_type="image/png", data=b"x", size=1)
+    from jiuzhu.interop import services as interop_services
+
+    service_account = interop_services.service_account_create(
+        actor=None,
+        name=f"{name}医保",
+        sender_id=f"svc-{county}",
+        purpose="资助参保",
+        area_code=county,
+        scopes=["registry.search"],
+        fields=["name"],
+        signature_mode="none",
+    )
+    service_token, _raw = interop_services.token_issue(actor=None, account_id=service_account.pk)
     objects = {
         "household": hh,
         "person": head,
@@ -612,6 +661,8 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "sample": sample,
         "report": report,
         "photo": photo,
+        "service_account": service_account,
+        "service_token": service_token,
     }
     areas = {
         "household": village,
@@ -624,6 +675,7 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "param": county,
         "plan": county,
         "report": township,
+        "service_account": county,
         "county": county,
     }
     return {**objects, "village": village, "county": county, "area": areas}
@@ -740,7 +792,7 @@ def test_every_object_parameter_is_a_real_object(world):
                 if f"<int:{key}>" in pattern and not isinstance(value, int):
                     problems.append(f"{name}: {key}={value!r}")
         kinds = set(_kinds(row))
-        if row.cap not in (PUBLIC, CITIZEN) and row.obj is None and not kinds <= city_wide:
+        if row.cap not in (PUBLIC, CITIZEN, TOKEN) and row.obj is None and not kinds <= city_wide:
             problems.append(f"{name}: an object of an area without the outside check")
         if row.kwargs(world, "in") == row.kwargs(world, "out") and not kinds <= city_wide:
             problems.append(f"{name}: the same object inside and outside")
@@ -772,6 +824,10 @@ def test_permission_matrix(world, name):
             if row.cap == CITIZEN:  # a staff session is no citizen sign-in
                 if code in (200, 201):
                     problems.append(f"{where}: citizen page answered {code}")
+                continue
+            if row.cap == TOKEN:  # neither a session nor nobody is another system
+                if code != 401:
+                    problems.append(f"{where}: token route answered {code}, not 401")
                 continue
             if user is None:
                 if row.cap != PUBLIC:

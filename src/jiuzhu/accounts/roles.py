@@ -19,6 +19,9 @@ class Role(models.TextChoices):
     DEPARTMENT_DATA = "department_data", _("部门数据员")
     AUDITOR = "auditor", _("纪检审计")
     SYSADMIN = "sysadmin", _("系统管理员")
+    # Another system's service account (the registry API and the SPDCI interface): reads the
+    # registry of its area, masked; the token's scopes and agreed fields narrow it further.
+    INTERFACE = "interface", _("接入系统（只读）")
 
 
 class Capability:
@@ -106,6 +109,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
+    Role.INTERFACE: frozenset({Capability.REGISTRY_VIEW}),
     Role.AUDITOR: frozenset(
         {
             Capability.REGISTRY_VIEW,

@@ -123,8 +123,8 @@ class CaseDecided(Event):
 class RollChanged(Event):
     """A payment on the roll (``registry.RollEntry``) was added, ended, or moved to another person.
 
-    Publisher: ``registry.roll`` (the only writer of the roll). Subscribers: none yet (funds
-    reads the roll when it generates a payroll)."""
+    Publisher: ``registry.roll`` (the only writer of the roll). Subscribers: interop
+    (notifies SPDCI subscribers; funds reads the roll when it generates a payroll)."""
 
     roll_entry_id: int
     household_id: int

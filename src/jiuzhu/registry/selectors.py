@@ -570,3 +570,107 @@ def household_visible(user, household_id: int) -> bool:
     return scoped(
         Household.objects.filter(pk=household_id), user, Capability.REGISTRY_VIEW
     ).exists()
+
+
+# Fields another system may search persons by (``person_search``), each with the lookup
+# that implements it; the caller (the registry API, the SPDCI interface) names fields only.
+_SEARCH_LOOKUPS = {
+    "id_number": "id_number",
+    "phone": "phone",
+    "household_number": "household__number",
+    "sex": "sex",
+    "name": "name",
+    "birth_date": "birth_date",
+    "hardship_score": "household__hardship_score",
+    "household_size": "household__size",
+}
+_SEARCH_OPS = {"eq": "exact", "lt": "lt", "lte": "lte", "gt": "gt", "gte": "gte", "in": "in"}
+
+
+def _search_q(field: str, op: str, value, today: datetime.date):
+    from django.db.models import Q
+
+    if field == "id_number":
+        value = normalise_id(str(value)) or str(value)
+    if field == "sex":
+        value = {"male": "M", "m": "M", "男": "M", "female": "F", "f": "F", "女": "F"}.get(
+            str(value).lower(), str(value)
+        )
+    if field == "area":
+        code = str(value)
+        if op not in ("eq", "in"):
+            raise ValueError(f"area supports eq only, not {op}")
+        return Q(household__hukou_area__code__startswith=code) | Q(household__hukou_area__name=code)
+    if field == "age":  # age in whole years on ``today`` → a birth-date range
+        years = int(Decimal(str(value)))
+
+        def born(n: int) -> datetime.date:
+            try:
+                return today.replace(year=today.year - n)
+            except ValueError:  # 29 February
+                return today.replace(year=today.year - n, day=28)
+
+        by_op = {
+            "eq": Q(birth_date__lte=born(years), birth_date__gt=born(years + 1)),
+            "lt": Q(birth_date__gt=born(years)),
+            "lte": Q(birth_date__gt=born(years + 1)),
+            "gt": Q(birth_date__lte=born(years + 1)),
+            "gte": Q(birth_date__lte=born(years)),
+        }
+        if op == "ne":
+            return ~by_op["eq"]
+        if op not in by_op:
+            raise ValueError(f"age does not support {op}")
+        return by_op[op]
+    lookup = _SEARCH_LOOKUPS.get(field)
+    if lookup is None:
+        raise ValueError(f"unknown field {field}")
+    if field in ("hardship_score",):
+        value = Decimal(str(value))
+    if field == "household_size":
+        value = int(Decimal(str(value)))
+    if op == "ne":
+        return ~Q(**{lookup: value})
+    if op not in _SEARCH_OPS:
+        raise ValueError(f"unknown operator {op}")
+    if op == "in" and not isinstance(value, list | tuple):
+        value = [value]
+    return Q(**{f"{lookup}__{_SEARCH_OPS[op]}": value})
+
+
+def person_search(
+    *, user, conditions: list[tuple[str, str, object]], join: str = "and"
+) -> QuerySet[Person]:
+    """Persons in ``user``'s scope matching ``conditions`` (field, op, value), joined by AND
+    or OR, dead and moved-out persons included (a caller wants to know); ordered by id.
+    Raises ``ValueError`` naming a field or operator it does not know."""
+    from functools import reduce
+    from operator import and_, or_
+
+    today = clock.today()
+    qs = scoped(Person.objects.all(), user, Capability.REGISTRY_VIEW)
+    if conditions:
+        parts = [_search_q(f, o, v, today) for f, o, v in conditions]
+        qs = qs.filter(reduce(and_ if join == "and" else or_, parts))
+    return qs.select_related("household", "household__hukou_area").order_by("id")
+
+
+def active_programmes(household_ids) -> dict[int, list[str]]:
+    """Household id → the programmes it is on the roll for today (active entries)."""
+    out: dict[int, set[str]] = {}
+    for hh, prog in RollEntry.objects.filter(
+        household_id__in=list(household_ids), status=RollStatus.ACTIVE
+    ).values_list("household_id", "programme"):
+        out.setdefault(hh, set()).add(prog)
+    return {hh: sorted(p) for hh, p in out.items()}
+
+
+def household_members(household_id: int) -> list[Person]:
+    """The persons of one household (the dead included), with the household, by id."""
+    return list(
+        Person.objects.filter(household_id=household_id).select_related("household").order_by("id")
+    )
+
+
+def living_person_by_id_number(id_number: str) -> Person | None:
+    return Person.objects.filter(id_number=normalise_id(id_number), death_date=None).first()

@@ -65,6 +65,8 @@ class Command(BaseCommand):
         if no_serve:
             return
         worker = subprocess.Popen([sys.executable, "-m", "jiuzhu", "db_worker"], env={**os.environ})
+        # A plain `kill` (SIGTERM) stops the worker too, not only Ctrl+C.
+        signal.signal(signal.SIGTERM, lambda *_args: sys.exit(0))
         try:
             from waitress import serve
 
