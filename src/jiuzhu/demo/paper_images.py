@@ -18,10 +18,37 @@ FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国文玉兰红梅海燕鹏飞志强春梅丹辉斌宇浩凯俊峰晨雪琳颖佳欣怡子轩梓涵"
 ETHNIC = ("汉", "汉", "汉", "回", "满", "苗", "壮")
-STREETS = ("海陵区城东街道凤凰路", "海陵区城西街道鼓楼路", "姜堰区三水街道人民路", "高港区口岸街道江洲路", "兴化市昭阳街道英武路", "靖江市靖城街道人民南路", "泰兴市济川街道羌溪路")
-BANKS = (("中国农业银行", "622848"), ("中国工商银行", "622202"), ("中国建设银行", "621700"), ("中国银行", "621661"), ("中国邮政储蓄银行", "621799"), ("江苏银行", "622173"))
-HOSPITALS = ("泰州市人民医院", "泰州市中医院", "姜堰区人民医院", "兴化市人民医院", "海陵区城东社区卫生服务中心")
-EMPLOYERS = ("泰州市恒达机械有限公司", "江苏华瑞纺织有限公司", "泰州市海陵区鑫源食品厂", "兴化市绿野蔬菜专业合作社", "泰兴市宏达物流有限公司")
+STREETS = (
+    "海陵区城东街道凤凰路",
+    "海陵区城西街道鼓楼路",
+    "姜堰区三水街道人民路",
+    "高港区口岸街道江洲路",
+    "兴化市昭阳街道英武路",
+    "靖江市靖城街道人民南路",
+    "泰兴市济川街道羌溪路",
+)
+BANKS = (
+    ("中国农业银行", "622848"),
+    ("中国工商银行", "622202"),
+    ("中国建设银行", "621700"),
+    ("中国银行", "621661"),
+    ("中国邮政储蓄银行", "621799"),
+    ("江苏银行", "622173"),
+)
+HOSPITALS = (
+    "泰州市人民医院",
+    "泰州市中医院",
+    "姜堰区人民医院",
+    "兴化市人民医院",
+    "海陵区城东社区卫生服务中心",
+)
+EMPLOYERS = (
+    "泰州市恒达机械有限公司",
+    "江苏华瑞纺织有限公司",
+    "泰州市海陵区鑫源食品厂",
+    "兴化市绿野蔬菜专业合作社",
+    "泰兴市宏达物流有限公司",
+)
 CATEGORIES = ("视力", "听力", "言语", "肢体", "智力", "精神", "多重")
 GRADE_TEXT = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 RELATIONS = ("户主", "配偶", "长子", "长女", "次子", "次女", "母亲", "父亲", "孙子", "孙女")
@@ -54,7 +81,9 @@ def person(rng: random.Random, *, today: datetime.date) -> dict:
     area = rng.choice(("321202", "321203", "321204", "321281", "321282", "321283"))
     number = idcard.make_id_number(area, birth, rng.randint(1, 499), sex)
     name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-    start = datetime.date(rng.randint(today.year - 9, today.year - 1), rng.randint(1, 12), rng.randint(1, 28))
+    start = datetime.date(
+        rng.randint(today.year - 9, today.year - 1), rng.randint(1, 12), rng.randint(1, 28)
+    )
     return {
         "name": name,
         "sex": sex,
@@ -119,7 +148,9 @@ def id_back(p: dict) -> Image.Image:
     dr.text((230, 364), p["issuer"], font=font(30), fill=(20, 20, 20))
     dr.text((100, 440), "有效期限", font=font(24), fill=(90, 100, 120))
     end = p["valid_to"].replace("-", ".") if p["valid_to"] != "长期" else "长期"
-    dr.text((230, 434), f"{p['valid_from'].replace('-', '.')}-{end}", font=font(30), fill=(20, 20, 20))
+    dr.text(
+        (230, 434), f"{p['valid_from'].replace('-', '.')}-{end}", font=font(30), fill=(20, 20, 20)
+    )
     return _framed(im)
 
 
@@ -228,16 +259,31 @@ def sample(kind: str, rng: random.Random, *, today: datetime.date) -> tuple[Imag
     """One generated paper of ``kind`` and the fields it shows (as ``engine.fields`` yields them)."""
     p = person(rng, today=today)
     if kind == "id_front":
-        return id_front(p), {k: p[k] for k in ("name", "sex", "ethnicity", "birth_date", "address", "id_number")}
+        return id_front(p), {
+            k: p[k] for k in ("name", "sex", "ethnicity", "birth_date", "address", "id_number")
+        }
     if kind == "id_back":
         return id_back(p), {k: p[k] for k in ("issuer", "valid_from", "valid_to")}
     if kind == "hukou":
         rel = rng.choice(RELATIONS)
-        return hukou(p, rel), {"name": p["name"], "relation": rel, "sex": p["sex"], "birth_date": p["birth_date"], "id_number": p["id_number"]}
+        return hukou(p, rel), {
+            "name": p["name"],
+            "relation": rel,
+            "sex": p["sex"],
+            "birth_date": p["birth_date"],
+            "id_number": p["id_number"],
+        }
     if kind == "disability":
         cat, grade = rng.choice(CATEGORIES), rng.randint(1, 4)
         cert = p["id_number"] + str(CATEGORIES.index(cat) + 1) + str(grade)
-        return disability(p, cat, grade), {"name": p["name"], "sex": p["sex"], "id_number": p["id_number"], "category": cat, "grade": str(grade), "certificate": cert}
+        return disability(p, cat, grade), {
+            "name": p["name"],
+            "sex": p["sex"],
+            "id_number": p["id_number"],
+            "category": cat,
+            "grade": str(grade),
+            "certificate": cert,
+        }
     if kind == "bank_card":
         bank, bin6 = rng.choice(BANKS)
         number = luhn_complete(bin6 + "".join(str(rng.randint(0, 9)) for _ in range(12)))
@@ -247,10 +293,20 @@ def sample(kind: str, rng: random.Random, *, today: datetime.date) -> tuple[Imag
         paid = round(total * rng.uniform(0.1, 0.6), 2)
         d = datetime.date(today.year, rng.randint(1, 10), rng.randint(1, 28)).isoformat()
         h = rng.choice(HOSPITALS)
-        return medical(h, d, f"{total:.2f}", f"{paid:.2f}", p["name"]), {"hospital": h, "date": d, "total": f"{total:.2f}", "self_paid": f"{paid:.2f}"}
+        return medical(h, d, f"{total:.2f}", f"{paid:.2f}", p["name"]), {
+            "hospital": h,
+            "date": d,
+            "total": f"{total:.2f}",
+            "self_paid": f"{paid:.2f}",
+        }
     if kind == "income":
         emp = rng.choice(EMPLOYERS)
         amount = f"{rng.randint(1200, 6000)}.00"
         y, end = today.year, f"{today.year}-{rng.randint(3, 10):02d}"
-        return income(emp, p["name"], amount, f"{y}-01", end), {"employer": emp, "amount": amount, "period_from": f"{y}-01", "period_to": end}
+        return income(emp, p["name"], amount, f"{y}-01", end), {
+            "employer": emp,
+            "amount": amount,
+            "period_from": f"{y}-01",
+            "period_to": end,
+        }
     raise ValueError(kind)

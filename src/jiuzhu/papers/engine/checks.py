@@ -49,7 +49,7 @@ def validate(kind: str, fields: dict[str, str], *, today: datetime.date) -> list
             try:
                 parsed = idcard.parse_id_number(number, today=today)
             except idcard.IdNumberError as exc:
-                code = "id_check_digit" if exc.code == "check_digit" else "id_invalid"
+                code = "id_check_digit" if exc.part == "check_digit" else "id_invalid"
                 out.append(_finding(code, "id_number"))
             else:
                 birth = fields.get("birth_date", "")
@@ -86,7 +86,7 @@ def cross_check(kind: str, fields: dict[str, str], expected: dict) -> list[dict]
 
     ``expected``: ``members`` (list of dicts: name, id_number, sex, birth_date, disability_grade),
     ``person`` (the one member the paper is about, when known), ``declared`` (``medical_self_paid``,
-    ``income_amount``: what the applicant declared, text amounts). Each mismatch names the field
+    ``income_12m``: what the applicant declared for 12 months, text amounts). Each mismatch names the field
     and carries the registered value (the page masks ID numbers)."""
     out: list[dict] = []
     members = expected.get("members") or []
@@ -126,7 +126,7 @@ def cross_check(kind: str, fields: dict[str, str], expected: dict) -> list[dict]
             out.append(_finding("self_paid_over_declared", "self_paid", expected=said))
     if kind == "income":
         amount = _dec(fields.get("amount", ""))
-        said = _dec(declared.get("income_amount", ""))
-        if amount is not None and said is not None and amount > said:
+        said = _dec(declared.get("income_12m", ""))
+        if amount is not None and said is not None and amount * 12 > said:
             out.append(_finding("income_over_declared", "amount", expected=said))
     return out

@@ -115,11 +115,15 @@ def repair_id_number(raw: str, *, birth_date: str = "", sex: str = "") -> str:
     text = re.sub(r"[^0-9X]", "", text)
     if len(text) == 18 and "X" in text[:17]:
         text = text[:17].replace("X", "") + text[17]
-    if len(text) == 18 and birth_date and text[:17].isdigit():
-        if idcard.check_digit(text[:17]) != text[17]:
-            candidate = text[:6] + birth_date.replace("-", "") + text[14:]
-            if len(candidate) == 18 and idcard.check_digit(candidate[:17]) == candidate[17]:
-                return candidate
+    if (
+        len(text) == 18
+        and birth_date
+        and text[:17].isdigit()
+        and idcard.check_digit(text[:17]) != text[17]
+    ):
+        candidate = text[:6] + birth_date.replace("-", "") + text[14:]
+        if len(candidate) == 18 and idcard.check_digit(candidate[:17]) == candidate[17]:
+            return candidate
     return text
 
 
@@ -191,7 +195,9 @@ def extract(kind: str, rows: list[str]) -> dict[str, str]:
     if kind == "id_front":
         f["name"] = _until(_after(rows, "姓名"), ("性别",))
         f["sex"] = _sex(flat)
-        m = re.search(r"民族:?([^\d\s出]{1,6}?)(?:出生|$)", flat) or re.search(r"民族:?(\S{1,4})", flat)
+        m = re.search(r"民族:?([^\d\s出]{1,6}?)(?:出生|$)", flat) or re.search(
+            r"民族:?(\S{1,4})", flat
+        )
         f["ethnicity"] = m.group(1) if m else ""
         m = re.search(r"出生(.{0,20})", flat)
         f["birth_date"] = _date(m.group(1)) if m else ""
@@ -216,7 +222,9 @@ def extract(kind: str, rows: list[str]) -> dict[str, str]:
         )
         if m:
             f["valid_from"] = f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
-            f["valid_to"] = "长期" if m.group(4) == "长期" else f"{m.group(5)}-{m.group(6)}-{m.group(7)}"
+            f["valid_to"] = (
+                "长期" if m.group(4) == "长期" else f"{m.group(5)}-{m.group(6)}-{m.group(7)}"
+            )
     elif kind == "hukou":
         f["name"] = _until(_after(rows, "姓名"), ("户主或", "与户主关系", "性别"))
         rel = _until(_after(rows, "与户主关系"), ("性别", "姓名"))
@@ -258,7 +266,10 @@ def extract(kind: str, rows: list[str]) -> dict[str, str]:
         m = re.search(r"(?:个人自付|个人支付|自付金额|自付)[^\d]{0,8}([\d,]+\.\d{1,2})", flat)
         f["self_paid"] = _amount(m.group(1)) if m else ""
     elif kind == "income":
-        m = re.search(r"(?:单位名称|工作单位|单位):?([\u4e00-\u9fa5()（）]{2,30}?(?:公司|厂|合作社|中心|学校|医院|局|店))", flat)
+        m = re.search(
+            r"(?:单位名称|工作单位|单位):?([\u4e00-\u9fa5()（）]{2,30}?(?:公司|厂|合作社|中心|学校|医院|局|店))",
+            flat,
+        )
         f["employer"] = m.group(1) if m else ""
         m = re.search(r"(?:月收入|月工资|收入)[^\d]{0,8}([\d,]+(?:\.\d{1,2})?)元", flat)
         f["amount"] = _amount(m.group(1)) if m else ""

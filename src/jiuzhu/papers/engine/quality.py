@@ -15,18 +15,14 @@ MIN_SHORT = 360
 MIN_LONG = 560
 WORK_SIDE = 1000
 MIN_SHARPNESS = 60.0
-EDGE_STRIP = 0.012  # share of the side
-EDGE_INK_SHARE = 0.02  # share of the strip's pixels that are ink
+EDGE_STRIP = 0.02  # share of the side
+EDGE_INK_SHARE = 0.01  # share of the strip's pixels that are ink
 
 
 def sharpness(im: Image.Image) -> float:
     grey = _work(im)
     lap = (
-        -4 * grey[1:-1, 1:-1]
-        + grey[:-2, 1:-1]
-        + grey[2:, 1:-1]
-        + grey[1:-1, :-2]
-        + grey[1:-1, 2:]
+        -4 * grey[1:-1, 1:-1] + grey[:-2, 1:-1] + grey[2:, 1:-1] + grey[1:-1, :-2] + grey[1:-1, 2:]
     )
     return float(lap.var())
 
@@ -61,7 +57,10 @@ def problems(im: Image.Image) -> list[dict]:
     short, long = sorted(im.size)
     if short < MIN_SHORT or long < MIN_LONG:
         out.append(
-            {"code": "too_small", "params": {"size": f"{im.width}×{im.height}", "min": f"{MIN_LONG}×{MIN_SHORT}"}}
+            {
+                "code": "too_small",
+                "params": {"size": f"{im.width}×{im.height}", "min": f"{MIN_LONG}×{MIN_SHORT}"},
+            }
         )
         return out
     sharp = sharpness(im)
@@ -84,4 +83,23 @@ def hamming(a: str, b: str) -> int:
     return (int(a, 16) ^ int(b, 16)).bit_count()
 
 
-NEAR_DUPLICATE = 10  # bits of 64: a recompressed, rescaled or slightly cropped copy stays under
+# Near-duplicate: a perceptual hash alone cannot tell two ID cards apart (same template, same
+# layout: 0-8 bits of 64 between two people's cards), so a near copy is a close hash AND nearly
+# the same text read from it; a recompressed, rescaled, slightly rotated or cropped copy keeps both.
+NEAR_DUPLICATE = 12  # bits of 64
+SAME_TEXT = 0.9  # difflib ratio of the texts, spaces removed
+
+
+def near_duplicate(hash_a: str, text_a: str, hash_b: str, text_b: str) -> int | None:
+    """The hash distance when the two images are the same paper (a copy), else None."""
+    import difflib
+
+    if not hash_a or not hash_b:
+        return None
+    d = hamming(hash_a, hash_b)
+    if d > NEAR_DUPLICATE:
+        return None
+    a, b = "".join(text_a.split()), "".join(text_b.split())
+    if not a or not b:
+        return d if d == 0 else None
+    return d if difflib.SequenceMatcher(None, a, b).ratio() >= SAME_TEXT else None

@@ -16,14 +16,19 @@ def read_paper(
     boxes = ocr.read_boxes(data)
     text_rows = ocr.rows(boxes)
     detected = fields.detect_kind(text_rows)
-    if kind in ("id_card", "") and detected in ("id_front", "id_back"):
-        kind = detected
-    elif not kind or kind not in fields.KINDS:
+    if (
+        kind in ("id_card", "")
+        and detected in ("id_front", "id_back")
+        or not kind
+        or kind not in fields.KINDS
+    ):
         kind = detected
     values = fields.extract(kind, text_rows) if kind else {}
-    found = checks.validate(kind, values, today=today) if kind else [
-        {"code": "unknown_kind", "field": "", "params": {}}
-    ]
+    found = (
+        checks.validate(kind, values, today=today)
+        if kind
+        else [{"code": "unknown_kind", "field": "", "params": {}}]
+    )
     if expected:
         found += checks.cross_check(kind, values, expected)
     return {
