@@ -348,6 +348,19 @@ MATRIX = {
     "portal:objection_query": Row(PUBLIC),
     "portal:staff_posters": Row(LOGIN),  # lists only the villages in scope
     "portal:staff_poster": Row(C.CASE_VIEW, "GET", VILLAGE, "household"),
+    # 证件识别 (papers): a household's paper read, a finding on it, an image seen for two households
+    "papers:check": Row(C.CASE_INTAKE, "POST"),
+    "papers:scan": Row(C.CASE_INTAKE, "POST"),
+    "papers:reading": Row(C.CASE_VIEW, "GET", pk("reading"), "household"),
+    "papers:image": Row(C.CASE_VIEW, "GET", pk("reading"), "household"),
+    "papers:accept": Row(C.REGISTRY_EDIT, "POST", pk("finding"), "household", {}),
+    "papers:keep": Row(C.REGISTRY_EDIT, "POST", pk("finding"), "household", {"note": "原值正确"}),
+    "papers:duplicates": Row(C.REGISTRY_EDIT),
+    "papers:duplicate_decide": Row(
+        C.REGISTRY_EDIT, "POST", pk("dup"), "household", {"status": "cleared", "note": "核实"}
+    ),
+    "portal:paper_scan": Row(CITIZEN, "POST"),
+    "portal:paper_reading": Row(CITIZEN, "GET", pk("reading", "reading_id")),
 }
 
 
@@ -583,6 +596,25 @@ def _side(cast, village, county, township, name, worker, admin_user):
         created_at=datetime.datetime(2026, 11, 18, 9, tzinfo=datetime.UTC),
     )
     photo = ReportPhoto.objects.create(report=report, content_type="image/png", data=b"x", size=1)
+    from jiuzhu.papers.models import DuplicateImage, Finding, Reading
+
+    paper = dict(purpose="material", area_id=village, household=hh, status="done", sha256="0" * 64)
+    reading = Reading.objects.create(
+        material_id=Material.objects.filter(household=hh).first().pk,
+        kind="id_front",
+        fields={"name": name + "乙", "id_number": head.id_number},
+        **paper,
+    )
+    finding = Finding.objects.create(
+        reading=reading, code="name_differs", field="name", person_id=head.pk
+    )
+    dup = DuplicateImage.objects.create(
+        reading=reading,
+        other=Reading.objects.create(kind="id_front", **paper),
+        area_id=village,
+        other_area_id=village,
+        distance=3,
+    )
     objects = {
         "household": hh,
         "person": head,
@@ -612,6 +644,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "sample": sample,
         "report": report,
         "photo": photo,
+        "reading": reading,
+        "finding": finding,
+        "dup": dup,
     }
     areas = {
         "household": village,
