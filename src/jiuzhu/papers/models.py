@@ -33,7 +33,9 @@ class Reading(models.Model):
     purpose = models.CharField(_("用途"), max_length=10, choices=Purpose.choices)
     # the household's place; for a photo taken to fill a form, the clerk's intake area (a
     # citizen's photo on the portal before the identity is bound has none)
-    area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     citizen_id = models.PositiveIntegerField(null=True, blank=True)  # the portal's citizen
     household = models.ForeignKey(
         Household, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

@@ -6,94 +6,244 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
-        ('registry', '0007_person_facts_selfcare_obligors_job_offers'),
+        ("areas", "0001_initial"),
+        ("registry", "0007_person_facts_selfcare_obligors_job_offers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Reading',
+            name="Reading",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('material', '申请材料'), ('prefill', '拍照填表')], max_length=10, verbose_name='用途')),
-                ('citizen_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('material_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='申请材料')),
-                ('application_id', models.PositiveIntegerField(blank=True, null=True, verbose_name='申请')),
-                ('kind_asked', models.CharField(blank=True, max_length=20, verbose_name='所选材料类型')),
-                ('kind', models.CharField(blank=True, max_length=20, verbose_name='识别出的证件类型')),
-                ('status', models.CharField(choices=[('queued', '排队识别中'), ('running', '正在识别'), ('done', '识别完成'), ('failed', '无法识别')], default='queued', max_length=10, verbose_name='状态')),
-                ('image', models.CharField(blank=True, max_length=200)),
-                ('sha256', models.CharField(max_length=64)),
-                ('phash', models.CharField(blank=True, max_length=16)),
-                ('fields', models.JSONField(blank=True, default=dict)),
-                ('text', models.TextField(blank=True)),
-                ('seconds', models.FloatField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=200)),
-                ('declared', models.JSONField(blank=True, default=dict)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('household', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.household')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("material", "申请材料"), ("prefill", "拍照填表")],
+                        max_length=10,
+                        verbose_name="用途",
+                    ),
+                ),
+                ("citizen_id", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "material_id",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="申请材料"),
+                ),
+                (
+                    "application_id",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="申请"),
+                ),
+                (
+                    "kind_asked",
+                    models.CharField(blank=True, max_length=20, verbose_name="所选材料类型"),
+                ),
+                (
+                    "kind",
+                    models.CharField(blank=True, max_length=20, verbose_name="识别出的证件类型"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队识别中"),
+                            ("running", "正在识别"),
+                            ("done", "识别完成"),
+                            ("failed", "无法识别"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("image", models.CharField(blank=True, max_length=200)),
+                ("sha256", models.CharField(max_length=64)),
+                ("phash", models.CharField(blank=True, max_length=16)),
+                ("fields", models.JSONField(blank=True, default=dict)),
+                ("text", models.TextField(blank=True)),
+                ("seconds", models.FloatField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=200)),
+                ("declared", models.JSONField(blank=True, default=dict)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "household",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="registry.household",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '证件识别',
-                'verbose_name_plural': '证件识别',
-                'ordering': ['-id'],
+                "verbose_name": "证件识别",
+                "verbose_name_plural": "证件识别",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=32)),
-                ('field', models.CharField(blank=True, max_length=20)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('person_id', models.PositiveIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', '待处理'), ('accepted', '已采用识别值'), ('kept', '保留原值')], default='open', max_length=10)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reading', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='papers.reading')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=32)),
+                ("field", models.CharField(blank=True, max_length=20)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                ("person_id", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待处理"),
+                            ("accepted", "已采用识别值"),
+                            ("kept", "保留原值"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reading",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="papers.reading",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='DuplicateImage',
+            name="DuplicateImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('distance', models.PositiveSmallIntegerField(verbose_name='差异位数')),
-                ('status', models.CharField(choices=[('open', '待核实'), ('cleared', '核实无异常'), ('confirmed', '确认冒领嫌疑')], default='open', max_length=10, verbose_name='状态')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='核实说明')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('other_area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='areas.area')),
-                ('other', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='papers.reading')),
-                ('reading', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='papers.reading')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("distance", models.PositiveSmallIntegerField(verbose_name="差异位数")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "待核实"),
+                            ("cleared", "核实无异常"),
+                            ("confirmed", "确认冒领嫌疑"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="核实说明")),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "other_area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "other",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="papers.reading",
+                    ),
+                ),
+                (
+                    "reading",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="papers.reading",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='reading',
-            index=models.Index(fields=['material_id'], name='papers_reading_material'),
+            model_name="reading",
+            index=models.Index(fields=["material_id"], name="papers_reading_material"),
         ),
         migrations.AddIndex(
-            model_name='reading',
-            index=models.Index(fields=['phash'], name='papers_reading_phash'),
+            model_name="reading",
+            index=models.Index(fields=["phash"], name="papers_reading_phash"),
         ),
         migrations.AddConstraint(
-            model_name='duplicateimage',
-            constraint=models.UniqueConstraint(fields=('reading', 'other'), name='papers_duplicate_once'),
+            model_name="duplicateimage",
+            constraint=models.UniqueConstraint(
+                fields=("reading", "other"), name="papers_duplicate_once"
+            ),
         ),
     ]
