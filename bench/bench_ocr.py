@@ -37,13 +37,14 @@ def run(per_kind: int, noisy: bool, seed: int, today: datetime.date) -> dict:
     out = {}
     for kind in KINDS:
         hits: dict[str, int] = defaultdict(int)
-        seconds, kind_ok, all_ok = [], 0, 0
+        seconds, cpu, kind_ok, all_ok = [], [], 0, 0
         for _i in range(per_kind):
             im, truth = pi.sample(kind, rng, today=today)
             data = pi.noisy(im, rng) if noisy else pi.png(im)
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             r = read_paper(data, today=today)
             seconds.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
             kind_ok += r["kind"] == kind
             ok = True
             for field, value in truth.items():
@@ -57,6 +58,7 @@ def run(per_kind: int, noisy: bool, seed: int, today: datetime.date) -> dict:
             "fields": {f: hits[f] / per_kind for f in truth},
             "all": all_ok / per_kind,
             "mean_s": statistics.mean(seconds),
+            "cpu_s": statistics.mean(cpu),
             "p95_s": sorted(seconds)[max(0, round(0.95 * len(seconds)) - 1)],
         }
         print(kind, "noisy" if noisy else "clean", out[kind], flush=True)
@@ -77,11 +79,15 @@ def main(argv=None) -> None:
     load = time.perf_counter() - t0
     base = run(o.baseline, False, o.seed + 1, today) if o.baseline else {}
     noisy = run(o.per_kind, True, o.seed, today)
-    print(f"\nengine load {load:.2f} s; load average {os.getloadavg()[0]:.2f} at the end")
     print(
-        "| kind | n | kind detected | field: exact-match | all fields | s/image mean | p95 | clean s/image | noisy/clean |"
+        f"\nengine load {load:.2f} s; load average {os.getloadavg()[0]:.2f} at the end; "
+        f"{os.cpu_count()} CPUs"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| kind | n | kind detected | field: exact-match | all fields | s/image mean | p95 "
+        "| CPU s/image | clean s/image | noisy/clean |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for kind, r in noisy.items():
         fields = ", ".join(f"{f} {v:.1%}" for f, v in r["fields"].items())
         b = base.get(kind)
@@ -89,7 +95,7 @@ def main(argv=None) -> None:
         ratio = f"{r['mean_s'] / b['mean_s']:.2f}" if b else "—"
         print(
             f"| {kind} | {r['n']} | {r['kind']:.1%} | {fields} | {r['all']:.1%} | "
-            f"{r['mean_s']:.2f} | {r['p95_s']:.2f} | {clean} | {ratio} |"
+            f"{r['mean_s']:.2f} | {r['p95_s']:.2f} | {r['cpu_s']:.2f} | {clean} | {ratio} |"
         )
     if base:
         print("clean baseline all-fields:", {k: f"{v['all']:.1%}" for k, v in base.items()})
