@@ -227,3 +227,45 @@ def test_window_scan_refuses_a_blurred_photo_and_fills_from_a_sharp_one(fake_ocr
     assert c.get(reverse("papers:reading", args=[r.pk])).status_code == 404
     resp = c.post(reverse("papers:check"), {"file": SimpleUploadedFile("b.jpg", blurred)})
     assert "data-paper-refused" in resp.content.decode()
+
+
+def test_portal_bind_page_scan_is_the_citizens_own(fake_ocr):
+    """The 实名认证 page: a citizen not yet bound photographs the ID card; the reading fills the
+    name and number for that citizen only."""
+    import hashlib
+
+    from django.test import Client
+
+    from jiuzhu.portal.models import Citizen
+    from tests.portal.test_pages_helpers import sign_in
+
+    citizen = Citizen.objects.create(phone="13900001111")
+    other = Citizen.objects.create(phone="13900002222")
+    c = Client()
+    sign_in(c, citizen)
+    assert 'id="paper-scan-file"' in c.get(reverse("portal:bind")).content.decode()
+    person = {
+        "name": "陈秀兰",
+        "id_number": idcard.make_id_number("321202", datetime.date(1958, 3, 9), 127, "F"),
+    }
+    card = pi.jpeg(
+        pi.id_front(
+            {
+                **person,
+                "sex": "F",
+                "ethnicity": "汉",
+                "birth_date": "1958-03-09",
+                "address": "泰州市",
+            }
+        )
+    )
+    fake_ocr[hashlib.sha256(card).hexdigest()] = ("id_front", person)
+    resp = c.post(reverse("portal:paper_scan"), {"file": SimpleUploadedFile("id.jpg", card)})
+    r = Reading.objects.get()
+    assert reverse("portal:paper_reading", args=[r.pk]) in resp.content.decode()
+    run_queued()
+    html = c.get(reverse("portal:paper_reading", args=[r.pk])).content.decode()
+    assert 'id="paper-fill-data"' in html and person["id_number"] in html
+    assert AuditEvent.objects.filter(action="papers.reading.view", subject_id=str(r.pk)).exists()
+    sign_in(c, other)
+    assert c.get(reverse("portal:paper_reading", args=[r.pk])).status_code == 404
