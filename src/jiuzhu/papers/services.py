@@ -357,9 +357,15 @@ def reading_run(reading_id: int) -> Reading:
     except Exception as exc:  # noqa: BLE001 - recorded on the reading, shown on the page
         log.exception("paper reading %s failed", reading_id)
         with transaction.atomic():
+            gone = r.image if r.purpose == Purpose.PREFILL else ""
             Reading.objects.filter(pk=r.pk).update(
-                status=ReadingStatus.FAILED, error=str(exc)[:200], finished_at=timezone.now()
+                status=ReadingStatus.FAILED,
+                error=str(exc)[:200],
+                finished_at=timezone.now(),
+                image="" if gone else r.image,
             )
+            if gone:  # a photo taken to fill a form is not kept, read or not
+                transaction.on_commit(lambda: default_storage.delete(gone))
         return Reading.objects.get(pk=r.pk)
     with transaction.atomic():
         r = Reading.objects.select_for_update().get(pk=reading_id)
