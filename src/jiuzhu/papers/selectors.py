@@ -91,11 +91,43 @@ def open_findings_count(user, household_id: int) -> int:
     ).count()
 
 
+# 户口簿's words for the relation to the head → the registry's relation codes
+RELATION_CODES = {
+    "户主": "head",
+    "配偶": "spouse",
+    "妻": "spouse",
+    "夫": "spouse",
+    "子": "child",
+    "女": "child",
+    "长子": "child",
+    "次子": "child",
+    "长女": "child",
+    "次女": "child",
+    "父": "parent",
+    "母": "parent",
+    "父亲": "parent",
+    "母亲": "parent",
+    "孙子": "grandchild",
+    "孙女": "grandchild",
+    "祖父": "grandparent",
+    "祖母": "grandparent",
+    "兄": "sibling",
+    "弟": "sibling",
+    "姐": "sibling",
+    "妹": "sibling",
+    "儿媳": "child_in_law",
+    "女婿": "child_in_law",
+}
+
+
 def prefill_values(r: Reading) -> dict[str, str]:
-    """The values of an ID card photo that fill the intake form (full values: the form is the
-    clerk's or citizen's own entry of the same person)."""
+    """The values of an ID card (or 户口簿 page) photo that fill a form (full values: the form is
+    the clerk's or citizen's own entry of the same person)."""
     f = r.fields or {}
-    return {k: f.get(k, "") for k in ("name", "id_number", "birth_date", "sex", "address")}
+    out = {k: f.get(k, "") for k in ("name", "id_number", "birth_date", "sex", "address")}
+    if f.get("relation"):
+        out["relation"] = RELATION_CODES.get(f["relation"], "other")
+    return out
 
 
 def duplicates_visible(user):

@@ -57,7 +57,10 @@ def scan(request):
         return render(request, "papers/_scan.html", {"errors": [_("请先拍照或选择证件照片")]})
     try:
         r = services.scan_submit(
-            actor=request.user, uploaded=f, area_code=request.POST.get("area", "")
+            actor=request.user,
+            uploaded=f,
+            area_code=request.POST.get("area", ""),
+            kind=request.POST.get("kind", "id_card"),
         )
     except ServiceError as exc:
         return render(
