@@ -227,6 +227,16 @@ def test_window_scan_refuses_a_blurred_photo_and_fills_from_a_sharp_one(fake_ocr
     assert c.get(reverse("papers:reading", args=[r.pk])).status_code == 404
     resp = c.post(reverse("papers:check"), {"file": SimpleUploadedFile("b.jpg", blurred)})
     assert "data-paper-refused" in resp.content.decode()
+    # the household register page: a 户口簿 member page fills the new member, relation as a code
+    page = pi.jpeg(pi.hukou(person, "母亲"))
+    member = {k: person[k] for k in ("name", "sex", "birth_date", "id_number")}
+    fake_ocr[hashlib.sha256(page).hexdigest()] = ("hukou", {**member, "relation": "母亲"})
+    c.post(reverse("papers:scan"), {"file": SimpleUploadedFile("h.jpg", page), "kind": "hukou"})
+    r = Reading.objects.get(created_by=other)
+    assert r.kind_asked == "hukou"
+    run_queued()
+    html = c.get(reverse("papers:reading", args=[r.pk])).content.decode()
+    assert '"relation": "parent"' in html
 
 
 def test_portal_bind_page_scan_is_the_citizens_own(fake_ocr):
