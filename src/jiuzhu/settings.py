@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jiuzhu.audit",
     "jiuzhu.registry",
     "jiuzhu.verify",
+    "jiuzhu.papers",
     "jiuzhu.cases",
     "jiuzhu.demo",
     "jiuzhu.policy",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("audit/", include("jiuzhu.audit.urls")),
     path("verify/", include("jiuzhu.verify.urls")),
     path("cases/", include("jiuzhu.cases.urls")),
+    path("papers/", include("jiuzhu.papers.urls")),
     path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
     path("policy/", include("jiuzhu.policy.urls")),

@@ -384,6 +384,19 @@ MATRIX = {
         "service_account",
         {"reason": "x"},
     ),
+    # 证件识别 (papers): a household's paper read, a finding on it, an image seen for two households
+    "papers:check": Row(C.CASE_INTAKE, "POST"),
+    "papers:scan": Row(C.CASE_INTAKE, "POST"),
+    "papers:reading": Row(C.CASE_VIEW, "GET", pk("reading"), "household"),
+    "papers:image": Row(C.CASE_VIEW, "GET", pk("reading"), "household"),
+    "papers:accept": Row(C.REGISTRY_EDIT, "POST", pk("finding"), "household", {}),
+    "papers:keep": Row(C.REGISTRY_EDIT, "POST", pk("finding"), "household", {"note": "原值正确"}),
+    "papers:duplicates": Row(C.REGISTRY_EDIT),
+    "papers:duplicate_decide": Row(
+        C.REGISTRY_EDIT, "POST", pk("dup"), "household", {"status": "cleared", "note": "核实"}
+    ),
+    "portal:paper_scan": Row(CITIZEN, "POST"),
+    "portal:paper_reading": Row(CITIZEN, "GET", pk("reading", "reading_id")),
 }
 
 
@@ -632,6 +645,25 @@ def _side(cast, village, county, township, name, worker, admin_user):
         signature_mode="none",
     )
     service_token, _raw = interop_services.token_issue(actor=None, account_id=service_account.pk)
+    from jiuzhu.papers.models import DuplicateImage, Finding, Reading
+
+    paper = dict(purpose="material", area_id=village, household=hh, status="done", sha256="0" * 64)
+    reading = Reading.objects.create(
+        material_id=Material.objects.filter(household=hh).first().pk,
+        kind="id_front",
+        fields={"name": name + "乙", "id_number": head.id_number},
+        **paper,
+    )
+    finding = Finding.objects.create(
+        reading=reading, code="name_differs", field="name", person_id=head.pk
+    )
+    dup = DuplicateImage.objects.create(
+        reading=reading,
+        other=Reading.objects.create(kind="id_front", **paper),
+        area_id=village,
+        other_area_id=village,
+        distance=3,
+    )
     objects = {
         "household": hh,
         "person": head,
@@ -663,6 +695,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "photo": photo,
         "service_account": service_account,
         "service_token": service_token,
+        "reading": reading,
+        "finding": finding,
+        "dup": dup,
     }
     areas = {
         "household": village,

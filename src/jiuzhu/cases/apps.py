@@ -12,6 +12,12 @@ class CasesConfig(AppConfig):
         from jiuzhu.core.navigation import register_nav
 
         checks.register()  # verify's 核对 asks cases for the household's 核对授权书
+        from jiuzhu.cases import papers_link
+
+        papers_link.register()  # 智能审核: declarations down to papers, PaperRead flags up
+        from jiuzhu.cases import subscribers
+
+        subscribers.subscribe()
         register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
         register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
         register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)

@@ -26,6 +26,7 @@ AUDIT_ACTIONS = {
     "cases.workday_change": _("生效工作日历变更"),
     "cases.config_reject": _("驳回流程配置变更"),
     "pending.sweep": _("清理暂存上传文件"),
+    "case.paper_check": _("证件识别核对发现不一致"),
 }
 
 

@@ -34,6 +34,7 @@ from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.pagination import page_request
+from jiuzhu.papers import selectors as papers_selectors
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
 
@@ -287,6 +288,10 @@ def detail(request, pk: int, kept: dict | None = None):
             "suggested_amount": _suggested(app, support),
         }
     )
+    readings = papers_selectors.readings_of_materials(
+        request.user, [m.pk for m in ctx["materials"]]
+    )
+    ctx["material_rows"] = [(m, readings.get(m.pk)) for m in ctx["materials"]]
     return render(request, "cases/detail.html", ctx)
 
 

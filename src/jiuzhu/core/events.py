@@ -173,10 +173,29 @@ class PayrollReleased(Event):
     lines: int
 
 
+@dataclasses.dataclass(frozen=True)
+class PaperRead(Event):
+    """An uploaded paper was read (OCR) and checked against the registry and the declarations.
+
+    ``findings`` are the finding codes (``papers.labels.FINDINGS``): a bad check digit, an
+    expired card, another person's card, a field that disagrees, the same image used for another
+    household (``duplicate_of`` is that household). Publisher: ``papers.services.reading_run``.
+    Subscribers: cases records the findings on the application as a review flag (办理记录)."""
+
+    reading_id: int
+    material_id: int | None
+    household_id: int | None
+    application_id: int | None
+    kind: str
+    findings: tuple[str, ...]
+    duplicate_of: int | None
+
+
 CATALOGUE: tuple[type[Event], ...] = (
     FeedImported,
     CaseDecided,
     RollChanged,
     LinkWithdrawn,
     PayrollReleased,
+    PaperRead,
 )

@@ -44,7 +44,7 @@ def _acting(request, citizen):
     return agent
 
 
-UNBOUND_VIEWS = {"bind", "proxy", "proxy_act", "proxy_stop"}
+UNBOUND_VIEWS = {"bind", "proxy", "proxy_act", "proxy_stop", "paper_scan", "paper_reading"}
 
 
 def citizen_required(view):
@@ -564,3 +564,60 @@ def village_qr_png(request, village_code: str):
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "public, max-age=3600"
     return response
+
+
+# ---------------------------------------------------------------- 拍照识别身份证 (papers)
+
+
+@citizen_required
+@require_POST
+def paper_scan(request):
+    """A photo of the ID card on the 实名认证 page: read by the task worker, polled, and the
+    name and number fill the form (``papers/papers.js``)."""
+    from django.urls import reverse
+
+    from jiuzhu.papers import services as papers_services
+
+    f = request.FILES.get("file")
+    if f is None or _rate_limited(request, "paper_scan", 20):
+        return render(request, "papers/_scan.html", {"errors": [_("请先拍照或选择证件照片")]})
+    hh = request.citizen.household
+    try:
+        r = papers_services.citizen_scan_submit(
+            citizen_id=request.citizen.pk,
+            uploaded=f,
+            area_code=hh.hukou_area_id if hh else "",
+        )
+    except ServiceError as exc:
+        return render(
+            request, "papers/_scan.html", {"errors": [m for ms in exc.errors.values() for m in ms]}
+        )
+    return render(
+        request,
+        "papers/_scan.html",
+        {"reading": r, "poll": True, "poll_url": reverse("portal:paper_reading", args=[r.pk])},
+    )
+
+
+@citizen_required
+def paper_reading(request, reading_id: int):
+    from django.urls import reverse
+
+    from jiuzhu.audit.models import NATIONAL
+    from jiuzhu.audit.services import audit_read
+    from jiuzhu.papers import selectors as papers_selectors
+
+    r = papers_selectors.citizen_reading(request.citizen.pk, reading_id)
+    if r.status in ("queued", "running"):
+        url = reverse("portal:paper_reading", args=[r.pk])
+        return render(request, "papers/_scan.html", {"reading": r, "poll": True, "poll_url": url})
+    audit_read(
+        None,
+        "papers.reading.view",
+        subject_type="paper_reading",
+        subject_id=r.pk,
+        area_code=r.area_id or NATIONAL,
+    )
+    ctx = papers_selectors.reading_view(r)
+    ctx["fill"] = papers_selectors.prefill_values(r)
+    return render(request, "papers/_prefill.html", ctx)

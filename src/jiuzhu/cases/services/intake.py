@@ -54,6 +54,7 @@ from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.language import stored_text
+from jiuzhu.papers import services as papers_services
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
 
@@ -479,4 +480,7 @@ def intake_submit(
     )
     for m in papers:  # a signed paper handed in with the application is its signature
         _record_signed_paper(app, actor, m)
+    papers_services.material_link_application(
+        material_ids=[m.pk for m in papers], application_id=app.pk
+    )
     return app

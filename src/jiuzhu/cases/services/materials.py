@@ -28,6 +28,7 @@ from jiuzhu.cases.models import (
 )
 from jiuzhu.cases.services._common import _tasks_close
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.papers import services as papers_services
 from jiuzhu.registry.models import Household
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -204,6 +205,18 @@ def material_upload(
         )
         _receive_outstanding(app, m)
         _record_signed_paper(app, actor, m)
+        # 智能审核: photos of the papers that are read go to the task worker (OCR, cross-check);
+        # the findings come back through the PaperRead event (cases.subscribers).
+        papers_services.material_read_queue(
+            actor=actor,
+            material_id=m.pk,
+            household_id=hh.pk,
+            application_id=application_id,
+            kind=kind,
+            content_type=content_type,
+            data=data,
+            image=m.file.name,
+        )
     except BaseException:
         if stored:
             default_storage.delete(stored)
