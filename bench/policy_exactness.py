@@ -112,8 +112,8 @@ def main(argv=None):
                 print("MISSING column", c)
                 bad += 1
                 continue
-            diff = base.select(c).with_columns(new=out[c]).filter(
-                pl.col(c).ne_missing(pl.col("new"))
+            diff = (
+                base.select(c).with_columns(new=out[c]).filter(pl.col(c).ne_missing(pl.col("new")))
             )
             if diff.height:
                 bad += 1

@@ -37,7 +37,7 @@ from pathlib import Path
 
 import polars as pl
 
-from jiuzhu.policy.engine.expr import BOOL, COUNT, EXACT_SCALE, MONEY, settle
+from jiuzhu.policy.engine.expr import BOOL, COUNT, EXACT_SCALE, MONEY, SETTLE_SCALE, settle
 
 FEN = pl.Int64
 _CENT = Decimal("0.01")
@@ -1122,29 +1122,55 @@ def compute_features(
 
 
 def derive_with_parameters(df: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
-    """Features that depend on per-area parameters, exact (Decimal yuan, ``settle``d quotients).
+    """Features that depend on per-area parameters, exact, in the evaluator's fixed point.
 
-    Needs ``p:income.disabled_wage_deduction`` (yuan/month per disabled earner) in the frame.
+    Reads the exact features as Int128 at ``EXACT_SCALE`` (``exact_to_int``) and
+    ``p:income.disabled_wage_deduction`` as integer fen (yuan/month per disabled earner); writes
+    ``per_capita_income``, ``per_capita_income_tekun`` and ``annual_income`` the same way: the
+    exact quotient ``settle``d at 16 decimals (the quotient is floored at the 20th first, which
+    ``settle`` absorbs — see its docstring).
     """
+    from jiuzhu.policy.engine.expr import div_round, widen
+
     months = pl.col("lookback_months")
-    allowed = (
-        pl.col("n_disabled_earners").cast(pl.Decimal(38, 0))
-        * months.cast(pl.Decimal(38, 0))
-        * pl.col("p:income.disabled_wage_deduction").cast(pl.Decimal(38, 2))
-    ).cast(EXACT)
-    deduction = pl.min_horizontal(pl.col("disabled_wage_lookback"), allowed).clip(_ZERO)
-    net = pl.col("income_lookback") - deduction
-    net_tekun = pl.col("income_lookback_tekun") - deduction
-    den = months * pl.col("counted_members")
-
-    def quotient(num: pl.Expr, d: pl.Expr) -> pl.Expr:
-        return pl.when(d > 0).then(settle(num / d.cast(EXACT), EXACT_SCALE)).otherwise(_ZERO)
-
-    return df.with_columns(
-        per_capita_income=quotient(net, den),
-        per_capita_income_tekun=quotient(net_tekun, den),
-        annual_income=quotient(net * pl.lit(Decimal(12), dtype=pl.Decimal(38, 0)), months),
+    allowed_fen = (
+        pl.col("n_disabled_earners") * months * pl.col("p:income.disabled_wage_deduction")
+    ).cast(pl.Int64)
+    allowed = widen(allowed_fen, 2, EXACT_SCALE)
+    deduction = pl.max_horizontal(
+        pl.min_horizontal(pl.col("disabled_wage_lookback"), allowed), pl.lit(0, dtype=pl.Int128)
     )
+    den = months * pl.col("counted_members")
+    # Each quotient settled at 16 decimals by one integer division, rounding half away from zero
+    # (the same as flooring at 20 decimals and rounding that at 16, as ``settle`` does).
+    return (
+        df.with_columns(_deduction=deduction)
+        .with_columns(
+            _net=pl.col("income_lookback") - pl.col("_deduction"),
+            _net_tekun=pl.col("income_lookback_tekun") - pl.col("_deduction"),
+        )
+        .with_columns(
+            [
+                pl.when(d > 0)
+                .then(
+                    widen(div_round(num, d, EXACT_SCALE - SETTLE_SCALE), SETTLE_SCALE, EXACT_SCALE)
+                )
+                .otherwise(pl.lit(0, dtype=pl.Int128))
+                .alias(n)
+                for n, num, d in (
+                    ("per_capita_income", pl.col("_net"), den),
+                    ("per_capita_income_tekun", pl.col("_net_tekun"), den),
+                    ("annual_income", pl.col("_net") * pl.lit(12, dtype=pl.Int128), months),
+                )
+            ]
+        )
+        .drop("_deduction", "_net", "_net_tekun")
+    )
+
+
+def exact_to_int(df, names):
+    """Exact Decimal(38, 20) feature columns → their Int128 value × 10^20 (no arithmetic)."""
+    return df.with_columns([pl.col(c).cast(EXACT).to_physical().alias(c) for c in names])
 
 
 def money_to_decimal(df, names: list[str] | None = None):
