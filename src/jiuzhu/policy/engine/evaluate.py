@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import polars as pl
@@ -18,6 +18,7 @@ from jiuzhu.policy.engine.expr import (
     EXACT_SCALE,
     MONEY,
     MONEY_SCALE,
+    PARAM_PREFIX,
     Catalogue,
     param_col,
     result_col,
@@ -33,7 +34,7 @@ from jiuzhu.policy.engine.features import (
     exact_to_int,
 )
 from jiuzhu.policy.engine.params import ParamSpec, ParamValue
-from jiuzhu.policy.engine.programmes import Programme, compile_all
+from jiuzhu.policy.engine.programmes import Programme, bind, compile_all
 
 AMOUNT_DTYPE = pl.Decimal(38, 2)
 
@@ -55,10 +56,21 @@ class Plan:
 
     programmes: list[Programme]
     specs: dict[str, ParamSpec]
+    _bound: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_documents(cls, docs: list[dict], specs: dict[str, ParamSpec]) -> Plan:
         return cls(compile_all(docs, catalogue_for(specs)), specs)
+
+    def bound(self, consts: dict) -> list[Programme]:
+        """The programmes compiled for one parameter set (constants folded); cached."""
+        key = tuple(sorted((k, v) for k, (v, _dt) in consts.items()))
+        if key not in self._bound:
+            if len(self._bound) > 64:
+                self._bound.clear()
+            cat = catalogue_for(self.specs, set(self.codes()))
+            self._bound[key] = [bind(p, cat, consts) for p in self.programmes]
+        return self._bound[key]
 
     def codes(self) -> list[str]:
         return [p.code for p in self.programmes]
@@ -70,7 +82,7 @@ class Plan:
         raise KeyError(code)
 
 
-def _programme_columns(p: Programme) -> list[list[pl.Expr]]:
+def _programme_columns(p: Programme, consts: dict | None = None) -> list[list[pl.Expr]]:
     """The programme's columns in three stages (each a ``with_columns``): conditions and the raw
     amount; eligibility and the settled amount; the amount in fen and the beneficiaries. The
     intermediate values are columns (``_<code>.raw``, ``_<code>.settled``) so that the rounding
@@ -86,7 +98,11 @@ def _programme_columns(p: Programme) -> list[list[pl.Expr]]:
     if rounding:
         # Rounding is a parameter, applied once, at the end (RULES.md, 低保办法 Art. 23).
         up = round_to(pl.col(settled), scale, 0, "ceil") * pl.lit(100, dtype=pl.Int64)
-        amount = pl.when(pl.col(param_col(rounding))).then(up).otherwise(amount)
+        known = (consts or {}).get(rounding, (None, None))[0]
+        if known is None:
+            amount = pl.when(pl.col(param_col(rounding))).then(up).otherwise(amount)
+        elif known:
+            amount = up
     zero = pl.lit(0, dtype=pl.Int64)
     ben = p.beneficiaries.expr.cast(pl.Int64)
     eligible_col = pl.col(result_col(p.code, "eligible"))
@@ -116,6 +132,20 @@ def _literal(value, dtype: pl.DataType) -> pl.Expr:
         v = None if value is None else int(Decimal(value).scaleb(dtype.scale))
         return pl.lit(v, dtype=pl.Int64)
     return pl.lit(value, dtype=dtype)
+
+
+def param_consts(params: pl.DataFrame, i: int = 0) -> dict:
+    """One parameter set as the compiler's constants: name → (value, dtype), as ``_literal``."""
+    out = {}
+    for c in params.columns:
+        if not c.startswith(PARAM_PREFIX):
+            continue
+        dtype, value = params.schema[c], params[c][i]
+        if isinstance(dtype, pl.Decimal):
+            value = None if value is None else int(Decimal(value).scaleb(dtype.scale))
+            dtype = pl.Int64
+        out[c[len(PARAM_PREFIX) :]] = (value, dtype)
+    return out
 
 
 def _with_literals(lf: pl.LazyFrame, params: pl.DataFrame, i: int = 0, *, fixed=True):
@@ -192,9 +222,9 @@ def _to_edge(df: pl.DataFrame, params: pl.DataFrame, keep) -> pl.DataFrame:
     return df
 
 
-def _plan_frame(lf: pl.LazyFrame, plan: Plan, keep) -> pl.LazyFrame:
-    for p in plan.programmes:
-        for stage in _programme_columns(p):
+def _plan_frame(lf: pl.LazyFrame, plan: Plan, keep, consts: dict | None = None) -> pl.LazyFrame:
+    for p in plan.bound(consts) if consts is not None else plan.programmes:
+        for stage in _programme_columns(p, consts):
             lf = lf.with_columns(stage)
     if keep == "all":
         lf = lf.select(pl.exclude(r"^_.*\.(raw|settled)$"))
@@ -250,7 +280,7 @@ def _run(prepared: pl.LazyFrame, plan: Plan, keep, params: pl.DataFrame) -> pl.D
     # Materialise the prepared frame first: left lazy, the optimiser inlines the derived
     # features into every condition that reads them and the plan runs twice as slow.
     base = prepared.collect()
-    out = _plan_frame(base.lazy(), plan, keep).collect(
+    out = _plan_frame(base.lazy(), plan, keep, param_consts(params)).collect(
         optimizations=pl.QueryOptFlags(comm_subexpr_elim=False)
     )
     return _to_edge(out, params, keep)

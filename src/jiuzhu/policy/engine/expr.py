@@ -255,9 +255,46 @@ class _Compiler:
     ``MAX_SCALE``), so ``1.3333 * dibao.standard`` keeps all six decimals — never a silent
     rounding before a decision."""
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, consts: dict | None = None):
         self.cat = catalogue
         self.names: list[str] = []
+        # Parameters known at compile time (one parameter set): name → (value, dtype) as the
+        # evaluator reads it. Sub-expressions of constants only are folded to one literal (by
+        # Polars itself, so the arithmetic is the same), ``x if switch else y`` with a constant
+        # switch keeps one branch, ``and``/``or`` drop constant operands.
+        self.consts = consts
+        self._const: dict[int, pl.Expr] = {}  # id → expr (kept alive) of constant results
+        self._frames: list[list[bool]] = []
+
+    def _mark(self, e: pl.Expr) -> pl.Expr:
+        self._const[id(e)] = e
+        return e
+
+    def is_const(self, e: pl.Expr) -> bool:
+        return id(e) in self._const
+
+    def _fold(self, e: pl.Expr) -> pl.Expr:
+        v = pl.select(e.alias("v")).to_series()
+        return self._mark(pl.lit(v[0], dtype=v.dtype))
+
+    def _visit(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
+        frame: list[bool] = []
+        self._frames.append(frame)
+        try:
+            t, e, s = self._node(node)
+        finally:
+            self._frames.pop()
+        if (
+            self.consts is not None
+            and not self.is_const(e)
+            and frame
+            and all(frame)
+            and not isinstance(node, ast.Expression)
+        ):
+            e = self._fold(e)
+        if self._frames:
+            self._frames[-1].append(self.is_const(e))
+        return t, e, s
 
     def visit(self, node: ast.AST) -> tuple[str, pl.Expr]:
         t, e, _s = self._visit(node)
@@ -272,15 +309,15 @@ class _Compiler:
             return NUMBER_SCALE if t == NUMBER else MONEY_SCALE
         return MONEY_SCALE
 
-    def _visit(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
+    def _node(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
         if isinstance(node, ast.Expression):
             return self._visit(node.body)
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
-                return BOOL, pl.lit(v), 0
+                return BOOL, self._mark(pl.lit(v)), 0
             if isinstance(v, int):
-                return LITERAL, pl.lit(v, dtype=pl.Int64), 0
+                return LITERAL, self._mark(pl.lit(v, dtype=pl.Int64)), 0
             if isinstance(v, float):
                 # Re-read the literal's own text so 1.1 is exactly 1.1, never a binary float.
                 d = Decimal(repr(v))
@@ -289,14 +326,15 @@ class _Compiler:
                     raise ExpressionError(
                         "constant_not_allowed", {"value": repr(v)}, where=_pos(node)
                     )
-                return LITERAL, _lit_int(int(d.scaleb(scale)), scale >= WIDE_SCALE), scale
+                lit = _lit_int(int(d.scaleb(scale)), scale >= WIDE_SCALE)
+                return LITERAL, self._mark(lit), scale
             raise ExpressionError("constant_not_allowed", {"value": repr(v)}, where=_pos(node))
         if isinstance(node, ast.Name | ast.Attribute):
             name = _dotted(node)
             if name is None:
                 raise ExpressionError("attribute_not_allowed", where=_pos(node))
             if name in ("True", "False"):
-                return BOOL, pl.lit(name == "True"), 0
+                return BOOL, self._mark(pl.lit(name == "True")), 0
             kind, t = self.cat.lookup(name)
             if name not in self.names:
                 self.names.append(name)
@@ -304,6 +342,11 @@ class _Compiler:
                 col = name
             elif kind == "param":
                 col = param_col(name)
+                if self.consts is not None and name in self.consts:
+                    value, dtype = self.consts[name]
+                    if value is not None:
+                        lit = self._mark(pl.lit(value, dtype=dtype))
+                        return t, lit, self._scale_of(kind, name, t)
             else:
                 col = result_col(name.split(".", 1)[1], kind)
             return t, pl.col(col), self._scale_of(kind, name, t)
@@ -314,9 +357,16 @@ class _Compiler:
                     raise ExpressionError(
                         "and_or_needs_conditions", {"type": type_label(t)}, where=_pos(node)
                     )
-            out = parts[0][1]
-            for _, e, _s in parts[1:]:
-                out = (out & e) if isinstance(node.op, ast.And) else (out | e)
+            conj = isinstance(node.op, ast.And)
+            exprs = [e for _, e, _s in parts]
+            if self.consts is not None:
+                values = [pl.select(e).item() for e in exprs if self.is_const(e)]
+                if any(v is (not conj) for v in values):  # False in an and, True in an or
+                    return BOOL, self._mark(pl.lit(not conj)), 0
+                exprs = [e for e in exprs if not self.is_const(e)] or [self._mark(pl.lit(conj))]
+            out = exprs[0]
+            for e in exprs[1:]:
+                out = (out & e) if conj else (out | e)
             return BOOL, out, 0
         if isinstance(node, ast.UnaryOp):
             t, e, s = self._visit(node.operand)
@@ -407,6 +457,12 @@ class _Compiler:
             else:
                 t = _unify("+", at, bt, node)
                 ae, be, _s = _align(ae, as_, be, bs)
+            if self.consts is not None and self.is_const(te):
+                test = pl.select(te).item()
+                chosen = ae if test else be
+                if self.is_const(ae if test else be):
+                    chosen = self._fold(chosen)
+                return t, chosen, max(as_, bs)
             return t, pl.when(te).then(ae).otherwise(be), max(as_, bs)
         if isinstance(node, ast.Call):
             fname = node.func.id if isinstance(node.func, ast.Name) else None
@@ -464,8 +520,11 @@ def settle(e: pl.Expr, scale: int) -> pl.Expr:
 MAX_LENGTH = 2000
 
 
-def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None) -> Checked:
-    """Parse, check and compile ``source``. ``expect`` is ``bool`` (condition) or ``money``."""
+def compile_expr(
+    source: str, catalogue: Catalogue, *, expect: str | None = None, consts: dict | None = None
+) -> Checked:
+    """Parse, check and compile ``source``. ``expect`` is ``bool`` (condition) or ``money``.
+    ``consts``: parameter values known at compile time (``_Compiler``), folded in."""
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("expression_empty")
     if len(source) > MAX_LENGTH:
@@ -474,7 +533,7 @@ def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError("syntax_error", {"error": exc.msg, "offset": exc.offset}) from None
-    comp = _Compiler(catalogue)
+    comp = _Compiler(catalogue, consts)
     t, e, scale = comp._visit(tree)
     if t == LITERAL:
         t = NUMBER if expect != MONEY else MONEY
