@@ -58,6 +58,9 @@ FINANCIAL_ASSET_KINDS = ("deposit", "security", "insurance", "receivable", "inte
 # 单人保 grounds, one class per person (compute_features: clergy, then the 2022 widening, then
 # severe disability with or without a major illness, then a major illness alone).
 SINGLE_CLASSES = ("severe", "ill", "severe_ill", "unemployed_severe", "clergy")
+# 2022 notice: 赡养费、扶养费 paid by siblings or people aged 60+, which an area may leave out of
+# a 单人保 applicant's income (income category; parameter dibao_single.exempt_sibling_elderly_support).
+SIBLING_ELDERLY_SUPPORT = "support_sibling_elderly"
 EXPENSE_FEATURES = (
     "rigid_expense_12m",
     "medical_expense_12m",
@@ -348,6 +351,16 @@ FEATURES: list[Feature] = [
         "低保办法第七、八条（不计入家庭成员，可单独申请）",
     ),
     _f("single_clergy_income", MONEY, "单人保：教职人员本人月收入合计", "同上"),
+    *(
+        _f(
+            f"single_{k}_exempt_income",
+            MONEY,
+            "单人保：其中兄弟姐妹或60岁以上老年人给付的赡养费、扶养费（月）",
+            "2022 年通知：可不计入本人收入（地方开关 dibao_single.exempt_sibling_elderly_support；"
+            "开启时从 single_*_income 中扣除）",
+        )
+        for k in SINGLE_CLASSES
+    ),
     _f(
         "n_refused_work",
         COUNT,
@@ -408,6 +421,7 @@ EXACT_FEATURES = {
     "financial_assets_per_capita",
     *EXPENSE_FEATURES,
     *(f"single_{k}_income" for k in SINGLE_CLASSES),
+    *(f"single_{k}_exempt_income" for k in SINGLE_CLASSES),
 }
 FEATURE_SCALES = {n: EXACT_SCALE for n in EXACT_FEATURES}
 # Computed by derive_with_parameters (they need per-area parameters).
@@ -991,6 +1005,14 @@ def compute_features(
             f"single_{k}": (pl.col("single_class") == k) & pl.col("count_dibao")
             for k in SINGLE_CLASSES
         },
+        # 2022 notice: support from siblings or people aged 60+ may be left out (a local switch,
+        # applied in derive_with_parameters)
+        **{
+            f"single_{k}_exempt": (pl.col("single_class") == k)
+            & pl.col("count_dibao")
+            & (cat == SIBLING_ELDERLY_SUPPORT)
+            for k in SINGLE_CLASSES
+        },
     }
     income_agg = _window_sums(inc, specs)
     earners = (
@@ -1117,6 +1139,12 @@ def compute_features(
             f"single_{k}_income": _exact_yuan(pl.col(f"_single_{k}_fen").fill_null(_ZERO), lb)
             for k in SINGLE_CLASSES
         },
+        **{
+            f"single_{k}_exempt_income": _exact_yuan(
+                pl.col(f"_single_{k}_exempt_fen").fill_null(_ZERO), lb
+            )
+            for k in SINGLE_CLASSES
+        },
     )
     return out.drop([c for c in out.columns if c.startswith("_")])
 
@@ -1165,6 +1193,15 @@ def derive_with_parameters(df: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl
             ]
         )
         .drop("_deduction", "_net", "_net_tekun")
+        .with_columns(
+            [
+                pl.when(pl.col("p:dibao_single.exempt_sibling_elderly_support").fill_null(False))
+                .then(pl.col(f"single_{k}_income") - pl.col(f"single_{k}_exempt_income"))
+                .otherwise(pl.col(f"single_{k}_income"))
+                .alias(f"single_{k}_income")
+                for k in SINGLE_CLASSES
+            ]
+        )
     )
 
 
