@@ -811,8 +811,11 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         updated_at=pl.lit(now),
     )
     # 共同生活家庭成员 is derived from the facts just read (registry.counting), never taken as given.
+    birth = pl.col("birth_date")
+    if out["registry_person"].schema["birth_date"] == pl.Utf8:
+        birth = birth.str.to_date(strict=False)
     out["registry_person"] = out["registry_person"].with_columns(
-        is_counted=counted_expr(clock.today())
+        is_counted=counted_expr(clock.today(), birth)
     )
     p_ids = p.select("household_number", "member_no", person_id="id")
 

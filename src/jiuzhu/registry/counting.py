@@ -72,10 +72,10 @@ def counted(p, on: datetime.date) -> bool:
     return bool(rel in DUTY_RELATIONS and p.lives_together)
 
 
-def counted_expr(on: datetime.date) -> pl.Expr:
-    """The same rule over a persons frame (the import): columns as ``COUNT_FACTS``."""
-    birth = pl.col("birth_date")
-    if_date = birth.cast(pl.Date, strict=False)
+def counted_expr(on: datetime.date, birth: pl.Expr | None = None) -> pl.Expr:
+    """The same rule over a persons frame (the import): columns as ``COUNT_FACTS``; ``birth``
+    the birth date as a ``pl.Date`` expression (default: the ``birth_date`` column)."""
+    if_date = pl.col("birth_date") if birth is None else birth
     age = (
         pl.lit(on.year)
         - if_date.dt.year()
