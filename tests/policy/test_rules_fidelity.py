@@ -528,6 +528,49 @@ def test_unemployed_severely_disabled_adult_needs_the_2022_switch():
     assert prog(on, "dibao_single")["amount"] == "800.00"
 
 
+@pytest.mark.parametrize(("delta", "eligible_off"), [("-0.01", True), ("0.00", False)])
+def test_support_from_siblings_or_the_elderly_needs_the_2022_switch(delta, eligible_off):
+    # An unemployed severely disabled adult (2022 widening on) whose own income is only the
+    # support his sister pays: counted, he is eligible below the standard (800.00) and not at it;
+    # where the area leaves such support out (2022 notice), his income is 0 and the amount whole.
+    support = (Decimal("800.00") + Decimal(delta)) * 12
+    doc = {
+        "members": [
+            {"id": 1, "age": 50, "monthly_income": "6000.00"},
+            {
+                "id": 2,
+                "age": 25,
+                "employment": "unemployed",
+                "disability_type": "physical",
+                "disability_grade": 1,
+            },
+        ],
+        "income": [
+            {
+                "member": 2,
+                "kind": "transfer",
+                "category": "support_sibling_elderly",
+                "amount": str(support),
+            }
+        ],
+    }
+    widen = {"dibao_single.ground_unemployed_severe_2022": True}
+    off = prog(calc(doc, **widen), "dibao_single")
+    assert off["eligible"] is eligible_off
+    if eligible_off:
+        assert off["amount"] == "0.01"
+    on = prog(
+        calc(doc, **widen, **{"dibao_single.exempt_sibling_elderly_support": True}), "dibao_single"
+    )
+    assert on["eligible"] is True and on["amount"] == "800.00"
+    cond = next(c for c in on["conditions"] if c["name"] == "candidate_income_below")
+    assert cond["values"]["single_unemployed_severe_income"] == "0.00"
+    # the same support from anyone else (category support_payment) is always counted
+    doc["income"][0]["category"] = "support_payment"
+    other = calc(doc, **widen, **{"dibao_single.exempt_sibling_elderly_support": True})
+    assert prog(other, "dibao_single")["eligible"] is eligible_off
+
+
 def test_each_article_8_ground_is_a_switch():
     doc = {
         "members": [

@@ -298,6 +298,7 @@ def test_person_facts_and_member_facts_are_validated_and_audited(household, revi
     assert event.after == {
         "declared_missing": True,
         "obligors_checked_on": "2026-11-01",
+        "is_counted": False,  # derived: declared missing is an exclusion of Art. 7
     }
     with pytest.raises(ServiceError) as exc:
         fact_add(

@@ -199,7 +199,8 @@ def features_md() -> str:
         "- **Rigid spending** (刚性支出办法 Art. 5): expense items over the 12 months before the "
         "evaluation month, pro rata by month, exact.",
         "- **Money** is integer fen (whole items) or exact Decimal yuan (quotients) in the feature "
-        "frame and exact Decimal yuan in expressions.",
+        "frame; expressions compute in exact fixed-point integers (fen, ratios × 10^4, quotients "
+        "× 10^20) and amounts come back as Decimal yuan.",
         "",
         "| feature | 含义 | type | rule |",
         "|---|---|---|---|",

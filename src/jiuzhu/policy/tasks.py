@@ -18,8 +18,12 @@ def policy_run_task(
     from jiuzhu.accounts.models import User
     from jiuzhu.core.schedule import schedule_chain
     from jiuzhu.policy.services import policy_run
+    from jiuzhu.registry.services import members_recount
 
     with schedule_chain(scheduled):
         day = datetime.date.fromisoformat(on) if on else clock.today()
         actor = User.objects.filter(pk=user_id).first() if user_id else None
+        if scheduled:
+            # The night's first step: children who turned 18 recounted (registry.counting).
+            members_recount(on=day)
         return policy_run(on=day, area_code=area_code, actor=actor).pk

@@ -32,6 +32,7 @@ from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.idcard import validate_id_number as _validate_id
 from jiuzhu.core.money import fen_to_text
 from jiuzhu.registry import models as m
+from jiuzhu.registry.counting import counted_expr
 from jiuzhu.registry.export_format import (
     ADDED_COLUMNS,
     FORMAT_NAME,
@@ -715,6 +716,9 @@ def _check_database(t: dict[str, pl.DataFrame], files, report) -> None:
 
 
 # ---------------------------------------------------------------------------------- loading
+OLD_EXCLUSION = "原登记为不计入共同生活家庭成员，具体情形待核实"
+
+
 def _bool(col: str) -> pl.Expr:
     return pl.col(col).str.to_lowercase().is_in(TRUE)
 
@@ -805,6 +809,13 @@ def _prepare(t: dict[str, pl.DataFrame], base: dict[str, int], now: str) -> dict
         version=pl.lit(1),
         created_at=pl.lit(now),
         updated_at=pl.lit(now),
+    )
+    # 共同生活家庭成员 is derived from the facts just read (registry.counting), never taken as given.
+    birth = pl.col("birth_date")
+    if out["registry_person"].schema["birth_date"] == pl.Utf8:
+        birth = birth.str.to_date(strict=False)
+    out["registry_person"] = out["registry_person"].with_columns(
+        is_counted=counted_expr(clock.today(), birth)
     )
     p_ids = p.select("household_number", "member_no", person_id="id")
 
@@ -1005,8 +1016,17 @@ def registry_import(*, directory: Path | str, actor=None) -> RegistryImportRepor
     if manifest.get("version", 3) < 3:
         # A version 1–2 export holds only the conclusion is_counted: read it as the fact it
         # stands for (long-term co-residence), as the database migration did.
+        # For the head, a spouse or a child (counted whatever the residence) the old exclusion is
+        # kept as a reason to check, as the migration did (registry 0007).
         tables["persons"] = tables["persons"].with_columns(
-            lives_together=pl.coalesce("lives_together", "is_counted")
+            lives_together=pl.coalesce("lives_together", "is_counted"),
+            other_exclusion=pl.when(
+                ~_bool("is_counted").fill_null(True)
+                & pl.col("relation").is_in(["head", "spouse", "child"])
+                & (pl.col("other_exclusion").fill_null("") == "")
+            )
+            .then(pl.lit(OLD_EXCLUSION))
+            .otherwise(pl.col("other_exclusion")),
         )
     _check_id_numbers(tables["persons"], files["persons"], report)
     _check_relations(tables, files, report)

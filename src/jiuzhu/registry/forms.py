@@ -176,10 +176,8 @@ class PersonForm(NamedErrorsMixin, ReasonMixin):
     sex = choice(gettext_lazy("性别"), Sex.choices, required=True)
     birth_date = forms.DateField(label=gettext_lazy("出生日期"), widget=DateInput)
     phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=20)
-    is_counted = forms.BooleanField(
-        label=gettext_lazy("计入家庭人数(名单用)"), required=False, initial=True
-    )
-    # 共同生活家庭成员的事实 (低保审核确认办法第七条)
+    # 共同生活家庭成员的事实 (低保审核确认办法第七条); whether the member is counted follows
+    # from them (registry.counting), it is not typed.
     lives_together = forms.NullBooleanField(
         label=gettext_lazy("与申请人长期共同生活"),
         required=False,

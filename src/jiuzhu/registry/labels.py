@@ -9,6 +9,7 @@ AUDIT_ACTIONS = {
     "person.add": _("添加成员"),
     "person.update": _("修改成员信息"),
     "person.remove": _("移除成员"),
+    "person.recount": _("重新判断共同生活家庭成员"),
     "person.reveal": _("查看完整证件号/电话"),
     "income.add": _("添加收入"),
     "income.delete": _("删除收入"),

@@ -21,6 +21,7 @@ from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.core.idcard import IdNumberError, validate_id_number
+from jiuzhu.registry.counting import ADULT_AGE, counted
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,
@@ -305,6 +306,7 @@ def household_create(
         raise ServiceError(errors=errors)
     hh.number = _next_household_number(hukou_area_code)
     hh.head_name = person.name
+    person.is_counted = counted(person, clock.today())
     hh.size = 1 if person.is_counted else 0
     hh.save()
     person.household = hh
@@ -393,6 +395,7 @@ def person_add(*, actor, household_id: int, data: dict, reason: str = "") -> Per
         )
     if errors:
         raise ServiceError(errors=errors)
+    person.is_counted = counted(person, clock.today())
     try:
         with transaction.atomic():
             person.save()
@@ -437,6 +440,8 @@ def person_update(*, actor, person_id: int, version: int, data: dict, reason: st
         errors.setdefault("relation", []).append(_("该家庭已有户主，一户只能有一名户主"))
     if errors:
         raise ServiceError(errors=errors)
+    # Derived, never typed: 共同生活家庭成员 follows the facts of Art. 7 (registry.counting).
+    person.is_counted = counted(person, clock.today())
     old, new = _diff(before, snapshot(person, PERSON_FIELDS))
     if not new:
         return person
@@ -811,3 +816,46 @@ def hardship_scores_write(df) -> None:
                 "AND registry_household.hardship_score IS NOT CAST(t.score AS REAL)"
             )
             cur.execute("DROP TABLE registry_tmp_score")
+
+
+@transaction.atomic
+def members_recount(*, on: datetime.date | None = None) -> int:
+    """Bring ``Person.is_counted`` up to date where a fact changed by itself: a child who turned
+    18 (counted as a minor; from then on only at school, unable to live independently or living
+    together). Every other fact is written through this module, which recomputes the flag.
+    Returns the number of members changed; each change is audited on its household."""
+    on = on or clock.today()
+    adult_from = _years_before(on, ADULT_AGE)
+    changed = 0
+    rows = (
+        Person.objects.select_for_update()
+        .select_related("household")
+        .filter(relation=Relation.CHILD, is_counted=True, birth_date__lte=adult_from)
+        .filter(birth_date__gt=_years_before(adult_from, 1))
+    )
+    for person in rows:
+        now = counted(person, on)
+        if now == person.is_counted:
+            continue
+        Person.objects.filter(pk=person.pk).update(is_counted=now, version=F("version") + 1)
+        _refresh_household_summary(person.household_id)
+        audit_record(
+            actor=None,
+            action="person.recount",
+            subject_type="person",
+            subject_id=person.pk,
+            household_id=person.household_id,
+            area_code=person.household.hukou_area_id,
+            reason=str(_("年满18周岁，按低保审核确认办法第七条重新判断是否共同生活家庭成员")),
+            before={"is_counted": person.is_counted},
+            after={"is_counted": now},
+        )
+        changed += 1
+    return changed
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)

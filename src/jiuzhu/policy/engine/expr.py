@@ -6,8 +6,10 @@ programmes (``eligible.dibao``, ``amount.dibao``). Nothing is ever ``eval``-ed: 
 against a whitelist and every name is looked up in the catalogue, so an unknown name, a type error
 or an unsafe construct is refused when the programme is saved, with a message naming it.
 
-Types: ``bool``, ``money`` (yuan, exact Decimal), ``count`` (whole number of people or things) and
-``number`` (a ratio such as 1.5). Numeric literals are exact Decimals and take the type they meet.
+Types: ``bool``, ``money`` (yuan, exact), ``count`` (whole number of people or things) and
+``number`` (a ratio such as 1.5). Numeric literals are exact and take the type they meet. Every
+numeric value is compiled to exact fixed-point integers (see ``WIDE_SCALE``): money in fen,
+ratios × 10^4, quotients × 10^20; the evaluator turns amounts back into Decimal yuan at the edge.
 
 Allowed: names, dotted names, numeric and True/False literals, comparisons (chained too),
 ``and``/``or``/``not``, ``+ - * /``, unary minus, ``x if cond else y`` and the functions
@@ -39,9 +41,9 @@ def type_label(t: str) -> Message:
 # collide with features.
 PARAM_PREFIX = "p:"
 
-# Exact Decimals in Polars. Division widens the scale first so nothing is truncated early;
-# a product is computed at the sum of its operands' scales (``_Compiler``). Money features and
-# parameters have 2 decimals, ratios 4; per-capita figures are exact quotients (``EXACT_SCALE``).
+# Scales (decimals) of the fixed-point integers. A product is computed at the sum of its operands'
+# scales (``_Compiler``). Money features and parameters have 2 decimals, ratios 4; per-capita
+# figures are exact quotients (``EXACT_SCALE``); a division is carried at ``DIV_SCALE``.
 MONEY_SCALE = 2
 NUMBER_SCALE = 4
 EXACT_SCALE = 20
@@ -123,16 +125,81 @@ def _dotted(node: ast.AST) -> str | None:
     return None
 
 
-def _dec(e: pl.Expr, t: str) -> pl.Expr:
-    """Numeric values meet as exact Decimals."""
-    if t == COUNT:
-        return e.cast(pl.Decimal(38, 0))
-    return e
-
-
 def _int(e: pl.Expr, t: str) -> pl.Expr:
     """A whole-number operand (a count, or a literal without decimals) as Int64."""
     return e if t == COUNT else e.cast(pl.Int64)
+
+
+# Fixed point: every numeric value is compiled to an *integer* column holding value × 10^scale,
+# the scale known statically (money features and parameters are fen, scale 2; ratios scale 4;
+# exact quotients scale 20). Integer arithmetic is exact and an order of magnitude cheaper in
+# Polars than Decimal(38, s) arithmetic (no rescaling division per product). Values with a scale
+# of ``WIDE_SCALE`` or more are Int128 (an exact quotient of 10^6 yuan at 20 decimals is 10^26);
+# narrower ones Int64. A product keeps every digit up to ``MAX_SCALE`` decimals (exact for the
+# engine's operands: fen × ratios of 4 decimals × quotients settled at 16); beyond that the
+# wider operand is rounded half away from zero first.
+WIDE_SCALE = 8
+MAX_SCALE = 24
+
+
+def _lit_int(v: int, wide: bool) -> pl.Expr:
+    return pl.lit(v, dtype=pl.Int128 if wide else pl.Int64)
+
+
+def widen(e: pl.Expr, s_from: int, s_to: int) -> pl.Expr:
+    """An integer at scale ``s_from`` brought to the larger scale ``s_to`` (exact)."""
+    if s_to >= WIDE_SCALE and s_from < WIDE_SCALE:
+        e = e.cast(pl.Int128)
+    if s_to == s_from:
+        return e
+    return e * _lit_int(10 ** (s_to - s_from), s_to >= WIDE_SCALE)
+
+
+def _div_floor(e: pl.Expr, k: int, wide: bool) -> pl.Expr:
+    return e // _lit_int(k, wide)
+
+
+def round_to(e: pl.Expr, s_from: int, s_to: int, mode: str = "half_away") -> pl.Expr:
+    """An integer at scale ``s_from`` rounded to ``s_to`` decimals (``half_away`` from zero,
+    ``ceil`` or ``floor``); widened exactly when ``s_to`` is larger. The result has the dtype of
+    scale ``s_to`` (Int64 below ``WIDE_SCALE``)."""
+    if s_to >= s_from:
+        return widen(e, s_from, s_to)
+    wide = s_from >= WIDE_SCALE
+    k = 10 ** (s_from - s_to)
+    if mode == "floor":
+        out = _div_floor(e, k, wide)
+    elif mode == "ceil":
+        out = _lit_int(0, wide) - _div_floor(_lit_int(0, wide) - e, k, wide)
+    else:
+        q = _div_floor(e.abs() + _lit_int(k // 2, wide), k, wide)
+        out = pl.when(e < _lit_int(0, wide)).then(_lit_int(0, wide) - q).otherwise(q)
+    if wide and s_to < WIDE_SCALE:
+        out = out.cast(pl.Int64)
+    return out
+
+
+def div_round(num: pl.Expr, den: pl.Expr, shift: int) -> pl.Expr:
+    """``num / (den × 10^shift)`` rounded half away from zero, in one Int128 division (``den`` a
+    positive whole number; the divisor is even, so its half is exact)."""
+    d = den.cast(pl.Int128) * pl.lit(10**shift, dtype=pl.Int128)
+    half = den.cast(pl.Int128) * pl.lit(10**shift // 2, dtype=pl.Int128)
+    q = (num.abs() + half) // d
+    return (
+        pl.when(num < pl.lit(0, dtype=pl.Int128)).then(pl.lit(0, dtype=pl.Int128) - q).otherwise(q)
+    )
+
+
+def settle_int(e: pl.Expr, scale: int) -> tuple[pl.Expr, int]:
+    """``settle`` for the fixed-point integers of the compiler: (expression, its new scale)."""
+    if scale <= SETTLE_SCALE:
+        return e, scale
+    return round_to(e, scale, SETTLE_SCALE), SETTLE_SCALE
+
+
+def _align(a: pl.Expr, sa: int, b: pl.Expr, sb: int) -> tuple[pl.Expr, pl.Expr, int]:
+    s = max(sa, sb)
+    return widen(a, sa, s), widen(b, sb, s), s
 
 
 def _unify(op: str, lt: str, rt: str, node: ast.AST) -> str:
@@ -183,14 +250,51 @@ def _pos(node: ast.AST) -> tuple[Message, ...]:
 
 
 class _Compiler:
-    """Walks the tree. Every numeric value carries its Decimal *scale* (digits after the point),
-    known statically: a product is computed at the sum of its operands' scales (up to
-    ``EXACT_SCALE``), so ``1.3333 * dibao.standard`` keeps all six decimals — Polars would
-    otherwise round a product to the larger operand scale, a silent rounding before a decision."""
+    """Walks the tree. Every numeric value is an integer column with its *scale* (digits after
+    the point) known statically: a product is computed at the sum of its operands' scales (up to
+    ``MAX_SCALE``), so ``1.3333 * dibao.standard`` keeps all six decimals — never a silent
+    rounding before a decision."""
 
-    def __init__(self, catalogue: Catalogue):
+    def __init__(self, catalogue: Catalogue, consts: dict | None = None):
         self.cat = catalogue
         self.names: list[str] = []
+        # Parameters known at compile time (one parameter set): name → (value, dtype) as the
+        # evaluator reads it. Sub-expressions of constants only are folded to one literal (by
+        # Polars itself, so the arithmetic is the same), ``x if switch else y`` with a constant
+        # switch keeps one branch, ``and``/``or`` drop constant operands.
+        self.consts = consts
+        self._const: dict[int, pl.Expr] = {}  # id → expr (kept alive) of constant results
+        self._frames: list[list[bool]] = []
+
+    def _mark(self, e: pl.Expr) -> pl.Expr:
+        self._const[id(e)] = e
+        return e
+
+    def is_const(self, e: pl.Expr) -> bool:
+        return id(e) in self._const
+
+    def _fold(self, e: pl.Expr) -> pl.Expr:
+        v = pl.select(e.alias("v")).to_series()
+        return self._mark(pl.lit(v[0], dtype=v.dtype))
+
+    def _visit(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
+        frame: list[bool] = []
+        self._frames.append(frame)
+        try:
+            t, e, s = self._node(node)
+        finally:
+            self._frames.pop()
+        if (
+            self.consts is not None
+            and not self.is_const(e)
+            and frame
+            and all(frame)
+            and not isinstance(node, ast.Expression)
+        ):
+            e = self._fold(e)
+        if self._frames:
+            self._frames[-1].append(self.is_const(e))
+        return t, e, s
 
     def visit(self, node: ast.AST) -> tuple[str, pl.Expr]:
         t, e, _s = self._visit(node)
@@ -205,27 +309,32 @@ class _Compiler:
             return NUMBER_SCALE if t == NUMBER else MONEY_SCALE
         return MONEY_SCALE
 
-    def _visit(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
+    def _node(self, node: ast.AST) -> tuple[str, pl.Expr, int]:
         if isinstance(node, ast.Expression):
             return self._visit(node.body)
         if isinstance(node, ast.Constant):
             v = node.value
             if isinstance(v, bool):
-                return BOOL, pl.lit(v), 0
+                return BOOL, self._mark(pl.lit(v)), 0
             if isinstance(v, int):
-                return LITERAL, pl.lit(Decimal(v), dtype=pl.Decimal(38, 0)), 0
+                return LITERAL, self._mark(pl.lit(v, dtype=pl.Int64)), 0
             if isinstance(v, float):
                 # Re-read the literal's own text so 1.1 is exactly 1.1, never a binary float.
                 d = Decimal(repr(v))
                 scale = max(0, -d.as_tuple().exponent)
-                return LITERAL, pl.lit(d, dtype=pl.Decimal(38, scale)), scale
+                if scale > MAX_SCALE:
+                    raise ExpressionError(
+                        "constant_not_allowed", {"value": repr(v)}, where=_pos(node)
+                    )
+                lit = _lit_int(int(d.scaleb(scale)), scale >= WIDE_SCALE)
+                return LITERAL, self._mark(lit), scale
             raise ExpressionError("constant_not_allowed", {"value": repr(v)}, where=_pos(node))
         if isinstance(node, ast.Name | ast.Attribute):
             name = _dotted(node)
             if name is None:
                 raise ExpressionError("attribute_not_allowed", where=_pos(node))
             if name in ("True", "False"):
-                return BOOL, pl.lit(name == "True"), 0
+                return BOOL, self._mark(pl.lit(name == "True")), 0
             kind, t = self.cat.lookup(name)
             if name not in self.names:
                 self.names.append(name)
@@ -233,6 +342,11 @@ class _Compiler:
                 col = name
             elif kind == "param":
                 col = param_col(name)
+                if self.consts is not None and name in self.consts:
+                    value, dtype = self.consts[name]
+                    if value is not None:
+                        lit = self._mark(pl.lit(value, dtype=dtype))
+                        return t, lit, self._scale_of(kind, name, t)
             else:
                 col = result_col(name.split(".", 1)[1], kind)
             return t, pl.col(col), self._scale_of(kind, name, t)
@@ -243,9 +357,16 @@ class _Compiler:
                     raise ExpressionError(
                         "and_or_needs_conditions", {"type": type_label(t)}, where=_pos(node)
                     )
-            out = parts[0][1]
-            for _, e, _s in parts[1:]:
-                out = (out & e) if isinstance(node.op, ast.And) else (out | e)
+            conj = isinstance(node.op, ast.And)
+            exprs = [e for _, e, _s in parts]
+            if self.consts is not None:
+                values = [pl.select(e).item() for e in exprs if self.is_const(e)]
+                if any(v is (not conj) for v in values):  # False in an and, True in an or
+                    return BOOL, self._mark(pl.lit(not conj)), 0
+                exprs = [e for e in exprs if not self.is_const(e)] or [self._mark(pl.lit(conj))]
+            out = exprs[0]
+            for e in exprs[1:]:
+                out = (out & e) if conj else (out | e)
             return BOOL, out, 0
         if isinstance(node, ast.UnaryOp):
             t, e, s = self._visit(node.operand)
@@ -256,7 +377,7 @@ class _Compiler:
             if isinstance(node.op, ast.USub):
                 if t not in NUMERIC:
                     raise ExpressionError("minus_needs_number", where=_pos(node))
-                return t, -_dec(e, t) if t != COUNT else -e, s
+                return t, _lit_int(0, s >= WIDE_SCALE) - e, s
             raise ExpressionError(
                 "unary_not_allowed", {"op": type(node.op).__name__}, where=_pos(node)
             )
@@ -275,18 +396,26 @@ class _Compiler:
                 le, re_ = _int(le, lt), _int(re_, rt)
                 e = {"+": le + re_, "-": le - re_, "*": le * re_}[op]
                 return COUNT, e, 0
-            a, b = _dec(le, lt), _dec(re_, rt)
-            if op == "+":
-                return t, a + b, max(ls, rs)
-            if op == "-":
-                return t, a - b, max(ls, rs)
+            if op in "+-":
+                a, b, s = _align(le, ls, re_, rs)
+                return t, (a + b) if op == "+" else (a - b), s
             if op == "*":
-                # The product's own scale (capped): Polars keeps the larger operand scale.
-                s = min(ls + rs, EXACT_SCALE)
-                if s == max(ls, rs):  # a whole-number factor: Polars' scale is already exact
-                    return t, a * b, s
-                return t, a.cast(pl.Decimal(38, s)) * b, s
-            return t, a.cast(pl.Decimal(38, DIV_SCALE)) / b, DIV_SCALE
+                # Exact: the product's scale is the sum of the operands' (see WIDE_SCALE).
+                if ls + rs > MAX_SCALE:
+                    if ls >= rs:
+                        le, ls = round_to(le, ls, max(MAX_SCALE - rs, 0)), max(MAX_SCALE - rs, 0)
+                    else:
+                        re_, rs = round_to(re_, rs, max(MAX_SCALE - ls, 0)), max(MAX_SCALE - ls, 0)
+                s = ls + rs
+                if s >= WIDE_SCALE:
+                    le, re_ = le.cast(pl.Int128), re_.cast(pl.Int128)
+                return t, le * re_, s
+            # a / b at DIV_SCALE decimals, rounded toward minus infinity at the last one
+            # (``settle`` takes the value back to an exact tie or limit).
+            num = widen(le, ls, DIV_SCALE + rs) if DIV_SCALE + rs >= ls else le
+            if DIV_SCALE + rs < ls:
+                num = round_to(le, ls, DIV_SCALE + rs, "floor").cast(pl.Int128)
+            return t, num // re_.cast(pl.Int128), DIV_SCALE
         if isinstance(node, ast.Compare):
             out = None
             left_t, left_e, _ls = self._visit(node.left)
@@ -310,7 +439,7 @@ class _Compiler:
                     if t in (COUNT, LITERAL) and _ls == 0 and _rs == 0:
                         a, b = _int(left_e, left_t), _int(right_e, right_t)
                     else:
-                        a, b = _dec(left_e, left_t), _dec(right_e, right_t)
+                        a, b, _s = _align(left_e, _ls, right_e, _rs)
                     c = getattr(a, _CMP[type(cop)])(b)
                 out = c if out is None else out & c
                 left_t, left_e, _ls = right_t, right_e, _rs
@@ -327,10 +456,13 @@ class _Compiler:
                 t = BOOL
             else:
                 t = _unify("+", at, bt, node)
-                if t == COUNT and as_ == 0 and bs == 0:
-                    ae, be = _int(ae, at), _int(be, bt)
-                else:
-                    ae, be = _dec(ae, at), _dec(be, bt)
+                ae, be, _s = _align(ae, as_, be, bs)
+            if self.consts is not None and self.is_const(te):
+                test = pl.select(te).item()
+                chosen = ae if test else be
+                if self.is_const(ae if test else be):
+                    chosen = self._fold(chosen)
+                return t, chosen, max(as_, bs)
             return t, pl.when(te).then(ae).otherwise(be), max(as_, bs)
         if isinstance(node, ast.Call):
             fname = node.func.id if isinstance(node.func, ast.Name) else None
@@ -352,19 +484,19 @@ class _Compiler:
                     t = _unify(fname, t, at, node)
                 if t == LITERAL:
                     t = NUMBER
-                es = [_dec(e, at) for at, e, _s in args]
+                top = max(s for _, _, s in args)
+                es = [widen(e, s, top) for _, e, s in args]
                 f = pl.min_horizontal if fname == "min" else pl.max_horizontal
-                return t, f(*es), max(s for _, _, s in args)
+                return t, f(*es), top
             if len(args) != 1 or args[0][0] not in (MONEY, LITERAL):
                 raise ExpressionError("call_needs_money", {"name": fname}, where=_pos(node))
-            e, s = args[0][1], args[0][2]
+            e, s = settle_int(args[0][1], args[0][2])
             if fname == "ceil_yuan":
-                return MONEY, settle(e, s).ceil(), s
+                return MONEY, round_to(e, s, 0, "ceil"), 0
             if fname == "ceil_fen":
                 # Up to the next fen: a floor ("not below 1.3 × 低保标准") is never undershot.
-                cents = pl.lit(Decimal(100), dtype=pl.Decimal(38, 0))
-                return MONEY, (settle(e, s) * cents).ceil() / cents, max(s, MONEY_SCALE)
-            return MONEY, settle(e, s).round(2, mode="half_away_from_zero"), MONEY_SCALE
+                return MONEY, round_to(e, s, MONEY_SCALE, "ceil"), MONEY_SCALE
+            return MONEY, round_to(e, s, MONEY_SCALE), MONEY_SCALE
         raise ExpressionError("syntax_not_allowed", {"node": type(node).__name__}, where=_pos(node))
 
 
@@ -388,8 +520,11 @@ def settle(e: pl.Expr, scale: int) -> pl.Expr:
 MAX_LENGTH = 2000
 
 
-def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None) -> Checked:
-    """Parse, check and compile ``source``. ``expect`` is ``bool`` (condition) or ``money``."""
+def compile_expr(
+    source: str, catalogue: Catalogue, *, expect: str | None = None, consts: dict | None = None
+) -> Checked:
+    """Parse, check and compile ``source``. ``expect`` is ``bool`` (condition) or ``money``.
+    ``consts``: parameter values known at compile time (``_Compiler``), folded in."""
     if not isinstance(source, str) or not source.strip():
         raise ExpressionError("expression_empty")
     if len(source) > MAX_LENGTH:
@@ -398,7 +533,7 @@ def compile_expr(source: str, catalogue: Catalogue, *, expect: str | None = None
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         raise ExpressionError("syntax_error", {"error": exc.msg, "offset": exc.offset}) from None
-    comp = _Compiler(catalogue)
+    comp = _Compiler(catalogue, consts)
     t, e, scale = comp._visit(tree)
     if t == LITERAL:
         t = NUMBER if expect != MONEY else MONEY

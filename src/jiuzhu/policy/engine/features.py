@@ -37,7 +37,7 @@ from pathlib import Path
 
 import polars as pl
 
-from jiuzhu.policy.engine.expr import BOOL, COUNT, EXACT_SCALE, MONEY, settle
+from jiuzhu.policy.engine.expr import BOOL, COUNT, EXACT_SCALE, MONEY, SETTLE_SCALE, settle
 
 FEN = pl.Int64
 _CENT = Decimal("0.01")
@@ -58,6 +58,9 @@ FINANCIAL_ASSET_KINDS = ("deposit", "security", "insurance", "receivable", "inte
 # 单人保 grounds, one class per person (compute_features: clergy, then the 2022 widening, then
 # severe disability with or without a major illness, then a major illness alone).
 SINGLE_CLASSES = ("severe", "ill", "severe_ill", "unemployed_severe", "clergy")
+# 2022 notice: 赡养费、扶养费 paid by siblings or people aged 60+, which an area may leave out of
+# a 单人保 applicant's income (income category; parameter dibao_single.exempt_sibling_elderly_support).
+SIBLING_ELDERLY_SUPPORT = "support_sibling_elderly"
 EXPENSE_FEATURES = (
     "rigid_expense_12m",
     "medical_expense_12m",
@@ -348,6 +351,16 @@ FEATURES: list[Feature] = [
         "低保办法第七、八条（不计入家庭成员，可单独申请）",
     ),
     _f("single_clergy_income", MONEY, "单人保：教职人员本人月收入合计", "同上"),
+    *(
+        _f(
+            f"single_{k}_exempt_income",
+            MONEY,
+            "单人保：其中兄弟姐妹或60岁以上老年人给付的赡养费、扶养费（月）",
+            "2022 年通知：可不计入本人收入（地方开关 dibao_single.exempt_sibling_elderly_support；"
+            "开启时从 single_*_income 中扣除）",
+        )
+        for k in SINGLE_CLASSES
+    ),
     _f(
         "n_refused_work",
         COUNT,
@@ -408,6 +421,7 @@ EXACT_FEATURES = {
     "financial_assets_per_capita",
     *EXPENSE_FEATURES,
     *(f"single_{k}_income" for k in SINGLE_CLASSES),
+    *(f"single_{k}_exempt_income" for k in SINGLE_CLASSES),
 }
 FEATURE_SCALES = {n: EXACT_SCALE for n in EXACT_FEATURES}
 # Computed by derive_with_parameters (they need per-area parameters).
@@ -991,6 +1005,14 @@ def compute_features(
             f"single_{k}": (pl.col("single_class") == k) & pl.col("count_dibao")
             for k in SINGLE_CLASSES
         },
+        # 2022 notice: support from siblings or people aged 60+ may be left out (a local switch,
+        # applied in derive_with_parameters)
+        **{
+            f"single_{k}_exempt": (pl.col("single_class") == k)
+            & pl.col("count_dibao")
+            & (cat == SIBLING_ELDERLY_SUPPORT)
+            for k in SINGLE_CLASSES
+        },
     }
     income_agg = _window_sums(inc, specs)
     earners = (
@@ -1117,34 +1139,75 @@ def compute_features(
             f"single_{k}_income": _exact_yuan(pl.col(f"_single_{k}_fen").fill_null(_ZERO), lb)
             for k in SINGLE_CLASSES
         },
+        **{
+            f"single_{k}_exempt_income": _exact_yuan(
+                pl.col(f"_single_{k}_exempt_fen").fill_null(_ZERO), lb
+            )
+            for k in SINGLE_CLASSES
+        },
     )
     return out.drop([c for c in out.columns if c.startswith("_")])
 
 
 def derive_with_parameters(df: pl.LazyFrame | pl.DataFrame) -> pl.LazyFrame | pl.DataFrame:
-    """Features that depend on per-area parameters, exact (Decimal yuan, ``settle``d quotients).
+    """Features that depend on per-area parameters, exact, in the evaluator's fixed point.
 
-    Needs ``p:income.disabled_wage_deduction`` (yuan/month per disabled earner) in the frame.
+    Reads the exact features as Int128 at ``EXACT_SCALE`` (``exact_to_int``) and
+    ``p:income.disabled_wage_deduction`` as integer fen (yuan/month per disabled earner); writes
+    ``per_capita_income``, ``per_capita_income_tekun`` and ``annual_income`` the same way: the
+    exact quotient ``settle``d at 16 decimals (the quotient is floored at the 20th first, which
+    ``settle`` absorbs — see its docstring).
     """
+    from jiuzhu.policy.engine.expr import div_round, widen
+
     months = pl.col("lookback_months")
-    allowed = (
-        pl.col("n_disabled_earners").cast(pl.Decimal(38, 0))
-        * months.cast(pl.Decimal(38, 0))
-        * pl.col("p:income.disabled_wage_deduction").cast(pl.Decimal(38, 2))
-    ).cast(EXACT)
-    deduction = pl.min_horizontal(pl.col("disabled_wage_lookback"), allowed).clip(_ZERO)
-    net = pl.col("income_lookback") - deduction
-    net_tekun = pl.col("income_lookback_tekun") - deduction
-    den = months * pl.col("counted_members")
-
-    def quotient(num: pl.Expr, d: pl.Expr) -> pl.Expr:
-        return pl.when(d > 0).then(settle(num / d.cast(EXACT), EXACT_SCALE)).otherwise(_ZERO)
-
-    return df.with_columns(
-        per_capita_income=quotient(net, den),
-        per_capita_income_tekun=quotient(net_tekun, den),
-        annual_income=quotient(net * pl.lit(Decimal(12), dtype=pl.Decimal(38, 0)), months),
+    allowed_fen = (
+        pl.col("n_disabled_earners") * months * pl.col("p:income.disabled_wage_deduction")
+    ).cast(pl.Int64)
+    allowed = widen(allowed_fen, 2, EXACT_SCALE)
+    deduction = pl.max_horizontal(
+        pl.min_horizontal(pl.col("disabled_wage_lookback"), allowed), pl.lit(0, dtype=pl.Int128)
     )
+    den = months * pl.col("counted_members")
+    # Each quotient settled at 16 decimals by one integer division, rounding half away from zero
+    # (the same as flooring at 20 decimals and rounding that at 16, as ``settle`` does).
+    return (
+        df.with_columns(_deduction=deduction)
+        .with_columns(
+            _net=pl.col("income_lookback") - pl.col("_deduction"),
+            _net_tekun=pl.col("income_lookback_tekun") - pl.col("_deduction"),
+        )
+        .with_columns(
+            [
+                pl.when(d > 0)
+                .then(
+                    widen(div_round(num, d, EXACT_SCALE - SETTLE_SCALE), SETTLE_SCALE, EXACT_SCALE)
+                )
+                .otherwise(pl.lit(0, dtype=pl.Int128))
+                .alias(n)
+                for n, num, d in (
+                    ("per_capita_income", pl.col("_net"), den),
+                    ("per_capita_income_tekun", pl.col("_net_tekun"), den),
+                    ("annual_income", pl.col("_net") * pl.lit(12, dtype=pl.Int128), months),
+                )
+            ]
+        )
+        .drop("_deduction", "_net", "_net_tekun")
+        .with_columns(
+            [
+                pl.when(pl.col("p:dibao_single.exempt_sibling_elderly_support").fill_null(False))
+                .then(pl.col(f"single_{k}_income") - pl.col(f"single_{k}_exempt_income"))
+                .otherwise(pl.col(f"single_{k}_income"))
+                .alias(f"single_{k}_income")
+                for k in SINGLE_CLASSES
+            ]
+        )
+    )
+
+
+def exact_to_int(df, names):
+    """Exact Decimal(38, 20) feature columns → their Int128 value × 10^20 (no arithmetic)."""
+    return df.with_columns([pl.col(c).cast(EXACT).to_physical().alias(c) for c in names])
 
 
 def money_to_decimal(df, names: list[str] | None = None):

@@ -137,6 +137,26 @@ def compile_programme(doc: dict, catalogue: Catalogue) -> Programme:
     )
 
 
+def bind(p: Programme, catalogue: Catalogue, consts: dict) -> Programme:
+    """The programme compiled again with its parameters known (one parameter set): the same
+    conditions and formulas, constant parts folded (``expr._Compiler``)."""
+    from dataclasses import replace
+
+    doc = p.source
+    conds = [
+        replace(c, expr=_compile(c.expr.source, catalogue, expect=BOOL, consts=consts))
+        for c in p.conditions
+    ]
+    return replace(
+        p,
+        conditions=conds,
+        amount=_compile(p.amount.source, catalogue, expect=MONEY, consts=consts),
+        beneficiaries=_compile(
+            str(doc.get("beneficiaries", "counted_members")), catalogue, consts=consts
+        ),
+    )
+
+
 def order(programmes: list[Programme]) -> list[Programme]:
     """Topological order by references (eligible.x / amount.x); refuse cycles and unknowns."""
     by_code = {p.code: p for p in programmes}
