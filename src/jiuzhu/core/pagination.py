@@ -192,12 +192,15 @@ class ListSpec:
     programmes: Callable | None = None  # () -> [(code, label)]
     kinds: Callable | None = None  # () -> [(code, label)]
     areas: Callable | None = None  # (user) -> [(code, name)]: the areas the form offers
+    # (user, code) -> bool: an area typed in the link is kept only inside the user's scope
+    area_allowed: Callable | None = None
     area_name: Callable | None = None  # (code) -> name, for the sheet header
     prepare: Callable | None = None  # (rows) -> None: bulk-load related rows of one page/chunk
     can_reveal: Callable | None = None  # (user) -> bool: may this user export unmasked
     q_label: object = ""  # the placeholder of the name/ID box
     date_label: object = ""  # what the date range filters on
     url_name: str = ""  # the list page (for the links back from an export)
+    extras: tuple = ()  # the list's own query parameters (short strings, checked by ``rows``)
 
 
 _LISTS: dict[str, ListSpec] = {}
@@ -231,6 +234,7 @@ class ListQuery:
     sort: str = ""
     page: int = 1
     size: int = LIST_DEFAULT_SIZE
+    extra: dict = field(default_factory=dict)
 
     def params(self) -> list[tuple[str, str]]:
         """The filters as query parameters (no page, size or sort)."""
@@ -240,6 +244,7 @@ class ListQuery:
             if v in ("", None, False):
                 continue
             out.append((name, "1" if v is True else str(v)))
+        out.extend((k, v) for k, v in self.extra.items() if v)
         return out
 
 
@@ -277,7 +282,9 @@ def list_query(spec: ListSpec, data, *, user=None) -> ListQuery:
         query.q = str(get("q") or "").strip()[:64]
     if "area" in spec.filters:
         area = str(get("area") or "").strip()
-        query.area = area if area.isdigit() and len(area) <= 12 else ""
+        query.area = area if area.isdigit() and len(area) == 12 else ""
+        if query.area and user is not None and spec.area_allowed is not None:
+            query.area = query.area if spec.area_allowed(user, query.area) else ""
     if "programme" in spec.filters and spec.programmes:
         v = get("programme") or ""
         query.programme = v if v in dict(spec.programmes()) else ""
@@ -292,6 +299,10 @@ def list_query(spec: ListSpec, data, *, user=None) -> ListQuery:
         query.date_to = _date(get("date_to"))
     if "overdue" in spec.filters:
         query.overdue = get("overdue") in ("1", "on", "true")
+    for name in spec.extras:
+        v = str(get(name) or "").strip()[:64]
+        if v:
+            query.extra[name] = v
     sort = str(get("sort") or "")
     query.sort = sort if sort.removeprefix("-") in spec.sorts else spec.default_sort
     query.page = max(1, _int(get("page"), 1))

@@ -118,9 +118,11 @@ class HouseholdFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, areas=(), **kwargs):
+    def __init__(self, *args, areas=(), area_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("全部"))] + [(a.code, a.name) for a in areas]
+        if area_choices is None:
+            area_choices = [(a.code, a.name) for a in areas]
+        self.fields["area"].choices = [("", _("全部"))] + list(area_choices)
 
     def filters_kwargs(self) -> dict:
         """Valid values only; a bad value is ignored rather than refusing the whole search."""
