@@ -282,7 +282,8 @@ def list_query(spec: ListSpec, data, *, user=None) -> ListQuery:
         query.q = str(get("q") or "").strip()[:64]
     if "area" in spec.filters:
         area = str(get("area") or "").strip()
-        query.area = area if area.isdigit() and len(area) == 12 else ""
+        # a prefix (a street's 9 digits) or a whole code; kept as the 12-digit code
+        query.area = area.ljust(12, "0") if area.isdigit() and len(area) in (2, 4, 6, 9, 12) else ""
         if query.area and user is not None and spec.area_allowed is not None:
             query.area = query.area if spec.area_allowed(user, query.area) else ""
     if "programme" in spec.filters and spec.programmes:

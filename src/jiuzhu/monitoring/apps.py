@@ -12,6 +12,11 @@ class MonitoringConfig(AppConfig):
         from jiuzhu.core.profile_sections import register_profile_section
         from jiuzhu.monitoring import selectors
 
+        from jiuzhu.core.pagination import list_register
+
+        for spec in selectors._list_specs():
+            list_register(spec)
+
         register_nav(
             "监测预警", "monitoring:overview", capability=Capability.ALERT_HANDLE, order=45
         )
