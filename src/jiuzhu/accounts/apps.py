@@ -11,3 +11,8 @@ class AccountsConfig(AppConfig):
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.accounts.selectors import _user_list_spec
+        from jiuzhu.core.pagination import list_register
+
+        list_register(_user_list_spec())

@@ -15,9 +15,7 @@ class CasesConfig(AppConfig):
         register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
         register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
         register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)
-        register_nav(
-            _("申请查询"), "cases:applications", capability=Capability.CASE_VIEW, order=13
-        )
+        register_nav(_("申请查询"), "cases:applications", capability=Capability.CASE_VIEW, order=13)
 
         from jiuzhu.cases.selectors import _list_specs
         from jiuzhu.core.pagination import list_register

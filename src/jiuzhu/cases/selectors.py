@@ -452,9 +452,7 @@ def _application_rows(user, query):
         elif q[:1].isalpha() and q[1:].replace("-", "").isdigit() or q.isdigit():
             qs = qs.filter(number__startswith=q)
         else:
-            qs = qs.filter(
-                Q(applicant__name__startswith=q) | Q(household__head_name__startswith=q)
-            )
+            qs = qs.filter(Q(applicant__name__startswith=q) | Q(household__head_name__startswith=q))
     if query.area:
         qs = qs.filter(within_area("area", query.area))
     if query.programme:

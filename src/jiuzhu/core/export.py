@@ -72,7 +72,11 @@ def _workbook(sheet_name: str) -> str:
 
 def _text(value) -> str:
     if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat(sep=" ")[:19] if isinstance(value, datetime.datetime) else value.isoformat()
+        return (
+            value.isoformat(sep=" ")[:19]
+            if isinstance(value, datetime.datetime)
+            else value.isoformat()
+        )
     return str(value)
 
 

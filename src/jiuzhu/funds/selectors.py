@@ -779,9 +779,7 @@ def _list_specs():
             Column("lines", _("笔数"), lambda p: p.line_count, number=True),
             Column("payable", _("可发放笔数"), lambda p: p.payable_count, number=True),
             Column("held", _("暂停笔数"), lambda p: p.held_count, number=True),
-            Column(
-                "total", _("总金额(元)"), lambda p: p.total_amount, sort="total", number=True
-            ),
+            Column("total", _("总金额(元)"), lambda p: p.total_amount, sort="total", number=True),
         ),
         sorts={
             "month": ("-month", "area_id", "number"),
@@ -826,7 +824,11 @@ def _list_specs():
                 sensitive="id_number",
             ),
             Column("programme", _("救助项目"), lambda ln: programme_label(ln.programme)),
-            Column("months", _("月份"), lambda ln: f"{_month_text(ln.months_from)}–{_month_text(ln.months_to)}"),
+            Column(
+                "months",
+                _("月份"),
+                lambda ln: f"{_month_text(ln.months_from)}–{_month_text(ln.months_to)}",
+            ),
             Column("amount", _("金额(元)"), lambda ln: ln.amount, sort="amount", number=True),
             Column("holder", _("户名"), lambda ln: ln.holder_name),
             Column("bank", _("开户银行"), lambda ln: ln.bank_name),

@@ -468,7 +468,12 @@ def _list_specs():
                 sort="id",
                 link=lambda t: reverse("monitoring:review", args=[t.pk]),
             ),
-            Column("period", gettext_lazy("复核月份"), lambda t: t.period.strftime("%Y-%m"), sort="period"),
+            Column(
+                "period",
+                gettext_lazy("复核月份"),
+                lambda t: t.period.strftime("%Y-%m"),
+                sort="period",
+            ),
             Column("class", gettext_lazy("风险分类"), lambda t: t.risk_class, sort="class"),
             Column("head", gettext_lazy("户主"), lambda t: t.household.head_name),
             Column("area", gettext_lazy("村/社区"), lambda t: t.area.name, sort="area"),
@@ -490,7 +495,10 @@ def _list_specs():
         },
         default_sort="due",
         filters=("q", "area", "state", "kind", "date_from", "overdue"),
-        states=lambda: [("open", str(gettext_lazy("未完成"))), ("done", str(gettext_lazy("已完成")))],
+        states=lambda: [
+            ("open", str(gettext_lazy("未完成"))),
+            ("done", str(gettext_lazy("已完成"))),
+        ],
         kinds=lambda: [
             (c, str(gettext_lazy("%(c)s类") % {"c": c}))
             for c in RiskClass.objects.order_by("order", "code").values_list("code", flat=True)

@@ -928,9 +928,7 @@ def alerts_assign(*, actor, alert_ids: list[int], assignee_id: int | None) -> in
     ids = sorted({int(i) for i in alert_ids})
     if not ids:
         raise ServiceError({"alerts": [_("请至少勾选一条预警")]})
-    assignee = (
-        User.objects.filter(pk=assignee_id, is_active=True).first() if assignee_id else None
-    )
+    assignee = User.objects.filter(pk=assignee_id, is_active=True).first() if assignee_id else None
     if assignee is None:
         raise ServiceError({"assignee": [_("分派对象：请选择一名在职的工作人员")]})
     with transaction.atomic():

@@ -18,13 +18,12 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.core.pagination import list_request, list_spec, page_request
+from jiuzhu.core.pagination import list_request, list_spec
 from jiuzhu.monitoring import outcomes as outcome_rules
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring import reviews, selectors, services
 from jiuzhu.monitoring.models import (
     AlertRule,
-    AlertStatus,
     Criterion,
     Outcome,
     ReviewOutcome,

@@ -609,9 +609,9 @@ def _household_rows(user, query):
 def _household_prepare(rows) -> None:
     heads = {
         p.household_id: p
-        for p in Person.objects.filter(
-            household_id__in=[h.pk for h in rows], relation="head"
-        ).only("id", "household_id", "name", "id_number")
+        for p in Person.objects.filter(household_id__in=[h.pk for h in rows], relation="head").only(
+            "id", "household_id", "name", "id_number"
+        )
     }
     for h in rows:
         h.head = heads.get(h.pk)
@@ -652,7 +652,9 @@ def _list_specs():
         capability=Capability.REGISTRY_VIEW,
         rows=_household_rows,
         columns=(
-            Column("number", _("家庭编号"), lambda h: h.number, sort="number", link=_household_link),
+            Column(
+                "number", _("家庭编号"), lambda h: h.number, sort="number", link=_household_link
+            ),
             Column("head", _("户主"), lambda h: h.head_name),
             Column(
                 "head_id",
@@ -664,7 +666,9 @@ def _list_specs():
             Column("urban_rural", _("城乡"), lambda h: h.get_urban_rural_display()),
             Column("size", _("人数"), lambda h: h.size, sort="size", number=True),
             Column("flags", _("标记"), lambda h: _("人户分离") if h.separated else ""),
-            Column("score", _("困难程度得分"), lambda h: h.hardship_score, sort="score", number=True),
+            Column(
+                "score", _("困难程度得分"), lambda h: h.hardship_score, sort="score", number=True
+            ),
             Column(
                 "updated",
                 _("更新时间"),

@@ -689,7 +689,12 @@ def _list_specs():
                 lambda i: i.file_name,
                 link=lambda i: reverse("verify:feed_import", args=[i.pk]),
             ),
-            Column("extracted", gettext_lazy("数据提取日期"), lambda i: i.extracted_on, sort="extracted"),
+            Column(
+                "extracted",
+                gettext_lazy("数据提取日期"),
+                lambda i: i.extracted_on,
+                sort="extracted",
+            ),
             Column("status", gettext_lazy("状态"), lambda i: i.get_status_display()),
             Column("total", gettext_lazy("总行数"), lambda i: i.rows_total, number=True),
             Column("created_n", gettext_lazy("新增"), lambda i: i.rows_created, number=True),
@@ -698,9 +703,11 @@ def _list_specs():
             Column(
                 "by",
                 gettext_lazy("上传人"),
-                lambda i: (i.uploaded_by.get_full_name() or i.uploaded_by.get_username())
-                if i.uploaded_by
-                else "",
+                lambda i: (
+                    (i.uploaded_by.get_full_name() or i.uploaded_by.get_username())
+                    if i.uploaded_by
+                    else ""
+                ),
             ),
         ),
         sorts={"created": ("-created_at", "-id"), "extracted": ("extracted_on", "id")},
@@ -731,7 +738,9 @@ def _list_specs():
             Column("kind", gettext_lazy("类型"), lambda f: f.get_kind_display(), sort="kind"),
             Column("department", gettext_lazy("部门"), lambda f: f.get_department_display()),
             Column("summary", gettext_lazy("说明"), lambda f: f.summary),
-            Column("amount", gettext_lazy("金额(元)"), lambda f: f.amount, number=True, sort="amount"),
+            Column(
+                "amount", gettext_lazy("金额(元)"), lambda f: f.amount, number=True, sort="amount"
+            ),
             Column("as_of", gettext_lazy("数据日期"), lambda f: f.as_of or ""),
             Column(
                 "created",

@@ -6,35 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0001_initial'),
+        ("audit", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExportJob',
+            name="ExportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('list_name', models.CharField(max_length=40, verbose_name='列表')),
-                ('query', models.TextField(blank=True, verbose_name='查询条件')),
-                ('fmt', models.CharField(default='xlsx', max_length=8, verbose_name='格式')),
-                ('reveal', models.BooleanField(default=False, verbose_name='显示完整证件号')),
-                ('status', models.CharField(choices=[('queued', '排队中'), ('running', '导出中'), ('done', '已完成'), ('failed', '失败')], default='queued', max_length=12, verbose_name='状态')),
-                ('total', models.BigIntegerField(default=0, verbose_name='总条数')),
-                ('done', models.BigIntegerField(default=0, verbose_name='已导出')),
-                ('file', models.CharField(blank=True, max_length=255)),
-                ('filename', models.CharField(blank=True, max_length=255)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='提交时间')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='完成时间')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("list_name", models.CharField(max_length=40, verbose_name="列表")),
+                ("query", models.TextField(blank=True, verbose_name="查询条件")),
+                ("fmt", models.CharField(default="xlsx", max_length=8, verbose_name="格式")),
+                ("reveal", models.BooleanField(default=False, verbose_name="显示完整证件号")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "排队中"),
+                            ("running", "导出中"),
+                            ("done", "已完成"),
+                            ("failed", "失败"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("total", models.BigIntegerField(default=0, verbose_name="总条数")),
+                ("done", models.BigIntegerField(default=0, verbose_name="已导出")),
+                ("file", models.CharField(blank=True, max_length=255)),
+                ("filename", models.CharField(blank=True, max_length=255)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="提交时间")),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="完成时间"),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '导出任务',
-                'verbose_name_plural': '导出任务',
-                'ordering': ['-id'],
+                "verbose_name": "导出任务",
+                "verbose_name_plural": "导出任务",
+                "ordering": ["-id"],
             },
         ),
     ]
