@@ -315,7 +315,6 @@ def list_query(spec: ListSpec, data, *, user=None) -> ListQuery:
 def list_rows(spec: ListSpec, user, query: ListQuery):
     """The rows of the list in the query's order (a queryset, or a sorted list)."""
     rows = spec.rows(user, query)
-    order = sort_order(spec, query.sort)
     if isinstance(rows, list | tuple):
         key = query.sort.removeprefix("-") or spec.default_sort.removeprefix("-")
         getter = spec.sorts.get(key)
@@ -323,7 +322,7 @@ def list_rows(spec: ListSpec, user, query: ListQuery):
         if getter is not None:
             rows = sorted(rows, key=getter, reverse=query.sort.startswith("-"))
         return list(rows)
-    return rows.order_by(*order)
+    return rows.order_by(*sort_order(spec, query.sort))
 
 
 @dataclass

@@ -927,10 +927,10 @@ def alerts_assign(*, actor, alert_ids: list[int], assignee_id: int | None) -> in
 
     ids = sorted({int(i) for i in alert_ids})
     if not ids:
-        raise ServiceError({"alerts": [_("请至少勾选一条预警")]})
+        raise ServiceError(_("请至少勾选一条预警"), field="alerts")
     assignee = User.objects.filter(pk=assignee_id, is_active=True).first() if assignee_id else None
     if assignee is None:
-        raise ServiceError({"assignee": [_("分派对象：请选择一名在职的工作人员")]})
+        raise ServiceError(_("分派对象：请选择一名在职的工作人员"), field="assignee")
     with transaction.atomic():
         alerts = list(
             scoped(Alert.objects.select_for_update(), actor, Capability.ALERT_HANDLE)
@@ -939,12 +939,12 @@ def alerts_assign(*, actor, alert_ids: list[int], assignee_id: int | None) -> in
         )
         if len(alerts) != len(ids):
             raise ServiceError(
-                {"alerts": [_("所选预警中有已办结或不在您管辖区域内的，请刷新后重新勾选")]}
+                _("所选预警中有已办结或不在您管辖区域内的，请刷新后重新勾选"), field="alerts"
             )
         scope = user_scope(assignee, Capability.ALERT_HANDLE)
         if any(not scope.contains(a.area_id) for a in alerts):
             raise ServiceError(
-                {"assignee": [_("分派对象：须在每条所选预警所在区域有预警处理权限")]}
+                _("分派对象：须在每条所选预警所在区域有预警处理权限"), field="assignee"
             )
         events = []
         for a in alerts:
