@@ -90,7 +90,7 @@ def describe_query(spec: ListSpec, query: ListQuery) -> str:
 
 
 def header_rows(spec: ListSpec, user, query: ListQuery, total: int, reveal: bool) -> list[list]:
-    who = user.get_full_name() or user.get_username()
+    who = getattr(user, "full_name", "") or user.get_username()
     when = clock.local(timezone.now()).strftime("%Y-%m-%d %H:%M")
     return [
         [str(spec.title)],

@@ -359,7 +359,7 @@ def _alert_rows(user, query):
 
 
 def _who(a) -> str:
-    name = a.assigned_to.get_full_name() or a.assigned_to.get_username() if a.assigned_to else ""
+    name = str(a.assigned_to) if a.assigned_to else ""
     return _("%(name)s（%(detail)s）") % {
         "name": name or a.get_role_display(),
         "detail": a.get_level_display(),
@@ -513,7 +513,7 @@ def _list_specs():
 
 def _who_review(t) -> str:
     if t.assigned_to:
-        return t.assigned_to.get_full_name() or t.assigned_to.get_username()
+        return str(t.assigned_to)
     return t.get_role_display()
 
 

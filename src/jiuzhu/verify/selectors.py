@@ -703,11 +703,7 @@ def _list_specs():
             Column(
                 "by",
                 gettext_lazy("上传人"),
-                lambda i: (
-                    (i.uploaded_by.get_full_name() or i.uploaded_by.get_username())
-                    if i.uploaded_by
-                    else ""
-                ),
+                lambda i: str(i.uploaded_by) if i.uploaded_by else "",
             ),
         ),
         sorts={"created": ("-created_at", "-id"), "extracted": ("extracted_on", "id")},
