@@ -38,7 +38,7 @@ def test_monitoring_pages_in_english(cast):
     assert chinese_lines(page) == []
 
     page = main_text(street.get("/monitoring/alerts/"), data=data)
-    assert "Overdue only" in page and "All causes" in page
+    assert "Overdue only" in page and "Reset" in page
     assert "Death of a person on the roll" in page  # the cause, a choice label
     assert chinese_lines(page) == []
     assert [c for c in "：（），" if c in page] == []
