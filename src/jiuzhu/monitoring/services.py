@@ -946,21 +946,24 @@ def alerts_assign(*, actor, alert_ids: list[int], assignee_id: int | None) -> in
             raise ServiceError(
                 _("分派对象：须在每条所选预警所在区域有预警处理权限"), field="assignee"
             )
-        events = []
+        before = {a.pk: a.assigned_to_id for a in alerts}
         for a in alerts:
-            events.append(
+            a.assigned_to = assignee
+            a.version += 1
+        Alert.objects.bulk_update(alerts, ["assigned_to", "version"])
+        audit_record_many(
+            actor=actor,
+            events=[
                 {
                     "action": "alert.assign",
                     "subject_type": "alert",
                     "subject_id": a.pk,
                     "household_id": a.household_id,
                     "area_code": a.area_id,
-                    "before": {"assigned_to": a.assigned_to_id},
+                    "before": {"assigned_to": before[a.pk]},
                     "after": {"assigned_to": assignee.pk},
                 }
-            )
-            a.assigned_to = assignee
-            a.version += 1
-        Alert.objects.bulk_update(alerts, ["assigned_to", "version"])
-        audit_record_many(actor=actor, events=events)
+                for a in alerts
+            ],
+        )
     return len(alerts)
