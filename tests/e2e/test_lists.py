@@ -135,7 +135,9 @@ def test_every_list_queries_pages_and_exports(page):
             box.select_option(value)
         else:
             box.fill(value)
+        param = field.split("-")[-1].removeprefix("#id_") + "="
         page.locator("#list-search").click()
+        page.wait_for_function(f"() => location.search.includes({param!r})")
         page.wait_for_load_state("domcontentloaded")
         after = _count(page)
         assert after <= before or name == "audit", (name, before, after)
@@ -145,7 +147,7 @@ def test_every_list_queries_pages_and_exports(page):
             page.locator(".pager a[rel=next]").first.click()
             page.wait_for_selector(".pager-current >> text=2")
             assert page.locator("#list-table tbody tr").count() == after - 20
-            assert "page=2" in page.url and field.split("-")[-1].removeprefix("#id_") in page.url
+            assert "page=2" in page.url and param in page.url
         _shot(page, name)
         _no_overflow(page)
         rows = _export(page, user.full_name)
