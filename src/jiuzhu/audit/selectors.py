@@ -88,7 +88,9 @@ def _audit_list_spec():
 
     from jiuzhu.core import clock
     from jiuzhu.core.labels import AUDIT_ACTION, label
-    from jiuzhu.core.pagination import Column, ListSpec
+    from jiuzhu.core.pagination import Column, ListSpec, cached_label
+
+    action_label = cached_label(lambda code: label(AUDIT_ACTION, code))
 
     return ListSpec(
         name="audit",
@@ -103,7 +105,7 @@ def _audit_list_spec():
                 lambda e: clock.local(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
             ),
             Column("actor", gettext_lazy("操作人"), lambda e: e.actor_name),
-            Column("action", gettext_lazy("操作"), lambda e: label(AUDIT_ACTION, e.action)),
+            Column("action", gettext_lazy("操作"), lambda e: action_label(e.action)),
             Column("household", gettext_lazy("家庭"), lambda e: e.household_id or ""),
             Column("area", gettext_lazy("区域"), lambda e: getattr(e, "area_label", "")),
             Column("reason", gettext_lazy("理由"), lambda e: e.reason),

@@ -545,10 +545,14 @@ def _list_specs():
 
     from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
     from jiuzhu.cases.models import State
-    from jiuzhu.core.pagination import Column, ListSpec
-    from jiuzhu.core.programmes import programme_label
+    from jiuzhu.core.pagination import Column, ListSpec, cached_label, choice_label
+    from jiuzhu.core.programmes import programme_label as _programme_label
     from jiuzhu.registry.models import RollStatus
     from jiuzhu.registry.selectors import _can_reveal_all, _programmes
+
+    programme_label = cached_label(_programme_label)
+    roll_status = choice_label(RollStatus.choices)
+    app_state = choice_label(State.choices)
 
     applications = ListSpec(
         name="applications",
@@ -565,11 +569,11 @@ def _list_specs():
                 sensitive="id_number",
             ),
             Column("area", _("受理村/社区"), lambda a: a.area.name, sort="area"),
-            Column("programme", _("救助项目"), lambda a: a.programme_label),
+            Column("programme", _("救助项目"), lambda a: programme_label(a.programme)),
             Column(
                 "state",
                 _("状态"),
-                lambda a: a.get_state_display() + (str(_("（异议暂停）")) if a.paused else ""),
+                lambda a: app_state(a.state) + (str(_("（异议暂停）")) if a.paused else ""),
                 sort="state",
             ),
             Column(
@@ -630,7 +634,7 @@ def _list_specs():
                 _("截止月"),
                 lambda e: e.end_month.strftime("%Y-%m") if e.end_month else "",
             ),
-            Column("status", _("状态"), lambda e: e.get_status_display()),
+            Column("status", _("状态"), lambda e: roll_status(e.status)),
             Column("decision", _("决定文号"), lambda e: e.decision_ref),
         ),
         sorts={

@@ -394,3 +394,25 @@ def iter_chunks(iterable, size: int):
     it = iter(iterable)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+def cached_label(fn: Callable) -> Callable:
+    """``fn(code)`` remembered per language: an export of a million rows translates each
+    status or programme once, not once per row (a lazy label costs a gettext call per use)."""
+    from django.utils import translation
+
+    cache: dict = {}
+
+    def label(code):
+        key = (translation.get_language(), code)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = str(fn(code))
+        return text
+
+    return label
+
+
+def choice_label(choices) -> Callable:
+    """The label of a code of ``choices`` (a TextChoices' ``.choices``), cached per language."""
+    return cached_label(lambda code: dict(choices).get(code, code or ""))

@@ -749,8 +749,11 @@ def _line_rows(user, query):
 
 def _list_specs():
     from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
-    from jiuzhu.core.pagination import Column, ListSpec
-    from jiuzhu.core.programmes import programme_label
+    from jiuzhu.core.pagination import Column, ListSpec, cached_label, choice_label
+    from jiuzhu.core.programmes import programme_label as _programme_label
+
+    programme_label = cached_label(_programme_label)
+    line_status = choice_label(LineStatus.choices)
     from jiuzhu.registry.selectors import _can_reveal_all, _programmes
 
     areas = {
@@ -838,7 +841,7 @@ def _list_specs():
                 lambda ln: ln.account_number,
                 sensitive="account_number",
             ),
-            Column("status", _("状态"), lambda ln: ln.get_status_display(), sort="status"),
+            Column("status", _("状态"), lambda ln: line_status(ln.status), sort="status"),
         ),
         sorts={
             "payroll": ("payroll_id", "seq"),

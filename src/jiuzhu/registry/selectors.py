@@ -644,7 +644,12 @@ def _list_specs():
     from django.utils.translation import gettext_lazy as _
 
     from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
-    from jiuzhu.core.pagination import Column, ListSpec
+    from jiuzhu.core.pagination import Column, ListSpec, choice_label
+    from jiuzhu.registry.models import Relation, Sex
+
+    urban_rural = choice_label(UrbanRural.choices)
+    sex = choice_label(Sex.choices)
+    relation = choice_label(Relation.choices)
 
     households = ListSpec(
         name="households",
@@ -663,7 +668,7 @@ def _list_specs():
                 sensitive="id_number",
             ),
             Column("area", _("户籍地"), lambda h: h.hukou_area.name),
-            Column("urban_rural", _("城乡"), lambda h: h.get_urban_rural_display()),
+            Column("urban_rural", _("城乡"), lambda h: urban_rural(h.urban_rural)),
             Column("size", _("人数"), lambda h: h.size, sort="size", number=True),
             Column("flags", _("标记"), lambda h: _("人户分离") if h.separated else ""),
             Column(
@@ -696,9 +701,9 @@ def _list_specs():
         columns=(
             Column("name", _("姓名"), lambda p: p.name, sort="name"),
             Column("id_number", _("身份证号"), lambda p: p.id_number, sensitive="id_number"),
-            Column("sex", _("性别"), lambda p: p.get_sex_display()),
+            Column("sex", _("性别"), lambda p: sex(p.sex)),
             Column("birth", _("出生日期"), lambda p: p.birth_date, sort="birth"),
-            Column("relation", _("与户主关系"), lambda p: p.get_relation_display()),
+            Column("relation", _("与户主关系"), lambda p: relation(p.relation)),
             Column(
                 "household",
                 _("家庭编号"),
