@@ -99,6 +99,18 @@ def export_in_child(name: str, user_id: int, fmt: str) -> dict:
     return json.loads(data)
 
 
+def _plain(value):
+    """openpyxl takes str, numbers and dates; a lazy label becomes its text."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    import datetime
+    import decimal
+
+    if isinstance(value, datetime.date | decimal.Decimal):
+        return value
+    return str(value)
+
+
 def openpyxl_baseline(name: str, user, n: int) -> dict:
     """The same cells for the first ``n`` rows through openpyxl's write-only workbook."""
     from django.http import QueryDict
@@ -119,7 +131,7 @@ def openpyxl_baseline(name: str, user, n: int) -> dict:
         if spec.prepare:
             spec.prepare(chunk)
         for row in chunk:
-            sheet.append(safe_row([_cell(c, row, False) for c in spec.columns]))
+            sheet.append(safe_row([_plain(_cell(c, row, False)) for c in spec.columns]))
         done += len(chunk)
     with tempfile.NamedTemporaryFile(suffix=".xlsx") as out:
         book.save(out.name)

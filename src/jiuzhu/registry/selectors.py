@@ -670,7 +670,7 @@ def _list_specs():
             Column("area", _("户籍地"), lambda h: h.hukou_area.name),
             Column("urban_rural", _("城乡"), lambda h: urban_rural(h.urban_rural)),
             Column("size", _("人数"), lambda h: h.size, sort="size", number=True),
-            Column("flags", _("标记"), lambda h: _("人户分离") if h.separated else ""),
+            Column("flags", _("标记"), lambda h: str(_("人户分离")) if h.separated else ""),
             Column(
                 "score", _("困难程度得分"), lambda h: h.hardship_score, sort="score", number=True
             ),
