@@ -204,6 +204,13 @@ class ListSpec:
 
 
 _LISTS: dict[str, ListSpec] = {}
+# The area tree picker of the query form: (capability, name, value, dom_id) -> HTML, registered by
+# accounts (its widget scopes through accounts.scoping); without it the form offers a select.
+_AREA_WIDGET: list = []
+
+
+def area_widget_register(fn: Callable) -> None:
+    _AREA_WIDGET[:] = [fn]
 
 
 def list_register(spec: ListSpec) -> None:
@@ -336,6 +343,7 @@ class ListPage:
     states: list = field(default_factory=list)
     kinds: list = field(default_factory=list)
     can_reveal: bool = False  # offer 显示完整证件号 on the export
+    area_widget: str = ""  # the area tree picker's HTML, when registered
 
     @property
     def filter_query(self) -> str:
@@ -386,6 +394,11 @@ def list_request(request, spec: ListSpec) -> ListPage:
         states=list(spec.states()) if spec.states else [],
         kinds=list(spec.kinds()) if spec.kinds else [],
         can_reveal=bool(spec.can_reveal and spec.can_reveal(request.user)),
+        area_widget=(
+            _AREA_WIDGET[0](spec.capability, "area", query.area, "lq-area")
+            if _AREA_WIDGET and "area" in spec.filters
+            else ""
+        ),
     )
 
 

@@ -118,6 +118,12 @@ class HouseholdFilterForm(forms.Form):
         if area_choices is None:
             area_choices = [(a.code, a.name) for a in areas]
         self.fields["area"].choices = [("", _("全部"))] + list(area_choices)
+        from jiuzhu.accounts.roles import Capability
+        from jiuzhu.accounts.widgets import AreaPicker
+
+        self.fields["area"].widget = AreaPicker(
+            capability=Capability.REGISTRY_VIEW, attrs={"id": "id_area"}
+        )
 
     def filters_kwargs(self) -> dict:
         """Valid values only; a bad value is ignored rather than refusing the whole search."""
