@@ -169,7 +169,7 @@ def main() -> None:
         f"{Person.objects.count():,}; roll entries {RollEntry.objects.count():,}; "
         f"load {os.getloadavg()[0]:.1f}"
     )
-    for name in args.lists.split(","):
+    for name in [n for n in args.lists.split(",") if n]:
         ours = export_in_child(name, user.pk, args.fmt)
         if "error" in ours:
             print(f"export {name}: {ours['error']}")
@@ -210,7 +210,10 @@ def main() -> None:
             r = client.get(url)
             times.append((time.perf_counter() - t0) * 1000)
             assert r.status_code == 200, (url, r.status_code)
-        print(f"{label:26} {statistics.median(times):8.1f} {pct(times, 95):8.1f}")
+        print(
+            f"{label:26} {statistics.median(times):8.1f} {pct(times, 95):8.1f}"
+            f"   first {times[0]:8.1f}"
+        )
 
 
 if __name__ == "__main__":

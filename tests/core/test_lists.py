@@ -101,3 +101,18 @@ def test_links_keep_every_filter_and_the_sort(client, east, households):
     assert "共 23 户" in body
     assert "q=%E6%88%B7%E4%B8%BB&amp;sort=-size&amp;size=20&amp;page=2" in body  # page 2
     assert 'data-sort="size" aria-sort="descending"' in body  # the header shows the order
+
+
+def test_a_big_count_is_remembered_briefly_and_a_small_one_never(east, households, monkeypatch):
+    from django.core.cache import cache
+
+    from jiuzhu.core import pagination
+
+    _page(east)
+    assert not [k for k in cache._cache if "listcount" in str(k)]  # 23 rows: counted each time
+    monkeypatch.setattr(pagination, "BIG_COUNT", 5)
+    assert _page(east).page.count == 23
+    household_with_head(hukou_area_id=first_village(CHENGDONG), head_name="新户")
+    assert _page(east).page.count == 23  # within the minute: the remembered count
+    cache.clear()
+    assert _page(east).page.count == 24

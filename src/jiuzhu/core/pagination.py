@@ -90,7 +90,7 @@ def paginate(
     elif capped:
         count = qs.order_by(*count_order)[: COUNT_CAP + 1].count()
     else:
-        count = qs.order_by().count()
+        count = exact_count(qs)
     p = Page(
         items=rows[:per_page],
         number=page,
@@ -101,6 +101,33 @@ def paginate(
     )
     p.numbers = _numbers(p.number, p.num_pages)
     return p
+
+
+# A count above this many rows is kept for BIG_COUNT_SECONDS (keyed by the query's SQL, so by
+# scope and filter): counting a city's million households costs ~300 ms, and paging through it
+# should not pay that on every page. Smaller counts are always counted afresh.
+BIG_COUNT = 10_000
+BIG_COUNT_SECONDS = 60
+
+
+def exact_count(qs: QuerySet) -> int:
+    import hashlib
+
+    from django.core.cache import cache
+    from django.core.exceptions import EmptyResultSet
+
+    qs = qs.order_by()
+    try:
+        sql, params = qs.query.sql_with_params()
+    except EmptyResultSet:
+        return 0
+    key = "listcount:" + hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
+    n = cache.get(key)
+    if n is None:
+        n = qs.count()
+        if n > BIG_COUNT:
+            cache.set(key, n, BIG_COUNT_SECONDS)
+    return n
 
 
 def _numbers(current: int, last: int) -> list:
