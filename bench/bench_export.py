@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("JIUZHU_DEBUG", "1")
+# The pages are timed as a signed-in user; the second factor is not what is measured.
+os.environ.setdefault("JIUZHU_REQUIRE_TOTP", "0")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiuzhu.settings")
 
