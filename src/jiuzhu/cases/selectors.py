@@ -638,7 +638,8 @@ def _list_specs():
             Column("decision", _("决定文号"), lambda e: e.decision_ref),
         ),
         sorts={
-            "recent": ("-created_at", "-id"),
+            # newest first by id: read backwards off the primary key (no sort of the whole scope)
+            "recent": ("-id",),
             "household": ("household__hukou_area_id", "household__number", "id"),
             "amount": ("monthly_amount", "id"),
             "start": ("start_month", "id"),
