@@ -25,6 +25,9 @@ def test_monitoring_pages_in_english(cast):
         alert.area.full_name(),
         alert.rule.name,
         cast.worker.full_name,
+        # people offered for 批量分派 (names are data)
+        cast.reviewer.full_name,
+        cast.approver.full_name,
         *(r["source"] for r in alert.evidence["records"]),
         *(r["text"] for r in alert.evidence["records"]),
         *AlertRule.objects.values_list("name", flat=True),
