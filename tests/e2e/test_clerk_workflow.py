@@ -405,13 +405,13 @@ def test_the_roll_pages_through_every_entry(page):
     login(page, base, auditor.username)
     page.goto(f"{base}/cases/roll/")
     assert "共 230 条" in page.inner_text(".pager-count")
-    assert page.locator("#roll tbody tr").count() == 50
+    assert page.locator("#list-table tbody tr").count() == 20
     shot(page, "roll-page1")
     no_overflow(page)
-    page.locator(".pager a >> text=5").first.click()
-    page.wait_for_selector(".pager-current >> text=5")
-    assert page.locator("#roll tbody tr").count() == 30
-    page.locator(".pager-size select").first.select_option("200")
+    page.locator(".pager a >> text=12").first.click()
+    page.wait_for_selector(".pager-current >> text=12")
+    assert page.locator("#list-table tbody tr").count() == 10
+    page.locator(".pager-size select").first.select_option("100")
     page.wait_for_selector(".pager-current >> text=1")
-    assert page.locator("#roll tbody tr").count() == 200
-    assert "第 1–200 条" in page.inner_text(".pager-count")
+    assert page.locator("#list-table tbody tr").count() == 100
+    assert "第 1–100 条" in page.inner_text(".pager-count")

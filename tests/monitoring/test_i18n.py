@@ -25,6 +25,9 @@ def test_monitoring_pages_in_english(cast):
         alert.area.full_name(),
         alert.rule.name,
         cast.worker.full_name,
+        # people offered for 批量分派 (names are data)
+        cast.reviewer.full_name,
+        cast.approver.full_name,
         *(r["source"] for r in alert.evidence["records"]),
         *(r["text"] for r in alert.evidence["records"]),
         *AlertRule.objects.values_list("name", flat=True),
@@ -38,7 +41,7 @@ def test_monitoring_pages_in_english(cast):
     assert chinese_lines(page) == []
 
     page = main_text(street.get("/monitoring/alerts/"), data=data)
-    assert "Overdue only" in page and "All causes" in page
+    assert "Overdue only" in page and "Reset" in page
     assert "Death of a person on the roll" in page  # the cause, a choice label
     assert chinese_lines(page) == []
     assert [c for c in "：（），" if c in page] == []

@@ -113,6 +113,7 @@ MATRIX = {
     "logout": Row(PUBLIC, "POST"),
     "set_language": Row(PUBLIC, "POST"),
     "registry:household_list": Row(C.REGISTRY_VIEW),
+    "registry:person_list": Row(C.REGISTRY_VIEW),
     "registry:household_create": Row(C.REGISTRY_EDIT),
     "registry:household_detail": Row(C.REGISTRY_VIEW, "GET", HH, "household"),
     "registry:household_edit": Row(C.REGISTRY_EDIT, "GET", HH, "household"),
@@ -128,6 +129,14 @@ MATRIX = {
     ),
     "audit:event_list": Row(C.AUDIT_VIEW),
     "audit:verify": Row(C.AUDIT_VIEW, "POST"),
+    # List exports (issue 15): who may export a list is who may see it; a job and its file
+    # are their owner's only (everyone else, whatever their area: 404).
+    "audit:export_list": Row(LOGIN),
+    "audit:export_start": Row(
+        C.REGISTRY_VIEW, "POST", fixed(name="households"), data={"query": "", "fmt": "csv"}
+    ),
+    "audit:export_job": Row(LOGIN, "GET", pk("export_job"), "export_job"),
+    "audit:export_download": Row(LOGIN, "GET", pk("export_job"), "export_job"),
     "audit:event_reveal": Row(
         C.PII_REVEAL,
         "POST",
@@ -150,6 +159,8 @@ MATRIX = {
         C.REGISTRY_EDIT, "POST", pk("link"), "household", {"decision": "rejected"}
     ),
     "verify:duplicates": Row(C.REGISTRY_VIEW),
+    "verify:feeds": Row(C.FEED_UPLOAD),  # the user's departments' uploads only
+    "verify:findings": Row(C.REGISTRY_VIEW),
     "verify:duplicates_start": Row(C.REGISTRY_EDIT, "POST"),
     "verify:duplicate_resolve": Row(
         C.REGISTRY_EDIT, "POST", pk("pair"), "household", {"action": "distinct"}
@@ -167,6 +178,7 @@ MATRIX = {
     "cases:letter": Row(C.CASE_VIEW, "GET", pk("letter"), "household"),
     "cases:material": Row(C.CASE_VIEW, "GET", pk("material"), "household"),
     "cases:roll": Row(C.CASE_VIEW),
+    "cases:applications": Row(C.CASE_VIEW),
     "cases:declaration_reconcile": Row(
         C.CASE_VIEW, "POST", both(APP, pk("declaration", "declaration_id")), "household"
     ),
@@ -192,7 +204,10 @@ MATRIX = {
         C.ACCOUNTS_MANAGE, "POST", pk("user", action="deactivate"), "user", {"reason": "离职"}
     ),
     "accounts:password_change": Row(LOGIN),
-    "accounts:login_log": Row(C.AUDIT_VIEW),  # or accounts.manage
+    "accounts:login_log": Row(C.AUDIT_VIEW),
+    "accounts:area_pick": Row(
+        LOGIN
+    ),  # the area picker: only inside the user's own areas  # or accounts.manage
     "policy:calculator": Row(C.STATS_VIEW),
     "policy:runs": Row(C.STATS_VIEW),
     "policy:run_start": Row(C.STATS_VIEW, "POST"),
@@ -203,6 +218,7 @@ MATRIX = {
     "policy:parameter_decide": Row(LOGIN, "POST", pk("param"), "param", scope_cap=C.CASE_CONFIGURE),
     "monitoring:overview": Row(LOGIN),
     "monitoring:alerts": Row(C.ALERT_HANDLE),
+    "monitoring:alerts_assign": Row(C.ALERT_HANDLE, "POST"),  # nothing ticked: refused
     "monitoring:alert": Row(C.ALERT_HANDLE, "GET", pk("alert"), "alert"),
     "monitoring:alert_close": Row(
         C.ALERT_HANDLE, "POST", pk("alert"), "alert", {"outcome": "no_change", "note": "已核实"}
@@ -223,6 +239,7 @@ MATRIX = {
     "monitoring:review_generate": Row(C.ALERT_HANDLE, "POST"),
     "monitoring:review": Row(C.ALERT_HANDLE, "GET", pk("review"), "review"),
     "funds:payroll_list": Row(C.FUNDS_VIEW),
+    "funds:lines": Row(C.FUNDS_VIEW),
     "funds:generate": Row(C.PAYROLL_PREPARE, "POST"),
     "funds:payroll_detail": Row(C.FUNDS_VIEW, "GET", pk("payroll"), "payroll"),
     "funds:payroll_act": Row(
@@ -430,6 +447,7 @@ def _side(cast, village, county, township, name, worker, admin_user):
     line, account and its notice, hold, recovery, pending grant, chain change, parameter,
     spot-check plan and sample, citizen's report with a photo."""
     from jiuzhu.accounts.models import RoleAssignment
+    from jiuzhu.audit.models import ExportJob
     from jiuzhu.audit.services import audit_record
     from jiuzhu.cases import services as case_services
     from jiuzhu.cases.models import (
@@ -698,8 +716,12 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "reading": reading,
         "finding": finding,
         "dup": dup,
+        "export_job": ExportJob.objects.create(
+            user=admin_user, list_name="households", status="done", file="exports/none.csv"
+        ),
     }
     areas = {
+        "export_job": village,
         "household": village,
         "alert": village,
         "review": village,

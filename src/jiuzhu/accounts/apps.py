@@ -11,3 +11,17 @@ class AccountsConfig(AppConfig):
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.accounts.selectors import _user_list_spec
+        from jiuzhu.core.pagination import list_register
+
+        list_register(_user_list_spec())
+
+        def area_picker(capability, name, value, dom_id):
+            from jiuzhu.accounts.widgets import AreaPicker
+
+            return AreaPicker(capability=capability, attrs={"id": dom_id}).render(name, value)
+
+        from jiuzhu.core.pagination import area_widget_register
+
+        area_widget_register(area_picker)

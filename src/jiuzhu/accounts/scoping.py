@@ -151,3 +151,47 @@ def require_area(user, capability: str, area_code: str) -> None:
     """Refuse an action on a place outside the user's scope (e.g. creating a household there)."""
     if not user_scope(user, capability).contains(area_code):
         raise PermissionDenied(capability)
+
+
+# --- the area filter of list pages (narrowing inside the scope, never widening it) ---------------
+
+
+def area_choices(user, capability: str) -> list[tuple[str, str]]:
+    """The areas a list's query form offers: each area of the user's scope and the areas one
+    level below it (a county user picks the county or a street; a street user a village)."""
+    from jiuzhu.areas.models import Area
+
+    scope = user_scope(user, capability)
+    if scope.empty:
+        return []
+    roots = [p.ljust(12, "0") for p in scope.prefixes]
+    rows = Area.objects.filter(models.Q(code__in=roots) | models.Q(parent_id__in=roots))
+    return [
+        (a.code, ("" if a.code in roots else "\u3000") + a.name)
+        for a in rows.order_by("code").only("code", "name")
+    ]
+
+
+def area_name(code: str) -> str:
+    from jiuzhu.areas.models import Area
+
+    return Area.objects.filter(code=code).values_list("name", flat=True).first() or code
+
+
+def within_area(area_field: str, code: str) -> models.Q:
+    """Rows in the subtree of area ``code`` (an unknown code matches nothing)."""
+    from jiuzhu.areas.models import Area
+
+    area = Area.objects.filter(code=code).only("code", "level").first()
+    if area is None:
+        return models.Q(pk__in=[])
+    return Scope("area", (area.prefix,)).q(area_field)
+
+
+def area_in_scope(capability: str):
+    """For a list's ``area_allowed``: is the area inside the user's scope of ``capability``."""
+
+    def check(user, code: str) -> bool:
+        return user_scope(user, capability).contains(code)
+
+    return check

@@ -78,3 +78,99 @@ def login_attempts_visible(*, viewer, username: str = "") -> QuerySet[LoginAttem
     if username:
         qs = qs.filter(username=username)
     return qs.order_by("-at", "-pk")
+
+
+# --- the workbench list (core.pagination.ListSpec; registered in apps.ready) -----------------
+
+
+def _user_rows(manager, query):
+    from jiuzhu.accounts.roles import Role
+    from jiuzhu.accounts.scoping import within_area
+
+    qs = users_in_scope(manager=manager)
+    if query.q:
+        q = query.q.strip()
+        qs = qs.filter(Q(username__startswith=q) | Q(full_name__startswith=q))
+    if query.state == "active":
+        qs = qs.filter(is_active=True)
+    elif query.state == "disabled":
+        qs = qs.filter(is_active=False)
+    if query.kind in Role.values:
+        qs = qs.filter(role_assignments__role=query.kind, role_assignments__revoked_at__isnull=True)
+    if query.area:
+        qs = qs.filter(
+            pk__in=RoleAssignment.objects.filter(within_area("area", query.area)).values("user_id")
+        )
+    return qs.distinct()
+
+
+def _user_roles_text(u) -> str:
+    from django.utils.translation import gettext
+
+    out = []
+    for a in u.role_assignments.all():
+        note = ""
+        if a.revoked_at:
+            note = gettext("（已撤销）")
+        elif a.pending:
+            note = gettext("（待复核）")
+        out.append(f"{a.get_role_display()} · {a.area.name}{note}")
+    return "；".join(out)
+
+
+def _user_list_spec():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from jiuzhu.accounts.roles import Role
+    from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
+    from jiuzhu.core import clock
+    from jiuzhu.core.pagination import Column, ListSpec
+
+    return ListSpec(
+        name="users",
+        title=gettext_lazy("用户"),
+        capability=Capability.ACCOUNTS_MANAGE,
+        rows=_user_rows,
+        columns=(
+            Column(
+                "username",
+                gettext_lazy("用户名"),
+                lambda u: u.username,
+                sort="username",
+                link=lambda u: reverse("accounts:user_detail", args=[u.pk]),
+            ),
+            Column("name", gettext_lazy("姓名"), lambda u: u.full_name, sort="name"),
+            Column("roles", gettext_lazy("角色"), _user_roles_text),
+            Column(
+                "state",
+                gettext_lazy("状态"),
+                lambda u: str(gettext_lazy("启用") if u.is_active else gettext_lazy("停用")),
+            ),
+            Column(
+                "last_login",
+                gettext_lazy("最近登录"),
+                lambda u: (
+                    clock.local(u.last_login).strftime("%Y-%m-%d %H:%M") if u.last_login else ""
+                ),
+                sort="last_login",
+            ),
+        ),
+        sorts={
+            "username": ("username",),
+            "name": ("full_name", "username"),
+            "last_login": ("last_login", "username"),
+        },
+        default_sort="username",
+        filters=("q", "area", "state", "kind"),
+        states=lambda: [
+            ("active", str(gettext_lazy("启用"))),
+            ("disabled", str(gettext_lazy("停用"))),
+        ],
+        kinds=lambda: [(k, str(v)) for k, v in Role.choices],
+        areas=lambda user: area_choices(user, Capability.ACCOUNTS_MANAGE),
+        area_allowed=area_in_scope(Capability.ACCOUNTS_MANAGE),
+        area_name=area_name,
+        q_label=gettext_lazy("用户名或姓名"),
+        url_name="accounts:user_list",
+    )

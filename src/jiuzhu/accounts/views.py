@@ -28,12 +28,10 @@ from jiuzhu.accounts.selectors import (
     assignment_for_manage,
     pending_grants,
     user_for_manage,
-    users_in_scope,
 )
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.forms import apply_service_error
-from jiuzhu.core.pagination import paginate
 
 
 def _require_manage(request) -> None:
@@ -55,15 +53,13 @@ def _assign_kwargs(form) -> dict:
 @login_required
 def user_list(request):
     _require_manage(request)
-    try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
-    page = paginate(users_in_scope(manager=request.user), page=number, per_page=50)
+    from jiuzhu.core.pagination import list_request, list_spec
+
+    listing = list_request(request, list_spec("users"))
     return render(
         request,
         "accounts/user_list.html",
-        {"page": page, "pending": pending_grants(manager=request.user)},
+        {"list": listing, "page": listing.page, "pending": pending_grants(manager=request.user)},
     )
 
 

@@ -8,6 +8,7 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
+        from jiuzhu.core.navigation import register_nav
         from jiuzhu.core.schedule import Job, daily, hourly, job_register
 
         job_register(
@@ -33,6 +34,12 @@ class AuditConfig(AppConfig):
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        from jiuzhu.audit.selectors import _audit_list_spec
+        from jiuzhu.core.pagination import list_register
+
+        list_register(_audit_list_spec())
+        register_nav(_("我的导出"), "audit:export_list", capability="registry.view", order=98)
 
         # the audit log is a hash chain re-keyed by ``jiuzhu audit rekey`` (last: the event
         # recording the rekey goes into it)

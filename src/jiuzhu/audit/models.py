@@ -63,3 +63,45 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise RuntimeError("审计日志只能追加，不能删除")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+
+
+class ExportJob(models.Model):
+    """A list export too long to stream in the request: run by the task worker, its progress
+    polled by the page, its file downloaded by the one who asked (``audit.exports``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    list_name = models.CharField(_("列表"), max_length=40)
+    query = models.TextField(_("查询条件"), blank=True)  # the list's query string
+    fmt = models.CharField(_("格式"), max_length=8, default="xlsx")
+    reveal = models.BooleanField(_("显示完整证件号"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    total = models.BigIntegerField(_("总条数"), default=0)
+    done = models.BigIntegerField(_("已导出"), default=0)
+    file = models.CharField(max_length=255, blank=True)  # path under MEDIA_ROOT
+    filename = models.CharField(max_length=255, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+
+    def __str__(self) -> str:
+        return f"export #{self.pk} {self.list_name}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, int(self.done * 100 / self.total)) if self.total else 0

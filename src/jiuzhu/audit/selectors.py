@@ -54,3 +54,67 @@ def audit_search(*, user, filters: AuditFilters) -> QuerySet[AuditEvent]:
     if filters.date_to:
         qs = qs.filter(created_at__lt=_day_start(filters.date_to + datetime.timedelta(days=1)))
     return qs.order_by("-seq")
+
+
+# --- the workbench list (core.pagination.ListSpec; registered in apps.ready) -----------------
+
+
+def _audit_rows(user, query):
+    from jiuzhu.core.labels import AUDIT_ACTION, is_registered
+
+    action = query.extra.get("action", "")
+    filters = AuditFilters(
+        action=action if is_registered(AUDIT_ACTION, action) else "",
+        actor=query.extra.get("actor", ""),
+        household=query.extra.get("household", ""),
+        date_from=query.date_from,
+        date_to=query.date_to,
+    )
+    return audit_search(user=user, filters=filters)
+
+
+def _audit_prepare(rows) -> None:
+    from jiuzhu.accounts.scoping import area_name  # noqa: F401 - the same lookup, in bulk
+    from jiuzhu.areas.models import Area
+
+    codes = {e.area_code for e in rows if e.area_code}
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    for e in rows:
+        e.area_label = names.get(e.area_code, "")
+
+
+def _audit_list_spec():
+    from django.utils.translation import gettext_lazy
+
+    from jiuzhu.core import clock
+    from jiuzhu.core.labels import AUDIT_ACTION, label
+    from jiuzhu.core.pagination import Column, ListSpec, cached_label
+
+    action_label = cached_label(lambda code: label(AUDIT_ACTION, code))
+
+    return ListSpec(
+        name="audit",
+        title=gettext_lazy("审计日志"),
+        capability=Capability.AUDIT_VIEW,
+        rows=_audit_rows,
+        columns=(
+            Column("seq", gettext_lazy("序号"), lambda e: e.seq, sort="seq", number=True),
+            Column(
+                "time",
+                gettext_lazy("时间"),
+                lambda e: clock.local(e.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+            ),
+            Column("actor", gettext_lazy("操作人"), lambda e: e.actor_name),
+            Column("action", gettext_lazy("操作"), lambda e: action_label(e.action)),
+            Column("household", gettext_lazy("家庭"), lambda e: e.household_id or ""),
+            Column("area", gettext_lazy("区域"), lambda e: getattr(e, "area_label", "")),
+            Column("reason", gettext_lazy("理由"), lambda e: e.reason),
+        ),
+        sorts={"seq": ("-seq",)},
+        default_sort="seq",
+        filters=("date_from",),
+        extras=("action", "actor", "household"),
+        prepare=_audit_prepare,
+        date_label=gettext_lazy("日期"),
+        url_name="audit:event_list",
+    )

@@ -41,3 +41,12 @@ def audit_anchor_task(scheduled: str = "") -> dict:
             logger.error("审计链锚定失败：%s", result.message)
             raise AuditChainBroken(result.message)
         return {"anchored": result.checked, "message": result.message}
+
+
+@task()
+def export_task(job_id: int) -> dict:
+    """A long list export (``audit.exports``): write the file, update the progress as it goes."""
+    from jiuzhu.audit.exports import export_run
+
+    job = export_run(job_id)
+    return {"job": job.pk, "rows": job.done}

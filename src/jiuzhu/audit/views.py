@@ -13,10 +13,10 @@ from jiuzhu.accounts.scoping import has_capability, user_scope
 from jiuzhu.audit.forms import AuditFilterForm
 from jiuzhu.audit.hooks import audit_hooks
 from jiuzhu.audit.models import AuditEvent
-from jiuzhu.audit.selectors import AuditFilters, audit_search, audit_visible
+from jiuzhu.audit.selectors import audit_visible
 from jiuzhu.audit.services import audit_record, audit_verify
 from jiuzhu.core.masking import sensitive_kind
-from jiuzhu.core.pagination import paginate
+from jiuzhu.core.pagination import list_request, list_spec
 
 PER_PAGE = 50
 
@@ -30,25 +30,18 @@ def _require_audit(request) -> None:
 def event_list(request):
     _require_audit(request)
     form = AuditFilterForm(request.GET or None)
-    filters = AuditFilters(**form.filters_kwargs()) if request.GET else AuditFilters()
-    try:
-        number = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        number = 1
-    page = paginate(
-        audit_search(user=request.user, filters=filters), page=number, per_page=PER_PAGE
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = list_request(request, list_spec("audit"))
+    page = listing.page
     return render(
         request,
         "audit/event_list.html",
         {
             "form": form,
+            "list": listing,
             "page": page,
             "events": audit_hooks().describe_events(page.items),
             "can_reveal": has_capability(request.user, Capability.PII_REVEAL),
-            "query": query.urlencode(),
+            "query": page.query,
             "verify": request.session.pop("audit_verify", None),
         },
     )

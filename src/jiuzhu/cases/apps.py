@@ -21,6 +21,13 @@ class CasesConfig(AppConfig):
         register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
         register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
         register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)
+        register_nav(_("申请查询"), "cases:applications", capability=Capability.CASE_VIEW, order=13)
+
+        from jiuzhu.cases.selectors import _list_specs
+        from jiuzhu.core.pagination import list_register
+
+        for spec in _list_specs():
+            list_register(spec)
         # 系统管理: approval chains and the working-day calendar, maker-checker (issue 14.4).
         register_nav(
             _("审批流程与工作日"), "cases:config", capability=Capability.CASE_CONFIGURE, order=91

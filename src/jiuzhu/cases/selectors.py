@@ -9,6 +9,7 @@ from functools import reduce
 from operator import or_
 
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, scoped, user_roles
@@ -426,3 +427,268 @@ def objection_status(*, objection_id: int, contact_phone: str) -> dict | None:
         "outcome": o.get_outcome_display() if o.resolved else "",
         "resolved_at": o.resolved_at,
     }
+
+
+# ---------------------------------------------------------------- the workbench lists
+
+
+def _app_link(a):
+    from django.urls import reverse
+
+    return reverse("cases:detail", args=[a.pk])
+
+
+def _application_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+    from jiuzhu.cases.workflow import OPEN_STATES
+    from jiuzhu.core.idcard import normalise
+
+    qs = applications_visible(user).select_related("household", "applicant", "area")
+    if query.q:
+        q = query.q.strip()
+        as_id = normalise(q.upper())
+        if len(as_id) == 18 and as_id[:17].isdigit():
+            qs = qs.filter(household__members__id_number=as_id).distinct()
+        elif q[:1].isalpha() and q[1:].replace("-", "").isdigit() or q.isdigit():
+            qs = qs.filter(number__startswith=q)
+        else:
+            qs = qs.filter(Q(applicant__name__startswith=q) | Q(household__head_name__startswith=q))
+    if query.area:
+        qs = qs.filter(within_area("area", query.area))
+    if query.programme:
+        qs = qs.filter(programme=query.programme)
+    if query.state:
+        qs = qs.filter(state=query.state)
+    if query.date_from:
+        qs = qs.filter(submitted_at__date__gte=query.date_from)
+    if query.date_to:
+        qs = qs.filter(submitted_at__date__lte=query.date_to)
+    if query.overdue:
+        qs = qs.filter(state__in=OPEN_STATES, decision_due__lt=clock.today())
+    return qs
+
+
+def _application_due(a) -> str:
+    """办结期限 with the working days left (negative: 已超期), for open applications."""
+    from jiuzhu.cases.workflow import OPEN_STATES
+
+    if not a.decision_due:
+        return ""
+    if a.state not in OPEN_STATES:
+        return a.decision_due.isoformat()
+    left = working_days_between(clock.today(), a.decision_due)
+    if left < 0:
+        note = _("已超期 %(n)s 个工作日") % {"n": -left}
+    else:
+        note = _("剩 %(n)s 个工作日") % {"n": left}
+    return f"{a.decision_due.isoformat()}（{note}）"
+
+
+def _roll_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+    from jiuzhu.registry.models import RollStatus
+
+    qs = scoped(
+        RollEntry.objects.select_related("household", "household__hukou_area", "person"),
+        user,
+        Capability.CASE_VIEW,
+    )
+    if query.q:
+        q = query.q.strip()
+        from jiuzhu.core.idcard import normalise
+
+        as_id = normalise(q.upper())
+        if len(as_id) == 18 and as_id[:17].isdigit():
+            qs = qs.filter(household__members__id_number=as_id).distinct()
+        elif q.isdigit() or (q.startswith("H") and q[1:].isdigit()):
+            qs = qs.filter(household__number__startswith=q)
+        else:
+            qs = qs.filter(household__head_name__startswith=q)
+    if query.area:
+        qs = qs.filter(within_area("household__hukou_area", query.area))
+    if query.programme:
+        qs = qs.filter(programme=query.programme)
+    if query.state in RollStatus.values:
+        qs = qs.filter(status=query.state)
+    if query.date_from:
+        qs = qs.filter(start_month__gte=query.date_from)
+    if query.date_to:
+        qs = qs.filter(start_month__lte=query.date_to)
+    return qs
+
+
+def _todo_list_rows(user, query):
+    rows = todo_rows(user=user)
+    if query.kind:
+        rows = [r for r in rows if r.source == query.kind]
+    if query.overdue:
+        rows = [r for r in rows if r.flag == "overdue"]
+    if query.q:
+        rows = [r for r in rows if query.q in r.person or query.q in str(r.ref_label)]
+    if query.programme:
+        from jiuzhu.core.programmes import programme_label
+
+        label = str(programme_label(query.programme))
+        rows = [r for r in rows if label in str(r.programme)]
+    return rows
+
+
+TODO_KINDS = (
+    ("case", _("审批（申请办理）")),
+    ("alert", _("预警")),
+    ("review", _("动态复核")),
+)
+
+
+def _list_specs():
+    from django.urls import reverse
+
+    from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
+    from jiuzhu.cases.models import State
+    from jiuzhu.core.pagination import Column, ListSpec, cached_label, choice_label
+    from jiuzhu.core.programmes import programme_label as _programme_label
+    from jiuzhu.registry.models import RollStatus
+    from jiuzhu.registry.selectors import _can_reveal_all, _programmes
+
+    programme_label = cached_label(_programme_label)
+    roll_status = choice_label(RollStatus.choices)
+    app_state = choice_label(State.choices)
+
+    applications = ListSpec(
+        name="applications",
+        title=_("申请"),
+        capability=Capability.CASE_VIEW,
+        rows=_application_rows,
+        columns=(
+            Column("number", _("申请编号"), lambda a: a.number, sort="number", link=_app_link),
+            Column("applicant", _("申请人"), lambda a: a.applicant.name),
+            Column(
+                "id_number",
+                _("申请人身份证号"),
+                lambda a: a.applicant.id_number,
+                sensitive="id_number",
+            ),
+            Column("area", _("受理村/社区"), lambda a: a.area.name, sort="area"),
+            Column("programme", _("救助项目"), lambda a: programme_label(a.programme)),
+            Column(
+                "state",
+                _("状态"),
+                lambda a: app_state(a.state) + (str(_("（异议暂停）")) if a.paused else ""),
+                sort="state",
+            ),
+            Column(
+                "submitted",
+                _("申请时间"),
+                lambda a: clock.local(a.submitted_at).strftime("%Y-%m-%d %H:%M"),
+                sort="submitted",
+            ),
+            Column("due", _("办结期限"), _application_due, sort="due"),
+        ),
+        sorts={
+            "submitted": ("-submitted_at", "-id"),
+            "number": ("number",),
+            "area": ("area_id", "id"),
+            "state": ("state", "id"),
+            "due": (F("decision_due").asc(nulls_last=True), "id"),
+        },
+        default_sort="submitted",
+        filters=("q", "area", "programme", "state", "date_from", "overdue"),
+        states=lambda: [(k, str(v)) for k, v in State.choices],
+        programmes=_programmes,
+        areas=lambda user: area_choices(user, Capability.CASE_VIEW),
+        area_allowed=area_in_scope(Capability.CASE_VIEW),
+        area_name=area_name,
+        can_reveal=_can_reveal_all(Capability.CASE_VIEW),
+        date_label=_("申请日期"),
+        url_name="cases:applications",
+    )
+    roll = ListSpec(
+        name="roll",
+        title=_("救助名册"),
+        capability=Capability.CASE_VIEW,
+        rows=_roll_rows,
+        columns=(
+            Column(
+                "household",
+                _("家庭编号"),
+                lambda e: e.household.number,
+                sort="household",
+                link=lambda e: reverse("registry:household_detail", args=[e.household_id]),
+            ),
+            Column("head", _("户主"), lambda e: e.household.head_name),
+            Column("person", _("保障对象"), lambda e: e.person.name if e.person else ""),
+            Column(
+                "id_number",
+                _("保障对象身份证号"),
+                lambda e: e.person.id_number if e.person else "",
+                sensitive="id_number",
+            ),
+            Column("area", _("户籍地"), lambda e: e.household.hukou_area.name),
+            Column("programme", _("项目"), lambda e: programme_label(e.programme)),
+            Column(
+                "amount", _("月金额(元)"), lambda e: e.monthly_amount, sort="amount", number=True
+            ),
+            Column("start", _("起始月"), lambda e: e.start_month.strftime("%Y-%m"), sort="start"),
+            Column(
+                "end",
+                _("截止月"),
+                lambda e: e.end_month.strftime("%Y-%m") if e.end_month else "",
+            ),
+            Column("status", _("状态"), lambda e: roll_status(e.status)),
+            Column("decision", _("决定文号"), lambda e: e.decision_ref),
+        ),
+        sorts={
+            # newest first by id: read backwards off the primary key (no sort of the whole scope)
+            "recent": ("-id",),
+            "household": ("household__hukou_area_id", "household__number", "id"),
+            "amount": ("monthly_amount", "id"),
+            "start": ("start_month", "id"),
+        },
+        default_sort="recent",
+        filters=("q", "area", "programme", "state", "date_from"),
+        states=lambda: [(k, str(v)) for k, v in RollStatus.choices],
+        programmes=_programmes,
+        areas=lambda user: area_choices(user, Capability.CASE_VIEW),
+        area_allowed=area_in_scope(Capability.CASE_VIEW),
+        area_name=area_name,
+        can_reveal=_can_reveal_all(Capability.CASE_VIEW),
+        date_label=_("起始月"),
+        url_name="cases:roll",
+    )
+    todo = ListSpec(
+        name="todo",
+        title=_("我的待办"),
+        capability=Capability.CASE_VIEW,
+        rows=_todo_list_rows,
+        columns=(
+            Column("due", _("期限"), lambda r: r.due_date or "", sort="due"),
+            Column("flag", _("紧急程度"), _todo_flag_label),
+            Column("kind", _("事项"), lambda r: r.kind_label, sort="kind"),
+            Column("ref", _("编号"), lambda r: r.ref_label, link=lambda r: r.ref_url),
+            Column("person", _("对象"), lambda r: r.person),
+            Column("programme", _("项目"), lambda r: r.programme),
+            Column("note", _("说明"), lambda r: r.note),
+        ),
+        sorts={
+            "urgent": lambda r: (
+                {"overdue": 0, "near": 1}.get(r.flag, 2),
+                r.due_date or datetime.date.max,
+            ),
+            "due": lambda r: r.due_date or datetime.date.max,
+            "kind": lambda r: (r.source, str(r.kind_label)),
+        },
+        default_sort="urgent",
+        filters=("q", "programme", "kind", "overdue"),
+        kinds=lambda: [(k, str(v)) for k, v in TODO_KINDS],
+        programmes=_programmes,
+        url_name="cases:todo",
+    )
+    return applications, roll, todo
+
+
+def _todo_flag_label(r) -> str:
+    if r.flag == "overdue":
+        return str(_("已超期 %(n)s 个工作日") % {"n": -(r.days_left or 0)})
+    if r.flag == "near":
+        return str(_("临期"))
+    return ""

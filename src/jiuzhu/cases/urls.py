@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.todo, name="todo"),
     path("new/", views.intake, name="intake"),
+    path("applications/", views.applications, name="applications"),
     path("new/<int:household_id>/", views.apply, name="apply"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/move/<str:name>/", views.move, name="move"),

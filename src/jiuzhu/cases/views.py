@@ -33,7 +33,7 @@ from jiuzhu.core import clock
 from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.idcard import normalise as normalise_id
-from jiuzhu.core.pagination import page_request
+from jiuzhu.core.pagination import list_request, list_spec, page_request
 from jiuzhu.papers import selectors as papers_selectors
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
@@ -63,21 +63,39 @@ def _errors(request, exc: ServiceError):
 
 @login_required
 def todo(request):
+    """我的待办: case steps (审批), alerts and reviews, filterable and grouped by kind."""
     _need(request.user, Capability.CASE_VIEW)
-    page = page_request(request, selectors.todo_rows(user=request.user), per_page=50)
-    recent = page_request(
-        request,
-        selectors.applications_visible(request.user)
-        .select_related("household", "applicant")
-        .order_by("-id"),
-        per_page=25,
-        prefix="a",
-    )
+    listing = list_request(request, list_spec("todo"))
+    every = selectors.todo_rows(user=request.user)
+    counts = {k: 0 for k, _label in selectors.TODO_KINDS}
+    overdue = {k: 0 for k, _label in selectors.TODO_KINDS}
+    for r in every:
+        counts[r.source] = counts.get(r.source, 0) + 1
+        overdue[r.source] = overdue.get(r.source, 0) + (r.flag == "overdue")
+    kinds = [
+        {"code": k, "label": label, "count": counts.get(k, 0), "overdue": overdue.get(k, 0)}
+        for k, label in selectors.TODO_KINDS
+    ]
     return render(
         request,
         "cases/todo.html",
-        {"items": page.items, "page": page, "recent": recent.items, "recent_page": recent},
+        {
+            "list": listing,
+            "page": listing.page,
+            "items": listing.page.items,
+            "kinds": kinds,
+            "total": len(every),
+            "can_assign_alerts": has_capability(request.user, Capability.ALERT_HANDLE),
+        },
     )
+
+
+@login_required
+def applications(request):
+    """申请查询: every application in the user's areas by state, programme, area, dates, overdue."""
+    _need(request.user, Capability.CASE_VIEW)
+    listing = list_request(request, list_spec("applications"))
+    return render(request, "cases/applications.html", {"list": listing, "page": listing.page})
 
 
 @login_required
@@ -566,8 +584,8 @@ def material_file(request, pk: int):
 @login_required
 def roll(request):
     _need(request.user, Capability.CASE_VIEW)
-    page = page_request(request, selectors.roll_visible(request.user), per_page=50)
-    return render(request, "cases/roll.html", {"entries": page.items, "page": page})
+    listing = list_request(request, list_spec("roll"))
+    return render(request, "cases/roll.html", {"list": listing, "page": listing.page})
 
 
 # ---------------------------------------------------------------- public (no login)

@@ -9,6 +9,11 @@ class FundsConfig(AppConfig):
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.pagination import list_register
+        from jiuzhu.funds.selectors import _list_specs
+
+        for spec in _list_specs():
+            list_register(spec)
 
         register_nav(
             _("资金发放"), "funds:payroll_list", capability=Capability.FUNDS_VIEW, order=70

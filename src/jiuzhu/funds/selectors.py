@@ -686,3 +686,177 @@ def payroll_sent_lines(*, payroll_id: int) -> list[dict]:
         }
         for line in lines
     ]
+
+
+# --- the workbench lists (core.pagination.ListSpec; registered in apps.ready) ----------------
+
+
+def _month_text(d) -> str:
+    return d.strftime("%Y-%m") if d else ""
+
+
+def _payroll_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+
+    qs = scoped(Payroll.objects.select_related("area"), user, Capability.FUNDS_VIEW)
+    if query.q:
+        qs = qs.filter(number__startswith=query.q.strip())
+    if query.area:
+        qs = qs.filter(within_area("area", query.area))
+    if query.programme:
+        qs = qs.filter(programme=query.programme)
+    if query.state in PayrollStatus.values:
+        qs = qs.filter(status=query.state)
+    if query.date_from:
+        qs = qs.filter(month__gte=query.date_from.replace(day=1))
+    if query.date_to:
+        qs = qs.filter(month__lte=query.date_to)
+    return qs
+
+
+def _line_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+    from jiuzhu.core.idcard import normalise
+
+    qs = scoped(
+        PayrollLine.objects.select_related("payroll", "household", "person"),
+        user,
+        Capability.FUNDS_VIEW,
+    )
+    number = query.extra.get("payroll", "")
+    if number:
+        qs = qs.filter(payroll__number=number)
+    if query.q:
+        q = query.q.strip()
+        as_id = normalise(q.upper())
+        if len(as_id) == 18 and as_id[:17].isdigit():
+            qs = qs.filter(Q(person__id_number=as_id) | Q(household__members__id_number=as_id))
+            qs = qs.distinct()
+        else:
+            qs = qs.filter(Q(holder_name__startswith=q) | Q(household__head_name__startswith=q))
+    if query.area:
+        qs = qs.filter(within_area("payroll__area", query.area))
+    if query.programme:
+        qs = qs.filter(programme=query.programme)
+    if query.state in LineStatus.values:
+        qs = qs.filter(status=query.state)
+    if query.date_from:
+        qs = qs.filter(payroll__month__gte=query.date_from.replace(day=1))
+    if query.date_to:
+        qs = qs.filter(payroll__month__lte=query.date_to)
+    return qs
+
+
+def _list_specs():
+    from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
+    from jiuzhu.core.pagination import Column, ListSpec, cached_label, choice_label
+    from jiuzhu.core.programmes import programme_label as _programme_label
+
+    programme_label = cached_label(_programme_label)
+    line_status = choice_label(LineStatus.choices)
+    from jiuzhu.registry.selectors import _can_reveal_all, _programmes
+
+    areas = {
+        "areas": lambda user: area_choices(user, Capability.FUNDS_VIEW),
+        "area_allowed": area_in_scope(Capability.FUNDS_VIEW),
+        "area_name": area_name,
+    }
+    payrolls = ListSpec(
+        name="payrolls",
+        title=_("发放批次"),
+        capability=Capability.FUNDS_VIEW,
+        rows=_payroll_rows,
+        columns=(
+            Column(
+                "number",
+                _("批次号"),
+                lambda p: p.number,
+                sort="number",
+                link=lambda p: reverse("funds:payroll_detail", args=[p.pk]),
+            ),
+            Column("kind", _("类别"), lambda p: p.get_kind_display()),
+            Column("programme", _("救助项目"), lambda p: programme_label(p.programme)),
+            Column("area", _("区域"), lambda p: p.area.name, sort="area"),
+            Column("month", _("发放月份"), lambda p: _month_text(p.month), sort="month"),
+            Column("status", _("状态"), lambda p: p.get_status_display(), sort="status"),
+            Column("lines", _("笔数"), lambda p: p.line_count, number=True),
+            Column("payable", _("可发放笔数"), lambda p: p.payable_count, number=True),
+            Column("held", _("暂停笔数"), lambda p: p.held_count, number=True),
+            Column("total", _("总金额(元)"), lambda p: p.total_amount, sort="total", number=True),
+        ),
+        sorts={
+            "month": ("-month", "area_id", "number"),
+            "number": ("number",),
+            "area": ("area_id", "-month", "number"),
+            "status": ("status", "-month", "number"),
+            "total": ("total_amount", "number"),
+        },
+        default_sort="month",
+        filters=("q", "area", "programme", "state", "date_from"),
+        states=lambda: [(k, str(v)) for k, v in PayrollStatus.choices],
+        programmes=_programmes,
+        date_label=_("发放月份"),
+        q_label=_("批次号"),
+        url_name="funds:payroll_list",
+        **areas,
+    )
+    lines = ListSpec(
+        name="payroll_lines",
+        title=_("发放明细"),
+        capability=Capability.FUNDS_VIEW,
+        rows=_line_rows,
+        columns=(
+            Column(
+                "payroll",
+                _("批次号"),
+                lambda ln: ln.payroll.number,
+                sort="payroll",
+                link=lambda ln: reverse("funds:payroll_detail", args=[ln.payroll_id]),
+            ),
+            Column("seq", _("序号"), lambda ln: ln.seq, number=True),
+            Column("household", _("家庭编号"), lambda ln: ln.household.number),
+            Column(
+                "person",
+                _("对象"),
+                lambda ln: ln.person.name if ln.person else ln.household.head_name,
+            ),
+            Column(
+                "id_number",
+                _("身份证号"),
+                lambda ln: ln.person.id_number if ln.person else "",
+                sensitive="id_number",
+            ),
+            Column("programme", _("救助项目"), lambda ln: programme_label(ln.programme)),
+            Column(
+                "months",
+                _("月份"),
+                lambda ln: f"{_month_text(ln.months_from)}–{_month_text(ln.months_to)}",
+            ),
+            Column("amount", _("金额(元)"), lambda ln: ln.amount, sort="amount", number=True),
+            Column("holder", _("户名"), lambda ln: ln.holder_name),
+            Column("bank", _("开户银行"), lambda ln: ln.bank_name),
+            Column(
+                "account",
+                _("账号"),
+                lambda ln: ln.account_number,
+                sensitive="account_number",
+            ),
+            Column("status", _("状态"), lambda ln: line_status(ln.status), sort="status"),
+        ),
+        sorts={
+            "payroll": ("payroll_id", "seq"),
+            "amount": ("amount", "id"),
+            "status": ("status", "payroll_id", "seq"),
+        },
+        default_sort="payroll",
+        filters=("q", "area", "programme", "state", "date_from"),
+        extras=("payroll",),
+        states=lambda: [(k, str(v)) for k, v in LineStatus.choices],
+        programmes=_programmes,
+        can_reveal=_can_reveal_all(Capability.FUNDS_VIEW),
+        date_label=_("发放月份"),
+        q_label=_("户名、户主姓名或完整身份证号"),
+        url_name="funds:lines",
+        **areas,
+    )
+    return payrolls, lines

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.payroll_list, name="payroll_list"),
     path("generate/", views.payroll_generate_start, name="generate"),
     path("payrolls/<int:pk>/", views.payroll_detail, name="payroll_detail"),
+    path("lines/", views.line_list, name="lines"),
     path("payrolls/<int:pk>/act/<str:action>/", views.payroll_act, name="payroll_act"),
     path("payrolls/<int:pk>/bank-file/", views.bank_file_download, name="bank_file"),
     path("payrolls/<int:pk>/return/", views.return_upload, name="return_upload"),

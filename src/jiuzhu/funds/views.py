@@ -25,7 +25,7 @@ from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.core import clock
 from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.core.pagination import page_request
+from jiuzhu.core.pagination import list_request, list_spec, page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.funds import selectors, services
@@ -87,22 +87,27 @@ def _areas(user) -> list[Area]:
 @login_required
 def payroll_list(request):
     _require(request.user, Capability.FUNDS_VIEW)
-    status = request.GET.get("status", "")
-    payrolls = selectors.payroll_list(user=request.user, status=status)
-    page = Paginator(payrolls, 50).get_page(request.GET.get("page"))
+    listing = list_request(request, list_spec("payrolls"))
     return render(
         request,
         "funds/payroll_list.html",
         {
-            "page": page,
-            "status": status,
-            "statuses": PayrollStatus.choices,
+            "list": listing,
+            "page": listing.page,
             "areas": _areas(request.user),
             "programmes": [(p, programme_label(p)) for p in PROGRAMMES],
             "this_month": clock.today().strftime("%Y-%m"),
             "can_prepare": has_capability(request.user, Capability.PAYROLL_PREPARE),
         },
     )
+
+
+@login_required
+def line_list(request):
+    """发放明细查询: payroll lines across batches (account numbers masked)."""
+    _require(request.user, Capability.FUNDS_VIEW)
+    listing = list_request(request, list_spec("payroll_lines"))
+    return render(request, "funds/line_list.html", {"list": listing, "page": listing.page})
 
 
 @login_required

@@ -9,8 +9,12 @@ class MonitoringConfig(AppConfig):
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.cases.selectors import register_todo_source
         from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.pagination import list_register
         from jiuzhu.core.profile_sections import register_profile_section
         from jiuzhu.monitoring import selectors
+
+        for spec in selectors._list_specs():
+            list_register(spec)
 
         register_nav(
             "监测预警", "monitoring:overview", capability=Capability.ALERT_HANDLE, order=45

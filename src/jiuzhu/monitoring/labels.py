@@ -6,6 +6,7 @@ AUDIT_ACTIONS = {
     "monitor.run": _("运行监测预警"),
     "alert.view": _("查看预警"),
     "alert.close": _("办结预警"),
+    "alert.assign": _("分派预警"),
     "alert.escalate": _("预警升级"),
     "alert_rule.save": _("保存预警规则"),
     "risk_class.save": _("保存风险分类"),

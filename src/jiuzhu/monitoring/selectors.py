@@ -320,3 +320,213 @@ def household_next_review(*, household_id: int) -> datetime.date | None:
         ReviewTask.objects.filter(household_id=household_id, done=False).order_by("period").first()
     )
     return task.period if task else None
+
+
+# --- the workbench lists (core.pagination.ListSpec; registered in apps.ready) ----------------
+
+
+def _alert_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+
+    qs = alerts_visible(user).select_related("household", "assigned_to", "area")
+    if query.state in AlertStatus.values:
+        qs = qs.filter(status=query.state)
+    if query.kind in RuleKind.values:
+        qs = qs.filter(cause=query.kind)
+    if query.area:
+        qs = qs.filter(within_area("area", query.area))
+    if query.programme:
+        qs = qs.filter(programme=query.programme)
+    if query.overdue:
+        qs = qs.filter(status=AlertStatus.OPEN, due_date__lt=clock.today())
+    if query.date_from:
+        qs = qs.filter(raised_at__date__gte=query.date_from)
+    if query.date_to:
+        qs = qs.filter(raised_at__date__lte=query.date_to)
+    if query.q:
+        q = query.q.strip()
+        if q.isdigit() and len(q) < 12:
+            qs = qs.filter(pk=int(q))
+        else:
+            from jiuzhu.core.idcard import normalise
+
+            as_id = normalise(q.upper())
+            if len(as_id) == 18 and as_id[:17].isdigit():
+                qs = qs.filter(household__members__id_number=as_id).distinct()
+            else:
+                qs = qs.filter(household__head_name__startswith=q)
+    return qs
+
+
+def _who(a) -> str:
+    name = str(a.assigned_to) if a.assigned_to else ""
+    return _("%(name)s（%(detail)s）") % {
+        "name": name or a.get_role_display(),
+        "detail": a.get_level_display(),
+    }
+
+
+def _alert_state(a) -> str:
+    if a.outcome:
+        return _("%(label)s：%(value)s") % {
+            "label": a.get_status_display(),
+            "value": a.get_outcome_display(),
+        }
+    return a.get_status_display()
+
+
+def _review_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+
+    qs = scoped(ReviewTask.objects.all(), user, Capability.ALERT_HANDLE).select_related(
+        "household", "assigned_to", "area"
+    )
+    if query.state == "open":
+        qs = qs.filter(done=False)
+    elif query.state == "done":
+        qs = qs.filter(done=True)
+    if query.kind:
+        qs = qs.filter(risk_class=query.kind)
+    if query.area:
+        qs = qs.filter(within_area("area", query.area))
+    if query.date_from:
+        qs = qs.filter(period__gte=query.date_from.replace(day=1))
+    if query.date_to:
+        qs = qs.filter(period__lte=query.date_to)
+    if query.overdue:
+        qs = qs.filter(done=False, due_date__lt=clock.today())
+    if query.q:
+        qs = qs.filter(household__head_name__startswith=query.q.strip())
+    return qs
+
+
+def _list_specs():
+    from django.utils.translation import gettext_lazy
+
+    from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
+    from jiuzhu.core.pagination import Column, ListSpec
+    from jiuzhu.registry.selectors import _programmes
+
+    areas = {
+        "areas": lambda user: area_choices(user, Capability.ALERT_HANDLE),
+        "area_allowed": area_in_scope(Capability.ALERT_HANDLE),
+        "area_name": area_name,
+    }
+    alerts = ListSpec(
+        name="alerts",
+        title=gettext_lazy("预警列表"),
+        capability=Capability.ALERT_HANDLE,
+        rows=_alert_rows,
+        columns=(
+            Column(
+                "id",
+                gettext_lazy("编号"),
+                lambda a: a.pk,
+                sort="id",
+                link=lambda a: reverse("monitoring:alert", args=[a.pk]),
+            ),
+            Column("cause", gettext_lazy("原因"), lambda a: a.get_cause_display(), sort="cause"),
+            Column("head", gettext_lazy("户主"), lambda a: a.household.head_name),
+            Column("area", gettext_lazy("村/社区"), lambda a: a.area.name, sort="area"),
+            Column(
+                "programme",
+                gettext_lazy("相关救助项目"),
+                lambda a: programme_label(a.programme) if a.programme else "",
+            ),
+            Column("summary", gettext_lazy("说明"), lambda a: a.summary),
+            Column("who", gettext_lazy("责任人"), _who),
+            Column("due", gettext_lazy("期限"), lambda a: a.due_date, sort="due"),
+            Column("state", gettext_lazy("状态"), _alert_state),
+        ),
+        sorts={
+            "due": ("due_date", "id"),
+            "id": ("id",),
+            "cause": ("cause", "id"),
+            "area": ("area_id", "id"),
+            "raised": ("raised_at", "id"),
+        },
+        default_sort="due",
+        filters=("q", "area", "programme", "state", "kind", "date_from", "overdue"),
+        states=lambda: [(k, str(v)) for k, v in AlertStatus.choices],
+        kinds=lambda: [(k, str(v)) for k, v in RuleKind.choices],
+        programmes=_programmes,
+        date_label=gettext_lazy("预警日期"),
+        q_label=gettext_lazy("户主姓名、完整身份证号或预警编号"),
+        url_name="monitoring:alerts",
+        **areas,
+    )
+    reviews = ListSpec(
+        name="reviews",
+        title=gettext_lazy("动态复核任务"),
+        capability=Capability.ALERT_HANDLE,
+        rows=_review_rows,
+        columns=(
+            Column(
+                "id",
+                gettext_lazy("编号"),
+                lambda t: t.pk,
+                sort="id",
+                link=lambda t: reverse("monitoring:review", args=[t.pk]),
+            ),
+            Column(
+                "period",
+                gettext_lazy("复核月份"),
+                lambda t: t.period.strftime("%Y-%m"),
+                sort="period",
+            ),
+            Column("class", gettext_lazy("风险分类"), lambda t: t.risk_class, sort="class"),
+            Column("head", gettext_lazy("户主"), lambda t: t.household.head_name),
+            Column("area", gettext_lazy("村/社区"), lambda t: t.area.name, sort="area"),
+            Column(
+                "programmes",
+                gettext_lazy("在保项目"),
+                lambda t: "、".join(programme_label(p) for p in t.programmes),
+            ),
+            Column("who", gettext_lazy("责任人"), _who_review),
+            Column("due", gettext_lazy("期限"), lambda t: t.due_date, sort="due"),
+            Column("done", gettext_lazy("已完成"), lambda t: t.done),
+        ),
+        sorts={
+            "due": ("done", "due_date", "id"),
+            "id": ("id",),
+            "period": ("period", "id"),
+            "class": ("risk_class", "id"),
+            "area": ("area_id", "id"),
+        },
+        default_sort="due",
+        filters=("q", "area", "state", "kind", "date_from", "overdue"),
+        states=lambda: [
+            ("open", str(gettext_lazy("未完成"))),
+            ("done", str(gettext_lazy("已完成"))),
+        ],
+        kinds=lambda: [
+            (c, str(gettext_lazy("%(c)s类") % {"c": c}))
+            for c in RiskClass.objects.order_by("order", "code").values_list("code", flat=True)
+        ],
+        date_label=gettext_lazy("复核月份"),
+        q_label=gettext_lazy("户主姓名"),
+        url_name="monitoring:reviews",
+        **areas,
+    )
+    return alerts, reviews
+
+
+def _who_review(t) -> str:
+    if t.assigned_to:
+        return str(t.assigned_to)
+    return t.get_role_display()
+
+
+def assignable_users(*, user, alert_ids: list[int]):
+    """Who the alerts may be given to (批量分派): active users holding ``alert.handle`` over
+    every one of the alerts' areas, among those the actor can see."""
+    from jiuzhu.accounts.models import User
+    from jiuzhu.accounts.scoping import user_scope
+
+    areas = set(alerts_visible(user).filter(pk__in=alert_ids).values_list("area_id", flat=True))
+    out = []
+    for u in User.objects.filter(is_active=True, role_assignments__isnull=False).distinct():
+        scope = user_scope(u, Capability.ALERT_HANDLE)
+        if not scope.empty and areas and all(scope.contains(a) for a in areas):
+            out.append(u)
+    return out

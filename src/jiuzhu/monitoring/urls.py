@@ -6,6 +6,7 @@ app_name = "monitoring"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("alerts/", views.alert_list, name="alerts"),
+    path("alerts/assign/", views.alerts_assign, name="alerts_assign"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert"),
     path("alerts/<int:pk>/close/", views.alert_close, name="alert_close"),
     path("rules/", views.rules, name="rules"),

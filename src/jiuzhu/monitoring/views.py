@@ -18,13 +18,12 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.core.pagination import page_request
+from jiuzhu.core.pagination import list_request, list_spec
 from jiuzhu.monitoring import outcomes as outcome_rules
 from jiuzhu.monitoring import params as rule_params
 from jiuzhu.monitoring import reviews, selectors, services
 from jiuzhu.monitoring.models import (
     AlertRule,
-    AlertStatus,
     Criterion,
     Outcome,
     ReviewOutcome,
@@ -64,31 +63,42 @@ def overview(request):
 @login_required
 def alert_list(request):
     _need(request.user, Capability.ALERT_HANDLE)
-    status = request.GET.get("status", "open")
-    cause = request.GET.get("cause", "")
-    overdue = request.GET.get("overdue") == "1"
-    qs = selectors.alert_list(
-        user=request.user,
-        status=status,
-        cause=cause,
-        area=request.GET.get("area", ""),
-        overdue=overdue,
-    )
+    listing = list_request(request, list_spec("alerts"))
     return render(
         request,
         "monitoring/alert_list.html",
         {
-            "alerts": (page := page_request(request, qs, per_page=50)).items,
-            "page": page,
-            "count": page.count,
-            "status": status,
-            "cause": cause,
-            "overdue": overdue,
-            "causes": RuleKind.choices,
-            "statuses": AlertStatus.choices,
-            "today": clock.today(),
+            "list": listing,
+            "page": listing.page,
+            "assignees": selectors.assignable_users(
+                user=request.user, alert_ids=[a.pk for a in listing.page.items]
+            ),
         },
     )
+
+
+@login_required
+@require_POST
+def alerts_assign(request):
+    """批量分派: the ticked alerts to one person (each audited)."""
+    _need(request.user, Capability.ALERT_HANDLE)
+    from jiuzhu.monitoring.services import alerts_assign as assign
+
+    try:
+        assignee = int(request.POST.get("assignee") or 0) or None
+        ids = [int(i) for i in request.POST.getlist("alert")]
+    except ValueError:
+        assignee, ids = None, []
+    try:
+        n = assign(actor=request.user, alert_ids=ids, assignee_id=assignee)
+    except ServiceError as exc:
+        for msgs in exc.errors.values():
+            for m in msgs:
+                messages.error(request, m)
+    else:
+        messages.success(request, _("已分派 %(n)s 条预警") % {"n": n})
+    back = request.POST.get("back", "")
+    return redirect(reverse("monitoring:alerts") + ("?" + back if back else ""))
 
 
 @login_required
@@ -396,8 +406,8 @@ def review_schedule(request):
     _need(request.user, Capability.ALERT_HANDLE)
     month = _month(request.GET.get("month"))
     data = selectors.review_schedule(user=request.user, month=month)
-    page = page_request(request, data["tasks"], per_page=50)
-    data.update(tasks=page.items, page=page)
+    listing = list_request(request, list_spec("reviews"))
+    data.update(tasks=listing.page.items, page=listing.page, list=listing)
     return render(
         request,
         "monitoring/reviews.html",

@@ -39,6 +39,12 @@ class RegistryConfig(AppConfig):
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
 
+        from jiuzhu.core.pagination import list_register
+        from jiuzhu.registry.selectors import _list_specs
+
+        for spec in _list_specs():
+            list_register(spec)
+
         from jiuzhu.audit.hooks import AuditHooks, audit_hooks_register
         from jiuzhu.registry import display, selectors
 

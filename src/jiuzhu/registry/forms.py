@@ -13,6 +13,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.widgets import AreaPicker
 from jiuzhu.core import clock
 from jiuzhu.core.forms import DateInput, NamedErrorsMixin, apply_service_error  # noqa: F401
 from jiuzhu.core.idcard import normalise as normalise_id
@@ -78,13 +80,6 @@ class MonthField(forms.CharField):
         return value
 
 
-def _area_choices(areas) -> list[tuple[str, str]]:
-    return [
-        (a.code, f"{a.parent.name} {a.name}" if getattr(a, "parent", None) else a.name)
-        for a in areas
-    ]
-
-
 class ReasonMixin(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("修改理由"),
@@ -119,9 +114,17 @@ class HouseholdFilterForm(forms.Form):
         ],
     )
 
-    def __init__(self, *args, areas=(), **kwargs):
+    def __init__(self, *args, areas=(), area_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("全部"))] + [(a.code, a.name) for a in areas]
+        if area_choices is None:
+            area_choices = [(a.code, a.name) for a in areas]
+        self.fields["area"].choices = [("", _("全部"))] + list(area_choices)
+        from jiuzhu.accounts.roles import Capability
+        from jiuzhu.accounts.widgets import AreaPicker
+
+        self.fields["area"].widget = AreaPicker(
+            capability=Capability.REGISTRY_VIEW, attrs={"id": "id_area"}
+        )
 
     def filters_kwargs(self) -> dict:
         """Valid values only; a bad value is ignored rather than refusing the whole search."""
@@ -152,9 +155,14 @@ class HouseholdForm(NamedErrorsMixin, ReasonMixin):
         if creating:
             self.fields["reason"].label = _("登记说明")
             self.fields["reason"].help_text = _("如“申请低保，入户调查后登记”")
-        choices = _area_choices(villages)
-        self.fields["hukou_area"].widget = forms.Select(choices=BLANK + choices)
-        self.fields["residence_area"].widget = forms.Select(choices=[("", _("同户籍地"))] + choices)
+        # the area tree picker (search + tree over HTMX) instead of a dropdown of every village
+        self.fields["hukou_area"].widget = AreaPicker(
+            capability=Capability.REGISTRY_EDIT, pick=("village",)
+        )
+        self.fields["residence_area"].widget = AreaPicker(
+            capability=Capability.REGISTRY_EDIT, pick=("village",)
+        )
+        self.fields["residence_area"].help_text = _("不选即同户籍地")
 
     def service_data(self) -> dict:
         d = self.cleaned_data

@@ -21,7 +21,14 @@ from jiuzhu.audit.services import audit_record
 from jiuzhu.core import clock
 from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.pagination import COUNT_CAP, Page, paginate  # noqa: F401 - the one paginator
-from jiuzhu.registry.models import Household, HouseholdStatus, Person, RollEntry, RollStatus
+from jiuzhu.registry.models import (
+    Household,
+    HouseholdStatus,
+    Person,
+    RollEntry,
+    RollStatus,
+    UrbanRural,
+)
 
 SORTS = {
     # By area, then number: served straight from the (hukou_area, number) index for any scope,
@@ -674,3 +681,194 @@ def household_members(household_id: int) -> list[Person]:
 
 def living_person_by_id_number(id_number: str) -> Person | None:
     return Person.objects.filter(id_number=normalise_id(id_number), death_date=None).first()
+
+
+# --- the workbench lists (core.pagination.ListSpec; registered in apps.ready) ----------------
+
+
+def _id_or_name(qs, q: str, person_path: str = ""):
+    """Narrow ``qs`` by a name prefix or a whole ID number (typed in any width or with spaces);
+    the ID column shows masked, the search works on the full number typed."""
+    q = q.strip()
+    as_id = normalise_id(q.upper())
+    if len(as_id) == 18 and as_id[:17].isdigit():
+        return qs.filter(**{f"{person_path}id_number": as_id})
+    return qs.filter(**{f"{person_path}name__startswith": q})
+
+
+def _household_rows(user, query):
+    filters = HouseholdFilters(
+        q=query.q,
+        area=query.area,
+        urban_rural=query.extra.get("urban_rural", ""),
+        programme=query.programme,
+        disabled=query.extra.get("disabled") in ("on", "1", "True"),
+        separated=query.extra.get("separated") in ("on", "1", "True"),
+    )
+    if filters.urban_rural not in dict(UrbanRural.choices):
+        filters.urban_rural = ""
+    return household_search(user=user, filters=filters).select_related("hukou_area")
+
+
+def _household_prepare(rows) -> None:
+    heads = {
+        p.household_id: p
+        for p in Person.objects.filter(household_id__in=[h.pk for h in rows], relation="head").only(
+            "id", "household_id", "name", "id_number"
+        )
+    }
+    for h in rows:
+        h.head = heads.get(h.pk)
+
+
+def _can_reveal_all(capability):
+    """May the user export unmasked: ``pii.reveal`` over the whole of the list's scope."""
+
+    def check(user) -> bool:
+        reveal = user_scope(user, Capability.PII_REVEAL)
+        seen = user_scope(user, capability)
+        return not seen.empty and all(reveal.contains(p) for p in seen.prefixes)
+
+    return check
+
+
+def _programmes():
+    from jiuzhu.core.programmes import PROGRAMME_LABELS
+
+    return [(k, str(v)) for k, v in PROGRAMME_LABELS.items()]
+
+
+def _household_link(h):
+    from django.urls import reverse
+
+    return reverse("registry:household_detail", args=[h.pk])
+
+
+def _list_specs():
+    from django.utils.translation import gettext_lazy as _
+
+    from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
+    from jiuzhu.core.pagination import Column, ListSpec, choice_label
+    from jiuzhu.registry.models import Relation, Sex
+
+    urban_rural = choice_label(UrbanRural.choices)
+    sex = choice_label(Sex.choices)
+    relation = choice_label(Relation.choices)
+
+    households = ListSpec(
+        name="households",
+        title=_("家庭档案"),
+        capability=Capability.REGISTRY_VIEW,
+        rows=_household_rows,
+        columns=(
+            Column(
+                "number", _("家庭编号"), lambda h: h.number, sort="number", link=_household_link
+            ),
+            Column("head", _("户主"), lambda h: h.head_name),
+            Column(
+                "head_id",
+                _("户主身份证号"),
+                lambda h: h.head.id_number if getattr(h, "head", None) else "",
+                sensitive="id_number",
+            ),
+            Column("area", _("户籍地"), lambda h: h.hukou_area.name),
+            Column("urban_rural", _("城乡"), lambda h: urban_rural(h.urban_rural)),
+            Column("size", _("人数"), lambda h: h.size, sort="size", number=True),
+            Column("flags", _("标记"), lambda h: str(_("人户分离")) if h.separated else ""),
+            Column(
+                "score", _("困难程度得分"), lambda h: h.hardship_score, sort="score", number=True
+            ),
+            Column(
+                "updated",
+                _("更新时间"),
+                lambda h: clock.local(h.updated_at).strftime("%Y-%m-%d %H:%M"),
+                sort="updated",
+            ),
+        ),
+        sorts=SORTS,
+        default_sort="number",
+        filters=("q", "area", "programme"),
+        extras=("urban_rural", "disabled", "separated"),
+        programmes=_programmes,
+        areas=lambda user: area_choices(user, Capability.REGISTRY_VIEW),
+        area_allowed=area_in_scope(Capability.REGISTRY_VIEW),
+        area_name=area_name,
+        prepare=_household_prepare,
+        can_reveal=_can_reveal_all(Capability.REGISTRY_VIEW),
+        url_name="registry:household_list",
+    )
+    persons = ListSpec(
+        name="persons",
+        title=_("人员"),
+        capability=Capability.REGISTRY_VIEW,
+        rows=_person_rows,
+        columns=(
+            Column("name", _("姓名"), lambda p: p.name, sort="name"),
+            Column("id_number", _("身份证号"), lambda p: p.id_number, sensitive="id_number"),
+            Column("sex", _("性别"), lambda p: sex(p.sex)),
+            Column("birth", _("出生日期"), lambda p: p.birth_date, sort="birth"),
+            Column("relation", _("与户主关系"), lambda p: relation(p.relation)),
+            Column(
+                "household",
+                _("家庭编号"),
+                lambda p: p.household.number,
+                sort="household",
+                link=lambda p: _household_link(p.household),
+            ),
+            Column("area", _("户籍地"), lambda p: p.household.hukou_area.name),
+            Column(
+                "disability",
+                _("残疾等级"),
+                lambda p: p.get_disability_grade_display() if p.disability_grade else "",
+            ),
+        ),
+        sorts={
+            "household": ("household__hukou_area_id", "household__number", "id"),
+            "name": ("name", "id"),
+            "birth": ("birth_date", "id"),
+        },
+        default_sort="household",
+        filters=("q", "area", "programme", "date_from"),
+        extras=("relation",),
+        programmes=_programmes,
+        areas=lambda user: area_choices(user, Capability.REGISTRY_VIEW),
+        area_allowed=area_in_scope(Capability.REGISTRY_VIEW),
+        area_name=area_name,
+        can_reveal=_can_reveal_all(Capability.REGISTRY_VIEW),
+        date_label=_("出生日期"),
+        url_name="registry:person_list",
+    )
+    return households, persons
+
+
+def _person_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+
+    qs = scoped(
+        Person.objects.select_related("household", "household__hukou_area"),
+        user,
+        Capability.REGISTRY_VIEW,
+    ).filter(household__status=HouseholdStatus.ACTIVE)
+    if query.q:
+        q = query.q.strip()
+        if (q.startswith("H") and q[1:].isdigit()) or (q.isdigit() and len(q) < 15):
+            qs = qs.filter(household__number__startswith=q)
+        else:
+            qs = _id_or_name(qs, q)
+    if query.area:
+        qs = qs.filter(within_area("household__hukou_area", query.area))
+    if query.programme:
+        qs = qs.filter(
+            Exists(
+                RollEntry.objects.filter(
+                    household=OuterRef("household"),
+                    programme=query.programme,
+                    status=RollStatus.ACTIVE,
+                )
+            )
+        )
+    if query.date_from:
+        qs = qs.filter(birth_date__gte=query.date_from)
+    if query.date_to:
+        qs = qs.filter(birth_date__lte=query.date_to)
+    return qs

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.core.pagination import page_request
+from jiuzhu.core.pagination import list_request, list_spec, page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.registry import services
 from jiuzhu.registry.display import describe_events
@@ -30,20 +30,16 @@ from jiuzhu.registry.forms import (
 )
 from jiuzhu.registry.selectors import (
     REVEALABLE,
-    HouseholdFilters,
     editable_villages,
     fact_for_edit,
-    filter_areas,
     household_for_edit,
     household_income_summary,
-    household_list_page,
     household_profile,
     household_timeline,
     person_for_edit,
     person_reveal,
 )
 
-PER_PAGE = 25
 FACT_KINDS = {"income", "asset", "expense", "event", "selfcare", "obligor", "joboffer"}
 
 
@@ -52,28 +48,16 @@ def _require(request, capability: str) -> None:
         raise PermissionDenied(capability)
 
 
-def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
 @login_required
 def household_list(request):
     _require(request, Capability.REGISTRY_VIEW)
-    form = HouseholdFilterForm(request.GET or None, areas=filter_areas(user=request.user))
-    filters = HouseholdFilters(**form.filters_kwargs()) if request.GET else HouseholdFilters()
-    page = household_list_page(
-        user=request.user, filters=filters, page=_page_number(request), per_page=PER_PAGE
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
+    listing = list_request(request, list_spec("households"))
+    form = HouseholdFilterForm(request.GET or None, area_choices=listing.areas)
     context = {
         "form": form,
-        "page": page,
-        "filters": filters,
-        "query": query.urlencode(),
+        "list": listing,
+        "page": listing.page,
+        "filters": listing.query,
         "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
     }
     template = (
@@ -82,6 +66,13 @@ def household_list(request):
         else "registry/household_list.html"
     )
     return render(request, template, context)
+
+
+@login_required
+def person_list(request):
+    _require(request, Capability.REGISTRY_VIEW)
+    listing = list_request(request, list_spec("persons"))
+    return render(request, "registry/person_list.html", {"list": listing, "page": listing.page})
 
 
 @login_required

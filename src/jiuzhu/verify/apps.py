@@ -9,6 +9,11 @@ class VerifyConfig(AppConfig):
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.pagination import list_register
+        from jiuzhu.verify.selectors import _list_specs
+
+        for spec in _list_specs():
+            list_register(spec)
 
         register_nav(
             _("部门数据上传"), "verify:feed_upload", capability=Capability.FEED_UPLOAD, order=60

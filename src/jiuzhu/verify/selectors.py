@@ -581,3 +581,234 @@ def verified_facts_sql(scope_sql: str, kinds) -> str:
         f"AND NOT {registry_frames.declared_asset_exists('f.household_id', 'f.kind', ref)}"
         + scope_sql
     )
+
+
+# --- the workbench lists (core.pagination.ListSpec; registered in apps.ready) ----------------
+
+
+def _feed_rows(user, query):
+    from jiuzhu.verify.models import ImportStatus
+
+    qs = feed_imports(user=user).select_related("uploaded_by")
+    if query.kind:
+        qs = qs.filter(department=query.kind)
+    if query.state in ImportStatus.values:
+        qs = qs.filter(status=query.state)
+    if query.date_from:
+        qs = qs.filter(created_at__date__gte=query.date_from)
+    if query.date_to:
+        qs = qs.filter(created_at__date__lte=query.date_to)
+    if query.q:
+        qs = qs.filter(file_name__icontains=query.q.strip())
+    return qs
+
+
+def _finding_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+    from jiuzhu.core.idcard import normalise
+    from jiuzhu.verify.models import Finding, FindingKind
+
+    qs = scoped(
+        Finding.objects.select_related("household", "household__hukou_area", "person"),
+        user,
+        Capability.REGISTRY_VIEW,
+    )
+    if query.kind in FindingKind.values:
+        qs = qs.filter(kind=query.kind)
+    if query.area:
+        qs = qs.filter(within_area("household__hukou_area", query.area))
+    if query.date_from:
+        qs = qs.filter(created_at__date__gte=query.date_from)
+    if query.date_to:
+        qs = qs.filter(created_at__date__lte=query.date_to)
+    if query.q:
+        q = query.q.strip()
+        as_id = normalise(q.upper())
+        if len(as_id) == 18 and as_id[:17].isdigit():
+            qs = qs.filter(household__members__id_number=as_id).distinct()
+        else:
+            qs = qs.filter(household__head_name__startswith=q)
+    return qs
+
+
+def _duplicate_rows(user, query):
+    from jiuzhu.accounts.scoping import within_area
+    from jiuzhu.core.idcard import normalise
+
+    qs = duplicate_queue(user=user)
+    if query.kind:
+        qs = qs.filter(kind=query.kind)
+    if query.area:
+        qs = qs.filter(within_area(DuplicatePair.SCOPE_AREA_FIELD, query.area))
+    if query.q:
+        q = query.q.strip()
+        as_id = normalise(q.upper())
+        if len(as_id) == 18 and as_id[:17].isdigit():
+            from django.db.models import Q
+
+            qs = qs.filter(Q(person_a__id_number=as_id) | Q(person_b__id_number=as_id))
+        else:
+            from django.db.models import Q
+
+            qs = qs.filter(Q(person_a__name__startswith=q) | Q(person_b__name__startswith=q))
+    return qs
+
+
+DUPLICATE_KINDS = (
+    ("two_rolls", pgettext_lazy("duplicate kind", "两户均在保（重复救助）")),
+    ("two_households", pgettext_lazy("duplicate kind", "在两户中")),
+    ("same_household", pgettext_lazy("duplicate kind", "同户重复")),
+)
+
+
+def _person_text(p) -> str:
+    return f"{p.name} {p.birth_date:%Y-%m-%d}（{p.household.number}）"
+
+
+def _list_specs():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy
+
+    from jiuzhu.accounts.scoping import area_choices, area_in_scope, area_name
+    from jiuzhu.core.pagination import Column, ListSpec
+    from jiuzhu.registry.selectors import _can_reveal_all
+    from jiuzhu.verify.models import FindingKind, ImportStatus
+
+    areas = {
+        "areas": lambda user: area_choices(user, Capability.REGISTRY_VIEW),
+        "area_allowed": area_in_scope(Capability.REGISTRY_VIEW),
+        "area_name": area_name,
+    }
+    feeds = ListSpec(
+        name="feeds",
+        title=gettext_lazy("部门数据导入记录"),
+        capability=Capability.FEED_UPLOAD,
+        rows=_feed_rows,
+        columns=(
+            Column(
+                "created",
+                gettext_lazy("上传时间"),
+                lambda i: clock.local(i.created_at).strftime("%Y-%m-%d %H:%M"),
+                sort="created",
+            ),
+            Column("department", gettext_lazy("部门"), lambda i: i.get_department_display()),
+            Column(
+                "file",
+                gettext_lazy("文件名"),
+                lambda i: i.file_name,
+                link=lambda i: reverse("verify:feed_import", args=[i.pk]),
+            ),
+            Column(
+                "extracted",
+                gettext_lazy("数据提取日期"),
+                lambda i: i.extracted_on,
+                sort="extracted",
+            ),
+            Column("status", gettext_lazy("状态"), lambda i: i.get_status_display()),
+            Column("total", gettext_lazy("总行数"), lambda i: i.rows_total, number=True),
+            Column("created_n", gettext_lazy("新增"), lambda i: i.rows_created, number=True),
+            Column("updated_n", gettext_lazy("更新"), lambda i: i.rows_updated, number=True),
+            Column("rejected", gettext_lazy("有错行数"), lambda i: i.rows_rejected, number=True),
+            Column(
+                "by",
+                gettext_lazy("上传人"),
+                lambda i: str(i.uploaded_by) if i.uploaded_by else "",
+            ),
+        ),
+        sorts={"created": ("-created_at", "-id"), "extracted": ("extracted_on", "id")},
+        default_sort="created",
+        filters=("q", "state", "kind", "date_from"),
+        states=lambda: [(k, str(v)) for k, v in ImportStatus.choices],
+        kinds=lambda: [(k, str(v)) for k, v in DEPARTMENT_LABELS.items()],
+        q_label=gettext_lazy("文件名"),
+        date_label=gettext_lazy("上传日期"),
+        url_name="verify:feeds",
+    )
+    findings = ListSpec(
+        name="findings",
+        title=gettext_lazy("核对比对结果"),
+        capability=Capability.REGISTRY_VIEW,
+        rows=_finding_rows,
+        columns=(
+            Column(
+                "household",
+                gettext_lazy("家庭编号"),
+                lambda f: f.household.number,
+                sort="household",
+                link=lambda f: reverse("verify:report", args=[f.household_id]),
+            ),
+            Column("head", gettext_lazy("户主"), lambda f: f.household.head_name),
+            Column("person", gettext_lazy("相关成员"), lambda f: f.person.name if f.person else ""),
+            Column("area", gettext_lazy("户籍地"), lambda f: f.household.hukou_area.name),
+            Column("kind", gettext_lazy("类型"), lambda f: f.get_kind_display(), sort="kind"),
+            Column("department", gettext_lazy("部门"), lambda f: f.get_department_display()),
+            Column("summary", gettext_lazy("说明"), lambda f: f.summary),
+            Column(
+                "amount", gettext_lazy("金额(元)"), lambda f: f.amount, number=True, sort="amount"
+            ),
+            Column("as_of", gettext_lazy("数据日期"), lambda f: f.as_of or ""),
+            Column(
+                "created",
+                gettext_lazy("比对时间"),
+                lambda f: clock.local(f.created_at).strftime("%Y-%m-%d %H:%M"),
+                sort="created",
+            ),
+        ),
+        sorts={
+            "created": ("-created_at", "-id"),
+            "household": ("household__hukou_area_id", "household__number", "id"),
+            "kind": ("kind", "id"),
+            "amount": ("amount", "id"),
+        },
+        default_sort="created",
+        filters=("q", "area", "kind", "date_from"),
+        kinds=lambda: [(k, str(v)) for k, v in FindingKind.choices],
+        date_label=gettext_lazy("比对日期"),
+        q_label=gettext_lazy("户主姓名或完整身份证号"),
+        url_name="verify:findings",
+        **areas,
+    )
+    duplicates = ListSpec(
+        name="duplicates",
+        title=gettext_lazy("疑似重复人员"),
+        capability=Capability.REGISTRY_VIEW,
+        rows=_duplicate_rows,
+        columns=(
+            Column("a", gettext_lazy("人员A"), lambda p: _person_text(p.person_a)),
+            Column(
+                "a_id",
+                gettext_lazy("人员A身份证号"),
+                lambda p: p.person_a.id_number,
+                sensitive="id_number",
+            ),
+            Column("b", gettext_lazy("人员B"), lambda p: _person_text(p.person_b)),
+            Column(
+                "b_id",
+                gettext_lazy("人员B身份证号"),
+                lambda p: p.person_b.id_number,
+                sensitive="id_number",
+            ),
+            Column(
+                "kind",
+                gettext_lazy("类型"),
+                lambda p: str(dict(DUPLICATE_KINDS).get(p.kind, "")),
+                sort="kind",
+            ),
+            Column(
+                "probability",
+                gettext_lazy("匹配概率"),
+                lambda p: round(p.match_probability, 3),
+                sort="probability",
+                number=True,
+            ),
+        ),
+        sorts={"probability": ("-match_probability", "id"), "kind": ("kind", "id")},
+        default_sort="probability",
+        filters=("q", "area", "kind"),
+        kinds=lambda: [(k, str(v)) for k, v in DUPLICATE_KINDS],
+        can_reveal=_can_reveal_all(Capability.REGISTRY_VIEW),
+        q_label=gettext_lazy("姓名或完整身份证号"),
+        url_name="verify:duplicates",
+        **areas,
+    )
+    return feeds, findings, duplicates

@@ -6,6 +6,8 @@ app_name = "verify"
 urlpatterns = [
     path("", views.home, name="home"),
     path("feeds/upload/", views.feed_upload, name="feed_upload"),
+    path("feeds/", views.feed_list, name="feeds"),
+    path("findings/", views.finding_list, name="findings"),
     path("feeds/<int:pk>/", views.feed_import_detail, name="feed_import"),
     path(
         "feeds/template/<str:department>.<str:fmt>",

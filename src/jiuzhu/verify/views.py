@@ -16,7 +16,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import has_capability, user_departments, user_scope
 from jiuzhu.audit.services import audit_read
 from jiuzhu.core.errors import ServiceError
-from jiuzhu.core.pagination import page_request
+from jiuzhu.core.pagination import list_request, list_spec, page_request
 from jiuzhu.core.schedule import schedule_for_page
 from jiuzhu.verify import false_links, selectors, services
 from jiuzhu.verify.feeds import (
@@ -310,15 +310,32 @@ def review_decide(request, pk: int):
 
 
 @login_required
+def feed_list(request):
+    """部门数据导入记录: the user's departments' uploads, by date, department and status."""
+    _require(request.user, Capability.FEED_UPLOAD)
+    listing = list_request(request, list_spec("feeds"))
+    return render(request, "verify/feed_list.html", {"list": listing, "page": listing.page})
+
+
+@login_required
+def finding_list(request):
+    """核对比对结果: what the department data showed about households in the user's areas."""
+    _require(request.user, Capability.REGISTRY_VIEW)
+    listing = list_request(request, list_spec("findings"))
+    return render(request, "verify/finding_list.html", {"list": listing, "page": listing.page})
+
+
+@login_required
 def duplicate_list(request):
     _require(request.user, Capability.REGISTRY_VIEW)
-    pairs = selectors.duplicate_queue(user=request.user)
+    listing = list_request(request, list_spec("duplicates"))
     return render(
         request,
         "verify/duplicates.html",
         {
-            "pairs": (page := page_request(request, pairs)).items,
-            "page": page,
+            "list": listing,
+            "pairs": listing.page.items,
+            "page": listing.page,
             "can_edit": has_capability(request.user, Capability.REGISTRY_EDIT),
             "running": services.duplicate_run_running(),
         },
