@@ -188,10 +188,10 @@ def _request_strategy(method, path, params, body, multipart, defs, ids):
         for p in query_params
     }
     if multipart:
-        form_kind = body["properties"]["kind"]
-        body_strategy = st.fixed_dictionaries(
-            {}, optional={"kind": _value(form_kind, defs, 1), "file": FILES}
-        )
+        optional = {"file": FILES}
+        if "kind" in body["properties"]:  # a material's kind (the other forms have only a file)
+            optional["kind"] = _value(body["properties"]["kind"], defs, 1)
+        body_strategy = st.fixed_dictionaries({}, optional=optional)
     else:
         body_strategy = _value(body, defs) if body is not None else st.none()
     return st.tuples(

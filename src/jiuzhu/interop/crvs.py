@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 
 from jiuzhu.core import clock
 from jiuzhu.core.idcard import normalise as normalise_id
+from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.interop.dci import envelope
 from jiuzhu.interop.dci.envelope import EnvelopeError, Request
 from jiuzhu.interop.models import AccessToken
@@ -123,7 +123,7 @@ def notify_receive(token: AccessToken, req: Request) -> dict:
     imported = None
     if deaths:
         buf = io.StringIO()
-        writer = csv.writer(buf)
+        writer = csv_writer(buf)
         writer.writerow(POLICE_HEADER)
         writer.writerows(deaths)
         result = feed_import(
