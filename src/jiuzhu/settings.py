@@ -148,6 +148,12 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The audit read log (audit.services.audit_read_log; docs/security.md): each web process chains
+# the waiting reads after a response at most this often (seconds); 0 = only by verify, anchor
+# and the audit log page (the tests chain explicitly).
+JIUZHU_AUDIT_READ_CHAIN_SECONDS = float(
+    os.environ.get("JIUZHU_AUDIT_READ_CHAIN_SECONDS", "0" if TESTING else "5")
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

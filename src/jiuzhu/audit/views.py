@@ -14,7 +14,7 @@ from jiuzhu.audit.forms import AuditFilterForm
 from jiuzhu.audit.hooks import audit_hooks
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.selectors import AuditFilters, audit_search, audit_visible
-from jiuzhu.audit.services import audit_record, audit_verify
+from jiuzhu.audit.services import audit_reads_chain, audit_record, audit_verify
 from jiuzhu.core.masking import sensitive_kind
 from jiuzhu.core.pagination import paginate
 
@@ -29,6 +29,7 @@ def _require_audit(request) -> None:
 @login_required
 def event_list(request):
     _require_audit(request)
+    audit_reads_chain(wait=False)  # the reads waiting in the read log show at once
     form = AuditFilterForm(request.GET or None)
     filters = AuditFilters(**form.filters_kwargs()) if request.GET else AuditFilters()
     try:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel, level_for_code
-from jiuzhu.audit.services import audit_record
+from jiuzhu.audit.services import audit_read_log
 from jiuzhu.cases import selectors as cases_selectors
 from jiuzhu.cases.models import Application, State
 from jiuzhu.cases.workdays import working_days_between
@@ -61,23 +61,20 @@ def _office(app: Application, level: str) -> str:
 
 
 def _read(citizen: Citizen, what: str, subject_id) -> None:
-    from django.db import transaction
-
+    """Audit the citizen's read of their household's data: one sealed row in the audit read log
+    (no chain lock on a page view; chained within seconds — docs/security.md)."""
     from jiuzhu.audit.models import NATIONAL
-    from jiuzhu.registry.selectors import household_area_code
 
-    with transaction.atomic():
-        audit_record(
-            actor=None,
-            action=f"portal.view.{what}",
-            subject_type="citizen",
-            subject_id=citizen.pk,
-            household_id=citizen.household_id,
-            area_code=household_area_code(citizen.household_id)
-            if citizen.household_id
-            else NATIONAL,
-            after={"subject": subject_id, **_acting_for(citizen)},
-        )
+    household = citizen.household if citizen.household_id else None
+    audit_read_log(
+        actor=None,
+        action=f"portal.view.{what}",
+        subject_type="citizen",
+        subject_id=citizen.pk,
+        household_id=citizen.household_id,
+        area_code=(household.hukou_area_id if household is not None else "") or NATIONAL,
+        after={"subject": subject_id, **_acting_for(citizen)},
+    )
 
 
 def _acting_for(citizen) -> dict:
