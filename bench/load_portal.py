@@ -223,6 +223,13 @@ def main() -> None:
         )
         print(f"demo built in {time.monotonic() - t:.0f} s", flush=True)
     subprocess.run([PY, "-m", "jiuzhu", "migrate", "-v0"], check=True, env=env)
+    # as a deployment does: the static files collected, hashed and compressed (settings.py)
+    subprocess.run(
+        [PY, "-m", "jiuzhu", "collectstatic", "--noinput", "-v0"],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     cfgs = seed(args.clients)
     bases = [f"http://127.0.0.1:{args.port + k}" for k in range(args.servers)]
     servers = [

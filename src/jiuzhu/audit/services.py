@@ -326,6 +326,10 @@ def audit_verify(*, anchor: bool = False) -> VerifyResult:
         digest = event_hash(e)  # e.prev_hash == prev_hash, checked above
         if digest != e.hash:
             return VerifyResult(False, checked, e.seq, f"第 {e.seq} 号事件内容被修改")
+        if isinstance(e.extra, dict) and e.extra.get("sealed") is False:
+            return VerifyResult(
+                False, checked, e.seq, f"第 {e.seq} 号事件（读取记录）在入链前被改动"
+            )
         if anchored is not None and e.seq == anchored.seq:
             seen[e.seq] = e.hash
         prev_hash = e.hash
