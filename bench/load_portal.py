@@ -20,7 +20,13 @@ What it does, start to end:
    The whole run is cut off after ``--time-limit`` seconds.
 
 It prints the load average before and after, a Markdown table (n, errors, p50/p95/p99/max per
-page) and the ratio of the pages' p95 to the static file's p95, for docs/benchmarks.md.
+page), the ratio of the pages' p95 to the static file's p95, and the CPU time the web processes
+and the database's backends spent per request (what the pages cost, whatever else the machine
+runs), for docs/benchmarks.md. ``--src`` serves another checkout's code (say the base of a
+change, exported with ``git archive``) with the same script, database and settings, so that a
+change and its base are measured in one sitting:
+
+    .venv/bin/python bench/load_portal.py --reuse --src /tmp/base/src   # then without --src
 """
 
 from __future__ import annotations
@@ -94,6 +100,40 @@ def seed(clients: int) -> list[dict]:
             )
     connections.close_all()
     return out
+
+
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds used so far by these processes (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def db_cpu_seconds(url: str) -> float:
+    """CPU seconds of the PostgreSQL backends connected to the bench's database (0 elsewhere;
+    the server must run on this machine)."""
+    from urllib.parse import urlparse
+
+    u = urlparse(url)
+    if not u.scheme.startswith("postgres"):
+        return 0.0
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        pids = [
+            r[0]
+            for r in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [u.path.lstrip("/")],
+            )
+        ]
+    return cpu_seconds(pids)
 
 
 class Stats:
@@ -192,6 +232,12 @@ def main() -> None:
     ap.add_argument("--port", type=int, default=8775)
     ap.add_argument("--servers", type=int, default=2, help="waitress processes (one per core)")
     ap.add_argument("--time-limit", type=float, default=300)
+    ap.add_argument(
+        "--src",
+        default=str(ROOT / "src"),
+        help="the code to serve (another checkout's src/, e.g. the base of a change, for a "
+        "same-machine comparison); default: this checkout",
+    )
     args = ap.parse_args()
     think = tuple(float(x) for x in args.think.split(","))
     env = {
@@ -204,8 +250,9 @@ def main() -> None:
         "JIUZHU_VAR_DIR": os.environ.get("JIUZHU_VAR_DIR", "/tmp/jiuzhu-portal-load"),
         "JIUZHU_SCHEDULE_OFF": "all",
         "JIUZHU_SMS_BACKEND": "memory",
-        # this checkout's code, not whichever one the virtualenv's editable install points at
-        "PYTHONPATH": str(ROOT / "src"),
+        # this checkout's code (or --src), not whichever one the virtualenv's editable install
+        # points at
+        "PYTHONPATH": args.src,
     }
     keys = ("JIUZHU_DATABASE_URL", "JIUZHU_DEBUG", "JIUZHU_SECRET_KEY", "JIUZHU_DEMO")
     keys += ("JIUZHU_ALLOWED_HOSTS", "JIUZHU_VAR_DIR", "JIUZHU_SCHEDULE_OFF")
@@ -265,13 +312,18 @@ def main() -> None:
         load_before = os.getloadavg()
         print(
             f"{args.clients} citizens x {args.rounds} rounds, think {think[0]}-{think[1]} s, "
-            f"{args.servers} x {args.threads} server threads; "
+            f"{args.servers} x {args.threads} server threads serving {args.src}; "
             f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} "
             f"on {os.cpu_count()} cores",
             flush=True,
         )
+        cpu_before = cpu_seconds([sv.pid for sv in servers]), db_cpu_seconds(args.db)
         stats, wall = asyncio.run(run_clients(bases, cfgs, args.rounds, think, args.time_limit))
         load_after = os.getloadavg()
+        cpu_used = (
+            cpu_seconds([sv.pid for sv in servers]) - cpu_before[0],
+            db_cpu_seconds(args.db) - cpu_before[1],
+        )
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
@@ -302,6 +354,12 @@ def main() -> None:
         f"{load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}"
     )
     print(f"portal p95 / static p95 = {pct(portal, 95) / base_p95:.1f}")
+    # What the pages cost, whatever else runs on the machine: CPU time of the web processes and
+    # of the database's backends, per request (the queue for the CPU does not count here).
+    print(
+        f"CPU per request: web {cpu_used[0] / total * 1000:.1f} ms, "
+        f"database {cpu_used[1] / total * 1000:.1f} ms ({total} requests)"
+    )
     ok = errors == 0 and pct(portal, 95) <= 200
     print("RESULT:", "PASS (p95 <= 200 ms, no errors)" if ok else "FAIL", flush=True)
 
