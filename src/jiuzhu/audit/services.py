@@ -232,6 +232,8 @@ def audit_reads_chain(*, wait: bool = True, limit: int = 10_000) -> int:
     web processes call it that way after a response, so a page never waits for the chain. A row
     whose seal does not match its content (edited while it waited) is chained as it is found,
     marked ``"sealed": false`` in the event, and logged as an error."""
+    if not AuditReadLog.objects.exists():
+        return 0  # nothing waits: no lock taken
     with transaction.atomic():
         head = AuditChainHead.objects.select_for_update(skip_locked=not wait).filter(id=1).first()
         if head is None:
