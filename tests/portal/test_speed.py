@@ -57,6 +57,8 @@ def test_verify_chains_what_waits_and_a_read_edited_while_waiting_breaks_it(taiz
     client.get("/m/")
     client.get("/m/assistance/")
     assert AuditReadLog.objects.count() == 2
+    assert audit_reads_chain(limit=1) == 1  # batches are bounded (the lock is held briefly)
+    assert AuditReadLog.objects.count() == 1
     assert audit_verify().ok  # verify chains the waiting reads first
     assert not AuditReadLog.objects.exists()
     assert AuditEvent.objects.filter(action="portal.view.assistance").exists()

@@ -224,9 +224,10 @@ def audit_read_log(
     return row
 
 
-def audit_reads_chain(*, wait: bool = True, limit: int = 10_000) -> int:
+def audit_reads_chain(*, wait: bool = True, limit: int = 2000) -> int:
     """Move waiting reads into the hash chain: one chain lock, the events hashed in memory and
-    inserted in bulk, the read-log rows deleted — one transaction. Returns how many were chained.
+    inserted in bulk, the read-log rows deleted — one transaction. Returns how many were chained
+    (at most ``limit``, so that the lock is held briefly; ``audit_reads_chain_all`` loops).
 
     ``wait=False`` gives up at once (returns 0) when another writer holds the chain head: the
     web processes call it that way after a response, so a page never waits for the chain. A row
@@ -275,8 +276,14 @@ def audit_reads_chain(*, wait: bool = True, limit: int = 10_000) -> int:
     return len(rows)
 
 
-def audit_reads_waiting() -> int:
-    return AuditReadLog.objects.count()
+def audit_reads_chain_all() -> int:
+    """Chain everything waiting, batch after batch (verify, anchor)."""
+    total = 0
+    while True:
+        n = audit_reads_chain()
+        total += n
+        if n < 2000:
+            return total
 
 
 _last_chained = [0.0]
@@ -312,7 +319,7 @@ def audit_verify(*, anchor: bool = False) -> VerifyResult:
     """Recompute the keyed chain: an edited, deleted or inserted event breaks it at that event;
     a chain shorter than (or different from) its signed anchor outside the database fails too.
     With ``anchor=True`` a passing chain moves the anchor to the current head."""
-    audit_reads_chain()  # the reads still waiting in the read log first
+    audit_reads_chain_all()  # the reads still waiting in the read log first
     prev_hash = ZERO_HASH
     expected_seq = 1
     checked = 0
@@ -362,7 +369,7 @@ def audit_anchor() -> VerifyResult:
         for e in AuditEvent.objects.filter(seq__gte=seq).order_by("seq").iterator(chunk_size=2000):
             yield e.seq, e.prev_hash, e.hash, event_hash(e)
 
-    audit_reads_chain()  # the reads still waiting in the read log first
+    audit_reads_chain_all()  # the reads still waiting in the read log first
     head = AuditChainHead.objects.filter(id=1).values_list("last_seq", "last_hash").first()
     problem = anchor_advance(CHAIN, rows_from=rows_from, head=head, at=clock.now())
     if problem:
