@@ -150,6 +150,18 @@ if TESTING:
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The audit read log (audit.services.audit_read_log; docs/security.md): each web process chains
+# the waiting reads after a response at most this often (seconds); 0 = only by verify, anchor
+# and the audit log page (the tests chain explicitly).
+JIUZHU_AUDIT_READ_CHAIN_SECONDS = float(
+    os.environ.get("JIUZHU_AUDIT_READ_CHAIN_SECONDS", "0" if TESTING else "5")
+)
+# The citizen portal's public pages (standards, recipient list, 公示 of a village: the same for
+# everyone) are kept this many seconds in each process's cache (portal.selectors.public_cached);
+# 0 = not cached (tests, unless a test turns it on).
+JIUZHU_PORTAL_PUBLIC_CACHE_SECONDS = int(
+    os.environ.get("JIUZHU_PORTAL_PUBLIC_CACHE_SECONDS", "0" if TESTING else "30")
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -201,6 +213,19 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = VAR_DIR / "media"
 WHITENOISE_USE_FINDERS = True
+# After `jiuzhu collectstatic` (a deployment step; bench/load_portal.py does it) the collected
+# files are served hashed and pre-compressed: `{% static %}` names the content-hashed file, which
+# WhiteNoise sends gzip-compressed with a far-future, immutable cache header, so a phone fetches
+# the stylesheet and scripts once per release. Without a collected manifest (development, tests)
+# the files are served from the finders as before. Not strict: a file added since the last
+# collectstatic is still served, under its plain name.
+_collected = (STATIC_ROOT / "staticfiles.json").exists() or "collectstatic" in sys.argv
+if _collected and not TESTING:
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    WHITENOISE_MANIFEST_STRICT = False
 
 TASKS = {
     "default": {

@@ -6,6 +6,7 @@ import pytest
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.audit.services import audit_reads_chain
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.portal import services
@@ -53,6 +54,7 @@ def test_a_grant_given_online_lets_the_agent_act_until_revoked(family, client):
     assert client.post(f"/m/proxy/act/{grant.pk}/").url == "/m/"
     assert "代办中" in client.get("/m/").content.decode()
     assert client.get(f"/m/case/{app.pk}/").status_code == 200
+    audit_reads_chain()  # the page's read, from the audit read log into the chain
     seen = AuditEvent.objects.filter(action="portal.view.case", subject_id=str(son.pk)).last()
     assert seen.after["acting_for_grant"] == grant.pk and seen.household_id == mother.household_id
     # the member revokes: the agent's next request is back in their own household

@@ -77,3 +77,37 @@ def test_self_check_proposes_with_reasons_stores_nothing_and_keeps_input(taizhou
     assert 'value="abc"' in page  # typed input kept
     assert AuditEvent.objects.count() == before
     assert not Citizen.objects.exists() and not Report.objects.exists()
+
+
+def test_public_pages_are_cached_and_a_roll_change_drops_the_village_list(
+    taizhou, client, settings, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    from jiuzhu.registry.roll import roll_add
+
+    settings.JIUZHU_PORTAL_PUBLIC_CACHE_SECONDS = 60
+    cache.clear()
+    village = first_village(CHENGDONG)
+    hh = HouseholdFactory(hukou_area_id=village, head_name="王秀英", size=2)
+    RollEntryFactory(household=hh, monthly_amount=Decimal("680.00"))
+    assert "680.00" in client.get(f"/m/roll/{village}/").content.decode()
+    # a change the process does not see (no event): the cached list is served
+    other = HouseholdFactory(hukou_area_id=village, head_name="李建国", size=1)
+    RollEntryFactory(household=other, monthly_amount=Decimal("455.00"))
+    assert "455.00" not in client.get(f"/m/roll/{village}/").content.decode()
+    # the roll's own writer publishes RollChanged: the village's list is rebuilt at once
+    with django_capture_on_commit_callbacks(execute=True):
+        roll_add(
+            household_id=other.pk,
+            programme="dibao",
+            amount=Decimal("300.00"),
+            start_month=clock.today().replace(day=1),
+            decision_ref="测试",
+        )
+    page = client.get(f"/m/roll/{village}/").content.decode()
+    assert "455.00" in page and "300.00" in page
+    # labels follow the page's language, not the language of whoever filled the cache
+    client.cookies["django_language"] = "en"
+    assert "最低生活保障" not in client.get(f"/m/roll/{village}/").content.decode()
+    cache.clear()

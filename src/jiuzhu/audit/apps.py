@@ -30,6 +30,14 @@ class AuditConfig(AppConfig):
             order=76,
         )
 
+        # the read log (audit.services.audit_read_log) is chained after responses, a few
+        # seconds apart, by whichever web process answers
+        from django.core.signals import request_finished
+
+        from jiuzhu.audit.services import chain_after_response
+
+        request_finished.connect(chain_after_response, dispatch_uid="audit.read_log.chain")
+
         from jiuzhu.audit.labels import AUDIT_ACTIONS
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 

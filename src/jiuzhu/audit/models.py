@@ -105,3 +105,47 @@ class ExportJob(models.Model):
         if self.status == ExportStatus.DONE:
             return 100
         return min(99, int(self.done * 100 / self.total)) if self.total else 0
+class AuditReadLog(models.Model):
+    """Reads of personal data waiting to be chained (the read log, docs/security.md).
+
+    A page that reads personal data appends one row here — one plain INSERT, no lock — instead of
+    taking the chain head's row lock on every page view. Each row is sealed on its own with the
+    chain's keyed hash (``mac``), so a row edited while it waits is caught when it is chained.
+    ``audit.services.audit_reads_chain`` moves the rows into the hash chain in batches (one chain
+    lock per batch), keeping each read's own time, and deletes them here in the same transaction:
+    every few seconds from the web processes, before every verify and anchor, and whenever the
+    audit log page is opened. Append-only like the chain itself.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=40)
+    household_id = models.BigIntegerField(null=True, blank=True)
+    area_code = models.CharField(max_length=12, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"read #{self.id} {self.action} {self.subject_type}:{self.subject_id}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RuntimeError("审计日志只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("审计日志只能追加，不能删除")

@@ -14,7 +14,7 @@ from jiuzhu.audit.forms import AuditFilterForm
 from jiuzhu.audit.hooks import audit_hooks
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.selectors import audit_visible
-from jiuzhu.audit.services import audit_record, audit_verify
+from jiuzhu.audit.services import audit_reads_chain, audit_record, audit_verify
 from jiuzhu.core.masking import sensitive_kind
 from jiuzhu.core.pagination import list_request, list_spec
 
@@ -29,6 +29,7 @@ def _require_audit(request) -> None:
 @login_required
 def event_list(request):
     _require_audit(request)
+    audit_reads_chain(wait=False)  # the reads waiting in the read log show at once
     form = AuditFilterForm(request.GET or None)
     listing = list_request(request, list_spec("audit"))
     page = listing.page

@@ -277,7 +277,8 @@ def chain_verify(
     at: datetime.datetime,
 ) -> ChainCheck:
     """Recompute a whole chain: ``rows`` yields ``(seq, prev_hash, stored_hash,
-    recomputed_hash)`` in order, ``head`` is the head row's ``(last_seq, last_hash)``. An
+    recomputed_hash)`` in order — optionally a fifth item, what is wrong with the entry itself
+    (``None`` when nothing) — ``head`` is the head row's ``(last_seq, last_hash)``. An
     edited, deleted or inserted entry breaks it at that entry; a chain shorter than (or
     different from) its signed anchor fails too. With ``anchor`` a passing chain moves the
     anchor to its head."""
@@ -285,7 +286,7 @@ def chain_verify(
     anchored = anchor_read(chain)
     seen: dict[int, str] = {}
     at_entry = f"{text.prefix}第 {{seq}} 号{text.noun}"
-    for seq, prev_hash, stored, digest in rows:
+    for seq, prev_hash, stored, digest, *own in rows:
         if seq != expected:
             message = at_entry.format(seq=expected) + "缺失（被删除或序号被改动）"
             return ChainCheck(False, checked, expected, message)
@@ -293,6 +294,8 @@ def chain_verify(
             return ChainCheck(False, checked, seq, at_entry.format(seq=seq) + "的前序哈希不符")
         if digest != stored:
             return ChainCheck(False, checked, seq, at_entry.format(seq=seq) + "内容被修改")
+        if own and own[0]:
+            return ChainCheck(False, checked, seq, at_entry.format(seq=seq) + own[0])
         if anchored is not None and seq == anchored.seq:
             seen[seq] = stored
         prev = stored

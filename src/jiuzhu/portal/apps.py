@@ -15,6 +15,10 @@ class PortalConfig(AppConfig):
 
         notify.connect()
 
+        from jiuzhu.portal import subscribers
+
+        subscribers.connect()
+
         # The list shows only what is routed to the user's office (empty for others).
         register_nav(
             _("举报投诉"), "portal:staff_reports", capability=Capability.CASE_VIEW, order=80

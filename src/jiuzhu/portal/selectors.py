@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from jiuzhu.areas.models import PREFIX_LENGTH, Area, AreaLevel, level_for_code
-from jiuzhu.audit.services import audit_record
+from jiuzhu.audit.services import audit_read_log
 from jiuzhu.cases import selectors as cases_selectors
 from jiuzhu.cases.models import Application, State
 from jiuzhu.cases.workdays import working_days_between
@@ -22,6 +24,33 @@ from jiuzhu.policy import selectors as policy_selectors
 from jiuzhu.portal.models import Citizen, Rating, Report
 from jiuzhu.portal.services import query_hash, rating_stage
 from jiuzhu.registry import selectors as registry_selectors
+
+# ---------------------------------------------------------------- public pages' cache
+
+
+def _public_key(kind: str, code: str) -> str:
+    return f"portal:public:{kind}:{code}:{clock.today():%Y%m%d}"
+
+
+def public_cached(kind: str, code: str, build):
+    """What a public page shows — the same for everyone — from this process's cache for
+    ``JIUZHU_PORTAL_PUBLIC_CACHE_SECONDS`` (0: not cached). The day is part of the key (what is
+    current changes with the date); ``public_forget`` drops an entry when the process sees the
+    change (the roll, a case entering or leaving 公示); other processes within the period."""
+    seconds = getattr(settings, "JIUZHU_PORTAL_PUBLIC_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return build()
+    key = _public_key(kind, code)
+    hit = cache.get(key)
+    if hit is None:
+        hit = build()
+        cache.set(key, hit, seconds)
+    return hit
+
+
+def public_forget(kind: str, code: str) -> None:
+    cache.delete(_public_key(kind, code))
+
 
 STAGES = [
     ("accept", gettext_lazy("受理")),
@@ -61,23 +90,20 @@ def _office(app: Application, level: str) -> str:
 
 
 def _read(citizen: Citizen, what: str, subject_id) -> None:
-    from django.db import transaction
-
+    """Audit the citizen's read of their household's data: one sealed row in the audit read log
+    (no chain lock on a page view; chained within seconds — docs/security.md)."""
     from jiuzhu.audit.models import NATIONAL
-    from jiuzhu.registry.selectors import household_area_code
 
-    with transaction.atomic():
-        audit_record(
-            actor=None,
-            action=f"portal.view.{what}",
-            subject_type="citizen",
-            subject_id=citizen.pk,
-            household_id=citizen.household_id,
-            area_code=household_area_code(citizen.household_id)
-            if citizen.household_id
-            else NATIONAL,
-            after={"subject": subject_id, **_acting_for(citizen)},
-        )
+    household = citizen.household if citizen.household_id else None
+    audit_read_log(
+        actor=None,
+        action=f"portal.view.{what}",
+        subject_type="citizen",
+        subject_id=citizen.pk,
+        household_id=citizen.household_id,
+        area_code=(household.hukou_area_id if household is not None else "") or NATIONAL,
+        after={"subject": subject_id, **_acting_for(citizen)},
+    )
 
 
 def _acting_for(citizen) -> dict:
@@ -189,7 +215,11 @@ def report_by_code(code: str) -> Report | None:
 
 def report_areas() -> list[Area]:
     """Townships and streets to choose from on the 举报 form."""
-    return list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code"))
+    return public_cached(
+        "townships",
+        "",
+        lambda: list(Area.objects.filter(level=AreaLevel.TOWNSHIP).order_by("code")),
+    )
 
 
 def _applies(param_area: str, area_code: str) -> bool:
@@ -202,6 +232,10 @@ def _applies(param_area: str, area_code: str) -> bool:
 def local_standards(*, area_code: str) -> list[dict]:
     """Money standards in force for the area today, and approved future values with dates
     (policy parameters; the most specific area wins)."""
+    return public_cached("standards", area_code, lambda: _local_standards(area_code))
+
+
+def _local_standards(area_code: str) -> list[dict]:
     specs, _defaults = policy_selectors.param_catalogue()
     today = clock.today()
     out = []
@@ -235,13 +269,18 @@ def local_standards(*, area_code: str) -> list[dict]:
 
 
 def public_roll(*, village_code: str) -> tuple[Area, list[dict]]:
-    area = Area.objects.filter(pk=village_code, level=AreaLevel.VILLAGE).first()
-    if area is None:
+    def build():
+        area = Area.objects.filter(pk=village_code, level=AreaLevel.VILLAGE).first()
+        if area is None:
+            return None
+        return area, registry_selectors.public_roll(village_code=village_code)
+
+    found = public_cached("roll", village_code, build)
+    if found is None:
         raise Http404
-    rows = registry_selectors.public_roll(village_code=village_code)
-    for r in rows:
-        r["programme_label"] = programme_label(r["programme"])
-    return area, rows
+    area, rows = found
+    # labels in the page's language; the cached rows are not touched
+    return area, [{**r, "programme_label": programme_label(r["programme"])} for r in rows]
 
 
 def _yuan(value: str, field: str, label: str, errors: dict) -> Decimal:

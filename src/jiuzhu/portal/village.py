@@ -108,10 +108,21 @@ def villages_for_staff(user):
 
 
 def notices(village_code: str) -> tuple[Area, list]:
-    """The village's notices running now, as masked as the 公示 page posts them."""
-    area = village_get(village_code)
-    _area, rows = cases_selectors.public_notices(area_code=area.code)
-    return area, rows
+    """The village's notices running now, as masked as the 公示 page posts them (cached like the
+    other public pages; dropped when this process sees a case of the village move)."""
+    from jiuzhu.portal.selectors import public_cached
+
+    def build():
+        area = Area.objects.filter(pk=village_code, level=AreaLevel.VILLAGE).first()
+        if area is None:
+            return None
+        _area, rows = cases_selectors.public_notices(area_code=area.code)
+        return area, rows
+
+    found = public_cached("notices", village_code, build)
+    if found is None:
+        raise Http404
+    return found
 
 
 def _receipt_number() -> str:
