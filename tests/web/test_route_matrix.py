@@ -189,7 +189,8 @@ MATRIX = {
         C.ACCOUNTS_MANAGE, "POST", pk("user", action="deactivate"), "user", {"reason": "离职"}
     ),
     "accounts:password_change": Row(LOGIN),
-    "accounts:login_log": Row(C.AUDIT_VIEW),  # or accounts.manage
+    "accounts:login_log": Row(C.AUDIT_VIEW),
+    "accounts:area_pick": Row(LOGIN),  # the area picker: only inside the user's own areas  # or accounts.manage
     "policy:calculator": Row(C.STATS_VIEW),
     "policy:runs": Row(C.STATS_VIEW),
     "policy:run_start": Row(C.STATS_VIEW, "POST"),

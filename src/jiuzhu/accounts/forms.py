@@ -2,7 +2,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jiuzhu.accounts.roles import Role
+from jiuzhu.accounts.roles import Capability, Role
+from jiuzhu.accounts.widgets import AreaPicker
 from jiuzhu.areas.models import AreaLevel
 from jiuzhu.core.forms import DateInput, NamedErrorsMixin
 
@@ -17,7 +18,9 @@ def area_choices(areas):
 
 class RoleAssignForm(NamedErrorsMixin, forms.Form):
     role = forms.ChoiceField(label=gettext_lazy("角色"), choices=[("", "——"), *Role.choices])
-    area = forms.ChoiceField(label=gettext_lazy("管辖区域"))
+    area = forms.ChoiceField(
+        label=gettext_lazy("管辖区域"), widget=AreaPicker(capability=Capability.ACCOUNTS_MANAGE)
+    )
     department = forms.CharField(
         label=gettext_lazy("部门代码"),
         required=False,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from jiuzhu.accounts import auth_views, views
+from jiuzhu.accounts import area_views, auth_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -16,5 +16,6 @@ urlpatterns = [
         name="user_action",
     ),
     path("password/", auth_views.password_change, name="password_change"),
+    path("areas/pick/", area_views.area_pick, name="area_pick"),
     path("logins/", auth_views.login_log, name="login_log"),
 ]

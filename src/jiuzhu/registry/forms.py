@@ -13,6 +13,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from jiuzhu.accounts.roles import Capability
+from jiuzhu.accounts.widgets import AreaPicker
 from jiuzhu.core import clock
 from jiuzhu.core.forms import DateInput, NamedErrorsMixin, apply_service_error  # noqa: F401
 from jiuzhu.core.idcard import normalise as normalise_id
@@ -75,13 +77,6 @@ class MonthField(forms.CharField):
         if isinstance(value, datetime.date):
             return f"{value:%Y-%m}"
         return value
-
-
-def _area_choices(areas) -> list[tuple[str, str]]:
-    return [
-        (a.code, f"{a.parent.name} {a.name}" if getattr(a, "parent", None) else a.name)
-        for a in areas
-    ]
 
 
 class ReasonMixin(forms.Form):
@@ -151,9 +146,14 @@ class HouseholdForm(NamedErrorsMixin, ReasonMixin):
         if creating:
             self.fields["reason"].label = _("登记说明")
             self.fields["reason"].help_text = _("如“申请低保，入户调查后登记”")
-        choices = _area_choices(villages)
-        self.fields["hukou_area"].widget = forms.Select(choices=BLANK + choices)
-        self.fields["residence_area"].widget = forms.Select(choices=[("", _("同户籍地"))] + choices)
+        # the area tree picker (search + tree over HTMX) instead of a dropdown of every village
+        self.fields["hukou_area"].widget = AreaPicker(
+            capability=Capability.REGISTRY_EDIT, pick=("village",)
+        )
+        self.fields["residence_area"].widget = AreaPicker(
+            capability=Capability.REGISTRY_EDIT, pick=("village",)
+        )
+        self.fields["residence_area"].help_text = _("不选即同户籍地")
 
     def service_data(self) -> dict:
         d = self.cleaned_data
