@@ -190,7 +190,9 @@ MATRIX = {
     ),
     "accounts:password_change": Row(LOGIN),
     "accounts:login_log": Row(C.AUDIT_VIEW),
-    "accounts:area_pick": Row(LOGIN),  # the area picker: only inside the user's own areas  # or accounts.manage
+    "accounts:area_pick": Row(
+        LOGIN
+    ),  # the area picker: only inside the user's own areas  # or accounts.manage
     "policy:calculator": Row(C.STATS_VIEW),
     "policy:runs": Row(C.STATS_VIEW),
     "policy:run_start": Row(C.STATS_VIEW, "POST"),
