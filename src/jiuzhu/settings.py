@@ -83,6 +83,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "jiuzhu.urls"
 
+CSRF_FAILURE_VIEW = "jiuzhu.core.error_views.csrf_failure"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

@@ -26,3 +26,8 @@ urlpatterns = [
     path("m/", include("jiuzhu.portal.urls")),
     path("api/v1/", api.urls),
 ]
+
+handler400 = "jiuzhu.core.error_views.bad_request"
+handler403 = "jiuzhu.core.error_views.permission_denied"
+handler404 = "jiuzhu.core.error_views.page_not_found"
+handler500 = "jiuzhu.core.error_views.server_error"

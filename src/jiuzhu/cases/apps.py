@@ -9,15 +9,25 @@ class CasesConfig(AppConfig):
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.cases import checks
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import CASES, SYSTEM, register_nav
 
         checks.register()  # verify's 核对 asks cases for the household's 核对授权书
-        register_nav(_("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10)
-        register_nav(_("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11)
-        register_nav(_("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12)
+        register_nav(
+            _("待办"), "cases:todo", capability=Capability.CASE_VIEW, order=10, group=CASES
+        )
+        register_nav(
+            _("受理申请"), "cases:intake", capability=Capability.CASE_INTAKE, order=11, group=CASES
+        )
+        register_nav(
+            _("救助名册"), "cases:roll", capability=Capability.CASE_VIEW, order=12, group=CASES
+        )
         # 系统管理: approval chains and the working-day calendar, maker-checker (issue 14.4).
         register_nav(
-            _("审批流程与工作日"), "cases:config", capability=Capability.CASE_CONFIGURE, order=91
+            _("审批流程与工作日"),
+            "cases:config",
+            capability=Capability.CASE_CONFIGURE,
+            order=91,
+            group=SYSTEM,
         )
 
         from jiuzhu.cases.labels import AUDIT_ACTIONS

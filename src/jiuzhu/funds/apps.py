@@ -8,12 +8,31 @@ class FundsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import FUNDS, register_nav
 
         register_nav(
-            _("资金发放"), "funds:payroll_list", capability=Capability.FUNDS_VIEW, order=70
+            _("资金发放"),
+            "funds:payroll_list",
+            capability=Capability.FUNDS_VIEW,
+            order=70,
+            group=FUNDS,
         )
-        register_nav(_("预算执行"), "funds:budget", capability=Capability.FUNDS_VIEW, order=72)
+        register_nav(
+            _("预算执行"), "funds:budget", capability=Capability.FUNDS_VIEW, order=72, group=FUNDS
+        )
+        register_nav(
+            _("暂停发放"), "funds:holds", capability=Capability.FUNDS_VIEW, order=73, group=FUNDS
+        )
+        register_nav(
+            _("追缴"), "funds:recoveries", capability=Capability.FUNDS_VIEW, order=74, group=FUNDS
+        )
+        register_nav(
+            _("账户变更"),
+            "funds:account_changes",
+            capability=Capability.FUNDS_VIEW,
+            order=75,
+            group=FUNDS,
+        )
 
         from jiuzhu.core.profile_sections import register_profile_section
         from jiuzhu.funds.selectors import household_section

@@ -8,12 +8,32 @@ class VerifyConfig(AppConfig):
 
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import VERIFY, register_nav
 
         register_nav(
-            _("部门数据上传"), "verify:feed_upload", capability=Capability.FEED_UPLOAD, order=60
+            _("部门数据上传"),
+            "verify:feed_upload",
+            capability=Capability.FEED_UPLOAD,
+            order=44,
+            group=VERIFY,
         )
-        register_nav(_("核对"), "verify:home", capability=Capability.REGISTRY_VIEW, order=40)
+        register_nav(
+            _("核对"), "verify:home", capability=Capability.REGISTRY_VIEW, order=40, group=VERIFY
+        )
+        register_nav(
+            _("疑似重复人员"),
+            "verify:duplicates",
+            capability=Capability.REGISTRY_VIEW,
+            order=41,
+            group=VERIFY,
+        )
+        register_nav(
+            _("匹配质量"),
+            "verify:quality",
+            capability=Capability.REGISTRY_VIEW,
+            order=42,
+            group=VERIFY,
+        )
 
         from types import MappingProxyType
 
