@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jiuzhu.areas",
     "jiuzhu.accounts",
     "jiuzhu.audit",
+    "jiuzhu.dicts",
     "jiuzhu.registry",
     "jiuzhu.verify",
     "jiuzhu.cases",

@@ -3,10 +3,10 @@ from django.urls import include, path
 
 from jiuzhu.accounts import auth_views
 from jiuzhu.api import api
-from jiuzhu.registry import views as registry_views
+from jiuzhu.core.home import home
 
 urlpatterns = [
-    path("", registry_views.home, name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.login_view, name="login"),
     path("login/totp/", auth_views.totp_verify, name="totp_verify"),
     path("login/totp/enrol/", auth_views.totp_enrol, name="totp_enrol"),
@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/", include("jiuzhu.cases.urls")),
     path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
+    path("system/dicts/", include("jiuzhu.dicts.urls")),
     path("policy/", include("jiuzhu.policy.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),

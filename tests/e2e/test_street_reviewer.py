@@ -70,7 +70,7 @@ def test_street_reviewer_corrects_disability_grade(live_server, taizhou, browser
 
     # when: the reviewer logs in and searches by the spouse's full ID number
     login(page, base, reviewer.username)
-    page.click("nav.mainnav >> text=家庭档案")
+    page.click("nav.mainnav >> text=家庭列表")
     page.fill("#id_q", spouse.id_number)
     page.click("form.filters button[type=submit]")
     page.wait_for_selector(f"#results >> text={east.number}")

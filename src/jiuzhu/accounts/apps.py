@@ -36,3 +36,7 @@ class AccountsConfig(AppConfig):
             order=98,
             group=SYSTEM,
         )
+        from jiuzhu.accounts.home import home_cards as accounts_home_cards
+        from jiuzhu.core.home import home_register
+
+        home_register(accounts_home_cards, order=90)

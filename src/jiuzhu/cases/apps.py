@@ -46,3 +46,39 @@ class CasesConfig(AppConfig):
             ),
             order=75,
         )
+
+        from jiuzhu.cases.home import home_cards as cases_home_cards
+        from jiuzhu.core.home import home_register
+
+        home_register(cases_home_cards, order=10)
+        from jiuzhu.cases.home import config_cards
+
+        home_register(config_cards, order=92)
+
+        # 字典管理: the material types and the visit checklist read from the dictionaries, the
+        # values below being the seed (a site relabels, reorders, switches off or adds items)
+        from django.utils import translation
+
+        from jiuzhu.cases.models import VISIT_CHECKLIST, MaterialKind
+        from jiuzhu.dicts.kinds import DictKind, dict_kind_register
+
+        with translation.override(None):  # the msgids, translated where shown
+            materials = tuple((k.value, str(k.label)) for k in MaterialKind)
+            checklist = tuple((k, str(label)) for k, label in VISIT_CHECKLIST)
+        dict_kind_register(
+            DictKind(
+                "material_type",
+                "材料类型",
+                materials,
+                fixed_codes=True,
+                help="受理时上传和补齐的申请材料；停用的类型不再出现在上传菜单中",
+            )
+        )
+        dict_kind_register(
+            DictKind(
+                "visit_checklist",
+                "入户调查项目",
+                checklist,
+                help="入户调查时逐项勾选的生活状况",
+            )
+        )

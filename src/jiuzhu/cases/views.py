@@ -21,7 +21,6 @@ from jiuzhu.audit.services import audit_read
 from jiuzhu.cases import pending, selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
-    VISIT_CHECKLIST,
     DecisionLetter,
     Material,
     MaterialKind,
@@ -34,8 +33,16 @@ from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.pagination import page_request
+from jiuzhu.dicts.selectors import choices as dict_choices
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
+
+
+def _upload_kinds() -> list[tuple[str, str]]:
+    """The upload menu: the material types of 字典管理 (labels, order, switched off) that are
+    offered for upload, in the dictionary's order."""
+    return [(k, label) for k, label in dict_choices("material_type") if k in UPLOAD_KINDS]
+
 
 UPLOAD_KINDS = [
     MaterialKind.ID_CARD,
@@ -238,7 +245,7 @@ def apply(request, household_id: int):
             "members": members,
             "have": have,
             "kinds": [
-                (k, MaterialKind(k).label, k in have, kept_by_kind.get(k, "")) for k in UPLOAD_KINDS
+                (k, label, k in have, kept_by_kind.get(k, "")) for k, label in _upload_kinds()
             ],
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
@@ -278,7 +285,7 @@ def detail(request, pk: int, kept: dict | None = None):
     ctx.update(
         {
             "missing_now": services.materials_missing(app),
-            "kinds": [(k, MaterialKind(k).label) for k in UPLOAD_KINDS],
+            "kinds": _upload_kinds(),
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
             "can_intake": user_scope(request.user, Capability.CASE_INTAKE).contains(app.area_id),
@@ -494,7 +501,9 @@ def visit(request, pk: int):
                 version=int(p.get("version", "0")),
                 signature_png=png,
                 photos=photos,
-                checklist={k: k in p.getlist("checklist") for k, _label in VISIT_CHECKLIST},
+                checklist={
+                    k: k in p.getlist("checklist") for k, _label in dict_choices("visit_checklist")
+                },
                 findings=p.get("findings", ""),
                 latitude=p.get("latitude") or None,
                 longitude=p.get("longitude") or None,
@@ -514,7 +523,7 @@ def visit(request, pk: int):
         "cases/visit.html",
         {
             "app": app,
-            "checklist": VISIT_CHECKLIST,
+            "checklist": dict_choices("visit_checklist"),
             "form": form,
             "checked": form.getlist("checklist") if form else [],
             "pending_token": token,

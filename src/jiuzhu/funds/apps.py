@@ -87,3 +87,25 @@ class FundsConfig(AppConfig):
         from jiuzhu.funds import subscribers
 
         subscribers.subscribe()
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.funds.home import home_cards as funds_home_cards
+
+        home_register(funds_home_cards, order=60)
+
+        from django.utils import translation
+
+        from jiuzhu.dicts.kinds import DictKind, dict_kind_register
+        from jiuzhu.funds.models import BankFormat
+
+        with translation.override(None):
+            formats = tuple((k.value, str(k.label)) for k in BankFormat)
+        dict_kind_register(
+            DictKind(
+                "bank_format",
+                "银行文件格式",
+                formats,
+                fixed_codes=True,
+                help="发放给银行的代发文件格式",
+            )
+        )

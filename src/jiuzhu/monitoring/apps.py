@@ -75,3 +75,8 @@ class MonitoringConfig(AppConfig):
         from jiuzhu.monitoring import subscribers
 
         subscribers.subscribe()
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.monitoring.home import home_cards as monitoring_home_cards
+
+        home_register(monitoring_home_cards, order=50)

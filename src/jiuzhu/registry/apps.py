@@ -67,3 +67,8 @@ class RegistryConfig(AppConfig):
                 describe_events=display.describe_events,
             )
         )
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.registry.home import home_cards as registry_home_cards
+
+        home_register(registry_home_cards, order=40)

@@ -89,3 +89,24 @@ class VerifyConfig(AppConfig):
         # The texts are marked (gettext_noop) where they are defined; translated when read.
         labels_register(DEPARTMENT, {k: gettext_lazy(v) for k, v in DEPARTMENT_LABELS.items()})
         labels_register(VEHICLE_KIND, {k: gettext_lazy(v) for k, v in VEHICLE_KIND_LABELS.items()})
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.verify.home import home_cards as verify_home_cards
+
+        home_register(verify_home_cards, order=5)
+
+        from django.utils import translation
+
+        from jiuzhu.dicts.kinds import DictKind, dict_kind_register
+
+        with translation.override(None):
+            departments = tuple((k, str(v)) for k, v in DEPARTMENT_LABELS.items())
+        dict_kind_register(
+            DictKind(
+                "department",
+                "数据部门",
+                departments,
+                fixed_codes=True,
+                help="提供核对数据的部门（每个部门有自己的数据格式）",
+            )
+        )
