@@ -34,6 +34,16 @@ class CasesConfig(AppConfig):
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+        from jiuzhu.cases.labels import CHANNEL_LABELS, FIELD_LABELS
+        from jiuzhu.cases.models import SignMethod, State
+        from jiuzhu.core.labels import FIELD, FIELD_VALUE
+
+        labels_register(FIELD, FIELD_LABELS)
+        values = {f"channel:{k}": v for k, v in CHANNEL_LABELS.items()}
+        values |= {f"method:{k.value}": k.label for k in SignMethod}
+        for field in ("state", "from_state", "to_state"):
+            values |= {f"{field}:{k.value}": k.label for k in State}
+        labels_register(FIELD_VALUE, values)
 
         from jiuzhu.core.schedule import Job, daily, job_register
 

@@ -29,7 +29,7 @@ class FundsConfig(AppConfig):
         register_nav(
             _("账户变更"),
             "funds:account_changes",
-            capability=Capability.FUNDS_VIEW,
+            capability=Capability.PAYROLL_PREPARE,
             order=75,
             group=FUNDS,
         )
