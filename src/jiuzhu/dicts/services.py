@@ -38,7 +38,7 @@ def dict_change_propose(
     errors: dict[str, list[str]] = {}
     spec = KINDS.get(kind)
     if spec is None:
-        raise ServiceError({"kind": [_("“字典”不存在")]})
+        raise ServiceError(errors={"kind": [_("“字典”不存在")]})
     code, label, reason = code.strip(), label.strip(), reason.strip()
     current = {e["code"]: e for e in entries(kind)}
     if not CODE_RE.match(code):
@@ -63,14 +63,14 @@ def dict_change_propose(
     if DictChange.objects.filter(kind=kind, code=code, status=ChangeStatus.PENDING).exists():
         errors.setdefault("code", []).append(_("这个代码已有一项待复核的修改，请先复核或退回"))
     if errors:
-        raise ServiceError(errors)
+        raise ServiceError(errors=errors)
     before = current.get(code)
     if before and (before["stored"], before["sort_order"], before["active"]) == (
         label,
         order,
         bool(active),
     ):
-        raise ServiceError({"label": [_("没有改动：名称、排序和启用与现行一致")]})
+        raise ServiceError(errors={"label": [_("没有改动：名称、排序和启用与现行一致")]})
     with transaction.atomic():
         change = DictChange.objects.create(
             kind=kind,
@@ -106,12 +106,12 @@ def dict_change_decide(*, actor, change_id: int, approve: bool, reason: str = ""
     with transaction.atomic():
         change = DictChange.objects.select_for_update().filter(pk=change_id).first()
         if change is None or change.status != ChangeStatus.PENDING:
-            raise ServiceError({"change": [_("这项修改不存在或已复核")]})
+            raise ServiceError(errors={"change": [_("这项修改不存在或已复核")]})
         if change.proposed_by_id == actor.pk:
-            raise ServiceError({"change": [_("不能复核自己提出的修改：须由另一位管理员复核")]})
+            raise ServiceError(errors={"change": [_("不能复核自己提出的修改：须由另一位管理员复核")]})
         reason = reason.strip()
         if not approve and not reason:
-            raise ServiceError({"reason": [_("退回时“复核意见”为必填项")]})
+            raise ServiceError(errors={"reason": [_("退回时“复核意见”为必填项")]})
         if approve:
             if not DictEntry.objects.filter(kind=change.kind).exists():
                 # first change of a kind: the seed values become rows, then the change applies
