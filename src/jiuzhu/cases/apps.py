@@ -68,6 +68,7 @@ class CasesConfig(AppConfig):
         # 字典管理: the material types and the visit checklist read from the dictionaries, the
         # values below being the seed (a site relabels, reorders, switches off or adds items)
         from django.utils import translation
+        from django.utils.translation import gettext_noop
 
         from jiuzhu.cases.models import VISIT_CHECKLIST, MaterialKind
         from jiuzhu.dicts.kinds import DictKind, dict_kind_register
@@ -78,17 +79,17 @@ class CasesConfig(AppConfig):
         dict_kind_register(
             DictKind(
                 "material_type",
-                "材料类型",
+                gettext_noop("材料类型"),
                 materials,
                 fixed_codes=True,
-                help="受理时上传和补齐的申请材料；停用的类型不再出现在上传菜单中",
+                help=gettext_noop("受理时上传和补齐的申请材料；停用的类型不再出现在上传菜单中"),
             )
         )
         dict_kind_register(
             DictKind(
                 "visit_checklist",
-                "入户调查项目",
+                gettext_noop("入户调查项目"),
                 checklist,
-                help="入户调查时逐项勾选的生活状况",
+                help=gettext_noop("入户调查时逐项勾选的生活状况"),
             )
         )

@@ -108,7 +108,9 @@ def dict_change_decide(*, actor, change_id: int, approve: bool, reason: str = ""
         if change is None or change.status != ChangeStatus.PENDING:
             raise ServiceError(errors={"change": [_("这项修改不存在或已复核")]})
         if change.proposed_by_id == actor.pk:
-            raise ServiceError(errors={"change": [_("不能复核自己提出的修改：须由另一位管理员复核")]})
+            raise ServiceError(
+                errors={"change": [_("不能复核自己提出的修改：须由另一位管理员复核")]}
+            )
         reason = reason.strip()
         if not approve and not reason:
             raise ServiceError(errors={"reason": [_("退回时“复核意见”为必填项")]})

@@ -94,6 +94,7 @@ class FundsConfig(AppConfig):
         home_register(funds_home_cards, order=60)
 
         from django.utils import translation
+        from django.utils.translation import gettext_noop
 
         from jiuzhu.dicts.kinds import DictKind, dict_kind_register
         from jiuzhu.funds.models import BankFormat
@@ -103,9 +104,9 @@ class FundsConfig(AppConfig):
         dict_kind_register(
             DictKind(
                 "bank_format",
-                "银行文件格式",
+                gettext_noop("银行文件格式"),
                 formats,
                 fixed_codes=True,
-                help="发放给银行的代发文件格式",
+                help=gettext_noop("发放给银行的代发文件格式"),
             )
         )

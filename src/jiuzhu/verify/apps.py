@@ -96,6 +96,7 @@ class VerifyConfig(AppConfig):
         home_register(verify_home_cards, order=5)
 
         from django.utils import translation
+        from django.utils.translation import gettext_noop
 
         from jiuzhu.dicts.kinds import DictKind, dict_kind_register
 
@@ -104,9 +105,9 @@ class VerifyConfig(AppConfig):
         dict_kind_register(
             DictKind(
                 "department",
-                "数据部门",
+                gettext_noop("数据部门"),
                 departments,
                 fixed_codes=True,
-                help="提供核对数据的部门（每个部门有自己的数据格式）",
+                help=gettext_noop("提供核对数据的部门（每个部门有自己的数据格式）"),
             )
         )
