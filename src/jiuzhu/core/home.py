@@ -57,8 +57,15 @@ def home_sections(*, user, today: datetime.date | None = None) -> list[dict]:
     for _order, fn in sorted(_PROVIDERS, key=lambda p: p[0]):
         for card in fn(user=user, today=today):
             cards[card.section].append(card)
+    # the figures first, the wider panels (charts) after them
     return [
-        {"key": key, "label": SECTIONS[key], "cards": cards[key]} for key in SECTIONS if cards[key]
+        {
+            "key": key,
+            "label": SECTIONS[key],
+            "cards": sorted(cards[key], key=lambda c: bool(c.template)),
+        }
+        for key in SECTIONS
+        if cards[key]
     ]
 
 
