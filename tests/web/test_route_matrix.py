@@ -193,10 +193,14 @@ MATRIX = {
         C.ACCOUNTS_MANAGE, "POST", pk("user", action="deactivate"), "user", {"reason": "离职"}
     ),
     "accounts:password_change": Row(LOGIN),
-    "accounts:login_log": Row(C.AUDIT_VIEW),
-    "accounts:area_pick": Row(
-        LOGIN
-    ),  # the area picker: only inside the user's own areas  # or accounts.manage
+    "accounts:login_log": Row(C.AUDIT_VIEW),  # or accounts.manage
+    # the area picker: answers only inside the user's own areas (tests/accounts/test_area_picker)
+    "accounts:area_pick": Row(LOGIN),
+    "accounts:roles": Row(C.ACCOUNTS_MANAGE),  # or audit.view
+    "dicts:list": Row(C.CASE_CONFIGURE),
+    "dicts:kind": Row(C.CASE_CONFIGURE, "GET", fixed(kind="visit_checklist")),
+    "dicts:propose": Row(C.CASE_CONFIGURE, "POST", fixed(kind="visit_checklist")),
+    "dicts:decide": Row(C.CASE_CONFIGURE, "POST", pk("dict_change")),
     "policy:calculator": Row(C.STATS_VIEW),
     "policy:runs": Row(C.STATS_VIEW),
     "policy:run_start": Row(C.STATS_VIEW, "POST"),

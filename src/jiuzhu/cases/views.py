@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
+from jiuzhu.accounts.widgets import AreaPicker
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.audit.services import audit_read
 from jiuzhu.cases import pending, selectors, services
@@ -132,6 +133,14 @@ def intake(request):
             messages.error(request, _("所选村/社区不在您的管辖区域内"))
         else:
             return redirect("cases:apply", household_id=hh.pk)
+    # the village: the area tree picker (search + tree), preset when the worker has one village
+    chosen = request.POST.get("village", "") if request.method == "POST" else ""
+    if not chosen:
+        only = list(villages.values_list("code", flat=True)[:2])
+        chosen = only[0] if len(only) == 1 else ""
+    village_picker = AreaPicker(capability=Capability.CASE_INTAKE, pick=("village",)).render(
+        "village", chosen, attrs={"id": "village"}
+    )
     return render(
         request,
         "cases/intake.html",
@@ -140,6 +149,7 @@ def intake(request):
             "found": found,
             "page": page,
             "villages": villages,
+            "village_picker": village_picker,
             "form": request.POST if request.method == "POST" else {},
         },
     )
