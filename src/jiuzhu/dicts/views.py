@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import has_capability
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.pagination import page_request
 from jiuzhu.dicts import selectors, services
 from jiuzhu.dicts.kinds import KINDS
 from jiuzhu.dicts.models import ChangeStatus
@@ -53,7 +54,10 @@ def _kind_page(request, spec, *, form=None, errors=None, status=200):
                 "active": True,
             }
         )
-    changes = list(selectors.changes(spec.key)[:60])
+    pending = selectors.changes(spec.key).filter(status=ChangeStatus.PENDING)
+    decided = page_request(
+        request, selectors.changes(spec.key).exclude(status=ChangeStatus.PENDING), per_page=30
+    )
     labels = {r["code"]: r["label"] for r in rows}
     return render(
         request,
@@ -68,10 +72,10 @@ def _kind_page(request, spec, *, form=None, errors=None, status=200):
             "editing": editing,
             "pending": [
                 {"c": c, "own": c.proposed_by_id == request.user.pk, "now": labels.get(c.code, "")}
-                for c in changes
-                if c.status == ChangeStatus.PENDING
+                for c in pending
             ],
-            "decided": [c for c in changes if c.status != ChangeStatus.PENDING][:30],
+            "decided": decided.items,
+            "page": decided,
         },
         status=status,
     )
