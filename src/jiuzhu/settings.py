@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "jiuzhu.areas",
     "jiuzhu.accounts",
     "jiuzhu.audit",
+    "jiuzhu.dicts",
     "jiuzhu.registry",
     "jiuzhu.verify",
     "jiuzhu.papers",
@@ -84,6 +85,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "jiuzhu.urls"
+
+CSRF_FAILURE_VIEW = "jiuzhu.core.error_views.csrf_failure"
 
 TEMPLATES = [
     {

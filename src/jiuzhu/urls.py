@@ -3,10 +3,10 @@ from django.urls import include, path
 
 from jiuzhu.accounts import auth_views
 from jiuzhu.api import api
-from jiuzhu.registry import views as registry_views
+from jiuzhu.core.home import home
 
 urlpatterns = [
-    path("", registry_views.home, name="home"),
+    path("", home, name="home"),
     path("login/", auth_views.login_view, name="login"),
     path("login/totp/", auth_views.totp_verify, name="totp_verify"),
     path("login/totp/enrol/", auth_views.totp_enrol, name="totp_enrol"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("papers/", include("jiuzhu.papers.urls")),
     path("gongshi/", include("jiuzhu.cases.public_urls")),
     path("accounts/", include("jiuzhu.accounts.urls")),
+    path("system/dicts/", include("jiuzhu.dicts.urls")),
     path("policy/", include("jiuzhu.policy.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
@@ -29,3 +30,8 @@ urlpatterns = [
     path("dci/", include("jiuzhu.interop.urls")),
     path("interop/", include("jiuzhu.interop.staff_urls")),
 ]
+
+handler400 = "jiuzhu.core.error_views.bad_request"
+handler403 = "jiuzhu.core.error_views.permission_denied"
+handler404 = "jiuzhu.core.error_views.page_not_found"
+handler500 = "jiuzhu.core.error_views.server_error"

@@ -281,7 +281,7 @@ def test_case_from_window_to_roll(live_server, taizhou, browser_context):
     assert AuditEvent.objects.filter(action="roll.add", household_id=app.household_id).exists()
     assert audit_verify().ok
     login(page, base, auditor.username)
-    page.click("nav.mainnav >> text=审计日志")
+    page.click("nav.mainnav >> text=操作日志")
     assert re.search(r"case\.approve|批准", page.content())
     page.goto(f"{base}/cases/{app.pk}/")
     timeline = page.inner_text("#timeline")

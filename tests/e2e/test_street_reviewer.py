@@ -70,7 +70,7 @@ def test_street_reviewer_corrects_disability_grade(live_server, taizhou, browser
 
     # when: the reviewer logs in and searches by the spouse's full ID number
     login(page, base, reviewer.username)
-    page.click("nav.mainnav >> text=家庭档案")
+    page.click("nav.mainnav >> text=家庭列表")
     page.fill("#id_q", spouse.id_number)
     page.click("form.filters button[type=submit]")
     page.wait_for_selector(f"#results >> text={east.number}")
@@ -123,7 +123,7 @@ def test_street_reviewer_corrects_disability_grade(live_server, taizhou, browser
     page.click("form[action='/logout/'] button")
     page.wait_for_url(re.compile(r".*/login/.*"))
     login(page, base, auditor.username)
-    page.click("nav.mainnav >> text=审计日志")
+    page.click("nav.mainnav >> text=操作日志")
     page.select_option("#id_action", "person.update")
     page.click("form.filters button[type=submit]")
     row = page.locator("tr[data-action='person.update']")

@@ -1,6 +1,6 @@
 from jiuzhu.accounts.roles import ROLE_CAPABILITIES
 from jiuzhu.accounts.scoping import user_roles
-from jiuzhu.core.navigation import nav_for
+from jiuzhu.core.navigation import breadcrumbs, nav_for, nav_groups
 
 
 def current_scope(request):
@@ -12,4 +12,12 @@ def current_scope(request):
     caps: set[str] = set()
     for a in roles:
         caps |= ROLE_CAPABILITIES.get(a.role, frozenset())
-    return {"my_roles": roles, "my_caps": caps, "nav_extra": nav_for(caps)}
+    path = getattr(request, "path", "")
+    groups = nav_groups(caps, path)
+    return {
+        "my_roles": roles,
+        "my_caps": caps,
+        "nav_extra": nav_for(caps),
+        "nav_groups": groups,
+        "nav_crumbs": breadcrumbs(groups, path),
+    }

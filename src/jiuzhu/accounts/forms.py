@@ -6,6 +6,7 @@ from jiuzhu.accounts.roles import Capability, Role
 from jiuzhu.accounts.widgets import AreaPicker
 from jiuzhu.areas.models import AreaLevel
 from jiuzhu.core.forms import DateInput, NamedErrorsMixin
+from jiuzhu.core.labels import DEPARTMENT, labels
 
 INDENT = {AreaLevel.CITY: 0, AreaLevel.COUNTY: 1, AreaLevel.TOWNSHIP: 2, AreaLevel.VILLAGE: 3}
 
@@ -21,11 +22,8 @@ class RoleAssignForm(NamedErrorsMixin, forms.Form):
     area = forms.ChoiceField(
         label=gettext_lazy("管辖区域"), widget=AreaPicker(capability=Capability.ACCOUNTS_MANAGE)
     )
-    department = forms.CharField(
-        label=gettext_lazy("部门代码"),
-        required=False,
-        max_length=32,
-        help_text=gettext_lazy("仅部门数据员填写，如 police、hrss、disability_federation"),
+    department = forms.ChoiceField(
+        label=gettext_lazy("部门"), required=False, help_text=gettext_lazy("仅部门数据员填写")
     )
     valid_from = forms.DateField(label=gettext_lazy("生效日期"), required=False, widget=DateInput)
     valid_until = forms.DateField(label=gettext_lazy("失效日期"), required=False, widget=DateInput)
@@ -33,6 +31,7 @@ class RoleAssignForm(NamedErrorsMixin, forms.Form):
     def __init__(self, *args, areas=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = area_choices(areas)
+        self.fields["department"].choices = [("", "——"), *labels(DEPARTMENT).items()]
         self.fields["area"].error_messages["invalid_choice"] = _("“管辖区域”须在您的管理范围内")
 
 

@@ -169,3 +169,30 @@ SECOND_FACTOR_CAPABILITIES: frozenset[str] = frozenset(
 
 def roles_incompatible(a: str, b: str) -> bool:
     return frozenset((a, b)) in INCOMPATIBLE_ROLES
+
+
+# What each capability lets a person do, as shown on 系统管理 › 角色与权限.
+CAPABILITY_LABELS: dict[str, object] = {
+    Capability.REGISTRY_VIEW: _("查看家庭档案（证件号、电话打码）"),
+    Capability.REGISTRY_EDIT: _("登记和更正家庭、成员及其情况"),
+    Capability.PII_REVEAL: _("查看完整证件号和电话（每次查看都记入日志）"),
+    Capability.AUDIT_VIEW: _("查看本辖区的操作日志和登录日志"),
+    Capability.STATS_VIEW: _("查看统计报表和工作台"),
+    Capability.SUPERVISE: _("督办、抽查和数据质量"),
+    Capability.FEED_UPLOAD: _("上传本部门的核对数据"),
+    Capability.ACCOUNTS_MANAGE: _("管理用户和角色分配"),
+    Capability.AREAS_MANAGE: _("维护行政区划和街道边界"),
+    Capability.CASE_VIEW: _("查看救助申请和救助名册"),
+    Capability.CASE_INTAKE: _("受理申请、上传材料、撤回和补正"),
+    Capability.CASE_VISIT: _("入户调查"),
+    Capability.CASE_REVIEW: _("受理审查、初审、公示和异议处理"),
+    Capability.CASE_APPROVE: _("审核确认（审批），变更和停发名册"),
+    Capability.CASE_CONFIGURE: _("审批流程、工作日、字典和政策参数设置"),
+    Capability.ALERT_HANDLE: _("处理监测预警和动态复核"),
+    Capability.ALERT_CONFIGURE: _("设置预警规则、阈值和风险分类"),
+    Capability.FUNDS_VIEW: _("查看发放批次、银行文件和资金台账"),
+    Capability.PAYROLL_PREPARE: _("生成发放批次、银行文件，导入回盘，补发"),
+    Capability.PAYROLL_APPROVE: _("复核他人生成的发放批次"),
+    Capability.PAYROLL_RELEASE: _("拨付已复核的发放批次（送银行）"),
+    Capability.BUDGET_MANAGE: _("管理各项目、各区域、各年度的预算"),
+}

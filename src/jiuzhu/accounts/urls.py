@@ -5,6 +5,7 @@ from jiuzhu.accounts import area_views, auth_views, views
 app_name = "accounts"
 urlpatterns = [
     path("users/", views.user_list, name="user_list"),
+    path("roles/", views.roles, name="roles"),
     path("users/new/", views.user_create, name="user_create"),
     path("users/<int:pk>/", views.user_detail, name="user_detail"),
     path("roles/<int:pk>/revoke/", views.role_revoke, name="role_revoke"),

@@ -199,3 +199,46 @@ def role_revoke(request, pk: int):
     else:
         messages.error(request, _("撤销角色须填写理由"))
     return redirect("accounts:user_detail", assignment.user_id)
+
+
+@login_required
+def roles(request):
+    """系统管理 › 角色与权限: the fixed roles, what each may do, and how many hold it here."""
+    from django.db.models import Count
+
+    from jiuzhu.accounts.models import RoleAssignment
+    from jiuzhu.accounts.roles import CAPABILITY_LABELS, INCOMPATIBLE_ROLES, ROLE_CAPABILITIES, Role
+    from jiuzhu.accounts.scoping import user_scope
+
+    scope = user_scope(request.user, Capability.ACCOUNTS_MANAGE)
+    if scope.empty:
+        scope = user_scope(request.user, Capability.AUDIT_VIEW)
+    if scope.empty:
+        raise PermissionDenied(Capability.ACCOUNTS_MANAGE)
+    counts = dict(
+        RoleAssignment.objects.active(clock.today())
+        .filter(scope.q("area"))
+        .values("role")
+        .annotate(n=Count("user", distinct=True))
+        .values_list("role", "n")
+    )
+    order = list(CAPABILITY_LABELS)
+    rows = [
+        {
+            "label": role.label,
+            "users": counts.get(role.value, 0),
+            "caps": [
+                CAPABILITY_LABELS[c]
+                for c in sorted(ROLE_CAPABILITIES.get(role.value, ()), key=order.index)
+            ],
+            "incompatible": [
+                Role(other).label
+                for pair in INCOMPATIBLE_ROLES
+                if role.value in pair
+                for other in pair
+                if other != role.value
+            ],
+        }
+        for role in Role
+    ]
+    return render(request, "accounts/roles.html", {"roles": rows})

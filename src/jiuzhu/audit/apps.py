@@ -8,7 +8,13 @@ class AuditConfig(AppConfig):
     def ready(self) -> None:
         from django.utils.translation import gettext_lazy as _
 
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import SYSTEM, register_nav
+
+        # the capability is a plain string: audit sits beside accounts, not above it
+        register_nav(
+            _("操作日志"), "audit:event_list", capability="audit.view", order=97, group=SYSTEM
+        )
+
         from jiuzhu.core.schedule import Job, daily, hourly, job_register
 
         job_register(

@@ -105,6 +105,8 @@ class ExportJob(models.Model):
         if self.status == ExportStatus.DONE:
             return 100
         return min(99, int(self.done * 100 / self.total)) if self.total else 0
+
+
 class AuditReadLog(models.Model):
     """Reads of personal data waiting to be chained (the read log, docs/security.md).
 

@@ -38,3 +38,33 @@ def _transitions() -> dict:
 
 
 AUDIT_ACTIONS.update(_transitions())
+
+
+# Field names in the records of a case (its events' data, audited as they are).
+FIELD_LABELS = {
+    "programme": _("救助项目"),
+    "proposed": _("拟申请项目"),
+    "programmes": _("救助项目"),
+    "vague": _("未明确申请项目"),
+    "channel": _("申请渠道"),
+    "declared": _("申报情况"),
+    "pledge": _("诚信承诺书"),
+    "authorisation": _("核对授权书"),
+    "signer": _("签署人"),
+    "method": _("签署方式"),
+    "text": _("承诺内容"),
+    "state": _("办理状态"),
+    "from_state": _("原状态"),
+    "to_state": _("新状态"),
+    "fact": _("申报事项"),
+    "kind": _("类别"),
+    "amount": _("金额"),
+    "application": _("申请"),
+    "note": _("备注"),
+}
+CHANNEL_LABELS = {
+    "window": _("窗口受理"),
+    "visit": _("入户代办"),
+    "online": _("网上申请"),
+    "api": _("系统对接"),
+}

@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
+from jiuzhu.accounts.widgets import AreaPicker
 from jiuzhu.areas.models import Area, AreaLevel
 from jiuzhu.audit.services import audit_read
 from jiuzhu.cases import pending, selectors, services
 from jiuzhu.cases.models import (
     REQUIRED_MATERIALS,
-    VISIT_CHECKLIST,
     DecisionLetter,
     Material,
     MaterialKind,
@@ -34,9 +34,17 @@ from jiuzhu.core.downloads import attachment
 from jiuzhu.core.errors import ServiceError
 from jiuzhu.core.idcard import normalise as normalise_id
 from jiuzhu.core.pagination import list_request, list_spec, page_request
+from jiuzhu.dicts.selectors import choices as dict_choices
 from jiuzhu.papers import selectors as papers_selectors
 from jiuzhu.registry import services as registry_services
 from jiuzhu.registry.models import Household, Person
+
+
+def _upload_kinds() -> list[tuple[str, str]]:
+    """The upload menu: the material types of 字典管理 (labels, order, switched off) that are
+    offered for upload, in the dictionary's order."""
+    return [(k, label) for k, label in dict_choices("material_type") if k in UPLOAD_KINDS]
+
 
 UPLOAD_KINDS = [
     MaterialKind.ID_CARD,
@@ -144,6 +152,14 @@ def intake(request):
             messages.error(request, _("所选村/社区不在您的管辖区域内"))
         else:
             return redirect("cases:apply", household_id=hh.pk)
+    # the village: the area tree picker (search + tree), preset when the worker has one village
+    chosen = request.POST.get("village", "") if request.method == "POST" else ""
+    if not chosen:
+        only = list(villages.values_list("code", flat=True)[:2])
+        chosen = only[0] if len(only) == 1 else ""
+    village_picker = AreaPicker(capability=Capability.CASE_INTAKE, pick=("village",)).render(
+        "village", chosen, attrs={"id": "village"}
+    )
     return render(
         request,
         "cases/intake.html",
@@ -152,6 +168,7 @@ def intake(request):
             "found": found,
             "page": page,
             "villages": villages,
+            "village_picker": village_picker,
             "form": request.POST if request.method == "POST" else {},
         },
     )
@@ -257,7 +274,7 @@ def apply(request, household_id: int):
             "members": members,
             "have": have,
             "kinds": [
-                (k, MaterialKind(k).label, k in have, kept_by_kind.get(k, "")) for k in UPLOAD_KINDS
+                (k, label, k in have, kept_by_kind.get(k, "")) for k, label in _upload_kinds()
             ],
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
@@ -297,7 +314,7 @@ def detail(request, pk: int, kept: dict | None = None):
     ctx.update(
         {
             "missing_now": services.materials_missing(app),
-            "kinds": [(k, MaterialKind(k).label) for k in UPLOAD_KINDS],
+            "kinds": _upload_kinds(),
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
             "can_intake": user_scope(request.user, Capability.CASE_INTAKE).contains(app.area_id),
@@ -517,7 +534,9 @@ def visit(request, pk: int):
                 version=int(p.get("version", "0")),
                 signature_png=png,
                 photos=photos,
-                checklist={k: k in p.getlist("checklist") for k, _label in VISIT_CHECKLIST},
+                checklist={
+                    k: k in p.getlist("checklist") for k, _label in dict_choices("visit_checklist")
+                },
                 findings=p.get("findings", ""),
                 latitude=p.get("latitude") or None,
                 longitude=p.get("longitude") or None,
@@ -537,7 +556,7 @@ def visit(request, pk: int):
         "cases/visit.html",
         {
             "app": app,
-            "checklist": VISIT_CHECKLIST,
+            "checklist": dict_choices("visit_checklist"),
             "form": form,
             "checked": form.getlist("checklist") if form else [],
             "pending_token": token,

@@ -1,7 +1,8 @@
 """One place for every label a person reads instead of a code.
 
-Kinds: programmes (``PROGRAMME``), departments (``DEPARTMENT``), vehicle kinds (``VEHICLE_KIND``)
-and audit actions (``AUDIT_ACTION``). The app that owns the codes registers them from its
+Kinds: programmes (``PROGRAMME``), departments (``DEPARTMENT``), vehicle kinds (``VEHICLE_KIND``),
+audit actions (``AUDIT_ACTION``), and the field names and coded values of stored records
+(``FIELD``, ``FIELD_VALUE``). The app that owns the codes registers them from its
 ``AppConfig.ready()`` with ``labels_register`` (core imports no domain app); every page, export and
 filter reads them through ``label(kind, code)`` / ``labels(kind)``. Labels are lazy translations:
 Chinese first, English from the .po file.
@@ -15,6 +16,10 @@ PROGRAMME = "programme"
 DEPARTMENT = "department"
 VEHICLE_KIND = "vehicle_kind"
 AUDIT_ACTION = "audit_action"
+# Field names and coded values in stored records (audit events, case events): ``FIELD`` maps a
+# field name to its label, ``FIELD_VALUE`` maps "field:value" to the value's label.
+FIELD = "field"
+FIELD_VALUE = "field_value"
 
 _LABELS: dict[str, dict[str, object]] = {}
 

@@ -14,11 +14,31 @@ class FundsConfig(AppConfig):
 
         for spec in _list_specs():
             list_register(spec)
+        from jiuzhu.core.navigation import FUNDS
 
         register_nav(
-            _("资金发放"), "funds:payroll_list", capability=Capability.FUNDS_VIEW, order=70
+            _("资金发放"),
+            "funds:payroll_list",
+            capability=Capability.FUNDS_VIEW,
+            order=70,
+            group=FUNDS,
         )
-        register_nav(_("预算执行"), "funds:budget", capability=Capability.FUNDS_VIEW, order=72)
+        register_nav(
+            _("预算执行"), "funds:budget", capability=Capability.FUNDS_VIEW, order=72, group=FUNDS
+        )
+        register_nav(
+            _("暂停发放"), "funds:holds", capability=Capability.FUNDS_VIEW, order=73, group=FUNDS
+        )
+        register_nav(
+            _("追缴"), "funds:recoveries", capability=Capability.FUNDS_VIEW, order=74, group=FUNDS
+        )
+        register_nav(
+            _("账户变更"),
+            "funds:account_changes",
+            capability=Capability.PAYROLL_PREPARE,
+            order=75,
+            group=FUNDS,
+        )
 
         from jiuzhu.core.profile_sections import register_profile_section
         from jiuzhu.funds.selectors import household_section
@@ -67,3 +87,26 @@ class FundsConfig(AppConfig):
         from jiuzhu.funds import subscribers
 
         subscribers.subscribe()
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.funds.home import home_cards as funds_home_cards
+
+        home_register(funds_home_cards, order=60)
+
+        from django.utils import translation
+        from django.utils.translation import gettext_noop
+
+        from jiuzhu.dicts.kinds import DictKind, dict_kind_register
+        from jiuzhu.funds.models import BankFormat
+
+        with translation.override(None):
+            formats = tuple((k.value, str(k.label)) for k in BankFormat)
+        dict_kind_register(
+            DictKind(
+                "bank_format",
+                gettext_noop("银行文件格式"),
+                formats,
+                fixed_codes=True,
+                help=gettext_noop("发放给银行的代发文件格式"),
+            )
+        )

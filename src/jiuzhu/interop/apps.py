@@ -11,14 +11,18 @@ class InteropConfig(AppConfig):
     def ready(self):
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import SYSTEM, register_nav
         from jiuzhu.core.schedule import Job, daily, job_register
         from jiuzhu.interop import subscribers
         from jiuzhu.interop.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
         register_nav(
-            _("接入系统"), "interop:accounts", capability=Capability.ACCOUNTS_MANAGE, order=92
+            _("接入系统"),
+            "interop:accounts",
+            capability=Capability.ACCOUNTS_MANAGE,
+            order=95,
+            group=SYSTEM,
         )
         subscribers.connect()
         job_register(

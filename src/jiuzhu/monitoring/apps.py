@@ -6,9 +6,11 @@ class MonitoringConfig(AppConfig):
     verbose_name = "监测预警与动态管理"
 
     def ready(self) -> None:
+        from django.utils.translation import gettext_lazy as _
+
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.cases.selectors import register_todo_source
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import MONITORING, register_nav
         from jiuzhu.core.pagination import list_register
         from jiuzhu.core.profile_sections import register_profile_section
         from jiuzhu.monitoring import selectors
@@ -17,10 +19,32 @@ class MonitoringConfig(AppConfig):
             list_register(spec)
 
         register_nav(
-            "监测预警", "monitoring:overview", capability=Capability.ALERT_HANDLE, order=45
+            _("监测预警"),
+            "monitoring:overview",
+            capability=Capability.ALERT_HANDLE,
+            order=45,
+            group=MONITORING,
         )
         register_nav(
-            "预警规则", "monitoring:rules", capability=Capability.ALERT_CONFIGURE, order=46
+            _("预警列表"),
+            "monitoring:alerts",
+            capability=Capability.ALERT_HANDLE,
+            order=46,
+            group=MONITORING,
+        )
+        register_nav(
+            _("动态复核"),
+            "monitoring:reviews",
+            capability=Capability.ALERT_HANDLE,
+            order=47,
+            group=MONITORING,
+        )
+        register_nav(
+            _("预警规则"),
+            "monitoring:rules",
+            capability=Capability.ALERT_CONFIGURE,
+            order=48,
+            group=MONITORING,
         )
         register_todo_source(selectors.todo_source)
         register_profile_section(
@@ -28,8 +52,6 @@ class MonitoringConfig(AppConfig):
         )
 
         from types import MappingProxyType
-
-        from django.utils.translation import gettext_lazy as _
 
         from jiuzhu.core.schedule import Job, daily, job_register
 
@@ -52,3 +74,8 @@ class MonitoringConfig(AppConfig):
         from jiuzhu.monitoring import subscribers
 
         subscribers.subscribe()
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.monitoring.home import home_cards as monitoring_home_cards
+
+        home_register(monitoring_home_cards, order=50)

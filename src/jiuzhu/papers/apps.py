@@ -9,10 +9,14 @@ class PapersConfig(AppConfig):
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import VERIFY, register_nav
         from jiuzhu.papers.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
         register_nav(
-            _("疑似冒领影像"), "papers:duplicates", capability=Capability.REGISTRY_EDIT, order=42
+            _("疑似冒领影像"),
+            "papers:duplicates",
+            capability=Capability.REGISTRY_EDIT,
+            order=43,
+            group=VERIFY,
         )

@@ -9,13 +9,19 @@ class PolicyConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import POLICY, register_nav
         from jiuzhu.policy.permissions import POLICY_VIEW
 
-        register_nav(_("政策计算器"), "policy:calculator", capability=POLICY_VIEW, order=30)
-        register_nav(_("政策找人"), "policy:runs", capability=POLICY_VIEW, order=31)
-        register_nav(_("政策模拟"), "policy:simulation", capability=POLICY_VIEW, order=32)
-        register_nav(_("政策参数"), "policy:parameters", capability=POLICY_VIEW, order=33)
+        register_nav(
+            _("政策计算器"), "policy:calculator", capability=POLICY_VIEW, order=30, group=POLICY
+        )
+        register_nav(_("政策找人"), "policy:runs", capability=POLICY_VIEW, order=31, group=POLICY)
+        register_nav(
+            _("政策模拟"), "policy:simulation", capability=POLICY_VIEW, order=32, group=POLICY
+        )
+        register_nav(
+            _("政策参数"), "policy:parameters", capability=POLICY_VIEW, order=33, group=POLICY
+        )
 
         from jiuzhu.core.schedule import Job, daily, job_register
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from jiuzhu.accounts.scoping import access, require_capability, user_scope
+from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_read
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
@@ -255,11 +256,20 @@ def parameters(request):
                     for m in msgs:
                         form.add_error(field if field in form.fields else None, m)
     current = selectors.current_parameter_table(on=clock.today())
-    pending = ParameterValue.objects.filter(status=ParameterStatus.PROPOSED).select_related(
-        "proposed_by"
+    pending = list(
+        ParameterValue.objects.filter(status=ParameterStatus.PROPOSED).select_related("proposed_by")
     )
     page = page_request(request, selectors.parameter_history(), per_page=50)
     history = page.items
+    # a parameter is shown by its name (低保标准), never its dotted key; areas by their names
+    codes = {p.area_code for p in [*pending, *history]} | {r["area_code"] for r in current}
+    names = dict(Area.objects.filter(code__in=codes).values_list("code", "name"))
+    for r in current:
+        r["area_code"] = names.get(r["area_code"], r["area_code"])
+    for p in [*pending, *history]:
+        spec = specs.get(p.name)
+        p.label_text = spec.label if spec else p.name
+        p.area_text = names.get(p.area_code, p.area_code) if p.area_code else _("全国默认")
     return render(
         request,
         "policy/parameters.html",

@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from jiuzhu.accounts.roles import Capability
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import CASES, register_nav
         from jiuzhu.portal import notify
 
         notify.connect()
@@ -21,13 +21,25 @@ class PortalConfig(AppConfig):
 
         # The list shows only what is routed to the user's office (empty for others).
         register_nav(
-            _("举报投诉"), "portal:staff_reports", capability=Capability.CASE_VIEW, order=80
+            _("举报投诉"),
+            "portal:staff_reports",
+            capability=Capability.CASE_VIEW,
+            order=15,
+            group=CASES,
         )
         register_nav(
-            _("代办授权"), "portal:staff_proxy", capability=Capability.CASE_INTAKE, order=81
+            _("代办授权"),
+            "portal:staff_proxy",
+            capability=Capability.CASE_INTAKE,
+            order=16,
+            group=CASES,
         )
         register_nav(
-            _("一码通办海报"), "portal:staff_posters", capability=Capability.CASE_VIEW, order=82
+            _("一码通办海报"),
+            "portal:staff_posters",
+            capability=Capability.CASE_VIEW,
+            order=17,
+            group=CASES,
         )
 
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register

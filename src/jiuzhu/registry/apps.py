@@ -7,6 +7,23 @@ class RegistryConfig(AppConfig):
     verbose_name = _("救助对象信息库")
 
     def ready(self) -> None:
+        from jiuzhu.accounts.roles import Capability
+        from jiuzhu.core.navigation import REGISTRY, register_nav
+
+        register_nav(
+            _("家庭列表"),
+            "registry:household_list",
+            capability=Capability.REGISTRY_VIEW,
+            order=20,
+            group=REGISTRY,
+        )
+        register_nav(
+            _("登记家庭"),
+            "registry:household_create",
+            capability=Capability.REGISTRY_EDIT,
+            order=21,
+            group=REGISTRY,
+        )
         from pathlib import Path
 
         from jiuzhu.core.importers import Importer, importer_register
@@ -56,3 +73,8 @@ class RegistryConfig(AppConfig):
                 describe_events=display.describe_events,
             )
         )
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.registry.home import home_cards as registry_home_cards
+
+        home_register(registry_home_cards, order=40)

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 
 from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
-from jiuzhu.core.labels import AUDIT_ACTION, label
+from jiuzhu.core.labels import AUDIT_ACTION, FIELD, FIELD_VALUE, is_registered, label
 from jiuzhu.core.masking import mask_id_number, mask_phone, mask_sensitive, sensitive_kind
+from jiuzhu.core.programmes import PROGRAMME_LABELS, programme_label
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,
@@ -127,14 +128,29 @@ def _field_label(model, name: str) -> str:
             return str(model._meta.get_field(name).verbose_name)
         except Exception:  # noqa: BLE001 - unknown or renamed field: fall back below
             pass
-    return str(EXTRA_LABELS.get(name, name))
+    if name in EXTRA_LABELS:
+        return str(EXTRA_LABELS[name])
+    return label(FIELD, name)
 
 
 def _value(model, name: str, value, lookups: _Lookups) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return _("（空）")
     if isinstance(value, bool):
         return _("是") if value else _("否")
+    if isinstance(value, dict):  # a nested record (a pledge, a declaration): its fields, labelled
+        sep = pgettext("list separator", "；")
+        return sep.join(
+            _("%(label)s：%(value)s")
+            % {"label": _field_label(None, k), "value": _value(None, k, v, lookups)}
+            for k, v in value.items()
+        )
+    if isinstance(value, list):
+        return pgettext("list separator", "、").join(_value(model, name, v, lookups) for v in value)
+    if name in ("programme", "proposed", "programmes") and str(value) in PROGRAMME_LABELS:
+        return programme_label(str(value))
+    if is_registered(FIELD_VALUE, f"{name}:{value}"):
+        return label(FIELD_VALUE, f"{name}:{value}")
     if name in ("hukou_area", "residence_area", "area"):
         return f"{lookups.areas.get(str(value), '')} ({value})".strip()
     if name == "person":

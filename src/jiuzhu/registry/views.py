@@ -307,11 +307,3 @@ def fact_delete(request, kind: str, pk: int):
         "registry/fact_delete.html",
         {"form": form, "fact": fact, "household": fact.household, "kind": kind},
     )
-
-
-@login_required
-def home(request):
-    """The home page: a first dashboard of the user's areas (registry counts)."""
-    from jiuzhu.registry.selectors import dashboard_counts
-
-    return render(request, "core/home.html", {"stats": dashboard_counts(user=request.user)})

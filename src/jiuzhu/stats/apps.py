@@ -8,13 +8,37 @@ class StatsConfig(AppConfig):
 
     def ready(self) -> None:
         from jiuzhu.accounts.roles import Capability
-        from jiuzhu.core.navigation import register_nav
+        from jiuzhu.core.navigation import STATS, SYSTEM, register_nav
 
-        register_nav(_("统计月报"), "stats:monthly", capability=Capability.STATS_VIEW, order=80)
-        register_nav(_("绩效指标"), "stats:kpis", capability=Capability.STATS_VIEW, order=81)
-        register_nav(_("督办抽查"), "stats:supervision", capability=Capability.SUPERVISE, order=82)
         register_nav(
-            _("街道边界"), "stats:street_maps", capability=Capability.AREAS_MANAGE, order=83
+            _("统计月报"), "stats:monthly", capability=Capability.STATS_VIEW, order=80, group=STATS
+        )
+        register_nav(
+            _("绩效指标"), "stats:kpis", capability=Capability.STATS_VIEW, order=81, group=STATS
+        )
+        register_nav(
+            _("督办抽查"),
+            "stats:supervision",
+            capability=Capability.SUPERVISE,
+            order=82,
+            group=STATS,
+        )
+        register_nav(
+            _("满意度评价"),
+            "stats:ratings",
+            capability=Capability.STATS_VIEW,
+            order=84,
+            group=STATS,
+        )
+        register_nav(
+            _("数据质量"), "stats:quality", capability=Capability.SUPERVISE, order=85, group=STATS
+        )
+        register_nav(
+            _("街道边界"),
+            "stats:street_maps",
+            capability=Capability.AREAS_MANAGE,
+            order=96,
+            group=SYSTEM,
         )
 
         from jiuzhu.core.profile_sections import register_profile_section

@@ -308,8 +308,8 @@ def spot_plan(request, plan_id: int):
     data = selectors.spot_plan_get(user=request.user, plan_id=plan_id)
     labels = {"tekun": _("特困人员认定"), "dibao_street_final": _("乡镇(街道)终审低保")}
     for row in data["samples"]:
-        row.stratum_label = labels.get(row.stratum, row.stratum)
-    summary = [(labels.get(k, k), v) for k, v in sorted(data["summary"].items())]
+        row.stratum_label = labels.get(row.stratum) or programme_label(row.stratum)
+    summary = [(labels.get(k) or programme_label(k), v) for k, v in sorted(data["summary"].items())]
     return render(
         request,
         "stats/spot_plan.html",

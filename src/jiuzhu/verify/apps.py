@@ -14,11 +14,32 @@ class VerifyConfig(AppConfig):
 
         for spec in _list_specs():
             list_register(spec)
+        from jiuzhu.core.navigation import VERIFY
 
         register_nav(
-            _("部门数据上传"), "verify:feed_upload", capability=Capability.FEED_UPLOAD, order=60
+            _("部门数据上传"),
+            "verify:feed_upload",
+            capability=Capability.FEED_UPLOAD,
+            order=44,
+            group=VERIFY,
         )
-        register_nav(_("核对"), "verify:home", capability=Capability.REGISTRY_VIEW, order=40)
+        register_nav(
+            _("核对"), "verify:home", capability=Capability.REGISTRY_VIEW, order=40, group=VERIFY
+        )
+        register_nav(
+            _("疑似重复人员"),
+            "verify:duplicates",
+            capability=Capability.REGISTRY_VIEW,
+            order=41,
+            group=VERIFY,
+        )
+        register_nav(
+            _("匹配质量"),
+            "verify:quality",
+            capability=Capability.REGISTRY_VIEW,
+            order=42,
+            group=VERIFY,
+        )
 
         from types import MappingProxyType
 
@@ -74,3 +95,25 @@ class VerifyConfig(AppConfig):
         # The texts are marked (gettext_noop) where they are defined; translated when read.
         labels_register(DEPARTMENT, {k: gettext_lazy(v) for k, v in DEPARTMENT_LABELS.items()})
         labels_register(VEHICLE_KIND, {k: gettext_lazy(v) for k, v in VEHICLE_KIND_LABELS.items()})
+
+        from jiuzhu.core.home import home_register
+        from jiuzhu.verify.home import home_cards as verify_home_cards
+
+        home_register(verify_home_cards, order=5)
+
+        from django.utils import translation
+        from django.utils.translation import gettext_noop
+
+        from jiuzhu.dicts.kinds import DictKind, dict_kind_register
+
+        with translation.override(None):
+            departments = tuple((k, str(v)) for k, v in DEPARTMENT_LABELS.items())
+        dict_kind_register(
+            DictKind(
+                "department",
+                gettext_noop("数据部门"),
+                departments,
+                fixed_codes=True,
+                help=gettext_noop("提供核对数据的部门（每个部门有自己的数据格式）"),
+            )
+        )

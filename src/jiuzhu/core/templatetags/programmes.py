@@ -10,3 +10,9 @@ register = template.Library()
 @register.filter
 def programme_label(code: str) -> str:
     return _programme_label(code)
+
+
+@register.filter
+def programme_labels(codes) -> list[str]:
+    """``{{ codes|programme_labels|join:sep }}``: the names of a list of programme codes."""
+    return [_programme_label(c) for c in codes or ()]

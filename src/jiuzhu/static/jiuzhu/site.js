@@ -49,3 +49,38 @@ document.addEventListener("click", function (ev) {
     if (kids) { kids.hidden = !open; }
   }
 });
+
+// The left menu: on a phone a drawer opened by the 菜单 button, closed by the backdrop or Esc.
+(function () {
+  function setOpen(open) {
+    document.body.classList.toggle("nav-open", open);
+    var btn = document.querySelector("[data-nav-toggle]");
+    if (btn) { btn.setAttribute("aria-expanded", open ? "true" : "false"); }
+  }
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (!t || !t.closest) { return; }
+    if (t.closest("[data-nav-toggle]")) { setOpen(!document.body.classList.contains("nav-open")); }
+    else if (t.closest("[data-nav-close]")) { setOpen(false); }
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape" && document.body.classList.contains("nav-open")) { setOpen(false); }
+  });
+  // a group the user folded stays folded on the next page (groups are open by default)
+  document.addEventListener("DOMContentLoaded", function () {
+    var store;
+    try { store = window.localStorage; } catch (e) { store = null; }
+    if (!store) { return; }
+    document.querySelectorAll("details[data-nav-group]").forEach(function (d) {
+      var key = "jiuzhu.nav." + d.getAttribute("data-nav-group");
+      if (store.getItem(key) === "closed" && !d.querySelector("a.current")) { d.open = false; }
+      d.addEventListener("toggle", function () { store.setItem(key, d.open ? "open" : "closed"); });
+    });
+  });
+})();
+
+// 返回上一页 on the error pages: back in history when there is one, else the link (home).
+document.addEventListener("click", function (ev) {
+  var a = ev.target && ev.target.closest ? ev.target.closest("[data-history-back]") : null;
+  if (a && window.history.length > 1) { ev.preventDefault(); window.history.back(); }
+});
