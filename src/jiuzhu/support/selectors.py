@@ -223,7 +223,7 @@ def orders_provider(user):
     from jiuzhu.support.models import area_prefix
 
     for code in p.served_areas:
-        served |= Q(area_id__startswith=area_prefix(code))
+        served |= Q(area__code__startswith=area_prefix(code))
     open_ = Q(status=OrderStatus.PUBLISHED, kind__in=p.kinds.all()) & served
     if p.admission != Admission.ADMITTED:
         open_ = Q(pk__in=[])
