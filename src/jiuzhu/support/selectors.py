@@ -33,7 +33,7 @@ from jiuzhu.support.models import (
 )
 
 COVERAGE_TARGET = decimal.Decimal("0.60")  # 一户一策 coverage target of the seeds (60 %)
-ESCALATE_AFTER_DAYS = 7  # an overdue review goes to the county as well after a week
+ESCALATE_AFTER_DAYS = 5  # working days overdue after which a review goes to the county too
 
 
 def _label(code: str) -> str:
@@ -127,7 +127,7 @@ def plan_page(*, user, plan_id: int) -> dict:
 
 def todo_source(*, user, today: datetime.date, limit: int | None = None) -> list:
     """Plan reviews due on the 待办 page: for whoever plans in the area; once overdue by more
-    than ESCALATE_AFTER_DAYS also for the county (market.order holders: 督办)."""
+    than ESCALATE_AFTER_DAYS working days also for the county (督办, stats.supervise)."""
     from jiuzhu.cases.selectors import TodoRow, todo_flag
 
     rows = []
@@ -138,11 +138,10 @@ def todo_source(*, user, today: datetime.date, limit: int | None = None) -> list
     qs = plans_visible(user).filter(status=PlanStatus.ACTIVE, review_date__lte=horizon)
     supervisor = has_capability(user, Capability.SUPERVISE)
     for plan in qs.order_by("review_date", "id")[:limit]:
-        overdue_days = (today - plan.review_date).days
-        escalated = overdue_days > ESCALATE_AFTER_DAYS
+        flag, days = todo_flag(today, plan.review_date)
+        escalated = flag == "overdue" and -days > ESCALATE_AFTER_DAYS
         if supervisor and not escalated:
             continue  # the county sees a plan only once it is escalated
-        flag, days = todo_flag(today, plan.review_date)
         rows.append(
             TodoRow(
                 due_date=plan.review_date,
