@@ -241,6 +241,22 @@ def orders_worker(user):
     )
 
 
+def taken_from_provider(user, order_id: int) -> bool:
+    """An order this provider could have claimed (its areas and services, once published) that
+    another provider has taken meanwhile: the late claimer is told so, not shown a 404."""
+    staff = my_staff(user)
+    if staff is None or not staff.is_admin:
+        return False
+    p = staff.provider
+    order = (
+        scoped(ServiceOrder.objects.all(), user, Capability.MARKET_PROVIDE)
+        .filter(pk=order_id, published_at__isnull=False, kind__in=p.kinds.all())
+        .exclude(provider=p)
+        .first()
+    )
+    return order is not None and p.serves(order.area_id)
+
+
 def household_for_provider(order: ServiceOrder, *, full_phone: bool) -> dict:
     """What a provider may know of the household: name, address, phone — never an ID number or
     an income. The phone in full only to the worker doing the visit (an audited read)."""

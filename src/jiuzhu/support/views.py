@@ -398,8 +398,14 @@ def order(request, pk: int):
 @login_required
 @require_POST
 def order_act(request, pk: int, action: str):
-    _order, role = selectors.order_for(request.user, pk)
     p, user = request.POST, request.user
+    try:
+        _order, role = selectors.order_for(user, pk)
+    except Http404:
+        if action == "claim" and selectors.taken_from_provider(user, pk):
+            messages.error(request, _("该订单已被其他机构接单或已结束，不能再抢单"))
+            return redirect("support:hall")
+        raise
     try:
         if action == "publish":
             services.order_publish(
@@ -427,6 +433,11 @@ def order_act(request, pk: int, action: str):
             raise Http404
     except ServiceError as exc:
         _errors(request, exc)
+        if role == "provider":
+            try:
+                selectors.order_for(user, pk)
+            except Http404:  # taken by another provider meanwhile: back to the hall
+                return redirect("support:hall")
     return redirect("support:order", pk=pk)
 
 
