@@ -19,6 +19,7 @@ from tests.factories import (
     user_with_role,
 )
 
+
 def credit_code(base17: str) -> str:
     from stdnum.cn import uscc
 
@@ -79,7 +80,9 @@ def make_market(*, county_user=None, village=None, name="王秀英", prefix="") 
         services.provider_admit(actor=centre, provider_id=provider.pk, admission=Admission.ADMITTED)
         admin = user_with_role(Role.PROVIDER_ADMIN, HAILING, full_name=f"机构{tag}管理员")
         worker = user_with_role(Role.PROVIDER_WORKER, HAILING, full_name=f"机构{tag}社工")
-        ProviderStaff.objects.create(provider=provider, user=admin, name=admin.full_name, is_admin=True)
+        ProviderStaff.objects.create(
+            provider=provider, user=admin, name=admin.full_name, is_admin=True
+        )
         staff = services.staff_add(
             actor=centre,
             provider_id=provider.pk,

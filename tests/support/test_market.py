@@ -43,9 +43,7 @@ def test_the_market_from_order_to_ledger():
     m = make_market()
     order = _published(m)
     assert order.amount == 160 and order.status == OrderStatus.PUBLISHED
-    claim = services.order_claim(
-        actor=m.admins["A"], order_id=order.pk, worker_id=m.staff["A"].pk
-    )
+    claim = services.order_claim(actor=m.admins["A"], order_id=order.pk, worker_id=m.staff["A"].pk)
     assert claim.status == ClaimStatus.WON
     with pytest.raises(ServiceError) as exc:
         services.order_claim(actor=m.admins["B"], order_id=order.pk, worker_id=m.staff["B"].pk)
@@ -151,7 +149,11 @@ def test_prices_need_a_second_person_and_an_order_needs_a_price():
     )
     with pytest.raises(ServiceError) as exc:
         services.order_create(
-            actor=m.county_user, household_id=m.household.pk, kind_code="visit", quantity=1, need="x"
+            actor=m.county_user,
+            household_id=m.household.pk,
+            kind_code="visit",
+            quantity=1,
+            need="x",
         )
     assert "没有已生效的服务单价" in exc.value.text()
     with pytest.raises(Http404):  # the centre proposes; it cannot approve
