@@ -1,6 +1,7 @@
 """Labels of the codes this app owns, registered with ``jiuzhu.core.labels`` in ``ready()``."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 AUDIT_ACTIONS = {
     "support.plan_create": _("制定帮扶计划"),
@@ -22,3 +23,20 @@ AUDIT_ACTIONS = {
     "support.order_accept": _("验收服务"),
     "support.order_view": _("查看服务订单"),
 }
+
+# The catalogue's names and units are stored in Chinese (migration 0002) and translated where
+# shown (``{% translate kind.name %}``); listed here so they are extracted.
+CATALOGUE_TEXT = [
+    gettext_noop("照料护理"),
+    gettext_noop("助餐"),
+    gettext_noop("心理疏导"),
+    gettext_noop("康复"),
+    gettext_noop("能力提升/就业培训"),
+    gettext_noop("家境调查"),
+    gettext_noop("探访"),
+    gettext_noop("小时"),
+    gettext_noop("餐"),
+    gettext_noop("次"),
+    gettext_noop("课时"),
+    gettext_noop("户次"),
+]
