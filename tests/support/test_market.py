@@ -177,3 +177,19 @@ def test_the_credit_code_is_checked():
             kind_codes=["care"],
         )
     assert "credit_code" in exc.value.errors
+
+
+def test_where_the_centre_picks_claims_wait_and_the_pick_awards_one():
+    m = make_market()
+    services.market_setting_set(
+        actor=m.centre, area_code=m.providers["A"].area_id, pick_mode="choose"
+    )
+    order = _published(m)
+    a = services.order_claim(actor=m.admins["A"], order_id=order.pk, worker_id=m.staff["A"].pk)
+    b = services.order_claim(actor=m.admins["B"], order_id=order.pk, worker_id=m.staff["B"].pk)
+    assert a.status == b.status == ClaimStatus.WAITING
+    services.order_pick(actor=m.centre, order_id=order.pk, claim_id=b.pk)
+    order.refresh_from_db()
+    a.refresh_from_db()
+    assert order.provider_id == m.providers["B"].pk and order.status == OrderStatus.CLAIMED
+    assert a.status == ClaimStatus.LOST

@@ -24,5 +24,8 @@ class SupportConfig(AppConfig):
         register_nav(
             _("服务费结算"), "support:settlement", capability=Capability.FUNDS_VIEW, order=73
         )
+        register_nav(
+            _("帮扶与服务统计"), "support:stats", capability=Capability.MARKET_CENTRE, order=80
+        )
         register_todo_source(selectors.todo_source)
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)

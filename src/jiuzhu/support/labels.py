@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     "support.order_rate": _("评价服务"),
     "support.order_accept": _("验收服务"),
     "support.order_view": _("查看服务订单"),
+    "support.market_setting": _("设置抢单方式"),
 }
 
 # The catalogue's names and units are stored in Chinese (migration 0002) and translated where

@@ -502,6 +502,28 @@ def pick_mode_for(area_code: str) -> str:
     return best[1] if best else PickMode.FIRST
 
 
+def market_setting_set(*, actor, area_code: str, pick_mode: str) -> MarketSetting:
+    """The claim rule of an area subtree (applies to orders published afterwards)."""
+    if pick_mode not in PickMode.values:
+        raise ServiceError(_("“抢单方式”无效"), field="pick_mode")
+    if not Area.objects.filter(code=area_code).exists():
+        raise ServiceError(_("区划 %(code)s 不存在") % {"code": area_code}, field="area")
+    require_area(actor, Capability.MARKET_CENTRE, area_code)
+    with transaction.atomic():
+        setting, _created = MarketSetting.objects.update_or_create(
+            area_id=area_code, defaults={"pick_mode": pick_mode}
+        )
+        audit_record(
+            actor=actor,
+            action="support.market_setting",
+            subject_type="market_setting",
+            subject_id=setting.pk,
+            area_code=area_code,
+            after={"pick_mode": pick_mode},
+        )
+    return setting
+
+
 def order_publish(*, actor, order_id: int, deadline, conditions: str = "") -> ServiceOrder:
     """下单: the service centre publishes the order with a deadline and conditions."""
     with transaction.atomic():

@@ -24,6 +24,7 @@ from jiuzhu.support.models import (
     RATING_CHOICES,
     Admission,
     OrderStatus,
+    PickMode,
     Provider,
     ServiceKind,
     SupportPlan,
@@ -224,6 +225,18 @@ def orders(request):
 @login_required
 def centre(request):
     _need(request.user, Capability.MARKET_CENTRE)
+    scope = user_scope(request.user, Capability.MARKET_CENTRE)
+    area = scope.prefixes[0].ljust(12, "0") if scope.prefixes else ""
+    if request.method == "POST":
+        try:
+            services.market_setting_set(
+                actor=request.user, area_code=area, pick_mode=request.POST.get("pick_mode", "")
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _("抢单方式已保存"))
+            return redirect("support:centre")
     qs = selectors.orders_centre(request.user)
     page = page_request(request, qs, per_page=50)
     return render(
@@ -234,6 +247,8 @@ def centre(request):
             "page": page,
             "to_publish": qs.filter(status=OrderStatus.ORDERED).count(),
             "to_accept": qs.filter(status=OrderStatus.DONE).count(),
+            "pick_mode": services.pick_mode_for(area) if area else "",
+            "pick_modes": PickMode.choices,
         },
     )
 
