@@ -48,6 +48,7 @@ def make_market(*, county_user=None, village=None, name="王秀英", prefix="") 
     centre = user_with_role(Role.SERVICE_CENTRE, HAILING, full_name="服务中心周主任")
     payer = user_with_role(Role.PAYMENTS_OFFICER, HAILING, full_name="资金股吴会计")
     finance = user_with_role(Role.FINANCE, HAILING, full_name="财务郑出纳")
+    services.catalogue_ensure()
     today = clock.today()
     for kind in ("counselling", "care", "meal"):
         p = services.price_propose(

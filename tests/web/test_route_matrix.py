@@ -613,6 +613,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
     )
     photo = ReportPhoto.objects.create(report=report, content_type="image/png", data=b"x", size=1)
     from jiuzhu.support.models import Provider, ServiceKind, ServiceOrder, SupportPlan
+    from jiuzhu.support.services import catalogue_ensure
+
+    catalogue_ensure()
 
     plan_s = SupportPlan.objects.create(
         household=hh, area_id=village, goals="照料", review_date=today, needs={"care": "独居"}

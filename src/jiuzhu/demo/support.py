@@ -36,6 +36,7 @@ def support_demo() -> int:
     centre, county = _user("fuwu"), _user("quxian")
     if centre is None or county is None or Provider.objects.exists():
         return 0
+    services.catalogue_ensure()
     today = clock.today()
     for kind, price in PRICES.items():
         p = services.price_propose(

@@ -31,6 +31,19 @@ NEED_DOMAINS = (
 )
 
 
+# The catalogue of the seeds: code, name, unit (loaded by migration 0002 and
+# ``services.catalogue_ensure``; names and units are translated where shown, see labels.py).
+CATALOGUE = (
+    ("care", "照料护理", "小时"),
+    ("meal", "助餐", "餐"),
+    ("counselling", "心理疏导", "次"),
+    ("rehab", "康复", "次"),
+    ("training", "能力提升/就业培训", "课时"),
+    ("survey", "家境调查", "户次"),
+    ("visit", "探访", "次"),
+)
+
+
 def area_prefix(code: str) -> str:
     """The prefix of an area code's subtree (a county 321202000000 → 321202)."""
     return code[: PREFIX_LENGTH[level_for_code(code)]]

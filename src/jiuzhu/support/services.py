@@ -20,6 +20,7 @@ from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
 from jiuzhu.registry.models import SELF_CARE_ITEMS, Household, Person
 from jiuzhu.support.models import (
+    CATALOGUE,
     NEED_DOMAINS,
     Admission,
     ClaimStatus,
@@ -208,6 +209,18 @@ def plan_review(
 
 
 # ---------------------------------------------------------------- catalogue prices
+
+
+def catalogue_ensure() -> int:
+    """Make sure every service of the catalogue exists (a database flushed after migrating, as
+    in transactional tests, lost the rows of migration 0002). Returns how many were added."""
+    added = 0
+    for i, (code, name, unit) in enumerate(CATALOGUE):
+        _kind, created = ServiceKind.objects.get_or_create(
+            code=code, defaults={"name": name, "unit": unit, "order": i}
+        )
+        added += created
+    return added
 
 
 def price_propose(
