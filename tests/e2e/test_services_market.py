@@ -162,6 +162,7 @@ def test_services_market_done_when(live_server, taizhou, chromium):
         wide.click("nav.mainnav >> text=服务费结算")
         wide.click(f"#payment-{payment.pk} button[type=submit]")
         assert "已拨付" in wide.inner_text(f"#payment-{payment.pk} .status")
+        assert payment.account_number not in wide.content()  # masked
         wide.screenshot(path=str(shots / "market-settlement.png"), full_page=True)
         kinds = list(
             LedgerEntry.objects.filter(programme="services", line_id=payment.pk)

@@ -16,6 +16,7 @@ from jiuzhu.accounts.roles import Capability
 from jiuzhu.accounts.scoping import access, has_capability, scoped, user_scope
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.masking import mask_account
 from jiuzhu.core.pagination import page_request
 from jiuzhu.registry.models import SELF_CARE_ITEMS, Household
 from jiuzhu.support import selectors, services
@@ -541,6 +542,8 @@ def settlement(request):
             messages.error(request, _("无权办理该服务费"))
         return redirect("support:settlement")
     page = page_request(request, funds_selectors.service_payments(user=request.user), per_page=50)
+    for payment in page.items:  # account numbers are masked on every page
+        payment.masked_account = mask_account(payment.account_number)
     return render(
         request,
         "support/settlement.html",
