@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "jiuzhu.policy",
     "jiuzhu.monitoring",
     "jiuzhu.funds",
+    "jiuzhu.support",
     "jiuzhu.stats",
     "jiuzhu.portal",
     "jiuzhu.interop",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("policy/", include("jiuzhu.policy.urls")),
     path("monitoring/", include("jiuzhu.monitoring.urls")),
     path("funds/", include("jiuzhu.funds.urls")),
+    path("support/", include("jiuzhu.support.urls")),
     path("stats/", include("jiuzhu.stats.urls")),
     path("m/", include("jiuzhu.portal.urls")),
     path("api/v1/", api.urls),

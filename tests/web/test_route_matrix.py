@@ -422,6 +422,35 @@ MATRIX = {
     ),
     "portal:paper_scan": Row(CITIZEN, "POST"),
     "portal:paper_reading": Row(CITIZEN, "GET", pk("reading", "reading_id")),
+    # 一人一策 and the services market (jiuzhu.support). An order is seen by the bureau, the
+    # centre, and only by the provider and worker it belongs to (404 for anyone else).
+    "support:plans": Row(C.SUPPORT_PLAN),
+    "support:plan_new": Row(C.SUPPORT_PLAN),
+    "support:plan": Row(C.SUPPORT_PLAN, "GET", pk("plan_s"), "plan_s"),
+    "support:orders": Row(C.MARKET_ORDER),
+    "support:order": Row(
+        LOGIN, "GET", pk("sorder"), "sorder", scope_cap=(C.MARKET_ORDER, C.MARKET_CENTRE)
+    ),
+    "support:order_act": Row(
+        LOGIN,
+        "POST",
+        both(pk("sorder"), fixed(action="rate_centre")),
+        "sorder",
+        {"rating": "5"},
+        scope_cap=(C.MARKET_ORDER, C.MARKET_CENTRE),
+    ),
+    "support:order_serve": Row(C.MARKET_SERVE, "GET", pk("sorder"), "sorder"),
+    "support:order_signature": Row(
+        LOGIN, "GET", pk("sorder"), "sorder", scope_cap=(C.MARKET_ORDER, C.MARKET_CENTRE)
+    ),
+    "support:centre": Row(C.MARKET_CENTRE),
+    "support:prices": Row(LOGIN),  # the centre proposes, the bureau approves; others 403
+    "support:providers": Row(C.MARKET_CENTRE),
+    "support:provider": Row(C.MARKET_CENTRE, "GET", pk("provider"), "provider"),
+    "support:hall": Row(C.MARKET_PROVIDE),
+    "support:my_orders": Row(C.MARKET_SERVE),
+    "support:settlement": Row(C.FUNDS_VIEW),
+    "support:stats": Row(C.STATS_VIEW),
 }
 
 
@@ -690,6 +719,35 @@ def _side(cast, village, county, township, name, worker, admin_user):
         other_area_id=village,
         distance=3,
     )
+    from jiuzhu.support.models import Provider, ServiceKind, ServiceOrder, SupportPlan
+    from jiuzhu.support.services import catalogue_ensure
+
+    catalogue_ensure()
+
+    plan_s = SupportPlan.objects.create(
+        household=hh, area_id=village, goals="照料", review_date=today, needs={"care": "独居"}
+    )
+    provider = Provider.objects.create(
+        name=f"{name}社工机构",
+        credit_code=f"5132{hh.pk:014d}",
+        area_id=county,
+        served_areas=[county],
+        admission="admitted",
+    )
+    sorder = ServiceOrder.objects.create(
+        number=f"FW-{hh.pk}",
+        plan=plan_s,
+        household=hh,
+        area_id=village,
+        kind=ServiceKind.objects.get(code="counselling"),
+        quantity=Decimal("1"),
+        unit_price=Decimal("80.00"),
+        amount=Decimal("80.00"),
+        need="心理疏导",
+        status="done",
+        provider=provider,
+        signature_png=b"\x89PNG",
+    )
     objects = {
         "household": hh,
         "person": head,
@@ -727,6 +785,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "export_job": ExportJob.objects.create(
             user=admin_user, list_name="households", status="done", file="exports/none.csv"
         ),
+        "plan_s": plan_s,
+        "provider": provider,
+        "sorder": sorder,
     }
     areas = {
         "export_job": village,
@@ -742,6 +803,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "report": township,
         "service_account": county,
         "county": county,
+        "plan_s": village,
+        "provider": county,
+        "sorder": village,
     }
     return {**objects, "village": village, "county": county, "area": areas}
 
@@ -798,6 +862,9 @@ def _build():
         "auditor": cast.auditor,
         "sysadmin": cast.admin,
         "other_county_reviewer": cast.out[Role.TOWNSHIP_REVIEWER],
+        "service_centre": user_with_role(Role.SERVICE_CENTRE, HAILING),
+        "provider_admin": user_with_role(Role.PROVIDER_ADMIN, HAILING),
+        "provider_worker": user_with_role(Role.PROVIDER_WORKER, HAILING),
     }
     sessions = {}
     for who, user in principals.items():

@@ -22,6 +22,10 @@ class Role(models.TextChoices):
     # Another system's service account (the registry API and the SPDCI interface): reads the
     # registry of its area, masked; the token's scopes and agreed fields narrow it further.
     INTERFACE = "interface", _("接入系统（只读）")
+    # The services market (一人一策 and bought services, jiuzhu.support).
+    SERVICE_CENTRE = "service_centre", _("服务中心")
+    PROVIDER_ADMIN = "provider_admin", _("服务机构管理员")
+    PROVIDER_WORKER = "provider_worker", _("服务机构服务人员")
 
 
 class Capability:
@@ -47,6 +51,11 @@ class Capability:
     PAYROLL_APPROVE = "payroll.approve"  # check and approve a payroll someone else prepared
     PAYROLL_RELEASE = "payroll.release"  # release an approved payroll to the bank (财务)
     BUDGET_MANAGE = "budget.manage"  # budgets per programme, area and year
+    SUPPORT_PLAN = "support.plan"  # needs assessments and support plans (一户一策), reviews
+    MARKET_ORDER = "market.order"  # 点单: order a service; rate it for the bureau; approve prices
+    MARKET_CENTRE = "market.centre"  # 服务中心: publish, pick, accept; providers, prices proposed
+    MARKET_PROVIDE = "market.provide"  # 服务机构: claim published orders, assign its workers
+    MARKET_SERVE = "market.serve"  # 服务人员: carry out an assigned service on the phone
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -60,6 +69,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_INTAKE,
             Capability.CASE_VISIT,
             Capability.ALERT_HANDLE,
+            Capability.SUPPORT_PLAN,
         }
     ),
     Role.TOWNSHIP_REVIEWER: frozenset(
@@ -75,6 +85,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             # Decides only where the area's approval chain says 初审即终审 (低保移交).
             Capability.CASE_APPROVE,
             Capability.ALERT_HANDLE,
+            Capability.SUPPORT_PLAN,
+            Capability.MARKET_ORDER,
         }
     ),
     Role.COUNTY_APPROVER: frozenset(
@@ -88,6 +100,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.CASE_APPROVE,
             Capability.ALERT_HANDLE,
             Capability.SUPERVISE,
+            Capability.SUPPORT_PLAN,
+            Capability.MARKET_ORDER,
         }
     ),
     Role.PAYMENTS_OFFICER: frozenset(
@@ -131,6 +145,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.STATS_VIEW,
         }
     ),
+    # The service centre runs the market of its area; providers see no registry at all, only
+    # their own orders with the household's name, address and phone (jiuzhu.support.selectors).
+    Role.SERVICE_CENTRE: frozenset(
+        {Capability.MARKET_CENTRE, Capability.STATS_VIEW, Capability.SUPPORT_PLAN}
+    ),
+    Role.PROVIDER_ADMIN: frozenset({Capability.MARKET_PROVIDE}),
+    Role.PROVIDER_WORKER: frozenset({Capability.MARKET_SERVE}),
 }
 
 # Pairs of roles one person may never hold at the same time (separation of duties):
@@ -147,6 +168,23 @@ INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
         (Role.AUDITOR, Role.FINANCE),
         (Role.COUNTY_APPROVER, Role.FINANCE),
         (Role.TOWNSHIP_REVIEWER, Role.FINANCE),
+        # The market: whoever buys, accepts or pays for a service never sells it.
+        *(
+            (buyer, seller)
+            for seller in (Role.PROVIDER_ADMIN, Role.PROVIDER_WORKER)
+            for buyer in (
+                Role.SERVICE_CENTRE,
+                Role.VILLAGE_WORKER,
+                Role.TOWNSHIP_REVIEWER,
+                Role.COUNTY_APPROVER,
+                Role.PAYMENTS_OFFICER,
+                Role.FINANCE,
+                Role.AUDITOR,
+            )
+        ),
+        (Role.SERVICE_CENTRE, Role.PAYMENTS_OFFICER),
+        (Role.SERVICE_CENTRE, Role.FINANCE),
+        (Role.AUDITOR, Role.SERVICE_CENTRE),
         # System administration (accounts, chains, rules) and business work never in one
         # person: an administrator who could also approve or pay could grant itself the power
         # it then uses (三员分立 / 等保 2.0 separation of administrators).

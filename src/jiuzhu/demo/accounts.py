@@ -21,6 +21,9 @@ ORG_KIND_BY_ROLE = {
     Role.DEPARTMENT_DATA: (OrgUnitKind.DEPARTMENT, "{area}公安局"),
     Role.AUDITOR: (OrgUnitKind.SUPERVISION, "{area}纪委监委"),
     Role.SYSADMIN: (OrgUnitKind.CIVIL_AFFAIRS, "{area}民政局"),
+    Role.SERVICE_CENTRE: (OrgUnitKind.CIVIL_AFFAIRS, "{area}社会救助服务中心"),
+    Role.PROVIDER_ADMIN: (OrgUnitKind.DEPARTMENT, "阳光社会工作服务中心"),
+    Role.PROVIDER_WORKER: (OrgUnitKind.DEPARTMENT, "阳光社会工作服务中心"),
 }
 
 # username, full name, role, area code, department
@@ -37,6 +40,11 @@ DEMO_ACCOUNTS = [
     ("admin", "系统管理员", Role.SYSADMIN, "321200000000", ""),
     # A second administrator: role grants need another administrator's approval (maker-checker).
     ("admin2", "系统管理员（复核）", Role.SYSADMIN, "321200000000", ""),
+    # The services market (jiuzhu.support; jiuzhu.demo.support links them to their providers).
+    ("fuwu", "冯中心（海陵区社会救助服务中心）", Role.SERVICE_CENTRE, "321202000000", ""),
+    ("jigou", "蒋机构（阳光社工机构管理员）", Role.PROVIDER_ADMIN, "321202000000", ""),
+    ("shegong", "韩社工（阳光社工机构服务人员）", Role.PROVIDER_WORKER, "321202000000", ""),
+    ("jigou2", "杨机构（康乐社工机构管理员）", Role.PROVIDER_ADMIN, "321202000000", ""),
 ]
 
 

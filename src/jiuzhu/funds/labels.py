@@ -24,5 +24,8 @@ AUDIT_ACTIONS = {
     "funds.recoveries_detect": _("检测应追缴款项"),
     "funds.recovery_record": _("登记追缴"),
     "funds.accounts_synth": _("生成演示发放账户"),
+    "funds.service_payable": _("登记应付服务费"),
+    "funds.service_payment_approve": _("复核服务费"),
+    "funds.service_payment_release": _("拨付服务费"),
     "funds.line_finding_withdrawn": _("撤销错误匹配对应的发放暂停"),
 }

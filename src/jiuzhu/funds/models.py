@@ -612,3 +612,60 @@ class Recovery(models.Model):
 
     def __str__(self) -> str:
         return f"recovery {self.line_id}"
+
+
+# ---------------------------------------------------------------- service payments (购买服务)
+
+
+class ServicePaymentStatus(models.TextChoices):
+    PAYABLE = "payable", _("应付待复核")
+    APPROVED = "approved", _("已复核待拨付")
+    RELEASED = "released", _("已拨付(已送银行)")
+
+
+class ServicePayment(models.Model):
+    """服务费: one accepted bought service, payable to its provider (a social organisation).
+
+    Created by ``funds.services.service_payable_add`` when the service centre accepts a
+    finished service (jiuzhu.support); approved by a payments officer and released by finance,
+    three different people, each step on the hash-chained ledger (programme ``services``,
+    ``payroll_id`` 0, ``line_id`` this row). ``source`` names the order (``order:N``)."""
+
+    SCOPE_AREA_FIELD = "area"
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("结算月份"))
+    source = models.CharField(_("来源"), max_length=40, unique=True)
+    description = models.CharField(_("服务内容"), max_length=200)
+    payee_name = models.CharField(_("收款单位"), max_length=100)
+    payee_code = models.CharField(_("统一社会信用代码"), max_length=18)
+    bank_name = models.CharField(_("开户银行"), max_length=60)
+    account_number = models.CharField(_("账号"), max_length=32)
+    amount = MoneyField(_("金额(元)"))
+    status = models.CharField(
+        _("状态"),
+        max_length=10,
+        choices=ServicePaymentStatus.choices,
+        default=ServicePaymentStatus.PAYABLE,
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    prepared_at = models.DateTimeField(_("验收时间"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    released_at = models.DateTimeField(_("拨付时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("服务费支付")
+        verbose_name_plural = _("服务费支付")
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.amount}"

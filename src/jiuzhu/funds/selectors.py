@@ -860,3 +860,28 @@ def _list_specs():
         **areas,
     )
     return payrolls, lines
+def service_payments(*, user, source_prefix: str = ""):
+    """服务费 lines in the user's areas (funds.view), newest first."""
+    from jiuzhu.funds.models import ServicePayment
+
+    qs = scoped(ServicePayment.objects.all(), user, Capability.FUNDS_VIEW)
+    if source_prefix:
+        qs = qs.filter(source__startswith=source_prefix)
+    return qs.select_related("prepared_by", "approved_by", "released_by")
+
+
+def service_payment_by_source(source: str):
+    """The payment recorded for one source (``order:N``), or None (no user: the caller scopes)."""
+    from jiuzhu.funds.models import ServicePayment
+
+    return ServicePayment.objects.filter(source=source).first()
+
+
+def service_spend(*, area_prefix: str = "") -> list[dict]:
+    """Released and payable service money per source, for statistics (no user: caller scopes)."""
+    from jiuzhu.funds.models import ServicePayment
+
+    qs = ServicePayment.objects.all()
+    if area_prefix:
+        qs = qs.filter(area_id__startswith=area_prefix)
+    return list(qs.values("source", "amount", "status", "area_id"))

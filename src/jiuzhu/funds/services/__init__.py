@@ -38,8 +38,16 @@ from jiuzhu.funds.services.payrolls import (
 )
 from jiuzhu.funds.services.recoveries import recoveries_detect, recovery_record
 from jiuzhu.funds.services.reissues import payroll_reissue
+from jiuzhu.funds.services.service_payments import (
+    service_payable_add,
+    service_payment_approve,
+    service_payment_release,
+)
 
 __all__ = [
+    "service_payable_add",
+    "service_payment_approve",
+    "service_payment_release",
     "bank_file_export",
     "bank_return_import",
     "budget_position",

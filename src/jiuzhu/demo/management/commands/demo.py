@@ -45,6 +45,10 @@ class Command(BaseCommand):
         from jiuzhu.demo.funds import funds_demo
 
         funds_demo()
+        # The services market: providers, prices, plans and orders at every stage (一人一策).
+        from jiuzhu.demo.support import support_demo
+
+        support_demo()
         # Monitoring: a first alert run, this month's review tasks (both idempotent), and the
         # 公安 death file to import during the demo (jiuzhu import feed police FILE).
         call_command("monitor", "nightly", verbosity=0)
