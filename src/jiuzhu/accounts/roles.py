@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     PAYMENTS_OFFICER = "payments_officer", pgettext_lazy("role", "资金发放")
     FINANCE = "finance", _("财务拨付")
     DEPARTMENT_DATA = "department_data", _("部门数据员")
+    # An officer of another department (教育, 医保, 住建 …) who handles the tracks of cases
+    # referred to that department (转办), and only those (issue 19).
+    DEPARTMENT_CLERK = "department_clerk", _("部门经办")
     AUDITOR = "auditor", _("纪检审计")
     SYSADMIN = "sysadmin", _("系统管理员")
 
@@ -44,6 +47,7 @@ class Capability:
     PAYROLL_APPROVE = "payroll.approve"  # check and approve a payroll someone else prepared
     PAYROLL_RELEASE = "payroll.release"  # release an approved payroll to the bank (财务)
     BUDGET_MANAGE = "budget.manage"  # budgets per programme, area and year
+    TRACK_HANDLE = "track.handle"  # see and decide the referred tracks of one's department (转办)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -106,6 +110,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
         }
     ),
     Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
+    Role.DEPARTMENT_CLERK: frozenset({Capability.TRACK_HANDLE}),
     Role.AUDITOR: frozenset(
         {
             Capability.REGISTRY_VIEW,
@@ -141,6 +146,7 @@ INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
         (Role.AUDITOR, Role.COUNTY_APPROVER),
         (Role.AUDITOR, Role.PAYMENTS_OFFICER),
         (Role.AUDITOR, Role.FINANCE),
+        (Role.AUDITOR, Role.DEPARTMENT_CLERK),
         (Role.COUNTY_APPROVER, Role.FINANCE),
         (Role.TOWNSHIP_REVIEWER, Role.FINANCE),
         # System administration (accounts, chains, rules) and business work never in one

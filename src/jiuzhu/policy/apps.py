@@ -34,6 +34,15 @@ class PolicyConfig(AppConfig):
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
 
+        # owner departments of the programme register that are not data sources (issue 19)
+        from jiuzhu.core.labels import DEPARTMENT, is_registered
+        from jiuzhu.policy.register import DEPARTMENT_LABELS
+
+        labels_register(
+            DEPARTMENT,
+            {k: v for k, v in DEPARTMENT_LABELS.items() if not is_registered(DEPARTMENT, k)},
+        )
+
         # the verify rules read the 低保标准 per area through this (verify is below policy)
         from jiuzhu.policy.selectors import parameter_for_areas
         from jiuzhu.verify.policy_hooks import PARAMETERS

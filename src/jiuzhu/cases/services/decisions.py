@@ -29,7 +29,7 @@ from jiuzhu.cases.services.declarations import _declarations_withdraw
 from jiuzhu.cases.services.notices import _notice_post
 from jiuzhu.cases.services.roll import _roll_add
 from jiuzhu.cases.workdays import add_working_days
-from jiuzhu.core import clock
+from jiuzhu.core import clock, events
 from jiuzhu.core.errors import ServiceError
 
 
@@ -266,6 +266,18 @@ def application_approve(
         _roll_add(app, actor, value, one_off=one_off)
         _tasks_close(app)
         letter = _letter(app, actor, "approval", reason)
+        # 联动保障 and any other subscriber: published on commit.
+        events.publish(
+            events.CaseDecided(
+                application_id=app.pk,
+                purpose=str(app.purpose or ""),
+                origin=app.origin or "",
+                approved=True,
+                actor_id=getattr(actor, "pk", None),
+                note=reason[:300],
+                programme=app.programme,
+            )
+        )
         return None, {
             "amount": value,
             **against,
