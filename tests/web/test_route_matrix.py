@@ -164,6 +164,17 @@ MATRIX = {
     "cases:letter": Row(C.CASE_VIEW, "GET", pk("letter"), "household"),
     "cases:material": Row(C.CASE_VIEW, "GET", pk("material"), "household"),
     "cases:roll": Row(C.CASE_VIEW),
+    # 转办 (issue 19): the 部门经办's list and one referred track; the approver's decision on a
+    # further civil-affairs track of a case (the case is looked up first: 404 outside).
+    "cases:tracks": Row(C.TRACK_HANDLE),
+    "cases:track": Row(C.TRACK_HANDLE, "GET", pk("track"), "household"),
+    "cases:track_decide": Row(
+        C.CASE_VIEW,
+        "POST",
+        both(APP, pk("track_pending", "track_id")),
+        "household",
+        {"outcome": "approved", "note": "x"},
+    ),
     "cases:declaration_reconcile": Row(
         C.CASE_VIEW, "POST", both(APP, pk("declaration", "declaration_id")), "household"
     ),
@@ -427,6 +438,7 @@ def _side(cast, village, county, township, name, worker, admin_user):
         reason="生活困难",
         pledge={"signer_name": name},
         authorisation={"signer_name": name},
+        also_programmes=["education_aid", "elderly_allowance"],
     )
     with transaction.atomic():
         event = audit_record(
@@ -612,6 +624,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "sample": sample,
         "report": report,
         "photo": photo,
+        # issue 19: a track referred to 教育 and one decided by civil affairs (并办)
+        "track": app.tracks.get(programme="education_aid"),
+        "track_pending": app.tracks.get(programme="elderly_allowance"),
     }
     areas = {
         "household": village,
@@ -627,6 +642,14 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "county": county,
     }
     return {**objects, "village": village, "county": county, "area": areas}
+
+
+def _clerk(department: str, area: str):
+    from jiuzhu.accounts.models import RoleAssignment
+
+    user = user_with_role(Role.DEPARTMENT_CLERK, area, username=f"matrix-clerk-{department}")
+    RoleAssignment.objects.filter(user=user).update(department=department)
+    return user
 
 
 def _build():
@@ -667,6 +690,7 @@ def _build():
         "payments_officer": cast.payer,
         "finance": user_with_role(Role.FINANCE, HAILING),
         "department_data": cast.dept,
+        "department_clerk": _clerk("education", HAILING),
         "auditor": cast.auditor,
         "sysadmin": cast.admin,
         "other_county_reviewer": cast.out[Role.TOWNSHIP_REVIEWER],

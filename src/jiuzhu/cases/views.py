@@ -643,6 +643,8 @@ def public_objection(request, area_code: str, notice_id: int):
 def track_decide(request, pk: int, track_id: int):
     """The case's approver decides a further civil-affairs programme of the case."""
     app = selectors.application_get(user=request.user, application_id=pk)
+    if not app.tracks.filter(pk=track_id).exists():
+        raise Http404
     p = request.POST
     try:
         services.track_decide(

@@ -55,11 +55,17 @@ log = logging.getLogger("jiuzhu.policy")
 # Programmes whose recipients are on the roll (救助名册); the others are reimbursements, one-off
 # aid or a watch list, where "eligible but not on the roll" is not a finding.
 # Recognition-only programmes (amount 0: 低保边缘, 刚性支出) are statuses, not roll payments.
+# Another department's programme (the register's ``handling: refer``) and one a definition marks
+# ``roll: false`` (paid outside the 救助名册) are not roll findings either (issue 19).
 def roll_tracked(plan: Plan) -> set[str]:
     return {
         p.code
         for p in plan.programmes
-        if p.period == "month" and p.tier != "watch" and p.amount.source.strip() != "0"
+        if p.period == "month"
+        and p.tier != "watch"
+        and p.amount.source.strip() != "0"
+        and p.source.get("handling") != "refer"
+        and p.source.get("roll", True) is not False
     }
 
 
