@@ -242,3 +242,14 @@ def test_a_refused_case_or_another_programme_links_nothing(
             actor=cast.approver, application_id=app.pk, version=app.version, reason="符合"
         )
     assert list(app.tracks.values_list("programme", flat=True)) == ["dibao_edge"]
+
+
+def test_withdrawing_the_application_withdraws_its_open_tracks(taizhou):
+    cast = make_cast()
+    app = three_programme_case(cast)
+    s.application_withdraw(
+        actor=cast.worker, application_id=app.pk, version=app.version, reason="申请人撤回"
+    )
+    statuses = dict(app.tracks.values_list("programme", "status"))
+    assert statuses["education_aid"] == statuses["medical_aid"] == TrackStatus.WITHDRAWN
+    assert statuses["dibao"] == TrackStatus.MAIN

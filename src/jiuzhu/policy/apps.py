@@ -16,6 +16,10 @@ class PolicyConfig(AppConfig):
         register_nav(_("政策找人"), "policy:runs", capability=POLICY_VIEW, order=31)
         register_nav(_("政策模拟"), "policy:simulation", capability=POLICY_VIEW, order=32)
         register_nav(_("政策参数"), "policy:parameters", capability=POLICY_VIEW, order=33)
+        from jiuzhu.policy.permissions import POLICY_CONFIGURE
+
+        # the programme editor, maker-checker (issue 19)
+        register_nav(_("救助项目定义"), "policy:programmes", capability=POLICY_CONFIGURE, order=34)
 
         from jiuzhu.core.schedule import Job, daily, job_register
 

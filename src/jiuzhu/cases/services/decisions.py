@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from jiuzhu.accounts.roles import Role
 from jiuzhu.cases import calculator
 from jiuzhu.cases.models import (
+    TRACK_OPEN,
     Application,
     Programme,
     PublicNotice,
     Purpose,
     State,
     TaskKind,
+    TrackStatus,
 )
 from jiuzhu.cases.services._common import (
     _holds_role,
@@ -325,7 +327,9 @@ def application_withdraw(*, actor, application_id: int, version: int, reason: st
         app.paused = False
         app.notices.filter(closed=False).update(closed=True)
         withdrawn = _declarations_withdraw(app, actor, reason)
-        return None, {"declarations_withdrawn": withdrawn}
+        # the applicant withdrew the whole application: its open tracks (转办 too) end with it
+        tracks = app.tracks.filter(status__in=TRACK_OPEN).update(status=TrackStatus.WITHDRAWN)
+        return None, {"declarations_withdrawn": withdrawn, "tracks_withdrawn": tracks}
 
     return _move(
         actor=actor,

@@ -4,20 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('monitoring', '0006_self_report_cause'),
+        ("monitoring", "0006_self_report_cause"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='alert',
-            name='role',
-            field=models.CharField(choices=[('village_worker', '村居经办/网格员'), ('township_reviewer', '乡镇(街道)审核'), ('county_approver', '县级审批'), ('payments_officer', '资金发放'), ('finance', '财务拨付'), ('department_data', '部门数据员'), ('department_clerk', '部门经办'), ('auditor', '纪检审计'), ('sysadmin', '系统管理员')], max_length=24, verbose_name='办理角色'),
+            model_name="alert",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("village_worker", "村居经办/网格员"),
+                    ("township_reviewer", "乡镇(街道)审核"),
+                    ("county_approver", "县级审批"),
+                    ("payments_officer", "资金发放"),
+                    ("finance", "财务拨付"),
+                    ("department_data", "部门数据员"),
+                    ("department_clerk", "部门经办"),
+                    ("auditor", "纪检审计"),
+                    ("sysadmin", "系统管理员"),
+                ],
+                max_length=24,
+                verbose_name="办理角色",
+            ),
         ),
         migrations.AlterField(
-            model_name='reviewtask',
-            name='role',
-            field=models.CharField(choices=[('village_worker', '村居经办/网格员'), ('township_reviewer', '乡镇(街道)审核'), ('county_approver', '县级审批'), ('payments_officer', '资金发放'), ('finance', '财务拨付'), ('department_data', '部门数据员'), ('department_clerk', '部门经办'), ('auditor', '纪检审计'), ('sysadmin', '系统管理员')], max_length=24, verbose_name='办理角色'),
+            model_name="reviewtask",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("village_worker", "村居经办/网格员"),
+                    ("township_reviewer", "乡镇(街道)审核"),
+                    ("county_approver", "县级审批"),
+                    ("payments_officer", "资金发放"),
+                    ("finance", "财务拨付"),
+                    ("department_data", "部门数据员"),
+                    ("department_clerk", "部门经办"),
+                    ("auditor", "纪检审计"),
+                    ("sysadmin", "系统管理员"),
+                ],
+                max_length=24,
+                verbose_name="办理角色",
+            ),
         ),
     ]
