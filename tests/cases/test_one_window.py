@@ -253,3 +253,21 @@ def test_withdrawing_the_application_withdraws_its_open_tracks(taizhou):
     statuses = dict(app.tracks.values_list("programme", "status"))
     assert statuses["education_aid"] == statuses["medical_aid"] == TrackStatus.WITHDRAWN
     assert statuses["dibao"] == TrackStatus.MAIN
+
+
+def test_the_pages_show_the_tracks_to_each_reader(taizhou, client):
+    cast = make_cast()
+    app = three_programme_case(cast)
+    edu = clerk("education")
+    client.force_login(edu)
+    listing = client.get("/cases/tracks/").content.decode()
+    assert app.number in listing and "教育救助" in listing and "医疗救助" not in listing
+    track = app.tracks.get(programme="education_aid")
+    page = client.get(f"/cases/tracks/{track.pk}/").content.decode()
+    assert "教育局" in page and app.applicant.id_number not in page
+    assert client.get(f"/cases/{app.pk}/").status_code in (403, 404)
+    client.force_login(cast.worker)
+    case_page = client.get(f"/cases/{app.pk}/").content.decode()
+    assert 'id="track-education_aid"' in case_page and "教育局" in case_page
+    profile = client.get(f"/registry/households/{app.household_id}/").content.decode()
+    assert 'id="household-tracks"' in profile

@@ -108,7 +108,8 @@ def test_one_application_three_programmes_referral_and_outcome(
         page.wait_for_selector("#track-outcome")
         applicant = page.inner_text("#track-applicant")
         assert "*" in applicant and person.id_number not in applicant
-        assert "王*明" in page.inner_text("#track-members")
+        members = page.inner_text("#track-members")
+        assert "王*明" in members and "王*英" not in members  # only the pupil concerns 教育
         assert "13812345678" not in page.content()
         page.screenshot(path=str(shots / f"onewindow-department-track-{width}.png"), full_page=True)
         page.check("#track-outcome input[value=approved]")

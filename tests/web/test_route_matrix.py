@@ -166,6 +166,8 @@ MATRIX = {
     "cases:roll": Row(C.CASE_VIEW),
     # 转办 (issue 19): the 部门经办's list and one referred track; the approver's decision on a
     # further civil-affairs track of a case (the case is looked up first: 404 outside).
+    "policy:programmes": Row(C.CASE_CONFIGURE),
+    "policy:programme_decide": Row(C.CASE_CONFIGURE, "POST", pk("proposal")),
     "cases:tracks": Row(C.TRACK_HANDLE),
     "cases:track": Row(C.TRACK_HANDLE, "GET", pk("track"), "household"),
     "cases:track_decide": Row(
@@ -680,8 +682,16 @@ def _build():
     risk_class = RiskClass.objects.order_by("pk").first() or RiskClass.objects.create(
         code="Z", label="测试", criterion="测试", interval_months=12
     )
+    from jiuzhu.policy.models import ProgrammeProposal
+
+    # a programme proposal (issue 19's editor) is national: no area, the same on both sides
+    proposal = ProgrammeProposal.objects.create(
+        code="matrix_programme", definition={}, text="", reason="矩阵", proposed_by=cast.admin
+    )
     for side in ("in", "out"):
-        world[side].update(run=run, rule=rule, route=route, risk_class=risk_class)
+        world[side].update(
+            run=run, rule=rule, route=route, risk_class=risk_class, proposal=proposal
+        )
     principals = {
         "anonymous": None,
         "village_worker": cast.worker,
@@ -749,7 +759,7 @@ def test_every_object_parameter_is_a_real_object(world):
     """Every route with an object in its URL names a real object on both sides; rows whose
     object belongs to an area say which (the outside check); the few city-wide objects are
     listed here."""
-    city_wide = {"feed", "run", "rule", "route", "risk_class"}
+    city_wide = {"feed", "run", "rule", "route", "risk_class", "proposal"}
     problems = []
     for name, row in MATRIX.items():
         pattern = _routes()[name]

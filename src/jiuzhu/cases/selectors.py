@@ -433,7 +433,7 @@ def objection_status(*, objection_id: int, contact_phone: str) -> dict | None:
 # What a referred department needs to see of a member, per programme: nothing of income,
 # assets or phones; the members the programme concerns, by masked name and what qualifies them.
 _TRACK_MEMBERS = {
-    "education_aid": lambda p: bool(p.school_stage),
+    "education_aid": lambda p: p.school_stage not in ("", "none"),
     "medical_premium_subsidy": lambda p: True,
     "medical_aid": lambda p: bool(p.major_illness),
     "employment_aid": lambda p: p.employment in ("unemployed", ""),

@@ -141,7 +141,6 @@ def application_create(
     for d in declarations:  # tied to this application; the registry is changed on reconciling
         d.application = app
     Declaration.objects.bulk_create(declarations)
-    _tracks_open(app, actor, also)
     _submission_record(
         app,
         actor,
@@ -150,6 +149,7 @@ def application_create(
         authorisation=authorisation,
         reason=reason,
     )
+    _tracks_open(app, actor, also)  # after the 申请登记 event: the log reads in order
     return app
 
 

@@ -69,7 +69,7 @@ def _office_for(area_code: str, department: str) -> tuple[OrgUnit | None, str]:
 
 
 def _actor_name(actor) -> str:
-    return actor.get_full_name() or actor.get_username()
+    return actor.get_full_name() or getattr(actor, "full_name", "") or actor.get_username()
 
 
 def _case_event(app: Application, actor, *, action: str, label: str, reason: str, data: dict):
