@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jiuzhu.registry",
     "jiuzhu.verify",
     "jiuzhu.cases",
+    "jiuzhu.cooperation",
     "jiuzhu.demo",
     "jiuzhu.policy",
     "jiuzhu.monitoring",
