@@ -527,6 +527,9 @@ class LedgerKind(models.TextChoices):
     FAILED = "failed", _("发放失败")
     REVERSED = "reversed", _("冲正")
     RECOVERED = "recovered", _("追回")
+    # The township's 临时救助备用金 (issue 19): money put into the reserve, and 先行救助 paid from it.
+    RESERVE = "reserve", _("备用金补充")
+    ADVANCE = "advance", _("备用金先行救助")
 
 
 class LedgerChainHead(models.Model):

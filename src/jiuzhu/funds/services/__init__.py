@@ -38,8 +38,12 @@ from jiuzhu.funds.services.payrolls import (
 )
 from jiuzhu.funds.services.recoveries import recoveries_detect, recovery_record
 from jiuzhu.funds.services.reissues import payroll_reissue
+from jiuzhu.funds.services.reserve import reserve_balance, reserve_draw, reserve_replenish
 
 __all__ = [
+    "reserve_balance",
+    "reserve_draw",
+    "reserve_replenish",
     "bank_file_export",
     "bank_return_import",
     "budget_position",
