@@ -23,6 +23,7 @@ from jiuzhu.funds.services.bank import (
 )
 from jiuzhu.funds.services.budgets import budget_position, budget_set, cutover_set
 from jiuzhu.funds.services.closing import payroll_close, payroll_close_check
+from jiuzhu.funds.services.donations import donation_record
 from jiuzhu.funds.services.holds import (
     payment_hold_place,
     payment_hold_release,
@@ -41,6 +42,7 @@ from jiuzhu.funds.services.reissues import payroll_reissue
 from jiuzhu.funds.services.reserve import reserve_balance, reserve_draw, reserve_replenish
 
 __all__ = [
+    "donation_record",
     "reserve_balance",
     "reserve_draw",
     "reserve_replenish",
