@@ -79,3 +79,42 @@ class SharingDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agreement_id} {self.rows}"
+
+
+class Grid(models.Model):
+    """网格: a part of a village (below the lowest administrative level), with its grid workers."""
+
+    SCOPE_AREA_FIELD = "village"
+
+    village = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("网格名称"), max_length=60)
+    active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        ordering = ["village_id", "name"]
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+        constraints = [
+            models.UniqueConstraint(fields=["village", "name"], name="grid_name_per_village")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GridWorker(models.Model):
+    """A 网格员 assigned to a grid (from a date; ended by ``until``)."""
+
+    SCOPE_AREA_FIELD = "grid__village"
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="workers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    since = models.DateField(_("起始日期"))
+    until = models.DateField(_("截止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("网格员")
+        verbose_name_plural = _("网格员")
+
+    def __str__(self) -> str:
+        return f"{self.grid} {self.user_id}"
