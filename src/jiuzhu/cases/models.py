@@ -912,3 +912,34 @@ class CaseTrack(_Row):
         if self.main:
             return str(State(self.application.state).label)
         return str(TrackStatus(self.status).label)
+
+
+class CasePanel(_Row):
+    """疑难案例会商 (一事一议): a panel convened on a hard case in any chain — its members, each
+    member's opinion, and the decision recorded. While a panel is open the case cannot be
+    decided (批准/不予批准 wait for the panel's decision)."""
+
+    SCOPE_AREA_FIELD = "application__area"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="panels")
+    topic = models.CharField(_("会商事项"), max_length=300)
+    members = models.JSONField(_("会商成员"), default=list)
+    opinions = models.JSONField(_("成员意见"), default=list)
+    decision = models.TextField(_("会商结论"), blank=True)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    convened_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["convened_at", "id"]
+        verbose_name = _("疑难案例会商")
+        verbose_name_plural = _("疑难案例会商")
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

@@ -221,6 +221,7 @@ def application_approve(
     def body(app):
         if _holds_role(actor, Role.PAYMENTS_OFFICER):
             raise ServiceError(_("审批与发放分离：资金发放人员不能审批"), code="same_person")
+        _panel_closed(app)
         if app.reviewed_by_id is None:
             raise ServiceError(_("该申请未经初审，不能批准"), code="wrong_state")
         if app.is_adjustment:
@@ -298,8 +299,15 @@ def application_approve(
     )
 
 
+def _panel_closed(app) -> None:
+    """疑难案例会商: the case waits for its open panel's decision (issue 19)."""
+    if app.panels.filter(decided_at__isnull=True).exists():
+        raise ServiceError(_("本案的疑难案例会商尚未形成结论，暂不能决定"), code="panel_open")
+
+
 def application_refuse(*, actor, application_id: int, version: int, reason: str) -> Application:
     def body(app):
+        _panel_closed(app)
         app.decided_by = actor
         app.decided_on = clock.today()
         app.decision_reason = reason
