@@ -16,7 +16,9 @@ def test_every_kind_is_registered_by_its_app():
     assert label(VEHICLE_KIND, "disability_scooter") == "残疾人代步车"
     assert label(AUDIT_ACTION, "policy.programme.save") == "保存救助项目规则"
     assert label(VEHICLE_KIND, "spaceship") == "spaceship"  # unknown: shown as it is
-    assert len(labels(DEPARTMENT)) == 10 and len(labels(VEHICLE_KIND)) == 4
+    # 10 data sources (verify) + 6 owner departments of the programme register (policy, issue 19)
+    assert len(labels(DEPARTMENT)) == 16 and len(labels(VEHICLE_KIND)) == 4
+    assert label(DEPARTMENT, "women") == "妇联" and label(DEPARTMENT, "education") == "教育"
 
 
 def test_labels_follow_the_language():

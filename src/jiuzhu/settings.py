@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "jiuzhu.verify",
     "jiuzhu.papers",
     "jiuzhu.cases",
+    "jiuzhu.cooperation",
     "jiuzhu.demo",
     "jiuzhu.policy",
     "jiuzhu.monitoring",

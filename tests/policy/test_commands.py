@@ -88,7 +88,7 @@ def test_policy_load_run_compare_simulate_and_task(taizhou):
     )
     out = StringIO()
     call_command("policy", "load", stdout=out)
-    assert "项目定义更新 14 个" in out.getvalue()
+    assert "项目定义更新 24 个" in out.getvalue()
     call_command("policy", "run", "--date", "2026-11-01", stdout=out)
     run_id = policy_run_task.call(on="2026-11-01")
     assert PolicyRun.objects.get(pk=run_id).status == "done"

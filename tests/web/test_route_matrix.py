@@ -183,6 +183,19 @@ MATRIX = {
     "cases:material": Row(C.CASE_VIEW, "GET", pk("material"), "household"),
     "cases:roll": Row(C.CASE_VIEW),
     "cases:applications": Row(C.CASE_VIEW),
+    # 转办 (issue 19): the 部门经办's list and one referred track; the approver's decision on a
+    # further civil-affairs track of a case (the case is looked up first: 404 outside).
+    "policy:programmes": Row(C.CASE_CONFIGURE),
+    "policy:programme_decide": Row(C.CASE_CONFIGURE, "POST", pk("proposal")),
+    "cases:tracks": Row(C.TRACK_HANDLE),
+    "cases:track": Row(C.TRACK_HANDLE, "GET", pk("track"), "household"),
+    "cases:track_decide": Row(
+        C.CASE_VIEW,
+        "POST",
+        both(APP, pk("track_pending", "track_id")),
+        "household",
+        {"outcome": "approved", "note": "x"},
+    ),
     "cases:declaration_reconcile": Row(
         C.CASE_VIEW, "POST", both(APP, pk("declaration", "declaration_id")), "household"
     ),
@@ -531,6 +544,7 @@ def _side(cast, village, county, township, name, worker, admin_user):
         reason="生活困难",
         pledge={"signer_name": name},
         authorisation={"signer_name": name},
+        also_programmes=["education_aid", "elderly_allowance"],
     )
     with transaction.atomic():
         event = audit_record(
@@ -788,6 +802,9 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "plan_s": plan_s,
         "provider": provider,
         "sorder": sorder,
+        # issue 19: a track referred to 教育 and one decided by civil affairs (并办)
+        "track": app.tracks.get(programme="education_aid"),
+        "track_pending": app.tracks.get(programme="elderly_allowance"),
     }
     areas = {
         "export_job": village,
@@ -808,6 +825,14 @@ def _side(cast, village, county, township, name, worker, admin_user):
         "sorder": village,
     }
     return {**objects, "village": village, "county": county, "area": areas}
+
+
+def _clerk(department: str, area: str):
+    from jiuzhu.accounts.models import RoleAssignment
+
+    user = user_with_role(Role.DEPARTMENT_CLERK, area, username=f"matrix-clerk-{department}")
+    RoleAssignment.objects.filter(user=user).update(department=department)
+    return user
 
 
 def _build():
@@ -847,9 +872,20 @@ def _build():
         reason="测试",
         proposed_by=admin2,
     )
+    from jiuzhu.policy.models import ProgrammeProposal
+
+    # a programme proposal (issue 19's editor) is national: no area, the same on both sides
+    proposal = ProgrammeProposal.objects.create(
+        code="matrix_programme", definition={}, text="", reason="矩阵", proposed_by=cast.admin
+    )
     for side in ("in", "out"):
         world[side].update(
-            run=run, rule=rule, route=route, risk_class=risk_class, dict_change=dict_change
+            run=run,
+            rule=rule,
+            route=route,
+            risk_class=risk_class,
+            dict_change=dict_change,
+            proposal=proposal,
         )
     principals = {
         "anonymous": None,
@@ -859,6 +895,7 @@ def _build():
         "payments_officer": cast.payer,
         "finance": user_with_role(Role.FINANCE, HAILING),
         "department_data": cast.dept,
+        "department_clerk": _clerk("education", HAILING),
         "auditor": cast.auditor,
         "sysadmin": cast.admin,
         "other_county_reviewer": cast.out[Role.TOWNSHIP_REVIEWER],
@@ -920,7 +957,7 @@ def test_every_object_parameter_is_a_real_object(world):
     """Every route with an object in its URL names a real object on both sides; rows whose
     object belongs to an area say which (the outside check); the few city-wide objects are
     listed here."""
-    city_wide = {"feed", "run", "rule", "route", "risk_class", "dict_change"}  # site-wide
+    city_wide = {"feed", "run", "rule", "route", "risk_class", "dict_change", "proposal"}
     problems = []
     for name, row in MATRIX.items():
         pattern = _routes()[name]

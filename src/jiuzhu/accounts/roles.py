@@ -17,6 +17,9 @@ class Role(models.TextChoices):
     PAYMENTS_OFFICER = "payments_officer", pgettext_lazy("role", "资金发放")
     FINANCE = "finance", _("财务拨付")
     DEPARTMENT_DATA = "department_data", _("部门数据员")
+    # An officer of another department (教育, 医保, 住建 …) who handles the tracks of cases
+    # referred to that department (转办), and only those (issue 19).
+    DEPARTMENT_CLERK = "department_clerk", _("部门经办")
     AUDITOR = "auditor", _("纪检审计")
     SYSADMIN = "sysadmin", _("系统管理员")
     # Another system's service account (the registry API and the SPDCI interface): reads the
@@ -56,6 +59,7 @@ class Capability:
     MARKET_CENTRE = "market.centre"  # 服务中心: publish, pick, accept; providers, prices proposed
     MARKET_PROVIDE = "market.provide"  # 服务机构: claim published orders, assign its workers
     MARKET_SERVE = "market.serve"  # 服务人员: carry out an assigned service on the phone
+    TRACK_HANDLE = "track.handle"  # see and decide the referred tracks of one's department (转办)
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
@@ -124,6 +128,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.DEPARTMENT_DATA: frozenset({Capability.FEED_UPLOAD}),
     Role.INTERFACE: frozenset({Capability.REGISTRY_VIEW}),
+    Role.DEPARTMENT_CLERK: frozenset({Capability.TRACK_HANDLE}),
     Role.AUDITOR: frozenset(
         {
             Capability.REGISTRY_VIEW,
@@ -166,6 +171,7 @@ INCOMPATIBLE_ROLES: frozenset[frozenset[str]] = frozenset(
         (Role.AUDITOR, Role.COUNTY_APPROVER),
         (Role.AUDITOR, Role.PAYMENTS_OFFICER),
         (Role.AUDITOR, Role.FINANCE),
+        (Role.AUDITOR, Role.DEPARTMENT_CLERK),
         (Role.COUNTY_APPROVER, Role.FINANCE),
         (Role.TOWNSHIP_REVIEWER, Role.FINANCE),
         # The market: whoever buys, accepts or pays for a service never sells it.

@@ -119,6 +119,21 @@ def user_departments(user) -> set[str]:
     return {a.department for a in user_roles(user) if a.department}
 
 
+def department_scope_q(user, capability: str, department_field: str, area_field: str) -> models.Q:
+    """Rows of a department in the areas where ``user`` holds ``capability`` *for that
+    department* (the assignment's ``department``): a 部门经办 of 教育 over a county sees the
+    county's rows owned by 教育 and nothing else. Nowhere = a Q that matches nothing."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return models.Q(pk__in=[])
+    parts = [
+        models.Q(**{department_field: a.department})
+        & Scope(capability, (a.area.code[: PREFIX_LENGTH[AreaLevel(a.area.level)]],)).q(area_field)
+        for a in user_roles(user)
+        if a.department and capability in ROLE_CAPABILITIES.get(a.role, ())
+    ]
+    return reduce(or_, parts) if parts else models.Q(pk__in=[])
+
+
 def scoped(queryset: models.QuerySet, user, capability: str) -> models.QuerySet:
     """Keep only the rows of ``queryset`` in the areas where ``user`` holds ``capability``."""
     field = getattr(queryset.model, "SCOPE_AREA_FIELD", None)

@@ -75,6 +75,8 @@ def role_assign(
         errors.setdefault("role", []).append(_("不能给自己分配角色"))
     if role == Role.DEPARTMENT_DATA and not department:
         errors.setdefault("department", []).append(_("部门数据员须指定所属部门"))
+    if role == Role.DEPARTMENT_CLERK and not department:
+        errors.setdefault("department", []).append(_("部门经办须指定所属部门"))
     if errors:
         raise ServiceError(errors=errors)
     _check_compatible(user, role, valid_from, valid_until)

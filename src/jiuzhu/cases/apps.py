@@ -49,6 +49,15 @@ class CasesConfig(AppConfig):
             group=SYSTEM,
         )
 
+        # 转办: a 部门经办 sees the tracks referred to their department (issue 19).
+        register_nav(_("转办事项"), "cases:tracks", capability=Capability.TRACK_HANDLE, order=13)
+        from jiuzhu.cases import subscribers
+        from jiuzhu.cases.selectors import household_tracks_section
+        from jiuzhu.core.profile_sections import register_profile_section
+
+        subscribers.subscribe()
+        register_profile_section("cases/_household_tracks.html", household_tracks_section, order=40)
+
         from jiuzhu.cases.labels import AUDIT_ACTIONS
         from jiuzhu.core.labels import AUDIT_ACTION, labels_register
 

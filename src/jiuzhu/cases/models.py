@@ -818,3 +818,128 @@ class Declaration(_Row):
 
         choices = {"income": IncomeKind, "asset": AssetKind, "expense": ExpenseKind}[self.fact]
         return str(dict(choices.choices).get(self.kind, self.kind))
+
+
+class TrackHandling(models.TextChoices):
+    DECIDE = "decide", _("民政决定")
+    REFER = "refer", _("转办")
+
+
+class TrackStatus(models.TextChoices):
+    MAIN = "main", _("随本案办理")
+    PENDING = "pending", _("待民政决定")
+    REFERRED = "referred", _("已转办")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("不予批准")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+TRACK_OPEN = (TrackStatus.PENDING, TrackStatus.REFERRED)
+
+
+class CaseTrack(_Row):
+    """One programme of one application (一门受理、协同办理): the papers are the case's, given once;
+    each track is decided by the programme's owner. The track of the case's own programme
+    (``main``) follows the case's chain; another civil-affairs programme is decided by the
+    case's approver (``pending`` → approved/refused); another department's programme is referred
+    to that department's office with a due date in working days (``referred``), where a
+    部门经办 records the outcome. ``owner`` and ``handling`` are copied from the programme
+    register (``policy.register``) when the track is opened."""
+
+    SCOPE_AREA_FIELD = "area"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="tracks")
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    programme = models.CharField(_("救助项目"), max_length=40)
+    main = models.BooleanField(_("本案项目"), default=False)
+    owner = models.CharField(_("主管部门"), max_length=32)
+    handling = models.CharField(_("办理方式"), max_length=8, choices=TrackHandling.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=TrackStatus.choices, default=TrackStatus.PENDING
+    )
+    linked_from = models.CharField(
+        _("联动来源"),
+        max_length=40,
+        blank=True,
+        help_text=_("联动保障：批准低保、特困后自动转办时，记录来源项目"),
+    )
+    office = models.ForeignKey(
+        "areas.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    office_name = models.CharField(_("承办机构"), max_length=120, blank=True)
+    referred_on = models.DateField(_("转办日期"), null=True, blank=True)
+    due_date = models.DateField(_("办理期限"), null=True, blank=True)
+    decided_on = models.DateField(_("办结日期"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    outcome_note = models.CharField(_("办理结果说明"), max_length=300, blank=True)
+    amount = MoneyField(_("救助金额(元)"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["application_id", "-main", "id"]
+        verbose_name = _("办理事项")
+        verbose_name_plural = _("办理事项")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "programme"], name="track_once_per_application"
+            )
+        ]
+        indexes = [models.Index(fields=["owner", "status", "area"], name="track_owner_open")]
+
+    @property
+    def programme_label(self) -> str:
+        from jiuzhu.core.programmes import programme_label
+
+        return programme_label(self.programme)
+
+    @property
+    def owner_label(self) -> str:
+        from jiuzhu.core.labels import DEPARTMENT, label
+
+        return label(DEPARTMENT, self.owner)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in TRACK_OPEN
+
+    @property
+    def status_display(self) -> str:
+        """The track's state in the reader's language; the main track shows the case's."""
+        if self.main:
+            return str(State(self.application.state).label)
+        return str(TrackStatus(self.status).label)
+
+
+class CasePanel(_Row):
+    """疑难案例会商 (一事一议): a panel convened on a hard case in any chain — its members, each
+    member's opinion, and the decision recorded. While a panel is open the case cannot be
+    decided (批准/不予批准 wait for the panel's decision)."""
+
+    SCOPE_AREA_FIELD = "application__area"
+
+    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="panels")
+    topic = models.CharField(_("会商事项"), max_length=300)
+    members = models.JSONField(_("会商成员"), default=list)
+    opinions = models.JSONField(_("成员意见"), default=list)
+    decision = models.TextField(_("会商结论"), blank=True)
+    convened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    convened_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["convened_at", "id"]
+        verbose_name = _("疑难案例会商")
+        verbose_name_plural = _("疑难案例会商")
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

@@ -692,3 +692,121 @@ def _todo_flag_label(r) -> str:
     if r.flag == "near":
         return str(_("临期"))
     return ""
+
+
+# ---------------------------------------------------------------- tracks (一门受理、协同办理)
+
+# What a referred department needs to see of a member, per programme: nothing of income,
+# assets or phones; the members the programme concerns, by masked name and what qualifies them.
+_TRACK_MEMBERS = {
+    "education_aid": lambda p: p.school_stage not in ("", "none"),
+    "medical_premium_subsidy": lambda p: True,
+    "medical_aid": lambda p: bool(p.major_illness),
+    "employment_aid": lambda p: p.employment in ("unemployed", ""),
+}
+
+
+def case_tracks(application: Application) -> list:
+    """The tracks of one case (already authorised by the caller), main first."""
+    from jiuzhu.cases.models import CaseTrack
+
+    return list(CaseTrack.objects.filter(application=application).select_related("application"))
+
+
+def department_tracks(user, *, status: str = "") -> QuerySet:
+    """Referred tracks of the departments where ``user`` is a 部门经办, in their areas only."""
+    from jiuzhu.accounts.scoping import department_scope_q
+    from jiuzhu.cases.models import CaseTrack, TrackHandling
+
+    qs = (
+        CaseTrack.objects.filter(handling=TrackHandling.REFER)
+        .filter(department_scope_q(user, Capability.TRACK_HANDLE, "owner", "area"))
+        .select_related("application", "area")
+        .order_by("status", "due_date", "id")
+    )
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def department_track(*, user, track_id: int) -> dict:
+    """One referred track as the department sees it: masked, only what it needs. 404 outside
+    the user's department and areas."""
+    from django.http import Http404
+
+    from jiuzhu.audit.services import audit_read
+    from jiuzhu.core.masking import mask_id_number, mask_name
+
+    track = department_tracks(user).filter(pk=track_id).first()
+    if track is None:
+        raise Http404
+    app = track.application
+    applicant = app.applicant
+    wanted = _TRACK_MEMBERS.get(track.programme, lambda p: False)
+    today = clock.today()
+    members = [
+        {
+            "name": mask_name(p.name),
+            "age": _age(p.birth_date, today),
+            "school_stage": p.get_school_stage_display() if p.school_stage else "",
+        }
+        for p in Person.objects.filter(household_id=app.household_id, death_date__isnull=True)
+        if wanted(p)
+    ]
+    audit_read(
+        user,
+        "track.view",
+        subject_type="case_track",
+        subject_id=track.pk,
+        household_id=app.household_id,
+        area_code=track.area_id,
+    )
+    return {
+        "track": track,
+        "number": app.number,
+        "applicant": applicant.name,
+        "applicant_id": mask_id_number(applicant.id_number),
+        "area": track.area,
+        "members": members,
+        "days_left": working_days_between(today, track.due_date)
+        if track.due_date and track.due_date >= today
+        else 0,
+        "overdue": bool(track.due_date and track.due_date < today and track.is_open),
+    }
+
+
+def _age(birth: datetime.date | None, today: datetime.date) -> int | None:
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def household_tracks_section(*, user, household):
+    """The household profile's section: every track of its cases with its outcome."""
+    from jiuzhu.cases.models import CaseTrack
+
+    if not has_case_view(user, household.hukou_area_id):
+        return None
+    tracks = list(
+        CaseTrack.objects.filter(household=household)
+        .select_related("application")
+        .order_by("-application_id", "-main", "id")
+    )
+    if not tracks:
+        return None
+    return {"tracks": tracks}
+
+
+def has_case_view(user, area_code: str) -> bool:
+    from jiuzhu.accounts.scoping import user_scope
+
+    return user_scope(user, Capability.CASE_VIEW).contains(area_code)
+
+
+def citizen_tracks(*, application_id: int) -> list:
+    """The tracks of a case for the citizen's progress page (the portal authorised the case)."""
+    from jiuzhu.cases.models import CaseTrack
+
+    return list(
+        CaseTrack.objects.filter(application_id=application_id).select_related("application")
+    )

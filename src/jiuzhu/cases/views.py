@@ -251,6 +251,7 @@ def apply(request, household_id: int):
                 pledge={"signer_name": signer} if p.get("pledge") else None,
                 authorisation={"signer_name": signer} if p.get("authorisation") else None,
                 channel=p.get("channel", "window"),
+                also_programmes=p.getlist("also_programmes"),
             )
         except ServiceError as exc:
             _errors(request, exc)
@@ -279,8 +280,27 @@ def apply(request, household_id: int):
             "programmes": Programme.choices,
             "temp_kinds": TempAidKind.choices,
             "required": required,
+            "also_choices": _also_choices(),
+            "form_also": request.POST.getlist("also_programmes")
+            if request.method == "POST"
+            else [],
         },
     )
+
+
+def _also_choices() -> list[tuple[str, str, str, bool]]:
+    """The programmes one may ask for beside the main one (the programme register, except the
+    calculator-only 监测 and 渐退), with the department a referred one goes to."""
+    from jiuzhu.core.labels import DEPARTMENT, label
+    from jiuzhu.policy.register import programme_register
+
+    out = []
+    for e in programme_register().values():
+        if e.tier == "watch" or e.code == "phase_out":
+            continue
+        out.append((e.code, e.label, label(DEPARTMENT, e.owner), e.referred))
+    out.sort(key=lambda r: (r[3], r[0]))
+    return out
 
 
 @login_required
@@ -313,6 +333,10 @@ def detail(request, pk: int, kept: dict | None = None):
     )
     ctx.update(
         {
+            "tracks": selectors.case_tracks(app),
+            "can_decide_tracks": user_scope(request.user, Capability.CASE_APPROVE).contains(
+                app.area_id
+            ),
             "missing_now": services.materials_missing(app),
             "kinds": _upload_kinds(),
             "programmes": Programme.choices,
@@ -651,3 +675,68 @@ def public_objection(request, area_code: str, notice_id: int):
         return render(request, "cases/public_notice.html", context, status=400)
     messages.success(request, _("您的异议已提交，民政部门将在10个工作日内核查处理"))
     return redirect(reverse("public:notice", kwargs={"area_code": area_code}))
+
+
+# ---------------------------------------------------------------- tracks (一门受理、协同办理)
+
+
+@login_required
+@require_POST
+def track_decide(request, pk: int, track_id: int):
+    """The case's approver decides a further civil-affairs programme of the case."""
+    app = selectors.application_get(user=request.user, application_id=pk)
+    if not app.tracks.filter(pk=track_id).exists():
+        raise Http404
+    p = request.POST
+    try:
+        services.track_decide(
+            actor=request.user,
+            track_id=track_id,
+            version=int(p.get("version", "0") or 0),
+            approved=p.get("outcome") == "approved",
+            note=p.get("note", ""),
+            amount=p.get("amount", ""),
+        )
+    except ServiceError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("已记录并办事项的决定"))
+    return redirect("cases:detail", pk=app.pk)
+
+
+@login_required
+def tracks(request):
+    """转办事项: the tracks referred to the user's department (部门经办)."""
+    _need(request.user, Capability.TRACK_HANDLE)
+    status = request.GET.get("status", "referred")
+    if status not in ("referred", "approved", "refused", ""):
+        status = "referred"
+    page = page_request(request, selectors.department_tracks(request.user, status=status))
+    return render(request, "cases/tracks.html", {"page": page, "status": status})
+
+
+@login_required
+def track(request, pk: int):
+    """One referred track: what the department needs, masked; the outcome form."""
+    _need(request.user, Capability.TRACK_HANDLE)
+    kept = {}
+    if request.method == "POST":
+        p = request.POST
+        try:
+            services.track_outcome_record(
+                actor=request.user,
+                track_id=pk,
+                version=int(p.get("version", "0") or 0),
+                approved=p.get("outcome") == "approved",
+                note=p.get("note", ""),
+                amount=p.get("amount", ""),
+            )
+        except ServiceError as exc:
+            _errors(request, exc)
+            kept = p
+        else:
+            messages.success(request, _("已录入办理结果"))
+            return redirect("cases:track", pk=pk)
+    ctx = selectors.department_track(user=request.user, track_id=pk)
+    ctx["kept"] = kept
+    return render(request, "cases/track.html", ctx)

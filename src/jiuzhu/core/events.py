@@ -108,8 +108,11 @@ class CaseDecided(Event):
 
     ``origin`` is where the case came from ("" for an application; "alert:N" for a case opened
     from a monitoring alert), ``approved`` whether the roll was changed as asked.
-    Publisher: ``cases.services.decisions``. Subscribers: funds settles the payment hold placed
-    by the originating alert (released as confirmed when approved, as cleared when refused)."""
+    Publisher: ``cases.services.decisions`` (every approved application, and every decided
+    case from an alert). Subscribers: funds settles the payment hold placed by the originating
+    alert (released as confirmed when approved, as cleared when refused); cases refers the
+    household for the linked programmes when 低保 or 特困 is approved (联动保障).
+    ``programme`` is the case's programme code."""
 
     application_id: int
     purpose: str
@@ -117,6 +120,7 @@ class CaseDecided(Event):
     approved: bool
     actor_id: int | None
     note: str
+    programme: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

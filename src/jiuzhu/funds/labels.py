@@ -3,6 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 
 AUDIT_ACTIONS = {
+    "reserve.replenish": _("补充临时救助备用金"),
+    "funds.donation": _("登记社会捐赠"),
+    "reserve.draw": _("备用金先行救助支取"),
     "funds.hold_place": _("暂停发放"),
     "funds.hold_release": _("解除暂停发放"),
     "funds.account_set": _("登记发放账户"),

@@ -145,6 +145,8 @@ class FundingSource(models.TextChoices):
     PROVINCIAL = "provincial", _("省级财政")
     CITY = "city", _("市级财政")
     COUNTY = "county", _("县级财政")
+    # Social donations earmarked to a programme and area (issue 19: 社会力量参与).
+    DONATION = "donation", _("社会捐赠")
 
 
 class Budget(models.Model):
@@ -527,6 +529,9 @@ class LedgerKind(models.TextChoices):
     FAILED = "failed", _("发放失败")
     REVERSED = "reversed", _("冲正")
     RECOVERED = "recovered", _("追回")
+    # The township's 临时救助备用金 (issue 19): money put into the reserve, and 先行救助 paid from it.
+    RESERVE = "reserve", _("备用金补充")
+    ADVANCE = "advance", _("备用金先行救助")
 
 
 class LedgerChainHead(models.Model):
@@ -669,3 +674,45 @@ class ServicePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.amount}"
+
+
+class DonorKind(models.TextChoices):
+    CHARITY = "charity", _("慈善组织")
+    ENTERPRISE = "enterprise", _("企业")
+    PERSON = "person", _("个人")
+
+
+class DonationKind(models.TextChoices):
+    CASH = "cash", _("现金")
+    IN_KIND = "in_kind", _("实物")
+
+
+class Donation(models.Model):
+    """A donation earmarked by programme and area. Cash becomes the ``donation`` funding
+    source of that programme's budget in that area and year; goods are recorded at their value
+    and distributed outside the payroll."""
+
+    SCOPE_AREA_FIELD = "area"
+
+    donor_name = models.CharField(_("捐赠方"), max_length=120)
+    donor_kind = models.CharField(_("捐赠方类型"), max_length=12, choices=DonorKind.choices)
+    kind = models.CharField(_("捐赠形式"), max_length=8, choices=DonationKind.choices)
+    amount = MoneyField(_("金额或折价(元)"))
+    goods = models.CharField(_("物资"), max_length=200, blank=True)
+    programme = models.CharField(_("定向救助项目"), max_length=40)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    received_on = models.DateField(_("接收日期"))
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name = _("社会捐赠")
+        verbose_name_plural = _("社会捐赠")
+
+    def __str__(self) -> str:
+        return f"{self.donor_name} {self.amount}"

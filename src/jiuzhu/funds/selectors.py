@@ -860,6 +860,8 @@ def _list_specs():
         **areas,
     )
     return payrolls, lines
+
+
 def service_payments(*, user, source_prefix: str = ""):
     """服务费 lines in the user's areas (funds.view), newest first."""
     from jiuzhu.funds.models import ServicePayment

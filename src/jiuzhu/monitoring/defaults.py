@@ -23,6 +23,7 @@ RULES = [
     ("eligible_not_enrolled", "应保未保（政策找人）", 10, ["dibao", "dibao_single", "tekun"]),
     ("low_income_risk", "低收入家庭返贫致贫风险", 15, []),
     ("self_report", "群众主动申报家庭变化（收入、人口、住址、死亡）", 5, []),
+    ("manual", "网格员上报（走访发现的困难或变化）", 3, []),
 ]
 CLASSES = [
     ("A", "A类（高风险）", "open_alert", 1, 1),

@@ -8,6 +8,7 @@ AUDIT_ACTIONS = {
     "alert.close": _("办结预警"),
     "alert.assign": _("分派预警"),
     "alert.escalate": _("预警升级"),
+    "alert.grid_report": _("网格员上报"),
     "alert_rule.save": _("保存预警规则"),
     "risk_class.save": _("保存风险分类"),
     "risk_class.delete": _("删除风险分类"),

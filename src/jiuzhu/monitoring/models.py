@@ -36,6 +36,7 @@ class RuleKind(models.TextChoices):
     ELIGIBLE_NOT_ENROLLED = "eligible_not_enrolled", _("应保未保(政策找人)")
     LOW_INCOME_RISK = "low_income_risk", _("低收入家庭返贫致贫风险")
     SELF_REPORT = "self_report", _("群众主动申报变化")
+    MANUAL = "manual", _("网格员上报")  # a grid worker's report from a visit (issue 19)
 
 
 class AlertRule(models.Model):

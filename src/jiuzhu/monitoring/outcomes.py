@@ -125,6 +125,13 @@ RULES: dict[str, OutcomeRule] = {
             "家中有人去世停发本人待遇"
         ),
     ),
+    RuleKind.MANUAL: OutcomeRule(
+        NONE,
+        (ADD, REDUCE, STOP, NONE),
+        gettext_lazy(
+            "网格员上报：入户核实后处理——困难的核增或告知申请，变化的核减或停发，不属实的写明无需处理"
+        ),
+    ),
 }
 assert set(RULES) == set(RuleKind.values), "every alert cause needs an outcome rule"
 

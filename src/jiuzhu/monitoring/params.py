@@ -127,6 +127,7 @@ PARAMS = {
     "eligible_not_enrolled": ListParams,
     "low_income_risk": LowIncomeParams,
     "self_report": SelfReportParams,
+    "manual": SelfReportParams,  # a grid worker's report: raised, not evaluated (issue 19)
 }
 
 

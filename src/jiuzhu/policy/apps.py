@@ -22,6 +22,16 @@ class PolicyConfig(AppConfig):
         register_nav(
             _("政策参数"), "policy:parameters", capability=POLICY_VIEW, order=33, group=POLICY
         )
+        from jiuzhu.policy.permissions import POLICY_CONFIGURE
+
+        # the programme editor, maker-checker (issue 19)
+        register_nav(
+            _("救助项目定义"),
+            "policy:programmes",
+            capability=POLICY_CONFIGURE,
+            order=34,
+            group=POLICY,
+        )
 
         from jiuzhu.core.schedule import Job, daily, job_register
 
@@ -39,6 +49,15 @@ class PolicyConfig(AppConfig):
         from jiuzhu.policy.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+
+        # owner departments of the programme register that are not data sources (issue 19)
+        from jiuzhu.core.labels import DEPARTMENT, is_registered
+        from jiuzhu.policy.register import DEPARTMENT_LABELS
+
+        labels_register(
+            DEPARTMENT,
+            {k: v for k, v in DEPARTMENT_LABELS.items() if not is_registered(DEPARTMENT, k)},
+        )
 
         # the verify rules read the 低保标准 per area through this (verify is below policy)
         from jiuzhu.policy.selectors import parameter_for_areas

@@ -72,21 +72,36 @@ def programmes_md() -> str:
         "Decimal yuan, rounded once at the end (half-up to the fen, or up to the yuan where the "
         "programme names a `rounding` parameter).",
         "",
-        "| code | 名称 | tier | unit | period | articles |",
-        "|---|---|---|---|---|---|",
+        "The programme register (issue 19): each definition names its `owner` department and its "
+        "`handling` — `decide` (decided by civil affairs in the case's own chain) or `refer` "
+        "(a track of a case referred to the owner department's office, 转办); read by "
+        "`policy.register` and used by the cases app for the tracks of one application.",
+        "",
+        "| code | 名称 | tier | unit | period | owner | handling | articles |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for d in docs:
         out.append(
             f"| `{d['code']}` | {d['name']} | {d['tier']} ({TIERS[d['tier']]}) | "
             f"{UNITS[d.get('unit', 'household')]} | {PERIODS[d.get('period', 'month')]} | "
+            f"`{d.get('owner', 'civil_affairs')}` | `{d.get('handling', 'decide')}` | "
             f"{'; '.join(d.get('articles', []))} |"
         )
     for d in docs:
         out += ["", f"## `{d['code']}` {d['name']}", "", d.get("description", ""), ""]
-        out += ["| condition | 含义 | expression | article |", "|---|---|---|---|"]
+        why = any(c.get("why") for c in d["conditions"])
+        if why:
+            out += [
+                "| condition | 含义 | why (为什么) | expression | article |",
+                "|---|---|---|---|---|",
+            ]
+        else:
+            out += ["| condition | 含义 | expression | article |", "|---|---|---|---|"]
         for c in d["conditions"]:
+            reason = f" {c.get('why', '')} |" if why else ""
             out.append(
-                f"| `{c['name']}` | {c.get('label', '')} | `{c['expr']}` | {c.get('article', '')} |"
+                f"| `{c['name']}` | {c.get('label', '')} |{reason} `{c['expr']}` | "
+                f"{c.get('article', '')} |"
             )
         out += [
             "",

@@ -147,3 +147,41 @@ class Determination(models.Model):
 
     def __str__(self) -> str:
         return f"{self.programme} {self.household_id}"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待复核")
+    APPROVED = "approved", _("已生效")
+    REJECTED = "rejected", _("已驳回")
+
+
+class ProgrammeProposal(models.Model):
+    """A programme definition written in the application's editor (YAML under the hood),
+    maker-checker: it is checked when proposed and takes effect — a new programme becomes
+    active, an edit replaces the active definition — only when a second administrator approves
+    it. A new programme waits as an inactive ``Programme`` row meanwhile."""
+
+    code = models.CharField(_("项目代码"), max_length=40)
+    definition = models.JSONField(_("定义"))
+    text = models.TextField(_("定义原文(YAML)"))
+    reason = models.CharField(_("理由"), max_length=200)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(_("复核意见"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        verbose_name = _("救助项目定义变更")
+        verbose_name_plural = _("救助项目定义变更")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.status}"

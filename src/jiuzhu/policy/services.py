@@ -55,11 +55,17 @@ log = logging.getLogger("jiuzhu.policy")
 # Programmes whose recipients are on the roll (救助名册); the others are reimbursements, one-off
 # aid or a watch list, where "eligible but not on the roll" is not a finding.
 # Recognition-only programmes (amount 0: 低保边缘, 刚性支出) are statuses, not roll payments.
+# Another department's programme (the register's ``handling: refer``) and one a definition marks
+# ``roll: false`` (paid outside the 救助名册) are not roll findings either (issue 19).
 def roll_tracked(plan: Plan) -> set[str]:
     return {
         p.code
         for p in plan.programmes
-        if p.period == "month" and p.tier != "watch" and p.amount.source.strip() != "0"
+        if p.period == "month"
+        and p.tier != "watch"
+        and p.amount.source.strip() != "0"
+        and p.source.get("handling") != "refer"
+        and p.source.get("roll", True) is not False
     }
 
 
@@ -566,3 +572,105 @@ def simulate_frames(
     feats = compute_features(sub, on, lookback=lookback, emergency_months=_emergency_months(root))
     res = evaluate(feats, p_new.filter(pl.col("area_code").is_in(changed)), plan, keep="results")
     return res.select(base.columns)
+
+
+# --- the programme editor (maker-checker, issue 19) -------------------------------------------
+
+
+def programme_propose(*, actor, text: str, reason: str):
+    """An administrator proposes a programme definition (YAML). It is checked against the
+    catalogue now; it takes effect only when another administrator approves it. A new
+    programme is stored inactive meanwhile (the calculator and 政策找人 do not evaluate it)."""
+    import yaml
+
+    from jiuzhu.policy.models import ProgrammeProposal
+
+    if actor is None or user_scope(actor, POLICY_CONFIGURE).empty:
+        raise ServiceError(_("只有系统管理员可以编辑救助项目"), code="wrong_role")
+    if not (reason or "").strip():
+        raise ServiceError(_("请填写调整理由"), field="reason")
+    try:
+        doc = yaml.safe_load(text or "")
+    except yaml.YAMLError as exc:
+        raise ServiceError(
+            _("项目定义不是有效的 YAML：%(error)s") % {"error": str(exc).splitlines()[0]},
+            field="text",
+        ) from None
+    if not isinstance(doc, dict):
+        raise ServiceError(_("项目定义须是一个键值映射（code、name、conditions …）"), field="text")
+    specs, _catalogue = selectors.param_catalogue()
+    codes = {p.code for p in Programme.objects.all()} | {d["code"] for d in load_documents()}
+    codes.add(str(doc.get("code")))
+    try:
+        prog = compile_programme(doc, catalogue_for(specs, codes))
+    except ExpressionError as exc:
+        raise engine_refusal(exc, field="text", code="invalid_expression") from None
+    with transaction.atomic():
+        if not Programme.objects.filter(code=prog.code).exists():
+            Programme.objects.create(
+                code=prog.code,
+                name=prog.name,
+                tier=prog.tier,
+                unit=prog.unit,
+                period=prog.period,
+                definition=doc,
+                active=False,
+            )
+        proposal = ProgrammeProposal.objects.create(
+            code=prog.code, definition=doc, text=text, reason=reason.strip(), proposed_by=actor
+        )
+        audit_record(
+            actor=actor,
+            action="policy.programme.propose",
+            area_code=NATIONAL,
+            subject_type="policy.programme",
+            subject_id=prog.code,
+            reason=reason,
+            after=doc,
+            extra={"proposal": proposal.pk},
+        )
+    return proposal
+
+
+def programme_proposal_decide(*, actor, proposal_id: int, approve: bool, note: str = ""):
+    """The second administrator approves (the definition takes effect, the programme becomes
+    active) or rejects (with a note) a proposal; never the proposer."""
+    from jiuzhu.policy.models import ProgrammeProposal, ProposalStatus
+
+    if actor is None or user_scope(actor, POLICY_CONFIGURE).empty:
+        raise ServiceError(_("只有系统管理员可以复核救助项目"), code="wrong_role")
+    with transaction.atomic():
+        p = ProgrammeProposal.objects.select_for_update().filter(pk=proposal_id).first()
+        if p is None:
+            raise ServiceError(_("项目定义变更不存在"), code="not_found")
+        if p.status != ProposalStatus.PROPOSED:
+            raise ServiceError(_("只有待复核的变更可以复核"), code="invalid_state")
+        if p.proposed_by_id == actor.pk:
+            raise ServiceError(
+                _("提出人不能复核自己提出的项目定义（双人复核）"),
+                field="decided_by",
+                code="same_person",
+            )
+        if not approve and not (note or "").strip():
+            raise ServiceError(_("驳回须说明理由"), field="note")
+        if approve:
+            if not Programme.objects.filter(active=True).exists():
+                programmes_load(actor=actor)  # the set in force is the shipped one: store it first
+            Programme.objects.filter(code=p.code).update(active=True)
+            programme_save(actor=actor, doc=p.definition, reason=f"复核通过：{p.reason}")
+            _check_programme_set(selectors.param_catalogue()[0])
+        p.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+        p.decided_by = actor
+        p.decided_at = timezone.now()
+        p.decision_note = (note or "").strip()[:200]
+        p.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(
+            actor=actor,
+            action="policy.programme." + ("approve" if approve else "reject"),
+            area_code=NATIONAL,
+            subject_type="policy.programme",
+            subject_id=p.code,
+            reason=note,
+            after={"proposal": p.pk, "status": p.status},
+        )
+    return p

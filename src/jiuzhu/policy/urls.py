@@ -12,4 +12,6 @@ urlpatterns = [
     path("simulation/", views.simulation, name="simulation"),
     path("parameters/", views.parameters, name="parameters"),
     path("parameters/<int:pk>/decide/", views.parameter_decide, name="parameter_decide"),
+    path("programmes/", views.programmes, name="programmes"),
+    path("programmes/<int:pk>/decide/", views.programme_decide, name="programme_decide"),
 ]

@@ -19,6 +19,7 @@ from jiuzhu.areas.models import Area
 from jiuzhu.audit.services import audit_read
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.labels import DEPARTMENT, label
 from jiuzhu.core.pagination import page_request
 from jiuzhu.core.programmes import programme_label
 from jiuzhu.core.schedule import schedule_for_page
@@ -28,6 +29,7 @@ from jiuzhu.policy.forms import CalculatorForm, ParameterProposeForm, Simulation
 from jiuzhu.policy.messages import engine_message
 from jiuzhu.policy.models import Flag, ParameterStatus, ParameterValue, PolicyRun, Tier
 from jiuzhu.policy.permissions import POLICY_CONFIGURE, POLICY_RUN, POLICY_VIEW
+from jiuzhu.policy.register import programme_register
 from jiuzhu.registry.models import Household
 
 # the calculator's period labels (engine.programmes.PERIODS, in the user's language)
@@ -299,3 +301,73 @@ def parameter_decide(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.text())
     return redirect("policy:parameters")
+
+
+# --- the programme editor (maker-checker, issue 19) -------------------------------------------
+
+
+@login_required
+def programmes(request):
+    """救助项目定义: the programmes in force, the editor (YAML) and the proposals to approve."""
+    from jiuzhu.policy.models import Programme as ProgrammeRow
+    from jiuzhu.policy.models import ProgrammeProposal, ProposalStatus
+
+    if user_scope(request.user, POLICY_CONFIGURE).empty:
+        raise PermissionDenied(POLICY_CONFIGURE)
+    kept = {}
+    if request.method == "POST":
+        try:
+            services.programme_propose(
+                actor=request.user,
+                text=request.POST.get("text", ""),
+                reason=request.POST.get("reason", ""),
+            )
+        except ServiceError as exc:
+            messages.error(request, exc.text())
+            kept = request.POST
+        else:
+            messages.success(request, _("已提交，待另一名管理员复核后生效"))
+            return redirect("policy:programmes")
+    register = {e.code: e for e in programme_register().values()}
+    rows = [
+        {
+            "label": programme_label(p.code),
+            "active": p.active,
+            "version": p.version,
+            "owner": label(DEPARTMENT, register[p.code].owner) if p.code in register else "",
+        }
+        for p in ProgrammeRow.objects.order_by("code")
+    ]
+    pending = ProgrammeProposal.objects.filter(status=ProposalStatus.PROPOSED).select_related(
+        "proposed_by"
+    )
+    page = page_request(
+        request,
+        ProgrammeProposal.objects.exclude(status=ProposalStatus.PROPOSED).select_related(
+            "proposed_by", "decided_by"
+        ),
+        per_page=25,
+    )
+    return render(
+        request,
+        "policy/programmes.html",
+        {"rows": rows, "pending": pending, "page": page, "kept": kept},
+    )
+
+
+@login_required
+@require_POST
+def programme_decide(request, pk: int):
+    if user_scope(request.user, POLICY_CONFIGURE).empty:
+        raise PermissionDenied(POLICY_CONFIGURE)
+    try:
+        services.programme_proposal_decide(
+            actor=request.user,
+            proposal_id=pk,
+            approve=request.POST.get("approve") == "1",
+            note=request.POST.get("note", ""),
+        )
+        messages.success(request, _("已处理"))
+    except ServiceError as exc:
+        messages.error(request, exc.text())
+    return redirect("policy:programmes")

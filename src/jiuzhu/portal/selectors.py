@@ -165,6 +165,7 @@ def progress(citizen: Citizen, application_id: int) -> dict:
         "overdue": due is not None and due < today,
         "outstanding": [o for o in data["outstanding"] if o.application_id == app.pk],
         "letters": [x for x in data["letters"] if x.application_id == app.pk],
+        "tracks": cases_selectors.citizen_tracks(application_id=app.pk),
     }
 
 

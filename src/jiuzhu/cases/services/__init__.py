@@ -47,11 +47,19 @@ from jiuzhu.cases.services.notices import (
     objection_resolve,
     objection_submit,
 )
+from jiuzhu.cases.services.panels import panel_convene, panel_decide, panel_opinion_record
 from jiuzhu.cases.services.roll import roll_change, roll_stop
 from jiuzhu.cases.services.signatures import authorisation_record, pledge_record, signatures_record
+from jiuzhu.cases.services.tracks import track_decide, track_outcome_record, tracks_link
 from jiuzhu.cases.services.visits import community_review_record, home_visit_submit, visit_complete
 
 __all__ = [
+    "panel_convene",
+    "panel_decide",
+    "panel_opinion_record",
+    "track_decide",
+    "track_outcome_record",
+    "tracks_link",
     "MAX_UPLOAD_BYTES",
     "MOVES",
     "adjustment_create",

@@ -9,12 +9,14 @@ from django.utils.translation import gettext as _
 from jiuzhu.accounts.roles import Role
 from jiuzhu.cases import calculator
 from jiuzhu.cases.models import (
+    TRACK_OPEN,
     Application,
     Programme,
     PublicNotice,
     Purpose,
     State,
     TaskKind,
+    TrackStatus,
 )
 from jiuzhu.cases.services._common import (
     _holds_role,
@@ -29,7 +31,7 @@ from jiuzhu.cases.services.declarations import _declarations_withdraw
 from jiuzhu.cases.services.notices import _notice_post
 from jiuzhu.cases.services.roll import _roll_add
 from jiuzhu.cases.workdays import add_working_days
-from jiuzhu.core import clock
+from jiuzhu.core import clock, events
 from jiuzhu.core.errors import ServiceError
 
 
@@ -238,6 +240,7 @@ def application_approve(
     def body(app):
         if _holds_role(actor, Role.PAYMENTS_OFFICER):
             raise ServiceError(_("审批与发放分离：资金发放人员不能审批"), code="same_person")
+        _panel_closed(app)
         if app.reviewed_by_id is None:
             raise ServiceError(_("该申请未经初审，不能批准"), code="wrong_state")
         if app.is_adjustment:
@@ -285,6 +288,18 @@ def application_approve(
         _roll_add(app, actor, value, one_off=one_off)
         _tasks_close(app)
         letter = _letter(app, actor, "approval", reason)
+        # 联动保障 and any other subscriber: published on commit.
+        events.publish(
+            events.CaseDecided(
+                application_id=app.pk,
+                purpose=str(app.purpose or ""),
+                origin=app.origin or "",
+                approved=True,
+                actor_id=getattr(actor, "pk", None),
+                note=reason[:300],
+                programme=app.programme,
+            )
+        )
         return None, {
             "amount": value,
             **against,
@@ -303,8 +318,15 @@ def application_approve(
     )
 
 
+def _panel_closed(app) -> None:
+    """疑难案例会商: the case waits for its open panel's decision (issue 19)."""
+    if app.panels.filter(decided_at__isnull=True).exists():
+        raise ServiceError(_("本案的疑难案例会商尚未形成结论，暂不能决定"), code="panel_open")
+
+
 def application_refuse(*, actor, application_id: int, version: int, reason: str) -> Application:
     def body(app):
+        _panel_closed(app)
         app.decided_by = actor
         app.decided_on = clock.today()
         app.decision_reason = reason
@@ -332,7 +354,9 @@ def application_withdraw(*, actor, application_id: int, version: int, reason: st
         app.paused = False
         app.notices.filter(closed=False).update(closed=True)
         withdrawn = _declarations_withdraw(app, actor, reason)
-        return None, {"declarations_withdrawn": withdrawn}
+        # the applicant withdrew the whole application: its open tracks (转办 too) end with it
+        tracks = app.tracks.filter(status__in=TRACK_OPEN).update(status=TrackStatus.WITHDRAWN)
+        return None, {"declarations_withdrawn": withdrawn, "tracks_withdrawn": tracks}
 
     return _move(
         actor=actor,

@@ -50,6 +50,7 @@ from jiuzhu.cases.services.materials import (
 )
 from jiuzhu.cases.services.roll import _roll_add
 from jiuzhu.cases.services.signatures import _require_signatures, _start_investigation
+from jiuzhu.cases.services.tracks import _tracks_open, main_track_ensure, tracks_check
 from jiuzhu.cases.workdays import add_working_days
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ConcurrentEditError, ServiceError
@@ -76,6 +77,7 @@ def application_create(
     client_ref: str | None = None,
     origin: str = "",
     evidence: dict | None = None,
+    also_programmes: list[str] | None = None,
 ) -> Application:
     """Register an application (申请). ``programme`` empty = 模糊申请: the system proposes.
 
@@ -84,7 +86,8 @@ def application_create(
     registry. ``pledge``/``authorisation`` record on-screen signatures (``{"signer_name": …}``).
     An online channel passes ``client_ref``; submitting the same one again returns the first.
     ``origin``/``evidence``: where the case came from (e.g. "alert:N" from monitoring) and what
-    that source found.
+    that source found. ``also_programmes``: further programmes asked for at the same window with
+    the same papers (一门受理): one track each, decided by its owner (``services.tracks``).
     """
     hh = access(
         Household.objects.select_for_update(), actor, Capability.REGISTRY_VIEW, pk=household_id
@@ -99,6 +102,7 @@ def application_create(
                 raise ServiceError(_("外部请求编号已被其他申请使用"), field="client_ref")
             return existing
     temp_aid_kind = _input_check(programme, temp_aid_kind, channel)
+    also = tracks_check(programme, also_programmes)
     applicant = _applicant_for(hh, applicant_id)
     _refuse_open_application(hh, programme)
     for member in members or []:
@@ -146,6 +150,7 @@ def application_create(
         authorisation=authorisation,
         reason=reason,
     )
+    _tracks_open(app, actor, also)  # after the 申请登记 event: the log reads in order
     return app
 
 
@@ -313,6 +318,7 @@ def application_set_programme(
         app.programme = programme
         app.temp_aid_kind = temp_aid_kind if programme == Programme.TEMPORARY_AID else ""
         app.chain = chain_for(area_code=app.area_id, programme=programme)
+        main_track_ensure(app)
         app.version = F("version") + 1
         app.save()
         app.refresh_from_db()

@@ -23,6 +23,7 @@ from jiuzhu.funds.services.bank import (
 )
 from jiuzhu.funds.services.budgets import budget_position, budget_set, cutover_set
 from jiuzhu.funds.services.closing import payroll_close, payroll_close_check
+from jiuzhu.funds.services.donations import donation_record
 from jiuzhu.funds.services.holds import (
     payment_hold_place,
     payment_hold_release,
@@ -38,6 +39,7 @@ from jiuzhu.funds.services.payrolls import (
 )
 from jiuzhu.funds.services.recoveries import recoveries_detect, recovery_record
 from jiuzhu.funds.services.reissues import payroll_reissue
+from jiuzhu.funds.services.reserve import reserve_balance, reserve_draw, reserve_replenish
 from jiuzhu.funds.services.service_payments import (
     service_payable_add,
     service_payment_approve,
@@ -45,6 +47,10 @@ from jiuzhu.funds.services.service_payments import (
 )
 
 __all__ = [
+    "donation_record",
+    "reserve_balance",
+    "reserve_draw",
+    "reserve_replenish",
     "service_payable_add",
     "service_payment_approve",
     "service_payment_release",

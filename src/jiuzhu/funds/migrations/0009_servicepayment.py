@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("areas", "0001_initial"),
-        ("funds", "0006_ledger_account_number"),
+        ("funds", "0008_donations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
