@@ -51,6 +51,7 @@ NAMES = [
     "stats_month_close",
     "stats_supervision",
     "reports_escalate",
+    "interop_deliveries_retry",
 ]
 
 
@@ -92,6 +93,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "stats_month_close": at(2026, 12, 1, 0, 30),
         "stats_supervision": at(2026, 12, 1, 3, 30),
         "reports_escalate": at(2026, 12, 1, 3, 45),
+        "interop_deliveries_retry": at(2026, 12, 1, 4, 30),
     }
     # 1 December at 02:20: the monthly batch and the policy run are done; the month's next batch
     # is on 1 January — across the year end.
@@ -109,6 +111,7 @@ def test_every_jobs_next_occurrence_across_a_month_end():
         "stats_month_close": at(2027, 1, 1, 0, 30),
         "stats_supervision": at(2026, 12, 1, 3, 30),
         "reports_escalate": at(2026, 12, 1, 3, 45),
+        "interop_deliveries_retry": at(2026, 12, 1, 4, 30),
     }
     # Exactly at a job's time it is the next one's turn; from 31 December to 1 January.
     assert job_get("policy_nightly").when.next_after(at(2026, 12, 31, 2, 15)) == at(
@@ -232,6 +235,7 @@ def test_ensure_queues_each_job_once_and_is_idempotent():
         "stats_month_close",
         "stats_supervision",
         "reports_escalate",
+        "interop_deliveries_retry",
     }
     manual = DBTaskResult.objects.get(
         status="READY", task_path="jiuzhu.verify.tasks.batch_check_task"

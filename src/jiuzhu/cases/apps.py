@@ -50,7 +50,13 @@ class CasesConfig(AppConfig):
         )
 
         # 转办: a 部门经办 sees the tracks referred to their department (issue 19).
-        register_nav(_("转办事项"), "cases:tracks", capability=Capability.TRACK_HANDLE, order=13)
+        register_nav(
+            _("转办事项"),
+            "cases:tracks",
+            capability=Capability.TRACK_HANDLE,
+            order=14,
+            group=CASES,
+        )
         from jiuzhu.cases import subscribers
         from jiuzhu.cases.selectors import household_tracks_section
         from jiuzhu.core.profile_sections import register_profile_section

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
-CASES, REGISTRY, VERIFY, POLICY, MONITORING, FUNDS, STATS, SYSTEM = (
+CASES, REGISTRY, VERIFY, POLICY, MONITORING, SERVICES, FUNDS, STATS, SYSTEM = (
     "cases",
     "registry",
     "verify",
     "policy",
     "monitoring",
+    "services",
     "funds",
     "stats",
     "system",
@@ -35,6 +36,7 @@ GROUPS: dict[str, object] = {
     VERIFY: _("核对"),
     POLICY: _("政策"),
     MONITORING: _("监测"),
+    SERVICES: _("帮扶服务"),
     FUNDS: _("资金"),
     STATS: _("统计"),
     SYSTEM: _("系统管理"),
