@@ -82,7 +82,7 @@ def test_case_pages_in_english(cast):
     assert [c for c in "：（），、；" if c in main] == []
 
     page = reviewer.get("/cases/").content.decode()
-    assert "My to-do list" in page and "Recent applications" in page
+    assert "My to-do list" in page and "Find any application" in page
     assert chinese_runs(main_text(page, data=_data())) == []
 
     page = worker.get("/cases/new/?q=Zhang").content.decode()

@@ -105,7 +105,8 @@ def test_routes_are_edited_on_the_rules_page_checked_and_audited(cast):
         "level": "county",
     }
     page = c.get("/monitoring/rules/").content.decode()
-    assert "特困人员救助供养（tekun）" in page and f"/monitoring/routes/{route.pk}/" in page
+    assert "特困人员救助供养" in page and f"/monitoring/routes/{route.pk}/" in page
+    assert "tekun" not in page.split('id="routes"')[1].split("</table>")[0]  # a name, not a code
 
     r = c.post(
         "/monitoring/routes/new/", {"programme": "tekun", "area_prefix": "", "level": "township"}

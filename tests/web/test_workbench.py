@@ -40,8 +40,9 @@ def test_menu_is_grouped_by_work_and_follows_the_role(client):
     assert "system" not in worker_groups and "funds" not in worker_groups
     assert "system" in admin_groups and "cases" not in admin_groups
     assert dept_groups == ["verify"]
-    assert list(GROUPS)[:8] == [
-        "cases", "registry", "verify", "policy", "monitoring", "funds", "stats", "system"
+    assert list(GROUPS)[:9] == [
+        "cases", "registry", "verify", "policy", "monitoring", "services", "funds", "stats",
+        "system",
     ]  # fmt: skip
 
 

@@ -239,4 +239,10 @@ CAPABILITY_LABELS: dict[str, object] = {
     Capability.PAYROLL_APPROVE: _("复核他人生成的发放批次"),
     Capability.PAYROLL_RELEASE: _("拨付已复核的发放批次（送银行）"),
     Capability.BUDGET_MANAGE: _("管理各项目、各区域、各年度的预算"),
+    Capability.SUPPORT_PLAN: _("需求评估、帮扶计划（一户一策）和回访评价"),
+    Capability.MARKET_ORDER: _("点单购买服务，代表民政部门评价，复核服务价格"),
+    Capability.MARKET_CENTRE: _("服务中心：发布订单、选定机构、验收，管理服务机构和价格"),
+    Capability.MARKET_PROVIDE: _("服务机构：抢单并指派本机构服务人员"),
+    Capability.MARKET_SERVE: _("服务人员：在手机上完成指派的服务"),
+    Capability.TRACK_HANDLE: _("办理转办到本部门的救助事项"),
 }

@@ -42,7 +42,7 @@ def export_start(request, name: str):
     reveal = request.POST.get("reveal") == "1"
     if reveal and not exports.may_reveal(spec, request.user):
         raise PermissionDenied("pii.reveal")
-    query = list_query(spec, QueryDict(request.POST.get("query", "")))
+    query = list_query(spec, QueryDict(request.POST.get("query", "")), session=request.session)
     total = exports.export_count(spec, request.user, query)
     if total <= exports.DIRECT_MAX:
         out, _rows = exports.export_direct(

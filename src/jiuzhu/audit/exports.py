@@ -200,7 +200,7 @@ def export_queue(*, spec: ListSpec, user, query: ListQuery, fmt: str, reveal: bo
     job = ExportJob.objects.create(
         user=user,
         list_name=spec.name,
-        query=urlencode([*query.params(), ("sort", query.sort)]),
+        query=urlencode([*query.params(full=True), ("sort", query.sort)]),
         fmt=fmt,
         reveal=reveal,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 
@@ -21,6 +20,7 @@ from jiuzhu.cooperation.models import (
 )
 from jiuzhu.core import clock
 from jiuzhu.core.errors import ServiceError
+from jiuzhu.core.spreadsheet import csv_writer
 from jiuzhu.registry.models import RollEntry, RollStatus
 
 
@@ -121,7 +121,7 @@ def sharing_export(*, actor, agreement_id: int) -> tuple[bytes, SharingDelivery]
         .order_by("household__number", "programme", "id")
     )
     buf = io.StringIO()
-    out = csv.writer(buf)
+    out = csv_writer(buf)
     out.writerow(agreement.fields)
     n = 0
     for e in entries.iterator():

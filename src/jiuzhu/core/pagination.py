@@ -14,11 +14,15 @@ from __future__ import annotations
 import copy
 import datetime
 import itertools
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
+
+from jiuzhu.core.idcard import normalise as normalise_id
+from jiuzhu.core.masking import mask_id_number
 
 # The count is exact (issue 15: "共 N 条" is the filtered total). ``COUNT_CAP`` is kept for old
 # callers that pass ``capped=True`` (none of the workbench lists does).
@@ -269,13 +273,24 @@ class ListQuery:
     page: int = 1
     size: int = LIST_DEFAULT_SIZE
     extra: dict = field(default_factory=dict)
+    # A whole ID number searched for never goes back into the page or its links: they carry it
+    # masked with ``qt``, a token the user's session maps to the number (``list_query``).
+    q_token: str = ""
 
-    def params(self) -> list[tuple[str, str]]:
-        """The filters as query parameters (no page, size or sort)."""
+    @property
+    def q_shown(self) -> str:
+        return mask_id_number(self.q) if self.q_token else self.q
+
+    def params(self, *, full: bool = False) -> list[tuple[str, str]]:
+        """The filters as query parameters (no page, size or sort); a searched ID number masked
+        with its session token, unless ``full`` (an export job run by the worker, no session)."""
         out = []
         for name in FILTER_FIELDS:
             v = getattr(self, name)
             if v in ("", None, False):
+                continue
+            if name == "q" and self.q_token and not full:
+                out.extend([("q", self.q_shown), ("qt", self.q_token)])
                 continue
             out.append((name, "1" if v is True else str(v)))
         out.extend((k, v) for k, v in self.extra.items() if v)
@@ -308,12 +323,39 @@ def sort_order(spec: ListSpec, sort: str) -> tuple:
     return tuple(out)
 
 
-def list_query(spec: ListSpec, data, *, user=None) -> ListQuery:
-    """Read a list's query string (a QueryDict or dict) into a validated ``ListQuery``."""
+_Q_TOKENS = "list_q_tokens"
+
+
+def _searched_id(query: ListQuery, token: str, session) -> None:
+    """Keep a whole ID number out of pages and links: map it to a session token (or read the
+    token the masked search box came back with)."""
+    if session is None or not query.q:
+        return
+    tokens = dict(session.get(_Q_TOKENS) or {})
+    full = tokens.get(token) if token else None
+    if full and mask_id_number(full) == query.q:
+        query.q, query.q_token = full, token
+        return
+    number = normalise_id(query.q.upper())
+    if (
+        len(number) in (15, 18)
+        and number[:-1].isdigit()
+        and (number[-1].isdigit() or number[-1] == "X")
+    ):
+        token = secrets.token_urlsafe(6)
+        tokens = dict(list(tokens.items())[-19:]) | {token: number}
+        session[_Q_TOKENS] = tokens
+        query.q, query.q_token = number, token
+
+
+def list_query(spec: ListSpec, data, *, user=None, session=None) -> ListQuery:
+    """Read a list's query string (a QueryDict or dict) into a validated ``ListQuery``.
+    With the user's ``session`` a whole ID number searched for is kept out of the page."""
     get = data.get
     query = ListQuery()
     if "q" in spec.filters:
         query.q = str(get("q") or "").strip()[:64]
+        _searched_id(query, str(get("qt") or ""), session)
     if "area" in spec.filters:
         area = str(get("area") or "").strip()
         # a prefix (a street's 9 digits) or a whole code; kept as the 12-digit code
@@ -399,7 +441,9 @@ class ListPage:
 def list_request(request, spec: ListSpec) -> ListPage:
     """One page of ``spec`` as the request's query string asks: exact count, "共 N 条", numbered
     pages, page size 20/50/100, every filter and the sort kept in each link."""
-    query = list_query(spec, request.GET, user=request.user)
+    query = list_query(
+        spec, request.GET, user=request.user, session=getattr(request, "session", None)
+    )
     rows = list_rows(spec, request.user, query)
     page = paginate(rows, page=query.page, per_page=query.size)
     if page.number > page.num_pages:  # a page past the end (filters narrowed): the last one

@@ -17,6 +17,15 @@ class InteropConfig(AppConfig):
         from jiuzhu.interop.labels import AUDIT_ACTIONS
 
         labels_register(AUDIT_ACTION, AUDIT_ACTIONS)
+        from jiuzhu.core.labels import FIELD, FIELD_VALUE
+        from jiuzhu.interop.labels import FIELD_LABELS
+        from jiuzhu.interop.models import AGREEABLE_FIELDS, Scope
+
+        labels_register(FIELD, FIELD_LABELS)
+        values = {f"scopes:{s.value}": s.label for s in Scope}
+        values |= {f"fields:{k}": v for k, v in AGREEABLE_FIELDS.items()}
+        values |= {f"conditions:{k}": v for k, v in AGREEABLE_FIELDS.items()}
+        labels_register(FIELD_VALUE, values)
         register_nav(
             _("接入系统"),
             "interop:accounts",

@@ -2,6 +2,24 @@
 
 from django.utils.translation import gettext_lazy as _
 
+# The keys of the interop audit events' details, as the audit log shows them.
+FIELD_LABELS = {
+    "sender_id": _("系统标识"),
+    "scopes": _("授权范围"),
+    "fields": _("约定字段"),
+    "token": _("令牌前缀"),
+    "days": _("有效天数"),
+    "rows": _("条数"),
+    "txn": _("事务号"),
+    "subscription": _("订阅编号"),
+    "event": _("事件类型"),
+    "delivery": _("推送编号"),
+    "deaths": _("死亡登记"),
+    "births": _("出生登记"),
+    "import": _("导入批次"),
+    "conditions": _("查询条件"),
+}
+
 AUDIT_ACTIONS = {
     "interop.account.create": _("登记接入系统"),
     "interop.account.approve": _("复核接入系统"),

@@ -16,9 +16,10 @@ from django.utils.translation import gettext_lazy, pgettext
 from jiuzhu.accounts.models import User
 from jiuzhu.accounts.roles import Role
 from jiuzhu.areas.models import Area
+from jiuzhu.core import programmes
 from jiuzhu.core.labels import AUDIT_ACTION, FIELD, FIELD_VALUE, is_registered, label
 from jiuzhu.core.masking import mask_id_number, mask_phone, mask_sensitive, sensitive_kind
-from jiuzhu.core.programmes import PROGRAMME_LABELS, programme_label
+from jiuzhu.core.programmes import PROGRAMME_LABELS
 from jiuzhu.registry.models import (
     Asset,
     EmergencyEvent,
@@ -148,7 +149,7 @@ def _value(model, name: str, value, lookups: _Lookups) -> str:
     if isinstance(value, list):
         return pgettext("list separator", "、").join(_value(model, name, v, lookups) for v in value)
     if name in ("programme", "proposed", "programmes") and str(value) in PROGRAMME_LABELS:
-        return programme_label(str(value))
+        return programmes.programme_label(str(value))
     if is_registered(FIELD_VALUE, f"{name}:{value}"):
         return label(FIELD_VALUE, f"{name}:{value}")
     if name in ("hukou_area", "residence_area", "area"):
