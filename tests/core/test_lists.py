@@ -116,3 +116,22 @@ def test_a_big_count_is_remembered_briefly_and_a_small_one_never(east, household
     assert _page(east).page.count == 23  # within the minute: the remembered count
     cache.clear()
     assert _page(east).page.count == 24
+
+
+def test_a_searched_id_number_never_goes_back_into_the_page(client, east, households):
+    """A whole ID number typed into the search finds the row, but the page, its links and its
+    export form carry it masked with a session token; the masked box sent back still finds it."""
+    inside, _outside = households
+    head = inside[0].members.get(relation="head")
+    client.force_login(east)
+    page = client.get(reverse("registry:household_list"), {"q": head.id_number}).content.decode()
+    assert inside[0].number in page
+    assert head.id_number not in page  # not in the box, the links or the export form
+    masked = head.id_number[:4] + "*" * 10 + head.id_number[-4:]
+    assert f'value="{masked}"' in page
+    token = page.split('name="qt" value="')[1].split('"')[0]
+    again = client.get(reverse("registry:household_list"), {"q": masked, "qt": token})
+    assert inside[0].number in again.content.decode()
+    # a token from someone else's session (or made up) finds nothing by the masked text
+    other = client.get(reverse("registry:household_list"), {"q": masked, "qt": "forged"})
+    assert inside[0].number not in other.content.decode()
