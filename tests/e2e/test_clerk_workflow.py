@@ -19,7 +19,7 @@ from jiuzhu.core import clock
 from jiuzhu.registry.models import IncomeItem, Person, RollEntry
 from tests.cases.helpers import PNG, advance, make_cast, new_case
 from tests.conftest import HAILING
-from tests.e2e.test_case_flow import login, shots_dir
+from tests.e2e.test_case_flow import choose_paper, login, shots_dir
 from tests.factories import (
     HouseholdFactory,
     IncomeItemFactory,
@@ -101,9 +101,7 @@ def test_intake_declarations_signatures_and_kept_input(page):
     page.select_option("#programme", "temporary_aid")  # its kind forgotten: refused
     page.fill("#reason", "丈夫失业，孩子上学")
     page.fill("#income_12m", "27600")
-    page.set_input_files(
-        "#file_id_card", {"name": "身份证.png", "mimeType": "image/png", "buffer": PNG + b"id"}
-    )
+    choose_paper(page, "#file_id_card", "身份证.png", "id")
     # item 4: a file over 10 MB is refused in the browser, before any upload
     page.set_input_files(
         "#file_hukou",

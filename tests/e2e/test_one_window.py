@@ -16,7 +16,7 @@ from jiuzhu.accounts.models import RoleAssignment
 from jiuzhu.accounts.roles import Role
 from jiuzhu.cases.models import Application, CaseTrack, Material, TrackStatus
 from tests.conftest import HAILING
-from tests.e2e.test_case_flow import PNG, login, shots_dir
+from tests.e2e.test_case_flow import choose_paper, login, shots_dir
 from tests.e2e.test_citizen_portal import citizen_login
 from tests.factories import PersonFactory, user_with_role
 from tests.portal.conftest import registered
@@ -70,10 +70,7 @@ def test_one_application_three_programmes_referral_and_outcome(
         page.check("#also-programmes input[value=education_aid]")
         page.fill("#reason", "丈夫去世，本人患慢性病，孩子上小学")
         for kind in ("id_card", "hukou", "income_proof"):
-            page.set_input_files(
-                f"#file_{kind}",
-                {"name": f"{kind}.png", "mimeType": "image/png", "buffer": PNG + kind.encode()},
-            )
+            choose_paper(page, f"#file_{kind}", f"{kind}.png", kind)
         page.check("#pledge")
         page.check("#authorisation")
         page.screenshot(path=str(shots / f"onewindow-apply-{width}.png"), full_page=True)
