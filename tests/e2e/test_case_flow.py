@@ -22,6 +22,7 @@ from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
 from jiuzhu.audit.services import audit_verify
 from jiuzhu.cases.models import Application, Programme, PublicNotice, State
+from jiuzhu.core import clock
 from jiuzhu.core.idcard import make_id_number
 from jiuzhu.registry.models import RollEntry
 from tests.conftest import CHENGDONG, HAILING
@@ -252,8 +253,8 @@ def test_case_from_window_to_roll(live_server, taizhou, browser_context):
 
     # -- seven days later the notice period is over (time moves on in the database)
     PublicNotice.objects.filter(application=app).update(
-        start_date=datetime.date.today() - datetime.timedelta(days=8),
-        end_date=datetime.date.today() - datetime.timedelta(days=1),
+        start_date=clock.today() - datetime.timedelta(days=8),
+        end_date=clock.today() - datetime.timedelta(days=1),
     )
     login(page, base, reviewer.username)
     page.goto(f"{base}/cases/{app.pk}/")
@@ -278,7 +279,7 @@ def test_case_from_window_to_roll(live_server, taizhou, browser_context):
     page.click("nav.mainnav >> text=救助名册")
     assert app.household.number in page.inner_text("#list-table")  # the shared list page
     entry = RollEntry.objects.get(household=app.household)
-    today = datetime.date.today()
+    today = clock.today()
     assert entry.start_month == (today.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
     assert str(entry.monthly_amount) == "680.00" and entry.programme == app.programme
 
