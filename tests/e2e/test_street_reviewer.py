@@ -79,8 +79,9 @@ def test_street_reviewer_corrects_disability_grade(live_server, taizhou, browser
     assert spouse.id_number not in page.content()  # IDs are masked in the list
 
     # and opens the household and corrects the spouse's grade with a reason
-    page.click(f"#results >> text={east.number}")
-    page.wait_for_selector("#members")
+    with page.expect_navigation(timeout=45_000):  # the profile is a full page (slow under load)
+        page.click(f"#results a >> text={east.number}")
+    page.wait_for_selector("#members", timeout=45_000)
     assert page.locator(f"#person-{spouse.pk} td.disability").inner_text().startswith("肢体 3级")
     page.click(f"#person-{spouse.pk} >> text=修改")
     page.select_option("#id_disability_grade", "2")
