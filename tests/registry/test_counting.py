@@ -17,6 +17,7 @@ import pytest
 
 from jiuzhu.accounts.roles import Role
 from jiuzhu.audit.models import AuditEvent
+from jiuzhu.core import clock
 from jiuzhu.policy.engine.features import INPUT_SCHEMAS, person_facts
 from jiuzhu.registry.counting import counted, counted_expr
 from jiuzhu.registry.models import Household, Person
@@ -24,9 +25,9 @@ from jiuzhu.registry.services import household_create, members_recount, person_a
 from tests.conftest import CHENGDONG
 from tests.factories import first_village, id_number_for, user_with_role
 
-ON = datetime.date(2026, 11, 18)  # the suite's fixed clock date
-EIGHTEEN_TODAY = datetime.date(2008, 11, 18)
-EIGHTEEN_TOMORROW = datetime.date(2008, 11, 19)
+ON = clock.today()  # the suite's fixed clock date (JIUZHU_TEST_CLOCK)
+EIGHTEEN_TODAY = ON.replace(year=ON.year - 18)
+EIGHTEEN_TOMORROW = EIGHTEEN_TODAY + datetime.timedelta(days=1)
 
 
 def facts(**kw):

@@ -428,7 +428,9 @@ def staff_add(
 
 def _lock_order(actor, capability: str, order_id: int, queryset=None) -> ServiceOrder:
     qs = queryset if queryset is not None else ServiceOrder.objects.all()
-    return access(qs.select_for_update(), actor, capability, pk=order_id)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins the caller's
+    # select_related adds; the order row is what must be locked.
+    return access(qs.select_for_update(of=("self",)), actor, capability, pk=order_id)
 
 
 def order_create(

@@ -100,6 +100,10 @@ def conclusions_to_facts(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
+    # Not one transaction: on PostgreSQL the data step's rows leave deferred foreign-key checks
+    # pending, and the RemoveField after it cannot ALTER the table until they are done. The data
+    # step runs in its own transaction (atomic=True below), committed before the schema changes.
+    atomic = False
     dependencies = [
         ("registry", "0006_person_support_mode_phone_updated"),
     ]
@@ -392,7 +396,7 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "自理能力评估",
             },
         ),
-        migrations.RunPython(conclusions_to_facts, migrations.RunPython.noop),
+        migrations.RunPython(conclusions_to_facts, migrations.RunPython.noop, atomic=True),
         migrations.RemoveField(
             model_name="person",
             name="obligor_status",
