@@ -168,12 +168,11 @@ def unsubscribe(token: AccessToken, req: Request, correlation_id: str) -> dict:
     now = clock.now()
     statuses = []
     for code in codes:
-        ended = Subscription.objects.filter(
-            account=token.account, code=str(code), active=True
-        ).update(active=False, ended_at=now)
+        # a code unknown to this sender, or already ended, changes nothing and is answered alike
+        Subscription.objects.filter(account=token.account, code=str(code), active=True).update(
+            active=False, ended_at=now
+        )
         statuses.append({"code": str(code), "status": "unsubscribe"})
-        if not ended:  # unknown to this sender, or already ended: say so, change nothing
-            statuses[-1]["status"] = "unsubscribe"
     call_record(token, "dci.unsubscribe", rows=len(codes), extra={"txn": req.transaction_id})
     return {
         "transaction_id": req.transaction_id,
